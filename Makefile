@@ -1,0 +1,90 @@
+# IPsec gateway: top-level build. Everything lands under build/.
+#   make          build the library, daemon and tools
+#   make test     unit tests + strongSwan interop (installs deps if missing)
+#   make asan     unit tests under AddressSanitizer + UBSan
+#   make interop  strongSwan interop matrix only
+#   make demo     IKEv2 tunnel between our daemon and strongSwan in namespaces
+
+CC      ?= gcc
+BUILD   ?= build
+OPT     ?= -O2
+CFLAGS  ?= $(OPT) -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes -fno-strict-aliasing -D_GNU_SOURCE -MMD -MP -I.
+LDFLAGS ?=
+
+PKG_CONFIG ?= pkg-config
+CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
+CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+JANSSON_LIBS  := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
+CUNIT_LIBS    := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
+
+IKE_SRCS  := $(sort $(wildcard ike/*.c))
+APP_SRCS  := $(filter-out app/main_ike.c app/ctl.c,$(sort $(wildcard app/*.c)))
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+
+IKE_OBJS  := $(IKE_SRCS:%.c=$(BUILD)/%.o)
+APP_OBJS  := $(APP_SRCS:%.c=$(BUILD)/%.o)
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+
+LIBIKE    := $(BUILD)/libike.a
+LIBAPP    := $(BUILD)/libapp.a
+DAEMON    := $(BUILD)/ipsecgw-ike
+CTL       := $(BUILD)/ipsecgw-ctl
+UNIT      := $(BUILD)/tests/unit_tests
+
+.PHONY: all test unit asan interop demo deps clean
+all: $(LIBIKE) $(DAEMON) $(CTL) $(UNIT)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CRYPTO_CFLAGS) -c $< -o $@
+
+$(LIBIKE): $(IKE_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBAPP): $(APP_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(DAEMON): $(BUILD)/app/main_ike.o $(LIBAPP) $(LIBIKE)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
+
+$(CTL): $(BUILD)/app/ctl.o $(LIBAPP) $(LIBIKE)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
+
+$(UNIT): $(UNIT_OBJS) $(LIBAPP) $(LIBIKE)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CUNIT_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
+
+deps:
+	@bash scripts/deps.sh
+
+unit: deps
+	@$(MAKE) --no-print-directory $(UNIT)
+	$(UNIT)
+
+interop: deps
+	@$(MAKE) --no-print-directory all
+	bash tests/interop/run.sh
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	$(UNIT)
+	bash tests/interop/run.sh
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+	    OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	    LDFLAGS="-fsanitize=address,undefined" build/asan/tests/unit_tests
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/unit_tests
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	bash scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,218 @@
+/* Public interface of the IKE engine. The engine has no DPDK or socket
+ * dependency: the embedder feeds it received datagrams and a monotonic clock,
+ * and it answers through the callbacks in struct ike_ops. */
+#ifndef IKE_H
+#define IKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define IKE_NAME_MAX      64
+#define IKE_MAX_PROPOSALS 8
+#define IKE_MAX_ALGS      8
+#define IKE_MAX_TS        8
+#define IKE_MAX_CHILDREN  4
+#define IKE_MAX_ID        255
+#define IKE_MAX_PSK       256
+
+/* An address with port, in network byte order bytes. family is 4 or 6. */
+typedef struct ike_addr {
+	uint8_t  family;
+	uint16_t port;
+	uint8_t  a[16];
+} ike_addr_t;
+
+int  ike_addr_parse(const char *s, ike_addr_t *out);  /* "192.0.2.1", "2001:db8::1" */
+/* Formats "192.0.2.1[500]" into buf; returns buf. */
+const char *ike_addr_str(const ike_addr_t *a, char *buf, size_t len);
+bool ike_addr_eq(const ike_addr_t *a, const ike_addr_t *b);  /* address and port */
+bool ike_addr_ip_eq(const ike_addr_t *a, const ike_addr_t *b);
+
+/* Traffic selector (RFC 7296 3.13.1). Ports in host order; proto 0 = any. */
+struct ike_ts {
+	uint8_t  family;     /* 4 or 6 */
+	uint8_t  proto;
+	uint16_t sport, eport;
+	uint8_t  start[16], end[16];
+};
+/* "198.51.100.0/24", "2001:db8::/32", "192.0.2.1-192.0.2.9",
+ * optionally followed by "[proto/port]" or "[proto/lo-hi]" e.g. "[udp/500]". */
+int ike_ts_parse(const char *s, struct ike_ts *ts);
+const char *ike_ts_str(const struct ike_ts *ts, char *buf, size_t len);
+
+/* One proposal: each array lists the acceptable choices for that transform
+ * type, in preference order. n_dh == 0 in a CHILD proposal means no PFS. */
+struct ike_proposal {
+	uint8_t n_encr, n_prf, n_integ, n_dh, n_esn;
+	struct { uint16_t id, keybits; } encr[IKE_MAX_ALGS];
+	uint16_t prf[IKE_MAX_ALGS];
+	uint16_t integ[IKE_MAX_ALGS];
+	uint16_t dh[IKE_MAX_ALGS];
+	uint16_t esn[2];
+};
+/* The single choice a negotiation settled on. */
+struct ike_algs {
+	uint16_t encr, encr_keybits, prf, integ, dh, esn;
+};
+/* Parses strongSwan-style strings: "aes128gcm16-prfsha256-x25519",
+ * "aes256-sha256-modp2048", "aes128gcm16-esn". is_ike selects IKE rules
+ * (PRF required, no ESN). Returns 0 or -EINVAL and a reason in err. */
+int ike_proposal_parse(const char *s, bool is_ike, struct ike_proposal *p,
+		       char *err, size_t errlen);
+/* "aes128gcm16/prfsha256/x25519" style rendering for logs. */
+const char *ike_proposal_str(const struct ike_proposal *p, char *buf, size_t len);
+const char *ike_algs_str(const struct ike_algs *a, bool is_ike, char *buf, size_t len);
+
+struct ike_id {
+	uint8_t type;          /* IKEV2_ID_* */
+	uint8_t len;
+	uint8_t data[IKE_MAX_ID];
+};
+/* "192.0.2.1", "2001:db8::1", "gw.example.org" (FQDN), "user@example.org"
+ * (RFC822), "keyid:hexstring" or "fqdn:..." / "email:..." prefixes. An empty
+ * string or "%any" gives type 0 (match any, send own address). */
+int ike_id_parse(const char *s, struct ike_id *id);
+const char *ike_id_str(const struct ike_id *id, char *buf, size_t len);
+
+enum ike_mode { IKE_MODE_TUNNEL = 0, IKE_MODE_TRANSPORT = 1 };
+
+struct ike_child_cfg {
+	char name[IKE_NAME_MAX];
+	uint8_t n_local_ts, n_remote_ts, n_proposals;
+	struct ike_ts local_ts[IKE_MAX_TS];
+	struct ike_ts remote_ts[IKE_MAX_TS];
+	struct ike_proposal proposals[IKE_MAX_PROPOSALS];
+	enum ike_mode mode;
+	uint32_t rekey_time_s;   /* 0 = never */
+	uint32_t life_time_s;    /* hard expiry; 0 = rekey_time * 1.1 */
+	uint32_t rand_time_s;    /* jitter subtracted from rekey_time */
+};
+
+struct ike_conn_cfg {
+	char name[IKE_NAME_MAX];
+	ike_addr_t local, remote;         /* ports are IKE ports (usually 500) */
+	struct ike_id local_id, remote_id;
+	uint8_t psk[IKE_MAX_PSK];
+	size_t psk_len;
+	uint8_t n_proposals, n_children;
+	struct ike_proposal proposals[IKE_MAX_PROPOSALS];
+	struct ike_child_cfg children[IKE_MAX_CHILDREN];
+	uint32_t rekey_time_s;   /* IKE SA rekey; 0 = never */
+	uint32_t rand_time_s;
+	uint32_t dpd_delay_s;    /* liveness check interval when idle; 0 = off */
+	bool force_encap;        /* UDP-encapsulate ESP even without NAT */
+	bool allow_weak_dh;      /* permit MODP groups below 2048 bits */
+	bool initiate;           /* start when loaded */
+};
+
+struct ike_engine_cfg {
+	uint32_t retransmit_timeout_ms;  /* first retransmission (default 500) */
+	uint32_t retransmit_tries;       /* retransmissions before giving up (5) */
+	uint32_t retransmit_base_pct;    /* backoff factor in percent (180) */
+	uint32_t cookie_threshold;       /* half-open SAs before cookies (1000) */
+	uint32_t half_open_per_peer;     /* 0 = unlimited */
+	uint16_t natt_port;              /* 4500 */
+	bool     force_cookies;          /* tests: demand cookies always */
+	bool     keylog;                 /* emit key material through ops->keylog */
+};
+void ike_engine_cfg_defaults(struct ike_engine_cfg *c);
+
+/* What the data plane needs to install one direction pair of a CHILD SA. */
+struct ike_child_info {
+	const char *conn, *child;
+	uint64_t ike_spi_i, ike_spi_r;
+	uint32_t spi_in, spi_out;        /* host order */
+	uint32_t old_spi_in;             /* set when this replaces a rekeyed SA */
+	ike_addr_t local, remote;        /* outer addresses; ports meaningful if encap */
+	bool encap;
+	enum ike_mode mode;
+	struct ike_algs algs;            /* encr/keybits/integ/esn (+dh if PFS) */
+	uint8_t enc_key_len, integ_key_len;   /* enc includes salt */
+	uint8_t enc_in[IKE_MAX_KEY_LEN], enc_out[IKE_MAX_KEY_LEN];
+	uint8_t integ_in[IKE_MAX_KEY_LEN], integ_out[IKE_MAX_KEY_LEN];
+	uint8_t n_local_ts, n_remote_ts;
+	struct ike_ts local_ts[IKE_MAX_TS], remote_ts[IKE_MAX_TS];
+};
+
+enum ike_event_type {
+	IKE_EV_IKE_UP,
+	IKE_EV_IKE_REKEYED,
+	IKE_EV_IKE_DOWN,
+	IKE_EV_CHILD_UP,
+	IKE_EV_CHILD_REKEYED,
+	IKE_EV_CHILD_DOWN,
+	IKE_EV_FAILED,           /* negotiation failed; reason set */
+};
+const char *ike_event_name(enum ike_event_type t);
+
+struct ike_event {
+	enum ike_event_type type;
+	const char *conn;
+	uint64_t spi_i, spi_r;           /* IKE SA (new SA for IKE_REKEYED) */
+	uint64_t old_spi_i, old_spi_r;   /* IKE_REKEYED only */
+	struct ike_algs algs;            /* IKE SA algorithms for IKE_UP/REKEYED */
+	const struct ike_child_info *child;  /* CHILD_* events */
+	const char *reason;              /* DOWN/FAILED: why */
+};
+
+enum ike_log_level { IKE_LOG_ERR, IKE_LOG_WARN, IKE_LOG_INFO, IKE_LOG_DEBUG };
+
+struct ike_ops {
+	/* buf is the UDP payload, with the non-ESP marker already in front when
+	 * either port is the NAT-T port. */
+	void (*send)(void *ctx, const ike_addr_t *local, const ike_addr_t *remote,
+		     const uint8_t *buf, size_t len);
+	void (*event)(void *ctx, const struct ike_event *ev);
+	void (*log)(void *ctx, enum ike_log_level lvl, const char *line);
+	/* Only called when ike_engine_cfg.keylog is set. */
+	void (*keylog)(void *ctx, const char *line);
+	/* Data-plane SPI allocation; NULL means random non-zero SPIs >= 256. */
+	uint32_t (*spi_alloc)(void *ctx);
+};
+
+struct ike_engine;
+struct ike_engine *ike_engine_new(const struct ike_engine_cfg *cfg,
+				  const struct ike_ops *ops, void *ctx);
+void ike_engine_free(struct ike_engine *e);
+int  ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *c);
+
+/* now_ms is a monotonic clock in milliseconds, supplied by the embedder. */
+void ike_engine_input(struct ike_engine *e, const ike_addr_t *local,
+		      const ike_addr_t *remote, const uint8_t *buf, size_t len,
+		      uint64_t now_ms);
+void ike_engine_tick(struct ike_engine *e, uint64_t now_ms);
+/* Absolute time of the next timer, or UINT64_MAX when none. */
+uint64_t ike_engine_next_timer(const struct ike_engine *e);
+
+/* Control actions on a connection by name. 0 or negative errno:
+ * -ENOENT no such connection/SA, -EBUSY an exchange is already pending. */
+int ike_engine_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms);
+int ike_engine_rekey_child(struct ike_engine *e, const char *conn, uint64_t now_ms);
+int ike_engine_rekey_ike(struct ike_engine *e, const char *conn, uint64_t now_ms);
+int ike_engine_delete_child(struct ike_engine *e, const char *conn, uint64_t now_ms);
+int ike_engine_delete_ike(struct ike_engine *e, const char *conn, uint64_t now_ms);
+int ike_engine_dpd(struct ike_engine *e, const char *conn, uint64_t now_ms);
+
+/* Snapshot of established SAs for listing. */
+struct ike_sa_summary {
+	const char *conn;
+	uint64_t spi_i, spi_r;
+	bool initiator;
+	const char *state;
+	struct ike_algs algs;
+	ike_addr_t local, remote;
+	bool nat_local, nat_remote;
+	unsigned n_children;
+	const struct ike_child_info *children[IKE_MAX_CHILDREN * 2];
+};
+typedef void (*ike_sa_visit_fn)(void *arg, const struct ike_sa_summary *s);
+void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg);
+
+struct ike_stats {
+	uint64_t rx, tx, retransmits, dup_requests, bad_messages, cookies_sent;
+	uint64_t ike_up, ike_failed, child_up, half_open, established;
+};
+void ike_engine_stats(const struct ike_engine *e, struct ike_stats *s);
+
+#endif

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the project needs. Idempotent: packages that
+# are already present are skipped, and apt-get is not run at all when nothing
+# is missing, so `make test` on a prepared machine costs no time here.
+set -euo pipefail
+
+PKGS=(
+  build-essential pkg-config
+  dpdk dpdk-dev libdpdk-dev
+  libipsec-mb-dev
+  libssl-dev openssl
+  libjansson-dev
+  libcunit1-dev
+  strongswan-charon strongswan-swanctl strongswan-pki
+  libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins
+  tshark tcpdump iproute2 iputils-ping nftables python3 python3-scapy
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "deps.sh: missing packages: ${missing[*]}" >&2
+  echo "deps.sh: run as root (or: sudo apt-get install ${missing[*]})" >&2
+  exit 1
+fi
+
+echo "deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer once, non-interactively.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# charon must not run as a system service: tests start their own in namespaces.
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now strongswan-starter strongswan 2>/dev/null || true
+fi
+echo "deps.sh: done"
