@@ -15,6 +15,7 @@
 #define IKE_MAX_CHILDREN  4
 #define IKE_MAX_ID        255
 #define IKE_MAX_PSK       256
+#define IKE_MAX_KEY_LEN   64   /* largest single derived key */
 
 /* An address with port, in network byte order bytes. family is 4 or 6. */
 typedef struct ike_addr {
@@ -211,6 +212,7 @@ void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg);
 
 struct ike_stats {
 	uint64_t rx, tx, retransmits, dup_requests, bad_messages, cookies_sent;
+	uint64_t esp_dropped;     /* ESP-in-UDP reaching the IKE socket: no data plane here */
 	uint64_t ike_up, ike_failed, child_up, half_open, established;
 };
 void ike_engine_stats(const struct ike_engine *e, struct ike_stats *s);

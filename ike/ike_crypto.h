@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #define IKE_MAX_PRF_LEN   64u   /* HMAC-SHA2-512 */
-#define IKE_MAX_KEY_LEN   64u   /* largest single derived key (integ 512) */
+#ifndef IKE_MAX_KEY_LEN
+#define IKE_MAX_KEY_LEN   64    /* largest single derived key (integ 512) */
+#endif
 #define IKE_MAX_DH_PUB    1024u /* MODP4096: 512 bytes; leave headroom */
 #define IKE_MAX_DH_SHARED 512u
 
