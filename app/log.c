@@ -1,0 +1,214 @@
+/* Log line formatting and output; see log.h. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+
+#include "app/log.h"
+
+static enum ike_log_level log_level = IKE_LOG_INFO;
+static FILE *log_out;
+
+void app_log_set_level(enum ike_log_level lvl)
+{
+	log_level = lvl;
+}
+
+enum ike_log_level app_log_get_level(void)
+{
+	return log_level;
+}
+
+void app_log_set_output(FILE *f)
+{
+	log_out = f;
+}
+
+const char *app_log_level_name(enum ike_log_level lvl)
+{
+	switch (lvl) {
+	case IKE_LOG_ERR:   return "ERR";
+	case IKE_LOG_WARN:  return "WARN";
+	case IKE_LOG_INFO:  return "INFO";
+	case IKE_LOG_DEBUG: return "DEBUG";
+	}
+	return "?";
+}
+
+size_t app_log_format(char *buf, size_t len, const struct timespec *ts,
+		      enum ike_log_level lvl, const char *msg)
+{
+	struct tm tm;
+	time_t sec = ts->tv_sec;
+	size_t n, room;
+
+	if (len < 32)
+		return 0;
+	if (!localtime_r(&sec, &tm))
+		memset(&tm, 0, sizeof(tm));
+	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	n += (size_t)snprintf(buf + n, len - n, ".%03ld %s ",
+			      (long)(ts->tv_nsec / 1000000), app_log_level_name(lvl));
+	if (n >= len - 1)
+		n = len - 2;
+	/* Copy the message, neutralising control characters; keep room for '\n'. */
+	room = len - 2;
+	for (; *msg && n < room; msg++) {
+		unsigned char c = (unsigned char)*msg;
+		buf[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return n;
+}
+
+void app_log(enum ike_log_level lvl, const char *fmt, ...)
+{
+	char msg[APP_LOG_LINE_MAX], line[APP_LOG_LINE_MAX + 64];
+	struct timespec ts;
+	FILE *f = log_out ? log_out : stderr;
+	va_list ap;
+	size_t n;
+
+	if (lvl > log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = app_log_format(line, sizeof(line), &ts, lvl, msg);
+	fwrite(line, 1, n, f);
+	fflush(f);
+}
+
+/* ---- event lines ---- */
+
+/* Appending writer that truncates silently and stays NUL-terminated. */
+struct sbuf {
+	char *p;
+	size_t len, n;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (b->n >= b->len)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(b->p + b->n, b->len - b->n, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	b->n += (size_t)r;
+	if (b->n >= b->len)
+		b->n = b->len - 1;
+}
+
+/* reason="..." with '"' and '\' escaped. */
+static void sb_reason(struct sbuf *b, const char *reason)
+{
+	sb_add(b, " reason=\"");
+	for (; reason && *reason; reason++) {
+		if (*reason == '"' || *reason == '\\')
+			sb_add(b, "\\%c", *reason);
+		else
+			sb_add(b, "%c", *reason);
+	}
+	sb_add(b, "\"");
+}
+
+static void sb_ts_list(struct sbuf *b, const char *key,
+		       const struct ike_ts *ts, unsigned n)
+{
+	char tmp[128];
+
+	sb_add(b, " %s=", key);
+	if (n == 0)
+		sb_add(b, "-");
+	for (unsigned i = 0; i < n && i < IKE_MAX_TS; i++)
+		sb_add(b, "%s%s", i ? "," : "", ike_ts_str(&ts[i], tmp, sizeof(tmp)));
+}
+
+static const char *event_type_name(enum ike_event_type t)
+{
+	switch (t) {
+	case IKE_EV_IKE_UP:         return "IKE_UP";
+	case IKE_EV_IKE_REKEYED:    return "IKE_REKEYED";
+	case IKE_EV_IKE_DOWN:       return "IKE_DOWN";
+	case IKE_EV_CHILD_UP:       return "CHILD_UP";
+	case IKE_EV_CHILD_REKEYED:  return "CHILD_REKEYED";
+	case IKE_EV_CHILD_DOWN:     return "CHILD_DOWN";
+	case IKE_EV_FAILED:         return "FAILED";
+	}
+	return "UNKNOWN";
+}
+
+static void sb_child(struct sbuf *b, const struct ike_child_info *c, bool full)
+{
+	char tmp[128], a1[64], a2[64];
+
+	sb_add(b, " child=%s spi_in=%08x spi_out=%08x",
+	       c->child ? c->child : "-", c->spi_in, c->spi_out);
+	if (c->old_spi_in)
+		sb_add(b, " old_spi_in=%08x", c->old_spi_in);
+	if (!full)
+		return;
+	sb_add(b, " algs=%s mode=%s encap=%s",
+	       ike_algs_str(&c->algs, false, tmp, sizeof(tmp)),
+	       c->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel",
+	       c->encap ? "yes" : "no");
+	sb_ts_list(b, "local_ts", c->local_ts, c->n_local_ts);
+	sb_ts_list(b, "remote_ts", c->remote_ts, c->n_remote_ts);
+	sb_add(b, " local=%s remote=%s",
+	       ike_addr_str(&c->local, a1, sizeof(a1)),
+	       ike_addr_str(&c->remote, a2, sizeof(a2)));
+}
+
+const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len)
+{
+	struct sbuf b = { buf, len, 0 };
+	char tmp[128];
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	sb_add(&b, "event %s conn=%s", event_type_name(ev->type),
+	       ev->conn ? ev->conn : "-");
+	switch (ev->type) {
+	case IKE_EV_IKE_UP:
+	case IKE_EV_IKE_REKEYED:
+		sb_add(&b, " spi_i=%016llx spi_r=%016llx",
+		       (unsigned long long)ev->spi_i, (unsigned long long)ev->spi_r);
+		if (ev->type == IKE_EV_IKE_REKEYED)
+			sb_add(&b, " old_spi_i=%016llx old_spi_r=%016llx",
+			       (unsigned long long)ev->old_spi_i,
+			       (unsigned long long)ev->old_spi_r);
+		sb_add(&b, " algs=%s", ike_algs_str(&ev->algs, true, tmp, sizeof(tmp)));
+		break;
+	case IKE_EV_CHILD_UP:
+	case IKE_EV_CHILD_REKEYED:
+	case IKE_EV_CHILD_DOWN:
+		if (ev->child)
+			sb_child(&b, ev->child, ev->type != IKE_EV_CHILD_DOWN);
+		if (ev->type == IKE_EV_CHILD_DOWN)
+			sb_reason(&b, ev->reason);
+		break;
+	case IKE_EV_IKE_DOWN:
+	case IKE_EV_FAILED:
+		if (ev->spi_i || ev->spi_r)
+			sb_add(&b, " spi_i=%016llx spi_r=%016llx",
+			       (unsigned long long)ev->spi_i,
+			       (unsigned long long)ev->spi_r);
+		if (ev->type == IKE_EV_FAILED && ev->child && ev->child->child)
+			sb_add(&b, " child=%s", ev->child->child);
+		sb_reason(&b, ev->reason);
+		break;
+	}
+	return buf;
+}

@@ -1,0 +1,37 @@
+/* Log lines of the daemon: "YYYY-mm-ddTHH:MM:SS.mmm LEVEL message", local
+ * time, one line per call, flushed at once so that tests can tail it. Control
+ * characters in messages are replaced by '?' so that a peer-supplied string
+ * cannot forge a line. Event lines are formatted here as well, so that their
+ * exact text can be unit-tested. Single-threaded: no locking. */
+#ifndef APP_LOG_H
+#define APP_LOG_H
+
+#include <stdio.h>
+#include <time.h>
+#include "ike/ike_crypto.h"   /* IKE_MAX_KEY_LEN, used by ike.h */
+#include "ike/ike.h"
+
+#define APP_LOG_LINE_MAX 2048
+
+/* Lines above lvl are dropped. Default IKE_LOG_INFO. */
+void app_log_set_level(enum ike_log_level lvl);
+enum ike_log_level app_log_get_level(void);
+/* Destination; default stderr (NULL restores it). */
+void app_log_set_output(FILE *f);
+
+/* "ERR", "WARN", "INFO", "DEBUG". */
+const char *app_log_level_name(enum ike_log_level lvl);
+
+void app_log(enum ike_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Formats one complete line (with '\n') for the wall-clock time ts into buf;
+ * returns its length. Exposed for tests. */
+size_t app_log_format(char *buf, size_t len, const struct timespec *ts,
+		      enum ike_log_level lvl, const char *msg);
+
+/* "event CHILD_UP conn=c1 child=net spi_in=... ..." without level or newline.
+ * Never contains key material. Returns buf. */
+const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,446 @@
+#!/usr/bin/env bash
+# strongSwan interoperability matrix for build/ipsecgw-ike.
+#
+#   bash tests/interop/run.sh              run every case
+#   bash tests/interop/run.sh -l           list the case names
+#   bash tests/interop/run.sh REGEX...     run the cases whose name matches
+#                                          any REGEX (grep -E), e.g. 'rekey' or
+#                                          '^aes128gcm16-prfsha256-x25519\.us-init$'
+#
+# Environment: IKE_BIN / CTL_BIN (other binaries, e.g. an ASan build),
+# IPGW_KEEP_LOGS=1 (keep logs of passing cases too), IPGW_LOG_DIR (where logs
+# are kept; default build/interop-logs), IPGW_TAIL_LINES (log lines shown for
+# a failed case, default 25).
+#
+# Prints "PASS name" or "FAIL name: why" per case and ends with the line
+# "N passed, M failed"; exits non-zero if any case failed. See docs/interop.md.
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=tests/interop/lib.sh
+source "$HERE/lib.sh"
+
+MATRIX_BUDGET_S=${IPGW_MATRIX_BUDGET_S:-280}   # whole run, wall clock
+
+# ---------------------------------------------------------------- case list
+
+PROPOSALS=(
+	"aes128gcm16-prfsha256-x25519|aes128gcm16|tshark"
+	"aes256-sha256-modp2048|aes256-sha256|tshark"
+	"aes256gcm16-prfsha384-ecp384|aes256gcm16|tshark"
+	"chacha20poly1305-prfsha256-curve448|chacha20poly1305|no-tshark"
+	"aes128-sha256-ecp256|aes128-sha256-esn|esn"
+)
+
+all_cases() {
+	local p
+	for p in "${PROPOSALS[@]}"; do
+		echo "${p%%|*}.us-init"
+		echo "${p%%|*}.ss-init"
+	done
+	echo mismatch.us-init
+	echo mismatch.ss-init
+	echo wrong-psk.us-init
+	echo wrong-psk.ss-init
+	echo child-rekey.by-us
+	echo child-rekey.by-ss
+	echo ike-rekey.by-us
+	echo ike-rekey.by-ss
+	echo delete.by-us
+	echo delete.by-ss
+	echo dpd.peer-killed
+}
+
+# ---------------------------------------------------------------- case plumbing
+
+WHY=""          # reason of the current case's failure
+NOTES=()        # informational lines printed under the case result
+CDIR=""         # current case directory
+CASE=""
+
+fail() { WHY=$*; return 1; }
+note() { NOTES+=("$*"); }
+
+# start_both: generates both configs from US_* / SS_* and starts charon and
+# our daemon.
+start_both() {
+	ss_gen_conf "$CDIR" "$SS_IP" "$US_IP" "$SS_NET" "$US_NET"
+	us_gen_conf "$CDIR"
+	ss_start "$SS_NS" "$CDIR" || fail "charon: $(cat "$CDIR/ss_error" 2>/dev/null)" || return 1
+	us_start "$US_NS" "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+}
+
+# initiate WHO: "us" (ipsecgw-ctl initiate c1) or "ss" (swanctl --initiate).
+initiate() {
+	local out rc
+	if [ "$1" = us ]; then
+		out=$(us_ctl "$CDIR" initiate c1); rc=$?
+		[ $rc = 0 ] || note "ipsecgw-ctl initiate c1 exited $rc: $(printf '%s' "$out" | tail -n 1)"
+	else
+		ss_swanctl "$CDIR" --initiate --child net --timeout 15 >"$CDIR/swanctl-initiate.out" 2>&1; rc=$?
+		[ $rc = 0 ] || note "swanctl --initiate exited $rc: $(grep -v '^\[' "$CDIR/swanctl-initiate.out" | tail -n 1)"
+	fi
+	return $rc
+}
+
+# Conditions polled with wait_until.
+ss_child_installed() { [ "$(ss_query "$CDIR" 'sum(1 for sa in sas for c in children(sa) if c.get("state") == "INSTALLED")')" -ge 1 ] 2>/dev/null; }
+ss_no_sa() { [ "$(ss_query "$CDIR" 'len(sas)')" = 0 ]; }
+us_no_sa() { [ "$(us_query "$CDIR" 'len(sas)')" = 0 ]; }
+us_child_listed() { [ "$(us_query "$CDIR" 'sum(len(children(sa)) for sa in sas)')" -ge 1 ] 2>/dev/null; }
+us_up() { us_has_event "$CDIR" CHILD_UP && us_child_listed; }
+both_up() { us_up && ss_child_installed; }
+
+# Current SPIs, normalised: "spi_in spi_out" of every child, one per line.
+us_child_spis() { us_query "$CDIR" '"\n".join(spi(c.get("spi_in")) + " " + spi(c.get("spi_out")) for sa in sas for c in children(sa))'; }
+ss_child_spis() { ss_query "$CDIR" '"\n".join(spi(c.get("spi-in")) + " " + spi(c.get("spi-out")) + " " + c.get("state","?") for sa in sas for c in children(sa))'; }
+us_ike_spis() { us_query "$CDIR" '"\n".join(spi64(sa.get("spi_i")) + " " + spi64(sa.get("spi_r")) for sa in sas)'; }
+ss_ike_spis() { ss_query "$CDIR" '"\n".join(spi64(sa.get("initiator-spi")) + " " + spi64(sa.get("responder-spi")) + " " + sa.get("state","?") for sa in sas)'; }
+
+# check_spis_match: exactly one child on each side, their inbound = our
+# outbound and vice versa. Sets WHY on mismatch.
+check_spis_match() {
+	local us ss
+	us=$(us_child_spis); ss=$(ss_child_spis)
+	[ "$(printf '%s\n' "$us" | grep -c .)" = 1 ] || fail "our list-sas shows children [${us//$'\n'/; }] (want exactly one)" || return 1
+	[ "$(printf '%s\n' "$ss" | grep -c .)" = 1 ] || fail "swanctl shows children [${ss//$'\n'/; }] (want exactly one)" || return 1
+	local u_in u_out s_in s_out s_state
+	read -r u_in u_out <<<"$us"
+	read -r s_in s_out s_state <<<"$ss"
+	[ "$s_state" = INSTALLED ] || fail "strongSwan's CHILD_SA is $s_state, not INSTALLED" || return 1
+	[ "$s_in" = "$u_out" ] && [ "$s_out" = "$u_in" ] ||
+		fail "SPI mismatch: ours in=$u_in out=$u_out, strongSwan's in=$s_in out=$s_out" || return 1
+}
+spis_match() { check_spis_match 2>/dev/null; }
+
+# check_up IKE_PROP ESP_PROP: events, algorithms and SPIs after establishment.
+check_up() {
+	local ike=$1 esp=$2 line algs st
+	line=$(us_event "$CDIR" IKE_UP) || fail "no 'event IKE_UP' in our log" || return 1
+	algs=$(ev_field "$line" algs) || algs=""
+	algs_match "$algs" "$ike" || fail "IKE_UP algs='$algs', expected $ike" || return 1
+	line=$(us_event "$CDIR" CHILD_UP) || fail "no 'event CHILD_UP' in our log" || return 1
+	algs=$(ev_field "$line" algs) || algs=""
+	algs_match "$algs" "$esp" || fail "CHILD_UP algs='$algs', expected $esp" || return 1
+	[ "$(ev_field "$line" mode)" = tunnel ] || fail "CHILD_UP mode='$(ev_field "$line" mode)', expected tunnel" || return 1
+	# kernel-libipsec always fakes NAT detection: ESP must be UDP-encapsulated
+	[ "$(ev_field "$line" encap)" = yes ] || fail "CHILD_UP encap='$(ev_field "$line" encap)', expected yes (charon's kernel-libipsec forces UDP encapsulation)" || return 1
+	st=$(ss_ike_spis)
+	[[ $st == *ESTABLISHED* ]] || fail "strongSwan's IKE_SA is not ESTABLISHED: '$st'" || return 1
+	# the event's SPIs must agree with list-sas
+	local ev_in ev_out
+	ev_in=$(norm_spi "$(ev_field "$line" spi_in)"); ev_out=$(norm_spi "$(ev_field "$line" spi_out)")
+	wait_until 5 spis_match
+	check_spis_match || return 1
+	[ "$(us_child_spis)" = "$ev_in $ev_out" ] || fail "CHILD_UP event SPIs in=$ev_in out=$ev_out differ from list-sas '$(us_child_spis)'" || return 1
+	# IKE SPIs: ours and theirs identical
+	local ui ur si sr
+	read -r ui ur <<<"$(us_ike_spis)"; read -r si sr _ <<<"$st"
+	[ "$ui $ur" = "$si $sr" ] || fail "IKE SPIs differ: ours $ui/$ur, strongSwan's $si/$sr" || return 1
+}
+
+# key_check: ping from strongSwan's inner address to ours while capturing
+# ESP-in-UDP in our namespace, then decrypt with tshark using OUR key log.
+key_check() {
+	[ -s "$CDIR/us.keylog" ] || fail "key log $CDIR/us.keylog is empty (log.keylog)" || return 1
+	cap_start "$US_NS" "$CDIR" v0 || fail "tcpdump did not start" || return 1
+	timeout 5 ip netns exec "$SS_NS" ping -c 3 -i 0.2 -W 1 -q -I "$SS_INNER" "$US_INNER" >"$CDIR/ping.out" 2>&1
+	cap_stop "$CDIR"
+	local n
+	n=$(tshark_esp_check "$CDIR/esp.pcap" "$CDIR/us.keylog" "$CDIR" c1) ||
+		fail "tshark could not decrypt strongSwan's ESP with our keys ($n ICMP decoded; see tshark.txt, tshark-all.txt, tshark.err)" || return 1
+	note "tshark decrypted $n ICMP packets with our key log"
+}
+
+# ---------------------------------------------------------------- cases
+
+case_proposal() { # IKE ESP KIND WHO
+	local ike=$1 esp=$2 kind=$3 who=$4
+	US_IKE_PROPS=$ike; US_ESP_PROPS=$esp
+	SS_IKE_PROPS=$ike; SS_ESP_PROPS=$esp
+	start_both || return 1
+	initiate "$who"
+	if [ "$kind" = esn ]; then
+		case_esn "$ike" "$esp" "$who"
+		return
+	fi
+	wait_until 15 both_up
+	check_up "$ike" "$esp" || return 1
+	case $kind in
+	tshark) key_check || return 1 ;;
+	no-tshark) note "key check skipped: tshark 4.0 has no ChaCha20-Poly1305 ESP decryption" ;;
+	esac
+}
+
+# ESN: charon's kernel-libipsec refuses ESN SAs ("IPsec SA: ESN not
+# supported", "failed to create SAD entry"), so strongSwan never installs the
+# CHILD_SA. What is checked is the negotiation: the IKE_SA on both sides, and
+#  - us initiating: charon selected our ESN proposal (its log says
+#    "selected proposal: ESP:AES_CBC_128/HMAC_SHA2_256_128/EXT_SEQ") and
+#    answered NO_PROPOSAL_CHOSEN only because the install failed;
+#  - strongSwan initiating: our CHILD_UP names esn and its algorithms, and
+#    charon's log shows it selected EXT_SEQ from our answer.
+case_esn() {
+	local ike=$1 esp=$2 who=$3 line algs
+	wait_until 10 us_has_event "$CDIR" IKE_UP
+	wait_until 10 grep -q 'ESN not supported' "$CDIR/charon.log"
+	line=$(us_event "$CDIR" IKE_UP) || fail "no 'event IKE_UP' in our log" || return 1
+	algs=$(ev_field "$line" algs)
+	algs_match "$algs" "$ike" || fail "IKE_UP algs='$algs', expected $ike" || return 1
+	[[ $(ss_ike_spis) == *ESTABLISHED* ]] || fail "strongSwan's IKE_SA is not ESTABLISHED" || return 1
+	grep -q 'selected proposal: ESP:AES_CBC_128/HMAC_SHA2_256_128/EXT_SEQ' "$CDIR/charon.log" ||
+		fail "charon did not select ESP:AES_CBC_128/HMAC_SHA2_256_128/EXT_SEQ" || return 1
+	if [ "$who" = ss ]; then
+		line=$(us_event "$CDIR" CHILD_UP) || fail "no 'event CHILD_UP' in our log" || return 1
+		algs=$(ev_field "$line" algs)
+		algs_match "$algs" "$esp" || fail "CHILD_UP algs='$algs', expected $esp" || return 1
+	fi
+	if grep -q 'ESN not supported' "$CDIR/charon.log"; then
+		note "ESN negotiated; strongSwan's kernel-libipsec cannot install ESN SAs (no SPI/traffic check)"
+	else
+		note "charon did not report 'ESN not supported' (newer strongSwan?): ESN SA checked by negotiation only"
+	fi
+}
+
+case_mismatch() { # WHO
+	local who=$1 line
+	US_IKE_PROPS="aes128gcm16-prfsha256-x25519"; US_ESP_PROPS="aes128gcm16"
+	SS_IKE_PROPS="aes256-sha384-ecp384";          SS_ESP_PROPS="aes256-sha384"
+	start_both || return 1
+	initiate "$who" && [ "$who" = ss ] && { fail "swanctl --initiate succeeded despite the proposal mismatch"; return 1; }
+	wait_until 10 us_log_has "$CDIR" NO_PROPOSAL_CHOSEN ||
+		fail "no line containing NO_PROPOSAL_CHOSEN in our log" || return 1
+	us_has_event "$CDIR" IKE_UP && { fail "our log shows IKE_UP despite the mismatch"; return 1; }
+	[ "$(ss_query "$CDIR" 'len([sa for sa in sas if sa.get("state") == "ESTABLISHED"])')" = 0 ] ||
+		fail "strongSwan shows an ESTABLISHED IKE_SA despite the mismatch" || return 1
+	line=$(grep -m1 NO_PROPOSAL_CHOSEN "$CDIR/us.log")
+	if [ "$who" = ss ]; then
+		# our answer: both lists (theirs as received, ours as configured)
+		if ! { [[ ${line,,} == *ecp384* ]] && [[ ${line,,} == *x25519* ]]; }; then
+			note "NO_PROPOSAL_CHOSEN line lacks one of the proposal lists: $line"
+		fi
+		grep -q 'received NO_PROPOSAL_CHOSEN notify error' "$CDIR/charon.log" ||
+			note "charon's log does not say it received NO_PROPOSAL_CHOSEN"
+	else
+		us_has_event "$CDIR" FAILED || note "no 'event FAILED' line in our log"
+	fi
+}
+
+case_wrong_psk() { # WHO
+	local who=$1
+	US_PSK="this-is-not-the-psk-strongswan-has"
+	start_both || return 1
+	initiate "$who" && [ "$who" = ss ] && { fail "swanctl --initiate succeeded with a wrong PSK"; return 1; }
+	wait_until 10 us_log_has "$CDIR" AUTHENTICATION_FAILED ||
+		fail "no line containing AUTHENTICATION_FAILED in our log" || return 1
+	us_has_event "$CDIR" IKE_UP && { fail "our log shows IKE_UP with a wrong PSK"; return 1; }
+	us_has_event "$CDIR" CHILD_UP && { fail "our log shows CHILD_UP with a wrong PSK"; return 1; }
+	if [ "$who" = ss ]; then
+		grep -q 'received AUTHENTICATION_FAILED notify error' "$CDIR/charon.log" ||
+			note "charon's log does not say it received AUTHENTICATION_FAILED"
+	fi
+	wait_until 5 us_no_sa
+	[ "$(us_query "$CDIR" 'len(sas)')" = 0 ] || fail "our list-sas still lists an SA after the failure" || return 1
+}
+
+# Tunnel for the rekey/delete/dpd cases: always initiated by us, so "by-us"
+# means our daemon (the IKE initiator) starts the exchange and "by-ss" means
+# strongSwan (the IKE responder) does.
+establish_default() {
+	start_both || return 1
+	initiate us
+	wait_until 15 both_up
+	check_up "$US_IKE_PROPS" "$US_ESP_PROPS"
+}
+
+case_child_rekey() { # BY
+	local by=$1 old_in old_out new_in new_out
+	establish_default || return 1
+	read -r old_in old_out <<<"$(us_child_spis)"
+	if [ "$by" = us ]; then
+		us_ctl "$CDIR" rekey-child c1 >/dev/null || fail "ipsecgw-ctl rekey-child c1 failed: $(tail -n 1 "$CDIR/ctl.log")" || return 1
+	else
+		ss_swanctl "$CDIR" --rekey --child net >"$CDIR/swanctl-rekey.out" 2>&1 ||
+			fail "swanctl --rekey --child net failed: $(tail -n 1 "$CDIR/swanctl-rekey.out")" || return 1
+	fi
+	wait_until 15 us_has_event "$CDIR" CHILD_REKEYED || fail "no 'event CHILD_REKEYED' in our log" || return 1
+	# old SAs gone on both sides (charon keeps the old inbound SA for
+	# delete_rekeyed_delay = 2 s), one child each with matching new SPIs
+	wait_until 10 child_rekey_done "$old_in" "$old_out"
+	check_spis_match || return 1
+	read -r new_in new_out <<<"$(us_child_spis)"
+	[ "$new_in" != "$old_in" ] && [ "$new_out" != "$old_out" ] ||
+		fail "SPIs unchanged after rekey: in=$new_in out=$new_out" || return 1
+	if ss_child_spis | grep -q -e "$old_in" -e "$old_out"; then
+		fail "strongSwan still lists the old SPIs $old_in/$old_out: $(ss_child_spis | tr '\n' ';')"; return 1
+	fi
+	note "CHILD_SA rekeyed: ours in $old_in -> $new_in, out $old_out -> $new_out"
+}
+child_rekey_done() {
+	local cur; cur=$(us_child_spis; ss_child_spis)
+	! grep -q -e "$1" -e "$2" <<<"$cur" && spis_match
+}
+
+case_ike_rekey() { # BY
+	local by=$1 old_i old_r new_i new_r child_before
+	establish_default || return 1
+	read -r old_i old_r <<<"$(us_ike_spis)"
+	child_before=$(us_child_spis)
+	if [ "$by" = us ]; then
+		us_ctl "$CDIR" rekey-ike c1 >/dev/null || fail "ipsecgw-ctl rekey-ike c1 failed: $(tail -n 1 "$CDIR/ctl.log")" || return 1
+	else
+		ss_swanctl "$CDIR" --rekey --ike c1 >"$CDIR/swanctl-rekey.out" 2>&1 ||
+			fail "swanctl --rekey --ike c1 failed: $(tail -n 1 "$CDIR/swanctl-rekey.out")" || return 1
+	fi
+	wait_until 15 us_has_event "$CDIR" IKE_REKEYED || fail "no 'event IKE_REKEYED' in our log" || return 1
+	wait_until 10 ike_rekey_done "$old_i"
+	local us ss
+	us=$(us_ike_spis); ss=$(ss_ike_spis)
+	[ "$(grep -c . <<<"$us")" = 1 ] || fail "our list-sas shows IKE SAs [${us//$'\n'/; }] (want exactly one)" || return 1
+	[ "$(grep -c . <<<"$ss")" = 1 ] || fail "swanctl shows IKE SAs [${ss//$'\n'/; }] (want exactly one)" || return 1
+	read -r new_i new_r <<<"$us"
+	[ "$new_i" != "$old_i" ] || fail "IKE SPIs unchanged after rekey ($new_i)" || return 1
+	[[ $ss == "$new_i $new_r ESTABLISHED" ]] || fail "strongSwan's IKE_SA '$ss' differs from ours '$new_i $new_r'" || return 1
+	# the CHILD_SA moves to the new IKE_SA unchanged
+	check_spis_match || return 1
+	[ "$(us_child_spis)" = "$child_before" ] || fail "CHILD_SA SPIs changed by IKE rekey: '$child_before' -> '$(us_child_spis)'" || return 1
+	note "IKE_SA rekeyed: $old_i/$old_r -> $new_i/$new_r"
+}
+ike_rekey_done() {
+	local us ss
+	us=$(us_ike_spis); ss=$(ss_ike_spis)
+	[ "$(grep -c . <<<"$us")" = 1 ] && [ "$(grep -c . <<<"$ss")" = 1 ] && ! grep -q "$1" <<<"$us$ss"
+}
+
+case_delete() { # BY
+	local by=$1
+	establish_default || return 1
+	if [ "$by" = us ]; then
+		us_ctl "$CDIR" delete-ike c1 >/dev/null || fail "ipsecgw-ctl delete-ike c1 failed: $(tail -n 1 "$CDIR/ctl.log")" || return 1
+	else
+		ss_swanctl "$CDIR" --terminate --ike c1 --timeout 10 >"$CDIR/swanctl-terminate.out" 2>&1 ||
+			fail "swanctl --terminate --ike c1 failed: $(tail -n 1 "$CDIR/swanctl-terminate.out")" || return 1
+	fi
+	wait_until 10 us_has_event "$CDIR" IKE_DOWN || fail "no 'event IKE_DOWN' in our log" || return 1
+	wait_until 10 both_no_sa
+	us_no_sa || fail "our list-sas still lists: $(us_sas_json "$CDIR" | tr -d '\n' | cut -c1-300)" || return 1
+	ss_no_sa || fail "strongSwan still lists: $(ss_ike_spis | tr '\n' ';')" || return 1
+	us_alive "$CDIR" || fail "ipsecgw-ike exited after the delete" || return 1
+}
+both_no_sa() { us_no_sa && ss_no_sa; }
+
+case_dpd() {
+	US_DPD_DELAY=2; US_RETRANS_MS=500; US_RETRANS_TRIES=3
+	establish_default || return 1
+	local t0 dt
+	ss_kill9 "$CDIR"
+	t0=$(ipgw_now_ms)
+	wait_until 25 us_has_event "$CDIR" IKE_DOWN || fail "no 'event IKE_DOWN' within 25 s of killing charon (dpd_delay 2, retransmit 500 ms x 3)" || return 1
+	dt=$(( ($(ipgw_now_ms) - t0) / 100 ))
+	note "IKE_DOWN $((dt / 10)).$((dt % 10)) s after charon was killed: $(ev_field "$(us_event "$CDIR" IKE_DOWN)" reason)"
+	[ "$dt" -le 200 ] || fail "IKE_DOWN took $((dt / 10)).$((dt % 10)) s (limit 20 s)" || return 1
+	wait_until 5 us_no_sa
+	us_no_sa || fail "our list-sas still lists an SA after IKE_DOWN" || return 1
+}
+
+run_case() {
+	local name=$1 p
+	case $name in
+	mismatch.us-init)   case_mismatch us ;;
+	mismatch.ss-init)   case_mismatch ss ;;
+	wrong-psk.us-init)  case_wrong_psk us ;;
+	wrong-psk.ss-init)  case_wrong_psk ss ;;
+	child-rekey.by-us)  case_child_rekey us ;;
+	child-rekey.by-ss)  case_child_rekey ss ;;
+	ike-rekey.by-us)    case_ike_rekey us ;;
+	ike-rekey.by-ss)    case_ike_rekey ss ;;
+	delete.by-us)       case_delete us ;;
+	delete.by-ss)       case_delete ss ;;
+	dpd.peer-killed)    case_dpd ;;
+	*)
+		for p in "${PROPOSALS[@]}"; do
+			IFS='|' read -r ike esp kind <<<"$p"
+			if [ "$name" = "$ike.us-init" ]; then case_proposal "$ike" "$esp" "$kind" us; return; fi
+			if [ "$name" = "$ike.ss-init" ]; then case_proposal "$ike" "$esp" "$kind" ss; return; fi
+		done
+		fail "unknown case"
+		;;
+	esac
+}
+
+# ---------------------------------------------------------------- main
+
+if [ "${1:-}" = -l ]; then all_cases; exit 0; fi
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,18p' "$0"; exit 0; fi
+
+SELECTED=()
+while read -r c; do
+	if [ $# = 0 ]; then SELECTED+=("$c"); continue; fi
+	for pat in "$@"; do
+		if grep -qE -- "$pat" <<<"$c"; then SELECTED+=("$c"); break; fi
+	done
+done < <(all_cases)
+if [ ${#SELECTED[@]} = 0 ]; then
+	echo "no case matches: $*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+ipgw_require_root || { echo "0 passed, 1 failed"; exit 1; }
+for tool in ip tcpdump tshark swanctl "$CHARON" "$PYTHON" unshare timeout; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "interop: missing tool $tool (run: make deps)" >&2
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+trap 'ipgw_cleanup' EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
+ipgw_init || exit 1
+ipgw_ns_setup || { echo "FAIL setup: could not create the namespaces"; echo "0 passed, 1 failed"; exit 1; }
+
+PASSED=0; FAILED=0; FAILED_NAMES=()
+RUN_T0=$(ipgw_now_ms)
+for CASE in "${SELECTED[@]}"; do
+	CDIR=$IPGW_WORK/$CASE
+	mkdir -p "$CDIR"
+	WHY=""; NOTES=()
+	us_defaults; ss_defaults
+	t0=$(ipgw_now_ms)
+	if (( ($(ipgw_now_ms) - RUN_T0) / 1000 > MATRIX_BUDGET_S )); then
+		WHY="not run: matrix time budget of $MATRIX_BUDGET_S s exhausted"; ok=1
+	elif [ ! -x "$IKE_BIN" ] || [ ! -x "$CTL_BIN" ]; then
+		WHY="$IKE_BIN or $CTL_BIN not built (make)"; ok=1
+	else
+		run_case "$CASE"; ok=$?
+		# a daemon that died during the case is a failure whatever else held
+		if ! us_alive "$CDIR" && [ -f "$CDIR/us.pid" ]; then
+			wait "$(us_pid "$CDIR")" 2>/dev/null; st=$?
+			sig=""; [ "$st" -gt 128 ] && sig=" (signal $((st - 128)))"
+			WHY="ipsecgw-ike died during the case with status $st$sig${WHY:+; first problem: $WHY}"; ok=1
+		fi
+	fi
+	us_stop "$CDIR"; ss_stop "$CDIR"; cap_stop "$CDIR"
+	secs=$(( ($(ipgw_now_ms) - t0) / 100 ))
+	if [ "$ok" = 0 ]; then
+		PASSED=$((PASSED + 1))
+		echo "PASS $CASE ($((secs / 10)).$((secs % 10)) s)"
+		for n in "${NOTES[@]}"; do echo "  note: $n"; done
+		[ "${IPGW_KEEP_LOGS:-0}" = 1 ] && ipgw_keep_logs "$CDIR" "$CASE"
+	else
+		FAILED=$((FAILED + 1)); FAILED_NAMES+=("$CASE")
+		echo "FAIL $CASE: ${WHY:-unknown reason}"
+		for n in "${NOTES[@]}"; do echo "  note: $n"; done
+		[ -d "$CDIR" ] && [ -n "$(ls -A "$CDIR")" ] && { ipgw_show_logs "$CDIR"; ipgw_keep_logs "$CDIR" "$CASE"; }
+	fi
+done
+
+total=$(( ($(ipgw_now_ms) - RUN_T0) / 1000 ))
+if [ "$FAILED" -gt 0 ]; then
+	echo "failed cases (${total} s): ${FAILED_NAMES[*]}" >&2
+else
+	echo "all cases passed in ${total} s" >&2
+fi
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
