@@ -28,7 +28,7 @@ const char *ike_event_name(enum ike_event_type t)
 const char *ike_sa_state_name(enum ike_sa_state s)
 {
 	static const char *const names[] = {
-		"INIT_SENT", "AUTH_SENT", "HALF_OPEN", "ESTABLISHED", "REKEYED",
+		"NEW", "INIT_SENT", "AUTH_SENT", "HALF_OPEN", "ESTABLISHED", "REKEYED",
 		"DELETING", "DEAD",
 	};
 	return names[s];
@@ -175,8 +175,8 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st)
 
 void ike_sa_kill(struct ike_sa *sa, const char *reason)
 {
-	bool was_up = sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_DELETING ||
-		      sa->state == IKE_S_REKEYED;
+	/* A rekeyed SA handed its children on; its end is not a tunnel going down. */
+	bool was_up = sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_DELETING;
 
 	if (sa->state == IKE_S_DEAD)
 		return;
@@ -304,14 +304,27 @@ static bool strip_marker(struct ike_engine *e, const ike_addr_t *local, const ik
 	return true;
 }
 
+/* After the float to port 4500 (2.23) follow the peer's port, which a NAT
+ * may change; only on authenticated messages, so a forged packet cannot
+ * redirect the SA. */
+static void follow_peer(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote)
+{
+	if (local->port != sa->e->cfg.natt_port || !ike_addr_ip_eq(&sa->remote, remote))
+		return;
+	sa->natt = true;
+	sa->local.port = local->port;
+	sa->remote.port = remote->port;
+}
+
 static void resend_cached(struct ike_sa *sa)
 {
 	sa->e->stats.dup_requests++;
 	ikev2_send_raw(sa->e, &sa->local, &sa->remote, sa->resp_buf, sa->resp_len);
 }
 
-static void dispatch_response(struct ike_sa *sa, uint8_t *msg, size_t len,
-			      const struct ikev2_hdr *h, const struct ikev2_chain *c)
+static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote,
+			      uint8_t *msg, size_t len, const struct ikev2_hdr *h,
+			      const struct ikev2_chain *c)
 {
 	struct ikev2_chain inner;
 	enum ike_req_kind kind = sa->req_kind;
@@ -333,6 +346,7 @@ static void dispatch_response(struct ike_sa *sa, uint8_t *msg, size_t len,
 		return;
 	}
 	sa->last_rx = sa->e->now;
+	follow_peer(sa, local, remote);
 	ctx = sa->req_ctx;
 	memset(&sa->req_ctx, 0, sizeof(sa->req_ctx));
 	ikev2_request_done(sa);
@@ -355,8 +369,9 @@ static void dispatch_response(struct ike_sa *sa, uint8_t *msg, size_t len,
 		ike_sa_run_pending(sa);
 }
 
-static void dispatch_request(struct ike_sa *sa, uint8_t *msg, size_t len,
-			     const struct ikev2_hdr *h, const struct ikev2_chain *c)
+static void dispatch_request(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote,
+			     uint8_t *msg, size_t len, const struct ikev2_hdr *h,
+			     const struct ikev2_chain *c)
 {
 	struct ikev2_chain inner;
 	int r;
@@ -376,6 +391,7 @@ static void dispatch_request(struct ike_sa *sa, uint8_t *msg, size_t len,
 		return;
 	}
 	sa->last_rx = sa->e->now;
+	follow_peer(sa, local, remote);
 	switch (h->exchange) {
 	case IKEV2_EXCH_IKE_AUTH:
 		if (sa->state == IKE_S_HALF_OPEN)
@@ -392,21 +408,6 @@ static void dispatch_request(struct ike_sa *sa, uint8_t *msg, size_t len,
 	default:
 		break;
 	}
-}
-
-/* A peer behind a NAT may change its port; follow it on authenticated
- * traffic only (2.23), so a forged packet cannot redirect the SA. */
-static void follow_peer(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote)
-{
-	if (local->port == sa->e->cfg.natt_port && !sa->natt) {
-		sa->natt = true;
-		sa->local.port = local->port;
-	}
-	if (sa->natt && !ike_addr_eq(&sa->remote, remote) && sa->nat_remote &&
-	    ike_addr_ip_eq(&sa->remote, remote))
-		sa->remote.port = remote->port;
-	else if (sa->natt && remote->port == sa->e->cfg.natt_port)
-		sa->remote.port = remote->port;
 }
 
 void ike_engine_input(struct ike_engine *e, const ike_addr_t *local,
@@ -457,11 +458,9 @@ void ike_engine_input(struct ike_engine *e, const ike_addr_t *local,
 		return;
 	}
 	if (h.flags & IKEV2_FLAG_RESPONSE)
-		dispatch_response(sa, e->rxbuf, len, &h, &c);
+		dispatch_response(sa, local, remote, e->rxbuf, len, &h, &c);
 	else
-		dispatch_request(sa, e->rxbuf, len, &h, &c);
-	if (sa->state != IKE_S_DEAD && sa->last_rx == now_ms)
-		follow_peer(sa, local, remote);
+		dispatch_request(sa, local, remote, e->rxbuf, len, &h, &c);
 	reap(e);
 }
 

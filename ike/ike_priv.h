@@ -33,6 +33,7 @@ struct ike_child {
 };
 
 enum ike_sa_state {
+	IKE_S_NEW,
 	IKE_S_INIT_SENT,         /* initiator: IKE_SA_INIT request out */
 	IKE_S_AUTH_SENT,         /* initiator: IKE_AUTH request out */
 	IKE_S_HALF_OPEN,         /* responder: IKE_SA_INIT answered */
