@@ -26,6 +26,7 @@ static const struct dh_group {
 	uint16_t publen;      /* wire length of the public value */
 	uint16_t seclen;      /* shared secret length */
 } dh_groups[] = {
+	{ IKEV2_DH_MODP1536, DH_MODP, "DH", "modp_1536", 192, 192 },  /* weak: only when allowed */
 	{ IKEV2_DH_MODP2048, DH_MODP, "DH", "modp_2048", 256, 256 },
 	{ IKEV2_DH_MODP3072, DH_MODP, "DH", "modp_3072", 384, 384 },
 	{ IKEV2_DH_MODP4096, DH_MODP, "DH", "modp_4096", 512, 512 },

@@ -45,7 +45,6 @@ static const struct alg_name algs[] = {
 	{ "curve25519", IKEV2_TRANS_DH, IKEV2_DH_X25519, 0, false },
 	{ "x448", IKEV2_TRANS_DH, IKEV2_DH_X448, 0, false },
 	{ "curve448", IKEV2_TRANS_DH, IKEV2_DH_X448, 0, false },
-	{ "modp1024", IKEV2_TRANS_DH, IKEV2_DH_MODP1024, 0, true },
 	{ "modp1536", IKEV2_TRANS_DH, IKEV2_DH_MODP1536, 0, true },
 	{ "esn", IKEV2_TRANS_ESN, IKEV2_ESN_YES, 0, false },
 	{ "noesn", IKEV2_TRANS_ESN, IKEV2_ESN_NO, 0, false },
@@ -61,6 +60,7 @@ static const struct { const char *name, *why; } refused[] = {
 	{ "prfsha1", "weak PRF (SHA-1); use prfsha256 or better" },
 	{ "prfmd5", "broken PRF" },
 	{ "modp768", "broken DH group (768-bit)" },
+	{ "modp1024", "broken DH group (1024-bit, RFC 8247 MUST NOT); not supported" },
 	{ "null", "NULL encryption is not allowed in proposals" },
 };
 

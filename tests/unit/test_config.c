@@ -314,16 +314,19 @@ static void test_weak_groups(void)
 {
 	struct app_config *cfg;
 
-	expect_err(ROOT(CONN("'ike_proposals':['aes256-sha256-modp1024'],")),
-		   "connections[0].ike_proposals[0]: weak DH group modp1024");
-	expect_err(ROOT(CONN("'ike_proposals':['aes256-sha256-modp1024'],")),
+	expect_err(ROOT(CONN("'ike_proposals':['aes256-sha256-modp1536'],")),
+		   "connections[0].ike_proposals[0]: weak DH group modp1536");
+	expect_err(ROOT(CONN("'ike_proposals':['aes256-sha256-modp1536'],")),
 		   "allow_weak_groups");
 	expect_err(ROOT(CONN_KIDS("", WEAK_CHILD)),
 		   "connections[0].children[0].esp_proposals[0]: weak DH group modp1536");
+	/* 1024-bit MODP is refused even when weak groups are allowed. */
+	expect_err(ROOT(CONN("'allow_weak_groups':true,'ike_proposals':['aes256-sha256-modp1024'],")),
+		   "connections[0].ike_proposals[0]: algorithm 'modp1024' refused");
 	cfg = parse_ok(ROOT(CONN_KIDS("'allow_weak_groups':true,"
-				      "'ike_proposals':['aes256-sha256-modp1024'],",
+				      "'ike_proposals':['aes256-sha256-modp1536'],",
 				      WEAK_CHILD)));
-	CU_ASSERT_EQUAL(cfg->conns[0].proposals[0].dh[0], IKEV2_DH_MODP1024);
+	CU_ASSERT_EQUAL(cfg->conns[0].proposals[0].dh[0], IKEV2_DH_MODP1536);
 	CU_ASSERT_EQUAL(cfg->conns[0].children[0].proposals[0].dh[0], IKEV2_DH_MODP1536);
 	CU_ASSERT(cfg->conns[0].allow_weak_dh);
 	free(cfg);
