@@ -352,6 +352,8 @@ static void child_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, struct i
 
 	child->info.old_spi_in = x->old_spi_in;
 	ike_keylog_child(sa, child);
+	/* Announced even if redundant: the peer may already send on it. */
+	ike_emit_child(sa, IKE_EV_CHILD_REKEYED, child, NULL);
 	if (old && old->state == CHILD_REKEYED && lost_rekey_collision(sa, child, x->old_spi_in)) {
 		ike_sa_log(sa, IKE_LOG_INFO, "simultaneous CHILD_SA rekey lost: deleting our redundant %08x",
 			   child->info.spi_in);
@@ -360,7 +362,6 @@ static void child_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, struct i
 		sa->pending |= PEND_DELETE_CHILD;
 		return;
 	}
-	ike_emit_child(sa, IKE_EV_CHILD_REKEYED, child, NULL);
 	if (old) {
 		old->state = CHILD_REKEYED;
 		sa->pending_child_spi = old->info.spi_in;

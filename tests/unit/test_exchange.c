@@ -95,6 +95,9 @@ static void conn_cfg(struct ike_conn_cfg *c, bool is_a, const char *ike, const c
 	ike_ts_parse(is_a ? "203.0.113.0/24" : "198.51.100.0/24", &c->children[0].remote_ts[0]);
 }
 
+/* Lets a test adjust the generated connection of side A or B. */
+static void (*tweak)(struct ike_conn_cfg *c, bool is_a);
+
 static void setup(const char *ike_a, const char *esp_a, const char *psk_a,
 		  const char *ike_b, const char *esp_b, const char *psk_b,
 		  const struct ike_engine_cfg *ecfg)
@@ -112,8 +115,12 @@ static void setup(const char *ike_a, const char *esp_a, const char *psk_a,
 	net.b.e = ike_engine_new(ecfg, &ops, &net.b);
 	CU_ASSERT_FATAL(net.a.e && net.b.e);
 	conn_cfg(&c, true, ike_a, esp_a, psk_a);
+	if (tweak)
+		tweak(&c, true);
 	CU_ASSERT_FATAL(ike_engine_add_conn(net.a.e, &c) == 0);
 	conn_cfg(&c, false, ike_b, esp_b, psk_b);
+	if (tweak)
+		tweak(&c, false);
 	CU_ASSERT_FATAL(ike_engine_add_conn(net.b.e, &c) == 0);
 }
 
@@ -122,6 +129,7 @@ static void teardown(void)
 	ike_engine_free(net.a.e);
 	ike_engine_free(net.b.e);
 	net.a.e = net.b.e = NULL;
+	tweak = NULL;
 }
 
 /* Delivers queued datagrams until the network is quiet. */
@@ -129,7 +137,7 @@ static void pump(void)
 {
 	for (unsigned guard = 0; net.n && guard < 200; guard++) {
 		struct pkt p = net.q[0];
-		bool to_a = p.to.a[3] == 1;
+		bool to_a = p.to.family == 4 ? p.to.a[3] == 1 : p.to.a[15] == 1;
 
 		memmove(net.q, net.q + 1, (net.n - 1) * sizeof(net.q[0]));
 		net.n--;
@@ -419,6 +427,185 @@ static void test_garbage_input(void)
 	teardown();
 }
 
+
+static void tw_v6(struct ike_conn_cfg *c, bool is_a)
+{
+	ike_addr_parse(is_a ? "2001:db8::1" : "2001:db8::2", &c->local);
+	ike_addr_parse(is_a ? "2001:db8::2" : "2001:db8::1", &c->remote);
+	c->local.port = c->remote.port = 500;
+	ike_ts_parse(is_a ? "2001:db8:a::/48" : "2001:db8:b::/48", &c->children[0].local_ts[0]);
+	ike_ts_parse(is_a ? "2001:db8:b::/48" : "2001:db8:a::/48", &c->children[0].remote_ts[0]);
+}
+
+static void test_ipv6(void)
+{
+	char buf[64];
+
+	tweak = tw_v6;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_STRING_EQUAL(ike_ts_str(&find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->remote_ts[0],
+					  buf, sizeof(buf)), "2001:db8:b::/48");
+	teardown();
+}
+
+/* B only allows one host and TCP port 22 of A's side: A's wider proposal is
+ * narrowed (RFC 7296 2.9), and A accepts the narrower result. */
+static void tw_narrow(struct ike_conn_cfg *c, bool is_a)
+{
+	if (!is_a)
+		ike_ts_parse("198.51.100.7[tcp/22]", &c->children[0].remote_ts[0]);
+}
+
+static void test_narrowing(void)
+{
+	char buf[64];
+	const struct ike_child_info *ca;
+
+	tweak = tw_narrow;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	ca = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child;
+	CU_ASSERT_STRING_EQUAL(ike_ts_str(&ca->local_ts[0], buf, sizeof(buf)), "198.51.100.7/32[6/22]");
+	teardown();
+}
+
+static void tw_disjoint(struct ike_conn_cfg *c, bool is_a)
+{
+	if (!is_a)
+		ike_ts_parse("192.0.2.128/25", &c->children[0].remote_ts[0]);
+}
+
+static void test_ts_unacceptable(void)
+{
+	tweak = tw_disjoint;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	/* The IKE SA stands, the CHILD SA is refused. */
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 0);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_UP), 0);
+	teardown();
+}
+
+static void tw_transport(struct ike_conn_cfg *c, bool is_a)
+{
+	(void)is_a;
+	c->children[0].mode = IKE_MODE_TRANSPORT;
+}
+
+static void test_transport(void)
+{
+	tweak = tw_transport;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->mode, IKE_MODE_TRANSPORT);
+	CU_ASSERT_EQUAL(find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->mode, IKE_MODE_TRANSPORT);
+	teardown();
+}
+
+static void tw_encap(struct ike_conn_cfg *c, bool is_a)
+{
+	c->force_encap = is_a;
+}
+
+static void test_forced_encap(void)
+{
+	const struct ike_child_info *ca, *cb;
+
+	tweak = tw_encap;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	ca = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child;
+	cb = find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child;
+	CU_ASSERT(ca->encap && cb->encap);
+	CU_ASSERT_EQUAL(ca->remote.port, 4500);
+	CU_ASSERT_EQUAL(cb->local.port, 4500);
+	teardown();
+}
+
+/* Short lifetimes: the timers alone rekey the CHILD and IKE SAs. */
+static void tw_lifetimes(struct ike_conn_cfg *c, bool is_a)
+{
+	c->rekey_time_s = is_a ? 50 : 0;
+	c->children[0].rekey_time_s = is_a ? 0 : 20;
+	c->children[0].rand_time_s = 2;
+}
+
+static void test_lifetimes(void)
+{
+	tweak = tw_lifetimes;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	advance(17000);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 0);
+	advance(4000);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_REKEYED), 1);
+	for (int i = 0; i < 30; i++)
+		advance(1000);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+	teardown();
+}
+
+static void grab_child(void *arg, const struct ike_sa_summary *s)
+{
+	struct ike_child_info *out = arg;
+
+	CU_ASSERT_EQUAL(s->n_children, 1);
+	if (s->n_children)
+		*out = *s->children[0];
+}
+
+/* Both ends rekey the same CHILD SA at once (2.8.1): afterwards each side
+ * has exactly one CHILD SA, and they are the same pair. */
+static void test_simultaneous_rekey(void)
+{
+	struct pkt qa;
+	struct ike_stats s;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.a.e, "c", net.now), 0);
+	qa = net.q[0];
+	net.n = 0;
+	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.b.e, "c", net.now), 0);
+	net.q[net.n++] = qa;          /* both requests cross on the wire */
+	pump();
+	for (int i = 0; i < 5; i++)
+		advance(1000);
+	ike_engine_stats(net.a.e, &s);
+	CU_ASSERT_EQUAL(s.established, 1);
+	{
+		unsigned up_a = count_ev(&net.a, IKE_EV_CHILD_UP) + count_ev(&net.a, IKE_EV_CHILD_REKEYED);
+		unsigned down_a = count_ev(&net.a, IKE_EV_CHILD_DOWN);
+		unsigned up_b = count_ev(&net.b, IKE_EV_CHILD_UP) + count_ev(&net.b, IKE_EV_CHILD_REKEYED);
+		unsigned down_b = count_ev(&net.b, IKE_EV_CHILD_DOWN);
+		CU_ASSERT_EQUAL(up_a - down_a, 1);
+		CU_ASSERT_EQUAL(up_b - down_b, 1);
+	}
+	{
+		struct ike_child_info ca, cb;
+		memset(&ca, 0, sizeof(ca));
+		memset(&cb, 0, sizeof(cb));
+		ike_engine_foreach_sa(net.a.e, grab_child, &ca);
+		ike_engine_foreach_sa(net.b.e, grab_child, &cb);
+		assert_child_pair(&ca, &cb);
+	}
+	teardown();
+}
+
 static const struct test_case cases[] = {
 	{ "handshake for each proposal", test_proposals },
 	{ "CHILD_SA rekey by each side, with PFS", test_child_rekey },
@@ -431,6 +618,13 @@ static const struct test_case cases[] = {
 	{ "cookies when forced", test_cookies },
 	{ "dead peer detected by liveness check", test_dead_peer },
 	{ "random garbage does not disturb an SA", test_garbage_input },
+	{ "IPv6 outer and inner addresses", test_ipv6 },
+	{ "traffic selector narrowing", test_narrowing },
+	{ "TS_UNACCEPTABLE keeps the IKE SA", test_ts_unacceptable },
+	{ "transport mode", test_transport },
+	{ "forced UDP encapsulation floats to 4500", test_forced_encap },
+	{ "lifetimes trigger CHILD and IKE rekeys", test_lifetimes },
+	{ "simultaneous CHILD_SA rekey", test_simultaneous_rekey },
 	{ NULL, NULL },
 };
 TEST_SUITE(exchange, cases)
