@@ -158,7 +158,9 @@ int ike_ts_parse(const char *s, struct ike_ts *ts)
 
 		*sep = '\0';
 		plen = strtoul(sep + 1, &end, 10);
-		if (sep[1] == '\0' || *end != '\0' || ike_addr_parse(buf, &a) < 0)
+		/* digits only: strtoul would take " +8" and wrap 2^32+8 to 8 */
+		if (sep[1] < '0' || sep[1] > '9' || *end != '\0' || plen > 128 ||
+		    ike_addr_parse(buf, &a) < 0)
 			return -EINVAL;
 		ts->family = a.family;
 		memcpy(ts->start, a.a, 16);

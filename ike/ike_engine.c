@@ -337,7 +337,7 @@ static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const 
 		ikev2_sa_init_response(sa, msg, len, h, c);
 		return;
 	}
-	r = ikev2_decrypt(sa, msg, len, h, c, &inner);
+	r = ikev2_decrypt(sa, msg, len, h, c, &inner, NULL);
 	if (r < 0) {
 		ike_sa_log(sa, IKE_LOG_WARN, "%s response dropped: %s",
 			   ikev2_exchange_name(h->exchange),
@@ -369,11 +369,27 @@ static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const 
 		ike_sa_run_pending(sa);
 }
 
+/* 2.5: a request with a critical payload we do not know is refused whole. */
+static void unsupported_critical(struct ike_sa *sa, const struct ikev2_hdr *h, uint8_t type)
+{
+	struct ikev2_out *o = malloc(sizeof(*o));
+
+	ike_sa_log(sa, IKE_LOG_WARN, "%s request refused: unsupported critical payload type %u",
+		   ikev2_exchange_name(h->exchange), type);
+	if (!o)
+		return;
+	ikev2_out_init(o, sa, h->exchange, true);
+	ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	ikev2_send_response(sa, o, h->msgid);
+	free(o);
+}
+
 static void dispatch_request(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote,
 			     uint8_t *msg, size_t len, const struct ikev2_hdr *h,
 			     const struct ikev2_chain *c)
 {
 	struct ikev2_chain inner;
+	uint8_t bad = 0;
 	int r;
 
 	if (sa->resp_valid && h->msgid + 1 == sa->msgid_in) {
@@ -382,7 +398,11 @@ static void dispatch_request(struct ike_sa *sa, const ike_addr_t *local, const i
 	}
 	if (h->msgid != sa->msgid_in)
 		return;
-	r = ikev2_decrypt(sa, msg, len, h, c, &inner);
+	r = ikev2_decrypt(sa, msg, len, h, c, &inner, &bad);
+	if (r == IKEV2_E_CRITICAL) {
+		unsupported_critical(sa, h, bad);
+		return;
+	}
 	if (r < 0) {
 		ike_sa_log(sa, IKE_LOG_WARN, "%s request dropped: %s",
 			   ikev2_exchange_name(h->exchange),
@@ -433,6 +453,9 @@ void ike_engine_input(struct ike_engine *e, const ike_addr_t *local,
 	if (r == 0)
 		r = ikev2_chain_parse(h.next_payload, e->rxbuf + IKEV2_HDR_LEN,
 				      len - IKEV2_HDR_LEN, &c, &bad);
+	if (r == IKEV2_E_CRITICAL && h.exchange == IKEV2_EXCH_IKE_SA_INIT &&
+	    !(h.flags & IKEV2_FLAG_RESPONSE) && h.msgid == 0)
+		ikev2_sa_init_unsupported(e, local, remote, &h, bad);
 	if (r < 0) {
 		char a[64];
 		e->stats.bad_messages++;

@@ -202,7 +202,7 @@ void ikev2_send_raw(struct ike_engine *e, const ike_addr_t *local, const ike_add
 /* Decrypts the SK payload in place into a fresh chain; -EBADMSG when the ICV
  * fails. msg/len is the whole IKE message (without the non-ESP marker). */
 int ikev2_decrypt(struct ike_sa *sa, uint8_t *msg, size_t len, const struct ikev2_hdr *h,
-		  const struct ikev2_chain *outer, struct ikev2_chain *inner);
+		  const struct ikev2_chain *outer, struct ikev2_chain *inner, uint8_t *bad_type);
 void ikev2_retransmit(struct ike_sa *sa);
 void ikev2_request_done(struct ike_sa *sa);
 
@@ -246,6 +246,9 @@ int  ikev2_sa_init_start(struct ike_sa *sa);
 void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local,
 			   const ike_addr_t *remote, const uint8_t *msg, size_t len,
 			   const struct ikev2_hdr *h, const struct ikev2_chain *c);
+/* Answers an IKE_SA_INIT request carrying an unknown critical payload. */
+void ikev2_sa_init_unsupported(struct ike_engine *e, const ike_addr_t *local,
+			       const ike_addr_t *remote, const struct ikev2_hdr *h, uint8_t type);
 void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 			    const struct ikev2_hdr *h, const struct ikev2_chain *c);
 void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c);

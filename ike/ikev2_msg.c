@@ -203,7 +203,7 @@ void ikev2_retransmit(struct ike_sa *sa)
 }
 
 int ikev2_decrypt(struct ike_sa *sa, uint8_t *msg, size_t len, const struct ikev2_hdr *h,
-		  const struct ikev2_chain *outer, struct ikev2_chain *inner)
+		  const struct ikev2_chain *outer, struct ikev2_chain *inner, uint8_t *bad_type)
 {
 	const struct ike_encr_info *ei = &sa->ei;
 	const struct ikev2_pl *sk;
@@ -239,5 +239,5 @@ int ikev2_decrypt(struct ike_sa *sa, uint8_t *msg, size_t len, const struct ikev
 	if (padlen + 1 > ctlen)
 		return IKEV2_E_MALFORMED;
 	(void)len;
-	return ikev2_chain_parse(sk->hdr[0], ct, ctlen - padlen - 1, inner, NULL);
+	return ikev2_chain_parse(sk->hdr[0], ct, ctlen - padlen - 1, inner, bad_type);
 }

@@ -456,3 +456,13 @@ void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local,
 	ike_keylog_ike(sa);
 	ike_sa_set_state(sa, IKE_S_HALF_OPEN);
 }
+
+void ikev2_sa_init_unsupported(struct ike_engine *e, const ike_addr_t *local,
+			       const ike_addr_t *remote, const struct ikev2_hdr *h, uint8_t type)
+{
+	char a[64];
+
+	ike_log(e, IKE_LOG_WARN, "IKE_SA_INIT from %s: unsupported critical payload type %u",
+		ike_addr_str(remote, a, sizeof(a)), type);
+	send_plain_notify(e, local, remote, h, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+}

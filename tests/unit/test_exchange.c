@@ -606,6 +606,33 @@ static void test_simultaneous_rekey(void)
 	teardown();
 }
 
+static void test_unknown_critical(void)
+{
+	uint8_t m[36];
+	ike_addr_t l, r;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	memset(m, 0, sizeof(m));
+	ikev2_put64(m, 0x1122334455667788ull);
+	m[16] = 60;                       /* unassigned payload type */
+	m[17] = 0x20;
+	m[18] = IKEV2_EXCH_IKE_SA_INIT;
+	m[19] = IKEV2_FLAG_INITIATOR;
+	ikev2_put32(m + 24, sizeof(m));
+	m[29] = 0x80;                     /* critical */
+	ikev2_put16(m + 30, 8);
+	ike_addr_parse("192.0.2.2", &l);
+	ike_addr_parse("192.0.2.1", &r);
+	l.port = r.port = 500;
+	ike_engine_input(net.b.e, &l, &r, m, sizeof(m), net.now);
+	CU_ASSERT_EQUAL_FATAL(net.n, 1);
+	CU_ASSERT_EQUAL(net.q[0].buf[16], IKEV2_PL_NOTIFY);
+	CU_ASSERT_EQUAL(ikev2_get16(net.q[0].buf + 34), IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	CU_ASSERT_EQUAL(net.q[0].buf[36], 60);
+	teardown();
+}
+
 static const struct test_case cases[] = {
 	{ "handshake for each proposal", test_proposals },
 	{ "CHILD_SA rekey by each side, with PFS", test_child_rekey },
@@ -625,6 +652,7 @@ static const struct test_case cases[] = {
 	{ "forced UDP encapsulation floats to 4500", test_forced_encap },
 	{ "lifetimes trigger CHILD and IKE rekeys", test_lifetimes },
 	{ "simultaneous CHILD_SA rekey", test_simultaneous_rekey },
+	{ "unknown critical payload refused", test_unknown_critical },
 	{ NULL, NULL },
 };
 TEST_SUITE(exchange, cases)
