@@ -33,7 +33,7 @@ DAEMON    := $(BUILD)/ipsecgw-ike
 CTL       := $(BUILD)/ipsecgw-ctl
 UNIT      := $(BUILD)/tests/unit_tests
 
-.PHONY: all test unit asan interop demo deps clean
+.PHONY: all test unit asan interop demo deps clean fuzz
 all: $(LIBIKE) $(DAEMON) $(CTL) $(UNIT)
 
 $(BUILD)/%.o: %.c
@@ -72,7 +72,19 @@ interop: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	$(UNIT)
+	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
 	bash tests/interop/run.sh
+
+# Random and mutated messages through every payload parser, under ASan+UBSan
+# (fuzz/fuzz_ikev2_msg.c also builds as a libFuzzer target with clang).
+FUZZ_RUNS ?= 1000000
+$(BUILD)/fuzz/fuzz_ikev2_msg: fuzz/fuzz_ikev2_msg.c ike/ikev2_payload.c ike/ike_addr.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DFUZZ_STANDALONE \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all $^ -o $@
+
+fuzz: $(BUILD)/fuzz/fuzz_ikev2_msg
+	$(BUILD)/fuzz/fuzz_ikev2_msg $(FUZZ_RUNS) 1
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \
