@@ -157,6 +157,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiat
 	sa->next = e->sas;
 	e->sas = sa;
 	ike_sa_hash_add(e, sa);
+	ike_timer_touch(sa);
 	return sa;
 }
 
@@ -196,6 +197,7 @@ static void sa_free(struct ike_sa *sa)
 		unlink_chain(&e->hash[bucket(ike_sa_our_spi(sa))], sa, false);
 	if (sa->phashed)
 		unlink_chain(&e->phash[bucket(sa->spi_i)], sa, true);
+	ike_timer_remove(sa);
 	while (sa->children)
 		ike_child_remove(sa, sa->children, NULL, false);
 	ike_dh_free(sa->dh);
@@ -209,10 +211,12 @@ static void sa_free(struct ike_sa *sa)
 	free(sa);
 }
 
+/* End of every entry point: re-arm timers of touched SAs, free dead ones. */
 static void reap(struct ike_engine *e)
 {
 	struct ike_sa **pp = &e->sas;
 
+	ike_timer_flush(e);
 	if (!e->reap)
 		return;
 	e->reap = false;
@@ -243,6 +247,7 @@ void ike_engine_free(struct ike_engine *e)
 		free(c);
 	}
 	ike_wipe(e->cookie_secret, sizeof(e->cookie_secret));
+	ike_timer_free(e);
 	free(e);
 }
 
@@ -480,6 +485,7 @@ void ike_engine_input(struct ike_engine *e, const ike_addr_t *local,
 		e->stats.bad_messages++;
 		return;
 	}
+	ike_timer_touch(sa);
 	if (h.flags & IKEV2_FLAG_RESPONSE)
 		dispatch_response(sa, local, remote, e->rxbuf, len, &h, &c);
 	else
@@ -539,6 +545,18 @@ static void child_timers(struct ike_sa *sa, uint64_t now)
 	}
 }
 
+/* Liveness check when the peer was silent for dpd_delay and we have no
+ * request out (an outstanding request is itself a liveness check). */
+static uint64_t dpd_due(const struct ike_sa *sa)
+{
+	uint64_t d = sa->conn->cfg.dpd_delay_s * 1000ull, t;
+
+	if (!d || sa->req_kind != REQ_NONE || sa->state != IKE_S_ESTABLISHED)
+		return UINT64_MAX;
+	t = sa->last_rx + d;
+	return t > sa->dpd_at ? t : sa->dpd_at;
+}
+
 static void sa_timers(struct ike_sa *sa, uint64_t now)
 {
 	if (sa->req_buf && sa->rtx_at && now >= sa->rtx_at)
@@ -561,22 +579,23 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		sa->pending |= PEND_REKEY_IKE;
 	}
 	child_timers(sa, now);
-	if (sa->dpd_at && now >= sa->dpd_at) {
-		sa->dpd_at = 0;
-		if (sa->last_rx + sa->conn->cfg.dpd_delay_s * 1000ull <= now)
-			sa->pending |= PEND_DPD;
-		else
-			sa->dpd_at = sa->last_rx + sa->conn->cfg.dpd_delay_s * 1000ull;
+	if (dpd_due(sa) <= now) {
+		sa->pending |= PEND_DPD;
+		sa->dpd_at = now + sa->conn->cfg.dpd_delay_s * 1000ull;
 	}
 	ike_sa_run_pending(sa);
 }
 
 void ike_engine_tick(struct ike_engine *e, uint64_t now_ms)
 {
+	struct ike_sa *sa;
+
 	e->now = now_ms;
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+	while ((sa = ike_timer_pop_due(e, now_ms)) != NULL) {
 		if (sa->state != IKE_S_DEAD)
 			sa_timers(sa, now_ms);
+		ike_timer_touch(sa);
+	}
 	reap(e);
 }
 
@@ -587,30 +606,31 @@ static uint64_t min_nz(uint64_t a, uint64_t b)
 	return b < a ? b : a;
 }
 
-uint64_t ike_engine_next_timer(const struct ike_engine *e)
+uint64_t ike_sa_deadline(const struct ike_sa *sa)
 {
 	uint64_t t = UINT64_MAX;
 
-	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		if (sa->state == IKE_S_DEAD)
-			continue;
-		if (sa->req_buf)
-			t = min_nz(t, sa->rtx_at);
-		if (sa->state == IKE_S_HALF_OPEN)
-			t = min_nz(t, sa->created + 30000);
-		t = min_nz(t, sa->delete_at);
-		if (sa->state != IKE_S_ESTABLISHED)
-			continue;
-		t = min_nz(t, sa->rekey_at);
-		t = min_nz(t, sa->dpd_at);
-		for (const struct ike_child *c = sa->children; c; c = c->next) {
-			t = min_nz(t, c->rekey_at);
-			t = min_nz(t, c->expire_at);
-		}
-		if (sa->pending && sa->req_kind == REQ_NONE)
-			t = min_nz(t, e->now);
+	if (sa->req_buf)
+		t = min_nz(t, sa->rtx_at);
+	if (sa->state == IKE_S_HALF_OPEN)
+		t = min_nz(t, sa->created + 30000);
+	t = min_nz(t, sa->delete_at);
+	if (sa->state != IKE_S_ESTABLISHED)
+		return t;
+	t = min_nz(t, sa->rekey_at);
+	t = min_nz(t, dpd_due(sa));
+	for (const struct ike_child *c = sa->children; c; c = c->next) {
+		t = min_nz(t, c->rekey_at);
+		t = min_nz(t, c->expire_at);
 	}
+	if (sa->pending && sa->req_kind == REQ_NONE)
+		t = min_nz(t, sa->e->now);
 	return t;
+}
+
+uint64_t ike_engine_next_timer(const struct ike_engine *e)
+{
+	return ike_timer_next(e);
 }
 
 /* ---- control actions ---- */
@@ -670,6 +690,7 @@ static int queue_action(struct ike_engine *e, const char *conn, uint64_t now, un
 	}
 	sa->pending |= what;
 	ike_sa_run_pending(sa);
+	ike_timer_touch(sa);
 	reap(e);
 	return 0;
 }
@@ -703,6 +724,7 @@ int ike_engine_delete_ike(struct ike_engine *e, const char *conn, uint64_t now_m
 	if (sa->state != IKE_S_ESTABLISHED) {
 		/* Nothing authenticated to tell the peer: just forget it. */
 		ike_sa_kill(sa, "deleted locally before establishment");
+		ike_timer_touch(sa);
 		reap(e);
 		return 0;
 	}

@@ -121,6 +121,10 @@ struct ike_sa {
 	struct ike_child *children;
 	struct ike_sa *hnext;        /* hash chain by our SPI */
 	struct ike_sa *pnext;        /* responder: chain by the peer's SPI */
+	uint64_t deadline;           /* armed timer, UINT64_MAX = none */
+	size_t heap_idx;             /* position + 1 in the timer heap, 0 = absent */
+	struct ike_sa *dirty_next;   /* timers to recompute at the end of a call */
+	bool dirty;
 	bool hashed, phashed;
 	struct ike_sa *next;         /* list of all SAs */
 };
@@ -135,6 +139,9 @@ struct ike_engine {
 	struct ike_sa *sas;
 	struct ike_sa *hash[IKE_HASH_BUCKETS];
 	struct ike_sa *phash[IKE_HASH_BUCKETS];
+	struct ike_sa **heap;        /* min-heap of SAs by deadline */
+	size_t heap_n, heap_cap;
+	struct ike_sa *dirty;
 	uint8_t rxbuf[IKEV2_MAX_MSG];
 	uint8_t txbuf[IKE_MSG_MAX + IKEV2_NON_ESP_MARKER];
 	bool reap;
@@ -163,6 +170,16 @@ uint32_t ike_spi_alloc(struct ike_engine *e);
 uint64_t ike_jitter(uint64_t base_ms, uint64_t rand_ms);
 void ike_sa_schedule(struct ike_sa *sa);   /* arms rekey/dpd timers */
 void ike_sa_run_pending(struct ike_sa *sa);
+
+/* ike_timer.c: one heap entry per SA holding its earliest deadline, so a
+ * tick touches only the SAs that are due. */
+void ike_timer_touch(struct ike_sa *sa);        /* recompute at end of call */
+void ike_timer_flush(struct ike_engine *e);
+void ike_timer_remove(struct ike_sa *sa);
+struct ike_sa *ike_timer_pop_due(struct ike_engine *e, uint64_t now);
+uint64_t ike_timer_next(const struct ike_engine *e);
+uint64_t ike_sa_deadline(const struct ike_sa *sa); /* ike_engine.c */
+void ike_timer_free(struct ike_engine *e);
 
 /* ike_log.c */
 void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
