@@ -74,6 +74,46 @@ static int cfg_addr(struct cfg_ctx *c, const char *path, json_t *o,
 	return 0;
 }
 
+/* remote_addr: an address, "%any", or a prefix such as "192.0.2.0/24"; the
+ * last two make a responder-only connection. */
+static int cfg_remote(struct cfg_ctx *c, const char *path, json_t *o, uint16_t port,
+		      struct ike_conn_cfg *conn)
+{
+	char p[CFG_PATH_MAX];
+	const char *s;
+	struct ike_ts ts;
+	int rc = cfg_get_string(c, path, o, "remote_addr", true, &s);
+
+	if (rc)
+		return rc;
+	if (strcmp(s, "%any") == 0) {
+		conn->remote = conn->local;
+		conn->remote_is_prefix = true;
+		conn->remote_plen = 0;
+		return 0;
+	}
+	if (strchr(s, '/') && ike_ts_parse(s, &ts) == 0 && !strchr(s, '[')) {
+		unsigned n = ts.family == 4 ? 4 : 16, plen = 0;
+		while (plen < n * 8 && ts.start[plen / 8] == ts.end[plen / 8] && plen % 8 == 0)
+			plen += 8;
+		while (plen < n * 8 && !((ts.start[plen / 8] ^ ts.end[plen / 8]) & (0x80u >> (plen % 8))))
+			plen++;
+		memset(&conn->remote, 0, sizeof(conn->remote));
+		conn->remote.family = ts.family;
+		memcpy(conn->remote.a, ts.start, n);
+		conn->remote.port = port;
+		conn->remote_is_prefix = true;
+		conn->remote_plen = (uint8_t)plen;
+		return 0;
+	}
+	if (ike_addr_parse(s, &conn->remote) != 0) {
+		cfg_path_key(p, path, "remote_addr");
+		return cfg_fail(c, p, "invalid address '%s' (an address, a prefix or \"%%any\")", s);
+	}
+	conn->remote.port = port;
+	return 0;
+}
+
 static int cfg_conn_addrs(struct cfg_ctx *c, const char *path, json_t *o,
 			  uint16_t port, struct ike_conn_cfg *conn)
 {
@@ -81,7 +121,7 @@ static int cfg_conn_addrs(struct cfg_ctx *c, const char *path, json_t *o,
 	int rc;
 
 	if ((rc = cfg_addr(c, path, o, "local_addr", port, &conn->local)) ||
-	    (rc = cfg_addr(c, path, o, "remote_addr", port, &conn->remote)))
+	    (rc = cfg_remote(c, path, o, port, conn)))
 		return rc;
 	if (conn->local.family != conn->remote.family) {
 		cfg_path_key(p, path, "remote_addr");
@@ -104,6 +144,8 @@ static int cfg_id(struct cfg_ctx *c, const char *path, json_t *o,
 		return rc;
 	if (!s)
 		s = json_string_value(json_object_get(o, dflt));
+	if (s && strchr(s, '/'))
+		s = "%any";         /* a prefix of peers: any identity unless given */
 	if (ike_id_parse(s, out) != 0) {
 		cfg_path_key(p, path, key);
 		return cfg_fail(c, p, "invalid identity '%s'", s);

@@ -241,7 +241,11 @@ char *app_control_handle(struct ike_engine *e, const struct app_config *cfg,
 	json_t *jreq, *reply;
 	char *out;
 
-	if (len > APP_CONTROL_MAX_REQUEST) {
+	while (len > 0 && (req[len - 1] == '\r' || req[len - 1] == ' '))
+		len--;
+	if (len == 0) {
+		reply = reply_error("empty request: send one JSON object and a newline");
+	} else if (len > APP_CONTROL_MAX_REQUEST) {
 		reply = reply_error("request too large (limit %u bytes)",
 				    APP_CONTROL_MAX_REQUEST);
 	} else if (!(jreq = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr))) {
@@ -429,9 +433,12 @@ void app_control_serve(struct app_control *c, uint64_t now_ms)
 	}
 	set_timeouts(fd, CONTROL_CLIENT_TIMEOUT_MS);
 	n = read_request(c, fd);
-	if (n == -EMSGSIZE) {
-		json_t *j = reply_error("request too large (limit %u bytes)",
-					APP_CONTROL_MAX_REQUEST);
+	if (n == -EMSGSIZE || n == -ETIMEDOUT) {
+		json_t *j = n == -EMSGSIZE ?
+			reply_error("request too large (limit %u bytes)",
+				    APP_CONTROL_MAX_REQUEST) :
+			reply_error("timed out waiting for the request "
+				    "(one JSON object and a newline)");
 
 		reply = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);

@@ -149,13 +149,15 @@ static const char *event_type_name(enum ike_event_type t)
 	return "UNKNOWN";
 }
 
-static void sb_child(struct sbuf *b, const struct ike_child_info *c, bool full)
+/* full: the whole SA (UP/REKEYED); otherwise just its name and SPIs. */
+static void sb_child(struct sbuf *b, const struct ike_child_info *c,
+		     bool full, bool rekeyed)
 {
 	char tmp[128], a1[64], a2[64];
 
 	sb_add(b, " child=%s spi_in=%08x spi_out=%08x",
 	       c->child ? c->child : "-", c->spi_in, c->spi_out);
-	if (c->old_spi_in)
+	if (rekeyed)
 		sb_add(b, " old_spi_in=%08x", c->old_spi_in);
 	if (!full)
 		return;
@@ -195,7 +197,8 @@ const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len)
 	case IKE_EV_CHILD_REKEYED:
 	case IKE_EV_CHILD_DOWN:
 		if (ev->child)
-			sb_child(&b, ev->child, ev->type != IKE_EV_CHILD_DOWN);
+			sb_child(&b, ev->child, ev->type != IKE_EV_CHILD_DOWN,
+				 ev->type == IKE_EV_CHILD_REKEYED);
 		if (ev->type == IKE_EV_CHILD_DOWN)
 			sb_reason(&b, ev->reason);
 		break;

@@ -183,6 +183,11 @@ static void initiate_conns(struct daemon *d)
 	}
 }
 
+static const char *signame(int sig)
+{
+	return sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "signal";
+}
+
 static void on_signal(int sig)
 {
 	got_signal = sig;
@@ -298,10 +303,10 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 		if (sig) {
 			got_signal = 0;
 			if (stopping) {
-				app_log(IKE_LOG_INFO, "signal %d again: exiting now", sig);
+				app_log(IKE_LOG_INFO, "%s again: exiting now", signame(sig));
 				return;
 			}
-			app_log(IKE_LOG_INFO, "signal %d: deleting SAs and exiting", sig);
+			app_log(IKE_LOG_INFO, "%s: deleting SAs and exiting", signame(sig));
 			stopping = true;
 			deadline = now + SHUTDOWN_GRACE_MS;
 			delete_all(d);

@@ -110,8 +110,10 @@ static int open_one(const ike_addr_t *a, bool wildcard, char *err, size_t errlen
 				 addr_port_str(a, as, sizeof(as)), strerror(-rc));
 		return rc;
 	}
-	rc = set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-	if (!rc && af == AF_INET6)
+	/* No SO_REUSEADDR: on Linux it would let a second daemon bind the same
+	 * address and port silently and steal half the datagrams. */
+	rc = 0;
+	if (af == AF_INET6)
 		rc = set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
 	if (!rc && af == AF_INET6)
 		rc = set_int_opt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, wildcard);
@@ -175,7 +177,8 @@ struct udp_io *udp_io_open(const ike_addr_t *addrs, unsigned n_addrs,
 	}
 	for (unsigned i = 0; i < n_list && !rc; i++) {
 		for (unsigned p = 0; p < n_ports && !rc; p++) {
-			rc = add_sock(io, &list[i], ports[p], wildcard, err, errlen);
+			rc = add_sock(io, &list[i], ports[p],
+				      wildcard || addr_is_zero(&list[i]), err, errlen);
 			/* A wildcard family the kernel lacks (no IPv6) is skipped. */
 			if (rc == -EAFNOSUPPORT && wildcard)
 				rc = 0;

@@ -19,7 +19,8 @@ struct udp_io;
 
 /* Binds one socket per (address, port): addrs[0..n_addrs) with ports unset,
  * or with n_addrs == 0 the wildcards 0.0.0.0 and :: (IPV6_V6ONLY; a family
- * the kernel lacks is skipped). Duplicate ports are bound once. On failure
+ * the kernel lacks is skipped). An address given as 0.0.0.0 or :: is a
+ * wildcard too. Duplicate (address, port) pairs are bound once. On failure
  * returns NULL with a message such as
  * "cannot bind 192.0.2.1:500: Address already in use" in err. */
 struct udp_io *udp_io_open(const ike_addr_t *addrs, unsigned n_addrs,
