@@ -283,6 +283,25 @@ static void test_addresses(void)
 	expect_err("{'local':{'natt_port':500}}", "local.natt_port: must differ");
 }
 
+#define RESP_CONN(remote) "{'name':'r','local_addr':'192.0.2.1','remote_addr':'" remote "'," \
+	AUTH ",'children':[" CHILD "]}"
+
+static void test_responder_remotes(void)
+{
+	struct app_config *cfg = parse_ok(ROOT(RESP_CONN("%any")));
+
+	CU_ASSERT(cfg->conns[0].remote_is_prefix);
+	CU_ASSERT_EQUAL(cfg->conns[0].remote_plen, 0);
+	CU_ASSERT_EQUAL(cfg->conns[0].remote_id.type, 0);   /* any identity */
+	free(cfg);
+	cfg = parse_ok(ROOT(RESP_CONN("192.0.2.128/25")));
+	CU_ASSERT(cfg->conns[0].remote_is_prefix);
+	CU_ASSERT_EQUAL(cfg->conns[0].remote_plen, 25);
+	CU_ASSERT_EQUAL(cfg->conns[0].remote.a[3], 128);
+	free(cfg);
+	expect_err(ROOT(RESP_CONN("192.0.2.1/24")), "connections[0].remote_addr: invalid address");
+}
+
 static void test_traffic_selectors(void)
 {
 	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['198.51.100.0/24',"
@@ -420,6 +439,7 @@ static const struct test_case cases[] = {
 	{ "syntax errors", test_syntax },
 	{ "unknown keys", test_unknown_keys },
 	{ "wrong types and ranges", test_wrong_types },
+	{ "responder-only remote prefixes", test_responder_remotes },
 	{ "addresses", test_addresses },
 	{ "traffic selectors", test_traffic_selectors },
 	{ "algorithms", test_algorithms },

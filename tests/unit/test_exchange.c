@@ -633,6 +633,27 @@ static void test_unknown_critical(void)
 	teardown();
 }
 
+/* B accepts any peer in 192.0.2.0/24 with any identity. */
+static void tw_any(struct ike_conn_cfg *c, bool is_a)
+{
+	if (is_a)
+		return;
+	ike_addr_parse("192.0.2.0", &c->remote);
+	c->remote_is_prefix = true;
+	c->remote_plen = 24;
+	memset(&c->remote_id, 0, sizeof(c->remote_id));
+}
+
+static void test_responder_prefix(void)
+{
+	tweak = tw_any;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.b.e, "c", net.now), -EDESTADDRREQ);
+	teardown();
+}
+
 static const struct test_case cases[] = {
 	{ "handshake for each proposal", test_proposals },
 	{ "CHILD_SA rekey by each side, with PFS", test_child_rekey },
@@ -653,6 +674,7 @@ static const struct test_case cases[] = {
 	{ "lifetimes trigger CHILD and IKE rekeys", test_lifetimes },
 	{ "simultaneous CHILD_SA rekey", test_simultaneous_rekey },
 	{ "unknown critical payload refused", test_unknown_critical },
+	{ "responder connection for a prefix of peers", test_responder_prefix },
 	{ NULL, NULL },
 };
 TEST_SUITE(exchange, cases)
