@@ -93,6 +93,10 @@ struct ike_child_cfg {
 struct ike_conn_cfg {
 	char name[IKE_NAME_MAX];
 	ike_addr_t local, remote;         /* ports are IKE ports (usually 500) */
+	/* Responder-only connections accept any peer whose address has the
+	 * first remote_plen bits of remote (0 = any address of the family). */
+	bool remote_is_prefix;
+	uint8_t remote_plen;
 	struct ike_id local_id, remote_id;
 	uint8_t psk[IKE_MAX_PSK];
 	size_t psk_len;

@@ -660,6 +660,8 @@ int ike_engine_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms)
 	e->now = now_ms;
 	if (!c)
 		return -ENOENT;
+	if (c->cfg.remote_is_prefix)
+		return -EDESTADDRREQ;      /* responder-only: no single peer address */
 	sa = ike_conn_sa(e, c);
 	if (sa)
 		return sa->state == IKE_S_ESTABLISHED ? -EALREADY : -EBUSY;
