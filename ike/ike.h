@@ -199,6 +199,19 @@ int ike_engine_delete_child(struct ike_engine *e, const char *conn, uint64_t now
 int ike_engine_delete_ike(struct ike_engine *e, const char *conn, uint64_t now_ms);
 int ike_engine_dpd(struct ike_engine *e, const char *conn, uint64_t now_ms);
 
+/* Load generators and multi-SA embedders: always starts a new IKE SA of the
+ * connection, optionally from another local address/port and with its own
+ * single pair of traffic selectors. *spi_i receives the new SA's SPI. */
+struct ike_initiate_opts {
+	const ike_addr_t *local;
+	const struct ike_ts *local_ts, *remote_ts;
+};
+int ike_engine_initiate_ex(struct ike_engine *e, const char *conn,
+			   const struct ike_initiate_opts *o, uint64_t now_ms, uint64_t *spi_i);
+/* Actions on one IKE SA given by our SPI (spi_i for SAs we initiated). */
+int ike_engine_delete_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms);
+int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms);
+
 /* Snapshot of established SAs for listing. */
 struct ike_sa_summary {
 	const char *conn;

@@ -202,6 +202,7 @@ static void sa_free(struct ike_sa *sa)
 		ike_child_remove(sa, sa->children, NULL, false);
 	ike_dh_free(sa->dh);
 	ike_dh_free(sa->req_ctx.dh);
+	free(sa->own_child);
 	free(sa->init_msg[0]);
 	free(sa->init_msg[1]);
 	free(sa->req_buf);
@@ -731,6 +732,79 @@ int ike_engine_delete_ike(struct ike_engine *e, const char *conn, uint64_t now_m
 		return 0;
 	}
 	return queue_action(e, conn, now_ms, PEND_DELETE_IKE);
+}
+
+int ike_engine_initiate_ex(struct ike_engine *e, const char *conn,
+			   const struct ike_initiate_opts *o, uint64_t now_ms, uint64_t *spi_i)
+{
+	struct ike_conn *c = ike_conn_find(e, conn);
+	struct ike_sa *sa;
+	int r = 0;
+
+	e->now = now_ms;
+	if (!c)
+		return -ENOENT;
+	if (c->cfg.remote_is_prefix || !c->cfg.n_children)
+		return -EDESTADDRREQ;
+	sa = ike_sa_new(e, c, true);
+	if (!sa)
+		return -ENOMEM;
+	if (o && o->local)
+		sa->local = *o->local;
+	if (o && o->local_ts && o->remote_ts) {
+		sa->own_child = malloc(sizeof(*sa->own_child));
+		if (!sa->own_child) {
+			r = -ENOMEM;
+		} else {
+			*sa->own_child = c->cfg.children[0];
+			sa->own_child->n_local_ts = sa->own_child->n_remote_ts = 1;
+			sa->own_child->local_ts[0] = *o->local_ts;
+			sa->own_child->remote_ts[0] = *o->remote_ts;
+		}
+	}
+	if (r == 0)
+		r = ikev2_sa_init_start(sa);
+	if (r < 0)
+		ike_sa_kill(sa, "could not start IKE_SA_INIT");
+	else if (spi_i)
+		*spi_i = sa->spi_i;
+	reap(e);
+	return r;
+}
+
+static struct ike_sa *sa_by_spi(struct ike_engine *e, uint64_t spi, uint64_t now)
+{
+	struct ike_sa *sa = sa_lookup(e, spi);
+
+	e->now = now;
+	return sa && sa->state == IKE_S_ESTABLISHED ? sa : NULL;
+}
+
+int ike_engine_delete_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms)
+{
+	struct ike_sa *sa = sa_by_spi(e, our_spi, now_ms);
+
+	if (!sa)
+		return -ENOENT;
+	sa->pending |= PEND_DELETE_IKE;
+	ike_sa_run_pending(sa);
+	ike_timer_touch(sa);
+	reap(e);
+	return 0;
+}
+
+int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms)
+{
+	struct ike_sa *sa = sa_by_spi(e, our_spi, now_ms);
+
+	if (!sa || !sa->children)
+		return -ENOENT;
+	sa->pending_child_spi = sa->children->info.spi_in;
+	sa->pending |= PEND_REKEY_CHILD;
+	ike_sa_run_pending(sa);
+	ike_timer_touch(sa);
+	reap(e);
+	return 0;
 }
 
 int ike_engine_dpd(struct ike_engine *e, const char *conn, uint64_t now_ms)

@@ -119,6 +119,7 @@ struct ike_sa {
 
 	uint64_t created, last_rx, dpd_at, rekey_at, delete_at;
 	struct ike_child *children;
+	struct ike_child_cfg *own_child;  /* per-SA selectors (initiate_ex) */
 	struct ike_sa *hnext;        /* hash chain by our SPI */
 	struct ike_sa *pnext;        /* responder: chain by the peer's SPI */
 	uint64_t deadline;           /* armed timer, UINT64_MAX = none */

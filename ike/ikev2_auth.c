@@ -76,8 +76,8 @@ int ikev2_auth_start(struct ike_sa *sa)
 		ikev2_w_id(&o->w, IKEV2_PL_IDR, &cfg->remote_id);
 	ikev2_w_auth(&o->w, IKEV2_AUTH_PSK, auth, alen);
 	if (cfg->n_children)
-		ikev2_child_write_offer(sa, &o->w, &cfg->children[0], sa->child_spi, false,
-					NULL, 0, NULL);
+		ikev2_child_write_offer(sa, &o->w, sa->own_child ? sa->own_child : &cfg->children[0],
+					sa->child_spi, false, NULL, 0, NULL);
 	if (r == 0)
 		r = ikev2_send_request(sa, o, REQ_AUTH);
 	ike_wipe(auth, sizeof(auth));
@@ -232,7 +232,7 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 	rq.ni_len = sa->ni_len;
 	rq.nr = sa->nr;
 	rq.nr_len = sa->nr_len;
-	rq.cfg = &sa->conn->cfg.children[0];
+	rq.cfg = sa->own_child ? sa->own_child : &sa->conn->cfg.children[0];
 	if (ikev2_child_complete(sa, &rq, sa->child_spi, &child) == 0) {
 		ike_keylog_child(sa, child);
 		ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);

@@ -108,6 +108,8 @@ static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
 
 	nsa->children = old->children;
 	old->children = NULL;
+	nsa->own_child = old->own_child;     /* the children point at it */
+	old->own_child = NULL;
 	for (struct ike_child *c = nsa->children; c; c = c->next) {
 		c->info.ike_spi_i = nsa->spi_i;
 		c->info.ike_spi_r = nsa->spi_r;

@@ -88,7 +88,8 @@ int ikev2_sa_init_start(struct ike_sa *sa)
 	int r;
 
 	if (!sa->dh) {
-		sa->local = cfg->local;
+		if (!sa->local.family)
+			sa->local = cfg->local;
 		sa->remote = cfg->remote;
 		sa->ke_group = cfg->proposals[0].dh[0];
 		sa->dh = ike_dh_new(sa->ke_group);
