@@ -18,23 +18,35 @@ CRYPTO_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcrypto 2>/dev/null)
 CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 JANSSON_LIBS  := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 CUNIT_LIBS    := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
+# Fast path: DPDK headers as -isystem so -Wextra/-Wshadow/-Werror apply to our
+# code only. DPDK 22.11 headers need SSSE3+ intrinsics; its .pc says
+# -march=corei7, we use -march=native (CI runs on the same kind of machine).
+DPDK_CFLAGS   := $(subst -I,-isystem ,$(filter-out -march=%,$(shell $(PKG_CONFIG) --cflags libdpdk 2>/dev/null))) -march=native
+DPDK_LIBS     := $(shell $(PKG_CONFIG) --libs libdpdk 2>/dev/null)
+IMB_LIBS      := -lIPSec_MB
 
 IKE_SRCS  := $(sort $(wildcard ike/*.c))
 APP_SRCS  := $(filter-out app/main_ike.c app/ctl.c,$(sort $(wildcard app/*.c)))
+FP_SRCS   := $(sort $(wildcard fastpath/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 
 IKE_OBJS  := $(IKE_SRCS:%.c=$(BUILD)/%.o)
 APP_OBJS  := $(APP_SRCS:%.c=$(BUILD)/%.o)
+FP_OBJS   := $(FP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+FP_UNIT_OBJS := $(BUILD)/tests/unit/test_esp.o $(BUILD)/tests/unit/test_eal.o
 
 LIBIKE    := $(BUILD)/libike.a
 LIBAPP    := $(BUILD)/libapp.a
+LIBFP     := $(BUILD)/libfp.a
 DAEMON    := $(BUILD)/ipsecgw-ike
 CTL       := $(BUILD)/ipsecgw-ctl
 UNIT      := $(BUILD)/tests/unit_tests
+IKELOAD   := $(BUILD)/ikeload
+CEILING   := $(BUILD)/x25519_ceiling
 
 .PHONY: all test unit asan interop demo deps clean fuzz
-all: $(LIBIKE) $(DAEMON) $(CTL) $(UNIT)
+all: $(LIBIKE) $(LIBFP) $(DAEMON) $(CTL) $(UNIT) $(IKELOAD) $(CEILING)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -48,15 +60,28 @@ $(LIBAPP): $(APP_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(FP_OBJS) $(FP_UNIT_OBJS): CFLAGS += $(DPDK_CFLAGS)
+
+$(LIBFP): $(FP_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(DAEMON): $(BUILD)/app/main_ike.o $(LIBAPP) $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
 $(CTL): $(BUILD)/app/ctl.o $(LIBAPP) $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
-$(UNIT): $(UNIT_OBJS) $(LIBAPP) $(LIBIKE)
+$(IKELOAD): $(BUILD)/perf/ikeload.o $(LIBIKE)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CRYPTO_LIBS)
+
+$(CEILING): $(BUILD)/perf/x25519_ceiling.o $(LIBIKE)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CRYPTO_LIBS)
+
+$(UNIT): $(UNIT_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CUNIT_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CUNIT_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS) \
+	    $(DPDK_LIBS) $(IMB_LIBS)
 
 deps:
 	@bash scripts/deps.sh

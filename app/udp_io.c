@@ -112,6 +112,9 @@ static int open_one(const ike_addr_t *a, bool wildcard, char *err, size_t errlen
 	}
 	/* No SO_REUSEADDR: on Linux it would let a second daemon bind the same
 	 * address and port silently and steal half the datagrams. */
+	/* Bursts (mass reconnects after a failover) must queue, not drop. */
+	set_int_opt(fd, SOL_SOCKET, SO_RCVBUF, 8 << 20);
+	set_int_opt(fd, SOL_SOCKET, SO_SNDBUF, 8 << 20);
 	rc = 0;
 	if (af == AF_INET6)
 		rc = set_int_opt(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
