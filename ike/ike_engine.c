@@ -141,8 +141,17 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiat
 
 	if (!sa)
 		return NULL;
+	sa->nego = calloc(1, sizeof(*sa->nego));
+	if (!sa->nego) {
+		free(sa);
+		return NULL;
+	}
+	sa->ni = sa->nego->ni;
+	sa->nr = sa->nego->nr;
+	sa->cookie = sa->nego->cookie;
 	while (!spi || sa_lookup(e, spi))
 		if (ike_random((uint8_t *)&spi, sizeof(spi)) < 0) {
+			free(sa->nego);
 			free(sa);
 			return NULL;
 		}
@@ -203,8 +212,7 @@ static void sa_free(struct ike_sa *sa)
 	ike_dh_free(sa->dh);
 	ike_dh_free(sa->req_ctx.dh);
 	free(sa->own_child);
-	free(sa->init_msg[0]);
-	free(sa->init_msg[1]);
+	ike_sa_free_nego(sa);
 	free(sa->req_buf);
 	free(sa->resp_buf);
 	ike_sa_wipe_keys(sa);
@@ -857,4 +865,18 @@ void ike_sa_rehash(struct ike_sa *sa, uint64_t spi)
 	else
 		sa->spi_r = spi;
 	ike_sa_hash_add(e, sa);
+}
+
+void ike_sa_free_nego(struct ike_sa *sa)
+{
+	free(sa->init_msg[0]);
+	free(sa->init_msg[1]);
+	sa->init_msg[0] = sa->init_msg[1] = NULL;
+	if (sa->nego) {
+		ike_wipe(sa->nego, sizeof(*sa->nego));
+		free(sa->nego);
+	}
+	sa->nego = NULL;
+	sa->ni = sa->nr = sa->cookie = NULL;
+	sa->ni_len = sa->nr_len = sa->cookie_len = 0;
 }

@@ -27,8 +27,9 @@ struct ike_child {
 	const struct ike_child_cfg *cfg;
 	enum ike_child_state state;
 	uint64_t rekey_at, expire_at;        /* ms, 0 = never */
-	uint8_t nonces[2][IKE_MAX_NONCE];    /* Ni, Nr of the creating exchange */
-	size_t nonce_len[2];
+	/* Lower of Ni and Nr of the creating exchange, first 16 octets (the
+	 * minimum nonce length): enough to settle a rekey collision (2.8.1). */
+	uint8_t min_nonce[16];
 	struct ike_child *next;
 };
 
@@ -62,13 +63,20 @@ enum ike_pending {
 /* State of a CREATE_CHILD_SA we initiated, kept until its response. */
 struct ike_exch_ctx {
 	struct ike_dh *dh;
-	uint8_t nonce[IKE_MAX_NONCE];
+	uint8_t nonce[IKE_NONCE_LEN];  /* ours */
 	size_t nonce_len;
 	uint32_t new_spi;            /* our new inbound ESP SPI */
 	uint64_t new_ike_spi;        /* our new IKE SPI (IKE rekey) */
 	uint32_t old_spi_in;         /* child being rekeyed/deleted */
 	const struct ike_child_cfg *child_cfg;
 	uint16_t dh_group;
+};
+
+/* Negotiation-only state, freed when the SA is established so an idle SA
+ * stays small. */
+struct ike_nego {
+	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
+	uint8_t cookie[IKE_MAX_COOKIE];
 };
 
 struct ike_sa {
@@ -90,12 +98,12 @@ struct ike_sa {
 
 	/* IKE_SA_INIT state, freed once authenticated. */
 	struct ike_dh *dh;
-	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
+	uint8_t *ni, *nr, *cookie;   /* point into nego, NULL once established */
 	size_t ni_len, nr_len;
 	uint8_t *init_msg[2];        /* [0] request, [1] response: signed octets */
 	size_t init_len[2];
-	uint8_t cookie[IKE_MAX_COOKIE];
 	size_t cookie_len;
+	struct ike_nego *nego;
 	uint32_t child_spi;          /* SPI offered in IKE_AUTH */
 	uint16_t ke_group;           /* group used in KEi */
 	unsigned ke_retries;
@@ -162,6 +170,7 @@ struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name);
 struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c);
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiator);
 void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st);
+void ike_sa_free_nego(struct ike_sa *sa);  /* drops IKE_SA_INIT state */
 void ike_sa_rehash(struct ike_sa *sa, uint64_t spi);   /* sets our SPI */
 int ike_sha1(const uint8_t *const data[], const size_t len[], unsigned n, uint8_t out[20]);
 int ike_sha256(const uint8_t *const data[], const size_t len[], unsigned n, uint8_t out[32]);

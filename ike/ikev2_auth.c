@@ -35,18 +35,10 @@ static bool id_matches(const struct ike_id *want, const struct ike_id *got)
 	       memcmp(want->data, got->data, got->len) == 0;
 }
 
-static void free_init_state(struct ike_sa *sa)
-{
-	free(sa->init_msg[0]);
-	free(sa->init_msg[1]);
-	sa->init_msg[0] = sa->init_msg[1] = NULL;
-}
-
 static void established(struct ike_sa *sa)
 {
 	char a[256];
 
-	free_init_state(sa);
 	ike_sa_set_state(sa, IKE_S_ESTABLISHED);
 	ike_sa_log(sa, IKE_LOG_INFO, "IKE SA established (%s%s)",
 		   ike_algs_str(&sa->algs, true, a, sizeof(a)),
@@ -186,6 +178,7 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
 		ike_sa_kill(sa, "cannot send IKE_AUTH response");
 		return;
 	}
+	ike_sa_free_nego(sa);
 	established(sa);
 	if (child) {
 		ike_keylog_child(sa, child);
@@ -219,10 +212,10 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 		return;
 	}
 	established(sa);
-	if (!sa->conn->cfg.n_children)
-		return;
-	if (err) {
-		child_failed_log(sa, "IKE_AUTH", err, true);
+	if (!sa->conn->cfg.n_children || err) {
+		if (err)
+			child_failed_log(sa, "IKE_AUTH", err, true);
+		ike_sa_free_nego(sa);
 		return;
 	}
 	memset(&rq, 0, sizeof(rq));
@@ -237,4 +230,5 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 		ike_keylog_child(sa, child);
 		ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);
 	}
+	ike_sa_free_nego(sa);
 }

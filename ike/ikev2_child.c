@@ -123,10 +123,8 @@ static struct ike_child *child_new(struct ike_sa *sa, const struct ike_child_cfg
 
 static void child_link(struct ike_sa *sa, struct ike_child *ch, const struct ikev2_child_req *rq)
 {
-	ch->nonce_len[0] = rq->ni_len;
-	ch->nonce_len[1] = rq->nr_len;
-	memcpy(ch->nonces[0], rq->ni, rq->ni_len);
-	memcpy(ch->nonces[1], rq->nr, rq->nr_len);
+	memcpy(ch->min_nonce, memcmp(rq->ni, rq->nr, sizeof(ch->min_nonce)) < 0 ? rq->ni : rq->nr,
+	       sizeof(ch->min_nonce));
 	ch->next = sa->children;
 	sa->children = ch;
 	ike_child_schedule(sa, ch);

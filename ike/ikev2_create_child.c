@@ -163,6 +163,7 @@ static struct ike_sa *rekeyed_sa(struct ike_sa *old, bool initiator, uint64_t sp
 		ike_sa_kill(nsa, "key derivation failed");
 		return NULL;
 	}
+	ike_sa_free_nego(nsa);
 	return nsa;
 }
 
@@ -309,43 +310,16 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c)
 
 /* ---- initiator: the response ---- */
 
-static int nonce_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
-{
-	int r = memcmp(a, b, al < bl ? al : bl);
-
-	return r ? r : (al > bl) - (al < bl);
-}
-
 /* 2.8.1: both ends rekeyed the same CHILD SA. The new SA made by the
  * exchange holding the lowest of the four nonces is redundant, and is
  * deleted by the end that initiated that exchange. Returns true if ours
  * lost (we delete our new SA; the peer deletes the old one). */
 static bool lost_rekey_collision(struct ike_sa *sa, const struct ike_child *ours, uint32_t old_spi)
 {
-	const struct ike_child *theirs = NULL;
-	const uint8_t *lo;
-	size_t lol;
-	bool ours_lowest;
-
 	for (const struct ike_child *c = sa->children; c; c = c->next)
 		if (c != ours && c->info.old_spi_in == old_spi)
-			theirs = c;
-	if (!theirs)
-		return false;
-	lo = ours->nonces[0];
-	lol = ours->nonce_len[0];
-	ours_lowest = true;
-	if (nonce_cmp(ours->nonces[1], ours->nonce_len[1], lo, lol) < 0) {
-		lo = ours->nonces[1];
-		lol = ours->nonce_len[1];
-	}
-	for (int i = 0; i < 2; i++)
-		if (nonce_cmp(theirs->nonces[i], theirs->nonce_len[i], lo, lol) < 0) {
-			lo = theirs->nonces[i];
-			lol = theirs->nonce_len[i];
-			ours_lowest = false;
-		}
-	return ours_lowest;
+			return memcmp(ours->min_nonce, c->min_nonce, sizeof(c->min_nonce)) < 0;
+	return false;
 }
 
 static void child_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, struct ike_child *child)

@@ -219,10 +219,31 @@ static void check_ike_keys(const struct ike_sa *sa, const struct ike_kat *k,
 	CU_ASSERT_TRUE(eq_hex(sa->sk_pr, prf_len, k->sk_pr));
 }
 
+/* An SA as ike_sa_new() makes it: negotiation state attached. */
+static struct ike_sa *sa_alloc(void)
+{
+	struct ike_sa *sa = calloc(1, sizeof(*sa));
+
+	if (sa) {
+		sa->nego = calloc(1, sizeof(*sa->nego));
+		sa->ni = sa->nego->ni;
+		sa->nr = sa->nego->nr;
+		sa->cookie = sa->nego->cookie;
+	}
+	return sa;
+}
+
+static void sa_release(struct ike_sa *sa)
+{
+	if (sa)
+		free(sa->nego);
+	free(sa);
+}
+
 /* An SA with the initial exchange's nonces and SPIs. */
 static struct ike_sa *sa_initial(uint16_t encr, uint16_t keybits, uint16_t integ, uint16_t prf)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_sa *sa = sa_alloc();
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
 	sa->algs.encr = encr;
@@ -249,7 +270,7 @@ static void test_ike_keys_initial(void)
 	check_ike_keys(sa, &kat_a1, 32, 0, 20);
 	CU_ASSERT_TRUE(sa->ei.aead);
 	CU_ASSERT_EQUAL(sa->icv_len, 16);
-	free(sa);
+	sa_release(sa);
 
 	sa = sa_initial(IKEV2_ENCR_AES_CBC, 256, IKEV2_INTEG_HMAC_SHA2_256_128,
 			IKEV2_PRF_HMAC_SHA2_256);
@@ -257,7 +278,7 @@ static void test_ike_keys_initial(void)
 	check_ike_keys(sa, &kat_a2, 32, 32, 32);
 	CU_ASSERT_FALSE(sa->ei.aead);
 	CU_ASSERT_EQUAL(sa->icv_len, 16);
-	free(sa);
+	sa_release(sa);
 }
 
 static void test_ike_keys_bad_algs(void)
@@ -268,13 +289,13 @@ static void test_ike_keys_bad_algs(void)
 	/* CBC without integrity, unknown PRF, bad key size. */
 	sa = sa_initial(IKEV2_ENCR_AES_CBC, 128, IKEV2_INTEG_NONE, IKEV2_PRF_HMAC_SHA2_256);
 	CU_ASSERT_EQUAL(ikev2_derive_ike_keys(sa, gir, sizeof(gir), NULL), -EINVAL);
-	free(sa);
+	sa_release(sa);
 	sa = sa_initial(IKEV2_ENCR_AES_GCM_16, 128, IKEV2_INTEG_NONE, 99);
 	CU_ASSERT_EQUAL(ikev2_derive_ike_keys(sa, gir, sizeof(gir), NULL), -EINVAL);
-	free(sa);
+	sa_release(sa);
 	sa = sa_initial(IKEV2_ENCR_AES_GCM_16, 100, IKEV2_INTEG_NONE, IKEV2_PRF_HMAC_SHA2_256);
 	CU_ASSERT_EQUAL(ikev2_derive_ike_keys(sa, gir, sizeof(gir), NULL), -EINVAL);
-	free(sa);
+	sa_release(sa);
 }
 
 /* SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) with the old SA's PRF
@@ -295,7 +316,7 @@ static void rekey_case(bool old384, uint16_t encr, uint16_t keybits, uint16_t pr
 	CU_ASSERT_EQUAL(old->prf_len, old384 ? 48 : 32);
 	CU_ASSERT_TRUE(eq_hex(old->sk_d, old->prf_len, old384 ? o384_sk_d : kat_a1.sk_d));
 
-	sa = calloc(1, sizeof(*sa));
+	sa = sa_alloc();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
 	sa->algs.encr = encr;
 	sa->algs.encr_keybits = keybits;
@@ -307,8 +328,8 @@ static void rekey_case(bool old384, uint16_t encr, uint16_t keybits, uint16_t pr
 	sa->ni_len = sa->nr_len = 32;
 	CU_ASSERT_EQUAL(ikev2_derive_ike_keys(sa, gir2, sizeof(gir2), old), 0);
 	check_ike_keys(sa, k, prf_len, 0, encr_len);
-	free(sa);
-	free(old);
+	sa_release(sa);
+	sa_release(old);
 }
 
 static void test_ike_keys_rekey(void)
@@ -340,7 +361,7 @@ static const char *const c_gcm[2] = {   /* encr_i, encr_r (16 + 4 salt) */
 
 static struct ike_sa *sa_with_skd(void)
 {
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_sa *sa = sa_alloc();
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
 	sa->algs.prf = IKEV2_PRF_HMAC_SHA2_256;
@@ -375,7 +396,7 @@ static void child_case(bool we_initiated, bool pfs, uint16_t encr, uint16_t keyb
 	CU_ASSERT_TRUE(eq_hex(c->info.integ_out, il, we_initiated ? ii : ir));
 	CU_ASSERT_TRUE(eq_hex(c->info.integ_in, il, we_initiated ? ir : ii));
 	free(c);
-	free(sa);
+	sa_release(sa);
 }
 
 static void test_child_keys(void)
@@ -414,7 +435,7 @@ static void test_child_keys_mirror(void)
 	CU_ASSERT_EQUAL(ikev2_child_keys(sa, a, true, NULL, 0, ni, 32, nr, 24), -EINVAL);
 	free(a);
 	free(b);
-	free(sa);
+	sa_release(sa);
 }
 
 /* ---- PSK AUTH (2.15) ---- */
@@ -426,7 +447,7 @@ static void test_psk_auth(void)
 	static const char psk[] = "secret-psk-123";
 	static const uint8_t idi[] = { 2, 0, 0, 0, 'a', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e' };
 	static const uint8_t idr[] = { 2, 0, 0, 0, 'b', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e' };
-	struct ike_sa *sa = calloc(1, sizeof(*sa));
+	struct ike_sa *sa = sa_alloc();
 	struct ike_conn *conn = calloc(1, sizeof(*conn));
 	uint8_t out[IKE_MAX_PRF_LEN];
 	size_t outlen = 0;
@@ -473,7 +494,7 @@ static void test_psk_auth(void)
 
 	sa->init_msg[0] = sa->init_msg[1] = NULL;   /* static: not ours to free */
 	free(conn);
-	free(sa);
+	sa_release(sa);
 }
 
 /* ---- NAT detection (2.23) ---- */
