@@ -146,7 +146,7 @@ ss_defaults() {
 	SS_ESP_PROPS="aes128gcm16"
 	SS_PSK="interop-test-psk-0123456789"
 	SS_DPD_DELAY=0
-	SS_LOGLEVEL=2            # ike/cfg/chd level; 4 prints key material
+	SS_LOGLEVEL=${IPGW_CHARON_LOGLEVEL:-2}   # ike/cfg/chd level; 4 prints key material
 	SS_ENCAP=no
 	SS_START_ACTION=none
 }
@@ -260,6 +260,7 @@ ss_swanctl() {
 ss_start() {
 	local ns=$1 dir=$2 pid
 	rm -f "$dir/charon.vici"
+	# shellcheck disable=SC2016  # $1/$2 are expanded by the inner sh
 	ip netns exec "$ns" unshare -m sh -c \
 		'mount -t tmpfs none /run && mkdir -p /run/strongswan && STRONGSWAN_CONF="$1/strongswan.conf" exec "$2"' \
 		sh "$dir" "$CHARON" >"$dir/charon.stdout" 2>&1 </dev/null &
@@ -551,13 +552,31 @@ norm_spi64() {
 # proposal ("aes256-sha256-modp2048") appears as a token of ALGS (tokens are
 # split at anything but letters and digits, case-insensitive). An IKE
 # proposal's implicit PRF is not required.
+# shellcheck disable=SC2046,SC2086  # word splitting into tokens is the point
 algs_match() {
-	local algs=${1,,} prop=${2,,} t
-	local toks=" $(printf '%s' "$algs" | tr -c 'a-z0-9' ' ') "
-	for t in ${prop//-/ }; do
+	local algs=${1,,} prop=${2,,} t toks
+	toks=" $(alg_alias $(printf '%s' "$algs" | tr -c 'a-z0-9_' ' ')) "
+	for t in $(alg_alias ${prop//-/ }); do
 		[[ $toks == *" $t "* ]] || return 1
 	done
 	return 0
+}
+# alg_alias NAME...: strongSwan's synonyms mapped to one spelling.
+alg_alias() {
+	local t res=()
+	for t in "$@"; do
+		case $t in
+		curve25519) t=x25519 ;;
+		curve448) t=x448 ;;
+		sha2_256|sha256_128) t=sha256 ;;
+		sha2_384|sha384_192) t=sha384 ;;
+		sha2_512|sha512_256) t=sha512 ;;
+		aes128gcm128) t=aes128gcm16 ;;
+		aes256gcm128) t=aes256gcm16 ;;
+		esac
+		res+=("$t")
+	done
+	echo "${res[*]}"
 }
 
 # ---------------------------------------------------------------- captures
@@ -581,6 +600,7 @@ cap_stop() {
 	kill -INT "$pid" 2>/dev/null
 	wait_until 3 ipgw_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	rm -f "$1/tcpdump.pid"
 	return 0
 }
 
@@ -623,6 +643,7 @@ tshark_esp_check() {
 		[[ $line == CHILD_SA* ]] || continue
 		[ "$(ev_field "$line" conn)" = "$conn" ] || continue
 		src=$(ev_field "$line" src); dst=$(ev_field "$line" dst)
+		src=${src%%\[*}; dst=${dst%%\[*}
 		spi=$(norm_spi "$(ev_field "$line" spi)") || continue
 		encr=$(ev_field "$line" encr); key=$(ev_field "$line" enc_key)
 		integ=$(ev_field "$line" integ); ikey=$(ev_field "$line" integ_key)
@@ -640,26 +661,53 @@ tshark_esp_check() {
 		return 1
 	fi
 	timeout 60 tshark -n -r "$pcap" "${opts[@]}" -Y icmp \
-		-T fields -e frame.number -e esp.spi -e ip.src -e ip.dst -e icmp.type \
+		-T fields -e frame.number -e esp.spi -e ip.src -e ip.dst -e icmp.type -e esp.icv_good \
 		>"$out/tshark.txt" 2>>"$out/tshark.err"
-	# full decode for humans reading a failure
-	timeout 60 tshark -n -r "$pcap" "${opts[@]}" >"$out/tshark-all.txt" 2>/dev/null
+	# count echo requests whose ICV (HMAC or GCM tag) tshark verified: a
+	# wrong integrity key or GCM salt still "decrypts" but fails the ICV
 	local total req
-	total=$(grep -c . "$out/tshark.txt")
-	req=$(awk -F'\t' '$5 ~ /(^|,)8(,|$)/' "$out/tshark.txt" | grep -c .)
+	total=$(awk -F'\t' '$6 ~ /^(1|True)/' "$out/tshark.txt" | grep -c .)
+	req=$(awk -F'\t' '$5 ~ /(^|,)8(,|$)/ && $6 ~ /^(1|True)/' "$out/tshark.txt" | grep -c .)
 	echo "$total"
-	[ "$req" -ge 1 ]
+	[ "$req" -ge 1 ] && return 0
+	[ -s "$out/tshark.txt" ] && echo "ICMP decoded but ICV check failed: $(grep -c . "$out/tshark.txt") packets" >>"$out/tshark.err"
+	# full decode for humans reading the failure
+	timeout 60 tshark -n -r "$pcap" "${opts[@]}" -V >"$out/tshark-all.txt" 2>/dev/null
+	return 1
 }
 
 # ---------------------------------------------------------------- reporting
 
 # ipgw_show_logs DIR: tails of both daemons' logs for a failed case.
 ipgw_show_logs() {
-	local dir=$1 f
-	for f in us.log charon.log ctl.log us_error ss_error; do
+	local dir=$1 f n=${IPGW_TAIL_LINES:-25} mark lines
+	for f in us_error ss_error; do
+		[ -s "$dir/$f" ] && sed 's/^/  | /' "$dir/$f"
+	done
+	# ipgw_mark_logs recorded how long the logs were when the case ended:
+	# show the lines before that, not the teardown that followed
+	for f in us.log charon.log; do
 		[ -s "$dir/$f" ] || continue
-		echo "  ---- tail of $f ----"
-		tail -n "${IPGW_TAIL_LINES:-25}" "$dir/$f" | sed 's/^/  | /'
+		mark=$(cat "$dir/$f.mark" 2>/dev/null || wc -l <"$dir/$f")
+		lines=$(wc -l <"$dir/$f")
+		echo "  ---- $f, last $n lines before the verdict$( [ "$lines" -gt "$mark" ] && echo " ($((lines - mark)) teardown lines follow in the file)") ----"
+		head -n "$mark" "$dir/$f" |
+			grep -v -e 'vici client' -e '\[CFG\]   ' -e '\[CHD\]   [0-9 ]*:' |
+			tail -n "$n" | sed 's/^/  | /'
+	done
+	lines=$(grep '^\$ ipsecgw-ctl' "$dir/ctl.log" 2>/dev/null | grep -v 'list-sas (rc=0)' | tail -n 8)
+	if [ -n "$lines" ]; then
+		echo "  ---- control commands (ctl.log; list-sas calls left out) ----"
+		printf '%s\n' "$lines" | sed 's/^/  | /'
+	fi
+}
+
+# ipgw_mark_logs DIR: remembers the current length of both logs (call when a
+# case's verdict is known, before stopping the daemons).
+ipgw_mark_logs() {
+	local f
+	for f in us.log charon.log; do
+		[ -f "$1/$f" ] && wc -l <"$1/$f" >"$1/$f.mark"
 	done
 }
 

@@ -10,7 +10,8 @@
 # Environment: IKE_BIN / CTL_BIN (other binaries, e.g. an ASan build),
 # IPGW_KEEP_LOGS=1 (keep logs of passing cases too), IPGW_LOG_DIR (where logs
 # are kept; default build/interop-logs), IPGW_TAIL_LINES (log lines shown for
-# a failed case, default 25).
+# a failed case, default 25), IPGW_CHARON_LOGLEVEL (charon ike/cfg/chd log
+# level, default 2; 4 prints its keys).
 #
 # Prints "PASS name" or "FAIL name: why" per case and ends with the line
 # "N passed, M failed"; exits non-zero if any case failed. See docs/interop.md.
@@ -49,6 +50,12 @@ all_cases() {
 	echo delete.by-us
 	echo delete.by-ss
 	echo dpd.peer-killed
+	# the same on a tunnel strongSwan initiated (our daemon is IKE responder)
+	local t
+	for t in child-rekey ike-rekey delete; do
+		echo "$t.by-us.ss-tunnel"
+		echo "$t.by-ss.ss-tunnel"
+	done
 }
 
 # ---------------------------------------------------------------- case plumbing
@@ -70,15 +77,17 @@ start_both() {
 	us_start "$US_NS" "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
 }
 
-# initiate WHO: "us" (ipsecgw-ctl initiate c1) or "ss" (swanctl --initiate).
+# initiate WHO [expect-fail]: "us" (ipsecgw-ctl initiate c1) or "ss"
+# (swanctl --initiate --child net). A failing command is noted unless
+# expect-fail is given.
 initiate() {
-	local out rc
+	local out rc quiet=${2:-}
 	if [ "$1" = us ]; then
-		out=$(us_ctl "$CDIR" initiate c1); rc=$?
-		[ $rc = 0 ] || note "ipsecgw-ctl initiate c1 exited $rc: $(printf '%s' "$out" | tail -n 1)"
+		out=$(us_ctl "$CDIR" initiate c1 2>&1); rc=$?
+		[ $rc = 0 ] || [ -n "$quiet" ] || note "ipsecgw-ctl initiate c1 exited $rc: $(printf '%s' "$out" | tail -n 1)"
 	else
 		ss_swanctl "$CDIR" --initiate --child net --timeout 15 >"$CDIR/swanctl-initiate.out" 2>&1; rc=$?
-		[ $rc = 0 ] || note "swanctl --initiate exited $rc: $(grep -v '^\[' "$CDIR/swanctl-initiate.out" | tail -n 1)"
+		[ $rc = 0 ] || [ -n "$quiet" ] || note "swanctl --initiate exited $rc: $(grep -v '^\[' "$CDIR/swanctl-initiate.out" | tail -n 1)"
 	fi
 	return $rc
 }
@@ -139,17 +148,24 @@ check_up() {
 	[ "$ui $ur" = "$si $sr" ] || fail "IKE SPIs differ: ours $ui/$ur, strongSwan's $si/$sr" || return 1
 }
 
-# key_check: ping from strongSwan's inner address to ours while capturing
-# ESP-in-UDP in our namespace, then decrypt with tshark using OUR key log.
+# key_check [SPI]: ping from strongSwan's inner address to ours while
+# capturing ESP-in-UDP in our namespace, then decrypt with tshark using OUR
+# key log. With SPI, the decrypted packets must have used that (our inbound)
+# SPI.
 key_check() {
+	local want=${1:-}
 	[ -s "$CDIR/us.keylog" ] || fail "key log $CDIR/us.keylog is empty (log.keylog)" || return 1
 	cap_start "$US_NS" "$CDIR" v0 || fail "tcpdump did not start" || return 1
 	timeout 5 ip netns exec "$SS_NS" ping -c 3 -i 0.2 -W 1 -q -I "$SS_INNER" "$US_INNER" >"$CDIR/ping.out" 2>&1
 	cap_stop "$CDIR"
 	local n
 	n=$(tshark_esp_check "$CDIR/esp.pcap" "$CDIR/us.keylog" "$CDIR" c1) ||
-		fail "tshark could not decrypt strongSwan's ESP with our keys ($n ICMP decoded; see tshark.txt, tshark-all.txt, tshark.err)" || return 1
-	note "tshark decrypted $n ICMP packets with our key log"
+		fail "tshark could not decrypt strongSwan's ESP with our keys ($n ICMP decoded with a good ICV; $(grep -v 'Running as' "$CDIR/tshark.err" 2>/dev/null | tail -n 1); see tshark.txt, tshark-all.txt)" || return 1
+	if [ -n "$want" ] && ! cut -f2 "$CDIR/tshark.txt" | grep -qi "0x$want"; then
+		fail "tshark decrypted ICMP, but not on our inbound SPI $want: $(cut -f2 "$CDIR/tshark.txt" | sort -u | tr '\n' ' ')"
+		return 1
+	fi
+	note "tshark decrypted $n ICMP packets with our key log${want:+ (SPI $want)}"
 }
 
 # ---------------------------------------------------------------- cases
@@ -159,11 +175,13 @@ case_proposal() { # IKE ESP KIND WHO
 	US_IKE_PROPS=$ike; US_ESP_PROPS=$esp
 	SS_IKE_PROPS=$ike; SS_ESP_PROPS=$esp
 	start_both || return 1
-	initiate "$who"
 	if [ "$kind" = esn ]; then
+		# strongSwan cannot install the ESN CHILD_SA: its initiate fails
+		initiate "$who" expect-fail
 		case_esn "$ike" "$esp" "$who"
 		return
 	fi
+	initiate "$who"
 	wait_until 15 both_up
 	check_up "$ike" "$esp" || return 1
 	case $kind in
@@ -207,7 +225,7 @@ case_mismatch() { # WHO
 	US_IKE_PROPS="aes128gcm16-prfsha256-x25519"; US_ESP_PROPS="aes128gcm16"
 	SS_IKE_PROPS="aes256-sha384-ecp384";          SS_ESP_PROPS="aes256-sha384"
 	start_both || return 1
-	initiate "$who" && [ "$who" = ss ] && { fail "swanctl --initiate succeeded despite the proposal mismatch"; return 1; }
+	initiate "$who" expect-fail && [ "$who" = ss ] && { fail "swanctl --initiate succeeded despite the proposal mismatch"; return 1; }
 	wait_until 10 us_log_has "$CDIR" NO_PROPOSAL_CHOSEN ||
 		fail "no line containing NO_PROPOSAL_CHOSEN in our log" || return 1
 	us_has_event "$CDIR" IKE_UP && { fail "our log shows IKE_UP despite the mismatch"; return 1; }
@@ -230,7 +248,7 @@ case_wrong_psk() { # WHO
 	local who=$1
 	US_PSK="this-is-not-the-psk-strongswan-has"
 	start_both || return 1
-	initiate "$who" && [ "$who" = ss ] && { fail "swanctl --initiate succeeded with a wrong PSK"; return 1; }
+	initiate "$who" expect-fail && [ "$who" = ss ] && { fail "swanctl --initiate succeeded with a wrong PSK"; return 1; }
 	wait_until 10 us_log_has "$CDIR" AUTHENTICATION_FAILED ||
 		fail "no line containing AUTHENTICATION_FAILED in our log" || return 1
 	us_has_event "$CDIR" IKE_UP && { fail "our log shows IKE_UP with a wrong PSK"; return 1; }
@@ -243,12 +261,13 @@ case_wrong_psk() { # WHO
 	[ "$(us_query "$CDIR" 'len(sas)')" = 0 ] || fail "our list-sas still lists an SA after the failure" || return 1
 }
 
-# Tunnel for the rekey/delete/dpd cases: always initiated by us, so "by-us"
-# means our daemon (the IKE initiator) starts the exchange and "by-ss" means
-# strongSwan (the IKE responder) does.
+# Tunnel for the rekey/delete/dpd cases: initiated by us (TUNNEL_BY=us), or
+# by strongSwan for the *.ss-tunnel variants. "by-us" / "by-ss" name the side
+# that starts the rekey or delete.
+TUNNEL_BY=us
 establish_default() {
 	start_both || return 1
-	initiate us
+	initiate "$TUNNEL_BY"
 	wait_until 15 both_up
 	check_up "$US_IKE_PROPS" "$US_ESP_PROPS"
 }
@@ -275,6 +294,8 @@ case_child_rekey() { # BY
 		fail "strongSwan still lists the old SPIs $old_in/$old_out: $(ss_child_spis | tr '\n' ';')"; return 1
 	fi
 	note "CHILD_SA rekeyed: ours in $old_in -> $new_in, out $old_out -> $new_out"
+	# the new keys (KEYMAT from the CREATE_CHILD_SA nonces) must agree too
+	key_check "$new_in" || return 1
 }
 child_rekey_done() {
 	local cur; cur=$(us_child_spis; ss_child_spis)
@@ -305,6 +326,21 @@ case_ike_rekey() { # BY
 	check_spis_match || return 1
 	[ "$(us_child_spis)" = "$child_before" ] || fail "CHILD_SA SPIs changed by IKE rekey: '$child_before' -> '$(us_child_spis)'" || return 1
 	note "IKE_SA rekeyed: $old_i/$old_r -> $new_i/$new_r"
+	# the new IKE_SA's keys must work both ways: the side that did not
+	# rekey deletes it (request one way, response the other)
+	local downs; downs=$(us_event_count "$CDIR" IKE_DOWN)
+	if [ "$by" = us ]; then
+		ss_swanctl "$CDIR" --terminate --ike c1 --timeout 5 >"$CDIR/swanctl-terminate.out" 2>&1 ||
+			fail "swanctl --terminate over the rekeyed IKE_SA failed: $(tail -n 1 "$CDIR/swanctl-terminate.out")" || return 1
+	else
+		us_ctl "$CDIR" delete-ike c1 >/dev/null || fail "ipsecgw-ctl delete-ike c1 after the rekey failed" || return 1
+	fi
+	wait_until 5 both_no_sa
+	both_no_sa || fail "deleting the rekeyed IKE_SA did not clear both sides within 5 s (ours: $(us_query "$CDIR" 'len(sas)') SA, strongSwan: $(ss_query "$CDIR" 'len(sas)') SA)" || return 1
+	[ "$(us_event_count "$CDIR" IKE_DOWN)" -gt "$downs" ] || fail "no 'event IKE_DOWN' after deleting the rekeyed IKE_SA" || return 1
+	if [ "$by" = ss ]; then
+		grep -q 'received DELETE for IKE_SA' "$CDIR/charon.log" || fail "charon did not receive our DELETE over the rekeyed IKE_SA" || return 1
+	fi
 }
 ike_rekey_done() {
 	local us ss
@@ -345,6 +381,11 @@ case_dpd() {
 
 run_case() {
 	local name=$1 p
+	TUNNEL_BY=us
+	if [[ $name == *.ss-tunnel ]]; then
+		TUNNEL_BY=ss
+		name=${name%.ss-tunnel}
+	fi
 	case $name in
 	mismatch.us-init)   case_mismatch us ;;
 	mismatch.ss-init)   case_mismatch ss ;;
@@ -415,13 +456,20 @@ for CASE in "${SELECTED[@]}"; do
 	else
 		run_case "$CASE"; ok=$?
 		# a daemon that died during the case is a failure whatever else held
-		if ! us_alive "$CDIR" && [ -f "$CDIR/us.pid" ]; then
+		if ! us_alive "$CDIR" && [ -f "$CDIR/us.pid" ] && [ ! -s "$CDIR/us_error" ]; then
 			wait "$(us_pid "$CDIR")" 2>/dev/null; st=$?
 			sig=""; [ "$st" -gt 128 ] && sig=" (signal $((st - 128)))"
 			WHY="ipsecgw-ike died during the case with status $st$sig${WHY:+; first problem: $WHY}"; ok=1
 		fi
 	fi
+	ipgw_mark_logs "$CDIR"
 	us_stop "$CDIR"; ss_stop "$CDIR"; cap_stop "$CDIR"
+	# sanitizer builds (IKE_BIN=...asan...) report at any time, leaks at exit
+	san=$(grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$CDIR/us.log" 2>/dev/null)
+	if [ -n "$san" ]; then
+		WHY="sanitizer report in us.log: $san${WHY:+; also: $WHY}"; ok=1
+		NOTES+=("sanitizer report: $(grep -m1 -A14 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$CDIR/us.log" | tr '\n' '~' | sed 's/~/\n    /g')")
+	fi
 	secs=$(( ($(ipgw_now_ms) - t0) / 100 ))
 	if [ "$ok" = 0 ]; then
 		PASSED=$((PASSED + 1))
