@@ -430,6 +430,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	app_log_set_level(d->cfg->log_level);
+	d->cfg->engine.log_level = d->cfg->log_level;
 	/* The engine emits key lines only when there is a file to take them. */
 	d->cfg->engine.keylog = d->cfg->keylog_path[0] != '\0';
 	if (d->cfg->natt_port)

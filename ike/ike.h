@@ -120,6 +120,7 @@ struct ike_engine_cfg {
 	uint16_t natt_port;              /* 4500 */
 	bool     force_cookies;          /* tests: demand cookies always */
 	bool     keylog;                 /* emit key material through ops->keylog */
+	int      log_level;              /* enum ike_log_level; finer lines are not even formatted */
 };
 void ike_engine_cfg_defaults(struct ike_engine_cfg *c);
 

@@ -14,6 +14,7 @@ void ike_engine_cfg_defaults(struct ike_engine_cfg *c)
 	c->retransmit_base_pct = 180;
 	c->cookie_threshold = 1000;
 	c->natt_port = 4500;
+	c->log_level = IKE_LOG_INFO;
 }
 
 const char *ike_event_name(enum ike_event_type t)

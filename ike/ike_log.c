@@ -11,7 +11,7 @@ static void vlog(struct ike_engine *e, enum ike_log_level lvl, const char *prefi
 	char line[1536];
 	int n;
 
-	if (!e->ops.log)
+	if (!e->ops.log || (int)lvl > e->cfg.log_level)
 		return;
 	n = snprintf(line, sizeof(line), "%s", prefix);
 	if (n < 0 || (size_t)n >= sizeof(line))

@@ -109,6 +109,7 @@ static void setup(const char *ike_a, const char *esp_a, const char *psk_a,
 	net.now = 1000;
 	if (!ecfg) {
 		ike_engine_cfg_defaults(&def);
+		def.log_level = IKE_LOG_DEBUG;
 		ecfg = &def;
 	}
 	net.a.e = ike_engine_new(ecfg, &ops, &net.a);
