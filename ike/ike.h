@@ -116,7 +116,8 @@ struct ike_engine_cfg {
 	uint32_t retransmit_tries;       /* retransmissions before giving up (5) */
 	uint32_t retransmit_base_pct;    /* backoff factor in percent (180) */
 	uint32_t cookie_threshold;       /* half-open SAs before cookies (1000) */
-	uint32_t half_open_per_peer;     /* 0 = unlimited */
+	uint32_t half_open_per_peer;     /* half-open SAs from one address; 0 = unlimited */
+	uint32_t half_open_max;          /* half-open SAs in all; 0 = unlimited */
 	uint16_t natt_port;              /* 4500 */
 	bool     force_cookies;          /* tests: demand cookies always */
 	bool     keylog;                 /* emit key material through ops->keylog */
@@ -231,6 +232,7 @@ void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg);
 struct ike_stats {
 	uint64_t rx, tx, retransmits, dup_requests, bad_messages, cookies_sent;
 	uint64_t esp_dropped;     /* ESP-in-UDP reaching the IKE socket: no data plane here */
+	uint64_t init_dropped;    /* IKE_SA_INIT requests dropped by half-open limits */
 	uint64_t ike_up, ike_failed, child_up, half_open, established;
 };
 void ike_engine_stats(const struct ike_engine *e, struct ike_stats *s);

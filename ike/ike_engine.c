@@ -171,16 +171,58 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiat
 	return sa;
 }
 
+static unsigned ip_bucket(const ike_addr_t *a)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (unsigned i = 0; i < (a->family == 4 ? 4u : 16u); i++)
+		h = (h ^ a->a[i]) * 0x100000001b3ull;
+	return (unsigned)(h ^ (h >> 32)) & (IKE_HASH_BUCKETS - 1);
+}
+
+static void half_open_track(struct ike_sa *sa, bool add)
+{
+	struct ike_engine *e = sa->e;
+	struct ike_sa **pp = &e->iphash[ip_bucket(&sa->remote)];
+
+	if (add) {
+		sa->ipnext = *pp;
+		*pp = sa;
+		e->half_open++;
+		return;
+	}
+	for (; *pp; pp = &(*pp)->ipnext)
+		if (*pp == sa) {
+			*pp = sa->ipnext;
+			e->half_open--;
+			return;
+		}
+}
+
+bool ike_half_open_allowed(struct ike_engine *e, const ike_addr_t *remote)
+{
+	uint32_t n = 0;
+
+	if (e->cfg.half_open_max && e->half_open >= e->cfg.half_open_max)
+		return false;
+	if (!e->cfg.half_open_per_peer)
+		return true;
+	for (struct ike_sa *sa = e->iphash[ip_bucket(remote)]; sa; sa = sa->ipnext)
+		if (ike_addr_ip_eq(&sa->remote, remote) && ++n >= e->cfg.half_open_per_peer)
+			return false;
+	return true;
+}
+
 void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st)
 {
 	if (sa->state == st)
 		return;
 	ike_sa_log(sa, IKE_LOG_DEBUG, "state %s -> %s", ike_sa_state_name(sa->state),
 		   ike_sa_state_name(st));
-	if (sa->state == IKE_S_HALF_OPEN && sa->e->half_open)
-		sa->e->half_open--;
+	if (sa->state == IKE_S_HALF_OPEN)
+		half_open_track(sa, false);
 	if (st == IKE_S_HALF_OPEN)
-		sa->e->half_open++;
+		half_open_track(sa, true);
 	sa->state = st;
 }
 

@@ -130,6 +130,7 @@ struct ike_sa {
 	struct ike_child_cfg *own_child;  /* per-SA selectors (initiate_ex) */
 	struct ike_sa *hnext;        /* hash chain by our SPI */
 	struct ike_sa *pnext;        /* responder: chain by the peer's SPI */
+	struct ike_sa *ipnext;       /* half-open only: chain by the peer's address */
 	uint64_t deadline;           /* armed timer, UINT64_MAX = none */
 	size_t heap_idx;             /* position + 1 in the timer heap, 0 = absent */
 	struct ike_sa *dirty_next;   /* timers to recompute at the end of a call */
@@ -148,6 +149,7 @@ struct ike_engine {
 	struct ike_sa *sas;
 	struct ike_sa *hash[IKE_HASH_BUCKETS];
 	struct ike_sa *phash[IKE_HASH_BUCKETS];
+	struct ike_sa *iphash[IKE_HASH_BUCKETS];   /* half-open SAs by peer address */
 	struct ike_sa **heap;        /* min-heap of SAs by deadline */
 	size_t heap_n, heap_cap;
 	struct ike_sa *dirty;
@@ -167,6 +169,8 @@ void ike_sa_phash_add(struct ike_engine *e, struct ike_sa *sa);
 struct ike_sa *ike_sa_find_half_open(struct ike_engine *e, uint64_t spi_i,
 				     const ike_addr_t *remote);
 struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name);
+/* Whether another half-open SA from this address is allowed (2.6, DoS). */
+bool ike_half_open_allowed(struct ike_engine *e, const ike_addr_t *remote);
 struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c);
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiator);
 void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st);

@@ -432,8 +432,14 @@ void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local,
 		       "no connection is configured for this pair of addresses");
 		return;
 	}
-	if (!cookie_ok(e, local, remote, h, c, n_pl) ||
-	    negotiate(e, conn, local, remote, h, sa_pl, &ke, &algs, &num) < 0)
+	if (!cookie_ok(e, local, remote, h, c, n_pl))
+		return;
+	if (!ike_half_open_allowed(e, remote)) {
+		/* Silently: answering would amplify a flood. Counted in stats. */
+		e->stats.init_dropped++;
+		return;
+	}
+	if (negotiate(e, conn, local, remote, h, sa_pl, &ke, &algs, &num) < 0)
 		return;
 	sa = ike_sa_new(e, conn, false);
 	if (!sa)

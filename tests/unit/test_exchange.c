@@ -655,6 +655,39 @@ static void test_responder_prefix(void)
 	teardown();
 }
 
+/* With a per-peer limit of 2, a third half-open SA from one address is
+ * dropped; once one completes, the peer may start another. */
+static void test_half_open_limit(void)
+{
+	struct ike_engine_cfg c;
+	struct ike_stats s;
+	struct pkt q[3];
+
+	ike_engine_cfg_defaults(&c);
+	c.half_open_per_peer = 2;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", &c);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(ike_engine_initiate_ex(net.a.e, "c", NULL, net.now, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(net.n, 3);
+	memcpy(q, net.q, sizeof(q));
+	net.n = 0;
+	for (int i = 0; i < 3; i++)
+		ike_engine_input(net.b.e, &q[i].to, &q[i].from, q[i].buf, q[i].len, net.now);
+	ike_engine_stats(net.b.e, &s);
+	CU_ASSERT_EQUAL(s.half_open, 2);
+	CU_ASSERT_EQUAL(s.init_dropped, 1);
+	CU_ASSERT_EQUAL(net.n, 2);            /* two answers, nothing for the third */
+	pump();                               /* the two complete */
+	ike_engine_stats(net.b.e, &s);
+	CU_ASSERT_EQUAL(s.established, 2);
+	CU_ASSERT_EQUAL(s.half_open, 0);
+	advance(600);                         /* the third retransmits and now fits */
+	ike_engine_stats(net.b.e, &s);
+	CU_ASSERT_EQUAL(s.established, 3);
+	teardown();
+}
+
 static const struct test_case cases[] = {
 	{ "handshake for each proposal", test_proposals },
 	{ "CHILD_SA rekey by each side, with PFS", test_child_rekey },
@@ -676,6 +709,7 @@ static const struct test_case cases[] = {
 	{ "simultaneous CHILD_SA rekey", test_simultaneous_rekey },
 	{ "unknown critical payload refused", test_unknown_critical },
 	{ "responder connection for a prefix of peers", test_responder_prefix },
+	{ "per-peer half-open limit", test_half_open_limit },
 	{ NULL, NULL },
 };
 TEST_SUITE(exchange, cases)
