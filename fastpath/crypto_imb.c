@@ -1,0 +1,282 @@
+/* intel-ipsec-mb crypto backend.
+ *
+ * Session: keys expanded once on the control core (AES key schedules, the
+ * GCM hash key tables, HMAC ipad/opad hashed to their inner states).
+ * Engine: one IMB_MGR per worker. A burst is taken from the manager with
+ * IMB_GET_NEXT_BURST, filled, submitted with IMB_SUBMIT_BURST and then
+ * flushed, so every op of the burst is complete when process() returns. */
+#include <errno.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include <intel-ipsec-mb.h>
+#include <rte_byteorder.h>
+#include <rte_common.h>
+
+#include "fastpath/crypto.h"
+#include "fastpath/fp_sa.h"
+
+struct imb_sess {
+	union {
+		struct {
+			uint8_t enc[16 * 15] __rte_aligned(16);
+			uint8_t dec[16 * 15] __rte_aligned(16);
+		} cbc;
+		struct gcm_key_data gcm;
+		uint8_t chacha[32];
+	} k;
+	uint8_t ipad[64] __rte_aligned(16);   /* HMAC inner state after key^ipad */
+	uint8_t opad[64] __rte_aligned(16);
+	uint8_t iv_key[16 * 11] __rte_aligned(16);  /* CBC IV = AES(iv_key, seq) */
+	const void *enc_keys, *dec_keys;
+	IMB_CIPHER_MODE cipher;
+	IMB_HASH_ALG hash;
+	uint8_t key_len;                      /* cipher key bytes (no salt) */
+	uint8_t icv_len;
+	uint8_t iv_len;                       /* job IV: 12 (AEAD nonce) or 16 */
+	bool    aead;
+};
+_Static_assert(sizeof(struct imb_sess) <= FP_CRYPTO_SESS_SIZE, "imb session too big");
+
+static IMB_MGR *cp_mgr;   /* key expansion on the control core */
+
+static IMB_MGR *mgr_new(void)
+{
+	IMB_MGR *m = alloc_mb_mgr(0);
+	IMB_ARCH arch;
+
+	if (m == NULL)
+		return NULL;
+	init_mb_mgr_auto(m, &arch);
+	if (imb_get_errno(m) != 0) {
+		free_mb_mgr(m);
+		return NULL;
+	}
+	return m;
+}
+
+static void hmac_pre(IMB_MGR *m, const struct fp_sa_params *p, struct imb_sess *s)
+{
+	unsigned bs = p->auth == FP_AUTH_HMAC_SHA256_128 ? 64 : 128;
+	uint8_t pad[128];
+
+	for (int i = 0; i < 2; i++) {
+		memset(pad, i == 0 ? 0x36 : 0x5c, bs);
+		for (unsigned j = 0; j < p->auth_key_len; j++)
+			pad[j] ^= p->auth_key[j];
+		uint8_t *out = i == 0 ? s->ipad : s->opad;
+		if (p->auth == FP_AUTH_HMAC_SHA256_128)
+			IMB_SHA256_ONE_BLOCK(m, pad, out);
+		else if (p->auth == FP_AUTH_HMAC_SHA384_192)
+			IMB_SHA384_ONE_BLOCK(m, pad, out);
+		else
+			IMB_SHA512_ONE_BLOCK(m, pad, out);
+	}
+	memset(pad, 0, sizeof(pad));
+	__asm__ __volatile__("" : : "r"(pad) : "memory");
+}
+
+static int cipher_pre(IMB_MGR *m, const struct fp_sa_params *p, struct imb_sess *s)
+{
+	uint8_t klen = p->cipher_key_len;
+
+	switch (p->cipher) {
+	case FP_CIPHER_NULL:
+		s->cipher = IMB_CIPHER_NULL;
+		return 0;
+	case FP_CIPHER_AES_CBC: {
+		uint8_t rnd[16], dummy[16 * 11] __rte_aligned(16);
+
+		s->cipher = IMB_CIPHER_CBC;
+		s->key_len = klen;
+		s->iv_len = 16;
+		if (klen == 16)
+			IMB_AES_KEYEXP_128(m, p->cipher_key, s->k.cbc.enc, s->k.cbc.dec);
+		else
+			IMB_AES_KEYEXP_256(m, p->cipher_key, s->k.cbc.enc, s->k.cbc.dec);
+		s->enc_keys = s->k.cbc.enc;
+		s->dec_keys = s->k.cbc.dec;
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -EIO;
+		IMB_AES_KEYEXP_128(m, rnd, s->iv_key, dummy);
+		memset(rnd, 0, sizeof(rnd));
+		memset(dummy, 0, sizeof(dummy));
+		return 0;
+	}
+	case FP_CIPHER_AES_GCM:
+		s->cipher = IMB_CIPHER_GCM;
+		s->hash = IMB_AUTH_AES_GMAC;
+		s->key_len = klen - 4;
+		if (s->key_len == 16)
+			IMB_AES128_GCM_PRE(m, p->cipher_key, &s->k.gcm);
+		else
+			IMB_AES256_GCM_PRE(m, p->cipher_key, &s->k.gcm);
+		break;
+	case FP_CIPHER_CHACHA20_POLY1305:
+		s->cipher = IMB_CIPHER_CHACHA20_POLY1305;
+		s->hash = IMB_AUTH_CHACHA20_POLY1305;
+		s->key_len = 32;
+		memcpy(s->k.chacha, p->cipher_key, 32);
+		break;
+	default:
+		return -EINVAL;
+	}
+	s->aead = true;
+	s->iv_len = 12;
+	s->icv_len = 16;
+	s->enc_keys = s->dec_keys = &s->k;
+	return 0;
+}
+
+static int imb_session_init(void *sessv, const struct fp_sa_params *p)
+{
+	struct imb_sess *s = sessv;
+	int rc;
+
+	if (cp_mgr == NULL && (cp_mgr = mgr_new()) == NULL)
+		return -ENOMEM;
+	memset(s, 0, sizeof(*s));
+	rc = cipher_pre(cp_mgr, p, s);
+	if (rc != 0 || s->aead)
+		return rc;
+	switch (p->auth) {
+	case FP_AUTH_HMAC_SHA256_128:
+		s->hash = IMB_AUTH_HMAC_SHA_256;
+		s->icv_len = 16;
+		break;
+	case FP_AUTH_HMAC_SHA384_192:
+		s->hash = IMB_AUTH_HMAC_SHA_384;
+		s->icv_len = 24;
+		break;
+	case FP_AUTH_HMAC_SHA512_256:
+		s->hash = IMB_AUTH_HMAC_SHA_512;
+		s->icv_len = 32;
+		break;
+	default:
+		return -EINVAL;
+	}
+	hmac_pre(cp_mgr, p, s);
+	return 0;
+}
+
+static void *imb_engine_create(void)
+{
+	return mgr_new();
+}
+
+static void imb_engine_free(void *ctx)
+{
+	if (ctx != NULL)
+		free_mb_mgr(ctx);
+}
+
+static inline void fill_job(IMB_JOB *j, const struct imb_sess *s,
+			    struct fp_crypto_op *op, bool encrypt)
+{
+	j->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+	j->chain_order = encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+	j->cipher_mode = s->cipher;
+	j->hash_alg = s->hash;
+	j->enc_keys = s->enc_keys;
+	j->dec_keys = s->dec_keys;
+	j->key_len_in_bytes = s->key_len;
+	j->src = op->buf;
+	j->dst = op->buf + op->cipher_off;
+	j->cipher_start_src_offset_in_bytes = op->cipher_off;
+	j->msg_len_to_cipher_in_bytes = op->cipher_len;
+	j->auth_tag_output = op->digest;
+	j->auth_tag_output_len_in_bytes = s->icv_len;
+	j->user_data = op;
+	if (s->aead) {
+		j->iv = op->nonce;
+		j->iv_len_in_bytes = 12;
+		j->hash_start_src_offset_in_bytes = op->cipher_off;
+		j->msg_len_to_hash_in_bytes = op->cipher_len;
+		if (s->cipher == IMB_CIPHER_GCM) {
+			j->u.GCM.aad = op->aad;
+			j->u.GCM.aad_len_in_bytes = op->aad_len;
+		} else {
+			j->u.CHACHA20_POLY1305.aad = op->aad;
+			j->u.CHACHA20_POLY1305.aad_len_in_bytes = op->aad_len;
+		}
+		return;
+	}
+	j->iv = op->buf + 8;                  /* IV follows SPI and seq */
+	j->iv_len_in_bytes = s->iv_len;
+	j->hash_start_src_offset_in_bytes = 0;
+	j->msg_len_to_hash_in_bytes = op->auth_len;
+	j->u.HMAC._hashed_auth_key_xor_ipad = s->ipad;
+	j->u.HMAC._hashed_auth_key_xor_opad = s->opad;
+}
+
+static inline void job_done(IMB_JOB *j)
+{
+	struct fp_crypto_op *op = j->user_data;
+
+	op->status = j->status == IMB_STATUS_COMPLETED ? 0 : 1;
+}
+
+static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
+			uint16_t n, bool encrypt)
+{
+	static const uint8_t zero[16];
+	const struct imb_sess *s = sessv;
+	IMB_MGR *m = ctx;
+	IMB_JOB *jobs[FP_MAX_BURST];
+	uint32_t got, done;
+
+	for (uint16_t i = 0; i < n; i++)
+		ops[i].status = 1;
+	got = IMB_GET_NEXT_BURST(m, n, jobs);
+	if (got < n)                      /* queue not drained: cannot happen */
+		n = (uint16_t)got;
+	for (uint16_t i = 0; i < n; i++) {
+		if (encrypt && s->cipher == IMB_CIPHER_CBC) {
+			uint64_t blk[2] = { rte_cpu_to_be_64(ops[i].seq), 0 };
+
+			IMB_AES128_CFB_ONE(m, ops[i].iv, zero, blk, s->iv_key, 16);
+		}
+		fill_job(jobs[i], s, &ops[i], encrypt);
+	}
+	done = IMB_SUBMIT_BURST(m, n, jobs);
+	if (done == 0 && imb_get_errno(m) != 0) {
+		/* A job failed validation; nothing of the burst was run. */
+		while (IMB_FLUSH_BURST(m, FP_MAX_BURST, jobs) > 0)
+			;
+		return;
+	}
+	for (uint32_t i = 0; i < done; i++)
+		job_done(jobs[i]);
+	while (done < n) {
+		uint32_t k = IMB_FLUSH_BURST(m, n - done, jobs);
+
+		if (k == 0)
+			break;
+		for (uint32_t i = 0; i < k; i++)
+			job_done(jobs[i]);
+		done += k;
+	}
+}
+
+const struct fp_crypto_backend fp_crypto_imb = {
+	.name = "intel-ipsec-mb",
+	.session_init = imb_session_init,
+	.engine_create = imb_engine_create,
+	.engine_free = imb_engine_free,
+	.process = imb_process,
+};
+
+int fp_crypto_engine_init(struct fp_crypto_engine *e, const struct fp_crypto_backend *be)
+{
+	memset(e, 0, sizeof(*e));
+	e->be = be;
+	e->ctx = be->engine_create();
+	return e->ctx != NULL ? 0 : -ENOMEM;
+}
+
+void fp_crypto_engine_fini(struct fp_crypto_engine *e)
+{
+	if (e->be != NULL)
+		e->be->engine_free(e->ctx);
+	e->ctx = NULL;
+}

@@ -1,0 +1,294 @@
+/* ESP inbound: check, decrypt and decapsulate a burst for one SA.
+ *
+ * Packets arrive with the mbuf data at the outer IPv4/IPv6 header (no L2),
+ * in one segment. Per packet, in this order (DPDK lib/ipsec):
+ *   parse outer IP (+UDP for NAT-T), SPI, lengths  -> malformed / no_sa
+ *   replay check (before any crypto)              -> replay
+ *   crypto burst: decrypt and compute the ICV
+ *   ICV compare                                   -> auth
+ *   replay window update (only now)               -> replay (dup in burst)
+ *   padding 1,2,3.. and next header               -> bad_padding / next_header
+ *   strip: tunnel leaves the inner packet, transport rebuilds the IP header
+ *   inner packet against the SA's selectors       -> policy
+ */
+#include <rte_ip.h>
+#include <rte_prefetch.h>
+
+#include "fastpath/esp_priv.h"
+
+struct inb_pkt {
+	uint64_t seq;
+	uint32_t hlen;      /* outer IP header */
+	uint32_t esp_off;   /* hlen (+ 8 with UDP) */
+	uint32_t clen;      /* ciphertext: payload + padding + trailer */
+};
+
+static __rte_always_inline enum fp_drop
+inb_parse_outer(struct rte_mbuf *m, struct inb_pkt *st, const bool outer6, const bool udp)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = m->pkt_len, tot;
+	uint8_t proto;
+
+	if (unlikely(m->nb_segs != 1))
+		return FP_DROP_NO_ROOM;
+	if (outer6) {
+		if (unlikely(len < 40 || (ip[0] >> 4) != 6))
+			return FP_DROP_MALFORMED;
+		st->hlen = 40;
+		tot = 40u + rd16(ip + 4);
+		proto = ip[6];                 /* extension headers: not handled */
+	} else {
+		if (unlikely(len < 20 || (ip[0] >> 4) != 4))
+			return FP_DROP_MALFORMED;
+		st->hlen = (ip[0] & 0xfu) * 4u;
+		tot = rd16(ip + 2);
+		proto = ip[9];
+		if (unlikely(st->hlen < 20 || tot < st->hlen))
+			return FP_DROP_MALFORMED;
+		if (unlikely(rd16(ip + 6) & 0x3fff))
+			return FP_DROP_MALFORMED;  /* fragment: reassemble first */
+	}
+	if (unlikely(tot > len))
+		return FP_DROP_MALFORMED;
+	if (tot < len)
+		rte_pktmbuf_trim(m, (uint16_t)(len - tot));
+	st->esp_off = st->hlen;
+	if (udp) {
+		const uint8_t *u = ip + st->hlen;
+
+		if (unlikely(proto != IPPROTO_UDP || tot < st->hlen + 8 + 4 ||
+			     rd16(u + 4) != tot - st->hlen))
+			return FP_DROP_MALFORMED;
+		if (unlikely(rd32(u + 8) == 0))
+			return FP_DROP_MALFORMED;  /* non-ESP marker: IKE, not ours */
+		st->esp_off += 8;
+	} else if (unlikely(proto != IPPROTO_ESP)) {
+		return FP_DROP_MALFORMED;
+	}
+	return FP_DROP_NONE;
+}
+
+static __rte_always_inline enum fp_drop
+inb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
+	 struct inb_pkt *st, const bool outer6, const bool udp, const bool aead)
+{
+	const bool esn = sa->h.flags & FP_SAF_ESN;
+	uint32_t esp_len, icv = sa->h.icv_len, iv = sa->h.iv_len;
+	uint8_t *esp, *icvp;
+	enum fp_drop r;
+
+	if (unlikely(sa->life & FP_SA_F_HARD_EXPIRED))
+		return FP_DROP_EXPIRED;
+	r = inb_parse_outer(m, st, outer6, udp);
+	if (unlikely(r != FP_DROP_NONE))
+		return r;
+	esp = rte_pktmbuf_mtod_offset(m, uint8_t *, st->esp_off);
+	esp_len = m->pkt_len - st->esp_off;
+	if (unlikely(esp_len < ESP_HDR_LEN + iv + 4 + icv))
+		return FP_DROP_MALFORMED;
+	st->clen = esp_len - ESP_HDR_LEN - iv - icv;
+	if (unlikely(st->clen % sa->h.pad_align))
+		return FP_DROP_MALFORMED;
+	if (unlikely(memcmp(esp, &sa->h.spi_be, 4) != 0))
+		return FP_DROP_NO_SA;
+	if (fp_replay_check(&sa->replay, rd32(esp + 4), esn, &st->seq) != 0)
+		return FP_DROP_REPLAY;
+
+	icvp = esp + ESP_HDR_LEN + iv + st->clen;
+	memcpy(op->icv_rx, icvp, icv);
+	op->buf = esp;
+	op->seq = st->seq;
+	op->cipher_off = ESP_HDR_LEN + iv;
+	op->cipher_len = st->clen;
+	op->digest = op->digest_buf;
+	if (aead) {
+		memcpy(op->nonce, sa->h.salt, 4);
+		memcpy(op->nonce + 4, esp + 8, 8);
+		memcpy(op->aad, esp, 4);
+		if (esn) {
+			wr64(op->aad + 4, st->seq);
+			op->aad_len = 12;
+		} else {
+			memcpy(op->aad + 4, esp + 4, 4);
+			op->aad_len = 8;
+		}
+		return FP_DROP_NONE;
+	}
+	op->auth_len = ESP_HDR_LEN + iv + st->clen;
+	if (esn) {
+		/* seq_hi goes where the ICV was (saved above), RFC 4303 2.2.1 */
+		wr32(icvp, (uint32_t)(st->seq >> 32));
+		op->auth_len += 4;
+	}
+	return FP_DROP_NONE;
+}
+
+/* Inner packet (or rebuilt transport packet) against the selectors. */
+static bool sel_match(const struct fp_selector *s, const uint8_t *ip, uint32_t len)
+{
+	bool v6 = (ip[0] >> 4) == 6;
+	uint32_t alen = v6 ? 16 : 4, l4 = v6 ? 40 : (ip[0] & 0xfu) * 4u;
+	const uint8_t *src = ip + (v6 ? 8 : 12), *dst = src + alen;
+	uint8_t proto = v6 ? ip[6] : ip[9];
+
+	if (s->family != (v6 ? 6 : 4))
+		return false;
+	if (memcmp(src, s->src_lo, alen) < 0 || memcmp(src, s->src_hi, alen) > 0 ||
+	    memcmp(dst, s->dst_lo, alen) < 0 || memcmp(dst, s->dst_hi, alen) > 0)
+		return false;
+	if (s->proto != 0 && s->proto != proto)
+		return false;
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)
+		return true;
+	if (len < l4 + 4)
+		return false;
+	uint16_t sp = rd16(ip + l4), dp = rd16(ip + l4 + 2);
+	bool any_s = s->sport_lo == 0 && s->sport_hi == 0;
+	bool any_d = s->dport_lo == 0 && s->dport_hi == 0;
+	return (any_s || (sp >= s->sport_lo && sp <= s->sport_hi)) &&
+	       (any_d || (dp >= s->dport_lo && dp <= s->dport_hi));
+}
+
+static bool policy_ok(const struct fp_sa *sa, const uint8_t *ip, uint32_t len)
+{
+	if (sa->n_sel == 0)
+		return true;
+	for (unsigned i = 0; i < sa->n_sel; i++)
+		if (sel_match(&sa->sel[i], ip, len))
+			return true;
+	return false;
+}
+
+/* Checks the inner packet's IP header against the plen bytes decrypted;
+ * returns its length (shorter than plen with TFC padding) or 0. */
+static inline uint32_t inner_len(const uint8_t *ip, uint32_t plen, uint8_t nh)
+{
+	uint32_t tot;
+
+	if (nh == IPPROTO_IPIP) {
+		if (plen < 20 || (ip[0] >> 4) != 4 || (ip[0] & 0xfu) < 5)
+			return 0;
+		tot = rd16(ip + 2);
+		return (tot >= (ip[0] & 0xfu) * 4u && tot <= plen) ? tot : 0;
+	}
+	if (plen < 40 || (ip[0] >> 4) != 6)
+		return 0;
+	tot = 40u + rd16(ip + 4);
+	return tot <= plen ? tot : 0;
+}
+
+static __rte_always_inline enum fp_drop
+inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
+	   struct inb_pkt *st, const bool tunnel, const bool outer6)
+{
+	uint8_t *pt = op->buf + op->cipher_off, *ip, padn, nh;
+	uint32_t plen, shift, tot;
+
+	if (unlikely(op->status != 0))
+		return FP_DROP_CRYPTO;
+	if (unlikely(!icv_equal(op->digest, op->icv_rx, sa->h.icv_len)))
+		return FP_DROP_AUTH;
+	if (unlikely(fp_replay_update(&sa->replay, st->seq) != 0))
+		return FP_DROP_REPLAY;
+	padn = pt[st->clen - 2];
+	nh = pt[st->clen - 1];
+	if (unlikely(padn + 2u > st->clen))
+		return FP_DROP_PAD;
+	plen = st->clen - 2 - padn;
+	for (uint32_t i = 0; i < padn; i++)
+		if (unlikely(pt[plen + i] != i + 1))
+			return FP_DROP_PAD;
+	shift = st->esp_off + op->cipher_off;   /* outer IP .. end of IV */
+	if (tunnel) {
+		if (unlikely(nh != IPPROTO_IPIP && nh != IPPROTO_IPV6))
+			return FP_DROP_NEXT_HDR;
+		tot = inner_len(pt, plen, nh);
+		if (unlikely(tot == 0))
+			return FP_DROP_MALFORMED;
+		if (unlikely(!policy_ok(sa, pt, tot)))
+			return FP_DROP_POLICY;
+		rte_pktmbuf_adj(m, (uint16_t)shift);
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - tot));
+	} else {
+		uint32_t hlen = st->hlen;
+
+		shift -= hlen;                  /* keep the IP header, move it up */
+		ip = rte_pktmbuf_mtod(m, uint8_t *);
+		memmove(ip + shift, ip, hlen);
+		ip = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)shift);
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - hlen - plen));
+		tot = hlen + plen;
+		if (outer6) {
+			ip[6] = nh;
+			wr16(ip + 4, (uint16_t)plen);
+		} else {
+			ip[9] = nh;
+			wr16(ip + 2, (uint16_t)tot);
+			ip4_cksum(ip, hlen);
+		}
+		if (unlikely(!policy_ok(sa, ip, tot)))
+			return FP_DROP_POLICY;
+	}
+	if (unlikely(!esp_life_ok(sa, plen)))
+		return FP_DROP_EXPIRED;
+	return FP_DROP_NONE;
+}
+
+static __rte_always_inline uint16_t
+esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
+	uint16_t n, const bool tunnel, const bool outer6, const bool udp, const bool aead)
+{
+	struct fp_crypto_op *ops = eng->ops;
+	struct rte_mbuf *cm[FP_MAX_BURST];
+	struct inb_pkt st[FP_MAX_BURST];
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(mb[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		enum fp_drop r = inb_prep(sa, mb[i], &ops[k], &st[k], outer6, udp, aead);
+
+		*fp_mbuf_drop(mb[i]) = FP_DROP_NONE;
+		if (unlikely(r != FP_DROP_NONE))
+			esp_drop(sa, mb[i], r);
+		else
+			cm[k++] = mb[i];
+	}
+	if (k != 0)
+		eng->be->process(eng->ctx, sa->sess, ops, k, false);
+	for (uint16_t i = 0; i < k; i++) {
+		enum fp_drop r = inb_finish(sa, cm[i], &ops[i], &st[i], tunnel, outer6);
+
+		if (unlikely(r != FP_DROP_NONE))
+			esp_drop(sa, cm[i], r);
+	}
+	return esp_partition(mb, n);
+}
+
+#define INB_FN(t, o6, u, a)                                                    \
+	static uint16_t inb_##t##o6##u##a(struct fp_sa *sa,                    \
+		struct fp_crypto_engine *e, struct rte_mbuf *mb[], uint16_t n) \
+	{ return esp_inb(sa, e, mb, n, t, o6, u, a); }
+#define INB_FN2(t, o6) INB_FN(t, o6, 0, 0) INB_FN(t, o6, 0, 1) \
+		       INB_FN(t, o6, 1, 0) INB_FN(t, o6, 1, 1)
+INB_FN2(0, 0)
+INB_FN2(0, 1)
+INB_FN2(1, 0)
+INB_FN2(1, 1)
+
+/* Index: tunnel | outer6 << 1 | udp << 2 | aead << 3. */
+static const fp_esp_fn inb_fns[16] = {
+	inb_0000, inb_1000, inb_0100, inb_1100,
+	inb_0010, inb_1010, inb_0110, inb_1110,
+	inb_0001, inb_1001, inb_0101, inb_1101,
+	inb_0011, inb_1011, inb_0111, inb_1111,
+};
+
+fp_esp_fn fp_esp_inbound_handler(uint8_t f)
+{
+	unsigned i = (unsigned)!!(f & FP_SAF_TUNNEL) | (unsigned)!!(f & FP_SAF_OUTER6) << 1 |
+		     (unsigned)!!(f & FP_SAF_UDP) << 2 | (unsigned)!!(f & FP_SAF_AEAD) << 3;
+
+	return inb_fns[i];
+}

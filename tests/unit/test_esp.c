@@ -1,0 +1,1038 @@
+/* ESP fast path (fastpath/): known answers from draft-mcgrew-gcm-test-01,
+ * cross-checks against scapy (both directions) and tshark, anti-replay,
+ * malformed input, sequence number overflow, lifetimes, burst order.
+ * The DPDK EAL comes up on the first test of this suite (test_eal.c). */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <rte_mbuf.h>
+
+#include "fastpath/fp_sa.h"
+#include "tests/unit/test.h"
+#include "tests/unit/test_eal.h"
+
+#define SCAPY "/usr/bin/python3 tests/unit/esp_scapy.py"
+
+static struct fp_crypto_engine eng;
+static char tmpdir[64];
+
+static int setup(void)
+{
+	static int state;
+
+	if (state == 0) {
+		state = -1;
+		if (test_eal_init() != 0 || fp_crypto_engine_init(&eng, &fp_crypto_imb) != 0)
+			return -1;
+		strcpy(tmpdir, "/tmp/esp_test.XXXXXX");
+		if (mkdtemp(tmpdir) == NULL)
+			return -1;
+		state = 1;
+	}
+	return state > 0 ? 0 : -1;
+}
+#define SETUP() CU_ASSERT_FATAL(setup() == 0)
+
+static size_t unhex(const char *s, uint8_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (; isxdigit((unsigned char)s[0]) && isxdigit((unsigned char)s[1]) && n < max; s += 2) {
+		unsigned v;
+
+		if (sscanf(s, "%2x", &v) != 1)
+			break;
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+static void tohex(FILE *f, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%02x", p[i]);
+}
+
+static struct rte_mbuf *mk(const uint8_t *d, size_t n)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(test_eal_pool());
+
+	CU_ASSERT_FATAL(m != NULL);
+	memcpy(rte_pktmbuf_append(m, (uint16_t)n), d, n);
+	return m;
+}
+
+static void free_all(struct rte_mbuf **mb, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		rte_pktmbuf_free(mb[i]);
+}
+
+static bool mbuf_eq(struct rte_mbuf *m, const uint8_t *d, size_t n)
+{
+	return m->pkt_len == n && memcmp(rte_pktmbuf_mtod(m, uint8_t *), d, n) == 0;
+}
+
+static void addr(int fam, int which, uint8_t *out)
+{
+	static const char *a[2][2] = { { "192.0.2.1", "192.0.2.2" },
+				       { "2001:db8::1", "2001:db8::2" } };
+	inet_pton(fam == 4 ? AF_INET : AF_INET6, a[fam == 6][which], out);
+}
+
+/* A plain AES-GCM-128 tunnel SA between 192.0.2.1 and 192.0.2.2. */
+static void gcm_params(struct fp_sa_params *p, enum fp_dir dir, uint32_t spi)
+{
+	memset(p, 0, sizeof(*p));
+	p->spi = spi;
+	p->dir = dir;
+	p->mode = FP_MODE_TUNNEL;
+	p->outer_family = 4;
+	addr(4, dir == FP_DIR_OUT ? 0 : 1, p->local);
+	addr(4, dir == FP_DIR_OUT ? 1 : 0, p->remote);
+	p->cipher = FP_CIPHER_AES_GCM;
+	p->cipher_key_len = 20;
+	for (int i = 0; i < 20; i++)
+		p->cipher_key[i] = (uint8_t)(0xa0 + i);
+	p->replay_window = 64;
+}
+
+static struct fp_sa *sa_new(const struct fp_sa_params *p)
+{
+	struct fp_sa *sa = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*sa));
+	char err[128] = "";
+
+	CU_ASSERT_FATAL(sa != NULL);
+	if (fp_sa_init(sa, p, &fp_crypto_imb, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fp_sa_init: %s\n", err);
+		CU_FAIL_FATAL("fp_sa_init");
+	}
+	return sa;
+}
+
+static void sa_free(struct fp_sa *sa)
+{
+	fp_sa_fini(sa);
+	free(sa);
+}
+
+/* IPv4/ICMP echo from 198.51.100.1 to 203.0.113.1, payload of n bytes. */
+static size_t icmp4(uint8_t *b, uint16_t seq, size_t n)
+{
+	size_t len = 28 + n;
+	uint32_t sum = 0;
+
+	memset(b, 0, len);
+	b[0] = 0x45; b[2] = (uint8_t)(len >> 8); b[3] = (uint8_t)len;
+	b[8] = 64; b[9] = 1;
+	inet_pton(AF_INET, "198.51.100.1", b + 12);
+	inet_pton(AF_INET, "203.0.113.1", b + 16);
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	b[10] = (uint8_t)(~sum >> 8); b[11] = (uint8_t)~sum;
+	b[20] = 8; b[24] = 0x12; b[25] = 0x34;
+	b[26] = (uint8_t)(seq >> 8); b[27] = (uint8_t)seq;
+	for (size_t i = 0; i < n; i++)
+		b[28 + i] = (uint8_t)i;
+	sum = 0;
+	for (size_t i = 20; i < len; i += 2)
+		sum += (uint32_t)(b[i] << 8 | (i + 1 < len ? b[i + 1] : 0));
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	b[22] = (uint8_t)(~sum >> 8); b[23] = (uint8_t)~sum;
+	return len;
+}
+
+/* Encrypts one packet with sa; returns the wire bytes in out. */
+static size_t encrypt1(struct fp_sa *sa, const uint8_t *in, size_t n, uint8_t *out)
+{
+	struct rte_mbuf *m = mk(in, n);
+	size_t len;
+
+	CU_ASSERT_FATAL(fp_esp_process(sa, &eng, &m, 1) == 1);
+	len = m->pkt_len;
+	memcpy(out, rte_pktmbuf_mtod(m, uint8_t *), len);
+	rte_pktmbuf_free(m);
+	return len;
+}
+
+/* Runs one packet inbound; returns the drop reason (NONE when accepted). */
+static enum fp_drop decrypt1(struct fp_sa *sa, const uint8_t *in, size_t n)
+{
+	struct rte_mbuf *m = mk(in, n);
+	uint16_t ok = fp_esp_process(sa, &eng, &m, 1);
+	enum fp_drop r = ok ? FP_DROP_NONE : fp_mbuf_drop_reason(m);
+
+	rte_pktmbuf_free(m);
+	return r;
+}
+
+/* ---- known answers: draft-mcgrew-gcm-test-01 section 4 ---- */
+
+struct kat {
+	const char *key;          /* key || salt */
+	uint32_t spi;
+	uint64_t seq;             /* 64-bit when esn */
+	bool esn;
+	const char *iv, *plain, *ct;   /* ct = ciphertext || ICV */
+};
+
+static const struct kat kats[] = {
+	{ /* test case 1: AES-128, ESN (AAD = SPI || 64-bit seq) */
+	  "4c80cdefbb5d10da906ac73c3613a634" "2e443b68", 0x4321, 0x8765432100000000ull, true,
+	  "4956ed7e3b244cfe",
+	  "45000048699a000080114db7c0a80102c0a801010a9bf15638d3010000010000"
+	  "00000000045f736970045f756470037369700963796265726369747902646b00"
+	  "0021000101020201",
+	  "fecf537e729d5b07dc30df528dd22b768d1b98736696a6fd348509fa13ceac34"
+	  "cfa2436f14a3f3cf65925bf1f4a13c5d15b21e1884f5ff6247aeabb786b93bce"
+	  "61bc17d768fd9732459018148f6cbe722fd04796562dfdb4" },
+	{ /* test case 3: AES-256 */
+	  "abbccddef00112233445566778899aababbccddef00112233445566778899aab" "11223344",
+	  0x4a2cbfe3, 2, false, "0102030405060708",
+	  "4500003069a6400080062690c0a801029389155e0a9e008b2dc57ee000000000"
+	  "7002400020bf0000020405b40101040201020201",
+	  "ff425c9b724599df7a3bcd510194e00d6a78107f1b0b1cbf06efae9d65a5d763"
+	  "748a637985771d347f0545659f14e99def842d8eb335f4eecfdbf831824b4c49"
+	  "15956c96" },
+	{ /* test case 5: AES-128, ESN */
+	  "3de09874b388e6491988d0c3607eae1f" "57690e43", 0x42f67e3f, 0x1010101010101010ull, true,
+	  "4e280000a2fca1a3",
+	  "4500003c99c300008001cb7c40679318010101010800085c0200430061626364"
+	  "65666768696a6b6c6d6e6f707172737475767761626364656667686901020201",
+	  "fba2caa4853cf9f0f22cb10d86dd83b0fec75691cf1a04b00d1138ec9c357917"
+	  "65acbd8701ad79845bf9fe3fba487bc91755e6662b4c8d0d1f5e22739530320a"
+	  "e0d731cc978ecafaeae88f00e80d6e48" },
+};
+
+/* The draft's plaintexts end with next header 1, so they go through a
+ * transport-mode SA: the result is the outer header with protocol 1 and
+ * the plaintext minus its 4-byte trailer (pad 01 02, pad length 2, nh 1). */
+static void test_kat_gcm_draft(void)
+{
+	SETUP();
+	for (unsigned k = 0; k < RTE_DIM(kats); k++) {
+		const struct kat *v = &kats[k];
+		uint8_t pkt[256], plain[128], want[160];
+		struct fp_sa_params p;
+		size_t pl, len;
+
+		gcm_params(&p, FP_DIR_IN, v->spi);
+		p.mode = FP_MODE_TRANSPORT;
+		p.esn = v->esn;
+		p.cipher_key_len = (uint8_t)unhex(v->key, p.cipher_key, sizeof(p.cipher_key));
+		memset(pkt, 0, 20);
+		pkt[0] = 0x45; pkt[8] = 64; pkt[9] = 50;
+		addr(4, 0, pkt + 12);
+		addr(4, 1, pkt + 16);
+		pkt[20] = (uint8_t)(v->spi >> 24); pkt[21] = (uint8_t)(v->spi >> 16);
+		pkt[22] = (uint8_t)(v->spi >> 8); pkt[23] = (uint8_t)v->spi;
+		for (int i = 0; i < 4; i++)
+			pkt[24 + i] = (uint8_t)(v->seq >> (24 - 8 * i));
+		len = 28 + unhex(v->iv, pkt + 28, 8);
+		len += unhex(v->ct, pkt + len, sizeof(pkt) - len);
+		pkt[2] = (uint8_t)(len >> 8); pkt[3] = (uint8_t)len;
+		pl = unhex(v->plain, plain, sizeof(plain)) - 4;
+
+		struct fp_sa *sa = sa_new(&p);
+		fp_sa_set_seq(sa, v->seq - 1);
+		struct rte_mbuf *m = mk(pkt, len);
+		CU_ASSERT_EQUAL_FATAL(fp_esp_process(sa, &eng, &m, 1), 1);
+		memcpy(want, pkt, 20);
+		want[9] = 1;
+		memcpy(want + 20, plain, pl);
+		CU_ASSERT_EQUAL(m->pkt_len, 20 + pl);
+		CU_ASSERT(memcmp(rte_pktmbuf_mtod_offset(m, uint8_t *, 20), plain, pl) == 0);
+		CU_ASSERT_EQUAL(rte_pktmbuf_mtod(m, uint8_t *)[9], 1);
+		rte_pktmbuf_free(m);
+		/* Flipped tag bit: refused as an authentication failure. */
+		fp_sa_set_seq(sa, v->seq - 1);
+		pkt[len - 1] ^= 1;
+		CU_ASSERT_EQUAL(decrypt1(sa, pkt, len), FP_DROP_AUTH);
+		/* Wrong ESN high half: the AAD differs, so does the tag. */
+		if (v->esn) {
+			pkt[len - 1] ^= 1;
+			fp_sa_set_seq(sa, (v->seq - 1) + (1ull << 32));
+			CU_ASSERT_NOT_EQUAL(decrypt1(sa, pkt, len), FP_DROP_NONE);
+		}
+		CU_ASSERT_EQUAL(sa->stats.packets, 1);
+		sa_free(sa);
+	}
+}
+
+/* ---- scapy cross-checks ---- */
+
+struct vpkt {
+	uint64_t seq;
+	uint16_t ilen, elen;
+	uint8_t inner[512], esp[640];
+};
+struct vsa {
+	char line[512];
+	char name[64];
+	struct fp_sa_params p;
+	unsigned n;
+	struct vpkt pk[4];
+};
+
+static const char *kv(const char *line, const char *key)
+{
+	char pat[32];
+	const char *s;
+
+	snprintf(pat, sizeof(pat), " %s=", key);
+	s = strstr(line, pat);
+	return s ? s + strlen(pat) : "";
+}
+
+static void parse_sa(struct vsa *v)
+{
+	struct fp_sa_params *p = &v->p;
+	const char *c = kv(v->line, "cipher"), *a = kv(v->line, "auth");
+
+	memset(p, 0, sizeof(*p));
+	sscanf(v->line, "sa %63s", v->name);
+	p->spi = (uint32_t)strtoul(kv(v->line, "spi"), NULL, 16);
+	p->mode = strncmp(kv(v->line, "mode"), "tunnel", 6) == 0 ? FP_MODE_TUNNEL : FP_MODE_TRANSPORT;
+	p->outer_family = (uint8_t)atoi(kv(v->line, "outer"));
+	p->udp_encap = atoi(kv(v->line, "udp")) == 1;
+	p->encap_local_port = p->encap_remote_port = 4500;
+	p->esn = atoi(kv(v->line, "esn")) == 1;
+	p->cipher = !strncmp(c, "gcm", 3) ? FP_CIPHER_AES_GCM : !strncmp(c, "cbc", 3) ? FP_CIPHER_AES_CBC :
+		    !strncmp(c, "chacha", 6) ? FP_CIPHER_CHACHA20_POLY1305 : FP_CIPHER_NULL;
+	p->auth = !strncmp(a, "sha256", 6) ? FP_AUTH_HMAC_SHA256_128 :
+		  !strncmp(a, "sha384", 6) ? FP_AUTH_HMAC_SHA384_192 :
+		  !strncmp(a, "sha512", 6) ? FP_AUTH_HMAC_SHA512_256 : FP_AUTH_NONE;
+	p->cipher_key_len = (uint8_t)unhex(kv(v->line, "ckey"), p->cipher_key, FP_MAX_KEY);
+	p->auth_key_len = (uint8_t)unhex(kv(v->line, "akey"), p->auth_key, FP_MAX_KEY);
+}
+
+/* Per direction: local/remote as the scapy side sees them (src .1, dst .2). */
+static void set_dir(struct fp_sa_params *p, enum fp_dir d)
+{
+	p->dir = d;
+	addr(p->outer_family, d == FP_DIR_OUT ? 0 : 1, p->local);
+	addr(p->outer_family, d == FP_DIR_OUT ? 1 : 0, p->remote);
+}
+
+static unsigned load(const char *path, struct vsa **out)
+{
+	FILE *f = fopen(path, "r");
+	struct vsa *v = calloc(256, sizeof(*v));
+	char *line = NULL;
+	size_t cap = 0;
+	int n = -1;
+
+	CU_ASSERT_FATAL(f != NULL && v != NULL);
+	while (getline(&line, &cap, f) > 0) {
+		if (strncmp(line, "sa ", 3) == 0 && n < 255) {
+			n++;
+			snprintf(v[n].line, sizeof(v[n].line), "%s", line);
+			v[n].line[strcspn(v[n].line, "\n")] = 0;
+			parse_sa(&v[n]);
+		} else if (strncmp(line, "pkt ", 4) == 0 && n >= 0 && v[n].n < 4) {
+			struct vpkt *k = &v[n].pk[v[n].n++];
+
+			k->seq = strtoull(kv(line, "seq"), NULL, 10);
+			k->ilen = (uint16_t)unhex(kv(line, "inner"), k->inner, sizeof(k->inner));
+			k->elen = (uint16_t)unhex(kv(line, "esp"), k->esp, sizeof(k->esp));
+		}
+	}
+	free(line);
+	fclose(f);
+	*out = v;
+	return (unsigned)(n + 1);
+}
+
+/* Runs cmd, returns its exit status; its output goes to buf. */
+static int run(const char *cmd, char *buf, size_t len)
+{
+	FILE *f = popen(cmd, "r");
+	size_t n = 0;
+	int st;
+
+	if (f == NULL)
+		return -1;
+	while (n + 1 < len && fgets(buf + n, (int)(len - n), f) != NULL)
+		n += strlen(buf + n);
+	buf[n] = 0;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static unsigned scapy_gen(struct vsa **v)
+{
+	char cmd[256], out[4096], path[128];
+
+	snprintf(path, sizeof(path), "%s/scapy_esp.txt", tmpdir);
+	snprintf(cmd, sizeof(cmd), SCAPY " gen %s 2>&1", path);
+	int st = run(cmd, out, sizeof(out));
+	if (st != 0)
+		fprintf(stderr, "esp_scapy.py gen (exit %d): %s\n", st, out);
+	CU_ASSERT_FATAL(st == 0);
+	CU_ASSERT_FATAL(strncmp(out, "OK ", 3) == 0);
+	return load(path, v);
+}
+
+/* scapy encrypted, we decrypt: every packet must come out as scapy's input. */
+static void test_scapy_to_us(void)
+{
+	struct vsa *v;
+	unsigned nsa, npkt = 0;
+
+	SETUP();
+	nsa = scapy_gen(&v);
+	CU_ASSERT_EQUAL(nsa, 168);
+	for (unsigned i = 0; i < nsa; i++) {
+		struct rte_mbuf *mb[4];
+		struct fp_sa *sa;
+		uint16_t ok;
+
+		set_dir(&v[i].p, FP_DIR_IN);
+		sa = sa_new(&v[i].p);
+		fp_sa_set_seq(sa, v[i].pk[0].seq - 1);
+		for (unsigned j = 0; j < v[i].n; j++)
+			mb[j] = mk(v[i].pk[j].esp, v[i].pk[j].elen);
+		ok = fp_esp_process(sa, &eng, mb, (uint16_t)v[i].n);
+		if (ok != v[i].n)
+			fprintf(stderr, "%s: %u of %u, first drop %s\n", v[i].name, ok, v[i].n,
+				fp_drop_name(fp_mbuf_drop_reason(mb[ok])));
+		CU_ASSERT_EQUAL(ok, v[i].n);
+		for (unsigned j = 0; j < ok; j++) {
+			bool eq = mbuf_eq(mb[j], v[i].pk[j].inner, v[i].pk[j].ilen);
+
+			if (!eq)
+				fprintf(stderr, "%s: packet %u differs\n", v[i].name, j);
+			CU_ASSERT(eq);
+			npkt += eq;
+		}
+		free_all(mb, v[i].n);
+		sa_free(sa);
+	}
+	CU_ASSERT_EQUAL(npkt, 504);
+	free(v);
+}
+
+/* We encrypt scapy's plaintexts; scapy decrypts them (and checks our outer
+ * header, padding and trailer); we also decrypt our own. */
+static void test_us_to_scapy(void)
+{
+	char path[128], cmd[256], out[8192];
+	struct vsa *v;
+	unsigned nsa, npkt = 0;
+	FILE *f;
+
+	SETUP();
+	nsa = scapy_gen(&v);
+	snprintf(path, sizeof(path), "%s/ours_esp.txt", tmpdir);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	for (unsigned i = 0; i < nsa; i++) {
+		struct rte_mbuf *mb[4];
+		struct fp_sa *out_sa, *in_sa;
+
+		set_dir(&v[i].p, FP_DIR_OUT);
+		out_sa = sa_new(&v[i].p);
+		set_dir(&v[i].p, FP_DIR_IN);
+		in_sa = sa_new(&v[i].p);
+		fp_sa_set_seq(out_sa, v[i].pk[0].seq - 1);
+		fp_sa_set_seq(in_sa, v[i].pk[0].seq - 1);
+		for (unsigned j = 0; j < v[i].n; j++)
+			mb[j] = mk(v[i].pk[j].inner, v[i].pk[j].ilen);
+		CU_ASSERT_EQUAL(fp_esp_process(out_sa, &eng, mb, (uint16_t)v[i].n), v[i].n);
+		fprintf(f, "%s\n", v[i].line);
+		for (unsigned j = 0; j < v[i].n; j++) {
+			fprintf(f, "pkt %s seq=%llu inner=", v[i].name, (unsigned long long)v[i].pk[j].seq);
+			tohex(f, v[i].pk[j].inner, v[i].pk[j].ilen);
+			fprintf(f, " esp=");
+			tohex(f, rte_pktmbuf_mtod(mb[j], uint8_t *), mb[j]->pkt_len);
+			fprintf(f, "\n");
+		}
+		CU_ASSERT_EQUAL(fp_esp_process(in_sa, &eng, mb, (uint16_t)v[i].n), v[i].n);
+		for (unsigned j = 0; j < v[i].n; j++)
+			npkt += mbuf_eq(mb[j], v[i].pk[j].inner, v[i].pk[j].ilen);
+		free_all(mb, v[i].n);
+		sa_free(out_sa);
+		sa_free(in_sa);
+	}
+	fclose(f);
+	CU_ASSERT_EQUAL(npkt, 504);
+	snprintf(cmd, sizeof(cmd), SCAPY " check %s 2>&1", path);
+	int st = run(cmd, out, sizeof(out));
+	if (st != 0)
+		fprintf(stderr, "esp_scapy.py check (exit %d):\n%s\n", st, out);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT(strcmp(out, "OK 504\n") == 0);
+	free(v);
+}
+
+/* ---- tshark decrypts a pcap of our packets ---- */
+
+static void pcap_write(FILE *f, const uint8_t *p, uint32_t n)
+{
+	uint32_t rec[4] = { 1700000000, 0, n, n };
+
+	fwrite(rec, sizeof(rec), 1, f);
+	fwrite(p, n, 1, f);
+}
+
+static void hexstr(char *out, const uint8_t *p, size_t n)
+{
+	out += sprintf(out, "0x");
+	for (size_t i = 0; i < n; i++)
+		out += sprintf(out, "%02x", p[i]);
+}
+
+static void test_tshark(void)
+{
+	static const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 101 /* raw IP */ };
+	struct fp_sa_params g, c, u;
+	char path[128], cmd[2048], out[4096], gk[80], ck[80], ak[80];
+	uint8_t in[256], wire[512];
+	FILE *f;
+
+	SETUP();
+	if (system("command -v tshark >/dev/null 2>&1") != 0)
+		CU_FAIL_FATAL("tshark is not installed (scripts/deps.sh installs it)");
+	gcm_params(&g, FP_DIR_OUT, 0x2001);
+	gcm_params(&u, FP_DIR_OUT, 0x2003);
+	u.udp_encap = true;
+	u.encap_local_port = u.encap_remote_port = 4500;
+	gcm_params(&c, FP_DIR_OUT, 0x2002);
+	c.cipher = FP_CIPHER_AES_CBC;
+	c.cipher_key_len = 16;
+	c.auth = FP_AUTH_HMAC_SHA256_128;
+	c.auth_key_len = 32;
+	for (int i = 0; i < 32; i++)
+		c.auth_key[i] = (uint8_t)(0x11 * i);
+	struct fp_sa *sg = sa_new(&g), *sc = sa_new(&c), *su = sa_new(&u);
+
+	snprintf(path, sizeof(path), "%s/ours.pcap", tmpdir);
+	f = fopen(path, "wb");
+	CU_ASSERT_FATAL(f != NULL);
+	fwrite(hdr, sizeof(hdr), 1, f);
+	for (uint16_t s = 1; s <= 6; s++) {
+		struct fp_sa *sa = s <= 2 ? sg : s <= 4 ? sc : su;
+		size_t n = icmp4(in, s, 10 * s);
+
+		pcap_write(f, wire, (uint32_t)encrypt1(sa, in, n, wire));
+	}
+	fclose(f);
+	hexstr(gk, g.cipher_key, 20);
+	hexstr(ck, c.cipher_key, 16);
+	hexstr(ak, c.auth_key, 32);
+	snprintf(cmd, sizeof(cmd),
+		 "tshark -r %s -o esp.enable_encryption_decode:TRUE "
+		 "-o 'uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00002001\","
+		 "\"AES-GCM with 16 octet ICV [RFC4106]\",\"%s\",\"NULL\",\"\"' "
+		 "-o 'uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00002002\","
+		 "\"AES-CBC [RFC3602]\",\"%s\",\"HMAC-SHA-256-128 [RFC4868]\",\"%s\"' "
+		 "-o 'uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00002003\","
+		 "\"AES-GCM with 16 octet ICV [RFC4106]\",\"%s\",\"NULL\",\"\"' "
+		 "-Y 'icmp.type == 8 && icmp.checksum.status == 1' -T fields -e esp.spi -e icmp.seq "
+		 "2>/dev/null", path, gk, ck, ak, gk);
+	int st = run(cmd, out, sizeof(out));
+	const char *want = "0x00002001\t1\n0x00002001\t2\n0x00002002\t3\n0x00002002\t4\n"
+			   "0x00002003\t5\n0x00002003\t6\n";
+	if (st != 0 || strcmp(out, want) != 0)
+		fprintf(stderr, "tshark (exit %d) printed:\n%s\n", st, out);
+	CU_ASSERT_EQUAL(st, 0);
+	CU_ASSERT_STRING_EQUAL(out, want);
+	sa_free(sg);
+	sa_free(sc);
+	sa_free(su);
+}
+
+/* ---- anti-replay ---- */
+
+static void test_replay_window(void)
+{
+	struct fp_replay r;
+	uint64_t s;
+
+	CU_ASSERT_EQUAL(fp_replay_init(&r, 100, 0), -EINVAL);
+	CU_ASSERT_EQUAL(fp_replay_init(&r, 8192, 0), -EINVAL);
+	CU_ASSERT_EQUAL(fp_replay_init(&r, 0, 0), 0);
+	CU_ASSERT_EQUAL(r.win, 1024);
+	CU_ASSERT_EQUAL(fp_replay_init(&r, 4096, 0), 0);
+	CU_ASSERT_EQUAL(fp_replay_init(&r, 64, 0), 0);
+
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0, false, &s), -1);     /* seq 0 never */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 1, false, &s), 0);
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 1), 0);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 1, false, &s), -1);     /* duplicate */
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 1), -1);
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 100), 0);              /* ahead */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 36, false, &s), -1);    /* 100-64: too old */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 37, false, &s), 0);     /* oldest in window */
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 40), 0);               /* in window, late */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 40, false, &s), -1);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 99, false, &s), 0);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 100, false, &s), -1);
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 100 + 1000), 0);       /* far ahead: slides */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 100, false, &s), -1);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 1099, false, &s), 0);   /* stale bits cleared */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 1037, false, &s), 0);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 1036, false, &s), -1);
+	for (uint32_t q = 1037; q <= 1100; q += 7)
+		fp_replay_update(&r, q);
+	for (uint32_t q = 1037; q <= 1100; q++)
+		CU_ASSERT_EQUAL(fp_replay_check(&r, q, false, &s), ((q - 1037) % 7 == 0 || q == 1100) ? -1 : 0);
+
+	/* Big window: 4096 packets back is still inside, 4097 is not. */
+	fp_replay_init(&r, 4096, 0);
+	fp_replay_update(&r, 10000);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 10000 - 4095, false, &s), 0);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 10000 - 4096, false, &s), -1);
+	/* Without ESN a low half that wrapped is not ahead: it is old. */
+	fp_replay_init(&r, 64, 0xffffffff);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 1, false, &s), -1);
+}
+
+static void test_replay_esn(void)
+{
+	struct fp_replay r;
+	uint64_t s;
+
+	fp_replay_init(&r, 64, 0xfffffff0ull);          /* top just below a wrap */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0xfffffff5, true, &s), 0);
+	CU_ASSERT_EQUAL(s, 0xfffffff5ull);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 5, true, &s), 0);        /* wrapped: hi + 1 */
+	CU_ASSERT_EQUAL(s, 0x100000005ull);
+	CU_ASSERT_EQUAL(fp_replay_update(&r, s), 0);
+	CU_ASSERT_EQUAL(r.top, 0x100000005ull);
+	/* Window now spans the wrap (RFC 4303 A2.2 case B). */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0xfffffffa, true, &s), 0);
+	CU_ASSERT_EQUAL(s, 0xfffffffaull);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0xfffffff0, true, &s), -1);  /* inherited: seen */
+	/* Left of the window's bottom: read as the next wrap (A2.2), the ICV
+	 * then decides. */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0xffffffc0, true, &s), 0);
+	CU_ASSERT_EQUAL(s, 0x1ffffffc0ull);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 5, true, &s), -1);           /* duplicate */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 6, true, &s), 0);
+	CU_ASSERT_EQUAL(s, 0x100000006ull);
+	/* Case B with the high half 0: below sequence number 1. */
+	fp_replay_init(&r, 64, 5);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0xfffffff0, true, &s), -1);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 3, true, &s), -1);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 6, true, &s), 0);
+	/* Case A: far ahead of top inside the same high half. */
+	fp_replay_init(&r, 1024, 0x300000800ull);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0x801, true, &s), 0);
+	CU_ASSERT_EQUAL(s, 0x300000801ull);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0x401, true, &s), -1);       /* inherited */
+	CU_ASSERT_EQUAL(s, 0x300000401ull);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0x400, true, &s), 0);        /* next wrap */
+	CU_ASSERT_EQUAL(s, 0x400000400ull);
+}
+
+/* Through the ESP path: duplicates in one burst, a replay later, and a
+ * forged packet far ahead that must not move the window. */
+static void test_replay_packets(void)
+{
+	struct fp_sa_params p;
+	uint8_t in[128], w[4][256];
+	size_t wl[4];
+	struct rte_mbuf *mb[4];
+
+	SETUP();
+	gcm_params(&p, FP_DIR_OUT, 0x3001);
+	struct fp_sa *o = sa_new(&p);
+	gcm_params(&p, FP_DIR_IN, 0x3001);
+	struct fp_sa *i = sa_new(&p);
+
+	for (int k = 0; k < 4; k++)
+		wl[k] = encrypt1(o, in, icmp4(in, (uint16_t)k, 8), w[k]);
+	mb[0] = mk(w[0], wl[0]);
+	mb[1] = mk(w[0], wl[0]);
+	mb[2] = mk(w[1], wl[1]);
+	CU_ASSERT_EQUAL(fp_esp_process(i, &eng, mb, 3), 2);
+	CU_ASSERT_EQUAL(fp_mbuf_drop_reason(mb[2]), FP_DROP_REPLAY);
+	free_all(mb, 3);
+	CU_ASSERT_EQUAL(decrypt1(i, w[1], wl[1]), FP_DROP_REPLAY);
+	CU_ASSERT_EQUAL(i->stats.drops[FP_DROP_REPLAY], 2);
+	/* seq 1000 with a bad ICV: dropped as auth, window untouched. */
+	fp_sa_set_seq(o, 999);
+	uint8_t far[256];
+	size_t fl = encrypt1(o, in, icmp4(in, 9, 8), far);
+	far[fl - 1] ^= 0x80;
+	CU_ASSERT_EQUAL(decrypt1(i, far, fl), FP_DROP_AUTH);
+	CU_ASSERT_EQUAL(decrypt1(i, w[3], wl[3]), FP_DROP_NONE);   /* seq 4 still fine */
+	CU_ASSERT_EQUAL(decrypt1(i, w[2], wl[2]), FP_DROP_NONE);   /* seq 3, late */
+	CU_ASSERT_EQUAL(i->stats.packets, 4);
+	sa_free(o);
+	sa_free(i);
+}
+
+/* ---- malformed input ---- */
+
+static void ip4_fix(uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	p[2] = (uint8_t)(len >> 8); p[3] = (uint8_t)len;
+	p[10] = p[11] = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	p[10] = (uint8_t)(~sum >> 8); p[11] = (uint8_t)~sum;
+}
+
+static void test_malformed_outer(void)
+{
+	struct fp_sa_params p;
+	uint8_t in[128], w[256], b[256];
+	size_t wl;
+
+	SETUP();
+	gcm_params(&p, FP_DIR_OUT, 0x4001);
+	struct fp_sa *o = sa_new(&p);
+	gcm_params(&p, FP_DIR_IN, 0x4001);
+	struct fp_sa *i = sa_new(&p);
+	wl = encrypt1(o, in, icmp4(in, 1, 20), w);
+
+	/* Truncations, with the IP length kept honest and not. */
+	for (size_t n = 0; n < wl; n += (n < 64 ? 1 : 7)) {
+		memcpy(b, w, wl);
+		CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED);
+		if (n >= 20) {
+			ip4_fix(b, n);
+			enum fp_drop r = decrypt1(i, b, n);
+			CU_ASSERT(r == FP_DROP_MALFORMED || r == FP_DROP_AUTH);
+		}
+	}
+#define MUT(stmt, want) do { memcpy(b, w, wl); stmt; CU_ASSERT_EQUAL(decrypt1(i, b, wl), want); } while (0)
+	MUT(b[0] = 0x65, FP_DROP_MALFORMED);                 /* version 6 on a v4 SA */
+	MUT(b[0] = 0x44, FP_DROP_MALFORMED);                 /* IHL 4 */
+	memcpy(b, w, wl);
+	b[0] = 0x4f;                                         /* IHL 60: SPI misread */
+	CU_ASSERT_NOT_EQUAL(decrypt1(i, b, wl), FP_DROP_NONE);
+	MUT(ip4_fix(b, wl + 1), FP_DROP_MALFORMED);          /* total length > packet */
+	MUT(ip4_fix(b, 19), FP_DROP_MALFORMED);              /* total length < header */
+	MUT(b[9] = 17, FP_DROP_MALFORMED);                   /* UDP on a plain ESP SA */
+	MUT(b[6] = 0x20, FP_DROP_MALFORMED);                 /* more fragments */
+	MUT(b[23] ^= 1, FP_DROP_NO_SA);                      /* SPI not ours */
+	MUT(b[30] ^= 1, FP_DROP_AUTH);                       /* IV */
+	MUT(b[40] ^= 1, FP_DROP_AUTH);                       /* ciphertext */
+	MUT(b[wl - 16] ^= 1, FP_DROP_AUTH);                  /* ICV */
+	MUT(memset(b + 24, 0, 4), FP_DROP_REPLAY);           /* seq 0 */
+	/* Ethernet padding after the IP packet is fine. */
+	memcpy(b, w, wl);
+	memset(b + wl, 0, 6);
+	CU_ASSERT_EQUAL(decrypt1(i, b, wl + 6), FP_DROP_NONE);
+	CU_ASSERT(i->stats.drops[FP_DROP_MALFORMED] > 60);
+	CU_ASSERT(i->stats.drops[FP_DROP_NO_SA] >= 1);
+	sa_free(o);
+	sa_free(i);
+
+	/* IPv6 outer and UDP encapsulation. */
+	gcm_params(&p, FP_DIR_OUT, 0x4002);
+	p.outer_family = 6;
+	p.udp_encap = true;
+	p.encap_local_port = p.encap_remote_port = 4500;
+	addr(6, 0, p.local);
+	addr(6, 1, p.remote);
+	o = sa_new(&p);
+	p.dir = FP_DIR_IN;
+	addr(6, 1, p.local);
+	addr(6, 0, p.remote);
+	i = sa_new(&p);
+	wl = encrypt1(o, in, icmp4(in, 1, 20), w);
+	for (size_t n = 0; n < 72; n++) {
+		memcpy(b, w, wl);
+		CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED);
+	}
+	MUT(b[0] = 0x45, FP_DROP_MALFORMED);                 /* v4 on a v6 SA */
+	MUT(b[5] += 1, FP_DROP_MALFORMED);                   /* payload length */
+	MUT(b[6] = 50, FP_DROP_MALFORMED);                   /* ESP without UDP */
+	MUT(b[45] += 1, FP_DROP_MALFORMED);                  /* UDP length */
+	MUT(memset(b + 48, 0, 4), FP_DROP_MALFORMED);        /* non-ESP marker (IKE) */
+	MUT((void)0, FP_DROP_NONE);
+	sa_free(o);
+	sa_free(i);
+#undef MUT
+}
+
+/* NULL cipher + HMAC lets us forge plaintext trailers with a valid ICV. */
+static size_t null_esp(uint8_t *b, const uint8_t *key, uint32_t seq,
+		       const uint8_t *payload, size_t plen, const uint8_t *trailer, size_t tlen)
+{
+	unsigned mdlen = 0;
+	size_t n;
+
+	memset(b, 0, 20);
+	b[0] = 0x45; b[8] = 64; b[9] = 50;
+	addr(4, 0, b + 12);
+	addr(4, 1, b + 16);
+	b[20] = 0; b[21] = 0; b[22] = 0x50; b[23] = 0x01;
+	b[24] = (uint8_t)(seq >> 24); b[25] = (uint8_t)(seq >> 16);
+	b[26] = (uint8_t)(seq >> 8); b[27] = (uint8_t)seq;
+	memcpy(b + 28, payload, plen);
+	memcpy(b + 28 + plen, trailer, tlen);
+	n = 28 + plen + tlen;
+	uint8_t md[64];
+	HMAC(EVP_sha256(), key, 32, b + 20, n - 20, md, &mdlen);
+	memcpy(b + n, md, 16);
+	n += 16;
+	ip4_fix(b, n);
+	return n;
+}
+
+static void test_malformed_trailer(void)
+{
+	struct fp_sa_params p;
+	uint8_t in[128], b[256];
+	size_t il, n;
+
+	SETUP();
+	gcm_params(&p, FP_DIR_IN, 0x5001);
+	p.cipher = FP_CIPHER_NULL;
+	p.cipher_key_len = 0;
+	p.auth = FP_AUTH_HMAC_SHA256_128;
+	p.auth_key_len = 32;
+	memset(p.auth_key, 0x42, 32);
+	struct fp_sa *i = sa_new(&p);
+	il = icmp4(in, 1, 8);      /* 36 bytes: + 2 padding + 2 = 40 */
+
+	n = null_esp(b, p.auth_key, 1, in, il, (const uint8_t[]){ 1, 2, 2, 4 }, 4);
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_NONE);
+	n = null_esp(b, p.auth_key, 2, in, il, (const uint8_t[]){ 1, 3, 2, 4 }, 4);
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_PAD);
+	n = null_esp(b, p.auth_key, 3, in, il, (const uint8_t[]){ 0, 0, 2, 4 }, 4);
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_PAD);
+	n = null_esp(b, p.auth_key, 4, in, il, (const uint8_t[]){ 1, 2, 250, 4 }, 4);
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_PAD);      /* pad length > payload */
+	n = null_esp(b, p.auth_key, 5, in, il, (const uint8_t[]){ 1, 2, 2, 59 }, 4);
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_NEXT_HDR); /* dummy packet */
+	n = null_esp(b, p.auth_key, 6, in, il, (const uint8_t[]){ 1, 2, 2, 41 }, 4);
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED);/* says v6, is v4 */
+	n = null_esp(b, p.auth_key, 7, (const uint8_t[10]){ 0x45, 0, 0, 10 }, 10,
+		     (const uint8_t[]){ 0, 4 }, 2);              /* 10-byte "IPv4" */
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED);
+	in[3] += 4;                                            /* inner length > data */
+	n = null_esp(b, p.auth_key, 8, in, il, (const uint8_t[]){ 1, 2, 2, 4 }, 4);
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED);
+	in[3] -= 8;                                            /* shorter: TFC padding */
+	n = null_esp(b, p.auth_key, 9, in, il, (const uint8_t[]){ 1, 2, 2, 4 }, 4);
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_NONE);
+	CU_ASSERT_EQUAL(i->stats.drops[FP_DROP_PAD], 3);
+	CU_ASSERT_EQUAL(i->stats.drops[FP_DROP_NEXT_HDR], 1);
+	CU_ASSERT_EQUAL(i->stats.packets, 2);
+	sa_free(i);
+
+	/* CBC: ciphertext not a whole number of blocks. */
+	gcm_params(&p, FP_DIR_IN, 0x5002);
+	p.cipher = FP_CIPHER_AES_CBC;
+	p.cipher_key_len = 16;
+	p.auth = FP_AUTH_HMAC_SHA256_128;
+	p.auth_key_len = 32;
+	i = sa_new(&p);
+	gcm_params(&p, FP_DIR_OUT, 0x5002);
+	p.cipher = FP_CIPHER_AES_CBC;
+	p.cipher_key_len = 16;
+	p.auth = FP_AUTH_HMAC_SHA256_128;
+	p.auth_key_len = 32;
+	struct fp_sa *o = sa_new(&p);
+	uint8_t w[256];
+	size_t wl = encrypt1(o, in, icmp4(in, 1, 10), w);
+	memmove(w + wl - 20, w + wl - 16, 16);                /* drop 4 ciphertext bytes */
+	ip4_fix(w, wl - 4);
+	CU_ASSERT_EQUAL(decrypt1(i, w, wl - 4), FP_DROP_MALFORMED);
+	sa_free(i);
+	sa_free(o);
+}
+
+static void test_policy(void)
+{
+	struct fp_sa_params p;
+	uint8_t in[128], w[256];
+	size_t wl;
+
+	SETUP();
+	gcm_params(&p, FP_DIR_OUT, 0x6001);
+	struct fp_sa *o = sa_new(&p);
+	gcm_params(&p, FP_DIR_IN, 0x6001);
+	p.n_sel = 1;
+	p.sel[0].family = 4;
+	inet_pton(AF_INET, "198.51.100.0", p.sel[0].src_lo);
+	inet_pton(AF_INET, "198.51.100.255", p.sel[0].src_hi);
+	inet_pton(AF_INET, "203.0.113.0", p.sel[0].dst_lo);
+	inet_pton(AF_INET, "203.0.113.255", p.sel[0].dst_hi);
+	struct fp_sa *i = sa_new(&p);
+	wl = encrypt1(o, in, icmp4(in, 1, 4), w);
+	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE);
+	icmp4(in, 2, 4);
+	in[15] = 7;
+	inet_pton(AF_INET, "192.0.2.99", in + 12);             /* outside the selector */
+	wl = encrypt1(o, in, 32, w);
+	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_POLICY);
+	p.sel[0].proto = 17;                                  /* UDP only: ICMP refused */
+	sa_free(i);
+	i = sa_new(&p);
+	wl = encrypt1(o, in, icmp4(in, 3, 4), w);
+	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_POLICY);
+	CU_ASSERT_EQUAL(i->stats.drops[FP_DROP_POLICY], 1);
+	sa_free(o);
+	sa_free(i);
+}
+
+/* ---- sequence numbers and lifetimes ---- */
+
+static void test_seq_overflow(void)
+{
+	struct fp_sa_params p;
+	uint8_t in[128], w[256];
+	struct rte_mbuf *mb[3];
+
+	SETUP();
+	gcm_params(&p, FP_DIR_OUT, 0x7001);
+	struct fp_sa *o = sa_new(&p);
+	fp_sa_set_seq(o, 0xfffffffe);
+	size_t il = icmp4(in, 1, 8);
+	for (int k = 0; k < 3; k++)
+		mb[k] = mk(in, il);
+	CU_ASSERT_EQUAL(fp_esp_process(o, &eng, mb, 3), 1);
+	CU_ASSERT_EQUAL(rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 24)[0], 0xff);   /* seq */
+	CU_ASSERT_EQUAL(fp_mbuf_drop_reason(mb[1]), FP_DROP_SEQ_OVERFLOW);
+	CU_ASSERT_EQUAL(fp_mbuf_drop_reason(mb[2]), FP_DROP_SEQ_OVERFLOW);
+	CU_ASSERT_EQUAL(o->stats.drops[FP_DROP_SEQ_OVERFLOW], 2);
+	CU_ASSERT(o->life & FP_SA_F_HARD_EXPIRED);
+	CU_ASSERT(o->life & FP_SA_F_SEQ_OVERFLOW);
+	CU_ASSERT_EQUAL(o->h.seq, 0xffffffffull);                  /* no wrap */
+	free_all(mb, 3);
+	sa_free(o);
+
+	/* With ESN the low half wraps to 0 and the high half carries. */
+	gcm_params(&p, FP_DIR_OUT, 0x7002);
+	p.esn = true;
+	o = sa_new(&p);
+	gcm_params(&p, FP_DIR_IN, 0x7002);
+	p.esn = true;
+	struct fp_sa *i = sa_new(&p);
+	fp_sa_set_seq(o, 0xfffffffe);
+	fp_sa_set_seq(i, 0xfffffffd);
+	for (int k = 0; k < 3; k++) {
+		size_t wl = encrypt1(o, in, il, w);
+		CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE);
+	}
+	CU_ASSERT_EQUAL(o->h.seq, 0x100000001ull);
+	CU_ASSERT_EQUAL(i->replay.top, 0x100000001ull);
+	CU_ASSERT_EQUAL(o->life, 0);
+	sa_free(o);
+	sa_free(i);
+}
+
+static void test_lifetime(void)
+{
+	struct fp_sa_params p;
+	uint8_t in[128], w[256];
+
+	SETUP();
+	gcm_params(&p, FP_DIR_OUT, 0x7101);
+	p.soft_packets = 2;
+	p.hard_packets = 3;
+	struct fp_sa *o = sa_new(&p);
+	size_t il = icmp4(in, 1, 8);
+	encrypt1(o, in, il, w);
+	CU_ASSERT_EQUAL(o->life, 0);
+	encrypt1(o, in, il, w);
+	CU_ASSERT_EQUAL(o->life, FP_SA_F_SOFT_EXPIRED);
+	encrypt1(o, in, il, w);
+	struct rte_mbuf *m = mk(in, il);
+	CU_ASSERT_EQUAL(fp_esp_process(o, &eng, &m, 1), 0);
+	CU_ASSERT_EQUAL(fp_mbuf_drop_reason(m), FP_DROP_EXPIRED);
+	CU_ASSERT(o->life & FP_SA_F_HARD_EXPIRED);
+	CU_ASSERT_EQUAL(o->stats.packets, 3);
+	rte_pktmbuf_free(m);
+	sa_free(o);
+}
+
+/* Bad packets move behind the good ones, order kept, also past 64. */
+static void test_burst_order(void)
+{
+	struct fp_sa_params p;
+	struct rte_mbuf *mb[150];
+	uint8_t in[128];
+
+	SETUP();
+	gcm_params(&p, FP_DIR_OUT, 0x7201);
+	struct fp_sa *o = sa_new(&p);
+	for (unsigned k = 0; k < 150; k++) {
+		size_t il = icmp4(in, (uint16_t)k, k % 50);
+		if (k % 10 == 3)
+			in[0] = 0x75;                 /* bad version */
+		mb[k] = mk(in, il);
+	}
+	uint16_t g = fp_esp_process(o, &eng, mb, 150);
+	CU_ASSERT_EQUAL(g, 135);
+	unsigned prev = 0;
+	for (unsigned k = 0; k < g; k++) {
+		uint8_t *e = rte_pktmbuf_mtod(mb[k], uint8_t *);
+		unsigned seq = (unsigned)(e[24] << 24 | e[25] << 16 | e[26] << 8 | e[27]);
+		CU_ASSERT_EQUAL(seq, prev + 1);
+		prev = seq;
+	}
+	for (unsigned k = g; k < 150; k++) {
+		CU_ASSERT_EQUAL(fp_mbuf_drop_reason(mb[k]), FP_DROP_MALFORMED);
+		CU_ASSERT_EQUAL(rte_pktmbuf_mtod(mb[k], uint8_t *)[0], 0x75);
+	}
+	CU_ASSERT_EQUAL(o->stats.drops[FP_DROP_MALFORMED], 15);
+	free_all(mb, 150);
+	sa_free(o);
+}
+
+static void test_params_check(void)
+{
+	struct fp_sa_params p;
+	char err[128];
+
+	gcm_params(&p, FP_DIR_IN, 0x8001);
+	CU_ASSERT_EQUAL(fp_sa_params_check(&p, err, sizeof(err)), 0);
+#define BAD(stmt) do { gcm_params(&p, FP_DIR_IN, 0x8001); stmt; \
+	CU_ASSERT_EQUAL(fp_sa_params_check(&p, err, sizeof(err)), -EINVAL); } while (0)
+	BAD(p.spi = 255);
+	BAD(p.cipher_key_len = 16);
+	BAD(p.auth = FP_AUTH_HMAC_SHA256_128);
+	BAD(p.replay_window = 1000);
+	BAD(p.replay_window = 8192);
+	BAD(p.outer_family = 5);
+	BAD(p.udp_encap = true);
+	BAD(p.cipher = FP_CIPHER_AES_CBC);                   /* 20-byte key, no auth */
+	BAD((p.cipher = FP_CIPHER_NULL, p.cipher_key_len = 0));
+	BAD((p.cipher = FP_CIPHER_NULL, p.cipher_key_len = 0,
+	     p.auth = FP_AUTH_HMAC_SHA384_192, p.auth_key_len = 32));
+	BAD((p.soft_packets = 10, p.hard_packets = 5));
+	BAD((p.n_sel = 1, p.sel[0].family = 5));
+	BAD(p.n_sel = 5);
+#undef BAD
+}
+
+static const struct test_case esp_cases[] = {
+	{ "params_check", test_params_check },
+	{ "kat_gcm_draft_mcgrew", test_kat_gcm_draft },
+	{ "scapy_to_us", test_scapy_to_us },
+	{ "us_to_scapy", test_us_to_scapy },
+	{ "tshark_decrypts_ours", test_tshark },
+	{ "replay_window", test_replay_window },
+	{ "replay_esn", test_replay_esn },
+	{ "replay_packets", test_replay_packets },
+	{ "malformed_outer", test_malformed_outer },
+	{ "malformed_trailer", test_malformed_trailer },
+	{ "policy", test_policy },
+	{ "seq_overflow", test_seq_overflow },
+	{ "lifetime", test_lifetime },
+	{ "burst_order", test_burst_order },
+	{ NULL, NULL },
+};
+TEST_SUITE(esp, esp_cases)
