@@ -18,4 +18,13 @@ void test_suite_add(const struct test_suite *s);
 	__attribute__((constructor)) static void sname##_register(void) \
 	{ test_suite_add(&sname##_suite); }
 
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decodes hex (whitespace ignored) into out; returns the byte count and
+ * fails the test on odd digits or overflow. */
+size_t test_unhex(const char *s, uint8_t *out, size_t max);
+/* True when buf holds exactly the bytes spelled by hex ("" = zero bytes). */
+int test_eq_hex(const uint8_t *buf, size_t len, const char *hex);
+
 #endif

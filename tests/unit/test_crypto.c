@@ -8,44 +8,6 @@
 #include "ike/ikev2_wire.h"
 #include "tests/unit/test.h"
 
-/* Decodes hex (spaces allowed) into out; returns the byte count. */
-static size_t unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v;
-
-		if (*s >= '0' && *s <= '9')
-			v = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			v = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			v = *s - 'A' + 10;
-		else
-			continue;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			if (n < max)
-				out[n] = (uint8_t)(hi << 4 | v);
-			n++;
-			hi = -1;
-		}
-	}
-	CU_ASSERT_FATAL(n <= max && hi < 0);
-	return n;
-}
-
-/* True when buf holds exactly the bytes spelled by hex. */
-static int eq_hex(const uint8_t *buf, size_t len, const char *hex)
-{
-	uint8_t want[512];
-	size_t n = unhex(hex, want, sizeof(want));
-
-	return n == len && memcmp(buf, want, len) == 0;
-}
 
 /* ---- memory, random ---- */
 
@@ -106,11 +68,11 @@ static void test_hmac_kat(void)
 	for (size_t i = 0; i < sizeof(hmac_kats) / sizeof(hmac_kats[0]); i++) {
 		const struct hmac_kat *k = &hmac_kats[i];
 		uint8_t key[64], out[IKE_MAX_PRF_LEN];
-		size_t klen = unhex(k->key, key, sizeof(key));
+		size_t klen = test_unhex(k->key, key, sizeof(key));
 
 		CU_ASSERT_EQUAL(ike_prf(k->prf, key, klen, (const uint8_t *)k->data,
 					strlen(k->data), out), 0);
-		CU_ASSERT_TRUE(eq_hex(out, ike_prf_len(k->prf), k->mac));
+		CU_ASSERT_TRUE(test_eq_hex(out, ike_prf_len(k->prf), k->mac));
 	}
 }
 
@@ -141,7 +103,7 @@ static void test_prf_misc(void)
 	/* Empty key is a valid HMAC key (RFC 2104 pads it with zeros). */
 	CU_ASSERT_EQUAL(ike_prf(IKEV2_PRF_HMAC_SHA2_256, NULL, 0, all, 10, a), 0);
 	/* python3: hmac.new(b"", b"abcdefghij", hashlib.sha256).hexdigest() */
-	CU_ASSERT_TRUE(eq_hex(a, 32, "daf1d400bf265da5a4e607613b34b2bc"
+	CU_ASSERT_TRUE(test_eq_hex(a, 32, "daf1d400bf265da5a4e607613b34b2bc"
 				     "345e8c2337f48f6780363a890a0a4a7d"));
 }
 
@@ -164,14 +126,14 @@ static void test_prf_plus(void)
 		key[i] = (uint8_t)i;
 	CU_ASSERT_EQUAL(ike_prf_plus(IKEV2_PRF_HMAC_SHA2_256, key, 32, (const uint8_t *)seed,
 				     strlen(seed), out, 100), 0);
-	CU_ASSERT_TRUE(eq_hex(out, 100,
+	CU_ASSERT_TRUE(test_eq_hex(out, 100,
 		"86bcef72495d5d4a88b06aaa1872e77de880d015261f1d77dea0cc40a13b9212"
 		"507e037b7e3d8fba75e9ff8ee46cbaa4c5353985b52bd0d69af11b7a6f538e04"
 		"fbdd2e5bac3c9876718277623721ebfb599ea8ff9dfe7478137fee383d656620"
 		"b7f693b6"));
 	CU_ASSERT_EQUAL(ike_prf_plus(IKEV2_PRF_HMAC_SHA2_512, (const uint8_t *)"Jefe", 4,
 				     (const uint8_t *)seed, strlen(seed), out, 130), 0);
-	CU_ASSERT_TRUE(eq_hex(out, 130,
+	CU_ASSERT_TRUE(test_eq_hex(out, 130,
 		"5b8b7b58c325853ecaa10320d3cf8593485d7f8ffa03d7e175b675bc25f63445"
 		"42be9df3d34f293ae542d3b0945623ccbe9e07f8897df11e54586f2732cb5753"
 		"c568b1c1555187221b70eaa7e026fe1348c9f21a132821387e600124122d4c62"
@@ -212,7 +174,7 @@ static void test_integ_kat(void)
 		memset(icv, 0xee, sizeof(icv));
 		CU_ASSERT_EQUAL(ike_integ(kats[i].id, key, kats[i].keylen,
 					  (const uint8_t *)"Hi There", 8, icv), 0);
-		CU_ASSERT_TRUE(eq_hex(icv, kats[i].icvlen, kats[i].icv));
+		CU_ASSERT_TRUE(test_eq_hex(icv, kats[i].icvlen, kats[i].icv));
 		CU_ASSERT_EQUAL(icv[kats[i].icvlen], 0xee);   /* writes icvlen only */
 		CU_ASSERT_EQUAL(ike_integ(kats[i].id, key, kats[i].keylen - 1,
 					  (const uint8_t *)"Hi There", 8, icv), -EINVAL);
@@ -255,19 +217,19 @@ static void check_aead(uint16_t id, uint16_t keybits, const char *key_hex,
 		       const char *ct_hex, const char *tag_hex)
 {
 	uint8_t key[36], nonce[12], aad[32], pt[128], ct[128], out[128], tag[16];
-	size_t klen = unhex(key_hex, key, sizeof(key));
-	size_t aadlen = unhex(aad_hex, aad, sizeof(aad));
-	size_t len = unhex(pt_hex, pt, sizeof(pt));
+	size_t klen = test_unhex(key_hex, key, sizeof(key));
+	size_t aadlen = test_unhex(aad_hex, aad, sizeof(aad));
+	size_t len = test_unhex(pt_hex, pt, sizeof(pt));
 	struct ike_encr_info ei;
 
 	CU_ASSERT_FATAL(ike_encr_info(id, keybits, &ei) == 0);
 	/* Key material is key || salt; the 12-byte nonce is salt || iv. */
-	CU_ASSERT_FATAL(unhex(nonce_hex, nonce, sizeof(nonce)) == 12);
+	CU_ASSERT_FATAL(test_unhex(nonce_hex, nonce, sizeof(nonce)) == 12);
 	memcpy(key + klen, nonce, 4);
 	CU_ASSERT_FATAL(klen + 4 == ei.keylen);
 	CU_ASSERT_EQUAL(ike_aead_encrypt(&ei, key, nonce + 4, aad, aadlen, pt, len, ct, tag), 0);
-	CU_ASSERT_TRUE(eq_hex(ct, len, ct_hex));
-	CU_ASSERT_TRUE(eq_hex(tag, 16, tag_hex));
+	CU_ASSERT_TRUE(test_eq_hex(ct, len, ct_hex));
+	CU_ASSERT_TRUE(test_eq_hex(tag, 16, tag_hex));
 	CU_ASSERT_EQUAL(ike_aead_decrypt(&ei, key, nonce + 4, aad, aadlen, ct, len, tag, out), 0);
 	CU_ASSERT_EQUAL(memcmp(out, pt, len), 0);
 	/* In place. */
@@ -383,17 +345,17 @@ static void test_aes_cbc_kat(void)
 
 	for (unsigned i = 0; i < 16; i++)
 		iv[i] = (uint8_t)i;
-	CU_ASSERT_FATAL(unhex(pt_hex, pt, sizeof(pt)) == 64);
+	CU_ASSERT_FATAL(test_unhex(pt_hex, pt, sizeof(pt)) == 64);
 	for (size_t i = 0; i < sizeof(kats) / sizeof(kats[0]); i++) {
 		CU_ASSERT_FATAL(ike_encr_info(IKEV2_ENCR_AES_CBC, kats[i].bits, &ei) == 0);
-		CU_ASSERT_FATAL(unhex(kats[i].key, key, sizeof(key)) == ei.keylen);
+		CU_ASSERT_FATAL(test_unhex(kats[i].key, key, sizeof(key)) == ei.keylen);
 		CU_ASSERT_EQUAL(ike_cbc_encrypt(&ei, key, iv, pt, 64, buf), 0);
-		CU_ASSERT_TRUE(eq_hex(buf, 64, kats[i].ct));
+		CU_ASSERT_TRUE(test_eq_hex(buf, 64, kats[i].ct));
 		/* In place, both directions. */
 		CU_ASSERT_EQUAL(ike_cbc_decrypt(&ei, key, iv, buf, 64, buf), 0);
 		CU_ASSERT_EQUAL(memcmp(buf, pt, 64), 0);
 		CU_ASSERT_EQUAL(ike_cbc_encrypt(&ei, key, iv, buf, 64, buf), 0);
-		CU_ASSERT_TRUE(eq_hex(buf, 64, kats[i].ct));
+		CU_ASSERT_TRUE(test_eq_hex(buf, 64, kats[i].ct));
 		CU_ASSERT_EQUAL(ike_cbc_encrypt(&ei, key, iv, pt, 15, buf), -EINVAL);
 		CU_ASSERT_EQUAL(ike_cbc_decrypt(&ei, key, iv, pt, 17, buf), -EINVAL);
 		CU_ASSERT_EQUAL(ike_aead_encrypt(&ei, key, iv, NULL, 0, pt, 16, buf, iv), -EINVAL);
@@ -486,7 +448,7 @@ static void test_dh_modp_reject(void)
 	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG);          /* 1 */
 	y[255] = 2;
 	CU_ASSERT_EQUAL(dh_try(dh, y, 256), 0);                 /* 2 = g is fine */
-	CU_ASSERT_FATAL(unhex(modp2048_p, y, sizeof(y)) == 256);
+	CU_ASSERT_FATAL(test_unhex(modp2048_p, y, sizeof(y)) == 256);
 	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG);          /* p */
 	y[255] -= 1;
 	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG);          /* p-1 */

@@ -90,43 +90,6 @@
 #include "ike/ike_priv.h"
 #include "tests/unit/test.h"
 
-static size_t unhex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = 0;
-	int hi = -1;
-
-	for (; *s; s++) {
-		int v;
-
-		if (*s >= '0' && *s <= '9')
-			v = *s - '0';
-		else if (*s >= 'a' && *s <= 'f')
-			v = *s - 'a' + 10;
-		else if (*s >= 'A' && *s <= 'F')
-			v = *s - 'A' + 10;
-		else
-			continue;
-		if (hi < 0) {
-			hi = v;
-		} else {
-			if (n < max)
-				out[n] = (uint8_t)(hi << 4 | v);
-			n++;
-			hi = -1;
-		}
-	}
-	CU_ASSERT_FATAL(n <= max && hi < 0);
-	return n;
-}
-
-/* True when buf holds exactly the bytes spelled by hex ("" = zero bytes). */
-static int eq_hex(const uint8_t *buf, size_t len, const char *hex)
-{
-	uint8_t want[256];
-	size_t n = unhex(hex, want, sizeof(want));
-
-	return n == len && memcmp(buf, want, len) == 0;
-}
 
 /* out[i] = (mul * i + add) ^ xor, the patterns of the script above. */
 static void fill(uint8_t *out, size_t n, unsigned mul, unsigned add, unsigned xr)
@@ -210,13 +173,13 @@ static void check_ike_keys(const struct ike_sa *sa, const struct ike_kat *k,
 	CU_ASSERT_EQUAL(sa->prf_len, prf_len);
 	CU_ASSERT_EQUAL(sa->integ_len, integ_len);
 	CU_ASSERT_EQUAL(sa->ei.keylen, encr_len);
-	CU_ASSERT_TRUE(eq_hex(sa->sk_d, prf_len, k->sk_d));
-	CU_ASSERT_TRUE(eq_hex(sa->sk_ai, integ_len, k->sk_ai));
-	CU_ASSERT_TRUE(eq_hex(sa->sk_ar, integ_len, k->sk_ar));
-	CU_ASSERT_TRUE(eq_hex(sa->sk_ei, encr_len, k->sk_ei));
-	CU_ASSERT_TRUE(eq_hex(sa->sk_er, encr_len, k->sk_er));
-	CU_ASSERT_TRUE(eq_hex(sa->sk_pi, prf_len, k->sk_pi));
-	CU_ASSERT_TRUE(eq_hex(sa->sk_pr, prf_len, k->sk_pr));
+	CU_ASSERT_TRUE(test_eq_hex(sa->sk_d, prf_len, k->sk_d));
+	CU_ASSERT_TRUE(test_eq_hex(sa->sk_ai, integ_len, k->sk_ai));
+	CU_ASSERT_TRUE(test_eq_hex(sa->sk_ar, integ_len, k->sk_ar));
+	CU_ASSERT_TRUE(test_eq_hex(sa->sk_ei, encr_len, k->sk_ei));
+	CU_ASSERT_TRUE(test_eq_hex(sa->sk_er, encr_len, k->sk_er));
+	CU_ASSERT_TRUE(test_eq_hex(sa->sk_pi, prf_len, k->sk_pi));
+	CU_ASSERT_TRUE(test_eq_hex(sa->sk_pr, prf_len, k->sk_pr));
 }
 
 /* An SA as ike_sa_new() makes it: negotiation state attached. */
@@ -314,7 +277,7 @@ static void rekey_case(bool old384, uint16_t encr, uint16_t keybits, uint16_t pr
 		old = sa_initial(IKEV2_ENCR_AES_GCM_16, 128, IKEV2_INTEG_NONE, IKEV2_PRF_HMAC_SHA2_256);
 	CU_ASSERT_EQUAL_FATAL(ikev2_derive_ike_keys(old, gir, sizeof(gir), NULL), 0);
 	CU_ASSERT_EQUAL(old->prf_len, old384 ? 48 : 32);
-	CU_ASSERT_TRUE(eq_hex(old->sk_d, old->prf_len, old384 ? o384_sk_d : kat_a1.sk_d));
+	CU_ASSERT_TRUE(test_eq_hex(old->sk_d, old->prf_len, old384 ? o384_sk_d : kat_a1.sk_d));
 
 	sa = sa_alloc();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
@@ -391,10 +354,10 @@ static void child_case(bool we_initiated, bool pfs, uint16_t encr, uint16_t keyb
 					 ni, 32, nr, 32), 0);
 	CU_ASSERT_EQUAL(c->info.enc_key_len, el);
 	CU_ASSERT_EQUAL(c->info.integ_key_len, il);
-	CU_ASSERT_TRUE(eq_hex(c->info.enc_out, el, we_initiated ? ei : er));
-	CU_ASSERT_TRUE(eq_hex(c->info.enc_in, el, we_initiated ? er : ei));
-	CU_ASSERT_TRUE(eq_hex(c->info.integ_out, il, we_initiated ? ii : ir));
-	CU_ASSERT_TRUE(eq_hex(c->info.integ_in, il, we_initiated ? ir : ii));
+	CU_ASSERT_TRUE(test_eq_hex(c->info.enc_out, el, we_initiated ? ei : er));
+	CU_ASSERT_TRUE(test_eq_hex(c->info.enc_in, el, we_initiated ? er : ei));
+	CU_ASSERT_TRUE(test_eq_hex(c->info.integ_out, il, we_initiated ? ii : ir));
+	CU_ASSERT_TRUE(test_eq_hex(c->info.integ_in, il, we_initiated ? ir : ii));
 	free(c);
 	sa_release(sa);
 }
@@ -475,17 +438,17 @@ static void test_psk_auth(void)
 
 	CU_ASSERT_EQUAL(ikev2_psk_auth(sa, true, idi, sizeof(idi), out, &outlen), 0);
 	CU_ASSERT_EQUAL(outlen, 32);
-	CU_ASSERT_TRUE(eq_hex(out, outlen,
+	CU_ASSERT_TRUE(test_eq_hex(out, outlen,
 		"1dad40d723d741b2cecc8b6e5c2dbb1ad87026ab4a5161a1d5f020b9b92de3ed"));
 	CU_ASSERT_EQUAL(ikev2_psk_auth(sa, false, idr, sizeof(idr), out, &outlen), 0);
 	CU_ASSERT_EQUAL(outlen, 32);
-	CU_ASSERT_TRUE(eq_hex(out, outlen,
+	CU_ASSERT_TRUE(test_eq_hex(out, outlen,
 		"a38d38f854e90908632975e590002b6d40045040204b0ef177e788f311266cdf"));
 
 	/* Any change to the signed octets changes AUTH. */
 	conn->cfg.psk[0] ^= 1;
 	CU_ASSERT_EQUAL(ikev2_psk_auth(sa, true, idi, sizeof(idi), out, &outlen), 0);
-	CU_ASSERT_FALSE(eq_hex(out, outlen,
+	CU_ASSERT_FALSE(test_eq_hex(out, outlen,
 		"1dad40d723d741b2cecc8b6e5c2dbb1ad87026ab4a5161a1d5f020b9b92de3ed"));
 	conn->cfg.psk[0] ^= 1;
 	/* Without the IKE_SA_INIT message there is nothing to sign. */
@@ -507,15 +470,15 @@ static void test_natd_hash(void)
 	CU_ASSERT_EQUAL_FATAL(ike_addr_parse("192.0.2.1", &a), 0);
 	a.port = 500;
 	ikev2_natd_hash(SPI_I, SPI_R, &a, out);
-	CU_ASSERT_TRUE(eq_hex(out, 20, "d798d986143f878f70765e0e869c80bbc375f701"));
+	CU_ASSERT_TRUE(test_eq_hex(out, 20, "d798d986143f878f70765e0e869c80bbc375f701"));
 	a.port = 4500;
 	ikev2_natd_hash(SPI_I, SPI_R, &a, out);
-	CU_ASSERT_FALSE(eq_hex(out, 20, "d798d986143f878f70765e0e869c80bbc375f701"));
+	CU_ASSERT_FALSE(test_eq_hex(out, 20, "d798d986143f878f70765e0e869c80bbc375f701"));
 
 	CU_ASSERT_EQUAL_FATAL(ike_addr_parse("2001:db8::1", &a), 0);
 	a.port = 4500;
 	ikev2_natd_hash(SPI_I, SPI_R, &a, out);
-	CU_ASSERT_TRUE(eq_hex(out, 20, "1ee24423bf8f59515e0265c6d0f08be3d038f7e5"));
+	CU_ASSERT_TRUE(test_eq_hex(out, 20, "1ee24423bf8f59515e0265c6d0f08be3d038f7e5"));
 }
 
 static const struct test_case cases[] = {
