@@ -162,7 +162,11 @@ struct ike_engine {
 	uint32_t half_open;
 };
 
-/* ike_engine.c */
+/* ike_sa.c, ike_engine.c, ike_control.c */
+struct ike_sa *ike_sa_lookup(struct ike_engine *e, uint64_t spi);
+void ike_sa_free(struct ike_sa *sa);
+/* End of every entry point: re-arms timers of touched SAs, frees dead ones. */
+void ike_engine_reap(struct ike_engine *e);
 uint64_t ike_sa_our_spi(const struct ike_sa *sa);
 void ike_sa_hash_add(struct ike_engine *e, struct ike_sa *sa);
 void ike_sa_phash_add(struct ike_engine *e, struct ike_sa *sa);
@@ -192,7 +196,7 @@ void ike_timer_flush(struct ike_engine *e);
 void ike_timer_remove(struct ike_sa *sa);
 struct ike_sa *ike_timer_pop_due(struct ike_engine *e, uint64_t now);
 uint64_t ike_timer_next(const struct ike_engine *e);
-uint64_t ike_sa_deadline(const struct ike_sa *sa); /* ike_engine.c */
+uint64_t ike_sa_deadline(const struct ike_sa *sa);
 void ike_timer_free(struct ike_engine *e);
 
 /* ike_log.c */

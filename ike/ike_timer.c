@@ -133,3 +133,143 @@ void ike_timer_free(struct ike_engine *e)
 	e->heap = NULL;
 	e->heap_n = e->heap_cap = 0;
 }
+
+/* ---- what is due when ---- */
+
+void ike_sa_schedule(struct ike_sa *sa)
+{
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	uint64_t now = sa->e->now;
+
+	if (cfg->rekey_time_s)
+		sa->rekey_at = now + ike_jitter(cfg->rekey_time_s * 1000ull,
+						cfg->rand_time_s * 1000ull);
+	sa->dpd_at = cfg->dpd_delay_s ? sa->last_rx + cfg->dpd_delay_s * 1000ull : 0;
+}
+
+void ike_sa_run_pending(struct ike_sa *sa)
+{
+	if (sa->req_kind != REQ_NONE || sa->state != IKE_S_ESTABLISHED)
+		return;
+	if (sa->pending & PEND_DELETE_IKE) {
+		sa->pending = 0;
+		ikev2_delete_ike_start(sa);
+	} else if (sa->pending & PEND_REKEY_IKE) {
+		sa->pending &= ~PEND_REKEY_IKE;
+		ikev2_rekey_ike_start(sa);
+	} else if (sa->pending & PEND_DELETE_CHILD) {
+		sa->pending &= ~PEND_DELETE_CHILD;
+		ikev2_delete_child_start(sa, sa->pending_child_spi);
+	} else if (sa->pending & PEND_REKEY_CHILD) {
+		sa->pending &= ~PEND_REKEY_CHILD;
+		ikev2_rekey_child_start(sa, sa->pending_child_spi);
+	} else if (sa->pending & PEND_DPD) {
+		sa->pending &= ~PEND_DPD;
+		ikev2_dpd_start(sa);
+	}
+}
+
+static void child_timers(struct ike_sa *sa, uint64_t now)
+{
+	for (struct ike_child *c = sa->children; c; c = c->next) {
+		if (c->expire_at && now >= c->expire_at) {
+			ike_sa_log(sa, IKE_LOG_INFO, "CHILD_SA %s %08x hard lifetime expired",
+				   c->info.child, c->info.spi_in);
+			c->expire_at = 0;
+			sa->pending_child_spi = c->info.spi_in;
+			sa->pending |= PEND_DELETE_CHILD;
+		} else if (c->rekey_at && now >= c->rekey_at && c->state == CHILD_INSTALLED) {
+			c->rekey_at = 0;
+			sa->pending_child_spi = c->info.spi_in;
+			sa->pending |= PEND_REKEY_CHILD;
+		}
+	}
+}
+
+/* Liveness check when the peer was silent for dpd_delay and we have no
+ * request out (an outstanding request is itself a liveness check). */
+static uint64_t dpd_due(const struct ike_sa *sa)
+{
+	uint64_t d = sa->conn->cfg.dpd_delay_s * 1000ull, t;
+
+	if (!d || sa->req_kind != REQ_NONE || sa->state != IKE_S_ESTABLISHED)
+		return UINT64_MAX;
+	t = sa->last_rx + d;
+	return t > sa->dpd_at ? t : sa->dpd_at;
+}
+
+static void sa_timers(struct ike_sa *sa, uint64_t now)
+{
+	if (sa->req_buf && sa->rtx_at && now >= sa->rtx_at)
+		ikev2_retransmit(sa);
+	if (sa->state == IKE_S_DEAD)
+		return;
+	if (sa->state == IKE_S_HALF_OPEN && now >= sa->created + 30000) {
+		ike_sa_log(sa, IKE_LOG_INFO, "half-open IKE SA timed out waiting for IKE_AUTH");
+		ike_sa_kill(sa, "half-open timeout");
+		return;
+	}
+	if (sa->delete_at && now >= sa->delete_at) {
+		ike_sa_kill(sa, "rekeyed SA not deleted by peer");
+		return;
+	}
+	if (sa->state != IKE_S_ESTABLISHED)
+		return;
+	if (sa->rekey_at && now >= sa->rekey_at) {
+		sa->rekey_at = 0;
+		sa->pending |= PEND_REKEY_IKE;
+	}
+	child_timers(sa, now);
+	if (dpd_due(sa) <= now) {
+		sa->pending |= PEND_DPD;
+		sa->dpd_at = now + sa->conn->cfg.dpd_delay_s * 1000ull;
+	}
+	ike_sa_run_pending(sa);
+}
+
+void ike_engine_tick(struct ike_engine *e, uint64_t now_ms)
+{
+	struct ike_sa *sa;
+
+	e->now = now_ms;
+	while ((sa = ike_timer_pop_due(e, now_ms)) != NULL) {
+		if (sa->state != IKE_S_DEAD)
+			sa_timers(sa, now_ms);
+		ike_timer_touch(sa);
+	}
+	ike_engine_reap(e);
+}
+
+static uint64_t min_nz(uint64_t a, uint64_t b)
+{
+	if (!b)
+		return a;
+	return b < a ? b : a;
+}
+
+uint64_t ike_sa_deadline(const struct ike_sa *sa)
+{
+	uint64_t t = UINT64_MAX;
+
+	if (sa->req_buf)
+		t = min_nz(t, sa->rtx_at);
+	if (sa->state == IKE_S_HALF_OPEN)
+		t = min_nz(t, sa->created + 30000);
+	t = min_nz(t, sa->delete_at);
+	if (sa->state != IKE_S_ESTABLISHED)
+		return t;
+	t = min_nz(t, sa->rekey_at);
+	t = min_nz(t, dpd_due(sa));
+	for (const struct ike_child *c = sa->children; c; c = c->next) {
+		t = min_nz(t, c->rekey_at);
+		t = min_nz(t, c->expire_at);
+	}
+	if (sa->pending && sa->req_kind == REQ_NONE)
+		t = min_nz(t, sa->e->now);
+	return t;
+}
+
+uint64_t ike_engine_next_timer(const struct ike_engine *e)
+{
+	return ike_timer_next(e);
+}
