@@ -17,6 +17,11 @@
 
 struct ike_conn {
 	struct ike_conn_cfg cfg;
+	/* prf(PSK, "Key Pad for IKEv2") for the PRF last used: the same for
+	 * every SA of the connection, so computed once, not four times per
+	 * handshake. */
+	uint16_t psk_pad_prf;
+	uint8_t psk_pad[IKE_MAX_PRF_LEN];
 	struct ike_conn *next;
 };
 
