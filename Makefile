@@ -4,6 +4,7 @@
 #   make asan     unit tests under AddressSanitizer + UBSan
 #   make interop  strongSwan interop matrix only
 #   make demo     IKEv2 tunnel between our daemon and strongSwan in namespaces
+#   make bench    fast-path and IKE benchmarks (perf/fp_bench.sh, perf/ike_bench.sh)
 
 CC      ?= gcc
 BUILD   ?= build
@@ -24,9 +25,12 @@ CUNIT_LIBS    := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 DPDK_CFLAGS   := $(subst -I,-isystem ,$(filter-out -march=%,$(shell $(PKG_CONFIG) --cflags libdpdk 2>/dev/null))) -march=native
 DPDK_LIBS     := $(shell $(PKG_CONFIG) --libs libdpdk 2>/dev/null)
 IMB_LIBS      := -lIPSec_MB
+# net_ring for rte_eth_from_rings() in the unit tests (PMDs are otherwise
+# loaded as plugins by the EAL).
+RING_LIBS     := -lrte_net_ring
 
 IKE_SRCS  := $(sort $(wildcard ike/*.c))
-APP_SRCS  := $(filter-out app/main_ike.c app/ctl.c,$(sort $(wildcard app/*.c)))
+APP_SRCS  := $(filter-out app/main_ike.c app/ctl.c app/main_gw.c app/gw.c,$(sort $(wildcard app/*.c)))
 FP_SRCS   := $(sort $(wildcard fastpath/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 
@@ -34,7 +38,10 @@ IKE_OBJS  := $(IKE_SRCS:%.c=$(BUILD)/%.o)
 APP_OBJS  := $(APP_SRCS:%.c=$(BUILD)/%.o)
 FP_OBJS   := $(FP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
-FP_UNIT_OBJS := $(BUILD)/tests/unit/test_esp.o $(BUILD)/tests/unit/test_eal.o
+FP_UNIT_OBJS := $(BUILD)/tests/unit/test_esp.o $(BUILD)/tests/unit/test_eal.o \
+                $(BUILD)/tests/unit/test_tables.o $(BUILD)/tests/unit/test_gw.o
+# DPDK gateway: app/gw.c (config/IKE -> fast path) and its main.
+GW_OBJS   := $(BUILD)/app/gw.o
 
 LIBIKE    := $(BUILD)/libike.a
 LIBAPP    := $(BUILD)/libapp.a
@@ -44,9 +51,16 @@ CTL       := $(BUILD)/ipsecgw-ctl
 UNIT      := $(BUILD)/tests/unit_tests
 IKELOAD   := $(BUILD)/ikeload
 CEILING   := $(BUILD)/x25519_ceiling
+GW        := $(BUILD)/ipsecgw
+# Fast-path benchmarks (perf/fp_bench.sh): ESP layer alone, raw
+# intel-ipsec-mb, zero-copy traffic source/sink for net_ring ports.
+FPBENCH   := $(BUILD)/fp_bench
+IMBCEIL   := $(BUILD)/imb_ceiling
+ZCGEN     := $(BUILD)/zc_gen
+FP_PERF_BINS := $(FPBENCH) $(IMBCEIL) $(ZCGEN)
 
-.PHONY: all test unit asan interop demo deps clean fuzz
-all: $(LIBIKE) $(LIBFP) $(DAEMON) $(CTL) $(UNIT) $(IKELOAD) $(CEILING)
+.PHONY: all test unit asan interop demo deps clean fuzz bench
+all: $(LIBIKE) $(LIBFP) $(DAEMON) $(CTL) $(GW) $(UNIT) $(IKELOAD) $(CEILING) $(FP_PERF_BINS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -60,7 +74,7 @@ $(LIBAPP): $(APP_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(FP_OBJS) $(FP_UNIT_OBJS): CFLAGS += $(DPDK_CFLAGS)
+$(FP_OBJS) $(FP_UNIT_OBJS) $(GW_OBJS) $(BUILD)/app/main_gw.o: CFLAGS += $(DPDK_CFLAGS)
 
 $(LIBFP): $(FP_OBJS)
 	@mkdir -p $(dir $@)
@@ -78,10 +92,24 @@ $(IKELOAD): $(BUILD)/perf/ikeload.o $(LIBIKE)
 $(CEILING): $(BUILD)/perf/x25519_ceiling.o $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CRYPTO_LIBS)
 
-$(UNIT): $(UNIT_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
+$(BUILD)/perf/fp_bench.o $(BUILD)/perf/zc_gen.o: CFLAGS += $(DPDK_CFLAGS)
+
+$(FPBENCH): $(BUILD)/perf/fp_bench.o $(LIBFP)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(DPDK_LIBS) $(IMB_LIBS)
+
+$(ZCGEN): $(BUILD)/perf/zc_gen.o $(LIBFP)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(DPDK_LIBS) $(IMB_LIBS)
+
+$(IMBCEIL): $(BUILD)/perf/imb_ceiling.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(IMB_LIBS)
+
+$(GW): $(BUILD)/app/main_gw.o $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CRYPTO_LIBS) $(DPDK_LIBS) $(IMB_LIBS)
+
+$(UNIT): $(UNIT_OBJS) $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CUNIT_LIBS) $(JANSSON_LIBS) $(CRYPTO_LIBS) \
-	    $(DPDK_LIBS) $(IMB_LIBS)
+	    $(DPDK_LIBS) $(IMB_LIBS) $(RING_LIBS)
 
 deps:
 	@bash scripts/deps.sh
@@ -97,6 +125,7 @@ interop: deps
 test: deps
 	@$(MAKE) --no-print-directory all
 	$(UNIT)
+	bash tests/fastpath/pcap_run.sh $(BUILD)
 	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
 	bash tests/interop/run.sh
 
@@ -120,6 +149,15 @@ asan: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	bash scripts/demo.sh
+
+# Benchmarks: the fast path (perf/fp_bench.sh, ~15 min; BENCH_QUICK=1 ~3 min)
+# and the IKE engine (perf/ike_bench.sh), each when its script is present.
+# Both run even if the first fails; the target fails if either did.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@rc=0; for s in perf/fp_bench.sh perf/ike_bench.sh; do \
+	    if [ -f $$s ]; then bash $$s || rc=1; fi; \
+	done; exit $$rc
 
 clean:
 	rm -rf $(BUILD)

@@ -16,7 +16,7 @@
 #define CFG_SUN_PATH  sizeof(((struct sockaddr_un *)0)->sun_path)
 
 static const char *const root_keys[] = {
-	"local", "log", "control", "ike", "connections", NULL };
+	"local", "log", "control", "ike", "connections", "fastpath", NULL };
 static const char *const local_keys[] = {
 	"addresses", "ike_port", "natt_port", NULL };
 static const char *const log_keys[] = { "level", "keylog", NULL };
@@ -183,8 +183,11 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	    (rc = cfg_log(c, root, cfg)) ||
 	    (rc = cfg_control(c, root, cfg)) ||
 	    (rc = cfg_ike(c, root, &cfg->engine)) ||
-	    (rc = cfg_connections(c, root, cfg)) ||
-	    (rc = cfg_listen(c, cfg)))
+	    /* A gateway with static SAs only needs no connection. */
+	    (rc = (json_object_get(root, "connections") || !json_object_get(root, "fastpath"))
+		  ? cfg_connections(c, root, cfg) : 0) ||
+	    (rc = cfg_listen(c, cfg)) ||
+	    (rc = cfg_fastpath(c, root, cfg)))
 		return rc;
 	cfg->engine.natt_port = cfg->natt_port;
 	cfg->engine.keylog = cfg->keylog_path[0] != '\0';
@@ -233,6 +236,7 @@ int app_config_parse(const char *text, size_t len, struct app_config *cfg,
 		return cfg_syntax(&c, &je);
 	rc = cfg_root(&c, root, cfg);
 	cfg_scrub_json(root);
+	cfg_fp_scrub_json(root);
 	json_decref(root);
 	if (rc)
 		cfg_wipe(cfg);
@@ -314,4 +318,5 @@ void app_config_clear(struct app_config *cfg)
 		ike_wipe(cfg->conns[i].psk, sizeof cfg->conns[i].psk);
 		cfg->conns[i].psk_len = 0;
 	}
+	ike_wipe(cfg->fastpath.sas, sizeof cfg->fastpath.sas);
 }

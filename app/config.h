@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include "ike/ike.h"
+#include "app/config_fp.h"
 
 #define APP_MAX_CONNS   64
 #define APP_MAX_LISTEN  8
@@ -22,6 +23,7 @@ struct app_config {
 	enum ike_log_level log_level;     /* "log.level" */
 	unsigned n_conns;
 	struct ike_conn_cfg conns[APP_MAX_CONNS];
+	struct app_fp_cfg fastpath;       /* "fastpath" (DPDK gateway), optional */
 };
 
 /* Parses and validates. On error returns -EINVAL (or -ENOENT/-EIO for the

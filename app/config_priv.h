@@ -66,5 +66,9 @@ int cfg_elem_string(struct cfg_ctx *c, const char *path, json_t *arr,
 int cfg_connections(struct cfg_ctx *c, json_t *root, struct app_config *cfg);
 /* Overwrites PSK strings still held by the Jansson tree. */
 void cfg_scrub_json(json_t *root);
+/* "fastpath" (config_fp.c). Needs cfg->natt_port already set. */
+int cfg_fastpath(struct cfg_ctx *c, json_t *root, struct app_config *cfg);
+/* Overwrites the static SA keys still held by the Jansson tree. */
+void cfg_fp_scrub_json(json_t *root);
 
 #endif

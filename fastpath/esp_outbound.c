@@ -93,61 +93,102 @@ outb_headers(const struct fp_sa *sa, uint8_t *ip, uint32_t hlen, uint32_t len,
 	}
 }
 
+/* Several workers may run one outbound SA (docs/fastpath.md, "Several
+ * workers per SA"): the sequence number counter, the counters and the
+ * lifetime flags are shared, so they are updated with atomics. Sequence
+ * numbers are reserved once per burst, after the checks, for exactly the
+ * packets that passed them: no gap, and without ESN never past 2^32 - 1. */
+static inline void outb_drop(struct fp_sa *sa, struct rte_mbuf *m, enum fp_drop r)
+{
+	__atomic_fetch_add(&sa->stats.drops[r], 1, __ATOMIC_RELAXED);
+	*fp_mbuf_drop(m) = (uint8_t)r;
+}
+
+static inline void outb_life_set(struct fp_sa *sa, uint32_t f)
+{
+	__atomic_fetch_or(&sa->life, f, __ATOMIC_RELAXED);
+}
+
+/* Reserves up to k sequence numbers; the first is *base + 1. Returns how
+ * many were granted (fewer only when the space runs out). Relaxed order is
+ * enough: only the counter's atomicity matters, nothing is published. */
+static __rte_always_inline uint32_t
+outb_reserve(struct fp_sa *sa, uint32_t k, bool esn, uint64_t *base)
+{
+	const uint64_t lim = esn ? UINT64_MAX : UINT32_MAX;
+	uint64_t old = __atomic_load_n(&sa->h.seq, __ATOMIC_RELAXED);
+	uint32_t got;
+
+	do {
+		got = old >= lim ? 0 : (uint32_t)RTE_MIN((uint64_t)k, lim - old);
+	} while (got != 0 && !__atomic_compare_exchange_n(&sa->h.seq, &old, old + got,
+			true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	*base = old;
+	return got;
+}
+
+struct outb_chk {
+	uint32_t hlen, plen, padn, clen, add, tail;
+	uint8_t nh, tos;
+};
+
+/* Parse and room checks; nothing in the packet changes yet. */
 static __rte_always_inline enum fp_drop
-outb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
-	  struct outb_pkt *st, const bool tunnel, const bool outer6,
-	  const bool udp, const bool aead)
+outb_check(struct fp_sa *sa, struct rte_mbuf *m, struct outb_chk *c,
+	   const bool tunnel, const bool outer6, const bool udp, const bool aead)
+{
+	const uint32_t sqh = ((sa->h.flags & FP_SAF_ESN) && !aead) ? 4 : 0;
+	uint32_t life = __atomic_load_n(&sa->life, __ATOMIC_RELAXED);
+	enum fp_drop r;
+
+	if (unlikely(life & FP_SA_F_HARD_EXPIRED))
+		return (life & FP_SA_F_SEQ_OVERFLOW) ? FP_DROP_SEQ_OVERFLOW : FP_DROP_EXPIRED;
+	r = outb_parse(m, tunnel, outer6, &c->hlen, &c->nh, &c->tos);
+	if (unlikely(r != FP_DROP_NONE))
+		return r;
+	c->plen = tunnel ? m->pkt_len : m->pkt_len - c->hlen;
+	c->clen = RTE_ALIGN_CEIL(c->plen + 2, sa->h.pad_align);
+	c->padn = c->clen - c->plen - 2;
+	/* Outer header (tunnel) or UDP only (transport), ESP header, IV. */
+	c->add = (tunnel ? sa->h.tmpl_len : (udp ? 8u : 0u)) + ESP_HDR_LEN + sa->h.iv_len;
+	c->tail = c->padn + 2 + sa->h.icv_len + sqh;
+	if (unlikely(rte_pktmbuf_headroom(m) < c->add || rte_pktmbuf_tailroom(m) < c->tail))
+		return FP_DROP_NO_ROOM;
+	return FP_DROP_NONE;
+}
+
+/* Builds the ESP packet around a checked packet with sequence number seq. */
+static __rte_always_inline void
+outb_build(struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c, uint64_t seq,
+	   struct fp_crypto_op *op, struct outb_pkt *st, const bool tunnel,
+	   const bool outer6, const bool udp, const bool aead)
 {
 	const bool esn = sa->h.flags & FP_SAF_ESN;
 	const uint32_t sqh = (esn && !aead) ? 4 : 0;
-	uint32_t hlen, plen, padn, clen, add, tail;
-	uint8_t nh, tos, *ip, *esp, *t;
-	uint64_t seq;
-	enum fp_drop r;
+	uint32_t hlen = c->hlen, padn = c->padn;
+	uint8_t *ip, *esp, *t;
 
-	if (unlikely(sa->life & FP_SA_F_HARD_EXPIRED))
-		return (sa->life & FP_SA_F_SEQ_OVERFLOW) ? FP_DROP_SEQ_OVERFLOW : FP_DROP_EXPIRED;
-	r = outb_parse(m, tunnel, outer6, &hlen, &nh, &tos);
-	if (unlikely(r != FP_DROP_NONE))
-		return r;
-	plen = tunnel ? m->pkt_len : m->pkt_len - hlen;
-	clen = RTE_ALIGN_CEIL(plen + 2, sa->h.pad_align);
-	padn = clen - plen - 2;
-	/* Outer header (tunnel) or UDP only (transport), ESP header, IV. */
-	add = (tunnel ? sa->h.tmpl_len : (udp ? 8u : 0u)) + ESP_HDR_LEN + sa->h.iv_len;
-	tail = padn + 2 + sa->h.icv_len + sqh;
-	if (unlikely(rte_pktmbuf_headroom(m) < add || rte_pktmbuf_tailroom(m) < tail))
-		return FP_DROP_NO_ROOM;
-
-	/* RFC 4303 3.3.3: no wrap without ESN; the SA ends instead. */
-	seq = sa->h.seq + 1;
-	if (unlikely((!esn && seq > UINT32_MAX) || seq == 0)) {
-		sa->life |= FP_SA_F_HARD_EXPIRED | FP_SA_F_SEQ_OVERFLOW;
-		return FP_DROP_SEQ_OVERFLOW;
-	}
-	sa->h.seq = seq;
-
-	t = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)tail);
+	t = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)c->tail);
 	for (uint32_t i = 0; i < padn; i++)
 		t[i] = (uint8_t)(i + 1);         /* RFC 4303 2.4 default padding */
 	t[padn] = (uint8_t)padn;
-	t[padn + 1] = nh;
-	ip = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)add);
+	t[padn + 1] = c->nh;
+	ip = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)c->add);
 	if (tunnel)
 		hlen = outer6 ? 40 : 20;
 	else
-		memmove(ip, ip + add, hlen);
+		memmove(ip, ip + c->add, hlen);
 	esp = ip + hlen + (udp ? 8 : 0);
 	memcpy(esp, &sa->h.spi_be, 4);
 	wr32(esp + 4, (uint32_t)seq);
-	outb_headers(sa, ip, hlen, m->pkt_len - sqh, tos, seq, tunnel, outer6, udp);
+	outb_headers(sa, ip, hlen, m->pkt_len - sqh, c->tos, seq, tunnel, outer6, udp);
 
-	st->plen = plen;
+	st->plen = c->plen;
 	st->icv = t + padn + 2;
 	op->buf = esp;
 	op->seq = seq;
 	op->cipher_off = ESP_HDR_LEN + sa->h.iv_len;
-	op->cipher_len = clen;
+	op->cipher_len = c->clen;
 	if (aead) {
 		/* RFC 4106 3.1/5: IV = 64-bit seq, unique per key; AAD with ESN
 		 * is SPI || seq_hi || seq_lo. */
@@ -163,10 +204,10 @@ outb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
 			op->aad_len = 8;
 		}
 		op->digest = st->icv;
-		return FP_DROP_NONE;
+		return;
 	}
 	op->iv = esp + 8;                        /* CBC: backend fills it */
-	op->auth_len = ESP_HDR_LEN + sa->h.iv_len + clen;
+	op->auth_len = ESP_HDR_LEN + sa->h.iv_len + c->clen;
 	if (esn) {
 		/* RFC 4303 2.2.1: seq_hi is authenticated but not sent. */
 		wr32(st->icv, (uint32_t)(seq >> 32));
@@ -175,7 +216,47 @@ outb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
 	} else {
 		op->digest = st->icv;
 	}
-	return FP_DROP_NONE;
+}
+
+/* Lifetimes for the k encrypted packets cm[0..k): one atomic add per
+ * counter per burst; the packets that cross the hard limit are dropped and
+ * taken back out of the counters. */
+static __rte_always_inline void
+outb_account(struct fp_sa *sa, struct rte_mbuf *cm[], const struct outb_pkt st[],
+	     const bool ok[], uint16_t k)
+{
+	uint64_t np = 0, nb = 0, p, b, back_p = 0, back_b = 0;
+
+	for (uint16_t i = 0; i < k; i++) {
+		if (ok[i]) {
+			np++;
+			nb += st[i].plen;
+		}
+	}
+	if (np == 0)
+		return;
+	p = __atomic_fetch_add(&sa->stats.packets, np, __ATOMIC_RELAXED);
+	b = __atomic_fetch_add(&sa->stats.bytes, nb, __ATOMIC_RELAXED);
+	if (likely(p + np < sa->h.soft_packets && b + nb < sa->h.soft_bytes))
+		return;
+	for (uint16_t i = 0; i < k; i++) {
+		if (!ok[i])
+			continue;
+		p++;
+		b += st[i].plen;
+		if (unlikely(p > sa->h.hard_packets || b > sa->h.hard_bytes)) {
+			outb_life_set(sa, FP_SA_F_HARD_EXPIRED);
+			outb_drop(sa, cm[i], FP_DROP_EXPIRED);
+			back_p++;
+			back_b += st[i].plen;
+		} else if (p >= sa->h.soft_packets || b >= sa->h.soft_bytes) {
+			outb_life_set(sa, FP_SA_F_SOFT_EXPIRED);
+		}
+	}
+	if (back_p != 0) {
+		__atomic_fetch_sub(&sa->stats.packets, back_p, __ATOMIC_RELAXED);
+		__atomic_fetch_sub(&sa->stats.bytes, back_b, __ATOMIC_RELAXED);
+	}
 }
 
 static __rte_always_inline uint16_t
@@ -184,36 +265,53 @@ esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 {
 	struct fp_crypto_op *ops = eng->ops;
 	struct rte_mbuf *cm[FP_MAX_BURST];
+	struct outb_chk chk[FP_MAX_BURST];
 	struct outb_pkt st[FP_MAX_BURST];
+	bool ok[FP_MAX_BURST];
 	uint16_t k = 0;
+	uint32_t got;
+	uint64_t base;
 
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(mb[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
-		enum fp_drop r = outb_prep(sa, mb[i], &ops[k], &st[k], tunnel, outer6, udp, aead);
+		enum fp_drop r = outb_check(sa, mb[i], &chk[k], tunnel, outer6, udp, aead);
 
 		*fp_mbuf_drop(mb[i]) = FP_DROP_NONE;
 		if (unlikely(r != FP_DROP_NONE))
-			esp_drop(sa, mb[i], r);
+			outb_drop(sa, mb[i], r);
 		else
 			cm[k++] = mb[i];
 	}
+	got = k != 0 ? outb_reserve(sa, k, sa->h.flags & FP_SAF_ESN, &base) : 0;
+	if (unlikely(got < k))      /* RFC 4303 3.3.3: no wrap; the SA ends */
+		outb_life_set(sa, FP_SA_F_HARD_EXPIRED | FP_SA_F_SEQ_OVERFLOW);
+	/* Packets past the granted numbers are the last ones: i == op index. */
+	for (uint16_t i = 0; i < k; i++) {
+		if (unlikely(i >= got)) {
+			outb_drop(sa, cm[i], FP_DROP_SEQ_OVERFLOW);
+			continue;
+		}
+		outb_build(sa, cm[i], &chk[i], base + 1 + i, &ops[i], &st[i],
+			   tunnel, outer6, udp, aead);
+	}
+	k = (uint16_t)got;
 	if (k != 0)
 		eng->be->process(eng->ctx, sa->sess, ops, k, true);
 	for (uint16_t i = 0; i < k; i++) {
 		struct rte_mbuf *m = cm[i];
 
-		if (unlikely(ops[i].status != 0)) {
-			esp_drop(sa, m, FP_DROP_CRYPTO);
+		ok[i] = ops[i].status == 0;
+		if (unlikely(!ok[i])) {
+			outb_drop(sa, m, FP_DROP_CRYPTO);
 			continue;
 		}
 		if (!aead && (sa->h.flags & FP_SAF_ESN)) {
 			memcpy(st[i].icv, ops[i].digest_buf, sa->h.icv_len);
 			rte_pktmbuf_trim(m, 4);
 		}
-		if (unlikely(!esp_life_ok(sa, st[i].plen)))
-			esp_drop(sa, m, FP_DROP_EXPIRED);
 	}
+	outb_account(sa, cm, st, ok, k);
 	return esp_partition(mb, n);
 }
 

@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential pkg-config
-  dpdk dpdk-dev libdpdk-dev
+  dpdk dpdk-dev libdpdk-dev dpdk-doc
   libipsec-mb-dev
   libssl-dev openssl
   libjansson-dev

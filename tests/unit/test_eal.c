@@ -14,7 +14,9 @@ int test_eal_init(void)
 {
 	char *argv[] = {
 		"unit_tests", "--no-huge", "-m", "512", "--no-pci", "--no-shconf", "--no-telemetry",
-		"-l", "0", "--log-level=lib.eal:error", NULL,
+		/* Three lcores on whatever CPUs there are: the table tests run a
+		 * control core and two workers. */
+		"--lcores", "(0-2)@(0-1)", "--log-level=lib.eal:error", NULL,
 	};
 	int argc = (int)(sizeof(argv) / sizeof(argv[0])) - 1;
 

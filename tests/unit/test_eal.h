@@ -1,6 +1,6 @@
 /* DPDK EAL for unit tests: initialised once, on first use, inside a suite
  * (never from a constructor, so suites without DPDK are unaffected). No
- * hugepages, no PCI, one lcore. */
+ * hugepages, no PCI, lcores 0-2 (all on CPUs 0-1). */
 #ifndef TEST_EAL_H
 #define TEST_EAL_H
 

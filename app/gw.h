@@ -1,0 +1,40 @@
+/* The DPDK gateway's glue between app/ and fastpath/: configuration and
+ * IKE CHILD SA events -> fp_sa_params and SPD rules -> control-core
+ * requests (fastpath/ctrl.h). Compiled with DPDK headers (libgw, not
+ * libapp, so build/ipsecgw-ike stays free of DPDK). */
+#ifndef APP_GW_H
+#define APP_GW_H
+
+#include <stddef.h>
+
+#include "app/config_fp.h"
+#include "fastpath/ctrl.h"
+#include "fastpath/spd.h"
+#include "ike/ike.h"
+
+/* IKEv2 transform IDs and keys -> the fast path's cipher/auth. */
+int app_gw_algs(uint16_t encr, uint16_t keybits, uint16_t integ, uint8_t key_len,
+		uint8_t auth_key_len, struct fp_sa_params *p, char *err, size_t errlen);
+
+/* A static SA from the configuration. 0 or -EINVAL with a reason. */
+int app_gw_static_sa(const struct app_fp_sa *s, struct fp_sa_params *p, char *err, size_t errlen);
+/* A configured policy. */
+void app_gw_policy(const struct app_fp_policy *pol, struct fp_spd_rule *r);
+
+/* An IKE CHILD SA -> inbound and outbound SA params and the outbound
+ * policies (one PROTECT rule per local_ts x remote_ts pair of one family,
+ * at most max). The inbound SA's inner selectors are the same pairs seen
+ * from the peer (at most 4). 0 or -EINVAL / -E2BIG with a reason. */
+int app_gw_child_params(const struct ike_child_info *ci, struct fp_sa_params *in,
+			struct fp_sa_params *out, struct fp_spd_rule *rules, unsigned max,
+			unsigned *n_rules, char *err, size_t errlen);
+
+/* The control core the IKE glue talks to (set by main_gw.c). */
+void app_gw_set_ctrl(struct fp_ctrl *c);
+/* CHILD_UP / CHILD_REKEYED: queues add SA (in, out) and the policies in
+ * front of the current SPD. CHILD_DOWN: app_gw_remove_child(). 0 or
+ * negative errno. */
+int app_gw_install_child(const struct ike_child_info *ci);
+int app_gw_remove_child(const struct ike_child_info *ci);
+
+#endif

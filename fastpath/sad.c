@@ -1,0 +1,186 @@
+/* SAD: inbound rte_hash with lock-free readers, outbound slot table.
+ * See sad.h. Only the control core writes; it frees what it takes out after
+ * an RCU grace period (ctrl.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "fastpath/sad.h"
+
+struct fp_sad {
+	struct rte_hash *in;
+	uint32_t max;
+	struct fp_sad_out *out;          /* max slots */
+};
+
+struct fp_sad *fp_sad_create(const char *name, uint32_t max_sa, int socket)
+{
+	char hname[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.entries = max_sa < 8 ? 8 : max_sa,
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_hash_crc,
+		.socket_id = socket,
+		/* Readers never lock; the single writer is the control core. */
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+	struct fp_sad *s = rte_zmalloc_socket(NULL, sizeof(*s), 0, socket);
+
+	if (s == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	snprintf(hname, sizeof(hname), "%s_in", name);
+	hp.name = hname;
+	s->max = max_sa;
+	s->in = rte_hash_create(&hp);
+	s->out = rte_zmalloc_socket(NULL, sizeof(s->out[0]) * max_sa, RTE_CACHE_LINE_SIZE,
+				    socket);
+	if (s->in == NULL || s->out == NULL) {
+		fp_sad_free(s);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	return s;
+}
+
+void fp_sad_free(struct fp_sad *s)
+{
+	if (s == NULL)
+		return;
+	rte_hash_free(s->in);
+	rte_free(s->out);
+	rte_free(s);
+}
+
+uint32_t fp_sad_max(const struct fp_sad *s)
+{
+	return s->max;
+}
+
+int fp_sad_add_in(struct fp_sad *s, struct fp_sad_ent *e)
+{
+	uint32_t key = e->sa.h.spi_be;
+	int rc;
+
+	if (rte_hash_lookup(s->in, &key) >= 0)
+		return -EEXIST;
+	/* rte_hash publishes the data pointer with a release store; the
+	 * reader's acquire load sees the SA fully built. */
+	rc = rte_hash_add_key_data(s->in, &key, e);
+	if (rc < 0)
+		return rc == -ENOSPC ? -ENOSPC : rc;
+	e->hash_pos = rte_hash_lookup(s->in, &key);
+	return 0;
+}
+
+struct fp_sad_ent *fp_sad_find_in(const struct fp_sad *s, uint32_t spi)
+{
+	uint32_t key = rte_cpu_to_be_32(spi);
+	void *d;
+
+	return rte_hash_lookup_data(s->in, &key, &d) >= 0 ? d : NULL;
+}
+
+int fp_sad_del_in(struct fp_sad *s, uint32_t spi, struct fp_sad_ent **out)
+{
+	uint32_t key = rte_cpu_to_be_32(spi);
+	struct fp_sad_ent *e = fp_sad_find_in(s, spi);
+	int32_t pos;
+
+	if (e == NULL)
+		return -ENOENT;
+	/* With RW_CONCURRENCY_LF the key's slot is not reused until
+	 * fp_sad_release_in(), after the grace period. */
+	pos = rte_hash_del_key(s->in, &key);
+	if (pos < 0)
+		return pos;
+	e->hash_pos = pos;
+	*out = e;
+	return 0;
+}
+
+void fp_sad_release_in(struct fp_sad *s, int32_t hash_pos)
+{
+	rte_hash_free_key_with_position(s->in, hash_pos);
+}
+
+void fp_sad_lookup_in(const struct fp_sad *s, const uint32_t spi_be[], uint32_t n,
+		      struct fp_sa *out[])
+{
+	const void *keys[FP_MAX_BURST];
+	void *data[FP_MAX_BURST];
+	uint64_t hit = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		keys[i] = &spi_be[i];
+	if (n != 0)
+		rte_hash_lookup_bulk_data(s->in, keys, n, &hit, data);
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = (hit >> i) & 1 ? data[i] : NULL;
+}
+
+int fp_sad_out_slot(struct fp_sad *s, uint32_t spi, int create)
+{
+	int free_slot = -1;
+
+	for (uint32_t i = 0; i < s->max; i++) {
+		if (s->out[i].used && s->out[i].spi == spi)
+			return (int)i;
+		if (!s->out[i].used && free_slot < 0)
+			free_slot = (int)i;
+	}
+	if (!create)
+		return -ENOENT;
+	if (free_slot < 0)
+		return -ENOSPC;
+	s->out[free_slot].used = 1;
+	s->out[free_slot].spi = spi;
+	return free_slot;
+}
+
+struct fp_sad_ent *fp_sad_set_out(struct fp_sad *s, uint32_t slot, struct fp_sad_ent *e)
+{
+	struct fp_sad_ent *old = s->out[slot].e;
+
+	if (e != NULL)
+		e->slot = (uint16_t)slot;
+	/* Release: pairs with the acquire load in fp_sad_get_out(). */
+	__atomic_store_n(&s->out[slot].e, e, __ATOMIC_RELEASE);
+	return old;
+}
+
+void fp_sad_out_forget(struct fp_sad *s, uint32_t spi)
+{
+	int slot = fp_sad_out_slot(s, spi, 0);
+
+	if (slot >= 0 && s->out[slot].e == NULL)
+		s->out[slot].used = 0;
+}
+
+struct fp_sad_out *fp_sad_out_table(const struct fp_sad *s)
+{
+	return s->out;
+}
+
+void fp_sad_foreach(const struct fp_sad *s, fp_sad_visit_fn fn, void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t next = 0;
+
+	while (rte_hash_iterate(s->in, &key, &data, &next) >= 0)
+		fn(arg, data);
+	for (uint32_t i = 0; i < s->max; i++) {
+		struct fp_sad_ent *e = __atomic_load_n(&s->out[i].e, __ATOMIC_ACQUIRE);
+
+		if (e != NULL)
+			fn(arg, e);
+	}
+}

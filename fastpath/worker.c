@@ -1,0 +1,598 @@
+/* Worker loop: RX, classify, SAD/SPD, ESP per SA run, route, TX.
+ * See worker.h for the classification and docs/fastpath.md for the
+ * several-workers design (inbound SA owners, hand-off rings). */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "fastpath/ctrl_priv.h"
+#include "fastpath/worker.h"
+
+#define BURST    FP_MAX_BURST
+#define TXB      64u
+#define ETH_LEN  14u
+
+struct fp_worker {
+	struct fp_worker_stats st;
+	struct fp_crypto_engine eng;
+	struct fp_worker_cfg cfg;
+	struct fp_ctrl *ctrl;
+	const struct fp_dp *dp;
+	volatile int quit;
+	uint16_t n_dirty;
+	uint16_t dirty[FP_MAX_PORTS];        /* ports with something in txb */
+	uint16_t txn[FP_MAX_PORTS];
+	uint8_t is_dirty[FP_MAX_PORTS];
+	struct rte_mbuf *txb[FP_MAX_PORTS][TXB];
+} __rte_cache_aligned;
+
+static const char *const wdrop_names[FP_WD_MAX - FP_DROP_MAX] = {
+	"no_policy", "discard", "ttl", "no_route", "ring_full", "tx_full", "not_ip",
+};
+
+const char *fp_wdrop_name(unsigned r)
+{
+	if (r < FP_DROP_MAX)
+		return fp_drop_name((enum fp_drop)r);
+	return r < FP_WD_MAX ? wdrop_names[r - FP_DROP_MAX] : "?";
+}
+
+static inline void drop(struct fp_worker *w, struct rte_mbuf *m, unsigned r)
+{
+	w->st.drops[r]++;
+	rte_pktmbuf_free(m);
+}
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* ---- TX ---- */
+
+static void tx_flush(struct fp_worker *w, uint16_t port)
+{
+	uint16_t n = w->txn[port], sent;
+	uint64_t bytes = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		bytes += w->txb[port][i]->pkt_len;
+	sent = rte_eth_tx_burst(port, w->cfg.txq, w->txb[port], n);
+	for (uint16_t i = sent; i < n; i++) {
+		bytes -= w->txb[port][i]->pkt_len;
+		drop(w, w->txb[port][i], FP_WD_TX_FULL);
+	}
+	w->st.tx += sent;
+	w->st.port[port].tx += sent;
+	w->st.port[port].tx_bytes += bytes;
+	w->st.port[port].tx_drop += n - sent;
+	w->txn[port] = 0;
+}
+
+static void tx_flush_all(struct fp_worker *w)
+{
+	for (uint16_t i = 0; i < w->n_dirty; i++) {
+		uint16_t port = w->dirty[i];
+
+		if (w->txn[port] != 0)
+			tx_flush(w, port);
+		w->is_dirty[port] = 0;
+	}
+	w->n_dirty = 0;
+}
+
+static inline void tx_enqueue(struct fp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	if (!w->is_dirty[port]) {
+		w->is_dirty[port] = 1;
+		w->dirty[w->n_dirty++] = port;
+	}
+	w->txb[port][w->txn[port]++] = m;
+	if (unlikely(w->txn[port] == TXB))
+		tx_flush(w, port);
+}
+
+/* The packet starts at its IP header: find the next hop, prepend Ethernet. */
+static void route_tx(struct fp_worker *w, struct rte_mbuf *m)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct fp_nexthop *nh;
+	struct rte_ether_hdr *eth;
+	bool v6 = (ip[0] >> 4) == 6;
+
+	if (v6) {
+		nh = fp_routes_lookup6(w->dp->routes, ip + 24);
+	} else {
+		uint32_t dst;
+
+		memcpy(&dst, ip + 16, 4);
+		nh = fp_routes_lookup4(w->dp->routes, dst);
+	}
+	if (unlikely(nh == NULL)) {
+		drop(w, m, FP_WD_NO_ROUTE);
+		return;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, ETH_LEN);
+	if (unlikely(eth == NULL)) {
+		drop(w, m, FP_DROP_NO_ROOM);
+		return;
+	}
+	eth->dst_addr = nh->dmac;
+	eth->src_addr = w->dp->mac[nh->port];
+	eth->ether_type = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	tx_enqueue(w, nh->port, m);
+}
+
+static void punt(struct fp_worker *w, struct rte_mbuf *m)
+{
+	if (unlikely(rte_ring_mp_enqueue(w->ctrl->punt, m) != 0)) {
+		drop(w, m, FP_WD_RING_FULL);
+		return;
+	}
+	w->st.punt++;
+}
+
+/* Forwarding: TTL / hop limit must stay above 0; IPv4 checksum updated
+ * incrementally (RFC 1624). false when the packet must be dropped. */
+static inline bool ttl_dec(uint8_t *ip)
+{
+	if ((ip[0] >> 4) == 6) {
+		if (unlikely(ip[7] <= 1))
+			return false;
+		ip[7]--;
+		return true;
+	}
+	if (unlikely(ip[8] <= 1))
+		return false;
+	ip[8]--;
+	uint32_t s = (uint32_t)rd16(ip + 10) + 0x0100;
+	s = (s & 0xffff) + (s >> 16);
+	ip[10] = (uint8_t)(s >> 8);
+	ip[11] = (uint8_t)s;
+	return true;
+}
+
+/* ---- classification ---- */
+
+enum cls { C_DROP, C_PUNT, C_IN, C_OUT4, C_OUT6 };
+
+static inline bool local4(const struct fp_local *l, uint32_t a)
+{
+	for (unsigned i = 0; i < l->n4; i++)
+		if (l->a4[i] == a)
+			return true;
+	return false;
+}
+
+static inline bool local6(const struct fp_local *l, const uint8_t *a)
+{
+	for (unsigned i = 0; i < l->n6; i++)
+		if (memcmp(l->a6[i], a, 16) == 0)
+			return true;
+	return false;
+}
+
+static inline bool l4_ports(uint8_t proto)
+{
+	return proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP;
+}
+
+/* ESP or ESP-in-UDP to us: SPI into *spi; else punt. l4 = transport header,
+ * left = bytes from it. */
+static inline enum cls to_us(const struct fp_local *l, uint8_t proto, const uint8_t *l4,
+			     uint32_t left, uint32_t *spi, unsigned *r)
+{
+	if (proto == IPPROTO_ESP) {
+		if (unlikely(left < 8)) {
+			*r = FP_DROP_MALFORMED;
+			return C_DROP;
+		}
+		memcpy(spi, l4, 4);
+		return C_IN;
+	}
+	/* RFC 3948 2.2: a zero first word is the non-ESP marker (IKE), one
+	 * byte 0xff a NAT keepalive; both go to the control core. */
+	if (proto == IPPROTO_UDP && left >= 8 + 4 && rd16(l4 + 2) == l->natt_port) {
+		memcpy(spi, l4 + 8, 4);
+		if (*spi != 0)
+			return C_IN;
+	}
+	return C_PUNT;
+}
+
+static enum cls classify4(struct fp_worker *w, uint8_t *ip, uint32_t len, uint32_t *spi,
+			  struct fp_spd_key4 *k, unsigned *r)
+{
+	uint32_t hl, dst;
+
+	if (unlikely(len < 20 || (ip[0] >> 4) != 4 || (hl = (ip[0] & 0xfu) * 4u) < 20 ||
+		     hl > len || rd16(ip + 2) < hl || rd16(ip + 2) > len)) {
+		*r = FP_DROP_MALFORMED;
+		return C_DROP;
+	}
+	len = rd16(ip + 2);
+	memcpy(&dst, ip + 16, 4);
+	if (local4(&w->dp->local, dst))
+		return to_us(&w->dp->local, ip[9], ip + hl, len - hl, spi, r);
+	if (unlikely(ip[16] >= 224))          /* multicast, broadcast */
+		return C_PUNT;
+	if (unlikely(!ttl_dec(ip))) {
+		*r = FP_WD_TTL;
+		return C_DROP;
+	}
+	k->proto = ip[9];
+	memcpy(&k->src, ip + 12, 4);
+	k->dst = dst;
+	k->sport = k->dport = 0;
+	if (l4_ports(ip[9]) && !(rd16(ip + 6) & 0x1fff) && len >= hl + 4) {
+		memcpy(&k->sport, ip + hl, 2);
+		memcpy(&k->dport, ip + hl + 2, 2);
+	}
+	return C_OUT4;
+}
+
+static enum cls classify6(struct fp_worker *w, uint8_t *ip, uint32_t len, uint32_t *spi,
+			  struct fp_spd_key6 *k, unsigned *r)
+{
+	uint8_t nh;
+
+	if (unlikely(len < 40 || (ip[0] >> 4) != 6 || 40u + rd16(ip + 4) > len)) {
+		*r = FP_DROP_MALFORMED;
+		return C_DROP;
+	}
+	len = 40u + rd16(ip + 4);
+	nh = ip[6];
+	/* Neighbour discovery and router messages (RFC 4861: types 133-137). */
+	if (nh == IPPROTO_ICMPV6 && len > 40 && ip[40] >= 133 && ip[40] <= 137)
+		return C_PUNT;
+	if (local6(&w->dp->local, ip + 24))
+		return to_us(&w->dp->local, nh, ip + 40, len - 40, spi, r);
+	if (unlikely(ip[24] == 0xff))         /* multicast */
+		return C_PUNT;
+	if (unlikely(!ttl_dec(ip))) {
+		*r = FP_WD_TTL;
+		return C_DROP;
+	}
+	/* Extension headers are not walked: their type is the protocol. */
+	k->proto = nh;
+	memcpy(k->src, ip + 8, 16);
+	memcpy(k->dst, ip + 24, 16);
+	k->sport = k->dport = 0;
+	if (l4_ports(nh) && len >= 44) {
+		memcpy(&k->sport, ip + 40, 2);
+		memcpy(&k->dport, ip + 42, 2);
+	}
+	return C_OUT6;
+}
+
+/* ---- ESP runs ---- */
+
+/* Reports lifetime flags the SA newly raised (once per flag). */
+static void note_check(struct fp_worker *w, struct fp_sa *sa)
+{
+	struct fp_sad_ent *e = fp_sad_ent(sa);
+	uint32_t life = __atomic_load_n(&sa->life, __ATOMIC_RELAXED), f, prev;
+	struct fp_note nt;
+
+	f = life & ~__atomic_load_n(&e->notified, __ATOMIC_RELAXED);
+	if (likely(f == 0))
+		return;
+	prev = __atomic_fetch_or(&e->notified, f, __ATOMIC_RELAXED);
+	f &= ~prev;
+	if (f == 0)
+		return;
+	nt = (struct fp_note){ .spi = sa->spi, .flags = (uint16_t)f, .dir = e->dir };
+	if (rte_ring_mp_enqueue_elem(w->ctrl->note, &nt, sizeof(nt)) != 0) {
+		__atomic_fetch_and(&e->notified, ~f, __ATOMIC_RELAXED);   /* retry later */
+		w->st.notes_lost++;
+		return;
+	}
+	w->st.notes++;
+}
+
+static void after_in(struct fp_worker *w, struct rte_mbuf *m)
+{
+	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+	bool us;
+
+	w->st.esp_in++;
+	if ((ip[0] >> 4) == 6) {
+		us = local6(&w->dp->local, ip + 24);
+	} else {
+		uint32_t dst;
+
+		memcpy(&dst, ip + 16, 4);
+		us = local4(&w->dp->local, dst);
+	}
+	if (unlikely(us)) {
+		/* Decrypted traffic for the gateway itself: to the control
+		 * core with a made-up Ethernet header, like every punt. */
+		struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, ETH_LEN);
+
+		if (eth == NULL) {
+			drop(w, m, FP_DROP_NO_ROOM);
+			return;
+		}
+		memset(eth, 0, sizeof(*eth));
+		eth->ether_type = rte_cpu_to_be_16((ip[0] >> 4) == 6 ? RTE_ETHER_TYPE_IPV6
+								      : RTE_ETHER_TYPE_IPV4);
+		punt(w, m);
+		return;
+	}
+	if (unlikely(!ttl_dec(ip))) {
+		drop(w, m, FP_WD_TTL);
+		return;
+	}
+	route_tx(w, m);
+}
+
+/* mb[0..n) with sa[0..n): one fp_esp_process() per run of one SA. */
+static void esp_runs(struct fp_worker *w, struct rte_mbuf *mb[], struct fp_sa *sa[],
+		     uint16_t n, bool in)
+{
+	uint16_t s = 0;
+
+	while (s < n) {
+		uint16_t e = s + 1, good;
+
+		while (e < n && sa[e] == sa[s])
+			e++;
+		good = fp_esp_process(sa[s], &w->eng, mb + s, e - s);
+		for (uint16_t i = s; i < s + good; i++) {
+			if (in) {
+				after_in(w, mb[i]);
+			} else {
+				w->st.esp_out++;
+				route_tx(w, mb[i]);
+			}
+		}
+		for (uint16_t i = s + good; i < e; i++)
+			drop(w, mb[i], fp_mbuf_drop_reason(mb[i]));
+		note_check(w, sa[s]);
+		s = e;
+	}
+}
+
+static void inbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t spi[],
+		    uint16_t n, bool handed)
+{
+	struct fp_sa *sa[BURST], *rsa[BURST];
+	struct rte_mbuf *rm[BURST];
+	uint16_t k = 0;
+
+	fp_sad_lookup_in(w->ctrl->sad, spi, n, sa);
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = mb[i];
+		uint16_t owner;
+
+		if (unlikely(sa[i] == NULL)) {
+			drop(w, m, FP_DROP_NO_SA);
+			continue;
+		}
+		owner = fp_sad_ent(sa[i])->owner;
+		if (owner != w->cfg.id) {
+			/* One writer per replay window: the owner runs it. A
+			 * packet already handed off whose SA moved is dropped
+			 * rather than bounced again. */
+			if (handed) {
+				drop(w, m, FP_DROP_NO_SA);
+			} else if (rte_ring_mp_enqueue(w->ctrl->handoff[owner], m) != 0) {
+				drop(w, m, FP_WD_RING_FULL);
+			} else {
+				w->st.handoff_out++;
+			}
+			continue;
+		}
+		rte_pktmbuf_adj(m, ETH_LEN);
+		rm[k] = m;
+		rsa[k++] = sa[i];
+	}
+	esp_runs(w, rm, rsa, k, true);
+}
+
+/* SPD results to actions; PROTECT packets go to their SA's run. */
+static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t res[],
+		     uint16_t n, struct rte_mbuf *pm[], struct fp_sa *psa[], uint16_t *np)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = mb[i];
+		struct fp_sa *sa;
+
+		switch (fp_spd_action(res[i])) {
+		case FP_SPD_NONE:
+			drop(w, m, FP_WD_NO_POLICY);
+			break;
+		case FP_SPD_DISCARD:
+			drop(w, m, FP_WD_DISCARD);
+			break;
+		case FP_SPD_BYPASS:
+			w->st.bypass++;
+			rte_pktmbuf_adj(m, ETH_LEN);
+			route_tx(w, m);
+			break;
+		case FP_SPD_PROTECT:
+			sa = fp_sad_get_out(w->ctrl->out, fp_spd_slot(res[i]));
+			if (unlikely(sa == NULL)) {
+				drop(w, m, FP_DROP_NO_SA);
+				break;
+			}
+			rte_pktmbuf_adj(m, ETH_LEN);
+			pm[*np] = m;
+			psa[(*np)++] = sa;
+			break;
+		}
+	}
+}
+
+static void process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, bool handed)
+{
+	struct rte_mbuf *im[BURST], *m4[BURST], *m6[BURST], *pm[BURST];
+	struct fp_sa *psa[BURST];
+	uint32_t spi[BURST], r4[BURST], r6[BURST];
+	struct fp_spd_key4 k4[BURST];
+	struct fp_spd_key6 k6[BURST];
+	const struct fp_spd_key4 *k4p[BURST];
+	const struct fp_spd_key6 *k6p[BURST];
+	const struct fp_spd *spd;
+	uint16_t ni = 0, n4 = 0, n6 = 0, np = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
+		uint32_t len = m->data_len;
+		unsigned r = FP_WD_NOT_IP;
+		enum cls c = C_DROP;
+		uint16_t et;
+
+		if (likely(len >= ETH_LEN && m->nb_segs == 1)) {
+			et = rd16(eth + 12);
+			if (et == RTE_ETHER_TYPE_IPV4)
+				c = classify4(w, eth + ETH_LEN, len - ETH_LEN, &spi[ni], &k4[n4], &r);
+			else if (et == RTE_ETHER_TYPE_IPV6)
+				c = classify6(w, eth + ETH_LEN, len - ETH_LEN, &spi[ni], &k6[n6], &r);
+			else if (et == RTE_ETHER_TYPE_ARP)
+				c = C_PUNT;
+		}
+		switch (c) {
+		case C_DROP:
+			drop(w, m, r);
+			break;
+		case C_PUNT:
+			punt(w, m);
+			break;
+		case C_IN:
+			im[ni++] = m;
+			break;
+		case C_OUT4:
+			k4p[n4] = &k4[n4];
+			m4[n4++] = m;
+			break;
+		case C_OUT6:
+			k6p[n6] = &k6[n6];
+			m6[n6++] = m;
+			break;
+		}
+	}
+	if (ni != 0)
+		inbound(w, im, spi, ni, handed);
+	if (n4 + n6 == 0)
+		return;
+	spd = fp_ctrl_spd(w->ctrl);
+	fp_spd_classify4(spd, k4p, r4, n4);
+	fp_spd_classify6(spd, k6p, r6, n6);
+	outbound(w, m4, r4, n4, pm, psa, &np);
+	outbound(w, m6, r6, n6, pm, psa, &np);
+	esp_runs(w, pm, psa, np, false);
+}
+
+/* ---- loop ---- */
+
+void fp_worker_input(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	while (n > 0) {
+		uint16_t k = n < BURST ? n : BURST;
+
+		w->st.rx += k;
+		process(w, pkts, k, false);
+		pkts += k;
+		n -= k;
+	}
+	tx_flush_all(w);
+}
+
+unsigned fp_worker_poll(struct fp_worker *w)
+{
+	struct rte_mbuf *pkts[FP_RX_BURST];
+	unsigned total;
+	uint16_t n;
+
+	n = (uint16_t)rte_ring_sc_dequeue_burst(w->ctrl->handoff[w->cfg.id], (void **)pkts,
+						FP_RX_BURST, NULL);
+	if (n != 0) {
+		w->st.handoff_in += n;
+		process(w, pkts, n, true);
+	}
+	total = n;
+	for (unsigned q = 0; q < w->cfg.n_rxq; q++) {
+		uint16_t port = w->cfg.rxq[q].port;
+		uint64_t bytes = 0;
+
+		n = rte_eth_rx_burst(port, w->cfg.rxq[q].queue, pkts, FP_RX_BURST);
+		if (n == 0)
+			continue;
+		for (uint16_t i = 0; i < n; i++)
+			bytes += pkts[i]->pkt_len;
+		w->st.rx += n;
+		w->st.port[port].rx += n;
+		w->st.port[port].rx_bytes += bytes;
+		process(w, pkts, n, false);
+		total += n;
+	}
+	tx_flush_all(w);
+	/* Nothing read from the tables in this iteration is kept. */
+	rte_rcu_qsbr_quiescent(w->ctrl->rcu, w->cfg.id);
+	w->st.loops++;
+	if (total == 0)
+		w->st.idle_loops++;
+	return total;
+}
+
+int fp_worker_run(void *arg)
+{
+	struct fp_worker *w = arg;
+
+	if (fp_ctrl_worker_join(w->ctrl, w->cfg.id, w) != 0)
+		return -1;
+	while (!__atomic_load_n(&w->quit, __ATOMIC_RELAXED))
+		fp_worker_poll(w);
+	fp_ctrl_worker_leave(w->ctrl, w->cfg.id);
+	return 0;
+}
+
+void fp_worker_stop(struct fp_worker *w)
+{
+	__atomic_store_n(&w->quit, 1, __ATOMIC_RELAXED);
+}
+
+struct fp_worker *fp_worker_create(const struct fp_worker_cfg *cfg)
+{
+	struct fp_worker *w;
+
+	if (cfg->id >= fp_ctrl_n_workers(cfg->dp->ctrl) || cfg->n_rxq > FP_MAX_RXQ)
+		return NULL;
+	w = rte_zmalloc_socket("fp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, cfg->socket);
+	if (w == NULL)
+		return NULL;
+	w->cfg = *cfg;
+	w->dp = cfg->dp;
+	w->ctrl = cfg->dp->ctrl;
+	if (fp_crypto_engine_init(&w->eng, w->ctrl->be) != 0) {
+		rte_free(w);
+		return NULL;
+	}
+	w->ctrl->workers[cfg->id] = w;
+	return w;
+}
+
+void fp_worker_free(struct fp_worker *w)
+{
+	if (w == NULL)
+		return;
+	if (w->ctrl->workers[w->cfg.id] == w)
+		w->ctrl->workers[w->cfg.id] = NULL;
+	fp_crypto_engine_fini(&w->eng);
+	rte_free(w);
+}
+
+const struct fp_worker_stats *fp_worker_stats(const struct fp_worker *w)
+{
+	return &w->st;
+}

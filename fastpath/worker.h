@@ -1,0 +1,106 @@
+/* Worker lcores of the fast path.
+ *
+ * Each worker polls its RX queues in bursts and classifies every packet:
+ *   - inbound ESP, or UDP-encapsulated ESP (RFC 3948, the NAT-T port, a
+ *     non-zero first word), addressed to one of the gateway's addresses ->
+ *     SAD lookup by SPI -> the SA's owner worker (hand-off ring if that is
+ *     another worker) -> decrypt, verify, anti-replay, decapsulate, inner
+ *     policy check (fp_esp_process) -> route the inner packet;
+ *   - IKE (UDP 500, and the NAT-T port with the non-ESP marker), NAT
+ *     keepalives, ARP, IPv6 ND, multicast/broadcast and anything else for
+ *     our own addresses -> punted to the control core (ring);
+ *   - everything else is outbound plaintext -> TTL -> SPD (rte_acl) ->
+ *     PROTECT (encrypt, encapsulate) / BYPASS / DISCARD -> route -> TX.
+ * Packets of one SA that are consecutive in a burst go to fp_esp_process()
+ * in one call. No locks, no allocation, no system calls; every drop is
+ * counted under one reason; a quiescent state is reported once per loop. */
+#ifndef FP_WORKER_H
+#define FP_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "fastpath/ctrl.h"
+#include "fastpath/fp_stats.h"
+#include "fastpath/route.h"
+
+#define FP_MAX_PORTS  RTE_MAX_ETHPORTS
+#define FP_MAX_RXQ    16u
+#define FP_MAX_LOCAL  16u
+#define FP_RX_BURST   32u
+
+/* Worker drop reasons: the ESP layer's (enum fp_drop, same numbers) and
+ * these. */
+enum fp_wdrop {
+	FP_WD_NO_POLICY = FP_DROP_MAX,  /* outbound: no SPD rule matched */
+	FP_WD_DISCARD,                  /* SPD rule says DISCARD */
+	FP_WD_TTL,                      /* TTL / hop limit would reach 0 */
+	FP_WD_NO_ROUTE,
+	FP_WD_RING_FULL,                /* punt or hand-off ring full */
+	FP_WD_TX_FULL,                  /* TX queue did not take it */
+	FP_WD_NOT_IP,                   /* not IPv4/IPv6/ARP, or runt frame */
+	FP_WD_MAX
+};
+const char *fp_wdrop_name(unsigned r);
+
+/* The gateway's own addresses: ESP to them is decrypted, anything else to
+ * them is punted. */
+struct fp_local {
+	uint16_t n4, n6;
+	uint32_t a4[FP_MAX_LOCAL];          /* network order */
+	uint8_t  a6[FP_MAX_LOCAL][16];
+	uint16_t natt_port;                 /* host order, normally 4500 */
+	uint16_t ike_port;                  /* host order, normally 500 */
+};
+
+/* Shared by all workers, read-only while they run. */
+struct fp_dp {
+	struct fp_ctrl *ctrl;
+	const struct fp_routes *routes;
+	struct fp_local local;
+	struct rte_ether_addr mac[FP_MAX_PORTS];   /* source MAC per port id */
+};
+
+struct fp_worker_cfg {
+	unsigned id;                        /* 0..n_workers-1 */
+	const struct fp_dp *dp;
+	unsigned n_rxq;
+	struct { uint16_t port, queue; } rxq[FP_MAX_RXQ];
+	uint16_t txq;                       /* this worker's TX queue on every port */
+	int socket;
+};
+
+struct fp_port_stats {
+	uint64_t rx, rx_bytes, tx, tx_bytes, tx_drop;
+};
+
+/* Single writer (the worker); readers may see values one loop old. */
+struct fp_worker_stats {
+	uint64_t rx, tx, esp_in, esp_out, bypass, punt, handoff_out, handoff_in;
+	uint64_t notes, notes_lost, loops, idle_loops;
+	uint64_t drops[FP_WD_MAX];
+	struct fp_port_stats port[FP_MAX_PORTS];
+};
+
+struct fp_worker;
+
+struct fp_worker *fp_worker_create(const struct fp_worker_cfg *cfg);
+void fp_worker_free(struct fp_worker *w);
+
+/* lcore entry point (rte_eal_remote_launch): joins RCU, polls until
+ * fp_worker_stop(), leaves. */
+int fp_worker_run(void *w);
+void fp_worker_stop(struct fp_worker *w);
+
+/* One loop iteration (hand-off ring, RX queues, TX flush, quiescent
+ * state); the number of packets taken in. Between fp_ctrl_worker_join()
+ * and fp_ctrl_worker_leave(). */
+unsigned fp_worker_poll(struct fp_worker *w);
+/* Processes packets as if received (tests, benchmarks), then flushes TX. */
+void fp_worker_input(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n);
+
+const struct fp_worker_stats *fp_worker_stats(const struct fp_worker *w);
+
+#endif

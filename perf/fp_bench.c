@@ -1,0 +1,560 @@
+/* fp_bench: our ESP layer alone (fastpath/ fp_esp_process) on one core.
+ *
+ * No ports, no classification: a pool of pre-built mbufs is pushed through
+ * fp_esp_process() a burst at a time. Only the call is timed (rte_rdtsc
+ * around each burst); putting the packets back between bursts (outbound:
+ * reset the mbuf and rewrite the inner header; inbound: copy the ESP bytes
+ * back and, once per pass over the pool, reset the replay window) is not.
+ * The working set is -n mbufs (default 1024, ~1.5 MB at 1420 bytes) cycled
+ * in order, so the data is mostly in L2/L3 as a NIC with DDIO would leave it.
+ *
+ * Cases: AES-128-GCM and AES-128-CBC + HMAC-SHA-256-128, tunnel IPv4-in-IPv4,
+ * outbound (encrypt) and inbound (decrypt), inner IP packets of 64, 512,
+ * 1420 bytes and IMIX (7 x 64, 4 x 576, 1 x 1420). Reported: Mpps and Gbit/s
+ * of inner packets at the measured TSC cycles per packet (the rate one core
+ * would reach if it did nothing else), and those cycles.
+ *
+ * Also: SA lookup by SPI with 1, 10k and 1M SAs installed, random lookups
+ * of installed SPIs in bursts of 32: through fastpath/sad.h
+ * (fp_sad_lookup_in) when it exists, else a plain rte_hash keyed the same.
+ *
+ * Usage: fp_bench [EAL args] -- [-t secs] [-b burst] [-a gcm,cbc]
+ *                 [-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N] [-l 1,10000,1000000]
+ *   -n  working set in packets (multiple of 64, <= 4096); -N no SA lookup; -L  SA lookup only; -l the SA counts; default: ESP cases then lookups.
+ * JSON lines on stdout, a table on stderr. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+
+#include "fastpath/fp_sa.h"
+
+#define NPKT_MAX 4096u
+static unsigned NPKT = 1024;   /* working set, -n */
+#define MAXB  FP_MAX_BURST
+
+static const uint32_t imix_pat[12] = { 64, 576, 64, 64, 576, 64, 1420, 64, 576, 64, 576, 64 };
+
+struct opts {
+	double secs;
+	unsigned burst, reps;
+	const char *algs, *sizes, *dirs, *lookups;
+	bool lookup_only;
+};
+
+static bool want(const char *list, const char *item)
+{
+	size_t n = strlen(item);
+
+	for (const char *p = list; p && *p;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+
+		if (l == n && strncmp(p, item, n) == 0)
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+/* IPv4/UDP 198.51.100.1:1024 -> 203.0.113.1:1024, total length len. */
+static void build_inner(uint8_t *p, uint32_t len, uint32_t n)
+{
+	static const uint8_t hdr[28] = {
+		0x45, 0x00, 0, 0, 0x12, 0x34, 0x00, 0x00, 64, 17, 0, 0,
+		198, 51, 100, 1, 203, 0, 113, 1,
+		0x04, 0x00, 0x04, 0x00, 0, 0, 0, 0,
+	};
+	uint32_t sum = 0;
+
+	memcpy(p, hdr, sizeof(hdr));
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
+	p[24] = (uint8_t)((len - 20) >> 8);
+	p[25] = (uint8_t)(len - 20);
+	for (uint32_t i = 0; i < 20; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	p[10] = (uint8_t)(~sum >> 8);
+	p[11] = (uint8_t)~sum;
+	for (uint32_t i = 28; i < len; i++)
+		p[i] = (uint8_t)(i + n);
+}
+
+static void sa_params(struct fp_sa_params *p, bool gcm, enum fp_dir dir)
+{
+	static const uint8_t l4[4] = { 192, 0, 2, 1 }, r4[4] = { 192, 0, 2, 2 };
+
+	memset(p, 0, sizeof(*p));
+	p->spi = 0x1000;
+	p->dir = dir;
+	p->mode = FP_MODE_TUNNEL;
+	p->outer_family = 4;
+	memcpy(p->local, dir == FP_DIR_OUT ? l4 : r4, 4);
+	memcpy(p->remote, dir == FP_DIR_OUT ? r4 : l4, 4);
+	if (gcm) {
+		p->cipher = FP_CIPHER_AES_GCM;
+		p->cipher_key_len = 20;
+		for (int i = 0; i < 20; i++)
+			p->cipher_key[i] = (uint8_t)(0x10 + i);
+	} else {
+		p->cipher = FP_CIPHER_AES_CBC;
+		p->cipher_key_len = 16;
+		for (int i = 0; i < 16; i++)
+			p->cipher_key[i] = (uint8_t)(0x10 + i);
+		p->auth = FP_AUTH_HMAC_SHA256_128;
+		p->auth_key_len = 32;
+		for (int i = 0; i < 32; i++)
+			p->auth_key[i] = (uint8_t)(0x40 + i);
+	}
+	p->replay_window = 1024;
+}
+
+struct ctx {
+	struct rte_mempool *pool;
+	struct rte_mbuf *m[NPKT_MAX];
+	uint32_t inner_len[NPKT_MAX];
+	uint8_t *wire;               /* inbound: ESP packet i at wire + i * 2048 */
+	uint16_t wire_len[NPKT_MAX];
+	struct fp_crypto_engine *eng;
+	struct fp_sa *out, *in;
+};
+
+struct result {
+	double mpps, gbps, cycles;
+	uint64_t pkts, drops;
+};
+
+static int sa_make(struct fp_sa **sa, bool gcm, enum fp_dir dir)
+{
+	struct fp_sa_params p;
+	char err[128];
+
+	*sa = rte_zmalloc(NULL, sizeof(**sa), RTE_CACHE_LINE_SIZE);
+	if (*sa == NULL)
+		return -1;
+	sa_params(&p, gcm, dir);
+	if (fp_sa_init(*sa, &p, &fp_crypto_imb, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fp_sa_init: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void reset_plain(struct ctx *c, unsigned i)
+{
+	struct rte_mbuf *m = c->m[i];
+
+	rte_pktmbuf_reset(m);
+	m->data_len = (uint16_t)c->inner_len[i];
+	m->pkt_len = c->inner_len[i];
+	build_inner(rte_pktmbuf_mtod(m, uint8_t *), 28, i);  /* header only */
+	rte_pktmbuf_mtod(m, uint8_t *)[2] = (uint8_t)(c->inner_len[i] >> 8);
+	rte_pktmbuf_mtod(m, uint8_t *)[3] = (uint8_t)c->inner_len[i];
+}
+
+static void reset_esp(struct ctx *c, unsigned i)
+{
+	struct rte_mbuf *m = c->m[i];
+
+	rte_pktmbuf_reset(m);
+	m->data_len = c->wire_len[i];
+	m->pkt_len = c->wire_len[i];
+	rte_memcpy(rte_pktmbuf_mtod(m, uint8_t *), c->wire + (size_t)i * 2048, c->wire_len[i]);
+}
+
+/* Sets up the pool for one size (0 = IMIX): plain packets, and for inbound
+ * the ESP bytes our outbound SA makes of them (sequence numbers 1..NPKT). */
+static int prepare(struct ctx *c, uint32_t size, bool inbound)
+{
+	for (unsigned i = 0; i < NPKT; i++) {
+		struct rte_mbuf *m = c->m[i];
+
+		c->inner_len[i] = size ? size : imix_pat[i % 12];
+		rte_pktmbuf_reset(m);
+		m->data_len = (uint16_t)c->inner_len[i];
+		m->pkt_len = c->inner_len[i];
+		build_inner(rte_pktmbuf_mtod(m, uint8_t *), c->inner_len[i], i);
+	}
+	if (!inbound)
+		return 0;
+	fp_sa_set_seq(c->out, 0);
+	for (unsigned i = 0; i < NPKT; i += MAXB) {
+		if (fp_esp_process(c->out, c->eng, c->m + i, MAXB) != MAXB) {
+			fprintf(stderr, "prepare: outbound dropped packets (%s)\n",
+				fp_drop_name(fp_mbuf_drop_reason(c->m[i])));
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < NPKT; i++) {
+		c->wire_len[i] = (uint16_t)c->m[i]->pkt_len;
+		memcpy(c->wire + (size_t)i * 2048, rte_pktmbuf_mtod(c->m[i], uint8_t *), c->wire_len[i]);
+	}
+	return 0;
+}
+
+static void run_esp(struct ctx *c, bool inbound, double secs, unsigned burst, struct result *r)
+{
+	struct fp_sa *sa = inbound ? c->in : c->out;
+	uint64_t hz = rte_get_tsc_hz(), end = rte_rdtsc() + (uint64_t)(secs * (double)hz);
+	uint64_t cyc = 0, pkts = 0, bytes = 0, drops = 0;
+	unsigned i = 0;
+
+	fp_sa_set_seq(sa, 0);
+	while (rte_rdtsc() < end) {
+		for (unsigned rep = 0; rep < 64; rep++) {
+			uint16_t n = (uint16_t)RTE_MIN(burst, NPKT - i), good;
+			uint64_t t0;
+
+			if (i == 0 && inbound)
+				fp_sa_set_seq(sa, 0);   /* pool replays seq 1..NPKT */
+			for (unsigned k = 0; k < n; k++) {
+				if (inbound)
+					reset_esp(c, i + k);
+				else
+					reset_plain(c, i + k);
+				bytes += c->inner_len[i + k];
+			}
+			t0 = rte_rdtsc();
+			good = fp_esp_process(sa, c->eng, c->m + i, n);
+			cyc += rte_rdtsc() - t0;
+			pkts += n;
+			drops += (uint64_t)(n - good);
+			i = (i + n) % NPKT;
+		}
+	}
+	r->pkts = pkts;
+	r->drops = drops;
+	r->cycles = (double)cyc / (double)pkts;
+	r->mpps = (double)hz / r->cycles / 1e6;
+	r->gbps = r->mpps * 1e6 * ((double)bytes / (double)pkts) * 8 / 1e9;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int esp_cases(struct ctx *c, const struct opts *o)
+{
+	static const char *const size_names[] = { "64", "512", "1420", "imix" };
+	static const uint32_t size_vals[] = { 64, 512, 1420, 0 };
+	int rc = 0;
+
+	fprintf(stderr, "ESP layer alone, one core (lcore %u), burst %u, working set %u, %.1f s x %u per case\n",
+		rte_lcore_id(), o->burst, NPKT, o->secs, o->reps);
+	fprintf(stderr, "%-24s %-4s %-5s %9s %9s %10s %8s\n", "alg", "dir", "size", "Mpps", "Gbit/s",
+		"cyc/pkt", "drops");
+	for (int a = 0; a < 2; a++) {
+		bool gcm = a == 0;
+		const char *alg = gcm ? "aes-128-gcm" : "aes-128-cbc-hmac-sha256";
+
+		if (!want(o->algs, gcm ? "gcm" : "cbc"))
+			continue;
+		if (sa_make(&c->out, gcm, FP_DIR_OUT) != 0 || sa_make(&c->in, gcm, FP_DIR_IN) != 0)
+			return -1;
+		for (int d = 0; d < 2; d++) {
+			bool inbound = d == 1;
+
+			if (!want(o->dirs, inbound ? "in" : "out"))
+				continue;
+			for (int z = 0; z < 4; z++) {
+				double cyc[32];
+				struct result r = { 0 }, tot = { 0 };
+
+				if (!want(o->sizes, size_names[z]))
+					continue;
+				if (prepare(c, size_vals[z], inbound) != 0)
+					return -1;
+				run_esp(c, inbound, o->secs / 10, o->burst, &r);   /* warm-up */
+				for (unsigned k = 0; k < o->reps; k++) {
+					run_esp(c, inbound, o->secs, o->burst, &r);
+					cyc[k] = r.cycles;
+					tot.pkts += r.pkts;
+					tot.drops += r.drops;
+				}
+				qsort(cyc, o->reps, sizeof(cyc[0]), cmp_dbl);
+				/* median cycles; rates follow from it */
+				double med = o->reps % 2 ? cyc[o->reps / 2] :
+					     (cyc[o->reps / 2 - 1] + cyc[o->reps / 2]) / 2;
+				double mpps = (double)rte_get_tsc_hz() / med / 1e6;
+				double avg = r.gbps / r.mpps * 1e3 / 8;    /* inner bytes per packet */
+				double gbps = mpps * avg * 8 / 1e3;
+
+				if (tot.drops)
+					rc = 1;
+				fprintf(stderr, "%-24s %-4s %-5s %9.2f %9.2f %10.1f %8llu%s\n", alg,
+					inbound ? "in" : "out", size_names[z], mpps, gbps, med,
+					(unsigned long long)tot.drops, tot.drops ? "  DROPS" : "");
+				printf("{\"bench\":\"fp_esp\",\"alg\":\"%s\",\"dir\":\"%s\",\"size\":\"%s\","
+				       "\"burst\":%u,\"set\":%u,\"reps\":%u,\"mpps\":%.3f,\"gbps_inner\":%.3f,"
+				       "\"tsc_cycles_per_pkt\":%.1f,\"tsc_hz\":%llu,\"pkts\":%llu,\"drops\":%llu}\n",
+				       alg, inbound ? "in" : "out", size_names[z], o->burst, NPKT, o->reps, mpps,
+				       gbps, med, (unsigned long long)rte_get_tsc_hz(),
+				       (unsigned long long)tot.pkts, (unsigned long long)tot.drops);
+				fflush(stdout);
+			}
+		}
+		fp_sa_fini(c->out);
+		fp_sa_fini(c->in);
+		rte_free(c->out);
+		rte_free(c->in);
+		c->out = c->in = NULL;
+	}
+	return rc;
+}
+
+/* ---- SA lookup by SPI ---- */
+
+#if __has_include("fastpath/sad.h")
+#include "fastpath/sad.h"
+#define HAVE_FP_SAD 1
+#define SAD_TABLE "fp_sad"
+#else
+#define HAVE_FP_SAD 0
+#define SAD_TABLE "rte_hash"
+#endif
+
+/* The table: fastpath/sad.h (fp_sad_lookup_in, an rte_hash keyed by the SPI
+ * in network order, lock-free readers) when it exists, else a plain rte_hash
+ * with the same key. */
+struct bench_sad {
+#if HAVE_FP_SAD
+	struct fp_sad *sad;
+	struct fp_sad_ent *ents;      /* a few entries shared by all SPIs */
+#else
+	struct rte_hash *h;
+#endif
+};
+
+#define SAD_NENT 64u
+
+static int sad_create(struct bench_sad *b, uint32_t nsa)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "bsad%u", nsa);
+#if HAVE_FP_SAD
+	b->sad = fp_sad_create(name, RTE_MAX(nsa, 8u), (int)rte_socket_id());
+	b->ents = rte_zmalloc(NULL, sizeof(b->ents[0]) * SAD_NENT, RTE_CACHE_LINE_SIZE);
+	return b->sad && b->ents ? 0 : -1;
+#else
+	struct rte_hash_parameters hp = {
+		.name = name, .entries = RTE_MAX(nsa, 8u), .key_len = sizeof(uint32_t),
+		.hash_func = rte_hash_crc, .socket_id = (int)rte_socket_id(),
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+
+	b->h = rte_hash_create(&hp);
+	return b->h ? 0 : -1;
+#endif
+}
+
+static void sad_free(struct bench_sad *b)
+{
+#if HAVE_FP_SAD
+	fp_sad_free(b->sad);
+	rte_free(b->ents);
+#else
+	rte_hash_free(b->h);
+#endif
+}
+
+/* 0 added, 1 duplicate SPI, <0 error. spi_be in network order. */
+static int sad_add(struct bench_sad *b, uint32_t spi_be, uint32_t i)
+{
+#if HAVE_FP_SAD
+	/* fp_sad copies the key: SAD_NENT entries are reused under new SPIs,
+	 * so 1M SAs do not need 1M runtime SAs (~3 KiB each) in memory. */
+	struct fp_sad_ent *e = &b->ents[i % SAD_NENT];
+	int rc;
+
+	e->sa.h.spi_be = spi_be;
+	e->sa.spi = rte_be_to_cpu_32(spi_be);
+	rc = fp_sad_add_in(b->sad, e);
+	return rc == -EEXIST ? 1 : rc;
+#else
+	if (rte_hash_lookup(b->h, &spi_be) >= 0)
+		return 1;
+	return rte_hash_add_key_data(b->h, &spi_be, (void *)(uintptr_t)(i + 1));
+#endif
+}
+
+static inline unsigned sad_lookup32(const struct bench_sad *b, const uint32_t *spi_be)
+{
+	unsigned hits = 0;
+#if HAVE_FP_SAD
+	struct fp_sa *out[32];
+
+	fp_sad_lookup_in(b->sad, spi_be, 32, out);
+	for (unsigned k = 0; k < 32; k++)
+		hits += out[k] != NULL;
+#else
+	const void *keys[32];
+	void *data[32];
+	uint64_t hit = 0;
+
+	for (unsigned k = 0; k < 32; k++)
+		keys[k] = &spi_be[k];
+	rte_hash_lookup_bulk_data(b->h, keys, 32, &hit, data);
+	hits = (unsigned)__builtin_popcountll(hit);
+#endif
+	return hits;
+}
+
+static int lookup_case(uint32_t nsa, double secs)
+{
+	const unsigned nq = 1u << 20;
+	uint32_t *spis, *q;
+	struct bench_sad b;
+	uint64_t hz = rte_get_tsc_hz(), cyc = 0, n = 0, miss = 0, end;
+	unsigned qi = 0;
+
+	spis = malloc(sizeof(*spis) * nsa);
+	q = malloc(sizeof(*q) * nq);
+	if (sad_create(&b, nsa) != 0 || spis == NULL || q == NULL) {
+		fprintf(stderr, "SA table of %u: %s\n", nsa, rte_strerror(rte_errno));
+		free(spis);
+		free(q);
+		return -1;
+	}
+	for (uint32_t i = 0; i < nsa; i++) {
+		int rc;
+
+		do {        /* random SPIs >= 256, distinct */
+			spis[i] = rte_cpu_to_be_32((uint32_t)rte_rand() | 0x100u);
+			rc = sad_add(&b, spis[i], i);
+		} while (rc == 1);
+		if (rc < 0) {
+			fprintf(stderr, "SA table add: %d at %u of %u\n", rc, i, nsa);
+			sad_free(&b);
+			free(spis);
+			free(q);
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < nq; i++)
+		q[i] = spis[rte_rand_max(nsa)];
+	end = rte_rdtsc() + (uint64_t)(secs * (double)hz);
+	while (rte_rdtsc() < end) {
+		for (unsigned rep = 0; rep < 256; rep++) {
+			uint64_t t0 = rte_rdtsc();
+			unsigned hits = sad_lookup32(&b, &q[qi]);
+
+			cyc += rte_rdtsc() - t0;
+			miss += 32 - hits;
+			n += 32;
+			qi = (qi + 32) & (nq - 1);
+		}
+	}
+	double c = (double)cyc / (double)n;
+	fprintf(stderr, "SA lookup (%s, SPI key, bulk 32), %8u SAs: %6.1f cycles/lookup, "
+		"%7.1f Mlookups/s, %llu misses\n", SAD_TABLE, nsa, c, (double)hz / c / 1e6,
+		(unsigned long long)miss);
+	printf("{\"bench\":\"sa_lookup\",\"table\":\"%s\",\"sas\":%u,\"burst\":32,"
+	       "\"tsc_cycles_per_lookup\":%.1f,\"mlookups\":%.2f,\"misses\":%llu}\n",
+	       SAD_TABLE, nsa, c, (double)hz / c / 1e6, (unsigned long long)miss);
+	fflush(stdout);
+	sad_free(&b);
+	free(spis);
+	free(q);
+	return miss ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = {
+		.secs = 1.0, .burst = 32, .reps = 3, .algs = "gcm,cbc",
+		.sizes = "64,512,1420,imix", .dirs = "out,in", .lookups = "1,10000,1000000",
+	};
+	struct ctx c = { 0 };
+	char *dflt[] = { argv[0], "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
+			 "--no-telemetry", "-l", "0", "--log-level=lib.eal:error", NULL };
+	int ret, rc = 0, opt;
+	bool only_lookup = false, no_lookup = false;
+
+	/* EAL args before "--"; none given: no hugepages, lcore 0. */
+	if (argc > 1 && argv[1][0] == '-' && strcmp(argv[1], "--") != 0) {
+		ret = rte_eal_init(argc, argv);
+	} else {
+		ret = rte_eal_init((int)RTE_DIM(dflt) - 1, dflt);
+		if (ret >= 0)
+			ret = argc > 1 && strcmp(argv[1], "--") == 0 ? 1 : 0;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= ret;
+	argv += ret;
+	optind = 1;
+	while ((opt = getopt(argc, argv, "t:b:a:s:d:r:n:Ll:Nh")) != -1) {
+		switch (opt) {
+		case 't': o.secs = atof(optarg); break;
+		case 'b': o.burst = (unsigned)atoi(optarg); break;
+		case 'a': o.algs = optarg; break;
+		case 's': o.sizes = optarg; break;
+		case 'd': o.dirs = optarg; break;
+		case 'r': o.reps = (unsigned)atoi(optarg); break;
+		case 'n': NPKT = (unsigned)atoi(optarg); break;
+		case 'L': only_lookup = true; break;
+		case 'N': no_lookup = true; break;
+		case 'l': o.lookups = optarg; break;
+		default:
+			fprintf(stderr, "usage: fp_bench [EAL args] -- [-t secs] [-b burst] [-a gcm,cbc] "
+				"[-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N] [-l 1,10000,1000000]\n");
+			return opt == 'h' ? 0 : 2;
+		}
+	}
+	if (o.burst == 0 || o.burst > MAXB || o.reps == 0 || o.reps > 32 || NPKT < MAXB ||
+	    NPKT > NPKT_MAX || NPKT % MAXB) {
+		fprintf(stderr, "burst 1..%u, reps 1..32, -n a multiple of %u up to %u\n", MAXB, MAXB,
+			NPKT_MAX);
+		return 2;
+	}
+	if (!only_lookup) {
+		c.pool = rte_pktmbuf_pool_create("bench_mbufs", NPKT + 512, 0, 0,
+						 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		c.wire = rte_malloc(NULL, (size_t)NPKT * 2048, 64);
+		c.eng = rte_zmalloc(NULL, sizeof(*c.eng), RTE_CACHE_LINE_SIZE);
+		if (c.pool == NULL || c.wire == NULL || c.eng == NULL ||
+		    rte_pktmbuf_alloc_bulk(c.pool, c.m, NPKT) != 0 ||
+		    fp_crypto_engine_init(c.eng, &fp_crypto_imb) != 0) {
+			fprintf(stderr, "setup: %s\n", rte_strerror(rte_errno));
+			return 1;
+		}
+		rc = esp_cases(&c, &o);
+		if (rc < 0)
+			return 1;
+		fp_crypto_engine_fini(c.eng);
+	}
+	if (!no_lookup) {
+		char *list = strdup(o.lookups), *save = NULL;
+
+		for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			int r = lookup_case((uint32_t)strtoul(t, NULL, 10), RTE_MAX(o.secs / 2, 0.2));
+
+			if (r != 0)
+				rc = r < 0 ? 1 : rc;
+		}
+		free(list);
+	}
+	rte_eal_cleanup();
+	return rc ? 1 : 0;
+}

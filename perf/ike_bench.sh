@@ -1,0 +1,414 @@
+#!/usr/bin/env bash
+# IKE control-plane benchmark: build/ipsecgw-ike against strongSwan's charon
+# as IKEv2 responders, loaded by build/ikeload (see docs/performance.md).
+#
+#   bash perf/ike_bench.sh            full run (about 15-20 minutes)
+#   BENCH_QUICK=1 bash perf/ike_bench.sh   short run (about 3 minutes)
+#
+# Topology and responders: perf/lib_bench.sh (responder pinned to CPU 0,
+# generators to CPU 1). Proposal aes128gcm16-prfsha256-x25519, ESP
+# aes128gcm16, PSK, one CHILD SA per IKE SA.
+#
+# Measures, each responder started fresh for every run, runs interleaved
+# ours/charon/ours/charon..., figures are medians over the pairs:
+#   1. handshakes per second bringing up BENCH_COUNT (10000) SAs with
+#      BENCH_INFLIGHT (256) half-open at most; also per CPU-second of the
+#      responder, and the same for BENCH_SMALL (1000) SAs
+#   2. RSS per established SA (VmRSS after - before, / SAs up) at
+#      BENCH_COUNT and at BENCH_BIG (100000) SAs
+#   3. time to bring up BENCH_BIG SAs (charon bounded by BENCH_BIG_SS_LIMIT
+#      seconds, default 420: how many came up is recorded)
+#   4. legitimate completions during an IKE_SA_INIT flood from 192.0.2.3
+#      (BENCH_FLOOD_RATE/s for BENCH_FLOOD_S s), against a no-flood baseline
+#   5. the X25519 ceiling (build/x25519_ceiling on the responder's CPU)
+#
+# Writes build/bench/ike.json (BENCH_OUT) and build/bench/ike-runs.jsonl (one
+# line per run), prints a summary with the ratios and the targets.
+# Environment: BENCH_PAIRS (3), BENCH_COUNT, BENCH_SMALL, BENCH_BIG,
+# BENCH_BIG_RUNS (ours, 3), BENCH_BIG_SS_LIMIT, BENCH_INFLIGHT,
+# BENCH_FLOOD_RATE (8000), BENCH_FLOOD_S (20), BENCH_FLOOD_LEGIT (2000),
+# BENCH_SKIP_CHARON=1, BENCH_KEEP_LOGS=1 (copy run directories to
+# build/bench/logs).
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=perf/lib_bench.sh
+source "$HERE/lib_bench.sh"
+
+if [ "${BENCH_QUICK:-0}" = 1 ]; then
+	: "${BENCH_PAIRS:=1}" "${BENCH_COUNT:=2000}" "${BENCH_SMALL:=500}" "${BENCH_BIG:=20000}"
+	: "${BENCH_BIG_RUNS:=1}" "${BENCH_BIG_SS_LIMIT:=60}" "${BENCH_FLOOD_S:=8}" "${BENCH_FLOOD_LEGIT:=500}"
+fi
+PAIRS=${BENCH_PAIRS:-3}
+COUNT=${BENCH_COUNT:-10000}
+SMALL=${BENCH_SMALL:-1000}
+BIG=${BENCH_BIG:-100000}
+BIG_RUNS=${BENCH_BIG_RUNS:-3}
+BIG_SS_LIMIT=${BENCH_BIG_SS_LIMIT:-420}
+INFLIGHT=${BENCH_INFLIGHT:-256}
+FLOOD_RATE=${BENCH_FLOOD_RATE:-8000}
+FLOOD_S=${BENCH_FLOOD_S:-20}
+FLOOD_LEGIT=${BENCH_FLOOD_LEGIT:-2000}
+RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-300}      # one bring-up of COUNT SAs
+# generator retransmission: strongSwan-like, so a busy responder is not
+# buried under its own retransmissions
+GEN_RTX=(--retransmit-ms 3000 --tries 5)
+OUT=${BENCH_OUT:-$IPGW_ROOT/build/bench/ike.json}
+OUTDIR=$(dirname "$OUT")
+RUNS=$OUTDIR/ike-runs.jsonl
+WHO_LIST=(ours charon)
+[ "${BENCH_SKIP_CHARON:-0}" = 1 ] && WHO_LIST=(ours)
+
+say() { echo "bench: $*" >&2; }
+
+# record KEY=VALUE...: one JSON line into $RUNS (values that parse as JSON
+# stay JSON, others become strings; "@FILE" embeds a JSON file).
+record() {
+	"$PYTHON" - "$@" >>"$RUNS" <<'EOF'
+import sys, json
+d = {}
+for a in sys.argv[1:]:
+    k, _, v = a.partition("=")
+    if v.startswith("@"):
+        try:
+            v = json.load(open(v[1:]))
+        except Exception:
+            v = None
+    else:
+        try:
+            v = json.loads(v)
+        except Exception:
+            pass
+    d[k] = v
+print(json.dumps(d))
+EOF
+}
+
+resp_start() { # WHO DIR
+	if [ "$1" = ours ]; then
+		lb_us_conf "$2" && lb_us_start "$2"
+	else
+		lb_ss_conf "$2" && lb_ss_start "$2"
+	fi
+}
+resp_stop() { # WHO DIR
+	# (stderr: bash's "Killed" notice for a charon that needed SIGKILL)
+	if [ "$1" = ours ]; then lb_us_stop "$2" 2>/dev/null; else lb_ss_stop "$2" 2>/dev/null; fi
+	if [ "${BENCH_KEEP_LOGS:-0}" = 1 ]; then
+		mkdir -p "$OUTDIR/logs/$(basename "$2")"
+		find "$2" -maxdepth 1 -type f ! -name '*.sock' ! -name '*.vici' -exec cp -- {} "$OUTDIR/logs/$(basename "$2")/" \;
+	fi
+}
+resp_pid() { if [ "$1" = ours ]; then us_pid "$2"; else ss_pid "$2"; fi; }
+resp_nsas() { if [ "$1" = ours ]; then lb_us_stat "$2" established; else lb_ss_nsas "$2"; fi; }
+
+# gen_timed DIR JSON ARGS...: lb_gen, with the generator's CPU seconds in
+# DIR/gen_cpu (bash's time: user + sys of the child).
+gen_timed() {
+	local dir=$1 TIMEFORMAT='%3U %3S' t rc
+	t=$( { time lb_gen "$@" >/dev/null 2>&1; } 2>&1 ); rc=$?
+	awk '{ printf "%.3f\n", $1 + $2 }' <<<"$t" >"$dir/gen_cpu"
+	return $rc
+}
+
+# ticks_s T0 T1: clock ticks -> seconds
+ticks_s() { awk -v a="${1:-0}" -v b="${2:-0}" -v hz="$LB_HZ" 'BEGIN { printf "%.3f", (b - a) / hz }'; }
+# busy_now: "RESP_CPU_TICKS GEN_CPU_TICKS" busy so far (all processes)
+busy_now() { echo "$(lb_cpu_busy "$LB_RESP_CPU") $(lb_cpu_busy "$LB_GEN_CPU")"; }
+
+# bringup TEST WHO PAIR N TIMEOUT: fresh responder, N SAs, one JSON line.
+bringup() {
+	local test=$1 who=$2 pair=$3 n=$4 tmo=$5 d pid rss0 rss1 c0 c1 b0 b1 w0 w1 nsas
+	d=$(lb_newdir "$test-$who-$pair")
+	if ! resp_start "$who" "$d"; then
+		say "$who did not start: $(cat "$d/us_error" "$d/ss_error" 2>/dev/null)"
+		record test="$test" who="$who" pair="$pair" count="$n" error="responder did not start"
+		return 1
+	fi
+	pid=$(resp_pid "$who" "$d")
+	rss0=$(lb_rss_kib "$pid"); c0=$(lb_cpu_ticks "$pid")
+	b0=$(busy_now); w0=$(ipgw_now_ms)
+	LB_GEN_LIMIT=$((tmo + 120)) gen_timed "$d" "$d/ikeload.json" --count "$n" --inflight "$INFLIGHT" \
+		--timeout "$tmo" --quiet "${GEN_RTX[@]}"
+	b1=$(busy_now); w1=$(ipgw_now_ms)
+	rss1=$(lb_rss_kib "$pid"); c1=$(lb_cpu_ticks "$pid")
+	nsas=$(resp_nsas "$who" "$d")
+	record test="$test" who="$who" pair="$pair" count="$n" inflight="$INFLIGHT" \
+		rss0_kib="${rss0:-null}" rss1_kib="${rss1:-null}" \
+		resp_cpu_s="$(ticks_s "$c0" "$c1")" \
+		gen_cpu_s="$(cat "$d/gen_cpu" 2>/dev/null || echo null)" responder_sas="${nsas:-null}" \
+		resp_core_busy_s="$(ticks_s "${b0% *}" "${b1% *}")" gen_core_busy_s="$(ticks_s "${b0#* }" "${b1#* }")" \
+		span_s="$(awk -v a="$w0" -v b="$w1" 'BEGIN { printf "%.3f", (b - a) / 1000 }')" \
+		loadavg="\"$(cut -d' ' -f1-3 /proc/loadavg)\"" \
+		ikeload="@$d/ikeload.json"
+	say "$test $who #$pair: $(grep '^ikeload: [0-9]* of' "$d/ikeload.out" | tail -n 1 | sed 's/^ikeload: //'); RSS ${rss0:-?} -> ${rss1:-?} KiB"
+	resp_stop "$who" "$d"
+}
+
+# flood_run TEST WHO PAIR: fresh responder; TEST=flood: flooder + legitimate
+# run; TEST=noflood: the legitimate run alone.
+flood_run() {
+	local test=$1 who=$2 pair=$3 d pid c0 c1 tmo cs=null
+	d=$(lb_newdir "$test-$who-$pair")
+	LB_SS_DOS=cookies
+	if ! resp_start "$who" "$d"; then
+		LB_SS_DOS=off
+		record test="$test" who="$who" pair="$pair" error="responder did not start"
+		return 1
+	fi
+	LB_SS_DOS=off
+	pid=$(resp_pid "$who" "$d")
+	tmo=$((FLOOD_S - 4))
+	if [ "$test" = flood ]; then
+		lb_flood_start "$d" "$FLOOD_RATE" "$FLOOD_S"
+		sleep 2
+	fi
+	c0=$(lb_cpu_ticks "$pid")
+	LB_GEN_LIMIT=$((tmo + 60)) gen_timed "$d" "$d/ikeload.json" --count "$FLOOD_LEGIT" --inflight 32 \
+		--timeout "$tmo" --quiet "${GEN_RTX[@]}"
+	c1=$(lb_cpu_ticks "$pid")
+	[ "$who" = ours ] && cs=$(lb_us_stat "$d" cookies_sent)
+	[ "$test" = flood ] && lb_flood_wait "$d" $((FLOOD_S + 60))
+	record test="$test" who="$who" pair="$pair" count="$FLOOD_LEGIT" flood_rate="$FLOOD_RATE" \
+		flood_s="$FLOOD_S" cookies_sent="${cs:-null}" \
+		resp_cpu_s="$(ticks_s "$c0" "$c1")" \
+		gen_cpu_s="$(cat "$d/gen_cpu" 2>/dev/null || echo null)" \
+		ikeload="@$d/ikeload.json" flood="@$d/flood.json"
+	say "$test $who #$pair: legitimate $(grep '^ikeload: [0-9]* of' "$d/ikeload.out" | tail -n 1 | sed 's/^ikeload: //')$( [ "$test" = flood ] && echo "; flood $(lb_json "$d/flood.json" flood_sent) sent in $(lb_json "$d/flood.json" elapsed_s) s")"
+	resp_stop "$who" "$d"
+}
+
+# ---------------------------------------------------------------- main
+
+ipgw_require_root || exit 1
+for b in "$IKELOAD_BIN" "$IKE_BIN" "$CTL_BIN" "$CEILING_BIN"; do
+	[ -x "$b" ] || { echo "bench: $b not built (make)" >&2; exit 1; }
+done
+for tool in ip taskset swanctl "$CHARON" "$PYTHON" unshare timeout; do
+	command -v "$tool" >/dev/null 2>&1 || { echo "bench: missing tool $tool (make deps)" >&2; exit 1; }
+done
+trap 'lb_cleanup' EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
+lb_init || exit 1
+lb_ns_setup || exit 1
+mkdir -p "$OUTDIR"
+: >"$RUNS"
+T0=$(ipgw_now_ms)
+
+# the ceiling is measured once per pair, next to the runs it is compared
+# with (other load on the machine moves it too)
+ceiling() {
+	taskset -c "$LB_RESP_CPU" "$CEILING_BIN" >"$LB_WORK/ceiling-$1.json" 2>/dev/null
+	record test=ceiling pair="$1" result="@$LB_WORK/ceiling-$1.json"
+	say "X25519 ceiling #$1 (CPU $LB_RESP_CPU): $(cat "$LB_WORK/ceiling-$1.json")"
+}
+
+say "1/2/5. bring-up of $COUNT SAs (inflight $INFLIGHT) and the X25519 ceiling, $PAIRS pairs"
+for p in $(seq 1 "$PAIRS"); do
+	ceiling "$p"
+	for who in "${WHO_LIST[@]}"; do bringup hs "$who" "$p" "$COUNT" "$RUN_TIMEOUT"; done
+done
+say "1b. bring-up of $SMALL SAs, $PAIRS pairs"
+for p in $(seq 1 "$PAIRS"); do
+	for who in "${WHO_LIST[@]}"; do bringup hs_small "$who" "$p" "$SMALL" 120; done
+done
+say "4. flood: $FLOOD_RATE IKE_SA_INIT/s for $FLOOD_S s from $LB_FLOOD_IP, $FLOOD_LEGIT legitimate SAs, $PAIRS pairs"
+for p in $(seq 1 "$PAIRS"); do
+	for who in "${WHO_LIST[@]}"; do flood_run noflood "$who" "$p"; flood_run flood "$who" "$p"; done
+done
+say "2/3. bring-up of $BIG SAs: ours x $BIG_RUNS, charon once within $BIG_SS_LIMIT s"
+for p in $(seq 1 "$BIG_RUNS"); do bringup big ours "$p" "$BIG" 900; done
+[ "${BENCH_SKIP_CHARON:-0}" = 1 ] || bringup big charon 1 "$BIG" "$BIG_SS_LIMIT"
+
+WALL=$(( ($(ipgw_now_ms) - T0) / 1000 ))
+"$PYTHON" - "$RUNS" "$OUT" "$WALL" "$COUNT" "$BIG" "$BIG_SS_LIMIT" "$IPGW_ROOT" <<'EOF'
+import sys, json, statistics, platform, subprocess, datetime, os
+runs_f, out_f, wall, count, big, ss_limit, root = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+runs = [json.loads(l) for l in open(runs_f) if l.strip()]
+
+def med(xs):
+    xs = [x for x in xs if x is not None]
+    return round(statistics.median(xs), 3) if xs else None
+
+def sel(test, who=None):
+    return [r for r in runs if r.get("test") == test and (who is None or r.get("who") == who)]
+
+def est(r):
+    return (r.get("ikeload") or {}).get("established") or 0
+
+def rate(r):
+    return (r.get("ikeload") or {}).get("rate_per_s")
+
+def per_cpu(r):
+    c = r.get("resp_cpu_s")
+    return round(est(r) / c, 1) if c else None
+
+def rss_per_sa(r):
+    if r.get("rss0_kib") is None or r.get("rss1_kib") is None or not est(r):
+        return None
+    return round((r["rss1_kib"] - r["rss0_kib"]) * 1024 / est(r), 1)
+
+def summary(test, who):
+    rs = sel(test, who)
+    if not rs:
+        return None
+    il = [r.get("ikeload") or {} for r in rs]
+    return {
+        "runs": len(rs),
+        "count": rs[0].get("count"),
+        "established_min": min(est(r) for r in rs),
+        "rate_per_s": med([rate(r) for r in rs]),
+        "per_resp_cpu_s": med([per_cpu(r) for r in rs]),
+        "elapsed_s": med([i.get("elapsed_s") for i in il]),
+        "resp_cpu_s": med([r.get("resp_cpu_s") for r in rs]),
+        "other_load_resp_core": med([max(0.0, (r["resp_core_busy_s"] - r["resp_cpu_s"]) / r["span_s"]) if r.get("resp_core_busy_s") is not None and r.get("resp_cpu_s") is not None and r.get("span_s") else None for r in rs]),
+        "other_load_gen_core": med([max(0.0, (r["gen_core_busy_s"] - r["gen_cpu_s"]) / r["span_s"]) if r.get("gen_core_busy_s") is not None and r.get("gen_cpu_s") is not None and r.get("span_s") else None for r in rs]),
+        "loadavg": [r.get("loadavg") for r in rs],
+        "gen_cpu_share": med([(r["gen_cpu_s"] / i["elapsed_s"]) if r.get("gen_cpu_s") and i.get("elapsed_s") else None for r, i in zip(rs, il)]),
+        "latency_ms_p50": med([(i.get("latency_ms") or {}).get("p50") for i in il]),
+        "latency_ms_p99": med([(i.get("latency_ms") or {}).get("p99") for i in il]),
+        "retransmits": med([i.get("retransmits") for i in il]),
+        "rss_bytes_per_sa": med([rss_per_sa(r) for r in rs]),
+        "rss0_kib": med([r.get("rss0_kib") for r in rs]),
+        "rss1_kib": med([r.get("rss1_kib") for r in rs]),
+        "failures": [i.get("failures") for i in il if i.get("failures")],
+        "values": {"rate_per_s": [rate(r) for r in rs], "per_resp_cpu_s": [per_cpu(r) for r in rs],
+                   "rss_bytes_per_sa": [rss_per_sa(r) for r in rs]},
+    }
+
+def ratios(test):
+    by = {}
+    for r in sel(test):
+        by.setdefault(r["pair"], {})[r["who"]] = r
+    wall, cpu = [], []
+    for p, d in sorted(by.items()):
+        if "ours" in d and "charon" in d:
+            a, b = rate(d["ours"]), rate(d["charon"])
+            if a and b:
+                wall.append(round(a / b, 2))
+            a, b = per_cpu(d["ours"]), per_cpu(d["charon"])
+            if a and b:
+                cpu.append(round(a / b, 2))
+    return {"per_pair_wall": wall, "median_wall": med(wall), "per_pair_per_cpu": cpu, "median_per_cpu": med(cpu)}
+
+def flood_summary(who):
+    out = {}
+    for test in ("noflood", "flood"):
+        rs = sel(test, who)
+        if not rs:
+            continue
+        il = [r.get("ikeload") or {} for r in rs]
+        fl = [r.get("flood") or {} for r in rs]
+        out[test] = {
+            "runs": len(rs),
+            "legit_count": rs[0].get("count"),
+            "legit_established": med([est(r) for r in rs]),
+            "legit_fraction": med([est(r) / r["count"] for r in rs if r.get("count")]),
+            "legit_rate_per_s": med([rate(r) for r in rs]),
+            "legit_latency_ms_p99": med([(i.get("latency_ms") or {}).get("p99") for i in il]),
+            "resp_cpu_s": med([r.get("resp_cpu_s") for r in rs]),
+        }
+        if test == "flood":
+            out[test]["flood_sent"] = med([f.get("flood_sent") for f in fl])
+            out[test]["flood_rate_achieved_per_s"] = med([f["flood_sent"] / f["elapsed_s"] for f in fl if f.get("elapsed_s")])
+            out[test]["cookies_sent"] = med([r.get("cookies_sent") for r in rs])
+    if "flood" in out and "noflood" in out and out["noflood"]["legit_rate_per_s"]:
+        out["rate_under_flood_vs_baseline"] = round(out["flood"]["legit_rate_per_s"] / out["noflood"]["legit_rate_per_s"], 3)
+    return out
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception:
+        return ""
+
+cs = [r.get("result") or {} for r in sel("ceiling")]
+ceil = {k: med([c.get(k) for c in cs]) for k in ("keygen_us", "derive_us", "max_handshakes_per_s")}
+ceil["runs"] = len(cs)
+ceil["values"] = [c.get("max_handshakes_per_s") for c in cs]
+res = {
+    "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    "machine": {
+        "cpu": sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-"),
+        "cores": os.cpu_count(),
+        "kernel": platform.release(),
+        "os": sh(". /etc/os-release; echo $PRETTY_NAME"),
+        "strongswan": sh("dpkg-query -W -f='${Version}' strongswan-charon"),
+        "openssl": sh("openssl version"),
+        "git": sh("git -C '%s' describe --always --dirty" % root),
+        "loadavg_end": open("/proc/loadavg").read().split()[:3],
+    },
+    "setup": {
+        "proposal": "aes128gcm16-prfsha256-x25519", "esp": "aes128gcm16", "auth": "psk",
+        "responder_cpu": 0, "generator_cpu": 1,
+        "charon": "5.9.8, kernel-libipsec, default thread pool, DoS limits raised (flood: cookie_threshold as ours)",
+        "wall_s": wall,
+    },
+    "x25519_ceiling": ceil,
+    "handshake": {
+        "count": count,
+        "ours": summary("hs", "ours"), "charon": summary("hs", "charon"), "ratio": ratios("hs"),
+    },
+    "handshake_small": {
+        "ours": summary("hs_small", "ours"), "charon": summary("hs_small", "charon"), "ratio": ratios("hs_small"),
+    },
+    "big": {
+        "count": big, "charon_time_limit_s": ss_limit,
+        "ours": summary("big", "ours"), "charon": summary("big", "charon"),
+    },
+    "flood": {"ours": flood_summary("ours"), "charon": flood_summary("charon")},
+}
+hs_o = res["handshake"]["ours"] or {}
+hs_c = res["handshake"]["charon"] or {}
+big_o = res["big"]["ours"] or {}
+mh = ceil.get("max_handshakes_per_s")
+res["targets"] = {
+    "handshake_rate_vs_charon_per_core": {"target": 5.0, "measured": res["handshake"]["ratio"]["median_per_cpu"],
+                                          "measured_wall": res["handshake"]["ratio"]["median_wall"]},
+    "fraction_of_x25519_ceiling": {"target": 0.6,
+                                   "measured_per_cpu": round(hs_o["per_resp_cpu_s"] / mh, 3) if mh and hs_o.get("per_resp_cpu_s") else None,
+                                   "measured_wall": round(hs_o["rate_per_s"] / mh, 3) if mh and hs_o.get("rate_per_s") else None},
+    "rss_per_sa_bytes": {"target": 4096, "measured_10k": hs_o.get("rss_bytes_per_sa"), "measured_100k": big_o.get("rss_bytes_per_sa")},
+}
+for k, t in res["targets"].items():
+    m = t.get("measured_per_cpu", t.get("measured"))
+    if k == "rss_per_sa_bytes":
+        ms = [x for x in (t["measured_10k"], t["measured_100k"]) if x is not None]
+        t["met"] = bool(ms) and max(ms) <= t["target"]
+    else:
+        t["met"] = m is not None and m >= t["target"]
+json.dump(res, open(out_f, "w"), indent=2)
+
+def f(x, spec="{:.0f}"):
+    return "-" if x is None else spec.format(x)
+print("== IKE benchmark (%s, %s) ==" % (res["date"], res["machine"]["cpu"]))
+print("X25519 ceiling: keygen %s us, derive %s us -> %s handshakes/s per core" % (ceil.get("keygen_us"), ceil.get("derive_us"), ceil.get("max_handshakes_per_s")))
+for key, label in (("handshake", "%d SAs" % count), ("handshake_small", "small")):
+    h = res[key]
+    for who in ("ours", "charon"):
+        s = h.get(who)
+        if s:
+            print("%-8s %-7s %6s SA/s wall, %6s SA per responder CPU-s, p50 %s ms p99 %s ms, %s rtx, RSS %s B/SA, up %s/%s; generator CPU %s%%, other load on cores 0/1 %s%%/%s%%" % (
+                label, who, f(s["rate_per_s"]), f(s["per_resp_cpu_s"]), f(s["latency_ms_p50"]), f(s["latency_ms_p99"]), f(s["retransmits"]),
+                f(s["rss_bytes_per_sa"]), s["established_min"], s["count"], f(s["gen_cpu_share"] and s["gen_cpu_share"] * 100),
+                f(s["other_load_resp_core"] is not None and s["other_load_resp_core"] * 100 or 0), f(s["other_load_gen_core"] is not None and s["other_load_gen_core"] * 100 or 0)))
+    r = h["ratio"]
+    if r["per_pair_wall"]:
+        print("%-8s ratio ours/charon: wall %s (median %s), per CPU-s %s (median %s)" % (label, r["per_pair_wall"], r["median_wall"], r["per_pair_per_cpu"], r["median_per_cpu"]))
+for who in ("ours", "charon"):
+    s = res["big"].get(who)
+    if s:
+        print("big      %-9s %s of %s up in %s s (%s SA/s), RSS %s B/SA (%s -> %s KiB)" % (
+            who, s["established_min"], s["count"], f(s["elapsed_s"], "{:.1f}"), f(s["rate_per_s"]), f(s["rss_bytes_per_sa"]), f(s["rss0_kib"]), f(s["rss1_kib"])))
+for who in ("ours", "charon"):
+    fs = res["flood"].get(who) or {}
+    if "flood" in fs:
+        fl, nf = fs["flood"], fs.get("noflood") or {}
+        print("flood    %-9s legit %s/%s up, %s SA/s (no flood: %s SA/s, ratio %s); flood %s/s achieved; cookies_sent %s" % (
+            who, f(fl["legit_established"]), fl["legit_count"], f(fl["legit_rate_per_s"]), f(nf.get("legit_rate_per_s")),
+            fs.get("rate_under_flood_vs_baseline"), f(fl["flood_rate_achieved_per_s"]), f(fl.get("cookies_sent"))))
+print("targets:")
+for k, t in res["targets"].items():
+    print("  %-36s %s" % (k, json.dumps(t)))
+print("wrote %s (%d s)" % (out_f, wall))
+EOF

@@ -1,0 +1,191 @@
+#!/usr/bin/python3
+"""Inputs and checks for tests/fastpath/pcap_run.sh (run with /usr/bin/python3,
+which has scapy).
+
+  pcap_esp.py gen DIR     writes DIR/lan_in.pcap and DIR/wan_in.pcap
+  pcap_esp.py check DIR   checks DIR/lan_out.pcap, DIR/wan_out.pcap, DIR/stats.json
+
+ESP is built and opened here with `cryptography` (RFC 4303/4106/3948 by
+hand), not with scapy's ESP layer, so the check does not share code or
+bugs with what it checks. The SAs match tests/fastpath/gw.json.
+"""
+import hashlib
+import hmac
+import json
+import os
+import struct
+import sys
+
+from scapy.all import Ether, ARP, IP, IPv6, UDP, Raw, raw, rdpcap, wrpcap
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+GW_MAC, PEER_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
+N = 40                      # packets per flow
+
+# SAs of gw.json: (spi, kind, key, auth_key, udp)
+GCM_KEY = bytes(range(0x10, 0x24))           # 16 + 4 salt
+CBC_KEY = bytes(range(0x30, 0x40))
+CBC_AKEY = bytes(range(0x50, 0x70))
+OUT_GCM, OUT_CBC_UDP = 0x1001, 0x1002
+IN_GCM, IN_GCM_UDP = 0x2001, 0x2002
+IN_KEY = bytes(range(0x60, 0x74))
+
+
+def esp_gcm(spi, seq, inner, key, nh=4):
+    pad = (-(len(inner) + 2)) % 4
+    pt = inner + bytes(range(1, pad + 1)) + bytes([pad, nh])
+    iv = struct.pack("!Q", seq)
+    hdr = struct.pack("!II", spi, seq)
+    ct = AESGCM(key[:-4]).encrypt(key[-4:] + iv, pt, hdr)
+    return hdr + iv + ct
+
+
+def open_gcm(esp, key):
+    hdr, iv, ct = esp[:8], esp[8:16], esp[16:]
+    pt = AESGCM(key[:-4]).decrypt(key[-4:] + iv, ct, hdr)
+    padlen, nh = pt[-2], pt[-1]
+    assert list(pt[-2 - padlen:-2]) == list(range(1, padlen + 1)), "padding"
+    return pt[:-2 - padlen], nh
+
+
+def open_cbc(esp, key, akey):
+    icv = esp[-16:]
+    want = hmac.new(akey, esp[:-16], hashlib.sha256).digest()[:16]
+    assert hmac.compare_digest(icv, want), "HMAC-SHA-256-128"
+    iv, ct = esp[8:24], esp[24:-16]
+    d = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+    pt = d.update(ct) + d.finalize()
+    padlen, nh = pt[-2], pt[-1]
+    assert list(pt[-2 - padlen:-2]) == list(range(1, padlen + 1)), "padding"
+    return pt[:-2 - padlen], nh
+
+
+def eth(p):
+    return Ether(src=PEER_MAC, dst=GW_MAC) / p
+
+
+def plain(dst, i, src="198.51.100.5", ttl=64):
+    return IP(src=src, dst=dst, ttl=ttl) / UDP(sport=1000, dport=2000) / Raw(struct.pack("!I", i) + b"x" * 60)
+
+
+def gen(d):
+    lan = []
+    for i in range(N):
+        lan.append(eth(plain("203.0.113.10", i)))          # -> ESP 0x1001
+        lan.append(eth(plain("203.0.113.200", 1000 + i)))  # -> ESP-in-UDP 0x1002
+    lan.append(eth(plain("192.0.2.50", 5000)))             # bypass
+    lan.append(eth(plain("192.0.2.51", 5001)))             # bypass
+    lan.append(eth(plain("203.0.113.10", 5002, src="198.51.100.66")))   # discard
+    lan.append(eth(IPv6(src="2001:db8:1::5", dst="2001:db8:9::1") / UDP(sport=1, dport=2)))  # no policy
+    lan.append(eth(plain("203.0.113.10", 5003, ttl=1)))    # TTL
+    lan.append(Ether(src=PEER_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(pdst="198.51.100.1", psrc="198.51.100.5"))
+    wrpcap(os.path.join(d, "lan_in.pcap"), lan)
+
+    wan = []
+    for i in range(N):
+        inner = raw(plain("198.51.100.7", 2000 + i, src="203.0.113.10"))
+        e = esp_gcm(IN_GCM, i + 1, inner, IN_KEY)
+        wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1", proto=50) / Raw(e)))
+        inner = raw(plain("198.51.100.8", 3000 + i, src="203.0.113.200"))
+        e = esp_gcm(IN_GCM_UDP, i + 1, inner, IN_KEY)
+        wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1") / UDP(sport=4500, dport=4500, chksum=0) / Raw(e)))
+    wan.append(wan[0].copy())                                               # replay
+    e = bytearray(esp_gcm(IN_GCM, N + 5, raw(plain("198.51.100.7", 1, src="203.0.113.10")), IN_KEY))
+    e[-1] ^= 1                                                              # ICV
+    wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1", proto=50) / Raw(bytes(e))))
+    e = esp_gcm(0x7777, 1, raw(plain("198.51.100.7", 1)), IN_KEY)
+    wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1", proto=50) / Raw(e)))  # no SA
+    wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1") / UDP(sport=500, dport=500) / Raw(b"\0" * 28)))   # IKE
+    wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1") / UDP(sport=4500, dport=4500) / Raw(b"\0" * 32)))  # marker
+    wrpcap(os.path.join(d, "wan_in.pcap"), wan)
+
+
+def check(d):
+    fails = []
+
+    def want(cond, what):
+        if not cond:
+            fails.append(what)
+
+    # WAN side: ESP we made.
+    seqs = {OUT_GCM: [], OUT_CBC_UDP: []}
+    ids = {OUT_GCM: set(), OUT_CBC_UDP: set()}
+    other = bypassed = 0
+    for p in rdpcap(os.path.join(d, "wan_out.pcap")):
+        ip = p[IP]
+        want(ip.src != "192.0.2.1" or ip.dst == "192.0.2.2", "outer addresses %s->%s" % (ip.src, ip.dst))
+        want(IP(raw(ip)).chksum == ip.chksum, "outer IPv4 checksum")
+        if ip.proto == 50:
+            esp = raw(ip.payload)
+        elif ip.proto == 17 and ip[UDP].dport == 4500:
+            want(ip[UDP].chksum == 0 and ip[UDP].len == len(raw(ip[UDP])), "UDP encapsulation header")
+            esp = raw(ip[UDP].payload)
+        else:
+            if UDP in ip and struct.unpack("!I", raw(ip[UDP].payload)[:4])[0] in (5000, 5001):
+                bypassed += 1
+                want(ip.ttl == 63, "bypassed TTL")
+            else:
+                other += 1
+            continue
+        spi, seq = struct.unpack("!II", esp[:8])
+        if spi == OUT_GCM:
+            inner, nh = open_gcm(esp, GCM_KEY)
+        elif spi == OUT_CBC_UDP:
+            want(ip.proto == 17, "SA 0x1002 is UDP-encapsulated")
+            inner, nh = open_cbc(esp, CBC_KEY, CBC_AKEY)
+        else:
+            fails.append("unknown SPI 0x%x" % spi)
+            continue
+        want(nh == 4, "next header %d" % nh)
+        q = IP(inner)
+        want(q.ttl == 63, "inner TTL %d (decremented once)" % q.ttl)
+        seqs[spi].append(seq)
+        ids[spi].add(struct.unpack("!I", raw(q[UDP].payload)[:4])[0])
+    want(other == 0, "%d unexpected packets on the WAN side" % other)
+    want(bypassed == 2, "%d bypassed packets on the WAN side, expected 2" % bypassed)
+    for spi, base in ((OUT_GCM, 0), (OUT_CBC_UDP, 1000)):
+        want(sorted(seqs[spi]) == list(range(1, N + 1)), "SA 0x%x sequence numbers %s" % (spi, seqs[spi][:5]))
+        want(ids[spi] == set(range(base, base + N)), "SA 0x%x inner packets" % spi)
+
+    # LAN side: decrypted and bypassed packets.
+    got = {}
+    for p in rdpcap(os.path.join(d, "lan_out.pcap")):
+        if IP not in p or UDP not in p:
+            fails.append("non-IPv4/UDP packet on the LAN side")
+            continue
+        i = struct.unpack("!I", raw(p[UDP].payload)[:4])[0]
+        got[i] = p[IP]
+        want(IP(raw(p[IP])).chksum == p[IP].chksum, "IPv4 checksum after TTL decrement (id %d)" % i)
+    want(set(got) == set(range(2000, 2000 + N)) | set(range(3000, 3000 + N)),
+         "LAN output ids: %d packets" % len(got))
+    for i in range(N):
+        want(2000 + i in got and got[2000 + i].ttl == 63, "decrypted TTL")
+
+    st = json.load(open(os.path.join(d, "stats.json")))
+    dr = st["drops"]
+    expect = {"replay": 1, "auth": 1, "no_sa": 1, "discard": 1, "no_policy": 1, "ttl": 1}
+    for k, v in expect.items():
+        want(dr.get(k) == v, "drop %s = %s, expected %d" % (k, dr.get(k), v))
+    others = {k: v for k, v in dr.items() if k not in expect and v}
+    want(not others, "unexpected drops %s" % others)
+    w = st["workers"][0]
+    want(w["punt"] == 3, "punted %d, expected 3 (ARP, IKE 500, NAT-T marker)" % w["punt"])
+    want(w["bypass"] == 2, "bypass %d" % w["bypass"])
+    want(w["esp_out"] == 2 * N and w["esp_in"] == 2 * N, "esp_out/esp_in %d/%d" % (w["esp_out"], w["esp_in"]))
+    if fails:
+        for f in fails:
+            print("FAIL:", f)
+        return 1
+    print("pcap check: %d+%d ESP out (seq 1..%d each), %d decrypted, drops %s, 3 punted: OK"
+          % (N, N, N, 2 * N, expect))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3 or sys.argv[1] not in ("gen", "check"):
+        sys.exit(__doc__)
+    if sys.argv[1] == "gen":
+        gen(sys.argv[2])
+    else:
+        sys.exit(check(sys.argv[2]))

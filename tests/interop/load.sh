@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Functional IKE load tests: build/ikeload against build/ipsecgw-ike and
+# against strongSwan's charon, in the namespaces of perf/lib_bench.sh.
+#
+#   bash tests/interop/load.sh           run every case
+#   bash tests/interop/load.sh -l        list the case names
+#   bash tests/interop/load.sh REGEX...  run the cases matching any REGEX
+#
+# Cases:
+#   load-200.us           200 IKE SAs (own IPv6 selectors each) against our
+#                         daemon, all up, all deleted, list-sas empty after
+#   load-200.charon       the same against charon (swanctl --list-sas empty)
+#   flood.us              an IKE_SA_INIT flood from 192.0.2.3 plus 100
+#                         legitimate SAs: >= 90 % complete, cookies switch
+#                         on by themselves (stats cookies_sent > 0)
+#   cookie.ss-init        charon initiates to our responder with
+#                         force_cookies: it comes up, cookies_sent >= 1
+#
+# Environment: IKELOAD_BIN, IKE_BIN, CTL_BIN (other binaries),
+# LOAD_FLOOD_RATE (default 5000 IKE_SA_INIT/s), LOAD_FLOOR_PCT (default 90),
+# IPGW_KEEP_LOGS=1 (keep logs of passing cases too; failed ones always go to
+# build/interop-logs/load-NAME).
+#
+# Prints "PASS name" / "FAIL name: why" per case and a last line
+# "N passed, M failed"; exits non-zero if a case failed.
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=perf/lib_bench.sh
+source "$HERE/../../perf/lib_bench.sh"
+
+FLOOD_RATE=${LOAD_FLOOD_RATE:-5000}
+FLOOR_PCT=${LOAD_FLOOR_PCT:-90}
+LOAD_BUDGET_S=${LOAD_BUDGET_S:-240}     # whole run, wall clock
+
+all_cases() {
+	echo load-200.us
+	echo load-200.charon
+	echo flood.us
+	echo cookie.ss-init
+}
+
+WHY=""; NOTES=(); CDIR=""
+fail() { WHY=$*; return 1; }
+note() { NOTES+=("$*"); }
+
+# check_json FILE KEY WANT: fails with a reason unless the value is WANT.
+check_json() {
+	local v; v=$(lb_json "$1" "$2")
+	[ "$v" = "$3" ] || fail "ikeload JSON $2=${v:-<none>}, want $3 ($(ikeload_summary))"
+}
+ikeload_summary() { grep '^ikeload: [0-9]* of' "$CDIR/ikeload.out" 2>/dev/null | tail -n 1; }
+
+case_load_us() {
+	lb_us_conf "$CDIR"
+	lb_us_start "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+	lb_gen "$CDIR" "$CDIR/ikeload.json" --count 200 --inflight 64 --unique-ts --delete --timeout 60
+	local rc=$?
+	[ -s "$CDIR/ikeload.json" ] || fail "ikeload wrote no JSON (exit $rc): $(tail -n 2 "$CDIR/ikeload.out")" || return 1
+	check_json "$CDIR/ikeload.json" established 200 || return 1
+	check_json "$CDIR/ikeload.json" deleted 200 || return 1
+	check_json "$CDIR/ikeload.json" failed 0 || return 1
+	[ "$rc" = 0 ] || fail "ikeload exited $rc: $(ikeload_summary)" || return 1
+	wait_until 5 us_empty || fail "ipsecgw-ctl list-sas still lists $(lb_us_nsas "$CDIR") IKE SAs after the deletes" || return 1
+	local up; up=$(lb_us_stat "$CDIR" child_up)
+	[ "${up:-0}" -ge 200 ] || fail "our stats child_up=$up, want >= 200" || return 1
+	[ "$(us_event_count "$CDIR" CHILD_UP)" -ge 200 ] || fail "only $(us_event_count "$CDIR" CHILD_UP) 'event CHILD_UP' lines in our log" || return 1
+	# --unique-ts: every CHILD SA got its own /128 (narrowed from 2001:db8:1::/64)
+	local distinct
+	distinct=$(grep -E 'event CHILD_UP' "$CDIR/us.log" | grep -o 'remote_ts=[^ ]*' | sort -u | grep -c '/128')
+	[ "$distinct" -ge 200 ] || fail "only $distinct distinct /128 remote selectors in CHILD_UP events (want 200)" || return 1
+	us_alive "$CDIR" || fail "ipsecgw-ike exited" || return 1
+	note "$(ikeload_summary)"
+}
+us_empty() { [ "$(lb_us_nsas "$CDIR")" = 0 ]; }
+
+case_load_charon() {
+	lb_ss_conf "$CDIR"
+	lb_ss_start "$CDIR" || fail "charon: $(cat "$CDIR/ss_error" 2>/dev/null)" || return 1
+	lb_gen "$CDIR" "$CDIR/ikeload.json" --count 200 --inflight 64 --unique-ts --delete --timeout 60
+	local rc=$?
+	[ -s "$CDIR/ikeload.json" ] || fail "ikeload wrote no JSON (exit $rc): $(tail -n 2 "$CDIR/ikeload.out")" || return 1
+	check_json "$CDIR/ikeload.json" established 200 || return 1
+	check_json "$CDIR/ikeload.json" deleted 200 || return 1
+	check_json "$CDIR/ikeload.json" failed 0 || return 1
+	[ "$rc" = 0 ] || fail "ikeload exited $rc: $(ikeload_summary)" || return 1
+	wait_until 10 ss_empty || fail "swanctl --list-sas still lists $(ss_query "$CDIR" 'len(sas)') IKE SAs after the deletes" || return 1
+	note "$(ikeload_summary)"
+}
+ss_empty() { [ "$(ss_query "$CDIR" 'len(sas)')" = 0 ]; }
+
+case_flood_us() {
+	local legit=100 secs=10 cs half est rc
+	lb_us_conf "$CDIR"          # cookie_threshold 1000, force_cookies false
+	lb_us_start "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+	lb_flood_start "$CDIR" "$FLOOD_RATE" "$secs"
+	# the flood has filled the half-open table once cookies are being sent
+	wait_until 6 us_cookies_on || fail "no cookies sent within 6 s of a $FLOOD_RATE/s flood (stats: cookies_sent=$(lb_us_stat "$CDIR" cookies_sent) half_open=$(lb_us_stat "$CDIR" half_open))" || return 1
+	lb_gen "$CDIR" "$CDIR/ikeload.json" --count "$legit" --inflight 16 --timeout $((secs - 5)) --retransmit-ms 500 --tries 4
+	rc=$?
+	# the flood must still have been running when the legitimate run ended
+	kill -0 "$(cat "$CDIR/flood.pid")" 2>/dev/null || note "the flood had ended before the legitimate run did"
+	cs=$(lb_us_stat "$CDIR" cookies_sent); half=$(lb_us_stat "$CDIR" half_open)
+	lb_flood_wait "$CDIR" 30
+	[ -s "$CDIR/ikeload.json" ] || fail "ikeload wrote no JSON (exit $rc): $(tail -n 2 "$CDIR/ikeload.out")" || return 1
+	est=$(lb_json "$CDIR/ikeload.json" established)
+	[ "${est:-0}" -ge $((legit * FLOOR_PCT / 100)) ] ||
+		fail "only ${est:-0} of $legit legitimate SAs established under the flood (floor $FLOOR_PCT %): $(ikeload_summary); failures $(lb_json "$CDIR/ikeload.json" failures)" || return 1
+	[ "${cs:-0}" -gt 0 ] || fail "stats cookies_sent=${cs:-none} after the flood" || return 1
+	us_alive "$CDIR" || fail "ipsecgw-ike exited under the flood" || return 1
+	note "legitimate: $est of $legit up ($(ikeload_summary | sed 's/^ikeload: //')); flood: $(lb_json "$CDIR/flood.json" flood_sent) IKE_SA_INIT sent; responder: cookies_sent=$cs half_open=$half"
+}
+us_cookies_on() { [ "$(lb_us_stat "$CDIR" cookies_sent)" -gt 0 ] 2>/dev/null; }
+
+case_cookie_ss_init() {
+	local cs
+	LB_FORCE_COOKIES=true
+	lb_us_conf "$CDIR"
+	lb_us_start "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+	# charon initiator at 192.0.2.2 in the generator namespace
+	SS_PSK=$LB_PSK; SS_LOGLEVEL=1
+	ss_gen_conf "$CDIR" "$LB_GEN_IP" "$LB_RESP_IP" 198.51.100.0/24 203.0.113.0/24
+	ss_start "$LB_GEN_NS" "$CDIR" || fail "charon: $(cat "$CDIR/ss_error" 2>/dev/null)" || return 1
+	ss_swanctl "$CDIR" --initiate --child net --timeout 15 >"$CDIR/swanctl-initiate.out" 2>&1 ||
+		fail "swanctl --initiate failed: $(grep -v '^\[' "$CDIR/swanctl-initiate.out" | tail -n 1) $(grep -m1 -i cookie "$CDIR/swanctl-initiate.out")" || return 1
+	cs=$(lb_us_stat "$CDIR" cookies_sent)
+	[ "${cs:-0}" -ge 1 ] || fail "our stats cookies_sent=${cs:-none}, want >= 1" || return 1
+	wait_until 5 us_has_event "$CDIR" CHILD_UP || fail "no 'event CHILD_UP' in our log" || return 1
+	[ "$(ss_query "$CDIR" 'sum(1 for sa in sas if sa.get("state") == "ESTABLISHED")')" = 1 ] ||
+		fail "swanctl does not list one ESTABLISHED IKE_SA" || return 1
+	grep -q 'COOKIE' "$CDIR/charon.log" && note "charon: $(grep -m1 -i 'cookie' "$CDIR/charon.log" | cut -c1-120)"
+	note "cookies_sent=$cs"
+}
+
+run_case() {
+	lb_defaults
+	ss_defaults
+	case $1 in
+	load-200.us)     case_load_us ;;
+	load-200.charon) case_load_charon ;;
+	flood.us)        case_flood_us ;;
+	cookie.ss-init)  case_cookie_ss_init ;;
+	*)               fail "unknown case" ;;
+	esac
+}
+
+# stop_all: whatever a case started (our daemon, charon, a flood)
+stop_all() {
+	local pid
+	pid=$(cat "$CDIR/flood.pid" 2>/dev/null) && ipgw_kill_pid "$pid" 2
+	us_stop "$CDIR"
+	ss_stop "$CDIR"
+	return 0
+}
+
+show_logs() {
+	local f
+	for f in us_error ss_error; do [ -s "$CDIR/$f" ] && sed 's/^/  | /' "$CDIR/$f"; done
+	for f in ikeload.out flood.out us.log charon.log swanctl-initiate.out; do
+		[ -s "$CDIR/$f" ] || continue
+		echo "  ---- $f (last ${IPGW_TAIL_LINES:-12} lines) ----"
+		tail -n "${IPGW_TAIL_LINES:-12}" "$CDIR/$f" | cut -c1-240 | sed 's/^/  | /'
+	done
+}
+
+# ---------------------------------------------------------------- main
+
+if [ "${1:-}" = -l ]; then all_cases; exit 0; fi
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,26p' "$0"; exit 0; fi
+
+SELECTED=()
+while read -r c; do
+	if [ $# = 0 ]; then SELECTED+=("$c"); continue; fi
+	for pat in "$@"; do
+		if grep -qE -- "$pat" <<<"$c"; then SELECTED+=("$c"); break; fi
+	done
+done < <(all_cases)
+if [ ${#SELECTED[@]} = 0 ]; then
+	echo "no case matches: $*" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+ipgw_require_root || { echo "0 passed, 1 failed"; exit 1; }
+for tool in ip taskset swanctl "$CHARON" "$PYTHON" unshare timeout; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "load: missing tool $tool (run: make deps)" >&2
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+for b in "$IKELOAD_BIN" "$IKE_BIN" "$CTL_BIN"; do
+	if [ ! -x "$b" ]; then
+		echo "load: $b not built (make)" >&2
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+done
+
+trap 'lb_cleanup' EXIT
+trap 'echo "interrupted" >&2; exit 130' INT TERM
+lb_init || { echo "0 passed, 1 failed"; exit 1; }
+lb_ns_setup || { echo "FAIL setup: could not create the namespaces"; echo "0 passed, 1 failed"; exit 1; }
+
+PASSED=0; FAILED=0
+RUN_T0=$(ipgw_now_ms)
+for CASE in "${SELECTED[@]}"; do
+	CDIR=$(lb_newdir "$CASE")
+	WHY=""; NOTES=()
+	t0=$(ipgw_now_ms)
+	if (( ($(ipgw_now_ms) - RUN_T0) / 1000 > LOAD_BUDGET_S )); then
+		WHY="not run: time budget of $LOAD_BUDGET_S s exhausted"; ok=1
+	else
+		run_case "$CASE"; ok=$?
+		if [ -f "$CDIR/us.pid" ] && ! us_alive "$CDIR" && [ ! -s "$CDIR/us_error" ]; then
+			wait "$(us_pid "$CDIR")" 2>/dev/null; st=$?
+			WHY="ipsecgw-ike died during the case with status $st${WHY:+; first problem: $WHY}"; ok=1
+		fi
+	fi
+	stop_all
+	secs=$(( ($(ipgw_now_ms) - t0) / 100 ))
+	if [ "$ok" = 0 ]; then
+		PASSED=$((PASSED + 1))
+		echo "PASS $CASE ($((secs / 10)).$((secs % 10)) s)"
+		for n in "${NOTES[@]}"; do echo "  note: $n"; done
+		[ "${IPGW_KEEP_LOGS:-0}" = 1 ] && ipgw_keep_logs "$CDIR" "load-$CASE"
+	else
+		FAILED=$((FAILED + 1))
+		echo "FAIL $CASE: ${WHY:-unknown reason}"
+		for n in "${NOTES[@]}"; do echo "  note: $n"; done
+		show_logs
+		ipgw_keep_logs "$CDIR" "load-$CASE"
+	fi
+done
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]

@@ -1,0 +1,292 @@
+/* The DPDK gateway's glue (app/gw.c) and the "fastpath" configuration
+ * section (app/config_fp.c): IKE CHILD SA -> fast-path SAs and policies,
+ * installed through the control core; static SAs and policies from JSON;
+ * strict validation with JSON paths. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/config.h"
+#include "app/gw.h"
+#include "fastpath/ctrl_priv.h"
+#include "ike/ikev2_wire.h"
+#include "tests/unit/test.h"
+#include "tests/unit/test_eal.h"
+
+static void ts(struct ike_ts *t, const char *s)
+{
+	CU_ASSERT_FATAL(ike_ts_parse(s, t) == 0);
+}
+
+/* A CHILD SA as the IKE engine reports it: AES-GCM-128 with ESN, NAT-T. */
+static void child(struct ike_child_info *ci)
+{
+	memset(ci, 0, sizeof(*ci));
+	ci->conn = "c";
+	ci->child = "lan";
+	ci->spi_in = 0xc0000001;
+	ci->spi_out = 0xd0000001;
+	ike_addr_parse("192.0.2.1", &ci->local);
+	ike_addr_parse("192.0.2.2", &ci->remote);
+	ci->local.port = 4500;
+	ci->remote.port = 4501;
+	ci->encap = true;
+	ci->mode = IKE_MODE_TUNNEL;
+	ci->algs.encr = IKEV2_ENCR_AES_GCM_16;
+	ci->algs.encr_keybits = 128;
+	ci->algs.esn = IKEV2_ESN_YES;
+	ci->enc_key_len = 20;
+	for (int i = 0; i < 20; i++) {
+		ci->enc_in[i] = (uint8_t)i;
+		ci->enc_out[i] = (uint8_t)(0x80 + i);
+	}
+	ci->n_local_ts = 2;
+	ts(&ci->local_ts[0], "198.51.100.0/24");
+	ts(&ci->local_ts[1], "2001:db8:1::/48");
+	ci->n_remote_ts = 2;
+	ts(&ci->remote_ts[0], "203.0.113.0/24[udp/53]");
+	ts(&ci->remote_ts[1], "2001:db8:2::/48");
+}
+
+static void test_child_params(void)
+{
+	struct ike_child_info ci;
+	struct fp_sa_params in, out;
+	struct fp_spd_rule r[16];
+	unsigned n;
+	char err[160] = "";
+
+	child(&ci);
+	CU_ASSERT_FATAL(app_gw_child_params(&ci, &in, &out, r, 16, &n, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(in.spi, 0xc0000001);
+	CU_ASSERT_EQUAL(out.spi, 0xd0000001);
+	CU_ASSERT_EQUAL(in.dir, FP_DIR_IN);
+	CU_ASSERT_EQUAL(out.dir, FP_DIR_OUT);
+	CU_ASSERT_EQUAL(in.cipher, FP_CIPHER_AES_GCM);
+	CU_ASSERT_EQUAL(in.cipher_key_len, 20);
+	CU_ASSERT(memcmp(in.cipher_key, ci.enc_in, 20) == 0);
+	CU_ASSERT(memcmp(out.cipher_key, ci.enc_out, 20) == 0);
+	CU_ASSERT(in.esn && out.esn);
+	CU_ASSERT(in.udp_encap && out.udp_encap);
+	CU_ASSERT_EQUAL(out.encap_local_port, 4500);
+	CU_ASSERT_EQUAL(out.encap_remote_port, 4501);
+	CU_ASSERT_EQUAL(out.outer_family, 4);
+	CU_ASSERT(memcmp(out.local, ci.local.a, 4) == 0 && memcmp(out.remote, ci.remote.a, 4) == 0);
+	/* Two pairs of one family each (v4 x v4, v6 x v6); mixed pairs dropped. */
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(r[0].action, FP_SPD_PROTECT);
+	CU_ASSERT_EQUAL(r[0].spi, 0xd0000001);
+	CU_ASSERT_EQUAL(r[0].sel.family, 4);
+	CU_ASSERT_EQUAL(r[0].sel.proto, 17);
+	CU_ASSERT_EQUAL(r[0].sel.dport_lo, 53);
+	CU_ASSERT_EQUAL(r[0].sel.dport_hi, 53);
+	CU_ASSERT_EQUAL(r[0].sel.sport_lo, 0);
+	CU_ASSERT_EQUAL(r[0].sel.sport_hi, 65535);
+	CU_ASSERT_EQUAL(r[0].sel.src_lo[2], 100);
+	CU_ASSERT_EQUAL(r[0].sel.dst_hi[3], 255);
+	CU_ASSERT_EQUAL(r[1].sel.family, 6);
+	/* Inbound inner check: the peer's side is the source. */
+	CU_ASSERT_EQUAL(in.n_sel, 2);
+	CU_ASSERT_EQUAL(in.sel[0].src_lo[0], 203);
+	CU_ASSERT_EQUAL(in.sel[0].sport_lo, 53);
+	CU_ASSERT_EQUAL(in.sel[0].dport_hi, 65535);
+
+	/* CBC + HMAC-SHA-256, no ESN. */
+	ci.algs.encr = IKEV2_ENCR_AES_CBC;
+	ci.algs.encr_keybits = 256;
+	ci.algs.integ = IKEV2_INTEG_HMAC_SHA2_256_128;
+	ci.algs.esn = IKEV2_ESN_NO;
+	ci.enc_key_len = 32;
+	ci.integ_key_len = 32;
+	CU_ASSERT(app_gw_child_params(&ci, &in, &out, r, 16, &n, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(in.cipher, FP_CIPHER_AES_CBC);
+	CU_ASSERT_EQUAL(in.auth, FP_AUTH_HMAC_SHA256_128);
+	CU_ASSERT(!in.esn);
+	/* Refused: SHA-1 integrity, too many policies. */
+	ci.algs.integ = IKEV2_INTEG_HMAC_SHA1_96;
+	CU_ASSERT(app_gw_child_params(&ci, &in, &out, r, 16, &n, err, sizeof(err)) == -EINVAL);
+	CU_ASSERT(strstr(err, "integrity") != NULL);
+	ci.algs.integ = IKEV2_INTEG_HMAC_SHA2_256_128;
+	CU_ASSERT(app_gw_child_params(&ci, &in, &out, r, 1, &n, err, sizeof(err)) == -E2BIG);
+	CU_ASSERT_EQUAL(n, 0);
+}
+
+/* Installed through the request ring: SAs in the SAD, policies in the SPD. */
+static void test_install_child(void)
+{
+	struct fp_ctrl_cfg cfg = { .name = "gwc", .n_workers = 1, .max_sa = 64 };
+	struct ike_child_info ci;
+	struct fp_spd_rule bypass;
+	char err[160];
+
+	CU_ASSERT_FATAL(test_eal_init() == 0);
+	struct fp_ctrl *c = fp_ctrl_create(&cfg, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	memset(&bypass, 0, sizeof(bypass));
+	bypass.sel.family = 4;
+	memset(bypass.sel.src_hi, 0xff, 4);
+	memset(bypass.sel.dst_hi, 0xff, 4);
+	bypass.sel.sport_hi = bypass.sel.dport_hi = 65535;
+	bypass.action = FP_SPD_BYPASS;
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, &bypass, 1, err, sizeof(err)) == 0);
+	app_gw_set_ctrl(c);
+	child(&ci);
+	CU_ASSERT_EQUAL(app_gw_install_child(&ci), 0);
+	fp_ctrl_poll(c);
+	CU_ASSERT(fp_sad_find_in(c->sad, 0xc0000001) != NULL);
+	int slot = fp_sad_out_slot(c->sad, 0xd0000001, 0);
+	CU_ASSERT_FATAL(slot >= 0);
+	CU_ASSERT(fp_sad_get_out(c->out, (uint32_t)slot) != NULL);
+	CU_ASSERT_EQUAL(c->n_rules, 3);                 /* child's two in front of bypass */
+	struct fp_spd_key4 k = { .proto = 17 };
+	const struct fp_spd_key4 *kp = &k;
+	uint32_t res;
+	inet_pton(AF_INET, "198.51.100.7", &k.src);
+	inet_pton(AF_INET, "203.0.113.9", &k.dst);
+	k.dport = htons(53);
+	fp_spd_classify4(fp_ctrl_spd(c), &kp, &res, 1);
+	CU_ASSERT_EQUAL(fp_spd_action(res), FP_SPD_PROTECT);
+	CU_ASSERT_EQUAL(fp_spd_slot(res), (uint32_t)slot);
+	k.dport = htons(54);
+	fp_spd_classify4(fp_ctrl_spd(c), &kp, &res, 1);
+	CU_ASSERT_EQUAL(fp_spd_action(res), FP_SPD_BYPASS);
+
+	CU_ASSERT_EQUAL(app_gw_remove_child(&ci), 0);
+	fp_ctrl_poll(c);
+	CU_ASSERT(fp_sad_find_in(c->sad, 0xc0000001) == NULL);
+	CU_ASSERT(fp_sad_out_slot(c->sad, 0xd0000001, 0) < 0 ||
+		  fp_sad_get_out(c->out, (uint32_t)fp_sad_out_slot(c->sad, 0xd0000001, 0)) == NULL);
+	CU_ASSERT_EQUAL(c->n_rules, 1);
+	struct fp_ctrl_stats st;
+	fp_ctrl_get_stats(c, &st);
+	CU_ASSERT_EQUAL(st.req_failed, 0);
+	app_gw_set_ctrl(NULL);
+	fp_ctrl_free(c);
+}
+
+/* ---- configuration ---- */
+
+static int parse(const char *text, struct app_config *cfg, char *err, size_t len)
+{
+	return app_config_parse(text, strlen(text), cfg, err, len);
+}
+
+static const char *load_file(const char *path)
+{
+	static char buf[16384];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return NULL;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static void test_config_fastpath(void)
+{
+	struct app_config *cfg = calloc(1, sizeof(*cfg));
+	struct fp_sa_params p;
+	struct fp_spd_rule r;
+	char err[256] = "";
+	const char *text = load_file("tests/fastpath/gw.json");
+
+	CU_ASSERT_FATAL(cfg != NULL && text != NULL);
+	CU_ASSERT_EQUAL_FATAL(parse(text, cfg, err, sizeof(err)), 0);
+	const struct app_fp_cfg *f = &cfg->fastpath;
+	CU_ASSERT(f->present);
+	CU_ASSERT_EQUAL(f->n_ports, 2);
+	CU_ASSERT_EQUAL(f->n_sas, 4);
+	CU_ASSERT_EQUAL(f->n_policies, 4);
+	CU_ASSERT_EQUAL(f->n_routes, 2);
+	CU_ASSERT_EQUAL(cfg->n_conns, 0);
+	CU_ASSERT_STRING_EQUAL(f->ports[1].device, "net_pcap1");
+	CU_ASSERT_EQUAL(f->sas[1].spi, 0x1002);
+	CU_ASSERT(f->sas[1].encap && f->sas[1].out);
+	CU_ASSERT_EQUAL(f->policies[2].spi, 4098);
+	CU_ASSERT_EQUAL(f->policies[1].proto, 17);
+	CU_ASSERT_EQUAL(f->routes[0].plen, 24);
+	CU_ASSERT_EQUAL(f->routes[1].port, 1);
+	CU_ASSERT_EQUAL(f->routes[0].mac[5], 5);
+	CU_ASSERT_EQUAL(app_gw_static_sa(&f->sas[1], &p, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(p.cipher, FP_CIPHER_AES_CBC);
+	CU_ASSERT_EQUAL(p.auth, FP_AUTH_HMAC_SHA256_128);
+	CU_ASSERT_EQUAL(p.encap_remote_port, 4500);
+	CU_ASSERT_EQUAL(app_gw_static_sa(&f->sas[2], &p, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(p.n_sel, 1);
+	CU_ASSERT_EQUAL(p.replay_window, 128);
+	app_gw_policy(&f->policies[0], &r);
+	CU_ASSERT_EQUAL(r.action, FP_SPD_DISCARD);
+	CU_ASSERT_EQUAL(r.sel.src_lo[3], 66);
+	CU_ASSERT_EQUAL(r.sel.src_hi[3], 66);
+	CU_ASSERT_EQUAL(r.sel.dst_hi[0], 255);
+	app_config_clear(cfg);
+	/* Keys wiped. */
+	CU_ASSERT_EQUAL(cfg->fastpath.sas[0].key[0], 0);
+
+	static const struct { const char *json, *err; } bad[] = {
+		{ "{\"fastpath\":{}}", "fastpath: at least one port" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"x\":1}}", "fastpath.x: unknown key" },
+		{ "{\"fastpath\":{\"workers\":0,\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.workers: expected integer 1-16" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"},{\"name\":\"a\"}]}}",
+		  "fastpath.ports[1].name: duplicate port name" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"1.2.3\"]}]}}",
+		  "fastpath.ports[0].addresses[0]: invalid address" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}],"
+		  "\"static_sas\":[{\"spi\":255,\"dir\":\"in\",\"local\":\"192.0.2.1\","
+		  "\"remote\":\"192.0.2.2\",\"cipher\":\"null\"}]}}",
+		  "fastpath.static_sas[0].spi: expected SPI" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}],"
+		  "\"static_sas\":[{\"spi\":300,\"dir\":\"in\",\"local\":\"192.0.2.1\","
+		  "\"remote\":\"192.0.2.2\",\"cipher\":\"aes128gcm16\",\"key\":\"0011\"}]}}",
+		  "fastpath.static_sas[0].key: expected 20 bytes in hex" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}],"
+		  "\"static_sas\":[{\"spi\":300,\"dir\":\"in\",\"local\":\"192.0.2.1\","
+		  "\"remote\":\"192.0.2.2\",\"cipher\":\"aes128\",\"key\":"
+		  "\"00112233445566778899aabbccddeeff\"}]}}",
+		  "fastpath.static_sas[0]: cipher 'aes128' needs 'auth'" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}],"
+		  "\"static_sas\":[{\"spi\":300,\"dir\":\"in\",\"local\":\"192.0.2.9\","
+		  "\"remote\":\"192.0.2.2\",\"cipher\":\"null\",\"auth\":\"sha256\",\"auth_key\":"
+		  "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\"}]}}",
+		  "fastpath.static_sas[0]: local is not an address of any fastpath port" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"policies\":[{\"src\":\"0.0.0.0/0\","
+		  "\"dst\":\"::/0\",\"action\":\"bypass\"}]}}",
+		  "fastpath.policies[0]: src and dst of different families" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"policies\":[{\"src\":\"0.0.0.0/0\","
+		  "\"dst\":\"0.0.0.0/0\",\"action\":\"protect\",\"sa\":\"0x1000\"}]}}",
+		  "fastpath.policies[0]: sa 0x00001000 is not an outbound static SA" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"policies\":[{\"src\":\"0.0.0.0/0\","
+		  "\"dst\":\"0.0.0.0/0\",\"action\":\"bypass\",\"dport\":\"9-3\"}]}}",
+		  "fastpath.policies[0].dport: expected a port" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":\"192.0.2.1-192.0.2.5\","
+		  "\"port\":\"a\"}]}}", "fastpath.routes[0].dst: '192.0.2.1-192.0.2.5' is not a prefix" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":\"192.0.2.0/24\","
+		  "\"port\":\"b\"}]}}", "fastpath.routes[0].port: no port named 'b'" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":\"192.0.2.0/24\","
+		  "\"port\":\"a\",\"mac\":\"02:00\"}]}}", "fastpath.routes[0].mac: invalid MAC" },
+		{ "{\"local\":{}}", "top level: at least one connection is required" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = parse(bad[i].json, cfg, err, sizeof(err));
+
+		CU_ASSERT_EQUAL(rc, -EINVAL);
+		if (strncmp(err, bad[i].err, strlen(bad[i].err)) != 0) {
+			fprintf(stderr, "\n  case %zu: got '%s'\n  want '%s...'\n", i, err, bad[i].err);
+			CU_FAIL("error message");
+		}
+	}
+	free(cfg);
+}
+
+static const struct test_case cases[] = {
+	{ "child_sa_to_fastpath_params", test_child_params },
+	{ "install_child_through_ctrl", test_install_child },
+	{ "config_fastpath_section", test_config_fastpath },
+	{ NULL, NULL },
+};
+TEST_SUITE(gw, cases)
