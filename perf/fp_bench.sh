@@ -129,47 +129,100 @@ SECGW=$(bash "$ROOT/perf/secgw/build.sh" 2>"$W/secgw-build.err") || { log "ipsec
 OURS=""
 [ -x "$B/ipsecgw" ] && OURS=$B/ipsecgw
 
-# port numbers: 0 = unprotected (LAN), 1 = protected (peer)
+# port numbers: 0 = the LAN side (plaintext), 1 = the peer side (ESP).
 # dir out: traffic enters port 0, leaves port 1; in: enters 1, leaves 0
+# In ipsec-secgw's terms port 0 is *protected* and port 1 *unprotected*
+# (-u 0x2): it runs inbound (SA by SPI, decrypt, inbound SP) on what it
+# receives on unprotected ports and outbound (SP, encrypt) on what it receives
+# on protected ports, and drops ESP received on a protected port. With -u 0x1
+# (the roles swapped) it dropped every packet in both directions.
 in_port()  { [ "$1" = out ] && echo 0 || echo 1; }
 out_port() { [ "$1" = out ] && echo 1 || echo 0; }
 
-# secgw_run SRC DIR SIZE PAIR: one run of ipsec-secgw; prints a JSON line
+# cpu_ticks PID: user+system clock ticks of PID's child (timeout -> gateway)
+cpu_ticks() {
+	local c
+	c=$(pgrep -P "$1" | head -1)
+	[ -n "$c" ] && awk '{print $14 + $15}' "/proc/$c/stat" 2>/dev/null
+}
+# share C0 C1 T0 T1: CPU share from two cpu_ticks samples; null if one is missing
+# (the gateway was gone: timed out)
+share() {
+	awk -v a="$1" -v b="$2" -v t0="$3" -v t1="$4" -v h="$TCK" \
+		'BEGIN { if (a == "" || b == "") print "null"; else printf "%.3f\n", (b - a) / h / (t1 - t0) }'
+}
+# The machine is shared: gw_cpu_share is the part of CPU $GW_CPU the gateway
+# got during the measured window (1.0 = the whole core); mpps / gw_cpu_share
+# estimates the rate on a core of its own.
+TCK=$(getconf CLK_TCK)
+
+# secgw_run SRC DIR SIZE: one run of ipsec-secgw; prints a JSON line
 secgw_run() {
-	local src=$1 dir=$2 sz=$3 ip op pfx log vdevs rc pid
+	local src=$1 dir=$2 sz=$3 ip op pfx log vdevs pid c0 c1 t0 t1 share
 	ip=$(in_port "$dir"); op=$(out_port "$dir")
 	pfx="fpbsg$$"
 	log=$W/secgw-$src-$dir-$sz.log
 	if [ "$src" = pcap ]; then
-		# rx_pcap replayed from memory on the input port; the output port
-		# is a pcap port that writes nowhere interesting (tx_iface-less
-		# drop: tx_pcap=/dev/null)
+		# net_pcap source: rx_pcap replayed from memory (infinite_rx=1) on the
+		# input port. The output port is net_null (counts and frees): a
+		# tx_pcap=/dev/null port costs an fwrite per packet and a write(2)
+		# per burst, which halved ipsec-secgw's 64-byte rate here
+		# (FPB_SECGW_SINK=pcap puts that sink back). Ports are numbered in
+		# --vdev order.
+		local sink="net_null0"
+		[ "${FPB_SECGW_SINK:-null}" = pcap ] && sink="net_pcap9,tx_pcap=/dev/null"
 		if [ "$dir" = out ]; then
-			vdevs="--vdev net_pcap0,rx_pcap=$W/out$sz.pcap,infinite_rx=1 --vdev net_pcap1,tx_pcap=/dev/null"
+			vdevs="--vdev net_pcap0,rx_pcap=$W/out$sz.pcap,infinite_rx=1 --vdev $sink"
 		else
-			vdevs="--vdev net_pcap0,tx_pcap=/dev/null --vdev net_pcap1,rx_pcap=$W/in$sz.pcap,infinite_rx=1"
+			vdevs="--vdev $sink --vdev net_pcap1,rx_pcap=$W/in$sz.pcap,infinite_rx=1"
 		fi
 		timeout -k 3 $((SECS + 12)) taskset -c "$GW_CPU" "$SECGW" -l "$GW_CPU" -n 1 --no-pci --no-huge -m 1024 \
 			--no-shconf --file-prefix "$pfx" $vdevs --vdev crypto_aesni_gcm0 $LOGQ -- \
-			-p 0x3 -P -u 0x1 -t 1 --config "($ip,0,$GW_CPU)" -f "$ROOT/perf/secgw/ep-bench.cfg" \
+			-p 0x3 -P -u 0x2 -t 1 --config "($ip,0,$GW_CPU)" -f "$ROOT/perf/secgw/ep-bench.cfg" \
 			>"$log" 2>&1 &
 		pid=$!; PIDS+=("$pid")
-		sleep $((SECS + 6)); kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
-		# "Total packets sent:" once a second: rate from the last 2+ samples
-		tr -d '\033' <"$log" | awk -v s="$SECS" '/Total packets sent:/ {v[n++]=$4}
+		sleep 6; c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
+		sleep "$SECS"; c1=$(cpu_ticks "$pid"); t1=$(date +%s.%N)
+		kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+		share=$(share "$c0" "$c1" "$t0" "$t1")
+		# "Total packets sent:" once a second: rate from the last SECS samples
+		tr -d '\033' <"$log" | awk -v s="$SECS" -v sh="$share" '
+			/Total packets received:/ {r = $4} /Total packets sent:/ {v[n++] = $4} /Total packets dropped:/ {d = $4}
 			END { if (n < 3) { print "{\"mpps\":0,\"note\":\"no stats\"}"; exit }
 			      k = n - 1; f = k - s; if (f < 1) f = 1
-			      printf "{\"mpps\":%.4f}\n", (v[k] - v[f]) / (k - f) / 1e6 }'
+			      note = (v[k] == 0 && r > 0) ? ",\"note\":\"received but sent nothing (ports/-u/SP/SA?)\"" : ""
+			      printf "{\"mpps\":%.4f,\"gw_cpu_share\":%s,\"received\":%d,\"sent\":%d,\"dropped\":%d%s}\n",
+			             (v[k] - v[f]) / (k - f) / 1e6, sh, r, v[k], d, note }'
 	else
 		[ "$HAVE_HUGE" = 1 ] || { echo '{"mpps":0,"note":"no hugepages"}'; return; }
 		timeout -k 3 $((SECS + 20)) taskset -c "$GW_CPU" "$SECGW" -l "$GW_CPU" -n 1 --no-pci \
 			--huge-dir "$HUGE_DIR" --file-prefix "$pfx" --vdev net_ring0 --vdev net_ring1 \
-			--vdev crypto_aesni_gcm0 $LOGQ -- -p 0x3 -P -u 0x1 --config "($ip,0,$GW_CPU)" \
+			--vdev crypto_aesni_gcm0 $LOGQ -- -p 0x3 -P -u 0x2 --config "($ip,0,$GW_CPU)" \
 			-f "$ROOT/perf/secgw/ep-bench.cfg" >"$log" 2>&1 &
 		pid=$!; PIDS+=("$pid")
 		for _ in $(seq 1 50); do grep -q "entering main loop" "$log" 2>/dev/null && break; sleep 0.2; done
-		zc_run "$pfx" "$dir" "$sz" "net_ring$ip" "net_ring$op"
+		c0=$(cpu_ticks "$pid"); t0=$(date +%s.%N)
+		# zc_gen's own share of CPU $GEN_CPU over its measured window: on a
+		# shared machine the generator, not the gateway, can be the limit
+		( sleep 1.3; g=""
+		  for c in $(pgrep -x zc_gen); do grep -qa "$pfx" "/proc/$c/cmdline" 2>/dev/null && g=$c; done
+		  [ -n "$g" ] || { echo 0 >"$W/secgw-zc.gen"; exit 0; }
+		  a=$(awk '{print $14 + $15}' "/proc/$g/stat"); ta=$(date +%s.%N)
+		  sleep "$(awk -v s="$SECS" 'BEGIN {print s - 0.5}')"
+		  b=$(awk '{print $14 + $15}' "/proc/$g/stat" 2>/dev/null || echo "$a"); tb=$(date +%s.%N)
+		  awk -v a="$a" -v b="$b" -v t0="$ta" -v t1="$tb" -v h="$TCK" 'BEGIN {printf "%.3f\n", (b - a) / h / (t1 - t0)}' \
+			>"$W/secgw-zc.gen" ) &
+		zc_run "$pfx" "$dir" "$sz" "net_ring$ip" "net_ring$op" >"$W/secgw-zc.json"
+		c1=$(cpu_ticks "$pid"); t1=$(date +%s.%N)
+		wait $!
 		kill -INT "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+		share=$(share "$c0" "$c1" "$t0" "$t1")
+		"$PY" -c 'import json,sys
+d=json.loads(open(sys.argv[1]).read()); d["gw_cpu_share"]=json.loads(sys.argv[2])
+try: d["gen_cpu_share"]=float(open(sys.argv[3]).read())
+except Exception: pass
+print(json.dumps(d))' "$W/secgw-zc.json" "$share" "$W/secgw-zc.gen"
+		rm -f "$W/secgw-zc.gen"
 	fi
 }
 
@@ -306,11 +359,19 @@ for src in ("pcap", "zc"):
             e = {"src": src, "dir": d, "size": sz,
                  "secgw_mpps": [sg[p]["mpps"] for p in sorted(sg)], "secgw_mpps_median": med([sg[p]["mpps"] for p in sorted(sg)]),
                  "ours_mpps": [us[p]["mpps"] for p in sorted(us)], "ours_mpps_median": med([us[p]["mpps"] for p in sorted(us)])}
+            # the share of CPU $GW_CPU the gateway got (shared machine) and the rate per whole core
+            sh = [sg[p].get("gw_cpu_share") for p in sorted(sg)]
+            e["secgw_cpu_share"] = sh
+            e["secgw_mpps_per_core_median"] = med([sg[p]["mpps"] / s for p, s in zip(sorted(sg), sh) if s])
+            if src == "zc":   # the generator's share of its CPU: below ~0.9 the source was the limit
+                e["zc_gen_cpu_share"] = [sg[p].get("gen_cpu_share") for p in sorted(sg)]
             ps = sorted(set(sg) & set(us))
             rr = [us[p]["mpps"] / sg[p]["mpps"] for p in ps if sg[p]["mpps"]]
             e["ratio_per_pair"] = rr
             e["ratio_median"] = med(rr)
             notes = {r.get("note") for r in list(sg.values()) + list(us.values()) if r.get("note")}
+            if any(g is not None and g < 0.9 for g in e.get("zc_gen_cpu_share", [])):
+                notes.add("zc_gen got < 90 % of its CPU in some runs: source-limited")
             if notes:
                 e["notes"] = sorted(notes)
             S["gateways"].append(e)
@@ -330,9 +391,10 @@ print("\ndpdk-test-crypto-perf, AES-128-GCM, burst 32 (buffer = ESP payload of 6
 for e in S["crypto_perf"]:
     print(f"  {e['dev']:18} {e['op']:8} {e['buffer']:>5}: {f(e['mops_median'])} Mops")
 print(f"\nGateways, AES-128-GCM tunnel, Mpps out of the gateway (ours = {S['ours']})")
-print(f"{'src':5} {'dir':3} {'size':>5} {'secgw':>8} {'ours':>8} {'ratio':>6}  notes")
+print("(secgw/core = ipsec-secgw Mpps / the share of its CPU it got, median: the machine is shared)")
+print(f"{'src':5} {'dir':3} {'size':>5} {'secgw':>8} {'secgw/core':>10} {'ours':>8} {'ratio':>6}  notes")
 for e in S["gateways"]:
-    print(f"{e['src']:5} {e['dir']:3} {e['size']:>5} {f(e['secgw_mpps_median'],8)} {f(e['ours_mpps_median'],8)} "
-          f"{f(e['ratio_median'],6)}  {'; '.join(e.get('notes', []))}")
+    print(f"{e['src']:5} {e['dir']:3} {e['size']:>5} {f(e['secgw_mpps_median'],8)} {f(e.get('secgw_mpps_per_core_median'),10)} "
+          f"{f(e['ours_mpps_median'],8)} {f(e['ratio_median'],6)}  {'; '.join(e.get('notes', []))}")
 print(f"\nall runs: {sys.argv[1]}\nsummary:  {sys.argv[2]}")
 PYEOF
