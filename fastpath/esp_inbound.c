@@ -18,9 +18,10 @@
 
 struct inb_pkt {
 	uint64_t seq;
-	uint32_t hlen;      /* outer IP header */
-	uint32_t esp_off;   /* hlen (+ 8 with UDP) */
-	uint32_t clen;      /* ciphertext: payload + padding + trailer */
+	uint16_t hlen;      /* outer IP header */
+	uint16_t esp_off;   /* hlen (+ 8 with UDP) */
+	uint16_t clen;      /* ciphertext: payload + padding + trailer */
+	uint8_t  idx;       /* position in the caller's burst */
 };
 
 static __rte_always_inline enum fp_drop
@@ -51,18 +52,18 @@ inb_parse_outer(struct rte_mbuf *m, struct inb_pkt *st, const bool outer6, const
 	}
 	if (unlikely(tot > len))
 		return FP_DROP_MALFORMED;
-	if (tot < len)
+	if (unlikely(tot < len))
 		rte_pktmbuf_trim(m, (uint16_t)(len - tot));
 	st->esp_off = st->hlen;
 	if (udp) {
 		const uint8_t *u = ip + st->hlen;
 
-		if (unlikely(proto != IPPROTO_UDP || tot < st->hlen + 8 + 4 ||
+		if (unlikely(proto != IPPROTO_UDP || tot < st->hlen + 8u + 4u ||
 			     rd16(u + 4) != tot - st->hlen))
 			return FP_DROP_MALFORMED;
 		if (unlikely(rd32(u + 8) == 0))
 			return FP_DROP_MALFORMED;  /* non-ESP marker: IKE, not ours */
-		st->esp_off += 8;
+		st->esp_off = (uint16_t)(st->esp_off + 8);
 	} else if (unlikely(proto != IPPROTO_ESP)) {
 		return FP_DROP_MALFORMED;
 	}
@@ -74,12 +75,13 @@ inb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
 	 struct inb_pkt *st, const bool outer6, const bool udp, const bool aead)
 {
 	const bool esn = sa->h.flags & FP_SAF_ESN;
-	uint32_t esp_len, icv = sa->h.icv_len, iv = sa->h.iv_len;
+	/* AEAD: IV 8, ICV 16, 4-byte alignment (sa.c), as constants */
+	const uint32_t icv = aead ? 16u : sa->h.icv_len, iv = aead ? 8u : sa->h.iv_len;
+	const uint32_t align = aead ? 4u : sa->h.pad_align;
+	uint32_t esp_len, clen;
 	uint8_t *esp, *icvp;
 	enum fp_drop r;
 
-	if (unlikely(sa->life & FP_SA_F_HARD_EXPIRED))
-		return FP_DROP_EXPIRED;
 	r = inb_parse_outer(m, st, outer6, udp);
 	if (unlikely(r != FP_DROP_NONE))
 		return r;
@@ -87,16 +89,17 @@ inb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
 	esp_len = m->pkt_len - st->esp_off;
 	if (unlikely(esp_len < ESP_HDR_LEN + iv + 4 + icv))
 		return FP_DROP_MALFORMED;
-	st->clen = esp_len - ESP_HDR_LEN - iv - icv;
-	if (unlikely(st->clen % sa->h.pad_align))
+	clen = esp_len - ESP_HDR_LEN - iv - icv;
+	if (unlikely(clen % align))
 		return FP_DROP_MALFORMED;
+	st->clen = (uint16_t)clen;
 	if (unlikely(memcmp(esp, &sa->h.spi_be, 4) != 0))
 		return FP_DROP_NO_SA;
 	if (fp_replay_check(&sa->replay, rd32(esp + 4), esn, &st->seq) != 0)
 		return FP_DROP_REPLAY;
 
 	icvp = esp + ESP_HDR_LEN + iv + st->clen;
-	memcpy(op->icv_rx, icvp, icv);
+	memcpy(op->icv_rx, icvp, icv);           /* a constant 16 with AEAD */
 	op->buf = esp;
 	op->seq = st->seq;
 	op->cipher_off = ESP_HDR_LEN + iv;
@@ -105,12 +108,12 @@ inb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
 	if (aead) {
 		memcpy(op->nonce, sa->h.salt, 4);
 		memcpy(op->nonce + 4, esp + 8, 8);
-		memcpy(op->aad, esp, 4);
 		if (esn) {
+			memcpy(op->aad, esp, 4);
 			wr64(op->aad + 4, st->seq);
 			op->aad_len = 12;
 		} else {
-			memcpy(op->aad + 4, esp + 4, 4);
+			memcpy(op->aad, esp, 8);
 			op->aad_len = 8;
 		}
 		return FP_DROP_NONE;
@@ -180,14 +183,14 @@ static inline uint32_t inner_len(const uint8_t *ip, uint32_t plen, uint8_t nh)
 
 static __rte_always_inline enum fp_drop
 inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
-	   struct inb_pkt *st, const bool tunnel, const bool outer6)
+	   struct inb_pkt *st, const bool tunnel, const bool outer6, const bool aead)
 {
 	uint8_t *pt = op->buf + op->cipher_off, *ip, padn, nh;
 	uint32_t plen, shift, tot;
 
 	if (unlikely(op->status != 0))
 		return FP_DROP_CRYPTO;
-	if (unlikely(!icv_equal(op->digest, op->icv_rx, sa->h.icv_len)))
+	if (unlikely(!icv_equal(op->digest, op->icv_rx, aead ? 16u : sa->h.icv_len)))
 		return FP_DROP_AUTH;
 	if (unlikely(fp_replay_update(&sa->replay, st->seq) != 0))
 		return FP_DROP_REPLAY;
@@ -208,17 +211,15 @@ inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
 			return FP_DROP_MALFORMED;
 		if (unlikely(!policy_ok(sa, pt, tot)))
 			return FP_DROP_POLICY;
-		rte_pktmbuf_adj(m, (uint16_t)shift);
-		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - tot));
+		mbuf_cut(m, shift, tot);
 	} else {
 		uint32_t hlen = st->hlen;
 
 		shift -= hlen;                  /* keep the IP header, move it up */
 		ip = rte_pktmbuf_mtod(m, uint8_t *);
 		memmove(ip + shift, ip, hlen);
-		ip = (uint8_t *)rte_pktmbuf_adj(m, (uint16_t)shift);
-		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - hlen - plen));
 		tot = hlen + plen;
+		ip = mbuf_cut(m, shift, tot);
 		if (outer6) {
 			ip[6] = nh;
 			wr16(ip + 4, (uint16_t)plen);
@@ -235,35 +236,57 @@ inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
 	return FP_DROP_NONE;
 }
 
+/* The SA has ended: every packet is dropped. */
+static __rte_noinline uint16_t
+inb_dead(struct fp_sa *sa, struct rte_mbuf *mb[], uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++)
+		*fp_mbuf_drop(mb[i]) = FP_DROP_EXPIRED;
+	sa->stats.drops[FP_DROP_EXPIRED] += n;
+	return 0;
+}
+
+/* Passes: prefetch; check every packet and fill its op; one backend call;
+ * finish. Good packets leave their mbuf drop field untouched; dropped ones
+ * get their reason there, and only then is the burst partitioned. */
 static __rte_always_inline uint16_t
 esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 	uint16_t n, const bool tunnel, const bool outer6, const bool udp, const bool aead)
 {
 	struct fp_crypto_op *ops = eng->ops;
-	struct rte_mbuf *cm[FP_MAX_BURST];
 	struct inb_pkt st[FP_MAX_BURST];
-	uint16_t k = 0;
+	uint8_t rsn[FP_MAX_BURST];
+	uint16_t k = 0, ndrop = 0;
 
+	if (unlikely(sa->life & FP_SA_F_HARD_EXPIRED))
+		return inb_dead(sa, mb, n);
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(mb[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		enum fp_drop r = inb_prep(sa, mb[i], &ops[k], &st[k], outer6, udp, aead);
 
-		*fp_mbuf_drop(mb[i]) = FP_DROP_NONE;
-		if (unlikely(r != FP_DROP_NONE))
+		rsn[i] = (uint8_t)r;
+		if (unlikely(r != FP_DROP_NONE)) {
 			esp_drop(sa, mb[i], r);
-		else
-			cm[k++] = mb[i];
+			ndrop++;
+			continue;
+		}
+		st[k++].idx = (uint8_t)i;
 	}
-	if (k != 0)
-		eng->be->process(eng->ctx, sa->sess, ops, k, false);
+	if (k == 0)
+		return 0;                  /* all dropped, order unchanged */
+	eng->be->process(eng->ctx, sa->sess, ops, k, false);
 	for (uint16_t i = 0; i < k; i++) {
-		enum fp_drop r = inb_finish(sa, cm[i], &ops[i], &st[i], tunnel, outer6);
+		struct rte_mbuf *m = mb[st[i].idx];
+		enum fp_drop r = inb_finish(sa, m, &ops[i], &st[i], tunnel, outer6, aead);
 
-		if (unlikely(r != FP_DROP_NONE))
-			esp_drop(sa, cm[i], r);
+		if (unlikely(r != FP_DROP_NONE)) {
+			esp_drop(sa, m, r);
+			rsn[st[i].idx] = (uint8_t)r;
+			ndrop++;
+		}
 	}
-	return esp_partition(mb, n);
+	return likely(ndrop == 0) ? n : esp_partition(mb, rsn, n);
 }
 
 #define INB_FN(t, o6, u, a)                                                    \

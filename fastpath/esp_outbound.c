@@ -15,11 +15,6 @@
 
 #include "fastpath/esp_priv.h"
 
-struct outb_pkt {
-	uint32_t plen;      /* bytes protected: inner packet or IP payload */
-	uint8_t *icv;       /* ICV position in the packet */
-};
-
 /* Validates the IP packet; *hlen = its header length, *nh = what ESP's next
  * header says, *tos = DSCP/ECN to copy to the outer header. */
 static __rte_always_inline enum fp_drop
@@ -33,7 +28,7 @@ outb_parse(struct rte_mbuf *m, const bool tunnel, const bool outer6,
 		return FP_DROP_NO_ROOM;
 	if (unlikely(len < 20))
 		return FP_DROP_MALFORMED;
-	if ((ip[0] >> 4) == 4) {
+	if (likely((ip[0] >> 4) == 4)) {
 		*hlen = (ip[0] & 0xfu) * 4u;
 		tot = rd16(ip + 2);
 		if (unlikely(*hlen < 20 || tot < *hlen || tot > len))
@@ -52,34 +47,52 @@ outb_parse(struct rte_mbuf *m, const bool tunnel, const bool outer6,
 	}
 	if (!tunnel && (*hlen == 40) != outer6)
 		return FP_DROP_MALFORMED;      /* transport: family of the SA */
-	if (tot < len)
+	if (unlikely(tot < len))
 		rte_pktmbuf_trim(m, (uint16_t)(len - tot));  /* L2 padding */
 	return FP_DROP_NONE;
 }
 
+/* Ones' complement sum of the outer IPv4 template without the fields each
+ * packet sets (TOS, total length, ID; the checksum itself): computed once per
+ * burst, then each packet's checksum is three additions (RFC 1624). */
+static inline uint32_t tmpl4_sum(const uint8_t *t)
+{
+	uint32_t sum = (uint32_t)t[0] << 8;          /* version/IHL, not TOS */
+
+	for (unsigned i = 6; i < 20; i += 2)
+		if (i != 10)
+			sum += rd16(t + i);
+	return sum;
+}
+
 /* Fills the outer IP header (tunnel) or fixes the packet's own (transport),
- * and the UDP header; len = final packet length. */
+ * and the UDP header; len = final packet length. tsum = tmpl4_sum(). */
 static __rte_always_inline void
 outb_headers(const struct fp_sa *sa, uint8_t *ip, uint32_t hlen, uint32_t len,
-	     uint8_t tos, uint64_t seq, const bool tunnel, const bool outer6, const bool udp)
+	     uint8_t tos, uint64_t seq, uint32_t tsum, const bool tunnel, const bool outer6,
+	     const bool udp)
 {
-	uint8_t proto = udp ? IPPROTO_UDP : IPPROTO_ESP;
+	const uint8_t proto = udp ? IPPROTO_UDP : IPPROTO_ESP;
+	/* tunnel: template length known from the handler's constants */
+	const uint32_t tlen = (outer6 ? 40u : 20u) + (udp ? 8u : 0u);
 
 	if (tunnel)
-		memcpy(ip, sa->tmpl, sa->h.tmpl_len);
+		memcpy(ip, sa->tmpl, tlen);
 	if (outer6) {
 		if (tunnel)
 			wr32(ip, 6u << 28 | (uint32_t)tos << 20);
 		else
 			ip[6] = proto;
 		wr16(ip + 4, (uint16_t)(len - 40));
+	} else if (tunnel) {
+		uint16_t id = (uint16_t)seq;   /* IP ID */
+
+		ip[1] = tos;
+		wr16(ip + 2, (uint16_t)len);
+		wr16(ip + 4, id);
+		wr16(ip + 10, (uint16_t)~csum_fold(tsum + tos + len + id));
 	} else {
-		if (tunnel) {
-			ip[1] = tos;
-			wr16(ip + 4, (uint16_t)seq);   /* IP ID */
-		} else {
-			ip[9] = proto;
-		}
+		ip[9] = proto;
 		wr16(ip + 2, (uint16_t)len);
 		ip4_cksum(ip, hlen);
 	}
@@ -95,13 +108,15 @@ outb_headers(const struct fp_sa *sa, uint8_t *ip, uint32_t hlen, uint32_t len,
 
 /* Several workers may run one outbound SA (docs/fastpath.md, "Several
  * workers per SA"): the sequence number counter, the counters and the
- * lifetime flags are shared, so they are updated with atomics. Sequence
- * numbers are reserved once per burst, after the checks, for exactly the
- * packets that passed them: no gap, and without ESN never past 2^32 - 1. */
-static inline void outb_drop(struct fp_sa *sa, struct rte_mbuf *m, enum fp_drop r)
+ * lifetime flags are shared, so they are updated with atomics, once per
+ * burst (per packet only for drops). Sequence numbers are reserved once per
+ * burst, after the checks, for exactly the packets that passed them: no
+ * gap, and without ESN never past 2^32 - 1. */
+static inline void outb_drop(struct fp_sa *sa, struct rte_mbuf *m, uint8_t *rsn, enum fp_drop r)
 {
 	__atomic_fetch_add(&sa->stats.drops[r], 1, __ATOMIC_RELAXED);
 	*fp_mbuf_drop(m) = (uint8_t)r;
+	*rsn = (uint8_t)r;
 }
 
 static inline void outb_life_set(struct fp_sa *sa, uint32_t f)
@@ -127,53 +142,66 @@ outb_reserve(struct fp_sa *sa, uint32_t k, bool esn, uint64_t *base)
 	return got;
 }
 
+/* What the check pass found out about a packet. */
 struct outb_chk {
-	uint32_t hlen, plen, padn, clen, add, tail;
-	uint8_t nh, tos;
+	uint16_t hlen, plen, clen, add, tail;
+	uint8_t nh, tos, padn;
+	uint8_t idx;                 /* position in the caller's burst */
 };
 
-/* Parse and room checks; nothing in the packet changes yet. */
+/* Parse and room checks; nothing in the packet changes yet (but trailing
+ * L2 padding is trimmed). */
 static __rte_always_inline enum fp_drop
-outb_check(struct fp_sa *sa, struct rte_mbuf *m, struct outb_chk *c,
+outb_check(const struct fp_sa *sa, struct rte_mbuf *m, struct outb_chk *c,
 	   const bool tunnel, const bool outer6, const bool udp, const bool aead)
 {
 	const uint32_t sqh = ((sa->h.flags & FP_SAF_ESN) && !aead) ? 4 : 0;
-	uint32_t life = __atomic_load_n(&sa->life, __ATOMIC_RELAXED);
+	const uint32_t iv = aead ? 8u : sa->h.iv_len;
+	const uint32_t align = aead ? 4u : sa->h.pad_align;
+	uint32_t hlen, plen, clen, add, tail;
 	enum fp_drop r;
 
-	if (unlikely(life & FP_SA_F_HARD_EXPIRED))
-		return (life & FP_SA_F_SEQ_OVERFLOW) ? FP_DROP_SEQ_OVERFLOW : FP_DROP_EXPIRED;
-	r = outb_parse(m, tunnel, outer6, &c->hlen, &c->nh, &c->tos);
+	r = outb_parse(m, tunnel, outer6, &hlen, &c->nh, &c->tos);
 	if (unlikely(r != FP_DROP_NONE))
 		return r;
-	c->plen = tunnel ? m->pkt_len : m->pkt_len - c->hlen;
-	c->clen = RTE_ALIGN_CEIL(c->plen + 2, sa->h.pad_align);
-	c->padn = c->clen - c->plen - 2;
+	plen = tunnel ? m->pkt_len : m->pkt_len - hlen;
+	clen = RTE_ALIGN_CEIL(plen + 2, align);
 	/* Outer header (tunnel) or UDP only (transport), ESP header, IV. */
-	c->add = (tunnel ? sa->h.tmpl_len : (udp ? 8u : 0u)) + ESP_HDR_LEN + sa->h.iv_len;
-	c->tail = c->padn + 2 + sa->h.icv_len + sqh;
-	if (unlikely(rte_pktmbuf_headroom(m) < c->add || rte_pktmbuf_tailroom(m) < c->tail))
+	add = (tunnel ? (outer6 ? 40u : 20u) : 0u) + (udp ? 8u : 0u) + ESP_HDR_LEN + iv;
+	tail = clen - plen + (aead ? 16u : sa->h.icv_len) + sqh;
+	if (unlikely(rte_pktmbuf_headroom(m) < add || rte_pktmbuf_tailroom(m) < tail))
 		return FP_DROP_NO_ROOM;
+	c->hlen = (uint16_t)hlen;
+	c->plen = (uint16_t)plen;
+	c->clen = (uint16_t)clen;
+	c->padn = (uint8_t)(clen - plen - 2);
+	c->add = (uint16_t)add;
+	c->tail = (uint16_t)tail;
 	return FP_DROP_NONE;
 }
 
-/* Builds the ESP packet around a checked packet with sequence number seq. */
+/* RFC 4303 2.4 default padding 1, 2, 3, ...: at most 15 bytes here (block
+ * 16), written as one 16-byte store; the tail has room (ICV >= 16 after). */
+static const uint8_t pad_bytes[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+
+/* Builds the ESP packet around a checked packet with sequence number seq
+ * and fills its crypto op. */
 static __rte_always_inline void
-outb_build(struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c, uint64_t seq,
-	   struct fp_crypto_op *op, struct outb_pkt *st, const bool tunnel,
-	   const bool outer6, const bool udp, const bool aead)
+outb_build(const struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c, uint64_t seq,
+	   uint32_t tsum, struct fp_crypto_op *op, const bool tunnel, const bool outer6,
+	   const bool udp, const bool aead)
 {
 	const bool esn = sa->h.flags & FP_SAF_ESN;
 	const uint32_t sqh = (esn && !aead) ? 4 : 0;
+	const uint32_t iv = aead ? 8u : sa->h.iv_len;
 	uint32_t hlen = c->hlen, padn = c->padn;
 	uint8_t *ip, *esp, *t;
 
-	t = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)c->tail);
-	for (uint32_t i = 0; i < padn; i++)
-		t[i] = (uint8_t)(i + 1);         /* RFC 4303 2.4 default padding */
+	ip = mbuf_grow(m, c->add, c->tail);
+	t = ip + c->add + c->plen + (tunnel ? 0 : hlen);   /* trailer */
+	memcpy(t, pad_bytes, 16);
 	t[padn] = (uint8_t)padn;
 	t[padn + 1] = c->nh;
-	ip = (uint8_t *)rte_pktmbuf_prepend(m, (uint16_t)c->add);
 	if (tunnel)
 		hlen = outer6 ? 40 : 20;
 	else
@@ -181,74 +209,66 @@ outb_build(struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c, uint6
 	esp = ip + hlen + (udp ? 8 : 0);
 	memcpy(esp, &sa->h.spi_be, 4);
 	wr32(esp + 4, (uint32_t)seq);
-	outb_headers(sa, ip, hlen, m->pkt_len - sqh, c->tos, seq, tunnel, outer6, udp);
+	outb_headers(sa, ip, hlen, m->pkt_len - sqh, c->tos, seq, tsum, tunnel, outer6, udp);
 
-	st->plen = c->plen;
-	st->icv = t + padn + 2;
 	op->buf = esp;
 	op->seq = seq;
-	op->cipher_off = ESP_HDR_LEN + sa->h.iv_len;
+	op->cipher_off = ESP_HDR_LEN + iv;
 	op->cipher_len = c->clen;
+	op->digest = t + padn + 2;                   /* the ICV's place */
 	if (aead) {
 		/* RFC 4106 3.1/5: IV = 64-bit seq, unique per key; AAD with ESN
 		 * is SPI || seq_hi || seq_lo. */
 		wr64(esp + 8, seq);
 		memcpy(op->nonce, sa->h.salt, 4);
 		memcpy(op->nonce + 4, esp + 8, 8);
-		memcpy(op->aad, esp, 4);
 		if (esn) {
+			memcpy(op->aad, esp, 4);
 			wr64(op->aad + 4, seq);
 			op->aad_len = 12;
 		} else {
-			memcpy(op->aad + 4, esp + 4, 4);
+			memcpy(op->aad, esp, 8);
 			op->aad_len = 8;
 		}
-		op->digest = st->icv;
 		return;
 	}
 	op->iv = esp + 8;                        /* CBC: backend fills it */
-	op->auth_len = ESP_HDR_LEN + sa->h.iv_len + c->clen;
+	op->auth_len = ESP_HDR_LEN + iv + c->clen;
 	if (esn) {
 		/* RFC 4303 2.2.1: seq_hi is authenticated but not sent. */
-		wr32(st->icv, (uint32_t)(seq >> 32));
+		wr32(op->digest, (uint32_t)(seq >> 32));
 		op->auth_len += 4;
 		op->digest = op->digest_buf;
-	} else {
-		op->digest = st->icv;
 	}
 }
 
-/* Lifetimes for the k encrypted packets cm[0..k): one atomic add per
- * counter per burst; the packets that cross the hard limit are dropped and
- * taken back out of the counters. */
-static __rte_always_inline void
-outb_account(struct fp_sa *sa, struct rte_mbuf *cm[], const struct outb_pkt st[],
-	     const bool ok[], uint16_t k)
+/* Lifetimes for the k encrypted packets (np good ones, nb bytes): one
+ * atomic add per counter per burst; the packets that cross the hard limit
+ * are dropped and taken back out of the counters. Returns how many. */
+static __rte_always_inline uint16_t
+outb_account(struct fp_sa *sa, struct rte_mbuf *mb[], uint8_t rsn[],
+	     const struct outb_chk chk[], uint16_t k, uint64_t np, uint64_t nb)
 {
-	uint64_t np = 0, nb = 0, p, b, back_p = 0, back_b = 0;
+	uint64_t p, b, back_p = 0, back_b = 0;
 
-	for (uint16_t i = 0; i < k; i++) {
-		if (ok[i]) {
-			np++;
-			nb += st[i].plen;
-		}
-	}
 	if (np == 0)
-		return;
+		return 0;
 	p = __atomic_fetch_add(&sa->stats.packets, np, __ATOMIC_RELAXED);
 	b = __atomic_fetch_add(&sa->stats.bytes, nb, __ATOMIC_RELAXED);
 	if (likely(p + np < sa->h.soft_packets && b + nb < sa->h.soft_bytes))
-		return;
+		return 0;
 	for (uint16_t i = 0; i < k; i++) {
-		if (!ok[i])
+		const struct outb_chk *c = &chk[i];
+
+		if (rsn[c->idx] != FP_DROP_NONE)
 			continue;
 		p++;
-		b += st[i].plen;
+		b += c->plen;
 		if (unlikely(p > sa->h.hard_packets || b > sa->h.hard_bytes)) {
 			outb_life_set(sa, FP_SA_F_HARD_EXPIRED);
-			outb_drop(sa, cm[i], FP_DROP_EXPIRED);
+			outb_drop(sa, mb[c->idx], &rsn[c->idx], FP_DROP_EXPIRED);
 			back_p++;
-			back_b += st[i].plen;
+			back_b += c->plen;
 		} else if (p >= sa->h.soft_packets || b >= sa->h.soft_bytes) {
 			outb_life_set(sa, FP_SA_F_SOFT_EXPIRED);
 		}
@@ -257,62 +277,92 @@ outb_account(struct fp_sa *sa, struct rte_mbuf *cm[], const struct outb_pkt st[]
 		__atomic_fetch_sub(&sa->stats.packets, back_p, __ATOMIC_RELAXED);
 		__atomic_fetch_sub(&sa->stats.bytes, back_b, __ATOMIC_RELAXED);
 	}
+	return (uint16_t)back_p;
 }
 
+/* A dead SA (hard lifetime or sequence overflow): every packet is dropped. */
+static __rte_noinline uint16_t
+outb_dead(struct fp_sa *sa, struct rte_mbuf *mb[], uint16_t n, uint32_t life)
+{
+	enum fp_drop r = (life & FP_SA_F_SEQ_OVERFLOW) ? FP_DROP_SEQ_OVERFLOW : FP_DROP_EXPIRED;
+
+	for (uint16_t i = 0; i < n; i++)
+		*fp_mbuf_drop(mb[i]) = (uint8_t)r;
+	__atomic_fetch_add(&sa->stats.drops[r], n, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* Passes: prefetch; check every packet; reserve sequence numbers for those
+ * that passed; build headers and crypto ops; one backend call; account.
+ * Good packets leave their mbuf drop field untouched; dropped ones get
+ * their reason there, and only then is the burst partitioned. */
 static __rte_always_inline uint16_t
 esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 	 uint16_t n, const bool tunnel, const bool outer6, const bool udp, const bool aead)
 {
 	struct fp_crypto_op *ops = eng->ops;
-	struct rte_mbuf *cm[FP_MAX_BURST];
 	struct outb_chk chk[FP_MAX_BURST];
-	struct outb_pkt st[FP_MAX_BURST];
-	bool ok[FP_MAX_BURST];
-	uint16_t k = 0;
-	uint32_t got;
-	uint64_t base;
+	uint8_t rsn[FP_MAX_BURST];
+	uint16_t k = 0, ndrop = 0, ncry = 0;
+	uint32_t got, tsum = 0;
+	uint64_t base, nb = 0;
+	uint32_t life = __atomic_load_n(&sa->life, __ATOMIC_RELAXED);
 
+	if (unlikely(life & FP_SA_F_HARD_EXPIRED))
+		return outb_dead(sa, mb, n, life);
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(mb[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		enum fp_drop r = outb_check(sa, mb[i], &chk[k], tunnel, outer6, udp, aead);
 
-		*fp_mbuf_drop(mb[i]) = FP_DROP_NONE;
-		if (unlikely(r != FP_DROP_NONE))
-			outb_drop(sa, mb[i], r);
-		else
-			cm[k++] = mb[i];
-	}
-	got = k != 0 ? outb_reserve(sa, k, sa->h.flags & FP_SAF_ESN, &base) : 0;
-	if (unlikely(got < k))      /* RFC 4303 3.3.3: no wrap; the SA ends */
-		outb_life_set(sa, FP_SA_F_HARD_EXPIRED | FP_SA_F_SEQ_OVERFLOW);
-	/* Packets past the granted numbers are the last ones: i == op index. */
-	for (uint16_t i = 0; i < k; i++) {
-		if (unlikely(i >= got)) {
-			outb_drop(sa, cm[i], FP_DROP_SEQ_OVERFLOW);
+		rsn[i] = FP_DROP_NONE;
+		if (unlikely(r != FP_DROP_NONE)) {
+			outb_drop(sa, mb[i], &rsn[i], r);
+			ndrop++;
 			continue;
 		}
-		outb_build(sa, cm[i], &chk[i], base + 1 + i, &ops[i], &st[i],
-			   tunnel, outer6, udp, aead);
+		chk[k++].idx = (uint8_t)i;
 	}
-	k = (uint16_t)got;
-	if (k != 0)
-		eng->be->process(eng->ctx, sa->sess, ops, k, true);
+	got = k != 0 ? outb_reserve(sa, k, sa->h.flags & FP_SAF_ESN, &base) : 0;
+	if (unlikely(got < k)) {    /* RFC 4303 3.3.3: no wrap; the SA ends */
+		outb_life_set(sa, FP_SA_F_HARD_EXPIRED | FP_SA_F_SEQ_OVERFLOW);
+		/* Packets past the granted numbers are the last ones. */
+		for (uint16_t i = (uint16_t)got; i < k; i++)
+			outb_drop(sa, mb[chk[i].idx], &rsn[chk[i].idx], FP_DROP_SEQ_OVERFLOW);
+		ndrop = (uint16_t)(ndrop + k - got);
+		k = (uint16_t)got;
+	}
+	if (tunnel && !outer6)
+		tsum = tmpl4_sum(sa->tmpl);
 	for (uint16_t i = 0; i < k; i++) {
-		struct rte_mbuf *m = cm[i];
+		outb_build(sa, mb[chk[i].idx], &chk[i], base + 1 + i, tsum, &ops[i],
+			   tunnel, outer6, udp, aead);
+		nb += chk[i].plen;
+	}
+	if (k == 0)
+		return 0;                  /* all dropped, order unchanged */
+	eng->be->process(eng->ctx, sa->sess, ops, k, true);
+	for (uint16_t i = 0; i < k; i++) {
+		struct fp_crypto_op *op = &ops[i];
+		struct rte_mbuf *m = mb[chk[i].idx];
 
-		ok[i] = ops[i].status == 0;
-		if (unlikely(!ok[i])) {
-			outb_drop(sa, m, FP_DROP_CRYPTO);
+		if (unlikely(op->status != 0)) {
+			outb_drop(sa, m, &rsn[chk[i].idx], FP_DROP_CRYPTO);
+			ndrop++;
+			ncry++;
+			nb -= chk[i].plen;
 			continue;
 		}
 		if (!aead && (sa->h.flags & FP_SAF_ESN)) {
-			memcpy(st[i].icv, ops[i].digest_buf, sa->h.icv_len);
-			rte_pktmbuf_trim(m, 4);
+			/* ICV over seq_hi into scratch; now over seq_hi's place */
+			memcpy(op->buf + op->cipher_off + op->cipher_len, op->digest_buf,
+			       sa->h.icv_len);
+			m->data_len -= 4;
+			m->pkt_len -= 4;
 		}
 	}
-	outb_account(sa, cm, st, ok, k);
-	return esp_partition(mb, n);
+	ndrop = (uint16_t)(ndrop + outb_account(sa, mb, rsn, chk, k, k - ncry, nb));
+	return likely(ndrop == 0) ? n : esp_partition(mb, rsn, n);
 }
 
 #define OUTB_FN(t, o6, u, a)                                                   \

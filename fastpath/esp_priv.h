@@ -43,17 +43,30 @@ static inline void wr64(uint8_t *p, uint64_t v)
 	memcpy(p, &v, 8);
 }
 
-/* IPv4 header checksum over hlen bytes (options included). */
+/* Ones' complement fold of a 32-bit sum to 16 bits. */
+static inline uint16_t csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* IPv4 header checksum over hlen bytes (options included): 32-bit loads,
+ * 64-bit accumulator (RFC 1071 4.1); the result is in network order. */
 static inline void ip4_cksum(uint8_t *ip, uint32_t hlen)
 {
-	uint32_t sum = 0;
+	uint64_t sum = 0;
+	uint32_t w;
 
 	ip[10] = ip[11] = 0;
-	for (uint32_t i = 0; i < hlen; i += 2)
-		sum += rd16(ip + i);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	wr16(ip + 10, (uint16_t)~sum);
+	for (uint32_t i = 0; i < hlen; i += 4) {
+		memcpy(&w, ip + i, 4);
+		sum += w;
+	}
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	uint16_t c = (uint16_t)~csum_fold((uint32_t)sum);
+	memcpy(ip + 10, &c, 2);
 }
 
 /* Records a drop: per-SA counter and the reason in the mbuf. */
@@ -80,14 +93,16 @@ static inline bool esp_life_ok(struct fp_sa *sa, uint32_t bytes)
 	return true;
 }
 
-/* Stable partition: good packets (reason NONE) first; returns their count. */
-static inline uint16_t esp_partition(struct rte_mbuf *mb[], uint16_t n)
+/* Stable partition by the burst's own reasons r[] (FP_DROP_NONE = good):
+ * good packets first; returns their count. Only called when something was
+ * dropped. */
+static inline uint16_t esp_partition(struct rte_mbuf *mb[], const uint8_t r[], uint16_t n)
 {
 	struct rte_mbuf *bad[FP_MAX_BURST];
 	uint16_t g = 0, b = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
-		if (*fp_mbuf_drop(mb[i]) == FP_DROP_NONE)
+		if (r[i] == FP_DROP_NONE)
 			mb[g++] = mb[i];
 		else
 			bad[b++] = mb[i];
@@ -96,13 +111,35 @@ static inline uint16_t esp_partition(struct rte_mbuf *mb[], uint16_t n)
 	return g;
 }
 
-/* Constant-time compare of ICVs. */
+/* Single-segment mbuf: grows the data by head bytes in front and tail at the
+ * end, room already checked (rte_pktmbuf_prepend/append without the checks). */
+static inline uint8_t *mbuf_grow(struct rte_mbuf *m, uint32_t head, uint32_t tail)
+{
+	m->data_off = (uint16_t)(m->data_off - head);
+	m->data_len = (uint16_t)(m->data_len + head + tail);
+	m->pkt_len += head + tail;
+	return rte_pktmbuf_mtod(m, uint8_t *);
+}
+
+/* Single-segment mbuf: keeps len bytes starting off bytes in. */
+static inline uint8_t *mbuf_cut(struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	m->data_off = (uint16_t)(m->data_off + off);
+	m->data_len = (uint16_t)len;
+	m->pkt_len = len;
+	return rte_pktmbuf_mtod(m, uint8_t *);
+}
+
+/* Constant-time compare of ICVs; n is a constant 16 for AEAD. */
 static inline bool icv_equal(const uint8_t *a, const uint8_t *b, uint32_t n)
 {
-	uint8_t d = 0;
+	uint64_t d = 0, x, y;
 
-	for (uint32_t i = 0; i < n; i++)
-		d |= a[i] ^ b[i];
+	for (uint32_t i = 0; i < n; i += 8) {   /* ICVs are 16, 24 or 32 bytes */
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+	}
 	return d == 0;
 }
 

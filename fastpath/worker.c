@@ -98,8 +98,16 @@ static inline void tx_enqueue(struct fp_worker *w, uint16_t port, struct rte_mbu
 		tx_flush(w, port);
 }
 
+/* The last IPv4 next hop found, kept for one run of packets: an outbound
+ * SA's packets all go to its peer, so a run costs one route lookup. Routes
+ * do not change while workers run (route.h). */
+struct rt_memo {
+	uint32_t dst;
+	const struct fp_nexthop *nh;
+};
+
 /* The packet starts at its IP header: find the next hop, prepend Ethernet. */
-static void route_tx(struct fp_worker *w, struct rte_mbuf *m)
+static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *memo)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct fp_nexthop *nh;
@@ -112,7 +120,13 @@ static void route_tx(struct fp_worker *w, struct rte_mbuf *m)
 		uint32_t dst;
 
 		memcpy(&dst, ip + 16, 4);
-		nh = fp_routes_lookup4(w->dp->routes, dst);
+		if (memo->nh != NULL && memo->dst == dst) {
+			nh = memo->nh;
+		} else {
+			nh = fp_routes_lookup4(w->dp->routes, dst);
+			memo->dst = dst;
+			memo->nh = nh;
+		}
 	}
 	if (unlikely(nh == NULL)) {
 		drop(w, m, FP_WD_NO_ROUTE);
@@ -296,7 +310,7 @@ static void note_check(struct fp_worker *w, struct fp_sa *sa)
 	w->st.notes++;
 }
 
-static void after_in(struct fp_worker *w, struct rte_mbuf *m)
+static void after_in(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *memo)
 {
 	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
 	bool us;
@@ -329,13 +343,14 @@ static void after_in(struct fp_worker *w, struct rte_mbuf *m)
 		drop(w, m, FP_WD_TTL);
 		return;
 	}
-	route_tx(w, m);
+	route_tx(w, m, memo);
 }
 
 /* mb[0..n) with sa[0..n): one fp_esp_process() per run of one SA. */
 static void esp_runs(struct fp_worker *w, struct rte_mbuf *mb[], struct fp_sa *sa[],
 		     uint16_t n, bool in)
 {
+	struct rt_memo memo = { 0, NULL };
 	uint16_t s = 0;
 
 	while (s < n) {
@@ -344,13 +359,13 @@ static void esp_runs(struct fp_worker *w, struct rte_mbuf *mb[], struct fp_sa *s
 		while (e < n && sa[e] == sa[s])
 			e++;
 		good = fp_esp_process(sa[s], &w->eng, mb + s, e - s);
-		for (uint16_t i = s; i < s + good; i++) {
-			if (in) {
-				after_in(w, mb[i]);
-			} else {
-				w->st.esp_out++;
-				route_tx(w, mb[i]);
-			}
+		if (in) {
+			for (uint16_t i = s; i < s + good; i++)
+				after_in(w, mb[i], &memo);
+		} else {
+			w->st.esp_out += good;
+			for (uint16_t i = s; i < s + good; i++)
+				route_tx(w, mb[i], &memo);
 		}
 		for (uint16_t i = s + good; i < e; i++)
 			drop(w, mb[i], fp_mbuf_drop_reason(mb[i]));
@@ -400,6 +415,8 @@ static void inbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t s
 static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t res[],
 		     uint16_t n, struct rte_mbuf *pm[], struct fp_sa *psa[], uint16_t *np)
 {
+	struct rt_memo memo = { 0, NULL };
+
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = mb[i];
 		struct fp_sa *sa;
@@ -414,7 +431,7 @@ static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t 
 		case FP_SPD_BYPASS:
 			w->st.bypass++;
 			rte_pktmbuf_adj(m, ETH_LEN);
-			route_tx(w, m);
+			route_tx(w, m, &memo);
 			break;
 		case FP_SPD_PROTECT:
 			sa = fp_sad_get_out(w->ctrl->out, fp_spd_slot(res[i]));

@@ -7,6 +7,15 @@
  * back and, once per pass over the pool, reset the replay window) is not.
  * The working set is -n mbufs (default 1024, ~1.5 MB at 1420 bytes) cycled
  * in order, so the data is mostly in L2/L3 as a NIC with DDIO would leave it.
+ * How warm the data is when timed: outbound, the inner IP/UDP header was
+ * just rewritten (L1), the rest of the packet was last touched one pass over
+ * the pool ago (L2/L3); inbound, the whole ESP packet was just copied back
+ * (L1/L2): inbound runs on warmer data than outbound or imb_ceiling.
+ *
+ * Two figures per case: the mean over every timed burst (comparable with
+ * imb_ceiling, which reports the mean), and the median of the per-burst
+ * cycles ("p50"), which a burst hit by preemption on a shared machine does
+ * not move.
  *
  * Cases: AES-128-GCM and AES-128-CBC + HMAC-SHA-256-128, tunnel IPv4-in-IPv4,
  * outbound (encrypt) and inbound (decrypt), inner IP packets of 64, 512,
@@ -19,8 +28,13 @@
  * (fp_sad_lookup_in) when it exists, else a plain rte_hash keyed the same.
  *
  * Usage: fp_bench [EAL args] -- [-t secs] [-b burst] [-a gcm,cbc]
- *                 [-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N] [-l 1,10000,1000000]
+ *                 [-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N] [-G] [-W] [-l 1,10000,1000000]
  *   -n  working set in packets (multiple of 64, <= 4096); -N no SA lookup; -L  SA lookup only; -l the SA counts; default: ESP cases then lookups.
+ *   -G  after each GCM case, the same payloads through intel-ipsec-mb's direct GCM API alone
+ *       (run_gcm_direct(): the crypto floor under our ESP layer).
+ *   -W  the whole worker loop instead of the ESP layer alone (AES-128-GCM; needs the EAL
+ *       argument --vdev net_ring0, e.g. fp_bench --no-huge -m 1024 --no-pci -l 1
+ *       --vdev net_ring0 -- -W -N).
  * JSON lines on stdout, a table on stderr. */
 #include <errno.h>
 #include <getopt.h>
@@ -40,7 +54,13 @@
 #include <rte_mbuf.h>
 #include <rte_random.h>
 
+#include <rte_ethdev.h>
+#include <intel-ipsec-mb.h>
+
+#include "fastpath/ctrl_priv.h"
 #include "fastpath/fp_sa.h"
+#include "fastpath/route.h"
+#include "fastpath/worker.h"
 
 #define NPKT_MAX 4096u
 static unsigned NPKT = 1024;   /* working set, -n */
@@ -53,6 +73,8 @@ struct opts {
 	unsigned burst, reps;
 	const char *algs, *sizes, *dirs, *lookups;
 	bool lookup_only;
+	bool direct;                 /* -G: also the direct-API GCM ceiling */
+	bool worker;                 /* -W: the whole worker loop */
 };
 
 static bool want(const char *list, const char *item)
@@ -135,9 +157,19 @@ struct ctx {
 };
 
 struct result {
-	double mpps, gbps, cycles;
+	double mpps, gbps, cycles, p50;
 	uint64_t pkts, drops;
 };
+
+#define NSAMP (1u << 20)
+static uint32_t *samp;         /* per-burst cycles per packet (x16) */
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 static int sa_make(struct fp_sa **sa, bool gcm, enum fp_dir dir)
 {
@@ -212,7 +244,7 @@ static void run_esp(struct ctx *c, bool inbound, double secs, unsigned burst, st
 	struct fp_sa *sa = inbound ? c->in : c->out;
 	uint64_t hz = rte_get_tsc_hz(), end = rte_rdtsc() + (uint64_t)(secs * (double)hz);
 	uint64_t cyc = 0, pkts = 0, bytes = 0, drops = 0;
-	unsigned i = 0;
+	unsigned i = 0, ns = 0;
 
 	fp_sa_set_seq(sa, 0);
 	while (rte_rdtsc() < end) {
@@ -231,7 +263,10 @@ static void run_esp(struct ctx *c, bool inbound, double secs, unsigned burst, st
 			}
 			t0 = rte_rdtsc();
 			good = fp_esp_process(sa, c->eng, c->m + i, n);
-			cyc += rte_rdtsc() - t0;
+			t0 = rte_rdtsc() - t0;
+			cyc += t0;
+			if (ns < NSAMP)
+				samp[ns++] = (uint32_t)RTE_MIN(t0 * 16 / n, (uint64_t)UINT32_MAX);
 			pkts += n;
 			drops += (uint64_t)(n - good);
 			i = (i + n) % NPKT;
@@ -240,8 +275,76 @@ static void run_esp(struct ctx *c, bool inbound, double secs, unsigned burst, st
 	r->pkts = pkts;
 	r->drops = drops;
 	r->cycles = (double)cyc / (double)pkts;
+	qsort(samp, ns, sizeof(samp[0]), cmp_u32);
+	r->p50 = ns ? samp[ns / 2] / 16.0 : 0;
 	r->mpps = (double)hz / r->cycles / 1e6;
 	r->gbps = r->mpps * 1e6 * ((double)bytes / (double)pkts) * 8 / 1e9;
+}
+
+/* The crypto alone, the cheapest way intel-ipsec-mb offers it: AES-128-GCM
+ * through the direct API (IMB_AES128_GCM_ENC/DEC, what crypto_imb.c uses),
+ * in place on the very bytes run_esp() would encrypt or decrypt (same mbufs,
+ * same offsets and alignment, same untimed reset before each burst, so the
+ * data is as warm), ESP payload lengths (inner + pad + 2, aligned to 4),
+ * 8-byte AAD, bursts of `burst` timed like run_esp(). Not a strict floor:
+ * run_esp()'s build pass touches each packet's trailer line before the
+ * crypto runs, this loop meets it cold, so at 64 bytes it can come out
+ * slower than the whole ESP path; the ESP layer's exact own cost is in
+ * instruction counts (callgrind, see perf/fastpath_results.md). */
+static double run_gcm_direct(struct ctx *c, bool dec, double secs, unsigned burst, double *p50)
+{
+	static uint8_t key[16] = { 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17,
+				   0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f };
+	uint8_t nonce[16] = { 0 }, aad[16] = { 0 }, tag[16];
+	struct gcm_key_data *k = rte_zmalloc(NULL, sizeof(*k), 64);
+	struct gcm_context_data *g = rte_zmalloc(NULL, sizeof(*g), 64);
+	IMB_MGR *m = alloc_mb_mgr(0);
+	uint64_t hz = rte_get_tsc_hz(), end, cyc = 0, n = 0;
+	unsigned i = 0, ns = 0;
+
+	*p50 = 0;
+	if (k == NULL || g == NULL || m == NULL)
+		return 0;
+	init_mb_mgr_auto(m, NULL);
+	IMB_AES128_GCM_PRE(m, key, k);
+	end = rte_rdtsc() + (uint64_t)(secs * (double)hz);
+	while (rte_rdtsc() < end) {
+		for (unsigned rep = 0; rep < 64; rep++) {
+			unsigned b = RTE_MIN(burst, NPKT - i);
+			uint64_t t0;
+
+			for (unsigned j = 0; j < b; j++) {
+				if (dec)
+					reset_esp(c, i + j);
+				else
+					reset_plain(c, i + j);
+			}
+			t0 = rte_rdtsc();
+			for (unsigned j = 0; j < b; j++) {
+				/* outbound: the inner packet; inbound: after outer IP, ESP, IV */
+				uint8_t *p = rte_pktmbuf_mtod(c->m[i + j], uint8_t *) + (dec ? 36 : 0);
+				uint64_t clen = RTE_ALIGN_CEIL(c->inner_len[i + j] + 2, 4u);
+
+				nonce[11] = (uint8_t)j;
+				if (dec)
+					IMB_AES128_GCM_DEC(m, k, g, p, p, clen, nonce, aad, 8, tag, 16);
+				else
+					IMB_AES128_GCM_ENC(m, k, g, p, p, clen, nonce, aad, 8, tag, 16);
+			}
+			t0 = rte_rdtsc() - t0;
+			cyc += t0;
+			if (ns < NSAMP)
+				samp[ns++] = (uint32_t)RTE_MIN(t0 * 16 / b, (uint64_t)UINT32_MAX);
+			n += b;
+			i = (i + b) % NPKT;
+		}
+	}
+	qsort(samp, ns, sizeof(samp[0]), cmp_u32);
+	*p50 = ns ? samp[ns / 2] / 16.0 : 0;
+	free_mb_mgr(m);
+	rte_free(k);
+	rte_free(g);
+	return (double)cyc / (double)n;
 }
 
 static int cmp_dbl(const void *a, const void *b)
@@ -259,8 +362,8 @@ static int esp_cases(struct ctx *c, const struct opts *o)
 
 	fprintf(stderr, "ESP layer alone, one core (lcore %u), burst %u, working set %u, %.1f s x %u per case\n",
 		rte_lcore_id(), o->burst, NPKT, o->secs, o->reps);
-	fprintf(stderr, "%-24s %-4s %-5s %9s %9s %10s %8s\n", "alg", "dir", "size", "Mpps", "Gbit/s",
-		"cyc/pkt", "drops");
+	fprintf(stderr, "%-24s %-4s %-5s %9s %9s %10s %8s %8s\n", "alg", "dir", "size", "Mpps", "Gbit/s",
+		"cyc/pkt", "p50", "drops");
 	for (int a = 0; a < 2; a++) {
 		bool gcm = a == 0;
 		const char *alg = gcm ? "aes-128-gcm" : "aes-128-cbc-hmac-sha256";
@@ -275,7 +378,7 @@ static int esp_cases(struct ctx *c, const struct opts *o)
 			if (!want(o->dirs, inbound ? "in" : "out"))
 				continue;
 			for (int z = 0; z < 4; z++) {
-				double cyc[32];
+				double cyc[32], p50[32];
 				struct result r = { 0 }, tot = { 0 };
 
 				if (!want(o->sizes, size_names[z]))
@@ -286,27 +389,43 @@ static int esp_cases(struct ctx *c, const struct opts *o)
 				for (unsigned k = 0; k < o->reps; k++) {
 					run_esp(c, inbound, o->secs, o->burst, &r);
 					cyc[k] = r.cycles;
+					p50[k] = r.p50;
 					tot.pkts += r.pkts;
 					tot.drops += r.drops;
 				}
 				qsort(cyc, o->reps, sizeof(cyc[0]), cmp_dbl);
+				qsort(p50, o->reps, sizeof(p50[0]), cmp_dbl);
 				/* median cycles; rates follow from it */
 				double med = o->reps % 2 ? cyc[o->reps / 2] :
 					     (cyc[o->reps / 2 - 1] + cyc[o->reps / 2]) / 2;
+				double bmed = o->reps % 2 ? p50[o->reps / 2] :
+					      (p50[o->reps / 2 - 1] + p50[o->reps / 2]) / 2;
 				double mpps = (double)rte_get_tsc_hz() / med / 1e6;
 				double avg = r.gbps / r.mpps * 1e3 / 8;    /* inner bytes per packet */
 				double gbps = mpps * avg * 8 / 1e3;
 
 				if (tot.drops)
 					rc = 1;
-				fprintf(stderr, "%-24s %-4s %-5s %9.2f %9.2f %10.1f %8llu%s\n", alg,
-					inbound ? "in" : "out", size_names[z], mpps, gbps, med,
+				fprintf(stderr, "%-24s %-4s %-5s %9.2f %9.2f %10.1f %8.1f %8llu%s\n", alg,
+					inbound ? "in" : "out", size_names[z], mpps, gbps, med, bmed,
 					(unsigned long long)tot.drops, tot.drops ? "  DROPS" : "");
+				if (gcm && o->direct) {
+					double dp50 = 0, d0 = run_gcm_direct(c, inbound, o->secs, o->burst, &dp50);
+
+					fprintf(stderr, "%-24s %-4s %-5s %9.2f %9s %10.1f %8.1f   (gcm direct API, crypto only)\n",
+						"aes-128-gcm-direct", inbound ? "in" : "out", size_names[z],
+						(double)rte_get_tsc_hz() / d0 / 1e6, "", d0, dp50);
+					printf("{\"bench\":\"gcm_direct\",\"alg\":\"aes-128-gcm\",\"dir\":\"%s\","
+					       "\"size\":\"%s\",\"burst\":%u,\"set\":%u,\"tsc_cycles_per_op\":%.1f,"
+					       "\"p50_burst_cycles_per_op\":%.1f}\n",
+					       inbound ? "in" : "out", size_names[z], o->burst, NPKT, d0, dp50);
+				}
 				printf("{\"bench\":\"fp_esp\",\"alg\":\"%s\",\"dir\":\"%s\",\"size\":\"%s\","
 				       "\"burst\":%u,\"set\":%u,\"reps\":%u,\"mpps\":%.3f,\"gbps_inner\":%.3f,"
-				       "\"tsc_cycles_per_pkt\":%.1f,\"tsc_hz\":%llu,\"pkts\":%llu,\"drops\":%llu}\n",
+				       "\"tsc_cycles_per_pkt\":%.1f,\"p50_burst_cycles_per_pkt\":%.1f,"
+				       "\"tsc_hz\":%llu,\"pkts\":%llu,\"drops\":%llu}\n",
 				       alg, inbound ? "in" : "out", size_names[z], o->burst, NPKT, o->reps, mpps,
-				       gbps, med, (unsigned long long)rte_get_tsc_hz(),
+				       gbps, med, bmed, (unsigned long long)rte_get_tsc_hz(),
 				       (unsigned long long)tot.pkts, (unsigned long long)tot.drops);
 				fflush(stdout);
 			}
@@ -317,6 +436,251 @@ static int esp_cases(struct ctx *c, const struct opts *o)
 		rte_free(c->in);
 		c->out = c->in = NULL;
 	}
+	return rc;
+}
+
+/* ---- the worker loop (-W) ----
+ *
+ * One gateway in this process: control core state, routes, one worker, and
+ * a net_ring port (EAL `--vdev net_ring0`: its TX ring is its RX ring). Each
+ * timed call is fp_worker_input() on a burst of Ethernet frames: classify,
+ * SPD (rte_acl) or SAD (rte_hash), ESP, TTL, route (rte_lpm), Ethernet
+ * header, rte_eth_tx_burst. Taking the frames back from the ring and
+ * rewriting them is not timed. Outbound: plain 198.51.100.1 -> 203.0.113.1
+ * frames, PROTECT by SA 0x1000 (AES-128-GCM tunnel 192.0.2.1 -> .2).
+ * Inbound: ESP frames to 192.0.2.1, SPI 0x2000, made by our outbound code
+ * once; the replay window is reset at each pass over the pool. No RX PMD
+ * cost: that is the zero-copy source's business (perf/zc_gen.c). */
+struct wbench {
+	struct fp_ctrl *c;
+	struct fp_routes *rt;
+	struct fp_dp dp;
+	struct fp_worker *w;
+	struct fp_sa *in_sa;
+	uint16_t port;
+};
+
+static int wb_setup(struct ctx *c, struct wbench *b)
+{
+	struct fp_ctrl_cfg cc = { .name = "wb", .n_workers = 1, .max_sa = 16, .ring_size = 1024 };
+	struct fp_nexthop nh = { .port = 0 };
+	struct rte_eth_conf conf = { 0 };
+	struct fp_sa_params p;
+	struct fp_spd_rule r;
+	char err[128] = "";
+	static const uint8_t pfx[3][4] = { { 192, 0, 2, 0 }, { 198, 51, 100, 0 }, { 203, 0, 113, 0 } };
+
+	if (rte_eth_dev_get_port_by_name("net_ring0", &b->port) != 0) {
+		fprintf(stderr, "-W needs the EAL argument --vdev net_ring0\n");
+		return -1;
+	}
+	if (rte_eth_dev_configure(b->port, 1, 1, &conf) != 0 ||
+	    rte_eth_rx_queue_setup(b->port, 0, 1024, 0, NULL, c->pool) != 0 ||
+	    rte_eth_tx_queue_setup(b->port, 0, 1024, 0, NULL) != 0 || rte_eth_dev_start(b->port) != 0)
+		return -1;
+	b->c = fp_ctrl_create(&cc, err, sizeof(err));
+	b->rt = fp_routes_create("wbrt", 16, 0);
+	if (b->c == NULL || b->rt == NULL) {
+		fprintf(stderr, "worker bench: %s\n", err);
+		return -1;
+	}
+	nh.port = b->port;
+	memset(&nh.dmac, 0x02, sizeof(nh.dmac));
+	for (int i = 0; i < 3; i++)
+		if (fp_routes_add(b->rt, 4, pfx[i], 24, &nh) != 0)
+			return -1;
+	b->dp.ctrl = b->c;
+	b->dp.routes = b->rt;
+	b->dp.local.n4 = 1;
+	memcpy(&b->dp.local.a4[0], (const uint8_t[]){ 192, 0, 2, 1 }, 4);
+	b->dp.local.natt_port = 4500;
+	b->dp.local.ike_port = 500;
+	struct fp_worker_cfg wc = { .id = 0, .dp = &b->dp, .txq = 0 };
+	b->w = fp_worker_create(&wc);
+	if (b->w == NULL || fp_ctrl_worker_join(b->c, 0, b->w) != 0)
+		return -1;
+	sa_params(&p, true, FP_DIR_OUT);                 /* 192.0.2.1 -> .2, 0x1000 */
+	if (fp_ctrl_add_sa(b->c, &p, err, sizeof(err)) != 0)
+		goto fail;
+	sa_params(&p, true, FP_DIR_IN);
+	p.spi = 0x2000;
+	memcpy(p.local, (const uint8_t[]){ 192, 0, 2, 1 }, 4);
+	memcpy(p.remote, (const uint8_t[]){ 192, 0, 2, 2 }, 4);
+	if (fp_ctrl_add_sa(b->c, &p, err, sizeof(err)) != 0)
+		goto fail;
+	b->in_sa = &fp_sad_find_in(b->c->sad, 0x2000)->sa;
+	memset(&r, 0, sizeof(r));
+	r.sel.family = 4;
+	memcpy(r.sel.src_lo, pfx[1], 4);
+	memcpy(r.sel.src_hi, (const uint8_t[]){ 198, 51, 100, 255 }, 4);
+	memcpy(r.sel.dst_lo, pfx[2], 4);
+	memcpy(r.sel.dst_hi, (const uint8_t[]){ 203, 0, 113, 255 }, 4);
+	r.sel.sport_hi = r.sel.dport_hi = 65535;
+	r.action = FP_SPD_PROTECT;
+	r.spi = 0x1000;
+	if (fp_ctrl_replace_spd(b->c, &r, 1, err, sizeof(err)) != 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "worker bench: %s\n", err);
+	return -1;
+}
+
+/* Frame i back to its start state: Ethernet + plain packet or + ESP. */
+static void wb_reset(struct ctx *c, unsigned i, bool inbound)
+{
+	struct rte_mbuf *m = c->m[i];
+	uint8_t *e;
+
+	rte_pktmbuf_reset(m);
+	if (inbound) {
+		m->data_len = (uint16_t)(14 + c->wire_len[i]);
+		e = rte_pktmbuf_mtod(m, uint8_t *);
+		rte_memcpy(e + 14, c->wire + (size_t)i * 2048, c->wire_len[i]);
+	} else {
+		m->data_len = (uint16_t)(14 + c->inner_len[i]);
+		e = rte_pktmbuf_mtod(m, uint8_t *);
+		build_inner(e + 14, 28, i);
+		e[14 + 2] = (uint8_t)(c->inner_len[i] >> 8);
+		e[14 + 3] = (uint8_t)c->inner_len[i];
+	}
+	m->pkt_len = m->data_len;
+	memset(e, 0x02, 12);
+	e[12] = 0x08;
+	e[13] = 0x00;
+}
+
+/* ESP frames for the inbound case: our outbound code with the peer's SA. */
+static int wb_prepare_in(struct ctx *c)
+{
+	struct fp_sa_params p;
+	struct fp_sa *peer;
+	char err[128];
+	int rc = 0;
+
+	peer = rte_zmalloc(NULL, sizeof(*peer), RTE_CACHE_LINE_SIZE);
+	sa_params(&p, true, FP_DIR_OUT);
+	p.spi = 0x2000;
+	memcpy(p.local, (const uint8_t[]){ 192, 0, 2, 2 }, 4);
+	memcpy(p.remote, (const uint8_t[]){ 192, 0, 2, 1 }, 4);
+	if (peer == NULL || fp_sa_init(peer, &p, &fp_crypto_imb, err, sizeof(err)) != 0)
+		return -1;
+	for (unsigned i = 0; i < NPKT && rc == 0; i += MAXB)
+		if (fp_esp_process(peer, c->eng, c->m + i, MAXB) != MAXB)
+			rc = -1;
+	for (unsigned i = 0; i < NPKT; i++) {
+		c->wire_len[i] = (uint16_t)c->m[i]->pkt_len;
+		memcpy(c->wire + (size_t)i * 2048, rte_pktmbuf_mtod(c->m[i], uint8_t *),
+		       c->wire_len[i]);
+	}
+	fp_sa_fini(peer);
+	rte_free(peer);
+	return rc;
+}
+
+static int wb_run(struct ctx *c, struct wbench *b, bool inbound, double secs, unsigned burst,
+		  double *cyc_pp, double *p50, uint64_t *lost)
+{
+	uint64_t hz = rte_get_tsc_hz(), end = rte_rdtsc() + (uint64_t)(secs * (double)hz);
+	uint64_t cyc = 0, pkts = 0;
+	unsigned i = 0, ns = 0;
+
+	*lost = 0;
+	while (rte_rdtsc() < end) {
+		for (unsigned rep = 0; rep < 64; rep++) {
+			uint16_t n = (uint16_t)RTE_MIN(burst, NPKT - i), got = 0;
+			uint64_t t0;
+
+			if (i == 0 && inbound)
+				fp_sa_set_seq(b->in_sa, 0);
+			for (unsigned k = 0; k < n; k++)
+				wb_reset(c, i + k, inbound);
+			t0 = rte_rdtsc();
+			fp_worker_input(b->w, c->m + i, n);
+			t0 = rte_rdtsc() - t0;
+			cyc += t0;
+			if (ns < NSAMP)
+				samp[ns++] = (uint32_t)RTE_MIN(t0 * 16 / n, (uint64_t)UINT32_MAX);
+			pkts += n;
+			/* what was sent comes back in order; dropped ones were freed */
+			while (got < n) {
+				uint16_t r = rte_eth_rx_burst(b->port, 0, c->m + i + got, n - got);
+
+				if (r == 0)
+					break;
+				got += r;
+			}
+			if (got < n) {
+				*lost += n - got;
+				if (rte_pktmbuf_alloc_bulk(c->pool, c->m + i + got, n - got) != 0)
+					return -1;
+			}
+			i = (i + n) % NPKT;
+		}
+	}
+	*cyc_pp = (double)cyc / (double)pkts;
+	qsort(samp, ns, sizeof(samp[0]), cmp_u32);
+	*p50 = ns ? samp[ns / 2] / 16.0 : 0;
+	return 0;
+}
+
+static int worker_cases(struct ctx *c, const struct opts *o)
+{
+	static const char *const size_names[] = { "64", "512", "1420", "imix" };
+	static const uint32_t size_vals[] = { 64, 512, 1420, 0 };
+	struct wbench b = { 0 };
+	int rc = 0;
+
+	if (wb_setup(c, &b) != 0)
+		return -1;
+	fprintf(stderr, "Worker loop (fp_worker_input: classify, SPD/SAD, ESP, route, TX to net_ring), "
+		"AES-128-GCM tunnel, burst %u, working set %u\n", o->burst, NPKT);
+	fprintf(stderr, "%-4s %-5s %9s %10s %8s %8s\n", "dir", "size", "Mpps", "cyc/pkt", "p50", "lost");
+	for (int d = 0; d < 2; d++) {
+		bool inbound = d == 1;
+
+		if (!want(o->dirs, inbound ? "in" : "out"))
+			continue;
+		for (int z = 0; z < 4; z++) {
+			double cyc = 0, p50 = 0;
+			uint64_t lost = 0;
+
+			if (!want(o->sizes, size_names[z]))
+				continue;
+			for (unsigned i = 0; i < NPKT; i++) {
+				c->inner_len[i] = size_vals[z] ? size_vals[z] : imix_pat[i % 12];
+				rte_pktmbuf_reset(c->m[i]);
+				c->m[i]->data_len = (uint16_t)c->inner_len[i];
+				c->m[i]->pkt_len = c->inner_len[i];
+				build_inner(rte_pktmbuf_mtod(c->m[i], uint8_t *), c->inner_len[i], i);
+				/* inbound: inner packets 203.0.113.1 -> 198.51.100.1 would
+				 * do as well; the route covers both */
+			}
+			if (inbound && wb_prepare_in(c) != 0)
+				return -1;
+			if (wb_run(c, &b, inbound, o->secs / 10, o->burst, &cyc, &p50, &lost) != 0 ||
+			    wb_run(c, &b, inbound, o->secs, o->burst, &cyc, &p50, &lost) != 0)
+				return -1;
+			if (lost)
+				rc = 1;
+			fprintf(stderr, "%-4s %-5s %9.2f %10.1f %8.1f %8llu%s\n", inbound ? "in" : "out",
+				size_names[z], (double)rte_get_tsc_hz() / cyc / 1e6, cyc, p50,
+				(unsigned long long)lost, lost ? "  LOST" : "");
+			printf("{\"bench\":\"fp_worker\",\"alg\":\"aes-128-gcm\",\"dir\":\"%s\",\"size\":\"%s\","
+			       "\"burst\":%u,\"set\":%u,\"tsc_cycles_per_pkt\":%.1f,"
+			       "\"p50_burst_cycles_per_pkt\":%.1f,\"lost\":%llu}\n",
+			       inbound ? "in" : "out", size_names[z], o->burst, NPKT, cyc, p50,
+			       (unsigned long long)lost);
+			fflush(stdout);
+		}
+	}
+	const struct fp_worker_stats *ws = fp_worker_stats(b.w);
+	for (unsigned r = 0; r < FP_WD_MAX; r++)
+		if (ws->drops[r])
+			fprintf(stderr, "worker drops %s: %llu\n", fp_wdrop_name(r),
+				(unsigned long long)ws->drops[r]);
+	fp_ctrl_worker_leave(b.c, 0);
+	fp_worker_free(b.w);
 	return rc;
 }
 
@@ -504,7 +868,7 @@ int main(int argc, char **argv)
 	argc -= ret;
 	argv += ret;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "t:b:a:s:d:r:n:Ll:Nh")) != -1) {
+	while ((opt = getopt(argc, argv, "t:b:a:s:d:r:n:Ll:NGWh")) != -1) {
 		switch (opt) {
 		case 't': o.secs = atof(optarg); break;
 		case 'b': o.burst = (unsigned)atoi(optarg); break;
@@ -515,10 +879,12 @@ int main(int argc, char **argv)
 		case 'n': NPKT = (unsigned)atoi(optarg); break;
 		case 'L': only_lookup = true; break;
 		case 'N': no_lookup = true; break;
+		case 'G': o.direct = true; break;
+		case 'W': o.worker = true; break;
 		case 'l': o.lookups = optarg; break;
 		default:
 			fprintf(stderr, "usage: fp_bench [EAL args] -- [-t secs] [-b burst] [-a gcm,cbc] "
-				"[-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N] [-l 1,10000,1000000]\n");
+				"[-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N] [-G] [-W] [-l 1,10000,1000000]\n");
 			return opt == 'h' ? 0 : 2;
 		}
 	}
@@ -533,13 +899,14 @@ int main(int argc, char **argv)
 						 RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 		c.wire = rte_malloc(NULL, (size_t)NPKT * 2048, 64);
 		c.eng = rte_zmalloc(NULL, sizeof(*c.eng), RTE_CACHE_LINE_SIZE);
-		if (c.pool == NULL || c.wire == NULL || c.eng == NULL ||
+		samp = malloc(sizeof(*samp) * NSAMP);
+		if (c.pool == NULL || c.wire == NULL || c.eng == NULL || samp == NULL ||
 		    rte_pktmbuf_alloc_bulk(c.pool, c.m, NPKT) != 0 ||
 		    fp_crypto_engine_init(c.eng, &fp_crypto_imb) != 0) {
 			fprintf(stderr, "setup: %s\n", rte_strerror(rte_errno));
 			return 1;
 		}
-		rc = esp_cases(&c, &o);
+		rc = o.worker ? worker_cases(&c, &o) : esp_cases(&c, &o);
 		if (rc < 0)
 			return 1;
 		fp_crypto_engine_fini(c.eng);
