@@ -121,6 +121,7 @@ unit: deps
 interop: deps
 	@$(MAKE) --no-print-directory all
 	bash tests/interop/run.sh
+	bash tests/interop/load.sh
 
 test: deps
 	@$(MAKE) --no-print-directory all
@@ -128,6 +129,7 @@ test: deps
 	bash tests/fastpath/pcap_run.sh $(BUILD)
 	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
 	bash tests/interop/run.sh
+	bash tests/interop/load.sh
 
 # Random and mutated messages through every payload parser, under ASan+UBSan
 # (fuzz/fuzz_ikev2_msg.c also builds as a libFuzzer target with clang).

@@ -270,6 +270,7 @@ lb_ss_nsas() {
 lb_rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 # lb_cpu_ticks PID: utime + stime of the whole process (all threads), in clock ticks.
 lb_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null; }
+# shellcheck disable=SC2034  # used by perf/ike_bench.sh
 LB_HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 # lb_cpu_busy CPU: busy clock ticks of that CPU so far (everything but idle
 # and iowait, whoever ran), from /proc/stat.
