@@ -321,6 +321,9 @@ struct ikev2_child_req {
 	bool write_nonce;                   /* responder: Nr goes after SA */
 	struct ike_dh *dh;                  /* initiator: our KEi key pair */
 };
+void ikev2_child_req_init(struct ikev2_child_req *rq, const struct ikev2_chain *c,
+			  const char *exch, const uint8_t *ni, size_t ni_len,
+			  const uint8_t *nr, size_t nr_len);
 /* Responder: selects proposal and selectors, writes [N(USE_TRANSPORT_MODE)]
  * SA [Nr KEr] TSi TSr into w, creates the child. Returns 0 or the error
  * notify type to send instead (written by the caller). */

@@ -157,13 +157,7 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
 	ikev2_w_id(&o->w, IKEV2_PL_IDR, &id);
 	ikev2_w_auth(&o->w, IKEV2_AUTH_PSK, auth, alen);
 	ike_wipe(auth, sizeof(auth));
-	memset(&rq, 0, sizeof(rq));
-	rq.c = c;
-	rq.exch = "IKE_AUTH";
-	rq.ni = sa->ni;
-	rq.ni_len = sa->ni_len;
-	rq.nr = sa->nr;
-	rq.nr_len = sa->nr_len;
+	ikev2_child_req_init(&rq, c, "IKE_AUTH", sa->ni, sa->ni_len, sa->nr, sa->nr_len);
 	if (ikev2_chain_find(c, IKEV2_PL_SA)) {
 		int err = ikev2_child_respond(sa, &rq, &o->w, &child);
 		if (err > 0) {
@@ -218,13 +212,7 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 		ike_sa_free_nego(sa);
 		return;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.c = c;
-	rq.exch = "IKE_AUTH";
-	rq.ni = sa->ni;
-	rq.ni_len = sa->ni_len;
-	rq.nr = sa->nr;
-	rq.nr_len = sa->nr_len;
+	ikev2_child_req_init(&rq, c, "IKE_AUTH", sa->ni, sa->ni_len, sa->nr, sa->nr_len);
 	rq.cfg = sa->own_child ? sa->own_child : &sa->conn->cfg.children[0];
 	if (ikev2_child_complete(sa, &rq, sa->child_spi, &child) == 0) {
 		ike_keylog_child(sa, child);

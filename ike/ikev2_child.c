@@ -69,6 +69,19 @@ void ikev2_child_write_offer(struct ike_sa *sa, struct ikev2_writer *w,
 	ikev2_w_ts(w, IKEV2_PL_TSR, cfg->remote_ts, cfg->n_remote_ts);
 }
 
+void ikev2_child_req_init(struct ikev2_child_req *rq, const struct ikev2_chain *c,
+			  const char *exch, const uint8_t *ni, size_t ni_len,
+			  const uint8_t *nr, size_t nr_len)
+{
+	memset(rq, 0, sizeof(*rq));
+	rq->c = c;
+	rq->exch = exch;
+	rq->ni = ni;
+	rq->ni_len = ni_len;
+	rq->nr = nr;
+	rq->nr_len = nr_len;
+}
+
 struct child_payloads {
 	struct ikev2_prop props[IKE_MAX_PROPOSALS * 2];
 	unsigned np, ntsi, ntsr;

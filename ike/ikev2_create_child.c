@@ -251,13 +251,7 @@ static void respond_child(struct ike_sa *sa, const struct ikev2_chain *c, struct
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		return;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.c = c;
-	rq.exch = "CREATE_CHILD_SA";
-	rq.ni = n_pl->body;
-	rq.ni_len = n_pl->len;
-	rq.nr = nr;
-	rq.nr_len = nr_len;
+	ikev2_child_req_init(&rq, c, "CREATE_CHILD_SA", n_pl->body, n_pl->len, nr, nr_len);
 	rq.cfg = old ? old->cfg : NULL;
 	rq.pfs_allowed = true;
 	rq.write_nonce = true;
@@ -405,13 +399,8 @@ void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,
 		ike_sa_log(sa, IKE_LOG_ERR, "CREATE_CHILD_SA response without a valid nonce");
 		return;
 	}
-	memset(&rq, 0, sizeof(rq));
-	rq.c = c;
-	rq.exch = "CREATE_CHILD_SA";
-	rq.ni = x->nonce;
-	rq.ni_len = x->nonce_len;
-	rq.nr = n_pl->body;
-	rq.nr_len = n_pl->len;
+	ikev2_child_req_init(&rq, c, "CREATE_CHILD_SA", x->nonce, x->nonce_len,
+			     n_pl->body, n_pl->len);
 	rq.cfg = x->child_cfg;
 	rq.dh = x->dh;
 	if (ikev2_child_complete(sa, &rq, x->new_spi, &child) < 0)
