@@ -19,7 +19,7 @@ timeout 60 "$BUILD/ipsecgw" --no-huge -m 512 --no-pci --no-telemetry --file-pref
 	--vdev "net_pcap0,rx_pcap=$DIR/lan_in.pcap,tx_pcap=$DIR/lan_out.pcap" \
 	--vdev "net_pcap1,rx_pcap=$DIR/wan_in.pcap,tx_pcap=$DIR/wan_out.pcap" \
 	-- -c tests/fastpath/gw.json --idle-exit 1000 --duration 30 --stats "$DIR/stats.json" \
-	> "$DIR/gw.log" 2>&1 || { cat "$DIR/gw.log"; exit 1; }
+	> "$DIR/gw.log" 2>&1 || { rc=$?; cat "$DIR/gw.log"; echo "FAIL: build/ipsecgw exited with status $rc (124: still running after 60 s)"; exit 1; }
 $PY tests/fastpath/pcap_esp.py check "$DIR" || { cat "$DIR/gw.log" "$DIR/stats.json"; exit 1; }
 
 if command -v tshark > /dev/null; then
