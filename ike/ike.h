@@ -149,7 +149,8 @@ enum ike_event_type {
 	IKE_EV_CHILD_UP,
 	IKE_EV_CHILD_REKEYED,
 	IKE_EV_CHILD_DOWN,
-	IKE_EV_FAILED,           /* negotiation failed; reason set */
+	IKE_EV_FAILED,           /* negotiation failed (IKE SA, or the first CHILD SA
+	                          * of an IKE SA that stands); reason set */
 };
 const char *ike_event_name(enum ike_event_type t);
 

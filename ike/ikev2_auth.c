@@ -207,8 +207,12 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 	}
 	established(sa);
 	if (!sa->conn->cfg.n_children || err) {
-		if (err)
+		if (err) {
+			/* The IKE SA stands; the event says the tunnel is not up. */
+			snprintf(why, sizeof(why), "CHILD_SA refused by peer: %s", ikev2_notify_name(err));
 			child_failed_log(sa, "IKE_AUTH", err, true);
+			ike_emit_sa(sa, IKE_EV_FAILED, why);
+		}
 		ike_sa_free_nego(sa);
 		return;
 	}
@@ -217,6 +221,8 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 	if (ikev2_child_complete(sa, &rq, sa->child_spi, &child) == 0) {
 		ike_keylog_child(sa, child);
 		ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);
+	} else {
+		ike_emit_sa(sa, IKE_EV_FAILED, "CHILD_SA answer not acceptable (see log)");
 	}
 	ike_sa_free_nego(sa);
 }

@@ -275,6 +275,8 @@ static void launch_one(uint64_t t)
 		reason_add("could not start IKE_SA_INIT");
 		return;
 	}
+	if (g.flood_rate > 0)
+		return;             /* nothing completes: no bookkeeping */
 	g.slots[i].spi = spi;
 	g.slots[i].t_start = t;
 	g.slots[i].st = S_PENDING;
@@ -382,7 +384,11 @@ static void flood(void)
 	while (now_s() < end) {
 		double due = (now_s() - start) * g.flood_rate;
 		uint64_t t = now_ms();
-		while (g.flood_sent < due && g.launched < g.count) {
+		unsigned burst = 0;
+
+		/* Bounded bursts, so a flooder that cannot keep up still stops
+		 * at --duration. */
+		while (g.flood_sent < due && g.launched < g.count && burst++ < 64) {
 			launch_one(t);
 			g.flood_sent++;
 			if (g.launched == g.count)

@@ -491,6 +491,9 @@ static void test_ts_unacceptable(void)
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 1);
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 0);
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_UP), 0);
+	/* The initiator is told its tunnel did not come up, and why. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_FAILED, 0));
+	CU_ASSERT_PTR_NOT_NULL(strstr(find_ev(&net.a, IKE_EV_FAILED, 0)->reason, "TS_UNACCEPTABLE"));
 	teardown();
 }
 
