@@ -720,3 +720,19 @@ ipgw_keep_logs() {
 	find "$dir" -maxdepth 1 -type f ! -name '*.sock' ! -name '*.vici' -exec cp -- {} "$dest/" \; 2>/dev/null
 	echo "  logs kept in ${dest#"$IPGW_ROOT"/}"
 }
+
+# Fills SELECTED with the names from all_cases (defined by the caller) that
+# match any of the regexes given, or all of them without arguments; fails
+# when none matches.
+ipgw_select_cases() {
+	SELECTED=()
+	local c pat
+	while read -r c; do
+		if [ $# = 0 ]; then SELECTED+=("$c"); continue; fi
+		for pat in "$@"; do
+			if grep -qE -- "$pat" <<<"$c"; then SELECTED+=("$c"); break; fi
+		done
+	done < <(all_cases)
+	[ ${#SELECTED[@]} -gt 0 ]
+}
+

@@ -168,18 +168,7 @@ show_logs() {
 if [ "${1:-}" = -l ]; then all_cases; exit 0; fi
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,26p' "$0"; exit 0; fi
 
-SELECTED=()
-while read -r c; do
-	if [ $# = 0 ]; then SELECTED+=("$c"); continue; fi
-	for pat in "$@"; do
-		if grep -qE -- "$pat" <<<"$c"; then SELECTED+=("$c"); break; fi
-	done
-done < <(all_cases)
-if [ ${#SELECTED[@]} = 0 ]; then
-	echo "no case matches: $*" >&2
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+ipgw_select_cases "$@" || { echo "no case matches: $*" >&2; echo "0 passed, 1 failed"; exit 1; }
 
 ipgw_require_root || { echo "0 passed, 1 failed"; exit 1; }
 for tool in ip taskset swanctl "$CHARON" "$PYTHON" unshare timeout; do
