@@ -36,18 +36,39 @@ const char *app_log_level_name(enum ike_log_level lvl)
 	return "?";
 }
 
+/* The date and time part changes once a second; a responder under load
+ * writes thousands of lines a second, so keep the last one. */
+static struct {
+	time_t sec;
+	char text[32];
+	size_t len;
+} stamp_cache = { .sec = -1 };
+
+static size_t format_stamp(char *buf, size_t len, time_t sec)
+{
+	struct tm tm;
+
+	if (sec != stamp_cache.sec) {
+		if (!localtime_r(&sec, &tm))
+			memset(&tm, 0, sizeof(tm));
+		stamp_cache.len = strftime(stamp_cache.text, sizeof(stamp_cache.text),
+					   "%Y-%m-%dT%H:%M:%S", &tm);
+		stamp_cache.sec = sec;
+	}
+	if (stamp_cache.len >= len)
+		return 0;
+	memcpy(buf, stamp_cache.text, stamp_cache.len + 1);
+	return stamp_cache.len;
+}
+
 size_t app_log_format(char *buf, size_t len, const struct timespec *ts,
 		      enum ike_log_level lvl, const char *msg)
 {
-	struct tm tm;
-	time_t sec = ts->tv_sec;
 	size_t n, room;
 
 	if (len < 32)
 		return 0;
-	if (!localtime_r(&sec, &tm))
-		memset(&tm, 0, sizeof(tm));
-	n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	n = format_stamp(buf, len, ts->tv_sec);
 	n += (size_t)snprintf(buf + n, len - n, ".%03ld %s ",
 			      (long)(ts->tv_nsec / 1000000), app_log_level_name(lvl));
 	if (n >= len - 1)
@@ -63,11 +84,36 @@ size_t app_log_format(char *buf, size_t len, const struct timespec *ts,
 	return n;
 }
 
+/* Batched output (app_log_set_batched): lines collect here and go out in
+ * one write per event-loop round instead of one per line. */
+static struct {
+	bool on;
+	size_t n;
+	char buf[32768];
+} batch;
+
+void app_log_flush(void)
+{
+	FILE *f = log_out ? log_out : stderr;
+
+	if (batch.n) {
+		fwrite(batch.buf, 1, batch.n, f);
+		batch.n = 0;
+	}
+	fflush(f);
+}
+
+void app_log_set_batched(bool on)
+{
+	if (!on)
+		app_log_flush();
+	batch.on = on;
+}
+
 void app_log(enum ike_log_level lvl, const char *fmt, ...)
 {
 	char msg[APP_LOG_LINE_MAX], line[APP_LOG_LINE_MAX + 64];
 	struct timespec ts;
-	FILE *f = log_out ? log_out : stderr;
 	va_list ap;
 	size_t n;
 
@@ -78,8 +124,18 @@ void app_log(enum ike_log_level lvl, const char *fmt, ...)
 	va_end(ap);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	n = app_log_format(line, sizeof(line), &ts, lvl, msg);
-	fwrite(line, 1, n, f);
-	fflush(f);
+	if (batch.on && batch.n + n > sizeof(batch.buf))
+		app_log_flush();
+	if (batch.on && n <= sizeof(batch.buf)) {
+		memcpy(batch.buf + batch.n, line, n);
+		batch.n += n;
+	} else {
+		fwrite(line, 1, n, log_out ? log_out : stderr);
+	}
+	/* Warnings and errors are out before anything else happens: they
+	 * are what an operator reads after a crash. */
+	if (!batch.on || lvl <= IKE_LOG_WARN)
+		app_log_flush();
 }
 
 /* ---- event lines ---- */

@@ -1,11 +1,13 @@
 /* Log lines of the daemon: "YYYY-mm-ddTHH:MM:SS.mmm LEVEL message", local
- * time, one line per call, flushed at once so that tests can tail it. Control
+ * time, one line per call, flushed at once so that tests can tail it, or in
+ * batched mode once per event-loop round (and at once for WARN and ERR). Control
  * characters in messages are replaced by '?' so that a peer-supplied string
  * cannot forge a line. Event lines are formatted here as well, so that their
  * exact text can be unit-tested. Single-threaded: no locking. */
 #ifndef APP_LOG_H
 #define APP_LOG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <time.h>
 #include "ike/ike_crypto.h"   /* IKE_MAX_KEY_LEN, used by ike.h */
@@ -18,6 +20,12 @@ void app_log_set_level(enum ike_log_level lvl);
 enum ike_log_level app_log_get_level(void);
 /* Destination; default stderr (NULL restores it). */
 void app_log_set_output(FILE *f);
+/* Batched mode: lines are held (32 KiB at most) until app_log_flush(),
+ * except WARN and ERR lines, which flush everything held. The daemon turns
+ * it on and flushes before every wait, so a line is never held longer than
+ * one round of its event loop; turning it off flushes. */
+void app_log_set_batched(bool on);
+void app_log_flush(void);
 
 /* "ERR", "WARN", "INFO", "DEBUG". */
 const char *app_log_level_name(enum ike_log_level lvl);

@@ -317,6 +317,7 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 			ike_engine_tick(d->engine, now);
 
 		tsp = loop_timeout(d, now, deadline, &ts);
+		app_log_flush();
 		if (ppoll(pfd, n_fds, tsp, wait_mask) < 0) {
 			if (errno != EINTR)
 				app_log(IKE_LOG_ERR, "poll: %s", strerror(errno));
@@ -371,7 +372,9 @@ static int run_daemon(struct daemon *d)
 	app_log(IKE_LOG_INFO, "ipsecgw-ike started: %u connection%s",
 		d->cfg->n_conns, d->cfg->n_conns == 1 ? "" : "s");
 	initiate_conns(d);
+	app_log_set_batched(true);
 	run_loop(d, &wait_mask);
+	app_log_set_batched(false);
 	app_log(IKE_LOG_INFO, "ipsecgw-ike stopped");
 	return 0;
 }

@@ -5,6 +5,7 @@
  * Algorithm objects are fetched once and kept in static variables: the IKE
  * engine is single-threaded, and a fetch costs a locked method-store lookup. */
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
 #include "ike/ike_crypto.h"
 #include "ike/ikev2_wire.h"
@@ -29,6 +31,55 @@ int ike_random(uint8_t *buf, size_t len)
 		buf += n;
 		len -= (size_t)n;
 	}
+	return 0;
+}
+
+/* Public values (nonces, SPIs, IVs, jitter) come from a per-thread pool
+ * refilled from the same DRBG in 4 KiB blocks: under OpenSSL 3 each
+ * RAND_bytes call costs about 15k instructions, locks and a getpid(), and
+ * a responder needs five such values per handshake. Secrets (the cookie
+ * secret; DH private keys, which OpenSSL draws itself) keep ike_random().
+ * A forked child drops its copy so parent and child never hand out the
+ * same bytes. */
+#define RAND_POOL_SIZE 4096u
+
+static _Thread_local struct {
+	uint8_t buf[RAND_POOL_SIZE];
+	size_t pos;                  /* bytes used; RAND_POOL_SIZE = empty */
+	int ready;
+} rand_pool;
+static pthread_once_t rand_pool_once = PTHREAD_ONCE_INIT;
+
+static void rand_pool_drop(void)
+{
+	ike_wipe(rand_pool.buf, sizeof(rand_pool.buf));
+	rand_pool.pos = RAND_POOL_SIZE;
+}
+
+static void rand_pool_atfork(void)
+{
+	pthread_atfork(NULL, NULL, rand_pool_drop);
+}
+
+int ike_random_public(uint8_t *buf, size_t len)
+{
+	if (len > RAND_POOL_SIZE / 4)
+		return ike_random(buf, len);
+	if (!rand_pool.ready) {
+		pthread_once(&rand_pool_once, rand_pool_atfork);
+		rand_pool.pos = RAND_POOL_SIZE;
+		rand_pool.ready = 1;
+	}
+	if (RAND_POOL_SIZE - rand_pool.pos < len) {
+		if (ike_random(rand_pool.buf, RAND_POOL_SIZE) < 0)
+			return -EIO;
+		rand_pool.pos = 0;
+	}
+	memcpy(buf, rand_pool.buf + rand_pool.pos, len);
+	/* handed out once only: a later copy of this memory holds no value
+	 * still to be used or already on the wire next to its SA */
+	memset(rand_pool.buf + rand_pool.pos, 0, len);
+	rand_pool.pos += len;
 	return 0;
 }
 
@@ -50,71 +101,107 @@ enum hmac_hash { H_SHA1, H_SHA256, H_SHA384, H_SHA512, H_COUNT };
 static const struct hmac_hash_info {
 	const char *name;
 	size_t len;
+	size_t block;
 } hash_info[H_COUNT] = {
-	[H_SHA1]   = { "SHA1",   20 },
-	[H_SHA256] = { "SHA256", 32 },
-	[H_SHA384] = { "SHA384", 48 },
-	[H_SHA512] = { "SHA512", 64 },
+	[H_SHA1]   = { "SHA1",   20,  64 },
+	[H_SHA256] = { "SHA256", 32,  64 },
+	[H_SHA384] = { "SHA384", 48, 128 },
+	[H_SHA512] = { "SHA512", 64, 128 },
 };
 
-static EVP_MAC *hmac_alg;
-/* Per hash, an HMAC context with the digest set and an empty key; every MAC
- * starts as a dup of it, which avoids fetching the digest by name each time. */
-static EVP_MAC_CTX *hmac_tmpl[H_COUNT];
+/* HMAC (RFC 2104) is built here on EVP digests rather than on EVP_MAC:
+ * OpenSSL 3's HMAC provider allocates and frees three digest contexts and
+ * walks parameter lists for every key, which made MACs the largest cost of
+ * a PSK responder after Diffie-Hellman. Digests are fetched once; the
+ * digest contexts are per thread and reused, so a MAC allocates nothing. */
+static EVP_MD *md_cache[H_COUNT];
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
 
-static EVP_MAC_CTX *hmac_template(enum hmac_hash h)
+static void md_fetch_all(void)
 {
-	static const uint8_t nokey[1];
-	OSSL_PARAM params[2];
-	EVP_MAC_CTX *ctx;
+	for (int h = 0; h < H_COUNT; h++)
+		md_cache[h] = EVP_MD_fetch(NULL, hash_info[h].name, NULL);
+}
 
-	if (hmac_tmpl[h] != NULL)
-		return hmac_tmpl[h];
-	if (hmac_alg == NULL && (hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-		return NULL;
-	if ((ctx = EVP_MAC_CTX_new(hmac_alg)) == NULL)
-		return NULL;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-						     (char *)hash_info[h].name, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_init(ctx, nokey, 0, params) != 1) {
-		EVP_MAC_CTX_free(ctx);
-		return NULL;
+static const EVP_MD *md_get(enum hmac_hash h)
+{
+	pthread_once(&md_once, md_fetch_all);
+	return md_cache[h];
+}
+
+/* Per-thread digest contexts: the inner and outer keyed states, and the
+ * two that prf+ copies them into for each block. */
+enum { CTX_IN, CTX_OUT, CTX_WIN, CTX_WOUT, CTX_COUNT };
+static _Thread_local EVP_MD_CTX *tl_ctx[CTX_COUNT];
+
+static EVP_MD_CTX *tl_get(int which)
+{
+	if (tl_ctx[which] == NULL)
+		tl_ctx[which] = EVP_MD_CTX_new();
+	return tl_ctx[which];
+}
+
+/* Keyed state: in = H(K ^ ipad ...), out = H(K ^ opad ...), ready for the
+ * message and for the inner hash respectively. */
+static int hmac_key(enum hmac_hash h, const uint8_t *key, size_t klen,
+		    EVP_MD_CTX *in, EVP_MD_CTX *out)
+{
+	const EVP_MD *md = md_get(h);
+	size_t bl = hash_info[h].block;
+	uint8_t k[128], ipad[128], opad[128];
+	int ok;
+
+	if (md == NULL || in == NULL || out == NULL)
+		return -EIO;
+	memset(k, 0, bl);
+	if (klen > bl) {
+		unsigned int kl = 0;
+
+		ok = EVP_DigestInit_ex2(in, md, NULL) && EVP_DigestUpdate(in, key, klen) &&
+		     EVP_DigestFinal_ex(in, k, &kl);
+		if (!ok)
+			return -EIO;
+	} else if (klen) {
+		memcpy(k, key, klen);
 	}
-	hmac_tmpl[h] = ctx;
-	return ctx;
-}
-
-/* A context keyed with key, ready for updates; NULL on failure. */
-static EVP_MAC_CTX *hmac_start(enum hmac_hash h, const uint8_t *key, size_t klen)
-{
-	static const uint8_t nokey[1];
-	EVP_MAC_CTX *tmpl = hmac_template(h), *ctx;
-
-	if (tmpl == NULL || (ctx = EVP_MAC_CTX_dup(tmpl)) == NULL)
-		return NULL;
-	/* A NULL key would mean "keep the previous key" to EVP_MAC_init. */
-	if (EVP_MAC_init(ctx, klen ? key : nokey, klen, NULL) != 1) {
-		EVP_MAC_CTX_free(ctx);
-		return NULL;
+	for (size_t i = 0; i < bl; i++) {
+		ipad[i] = k[i] ^ 0x36;
+		opad[i] = k[i] ^ 0x5c;
 	}
-	return ctx;
-}
-
-static int hmac_update(EVP_MAC_CTX *ctx, const uint8_t *data, size_t len)
-{
-	return len == 0 || EVP_MAC_update(ctx, data, len) == 1;
-}
-
-/* Finishes into out (hash length bytes) and frees ctx. */
-static int hmac_finish(EVP_MAC_CTX *ctx, enum hmac_hash h, uint8_t *out)
-{
-	size_t olen = 0;
-	int ok = EVP_MAC_final(ctx, out, &olen, hash_info[h].len) == 1 &&
-		 olen == hash_info[h].len;
-
-	EVP_MAC_CTX_free(ctx);
+	ok = EVP_DigestInit_ex2(in, md, NULL) && EVP_DigestUpdate(in, ipad, bl) &&
+	     EVP_DigestInit_ex2(out, md, NULL) && EVP_DigestUpdate(out, opad, bl);
+	OPENSSL_cleanse(k, sizeof(k));
+	OPENSSL_cleanse(ipad, sizeof(ipad));
+	OPENSSL_cleanse(opad, sizeof(opad));
 	return ok ? 0 : -EIO;
+}
+
+/* Finishes a MAC whose inner context has taken the message: out gets the
+ * hash length bytes. Consumes both contexts' states. */
+static int hmac_final(enum hmac_hash h, EVP_MD_CTX *in, EVP_MD_CTX *out, uint8_t *mac)
+{
+	uint8_t ih[IKE_MAX_PRF_LEN];
+	unsigned int il = 0, ol = 0;
+	int ok = EVP_DigestFinal_ex(in, ih, &il) && il == hash_info[h].len &&
+		 EVP_DigestUpdate(out, ih, il) && EVP_DigestFinal_ex(out, mac, &ol) &&
+		 ol == hash_info[h].len;
+
+	OPENSSL_cleanse(ih, sizeof(ih));
+	return ok ? 0 : -EIO;
+}
+
+/* One MAC over the concatenation of n pieces (a NULL piece ends early). */
+static int hmac_v(enum hmac_hash h, const uint8_t *key, size_t klen,
+		  const uint8_t *const data[], const size_t dlen[], unsigned n,
+		  uint8_t *mac)
+{
+	EVP_MD_CTX *in = tl_get(CTX_IN), *out = tl_get(CTX_OUT);
+	int rc = hmac_key(h, key, klen, in, out);
+
+	for (unsigned i = 0; rc == 0 && i < n && data[i] != NULL; i++)
+		if (dlen[i] && !EVP_DigestUpdate(in, data[i], dlen[i]))
+			rc = -EIO;
+	return rc ? rc : hmac_final(h, in, out, mac);
 }
 
 /* ---- PRF ---- */
@@ -141,19 +228,10 @@ int ike_prf_v(uint16_t prf, const uint8_t *key, size_t klen,
 	      const uint8_t *const data[], const size_t dlen[], unsigned n, uint8_t *out)
 {
 	int h = prf_hash(prf);
-	EVP_MAC_CTX *ctx;
 
 	if (h < 0 || (klen > 0 && key == NULL))
 		return -EINVAL;
-	if ((ctx = hmac_start(h, key, klen)) == NULL)
-		return -EIO;
-	for (unsigned i = 0; i < n && data[i] != NULL; i++) {
-		if (!hmac_update(ctx, data[i], dlen[i])) {
-			EVP_MAC_CTX_free(ctx);
-			return -EIO;
-		}
-	}
-	return hmac_finish(ctx, h, out);
+	return hmac_v(h, key, klen, data, dlen, n, out);
 }
 
 int ike_prf(uint16_t prf, const uint8_t *key, size_t klen,
@@ -165,15 +243,17 @@ int ike_prf(uint16_t prf, const uint8_t *key, size_t klen,
 	return ike_prf_v(prf, key, klen, d, l, data ? 1 : 0, out);
 }
 
-/* T(i) = prf(K, T(i-1) | S | i) with i one octet from 0x01 (RFC 7296 2.13). */
+/* T(i) = prf(K, T(i-1) | S | i) with i one octet from 0x01 (RFC 7296 2.13).
+ * The key is expanded into the pads once; each block copies that state. */
 int ike_prf_plus(uint16_t prf, const uint8_t *key, size_t klen,
 		 const uint8_t *seed, size_t slen, uint8_t *out, size_t outlen)
 {
 	int h = prf_hash(prf);
 	uint8_t t[IKE_MAX_PRF_LEN];
-	EVP_MAC_CTX *keyed, *ctx;
+	EVP_MD_CTX *kin = tl_get(CTX_IN), *kout = tl_get(CTX_OUT);
+	EVP_MD_CTX *win = tl_get(CTX_WIN), *wout = tl_get(CTX_WOUT);
 	size_t hlen, tlen = 0, done = 0;
-	int rc = 0;
+	int rc;
 
 	if (h < 0 || (klen > 0 && key == NULL) || (slen > 0 && seed == NULL))
 		return -EINVAL;
@@ -182,29 +262,25 @@ int ike_prf_plus(uint16_t prf, const uint8_t *key, size_t klen,
 		return -EINVAL;
 	if (outlen == 0)
 		return 0;
-	if ((keyed = hmac_start(h, key, klen)) == NULL)
+	if (win == NULL || wout == NULL)
 		return -EIO;
-	for (unsigned i = 1; done < outlen; i++) {
+	rc = hmac_key(h, key, klen, kin, kout);
+	for (unsigned i = 1; rc == 0 && done < outlen; i++) {
 		uint8_t ctr = (uint8_t)i;
 		size_t take = outlen - done < hlen ? outlen - done : hlen;
 
-		if ((ctx = EVP_MAC_CTX_dup(keyed)) == NULL) {
+		if (!EVP_MD_CTX_copy_ex(win, kin) || !EVP_MD_CTX_copy_ex(wout, kout) ||
+		    (tlen && !EVP_DigestUpdate(win, t, tlen)) ||
+		    (slen && !EVP_DigestUpdate(win, seed, slen)) ||
+		    !EVP_DigestUpdate(win, &ctr, 1)) {
 			rc = -EIO;
 			break;
 		}
-		if (!hmac_update(ctx, t, tlen) || !hmac_update(ctx, seed, slen) ||
-		    !hmac_update(ctx, &ctr, 1)) {
-			EVP_MAC_CTX_free(ctx);
-			rc = -EIO;
-			break;
-		}
-		if ((rc = hmac_finish(ctx, h, t)) != 0)
-			break;
+		rc = hmac_final(h, win, wout, t);
 		tlen = hlen;
 		memcpy(out + done, t, take);
 		done += take;
 	}
-	EVP_MAC_CTX_free(keyed);
 	OPENSSL_cleanse(t, sizeof(t));
 	if (rc != 0)
 		OPENSSL_cleanse(out, outlen);
@@ -251,19 +327,13 @@ int ike_integ(uint16_t integ, const uint8_t *key, size_t klen,
 	      const uint8_t *data, size_t dlen, uint8_t *icv)
 {
 	const struct integ_info *ii = integ_find(integ);
+	const uint8_t *const d[1] = { data };
 	uint8_t full[IKE_MAX_PRF_LEN];
-	EVP_MAC_CTX *ctx;
 	int rc;
 
 	if (ii == NULL || klen != ii->keylen || key == NULL || (dlen > 0 && data == NULL))
 		return -EINVAL;
-	if ((ctx = hmac_start(ii->hash, key, klen)) == NULL)
-		return -EIO;
-	if (!hmac_update(ctx, data, dlen)) {
-		EVP_MAC_CTX_free(ctx);
-		return -EIO;
-	}
-	rc = hmac_finish(ctx, ii->hash, full);
+	rc = hmac_v(ii->hash, key, klen, d, &dlen, dlen ? 1 : 0, full);
 	if (rc == 0)
 		memcpy(icv, full, ii->icvlen);
 	OPENSSL_cleanse(full, sizeof(full));

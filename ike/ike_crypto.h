@@ -17,7 +17,11 @@
 #define IKE_MAX_DH_SHARED 512u
 
 /* ---- randomness and memory ---- */
+/* Secret values: straight from OpenSSL's DRBG. */
 int  ike_random(uint8_t *buf, size_t len);
+/* Values that go on the wire (nonces, SPIs, IVs): the same DRBG through a
+ * per-thread pool, much cheaper per call. */
+int  ike_random_public(uint8_t *buf, size_t len);
 /* Constant-time comparison: 1 when equal, 0 when not. */
 int  ike_memeq_ct(const void *a, const void *b, size_t len);
 /* Wipe that the compiler may not elide. */

@@ -69,7 +69,7 @@ uint32_t ike_spi_alloc(struct ike_engine *e)
 	if (e->ops.spi_alloc)
 		return e->ops.spi_alloc(e->ctx);
 	while (spi < 256)
-		if (ike_random((uint8_t *)&spi, sizeof(spi)) < 0)
+		if (ike_random_public((uint8_t *)&spi, sizeof(spi)) < 0)
 			return 0;
 	return spi;
 }
@@ -80,7 +80,7 @@ uint64_t ike_jitter(uint64_t base_ms, uint64_t rand_ms)
 
 	if (!rand_ms || rand_ms >= base_ms)
 		return base_ms;
-	ike_random((uint8_t *)&r, sizeof(r));
+	ike_random_public((uint8_t *)&r, sizeof(r));
 	return base_ms - (r % rand_ms);
 }
 
@@ -100,7 +100,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiat
 	sa->nr = sa->nego->nr;
 	sa->cookie = sa->nego->cookie;
 	while (!spi || ike_sa_lookup(e, spi))
-		if (ike_random((uint8_t *)&spi, sizeof(spi)) < 0) {
+		if (ike_random_public((uint8_t *)&spi, sizeof(spi)) < 0) {
 			free(sa->nego);
 			free(sa);
 			return NULL;

@@ -13,7 +13,7 @@
 static int new_nonce(uint8_t *n, size_t *len)
 {
 	*len = IKE_NONCE_LEN;
-	return ike_random(n, *len);
+	return ike_random_public(n, *len);
 }
 
 static uint16_t pfs_group(const struct ike_child_cfg *cfg)
@@ -79,7 +79,7 @@ int ikev2_rekey_ike_start(struct ike_sa *sa)
 	x->dh = ike_dh_new(x->dh_group);
 	r = new_nonce(x->nonce, &x->nonce_len);
 	while (r == 0 && !x->new_ike_spi)
-		r = ike_random((uint8_t *)&x->new_ike_spi, 8);
+		r = ike_random_public((uint8_t *)&x->new_ike_spi, 8);
 	if (r == 0 && (!x->dh || ike_dh_pub(x->dh, pub, sizeof(pub)) < 0))
 		r = -ENOMEM;
 	if (r == 0) {
@@ -208,7 +208,7 @@ static struct ike_sa *respond_ike_rekey(struct ike_sa *sa, const struct ikev2_ch
 	}
 	dh = ike_dh_new(algs.dh);
 	while (!spi_r)
-		if (ike_random((uint8_t *)&spi_r, 8) < 0)
+		if (ike_random_public((uint8_t *)&spi_r, 8) < 0)
 			break;
 	if (!dh || new_nonce(nr, &nr_len) < 0 || ike_dh_pub(dh, pub, sizeof(pub)) < 0 ||
 	    ike_dh_shared(dh, ke.data, ke.len, shared, &slen) < 0 ||

@@ -47,7 +47,7 @@ static int seal_sk(struct ike_sa *sa, struct ikev2_out *o, uint8_t *msg)
 	sk[1] = 0;
 	ikev2_put16(sk + 2, (uint16_t)sklen);
 	ikev2_put32(msg + 24, (uint32_t)(IKEV2_HDR_LEN + sklen));
-	if (ike_random(iv, ei->ivlen) < 0)
+	if (ike_random_public(iv, ei->ivlen) < 0)
 		return -EIO;
 	if (ei->aead)
 		r = ike_aead_encrypt(ei, ek, iv, msg, IKEV2_HDR_LEN + IKEV2_PL_HDR_LEN,

@@ -31,7 +31,7 @@ static void write_natd(struct ike_sa *sa, struct ikev2_writer *w, uint64_t spi_r
 
 	ikev2_natd_hash(sa->spi_i, spi_r, &sa->local, hsrc);
 	if (sa->conn->cfg.force_encap)
-		ike_random(hsrc, sizeof(hsrc));
+		ike_random_public(hsrc, sizeof(hsrc));
 	ikev2_natd_hash(sa->spi_i, spi_r, &sa->remote, hdst);
 	ikev2_w_notify(w, 0, NULL, 0, IKEV2_N_NAT_DETECTION_SOURCE_IP, hsrc, 20);
 	ikev2_w_notify(w, 0, NULL, 0, IKEV2_N_NAT_DETECTION_DESTINATION_IP, hdst, 20);
@@ -94,7 +94,7 @@ int ikev2_sa_init_start(struct ike_sa *sa)
 		sa->ke_group = cfg->proposals[0].dh[0];
 		sa->dh = ike_dh_new(sa->ke_group);
 		sa->ni_len = IKE_NONCE_LEN;
-		if (!sa->dh || ike_random(sa->ni, sa->ni_len) < 0)
+		if (!sa->dh || ike_random_public(sa->ni, sa->ni_len) < 0)
 			return -ENOMEM;
 	}
 	publen = ike_dh_publen(sa->ke_group);
@@ -453,7 +453,7 @@ void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local,
 	memcpy(sa->ni, n_pl->body, n_pl->len);
 	sa->nr_len = IKE_NONCE_LEN;
 	sa->dh = ike_dh_new(algs.dh);
-	if (!sa->dh || ike_random(sa->nr, sa->nr_len) < 0 ||
+	if (!sa->dh || ike_random_public(sa->nr, sa->nr_len) < 0 ||
 	    ike_dh_pub(sa->dh, pub, sizeof(pub)) < 0) {
 		ike_sa_kill(sa, "out of resources");
 		return;
