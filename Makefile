@@ -39,7 +39,8 @@ APP_OBJS  := $(APP_SRCS:%.c=$(BUILD)/%.o)
 FP_OBJS   := $(FP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 FP_UNIT_OBJS := $(BUILD)/tests/unit/test_esp.o $(BUILD)/tests/unit/test_eal.o \
-                $(BUILD)/tests/unit/test_tables.o $(BUILD)/tests/unit/test_gw.o
+                $(BUILD)/tests/unit/test_tables.o $(BUILD)/tests/unit/test_gw.o \
+                $(BUILD)/tests/unit/test_cdev.o
 # DPDK gateway: app/gw.c (config/IKE -> fast path) and its main.
 GW_OBJS   := $(BUILD)/app/gw.o
 

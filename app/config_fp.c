@@ -1,5 +1,6 @@
-/* "fastpath" section: ports, workers, static SAs, policies, routes of the
- * DPDK gateway. Keys are never echoed in an error. See docs/config.md. */
+/* "fastpath" section: ports, workers, crypto backend, static SAs, policies,
+ * routes of the DPDK gateway. Keys are never echoed in an error. See
+ * docs/config.md. */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,7 +11,9 @@
 #include "ike/ikev2_wire.h"
 
 static const char *const fp_keys[] = {
-	"workers", "ports", "static_sas", "policies", "routes", NULL };
+	"workers", "crypto", "ports", "static_sas", "policies", "routes", NULL };
+static const char *const crypto_keys[] = {
+	"backend", "device", "devargs", "profile", "qp_desc", NULL };
 static const char *const port_keys[] = {
 	"name", "profile", "devargs", "device", "addresses", "rx_queues", "rx_desc",
 	"tx_desc", NULL };
@@ -231,6 +234,65 @@ static int get_u64(struct cfg_ctx *c, const char *path, json_t *o, const char *k
 		return cfg_fail(c, p, "expected a non-negative integer");
 	}
 	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+/* ---- crypto backend ---- */
+
+/* Cryptodev names are driver-made: "crypto_aesni_mb0", and for PCI devices
+ * the address plus a suffix ("0000:6b:00.1_qat_sym"), so ':' is allowed. */
+static int get_cdev_name(struct cfg_ctx *c, const char *path, json_t *o, char *out)
+{
+	char p[CFG_PATH_MAX];
+	int rc = cfg_get_strbuf(c, path, o, "device", out, APP_FP_CDEV_NAME_MAX);
+
+	if (rc || !out[0])
+		return rc;
+	for (const char *s = out; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-:", *s)) {
+			cfg_path_key(p, path, "device");
+			return cfg_fail(c, p, "invalid cryptodev name (A-Z a-z 0-9 _ . - :)");
+		}
+	return 0;
+}
+
+static int fp_crypto(struct cfg_ctx *c, json_t *fo, struct app_fp_crypto *cr)
+{
+	static const char *const path = "fastpath.crypto";
+	char p[CFG_PATH_MAX];
+	const char *s = NULL;
+	json_t *o;
+	int rc = cfg_get_object(c, "fastpath", fo, "crypto", crypto_keys, &o);
+
+	if (rc || !o)
+		return rc;
+	if ((rc = cfg_get_string(c, path, o, "backend", false, &s)))
+		return rc;
+	if (s == NULL || strcmp(s, "imb") == 0) {
+		cr->backend = APP_FP_CRYPTO_IMB;
+	} else if (strcmp(s, "cryptodev") == 0) {
+		cr->backend = APP_FP_CRYPTO_CRYPTODEV;
+	} else {
+		cfg_path_key(p, path, "backend");
+		return cfg_fail(c, p, "unknown backend '%s' (imb, cryptodev)", s);
+	}
+	if ((rc = get_cdev_name(c, path, o, cr->device)) ||
+	    (rc = cfg_get_strbuf(c, path, o, "devargs", cr->devargs, sizeof cr->devargs)) ||
+	    (rc = get_name(c, path, o, "profile", false, cr->profile)) ||
+	    (rc = cfg_get_uint(c, path, o, "qp_desc", 32, 16384, &cr->qp_desc)))
+		return rc;
+	if (cr->qp_desc & (cr->qp_desc - 1)) {
+		cfg_path_key(p, path, "qp_desc");
+		return cfg_fail(c, p, "must be a power of two");
+	}
+	if (cr->backend == APP_FP_CRYPTO_IMB) {
+		if (cr->device[0] || cr->devargs[0] || cr->profile[0] || cr->qp_desc)
+			return cfg_fail(c, path, "'device', 'devargs', 'profile' and 'qp_desc' "
+					"only with backend 'cryptodev'");
+		return 0;
+	}
+	if (!cr->device[0] && !cr->devargs[0])
+		return cfg_fail(c, path, "backend 'cryptodev' needs 'device' or 'devargs'");
 	return 0;
 }
 
@@ -546,6 +608,7 @@ int cfg_fastpath(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	f->workers = 1;
 	f->natt_port = cfg->natt_port;
 	if ((rc = cfg_get_uint(c, "fastpath", o, "workers", 1, APP_FP_MAX_WORKERS, &f->workers)) ||
+	    (rc = fp_crypto(c, o, &f->crypto)) ||
 	    (rc = fp_list(c, o, "ports", APP_FP_MAX_PORTS, sizeof(f->ports[0]), f->ports,
 			  &f->n_ports, f, (elem_fn)fp_port)) ||
 	    (rc = fp_list(c, o, "static_sas", APP_FP_MAX_SAS, sizeof(f->sas[0]), f->sas,

@@ -1,5 +1,5 @@
-/* "fastpath" section of the configuration: ports, workers, static
- * (manually keyed) SAs, outbound policies and routes of the DPDK gateway
+/* "fastpath" section of the configuration: ports, workers, crypto backend,
+ * static (manually keyed) SAs, outbound policies and routes of the DPDK gateway
  * (build/ipsecgw). Plain structs, no DPDK header: app/gw.c converts them to
  * fastpath/ types. Documented in docs/config.md. */
 #ifndef APP_CONFIG_FP_H
@@ -19,6 +19,7 @@
 #define APP_FP_NAME_MAX     32
 #define APP_FP_DEVARGS_MAX  256
 #define APP_FP_MAX_WORKERS  16
+#define APP_FP_CDEV_NAME_MAX 64             /* RTE_CRYPTODEV_NAME_MAX_LEN */
 
 struct app_fp_port {
 	char name[APP_FP_NAME_MAX];
@@ -66,10 +67,25 @@ struct app_fp_route {
 	uint8_t mac[6];                     /* next hop; default broadcast */
 };
 
+enum app_fp_crypto_backend {
+	APP_FP_CRYPTO_IMB = 0,              /* intel-ipsec-mb, called directly */
+	APP_FP_CRYPTO_CRYPTODEV,            /* DPDK cryptodev lookaside */
+};
+
+/* "crypto": which backend the workers use. */
+struct app_fp_crypto {
+	enum app_fp_crypto_backend backend;
+	char device[APP_FP_CDEV_NAME_MAX];  /* cryptodev name; "" = devargs up to ',' */
+	char devargs[APP_FP_DEVARGS_MAX];   /* probed at start; "" = an existing device */
+	char profile[APP_FP_NAME_MAX];      /* drivers-config/<profile>.json, "" = none */
+	uint32_t qp_desc;                   /* 0 = from the profile / default */
+};
+
 struct app_fp_cfg {
 	bool present;                       /* the "fastpath" key was given */
 	unsigned workers;                   /* default 1 */
 	uint16_t natt_port;                 /* from local.natt_port */
+	struct app_fp_crypto crypto;
 	unsigned n_ports, n_sas, n_policies, n_routes;
 	struct app_fp_port ports[APP_FP_MAX_PORTS];
 	struct app_fp_sa sas[APP_FP_MAX_SAS];

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <rte_bus_vdev.h>
+#include <rte_cryptodev.h>
 #include <rte_cycles.h>
 #include <rte_dev.h>
 #include <rte_eal.h>
@@ -33,6 +34,11 @@
 #include "fastpath/telemetry.h"
 #include "fastpath/worker.h"
 #include "ike/ike_crypto.h"
+
+#define GW_MAX_SA   4096u       /* per direction */
+/* Device sessions: every SA of both directions, plus room for SAs that
+ * were replaced and wait out an RCU grace period before they are freed. */
+#define GW_SESSIONS (2 * GW_MAX_SA + 1024)
 
 struct opts {
 	const char *config, *stats, *profiles;
@@ -115,6 +121,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 struct profile {
 	uint16_t rx_queues, rx_desc, tx_desc;
 	bool promiscuous;
+	uint32_t qp_desc;          /* cryptodev profiles */
 };
 
 /* drivers-config/<name>.json: only the keys the gateway uses are read. */
@@ -124,7 +131,7 @@ static int load_profile(const char *dir, const char *name, struct profile *pr)
 	json_error_t je;
 	json_t *root, *v;
 
-	*pr = (struct profile){ 1, 1024, 1024, true };
+	*pr = (struct profile){ 1, 1024, 1024, true, 2048 };
 	if (name[0] == '\0')
 		return 0;
 	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
@@ -141,6 +148,9 @@ static int load_profile(const char *dir, const char *name, struct profile *pr)
 		pr->tx_desc = (uint16_t)json_integer_value(v);
 	if (json_is_boolean(v = json_object_get(root, "promiscuous")))
 		pr->promiscuous = json_is_true(v);
+	if (json_is_integer(v = json_object_get(root, "qp_desc")) && json_integer_value(v) > 0 &&
+	    json_integer_value(v) <= 65536)
+		pr->qp_desc = (uint32_t)json_integer_value(v);
 	json_decref(root);
 	return 0;
 }
@@ -219,6 +229,46 @@ static int port_setup(struct gw *g, unsigned i)
 			memcpy(l->a6[l->n6++], pc->addr[a].a, 16);
 	}
 	printf("port %s: ethdev %u, %u RX queue(s), %u TX queue(s)\n", pc->name, id, nrx, g->nw);
+	return 0;
+}
+
+/* ---- crypto ---- */
+
+/* fastpath.crypto: intel-ipsec-mb needs nothing; cryptodev probes the
+ * device when devargs are given (a vdev such as crypto_aesni_mb0, or a PCI
+ * address), then attaches it with one queue pair per worker. Before the
+ * control core exists, since static SAs take their sessions from it. */
+static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
+{
+	const struct app_fp_crypto *cc = &g->cfg->fastpath.crypto;
+	char name[APP_FP_CDEV_NAME_MAX], err[200];
+	struct fp_cdev_cfg c = { .device = name, .n_qp = (uint16_t)g->nw,
+				 .max_sessions = GW_SESSIONS, .socket = (int)rte_socket_id() };
+	struct profile pr;
+
+	*be = &fp_crypto_imb;
+	if (cc->backend == APP_FP_CRYPTO_IMB) {
+		printf("crypto: intel-ipsec-mb\n");
+		return 0;
+	}
+	if (cc->device[0])
+		snprintf(name, sizeof(name), "%s", cc->device);
+	else
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(cc->devargs, ","), cc->devargs);
+	if (load_profile(g->o.profiles, cc->profile, &pr) != 0)
+		return -1;
+	if (cc->devargs[0] && rte_cryptodev_get_dev_id(name) < 0 && rte_dev_probe(cc->devargs) != 0) {
+		fprintf(stderr, "crypto: cannot probe '%s'\n", cc->devargs);
+		return -1;
+	}
+	c.qp_desc = cc->qp_desc ? cc->qp_desc : pr.qp_desc;
+	if (fp_crypto_cdev_attach(&c, err, sizeof(err)) != 0) {
+		fprintf(stderr, "crypto: %s\n", err);
+		return -1;
+	}
+	*be = &fp_crypto_cdev;
+	printf("crypto: cryptodev %s, %u queue pair(s) of %u descriptors\n", name, g->nw,
+	       c.qp_desc);
 	return 0;
 }
 
@@ -415,13 +465,16 @@ static void teardown(struct gw *g)
 	}
 	fp_ctrl_free(g->ctrl);
 	fp_routes_free(g->routes);
+	/* Last: the SAs freed above gave their device sessions back. */
+	if (fp_crypto_cdev_detach() != 0)
+		fprintf(stderr, "crypto: device still in use at exit\n");
 }
 
 static int run(struct gw *g)
 {
 	const struct app_fp_cfg *f = &g->cfg->fastpath;
 	struct fp_ctrl_cfg cc = {
-		.name = "gw", .n_workers = g->nw, .max_sa = 4096, .socket = (int)rte_socket_id(),
+		.name = "gw", .n_workers = g->nw, .max_sa = GW_MAX_SA, .socket = (int)rte_socket_id(),
 		.on_event = on_event, .arg = g,
 	};
 	char err[160];
@@ -429,6 +482,8 @@ static int run(struct gw *g)
 
 	g->pool = rte_pktmbuf_pool_create("gw_mbufs", 16383 + 4096 * g->nw, 256, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (crypto_setup(g, &cc.be) != 0)
+		return 1;
 	g->ctrl = g->pool ? fp_ctrl_create(&cc, err, sizeof(err)) : NULL;
 	if (g->ctrl == NULL) {
 		fprintf(stderr, "%s\n", g->pool ? err : "cannot create the mbuf pool");

@@ -3,13 +3,15 @@
  * ESP code never calls a crypto library: it fills fp_crypto_op descriptors
  * (offsets into the packet, nonce, AAD, where the ICV goes) and hands one
  * burst for one SA to the backend through struct fp_crypto_backend. The
- * backend keeps its expanded keys in the SA's opaque session area and its
- * per-worker state (an IMB_MGR, later a cryptodev queue pair) in an engine.
- * intel-ipsec-mb (crypto_imb.c) is the only backend so far. */
+ * backend keeps its expanded keys (or a device session handle) in the SA's
+ * opaque session area and its per-worker state in an engine. Two backends:
+ * intel-ipsec-mb called directly (crypto_imb.c, the default) and DPDK
+ * cryptodev lookaside (crypto_cdev.c: QAT, or the software PMDs). */
 #ifndef FP_CRYPTO_H
 #define FP_CRYPTO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -18,17 +20,29 @@
 #define FP_CRYPTO_SESS_SIZE 1792u   /* bytes of key material per SA */
 
 struct fp_sa_params;
+struct rte_mbuf;
 
-/* One packet's crypto. All offsets are from buf (the ESP header); the
- * transform is in place. */
+/* fp_crypto_op.status */
+enum {
+	FP_CRYPTO_OK = 0,
+	FP_CRYPTO_ERROR = 1,        /* not run, or the device failed it */
+	/* The backend checked the ICV itself and it did not match (cryptodev
+	 * AEAD decryption verifies and does not return the tag): counted as an
+	 * authentication failure, not a crypto error. */
+	FP_CRYPTO_AUTH_FAILED = 2,
+};
+
+/* One packet's crypto. All offsets are from buf (the ESP header), which
+ * lies in m's single segment; the transform is in place. */
 struct fp_crypto_op {
 	uint8_t *buf;
+	struct rte_mbuf *m;                /* for backends that take mbufs */
 	uint32_t cipher_off, cipher_len;   /* payload + trailer */
 	uint32_t auth_len;                 /* HMAC: bytes from buf, incl. ESN seq_hi */
 	uint8_t *digest;                   /* where the computed ICV goes */
 	uint8_t *iv;                       /* outbound CBC: backend writes the IV */
 	uint64_t seq;                      /* 64-bit sequence number */
-	uint8_t  status;                   /* 0 = done, else failed */
+	uint8_t  status;                   /* FP_CRYPTO_* */
 	uint8_t  aad_len;                  /* AEAD: 8, or 12 with ESN */
 	uint8_t  nonce[16] __rte_aligned(16);  /* AEAD: salt || IV */
 	uint8_t  aad[16];                  /* AEAD: SPI || [seq_hi ||] seq_lo */
@@ -38,17 +52,44 @@ struct fp_crypto_op {
 
 struct fp_crypto_backend {
 	const char *name;
-	/* Control core: expands p's keys into sess (FP_CRYPTO_SESS_SIZE bytes). */
-	int  (*session_init)(void *sess, const struct fp_sa_params *p);
-	/* Control core: per-worker state; NULL on failure. */
-	void *(*engine_create)(void);
+	/* Control core: sets up p's keys in sess (FP_CRYPTO_SESS_SIZE bytes)
+	 * for p->dir. 0, or a negative errno with a reason in err (no key
+	 * material in it). */
+	int  (*session_init)(void *sess, const struct fp_sa_params *p, char *err, size_t errlen);
+	/* Control core: releases what session_init took (device sessions);
+	 * the caller wipes the area afterwards. */
+	void (*session_free)(void *sess);
+	/* Control core: per-worker state for worker/queue qid; NULL on failure. */
+	void *(*engine_create)(unsigned qid);
 	void (*engine_free)(void *ctx);
-	/* Worker: runs n ops for one session, sets each op's status. */
+	/* Worker: runs n ops for one session, sets each op's status; every op
+	 * is complete on return. */
 	void (*process)(void *ctx, const void *sess, struct fp_crypto_op *ops,
 			uint16_t n, bool encrypt);
 };
 
 extern const struct fp_crypto_backend fp_crypto_imb;
+extern const struct fp_crypto_backend fp_crypto_cdev;
+
+/* ---- cryptodev backend setup (crypto_cdev.c) ----
+ * The backend drives one cryptodev at a time, attached on the control core
+ * before any SA or engine uses it: one queue pair per worker, one session
+ * pool for all SAs. */
+struct fp_cdev_cfg {
+	const char *device;         /* cryptodev name: "crypto_aesni_mb0", "0000:6b:00.1_qat_sym" */
+	uint16_t n_qp;              /* queue pairs = workers */
+	uint32_t qp_desc;           /* descriptors per queue pair; 0 = 2048 */
+	uint32_t max_sessions;      /* SAs alive at once (both directions); 0 = 8192 */
+	int socket;
+};
+
+/* 0, or a negative errno with a reason in err. */
+int fp_crypto_cdev_attach(const struct fp_cdev_cfg *cfg, char *err, size_t errlen);
+/* Stops the device and frees the session pool: -EBUSY while sessions or
+ * engines still use it. */
+int fp_crypto_cdev_detach(void);
+/* The attached device's name, or NULL. */
+const char *fp_crypto_cdev_device(void);
 
 /* Per-worker crypto state plus scratch ops for one burst (VPP's per-thread
  * scratch): a worker owns one engine and uses it for every SA it runs. */
@@ -58,7 +99,11 @@ struct fp_crypto_engine {
 	struct fp_crypto_op ops[FP_MAX_BURST] __rte_cache_aligned;
 };
 
+/* Engine on queue pair 0 (tools and tests with one engine per backend). */
 int  fp_crypto_engine_init(struct fp_crypto_engine *e, const struct fp_crypto_backend *be);
+/* Engine on queue pair qid: worker qid's. */
+int  fp_crypto_engine_init_qp(struct fp_crypto_engine *e, const struct fp_crypto_backend *be,
+			      unsigned qid);
 void fp_crypto_engine_fini(struct fp_crypto_engine *e);
 
 #endif

@@ -13,6 +13,7 @@
  * IMB_GET_NEXT_BURST, filled, submitted with IMB_SUBMIT_BURST and flushed.
  * Either way every op of the burst is complete when process() returns. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -21,8 +22,12 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
-#include "fastpath/crypto.h"
+#include "fastpath/crypto_priv.h"
 #include "fastpath/fp_sa.h"
+
+/* ESP code writes one op per packet in the prepare pass: keep it at three
+ * cache lines. */
+_Static_assert(sizeof(struct fp_crypto_op) <= 3 * RTE_CACHE_LINE_SIZE, "fp_crypto_op grew");
 
 struct imb_sess {
 	union {
@@ -35,7 +40,7 @@ struct imb_sess {
 	} k;
 	uint8_t ipad[64] __rte_aligned(16);   /* HMAC inner state after key^ipad */
 	uint8_t opad[64] __rte_aligned(16);
-	uint8_t iv_key[16 * 11] __rte_aligned(16);  /* CBC IV = AES(iv_key, seq) */
+	struct fp_cbc_iv_key iv_key;
 	const void *enc_keys, *dec_keys;
 	IMB_CIPHER_MODE cipher;
 	IMB_HASH_ALG hash;
@@ -48,7 +53,7 @@ _Static_assert(sizeof(struct imb_sess) <= FP_CRYPTO_SESS_SIZE, "imb session too 
 
 static IMB_MGR *cp_mgr;   /* key expansion on the control core */
 
-static IMB_MGR *mgr_new(void)
+IMB_MGR *fp_imb_mgr_new(void)
 {
 	IMB_MGR *m = alloc_mb_mgr(0);
 	IMB_ARCH arch;
@@ -61,6 +66,20 @@ static IMB_MGR *mgr_new(void)
 		return NULL;
 	}
 	return m;
+}
+
+int fp_cbc_iv_key_init(IMB_MGR *m, struct fp_cbc_iv_key *k)
+{
+	uint8_t rnd[16], dummy[16 * 11] __rte_aligned(16);
+	int rc = 0;
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		rc = -EIO;
+	else
+		IMB_AES_KEYEXP_128(m, rnd, k->ks, dummy);
+	fp_wipe(rnd, sizeof(rnd));
+	fp_wipe(dummy, sizeof(dummy));
+	return rc;
 }
 
 static void hmac_pre(IMB_MGR *m, const struct fp_sa_params *p, struct imb_sess *s)
@@ -92,9 +111,7 @@ static int cipher_pre(IMB_MGR *m, const struct fp_sa_params *p, struct imb_sess 
 	case FP_CIPHER_NULL:
 		s->cipher = IMB_CIPHER_NULL;
 		return 0;
-	case FP_CIPHER_AES_CBC: {
-		uint8_t rnd[16], dummy[16 * 11] __rte_aligned(16);
-
+	case FP_CIPHER_AES_CBC:
 		s->cipher = IMB_CIPHER_CBC;
 		s->key_len = klen;
 		s->iv_len = 16;
@@ -104,13 +121,7 @@ static int cipher_pre(IMB_MGR *m, const struct fp_sa_params *p, struct imb_sess 
 			IMB_AES_KEYEXP_256(m, p->cipher_key, s->k.cbc.enc, s->k.cbc.dec);
 		s->enc_keys = s->k.cbc.enc;
 		s->dec_keys = s->k.cbc.dec;
-		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
-			return -EIO;
-		IMB_AES_KEYEXP_128(m, rnd, s->iv_key, dummy);
-		memset(rnd, 0, sizeof(rnd));
-		memset(dummy, 0, sizeof(dummy));
-		return 0;
-	}
+		return fp_cbc_iv_key_init(m, &s->iv_key);
 	case FP_CIPHER_AES_GCM:
 		s->cipher = IMB_CIPHER_GCM;
 		s->hash = IMB_AUTH_AES_GMAC;
@@ -136,15 +147,20 @@ static int cipher_pre(IMB_MGR *m, const struct fp_sa_params *p, struct imb_sess 
 	return 0;
 }
 
-static int imb_session_init(void *sessv, const struct fp_sa_params *p)
+static int imb_session_init(void *sessv, const struct fp_sa_params *p, char *err,
+			    size_t errlen)
 {
 	struct imb_sess *s = sessv;
 	int rc;
 
-	if (cp_mgr == NULL && (cp_mgr = mgr_new()) == NULL)
+	if (cp_mgr == NULL && (cp_mgr = fp_imb_mgr_new()) == NULL) {
+		snprintf(err, errlen, "intel-ipsec-mb: cannot create a manager");
 		return -ENOMEM;
+	}
 	memset(s, 0, sizeof(*s));
 	rc = cipher_pre(cp_mgr, p, s);
+	if (rc != 0)
+		snprintf(err, errlen, "intel-ipsec-mb: key setup failed (%s)", strerror(-rc));
 	if (rc != 0 || s->aead)
 		return rc;
 	switch (p->auth) {
@@ -161,10 +177,17 @@ static int imb_session_init(void *sessv, const struct fp_sa_params *p)
 		s->icv_len = 32;
 		break;
 	default:
+		snprintf(err, errlen, "intel-ipsec-mb: unknown integrity algorithm");
 		return -EINVAL;
 	}
 	hmac_pre(cp_mgr, p, s);
 	return 0;
+}
+
+/* Nothing outside the SA's area; the caller wipes it. */
+static void imb_session_free(void *sess)
+{
+	(void)sess;
 }
 
 /* Per-worker state: the manager and the scratch context of the direct GCM
@@ -174,14 +197,16 @@ struct imb_eng {
 	struct gcm_context_data gctx __rte_aligned(64);
 };
 
-static void *imb_engine_create(void)
+/* Any number of managers can run side by side: qid is not needed. */
+static void *imb_engine_create(unsigned qid)
 {
 	struct imb_eng *e;
 
+	(void)qid;
 	if (posix_memalign((void **)&e, 64, sizeof(*e)) != 0)
 		return NULL;
 	memset(e, 0, sizeof(*e));
-	if ((e->m = mgr_new()) == NULL) {
+	if ((e->m = fp_imb_mgr_new()) == NULL) {
 		free(e);
 		return NULL;
 	}
@@ -195,8 +220,7 @@ static void imb_engine_free(void *ctx)
 	if (e == NULL)
 		return;
 	free_mb_mgr(e->m);
-	memset(&e->gctx, 0, sizeof(e->gctx));   /* may hold hash state */
-	__asm__ __volatile__("" : : "r"(&e->gctx) : "memory");
+	fp_wipe(&e->gctx, sizeof(e->gctx));   /* may hold hash state */
 	free(e);
 }
 
@@ -243,7 +267,7 @@ static inline void job_done(IMB_JOB *j)
 {
 	struct fp_crypto_op *op = j->user_data;
 
-	op->status = j->status == IMB_STATUS_COMPLETED ? 0 : 1;
+	op->status = j->status == IMB_STATUS_COMPLETED ? FP_CRYPTO_OK : FP_CRYPTO_ERROR;
 }
 
 /* AES-GCM, one direct call per op: tag to op->digest (outbound: the ICV's
@@ -264,14 +288,13 @@ static void gcm_process(struct imb_eng *e, const struct imb_sess *s, struct fp_c
 
 		fn(k, &e->gctx, p, p, op->cipher_len, op->nonce, op->aad, op->aad_len,
 		   op->digest, 16);
-		op->status = 0;
+		op->status = FP_CRYPTO_OK;
 	}
 }
 
 static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 			uint16_t n, bool encrypt)
 {
-	static const uint8_t zero[16];
 	const struct imb_sess *s = sessv;
 	struct imb_eng *e = ctx;
 	IMB_MGR *m = e->m;
@@ -283,16 +306,13 @@ static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 		return;
 	}
 	for (uint16_t i = 0; i < n; i++)
-		ops[i].status = 1;
+		ops[i].status = FP_CRYPTO_ERROR;
 	got = IMB_GET_NEXT_BURST(m, n, jobs);
 	if (got < n)                      /* queue not drained: cannot happen */
 		n = (uint16_t)got;
 	for (uint16_t i = 0; i < n; i++) {
-		if (encrypt && s->cipher == IMB_CIPHER_CBC) {
-			uint64_t blk[2] = { rte_cpu_to_be_64(ops[i].seq), 0 };
-
-			IMB_AES128_CFB_ONE(m, ops[i].iv, zero, blk, s->iv_key, 16);
-		}
+		if (encrypt && s->cipher == IMB_CIPHER_CBC)
+			fp_cbc_iv(m, &s->iv_key, ops[i].seq, ops[i].iv);
 		fill_job(jobs[i], s, &ops[i], encrypt);
 	}
 	done = IMB_SUBMIT_BURST(m, n, jobs);
@@ -318,17 +338,24 @@ static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 const struct fp_crypto_backend fp_crypto_imb = {
 	.name = "intel-ipsec-mb",
 	.session_init = imb_session_init,
+	.session_free = imb_session_free,
 	.engine_create = imb_engine_create,
 	.engine_free = imb_engine_free,
 	.process = imb_process,
 };
 
-int fp_crypto_engine_init(struct fp_crypto_engine *e, const struct fp_crypto_backend *be)
+int fp_crypto_engine_init_qp(struct fp_crypto_engine *e, const struct fp_crypto_backend *be,
+			     unsigned qid)
 {
 	memset(e, 0, sizeof(*e));
 	e->be = be;
-	e->ctx = be->engine_create();
+	e->ctx = be->engine_create(qid);
 	return e->ctx != NULL ? 0 : -ENOMEM;
+}
+
+int fp_crypto_engine_init(struct fp_crypto_engine *e, const struct fp_crypto_backend *be)
+{
+	return fp_crypto_engine_init_qp(e, be, 0);
 }
 
 void fp_crypto_engine_fini(struct fp_crypto_engine *e)

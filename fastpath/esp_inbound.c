@@ -101,6 +101,7 @@ inb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
 	icvp = esp + ESP_HDR_LEN + iv + st->clen;
 	memcpy(op->icv_rx, icvp, icv);           /* a constant 16 with AEAD */
 	op->buf = esp;
+	op->m = m;
 	op->seq = st->seq;
 	op->cipher_off = ESP_HDR_LEN + iv;
 	op->cipher_len = st->clen;
@@ -188,8 +189,8 @@ inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
 	uint8_t *pt = op->buf + op->cipher_off, *ip, padn, nh;
 	uint32_t plen, shift, tot;
 
-	if (unlikely(op->status != 0))
-		return FP_DROP_CRYPTO;
+	if (unlikely(op->status != FP_CRYPTO_OK))
+		return op->status == FP_CRYPTO_AUTH_FAILED ? FP_DROP_AUTH : FP_DROP_CRYPTO;
 	if (unlikely(!icv_equal(op->digest, op->icv_rx, aead ? 16u : sa->h.icv_len)))
 		return FP_DROP_AUTH;
 	if (unlikely(fp_replay_update(&sa->replay, st->seq) != 0))

@@ -212,6 +212,7 @@ outb_build(const struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c,
 	outb_headers(sa, ip, hlen, m->pkt_len - sqh, c->tos, seq, tsum, tunnel, outer6, udp);
 
 	op->buf = esp;
+	op->m = m;
 	op->seq = seq;
 	op->cipher_off = ESP_HDR_LEN + iv;
 	op->cipher_len = c->clen;
@@ -346,7 +347,7 @@ esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 		struct fp_crypto_op *op = &ops[i];
 		struct rte_mbuf *m = mb[chk[i].idx];
 
-		if (unlikely(op->status != 0)) {
+		if (unlikely(op->status != FP_CRYPTO_OK)) {
 			outb_drop(sa, m, &rsn[chk[i].idx], FP_DROP_CRYPTO);
 			ndrop++;
 			ncry++;

@@ -119,11 +119,14 @@ struct fp_sa {
 
 /* Builds the runtime SA from params: checks them, expands the keys with
  * backend be, prebuilds the outer header, picks the handler. The caller owns
- * the memory (cache-aligned, e.g. rte_zmalloc); nothing is allocated here.
- * 0, or -EINVAL with a reason in err. */
+ * the memory (cache-aligned, e.g. rte_zmalloc); nothing is allocated here
+ * but the backend's session (cryptodev: from its session pool).
+ * 0, or a negative errno (-EINVAL bad params, -ENOTSUP the device lacks
+ * the algorithm) with a reason in err. */
 int fp_sa_init(struct fp_sa *sa, const struct fp_sa_params *p,
 	       const struct fp_crypto_backend *be, char *err, size_t errlen);
-/* Wipes the keys. */
+/* Frees the backend's session (cryptodev) and wipes the keys; once only
+ * (a second call finds no backend and only wipes again). */
 void fp_sa_fini(struct fp_sa *sa);
 /* Outbound: the next packet gets seq + 1. Inbound: seq is the highest
  * sequence number already received (ESN reconstruction starts there).

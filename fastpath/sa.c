@@ -204,9 +204,8 @@ int fp_sa_init(struct fp_sa *sa, const struct fp_sa_params *p,
 		return rc;
 	}
 	memset(sa, 0, sizeof(*sa));
-	if ((rc = be->session_init(sa->sess, p)) != 0) {
-		snprintf(err, errlen, "%s: key setup failed", be->name);
-		fp_sa_fini(sa);
+	if ((rc = be->session_init(sa->sess, p, err, errlen)) != 0) {
+		fp_sa_fini(sa);         /* sa->be is NULL: only the wipe */
 		return rc;
 	}
 	sa->be = be;
@@ -262,6 +261,11 @@ void fp_sa_fini(struct fp_sa *sa)
 {
 	volatile uint8_t *k = sa->sess;
 
+	/* A device session holds keys too (and a pool slot): the backend
+	 * gives it back before the area is wiped. */
+	if (sa->be != NULL && sa->be->session_free != NULL)
+		sa->be->session_free(sa->sess);
+	sa->be = NULL;
 	for (size_t i = 0; i < sizeof(sa->sess); i++)
 		k[i] = 0;
 }

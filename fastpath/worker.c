@@ -591,7 +591,9 @@ struct fp_worker *fp_worker_create(const struct fp_worker_cfg *cfg)
 	w->cfg = *cfg;
 	w->dp = cfg->dp;
 	w->ctrl = cfg->dp->ctrl;
-	if (fp_crypto_engine_init(&w->eng, w->ctrl->be) != 0) {
+	/* Worker i drives queue pair i of a crypto device: a queue pair has
+	 * no locks, so it must have one user. */
+	if (fp_crypto_engine_init_qp(&w->eng, w->ctrl->be, cfg->id) != 0) {
 		rte_free(w);
 		return NULL;
 	}

@@ -223,9 +223,26 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL(r.sel.src_lo[3], 66);
 	CU_ASSERT_EQUAL(r.sel.src_hi[3], 66);
 	CU_ASSERT_EQUAL(r.sel.dst_hi[0], 255);
+	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB);     /* default */
 	app_config_clear(cfg);
 	/* Keys wiped. */
 	CU_ASSERT_EQUAL(cfg->fastpath.sas[0].key[0], 0);
+
+	/* Crypto backend: a QAT-style device name with ':' and a probe string. */
+	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
+		"\"crypto\":{\"backend\":\"cryptodev\",\"devargs\":\"0000:6b:00.1\","
+		"\"device\":\"0000:6b:00.1_qat_sym\",\"profile\":\"qat\",\"qp_desc\":4096}}}",
+		cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_CRYPTODEV);
+	CU_ASSERT_STRING_EQUAL(f->crypto.device, "0000:6b:00.1_qat_sym");
+	CU_ASSERT_STRING_EQUAL(f->crypto.devargs, "0000:6b:00.1");
+	CU_ASSERT_STRING_EQUAL(f->crypto.profile, "qat");
+	CU_ASSERT_EQUAL(f->crypto.qp_desc, 4096);
+	app_config_clear(cfg);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
+		"\"crypto\":{\"backend\":\"imb\"}}}", cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB);
+	app_config_clear(cfg);
 
 	static const struct { const char *json, *err; } bad[] = {
 		{ "{\"fastpath\":{}}", "fastpath: at least one port" },
@@ -269,6 +286,28 @@ static void test_config_fastpath(void)
 		  "\"port\":\"b\"}]}}", "fastpath.routes[0].port: no port named 'b'" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":\"192.0.2.0/24\","
 		  "\"port\":\"a\",\"mac\":\"02:00\"}]}}", "fastpath.routes[0].mac: invalid MAC" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"qat\"}}}",
+		  "fastpath.crypto.backend: unknown backend 'qat' (imb, cryptodev)" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":1}}}",
+		  "fastpath.crypto.backend: expected string" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\"}}}",
+		  "fastpath.crypto: backend 'cryptodev' needs 'device' or 'devargs'" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"device\":\"c0\"}}}",
+		  "fastpath.crypto: 'device', 'devargs', 'profile' and 'qp_desc' only with backend "
+		  "'cryptodev'" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
+		  "\"device\":\"a b\"}}}", "fastpath.crypto.device: invalid cryptodev name" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
+		  "\"device\":\"0123456789012345678901234567890123456789012345678901234567890123\"}}}",
+		  "fastpath.crypto.device: too long (at most 63 characters)" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
+		  "\"device\":\"c0\",\"qp_desc\":100}}}", "fastpath.crypto.qp_desc: must be a power of two" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
+		  "\"device\":\"c0\",\"qp_desc\":16}}}", "fastpath.crypto.qp_desc: expected integer 32-16384" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
+		  "\"device\":\"c0\",\"vdev\":\"x\"}}}", "fastpath.crypto.vdev: unknown key" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":\"imb\"}}",
+		  "fastpath.crypto: expected object" },
 		{ "{\"local\":{}}", "top level: at least one connection is required" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

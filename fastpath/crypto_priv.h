@@ -1,0 +1,44 @@
+/* What the two crypto backends share. Not a public header: crypto_imb.c
+ * and crypto_cdev.c only. */
+#ifndef FP_CRYPTO_PRIV_H
+#define FP_CRYPTO_PRIV_H
+
+#include <intel-ipsec-mb.h>
+#include <rte_byteorder.h>
+
+#include "fastpath/crypto.h"
+
+/* Outbound AES-CBC IVs (RFC 3602: unpredictable) are AES-128(iv_key,
+ * seq || 0) under a random per-SA iv_key: unique because the sequence
+ * number never repeats, unpredictable without the key, one block and no
+ * syscall per packet. Both backends compute them on the CPU with
+ * intel-ipsec-mb, so the rule lives here once. */
+struct fp_cbc_iv_key {
+	uint8_t ks[16 * 11] __rte_aligned(16);   /* AES-128 encryption schedule */
+};
+
+/* A manager with the best code path for this CPU; NULL on failure. */
+IMB_MGR *fp_imb_mgr_new(void);
+/* Draws a random iv_key (getrandom) and expands it. 0 or -EIO. */
+int fp_cbc_iv_key_init(IMB_MGR *m, struct fp_cbc_iv_key *k);
+
+static inline void fp_cbc_iv(IMB_MGR *m, const struct fp_cbc_iv_key *k, uint64_t seq,
+			     uint8_t out[16])
+{
+	static const uint8_t zero[16];
+	uint64_t blk[2] = { rte_cpu_to_be_64(seq), 0 };
+
+	/* CFB of a zero block: out = AES(iv_key, blk). */
+	IMB_AES128_CFB_ONE(m, out, zero, blk, k->ks, 16);
+}
+
+/* Overwrites n bytes so that the compiler cannot drop the stores. */
+static inline void fp_wipe(void *p, size_t n)
+{
+	volatile uint8_t *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
+
+#endif
