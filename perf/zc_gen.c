@@ -1,43 +1,69 @@
 /* zc_gen: zero-copy traffic source and sink for a DPDK gateway's net_ring
  * ports, and the pcap files for its net_pcap runs.
  *
- * A net_ring port (`--vdev net_ring0`) is backed by rte_rings named
- * ETH_RXTX<q>_<port name> in DPDK shared memory; queue q's RX and TX use the
- * same ring. zc_gen runs as a DPDK *secondary* process of the gateway (same
- * --file-prefix, --proc-type=secondary), looks those rings up, and:
- *   - source: keeps the gateway's input port's ring 0 full of mbufs from its
- *     own pool, filled on zc_gen's core from pre-built templates (a NIC's DMA:
- *     the gateway's core copies nothing);
- *   - sink: drains every TX ring of the output port, counts and frees.
- * The gateway must poll RX only on the input port (ipsec-secgw: --config
- * "(IN_PORT,0,LCORE)") so each ring keeps one producer and one consumer
- * (the PMD creates them single-producer/single-consumer). Any DPDK gateway
- * whose ports are net_ring vdevs can be attached this way.
+ * A net_ring port (`--vdev net_ring0`) is backed by 16 rte_rings named
+ * ETH_RXTX<q>_<port name> in DPDK shared memory; its RX queue q and its TX
+ * queue q use the same ring (the PMD is a loopback). zc_gen runs as a DPDK
+ * *secondary* process of the gateway (the gateway is the primary: same
+ * --file-prefix and --huge-dir, --proc-type=secondary), looks those rings
+ * up, and:
+ *   - source: keeps the input port's ring 0 full of mbufs from its own pool,
+ *     filled on zc_gen's core from pre-built templates (a NIC's DMA: the
+ *     gateway's core copies nothing);
+ *   - sink: drains every ring of the output port, counts and frees.
+ * Because RX queue q and TX queue q of a net_ring port share a ring, a
+ * gateway that polls RX on its output port too (build/ipsecgw polls every
+ * port) would take its own output back, and two consumers would race on a
+ * single-consumer ring. So before the traffic starts zc_gen *isolates* the
+ * ports (default; --no-isolate turns it off): in the gateway's queue
+ * structures (net_ring's struct ring_queue, in shared memory, reached
+ * through rte_eth_fp_ops[port].rxq/txq.data), it re-points every configured
+ * RX queue of the output port to an empty ring of its own (polling it costs
+ * the gateway what polling an idle NIC queue costs) and every TX queue of
+ * the input port to a sink ring it drains and counts ("misrouted"). The
+ * gateway's input-port RX and output-port TX stay on the ETH_RXTX rings.
+ * Each queue pointer is checked against the ring the PMD put there before
+ * it is changed. ipsec-secgw (RX only on the input port: --config
+ * "(IN_PORT,0,LCORE)") is isolated the same way, which changes nothing for
+ * it. Any DPDK gateway whose ports are net_ring vdevs can be attached.
  *
  * Templates come from a pcap (Ethernet frames), written by this same tool:
  *   zc_gen [EAL] -- --pcap FILE --dir out|in --size 64|512|1420|imix [--count N]
+ *                   [--alg gcm|cbc] [--key HEX] [--auth-key HEX] [--spi N]
  *     out: plain IPv4/UDP 198.51.100.1 -> 203.0.113.1 (inner size = IP length)
  *     in:  those packets (203.0.113.1 -> 198.51.100.1) ESP-encrypted by our
- *          fastpath/ outbound code: AES-128-GCM tunnel 192.0.2.2 -> 192.0.2.1,
- *          SPI --spi (2000), sequence numbers 1..N, key --key (bench key).
+ *          fastpath/ outbound code, tunnel 192.0.2.2 -> 192.0.2.1, sequence
+ *          numbers 1..N: AES-128-GCM (key||salt --key, default the bench
+ *          key, SPI --spi, default 2000) or AES-128-CBC + HMAC-SHA-256-128
+ *          (--key 16 bytes, --auth-key 32 bytes, SPI default 2001).
  * and replayed by
- *   zc_gen [EAL: --proc-type=secondary --file-prefix=P -l C] -- --run FILE
- *          --in-port net_ring0 --out-port net_ring1 [-t secs] [--warmup secs]
- *          [--key HEX --esp] [--priv-size BYTES]
+ *   zc_gen [EAL: --proc-type=secondary --file-prefix=P --huge-dir D -l C] --
+ *          --run FILE --in-port net_ring0 --out-port net_ring1 [-t secs]
+ *          [--warmup secs] [--esp [--alg gcm|cbc] [--key HEX] [--auth-key HEX]]
+ *          [--priv-size BYTES] [--no-isolate]
  * Outbound templates are plain: per packet zc_gen rewrites only the 42 bytes
  * of Ethernet/IP/UDP headers (the payload may hold last round's ciphertext,
  * the gateway does not care). Inbound (--esp) templates are copied whole,
  * since the gateway decrypts in place, and get a fresh, increasing sequence
- * number, so anti-replay accepts them: the GCM tag is fixed up for the new
- * sequence number without re-encrypting (GHASH is linear: the AAD block
- * SPI || seq is multiplied by H^(m+2), m = ciphertext blocks; zc_gen keeps
- * per-byte tables of that product). The IV stays the template's: nonce
- * reuse, acceptable for a benchmark only. --selftest checks the fix-up
- * against our inbound code.
+ * number, so anti-replay accepts them:
+ *   - GCM: the tag is fixed up for the new sequence number without
+ *     re-encrypting (GHASH is linear: the AAD block SPI || seq is multiplied
+ *     by H^(m+2), m = ciphertext blocks; zc_gen keeps per-byte tables of that
+ *     product). The IV stays the template's: nonce reuse, acceptable for a
+ *     benchmark only.
+ *   - CBC + HMAC-SHA-256: the HMAC over ESP header, IV and ciphertext is
+ *     computed again for every packet (intel-ipsec-mb, a burst of jobs), the
+ *     generator's largest cost: check in_ring_fill (below).
+ * The pcap writer checks the fix-up against our inbound code (selftest).
  *
- * Output: one JSON line on stdout (rx_mpps = what the gateway sent out per
- * second of the measured window; tx_* = what was offered), a summary on
- * stderr. */
+ * Output: one JSON line on stdout, a summary on stderr. Over the measured
+ * window: rx_mpps = what the gateway sent out per second (the figure),
+ * tx_mpps = what zc_gen put on the input ring, drop_frac = 1 - rx/tx (what
+ * went in and did not come out: the gateway's drops), in_ring_fill = mean
+ * fill of the input ring over time (near 1: the gateway was the limit; low:
+ * the gateway waited for zc_gen, the source was the limit), gen_cpu_share = CPU
+ * time zc_gen got / wall time (below ~0.9: something else ran on its core),
+ * misrouted = packets the gateway sent back out of the input port. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -45,12 +71,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <intel-ipsec-mb.h>
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -62,8 +90,12 @@
 #define BURST      32u
 #define NRINGS     16u
 
-/* Bench keys: AES-128-GCM key || salt (perf/secgw/ep-bench.cfg, the gateway JSON). */
-static const char *const default_key = "101112131415161718191a1b1c1d1e1f20212223";
+/* Bench keys (perf/secgw/ep-bench*.cfg, perf/fp_gw_*.json):
+ * AES-128-GCM key || salt; AES-128-CBC key; HMAC-SHA-256 key. */
+static const char *const default_gcm_key = "101112131415161718191a1b1c1d1e1f20212223";
+static const char *const default_cbc_key = "303132333435363738393a3b3c3d3e3f";
+static const char *const default_auth_key =
+	"505152535455565758595a5b5c5d5e5f606162636465666768696a6b6c6d6e6f";
 static const uint32_t imix_pat[12] = { 64, 576, 64, 64, 576, 64, 1420, 64, 576, 64, 576, 64 };
 
 static volatile sig_atomic_t stop;
@@ -90,6 +122,21 @@ static int parse_hex(const char *s, uint8_t *out, size_t max)
 	}
 	return s[0] ? -1 : (int)n;
 }
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* The SA the generator plays the peer of. */
+struct esp_keys {
+	bool cbc;
+	uint8_t key[20];              /* GCM: key || salt (20); CBC: key (16) */
+	uint8_t auth_key[32];         /* CBC: HMAC-SHA-256 key */
+};
 
 /* ---- GF(2^128) as GCM uses it (NIST SP 800-38D, algorithm 1) ---- */
 
@@ -176,18 +223,15 @@ struct tmpl {
 	uint16_t len;
 	uint16_t esp_off;             /* ESP header offset, 0 when plain */
 	uint32_t seq;                 /* template's sequence number */
-	const struct seqfix *fix;
+	const struct seqfix *fix;     /* GCM tag fix-up for this length */
 };
 
 struct gen {
 	struct tmpl t[MAX_TMPL];
 	unsigned n;
-	struct seqfix *fixes[8];
-	unsigned nfix;
-	bool esp;
 };
 
-/* Rewrites frame f (a copy of template t) for sequence number seq. */
+/* Rewrites GCM frame f (a copy of template t) for sequence number seq. */
 static inline void esp_set_seq(uint8_t *f, const struct tmpl *t, uint32_t seq)
 {
 	uint32_t d = seq ^ t->seq, be = rte_cpu_to_be_32(seq);
@@ -205,6 +249,153 @@ static inline void esp_set_seq(uint8_t *f, const struct tmpl *t, uint32_t seq)
 	tl ^= lo;
 	memcpy(tag, &th, 8);
 	memcpy(tag + 8, &tl, 8);
+}
+
+/* Gives ESP frames a new sequence number and the ICV that goes with it:
+ * GCM by the tag fix-up (at once), CBC + HMAC-SHA-256-128 by computing the
+ * HMAC again (queued, done for the whole burst by fixer_flush()). */
+struct fixer {
+	bool cbc;
+	struct blk h;                           /* GCM hash key H */
+	struct seqfix *fixes[8];                /* one per ciphertext length */
+	unsigned nfix;
+	IMB_MGR *m;                             /* CBC */
+	uint8_t ipad[32] __rte_aligned(16);     /* HMAC inner/outer state */
+	uint8_t opad[32] __rte_aligned(16);
+	uint8_t *pend[BURST];
+	uint16_t pend_len[BURST], pend_off[BURST];
+	unsigned npend;
+};
+
+static int fixer_init(struct fixer *x, const struct esp_keys *k)
+{
+	memset(x, 0, sizeof(*x));
+	x->cbc = k->cbc;
+	if (!k->cbc)
+		return gcm_hash_key(k->key, &x->h);
+	x->m = alloc_mb_mgr(0);
+	if (x->m == NULL)
+		return -1;
+	init_mb_mgr_auto(x->m, NULL);
+	for (int i = 0; i < 2; i++) {
+		uint8_t pad[64];
+
+		memset(pad, i == 0 ? 0x36 : 0x5c, sizeof(pad));
+		for (unsigned j = 0; j < sizeof(k->auth_key); j++)
+			pad[j] ^= k->auth_key[j];
+		IMB_SHA256_ONE_BLOCK(x->m, pad, i == 0 ? x->ipad : x->opad);
+	}
+	return 0;
+}
+
+static void fixer_fini(struct fixer *x)
+{
+	for (unsigned i = 0; i < x->nfix; i++)
+		free(x->fixes[i]);
+	if (x->m != NULL)
+		free_mb_mgr(x->m);
+	memset(x, 0, sizeof(*x));
+}
+
+/* Makes template t ready for fixer_set(); -1 if it is no ESP frame of the
+ * expected shape. */
+static int fixer_prepare(struct fixer *x, struct tmpl *t)
+{
+	/* ESP header 8, IV 8 (GCM) or 16 (CBC), ciphertext, ICV 16 */
+	unsigned iv = x->cbc ? 16 : 8, m;
+
+	if (t->esp_off == 0 || t->len < t->esp_off + 8 + iv + 16 + 16)
+		return -1;
+	if (x->cbc)
+		return 0;
+	m = (unsigned)(t->len - t->esp_off - 8 - iv - 16 + 15) / 16;
+	for (unsigned k = 0; k < x->nfix; k++)
+		if (x->fixes[k]->m == m) {
+			t->fix = x->fixes[k];
+			return 0;
+		}
+	if (x->nfix == RTE_DIM(x->fixes) || (x->fixes[x->nfix] = seqfix_make(x->h, m)) == NULL)
+		return -1;
+	t->fix = x->fixes[x->nfix++];
+	return 0;
+}
+
+static void fixer_flush(struct fixer *x)
+{
+	IMB_JOB *jobs[BURST];
+	uint32_t n = x->npend, got, done;
+
+	if (n == 0)
+		return;
+	x->npend = 0;
+	got = IMB_GET_NEXT_BURST(x->m, n, jobs);
+	if (got < n) {      /* the manager's queue was not empty: cannot happen */
+		while (IMB_FLUSH_BURST(x->m, BURST, jobs) > 0)
+			;
+		got = IMB_GET_NEXT_BURST(x->m, n, jobs);
+		if (got < n)
+			n = got;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		IMB_JOB *j = jobs[i];
+		uint8_t *f = x->pend[i];
+		uint16_t off = x->pend_off[i], len = x->pend_len[i];
+
+		j->cipher_direction = IMB_DIR_ENCRYPT;
+		j->chain_order = IMB_ORDER_CIPHER_HASH;
+		j->cipher_mode = IMB_CIPHER_NULL;
+		j->hash_alg = IMB_AUTH_HMAC_SHA_256;
+		j->enc_keys = NULL;
+		j->dec_keys = NULL;
+		j->key_len_in_bytes = 0;
+		j->src = f;
+		j->dst = f + off + 24;
+		j->cipher_start_src_offset_in_bytes = off + 24u;
+		j->msg_len_to_cipher_in_bytes = (uint64_t)len - off - 24 - 16;
+		j->iv = f + off + 8;
+		j->iv_len_in_bytes = 0;
+		j->hash_start_src_offset_in_bytes = off;
+		j->msg_len_to_hash_in_bytes = (uint64_t)len - off - 16;
+		j->auth_tag_output = f + len - 16;
+		j->auth_tag_output_len_in_bytes = 16;
+		j->u.HMAC._hashed_auth_key_xor_ipad = x->ipad;
+		j->u.HMAC._hashed_auth_key_xor_opad = x->opad;
+		j->user_data = NULL;
+	}
+	done = IMB_SUBMIT_BURST(x->m, n, jobs);
+	if (done == 0 && imb_get_errno(x->m) != 0) {
+		static bool said;
+
+		if (!said)
+			fprintf(stderr, "zc_gen: HMAC jobs refused: %s\n",
+				imb_get_strerror(imb_get_errno(x->m)));
+		said = true;
+	}
+	while (done < n) {
+		uint32_t k = IMB_FLUSH_BURST(x->m, n - done, jobs);
+
+		if (k == 0)
+			break;
+		done += k;
+	}
+}
+
+/* Frame f is a copy of template t: give it sequence number seq. */
+static inline void fixer_set(struct fixer *x, uint8_t *f, const struct tmpl *t, uint32_t seq)
+{
+	uint32_t be;
+
+	if (!x->cbc) {
+		esp_set_seq(f, t, seq);
+		return;
+	}
+	be = rte_cpu_to_be_32(seq);
+	memcpy(f + t->esp_off + 4, &be, 4);
+	x->pend[x->npend] = f;
+	x->pend_off[x->npend] = t->esp_off;
+	x->pend_len[x->npend] = t->len;
+	if (++x->npend == BURST)
+		fixer_flush(x);
 }
 
 /* ---- pcap ---- */
@@ -264,8 +455,6 @@ static int pcap_write(const char *path, struct rte_mbuf **m, unsigned n)
 	return fclose(fp);
 }
 
-/* ---- making packets (standalone EAL) ---- */
-
 static const uint8_t eth_hdr[14] = {
 	0x02, 0x00, 0x00, 0x00, 0x00, 0x01,     /* dst: the gateway */
 	0x02, 0x00, 0x00, 0x00, 0x00, 0x02,     /* src: the generator */
@@ -298,7 +487,7 @@ static void build_inner(uint8_t *p, uint32_t len, bool to_local, uint32_t n)
 		p[i] = (uint8_t)(i * 7 + n);
 }
 
-static int peer_sa(struct fp_sa *sa, const uint8_t *key, uint32_t spi, enum fp_dir dir)
+static int peer_sa(struct fp_sa *sa, const struct esp_keys *k, uint32_t spi, enum fp_dir dir)
 {
 	static const uint8_t gw[4] = { 192, 0, 2, 1 }, peer[4] = { 192, 0, 2, 2 };
 	struct fp_sa_params p;
@@ -312,9 +501,18 @@ static int peer_sa(struct fp_sa *sa, const uint8_t *key, uint32_t spi, enum fp_d
 	/* the peer's outbound SA = the gateway's inbound one */
 	memcpy(p.local, dir == FP_DIR_OUT ? peer : gw, 4);
 	memcpy(p.remote, dir == FP_DIR_OUT ? gw : peer, 4);
-	p.cipher = FP_CIPHER_AES_GCM;
-	p.cipher_key_len = 20;
-	memcpy(p.cipher_key, key, 20);
+	if (k->cbc) {
+		p.cipher = FP_CIPHER_AES_CBC;
+		p.cipher_key_len = 16;
+		memcpy(p.cipher_key, k->key, 16);
+		p.auth = FP_AUTH_HMAC_SHA256_128;
+		p.auth_key_len = 32;
+		memcpy(p.auth_key, k->auth_key, 32);
+	} else {
+		p.cipher = FP_CIPHER_AES_GCM;
+		p.cipher_key_len = 20;
+		memcpy(p.cipher_key, k->key, 20);
+	}
 	if (fp_sa_init(sa, &p, &fp_crypto_imb, err, sizeof(err)) != 0) {
 		fprintf(stderr, "zc_gen: fp_sa_init: %s\n", err);
 		return -1;
@@ -325,53 +523,57 @@ static int peer_sa(struct fp_sa *sa, const uint8_t *key, uint32_t spi, enum fp_d
 /* Checks the sequence-number fix-up: frames patched to new numbers must pass
  * our inbound code (ICV, anti-replay). */
 static int selftest(struct rte_mempool *pool, struct rte_mbuf **tm, unsigned n,
-		    const uint8_t *key, uint32_t spi, struct fp_crypto_engine *eng)
+		    const struct esp_keys *k, uint32_t spi, struct fp_crypto_engine *eng)
 {
 	struct fp_sa *in = rte_zmalloc(NULL, sizeof(*in), RTE_CACHE_LINE_SIZE);
+	struct tmpl *t = calloc(BURST, sizeof(*t));
 	struct rte_mbuf *m[BURST];
-	struct gen *g = calloc(1, sizeof(*g));
-	struct blk h;
-	unsigned k = RTE_MIN(n, BURST), good;
+	struct fixer x;
+	unsigned cnt = RTE_MIN(n, BURST), good;
 	int rc = -1;
 
-	if (in == NULL || g == NULL || peer_sa(in, key, spi, FP_DIR_IN) != 0 || gcm_hash_key(key, &h) != 0)
+	memset(&x, 0, sizeof(x));
+	if (in == NULL || t == NULL || peer_sa(in, k, spi, FP_DIR_IN) != 0 || fixer_init(&x, k) != 0)
 		goto out;
 	fp_sa_set_seq(in, 1000000);
-	if (rte_pktmbuf_alloc_bulk(pool, m, k) != 0)
+	if (rte_pktmbuf_alloc_bulk(pool, m, cnt) != 0)
 		goto out;
-	for (unsigned i = 0; i < k; i++) {
-		struct tmpl t = { rte_pktmbuf_mtod(tm[i], uint8_t *), (uint16_t)tm[i]->pkt_len, 34, 0, NULL };
-		uint32_t clen = t.len - 34 - 16 - 16;
-		struct seqfix *f = seqfix_make(h, (clen + 15) / 16);
-		uint8_t *d = (uint8_t *)rte_pktmbuf_append(m[i], t.len);
+	for (unsigned i = 0; i < cnt; i++) {
+		uint8_t *d;
 
-		if (d == NULL || f == NULL) {
-			free(f);
-			rte_pktmbuf_free_bulk(m, k);
+		t[i].data = rte_pktmbuf_mtod(tm[i], uint8_t *);
+		t[i].len = (uint16_t)tm[i]->pkt_len;
+		t[i].esp_off = 34;
+		t[i].seq = rte_be_to_cpu_32(*(uint32_t *)(t[i].data + 38));
+		d = (uint8_t *)rte_pktmbuf_append(m[i], t[i].len);
+		if (d == NULL || fixer_prepare(&x, &t[i]) != 0) {
+			rte_pktmbuf_free_bulk(m, cnt);
 			goto out;
 		}
-		t.seq = rte_be_to_cpu_32(*(uint32_t *)(t.data + 38));
-		t.fix = f;
-		memcpy(d, t.data, t.len);
-		esp_set_seq(d, &t, 1000001u + i * 977u);
-		free(f);
-		rte_pktmbuf_adj(m[i], 14);
+		memcpy(d, t[i].data, t[i].len);
+		fixer_set(&x, d, &t[i], 1000001u + i * 977u);
 	}
-	good = fp_esp_process(in, eng, m, (uint16_t)k);
-	if (good != k)
-		fprintf(stderr, "zc_gen: selftest: %u of %u patched packets refused (%s)\n", k - good,
-			k, fp_drop_name(fp_mbuf_drop_reason(m[good])));
+	fixer_flush(&x);
+	for (unsigned i = 0; i < cnt; i++)
+		rte_pktmbuf_adj(m[i], 14);
+	good = fp_esp_process(in, eng, m, (uint16_t)cnt);
+	if (good != cnt)
+		fprintf(stderr, "zc_gen: selftest: %u of %u patched packets refused (%s)\n", cnt - good,
+			cnt, fp_drop_name(fp_mbuf_drop_reason(m[good])));
 	else
 		rc = 0;
-	rte_pktmbuf_free_bulk(m, k);
+	rte_pktmbuf_free_bulk(m, cnt);
 out:
-	free(g);
+	fixer_fini(&x);
+	free(t);
+	if (in != NULL)
+		fp_sa_fini(in);
 	rte_free(in);
 	return rc;
 }
 
 static int make_pcap(const char *path, bool inbound, const char *size, unsigned count,
-		     const uint8_t *key, uint32_t spi)
+		     const struct esp_keys *k, uint32_t spi)
 {
 	struct rte_mempool *pool = rte_pktmbuf_pool_create("zc_make", count + 256, 0, 0,
 							   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
@@ -399,12 +601,12 @@ static int make_pcap(const char *path, bool inbound, const char *size, unsigned 
 		build_inner(p, len, inbound, i);
 	}
 	if (inbound) {
-		if (peer_sa(out, key, spi, FP_DIR_OUT) != 0)
+		if (peer_sa(out, k, spi, FP_DIR_OUT) != 0)
 			return -1;
 		for (unsigned i = 0; i < count; i += BURST) {
-			uint16_t k = (uint16_t)RTE_MIN(BURST, count - i);
+			uint16_t n = (uint16_t)RTE_MIN(BURST, count - i);
 
-			if (fp_esp_process(out, eng, m + i, k) != k) {
+			if (fp_esp_process(out, eng, m + i, n) != n) {
 				fprintf(stderr, "zc_gen: ESP: %s\n", fp_drop_name(fp_mbuf_drop_reason(m[i])));
 				return -1;
 			}
@@ -412,18 +614,20 @@ static int make_pcap(const char *path, bool inbound, const char *size, unsigned 
 	}
 	for (unsigned i = 0; i < count; i++)
 		memcpy(rte_pktmbuf_prepend(m[i], 14), eth_hdr, 14);
-	if (inbound && selftest(pool, m, count, key, spi, eng) != 0)
+	if (inbound && selftest(pool, m, count, k, spi, eng) != 0)
 		goto done;
 	if (pcap_write(path, m, count) != 0) {
 		fprintf(stderr, "zc_gen: %s: %s\n", path, strerror(errno));
 		goto done;
 	}
 	fprintf(stderr, "zc_gen: wrote %u %s frames (inner %s) to %s\n", count,
-		inbound ? "ESP" : "plain", size, path);
+		inbound ? (k->cbc ? "ESP AES-128-CBC+HMAC-SHA-256" : "ESP AES-128-GCM") : "plain",
+		size, path);
 	rc = 0;
 done:
 	rte_pktmbuf_free_bulk(m, count);
-	fp_sa_fini(out);
+	if (inbound)
+		fp_sa_fini(out);
 	fp_crypto_engine_fini(eng);
 	free(m);
 	return rc;
@@ -435,9 +639,10 @@ struct run_opts {
 	const char *src, *in_port, *out_port;
 	double secs, warmup;
 	unsigned priv_size;
-	bool esp;
-	uint8_t key[20];
+	bool esp, isolate;
+	struct esp_keys keys;
 };
+
 
 static struct rte_ring *ring_of(const char *port, unsigned q)
 {
@@ -447,16 +652,78 @@ static struct rte_ring *ring_of(const char *port, unsigned q)
 	return rte_ring_lookup(name);
 }
 
+/* Re-points the gateway's RX queues (rx = true) or TX queues of net_ring
+ * port `port` from the PMD's ETH_RXTX<q> rings to rings of our own named
+ * "<tag><port id>_<q>" (created empty). net_ring's per-queue struct
+ * ring_queue starts with its struct rte_ring pointer; every pointer is
+ * checked against the ring the PMD put there before it is changed. The new
+ * rings go to out[] (*n of them). 0, or -1 with a reason. */
+static int isolate(const char *port, bool rx, const char *tag, struct rte_ring **out, unsigned *n)
+{
+	uint16_t pid;
+	void **qd;
+
+	*n = 0;
+	if (rte_eth_dev_get_port_by_name(port, &pid) != 0) {
+		fprintf(stderr, "zc_gen: isolate: no ethdev %s in this (secondary) process\n", port);
+		return -1;
+	}
+	qd = rx ? rte_eth_fp_ops[pid].rxq.data : rte_eth_fp_ops[pid].txq.data;
+	if (qd == NULL)           /* no queue of that kind configured (ipsec-secgw's output port) */
+		return 0;
+	for (unsigned q = 0; q < NRINGS; q++) {
+		struct rte_ring **slot = qd[q], *orig = ring_of(port, q), *mine;
+		char name[RTE_RING_NAMESIZE];
+
+		if (slot == NULL)
+			continue;
+		snprintf(name, sizeof(name), "%s%u_%u", tag, pid, q);
+		mine = rte_ring_lookup(name);
+		if (mine == NULL)
+			mine = rte_ring_create(name, 1024, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (mine == NULL) {
+			fprintf(stderr, "zc_gen: isolate: ring %s: %s\n", name, rte_strerror(rte_errno));
+			return -1;
+		}
+		if (*slot != orig && *slot != mine) {
+			fprintf(stderr, "zc_gen: isolate: %s %s queue %u does not point to %s's ring %u: "
+				"not a net_ring port, or its layout changed (use --no-isolate)\n",
+				port, rx ? "RX" : "TX", q, port, q);
+			return -1;
+		}
+		__atomic_store_n(slot, mine, __ATOMIC_RELEASE);
+		out[(*n)++] = mine;
+	}
+	return 0;
+}
+
+static unsigned drain(struct rte_ring *const *r, unsigned n, uint64_t *bytes)
+{
+	struct rte_mbuf *m[64];
+	unsigned total = 0, k;
+
+	for (unsigned i = 0; i < n; i++)
+		while ((k = rte_ring_dequeue_burst(r[i], (void **)m, RTE_DIM(m), NULL)) != 0) {
+			if (bytes != NULL)
+				for (unsigned j = 0; j < k; j++)
+					*bytes += m[j]->pkt_len;
+			rte_pktmbuf_free_bulk(m, k);
+			total += k;
+		}
+	return total;
+}
+
 static int run(const struct run_opts *o)
 {
 	struct gen *g = calloc(1, sizeof(*g));
-	struct rte_ring *in, *outs[NRINGS];
-	unsigned nout = 0, ti = 0;
+	struct rte_ring *in, *outs[NRINGS], *idle[NRINGS], *sinks[NRINGS];
+	unsigned nout = 0, nidle = 0, nsink = 0, ti = 0;
 	struct rte_mempool *pool;
-	struct blk h;
+	struct fixer x;
 	uint32_t seq = 0;
 	uint64_t hz = rte_get_tsc_hz();
 
+	memset(&x, 0, sizeof(x));
 	if (g == NULL || pcap_load(o->src, g) != 0)
 		return -1;
 	in = ring_of(o->in_port, 0);
@@ -471,30 +738,21 @@ static int run(const struct run_opts *o)
 			"--file-prefix, and are they net_ring vdevs?)\n", o->in_port, o->out_port);
 		return -1;
 	}
+	if (o->isolate &&
+	    (isolate(o->out_port, true, "zc_idle", idle, &nidle) != 0 ||
+	     isolate(o->in_port, false, "zc_sink", sinks, &nsink) != 0))
+		return -1;
 	if (o->esp) {
-		if (gcm_hash_key(o->key, &h) != 0)
+		if (fixer_init(&x, &o->keys) != 0)
 			return -1;
 		for (unsigned i = 0; i < g->n; i++) {
-			struct tmpl *t = &g->t[i];
-			uint32_t m;
-
-			if (t->esp_off == 0) {
-				fprintf(stderr, "zc_gen: template %u is not ESP\n", i);
+			if (fixer_prepare(&x, &g->t[i]) != 0) {
+				fprintf(stderr, "zc_gen: template %u is not %s ESP\n", i,
+					o->keys.cbc ? "AES-CBC+HMAC" : "AES-GCM");
 				return -1;
 			}
-			/* ESP hdr 8 + IV 8 ... ciphertext ... ICV 16 */
-			m = (uint32_t)(t->len - t->esp_off - 16 - 16 + 15) / 16;
-			for (unsigned k = 0; k < g->nfix && t->fix == NULL; k++)
-				if (g->fixes[k]->m == m)
-					t->fix = g->fixes[k];
-			if (t->fix == NULL) {
-				if (g->nfix == RTE_DIM(g->fixes) ||
-				    (g->fixes[g->nfix] = seqfix_make(h, m)) == NULL)
-					return -1;
-				t->fix = g->fixes[g->nfix++];
-			}
-			if (t->seq > seq)
-				seq = t->seq;
+			if (g->t[i].seq > seq)
+				seq = g->t[i].seq;
 		}
 	}
 	/* Own pool in shared memory; the gateway frees into it what it drops.
@@ -503,6 +761,8 @@ static int run(const struct run_opts *o)
 	 * struct ipsec_mbuf_metadata, a crypto op): --priv-size, default 256. */
 	pool = rte_pktmbuf_pool_create("zc_gen_pool", 8191, 256, (uint16_t)o->priv_size,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (pool == NULL)
+		pool = rte_mempool_lookup("zc_gen_pool");   /* a second run against one gateway */
 	if (pool == NULL) {
 		fprintf(stderr, "zc_gen: mbuf pool: %s\n", rte_strerror(rte_errno));
 		return -1;
@@ -510,7 +770,7 @@ static int run(const struct run_opts *o)
 	/* Prime every mbuf once with its full template so outbound rounds can
 	 * rewrite only the headers. */
 	{
-		struct rte_mbuf *all[8191];
+		static struct rte_mbuf *all[8191];
 		unsigned n = 0;
 
 		while (n < RTE_DIM(all) && rte_pktmbuf_alloc_bulk(pool, all + n, 1) == 0) {
@@ -521,19 +781,23 @@ static int run(const struct run_opts *o)
 		}
 		rte_pktmbuf_free_bulk(all, n);
 	}
+	/* Let a poll that read the old queue pointers finish before traffic. */
+	rte_delay_ms(10);
 
 	uint64_t t_start = rte_rdtsc(), t_meas = t_start + (uint64_t)(o->warmup * (double)hz);
 	uint64_t t_end = t_meas + (uint64_t)(o->secs * (double)hz), now = t_start;
-	uint64_t rx = 0, rx_bytes = 0, tx = 0, tx_full = 0, alloc_fail = 0;
-	uint64_t rx0 = 0, rxb0 = 0, tx0 = 0, full0 = 0, t0 = 0;
+	uint64_t rx = 0, rx_bytes = 0, tx = 0, alloc_fail = 0, misrouted = 0;
+	uint64_t rx0 = 0, rxb0 = 0, tx0 = 0, t0 = 0, fill_sum = 0, fill_n = 0;
+	uint64_t af0 = 0, mis0 = 0;
+	double cpu0 = 0, cap = (double)rte_ring_get_capacity(in);
 	bool measuring = false;
 
 	while (!stop && now < t_end) {
 		struct rte_mbuf *m[BURST * 2];
-		unsigned k;
-
+		unsigned k, used = rte_ring_count(in);
+		uint64_t before = now;
 		/* source: one burst onto the input ring when it has room */
-		if (rte_ring_free_count(in) >= BURST) {
+		if (cap - used >= BURST) {
 			if (rte_pktmbuf_alloc_bulk(pool, m, BURST) != 0) {
 				alloc_fail++;
 			} else {
@@ -546,17 +810,17 @@ static int run(const struct run_opts *o)
 					m[i]->pkt_len = t->len;
 					if (o->esp) {
 						rte_memcpy(d, t->data, t->len);
-						esp_set_seq(d, t, ++seq);
+						fixer_set(&x, d, t, ++seq);
 					} else {
 						memcpy(d, t->data, 42);
 					}
 				}
+				if (o->esp)
+					fixer_flush(&x);
 				k = rte_ring_enqueue_burst(in, (void **)m, BURST, NULL);
 				tx += k;
-				if (k < BURST) {
-					tx_full += BURST - k;
+				if (k < BURST)      /* single producer: cannot happen */
 					rte_pktmbuf_free_bulk(m + k, BURST - k);
-				}
 			}
 		}
 		/* sink */
@@ -569,49 +833,77 @@ static int run(const struct run_opts *o)
 			rx += k;
 			rte_pktmbuf_free_bulk(m, k);
 		}
+		if (nsink != 0 && (rx & 0xff) == 0)
+			misrouted += drain(sinks, nsink, NULL);
 		now = rte_rdtsc();
+		if (measuring) {          /* time-weighted input ring fill */
+			fill_sum += (uint64_t)used * (now - before);
+			fill_n += now - before;
+		}
 		if (!measuring && now >= t_meas) {
 			measuring = true;
 			rx0 = rx;
 			rxb0 = rx_bytes;
 			tx0 = tx;
-			full0 = tx_full;
+			af0 = alloc_fail;
+			mis0 = misrouted;
 			t0 = now;
+			cpu0 = cpu_now();
 		}
 	}
 	double secs = measuring ? (double)(now - t0) / (double)hz : 0;
+	double cpu = measuring ? cpu_now() - cpu0 : 0;
 	uint64_t n_rx = rx - rx0, n_tx = tx - tx0;
 	double mpps = secs > 0 ? n_rx / secs / 1e6 : 0;
-	/* drain what is still queued so the gateway does not hold our mbufs */
-	for (unsigned r = 0; r < nout; r++) {
-		struct rte_mbuf *m[64];
+	double fill = fill_n ? (double)fill_sum / (double)fill_n / cap : 0;
+	double dropf = n_tx ? 1.0 - (double)n_rx / (double)n_tx : 0;
+
+	misrouted += drain(sinks, nsink, NULL);
+	/* Let the gateway finish what is queued and take it, so it does not
+	 * hold our mbufs or find its output rings full: until the input ring is
+	 * empty and nothing came out for 20 ms (at most 500 ms). */
+	for (int i = 0, quiet = 0; i < 500 && quiet < 20; i++) {
 		unsigned k;
 
-		while ((k = rte_ring_dequeue_burst(outs[r], (void **)m, 64, NULL)) != 0)
-			rte_pktmbuf_free_bulk(m, k);
+		rte_delay_ms(1);
+		k = drain(outs, nout, NULL);
+		misrouted += drain(sinks, nsink, NULL);
+		quiet = k == 0 && rte_ring_count(in) == 0 ? quiet + 1 : 0;
 	}
+	fixer_fini(&x);
 	fprintf(stderr, "zc_gen: %s -> %s: %.3f Mpps out of the gateway (%.2f Gbit/s of frames), "
-		"offered %.3f Mpps, input ring full %llu times, %.1f s\n", o->in_port, o->out_port, mpps,
+		"offered %.3f Mpps, drop %.1f %%, input ring %.0f %% full, zc_gen CPU %.0f %%, "
+		"misrouted %llu, %.1f s%s\n", o->in_port, o->out_port, mpps,
 		secs > 0 ? (rx_bytes - rxb0) * 8.0 / secs / 1e9 : 0, secs > 0 ? n_tx / secs / 1e6 : 0,
-		(unsigned long long)(tx_full - full0), secs);
-	printf("{\"bench\":\"zc_gen\",\"src\":\"%s\",\"esp\":%s,\"rx_mpps\":%.4f,\"rx_gbps_frames\":%.3f,"
-	       "\"tx_mpps\":%.4f,\"ring_full\":%llu,\"alloc_fail\":%llu,\"secs\":%.2f,\"rx\":%llu,\"tx\":%llu}\n",
-	       o->src, o->esp ? "true" : "false", mpps,
-	       secs > 0 ? (rx_bytes - rxb0) * 8.0 / secs / 1e9 : 0, secs > 0 ? n_tx / secs / 1e6 : 0,
-	       (unsigned long long)(tx_full - full0), (unsigned long long)alloc_fail, secs,
-	       (unsigned long long)n_rx, (unsigned long long)n_tx);
+		dropf * 100, fill * 100, secs > 0 ? cpu / secs * 100 : 0,
+		(unsigned long long)(misrouted - mis0), secs,
+		o->isolate ? "" : " (ports not isolated)");
+	printf("{\"bench\":\"zc_gen\",\"src\":\"%s\",\"esp\":%s,\"alg\":\"%s\",\"rx_mpps\":%.4f,"
+	       "\"rx_gbps_frames\":%.3f,\"tx_mpps\":%.4f,\"drop_frac\":%.4f,\"in_ring_fill\":%.3f,"
+	       "\"gen_cpu_share\":%.3f,\"misrouted\":%llu,\"alloc_fail\":%llu,\"isolated\":%s,"
+	       "\"secs\":%.3f,\"rx\":%llu,\"tx\":%llu}\n",
+	       o->src, o->esp ? "true" : "false", o->keys.cbc ? "aes-128-cbc-hmac-sha256" : "aes-128-gcm",
+	       mpps, secs > 0 ? (rx_bytes - rxb0) * 8.0 / secs / 1e9 : 0,
+	       secs > 0 ? n_tx / secs / 1e6 : 0, dropf, fill, secs > 0 ? cpu / secs : 0,
+	       (unsigned long long)(misrouted - mis0), (unsigned long long)(alloc_fail - af0),
+	       o->isolate ? "true" : "false", secs, (unsigned long long)n_rx,
+	       (unsigned long long)n_tx);
 	fflush(stdout);
-	return 0;
+	for (unsigned i = 0; i < g->n; i++)
+		free(g->t[i].data);
+	free(g);
+	return measuring ? 0 : -1;
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: zc_gen [EAL args] -- --pcap FILE --dir out|in --size 64|512|1420|imix [--count N]\n"
-		"                            [--key HEX40] [--spi N]\n"
-		"       zc_gen --proc-type=secondary --file-prefix=P -l C [EAL] -- --run FILE\n"
+		"                            [--alg gcm|cbc] [--key HEX] [--auth-key HEX] [--spi N]\n"
+		"       zc_gen --proc-type=secondary --file-prefix=P --huge-dir D -l C [EAL] -- --run FILE\n"
 		"              --in-port net_ring0 --out-port net_ring1 [-t secs] [--warmup secs]\n"
-		"              [--esp] [--key HEX40] [--priv-size BYTES]\n");
+		"              [--esp [--alg gcm|cbc] [--key HEX] [--auth-key HEX]] [--priv-size BYTES]\n"
+		"              [--no-isolate]\n");
 }
 
 int main(int argc, char **argv)
@@ -619,17 +911,19 @@ int main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "pcap", required_argument, NULL, 'p' }, { "dir", required_argument, NULL, 'd' },
 		{ "size", required_argument, NULL, 's' }, { "count", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' }, { "spi", required_argument, NULL, 'i' },
+		{ "key", required_argument, NULL, 'k' }, { "auth-key", required_argument, NULL, 'K' },
+		{ "alg", required_argument, NULL, 'a' }, { "spi", required_argument, NULL, 'i' },
 		{ "run", required_argument, NULL, 'r' }, { "in-port", required_argument, NULL, 'I' },
 		{ "out-port", required_argument, NULL, 'O' }, { "warmup", required_argument, NULL, 'w' },
-		{ "esp", no_argument, NULL, 'e' }, { "priv-size", required_argument, NULL, 'P' }, { "help", no_argument, NULL, 'h' },
+		{ "esp", no_argument, NULL, 'e' }, { "priv-size", required_argument, NULL, 'P' },
+		{ "no-isolate", no_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct run_opts ro = { .in_port = "net_ring0", .out_port = "net_ring1", .secs = 5, .warmup = 1,
-				.priv_size = 256 };
-	const char *pcap = NULL, *dir = "out", *size = "64", *keyhex = default_key;
+				.priv_size = 256, .isolate = true };
+	const char *pcap = NULL, *dir = "out", *size = "64", *keyhex = NULL, *akeyhex = default_auth_key;
 	unsigned count = 1024;
-	uint32_t spi = 2000;
+	long spi = -1;
 	int ret, opt, rc;
 
 	ret = rte_eal_init(argc, argv);
@@ -647,7 +941,15 @@ int main(int argc, char **argv)
 		case 's': size = optarg; break;
 		case 'c': count = (unsigned)atoi(optarg); break;
 		case 'k': keyhex = optarg; break;
-		case 'i': spi = (uint32_t)strtoul(optarg, NULL, 0); break;
+		case 'K': akeyhex = optarg; break;
+		case 'a':
+			if (strcmp(optarg, "gcm") != 0 && strcmp(optarg, "cbc") != 0) {
+				usage();
+				return 2;
+			}
+			ro.keys.cbc = strcmp(optarg, "cbc") == 0;
+			break;
+		case 'i': spi = (long)strtoul(optarg, NULL, 0); break;
 		case 'r': ro.src = optarg; break;
 		case 'I': ro.in_port = optarg; break;
 		case 'O': ro.out_port = optarg; break;
@@ -655,15 +957,25 @@ int main(int argc, char **argv)
 		case 't': ro.secs = atof(optarg); break;
 		case 'e': ro.esp = true; break;
 		case 'P': ro.priv_size = (unsigned)atoi(optarg); break;
+		case 'N': ro.isolate = false; break;
 		default:
 			usage();
 			return opt == 'h' ? 0 : 2;
 		}
 	}
-	if (parse_hex(keyhex, ro.key, sizeof(ro.key)) != 20) {
-		fprintf(stderr, "zc_gen: --key: 20 bytes of hex (AES-128 key || salt)\n");
+	if (keyhex == NULL)
+		keyhex = ro.keys.cbc ? default_cbc_key : default_gcm_key;
+	if (parse_hex(keyhex, ro.keys.key, sizeof(ro.keys.key)) != (ro.keys.cbc ? 16 : 20)) {
+		fprintf(stderr, "zc_gen: --key: %s\n", ro.keys.cbc ? "16 bytes of hex (AES-128 key)"
+			: "20 bytes of hex (AES-128 key || salt)");
 		return 2;
 	}
+	if (ro.keys.cbc && parse_hex(akeyhex, ro.keys.auth_key, sizeof(ro.keys.auth_key)) != 32) {
+		fprintf(stderr, "zc_gen: --auth-key: 32 bytes of hex (HMAC-SHA-256 key)\n");
+		return 2;
+	}
+	if (spi < 0)
+		spi = ro.keys.cbc ? 2001 : 2000;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (pcap != NULL) {
@@ -671,9 +983,14 @@ int main(int argc, char **argv)
 			fprintf(stderr, "zc_gen: --count 1..%u\n", MAX_TMPL);
 			return 2;
 		}
-		rc = make_pcap(pcap, strcmp(dir, "in") == 0, size, count, ro.key, spi);
+		rc = make_pcap(pcap, strcmp(dir, "in") == 0, size, count, &ro.keys, (uint32_t)spi);
 	} else if (ro.src != NULL) {
+		/* No rte_eal_cleanup() here: in a secondary process it runs the
+		 * drivers' remove hooks on the gateway's shared devices (a crypto
+		 * PMD tries to close the gateway's cryptodev). */
 		rc = run(&ro);
+		fflush(NULL);
+		return rc == 0 ? 0 : 1;
 	} else {
 		usage();
 		return 2;
