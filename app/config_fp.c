@@ -454,7 +454,7 @@ static int fp_sa(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp_c
 			      &sa->encap_remote_port)) ||
 	    (rc = sa_crypto(c, path, o, sa)) ||
 	    (rc = cfg_get_bool(c, path, o, "esn", &sa->esn)) ||
-	    (rc = cfg_get_uint(c, path, o, "replay_window", 64, 4096, &w)) ||
+	    (rc = cfg_get_uint(c, path, o, "replay_window", 0, 4096, &w)) ||
 	    (rc = get_u64(c, path, o, "soft_packets", &sa->soft_packets)) ||
 	    (rc = get_u64(c, path, o, "hard_packets", &sa->hard_packets)) ||
 	    (rc = get_u64(c, path, o, "soft_bytes", &sa->soft_bytes)) ||
@@ -465,11 +465,21 @@ static int fp_sa(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp_c
 		return cfg_fail(c, path, "missing 'dir'");
 	sa->out = dir == 1;
 	sa->mode = mode ? IKE_MODE_TRANSPORT : IKE_MODE_TUNNEL;
-	if (w & (w - 1)) {
+	if ((w & (w - 1)) || (w > 0 && w < 64)) {
 		char p[CFG_PATH_MAX];
 
 		cfg_path_key(p, path, "replay_window");
-		return cfg_fail(c, p, "must be a power of two");
+		return cfg_fail(c, p, "must be 0 (off) or a power of two in [64, 4096]");
+	}
+	/* 0 given explicitly turns anti-replay off; absent means the default */
+	if (w == 0 && json_object_get(o, "replay_window") != NULL) {
+		if (sa->esn) {
+			char p[CFG_PATH_MAX];
+
+			cfg_path_key(p, path, "replay_window");
+			return cfg_fail(c, p, "0 (anti-replay off) cannot be used with esn");
+		}
+		w = UINT32_MAX;                /* FP_REPLAY_OFF */
 	}
 	sa->replay_window = w;
 	if (sa->local.family != sa->remote.family)

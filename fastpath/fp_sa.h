@@ -45,6 +45,10 @@ struct fp_selector {
 	uint8_t  src_lo[16], src_hi[16], dst_lo[16], dst_hi[16];
 };
 
+/* replay_window value that turns anti-replay off (RFC 4303 3.4.3 leaves
+ * it to the receiver; useful for manually keyed SAs and replayed captures). */
+#define FP_REPLAY_OFF UINT32_MAX
+
 struct fp_sa_params {
 	uint32_t spi;                 /* host order */
 	enum fp_dir dir;
@@ -60,7 +64,8 @@ struct fp_sa_params {
 	uint8_t  auth_key_len;
 	uint8_t  auth_key[FP_MAX_KEY];
 	bool     esn;
-	uint32_t replay_window;       /* packets, power of two, 0 = default */
+	uint32_t replay_window;       /* packets, power of two, 0 = default,
+				       * FP_REPLAY_OFF = no anti-replay */
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets;  /* 0 = none */
 	uint8_t  n_sel;
 	struct fp_selector sel[4];    /* inner selectors (remote->local for inbound) */

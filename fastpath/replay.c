@@ -1,7 +1,9 @@
 /* Anti-replay window; see replay.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
+#include <rte_branch_prediction.h>
 #include <rte_common.h>
 
 #include "fastpath/fp_sa.h"
@@ -11,6 +13,11 @@ int fp_replay_init(struct fp_replay *r, uint32_t win, uint64_t top)
 {
 	uint32_t nb;
 
+	if (win == FP_REPLAY_OFF) {
+		memset(r, 0, offsetof(struct fp_replay, bits));
+		r->top = top;
+		return 0;                      /* win 0: off */
+	}
 	if (win == 0)
 		win = FP_DEFAULT_REPLAY_WIN;
 	if (win < 64 || win > FP_MAX_REPLAY_WIN || !rte_is_power_of_2(win))
@@ -53,9 +60,13 @@ static inline uint64_t esn_reconstruct(const struct fp_replay *r, uint32_t sl)
 
 int fp_replay_check(const struct fp_replay *r, uint32_t seq_lo, bool esn, uint64_t *seq)
 {
-	uint64_t s = esn ? esn_reconstruct(r, seq_lo) : seq_lo;
-	uint64_t bit;
+	uint64_t s, bit;
 
+	if (unlikely(r->win == 0)) {           /* anti-replay off */
+		*seq = seq_lo;
+		return seq_lo ? 0 : -1;
+	}
+	s = esn ? esn_reconstruct(r, seq_lo) : seq_lo;
 	*seq = s;
 	if (s == 0)
 		return -1;
@@ -71,6 +82,11 @@ int fp_replay_update(struct fp_replay *r, uint64_t seq)
 {
 	uint64_t *b, m;
 
+	if (unlikely(r->win == 0)) {           /* anti-replay off: top for show */
+		if (seq > r->top)
+			r->top = seq;
+		return seq ? 0 : -1;
+	}
 	if (seq == 0 || (seq <= r->top && seq + r->win <= r->top))
 		return -1;
 	if (seq > r->top) {

@@ -14,13 +14,15 @@
 
 struct fp_replay {
 	uint64_t top;                    /* highest sequence number accepted */
-	uint32_t win;                    /* packets, power of two, 64..4096 */
+	uint32_t win;                    /* packets, power of two, 64..4096; 0 = off */
 	uint32_t bucket_mask;            /* number of buckets - 1 */
 	uint64_t bits[FP_REPLAY_MAX_BUCKETS];
 };
 
-/* win: power of two in [64, 4096] (0 = default); top: highest sequence
- * number already seen (0 for a new SA). -EINVAL on a bad window. */
+/* win: power of two in [64, 4096] (0 = default, FP_REPLAY_OFF = no
+ * checks: every sequence number but 0 passes, and the ESN high half is
+ * taken as 0); top: highest sequence number already seen (0 for a new SA).
+ * -EINVAL on a bad window. */
 int fp_replay_init(struct fp_replay *r, uint32_t win, uint64_t top);
 
 /* Reconstructs the 64-bit sequence number of a packet that carries seq_lo

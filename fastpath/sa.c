@@ -124,8 +124,12 @@ int fp_sa_params_check(const struct fp_sa_params *p, char *err, size_t errlen)
 		FAIL("outer family %u", p->outer_family);
 	if (p->udp_encap && (p->encap_local_port == 0 || p->encap_remote_port == 0))
 		FAIL("UDP encapsulation needs both ports");
-	if (w != 0 && (w < 64 || w > FP_MAX_REPLAY_WIN || !rte_is_power_of_2(w)))
+	if (w != 0 && w != FP_REPLAY_OFF &&
+	    (w < 64 || w > FP_MAX_REPLAY_WIN || !rte_is_power_of_2(w)))
 		FAIL("replay window %u: power of two in [64, %u]", w, FP_MAX_REPLAY_WIN);
+	/* ESN needs the window to infer the high half of the sequence number */
+	if (w == FP_REPLAY_OFF && p->esn)
+		FAIL("anti-replay cannot be off with ESN");
 	if ((p->soft_bytes && p->hard_bytes && p->soft_bytes > p->hard_bytes) ||
 	    (p->soft_packets && p->hard_packets && p->soft_packets > p->hard_packets))
 		FAIL("soft lifetime beyond the hard one");

@@ -596,6 +596,19 @@ static void test_replay_window(void)
 	/* Without ESN a low half that wrapped is not ahead: it is old. */
 	fp_replay_init(&r, 64, 0xffffffff);
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 1, false, &s), -1);
+
+	/* Off: duplicates and old numbers pass, 0 still does not. */
+	CU_ASSERT_EQUAL(fp_replay_init(&r, FP_REPLAY_OFF, 0), 0);
+	CU_ASSERT_EQUAL(r.win, 0);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0, false, &s), -1);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 5, false, &s), 0);
+	CU_ASSERT_EQUAL(s, 5);
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 5), 0);
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 5), 0);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 5, false, &s), 0);
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 100000), 0);
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 1, false, &s), 0);
+	CU_ASSERT_EQUAL(r.top, 100000);
 }
 
 static void test_replay_esn(void)

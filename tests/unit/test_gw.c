@@ -243,6 +243,17 @@ static void test_config_fastpath(void)
 		"\"crypto\":{\"backend\":\"imb\"}}}", cfg, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB);
 	app_config_clear(cfg);
+	/* replay_window 0 given: anti-replay off, and the SA accepts it */
+	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\","
+		"\"addresses\":[\"192.0.2.1\"]}],\"static_sas\":[{\"spi\":300,\"dir\":\"in\","
+		"\"local\":\"192.0.2.1\",\"remote\":\"192.0.2.2\",\"cipher\":\"null\","
+		"\"auth\":\"sha256\",\"auth_key\":"
+		"\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
+		"\"replay_window\":0}]}}", cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f->sas[0].replay_window, FP_REPLAY_OFF);
+	CU_ASSERT_EQUAL(app_gw_static_sa(&f->sas[0], &p, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fp_sa_params_check(&p, err, sizeof(err)), 0);
+	app_config_clear(cfg);
 
 	static const struct { const char *json, *err; } bad[] = {
 		{ "{\"fastpath\":{}}", "fastpath: at least one port" },
@@ -286,6 +297,18 @@ static void test_config_fastpath(void)
 		  "\"port\":\"b\"}]}}", "fastpath.routes[0].port: no port named 'b'" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":\"192.0.2.0/24\","
 		  "\"port\":\"a\",\"mac\":\"02:00\"}]}}", "fastpath.routes[0].mac: invalid MAC" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}],"
+		  "\"static_sas\":[{\"spi\":300,\"dir\":\"in\",\"local\":\"192.0.2.1\","
+		  "\"remote\":\"192.0.2.2\",\"cipher\":\"null\",\"auth\":\"sha256\",\"auth_key\":"
+		  "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
+		  "\"replay_window\":32}]}}",
+		  "fastpath.static_sas[0].replay_window: must be 0 (off) or a power of two in [64, 4096]" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}],"
+		  "\"static_sas\":[{\"spi\":300,\"dir\":\"in\",\"local\":\"192.0.2.1\","
+		  "\"remote\":\"192.0.2.2\",\"cipher\":\"null\",\"auth\":\"sha256\",\"auth_key\":"
+		  "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
+		  "\"esn\":true,\"replay_window\":0}]}}",
+		  "fastpath.static_sas[0].replay_window: 0 (anti-replay off) cannot be used with esn" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"qat\"}}}",
 		  "fastpath.crypto.backend: unknown backend 'qat' (imb, cryptodev)" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":1}}}",
