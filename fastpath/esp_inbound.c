@@ -128,6 +128,32 @@ inb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
 	return FP_DROP_NONE;
 }
 
+/* a <= x <= b for big-endian addresses, as integers: libc's memcmp()
+ * with a run-time length was a tenth of the inbound worker's time. */
+static inline uint64_t be64_at(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return rte_be_to_cpu_64(v);
+}
+
+static inline bool in_range6(const uint8_t *x, const uint8_t *a, const uint8_t *b)
+{
+	uint64_t xh = be64_at(x), xl = be64_at(x + 8);
+	uint64_t ah = be64_at(a), al = be64_at(a + 8);
+	uint64_t bh = be64_at(b), bl = be64_at(b + 8);
+
+	return (xh > ah || (xh == ah && xl >= al)) && (xh < bh || (xh == bh && xl <= bl));
+}
+
+static inline bool in_range4(const uint8_t *x, const uint8_t *a, const uint8_t *b)
+{
+	uint32_t xv = rd32(x);
+
+	return xv >= rd32(a) && xv <= rd32(b);
+}
+
 /* Inner packet (or rebuilt transport packet) against the selectors. */
 static bool sel_match(const struct fp_selector *s, const uint8_t *ip, uint32_t len)
 {
@@ -138,8 +164,8 @@ static bool sel_match(const struct fp_selector *s, const uint8_t *ip, uint32_t l
 
 	if (s->family != (v6 ? 6 : 4))
 		return false;
-	if (memcmp(src, s->src_lo, alen) < 0 || memcmp(src, s->src_hi, alen) > 0 ||
-	    memcmp(dst, s->dst_lo, alen) < 0 || memcmp(dst, s->dst_hi, alen) > 0)
+	if (v6 ? !in_range6(src, s->src_lo, s->src_hi) || !in_range6(dst, s->dst_lo, s->dst_hi)
+	       : !in_range4(src, s->src_lo, s->src_hi) || !in_range4(dst, s->dst_lo, s->dst_hi))
 		return false;
 	if (s->proto != 0 && s->proto != proto)
 		return false;
@@ -261,8 +287,18 @@ esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 
 	if (unlikely(sa->life & FP_SA_F_HARD_EXPIRED))
 		return inb_dead(sa, mb, n);
-	for (uint16_t i = 0; i < n; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(mb[i], void *));
+	/* The ICV at the packet's end is read first in inb_prep(), long
+	 * before the decryption streams through the rest: fetch both ends of
+	 * every packet of the burst at once so the misses overlap (with a
+	 * source on another core each one is a cross-core transfer; this was
+	 * a fifth of the worker's time at 64 bytes). */
+	for (uint16_t i = 0; i < n; i++) {
+		const uint8_t *d = rte_pktmbuf_mtod(mb[i], const uint8_t *);
+
+		rte_prefetch0(d);
+		rte_prefetch0(d + mb[i]->data_len - 1);
+	}
+
 	for (uint16_t i = 0; i < n; i++) {
 		enum fp_drop r = inb_prep(sa, mb[i], &ops[k], &st[k], outer6, udp, aead);
 
