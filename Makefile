@@ -58,7 +58,8 @@ GW        := $(BUILD)/ipsecgw
 FPBENCH   := $(BUILD)/fp_bench
 IMBCEIL   := $(BUILD)/imb_ceiling
 ZCGEN     := $(BUILD)/zc_gen
-FP_PERF_BINS := $(FPBENCH) $(IMBCEIL) $(ZCGEN)
+XCORE     := $(BUILD)/xcore_rtt
+FP_PERF_BINS := $(FPBENCH) $(IMBCEIL) $(ZCGEN) $(XCORE)
 
 .PHONY: all test unit asan interop demo deps clean fuzz bench
 all: $(LIBIKE) $(LIBFP) $(DAEMON) $(CTL) $(GW) $(UNIT) $(IKELOAD) $(CEILING) $(FP_PERF_BINS)
@@ -100,6 +101,9 @@ $(FPBENCH): $(BUILD)/perf/fp_bench.o $(LIBFP)
 
 $(ZCGEN): $(BUILD)/perf/zc_gen.o $(LIBFP)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(DPDK_LIBS) $(IMB_LIBS)
+
+$(XCORE): $(BUILD)/perf/xcore_rtt.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -pthread
 
 $(IMBCEIL): $(BUILD)/perf/imb_ceiling.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(IMB_LIBS)

@@ -181,6 +181,10 @@ if d.get("bench") == "gateway":
     f = d.get("in_ring_fill")
     if isinstance(f, (int, float)) and f < 0.5:
         notes.append("input ring %.0f %% full: source-limited" % (f * 100))
+    xb, xa = d.get("xrtt_ns_before"), d.get("xrtt_ns_after")
+    if isinstance(xb, (int, float)) and isinstance(xa, (int, float)) and min(xb, xa) > 0 \
+            and max(xb, xa) / min(xb, xa) > 1.5:
+        notes.append("cross-core round trip moved during the run (%.0f -> %.0f ns)" % (xb, xa))
     if d.get("misrouted"):
         notes.append("%d packets sent back out of the input port" % d["misrouted"])
     d["valid"] = not flags
@@ -193,7 +197,7 @@ print(json.dumps(d))
 PYEOF
 }
 
-for bin in fp_bench imb_ceiling zc_gen ipsecgw; do
+for bin in fp_bench imb_ceiling zc_gen xcore_rtt ipsecgw; do
 	[ -x "$B/$bin" ] || make -C "$ROOT" --no-print-directory "build/$bin" >/dev/null ||
 		log "cannot build build/$bin"
 done
@@ -527,6 +531,16 @@ PYEOF
 }
 
 # imb_pair ALG DIR SIZE: raw intel-ipsec-mb, same case, right after a pair
+# Cross-core round trip (ns) between the generator's and the gateway's CPU
+# (perf/xcore_rtt.c): the host moves this VM's vCPUs between cores that
+# share a cache and cores that do not, and every zero-copy packet crosses
+# between the two CPUs, so each gateway run is bracketed by one sample.
+xrtt() {
+	local v
+	v=$("$B/xcore_rtt" "$GEN_CPU" "$GW_CPU" 100000 2>/dev/null | sed -n 's/.*"rtt_ns":\([0-9.]*\).*/\1/p')
+	echo "${v:-null}"
+}
+
 imb_pair() {
 	local a=aes-128-gcm d=enc
 	[ "$1" = cbc ] && a=aes-128-cbc-hmac-sha256
@@ -548,7 +562,9 @@ if want "$PARTS" gw && { [ -n "$SECGW" ] || [ -n "$OURS" ]; }; then
 						for g in $order; do
 							[ "$g" = secgw ] && [ -z "$SECGW" ] && continue
 							[ "$g" = ours ] && [ -z "$OURS" ] && continue
+							x0=$(xrtt)
 							gw_run "$g" "$src" "$alg" "$dir" "$sz" >"$W/run.json"
+							x1=$(xrtt)
 							r=$(tail -1 "$W/run.json")
 							if [ "$g" = secgw ]; then
 								gwn=ipsec-secgw
@@ -558,7 +574,7 @@ if want "$PARTS" gw && { [ -n "$SECGW" ] || [ -n "$OURS" ]; }; then
 								gwn=ipsecgw; cr=$OURS_CRYPTO
 							fi
 							rec "$r" bench=gateway gw="$gwn" crypto="\"$cr\"" src="$src" alg="$alg" \
-								dir="$dir" size="\"$sz\"" pair="$p"
+								dir="$dir" size="\"$sz\"" pair="$p" xrtt_ns_before="$x0" xrtt_ns_after="$x1"
 							log "$src $alg $dir $sz pair $p $g: $(tail -1 "$RUNS" | "$PY" -c \
 								'import json,sys; d=json.load(sys.stdin); print("%.3f Mpps, drop %s, gw core %s%s" % (d.get("mpps") or 0, d.get("drop_frac"), d.get("gw_cpu_share"), "" if d["valid"] else "  INVALID"))')"
 						done
@@ -608,6 +624,10 @@ S = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
      "secs_per_run": secs, "pairs": pairs, "drop_max": drop_max, "reference_from_issue": ref,
      "gateways": [], "targets": [], "esp_vs_imb": [], "sa_lookup": sel(bench="sa_lookup"),
      "crypto_perf": [], "invalid_runs": []}
+xr = [v for r in sel(bench="gateway") for v in (r.get("xrtt_ns_before"), r.get("xrtt_ns_after"))
+      if isinstance(v, (int, float))]
+S["xcore_rtt_ns"] = {"samples": len(xr), "min": min(xr) if xr else None, "median": med(xr),
+                     "max": max(xr) if xr else None}
 algname = {"gcm": "aes-128-gcm", "cbc": "aes-128-cbc-hmac-sha256"}
 # ---- gateways
 keys = sorted({(r["src"], r["alg"], r["dir"], r["size"]) for r in sel(bench="gateway")},
@@ -635,6 +655,15 @@ for src, alg, d, sz in keys:
     ps = sorted(set(sgv) & set(usv))
     e["ratio_per_pair"] = [round(usv[p]["mpps"] / sgv[p]["mpps"], 3) for p in ps]
     e["ratio_median"] = med(e["ratio_per_pair"])
+    # pairs whose two runs saw the same cross-core latency (all four
+    # xcore_rtt samples within 1.5x): the comparison the host did not skew
+    def xs(r):
+        return [v for v in (r.get("xrtt_ns_before"), r.get("xrtt_ns_after")) if isinstance(v, (int, float)) and v > 0]
+    e["xrtt_ns_per_pair"] = [[xs(sgv[p]), xs(usv[p])] for p in ps]
+    same = [p for p in ps if len(xs(sgv[p]) + xs(usv[p])) == 4 and
+            max(xs(sgv[p]) + xs(usv[p])) / min(xs(sgv[p]) + xs(usv[p])) <= 1.5]
+    e["ratio_same_topology_per_pair"] = [round(usv[p]["mpps"] / sgv[p]["mpps"], 3) for p in same]
+    e["ratio_same_topology_median"] = med(e["ratio_same_topology_per_pair"])
     pc = [(usv[p]["mpps"] / usv[p]["gw_cpu_share"]) / (sgv[p]["mpps"] / sgv[p]["gw_cpu_share"])
           for p in ps if usv[p].get("gw_cpu_share") and sgv[p].get("gw_cpu_share")]
     e["ratio_per_core_median"] = med(pc)
@@ -680,6 +709,13 @@ for alg in ("gcm", "cbc"):
                 why.append("%d pair(s)" % len(t["per_pair"]))
             if any("source-limited" in n for n in e.get("notes", [])):
                 why.append("source-limited runs")
+            nd = len(e["ratio_per_pair"]) - len(e["ratio_same_topology_per_pair"])
+            if kind == "ratio":
+                t["per_pair_same_topology"] = e["ratio_same_topology_per_pair"]
+                t["measured_same_topology_median"] = e["ratio_same_topology_median"]
+                if nd:
+                    why.append("cross-core latency differed within %d pair(s): same-latency pairs %s" %
+                               (nd, e["ratio_same_topology_per_pair"]))
             t["reliable"] = m is not None and not why
             if why:
                 t["unreliable_because"] = why
@@ -716,12 +752,18 @@ json.dump({"summary": S, "runs": runs}, open(sys.argv[2], "w"), indent=1)
 f = lambda v, w=7, p=2: (" " * (w - 1) + "-") if v is None else f"{v:{w}.{p}f}"
 print(f"\nFast path, one worker core, {secs:g} s runs, {pairs} pair(s) (A B A B), medians of valid runs; "
       f"{S['date']}, {cpu}, load {' '.join(S['machine']['loadavg_end'])}, {S['duration_s']} s")
+if xr:
+    print(f"Cross-core round trip CPU {os.environ.get('FPB_GEN_CPU', '0')} <-> {os.environ.get('FPB_GW_CPU', '1')} "
+          f"around the gateway runs: min {min(xr):.0f}, median {med(xr):.0f}, max {max(xr):.0f} ns "
+          f"({len(xr)} samples, build/xcore_rtt)")
 print("\nGateways, Mpps out of the gateway (ratio = ours / ipsec-secgw per pair, median; "
-      "imb = ours / raw intel-ipsec-mb)")
+      "imb = ours / raw intel-ipsec-mb; same-lat = pairs whose runs saw the same cross-core latency)")
 print(f"{'src':4} {'alg':3} {'dir':3} {'size':>5} {'secgw':>7} {'ours':>7} {'ratio':>6} {'/core':>6} "
       f"{'ours Gb/s':>9} {'cyc/pkt':>7} {'imb':>5}  pairs; notes")
 for e in S["gateways"]:
     pp = ",".join("%.2f" % x for x in e["ratio_per_pair"])
+    if len(e["ratio_same_topology_per_pair"]) != len(e["ratio_per_pair"]):
+        pp += "; same-lat " + ",".join("%.2f" % x for x in e["ratio_same_topology_per_pair"])
     bad = f"{e['invalid']} invalid; " if e["invalid"] else ""
     print(f"{e['src']:4} {e['alg']:3} {e['dir']:3} {e['size']:>5} {f(e['secgw_mpps_median'])} "
           f"{f(e['ours_mpps_median'])} {f(e['ratio_median'],6)} {f(e['ratio_per_core_median'],6)} "
