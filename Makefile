@@ -157,7 +157,7 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	bash scripts/demo.sh
 
-# Benchmarks: the fast path (perf/fp_bench.sh, ~15 min; BENCH_QUICK=1 ~3 min)
+# Benchmarks: the fast path (perf/fp_bench.sh, ~14 min; BENCH_QUICK=1 ~1.5 min)
 # and the IKE engine (perf/ike_bench.sh), each when its script is present.
 # Both run even if the first fails; the target fails if either did.
 bench: deps
