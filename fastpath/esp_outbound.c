@@ -326,7 +326,7 @@ esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 		/* [d - add, d), add <= 64 but IPv6 + UDP + CBC, lies in the
 		 * lines of d - 64 and d: the headroom line is written, never read */
 		__builtin_prefetch(d - 64, 1, 3);   /* rte_prefetch0_write: experimental in 22.11 */
-		__builtin_prefetch(d + mb[i]->data_len + 15, 1, 3);   /* trailer: written */
+		rte_prefetch0(d + mb[i]->data_len + 15);
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		enum fp_drop r = outb_check(sa, mb[i], &chk[k], tunnel, outer6, udp, aead);
