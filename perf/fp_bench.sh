@@ -564,6 +564,14 @@ if want "$PARTS" gw && { [ -n "$SECGW" ] || [ -n "$OURS" ]; }; then
 							[ "$g" = ours ] && [ -z "$OURS" ] && continue
 							x0=$(xrtt)
 							gw_run "$g" "$src" "$alg" "$dir" "$sz" >"$W/run.json"
+							first=null
+							if grep -q 'gateway did not start' "$W/run.json"; then
+								# ipsec-secgw failed to start once in a 30-minute
+								# run (2026-12-01): one more try, on the record
+								first=$("$PY" -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])).get("error")))' "$W/run.json")
+								log "$src $alg $dir $sz pair $p $g: $first; trying once more"
+								gw_run "$g" "$src" "$alg" "$dir" "$sz" >"$W/run.json"
+							fi
 							x1=$(xrtt)
 							r=$(tail -1 "$W/run.json")
 							if [ "$g" = secgw ]; then
@@ -574,7 +582,7 @@ if want "$PARTS" gw && { [ -n "$SECGW" ] || [ -n "$OURS" ]; }; then
 								gwn=ipsecgw; cr=$OURS_CRYPTO
 							fi
 							rec "$r" bench=gateway gw="$gwn" crypto="\"$cr\"" src="$src" alg="$alg" \
-								dir="$dir" size="\"$sz\"" pair="$p" xrtt_ns_before="$x0" xrtt_ns_after="$x1"
+								dir="$dir" size="\"$sz\"" pair="$p" xrtt_ns_before="$x0" xrtt_ns_after="$x1" first_start_error="$first"
 							log "$src $alg $dir $sz pair $p $g: $(tail -1 "$RUNS" | "$PY" -c \
 								'import json,sys; d=json.load(sys.stdin); print("%.3f Mpps, drop %s, gw core %s%s" % (d.get("mpps") or 0, d.get("drop_frac"), d.get("gw_cpu_share"), "" if d["valid"] else "  INVALID"))')"
 						done
@@ -680,6 +688,8 @@ for src, alg, d, sz in keys:
         e["notes"] = notes
     e["invalid"] = sum(1 for r in allr if not r.get("valid"))
     S["gateways"].append(e)
+S["start_retries"] = [{k: r.get(k) for k in ("gw", "src", "alg", "dir", "size", "pair", "first_start_error", "valid")}
+                      for r in sel(bench="gateway") if r.get("first_start_error")]
 for r in sel(bench="gateway"):
     if not r.get("valid"):
         S["invalid_runs"].append({k: r.get(k) for k in ("gw", "src", "alg", "dir", "size", "pair", "mpps",
@@ -789,6 +799,10 @@ if S["crypto_perf"]:
     print("\ndpdk-test-crypto-perf, burst 32 (buffer = bytes encrypted per ESP packet of 64/512/1420)")
     for e in S["crypto_perf"]:
         print(f"  {e['dev']:18} {e['alg']:3} {e['op']:8} {e['buffer']:>5}: {f(e['mops_median'])} Mops")
+if S["start_retries"]:
+    ok2 = sum(1 for r in S["start_retries"] if r["valid"])
+    print(f"\n{len(S['start_retries'])} gateway run(s) did not start at the first try; "
+          f"{ok2} of them ran at the second (summary.start_retries)")
 if S["invalid_runs"]:
     print(f"\n{len(S['invalid_runs'])} invalid gateway run(s), left out (see {sys.argv[2]}, summary.invalid_runs)")
 print(f"\nall runs: {sys.argv[1]}\nsummary:  {sys.argv[2]}")
