@@ -296,8 +296,9 @@ esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 		const uint8_t *d = rte_pktmbuf_mtod(mb[i], const uint8_t *);
 
 		rte_prefetch0(d);
-		/* the ICV's first and last byte: it straddles two lines at
-		 * some sizes (512 bytes inner: 3x slower without this) */
+		/* the ICV's first and last byte: at some sizes it straddles
+		 * two lines (512 bytes inner, IPv4 tunnel: bytes 694..709 of
+		 * a frame that starts at offset 142 of its buffer) */
 		rte_prefetch0(d + mb[i]->data_len - 16);
 		rte_prefetch0(d + mb[i]->data_len - 1);
 	}

@@ -183,7 +183,7 @@ if d.get("bench") == "gateway":
         notes.append("input ring %.0f %% full: source-limited" % (f * 100))
     xb, xa = d.get("xrtt_ns_before"), d.get("xrtt_ns_after")
     if isinstance(xb, (int, float)) and isinstance(xa, (int, float)) and min(xb, xa) > 0 \
-            and max(xb, xa) / min(xb, xa) > 1.5:
+            and max(xb, xa) / min(xb, xa) > 1.5:     # XRTT_SPREAD in the summary
         notes.append("cross-core round trip moved during the run (%.0f -> %.0f ns)" % (xb, xa))
     if d.get("misrouted"):
         notes.append("%d packets sent back out of the input port" % d["misrouted"])
@@ -530,7 +530,6 @@ print(json.dumps(d))
 PYEOF
 }
 
-# imb_pair ALG DIR SIZE: raw intel-ipsec-mb, same case, right after a pair
 # Cross-core round trip (ns) between the generator's and the gateway's CPU
 # (perf/xcore_rtt.c): the host moves this VM's vCPUs between cores that
 # share a cache and cores that do not, and every zero-copy packet crosses
@@ -541,6 +540,7 @@ xrtt() {
 	echo "${v:-null}"
 }
 
+# imb_pair ALG DIR SIZE: raw intel-ipsec-mb, same case, right after a pair
 imb_pair() {
 	local a=aes-128-gcm d=enc
 	[ "$1" = cbc ] && a=aes-128-cbc-hmac-sha256
@@ -598,10 +598,11 @@ if want "$PARTS" gw && { [ -n "$SECGW" ] || [ -n "$OURS" ]; }; then
 fi
 
 # ------------------------------------------------------------- summary
-"$PY" - "$RUNS" "$JSON" "$SECS" "$PAIRS" "$DROP_MAX" "$T_START" "$ROOT" <<'PYEOF'
+"$PY" - "$RUNS" "$JSON" "$SECS" "$PAIRS" "$DROP_MAX" "$T_START" "$ROOT" "$GEN_CPU" "$GW_CPU" <<'PYEOF'
 import json, statistics, sys, datetime, platform, subprocess, time, os
 runs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 secs, pairs, drop_max, t_start, root = float(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]), sys.argv[7]
+gen_cpu, gw_cpu = sys.argv[8], sys.argv[9]
 med = lambda xs: statistics.median(xs) if xs else None
 def sel(**kw):
     return [r for r in runs if all(r.get(k) == v for k, v in kw.items())]
@@ -632,8 +633,10 @@ S = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
      "secs_per_run": secs, "pairs": pairs, "drop_max": drop_max, "reference_from_issue": ref,
      "gateways": [], "targets": [], "esp_vs_imb": [], "sa_lookup": sel(bench="sa_lookup"),
      "crypto_perf": [], "invalid_runs": []}
-xr = [v for r in sel(bench="gateway") for v in (r.get("xrtt_ns_before"), r.get("xrtt_ns_after"))
-      if isinstance(v, (int, float))]
+XRTT_SPREAD = 1.5      # the same threshold as the per-run note in rec()
+def xsamples(r):
+    return [v for v in (r.get("xrtt_ns_before"), r.get("xrtt_ns_after")) if isinstance(v, (int, float)) and v > 0]
+xr = [v for r in sel(bench="gateway") for v in xsamples(r)]
 S["xcore_rtt_ns"] = {"samples": len(xr), "min": min(xr) if xr else None, "median": med(xr),
                      "max": max(xr) if xr else None}
 algname = {"gcm": "aes-128-gcm", "cbc": "aes-128-cbc-hmac-sha256"}
@@ -664,12 +667,10 @@ for src, alg, d, sz in keys:
     e["ratio_per_pair"] = [round(usv[p]["mpps"] / sgv[p]["mpps"], 3) for p in ps]
     e["ratio_median"] = med(e["ratio_per_pair"])
     # pairs whose two runs saw the same cross-core latency (all four
-    # xcore_rtt samples within 1.5x): the comparison the host did not skew
-    def xs(r):
-        return [v for v in (r.get("xrtt_ns_before"), r.get("xrtt_ns_after")) if isinstance(v, (int, float)) and v > 0]
-    e["xrtt_ns_per_pair"] = [[xs(sgv[p]), xs(usv[p])] for p in ps]
-    same = [p for p in ps if len(xs(sgv[p]) + xs(usv[p])) == 4 and
-            max(xs(sgv[p]) + xs(usv[p])) / min(xs(sgv[p]) + xs(usv[p])) <= 1.5]
+    # xcore_rtt samples within XRTT_SPREAD): the comparisons the host did not skew
+    e["xrtt_ns_per_pair"] = [[xsamples(sgv[p]), xsamples(usv[p])] for p in ps]
+    same = [p for p, (a, b) in zip(ps, e["xrtt_ns_per_pair"])
+            if len(a + b) == 4 and max(a + b) / min(a + b) <= XRTT_SPREAD]
     e["ratio_same_topology_per_pair"] = [round(usv[p]["mpps"] / sgv[p]["mpps"], 3) for p in same]
     e["ratio_same_topology_median"] = med(e["ratio_same_topology_per_pair"])
     pc = [(usv[p]["mpps"] / usv[p]["gw_cpu_share"]) / (sgv[p]["mpps"] / sgv[p]["gw_cpu_share"])
@@ -719,8 +720,8 @@ for alg in ("gcm", "cbc"):
                 why.append("%d pair(s)" % len(t["per_pair"]))
             if any("source-limited" in n for n in e.get("notes", [])):
                 why.append("source-limited runs")
-            nd = len(e["ratio_per_pair"]) - len(e["ratio_same_topology_per_pair"])
             if kind == "ratio":
+                nd = len(e["ratio_per_pair"]) - len(e["ratio_same_topology_per_pair"])
                 t["per_pair_same_topology"] = e["ratio_same_topology_per_pair"]
                 t["measured_same_topology_median"] = e["ratio_same_topology_median"]
                 if nd:
@@ -763,7 +764,7 @@ f = lambda v, w=7, p=2: (" " * (w - 1) + "-") if v is None else f"{v:{w}.{p}f}"
 print(f"\nFast path, one worker core, {secs:g} s runs, {pairs} pair(s) (A B A B), medians of valid runs; "
       f"{S['date']}, {cpu}, load {' '.join(S['machine']['loadavg_end'])}, {S['duration_s']} s")
 if xr:
-    print(f"Cross-core round trip CPU {os.environ.get('FPB_GEN_CPU', '0')} <-> {os.environ.get('FPB_GW_CPU', '1')} "
+    print(f"Cross-core round trip CPU {gen_cpu} <-> {gw_cpu} "
           f"around the gateway runs: min {min(xr):.0f}, median {med(xr):.0f}, max {max(xr):.0f} ns "
           f"({len(xr)} samples, build/xcore_rtt)")
 print("\nGateways, Mpps out of the gateway (ratio = ours / ipsec-secgw per pair, median; "

@@ -18,7 +18,6 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 static struct {
@@ -74,8 +73,10 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (argc == 4) {
-		rounds = strtoull(argv[3], NULL, 10);
-		if (rounds == 0 || rounds > 100000000) {
+		char *end;
+
+		rounds = strtoull(argv[3], &end, 10);
+		if (*argv[3] == '\0' || *end != '\0' || rounds == 0 || rounds > 100000000) {
 			fprintf(stderr, "xcore_rtt: ROUNDS must be 1..100000000\n");
 			return 2;
 		}
