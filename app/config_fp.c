@@ -13,7 +13,7 @@
 static const char *const fp_keys[] = {
 	"workers", "crypto", "ports", "static_sas", "policies", "routes", NULL };
 static const char *const crypto_keys[] = {
-	"backend", "device", "devargs", "profile", "qp_desc", NULL };
+	"backend", "device", "devargs", "profile", "qp_desc", "timeout_us", NULL };
 static const char *const port_keys[] = {
 	"name", "profile", "devargs", "device", "addresses", "rx_queues", "rx_desc",
 	"tx_desc", NULL };
@@ -279,16 +279,18 @@ static int fp_crypto(struct cfg_ctx *c, json_t *fo, struct app_fp_crypto *cr)
 	if ((rc = get_cdev_name(c, path, o, cr->device)) ||
 	    (rc = cfg_get_strbuf(c, path, o, "devargs", cr->devargs, sizeof cr->devargs)) ||
 	    (rc = get_name(c, path, o, "profile", false, cr->profile)) ||
-	    (rc = cfg_get_uint(c, path, o, "qp_desc", 32, 16384, &cr->qp_desc)))
+	    (rc = cfg_get_uint(c, path, o, "qp_desc", 32, 16384, &cr->qp_desc)) ||
+	    (rc = cfg_get_uint(c, path, o, "timeout_us", 1, 1000000, &cr->timeout_us)))
 		return rc;
 	if (cr->qp_desc & (cr->qp_desc - 1)) {
 		cfg_path_key(p, path, "qp_desc");
 		return cfg_fail(c, p, "must be a power of two");
 	}
 	if (cr->backend == APP_FP_CRYPTO_IMB) {
-		if (cr->device[0] || cr->devargs[0] || cr->profile[0] || cr->qp_desc)
-			return cfg_fail(c, path, "'device', 'devargs', 'profile' and 'qp_desc' "
-					"only with backend 'cryptodev'");
+		if (cr->device[0] || cr->devargs[0] || cr->profile[0] || cr->qp_desc ||
+		    cr->timeout_us)
+			return cfg_fail(c, path, "'device', 'devargs', 'profile', 'qp_desc' and "
+					"'timeout_us' only with backend 'cryptodev'");
 		return 0;
 	}
 	if (!cr->device[0] && !cr->devargs[0])

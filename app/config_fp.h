@@ -79,6 +79,7 @@ struct app_fp_crypto {
 	char devargs[APP_FP_DEVARGS_MAX];   /* probed at start; "" = an existing device */
 	char profile[APP_FP_NAME_MAX];      /* drivers-config/<profile>.json, "" = none */
 	uint32_t qp_desc;                   /* 0 = from the profile / default */
+	uint32_t timeout_us;                /* 0 = FP_CDEV_TIMEOUT_US */
 };
 
 struct app_fp_cfg {

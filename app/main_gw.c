@@ -262,13 +262,14 @@ static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
 		return -1;
 	}
 	c.qp_desc = cc->qp_desc ? cc->qp_desc : pr.qp_desc;
+	c.timeout_us = cc->timeout_us;
 	if (fp_crypto_cdev_attach(&c, err, sizeof(err)) != 0) {
 		fprintf(stderr, "crypto: %s\n", err);
 		return -1;
 	}
 	*be = &fp_crypto_cdev;
-	printf("crypto: cryptodev %s, %u queue pair(s) of %u descriptors\n", name, g->nw,
-	       c.qp_desc);
+	printf("crypto: cryptodev %s, %u queue pair(s) of %u descriptors, burst wait bound %u us\n",
+	       name, g->nw, c.qp_desc, c.timeout_us ? c.timeout_us : FP_CDEV_TIMEOUT_US);
 	return 0;
 }
 

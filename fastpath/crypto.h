@@ -50,6 +50,16 @@ struct fp_crypto_op {
 	uint8_t  icv_rx[32];               /* inbound: ICV as received */
 };
 
+/* Per-engine counters of a backend that can fail whole bursts (cryptodev);
+ * single writer, the worker. */
+struct fp_crypto_stats {
+	uint64_t timeouts;     /* bursts whose wait for the device ran out */
+	uint64_t abandoned;    /* ops the device kept past the bound (packets failed) */
+	uint64_t late;         /* abandoned ops the device returned later */
+	uint64_t no_op;        /* packets failed at once: every spare op still abandoned */
+	uint64_t orphans;      /* abandoned ops still on the device now */
+};
+
 struct fp_crypto_backend {
 	const char *name;
 	/* Control core: sets up p's keys in sess (FP_CRYPTO_SESS_SIZE bytes)
@@ -66,6 +76,8 @@ struct fp_crypto_backend {
 	 * is complete on return. */
 	void (*process)(void *ctx, const void *sess, struct fp_crypto_op *ops,
 			uint16_t n, bool encrypt);
+	/* Any thread: the engine's counters (may be a loop old); optional. */
+	void (*stats)(const void *ctx, struct fp_crypto_stats *out);
 };
 
 extern const struct fp_crypto_backend fp_crypto_imb;
@@ -80,8 +92,13 @@ struct fp_cdev_cfg {
 	uint16_t n_qp;              /* queue pairs = workers */
 	uint32_t qp_desc;           /* descriptors per queue pair; 0 = 2048 */
 	uint32_t max_sessions;      /* SAs alive at once (both directions); 0 = 8192 */
+	/* Longest wait for one burst, microseconds; 0 = FP_CDEV_TIMEOUT_US.
+	 * Ops the device has not returned by then fail their packets and are
+	 * reclaimed when it returns them (crypto_cdev.c). */
+	uint32_t timeout_us;
 	int socket;
 };
+#define FP_CDEV_TIMEOUT_US 1000u
 
 /* 0, or a negative errno with a reason in err. */
 int fp_crypto_cdev_attach(const struct fp_cdev_cfg *cfg, char *err, size_t errlen);
@@ -90,6 +107,10 @@ int fp_crypto_cdev_attach(const struct fp_cdev_cfg *cfg, char *err, size_t errle
 int fp_crypto_cdev_detach(void);
 /* The attached device's name, or NULL. */
 const char *fp_crypto_cdev_device(void);
+/* Changes the wait bound from the next burst on; 0 abandons
+ * whatever is not back at the first look (tests use it to make a device
+ * that "never returns" out of a software one). */
+void fp_crypto_cdev_set_timeout_us(uint32_t us);
 
 /* Per-worker crypto state plus scratch ops for one burst (VPP's per-thread
  * scratch): a worker owns one engine and uses it for every SA it runs. */

@@ -15,10 +15,22 @@
  * whose IOVA is not known (the tests keep it in plain static memory).
  * process(): fill one op per packet, enqueue the burst, dequeue until all
  * of it is back, so the ESP layer sees the same contract as with
- * intel-ipsec-mb. The wait is synchronous: with a hardware device the worker
- * idles for the round trip. Overlapping bursts (enqueue this one, finish
- * the previous one) needs the ESP layer split at the crypto call and is
- * future work (docs/fastpath.md).
+ * intel-ipsec-mb. The wait is synchronous (with a hardware device the
+ * worker idles for the round trip) and bounded: ops the device has not
+ * returned when the bound passes are abandoned (see "abandoned ops"
+ * below). Overlapping bursts (enqueue this one, finish the previous one)
+ * needs the ESP layer split at the crypto call and is future work
+ * (docs/fastpath.md).
+ *
+ * Abandoned ops: the device may still write the packet, the op's private
+ * area and read the session when it completes late, so none of them may be
+ * reused or freed before it does. The packet fails (a crypto drop) but its
+ * mbuf gets one more reference, so the drop's free leaves it alive; the op
+ * is marked an orphan and replaced in the engine from the op pool; the
+ * late completion, seen by a later dequeue on the same queue pair, frees
+ * both. While any op is orphaned, freed sessions wait (cd.zombie) until
+ * none is. A device that keeps every op exhausts the pool: later bursts
+ * fail at once instead of waiting again.
  *
  * Inbound, the device checks the ICV (auth VERIFY): cryptodev AEAD
  * decryption always does and does not return the tag, and crypto_aesni_mb
@@ -38,6 +50,7 @@
 #include <string.h>
 
 #include <rte_cryptodev.h>
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -51,15 +64,16 @@
 #define PRIV_OFF (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
 #define ESP_IV_OFF 8u             /* the IV follows SPI and sequence number */
 #define MAX_QP 64u
-/* Dequeue polls with nothing in flight before a burst the device does not
- * take at all is given up (a stopped or broken device). */
-#define STALL_POLLS 1000000u
+/* Ops per engine beyond one burst's: how many may be orphaned at once. */
+#define SPARE_OPS FP_MAX_BURST
+#define MAX_ZOMBIES 4096u
 
 struct cdev_op_priv {
 	uint8_t iv[16];           /* at the session's IV offset */
 	uint8_t aad[16];          /* AEAD; zero after aad_len */
 	uint8_t digest[64];       /* ICV scratch */
 	uint16_t idx;             /* which fp_crypto_op of the burst */
+	bool orphan;              /* abandoned: free it (and its mbuf) when back */
 };
 
 enum cdev_kind { K_AEAD, K_CBC_HMAC, K_HMAC };
@@ -77,8 +91,11 @@ _Static_assert(sizeof(struct cdev_sess) <= FP_CRYPTO_SESS_SIZE, "cryptodev sessi
 struct cdev_eng {
 	uint8_t dev_id;
 	uint16_t qp;
+	uint16_t n_missing;                /* cop[] slots left empty by abandonment */
+	uint32_t orphans;                  /* this engine's ops still on the device */
 	IMB_MGR *m;                        /* CBC IVs */
 	struct rte_mempool *op_mp;
+	struct fp_crypto_stats st;
 	struct rte_crypto_op *cop[FP_MAX_BURST];
 };
 
@@ -93,6 +110,10 @@ static struct {
 	IMB_MGR *cp_mgr;                   /* CBC IV key expansion */
 	unsigned n_sess, n_eng;
 	uint64_t qp_busy;                  /* queue pairs with an engine */
+	uint64_t wait_tsc;                 /* bound on a burst's wait (workers read it) */
+	uint32_t orphans;                  /* all engines' (atomic: workers write) */
+	unsigned n_zombie;                 /* freed sessions an orphan may use */
+	void *zombie[MAX_ZOMBIES];
 } cd = { .dev_id = -1 };
 
 /* ---- device ---- */
@@ -156,6 +177,7 @@ int fp_crypto_cdev_attach(const struct fp_cdev_cfg *cfg, char *err, size_t errle
 	cd.dev_id = id;
 	cd.n_qp = cfg->n_qp;
 	cd.ff = info.feature_flags;
+	fp_crypto_cdev_set_timeout_us(cfg->timeout_us ? cfg->timeout_us : FP_CDEV_TIMEOUT_US);
 	return 0;
 fail:
 	rte_mempool_free(cd.sess_mp);
@@ -163,13 +185,30 @@ fail:
 	return rc < 0 ? rc : -EIO;
 }
 
+/* Control core: frees the sessions that waited for orphans, once none is
+ * left (or the device is stopped: force). */
+static void zombies_free(bool force)
+{
+	if (cd.n_zombie == 0 || (!force && __atomic_load_n(&cd.orphans, __ATOMIC_ACQUIRE) != 0))
+		return;
+	for (unsigned i = 0; i < cd.n_zombie; i++)
+		rte_cryptodev_sym_session_free((uint8_t)cd.dev_id, cd.zombie[i]);
+	cd.n_sess -= cd.n_zombie;
+	cd.n_zombie = 0;
+}
+
 int fp_crypto_cdev_detach(void)
 {
 	if (cd.dev_id < 0)
 		return 0;
-	if (cd.n_sess != 0 || cd.n_eng != 0)
+	zombies_free(false);
+	if (cd.n_sess != cd.n_zombie || cd.n_eng != 0)
 		return -EBUSY;
 	rte_cryptodev_stop((uint8_t)cd.dev_id);
+	/* Stopped, the device writes nothing more: what its lost ops used
+	 * can go. */
+	zombies_free(true);
+	__atomic_store_n(&cd.orphans, 0, __ATOMIC_RELAXED);
 	/* Closing releases the queue pairs (and the PMD's per-queue state);
 	 * a later attach configures the device again. */
 	rte_cryptodev_close((uint8_t)cd.dev_id);
@@ -183,6 +222,11 @@ int fp_crypto_cdev_detach(void)
 const char *fp_crypto_cdev_device(void)
 {
 	return cd.dev_id >= 0 ? cd.name : NULL;
+}
+
+void fp_crypto_cdev_set_timeout_us(uint32_t us)
+{
+	__atomic_store_n(&cd.wait_tsc, rte_get_tsc_hz() / 1000000 * us, __ATOMIC_RELAXED);
 }
 
 /* ---- sessions ---- */
@@ -323,6 +367,7 @@ static int cdev_session_init(void *sessv, const struct fp_sa_params *p, char *er
 	memset(s, 0, sizeof(*s));
 	if (cd.dev_id < 0)
 		FAIL(-ENODEV, "cryptodev backend: no device attached");
+	zombies_free(false);
 	s->dev_id = (uint8_t)cd.dev_id;
 	s->encrypt = p->dir == FP_DIR_OUT;
 	if ((rc = build_xforms(p, s, x, err, errlen)) != 0)
@@ -346,9 +391,25 @@ static void cdev_session_free(void *sessv)
 
 	if (s->s == NULL)
 		return;
-	rte_cryptodev_sym_session_free(s->dev_id, s->s);
+	/* An orphaned op may name this session: the device would read it
+	 * when it completes. Any orphan on the device keeps every freed
+	 * session (ops do not say which SA they came from cheaply enough to
+	 * count per session). The SA left the tables a grace period ago, so
+	 * no worker starts a new op on it; an orphan made before that was
+	 * counted before the worker's quiescent report. */
+	zombies_free(false);
+	if (__atomic_load_n(&cd.orphans, __ATOMIC_ACQUIRE) == 0) {
+		rte_cryptodev_sym_session_free(s->dev_id, s->s);
+		cd.n_sess--;
+	} else if (cd.n_zombie < MAX_ZOMBIES) {
+		cd.zombie[cd.n_zombie++] = s->s;
+	} else {
+		/* Better a session lost than one freed under the device. */
+		RTE_LOG(ERR, USER1, "cryptodev %s: %u freed sessions wait for ops the device "
+			"has not returned; one more is leaked\n", cd.name, cd.n_zombie);
+		cd.n_sess--;
+	}
 	s->s = NULL;
-	cd.n_sess--;
 }
 
 /* ---- engines ---- */
@@ -363,15 +424,38 @@ static inline rte_iova_t priv_iova(const struct rte_crypto_op *c, size_t off)
 	return c->phys_addr + PRIV_OFF + off;
 }
 
+static void orphan_done(struct cdev_eng *e, struct rte_crypto_op *c);
+
 static void cdev_engine_free(void *ctx)
 {
 	struct cdev_eng *e = ctx;
 
 	if (e == NULL)
 		return;
-	for (unsigned i = 0; i < FP_MAX_BURST && e->cop[i] != NULL; i++)
-		rte_crypto_op_free(e->cop[i]);
-	rte_mempool_free(e->op_mp);
+	/* Give the device the engine's wait bound (1 ms at least) once more
+	 * to return its orphans; the pool cannot be freed under ops it still
+	 * holds. */
+	if (e->orphans != 0) {
+		uint64_t end = rte_rdtsc() + RTE_MAX(__atomic_load_n(&cd.wait_tsc, __ATOMIC_RELAXED),
+						      rte_get_tsc_hz() / 1000);
+		struct rte_crypto_op *done[FP_MAX_BURST];
+
+		while (e->orphans != 0 && rte_rdtsc() < end) {
+			uint16_t k = rte_cryptodev_dequeue_burst(e->dev_id, e->qp, done,
+								 FP_MAX_BURST);
+
+			for (uint16_t j = 0; j < k; j++)
+				orphan_done(e, done[j]);
+		}
+	}
+	for (unsigned i = 0; i < FP_MAX_BURST; i++)
+		if (e->cop[i] != NULL)
+			rte_crypto_op_free(e->cop[i]);
+	if (e->orphans == 0)
+		rte_mempool_free(e->op_mp);
+	else
+		RTE_LOG(ERR, USER1, "cryptodev %s queue pair %u: %u ops never came back; "
+			"their op pool and packets are leaked\n", cd.name, e->qp, e->orphans);
 	if (e->m != NULL)
 		free_mb_mgr(e->m);
 	cd.qp_busy &= ~(1ull << e->qp);
@@ -394,7 +478,8 @@ static void *cdev_engine_create(unsigned qid)
 	cd.qp_busy |= 1ull << qid;
 	cd.n_eng++;
 	snprintf(nm, sizeof(nm), "fp_cdev_op%d_%u", cd.dev_id, qid);
-	e->op_mp = rte_crypto_op_pool_create(nm, RTE_CRYPTO_OP_TYPE_SYMMETRIC, FP_MAX_BURST, 0,
+	e->op_mp = rte_crypto_op_pool_create(nm, RTE_CRYPTO_OP_TYPE_SYMMETRIC,
+					     FP_MAX_BURST + SPARE_OPS, 0,
 					     sizeof(struct cdev_op_priv), cd.socket);
 	e->m = fp_imb_mgr_new();
 	if (e->op_mp == NULL || e->m == NULL ||
@@ -406,6 +491,14 @@ static void *cdev_engine_create(unsigned qid)
 	for (unsigned i = 0; i < FP_MAX_BURST; i++)
 		op_priv(e->cop[i])->idx = (uint16_t)i;
 	return e;
+}
+
+static void cdev_stats(const void *ctx, struct fp_crypto_stats *out)
+{
+	const struct cdev_eng *e = ctx;
+
+	*out = e->st;
+	out->orphans = e->orphans;
 }
 
 /* ---- the burst ---- */
@@ -488,36 +581,118 @@ static inline void op_done(const struct cdev_sess *s, struct fp_crypto_op *op,
 	op->status = FP_CRYPTO_OK;
 }
 
+/* A late completion of an abandoned op: the packet's extra reference and
+ * the op go back. Whatever the device did to them no longer matters. */
+static void orphan_done(struct cdev_eng *e, struct rte_crypto_op *c)
+{
+	rte_pktmbuf_free(c->sym->m_src);
+	op_priv(c)->orphan = false;
+	rte_crypto_op_free(c);
+	e->orphans--;
+	e->st.late++;
+	__atomic_fetch_sub(&cd.orphans, 1, __ATOMIC_RELEASE);
+}
+
+/* The burst's wait ran out with ops still on the device: each keeps its
+ * mbuf (one more reference) and its op until it comes back. */
+static void abandon(struct cdev_eng *e, struct fp_crypto_op *ops, uint16_t enq,
+		    const bool *back)
+{
+	uint16_t k = 0;
+
+	for (uint16_t i = 0; i < enq; i++) {
+		struct rte_crypto_op *c = e->cop[i];
+
+		if (back[i])
+			continue;
+		rte_mbuf_refcnt_update(ops[i].m, 1);
+		op_priv(c)->orphan = true;
+		e->cop[i] = NULL;
+		k++;
+	}
+	e->n_missing = (uint16_t)(e->n_missing + k);
+	e->orphans += k;
+	e->st.abandoned += k;
+	e->st.timeouts++;
+	__atomic_fetch_add(&cd.orphans, k, __ATOMIC_RELEASE);
+}
+
+/* Fills the slots abandon() emptied; false while the pool has no op for
+ * one (the device still holds them all). */
+static bool refill(struct cdev_eng *e)
+{
+	for (unsigned i = 0; i < FP_MAX_BURST && e->n_missing != 0; i++) {
+		if (e->cop[i] != NULL)
+			continue;
+		e->cop[i] = rte_crypto_op_alloc(e->op_mp, RTE_CRYPTO_OP_TYPE_SYMMETRIC);
+		if (e->cop[i] == NULL)
+			return false;
+		op_priv(e->cop[i])->idx = (uint16_t)i;
+		op_priv(e->cop[i])->orphan = false;
+		e->n_missing--;
+	}
+	return true;
+}
+
 static void cdev_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 			 uint16_t n, bool encrypt)
 {
 	const struct cdev_sess *s = sessv;
 	struct cdev_eng *e = ctx;
 	struct rte_crypto_op *done[FP_MAX_BURST];
+	bool back[FP_MAX_BURST];
 	uint16_t enq = 0, deq = 0;
-	unsigned idle = 0;
+	uint64_t end;
 
 	for (uint16_t i = 0; i < n; i++)
 		ops[i].status = FP_CRYPTO_ERROR;
 	/* A session is made for one direction and one device. */
 	if (unlikely(encrypt != s->encrypt || s->dev_id != e->dev_id || n > FP_MAX_BURST))
 		return;
-	for (uint16_t i = 0; i < n; i++)
+	if (unlikely(e->n_missing != 0)) {
+		/* Late completions first: they give ops back to the pool. */
+		uint16_t k = rte_cryptodev_dequeue_burst(e->dev_id, e->qp, done, FP_MAX_BURST);
+
+		for (uint16_t j = 0; j < k; j++)
+			orphan_done(e, done[j]);
+		if (!refill(e)) {
+			e->st.no_op += n;
+			return;
+		}
+	}
+	for (uint16_t i = 0; i < n; i++) {
 		op_fill(e, s, &ops[i], e->cop[i]);
+		back[i] = false;
+	}
 	/* Synchronous: everything enqueued is waited for, since the ESP layer
-	 * finishes the packets right after this call. */
-	while (deq < n) {
+	 * finishes the packets right after this call; but not for ever. */
+	end = rte_rdtsc() + __atomic_load_n(&cd.wait_tsc, __ATOMIC_RELAXED);
+	while (deq < enq || enq < n) {
 		uint16_t k;
 
 		if (enq < n)
 			enq += rte_cryptodev_enqueue_burst(e->dev_id, e->qp, e->cop + enq, n - enq);
-		k = rte_cryptodev_dequeue_burst(e->dev_id, e->qp, done, n - deq);
-		for (uint16_t j = 0; j < k; j++)
-			op_done(s, &ops[op_priv(done[j])->idx], done[j]);
-		deq += k;
-		/* Nothing in flight and nothing taken: the rest stays failed. */
-		if (k == 0 && enq == deq && ++idle > STALL_POLLS)
-			break;
+		if (unlikely(rte_rdtsc() >= end)) {
+			/* Not yet enqueued: never seen by the device, simply
+			 * failed. Enqueued and not back: abandoned. */
+			if (deq < enq)
+				abandon(e, ops, enq, back);
+			else
+				e->st.timeouts++;
+			return;
+		}
+		k = rte_cryptodev_dequeue_burst(e->dev_id, e->qp, done, FP_MAX_BURST);
+		for (uint16_t j = 0; j < k; j++) {
+			struct cdev_op_priv *pv = op_priv(done[j]);
+
+			if (unlikely(pv->orphan)) {
+				orphan_done(e, done[j]);
+				continue;
+			}
+			op_done(s, &ops[pv->idx], done[j]);
+			back[pv->idx] = true;
+			deq++;
+		}
 	}
 }
 
@@ -528,4 +703,5 @@ const struct fp_crypto_backend fp_crypto_cdev = {
 	.engine_create = cdev_engine_create,
 	.engine_free = cdev_engine_free,
 	.process = cdev_process,
+	.stats = cdev_stats,
 };

@@ -54,6 +54,29 @@ static void add_worker_fields(struct rte_tel_data *d, const struct fp_worker_sta
 	U64(d, s, notes); U64(d, s, notes_lost); U64(d, s, loops); U64(d, s, idle_loops);
 }
 
+/* Crypto engine counters (cryptodev: bursts the device did not finish in
+ * time, docs/fastpath.md), of one worker or (w == NULL) all. */
+static void add_crypto(struct rte_tel_data *d, const struct fp_ctrl *c, const struct fp_worker *w)
+{
+	struct fp_crypto_stats t = { 0 }, x;
+
+	for (unsigned i = 0; i < c->n_workers; i++) {
+		if (c->workers[i] == NULL || (w != NULL && c->workers[i] != w))
+			continue;
+		fp_worker_crypto_stats(c->workers[i], &x);
+		t.timeouts += x.timeouts;
+		t.abandoned += x.abandoned;
+		t.late += x.late;
+		t.no_op += x.no_op;
+		t.orphans += x.orphans;
+	}
+	rte_tel_data_add_dict_u64(d, "crypto_timeouts", t.timeouts);
+	rte_tel_data_add_dict_u64(d, "crypto_abandoned", t.abandoned);
+	rte_tel_data_add_dict_u64(d, "crypto_late", t.late);
+	rte_tel_data_add_dict_u64(d, "crypto_no_op", t.no_op);
+	rte_tel_data_add_dict_u64(d, "crypto_orphans", t.orphans);
+}
+
 static void add_drops(struct rte_tel_data *d, const uint64_t *drops, unsigned n,
 		      const char *pfx, const char *(*name)(unsigned))
 {
@@ -86,6 +109,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	add_worker_fields(d, t);
 	rte_tel_data_add_dict_u64(d, "dropped", drops);
 	rte_tel_data_add_dict_u64(d, "workers", tel_ctrl->n_workers);
+	add_crypto(d, tel_ctrl, NULL);
 	fp_ctrl_get_stats(tel_ctrl, &cs);
 	U64(d, &cs, sa_in); U64(d, &cs, sa_out); U64(d, &cs, spd_rules);
 	U64(d, &cs, spd_acl_rules); U64(d, &cs, spd_generation); U64(d, &cs, req_ok);
@@ -146,6 +170,7 @@ static int cmd_worker(const char *cmd, const char *params, struct rte_tel_data *
 	s = fp_worker_stats(tel_ctrl->workers[id]);
 	rte_tel_data_start_dict(d);
 	add_worker_fields(d, s);
+	add_crypto(d, tel_ctrl, tel_ctrl->workers[id]);
 	add_drops(d, s->drops, FP_WD_MAX, "drop_", fp_wdrop_name);
 	return 0;
 }

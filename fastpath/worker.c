@@ -615,3 +615,10 @@ const struct fp_worker_stats *fp_worker_stats(const struct fp_worker *w)
 {
 	return &w->st;
 }
+
+void fp_worker_crypto_stats(const struct fp_worker *w, struct fp_crypto_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (w->eng.be->stats != NULL)
+		w->eng.be->stats(w->eng.ctx, out);
+}

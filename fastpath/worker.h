@@ -22,6 +22,7 @@
 
 #include <rte_ether.h>
 
+#include "fastpath/crypto.h"
 #include "fastpath/ctrl.h"
 #include "fastpath/fp_stats.h"
 #include "fastpath/route.h"
@@ -102,5 +103,7 @@ unsigned fp_worker_poll(struct fp_worker *w);
 void fp_worker_input(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
 const struct fp_worker_stats *fp_worker_stats(const struct fp_worker *w);
+/* The worker's crypto engine counters (zero for a backend without any). */
+void fp_worker_crypto_stats(const struct fp_worker *w, struct fp_crypto_stats *out);
 
 #endif

@@ -575,6 +575,107 @@ static void test_ctrl_sessions(void)
 	CU_ASSERT_EQUAL(fp_crypto_cdev_detach(), 0);
 }
 
+/* crypto_aesni_mb does the work when its queue pair is dequeued, so with a
+ * wait bound of 0 it is a device that keeps every op past the bound, and
+ * stopped it is one that returns nothing. Abandoned bursts fail (crypto
+ * drops) at once; their packets stay held for the device although the
+ * worker frees them, and the SA's session outlives the SA; late
+ * completions, seen before a burst or among its own, give them back; with
+ * no spare op left a burst fails without reaching the device. */
+static void test_abandoned_ops(void)
+{
+	static uint8_t in[16][200];
+	struct rte_mbuf *mb[16];
+	void *held[2 * FP_MAX_BURST];
+	struct fp_crypto_engine e;
+	struct fp_crypto_stats st;
+	struct fp_sa_params p;
+	struct rte_mempool *pkts = test_eal_pool(), *ops, *sess;
+	char nm[RTE_MEMPOOL_NAMESIZE];
+	unsigned avail, savail, nheld;
+	struct fp_sa *o;
+
+	USE(AESNI_MB);
+	snprintf(nm, sizeof(nm), "fp_cdev_sess%u", ceng_dev());
+	sess = rte_mempool_lookup(nm);
+	CU_ASSERT_FATAL(sess != NULL);
+	savail = rte_mempool_avail_count(sess);
+	CU_ASSERT_FATAL(fp_crypto_engine_init_qp(&e, &fp_crypto_cdev, 1) == 0);
+	snprintf(nm, sizeof(nm), "fp_cdev_op%u_1", ceng_dev());
+	ops = rte_mempool_lookup(nm);
+	params(&p, &algs[0], &modes[0], false, false, FP_DIR_OUT, 0x5100);
+	o = sa_new(&p, &fp_crypto_cdev);
+	CU_ASSERT_FATAL(o != NULL && ops != NULL);
+	avail = rte_mempool_avail_count(pkts);
+#define BURST_OF(n_) do { for (unsigned k = 0; k < (n_); k++) \
+		mb[k] = mk(in[k], udp_pkt(in[k], 4, (uint16_t)k, 100)); } while (0)
+
+	/* 1. Abandoned: failed, held although freed. */
+	fp_crypto_cdev_set_timeout_us(0);
+	BURST_OF(10);
+	CU_ASSERT_EQUAL(fp_esp_process(o, &e, mb, 10), 0);
+	for (unsigned k = 0; k < 10; k++)
+		CU_ASSERT_EQUAL(fp_mbuf_drop_reason(mb[k]), FP_DROP_CRYPTO);
+	CU_ASSERT_EQUAL(o->stats.drops[FP_DROP_CRYPTO], 10);
+	free_all(mb, 10);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(pkts), avail - 10);
+	e.be->stats(e.ctx, &st);
+	CU_ASSERT(st.timeouts == 1 && st.abandoned == 10 && st.orphans == 10 && st.late == 0);
+
+	/* 2. The SA goes while the device holds its ops: the session stays. */
+	sa_free(o);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(sess), savail - 1);
+	p.spi = 0x5101;
+	o = sa_new(&p, &fp_crypto_cdev);
+	CU_ASSERT_FATAL(o != NULL);
+
+	/* 3. Stopped device: nothing taken, nothing abandoned; the engine
+	 * refilled its op slots from the spares. */
+	rte_cryptodev_stop(ceng_dev());
+	BURST_OF(3);
+	CU_ASSERT_EQUAL(fp_esp_process(o, &e, mb, 3), 0);
+	free_all(mb, 3);
+	e.be->stats(e.ctx, &st);
+	CU_ASSERT(st.timeouts == 2 && st.abandoned == 10 && st.orphans == 10 && st.late == 0);
+
+	/* 4. Running again, normal bound: the late completions come back
+	 * among this burst's, which succeeds. */
+	CU_ASSERT_FATAL(rte_cryptodev_start(ceng_dev()) == 0);
+	fp_crypto_cdev_set_timeout_us(FP_CDEV_TIMEOUT_US);
+	BURST_OF(5);
+	CU_ASSERT_EQUAL(fp_esp_process(o, &e, mb, 5), 5);
+	free_all(mb, 5);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(pkts), avail);
+	e.be->stats(e.ctx, &st);
+	CU_ASSERT(st.timeouts == 2 && st.orphans == 0 && st.late == 10);
+
+	/* 5. Abandoned again, then the device stopped and every spare op
+	 * taken: the next burst fails at once. */
+	fp_crypto_cdev_set_timeout_us(0);
+	BURST_OF(4);
+	CU_ASSERT_EQUAL(fp_esp_process(o, &e, mb, 4), 0);
+	free_all(mb, 4);
+	rte_cryptodev_stop(ceng_dev());
+	nheld = rte_mempool_avail_count(ops);
+	CU_ASSERT_FATAL(nheld <= RTE_DIM(held) && rte_mempool_get_bulk(ops, held, nheld) == 0);
+	BURST_OF(3);
+	CU_ASSERT_EQUAL(fp_esp_process(o, &e, mb, 3), 0);
+	free_all(mb, 3);
+	e.be->stats(e.ctx, &st);
+	CU_ASSERT(st.no_op == 3 && st.abandoned == 14 && st.orphans == 4);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(pkts), avail - 4);
+	rte_mempool_put_bulk(ops, held, nheld);
+	CU_ASSERT_FATAL(rte_cryptodev_start(ceng_dev()) == 0);
+	fp_crypto_cdev_set_timeout_us(FP_CDEV_TIMEOUT_US);
+#undef BURST_OF
+
+	/* 6. The engine goes: it waits for its orphans, then all is back. */
+	fp_crypto_engine_fini(&e);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(pkts), avail);
+	sa_free(o);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(sess), savail);
+}
+
 /* Last: the engines go, the device is stopped and closed, nothing stays
  * behind for the leak checker of make asan. */
 static void test_detach(void)
@@ -595,6 +696,7 @@ static const struct test_case cdev_cases[] = {
 	{ "ctrl_returns_sessions", test_ctrl_sessions },
 	{ "matrix_openssl_vs_imb", test_matrix_openssl },
 	{ "capability_missing_null", test_capability_missing },
+	{ "abandoned_ops_held_until_returned", test_abandoned_ops },
 	{ "detach", test_detach },
 	{ NULL, NULL },
 };

@@ -231,13 +231,14 @@ static void test_config_fastpath(void)
 	/* Crypto backend: a QAT-style device name with ':' and a probe string. */
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
 		"\"crypto\":{\"backend\":\"cryptodev\",\"devargs\":\"0000:6b:00.1\","
-		"\"device\":\"0000:6b:00.1_qat_sym\",\"profile\":\"qat\",\"qp_desc\":4096}}}",
+		"\"device\":\"0000:6b:00.1_qat_sym\",\"profile\":\"qat\",\"qp_desc\":4096,\"timeout_us\":20000}}}",
 		cfg, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_CRYPTODEV);
 	CU_ASSERT_STRING_EQUAL(f->crypto.device, "0000:6b:00.1_qat_sym");
 	CU_ASSERT_STRING_EQUAL(f->crypto.devargs, "0000:6b:00.1");
 	CU_ASSERT_STRING_EQUAL(f->crypto.profile, "qat");
 	CU_ASSERT_EQUAL(f->crypto.qp_desc, 4096);
+	CU_ASSERT_EQUAL(f->crypto.timeout_us, 20000);
 	app_config_clear(cfg);
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
 		"\"crypto\":{\"backend\":\"imb\"}}}", cfg, err, sizeof(err)), 0);
@@ -316,8 +317,14 @@ static void test_config_fastpath(void)
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\"}}}",
 		  "fastpath.crypto: backend 'cryptodev' needs 'device' or 'devargs'" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"device\":\"c0\"}}}",
-		  "fastpath.crypto: 'device', 'devargs', 'profile' and 'qp_desc' only with backend "
-		  "'cryptodev'" },
+		  "fastpath.crypto: 'device', 'devargs', 'profile', 'qp_desc' and 'timeout_us' only "
+		  "with backend 'cryptodev'" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"timeout_us\":10}}}",
+		  "fastpath.crypto: 'device', 'devargs', 'profile', 'qp_desc' and 'timeout_us' only "
+		  "with backend 'cryptodev'" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
+		  "\"device\":\"c0\",\"timeout_us\":0}}}",
+		  "fastpath.crypto.timeout_us: expected integer 1-1000000" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
 		  "\"device\":\"a b\"}}}", "fastpath.crypto.device: invalid cryptodev name" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
