@@ -102,6 +102,11 @@ unsigned fp_worker_poll(struct fp_worker *w);
 /* Processes packets as if received (tests, benchmarks), then flushes TX. */
 void fp_worker_input(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n);
 
+#ifdef FP_AB
+/* perf/ab.sh builds: 0 or 1, the variant of the change to run now. */
+extern unsigned fp_ab_mode;
+#endif
+
 const struct fp_worker_stats *fp_worker_stats(const struct fp_worker *w);
 /* The worker's crypto engine counters (zero for a backend without any). */
 void fp_worker_crypto_stats(const struct fp_worker *w, struct fp_crypto_stats *out);

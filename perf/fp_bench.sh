@@ -60,7 +60,7 @@
 # FPB_ALGS ("gcm cbc"), FPB_PCAP_ALGS, FPB_PCAP_SIZES, FPB_SRCS ("zc pcap"),
 # FPB_DIRS ("out in"), FPB_GWS ("secgw ours"), FPB_PARTS ("ref lookup cperf
 # gw"), FPB_DROP_MAX, FPB_OUT (build/bench), FPB_GW_CPU, FPB_GEN_CPU,
-# FPB_OURS_CTRL_CPU, FPB_OURS_CRYPTO, FPB_SECGW_ARGS; FPB_REPORT_ONLY=1 summarises the last
+# FPB_OURS_CTRL_CPU, FPB_OURS_CRYPTO, FPB_OURS_BIN (build/ipsecgw), FPB_SECGW_ARGS; FPB_REPORT_ONLY=1 summarises the last
 # run's build/bench/fastpath.runs.jsonl again without measuring.
 set -uo pipefail
 
@@ -266,7 +266,8 @@ if want "$PARTS" gw; then
 		SECGW=$(bash "$ROOT/perf/secgw/build.sh" 2>"$W/secgw-build.err") ||
 			{ log "ipsec-secgw build failed: $(tail -3 "$W/secgw-build.err")"; SECGW=""; }
 	fi
-	want "$GWS" ours && [ -x "$B/ipsecgw" ] && OURS=$B/ipsecgw
+	OURS_BIN=${FPB_OURS_BIN:-$B/ipsecgw}
+	want "$GWS" ours && [ -x "$OURS_BIN" ] && OURS=$OURS_BIN
 	[ -n "$OURS" ] || ! want "$GWS" ours || log "build/ipsecgw missing: our gateway is not measured"
 fi
 

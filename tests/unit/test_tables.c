@@ -679,6 +679,38 @@ static void test_worker_end_to_end(void)
 	fp_worker_input(a.w[0], mb, 1);
 	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_NO_ROUTE), 1);
 
+	/* Tunnel-mode runs are routed once, by the SA's peer: an IPv6 peer
+	 * with no route drops the run; with a route it leaves on that port
+	 * as IPv6. */
+	gcm(&p, FP_DIR_OUT, 0x7002, true);
+	p.outer_family = 6;
+	inet_pton(AF_INET6, "2001:db8::1", p.local);
+	inet_pton(AF_INET6, "2001:db8::2", p.remote);
+	add_sa(a.c, &p);
+	rule4(&r[0], "198.51.100.20", "198.51.100.20", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_PROTECT, 0x7002);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, r, 1, err, sizeof(err)) == 0);
+	for (unsigned i = 0; i < 2; i++)
+		mb[i] = udp_pkt("198.51.100.20", "203.0.113.5", 1, 2, 0, 64, 10);
+	fp_worker_input(a.w[0], mb, 2);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_NO_ROUTE), 3);
+	struct fp_nexthop nh6 = { .port = a.port[1] };
+	uint8_t pfx6[16];
+	inet_pton(AF_INET6, "2001:db8::", pfx6);
+	CU_ASSERT_FATAL(fp_routes_add(a.routes, 6, pfx6, 32, &nh6) == 0);
+	for (unsigned i = 0; i < 2; i++)
+		mb[i] = udp_pkt("198.51.100.20", "203.0.113.5", 1, 2, 0, 64, 10);
+	fp_worker_input(a.w[0], mb, 2);
+	n = ring_take(a.tx[1][0], mb, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *e = rte_pktmbuf_mtod(mb[i], const uint8_t *);
+
+		CU_ASSERT(e[12] == 0x86 && e[13] == 0xdd && (e[14] >> 4) == 6 && e[14 + 6] == 50);
+	}
+	rte_pktmbuf_free_bulk(mb, n);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_NO_ROUTE), 3);
+
 	fp_ctrl_worker_leave(a.c, 0);
 	fp_ctrl_worker_leave(b.c, 0);
 	gw_fini(&a);
