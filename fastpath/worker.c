@@ -30,6 +30,9 @@ struct fp_worker {
 	uint16_t n_dirty;
 	uint16_t dirty[FP_MAX_PORTS];        /* ports with something in txb */
 	uint16_t txn[FP_MAX_PORTS];
+	/* Bytes in txb, summed as packets are queued: their mbuf line is in
+	 * L1 then, and a second pass over them at flush cost 1-4 % (A/B). */
+	uint64_t txbytes[FP_MAX_PORTS];
 	uint8_t is_dirty[FP_MAX_PORTS];
 	struct rte_mbuf *txb[FP_MAX_PORTS][TXB];
 } __rte_cache_aligned;
@@ -61,10 +64,10 @@ static inline uint16_t rd16(const uint8_t *p)
 static void tx_flush(struct fp_worker *w, uint16_t port)
 {
 	uint16_t n = w->txn[port], sent;
-	uint64_t bytes = 0;
+	uint64_t bytes;
 
-	for (uint16_t i = 0; i < n; i++)
-		bytes += w->txb[port][i]->pkt_len;
+	bytes = w->txbytes[port];
+	w->txbytes[port] = 0;
 	sent = rte_eth_tx_burst(port, w->cfg.txq, w->txb[port], n);
 	for (uint16_t i = sent; i < n; i++) {
 		bytes -= w->txb[port][i]->pkt_len;
@@ -96,6 +99,7 @@ static inline void tx_enqueue(struct fp_worker *w, uint16_t port, struct rte_mbu
 		w->dirty[w->n_dirty++] = port;
 	}
 	w->txb[port][w->txn[port]++] = m;
+	w->txbytes[port] += m->pkt_len;
 	if (unlikely(w->txn[port] == TXB))
 		tx_flush(w, port);
 }
@@ -492,8 +496,11 @@ static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t 
 	}
 }
 
-static void process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, bool handed)
+/* Returns the bytes of the n packets (counted where each mbuf is read
+ * anyway, rather than in a pass of its own). */
+static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, bool handed)
 {
+	uint64_t rxb = 0;
 	struct rte_mbuf *im[BURST], *m4[BURST], *m6[BURST], *pm[BURST];
 	struct fp_sa *psa[BURST];
 	uint32_t spi[BURST], r4[BURST], r6[BURST];
@@ -510,6 +517,7 @@ static void process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, boo
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t len = m->data_len;
+		rxb += m->pkt_len;
 		unsigned r = FP_WD_NOT_IP;
 		enum cls c = C_DROP;
 		uint16_t et;
@@ -546,13 +554,14 @@ static void process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, boo
 	if (ni != 0)
 		inbound(w, im, spi, ni, handed);
 	if (n4 + n6 == 0)
-		return;
+		return rxb;
 	spd = fp_ctrl_spd(w->ctrl);
 	fp_spd_classify4(spd, k4p, r4, n4);
 	fp_spd_classify6(spd, k6p, r6, n6);
 	outbound(w, m4, r4, n4, pm, psa, &np);
 	outbound(w, m6, r6, n6, pm, psa, &np);
 	esp_runs(w, pm, psa, np, false);
+	return rxb;
 }
 
 /* ---- loop ---- */
@@ -626,18 +635,14 @@ unsigned fp_worker_poll(struct fp_worker *w)
 	total = n;
 	for (unsigned q = 0; q < w->cfg.n_rxq; q++) {
 		uint16_t port = w->cfg.rxq[q].port;
-		uint64_t bytes = 0;
 
 		n = rte_eth_rx_burst(port, w->cfg.rxq[q].queue, pkts, FP_RX_BURST);
 		if (n == 0)
 			continue;
-		for (uint16_t i = 0; i < n; i++)
-			bytes += pkts[i]->pkt_len;
 		w->st.rx += n;
 		AB_COUNT(n);
 		w->st.port[port].rx += n;
-		w->st.port[port].rx_bytes += bytes;
-		process(w, pkts, n, false);
+		w->st.port[port].rx_bytes += process(w, pkts, n, false);
 		total += n;
 	}
 	tx_flush_all(w);

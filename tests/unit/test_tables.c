@@ -794,6 +794,7 @@ static void test_two_workers(void)
 	uint8_t *seen = calloc(2 * N, 1);
 	char err[128];
 	unsigned n = 0, k;
+	uint64_t in_bytes = 0, esp_bytes = 0, rxb = 0, txb = 0;
 
 	SETUP();
 	if (rte_lcore_count() < 3) {
@@ -815,6 +816,7 @@ static void test_two_workers(void)
 	for (uint32_t i = 0; i < 2 * N; i++) {
 		struct rte_mbuf *m = udp_pkt("198.51.100.1", "203.0.113.5", 1000, 2000, i, 64, 64);
 
+		in_bytes += m->pkt_len;
 		CU_ASSERT_FATAL(rte_ring_enqueue(a.rx[0][i % NQ], m) == 0);
 	}
 	gw_start(&a, &la);
@@ -827,6 +829,16 @@ static void test_two_workers(void)
 			for (unsigned i = 0; i < k && n < 2 * N; i++)
 				esp[n++] = mb[i];
 	CU_ASSERT_EQUAL_FATAL(n, 2 * N);
+	/* Port byte counters: what came in on the plaintext side, what went
+	 * out on the ESP side (frames, Ethernet included), over both workers. */
+	for (unsigned i = 0; i < n; i++)
+		esp_bytes += esp[i]->pkt_len;
+	for (unsigned i = 0; i < 2; i++) {
+		rxb += fp_worker_stats(a.w[i])->port[a.port[0]].rx_bytes;
+		txb += fp_worker_stats(a.w[i])->port[a.port[1]].tx_bytes;
+	}
+	CU_ASSERT_EQUAL(rxb, in_bytes);
+	CU_ASSERT_EQUAL(txb, esp_bytes);
 	/* Every sequence number 1..2N exactly once. */
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *e = rte_pktmbuf_mtod_offset(esp[i], uint8_t *, 14 + 20);
