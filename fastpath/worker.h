@@ -95,9 +95,11 @@ void fp_worker_free(struct fp_worker *w);
 int fp_worker_run(void *w);
 void fp_worker_stop(struct fp_worker *w);
 
-/* One loop iteration (hand-off ring, RX queues, TX flush, quiescent
- * state); the number of packets taken in. Between fp_ctrl_worker_join()
- * and fp_ctrl_worker_leave(). */
+/* One loop iteration: the hand-off ring; per RX queue, receive a burst
+ * (prefetching it) and process the one received in the previous iteration;
+ * TX flush; quiescent state. Returns the packets processed. Between
+ * fp_ctrl_worker_join() and fp_ctrl_worker_leave(); fp_worker_run()
+ * processes what is still held when it stops. */
 unsigned fp_worker_poll(struct fp_worker *w);
 /* Processes packets as if received (tests, benchmarks), then flushes TX. */
 void fp_worker_input(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n);
