@@ -132,6 +132,7 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	$(UNIT)
 	bash tests/fastpath/pcap_run.sh $(BUILD)
+	bash tests/fastpath/telemetry_run.sh $(BUILD)
 	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
 	bash tests/interop/run.sh
 	bash tests/interop/load.sh

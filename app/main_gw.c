@@ -428,6 +428,15 @@ static json_t *stats_json(const struct gw *g)
 				      "bypass", (json_int_t)s->bypass, "punt", (json_int_t)s->punt,
 				      "handoff_out", (json_int_t)s->handoff_out,
 				      "handoff_in", (json_int_t)s->handoff_in);
+		struct fp_crypto_stats cst;
+
+		/* Non-zero only with a cryptodev that missed the wait bound. */
+		fp_worker_crypto_stats(g->w[i], &cst);
+		json_object_update_new(w, json_pack("{sIsIsIsIsI}",
+			"crypto_timeouts", (json_int_t)cst.timeouts,
+			"crypto_abandoned", (json_int_t)cst.abandoned,
+			"crypto_late", (json_int_t)cst.late, "crypto_no_op", (json_int_t)cst.no_op,
+			"crypto_orphans", (json_int_t)cst.orphans));
 		for (unsigned r = 1; r < FP_WD_MAX; r++)
 			tot[r] += s->drops[r];
 		json_array_append_new(ws, w);

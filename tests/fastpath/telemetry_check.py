@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""The running gateway's rte_telemetry commands, read with DPDK's own
+client (dpdk-telemetry.py, non-interactive: one command per line on stdin,
+one JSON reply per line), while it forwards the traffic of
+`pcap_esp.py gen` (tests/fastpath/telemetry_run.sh starts it).
+
+    telemetry_check.py FILE_PREFIX FRAMES_IN
+
+Waits (30 s at most) until /ipsecgw/stats has counted FRAMES_IN frames
+received, then checks each command's answer against what that traffic
+gives, and that malformed parameters get an error reply while the gateway
+keeps answering. Prints one line per check and 'N passed, N failed'.
+"""
+import json
+import subprocess
+import sys
+import time
+
+CLIENT = "/usr/bin/dpdk-telemetry.py"
+N = 40                       # packets per flow in pcap_esp.py
+
+
+def query(prefix, cmds):
+    """Replies to cmds, in order; None where the gateway answered null."""
+    p = subprocess.run(["/usr/bin/python3", CLIENT, "-f", prefix], input="\n".join(cmds) + "\n",
+                       capture_output=True, text=True, timeout=20)
+    # Non-interactive, the client prints one compact JSON line per reply
+    # (and "Error connecting to ..." when there is no socket yet).
+    replies = [json.loads(line) for line in p.stdout.splitlines() if line.startswith("{")]
+    replies = [r for r in replies if "version" not in r]   # a greeting, if printed
+    if not replies:
+        raise RuntimeError("no telemetry reply: %r %r" % (p.stdout[-300:], p.stderr[-300:]))
+    out = []
+    for cmd, r in zip(cmds, replies):
+        out.append(r.get(cmd.split(",")[0]))
+    if len(out) != len(cmds):
+        raise RuntimeError("%d replies to %d commands: %r" % (len(out), len(cmds), p.stdout[-500:]))
+    return out
+
+
+def main():
+    prefix, frames = sys.argv[1], int(sys.argv[2])
+    results = []
+
+    def check(cond, what):
+        results.append(bool(cond))
+        print("%s %s" % ("PASS" if cond else "FAIL", what))
+
+    st = None
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            st = query(prefix, ["/ipsecgw/stats"])[0]
+            if st and st.get("rx") == frames:
+                break
+        except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError):
+            pass
+        time.sleep(0.3)
+    check(st is not None and st.get("rx") == frames,
+          "/ipsecgw/stats counts the %d frames received (rx %s)" % (frames, st and st.get("rx")))
+    if st is None:
+        print("%d passed, %d failed" % (results.count(True), results.count(False)))
+        return 1
+
+    cmds = ["/ipsecgw/stats", "/ipsecgw/drops", "/ipsecgw/workers", "/ipsecgw/worker,0",
+            "/ipsecgw/ports", "/ipsecgw/port,0", "/ipsecgw/port,1", "/ipsecgw/sa/list",
+            "/ipsecgw/sa/info,0x1001,out", "/ipsecgw/sa/info,0x2001,in", "/ipsecgw/sa/info,0x2001",
+            # malformed or unknown: an error reply (null), never a crash
+            "/ipsecgw/worker,7", "/ipsecgw/worker,x", "/ipsecgw/port,999",
+            "/ipsecgw/sa/info,0x7777", "/ipsecgw/sa/info,0x1001,sideways", "/ipsecgw/sa/info,",
+            "/ipsecgw/sa/info,99999999999",
+            "/ipsecgw/stats"]
+    (stats, drops, workers, w0, ports, p0, p1, salist, out1, in1, in1any,
+     bad_w, bad_w2, bad_p, bad_sa, bad_dir, bad_empty, bad_big, again) = query(prefix, cmds)
+
+    check(stats["esp_out"] == 2 * N and stats["esp_in"] == 2 * N,
+          "stats: esp_out %d, esp_in %d (%d each)" % (stats["esp_out"], stats["esp_in"], 2 * N))
+    check(stats["bypass"] == 2 and stats["punt"] == 3,
+          "stats: bypass %d (2), punt %d (3: ARP, IKE, NAT-T marker)" % (stats["bypass"], stats["punt"]))
+    check(stats["dropped"] == 6 and stats["workers"] == 1,
+          "stats: dropped %d (6), workers %d (1)" % (stats["dropped"], stats["workers"]))
+    check(stats["sa_in"] == 2 and stats["sa_out"] == 2 and stats["spd_rules"] >= 4,
+          "stats: 2 + 2 SAs, %d SPD rules" % stats["spd_rules"])
+    check(all(stats.get(k) == 0 for k in ("crypto_timeouts", "crypto_abandoned", "crypto_late",
+                                            "crypto_no_op", "crypto_orphans")),
+          "stats: crypto engine counters present and zero")
+    want = {"replay": 1, "auth": 1, "no_sa": 1, "discard": 1, "no_policy": 1, "ttl": 1}
+    check(all(drops.get(k) == v for k, v in want.items()) and sum(drops.values()) == 6,
+          "drops: one each of %s" % ", ".join(sorted(want)))
+    check(workers == [0], "workers: [0] (%s)" % workers)
+    check(w0["rx"] == frames and w0["esp_out"] == 2 * N and w0["drop_replay"] == 1
+          and "crypto_timeouts" in w0, "worker,0: its own counters, drops and crypto counters")
+    check(ports == [0, 1], "ports: [0, 1] (%s)" % ports)
+    check(p0["name"] == "net_pcap0" and p0["rx"] == 2 * N + 6 and p0["rx_bytes"] > 0
+          and p0["tx"] == 2 * N and p0["eth_ipackets"] == p0["rx"],
+          "port,0 (LAN): rx %s, tx %s, ethdev ipackets %s" % (p0["rx"], p0["tx"], p0["eth_ipackets"]))
+    # ESP adds 40-60 bytes to each of the 2N packets; the 6 LAN frames not
+    # forwarded are smaller than that.
+    check(p1["rx"] == 2 * N + 5 and p1["tx"] == 2 * N + 2 and p1["tx_bytes"] > p0["rx_bytes"],
+          "port,1 (WAN): rx %s, tx %s (ESP and 2 bypassed), tx_bytes %s" % (p1["rx"], p1["tx"], p1["tx_bytes"]))
+    check(sorted(salist) == ["in:0x00002001", "in:0x00002002", "out:0x00001001", "out:0x00001002"],
+          "sa/list: %s" % salist)
+    check(out1 and out1["dir"] == "out" and out1["packets"] == N and out1["seq"] == N,
+          "sa/info,0x1001,out: %s packets, seq %s" % (out1 and out1["packets"], out1 and out1["seq"]))
+    check(in1 and in1["dir"] == "in" and in1["packets"] == N and in1["drop_replay"] == 1
+          and in1["drop_auth"] == 1 and in1["owner_worker"] == 0,
+          "sa/info,0x2001,in: %s packets, replay and auth drops" % (in1 and in1["packets"]))
+    check(in1any == in1, "sa/info without a direction finds the inbound SA")
+    for r, what in ((bad_w, "worker,7"), (bad_w2, "worker,x"), (bad_p, "port,999"),
+                    (bad_sa, "sa/info,0x7777 (no such SA)"), (bad_dir, "sa/info,0x1001,sideways"),
+                    (bad_empty, "sa/info,"), (bad_big, "sa/info,99999999999")):
+        check(r is None, "%s: error reply (%s)" % (what, r))
+    moving = ("loops", "idle_loops")        # the worker keeps polling
+    check({k: v for k, v in again.items() if k not in moving} ==
+          {k: v for k, v in stats.items() if k not in moving},
+          "still answering after the bad commands, counters unchanged")
+    print("%d passed, %d failed" % (results.count(True), results.count(False)))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    sys.exit(main())
