@@ -116,12 +116,33 @@ struct rt_memo {
 	const struct fp_nexthop *nh;
 };
 
+/* Prepends Ethernet for next hop nh (NULL: no route) and queues the
+ * packet; et = ether type, network order. */
+static __rte_always_inline void eth_tx(struct fp_worker *w, struct rte_mbuf *m,
+				       const struct fp_nexthop *nh, uint16_t et)
+{
+	struct rte_ether_hdr *eth;
+
+	if (unlikely(nh == NULL)) {
+		drop(w, m, FP_WD_NO_ROUTE);
+		return;
+	}
+	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, ETH_LEN);
+	if (unlikely(eth == NULL)) {
+		drop(w, m, FP_DROP_NO_ROOM);
+		return;
+	}
+	eth->dst_addr = nh->dmac;
+	eth->src_addr = w->dp->mac[nh->port];
+	eth->ether_type = et;
+	tx_enqueue(w, nh->port, m);
+}
+
 /* The packet starts at its IP header: find the next hop, prepend Ethernet. */
 static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *memo)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct fp_nexthop *nh;
-	struct rte_ether_hdr *eth;
 	bool v6 = (ip[0] >> 4) == 6;
 
 	if (v6) {
@@ -138,19 +159,7 @@ static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *me
 			memo->nh = nh;
 		}
 	}
-	if (unlikely(nh == NULL)) {
-		drop(w, m, FP_WD_NO_ROUTE);
-		return;
-	}
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, ETH_LEN);
-	if (unlikely(eth == NULL)) {
-		drop(w, m, FP_DROP_NO_ROOM);
-		return;
-	}
-	eth->dst_addr = nh->dmac;
-	eth->src_addr = w->dp->mac[nh->port];
-	eth->ether_type = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
-	tx_enqueue(w, nh->port, m);
+	eth_tx(w, m, nh, rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4));
 }
 
 /* An outbound tunnel-mode run: every packet goes to the SA's peer, the
@@ -173,24 +182,8 @@ static void route_tx_tunnel(struct fp_worker *w, const struct fp_sa *sa, struct 
 		memcpy(&dst, sa->tmpl + 16, 4);
 		nh = fp_routes_lookup4(w->dp->routes, dst);
 	}
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = mb[i];
-		struct rte_ether_hdr *eth;
-
-		if (unlikely(nh == NULL)) {
-			drop(w, m, FP_WD_NO_ROUTE);
-			continue;
-		}
-		eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, ETH_LEN);
-		if (unlikely(eth == NULL)) {
-			drop(w, m, FP_DROP_NO_ROOM);
-			continue;
-		}
-		eth->dst_addr = nh->dmac;
-		eth->src_addr = w->dp->mac[nh->port];
-		eth->ether_type = et;
-		tx_enqueue(w, nh->port, m);
-	}
+	for (uint16_t i = 0; i < n; i++)
+		eth_tx(w, mb[i], nh, et);
 }
 
 static void punt(struct fp_worker *w, struct rte_mbuf *m)
