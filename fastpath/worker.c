@@ -536,6 +536,14 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			punt(w, m);
 			break;
 		case C_IN:
+			/* The ICV, the frame's last 16 bytes, is read before
+			 * the decryption; its lines come from whoever wrote
+			 * the frame. Asked for now, a SAD lookup ahead of the
+			 * ESP layer's own prefetch: up to 14 % more packets
+			 * per second inbound at 64 and 512 B (A/B in one run,
+			 * perf/fastpath_results.md). */
+			rte_prefetch0(eth + len - 16);
+			rte_prefetch0(eth + len - 1);
 			im[ni++] = m;
 			break;
 		case C_OUT4:
