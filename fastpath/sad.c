@@ -19,6 +19,20 @@ struct fp_sad {
 	struct fp_sad_out *out;          /* max slots */
 };
 
+/* rte_hash compares keys of sizes it has no routine for (4 bytes among
+ * them) with memcmp() through a pointer: an SPI is one integer compare
+ * (about 1 % of the inbound worker at 64 and 512 B, A/B in one run). The
+ * pointer lives in the table, so only this process may look up in it. */
+static int spi_cmp(const void *a, const void *b, size_t len)
+{
+	uint32_t x, y;
+
+	(void)len;
+	memcpy(&x, a, sizeof(x));
+	memcpy(&y, b, sizeof(y));
+	return x != y;
+}
+
 struct fp_sad *fp_sad_create(const char *name, uint32_t max_sa, int socket)
 {
 	char hname[RTE_HASH_NAMESIZE];
@@ -42,6 +56,8 @@ struct fp_sad *fp_sad_create(const char *name, uint32_t max_sa, int socket)
 	s->in = rte_hash_create(&hp);
 	s->out = rte_zmalloc_socket(NULL, sizeof(s->out[0]) * max_sa, RTE_CACHE_LINE_SIZE,
 				    socket);
+	if (s->in != NULL)
+		rte_hash_set_cmp_func(s->in, spi_cmp);
 	if (s->in == NULL || s->out == NULL) {
 		fp_sad_free(s);
 		rte_errno = ENOMEM;
