@@ -642,7 +642,7 @@ static unsigned run_held(struct fp_worker *w, unsigned q)
 unsigned fp_worker_poll(struct fp_worker *w)
 {
 	struct rte_mbuf *pkts[FP_RX_BURST];
-	unsigned total;
+	unsigned total, got = 0;
 	uint16_t n;
 
 	AB_TICK();
@@ -671,6 +671,7 @@ unsigned fp_worker_poll(struct fp_worker *w)
 		total += run_held(w, q);
 		if (n == 0)
 			continue;
+		got += n;
 		w->st.rx += n;
 		AB_COUNT(n);
 		w->st.port[port].rx += n;
@@ -682,7 +683,7 @@ unsigned fp_worker_poll(struct fp_worker *w)
 	 * packets are not classified yet). */
 	rte_rcu_qsbr_quiescent(w->ctrl->rcu, w->cfg.id);
 	w->st.loops++;
-	if (total == 0)
+	if (total + got == 0)              /* nothing processed, nothing taken in */
 		w->st.idle_loops++;
 	return total;
 }

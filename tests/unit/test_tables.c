@@ -717,6 +717,50 @@ static void test_worker_end_to_end(void)
 	gw_fini(&b);
 }
 
+/* fp_worker_poll() processes a burst one loop after receiving it, and at
+ * once when nothing new came; a loop that only received is not idle. */
+static void test_worker_poll_defers(void)
+{
+	struct gw a;
+	struct fp_spd_rule r;
+	struct rte_mbuf *mb[64];
+	const struct fp_worker_stats *st;
+	char err[128];
+
+	SETUP();
+	gw_init(&a, "gwd", "192.0.2.1", 1);
+	CU_ASSERT_FATAL(fp_ctrl_worker_join(a.c, 0, a.w[0]) == 0);
+	rule4(&r, "198.51.100.0", "198.51.100.255", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_BYPASS, 0);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, &r, 1, err, sizeof(err)) == 0);
+	st = fp_worker_stats(a.w[0]);
+	for (unsigned i = 0; i < 5; i++) {
+		mb[i] = udp_pkt("198.51.100.1", "192.0.2.50", 1, 2, i, 64, 10);
+		CU_ASSERT_FATAL(rte_ring_enqueue(a.rx[0][0], mb[i]) == 0);
+	}
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 0);              /* received, held */
+	CU_ASSERT_EQUAL(st->rx, 5);
+	CU_ASSERT_EQUAL(ring_take(a.tx[1][0], mb, 64), 0);
+	CU_ASSERT_EQUAL(st->idle_loops, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		mb[i] = udp_pkt("198.51.100.1", "192.0.2.50", 1, 2, 100 + i, 64, 10);
+		CU_ASSERT_FATAL(rte_ring_enqueue(a.rx[0][0], mb[i]) == 0);
+	}
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 5);              /* the first 5 go */
+	CU_ASSERT_EQUAL(ring_take(a.tx[1][0], mb, 64), 5);
+	rte_pktmbuf_free_bulk(mb, 5);
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 3);              /* nothing new: the 3 go */
+	CU_ASSERT_EQUAL(ring_take(a.tx[1][0], mb, 64), 3);
+	rte_pktmbuf_free_bulk(mb, 3);
+	CU_ASSERT_EQUAL(st->idle_loops, 0);
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 0);
+	CU_ASSERT_EQUAL(st->idle_loops, 1);
+	CU_ASSERT_EQUAL(st->bypass, 8);
+	CU_ASSERT_EQUAL(st->loops, 4);
+	fp_ctrl_worker_leave(a.c, 0);
+	gw_fini(&a);
+}
+
 /* ---- two workers on one SA ---- */
 
 struct launch {
@@ -904,6 +948,7 @@ static const struct test_case cases[] = {
 	{ "rcu_grace_period", test_rcu_grace },
 	{ "concurrent_readers", test_concurrent_readers },
 	{ "worker_end_to_end", test_worker_end_to_end },
+	{ "worker_poll_defers_one_loop", test_worker_poll_defers },
 	{ "two_workers_one_sa", test_two_workers },
 	{ NULL, NULL },
 };
