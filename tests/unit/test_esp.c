@@ -1005,6 +1005,63 @@ static void test_burst_order(void)
 	sa_free(o);
 }
 
+/* RFC 3602 2.4: the CBC IV must be unpredictable. Ours is AES under a
+ * random per-SA key of the sequence number: every IV differs, two SAs
+ * with the same keys give unrelated IV sequences, and neighbours are not
+ * a counter (about half their bits differ; a count would flip few). */
+static int iv_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+static void test_cbc_iv(void)
+{
+	enum { N = 200 };
+	static uint8_t iv[2][N][16], all[2 * N][16];
+	static const uint8_t zero[16];
+	struct fp_sa_params p;
+	struct rte_mbuf *mb[50];
+	uint8_t in[128];
+	unsigned dup = 0, near = 0, same = 0;
+
+	SETUP();
+	for (unsigned s = 0; s < 2; s++) {
+		gcm_params(&p, FP_DIR_OUT, 0x7301 + s);
+		p.cipher = FP_CIPHER_AES_CBC;
+		p.cipher_key_len = 16;
+		p.auth = FP_AUTH_HMAC_SHA256_128;
+		p.auth_key_len = 32;
+		memset(p.auth_key, 0x5a, 32);
+		struct fp_sa *o = sa_new(&p);
+		for (unsigned k = 0; k < N; k += 50) {
+			for (unsigned i = 0; i < 50; i++)
+				mb[i] = mk(in, icmp4(in, (uint16_t)(k + i), 20));
+			CU_ASSERT_FATAL(fp_esp_process(o, &eng, mb, 50) == 50);
+			for (unsigned i = 0; i < 50; i++)   /* outer IPv4 20, SPI, seq */
+				memcpy(iv[s][k + i], rte_pktmbuf_mtod(mb[i], uint8_t *) + 28, 16);
+			free_all(mb, 50);
+		}
+		sa_free(o);
+	}
+	memcpy(all, iv, sizeof(all));
+	qsort(all, 2 * N, 16, iv_cmp);
+	for (unsigned i = 0; i + 1 < 2 * N; i++)
+		dup += memcmp(all[i], all[i + 1], 16) == 0;
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned k = 0; k < N; k++) {
+			unsigned bits = 0;
+
+			same += memcmp(iv[s][k], zero, 16) == 0;
+			if (k + 1 < N)
+				for (unsigned b = 0; b < 16; b++)
+					bits += (unsigned)__builtin_popcount(iv[s][k][b] ^ iv[s][k + 1][b]);
+			near += k + 1 < N && bits < 20;
+		}
+	CU_ASSERT_EQUAL(dup, 0);         /* no IV twice, within or across the SAs */
+	CU_ASSERT_EQUAL(same, 0);        /* none all-zero */
+	CU_ASSERT_EQUAL(near, 0);
+}
+
 static void test_params_check(void)
 {
 	struct fp_sa_params p;
@@ -1046,6 +1103,7 @@ static const struct test_case esp_cases[] = {
 	{ "seq_overflow", test_seq_overflow },
 	{ "lifetime", test_lifetime },
 	{ "burst_order", test_burst_order },
+	{ "cbc_iv_unpredictable", test_cbc_iv },
 	{ NULL, NULL },
 };
 TEST_SUITE(esp, esp_cases)
