@@ -104,6 +104,17 @@ static void gcm_params(struct fp_sa_params *p, enum fp_dir dir, uint32_t spi)
 	p->replay_window = 64;
 }
 
+/* Turns p into cipher c (key of klen bytes, left as gcm_params set it)
+ * with HMAC-SHA-256-128 under a key of 32 bytes of fill. */
+static void with_hmac(struct fp_sa_params *p, enum fp_cipher c, uint8_t klen, uint8_t fill)
+{
+	p->cipher = c;
+	p->cipher_key_len = klen;
+	p->auth = FP_AUTH_HMAC_SHA256_128;
+	p->auth_key_len = 32;
+	memset(p->auth_key, fill, 32);
+}
+
 static struct fp_sa *sa_new(const struct fp_sa_params *p)
 {
 	struct fp_sa *sa = aligned_alloc(RTE_CACHE_LINE_SIZE, sizeof(*sa));
@@ -810,11 +821,7 @@ static void test_malformed_trailer(void)
 
 	SETUP();
 	gcm_params(&p, FP_DIR_IN, 0x5001);
-	p.cipher = FP_CIPHER_NULL;
-	p.cipher_key_len = 0;
-	p.auth = FP_AUTH_HMAC_SHA256_128;
-	p.auth_key_len = 32;
-	memset(p.auth_key, 0x42, 32);
+	with_hmac(&p, FP_CIPHER_NULL, 0, 0x42);
 	struct fp_sa *i = sa_new(&p);
 	il = icmp4(in, 1, 8);      /* 36 bytes: + 2 padding + 2 = 40 */
 
@@ -846,16 +853,10 @@ static void test_malformed_trailer(void)
 
 	/* CBC: ciphertext not a whole number of blocks. */
 	gcm_params(&p, FP_DIR_IN, 0x5002);
-	p.cipher = FP_CIPHER_AES_CBC;
-	p.cipher_key_len = 16;
-	p.auth = FP_AUTH_HMAC_SHA256_128;
-	p.auth_key_len = 32;
+	with_hmac(&p, FP_CIPHER_AES_CBC, 16, 0);
 	i = sa_new(&p);
 	gcm_params(&p, FP_DIR_OUT, 0x5002);
-	p.cipher = FP_CIPHER_AES_CBC;
-	p.cipher_key_len = 16;
-	p.auth = FP_AUTH_HMAC_SHA256_128;
-	p.auth_key_len = 32;
+	with_hmac(&p, FP_CIPHER_AES_CBC, 16, 0);
 	struct fp_sa *o = sa_new(&p);
 	uint8_t w[256];
 	size_t wl = encrypt1(o, in, icmp4(in, 1, 10), w);
@@ -1027,11 +1028,7 @@ static void test_cbc_iv(void)
 	SETUP();
 	for (unsigned s = 0; s < 2; s++) {
 		gcm_params(&p, FP_DIR_OUT, 0x7301 + s);
-		p.cipher = FP_CIPHER_AES_CBC;
-		p.cipher_key_len = 16;
-		p.auth = FP_AUTH_HMAC_SHA256_128;
-		p.auth_key_len = 32;
-		memset(p.auth_key, 0x5a, 32);
+		with_hmac(&p, FP_CIPHER_AES_CBC, 16, 0x5a);
 		struct fp_sa *o = sa_new(&p);
 		for (unsigned k = 0; k < N; k += 50) {
 			for (unsigned i = 0; i < 50; i++)
