@@ -46,6 +46,7 @@
 #endif
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,10 +93,9 @@ struct cdev_eng {
 	uint8_t dev_id;
 	uint16_t qp;
 	uint16_t n_missing;                /* cop[] slots left empty by abandonment */
-	uint32_t orphans;                  /* this engine's ops still on the device */
 	IMB_MGR *m;                        /* CBC IVs */
 	struct rte_mempool *op_mp;
-	struct fp_crypto_stats st;
+	struct fp_crypto_stats st;         /* st.orphans: ops still on the device */
 	struct rte_crypto_op *cop[FP_MAX_BURST];
 };
 
@@ -435,12 +435,12 @@ static void cdev_engine_free(void *ctx)
 	/* Give the device the engine's wait bound (1 ms at least) once more
 	 * to return its orphans; the pool cannot be freed under ops it still
 	 * holds. */
-	if (e->orphans != 0) {
+	if (e->st.orphans != 0) {
 		uint64_t end = rte_rdtsc() + RTE_MAX(__atomic_load_n(&cd.wait_tsc, __ATOMIC_RELAXED),
 						      rte_get_tsc_hz() / 1000);
 		struct rte_crypto_op *done[FP_MAX_BURST];
 
-		while (e->orphans != 0 && rte_rdtsc() < end) {
+		while (e->st.orphans != 0 && rte_rdtsc() < end) {
 			uint16_t k = rte_cryptodev_dequeue_burst(e->dev_id, e->qp, done,
 								 FP_MAX_BURST);
 
@@ -451,11 +451,12 @@ static void cdev_engine_free(void *ctx)
 	for (unsigned i = 0; i < FP_MAX_BURST; i++)
 		if (e->cop[i] != NULL)
 			rte_crypto_op_free(e->cop[i]);
-	if (e->orphans == 0)
+	if (e->st.orphans == 0)
 		rte_mempool_free(e->op_mp);
 	else
-		RTE_LOG(ERR, USER1, "cryptodev %s queue pair %u: %u ops never came back; "
-			"their op pool and packets are leaked\n", cd.name, e->qp, e->orphans);
+		RTE_LOG(ERR, USER1, "cryptodev %s queue pair %u: %" PRIu64 " ops never came "
+			"back; their op pool and packets are leaked\n", cd.name, e->qp,
+			e->st.orphans);
 	if (e->m != NULL)
 		free_mb_mgr(e->m);
 	cd.qp_busy &= ~(1ull << e->qp);
@@ -498,7 +499,6 @@ static void cdev_stats(const void *ctx, struct fp_crypto_stats *out)
 	const struct cdev_eng *e = ctx;
 
 	*out = e->st;
-	out->orphans = e->orphans;
 }
 
 /* ---- the burst ---- */
@@ -588,7 +588,7 @@ static void orphan_done(struct cdev_eng *e, struct rte_crypto_op *c)
 	rte_pktmbuf_free(c->sym->m_src);
 	op_priv(c)->orphan = false;
 	rte_crypto_op_free(c);
-	e->orphans--;
+	e->st.orphans--;
 	e->st.late++;
 	__atomic_fetch_sub(&cd.orphans, 1, __ATOMIC_RELEASE);
 }
@@ -611,7 +611,7 @@ static void abandon(struct cdev_eng *e, struct fp_crypto_op *ops, uint16_t enq,
 		k++;
 	}
 	e->n_missing = (uint16_t)(e->n_missing + k);
-	e->orphans += k;
+	e->st.orphans += k;
 	e->st.abandoned += k;
 	e->st.timeouts++;
 	__atomic_fetch_add(&cd.orphans, k, __ATOMIC_RELEASE);

@@ -55,26 +55,33 @@ static void add_worker_fields(struct rte_tel_data *d, const struct fp_worker_sta
 }
 
 /* Crypto engine counters (cryptodev: bursts the device did not finish in
- * time, docs/fastpath.md), of one worker or (w == NULL) all. */
-static void add_crypto(struct rte_tel_data *d, const struct fp_ctrl *c, const struct fp_worker *w)
+ * time, docs/fastpath.md). */
+static void add_crypto(struct rte_tel_data *d, const struct fp_crypto_stats *t)
 {
-	struct fp_crypto_stats t = { 0 }, x;
+	rte_tel_data_add_dict_u64(d, "crypto_timeouts", t->timeouts);
+	rte_tel_data_add_dict_u64(d, "crypto_abandoned", t->abandoned);
+	rte_tel_data_add_dict_u64(d, "crypto_late", t->late);
+	rte_tel_data_add_dict_u64(d, "crypto_no_op", t->no_op);
+	rte_tel_data_add_dict_u64(d, "crypto_orphans", t->orphans);
+}
 
+/* The same over all workers (every field is a uint64_t, as in
+ * sum_workers()). */
+static void sum_crypto(const struct fp_ctrl *c, struct fp_crypto_stats *t)
+{
+	struct fp_crypto_stats x;
+
+	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < c->n_workers; i++) {
-		if (c->workers[i] == NULL || (w != NULL && c->workers[i] != w))
+		const uint64_t *s = (const uint64_t *)&x;
+		uint64_t *d = (uint64_t *)t;
+
+		if (c->workers[i] == NULL)
 			continue;
 		fp_worker_crypto_stats(c->workers[i], &x);
-		t.timeouts += x.timeouts;
-		t.abandoned += x.abandoned;
-		t.late += x.late;
-		t.no_op += x.no_op;
-		t.orphans += x.orphans;
+		for (size_t k = 0; k < sizeof(x) / sizeof(uint64_t); k++)
+			d[k] += s[k];
 	}
-	rte_tel_data_add_dict_u64(d, "crypto_timeouts", t.timeouts);
-	rte_tel_data_add_dict_u64(d, "crypto_abandoned", t.abandoned);
-	rte_tel_data_add_dict_u64(d, "crypto_late", t.late);
-	rte_tel_data_add_dict_u64(d, "crypto_no_op", t.no_op);
-	rte_tel_data_add_dict_u64(d, "crypto_orphans", t.orphans);
 }
 
 static void add_drops(struct rte_tel_data *d, const uint64_t *drops, unsigned n,
@@ -96,6 +103,7 @@ static const char *esp_name(unsigned r)
 static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct fp_worker_stats *t = malloc(sizeof(*t));
+	struct fp_crypto_stats cst;
 	struct fp_ctrl_stats cs;
 	uint64_t drops = 0;
 
@@ -109,7 +117,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	add_worker_fields(d, t);
 	rte_tel_data_add_dict_u64(d, "dropped", drops);
 	rte_tel_data_add_dict_u64(d, "workers", tel_ctrl->n_workers);
-	add_crypto(d, tel_ctrl, NULL);
+	sum_crypto(tel_ctrl, &cst);
+	add_crypto(d, &cst);
 	fp_ctrl_get_stats(tel_ctrl, &cs);
 	U64(d, &cs, sa_in); U64(d, &cs, sa_out); U64(d, &cs, spd_rules);
 	U64(d, &cs, spd_acl_rules); U64(d, &cs, spd_generation); U64(d, &cs, req_ok);
@@ -162,6 +171,7 @@ static int parse_uint(const char *params, unsigned max, unsigned *out)
 static int cmd_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct fp_worker_stats *s;
+	struct fp_crypto_stats cst;
 	unsigned id;
 
 	(void)cmd;
@@ -170,7 +180,8 @@ static int cmd_worker(const char *cmd, const char *params, struct rte_tel_data *
 	s = fp_worker_stats(tel_ctrl->workers[id]);
 	rte_tel_data_start_dict(d);
 	add_worker_fields(d, s);
-	add_crypto(d, tel_ctrl, tel_ctrl->workers[id]);
+	fp_worker_crypto_stats(tel_ctrl->workers[id], &cst);
+	add_crypto(d, &cst);
 	add_drops(d, s->drops, FP_WD_MAX, "drop_", fp_wdrop_name);
 	return 0;
 }
