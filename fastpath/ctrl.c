@@ -258,6 +258,7 @@ int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t
 	c->n_rules = n;
 	c->st.spd_rules = n;
 	c->st.spd_acl_rules = fp_spd_rule_count(spd);
+	c->st.spd_scan_rules = fp_spd_scan_count(spd);
 	c->st.spd_generation++;
 	slots_gc(c);
 	return old != NULL ? defer(c, D_SPD, old, 0) : 0;

@@ -59,7 +59,7 @@ struct fp_ctrl_cfg {
 
 struct fp_ctrl_stats {
 	uint64_t req_ok, req_failed, events, punted, freed, defer_pending;
-	uint64_t sa_in, sa_out, spd_rules, spd_acl_rules, spd_generation;
+	uint64_t sa_in, sa_out, spd_rules, spd_acl_rules, spd_scan_rules, spd_generation;
 };
 
 /* Control core. NULL with a reason in err. */

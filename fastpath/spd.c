@@ -2,11 +2,13 @@
  * from the whole rule list; see spd.h. Runs on the control core, except the
  * classify functions. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_acl.h>
+#include <rte_byteorder.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 
@@ -16,11 +18,43 @@ enum { F4_PROTO, F4_SRC, F4_DST, F4_SPORT, F4_DPORT, F4_NUM };
 enum { F6_PROTO, F6_SRC0, F6_DST0 = F6_SRC0 + 4, F6_SPORT = F6_DST0 + 4, F6_DPORT, F6_NUM };
 
 RTE_ACL_RULE_DEF(acl4_rule, F4_NUM);
+
+typedef unsigned __int128 u128;
 RTE_ACL_RULE_DEF(acl6_rule, F6_NUM);
 
+/* A family with at most linear_max policies is classified by scanning its
+ * ranges in priority order instead of through rte_acl: rte_acl's cost per
+ * packet is one trie transition per key byte, whatever the rule count,
+ * while a scan that stops at the first match costs a few compares per
+ * rule it passes (perf/fp_bench -P compares the two). Ranges need no
+ * splitting into prefixes here. Values in host order; *_span = hi - lo, so
+ * one unsigned compare checks both ends. */
+struct lin4 {
+	uint32_t src_lo, src_span, dst_lo, dst_span;
+	uint16_t sp_lo, sp_span, dp_lo, dp_span;
+	uint32_t res;
+	uint8_t proto;
+};
+struct lin6 {
+	u128 src_lo, src_span, dst_lo, dst_span;
+	uint16_t sp_lo, sp_span, dp_lo, dp_span;
+	uint32_t res;
+	uint8_t proto;
+};
+
+static unsigned linear_max = FP_SPD_LINEAR_DEFAULT;
+
+void fp_spd_set_linear_max(unsigned n)
+{
+	linear_max = n < FP_SPD_LINEAR_CAP ? n : FP_SPD_LINEAR_CAP;
+}
+
 struct fp_spd {
-	struct rte_acl_ctx *acl4, *acl6;   /* NULL when no rule of that family */
-	uint32_t n_acl;
+	struct rte_acl_ctx *acl4, *acl6;   /* NULL when scanned or no rule of that family */
+	uint32_t n_acl;                    /* ACL rules after splitting */
+	uint16_t n_lin4, n_lin6;
+	struct lin4 lin4[FP_SPD_LINEAR_CAP];
+	struct lin6 lin6[FP_SPD_LINEAR_CAP];
 };
 
 #define K4(f) offsetof(struct fp_spd_key4, f)
@@ -54,8 +88,6 @@ static void defs6_init(void)
 }
 
 /* ---- address ranges to prefixes ---- */
-
-typedef unsigned __int128 u128;
 
 static u128 to_u128(const uint8_t *a, unsigned len)
 {
@@ -250,6 +282,45 @@ uint32_t fp_spd_rule_count(const struct fp_spd *spd)
 	return spd ? spd->n_acl : 0;
 }
 
+uint32_t fp_spd_scan_count(const struct fp_spd *spd)
+{
+	return spd ? (uint32_t)spd->n_lin4 + spd->n_lin6 : 0;
+}
+
+static void add_scanned(struct fp_spd *spd, const struct fp_spd_rule *r, uint32_t res)
+{
+	const struct fp_selector *s = &r->sel;
+
+	if (s->family == 4) {
+		struct lin4 *l = &spd->lin4[spd->n_lin4++];
+		uint32_t slo = (uint32_t)to_u128(s->src_lo, 4), dlo = (uint32_t)to_u128(s->dst_lo, 4);
+
+		l->src_lo = slo;
+		l->src_span = (uint32_t)to_u128(s->src_hi, 4) - slo;
+		l->dst_lo = dlo;
+		l->dst_span = (uint32_t)to_u128(s->dst_hi, 4) - dlo;
+		l->sp_lo = s->sport_lo;
+		l->sp_span = (uint16_t)(s->sport_hi - s->sport_lo);
+		l->dp_lo = s->dport_lo;
+		l->dp_span = (uint16_t)(s->dport_hi - s->dport_lo);
+		l->proto = s->proto;
+		l->res = res;
+	} else {
+		struct lin6 *l = &spd->lin6[spd->n_lin6++];
+
+		l->src_lo = to_u128(s->src_lo, 16);
+		l->src_span = to_u128(s->src_hi, 16) - l->src_lo;
+		l->dst_lo = to_u128(s->dst_lo, 16);
+		l->dst_span = to_u128(s->dst_hi, 16) - l->dst_lo;
+		l->sp_lo = s->sport_lo;
+		l->sp_span = (uint16_t)(s->sport_hi - s->sport_lo);
+		l->dp_lo = s->dport_lo;
+		l->dp_span = (uint16_t)(s->dport_hi - s->dport_lo);
+		l->proto = s->proto;
+		l->res = res;
+	}
+}
+
 static int check_rule(const struct fp_spd_rule *r, uint32_t i, char *err, size_t errlen)
 {
 	const struct fp_selector *s = &r->sel;
@@ -277,6 +348,8 @@ struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n,
 {
 	struct builder b4 = { .err = err, .errlen = errlen }, b6 = b4;
 	struct fp_spd *spd;
+	uint32_t n4 = 0, n6 = 0;
+	bool scan4, scan6;
 	int rc = 0;
 
 	if (n > FP_SPD_MAX_RULES) {
@@ -290,9 +363,16 @@ struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	for (uint32_t i = 0; i < n; i++) {
+		n4 += rules[i].sel.family == 4;
+		n6 += rules[i].sel.family == 6;
+	}
+	scan4 = n4 <= linear_max;
+	scan6 = n6 <= linear_max;
 	for (uint32_t i = 0; i < n && rc == 0; i++) {
 		const struct fp_spd_rule *r = &rules[i];
 		uint32_t res = (uint32_t)r->action;
+		bool v4 = r->sel.family == 4;
 
 		if ((rc = check_rule(r, i, err, errlen)) != 0)
 			break;
@@ -306,8 +386,11 @@ struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n,
 			}
 			res = FP_SPD_PROTECT + (uint32_t)slot;
 		}
-		rc = add_rule(r->sel.family == 4 ? &b4 : &b6, r, FP_SPD_MAX_RULES - i, res,
-			      socket, FP_SPD_MAX_RULES * 4);
+		if (v4 ? scan4 : scan6)
+			add_scanned(spd, r, res);
+		else
+			rc = add_rule(v4 ? &b4 : &b6, r, FP_SPD_MAX_RULES - i, res,
+				      socket, FP_SPD_MAX_RULES * 4);
 	}
 	if (rc == 0)
 		rc = finish(&b4, defs4, F4_NUM);
@@ -323,9 +406,75 @@ struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n,
 	return spd;
 }
 
+/* Ports are 0 in keys of protocols without them, as for rte_acl. */
+static inline bool ports_in(uint16_t sp, uint16_t dp, uint16_t sp_lo, uint16_t sp_span,
+			    uint16_t dp_lo, uint16_t dp_span)
+{
+	return (uint16_t)(sp - sp_lo) <= sp_span && (uint16_t)(dp - dp_lo) <= dp_span;
+}
+
+static void scan4(const struct fp_spd *spd, const struct fp_spd_key4 *k[], uint32_t res[],
+		  uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fp_spd_key4 *key = k[i];
+		uint32_t src = rte_be_to_cpu_32(key->src), dst = rte_be_to_cpu_32(key->dst);
+		uint16_t sp = rte_be_to_cpu_16(key->sport), dp = rte_be_to_cpu_16(key->dport);
+		uint32_t r = 0;
+
+		for (unsigned j = 0; j < spd->n_lin4; j++) {
+			const struct lin4 *l = &spd->lin4[j];
+
+			if ((l->proto == 0 || l->proto == key->proto) &&
+			    src - l->src_lo <= l->src_span && dst - l->dst_lo <= l->dst_span &&
+			    ports_in(sp, dp, l->sp_lo, l->sp_span, l->dp_lo, l->dp_span)) {
+				r = l->res;
+				break;
+			}
+		}
+		res[i] = r;
+	}
+}
+
+static inline u128 be128(const uint8_t *a)
+{
+	uint64_t hi, lo;
+
+	memcpy(&hi, a, 8);
+	memcpy(&lo, a + 8, 8);
+	return (u128)rte_be_to_cpu_64(hi) << 64 | rte_be_to_cpu_64(lo);
+}
+
+static void scan6(const struct fp_spd *spd, const struct fp_spd_key6 *k[], uint32_t res[],
+		  uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		const struct fp_spd_key6 *key = k[i];
+		u128 src = be128(key->src), dst = be128(key->dst);
+		uint16_t sp = rte_be_to_cpu_16(key->sport), dp = rte_be_to_cpu_16(key->dport);
+		uint32_t r = 0;
+
+		for (unsigned j = 0; j < spd->n_lin6; j++) {
+			const struct lin6 *l = &spd->lin6[j];
+
+			if ((l->proto == 0 || l->proto == key->proto) &&
+			    src - l->src_lo <= l->src_span && dst - l->dst_lo <= l->dst_span &&
+			    ports_in(sp, dp, l->sp_lo, l->sp_span, l->dp_lo, l->dp_span)) {
+				r = l->res;
+				break;
+			}
+		}
+		res[i] = r;
+	}
+}
+
 void fp_spd_classify4(const struct fp_spd *spd, const struct fp_spd_key4 *k[],
 		      uint32_t res[], uint32_t n)
 {
+	if (spd != NULL && spd->n_lin4 != 0) {
+		scan4(spd, k, res, n);
+		return;
+	}
 	if (spd == NULL || spd->acl4 == NULL || n == 0) {
 		memset(res, 0, n * sizeof(res[0]));
 		return;
@@ -336,6 +485,10 @@ void fp_spd_classify4(const struct fp_spd *spd, const struct fp_spd_key4 *k[],
 void fp_spd_classify6(const struct fp_spd *spd, const struct fp_spd_key6 *k[],
 		      uint32_t res[], uint32_t n)
 {
+	if (spd != NULL && spd->n_lin6 != 0) {
+		scan6(spd, k, res, n);
+		return;
+	}
 	if (spd == NULL || spd->acl6 == NULL || n == 0) {
 		memset(res, 0, n * sizeof(res[0]));
 		return;

@@ -32,6 +32,15 @@ struct fp_spd_rule {
 #define FP_SPD_MAX_RULES 4096u
 #define FP_SPD_MAX_SPLIT 64u   /* prefixes per address range */
 
+/* A family (IPv4, IPv6) with at most this many policies is classified by
+ * a scan of its ranges instead of rte_acl (spd.c says why; the default is
+ * where `fp_bench -P` measured the two equal). fp_spd_set_linear_max()
+ * (control core, before a build; capped at FP_SPD_LINEAR_CAP, 0 = always
+ * rte_acl) lets tests and the benchmark compare both. */
+#define FP_SPD_LINEAR_DEFAULT 8u
+#define FP_SPD_LINEAR_CAP 16u
+void fp_spd_set_linear_max(unsigned n);
+
 /* Result of a classification, packed in rte_acl's 32-bit userdata:
  * DISCARD 1, BYPASS 2, PROTECT 3 + slot. */
 static inline enum fp_spd_action fp_spd_action(uint32_t res)
@@ -54,6 +63,7 @@ struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n,
 			    char *err, size_t errlen);
 void fp_spd_free(struct fp_spd *spd);
 uint32_t fp_spd_rule_count(const struct fp_spd *spd);  /* ACL rules after splitting */
+uint32_t fp_spd_scan_count(const struct fp_spd *spd);  /* policies classified by scan */
 
 /* ACL input key, built by the worker from the packet (network order). */
 struct fp_spd_key4 {

@@ -28,8 +28,9 @@
  * (fp_sad_lookup_in) when it exists, else a plain rte_hash keyed the same.
  *
  * Usage: fp_bench [EAL args] -- [-t secs] [-b burst] [-a gcm,cbc]
- *                 [-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N] [-G] [-W] [-l 1,10000,1000000]
+ *                 [-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N|-P] [-G] [-W] [-l 1,10000,1000000]
  *   -n  working set in packets (multiple of 64, <= 4096); -N no SA lookup; -L  SA lookup only; -l the SA counts; default: ESP cases then lookups.
+ *   -P  only the SPD classification: 1-16 IPv4 policies, rte_acl against the scan (fastpath/spd.h).
  *   -G  after each GCM case, the same payloads through intel-ipsec-mb's direct GCM API alone
  *       (run_gcm_direct(): the crypto floor under our ESP layer).
  *   -W  the whole worker loop instead of the ESP layer alone (AES-128-GCM; needs the EAL
@@ -60,6 +61,7 @@
 #include "fastpath/ctrl_priv.h"
 #include "fastpath/fp_sa.h"
 #include "fastpath/route.h"
+#include "fastpath/spd.h"
 #include "fastpath/worker.h"
 
 #define NPKT_MAX 4096u
@@ -782,6 +784,93 @@ static inline unsigned sad_lookup32(const struct bench_sad *b, const uint32_t *s
 	return hits;
 }
 
+/* ---- SPD classification: rte_acl against the scan of few rules ---- */
+
+static int spd_slot0(void *arg, uint32_t spi)
+{
+	(void)arg;
+	(void)spi;
+	return 0;
+}
+
+/* nrules IPv4 policies (distinct /24 destinations, UDP, any port), keys
+ * spread evenly over them (a scan passes half the rules on average), bursts
+ * of 32; scan = 0: rte_acl whatever the count. */
+static int spd_case(uint32_t nrules, bool scan, double secs)
+{
+	enum { NK = 4096 };
+	static struct fp_spd_key4 keys[NK];
+	const struct fp_spd_key4 *kp[32];
+	struct fp_spd_rule *r = calloc(nrules, sizeof(*r));
+	uint64_t hz = rte_get_tsc_hz(), cyc = 0, n = 0, miss = 0, end;
+	uint32_t res[32];
+	char err[128] = "";
+	struct fp_spd *spd;
+	unsigned ki = 0;
+
+	if (r == NULL)
+		return -1;
+	for (uint32_t i = 0; i < nrules; i++) {
+		struct fp_selector *sl = &r[i].sel;
+		uint8_t d[4] = { 10, (uint8_t)(i >> 8), (uint8_t)i, 0 };
+
+		sl->family = 4;
+		sl->proto = 17;
+		memcpy(sl->src_lo, (const uint8_t[]){ 198, 51, 100, 0 }, 4);
+		memcpy(sl->src_hi, (const uint8_t[]){ 198, 51, 100, 255 }, 4);
+		memcpy(sl->dst_lo, d, 4);
+		d[3] = 255;
+		memcpy(sl->dst_hi, d, 4);
+		sl->sport_hi = sl->dport_hi = 65535;
+		r[i].action = FP_SPD_PROTECT;
+		r[i].spi = 1000 + i;
+	}
+	fp_spd_set_linear_max(scan ? FP_SPD_LINEAR_CAP : 0);
+	spd = fp_spd_build(r, nrules, spd_slot0, NULL, (int)rte_socket_id(), err, sizeof(err));
+	fp_spd_set_linear_max(FP_SPD_LINEAR_DEFAULT);
+	free(r);
+	if (spd == NULL) {
+		fprintf(stderr, "SPD of %u rules: %s\n", nrules, err);
+		return -1;
+	}
+	for (unsigned i = 0; i < NK; i++) {
+		uint32_t rule = (uint32_t)rte_rand_max(nrules);
+		uint8_t s4[4] = { 198, 51, 100, (uint8_t)rte_rand() }, d4[4] = {
+			10, (uint8_t)(rule >> 8), (uint8_t)rule, (uint8_t)rte_rand() };
+
+		keys[i].proto = 17;
+		memcpy(&keys[i].src, s4, 4);
+		memcpy(&keys[i].dst, d4, 4);
+		keys[i].sport = rte_cpu_to_be_16(1024);
+		keys[i].dport = rte_cpu_to_be_16(4789);
+	}
+	end = rte_rdtsc() + (uint64_t)(secs * (double)hz);
+	while (rte_rdtsc() < end) {
+		for (unsigned rep = 0; rep < 256; rep++) {
+			uint64_t t0;
+
+			for (unsigned k = 0; k < 32; k++)
+				kp[k] = &keys[(ki + k) % NK];
+			t0 = rte_rdtsc();
+			fp_spd_classify4(spd, kp, res, 32);
+			cyc += rte_rdtsc() - t0;
+			for (unsigned k = 0; k < 32; k++)
+				miss += fp_spd_action(res[k]) != FP_SPD_PROTECT;
+			n += 32;
+			ki = (ki + 32) % NK;
+		}
+	}
+	fp_spd_free(spd);
+	double c = (double)cyc / (double)n;
+	fprintf(stderr, "SPD classify (%s, IPv4, bulk 32), %4u rules: %6.1f cycles/packet, "
+		"%llu misses\n", scan ? "scan" : "rte_acl", nrules, c, (unsigned long long)miss);
+	printf("{\"bench\":\"spd_classify\",\"method\":\"%s\",\"rules\":%u,\"burst\":32,"
+	       "\"tsc_cycles_per_packet\":%.1f,\"misses\":%llu}\n",
+	       scan ? "scan" : "rte_acl", nrules, c, (unsigned long long)miss);
+	fflush(stdout);
+	return miss ? 1 : 0;
+}
+
 static int lookup_case(uint32_t nsa, double secs)
 {
 	const unsigned nq = 1u << 20;
@@ -851,7 +940,7 @@ int main(int argc, char **argv)
 	char *dflt[] = { argv[0], "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
 			 "--no-telemetry", "-l", "0", "--log-level=lib.eal:error", NULL };
 	int ret, rc = 0, opt;
-	bool only_lookup = false, no_lookup = false;
+	bool only_lookup = false, no_lookup = false, only_spd = false;
 
 	/* EAL args before "--"; none given: no hugepages, lcore 0. */
 	if (argc > 1 && argv[1][0] == '-' && strcmp(argv[1], "--") != 0) {
@@ -868,7 +957,7 @@ int main(int argc, char **argv)
 	argc -= ret;
 	argv += ret;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "t:b:a:s:d:r:n:Ll:NGWh")) != -1) {
+	while ((opt = getopt(argc, argv, "t:b:a:s:d:r:n:Ll:NGWPh")) != -1) {
 		switch (opt) {
 		case 't': o.secs = atof(optarg); break;
 		case 'b': o.burst = (unsigned)atoi(optarg); break;
@@ -882,11 +971,22 @@ int main(int argc, char **argv)
 		case 'G': o.direct = true; break;
 		case 'W': o.worker = true; break;
 		case 'l': o.lookups = optarg; break;
+		case 'P': only_spd = true; break;
 		default:
 			fprintf(stderr, "usage: fp_bench [EAL args] -- [-t secs] [-b burst] [-a gcm,cbc] "
-				"[-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N] [-G] [-W] [-l 1,10000,1000000]\n");
+				"[-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N|-P] [-G] [-W] [-l 1,10000,1000000]\n");
 			return opt == 'h' ? 0 : 2;
 		}
+	}
+	if (only_spd) {
+		static const uint32_t counts[] = { 1, 2, 4, 8, 16 };
+
+		for (unsigned i = 0; i < RTE_DIM(counts); i++)
+			for (int scan = 0; scan < 2; scan++)
+				if (spd_case(counts[i], scan, RTE_MAX(o.secs / 2, 0.2)) != 0)
+					rc = 1;
+		rte_eal_cleanup();
+		return rc;
 	}
 	if (o.burst == 0 || o.burst > MAXB || o.reps == 0 || o.reps > 32 || NPKT < MAXB ||
 	    NPKT > NPKT_MAX || NPKT % MAXB) {

@@ -200,16 +200,16 @@ static void rnd_range(uint8_t fam, uint8_t *lo, uint8_t *hi)
 	hi[alen - 1] = a < b ? b : a;
 }
 
-static void test_spd_acl(void)
+/* nr random policies (both families) through the control core, then np
+ * random packets classified by the built SPD and by the reference; the
+ * packets that hit a policy. */
+static unsigned spd_random_check(struct fp_ctrl *c, struct fp_spd_rule *r, unsigned nr,
+				 unsigned np)
 {
-	enum { NR = 60, NP = 3000 };
-	struct fp_spd_rule *r = calloc(NR, sizeof(*r));
 	char err[128] = "";
 	unsigned hits = 0;
 
-	SETUP();
-	struct fp_ctrl *c = ctrl_new("spd", 1);
-	for (unsigned i = 0; i < NR; i++) {
+	for (unsigned i = 0; i < nr; i++) {
 		struct fp_selector *s = &r[i].sel;
 
 		s->family = (rnd() & 1) ? 4 : 6;
@@ -223,9 +223,9 @@ static void test_spd_acl(void)
 		r[i].action = (enum fp_spd_action)(1 + rnd() % 3);
 		r[i].spi = 0x3000 + i % 7;
 	}
-	CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, r, NR, err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, r, nr, err, sizeof(err)) == 0);
 	const struct fp_spd *spd = fp_ctrl_spd(c);
-	for (unsigned i = 0; i < NP; i++) {
+	for (unsigned i = 0; i < np; i++) {
 		uint8_t fam = (rnd() & 1) ? 4 : 6, src[16], dst[16], hi[16];
 		uint8_t proto = (uint8_t)((const uint8_t[]){ 6, 17, 1, 50 })[rnd() % 4];
 		uint16_t sport = (uint16_t)(rnd() % 65536), dport = (uint16_t)(1000 + rnd() % 80);
@@ -254,7 +254,7 @@ static void test_spd_acl(void)
 			k.dport = rte_cpu_to_be_16(dport);
 			fp_spd_classify6(spd, &kp, &res, 1);
 		}
-		uint32_t ref = fp_spd_match_ref(r, NR, fam, src, dst, proto, sport, dport);
+		uint32_t ref = fp_spd_match_ref(r, nr, fam, src, dst, proto, sport, dport);
 		if (ref == 0) {
 			CU_ASSERT_EQUAL(res, 0);
 			continue;
@@ -265,11 +265,28 @@ static void test_spd_acl(void)
 		if (m->action == FP_SPD_PROTECT && fp_spd_action(res) == FP_SPD_PROTECT)
 			CU_ASSERT_EQUAL(c->out[fp_spd_slot(res)].spi, m->spi);
 	}
+	return hits;
+}
+
+static void test_spd_acl(void)
+{
+	enum { NR = 60, NP = 3000 };
+	struct fp_spd_rule *r = calloc(NR, sizeof(*r));
+	char err[128] = "";
+	unsigned hits;
+
+	SETUP();
+	struct fp_ctrl *c = ctrl_new("spd", 1);
+	hits = spd_random_check(c, r, NR, NP);
+	CU_ASSERT(fp_spd_scan_count(fp_ctrl_spd(c)) == 0);   /* > 8 per family: rte_acl */
 	CU_ASSERT(hits > NP / 10);
 	/* A range that is not a prefix splits into prefixes. */
 	rule4(&r[0], "198.51.100.3", "198.51.100.77", "0.0.0.0", "255.255.255.255",
 	      FP_SPD_DISCARD, 0);
+	fp_spd_set_linear_max(0);
 	CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, r, 1, err, sizeof(err)) == 0);
+	fp_spd_set_linear_max(FP_SPD_LINEAR_DEFAULT);
+	CU_ASSERT(fp_spd_rule_count(fp_ctrl_spd(c)) > 1);
 	for (unsigned a = 0; a < 256; a++) {
 		struct fp_spd_key4 k = { .proto = 1 };
 		const struct fp_spd_key4 *kp = &k;
@@ -281,6 +298,59 @@ static void test_spd_acl(void)
 		CU_ASSERT_EQUAL(res, (a >= 3 && a <= 77) ? FP_SPD_DISCARD : 0);
 	}
 	free(r);
+	fp_ctrl_free(c);
+}
+
+/* Few policies per family are scanned instead of classified by rte_acl
+ * (spd.h): both ways against the reference, on the same random rule sets. */
+static void test_spd_scan(void)
+{
+	enum { NP = 600 };
+	struct fp_spd_rule r[FP_SPD_LINEAR_CAP];
+	char err[128] = "";
+	unsigned hits = 0, scanned = 0;
+
+	SETUP();
+	struct fp_ctrl *c = ctrl_new("spd_scan", 1);
+	for (unsigned nr = 1; nr <= FP_SPD_LINEAR_CAP; nr++) {
+		uint32_t save = rnd_state;
+
+		fp_spd_set_linear_max(0);
+		hits += spd_random_check(c, r, nr, NP);
+		CU_ASSERT_EQUAL(fp_spd_scan_count(fp_ctrl_spd(c)), 0);
+		rnd_state = save;               /* the scan gets the same rules and packets */
+		fp_spd_set_linear_max(FP_SPD_LINEAR_CAP);
+		hits += spd_random_check(c, r, nr, NP);
+		scanned += fp_spd_scan_count(fp_ctrl_spd(c)) == nr;
+	}
+	CU_ASSERT_EQUAL(scanned, FP_SPD_LINEAR_CAP);
+	CU_ASSERT(hits > FP_SPD_LINEAR_CAP * 2 * NP / 20);
+	/* Edges the random ranges miss: whole address and port spaces, a range
+	 * that is not a prefix, a port range against a protocol without ports
+	 * (its key holds port 0). */
+	rule4(&r[0], "198.51.100.3", "198.51.100.77", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_DISCARD, 0);
+	r[0].sel.dport_lo = 1;
+	rule4(&r[1], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_BYPASS, 0);
+	for (unsigned way = 0; way < 2; way++) {
+		fp_spd_set_linear_max(way ? FP_SPD_LINEAR_CAP : 0);
+		CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, r, 2, err, sizeof(err)) == 0);
+		CU_ASSERT_EQUAL(fp_spd_scan_count(fp_ctrl_spd(c)), way ? 2 : 0);
+		for (unsigned a = 0; a < 256; a++) {
+			struct fp_spd_key4 k = { .proto = a & 1 ? 17 : 1, .dst = UINT32_MAX };
+			const struct fp_spd_key4 *kp = &k;
+			uint32_t res;
+			uint8_t s4[4] = { 198, 51, 100, (uint8_t)a };
+
+			memcpy(&k.src, s4, 4);
+			k.dport = a & 1 ? rte_cpu_to_be_16(65535) : 0;
+			fp_spd_classify4(fp_ctrl_spd(c), &kp, &res, 1);
+			CU_ASSERT_EQUAL(res, (a >= 3 && a <= 77 && (a & 1)) ? FP_SPD_DISCARD
+									  : FP_SPD_BYPASS);
+		}
+	}
+	fp_spd_set_linear_max(FP_SPD_LINEAR_DEFAULT);
 	fp_ctrl_free(c);
 }
 
@@ -945,6 +1015,7 @@ static void test_two_workers(void)
 static const struct test_case cases[] = {
 	{ "sad", test_sad },
 	{ "spd_acl_vs_reference", test_spd_acl },
+	{ "spd_scan_vs_acl_and_reference", test_spd_scan },
 	{ "rcu_grace_period", test_rcu_grace },
 	{ "concurrent_readers", test_concurrent_readers },
 	{ "worker_end_to_end", test_worker_end_to_end },
