@@ -60,7 +60,8 @@
 # FPB_ALGS ("gcm cbc"), FPB_PCAP_ALGS, FPB_PCAP_SIZES, FPB_SRCS ("zc pcap"),
 # FPB_DIRS ("out in"), FPB_GWS ("secgw ours"), FPB_PARTS ("ref lookup cperf
 # gw"), FPB_DROP_MAX, FPB_OUT (build/bench), FPB_GW_CPU, FPB_GEN_CPU,
-# FPB_OURS_CTRL_CPU, FPB_OURS_CRYPTO, FPB_OURS_BIN (build/ipsecgw), FPB_SECGW_ARGS; FPB_REPORT_ONLY=1 summarises the last
+# FPB_OURS_CTRL_CPU, FPB_OURS_CRYPTO, FPB_OURS_BIN (build/ipsecgw), FPB_SECGW_ARGS,
+# FPB_ZC_ARGS (more zc_gen options, e.g. --stream); FPB_REPORT_ONLY=1 summarises the last
 # run's build/bench/fastpath.runs.jsonl again without measuring.
 set -uo pipefail
 
@@ -267,6 +268,7 @@ if want "$PARTS" gw; then
 			{ log "ipsec-secgw build failed: $(tail -3 "$W/secgw-build.err")"; SECGW=""; }
 	fi
 	OURS_BIN=${FPB_OURS_BIN:-$B/ipsecgw}
+	ZC_ARGS=${FPB_ZC_ARGS:-}
 	want "$GWS" ours && [ -x "$OURS_BIN" ] && OURS=$OURS_BIN
 	[ -n "$OURS" ] || ! want "$GWS" ours || log "build/ipsecgw missing: our gateway is not measured"
 fi
@@ -490,7 +492,7 @@ gw_run() {
 		timeout -k 3 "$lim" taskset -c "$GEN_CPU" "$B/zc_gen" -l "$GEN_CPU" \
 			--proc-type=secondary --file-prefix "$pfx" --huge-dir "$HUGE_DIR" --no-pci $LOGQ -- \
 			--run "$pcap" --in-port "net_ring$ip" --out-port "net_ring$op" -t "$SECS" --warmup "$WARMUP" \
-			"${esp[@]}" >"$W/zc.out" 2>>"$W/zc_gen.log" &
+			"${esp[@]}" $ZC_ARGS >"$W/zc.out" 2>>"$W/zc_gen.log" &
 		CUR_ZPID=$!
 		wait "$CUR_ZPID"
 		CUR_ZPID=""
