@@ -492,12 +492,22 @@ static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t 
 	}
 }
 
-/* Each frame's first line, asked for before process() reads it (the
- * callers do it as early as they can). */
-static inline void prefetch_first_lines(struct rte_mbuf **pkts, uint16_t n)
+/* Each frame's first line, loaded before process() reads it (the callers
+ * do it as early as they can). A load, not a prefetch: on the EPYC VMs of
+ * perf/fastpath_results.md process() still stalled on lines prefetched a
+ * loop earlier (8-9 % of the worker at 512 B), and reading the ethertype
+ * here instead ran outbound 64 / 512 B 1.016-1.021 / 1.019-1.066 times as
+ * fast, inbound 0.992-1.007 (A/B in one run, three runs; a write prefetch
+ * was no better than a read prefetch: 0.993-1.001). The loads are
+ * independent, so they overlap; the empty asm keeps them. */
+static inline void load_first_lines(struct rte_mbuf **pkts, uint16_t n)
 {
+	uint16_t x = 0;
+
 	for (uint16_t i = 0; i < n; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+		if (likely(pkts[i]->data_len >= 14))   /* not past a short frame's buffer */
+			x ^= *rte_pktmbuf_mtod_offset(pkts[i], const uint16_t *, 12);
+	asm volatile("" : : "r"(x));
 }
 
 /* Returns the bytes of the n packets (counted where each mbuf is read
@@ -629,7 +639,7 @@ void fp_worker_input(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n)
 		uint16_t k = n < BURST ? n : BURST;
 
 		w->st.rx += k;
-		prefetch_first_lines(pkts, k);
+		load_first_lines(pkts, k);
 		process(w, pkts, k, false);
 		pkts += k;
 		n -= k;
@@ -660,13 +670,13 @@ unsigned fp_worker_poll(struct fp_worker *w)
 						FP_RX_BURST, NULL);
 	if (n != 0) {
 		w->st.handoff_in += n;
-		prefetch_first_lines(pkts, n);
+		load_first_lines(pkts, n);
 		process(w, pkts, n, true);
 	}
 	total = n;
 	/* A burst is processed one loop after it is received: its mbufs and
 	 * first lines were written by another agent (a NIC's DMA, the bench's
-	 * generator on another core) and are misses here; prefetched at
+	 * generator on another core) and are misses here; loaded at
 	 * receipt, they arrive while the previous burst is encrypted instead
 	 * of stalling this one's classification (15 % of the worker's samples
 	 * at 512 B outbound when the cross-core round trip is slow). A/B in
@@ -677,7 +687,7 @@ unsigned fp_worker_poll(struct fp_worker *w)
 		uint16_t port = w->cfg.rxq[q].port;
 
 		n = rte_eth_rx_burst(port, w->cfg.rxq[q].queue, pkts, FP_RX_BURST);
-		prefetch_first_lines(pkts, n);
+		load_first_lines(pkts, n);
 		total += run_held(w, q);
 		if (n == 0)
 			continue;
