@@ -461,9 +461,10 @@ static json_t *stats_json(const struct gw *g)
 	json_object_set_new(root, "workers", ws);
 	json_object_set_new(root, "drops", drops);
 	json_object_set_new(root, "ports", ports);
-	json_object_set_new(root, "control", json_pack("{sIsIsIsIsI}",
+	json_object_set_new(root, "control", json_pack("{sIsIsIsIsIsIsI}",
 		"sa_in", (json_int_t)cs.sa_in, "sa_out", (json_int_t)cs.sa_out,
-		"spd_rules", (json_int_t)cs.spd_rules, "punted", (json_int_t)cs.punted,
+		"spd_rules", (json_int_t)cs.spd_rules, "spd_scan_rules", (json_int_t)cs.spd_scan_rules,
+		"spd_acl_rules", (json_int_t)cs.spd_acl_rules, "punted", (json_int_t)cs.punted,
 		"req_failed", (json_int_t)cs.req_failed));
 	return root;
 }

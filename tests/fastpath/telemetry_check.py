@@ -81,6 +81,10 @@ def main():
           "stats: dropped %d (6), workers %d (1)" % (stats["dropped"], stats["workers"]))
     check(stats["sa_in"] == 2 and stats["sa_out"] == 2 and stats["spd_rules"] >= 4,
           "stats: 2 + 2 SAs, %d SPD rules" % stats["spd_rules"])
+    # gw.json has fewer than 9 policies per family: all scanned, no ACL rule.
+    check(stats.get("spd_scan_rules") == stats["spd_rules"] and stats.get("spd_acl_rules") == 0,
+          "stats: %s of %d policies scanned, %s ACL rules" % (
+              stats.get("spd_scan_rules"), stats["spd_rules"], stats.get("spd_acl_rules")))
     check(all(stats.get(k) == 0 for k in ("crypto_timeouts", "crypto_abandoned", "crypto_late",
                                             "crypto_no_op", "crypto_orphans")),
           "stats: crypto engine counters present and zero")
