@@ -528,7 +528,7 @@ static inline void set_digest(const struct cdev_sess *s, const struct fp_crypto_
 	*iova = priv_iova(c, offsetof(struct cdev_op_priv, digest));
 }
 
-static inline void op_fill(struct cdev_eng *e, const struct cdev_sess *s,
+static inline void op_fill(const struct cdev_sess *s,
 			   struct fp_crypto_op *op, struct rte_crypto_op *c)
 {
 	struct rte_crypto_sym_op *sym = c->sym;
@@ -552,8 +552,7 @@ static inline void op_fill(struct cdev_eng *e, const struct cdev_sess *s,
 		return;
 	}
 	if (s->kind == K_CBC_HMAC) {
-		if (s->encrypt)
-			fp_cbc_iv(e->m, &s->iv_key, op->seq, op->iv);
+		/* outbound: the IV was written by cdev_process() (fp_cbc_ivs) */
 		memcpy(pv->iv, op->buf + ESP_IV_OFF, 16);
 		sym->cipher.data.offset = base + op->cipher_off;
 		sym->cipher.data.length = op->cipher_len;
@@ -660,8 +659,10 @@ static void cdev_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 			return;
 		}
 	}
+	if (s->kind == K_CBC_HMAC && s->encrypt && fp_cbc_ivs(e->m, &s->iv_key, ops, n) != 0)
+		return;
 	for (uint16_t i = 0; i < n; i++) {
-		op_fill(e, s, &ops[i], e->cop[i]);
+		op_fill(s, &ops[i], e->cop[i]);
 		back[i] = false;
 	}
 	/* Synchronous: everything enqueued is waited for, since the ESP layer

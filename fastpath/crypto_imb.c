@@ -313,6 +313,45 @@ static void gcm_process(struct imb_eng *e, const struct imb_sess *s, struct fp_c
 	}
 }
 
+int fp_cbc_ivs(IMB_MGR *m, const struct fp_cbc_iv_key *k, struct fp_crypto_op *ops, uint16_t n)
+{
+	uint64_t in[FP_MAX_BURST][2] __rte_aligned(16), out[FP_MAX_BURST][2] __rte_aligned(16);
+	IMB_JOB *j;
+
+	if (n == 0 || n > FP_MAX_BURST)
+		return -EINVAL;
+	for (uint16_t i = 0; i < n; i++) {
+		in[i][0] = rte_cpu_to_be_64(ops[i].seq);
+		in[i][1] = 0;
+	}
+	/* The job API: intel-ipsec-mb 1.3's cipher-only burst call has no
+	 * ECB. The queue is empty here (every call drains it), so the job
+	 * comes back from the submission (ECB completes at once) or from one
+	 * flush, and the queue is empty again for the burst API. */
+	j = IMB_GET_NEXT_JOB(m);
+	j->cipher_mode = IMB_CIPHER_ECB;
+	j->cipher_direction = IMB_DIR_ENCRYPT;
+	j->chain_order = IMB_ORDER_CIPHER_HASH;
+	j->hash_alg = IMB_AUTH_NULL;
+	j->enc_keys = k->ks;
+	j->key_len_in_bytes = 16;
+	j->src = (const uint8_t *)in;
+	j->dst = (uint8_t *)out;
+	j->cipher_start_src_offset_in_bytes = 0;
+	j->msg_len_to_cipher_in_bytes = (uint64_t)n * 16;
+	j->iv = NULL;
+	j->iv_len_in_bytes = 0;
+	j->user_data = NULL;
+	j = IMB_SUBMIT_JOB(m);
+	if (j == NULL)
+		j = IMB_FLUSH_JOB(m);
+	if (j == NULL || j->dst != (uint8_t *)out || j->status != IMB_STATUS_COMPLETED)
+		return -EIO;
+	for (uint16_t i = 0; i < n; i++)
+		memcpy(ops[i].iv, out[i], 16);
+	return 0;
+}
+
 static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 			uint16_t n, bool encrypt)
 {
@@ -328,14 +367,14 @@ static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 	}
 	for (uint16_t i = 0; i < n; i++)
 		ops[i].status = FP_CRYPTO_ERROR;
+	/* Before the burst's jobs are taken: it uses the manager's queue. */
+	if (encrypt && s->cipher == IMB_CIPHER_CBC && fp_cbc_ivs(m, &s->iv_key, ops, n) != 0)
+		return;                   /* every op still FP_CRYPTO_ERROR */
 	got = IMB_GET_NEXT_BURST(m, n, jobs);
 	if (got < n)                      /* queue not drained: cannot happen */
 		n = (uint16_t)got;
-	for (uint16_t i = 0; i < n; i++) {
-		if (encrypt && s->cipher == IMB_CIPHER_CBC)
-			fp_cbc_iv(m, &s->iv_key, ops[i].seq, ops[i].iv);
+	for (uint16_t i = 0; i < n; i++)
 		fill_job(jobs[i], s, &ops[i], encrypt);
-	}
 	done = IMB_SUBMIT_BURST(m, n, jobs);
 	if (done == 0 && imb_get_errno(m) != 0) {
 		/* A job failed validation; nothing of the burst was run. */

@@ -32,6 +32,12 @@ static inline void fp_cbc_iv(IMB_MGR *m, const struct fp_cbc_iv_key *k, uint64_t
 	IMB_AES128_CFB_ONE(m, out, zero, blk, k->ks, 16);
 }
 
+/* The IVs of n outbound ops (op->seq -> op->iv), as fp_cbc_iv() gives
+ * them, in one AES-ECB job over the n sequence blocks: one call per
+ * burst instead of one per packet. 0, or -EIO when intel-ipsec-mb
+ * refused the job (nothing written), -EINVAL for n outside 1..FP_MAX_BURST. */
+int fp_cbc_ivs(IMB_MGR *m, const struct fp_cbc_iv_key *k, struct fp_crypto_op *ops, uint16_t n);
+
 /* Overwrites n bytes so that the compiler cannot drop the stores. */
 static inline void fp_wipe(void *p, size_t n)
 {

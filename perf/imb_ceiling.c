@@ -12,7 +12,9 @@
  * work at all: only crypto.
  *
  * Usage: imb_ceiling [-t seconds per case] [-b burst] [-n bufs] [-a gcm|cbc|all]
- *                    [-s 64,512,1420,imix] [-d enc|dec|all]
+ *                    [-s 64,512,1420,imix] [-d enc|dec|all] [-j]
+ *   -j  the job API instead (IMB_SUBMIT_JOB per job, IMB_FLUSH_JOB after each burst),
+ *       as DPDK's crypto_aesni_mb PMD drives intel-ipsec-mb
  * Prints one JSON object per case on stdout ({"bench":"imb_ceiling",...}),
  * a human table on stderr. */
 #include <getopt.h>
@@ -28,6 +30,7 @@
 
 #define NBUF_MAX 4096u
 static unsigned NBUF = 1024;   /* working set, -n */
+static bool JOBAPI;            /* -j: one job at a time (IMB_SUBMIT_JOB), flushed per burst */
 #define BUFSZ   2048u
 #define MAXB    64u
 
@@ -95,10 +98,10 @@ static void run_case(IMB_MGR *m, const struct sess *s, uint8_t *bufs, bool gcm, 
 	while (t1 - t0 < secs) {
 		for (int rep = 0; rep < 64; rep++) {
 			uint64_t c0 = __rdtsc();
-			uint32_t got = IMB_GET_NEXT_BURST(m, burst, jobs), done;
+			uint32_t got = JOBAPI ? burst : IMB_GET_NEXT_BURST(m, burst, jobs), done;
 
 			for (uint32_t i = 0; i < got; i++) {
-				IMB_JOB *j = jobs[i];
+				IMB_JOB *j = JOBAPI ? IMB_GET_NEXT_JOB(m) : jobs[i];
 				uint32_t inner = size ? size : imix_pat[pat++ % 12];
 				uint32_t clen = esp_clen(inner, gcm);
 				uint8_t *b = bufs + (size_t)idx * BUFSZ;
@@ -138,6 +141,23 @@ static void run_case(IMB_MGR *m, const struct sess *s, uint8_t *bufs, bool gcm, 
 					j->u.HMAC._hashed_auth_key_xor_ipad = s->ipad;
 					j->u.HMAC._hashed_auth_key_xor_opad = s->opad;
 				}
+				if (JOBAPI) {
+					IMB_JOB *d = IMB_SUBMIT_JOB(m);
+
+					while (d != NULL) {
+						fails += d->status != IMB_STATUS_COMPLETED;
+						d = IMB_GET_COMPLETED_JOB(m);
+					}
+				}
+			}
+			if (JOBAPI) {
+				IMB_JOB *d;
+
+				while ((d = IMB_FLUSH_JOB(m)) != NULL)
+					fails += d->status != IMB_STATUS_COMPLETED;
+				cyc += __rdtsc() - c0;
+				ops += got;
+				continue;
 			}
 			done = IMB_SUBMIT_BURST(m, got, jobs);
 			for (uint32_t i = 0; i < done; i++)
@@ -193,17 +213,18 @@ int main(int argc, char **argv)
 	IMB_ARCH arch;
 	int c;
 
-	while ((c = getopt(argc, argv, "t:b:n:a:s:d:h")) != -1) {
+	while ((c = getopt(argc, argv, "t:b:n:a:s:d:jh")) != -1) {
 		switch (c) {
 		case 't': secs = atof(optarg); break;
 		case 'b': burst = (unsigned)atoi(optarg); break;
 		case 'n': NBUF = (unsigned)atoi(optarg); break;
+		case 'j': JOBAPI = true; break;
 		case 'a': algs = strcmp(optarg, "all") ? optarg : "gcm,cbc"; break;
 		case 's': sizes = optarg; break;
 		case 'd': dirs = strcmp(optarg, "all") ? optarg : "enc,dec"; break;
 		default:
 			fprintf(stderr, "usage: %s [-t secs] [-b burst] [-n bufs] [-a gcm,cbc] "
-				"[-s 64,512,1420,imix] [-d enc,dec]\n", argv[0]);
+				"[-s 64,512,1420,imix] [-d enc,dec] [-j]\n", argv[0]);
 			return c == 'h' ? 0 : 2;
 		}
 	}

@@ -4,6 +4,7 @@
  * The DPDK EAL comes up on the first test of this suite (test_eal.c). */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include <openssl/hmac.h>
 #include <rte_mbuf.h>
 
+#include "fastpath/crypto_priv.h"
 #include "fastpath/fp_sa.h"
 #include "tests/unit/test.h"
 #include "tests/unit/test_eal.h"
@@ -1085,6 +1087,56 @@ static void test_params_check(void)
 #undef BAD
 }
 
+/* Outbound CBC IVs of a burst (fp_cbc_ivs, one AES-ECB job) are
+ * AES-128(iv_key, seq || 0) of each op, checked against OpenSSL with a
+ * known iv_key, and equal to the per-packet fp_cbc_iv(). */
+static void test_cbc_ivs_burst(void)
+{
+	static const uint8_t key[16] = { 0x2b, 0x7e, 0x15, 0x16, 0x28, 0xae, 0xd2, 0xa6,
+					 0xab, 0xf7, 0x15, 0x88, 0x09, 0xcf, 0x4f, 0x3c };
+	static const uint16_t counts[] = { 1, 2, 7, 31, 32, FP_MAX_BURST };
+	struct fp_cbc_iv_key k;
+	uint8_t dk[16 * 11] __rte_aligned(16), iv[FP_MAX_BURST][16], one[16];
+	struct fp_crypto_op *ops = calloc(FP_MAX_BURST, sizeof(*ops));
+	IMB_MGR *m = fp_imb_mgr_new();
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	unsigned checked = 0;
+
+	CU_ASSERT_FATAL(ops != NULL && m != NULL && c != NULL);
+	IMB_AES_KEYEXP_128(m, key, k.ks, dk);
+	CU_ASSERT_FATAL(EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, key, NULL) == 1);
+	EVP_CIPHER_CTX_set_padding(c, 0);
+	for (unsigned t = 0; t < RTE_DIM(counts); t++) {
+		uint16_t n = counts[t];
+
+		memset(iv, 0, sizeof(iv));
+		for (uint16_t i = 0; i < n; i++) {
+			ops[i].seq = (t == 0 ? UINT64_MAX : (uint64_t)t << 32) - i * 3u;
+			ops[i].iv = iv[i];
+		}
+		CU_ASSERT_EQUAL_FATAL(fp_cbc_ivs(m, &k, ops, n), 0);
+		for (uint16_t i = 0; i < n; i++) {
+			uint8_t blk[16] = { 0 }, want[16];
+			int len = 0;
+
+			for (int b = 0; b < 8; b++)
+				blk[b] = (uint8_t)(ops[i].seq >> (56 - 8 * b));
+			CU_ASSERT_FATAL(EVP_EncryptUpdate(c, want, &len, blk, 16) == 1 && len == 16);
+			CU_ASSERT(memcmp(iv[i], want, 16) == 0);
+			fp_cbc_iv(m, &k, ops[i].seq, one);
+			CU_ASSERT(memcmp(iv[i], one, 16) == 0);
+			checked++;
+		}
+		CU_ASSERT(n < 2 || memcmp(iv[0], iv[1], 16) != 0);
+	}
+	CU_ASSERT_EQUAL(checked, 1 + 2 + 7 + 31 + 32 + FP_MAX_BURST);
+	CU_ASSERT_EQUAL(fp_cbc_ivs(m, &k, ops, 0), -EINVAL);
+	CU_ASSERT_EQUAL(fp_cbc_ivs(m, &k, ops, FP_MAX_BURST + 1), -EINVAL);
+	EVP_CIPHER_CTX_free(c);
+	free_mb_mgr(m);
+	free(ops);
+}
+
 static const struct test_case esp_cases[] = {
 	{ "params_check", test_params_check },
 	{ "kat_gcm_draft_mcgrew", test_kat_gcm_draft },
@@ -1101,6 +1153,7 @@ static const struct test_case esp_cases[] = {
 	{ "lifetime", test_lifetime },
 	{ "burst_order", test_burst_order },
 	{ "cbc_iv_unpredictable", test_cbc_iv },
+	{ "cbc_ivs_burst_are_aes_of_seq", test_cbc_ivs_burst },
 	{ NULL, NULL },
 };
 TEST_SUITE(esp, esp_cases)
