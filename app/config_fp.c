@@ -11,7 +11,7 @@
 #include "ike/ikev2_wire.h"
 
 static const char *const fp_keys[] = {
-	"workers", "crypto", "ports", "static_sas", "policies", "routes", NULL };
+	"workers", "rx_burst", "crypto", "ports", "static_sas", "policies", "routes", NULL };
 static const char *const crypto_keys[] = {
 	"backend", "device", "devargs", "profile", "qp_desc", "timeout_us", NULL };
 static const char *const port_keys[] = {
@@ -620,6 +620,7 @@ int cfg_fastpath(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	f->workers = 1;
 	f->natt_port = cfg->natt_port;
 	if ((rc = cfg_get_uint(c, "fastpath", o, "workers", 1, APP_FP_MAX_WORKERS, &f->workers)) ||
+	    (rc = cfg_get_uint(c, "fastpath", o, "rx_burst", 1, APP_FP_MAX_RX_BURST, &f->rx_burst)) ||
 	    (rc = fp_crypto(c, o, &f->crypto)) ||
 	    (rc = fp_list(c, o, "ports", APP_FP_MAX_PORTS, sizeof(f->ports[0]), f->ports,
 			  &f->n_ports, f, (elem_fn)fp_port)) ||

@@ -19,6 +19,7 @@
 #define APP_FP_NAME_MAX     32
 #define APP_FP_DEVARGS_MAX  256
 #define APP_FP_MAX_WORKERS  16
+#define APP_FP_MAX_RX_BURST 64   /* FP_RX_BURST_MAX (app/ does not include fastpath/ here) */
 #define APP_FP_CDEV_NAME_MAX 64             /* RTE_CRYPTODEV_NAME_MAX_LEN */
 
 struct app_fp_port {
@@ -85,6 +86,7 @@ struct app_fp_crypto {
 struct app_fp_cfg {
 	bool present;                       /* the "fastpath" key was given */
 	unsigned workers;                   /* default 1 */
+	unsigned rx_burst;                  /* 0 = the worker's default (FP_RX_BURST) */
 	uint16_t natt_port;                 /* from local.natt_port */
 	struct app_fp_crypto crypto;
 	unsigned n_ports, n_sas, n_policies, n_routes;

@@ -329,6 +329,8 @@ static int tables_setup(struct gw *g)
 	return rc;
 }
 
+_Static_assert(APP_FP_MAX_RX_BURST == FP_RX_BURST_MAX, "fastpath.rx_burst's bound");
+
 static int workers_setup(struct gw *g)
 {
 	const struct app_fp_cfg *f = &g->cfg->fastpath;
@@ -350,6 +352,7 @@ static int workers_setup(struct gw *g)
 		wc[i].id = i;
 		wc[i].dp = &g->dp;
 		wc[i].txq = (uint16_t)i;
+		wc[i].rx_burst = (uint16_t)f->rx_burst;
 		wc[i].socket = (int)rte_lcore_to_socket_id(lc);
 		g->w[i] = fp_worker_create(&wc[i]);
 		if (g->w[i] == NULL)

@@ -37,7 +37,7 @@ struct fp_worker {
 	/* Received in the previous loop, processed in this one (see
 	 * fp_worker_poll()). */
 	uint16_t nheld[FP_MAX_RXQ];
-	struct rte_mbuf *held[FP_MAX_RXQ][FP_RX_BURST];
+	struct rte_mbuf *held[FP_MAX_RXQ][FP_RX_BURST_MAX];
 } __rte_cache_aligned;
 
 static const char *const wdrop_names[FP_WD_MAX - FP_DROP_MAX] = {
@@ -661,13 +661,13 @@ static unsigned run_held(struct fp_worker *w, unsigned q)
 
 unsigned fp_worker_poll(struct fp_worker *w)
 {
-	struct rte_mbuf *pkts[FP_RX_BURST];
+	struct rte_mbuf *pkts[FP_RX_BURST_MAX];
 	unsigned total, got = 0;
 	uint16_t n;
 
 	AB_TICK();
 	n = (uint16_t)rte_ring_sc_dequeue_burst(w->ctrl->handoff[w->cfg.id], (void **)pkts,
-						FP_RX_BURST, NULL);
+						w->cfg.rx_burst, NULL);
 	if (n != 0) {
 		w->st.handoff_in += n;
 		load_first_lines(pkts, n);
@@ -686,7 +686,7 @@ unsigned fp_worker_poll(struct fp_worker *w)
 	for (unsigned q = 0; q < w->cfg.n_rxq; q++) {
 		uint16_t port = w->cfg.rxq[q].port;
 
-		n = rte_eth_rx_burst(port, w->cfg.rxq[q].queue, pkts, FP_RX_BURST);
+		n = rte_eth_rx_burst(port, w->cfg.rxq[q].queue, pkts, w->cfg.rx_burst);
 		load_first_lines(pkts, n);
 		total += run_held(w, q);
 		if (n == 0)
@@ -733,12 +733,15 @@ struct fp_worker *fp_worker_create(const struct fp_worker_cfg *cfg)
 {
 	struct fp_worker *w;
 
-	if (cfg->id >= fp_ctrl_n_workers(cfg->dp->ctrl) || cfg->n_rxq > FP_MAX_RXQ)
+	if (cfg->id >= fp_ctrl_n_workers(cfg->dp->ctrl) || cfg->n_rxq > FP_MAX_RXQ ||
+	    cfg->rx_burst > FP_RX_BURST_MAX)
 		return NULL;
 	w = rte_zmalloc_socket("fp_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, cfg->socket);
 	if (w == NULL)
 		return NULL;
 	w->cfg = *cfg;
+	if (w->cfg.rx_burst == 0)
+		w->cfg.rx_burst = FP_RX_BURST;
 	w->dp = cfg->dp;
 	w->ctrl = cfg->dp->ctrl;
 	/* Worker i drives queue pair i of a crypto device: a queue pair has

@@ -30,7 +30,10 @@
 #define FP_MAX_PORTS  RTE_MAX_ETHPORTS
 #define FP_MAX_RXQ    16u
 #define FP_MAX_LOCAL  16u
+/* Packets asked of an RX queue per poll: cfg.rx_burst, default
+ * FP_RX_BURST, at most FP_RX_BURST_MAX (the ESP layer's FP_MAX_BURST). */
 #define FP_RX_BURST   32u
+#define FP_RX_BURST_MAX 64u
 
 /* Worker drop reasons: the ESP layer's (enum fp_drop, same numbers) and
  * these. */
@@ -70,6 +73,7 @@ struct fp_worker_cfg {
 	unsigned n_rxq;
 	struct { uint16_t port, queue; } rxq[FP_MAX_RXQ];
 	uint16_t txq;                       /* this worker's TX queue on every port */
+	uint16_t rx_burst;                  /* 0 = FP_RX_BURST; 1..FP_RX_BURST_MAX */
 	int socket;
 };
 

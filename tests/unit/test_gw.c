@@ -243,6 +243,11 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
 		"\"crypto\":{\"backend\":\"imb\"}}}", cfg, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB);
+	CU_ASSERT_EQUAL(f->rx_burst, 0);                      /* the worker's default */
+	app_config_clear(cfg);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"rx_burst\":64,\"ports\":[{\"name\":\"a\"}]}}",
+		cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f->rx_burst, 64);
 	app_config_clear(cfg);
 	/* replay_window 0 given: anti-replay off, and the SA accepts it */
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\","
@@ -338,6 +343,10 @@ static void test_config_fastpath(void)
 		  "\"device\":\"c0\",\"vdev\":\"x\"}}}", "fastpath.crypto.vdev: unknown key" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":\"imb\"}}",
 		  "fastpath.crypto: expected object" },
+		{ "{\"fastpath\":{\"rx_burst\":65,\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.rx_burst: expected integer 1-64" },
+		{ "{\"fastpath\":{\"rx_burst\":0,\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.rx_burst: expected integer 1-64" },
 		{ "{\"local\":{}}", "top level: at least one connection is required" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

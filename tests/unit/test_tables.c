@@ -789,6 +789,53 @@ static void test_worker_end_to_end(void)
 
 /* fp_worker_poll() processes a burst one loop after receiving it, and at
  * once when nothing new came; a loop that only received is not idle. */
+/* fastpath.rx_burst: a poll takes at most rx_burst packets of a queue. */
+static void test_worker_rx_burst(void)
+{
+	struct gw a;
+	struct fp_spd_rule r;
+	struct rte_mbuf *mb[64];
+	const struct fp_worker_stats *st;
+	struct fp_worker_cfg wc;
+	char err[128];
+	unsigned out = 0;
+
+	SETUP();
+	gw_init(&a, "gwr", "192.0.2.1", 1);
+	memset(&wc, 0, sizeof(wc));
+	wc.dp = &a.dp;
+	for (unsigned s = 0; s < 2; s++)
+		wc.rxq[s].port = a.port[s];
+	wc.n_rxq = 2;
+	wc.rx_burst = FP_RX_BURST_MAX + 1;
+	CU_ASSERT(fp_worker_create(&wc) == NULL);
+	wc.rx_burst = 4;
+	fp_worker_free(a.w[0]);
+	a.w[0] = fp_worker_create(&wc);
+	CU_ASSERT_FATAL(a.w[0] != NULL);
+	CU_ASSERT_FATAL(fp_ctrl_worker_join(a.c, 0, a.w[0]) == 0);
+	rule4(&r, "198.51.100.0", "198.51.100.255", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_BYPASS, 0);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, &r, 1, err, sizeof(err)) == 0);
+	st = fp_worker_stats(a.w[0]);
+	for (unsigned i = 0; i < 10; i++) {
+		mb[i] = udp_pkt("198.51.100.1", "192.0.2.50", 1, 2, i, 64, 10);
+		CU_ASSERT_FATAL(rte_ring_enqueue(a.rx[0][0], mb[i]) == 0);
+	}
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 0);
+	CU_ASSERT_EQUAL(st->rx, 4);
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 4);
+	CU_ASSERT_EQUAL(st->rx, 8);
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 4);
+	CU_ASSERT_EQUAL(st->rx, 10);
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 2);
+	out = ring_take(a.tx[1][0], mb, 64);
+	CU_ASSERT_EQUAL(out, 10);
+	rte_pktmbuf_free_bulk(mb, out);
+	fp_ctrl_worker_leave(a.c, 0);
+	gw_fini(&a);
+}
+
 static void test_worker_poll_defers(void)
 {
 	struct gw a;
@@ -1020,6 +1067,7 @@ static const struct test_case cases[] = {
 	{ "concurrent_readers", test_concurrent_readers },
 	{ "worker_end_to_end", test_worker_end_to_end },
 	{ "worker_poll_defers_one_loop", test_worker_poll_defers },
+	{ "worker_rx_burst", test_worker_rx_burst },
 	{ "two_workers_one_sa", test_two_workers },
 	{ NULL, NULL },
 };
