@@ -29,17 +29,18 @@ RTE_ACL_RULE_DEF(acl6_rule, F6_NUM);
  * rule it passes (perf/fp_bench -P compares the two). Ranges need no
  * splitting into prefixes here. Values in host order; *_span = hi - lo, so
  * one unsigned compare checks both ends. */
-struct lin4 {
-	uint32_t src_lo, src_span, dst_lo, dst_span;
+struct lin_rest {                  /* what both families' entries hold */
 	uint16_t sp_lo, sp_span, dp_lo, dp_span;
 	uint32_t res;
 	uint8_t proto;
 };
+struct lin4 {
+	uint32_t src_lo, src_span, dst_lo, dst_span;
+	struct lin_rest r;
+};
 struct lin6 {
 	u128 src_lo, src_span, dst_lo, dst_span;
-	uint16_t sp_lo, sp_span, dp_lo, dp_span;
-	uint32_t res;
-	uint8_t proto;
+	struct lin_rest r;
 };
 
 static unsigned linear_max = FP_SPD_LINEAR_DEFAULT;
@@ -287,6 +288,16 @@ uint32_t fp_spd_scan_count(const struct fp_spd *spd)
 	return spd ? (uint32_t)spd->n_lin4 + spd->n_lin6 : 0;
 }
 
+static void lin_rest_set(struct lin_rest *l, const struct fp_selector *s, uint32_t res)
+{
+	l->sp_lo = s->sport_lo;
+	l->sp_span = (uint16_t)(s->sport_hi - s->sport_lo);
+	l->dp_lo = s->dport_lo;
+	l->dp_span = (uint16_t)(s->dport_hi - s->dport_lo);
+	l->proto = s->proto;
+	l->res = res;
+}
+
 static void add_scanned(struct fp_spd *spd, const struct fp_spd_rule *r, uint32_t res)
 {
 	const struct fp_selector *s = &r->sel;
@@ -299,12 +310,7 @@ static void add_scanned(struct fp_spd *spd, const struct fp_spd_rule *r, uint32_
 		l->src_span = (uint32_t)to_u128(s->src_hi, 4) - slo;
 		l->dst_lo = dlo;
 		l->dst_span = (uint32_t)to_u128(s->dst_hi, 4) - dlo;
-		l->sp_lo = s->sport_lo;
-		l->sp_span = (uint16_t)(s->sport_hi - s->sport_lo);
-		l->dp_lo = s->dport_lo;
-		l->dp_span = (uint16_t)(s->dport_hi - s->dport_lo);
-		l->proto = s->proto;
-		l->res = res;
+		lin_rest_set(&l->r, s, res);
 	} else {
 		struct lin6 *l = &spd->lin6[spd->n_lin6++];
 
@@ -312,12 +318,7 @@ static void add_scanned(struct fp_spd *spd, const struct fp_spd_rule *r, uint32_
 		l->src_span = to_u128(s->src_hi, 16) - l->src_lo;
 		l->dst_lo = to_u128(s->dst_lo, 16);
 		l->dst_span = to_u128(s->dst_hi, 16) - l->dst_lo;
-		l->sp_lo = s->sport_lo;
-		l->sp_span = (uint16_t)(s->sport_hi - s->sport_lo);
-		l->dp_lo = s->dport_lo;
-		l->dp_span = (uint16_t)(s->dport_hi - s->dport_lo);
-		l->proto = s->proto;
-		l->res = res;
+		lin_rest_set(&l->r, s, res);
 	}
 }
 
@@ -406,11 +407,12 @@ struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n,
 	return spd;
 }
 
-/* Ports are 0 in keys of protocols without them, as for rte_acl. */
-static inline bool ports_in(uint16_t sp, uint16_t dp, uint16_t sp_lo, uint16_t sp_span,
-			    uint16_t dp_lo, uint16_t dp_span)
+/* Protocol and ports of an entry against a key's (ports are 0 in keys of
+ * protocols without them, as for rte_acl). */
+static inline bool rest_in(const struct lin_rest *l, uint8_t proto, uint16_t sp, uint16_t dp)
 {
-	return (uint16_t)(sp - sp_lo) <= sp_span && (uint16_t)(dp - dp_lo) <= dp_span;
+	return (l->proto == 0 || l->proto == proto) && (uint16_t)(sp - l->sp_lo) <= l->sp_span &&
+	       (uint16_t)(dp - l->dp_lo) <= l->dp_span;
 }
 
 static void scan4(const struct fp_spd *spd, const struct fp_spd_key4 *k[], uint32_t res[],
@@ -420,19 +422,14 @@ static void scan4(const struct fp_spd *spd, const struct fp_spd_key4 *k[], uint3
 		const struct fp_spd_key4 *key = k[i];
 		uint32_t src = rte_be_to_cpu_32(key->src), dst = rte_be_to_cpu_32(key->dst);
 		uint16_t sp = rte_be_to_cpu_16(key->sport), dp = rte_be_to_cpu_16(key->dport);
-		uint32_t r = 0;
+		unsigned j = 0;
 
-		for (unsigned j = 0; j < spd->n_lin4; j++) {
-			const struct lin4 *l = &spd->lin4[j];
-
-			if ((l->proto == 0 || l->proto == key->proto) &&
-			    src - l->src_lo <= l->src_span && dst - l->dst_lo <= l->dst_span &&
-			    ports_in(sp, dp, l->sp_lo, l->sp_span, l->dp_lo, l->dp_span)) {
-				r = l->res;
-				break;
-			}
-		}
-		res[i] = r;
+		while (j < spd->n_lin4 &&
+		       !(src - spd->lin4[j].src_lo <= spd->lin4[j].src_span &&
+			 dst - spd->lin4[j].dst_lo <= spd->lin4[j].dst_span &&
+			 rest_in(&spd->lin4[j].r, key->proto, sp, dp)))
+			j++;
+		res[i] = j < spd->n_lin4 ? spd->lin4[j].r.res : 0;
 	}
 }
 
@@ -452,19 +449,14 @@ static void scan6(const struct fp_spd *spd, const struct fp_spd_key6 *k[], uint3
 		const struct fp_spd_key6 *key = k[i];
 		u128 src = be128(key->src), dst = be128(key->dst);
 		uint16_t sp = rte_be_to_cpu_16(key->sport), dp = rte_be_to_cpu_16(key->dport);
-		uint32_t r = 0;
+		unsigned j = 0;
 
-		for (unsigned j = 0; j < spd->n_lin6; j++) {
-			const struct lin6 *l = &spd->lin6[j];
-
-			if ((l->proto == 0 || l->proto == key->proto) &&
-			    src - l->src_lo <= l->src_span && dst - l->dst_lo <= l->dst_span &&
-			    ports_in(sp, dp, l->sp_lo, l->sp_span, l->dp_lo, l->dp_span)) {
-				r = l->res;
-				break;
-			}
-		}
-		res[i] = r;
+		while (j < spd->n_lin6 &&
+		       !(src - spd->lin6[j].src_lo <= spd->lin6[j].src_span &&
+			 dst - spd->lin6[j].dst_lo <= spd->lin6[j].dst_span &&
+			 rest_in(&spd->lin6[j].r, key->proto, sp, dp)))
+			j++;
+		res[i] = j < spd->n_lin6 ? spd->lin6[j].r.res : 0;
 	}
 }
 
