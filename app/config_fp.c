@@ -620,7 +620,7 @@ int cfg_fastpath(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	f->workers = 1;
 	f->natt_port = cfg->natt_port;
 	if ((rc = cfg_get_uint(c, "fastpath", o, "workers", 1, APP_FP_MAX_WORKERS, &f->workers)) ||
-	    (rc = cfg_get_uint(c, "fastpath", o, "rx_burst", 1, APP_FP_MAX_RX_BURST, &f->rx_burst)) ||
+	    (rc = cfg_get_uint(c, "fastpath", o, "rx_burst", 8, APP_FP_MAX_RX_BURST, &f->rx_burst)) ||
 	    (rc = fp_crypto(c, o, &f->crypto)) ||
 	    (rc = fp_list(c, o, "ports", APP_FP_MAX_PORTS, sizeof(f->ports[0]), f->ports,
 			  &f->n_ports, f, (elem_fn)fp_port)) ||
@@ -631,6 +631,11 @@ int cfg_fastpath(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	    (rc = fp_list(c, o, "routes", APP_FP_MAX_ROUTES, sizeof(f->routes[0]), f->routes,
 			  &f->n_routes, f, (elem_fn)fp_route)))
 		return rc;
+	/* Vector RX paths (i40e, ice, ixgbe, mlx5) take multiples of 4 or 8
+	 * and round a request down: 1-7 would receive nothing there. */
+	if (f->rx_burst % 8 != 0)
+		return cfg_fail(c, "fastpath.rx_burst", "must be a multiple of 8 (8-%u)",
+				APP_FP_MAX_RX_BURST);
 	if (f->n_ports == 0)
 		return cfg_fail(c, "fastpath", "at least one port is required in 'ports'");
 	return 0;

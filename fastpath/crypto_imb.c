@@ -345,7 +345,12 @@ int fp_cbc_ivs(IMB_MGR *m, const struct fp_cbc_iv_key *k, struct fp_crypto_op *o
 	j = IMB_SUBMIT_JOB(m);
 	if (j == NULL)
 		j = IMB_FLUSH_JOB(m);
-	if (j == NULL || j->dst != (uint8_t *)out || j->status != IMB_STATUS_COMPLETED)
+	/* Should the queue ever hold older jobs, they come back first: drain
+	 * until ours does, since it points into this stack frame. */
+	while (j != NULL && j->dst != (uint8_t *)out)
+		if ((j = IMB_GET_COMPLETED_JOB(m)) == NULL)
+			j = IMB_FLUSH_JOB(m);
+	if (j == NULL || j->status != IMB_STATUS_COMPLETED)
 		return -EIO;
 	for (uint16_t i = 0; i < n; i++)
 		memcpy(ops[i].iv, out[i], 16);

@@ -1,5 +1,5 @@
-/* SPD on rte_acl: a generation is a pair of immutable ACL contexts built
- * from the whole rule list; see spd.h. Runs on the control core, except the
+/* SPD on rte_acl, or a scan for a family with few policies: a generation
+ * is immutable once built from the whole rule list; see spd.h. Runs on the control core, except the
  * classify functions. */
 #include <errno.h>
 #include <stdbool.h>

@@ -506,7 +506,7 @@ static inline void load_first_lines(struct rte_mbuf **pkts, uint16_t n)
 
 	for (uint16_t i = 0; i < n; i++)
 		if (likely(pkts[i]->data_len >= 14))   /* not past a short frame's buffer */
-			x ^= *rte_pktmbuf_mtod_offset(pkts[i], const uint16_t *, 12);
+			x ^= rd16(rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, 12));
 	asm volatile("" : : "r"(x));
 }
 
@@ -667,7 +667,7 @@ unsigned fp_worker_poll(struct fp_worker *w)
 
 	AB_TICK();
 	n = (uint16_t)rte_ring_sc_dequeue_burst(w->ctrl->handoff[w->cfg.id], (void **)pkts,
-						w->cfg.rx_burst, NULL);
+						FP_RX_BURST_MAX, NULL);
 	if (n != 0) {
 		w->st.handoff_in += n;
 		load_first_lines(pkts, n);

@@ -34,6 +34,7 @@
  * FP_RX_BURST, at most FP_RX_BURST_MAX (the ESP layer's FP_MAX_BURST). */
 #define FP_RX_BURST   32u
 #define FP_RX_BURST_MAX 64u
+_Static_assert(FP_RX_BURST_MAX <= FP_MAX_BURST, "process() takes at most FP_MAX_BURST");
 
 /* Worker drop reasons: the ESP layer's (enum fp_drop, same numbers) and
  * these. */

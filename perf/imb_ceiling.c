@@ -16,7 +16,9 @@
  *   -j  the job API instead (IMB_SUBMIT_JOB per job, IMB_FLUSH_JOB after each burst)
  *   -J  the job API without flushing: jobs stay in the multi-buffer lanes until
  *       later ones push them out, as DPDK's crypto_aesni_mb PMD leaves them
- *       (it flushes only when a dequeue call found nothing completed)
+ *       (it flushes only when a dequeue call found nothing completed). Ops
+ *       counts submitted jobs: up to a lane set's worth are still in flight
+ *       when a case ends and complete during the next one.
  * Prints one JSON object per case on stdout ({"bench":"imb_ceiling",...}),
  * a human table on stderr. */
 #include <getopt.h>

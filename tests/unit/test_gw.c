@@ -344,9 +344,11 @@ static void test_config_fastpath(void)
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":\"imb\"}}",
 		  "fastpath.crypto: expected object" },
 		{ "{\"fastpath\":{\"rx_burst\":65,\"ports\":[{\"name\":\"a\"}]}}",
-		  "fastpath.rx_burst: expected integer 1-64" },
-		{ "{\"fastpath\":{\"rx_burst\":0,\"ports\":[{\"name\":\"a\"}]}}",
-		  "fastpath.rx_burst: expected integer 1-64" },
+		  "fastpath.rx_burst: expected integer 8-64" },
+		{ "{\"fastpath\":{\"rx_burst\":4,\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.rx_burst: expected integer 8-64" },
+		{ "{\"fastpath\":{\"rx_burst\":36,\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.rx_burst: must be a multiple of 8 (8-64)" },
 		{ "{\"local\":{}}", "top level: at least one connection is required" },
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

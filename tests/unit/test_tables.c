@@ -50,6 +50,11 @@ static void ip4(const char *s, uint8_t *out)
 	inet_pton(AF_INET, s, out);
 }
 
+static void ip6(const char *s, uint8_t *out)
+{
+	CU_ASSERT_FATAL(inet_pton(AF_INET6, s, out) == 1);
+}
+
 /* AES-GCM-128 tunnel SA between 192.0.2.1 (gateway A) and 192.0.2.2 (B). */
 static void gcm(struct fp_sa_params *p, enum fp_dir dir, uint32_t spi, bool a_side)
 {
@@ -223,7 +228,10 @@ static unsigned spd_random_check(struct fp_ctrl *c, struct fp_spd_rule *r, unsig
 		r[i].action = (enum fp_spd_action)(1 + rnd() % 3);
 		r[i].spi = 0x3000 + i % 7;
 	}
-	CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, r, nr, err, sizeof(err)) == 0);
+	if (fp_ctrl_replace_spd(c, r, nr, err, sizeof(err)) != 0) {
+		CU_FAIL("fp_ctrl_replace_spd");      /* not fatal: callers reset the scan limit */
+		return 0;
+	}
 	const struct fp_spd *spd = fp_ctrl_spd(c);
 	for (unsigned i = 0; i < np; i++) {
 		uint8_t fam = (rnd() & 1) ? 4 : 6, src[16], dst[16], hi[16];
@@ -349,6 +357,46 @@ static void test_spd_scan(void)
 			CU_ASSERT_EQUAL(res, (a >= 3 && a <= 77 && (a & 1)) ? FP_SPD_DISCARD
 									  : FP_SPD_BYPASS);
 		}
+	}
+	/* IPv6: a source range across the 2^64 boundary of the address's low
+	 * half (the scan's 128-bit span), the whole space, port-0 keys. */
+	memset(r, 0, 2 * sizeof(r[0]));
+	for (unsigned k = 0; k < 2; k++) {
+		r[k].sel.family = 6;
+		memset(r[k].sel.dst_hi, 0xff, 16);
+		memset(r[k].sel.src_hi, 0xff, 16);
+		r[k].sel.sport_hi = r[k].sel.dport_hi = 65535;
+	}
+	ip6("2001:db8::ffff:ffff:ffff:fff0", r[0].sel.src_lo);
+	ip6("2001:db8:0:1::10", r[0].sel.src_hi);
+	r[0].sel.dport_lo = 1;
+	r[0].action = FP_SPD_DISCARD;
+	r[1].action = FP_SPD_BYPASS;
+	for (unsigned way = 0; way < 2; way++) {
+		unsigned disc = 0;
+
+		fp_spd_set_linear_max(way ? FP_SPD_LINEAR_CAP : 0);
+		CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, r, 2, err, sizeof(err)) == 0);
+		CU_ASSERT_EQUAL(fp_spd_scan_count(fp_ctrl_spd(c)), way ? 2 : 0);
+		for (int d = -40; d < 40; d++) {
+			struct fp_spd_key6 k = { .proto = (d & 1) ? 17 : 1 };
+			const struct fp_spd_key6 *kp = &k;
+			uint32_t res;
+			/* 2001:db8:0:1:: + d: d < 0 lies below the boundary */
+			uint64_t hi = 0x20010db800000001ull - (d < 0), lo = (uint64_t)(int64_t)d;
+
+			hi = rte_cpu_to_be_64(hi);
+			lo = rte_cpu_to_be_64(lo);
+			memcpy(k.src, &hi, 8);
+			memcpy(k.src + 8, &lo, 8);
+			memset(k.dst, 0xff, 16);
+			k.dport = (d & 1) ? rte_cpu_to_be_16(65535) : 0;
+			fp_spd_classify6(fp_ctrl_spd(c), &kp, &res, 1);
+			bool in = d >= -16 && d <= 16 && (d & 1);
+			CU_ASSERT_EQUAL(res, in ? FP_SPD_DISCARD : FP_SPD_BYPASS);
+			disc += res == FP_SPD_DISCARD;
+		}
+		CU_ASSERT_EQUAL(disc, 16);      /* the odd d in [-15, 15] */
 	}
 	fp_spd_set_linear_max(FP_SPD_LINEAR_DEFAULT);
 	fp_ctrl_free(c);
@@ -787,8 +835,6 @@ static void test_worker_end_to_end(void)
 	gw_fini(&b);
 }
 
-/* fp_worker_poll() processes a burst one loop after receiving it, and at
- * once when nothing new came; a loop that only received is not idle. */
 /* fastpath.rx_burst: a poll takes at most rx_burst packets of a queue. */
 static void test_worker_rx_burst(void)
 {
@@ -836,6 +882,8 @@ static void test_worker_rx_burst(void)
 	gw_fini(&a);
 }
 
+/* fp_worker_poll() processes a burst one loop after receiving it, and at
+ * once when nothing new came; a loop that only received is not idle. */
 static void test_worker_poll_defers(void)
 {
 	struct gw a;
