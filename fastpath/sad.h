@@ -71,7 +71,7 @@ void fp_sad_foreach(const struct fp_sad *s, fp_sad_visit_fn fn, void *arg);
 /* ---- workers ---- */
 
 /* Bulk lookup of n <= FP_MAX_BURST SPIs in network order; out[i] is NULL
- * on a miss. */
+ * on a miss. Consecutive equal SPIs are looked up once. */
 void fp_sad_lookup_in(const struct fp_sad *s, const uint32_t spi_be[], uint32_t n,
 		      struct fp_sa *out[]);
 

@@ -24,7 +24,9 @@
  * would reach if it did nothing else), and those cycles.
  *
  * Also: SA lookup by SPI with 1, 10k and 1M SAs installed, random lookups
- * of installed SPIs in bursts of 32: through fastpath/sad.h
+ * of installed SPIs in bursts of 32 (with 1 SA every burst is one run of
+ * equal SPIs, which fp_sad_lookup_in() looks up once; with 10k and 1M
+ * nearly every packet is its own run): through fastpath/sad.h
  * (fp_sad_lookup_in) when it exists, else a plain rte_hash keyed the same.
  *
  * Usage: fp_bench [EAL args] -- [-t secs] [-b burst] [-a gcm,cbc]
