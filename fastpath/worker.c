@@ -504,6 +504,12 @@ static inline void load_first_lines(struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t x = 0;
 
+	/* The mbufs first, all at once: each frame's address is read from its
+	 * mbuf, so the loads below would wait on that miss, then the frame's
+	 * (inbound 64 / 512 B 0.995-1.036 / 1.011-1.056, outbound 1.000-1.006
+	 * over three A/B runs). */
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(pkts[i]);
 	for (uint16_t i = 0; i < n; i++)
 		if (likely(pkts[i]->data_len >= 14))   /* not past a short frame's buffer */
 			x ^= rd16(rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, 12));
