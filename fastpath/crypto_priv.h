@@ -22,19 +22,8 @@ IMB_MGR *fp_imb_mgr_new(void);
 /* Draws a random iv_key (getrandom) and expands it. 0 or -EIO. */
 int fp_cbc_iv_key_init(IMB_MGR *m, struct fp_cbc_iv_key *k);
 
-static inline void fp_cbc_iv(IMB_MGR *m, const struct fp_cbc_iv_key *k, uint64_t seq,
-			     uint8_t out[16])
-{
-	static const uint8_t zero[16];
-	uint64_t blk[2] = { rte_cpu_to_be_64(seq), 0 };
-
-	/* CFB of a zero block: out = AES(iv_key, blk). */
-	IMB_AES128_CFB_ONE(m, out, zero, blk, k->ks, 16);
-}
-
-/* The IVs of n outbound ops (op->seq -> op->iv), as fp_cbc_iv() gives
- * them, in one AES-ECB job over the n sequence blocks: one call per
- * burst instead of one per packet. 0, or -EIO when intel-ipsec-mb
+/* The IVs of n outbound ops (op->seq -> op->iv): AES-128(iv_key,
+ * be64(seq) || 0) each, in one AES-ECB job over the n sequence blocks. 0, or -EIO when intel-ipsec-mb
  * refused the job (nothing written), -EINVAL for n outside 1..FP_MAX_BURST. */
 int fp_cbc_ivs(IMB_MGR *m, const struct fp_cbc_iv_key *k, struct fp_crypto_op *ops, uint16_t n);
 

@@ -1,6 +1,6 @@
 /* SPD on rte_acl, or a scan for a family with few policies: a generation
- * is immutable once built from the whole rule list; see spd.h. Runs on the control core, except the
- * classify functions. */
+ * is immutable once built from the whole rule list; see spd.h. Runs on
+ * the control core, except the classify functions. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,9 +18,9 @@ enum { F4_PROTO, F4_SRC, F4_DST, F4_SPORT, F4_DPORT, F4_NUM };
 enum { F6_PROTO, F6_SRC0, F6_DST0 = F6_SRC0 + 4, F6_SPORT = F6_DST0 + 4, F6_DPORT, F6_NUM };
 
 RTE_ACL_RULE_DEF(acl4_rule, F4_NUM);
+RTE_ACL_RULE_DEF(acl6_rule, F6_NUM);
 
 typedef unsigned __int128 u128;
-RTE_ACL_RULE_DEF(acl6_rule, F6_NUM);
 
 /* A family with at most linear_max policies is classified by scanning its
  * ranges in priority order instead of through rte_acl: rte_acl's cost per

@@ -121,7 +121,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	add_crypto(d, &cst);
 	fp_ctrl_get_stats(tel_ctrl, &cs);
 	U64(d, &cs, sa_in); U64(d, &cs, sa_out); U64(d, &cs, spd_rules);
-	U64(d, &cs, spd_acl_rules); U64(d, &cs, spd_scan_rules); U64(d, &cs, spd_generation); U64(d, &cs, req_ok);
+	U64(d, &cs, spd_acl_rules); U64(d, &cs, spd_scan_rules); U64(d, &cs, spd_generation);
+	U64(d, &cs, req_ok);
 	U64(d, &cs, req_failed); U64(d, &cs, events); U64(d, &cs, punted);
 	U64(d, &cs, freed); U64(d, &cs, defer_pending);
 	free(t);

@@ -535,10 +535,11 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		struct rte_mbuf *m = pkts[i];
 		uint8_t *eth = rte_pktmbuf_mtod(m, uint8_t *);
 		uint32_t len = m->data_len;
-		rxb += m->pkt_len;
 		unsigned r = FP_WD_NOT_IP;
 		enum cls c = C_DROP;
 		uint16_t et;
+
+		rxb += m->pkt_len;
 
 		if (likely(len >= ETH_LEN && m->nb_segs == 1)) {
 			et = rd16(eth + 12);

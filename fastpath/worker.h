@@ -101,7 +101,7 @@ int fp_worker_run(void *w);
 void fp_worker_stop(struct fp_worker *w);
 
 /* One loop iteration: the hand-off ring; per RX queue, receive a burst
- * (prefetching it) and process the one received in the previous iteration;
+ * (loading its first lines) and process the one received in the previous iteration;
  * TX flush; quiescent state. Returns the packets processed. Between
  * fp_ctrl_worker_join() and fp_ctrl_worker_leave(); fp_worker_run()
  * processes what is still held when it stops. */

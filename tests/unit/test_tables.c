@@ -858,15 +858,33 @@ static void test_worker_end_to_end(void)
 	gw_fini(&b);
 }
 
+/* Worker 0 of gateway a joined, everything from 198.51.100.0/24 bypassed. */
+static void bypass_lan(struct gw *a)
+{
+	struct fp_spd_rule r;
+	char err[128];
+
+	CU_ASSERT_FATAL(fp_ctrl_worker_join(a->c, 0, a->w[0]) == 0);
+	rule4(&r, "198.51.100.0", "198.51.100.255", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_BYPASS, 0);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a->c, &r, 1, err, sizeof(err)) == 0);
+}
+
+/* n bypassed UDP packets (ids id0..) onto gateway a's LAN RX queue 0. */
+static void lan_enqueue(struct gw *a, unsigned n, uint16_t id0)
+{
+	for (unsigned i = 0; i < n; i++)
+		CU_ASSERT_FATAL(rte_ring_enqueue(a->rx[0][0], udp_pkt("198.51.100.1", "192.0.2.50",
+			1, 2, (uint16_t)(id0 + i), 64, 10)) == 0);
+}
+
 /* fastpath.rx_burst: a poll takes at most rx_burst packets of a queue. */
 static void test_worker_rx_burst(void)
 {
 	struct gw a;
-	struct fp_spd_rule r;
 	struct rte_mbuf *mb[64];
 	const struct fp_worker_stats *st;
 	struct fp_worker_cfg wc;
-	char err[128];
 	unsigned out = 0;
 
 	SETUP();
@@ -882,15 +900,9 @@ static void test_worker_rx_burst(void)
 	fp_worker_free(a.w[0]);
 	a.w[0] = fp_worker_create(&wc);
 	CU_ASSERT_FATAL(a.w[0] != NULL);
-	CU_ASSERT_FATAL(fp_ctrl_worker_join(a.c, 0, a.w[0]) == 0);
-	rule4(&r, "198.51.100.0", "198.51.100.255", "0.0.0.0", "255.255.255.255",
-	      FP_SPD_BYPASS, 0);
-	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, &r, 1, err, sizeof(err)) == 0);
+	bypass_lan(&a);
 	st = fp_worker_stats(a.w[0]);
-	for (unsigned i = 0; i < 10; i++) {
-		mb[i] = udp_pkt("198.51.100.1", "192.0.2.50", 1, 2, i, 64, 10);
-		CU_ASSERT_FATAL(rte_ring_enqueue(a.rx[0][0], mb[i]) == 0);
-	}
+	lan_enqueue(&a, 10, 0);
 	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 0);
 	CU_ASSERT_EQUAL(st->rx, 4);
 	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 4);
@@ -910,30 +922,19 @@ static void test_worker_rx_burst(void)
 static void test_worker_poll_defers(void)
 {
 	struct gw a;
-	struct fp_spd_rule r;
 	struct rte_mbuf *mb[64];
 	const struct fp_worker_stats *st;
-	char err[128];
 
 	SETUP();
 	gw_init(&a, "gwd", "192.0.2.1", 1);
-	CU_ASSERT_FATAL(fp_ctrl_worker_join(a.c, 0, a.w[0]) == 0);
-	rule4(&r, "198.51.100.0", "198.51.100.255", "0.0.0.0", "255.255.255.255",
-	      FP_SPD_BYPASS, 0);
-	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, &r, 1, err, sizeof(err)) == 0);
+	bypass_lan(&a);
 	st = fp_worker_stats(a.w[0]);
-	for (unsigned i = 0; i < 5; i++) {
-		mb[i] = udp_pkt("198.51.100.1", "192.0.2.50", 1, 2, i, 64, 10);
-		CU_ASSERT_FATAL(rte_ring_enqueue(a.rx[0][0], mb[i]) == 0);
-	}
+	lan_enqueue(&a, 5, 0);
 	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 0);              /* received, held */
 	CU_ASSERT_EQUAL(st->rx, 5);
 	CU_ASSERT_EQUAL(ring_take(a.tx[1][0], mb, 64), 0);
 	CU_ASSERT_EQUAL(st->idle_loops, 0);
-	for (unsigned i = 0; i < 3; i++) {
-		mb[i] = udp_pkt("198.51.100.1", "192.0.2.50", 1, 2, 100 + i, 64, 10);
-		CU_ASSERT_FATAL(rte_ring_enqueue(a.rx[0][0], mb[i]) == 0);
-	}
+	lan_enqueue(&a, 3, 100);
 	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 5);              /* the first 5 go */
 	CU_ASSERT_EQUAL(ring_take(a.tx[1][0], mb, 64), 5);
 	rte_pktmbuf_free_bulk(mb, 5);
