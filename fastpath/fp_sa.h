@@ -155,25 +155,27 @@ static inline enum fp_drop fp_mbuf_drop_reason(struct rte_mbuf *m)
 	return (enum fp_drop)*fp_mbuf_drop(m);
 }
 
-/* An inbound ESP frame [d, d + len) (len >= 16) of at most this many
- * bytes has the lines between its first and its ICV's prefetched as well:
- * a 64-byte inner packet under CBC + HMAC is three lines, and the middle
- * one was otherwise first touched by the hash, a cross-core miss per packet
- * when another core (a NIC's DMA, the bench's generator) wrote the frame.
- * Asked for at classification and again in the ESP layer's prefetch pass:
- * CBC in 64 B 1.03-1.15x for the ESP pass alone, 1.04-1.07x more for the
- * early one, and dropping the second then measured 0.96-1.006 (A/B in one
- * run each, the most in the host's slow phase). GCM's 64-byte frames have
- * no such line (GCM in 64 B: 0.991 / 0.992 with both calls, 0.994 / 1.004
- * with the early one only, which is what AEAD SAs get); longer payloads
- * stream through the crypto (GCM prefetches
- * ahead itself; for CBC at 512 / 1420 B fetching every line measured
- * 1.000 / 0.995). Lines the caller already asked for are skipped. */
+/* The lines of an inbound ESP frame [d, d + len) between its first and its
+ * ICV's (the callers ask for those), prefetched for a frame written by
+ * another core (a NIC's DMA, the bench's generator). Which frames, found
+ * by A/B in one run (perf/fastpath_results.md, "Third session of
+ * 2026-12-01"; the gains are largest in the host's slow phase):
+ *  - short ones (<= FP_PREFETCH_SHORT), at classification and, unless
+ *    AEAD, again in the ESP layer's prefetch pass: a 64-byte inner packet
+ *    under CBC + HMAC is three lines and the hash first touched the middle
+ *    one. CBC in 64 B 1.149 / 1.041 for both; without the second request
+ *    0.96-1.006; GCM's 64-byte frames have no middle line (0.991 / 0.992
+ *    with both requests, 0.994 / 1.004 with the early one only);
+ *  - long ones (> FP_PREFETCH_LONG), at classification only: GCM in
+ *    1420 B 1.021 / 1.060 / 1.028, CBC 1.000; GCM's own prefetch, two
+ *    packets ahead, starts too late for 23 lines (three ahead: 0.983 /
+ *    0.993). Not in between: every line at classification measured GCM in
+ *    512 B 0.963 / 0.923 and IMIX 0.994 / 0.999, and outbound (lines the
+ *    worker itself wrote a lap ago) 0.959-0.987. */
 #define FP_PREFETCH_SHORT 320u
+#define FP_PREFETCH_LONG  1024u
 static inline void fp_prefetch_mid_lines(const uint8_t *d, uint32_t len)
 {
-	if (len > FP_PREFETCH_SHORT)
-		return;
 	for (const uint8_t *l = RTE_PTR_ALIGN_FLOOR(d, 64) + 64;
 	     l < RTE_PTR_ALIGN_FLOOR(d + len - 16, 64); l += 64)
 		__builtin_prefetch(l, 0, 3);

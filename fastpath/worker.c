@@ -566,7 +566,8 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			 * perf/fastpath_results.md). */
 			rte_prefetch0(eth + len - 16);
 			rte_prefetch0(eth + len - 1);
-			fp_prefetch_mid_lines(eth, len);
+			if (len <= FP_PREFETCH_SHORT || len > FP_PREFETCH_LONG)
+				fp_prefetch_mid_lines(eth, len);
 			im[ni++] = m;
 			break;
 		case C_OUT4:
