@@ -301,7 +301,7 @@ esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 		 * a frame that starts at offset 142 of its buffer) */
 		rte_prefetch0(d + mb[i]->data_len - 16);
 		rte_prefetch0(d + mb[i]->data_len - 1);
-		if (!aead && mb[i]->data_len <= FP_PREFETCH_SHORT)
+		if (!aead && mb[i]->data_len <= FP_PREFETCH_LONG)
 			fp_prefetch_mid_lines(d, mb[i]->data_len);   /* see fp_sa.h */
 	}
 

@@ -166,6 +166,8 @@ static inline enum fp_drop fp_mbuf_drop_reason(struct rte_mbuf *m)
  *    one. CBC in 64 B 1.149 / 1.041 for both; without the second request
  *    0.96-1.006; GCM's 64-byte frames have no middle line (0.991 / 0.992
  *    with both requests, 0.994 / 1.004 with the early one only);
+ *  - not AEAD, up to FP_PREFETCH_LONG, in the ESP pass: CBC in 512 B
+ *    1.018 / 1.007, IMIX 1.004 / 1.003;
  *  - long ones (> FP_PREFETCH_LONG), at classification only: GCM in
  *    1420 B 1.021 / 1.060 / 1.028, CBC 1.000; GCM's own prefetch, two
  *    packets ahead, starts too late for 23 lines (three ahead: 0.983 /
