@@ -357,6 +357,39 @@ int fp_cbc_ivs(IMB_MGR *m, const struct fp_cbc_iv_key *k, struct fp_crypto_op *o
 	return 0;
 }
 
+/* Decryption order of a burst, longest job first; false when the burst is
+ * already in that order (one size: the common case), ord[] then unset.
+ * Inbound the HMAC runs first, in multi-buffer lanes, and a burst flushed
+ * at the end lasts as long as its longest hash: submitted first, it runs
+ * while the short ones come and go in the other lanes. `imb_ceiling`, IMIX
+ * decrypt: 2.52 -> 2.95 Mops; encryption (CBC itself serial, and first)
+ * 2.25 -> 2.28, so it is not sorted. Gateway, CBC in, A/B in one run:
+ * IMIX 1.080 / 1.067, 64 B 1.000 / 1.000, 512 B 1.000 / 0.997 (one-size
+ * bursts cost 0.988 / 0.992 at 64 B before the in-order check). */
+static bool longest_first(const struct fp_crypto_op *ops, uint16_t n, uint8_t ord[])
+{
+	uint32_t len[FP_MAX_BURST];
+	bool sorted = true;
+
+	for (uint16_t i = 0; i < n; i++) {
+		len[i] = ops[i].cipher_len;
+		if (i > 0 && len[i] > len[i - 1])
+			sorted = false;
+	}
+	if (sorted)
+		return false;
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t k = i;
+
+		while (k > 0 && len[ord[k - 1]] < len[i]) {
+			ord[k] = ord[k - 1];
+			k--;
+		}
+		ord[k] = (uint8_t)i;
+	}
+	return true;
+}
+
 static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 			uint16_t n, bool encrypt)
 {
@@ -364,6 +397,7 @@ static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 	struct imb_eng *e = ctx;
 	IMB_MGR *m = e->m;
 	IMB_JOB *jobs[FP_MAX_BURST];
+	uint8_t ord[FP_MAX_BURST];
 	uint32_t got, done;
 
 	if (s->cipher == IMB_CIPHER_GCM) {
@@ -378,8 +412,13 @@ static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 	got = IMB_GET_NEXT_BURST(m, n, jobs);
 	if (got < n)                      /* queue not drained: cannot happen */
 		n = (uint16_t)got;
-	for (uint16_t i = 0; i < n; i++)
-		fill_job(jobs[i], s, &ops[i], encrypt);
+	if (!encrypt && longest_first(ops, n, ord)) {
+		for (uint16_t i = 0; i < n; i++)
+			fill_job(jobs[i], s, &ops[ord[i]], false);
+	} else {
+		for (uint16_t i = 0; i < n; i++)
+			fill_job(jobs[i], s, &ops[i], encrypt);
+	}
 	done = IMB_SUBMIT_BURST(m, n, jobs);
 	if (done == 0 && imb_get_errno(m) != 0) {
 		/* A job failed validation; nothing of the burst was run. */

@@ -171,11 +171,15 @@ static bool sel_match(const struct fp_selector *s, const uint8_t *ip, uint32_t l
 		return false;
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)
 		return true;
+	bool any_s = s->sport_lo == 0 && s->sport_hi == 0;
+	bool any_d = s->dport_lo == 0 && s->dport_hi == 0;
+	/* A non-initial IPv4 fragment has no ports, only data where they would
+	 * be: it fits a selector with ANY ports only (RFC 4301 section 7). */
+	if (!v6 && (rd16(ip + 6) & 0x1fff) != 0)
+		return any_s && any_d;
 	if (len < l4 + 4)
 		return false;
 	uint16_t sp = rd16(ip + l4), dp = rd16(ip + l4 + 2);
-	bool any_s = s->sport_lo == 0 && s->sport_hi == 0;
-	bool any_d = s->dport_lo == 0 && s->dport_hi == 0;
 	return (any_s || (sp >= s->sport_lo && sp <= s->sport_hi)) &&
 	       (any_d || (dp >= s->dport_lo && dp <= s->dport_hi));
 }
@@ -242,6 +246,10 @@ inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
 	} else {
 		uint32_t hlen = st->hlen;
 
+		/* RFC 4303 2.6: a dummy packet (TFC) is discarded; tunnel
+		 * mode refuses it above with every other non-IP protocol. */
+		if (unlikely(nh == IPPROTO_NONE))
+			return FP_DROP_NEXT_HDR;
 		shift -= hlen;                  /* keep the IP header, move it up */
 		ip = rte_pktmbuf_mtod(m, uint8_t *);
 		memmove(ip + shift, ip, hlen);

@@ -259,7 +259,9 @@ outb_account(struct fp_sa *sa, struct rte_mbuf *mb[], uint8_t rsn[],
 		return 0;
 	p = __atomic_fetch_add(&sa->stats.packets, np, __ATOMIC_RELAXED);
 	b = __atomic_fetch_add(&sa->stats.bytes, nb, __ATOMIC_RELAXED);
-	if (likely(p + np < sa->h.soft_packets && b + nb < sa->h.soft_bytes))
+	/* Both limits: a hard limit may be set without a soft one. */
+	if (likely(p + np < sa->h.soft_packets && b + nb < sa->h.soft_bytes &&
+		   p + np <= sa->h.hard_packets && b + nb <= sa->h.hard_bytes))
 		return 0;
 	for (uint16_t i = 0; i < k; i++) {
 		const struct outb_chk *c = &chk[i];

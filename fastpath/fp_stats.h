@@ -17,7 +17,7 @@ enum fp_drop {
 	FP_DROP_AUTH,           /* ICV mismatch */
 	FP_DROP_PAD,            /* padding not 1,2,3... or longer than payload */
 	FP_DROP_MALFORMED,      /* short packet, bad IP version or lengths */
-	FP_DROP_NEXT_HDR,       /* tunnel: next header not IPv4/IPv6 (incl. 59) */
+	FP_DROP_NEXT_HDR,       /* tunnel: not IPv4/IPv6; either mode: 59, a dummy packet */
 	FP_DROP_POLICY,         /* inner packet outside the SA's selectors */
 	FP_DROP_SEQ_OVERFLOW,   /* outbound: sequence number space used up */
 	FP_DROP_EXPIRED,        /* SA already ended (hard lifetime, overflow) */

@@ -280,7 +280,9 @@ int fp_sa_set_seq(struct fp_sa *sa, uint64_t seq)
 		sa->h.seq = seq;
 		return 0;
 	}
-	return fp_replay_init(&sa->replay, sa->replay.win, seq);
+	/* win 0 is "off" in a live window, "default" to fp_replay_init() */
+	return fp_replay_init(&sa->replay, sa->replay.win != 0 ? sa->replay.win : FP_REPLAY_OFF,
+			      seq);
 }
 
 uint16_t fp_esp_process(struct fp_sa *sa, struct fp_crypto_engine *eng,

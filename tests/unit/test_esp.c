@@ -974,6 +974,178 @@ static void test_lifetime(void)
 	sa_free(o);
 }
 
+/* A hard limit without a soft one still ends an outbound SA (the burst's
+ * fast check once looked at the soft limits only: every packet went out). */
+static void test_lifetime_hard_only(void)
+{
+	struct fp_sa_params p;
+	struct rte_mbuf *mb[10];
+	uint8_t in[128];
+	size_t il = icmp4(in, 1, 32);          /* 60 bytes */
+
+	SETUP();
+	for (int t = 0; t < 2; t++) {
+		gcm_params(&p, FP_DIR_OUT, 0x7111 + (uint32_t)t);
+		if (t == 0) {
+			p.hard_packets = 3;
+		} else {
+			p.soft_packets = 100;          /* soft packets, hard bytes only */
+			p.hard_bytes = 200;
+		}
+		struct fp_sa *o = sa_new(&p);
+		for (int k = 0; k < 10; k++)
+			mb[k] = mk(in, il);
+		CU_ASSERT_EQUAL(fp_esp_process(o, &eng, mb, 10), 3);
+		for (int k = 3; k < 10; k++)
+			CU_ASSERT_EQUAL(fp_mbuf_drop_reason(mb[k]), FP_DROP_EXPIRED);
+		CU_ASSERT(o->life & FP_SA_F_HARD_EXPIRED);
+		CU_ASSERT_EQUAL(o->stats.packets, 3);
+		CU_ASSERT_EQUAL(o->stats.bytes, 3 * il);
+		CU_ASSERT_EQUAL(o->stats.drops[FP_DROP_EXPIRED], 7);
+		free_all(mb, 10);
+		sa_free(o);
+	}
+}
+
+/* fp_sa_set_seq() on an inbound SA without anti-replay leaves it without:
+ * the live window's 0 ("off") once became fp_replay_init()'s 0 ("default"). */
+static void test_set_seq_replay_off(void)
+{
+	struct fp_sa_params p;
+	uint8_t in[128], w[256];
+
+	SETUP();
+	gcm_params(&p, FP_DIR_OUT, 0x7121);
+	struct fp_sa *o = sa_new(&p);
+	gcm_params(&p, FP_DIR_IN, 0x7121);
+	p.replay_window = FP_REPLAY_OFF;
+	struct fp_sa *i = sa_new(&p);
+	CU_ASSERT_EQUAL(i->replay.win, 0);
+	CU_ASSERT_EQUAL(fp_sa_set_seq(i, 100), 0);
+	CU_ASSERT_EQUAL(i->replay.win, 0);
+	size_t wl = encrypt1(o, in, icmp4(in, 1, 8), w);
+	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE);
+	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE);     /* a replay passes: off */
+	sa_free(o);
+	sa_free(i);
+}
+
+/* RFC 4303 2.6: a dummy packet (next header 59) is discarded in transport
+ * mode as in tunnel mode. */
+static void test_transport_dummy(void)
+{
+	struct fp_sa_params p;
+	uint8_t in[128], w[256];
+
+	SETUP();
+	gcm_params(&p, FP_DIR_OUT, 0x7131);
+	p.mode = FP_MODE_TRANSPORT;
+	struct fp_sa *o = sa_new(&p);
+	gcm_params(&p, FP_DIR_IN, 0x7131);
+	p.mode = FP_MODE_TRANSPORT;
+	struct fp_sa *i = sa_new(&p);
+	size_t il = icmp4(in, 1, 8);
+	addr(4, 0, in + 12);
+	addr(4, 1, in + 16);
+	size_t wl = encrypt1(o, in, il, w);
+	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE);     /* ICMP: delivered */
+	in[9] = IPPROTO_NONE;
+	wl = encrypt1(o, in, il, w);
+	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NEXT_HDR);
+	CU_ASSERT_EQUAL(i->stats.drops[FP_DROP_NEXT_HDR], 1);
+	sa_free(o);
+	sa_free(i);
+}
+
+/* RFC 4301 7: a non-initial IPv4 fragment has no ports; its data where the
+ * ports would be (here 80, 80) must not satisfy a port selector. */
+static void test_policy_fragments(void)
+{
+	struct fp_sa_params p;
+	uint8_t in[128], w[256];
+	struct {
+		uint16_t frag;                 /* flags + offset field */
+		bool any_ports;
+		enum fp_drop want;
+	} cases[] = {
+		{ 0x0002, false, FP_DROP_POLICY },   /* offset 16 bytes */
+		{ 0x0002, true, FP_DROP_NONE },
+		{ 0x2000, false, FP_DROP_NONE },     /* first fragment (MF): has ports */
+		{ 0x0000, false, FP_DROP_NONE },
+	};
+
+	SETUP();
+	gcm_params(&p, FP_DIR_OUT, 0x7141);
+	struct fp_sa *o = sa_new(&p);
+	for (unsigned c = 0; c < RTE_DIM(cases); c++) {
+		gcm_params(&p, FP_DIR_IN, 0x7141);
+		p.n_sel = 1;
+		p.sel[0].family = 4;
+		inet_pton(AF_INET, "0.0.0.0", p.sel[0].src_lo);
+		inet_pton(AF_INET, "255.255.255.255", p.sel[0].src_hi);
+		inet_pton(AF_INET, "0.0.0.0", p.sel[0].dst_lo);
+		inet_pton(AF_INET, "255.255.255.255", p.sel[0].dst_hi);
+		p.sel[0].proto = IPPROTO_TCP;
+		if (!cases[c].any_ports)
+			p.sel[0].dport_lo = p.sel[0].dport_hi = 80;
+		struct fp_sa *i = sa_new(&p);
+		size_t il = icmp4(in, (uint16_t)c, 20);
+		in[9] = IPPROTO_TCP;
+		in[6] = (uint8_t)(cases[c].frag >> 8);
+		in[7] = (uint8_t)cases[c].frag;
+		in[20] = 0; in[21] = 80; in[22] = 0; in[23] = 80;
+		size_t wl = encrypt1(o, in, il, w);
+		CU_ASSERT_EQUAL(decrypt1(i, w, wl), cases[c].want);
+		sa_free(i);
+	}
+	sa_free(o);
+}
+
+/* Inbound bursts of mixed sizes: the job-API backends submit a decryption
+ * burst longest first (crypto_imb.c, longest_first()); each packet still
+ * gets its own result, in the burst's order, and a bad ICV drops its own
+ * packet only. GCM (direct calls, never reordered) alongside. */
+static void test_mixed_burst(void)
+{
+	static const uint16_t sizes[] = { 20, 1400, 0, 700, 64, 1400, 300, 8, 1000, 64, 1200 };
+	enum { N = 40, BAD = 13 };
+	static uint8_t plain[N][1500];
+	size_t plen[N];
+	struct rte_mbuf *mb[N];
+	struct fp_sa_params p;
+
+	SETUP();
+	for (int t = 0; t < 2; t++) {
+		gcm_params(&p, FP_DIR_OUT, 0x7151 + (uint32_t)t);
+		if (t == 0)
+			with_hmac(&p, FP_CIPHER_AES_CBC, 16, 0x3c);
+		struct fp_sa *o = sa_new(&p);
+		gcm_params(&p, FP_DIR_IN, 0x7151 + (uint32_t)t);
+		if (t == 0)
+			with_hmac(&p, FP_CIPHER_AES_CBC, 16, 0x3c);
+		struct fp_sa *i = sa_new(&p);
+		for (unsigned k = 0; k < N; k++) {
+			plen[k] = icmp4(plain[k], (uint16_t)k, sizes[k % RTE_DIM(sizes)]);
+			mb[k] = mk(plain[k], plen[k]);
+		}
+		CU_ASSERT_FATAL(fp_esp_process(o, &eng, mb, N) == N);
+		rte_pktmbuf_mtod(mb[BAD], uint8_t *)[mb[BAD]->pkt_len - 1] ^= 1;   /* its ICV */
+		CU_ASSERT_EQUAL(fp_esp_process(i, &eng, mb, N), N - 1);
+		for (unsigned k = 0, j = 0; k < N; k++) {
+			if (k == BAD)
+				continue;
+			CU_ASSERT(mbuf_eq(mb[j], plain[k], plen[k]));
+			j++;
+		}
+		CU_ASSERT_EQUAL(fp_mbuf_drop_reason(mb[N - 1]), FP_DROP_AUTH);
+		CU_ASSERT_EQUAL(i->stats.drops[FP_DROP_AUTH], 1);
+		CU_ASSERT_EQUAL(i->stats.packets, N - 1);
+		free_all(mb, N);
+		sa_free(o);
+		sa_free(i);
+	}
+}
+
 /* Bad packets move behind the good ones, order kept, also past 64. */
 static void test_burst_order(void)
 {
@@ -1162,6 +1334,11 @@ static const struct test_case esp_cases[] = {
 	{ "seq_overflow", test_seq_overflow },
 	{ "lifetime", test_lifetime },
 	{ "burst_order", test_burst_order },
+	{ "lifetime_hard_only", test_lifetime_hard_only },
+	{ "set_seq_keeps_replay_off", test_set_seq_replay_off },
+	{ "transport_dummy_dropped", test_transport_dummy },
+	{ "policy_fragments", test_policy_fragments },
+	{ "mixed_size_burst_inbound", test_mixed_burst },
 	{ "cbc_iv_unpredictable", test_cbc_iv },
 	{ "cbc_ivs_burst_are_aes_of_seq", test_cbc_ivs_burst },
 	{ NULL, NULL },
