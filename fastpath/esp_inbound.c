@@ -194,6 +194,38 @@ static bool policy_ok(const struct fp_sa *sa, const uint8_t *ip, uint32_t len)
 	return false;
 }
 
+/* RFC 6040 section 4.2 (RFC 4301 5.1.2.1 refers to it): the ECN field of
+ * the inner header after decapsulation, from the outer one's. A CE mark
+ * the path put on the outer header reaches the inner one (which must then
+ * be ECN-capable, or the packet is dropped), and ECT(1) outside wins over
+ * ECT(0) inside. Returns false to drop. ip: the inner header (nh 4 / 41),
+ * its IPv4 checksum kept right (RFC 1624). */
+static inline bool ecn_decap(uint8_t *ip, uint8_t nh, uint8_t outer)
+{
+	const bool v4 = nh == IPPROTO_IPIP;
+	uint8_t inner = v4 ? ip[1] & 3 : (ip[1] >> 4) & 3, to;
+
+	if (likely(outer != 3 && !(outer == 1 && inner == 2)))
+		return true;
+	if (outer == 3 && inner == 0)
+		return false;                     /* CE for a transport that has no ECN */
+	to = outer == 3 ? 3 : 1;
+	if (inner == to)
+		return true;
+	if (v4) {
+		uint16_t old = rd16(ip), new;
+		uint32_t sum;
+
+		ip[1] = (uint8_t)((ip[1] & ~3u) | to);
+		new = rd16(ip);
+		sum = (uint16_t)~rd16(ip + 10) + (uint32_t)(uint16_t)~old + new;
+		wr16(ip + 10, (uint16_t)~csum_fold(sum));
+	} else {
+		ip[1] = (uint8_t)((ip[1] & ~0x30u) | to << 4);
+	}
+	return true;
+}
+
 /* Checks the inner packet's IP header against the plen bytes decrypted;
  * returns its length (shorter than plen with TFC padding) or 0. */
 static inline uint32_t inner_len(const uint8_t *ip, uint32_t plen, uint8_t nh)
@@ -242,6 +274,9 @@ inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
 			return FP_DROP_MALFORMED;
 		if (unlikely(!policy_ok(sa, pt, tot)))
 			return FP_DROP_POLICY;
+		ip = rte_pktmbuf_mtod(m, uint8_t *);      /* outer header */
+		if (unlikely(!ecn_decap(pt, nh, outer6 ? (ip[1] >> 4) & 3 : ip[1] & 3)))
+			return FP_DROP_ECN;
 		mbuf_cut(m, shift, tot);
 	} else {
 		uint32_t hlen = st->hlen;

@@ -23,6 +23,7 @@ enum fp_drop {
 	FP_DROP_EXPIRED,        /* SA already ended (hard lifetime, overflow) */
 	FP_DROP_NO_ROOM,        /* mbuf headroom/tailroom too small, chained */
 	FP_DROP_CRYPTO,         /* backend refused or failed the job */
+	FP_DROP_ECN,            /* tunnel: outer CE over a not-ECT inner packet (RFC 6040) */
 	FP_DROP_MAX
 };
 

@@ -35,6 +35,7 @@ static const char *const drop_names[FP_DROP_MAX] = {
 	[FP_DROP_EXPIRED] = "expired",
 	[FP_DROP_NO_ROOM] = "no_room",
 	[FP_DROP_CRYPTO] = "crypto",
+	[FP_DROP_ECN] = "ecn",
 };
 
 const char *fp_drop_name(enum fp_drop r)

@@ -1101,6 +1101,87 @@ static void test_policy_fragments(void)
 	sa_free(o);
 }
 
+/* RFC 6040 4.2 on decapsulation, outer ECN x inner ECN -> inner ECN, or
+ * a drop; the inner IPv4 checksum must stay right, IPv6 too. */
+static uint16_t ip4_sum(const uint8_t *ip)
+{
+	uint32_t sum = 0;
+
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static void test_ecn_decap(void)
+{
+	/* [outer][inner] -> inner after, 4 = dropped (ecn) */
+	static const uint8_t want[4][4] = {
+		{ 0, 1, 2, 3 },          /* outer Not-ECT: unchanged */
+		{ 0, 1, 1, 3 },          /* outer ECT(1): ECT(0) inside becomes ECT(1) */
+		{ 0, 1, 2, 3 },          /* outer ECT(0) */
+		{ 4, 3, 3, 3 },          /* outer CE: CE, or a drop over Not-ECT */
+	};
+	struct fp_sa_params p;
+	uint8_t in[128], w[256];
+	unsigned checked = 0;
+
+	SETUP();
+	for (int fam = 4; fam <= 6; fam += 2) {
+		gcm_params(&p, FP_DIR_OUT, 0x7161);
+		p.outer_family = (uint8_t)fam;
+		addr(fam, 0, p.local);
+		addr(fam, 1, p.remote);
+		struct fp_sa *o = sa_new(&p);
+		gcm_params(&p, FP_DIR_IN, 0x7161);
+		p.outer_family = (uint8_t)fam;
+		addr(fam, 1, p.local);
+		addr(fam, 0, p.remote);
+		p.replay_window = FP_REPLAY_OFF;
+		struct fp_sa *i = sa_new(&p);
+		for (uint8_t oe = 0; oe < 4; oe++)
+			for (uint8_t ie = 0; ie < 4; ie++) {
+				size_t il = icmp4(in, (uint16_t)(oe * 4 + ie), 16);
+				uint16_t c = (uint16_t)~ip4_sum(in);    /* 0 when right */
+
+				CU_ASSERT_EQUAL(c, 0);
+				/* TOS 0xb8 (EF) | inner ECN, checksum kept right */
+				uint16_t old = (uint16_t)(in[0] << 8 | in[1]);
+				in[1] = (uint8_t)(0xb8 | ie);
+				uint32_t sum = (uint16_t)~(in[10] << 8 | in[11]) + (uint32_t)(uint16_t)~old +
+					       (uint32_t)(in[0] << 8 | in[1]);
+				sum = (sum & 0xffff) + (sum >> 16);
+				sum = (sum & 0xffff) + (sum >> 16);
+				in[10] = (uint8_t)(~sum >> 8); in[11] = (uint8_t)~sum;
+				size_t wl = encrypt1(o, in, il, w);
+				if (fam == 4)                          /* outer ECN, as the path set it */
+					w[1] = (uint8_t)((w[1] & ~3u) | oe);
+				else
+					w[1] = (uint8_t)((w[1] & ~0x30u) | oe << 4);
+				struct rte_mbuf *m = mk(w, wl);
+				uint16_t ok = fp_esp_process(i, &eng, &m, 1);
+				if (want[oe][ie] == 4) {
+					CU_ASSERT_EQUAL(ok, 0);
+					CU_ASSERT_EQUAL(fp_mbuf_drop_reason(m), FP_DROP_ECN);
+				} else {
+					const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+
+					CU_ASSERT_EQUAL_FATAL(ok, 1);
+					CU_ASSERT_EQUAL(ip[1], 0xb8 | want[oe][ie]);
+					CU_ASSERT_EQUAL((uint16_t)~ip4_sum(ip), 0);
+					CU_ASSERT_EQUAL(memcmp(ip + 12, in + 12, il - 12), 0);
+				}
+				rte_pktmbuf_free(m);
+				checked++;
+			}
+		CU_ASSERT_EQUAL(i->stats.drops[FP_DROP_ECN], 1);
+		sa_free(o);
+		sa_free(i);
+	}
+	CU_ASSERT_EQUAL(checked, 32);
+}
+
 /* Inbound bursts of mixed sizes: the job-API backends submit a decryption
  * burst longest first (crypto_imb.c, longest_first()); each packet still
  * gets its own result, in the burst's order, and a bad ICV drops its own
@@ -1339,6 +1420,7 @@ static const struct test_case esp_cases[] = {
 	{ "transport_dummy_dropped", test_transport_dummy },
 	{ "policy_fragments", test_policy_fragments },
 	{ "mixed_size_burst_inbound", test_mixed_burst },
+	{ "ecn_decapsulation_rfc6040", test_ecn_decap },
 	{ "cbc_iv_unpredictable", test_cbc_iv },
 	{ "cbc_ivs_burst_are_aes_of_seq", test_cbc_ivs_burst },
 	{ NULL, NULL },
