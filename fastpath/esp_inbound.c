@@ -22,6 +22,7 @@ struct inb_pkt {
 	uint16_t esp_off;   /* hlen (+ 8 with UDP) */
 	uint16_t clen;      /* ciphertext: payload + padding + trailer */
 	uint8_t  idx;       /* position in the caller's burst */
+	uint8_t  ecn;       /* outer header's ECN field */
 };
 
 static __rte_always_inline enum fp_drop
@@ -37,12 +38,14 @@ inb_parse_outer(struct rte_mbuf *m, struct inb_pkt *st, const bool outer6, const
 		if (unlikely(len < 40 || (ip[0] >> 4) != 6))
 			return FP_DROP_MALFORMED;
 		st->hlen = 40;
+		st->ecn = (ip[1] >> 4) & 3;
 		tot = 40u + rd16(ip + 4);
 		proto = ip[6];                 /* extension headers: not handled */
 	} else {
 		if (unlikely(len < 20 || (ip[0] >> 4) != 4))
 			return FP_DROP_MALFORMED;
 		st->hlen = (ip[0] & 0xfu) * 4u;
+		st->ecn = ip[1] & 3;
 		tot = rd16(ip + 2);
 		proto = ip[9];
 		if (unlikely(st->hlen < 20 || tot < st->hlen))
@@ -205,7 +208,7 @@ static inline bool ecn_decap(uint8_t *ip, uint8_t nh, uint8_t outer)
 	const bool v4 = nh == IPPROTO_IPIP;
 	uint8_t inner = v4 ? ip[1] & 3 : (ip[1] >> 4) & 3, to;
 
-	if (likely(outer != 3 && !(outer == 1 && inner == 2)))
+	if (outer != 3 && !(outer == 1 && inner == 2))
 		return true;
 	if (outer == 3 && inner == 0)
 		return false;                     /* CE for a transport that has no ECN */
@@ -274,8 +277,8 @@ inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
 			return FP_DROP_MALFORMED;
 		if (unlikely(!policy_ok(sa, pt, tot)))
 			return FP_DROP_POLICY;
-		ip = rte_pktmbuf_mtod(m, uint8_t *);      /* outer header */
-		if (unlikely(!ecn_decap(pt, nh, outer6 ? (ip[1] >> 4) & 3 : ip[1] & 3)))
+		/* outer ECT(1) or CE: the two that change the inner field */
+		if (unlikely(st->ecn & 1) && !ecn_decap(pt, nh, st->ecn))
 			return FP_DROP_ECN;
 		mbuf_cut(m, shift, tot);
 	} else {
