@@ -11,6 +11,7 @@
  *   transport: [IP hdr  ][UDP][ESP][IV][IP payload     ][pad][pl][nh][ICV]
  */
 #include <rte_ip.h>
+#include <rte_udp.h>
 #include <rte_prefetch.h>
 
 #include "fastpath/esp_priv.h"
@@ -102,7 +103,7 @@ outb_headers(const struct fp_sa *sa, uint8_t *ip, uint32_t hlen, uint32_t len,
 		if (!tunnel)
 			memcpy(u, sa->tmpl, 8);
 		wr16(u + 4, (uint16_t)(len - hlen));
-		u[6] = u[7] = 0;                 /* RFC 3948 2.1: checksum 0 */
+		u[6] = u[7] = 0;   /* RFC 3948 2.1: checksum 0 (IPv6: set after crypto) */
 	}
 }
 
@@ -286,6 +287,20 @@ outb_account(struct fp_sa *sa, struct rte_mbuf *mb[], uint8_t rsn[],
 	return (uint16_t)back_p;
 }
 
+/* UDP-encapsulated ESP over IPv6: RFC 3948's zero UDP checksum is an IPv4
+ * allowance; an IPv6 receiver discards a zero checksum (RFC 8200 8.1, and
+ * the RFC 6935/6936 exception needs configuring on the peer), so the
+ * checksum is computed over the finished packet. Only SAs of this kind pay
+ * it. The UDP header follows the 40-byte IPv6 header (no extension headers
+ * are built, either mode) and its checksum field is still 0. */
+static __rte_noinline void udp6_cksum(struct rte_mbuf *m)
+{
+	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod(m, struct rte_ipv6_hdr *);
+	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip6 + 1);
+
+	u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u);   /* never 0: 0xffff instead */
+}
+
 /* A dead SA (hard lifetime or sequence overflow): every packet is dropped. */
 static __rte_noinline uint16_t
 outb_dead(struct fp_sa *sa, struct rte_mbuf *mb[], uint16_t n, uint32_t life)
@@ -377,6 +392,8 @@ esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 			m->data_len -= 4;
 			m->pkt_len -= 4;
 		}
+		if (outer6 && udp)
+			udp6_cksum(m);
 	}
 	ndrop = (uint16_t)(ndrop + outb_account(sa, mb, rsn, chk, k, k - ncry, nb));
 	return likely(ndrop == 0) ? n : esp_partition(mb, rsn, n);

@@ -162,7 +162,9 @@ def gen(path):
 
 
 def check_outer(kv, wire, seq):
-    """Our outer header: lengths, checksum, UDP 4500 with checksum 0, SPI, seq."""
+    """Our outer header: lengths, checksum, UDP 4500 with checksum 0 over IPv4
+    (RFC 3948 2.1) and a correct, non-zero one over IPv6 (RFC 8200 8.1), SPI,
+    seq."""
     outer = int(kv["outer"])
     p = IP(wire) if outer == 4 else IPv6(wire)
     if outer == 4:
@@ -179,8 +181,16 @@ def check_outer(kv, wire, seq):
         return "outer addresses %s -> %s" % (p.src, p.dst)
     if kv["udp"] == "1":
         u = p[UDP]
-        if (u.sport, u.dport, u.chksum) != (4500, 4500, 0):
-            return "UDP %d->%d cksum %d" % (u.sport, u.dport, u.chksum)
+        if (u.sport, u.dport) != (4500, 4500):
+            return "UDP %d->%d" % (u.sport, u.dport)
+        if outer == 4 and u.chksum != 0:
+            return "UDP checksum %#x over IPv4, not 0" % u.chksum
+        if outer == 6:
+            q = IPv6(wire)
+            del q[UDP].chksum
+            want = IPv6(raw(q))[UDP].chksum
+            if u.chksum == 0 or u.chksum != want:
+                return "UDP checksum %#x over IPv6, want %#x" % (u.chksum, want)
         if u.len != len(wire) - (20 if outer == 4 else 40):
             return "UDP length %d" % u.len
         esp = ESP(raw(u.payload))

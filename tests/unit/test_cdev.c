@@ -318,10 +318,14 @@ static void cross_one(const struct alg *a, const struct mode *md, bool udp, bool
 			same = false;
 		} else if (cbc) {
 			/* Equal up to the IV (outer or own IP header, UDP, SPI,
-			 * sequence number); the IV and so the rest differ. */
+			 * sequence number); the IV and so the rest differ, and
+			 * with them the UDP checksum over IPv6 (esp_outbound.c). */
 			uint32_t iv_at = (md->outer == 4 ? 20u : 40u) + (udp ? 8u : 0u) + 8u;
 
-			same &= memcmp(x, y, iv_at) == 0;
+			if (md->outer == 6 && udp)
+				same &= memcmp(x, y, 46) == 0 && memcmp(x + 48, y + 48, iv_at - 48) == 0;
+			else
+				same &= memcmp(x, y, iv_at) == 0;
 		} else {
 			same &= memcmp(x, y, A[k]->pkt_len) == 0;
 		}

@@ -13,6 +13,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 
 #include "fastpath/crypto_priv.h"
@@ -775,6 +776,16 @@ static void test_malformed_outer(void)
 	addr(6, 0, p.remote);
 	i = sa_new(&p);
 	wl = encrypt1(o, in, icmp4(in, 1, 20), w);
+	/* RFC 8200 8.1: no zero UDP checksum over IPv6; the one sent is the
+	 * packet's (recomputed here over a copy with the field cleared) */
+	CU_ASSERT(w[46] != 0 || w[47] != 0);
+	memcpy(b, w, wl);
+	b[46] = b[47] = 0;
+	uint16_t ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)b, b + 40);
+	CU_ASSERT_EQUAL(memcmp(&ck, w + 46, 2), 0);
+	b[wl - 1] ^= 1;                                       /* covers the ICV too */
+	ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)b, b + 40);
+	CU_ASSERT_NOT_EQUAL(memcmp(&ck, w + 46, 2), 0);
 	for (size_t n = 0; n < 72; n++) {
 		memcpy(b, w, wl);
 		CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED);
