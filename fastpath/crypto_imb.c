@@ -419,9 +419,18 @@ static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 		for (uint16_t i = 0; i < n; i++)
 			fill_job(jobs[i], s, &ops[i], encrypt);
 	}
-	done = IMB_SUBMIT_BURST(m, n, jobs);
+	/* Without the library's per-job validation: it cost 4-8 % of the
+	 * whole worker with CBC + HMAC (A/B in one run: out 64 / 512 1.063 /
+	 * 1.042, in 1.078 / 1.040). What it would check holds by
+	 * construction: keys, HMAC states and IV length come from a session
+	 * imb_session_init() set up; ciphertext lengths are non-zero
+	 * multiples of the block (outbound: the ESP layer pads to
+	 * sa->h.pad_align; inbound: esp_inb() refuses lengths that are not,
+	 * and its minimum ESP length leaves at least one block); every
+	 * pointer is into the packet or the op. */
+	done = IMB_SUBMIT_BURST_NOCHECK(m, n, jobs);
 	if (done == 0 && imb_get_errno(m) != 0) {
-		/* A job failed validation; nothing of the burst was run. */
+		/* A job failed; nothing of the burst was run. */
 		while (IMB_FLUSH_BURST(m, FP_MAX_BURST, jobs) > 0)
 			;
 		return;
