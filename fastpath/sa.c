@@ -273,6 +273,10 @@ void fp_sa_fini(struct fp_sa *sa)
 	sa->be = NULL;
 	for (size_t i = 0; i < sizeof(sa->sess); i++)
 		k[i] = 0;
+	/* The AEAD salt is key material too (the KEYMAT's last 4 bytes). */
+	k = sa->h.salt;
+	for (size_t i = 0; i < sizeof(sa->h.salt); i++)
+		k[i] = 0;
 }
 
 int fp_sa_set_seq(struct fp_sa *sa, uint64_t seq)

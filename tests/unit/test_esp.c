@@ -1193,6 +1193,36 @@ static void test_ecn_decap(void)
 	CU_ASSERT_EQUAL(checked, 32);
 }
 
+/* fp_sa_fini() leaves no key material in the SA: the backend's session
+ * area (expanded keys, HMAC states) and the AEAD salt. */
+static void test_fini_wipes_keys(void)
+{
+	struct fp_sa_params p;
+
+	SETUP();
+	for (int t = 0; t < 2; t++) {
+		gcm_params(&p, FP_DIR_OUT, 0x7171 + (uint32_t)t);
+		if (t == 1)
+			with_hmac(&p, FP_CIPHER_AES_CBC, 16, 0x77);
+		struct fp_sa *sa = sa_new(&p);
+		unsigned nz = 0;
+
+		for (size_t i = 0; i < sizeof(sa->sess); i++)
+			nz += sa->sess[i] != 0;
+		CU_ASSERT(nz > 32);
+		if (t == 0)
+			CU_ASSERT_EQUAL(memcmp(sa->h.salt, p.cipher_key + 16, 4), 0);
+		fp_sa_fini(sa);
+		nz = 0;
+		for (size_t i = 0; i < sizeof(sa->sess); i++)
+			nz += sa->sess[i] != 0;
+		for (size_t i = 0; i < sizeof(sa->h.salt); i++)
+			nz += sa->h.salt[i] != 0;
+		CU_ASSERT_EQUAL(nz, 0);
+		free(sa);
+	}
+}
+
 /* Inbound bursts of mixed sizes: the job-API backends submit a decryption
  * burst longest first (crypto_imb.c, longest_first()); each packet still
  * gets its own result, in the burst's order, and a bad ICV drops its own
@@ -1432,6 +1462,7 @@ static const struct test_case esp_cases[] = {
 	{ "policy_fragments", test_policy_fragments },
 	{ "mixed_size_burst_inbound", test_mixed_burst },
 	{ "ecn_decapsulation_rfc6040", test_ecn_decap },
+	{ "fini_wipes_keys", test_fini_wipes_keys },
 	{ "cbc_iv_unpredictable", test_cbc_iv },
 	{ "cbc_ivs_burst_are_aes_of_seq", test_cbc_ivs_burst },
 	{ NULL, NULL },
