@@ -10,8 +10,9 @@
  * only adds its per-job fill, validation and queueing (~200 instructions per
  * packet, the ESP layer's largest cost at 64 bytes). Everything else (CBC +
  * HMAC, NULL + HMAC, ChaCha20-Poly1305) is taken from the manager with
- * IMB_GET_NEXT_BURST, filled, submitted with IMB_SUBMIT_BURST and flushed.
- * Either way every op of the burst is complete when process() returns. */
+ * IMB_GET_NEXT_BURST, filled (decryption: longest first), submitted with
+ * IMB_SUBMIT_BURST_NOCHECK and flushed. Either way every op of the burst
+ * is complete when process() returns. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -174,8 +174,9 @@ static bool sel_match(const struct fp_selector *s, const uint8_t *ip, uint32_t l
 		return false;
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP)
 		return true;
-	bool any_s = s->sport_lo == 0 && s->sport_hi == 0;
-	bool any_d = s->dport_lo == 0 && s->dport_hi == 0;
+	/* ANY: 0-0 (the config's "none given") or 0-65535 (IKE's TS_ALL) */
+	bool any_s = s->sport_lo == 0 && (s->sport_hi == 0 || s->sport_hi == 65535);
+	bool any_d = s->dport_lo == 0 && (s->dport_hi == 0 || s->dport_hi == 65535);
 	/* A non-initial IPv4 fragment has no ports, only data where they would
 	 * be: it fits a selector with ANY ports only (RFC 4301 section 7). */
 	if (!v6 && (rd16(ip + 6) & 0x1fff) != 0)

@@ -1074,15 +1074,19 @@ static void test_policy_fragments(void)
 {
 	struct fp_sa_params p;
 	uint8_t in[128], w[256];
+	/* ports: 0 = dport 80 only, 1 = ANY as 0-0, 2 = ANY as 0-65535 (what
+	 * IKE's traffic selectors and the config give) */
 	struct {
 		uint16_t frag;                 /* flags + offset field */
-		bool any_ports;
+		int ports;
 		enum fp_drop want;
 	} cases[] = {
-		{ 0x0002, false, FP_DROP_POLICY },   /* offset 16 bytes */
-		{ 0x0002, true, FP_DROP_NONE },
-		{ 0x2000, false, FP_DROP_NONE },     /* first fragment (MF): has ports */
-		{ 0x0000, false, FP_DROP_NONE },
+		{ 0x0002, 0, FP_DROP_POLICY },   /* offset 16 bytes */
+		{ 0x0002, 1, FP_DROP_NONE },
+		{ 0x0002, 2, FP_DROP_NONE },
+		{ 0x2000, 0, FP_DROP_NONE },     /* first fragment (MF): has ports */
+		{ 0x0000, 0, FP_DROP_NONE },
+		{ 0x0000, 2, FP_DROP_NONE },
 	};
 
 	SETUP();
@@ -1097,8 +1101,10 @@ static void test_policy_fragments(void)
 		inet_pton(AF_INET, "0.0.0.0", p.sel[0].dst_lo);
 		inet_pton(AF_INET, "255.255.255.255", p.sel[0].dst_hi);
 		p.sel[0].proto = IPPROTO_TCP;
-		if (!cases[c].any_ports)
+		if (cases[c].ports == 0)
 			p.sel[0].dport_lo = p.sel[0].dport_hi = 80;
+		if (cases[c].ports == 2)
+			p.sel[0].sport_hi = p.sel[0].dport_hi = 65535;
 		struct fp_sa *i = sa_new(&p);
 		size_t il = icmp4(in, (uint16_t)c, 20);
 		in[9] = IPPROTO_TCP;
@@ -1123,6 +1129,25 @@ static uint16_t ip4_sum(const uint8_t *ip)
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)sum;
+}
+
+/* IPv6/UDP from 2001:db8:1::1 to 2001:db8:2::1, traffic class tc, n bytes. */
+static size_t udp6(uint8_t *b, uint8_t tc, size_t n)
+{
+	size_t len = 48 + n;
+
+	memset(b, 0, len);
+	b[0] = (uint8_t)(0x60 | tc >> 4);
+	b[1] = (uint8_t)(tc << 4);
+	b[4] = (uint8_t)((8 + n) >> 8); b[5] = (uint8_t)(8 + n);
+	b[6] = IPPROTO_UDP; b[7] = 64;
+	inet_pton(AF_INET6, "2001:db8:1::1", b + 8);
+	inet_pton(AF_INET6, "2001:db8:2::1", b + 24);
+	b[40] = 0x30; b[41] = 0x39; b[42] = 0x30; b[43] = 0x3a;
+	b[44] = (uint8_t)((8 + n) >> 8); b[45] = (uint8_t)(8 + n);
+	for (size_t i = 0; i < n; i++)
+		b[48 + i] = (uint8_t)i;
+	return len;
 }
 
 static void test_ecn_decap(void)
@@ -1151,46 +1176,58 @@ static void test_ecn_decap(void)
 		addr(fam, 0, p.remote);
 		p.replay_window = FP_REPLAY_OFF;
 		struct fp_sa *i = sa_new(&p);
-		for (uint8_t oe = 0; oe < 4; oe++)
-			for (uint8_t ie = 0; ie < 4; ie++) {
-				size_t il = icmp4(in, (uint16_t)(oe * 4 + ie), 16);
-				uint16_t c = (uint16_t)~ip4_sum(in);    /* 0 when right */
+		for (int inner = 4; inner <= 6; inner += 2)
+			for (uint8_t oe = 0; oe < 4; oe++)
+				for (uint8_t ie = 0; ie < 4; ie++) {
+					size_t il;
 
-				CU_ASSERT_EQUAL(c, 0);
-				/* TOS 0xb8 (EF) | inner ECN, checksum kept right */
-				uint16_t old = (uint16_t)(in[0] << 8 | in[1]);
-				in[1] = (uint8_t)(0xb8 | ie);
-				uint32_t sum = (uint16_t)~(in[10] << 8 | in[11]) + (uint32_t)(uint16_t)~old +
-					       (uint32_t)(in[0] << 8 | in[1]);
-				sum = (sum & 0xffff) + (sum >> 16);
-				sum = (sum & 0xffff) + (sum >> 16);
-				in[10] = (uint8_t)(~sum >> 8); in[11] = (uint8_t)~sum;
-				size_t wl = encrypt1(o, in, il, w);
-				if (fam == 4)                          /* outer ECN, as the path set it */
-					w[1] = (uint8_t)((w[1] & ~3u) | oe);
-				else
-					w[1] = (uint8_t)((w[1] & ~0x30u) | oe << 4);
-				struct rte_mbuf *m = mk(w, wl);
-				uint16_t ok = fp_esp_process(i, &eng, &m, 1);
-				if (want[oe][ie] == 4) {
-					CU_ASSERT_EQUAL(ok, 0);
-					CU_ASSERT_EQUAL(fp_mbuf_drop_reason(m), FP_DROP_ECN);
-				} else {
-					const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+					if (inner == 6) {
+						il = udp6(in, (uint8_t)(0xb8 | ie), 16);
+					} else {
+						/* TOS 0xb8 (EF) | inner ECN, checksum kept right */
+						il = icmp4(in, (uint16_t)(oe * 4 + ie), 16);
+						uint16_t old = (uint16_t)(in[0] << 8 | in[1]);
+						in[1] = (uint8_t)(0xb8 | ie);
+						uint32_t sum = (uint16_t)~(in[10] << 8 | in[11]) +
+							       (uint32_t)(uint16_t)~old +
+							       (uint32_t)(in[0] << 8 | in[1]);
+						sum = (sum & 0xffff) + (sum >> 16);
+						sum = (sum & 0xffff) + (sum >> 16);
+						in[10] = (uint8_t)(~sum >> 8); in[11] = (uint8_t)~sum;
+						CU_ASSERT_EQUAL((uint16_t)~ip4_sum(in), 0);
+					}
+					size_t wl = encrypt1(o, in, il, w);
+					if (fam == 4)                  /* outer ECN, as the path set it */
+						w[1] = (uint8_t)((w[1] & ~3u) | oe);
+					else
+						w[1] = (uint8_t)((w[1] & ~0x30u) | oe << 4);
+					struct rte_mbuf *m = mk(w, wl);
+					uint16_t ok = fp_esp_process(i, &eng, &m, 1);
+					if (want[oe][ie] == 4) {
+						CU_ASSERT_EQUAL(ok, 0);
+						CU_ASSERT_EQUAL(fp_mbuf_drop_reason(m), FP_DROP_ECN);
+					} else {
+						const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+						uint8_t tos = inner == 4 ? ip[1] : (uint8_t)(ip[0] << 4 | ip[1] >> 4);
 
-					CU_ASSERT_EQUAL_FATAL(ok, 1);
-					CU_ASSERT_EQUAL(ip[1], 0xb8 | want[oe][ie]);
-					CU_ASSERT_EQUAL((uint16_t)~ip4_sum(ip), 0);
-					CU_ASSERT_EQUAL(memcmp(ip + 12, in + 12, il - 12), 0);
+						CU_ASSERT_EQUAL_FATAL(ok, 1);
+						CU_ASSERT_EQUAL(tos, 0xb8 | want[oe][ie]);
+						if (inner == 4)
+							CU_ASSERT_EQUAL((uint16_t)~ip4_sum(ip), 0);
+						CU_ASSERT_EQUAL(m->pkt_len, il);
+						/* the rest as sent (IPv4: past the checksum) */
+						if (inner == 6)
+							CU_ASSERT_EQUAL(memcmp(ip + 2, in + 2, il - 2), 0);
+						CU_ASSERT_EQUAL(memcmp(ip + 12, in + 12, il - 12), 0);
+					}
+					rte_pktmbuf_free(m);
+					checked++;
 				}
-				rte_pktmbuf_free(m);
-				checked++;
-			}
-		CU_ASSERT_EQUAL(i->stats.drops[FP_DROP_ECN], 1);
+		CU_ASSERT_EQUAL(i->stats.drops[FP_DROP_ECN], 2);
 		sa_free(o);
 		sa_free(i);
 	}
-	CU_ASSERT_EQUAL(checked, 32);
+	CU_ASSERT_EQUAL(checked, 64);
 }
 
 /* fp_sa_fini() leaves no key material in the SA: the backend's session
