@@ -230,6 +230,30 @@ static inline bool ecn_decap(uint8_t *ip, uint8_t nh, uint8_t outer)
 	return true;
 }
 
+/* Transport mode under UDP encapsulation (NAT-T): the sender computed its
+ * TCP/UDP checksum over the addresses it knew, and a NAT between us
+ * rewrote them, so the packet now fails its checksum. RFC 3948 3.1.2 lets
+ * the receiver recompute it when ESP has verified the packet (the ICV
+ * did); recomputed over the header as it now stands. Only these SAs pay.
+ * ip: the rebuilt header (hlen bytes), then len bytes of nh. */
+static __rte_noinline void natt_l4_cksum(uint8_t *ip, uint32_t hlen, uint32_t len, uint8_t nh,
+					 bool v6)
+{
+	uint8_t *l4 = ip + hlen;
+	uint32_t at;
+
+	if (nh == IPPROTO_TCP && len >= 20)
+		at = 16;
+	else if (nh == IPPROTO_UDP && len >= 8 && (l4[6] | l4[7]) != 0)
+		at = 6;                 /* (a zero UDP checksum: none was sent) */
+	else
+		return;                 /* other protocols, or too short: as they are */
+	l4[at] = l4[at + 1] = 0;
+	uint16_t c = v6 ? rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, l4)
+			: rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)ip, l4);
+	memcpy(l4 + at, &c, 2);
+}
+
 /* Checks the inner packet's IP header against the plen bytes decrypted;
  * returns its length (shorter than plen with TFC padding) or 0. */
 static inline uint32_t inner_len(const uint8_t *ip, uint32_t plen, uint8_t nh)
@@ -250,7 +274,8 @@ static inline uint32_t inner_len(const uint8_t *ip, uint32_t plen, uint8_t nh)
 
 static __rte_always_inline enum fp_drop
 inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
-	   struct inb_pkt *st, const bool tunnel, const bool outer6, const bool aead)
+	   struct inb_pkt *st, const bool tunnel, const bool outer6, const bool udp,
+	   const bool aead)
 {
 	uint8_t *pt = op->buf + op->cipher_off, *ip, padn, nh;
 	uint32_t plen, shift, tot;
@@ -302,6 +327,8 @@ inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
 			wr16(ip + 2, (uint16_t)tot);
 			ip4_cksum(ip, hlen);
 		}
+		if (udp)
+			natt_l4_cksum(ip, hlen, plen, nh, outer6);
 		if (unlikely(!policy_ok(sa, ip, tot)))
 			return FP_DROP_POLICY;
 	}
@@ -368,7 +395,7 @@ esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 	eng->be->process(eng->ctx, sa->sess, ops, k, false);
 	for (uint16_t i = 0; i < k; i++) {
 		struct rte_mbuf *m = mb[st[i].idx];
-		enum fp_drop r = inb_finish(sa, m, &ops[i], &st[i], tunnel, outer6, aead);
+		enum fp_drop r = inb_finish(sa, m, &ops[i], &st[i], tunnel, outer6, udp, aead);
 
 		if (unlikely(r != FP_DROP_NONE)) {
 			esp_drop(sa, m, r);

@@ -1230,6 +1230,72 @@ static void test_ecn_decap(void)
 	CU_ASSERT_EQUAL(checked, 64);
 }
 
+/* RFC 3948 3.1.2: transport mode under NAT-T. A NAT rewrote the outer
+ * (= the packet's own) source address on the way, so the sender's TCP/UDP
+ * checksum no longer matches; after decapsulation it must again. Without
+ * UDP encapsulation the packet is left as it came. */
+static void test_natt_transport_cksum(void)
+{
+	struct fp_sa_params p;
+	uint8_t in[128], w[256], c[128];
+
+	SETUP();
+	for (int enc = 0; enc < 2; enc++)
+		for (int proto = 0; proto < 2; proto++) {
+			const uint8_t pr = proto ? IPPROTO_TCP : IPPROTO_UDP;
+			const uint32_t at = 20 + (proto ? 16u : 6u), l4 = proto ? 20u : 8u;
+
+			gcm_params(&p, FP_DIR_OUT, 0x7181);
+			p.mode = FP_MODE_TRANSPORT;
+			p.udp_encap = enc;
+			p.encap_local_port = p.encap_remote_port = 4500;
+			struct fp_sa *o = sa_new(&p);
+			gcm_params(&p, FP_DIR_IN, 0x7181);
+			p.mode = FP_MODE_TRANSPORT;
+			p.udp_encap = enc;
+			p.encap_local_port = p.encap_remote_port = 4500;
+			struct fp_sa *i = sa_new(&p);
+			size_t il = icmp4(in, 1, l4 + 24 - 8);           /* 20 + l4 + 24 */
+			addr(4, 0, in + 12);
+			addr(4, 1, in + 16);
+			in[9] = pr;
+			memset(in + 20, 0, l4);
+			in[20] = 0x30; in[21] = 0x39; in[22] = 0x11; in[23] = 0x94;
+			if (proto)
+				in[32] = 0x50;                            /* data offset 5 */
+			else
+				in[25] = (uint8_t)(il - 20);              /* UDP length */
+			uint16_t ck = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)in, in + 20);
+			memcpy(in + at, &ck, 2);
+			size_t wl = encrypt1(o, in, il, w);
+			inet_pton(AF_INET, "198.51.100.77", w + 12);     /* the NAT */
+			struct rte_mbuf *m = mk(w, wl);
+			CU_ASSERT_EQUAL_FATAL(fp_esp_process(i, &eng, &m, 1), 1);
+			uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+			CU_ASSERT_EQUAL(m->pkt_len, il);
+			CU_ASSERT_EQUAL(memcmp(ip + 20, in + 20, 2), 0);
+			memcpy(c, ip, il);
+			c[at] = c[at + 1] = 0;
+			ck = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)c, c + 20);
+			/* NAT-T: right for the rewritten address; else as sent */
+			CU_ASSERT_EQUAL(memcmp(&ck, ip + at, 2) == 0, enc == 1);
+			CU_ASSERT_EQUAL(memcmp(in + at, ip + at, 2) == 0, enc == 0);
+			rte_pktmbuf_free(m);
+			if (!proto) {                     /* UDP sent without a checksum: kept 0 */
+				in[at] = in[at + 1] = 0;
+				wl = encrypt1(o, in, il, w);
+				inet_pton(AF_INET, "198.51.100.77", w + 12);
+				m = mk(w, wl);
+				CU_ASSERT_EQUAL_FATAL(fp_esp_process(i, &eng, &m, 1), 1);
+				ip = rte_pktmbuf_mtod(m, uint8_t *);
+				CU_ASSERT(ip[at] == 0 && ip[at + 1] == 0);
+				rte_pktmbuf_free(m);
+			}
+			sa_free(o);
+			sa_free(i);
+		}
+}
+
 /* fp_sa_fini() leaves no key material in the SA: the backend's session
  * area (expanded keys, HMAC states) and the AEAD salt. */
 static void test_fini_wipes_keys(void)
@@ -1500,6 +1566,7 @@ static const struct test_case esp_cases[] = {
 	{ "mixed_size_burst_inbound", test_mixed_burst },
 	{ "ecn_decapsulation_rfc6040", test_ecn_decap },
 	{ "fini_wipes_keys", test_fini_wipes_keys },
+	{ "natt_transport_l4_checksum", test_natt_transport_cksum },
 	{ "cbc_iv_unpredictable", test_cbc_iv },
 	{ "cbc_ivs_burst_are_aes_of_seq", test_cbc_ivs_burst },
 	{ NULL, NULL },
