@@ -203,7 +203,7 @@ static bool policy_ok(const struct fp_sa *sa, const uint8_t *ip, uint32_t len)
  * the path put on the outer header reaches the inner one (which must then
  * be ECN-capable, or the packet is dropped), and ECT(1) outside wins over
  * ECT(0) inside. Returns false to drop. ip: the inner header (nh 4 / 41),
- * its IPv4 checksum kept right (RFC 1624). */
+ * its IPv4 checksum recomputed (only marked packets get here). */
 static inline bool ecn_decap(uint8_t *ip, uint8_t nh, uint8_t outer)
 {
 	const bool v4 = nh == IPPROTO_IPIP;
@@ -217,13 +217,8 @@ static inline bool ecn_decap(uint8_t *ip, uint8_t nh, uint8_t outer)
 	if (inner == to)
 		return true;
 	if (v4) {
-		uint16_t old = rd16(ip), new;
-		uint32_t sum;
-
 		ip[1] = (uint8_t)((ip[1] & ~3u) | to);
-		new = rd16(ip);
-		sum = (uint16_t)~rd16(ip + 10) + (uint32_t)(uint16_t)~old + new;
-		wr16(ip + 10, (uint16_t)~csum_fold(sum));
+		ip4_cksum(ip, (ip[0] & 0xfu) * 4u);     /* inner_len() checked the IHL */
 	} else {
 		ip[1] = (uint8_t)((ip[1] & ~0x30u) | to << 4);
 	}
