@@ -11,12 +11,14 @@
 #include "ike/ikev2_wire.h"
 
 static const char *const fp_keys[] = {
-	"workers", "rx_burst", "crypto", "ports", "static_sas", "policies", "routes", NULL };
+	"workers", "rx_burst", "crypto", "reassembly", "ports", "static_sas", "policies", "routes",
+	NULL };
+static const char *const reasm_keys[] = { "max_datagrams", "timeout_ms", NULL };
 static const char *const crypto_keys[] = {
 	"backend", "device", "devargs", "profile", "qp_desc", "timeout_us", NULL };
 static const char *const port_keys[] = {
 	"name", "profile", "devargs", "device", "addresses", "rx_queues", "rx_desc",
-	"tx_desc", NULL };
+	"tx_desc", "mtu", NULL };
 static const char *const sa_keys[] = {
 	"spi", "dir", "mode", "local", "remote", "encap", "encap_local_port",
 	"encap_remote_port", "cipher", "key", "auth", "auth_key", "esn", "replay_window",
@@ -307,6 +309,7 @@ static int fp_port(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp
 	json_t *arr;
 	int rc;
 
+	pt->mtu = APP_FP_MTU;
 	if ((rc = cfg_check_object(c, path, o, port_keys)) ||
 	    (rc = get_name(c, path, o, "name", true, pt->name)) ||
 	    (rc = get_name(c, path, o, "profile", false, pt->profile)) ||
@@ -315,6 +318,7 @@ static int fp_port(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp
 	    (rc = cfg_get_u16(c, path, o, "rx_queues", 1, 16, &pt->rx_queues)) ||
 	    (rc = cfg_get_u16(c, path, o, "rx_desc", 64, 16384, &pt->rx_desc)) ||
 	    (rc = cfg_get_u16(c, path, o, "tx_desc", 64, 16384, &pt->tx_desc)) ||
+	    (rc = cfg_get_u16(c, path, o, "mtu", 1280, 9216, &pt->mtu)) ||
 	    (rc = cfg_get_array(c, path, o, "addresses", APP_FP_MAX_ADDRS, &arr)))
 		return rc;
 	if (pt->devargs[0] && pt->device[0])
@@ -339,6 +343,24 @@ static int fp_port(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp
 			cfg_path_key(p, path, "name");
 			return cfg_fail(c, p, "duplicate port name '%s'", pt->name);
 		}
+	return 0;
+}
+
+/* fastpath.reassembly: fragments addressed to the gateway. */
+static int fp_reasm(struct cfg_ctx *c, json_t *fo, struct app_fp_cfg *f)
+{
+	json_t *o;
+	int rc = cfg_get_object(c, "fastpath", fo, "reassembly", reasm_keys, &o);
+
+	f->reasm_max = APP_FP_REASM_MAX;
+	f->reasm_timeout_ms = APP_FP_REASM_TIMEOUT;
+	if (rc || !o)
+		return rc;
+	if ((rc = cfg_get_uint(c, "fastpath.reassembly", o, "max_datagrams", 0, 1u << 20,
+			       &f->reasm_max)) ||
+	    (rc = cfg_get_uint(c, "fastpath.reassembly", o, "timeout_ms", 10, 60000,
+			       &f->reasm_timeout_ms)))
+		return rc;
 	return 0;
 }
 
@@ -622,6 +644,7 @@ int cfg_fastpath(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	if ((rc = cfg_get_uint(c, "fastpath", o, "workers", 1, APP_FP_MAX_WORKERS, &f->workers)) ||
 	    (rc = cfg_get_uint(c, "fastpath", o, "rx_burst", 8, APP_FP_MAX_RX_BURST, &f->rx_burst)) ||
 	    (rc = fp_crypto(c, o, &f->crypto)) ||
+	    (rc = fp_reasm(c, o, f)) ||
 	    (rc = fp_list(c, o, "ports", APP_FP_MAX_PORTS, sizeof(f->ports[0]), f->ports,
 			  &f->n_ports, f, (elem_fn)fp_port)) ||
 	    (rc = fp_list(c, o, "static_sas", APP_FP_MAX_SAS, sizeof(f->sas[0]), f->sas,

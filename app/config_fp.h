@@ -30,7 +30,12 @@ struct app_fp_port {
 	unsigned n_addr;
 	ike_addr_t addr[APP_FP_MAX_ADDRS];  /* the gateway's own addresses (ports 0) */
 	uint16_t rx_queues, rx_desc, tx_desc;   /* 0 = from the profile / defaults */
+	uint16_t mtu;                       /* IP MTU; default APP_FP_MTU */
 };
+
+#define APP_FP_MTU            1500
+#define APP_FP_REASM_MAX      1024     /* FP_REASM_MAX_DEFAULT */
+#define APP_FP_REASM_TIMEOUT  2000     /* ms, FP_REASM_TIMEOUT_MS */
 
 /* Algorithms as IKEv2 transform IDs (RFC 7296 3.3.2), the form IKE CHILD
  * SAs come in, so both take the same conversion. */
@@ -87,6 +92,9 @@ struct app_fp_cfg {
 	bool present;                       /* the "fastpath" key was given */
 	unsigned workers;                   /* default 1 */
 	unsigned rx_burst;                  /* 0 = the worker's default (FP_RX_BURST) */
+	/* "reassembly": datagrams in progress per worker (0: fragments to
+	 * the gateway are dropped) and the time one may take */
+	unsigned reasm_max, reasm_timeout_ms;
 	uint16_t natt_port;                 /* from local.natt_port */
 	struct app_fp_crypto crypto;
 	unsigned n_ports, n_sas, n_policies, n_routes;

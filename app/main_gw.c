@@ -211,6 +211,15 @@ static int port_setup(struct gw *g, unsigned i)
 		if ((rc = rte_eth_tx_queue_setup(id, q, pc->tx_desc ? pc->tx_desc : pr.tx_desc,
 						 rte_eth_dev_socket_id(id), NULL)) != 0)
 			return rc;
+	/* The device's own MTU follows ours where the driver lets it set one
+	 * (not net_ring, net_pcap, net_null); ours is what the workers keep
+	 * to when they send either way. */
+	rc = rte_eth_dev_set_mtu(id, pc->mtu);
+	if (rc != 0 && rc != -ENOTSUP)
+		printf("port %s: the device did not take MTU %u (%s); packets over it are "
+		       "still fragmented or dropped by the workers\n", pc->name, pc->mtu,
+		       rte_strerror(-rc));
+	g->dp.mtu[id] = pc->mtu;
 	if ((rc = rte_eth_dev_start(id)) != 0) {
 		fprintf(stderr, "port %s: start: %s\n", pc->name, rte_strerror(-rc));
 		return rc;
@@ -228,7 +237,8 @@ static int port_setup(struct gw *g, unsigned i)
 		else if (pc->addr[a].family == 6 && l->n6 < FP_MAX_LOCAL)
 			memcpy(l->a6[l->n6++], pc->addr[a].a, 16);
 	}
-	printf("port %s: ethdev %u, %u RX queue(s), %u TX queue(s)\n", pc->name, id, nrx, g->nw);
+	printf("port %s: ethdev %u, %u RX queue(s), %u TX queue(s), MTU %u\n", pc->name, id, nrx,
+	       g->nw, pc->mtu);
 	return 0;
 }
 
@@ -353,6 +363,8 @@ static int workers_setup(struct gw *g)
 		wc[i].dp = &g->dp;
 		wc[i].txq = (uint16_t)i;
 		wc[i].rx_burst = (uint16_t)f->rx_burst;
+		wc[i].reasm_max = f->reasm_max;
+		wc[i].reasm_timeout_ms = f->reasm_timeout_ms;
 		wc[i].socket = (int)rte_lcore_to_socket_id(lc);
 		g->w[i] = fp_worker_create(&wc[i]);
 		if (g->w[i] == NULL)
@@ -440,6 +452,9 @@ static json_t *stats_json(const struct gw *g)
 			"crypto_abandoned", (json_int_t)cst.abandoned,
 			"crypto_late", (json_int_t)cst.late, "crypto_no_op", (json_int_t)cst.no_op,
 			"crypto_orphans", (json_int_t)cst.orphans));
+		json_object_update_new(w, json_pack("{sIsIsI}", "frag_in", (json_int_t)s->frag_in,
+			"reassembled", (json_int_t)s->reassembled,
+			"frag_out", (json_int_t)s->frag_out));
 		for (unsigned r = 1; r < FP_WD_MAX; r++)
 			tot[r] += s->drops[r];
 		json_array_append_new(ws, w);

@@ -1,17 +1,27 @@
 /* Worker loop: RX, classify, SAD/SPD, ESP per SA run, route, TX.
  * See worker.h for the classification and docs/fastpath.md for the
  * several-workers design (inbound SA owners, hand-off rings). */
+#ifndef ALLOW_EXPERIMENTAL_API
+/* rte_ip_frag_table_del_expired_entries() is experimental in 22.11; the
+ * alternative, leaving a lone first fragment in the table until its
+ * bucket is looked up again, holds its mbuf indefinitely. */
+#define ALLOW_EXPERIMENTAL_API
+#endif
+
 #include <string.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_ethdev.h>
+#include <rte_cycles.h>
 #include <rte_ip.h>
+#include <rte_ip_frag.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
 #include "fastpath/ctrl_priv.h"
+#include "fastpath/frag.h"
 #include "fastpath/worker.h"
 
 #define BURST    FP_MAX_BURST
@@ -38,10 +48,21 @@ struct fp_worker {
 	 * fp_worker_poll()). */
 	uint16_t nheld[FP_MAX_RXQ];
 	struct rte_mbuf *held[FP_MAX_RXQ][FP_RX_BURST_MAX];
+	/* IP MTU per port (UINT32_MAX: none), checked before each send. */
+	uint32_t mtu[FP_MAX_PORTS];
+	/* Identification of the next packet we fragment: a counter spaced
+	 * by the worker count, so workers never reuse each other's. */
+	uint32_t frag_seq;
+	/* Reassembly (NULL: off); frag_seen: a fragment ever came, so the
+	 * loop starts looking for expired datagrams. */
+	struct rte_ip_frag_tbl *frag;
+	bool frag_seen;
+	struct rte_ip_frag_death_row dr;
 } __rte_cache_aligned;
 
 static const char *const wdrop_names[FP_WD_MAX - FP_DROP_MAX] = {
 	"no_policy", "discard", "ttl", "no_route", "ring_full", "tx_full", "not_ip",
+	"mtu", "frag", "no_mbuf",
 };
 
 const char *fp_wdrop_name(unsigned r)
@@ -115,15 +136,23 @@ struct rt_memo {
 	const struct fp_nexthop *nh;
 };
 
+static void eth_tx_big(struct fp_worker *w, struct rte_mbuf *m, const struct fp_nexthop *nh,
+		       uint16_t et, bool ours);
+
 /* Prepends Ethernet for next hop nh (NULL: no route) and queues the
- * packet; et = ether type, network order. */
+ * packet; et = ether type, network order; ours: an ESP packet the gateway
+ * made, which it may fragment as the source (frag.h). */
 static __rte_always_inline void eth_tx(struct fp_worker *w, struct rte_mbuf *m,
-				       const struct fp_nexthop *nh, uint16_t et)
+				       const struct fp_nexthop *nh, uint16_t et, bool ours)
 {
 	struct rte_ether_hdr *eth;
 
 	if (unlikely(nh == NULL)) {
 		drop(w, m, FP_WD_NO_ROUTE);
+		return;
+	}
+	if (unlikely(m->pkt_len > w->mtu[nh->port])) {
+		eth_tx_big(w, m, nh, et, ours);
 		return;
 	}
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, ETH_LEN);
@@ -137,8 +166,32 @@ static __rte_always_inline void eth_tx(struct fp_worker *w, struct rte_mbuf *m,
 	tx_enqueue(w, nh->port, m);
 }
 
-/* The packet starts at its IP header: find the next hop, prepend Ethernet. */
-static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *memo)
+/* A packet over the egress MTU: fragmented where IP allows it (frag.h),
+ * else dropped as `mtu`. Out of line: only oversized packets come here. */
+static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
+				      const struct fp_nexthop *nh, uint16_t et, bool ours)
+{
+	struct rte_mbuf *f[FP_FRAG_MAX];
+	uint32_t id = w->frag_seq++ * fp_ctrl_n_workers(w->ctrl) + w->cfg.id;
+	int n;
+
+	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
+		n = fp_frag4(m, w->mtu[nh->port], ours ? (int32_t)(id & 0xffff) : -1, f,
+			     FP_FRAG_MAX);
+	else
+		n = ours ? fp_frag6(m, w->mtu[nh->port], id, f, FP_FRAG_MAX) : -FP_WD_MTU;
+	if (n < 0) {
+		drop(w, m, (unsigned)-n);
+		return;
+	}
+	w->st.frag_out += (unsigned)n;
+	for (int i = 0; i < n; i++)
+		eth_tx(w, f[i], nh, et, ours);
+}
+
+/* The packet starts at its IP header: find the next hop, prepend Ethernet.
+ * ours: see eth_tx(). */
+static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *memo, bool ours)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct fp_nexthop *nh;
@@ -158,7 +211,7 @@ static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *me
 			memo->nh = nh;
 		}
 	}
-	eth_tx(w, m, nh, rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4));
+	eth_tx(w, m, nh, rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4), ours);
 }
 
 /* An outbound tunnel-mode run: every packet goes to the SA's peer, the
@@ -182,7 +235,7 @@ static void route_tx_tunnel(struct fp_worker *w, const struct fp_sa *sa, struct 
 		nh = fp_routes_lookup4(w->dp->routes, dst);
 	}
 	for (uint16_t i = 0; i < n; i++)
-		eth_tx(w, mb[i], nh, et);
+		eth_tx(w, mb[i], nh, et, true);
 }
 
 static void punt(struct fp_worker *w, struct rte_mbuf *m)
@@ -216,7 +269,7 @@ static inline bool ttl_dec(uint8_t *ip)
 
 /* ---- classification ---- */
 
-enum cls { C_DROP, C_PUNT, C_IN, C_OUT4, C_OUT6 };
+enum cls { C_DROP, C_PUNT, C_IN, C_OUT4, C_OUT6, C_FRAG };
 
 static inline bool local4(const struct fp_local *l, uint32_t a)
 {
@@ -274,8 +327,11 @@ static enum cls classify4(struct fp_worker *w, uint8_t *ip, uint32_t len, uint32
 	}
 	len = rd16(ip + 2);
 	memcpy(&dst, ip + 16, 4);
-	if (local4(&w->dp->local, dst))
+	if (local4(&w->dp->local, dst)) {
+		if (unlikely(rd16(ip + 6) & 0x3fff))      /* MF or an offset */
+			return C_FRAG;
 		return to_us(&w->dp->local, ip[9], ip + hl, len - hl, spi, r);
+	}
 	if (unlikely(ip[16] >= 224))          /* multicast, broadcast */
 		return C_PUNT;
 	if (unlikely(!ttl_dec(ip))) {
@@ -307,8 +363,18 @@ static enum cls classify6(struct fp_worker *w, uint8_t *ip, uint32_t len, uint32
 	/* Neighbour discovery and router messages (RFC 4861: types 133-137). */
 	if (nh == IPPROTO_ICMPV6 && len > 40 && ip[40] >= 133 && ip[40] <= 137)
 		return C_PUNT;
-	if (local6(&w->dp->local, ip + 24))
+	if (local6(&w->dp->local, ip + 24)) {
+		/* Only a Fragment header right after the fixed one is
+		 * reassembled (what ESP senders produce); one behind other
+		 * extension headers is punted with them. */
+		if (unlikely(nh == 44)) {
+			if (len >= 48)
+				return C_FRAG;
+			*r = FP_DROP_MALFORMED;
+			return C_DROP;
+		}
 		return to_us(&w->dp->local, nh, ip + 40, len - 40, spi, r);
+	}
 	if (unlikely(ip[24] == 0xff))         /* multicast */
 		return C_PUNT;
 	if (unlikely(!ttl_dec(ip))) {
@@ -385,7 +451,7 @@ static void after_in(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *me
 		drop(w, m, FP_WD_TTL);
 		return;
 	}
-	route_tx(w, m, memo);
+	route_tx(w, m, memo, false);
 }
 
 /* mb[0..n) with sa[0..n): one fp_esp_process() per run of one SA. */
@@ -410,7 +476,7 @@ static void esp_runs(struct fp_worker *w, struct rte_mbuf *mb[], struct fp_sa *s
 				route_tx_tunnel(w, sa[s], mb + s, good);
 			else
 				for (uint16_t i = s; i < s + good; i++)
-					route_tx(w, mb[i], &memo);
+					route_tx(w, mb[i], &memo, true);
 		}
 		for (uint16_t i = s + good; i < e; i++)
 			drop(w, mb[i], fp_mbuf_drop_reason(mb[i]));
@@ -476,7 +542,7 @@ static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t 
 		case FP_SPD_BYPASS:
 			w->st.bypass++;
 			rte_pktmbuf_adj(m, ETH_LEN);
-			route_tx(w, m, &memo);
+			route_tx(w, m, &memo, false);
 			break;
 		case FP_SPD_PROTECT:
 			sa = fp_sad_get_out(w->ctrl->out, fp_spd_slot(res[i]));
@@ -516,12 +582,83 @@ static inline void load_first_lines(struct rte_mbuf **pkts, uint16_t n)
 	asm volatile("" : : "r"(x));
 }
 
+/* ---- reassembly ---- */
+
+/* Fragments rte_ip_frag gave up on (expired, evicted, overlapping,
+ * duplicate) wait on the death row; they are counted as `frag` here. */
+static void death_row_flush(struct fp_worker *w)
+{
+	if (w->dr.cnt == 0)
+		return;
+	w->st.drops[FP_WD_FRAG] += w->dr.cnt;
+	rte_ip_frag_free_death_row(&w->dr, 0);
+}
+
+static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, bool handed);
+
+/* Fragments addressed to the gateway (Ethernet frames, IP header checked
+ * by classify4/6): into the reassembly table; the datagrams they complete
+ * go through process() again, as if received whole. */
+static void frags_in(struct fp_worker *w, struct rte_mbuf **fm, uint16_t nf)
+{
+	struct rte_mbuf *done[BURST];
+	uint64_t now = rte_rdtsc();
+	uint16_t nd = 0;
+
+	w->st.frag_in += nf;
+	w->frag_seen = true;
+	for (uint16_t i = 0; i < nf; i++) {
+		struct rte_mbuf *m = fm[i], *r;
+		uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, ETH_LEN);
+
+		if (w->frag == NULL) {
+			drop(w, m, FP_WD_FRAG);
+			continue;
+		}
+		m->l2_len = ETH_LEN;
+		if ((ip[0] >> 4) == 4) {
+			uint32_t hl = (ip[0] & 0xfu) * 4u;
+
+			if (fp_frag4_check(ip, hl, rd16(ip + 2)) != 0) {
+				drop(w, m, FP_WD_FRAG);
+				continue;
+			}
+			m->l3_len = hl;
+			r = rte_ipv4_frag_reassemble_packet(w->frag, &w->dr, m, now,
+							    (struct rte_ipv4_hdr *)ip);
+		} else {
+			if (fp_frag6_check(ip, rd16(ip + 4)) != 0) {
+				drop(w, m, FP_WD_FRAG);
+				continue;
+			}
+			m->l3_len = 40 + 8;
+			r = rte_ipv6_frag_reassemble_packet(w->frag, &w->dr, m, now,
+							    (struct rte_ipv6_hdr *)ip,
+							    (struct rte_ipv6_fragment_ext *)(ip + 40));
+		}
+		/* One call puts at most a whole datagram on the death row. */
+		if (w->dr.cnt > RTE_IP_FRAG_DEATH_ROW_MBUF_LEN - (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1))
+			death_row_flush(w);
+		if (r == NULL)
+			continue;
+		if (fp_reasm_finish(r) != 0) {
+			drop(w, r, FP_WD_FRAG);     /* larger than one mbuf */
+			continue;
+		}
+		w->st.reassembled++;
+		done[nd++] = r;
+	}
+	death_row_flush(w);
+	if (nd != 0)
+		process(w, done, nd, false);
+}
+
 /* Returns the bytes of the n packets (counted where each mbuf is read
  * anyway, rather than in a pass of its own). */
 static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, bool handed)
 {
 	uint64_t rxb = 0;
-	struct rte_mbuf *im[BURST], *m4[BURST], *m6[BURST], *pm[BURST];
+	struct rte_mbuf *im[BURST], *m4[BURST], *m6[BURST], *pm[BURST], *fm[BURST];
 	struct fp_sa *psa[BURST];
 	uint32_t spi[BURST], r4[BURST], r6[BURST];
 	struct fp_spd_key4 k4[BURST];
@@ -529,7 +666,7 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	const struct fp_spd_key4 *k4p[BURST];
 	const struct fp_spd_key6 *k6p[BURST];
 	const struct fp_spd *spd;
-	uint16_t ni = 0, n4 = 0, n6 = 0, np = 0;
+	uint16_t ni = 0, n4 = 0, n6 = 0, np = 0, nf = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
@@ -581,10 +718,15 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			k6p[n6] = &k6[n6];
 			m6[n6++] = m;
 			break;
+		case C_FRAG:
+			fm[nf++] = m;
+			break;
 		}
 	}
 	if (ni != 0)
 		inbound(w, im, spi, ni, handed);
+	if (unlikely(nf != 0))
+		frags_in(w, fm, nf);
 	if (n4 + n6 == 0)
 		return rxb;
 	spd = fp_ctrl_spd(w->ctrl);
@@ -708,6 +850,12 @@ unsigned fp_worker_poll(struct fp_worker *w)
 		w->nheld[q] = n;
 	}
 	tx_flush_all(w);
+	/* Datagrams whose fragments stopped coming: every 1024 loops once a
+	 * fragment was seen (a table lookup also clears its own bucket). */
+	if (unlikely(w->frag_seen) && (w->st.loops & 1023) == 0 && w->frag != NULL) {
+		rte_ip_frag_table_del_expired_entries(w->frag, &w->dr, rte_rdtsc());
+		death_row_flush(w);
+	}
 	/* Nothing read from the tables in this iteration is kept (held
 	 * packets are not classified yet). */
 	rte_rcu_qsbr_quiescent(w->ctrl->rcu, w->cfg.id);
@@ -751,11 +899,28 @@ struct fp_worker *fp_worker_create(const struct fp_worker_cfg *cfg)
 	w->cfg = *cfg;
 	if (w->cfg.rx_burst == 0)
 		w->cfg.rx_burst = FP_RX_BURST;
+	for (unsigned p = 0; p < FP_MAX_PORTS; p++)
+		w->mtu[p] = cfg->dp->mtu[p] != 0 ? cfg->dp->mtu[p] : UINT32_MAX;
+	if (cfg->reasm_max != 0) {
+		uint32_t ms = cfg->reasm_timeout_ms ? cfg->reasm_timeout_ms : FP_REASM_TIMEOUT_MS;
+		uint64_t cyc = rte_get_tsc_hz() / 1000 * ms;
+
+		/* 8-way buckets, twice the entries asked for, so a full
+		 * bucket rarely refuses a datagram while others have room. */
+		w->frag = rte_ip_frag_table_create((cfg->reasm_max + 3) / 4, 8, cfg->reasm_max,
+						   cyc, cfg->socket);
+		if (w->frag == NULL) {
+			rte_free(w);
+			return NULL;
+		}
+	}
 	w->dp = cfg->dp;
 	w->ctrl = cfg->dp->ctrl;
 	/* Worker i drives queue pair i of a crypto device: a queue pair has
 	 * no locks, so it must have one user. */
 	if (fp_crypto_engine_init_qp(&w->eng, w->ctrl->be, cfg->id) != 0) {
+		if (w->frag != NULL)
+			rte_ip_frag_table_destroy(w->frag);
 		rte_free(w);
 		return NULL;
 	}
@@ -770,6 +935,9 @@ void fp_worker_free(struct fp_worker *w)
 	if (w->ctrl->workers[w->cfg.id] == w)
 		w->ctrl->workers[w->cfg.id] = NULL;
 	fp_crypto_engine_fini(&w->eng);
+	rte_ip_frag_free_death_row(&w->dr, 0);
+	if (w->frag != NULL)
+		rte_ip_frag_table_destroy(w->frag);
 	rte_free(w);
 }
 

@@ -46,6 +46,10 @@ enum fp_wdrop {
 	FP_WD_RING_FULL,                /* punt or hand-off ring full */
 	FP_WD_TX_FULL,                  /* TX queue did not take it */
 	FP_WD_NOT_IP,                   /* not IPv4/IPv6/ARP, or runt frame */
+	FP_WD_MTU,                      /* over the egress MTU and not ours to fragment */
+	FP_WD_FRAG,                     /* fragment to us not reassembled (timeout,
+					 * table full, overlap, too big, malformed) */
+	FP_WD_NO_MBUF,                  /* no mbuf for a fragment we had to make */
 	FP_WD_MAX
 };
 const char *fp_wdrop_name(unsigned r);
@@ -66,6 +70,10 @@ struct fp_dp {
 	const struct fp_routes *routes;
 	struct fp_local local;
 	struct rte_ether_addr mac[FP_MAX_PORTS];   /* source MAC per port id */
+	/* IP MTU per port id (bytes of IP packet, Ethernet not counted);
+	 * 0: no limit. Larger packets leave fragmented where that is
+	 * allowed (fastpath/frag.h), else are dropped as `mtu`. */
+	uint16_t mtu[FP_MAX_PORTS];
 };
 
 struct fp_worker_cfg {
@@ -75,8 +83,16 @@ struct fp_worker_cfg {
 	struct { uint16_t port, queue; } rxq[FP_MAX_RXQ];
 	uint16_t txq;                       /* this worker's TX queue on every port */
 	uint16_t rx_burst;                  /* 0 = FP_RX_BURST; 1..FP_RX_BURST_MAX */
+	/* Reassembly of fragments addressed to the gateway (ESP, IKE):
+	 * datagrams in progress at once (0: none, fragments are dropped as
+	 * `frag`) and how long one may take. */
+	uint32_t reasm_max;
+	uint32_t reasm_timeout_ms;          /* 0 = FP_REASM_TIMEOUT_MS */
 	int socket;
 };
+
+#define FP_REASM_MAX_DEFAULT   1024u
+#define FP_REASM_TIMEOUT_MS    2000u
 
 struct fp_port_stats {
 	uint64_t rx, rx_bytes, tx, tx_bytes, tx_drop;
@@ -86,6 +102,9 @@ struct fp_port_stats {
 struct fp_worker_stats {
 	uint64_t rx, tx, esp_in, esp_out, bypass, punt, handoff_out, handoff_in;
 	uint64_t notes, notes_lost, loops, idle_loops;
+	/* fragments received for us, datagrams reassembled from them,
+	 * fragments we sent (their packets exceeded the egress MTU) */
+	uint64_t frag_in, reassembled, frag_out;
 	uint64_t drops[FP_WD_MAX];
 	struct fp_port_stats port[FP_MAX_PORTS];
 };

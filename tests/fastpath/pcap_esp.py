@@ -16,7 +16,7 @@ import os
 import struct
 import sys
 
-from scapy.all import Ether, ARP, IP, IPv6, UDP, Raw, raw, rdpcap, wrpcap
+from scapy.all import Ether, ARP, IP, IPv6, UDP, Raw, raw, rdpcap, wrpcap, fragment, defragment
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -65,8 +65,14 @@ def eth(p):
     return Ether(src=PEER_MAC, dst=GW_MAC) / p
 
 
-def plain(dst, i, src="198.51.100.5", ttl=64):
-    return IP(src=src, dst=dst, ttl=ttl) / UDP(sport=1000, dport=2000) / Raw(struct.pack("!I", i) + b"x" * 60)
+def plain(dst, i, src="198.51.100.5", ttl=64, size=60, df=False):
+    return (IP(src=src, dst=dst, ttl=ttl, flags="DF" if df else 0) / UDP(sport=1000, dport=2000)
+            / Raw(struct.pack("!I", i) + b"x" * size))
+
+
+# Fragments and MTU (the WAN port's MTU is 1500, gw.json): inner packets
+# of BIG bytes payload make ESP packets over 1500 bytes.
+BIG = 1450
 
 
 def gen(d):
@@ -80,6 +86,12 @@ def gen(d):
     lan.append(eth(IPv6(src="2001:db8:1::5", dst="2001:db8:9::1") / UDP(sport=1, dport=2)))  # no policy
     lan.append(eth(plain("203.0.113.10", 5003, ttl=1)))    # TTL
     lan.append(Ether(src=PEER_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(pdst="198.51.100.1", psrc="198.51.100.5"))
+    # Over the WAN MTU once encrypted: our ESP leaves in fragments.
+    lan.append(eth(plain("203.0.113.10", 7000, size=BIG)))              # -> ESP 0x1001
+    lan.append(eth(plain("203.0.113.200", 7001, size=BIG, df=True)))    # -> ESP-in-UDP, inner DF
+    # Bypassed and over the MTU: fragmented without DF, dropped with it.
+    lan.append(eth(plain("192.0.2.52", 7002, size=1500)))
+    lan.append(eth(plain("192.0.2.53", 7003, size=1500, df=True)))      # mtu
     wrpcap(os.path.join(d, "lan_in.pcap"), lan)
 
     wan = []
@@ -98,7 +110,32 @@ def gen(d):
     wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1", proto=50) / Raw(e)))  # no SA
     wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1") / UDP(sport=500, dport=500) / Raw(b"\0" * 28)))   # IKE
     wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1") / UDP(sport=4500, dport=4500) / Raw(b"\0" * 32)))  # marker
+    # Fragmented by the sender (a peer's kernel does this when ESP
+    # exceeds its MTU): reassembled, then decrypted. Last fragment first.
+    inner = raw(plain("198.51.100.7", 6000, src="203.0.113.10", size=BIG))
+    e = esp_gcm(IN_GCM, N + 10, inner, IN_KEY)
+    frags = fragment(IP(src="192.0.2.2", dst="192.0.2.1", proto=50, id=0x4242) / Raw(e), fragsize=600)
+    wan += [eth(f) for f in reversed(frags)]
+    nfrag = len(frags)
+    inner = raw(plain("198.51.100.8", 6001, src="203.0.113.200", size=BIG))
+    e = esp_gcm(IN_GCM_UDP, N + 1, inner, IN_KEY)
+    frags = fragment(IP(src="192.0.2.2", dst="192.0.2.1", id=0x4243)
+                     / UDP(sport=4500, dport=4500, chksum=0) / Raw(e), fragsize=800)
+    wan += [eth(f) for f in frags]
+    nfrag += len(frags)
+    # IKE in two fragments (large certificates do this): reassembled, punted.
+    frags = fragment(IP(src="192.0.2.2", dst="192.0.2.1", id=0x4244) / UDP(sport=500, dport=500)
+                     / Raw(b"\0" * 1200), fragsize=800)
+    wan += [eth(f) for f in frags]
+    nfrag += len(frags)
+    # A fragment whose length is not a multiple of 8 though more follow
+    # (dropped at once), and a first fragment that is never completed
+    # (dropped when reassembly.timeout_ms passes): both `frag`.
+    wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1", proto=50, id=0x4245, flags="MF") / Raw(b"\1" * 13)))
+    wan.append(eth(IP(src="192.0.2.2", dst="192.0.2.1", proto=50, id=0x4246, flags="MF") / Raw(b"\1" * 64)))
+    nfrag += 2
     wrpcap(os.path.join(d, "wan_in.pcap"), wan)
+    json.dump({"frag_in": nfrag}, open(os.path.join(d, "expect.json"), "w"))
 
 
 def check(d):
@@ -111,8 +148,15 @@ def check(d):
     # WAN side: ESP we made.
     seqs = {OUT_GCM: [], OUT_CBC_UDP: []}
     ids = {OUT_GCM: set(), OUT_CBC_UDP: set()}
-    other = bypassed = 0
-    for p in rdpcap(os.path.join(d, "wan_out.pcap")):
+    other = bypassed = nfrag = 0
+    wan = rdpcap(os.path.join(d, "wan_out.pcap"))
+    for p in wan:
+        want(len(p[IP]) <= 1500, "packet of %d bytes over the WAN MTU" % len(p[IP]))
+        if p[IP].flags.MF or p[IP].frag:
+            nfrag += 1
+            want(IP(raw(p[IP])).chksum == p[IP].chksum, "fragment IPv4 checksum")
+    # scapy puts the fragments back together, independently of us.
+    for p in defragment(wan):
         ip = p[IP]
         want(ip.src != "192.0.2.1" or ip.dst == "192.0.2.2", "outer addresses %s->%s" % (ip.src, ip.dst))
         want(IP(raw(ip)).chksum == ip.chksum, "outer IPv4 checksum")
@@ -122,7 +166,7 @@ def check(d):
             want(ip[UDP].chksum == 0 and ip[UDP].len == len(raw(ip[UDP])), "UDP encapsulation header")
             esp = raw(ip[UDP].payload)
         else:
-            if UDP in ip and struct.unpack("!I", raw(ip[UDP].payload)[:4])[0] in (5000, 5001):
+            if UDP in ip and struct.unpack("!I", raw(ip[UDP].payload)[:4])[0] in (5000, 5001, 7002):
                 bypassed += 1
                 want(ip.ttl == 63, "bypassed TTL")
             else:
@@ -143,10 +187,12 @@ def check(d):
         seqs[spi].append(seq)
         ids[spi].add(struct.unpack("!I", raw(q[UDP].payload)[:4])[0])
     want(other == 0, "%d unexpected packets on the WAN side" % other)
-    want(bypassed == 2, "%d bypassed packets on the WAN side, expected 2" % bypassed)
-    for spi, base in ((OUT_GCM, 0), (OUT_CBC_UDP, 1000)):
-        want(sorted(seqs[spi]) == list(range(1, N + 1)), "SA 0x%x sequence numbers %s" % (spi, seqs[spi][:5]))
-        want(ids[spi] == set(range(base, base + N)), "SA 0x%x inner packets" % spi)
+    want(bypassed == 3, "%d bypassed packets on the WAN side, expected 3" % bypassed)
+    for spi, base, big in ((OUT_GCM, 0, 7000), (OUT_CBC_UDP, 1000, 7001)):
+        want(sorted(seqs[spi]) == list(range(1, N + 2)), "SA 0x%x sequence numbers %s" % (spi, seqs[spi][:5]))
+        want(ids[spi] == set(range(base, base + N)) | {big}, "SA 0x%x inner packets" % spi)
+    # 7000, 7001 (ESP of 1,540-1,560 bytes) and 7002 (1,532) in two each
+    want(nfrag == 6, "%d fragments on the WAN side, expected 6" % nfrag)
 
     # LAN side: decrypted and bypassed packets.
     got = {}
@@ -157,28 +203,37 @@ def check(d):
         i = struct.unpack("!I", raw(p[UDP].payload)[:4])[0]
         got[i] = p[IP]
         want(IP(raw(p[IP])).chksum == p[IP].chksum, "IPv4 checksum after TTL decrement (id %d)" % i)
-    want(set(got) == set(range(2000, 2000 + N)) | set(range(3000, 3000 + N)),
+    want(set(got) == set(range(2000, 2000 + N)) | set(range(3000, 3000 + N)) | {6000, 6001},
          "LAN output ids: %d packets" % len(got))
+    for i in (6000, 6001):
+        want(i in got and len(raw(got[i][UDP].payload)) == 4 + BIG, "reassembled packet %d whole" % i)
     for i in range(N):
         want(2000 + i in got and got[2000 + i].ttl == 63, "decrypted TTL")
 
     st = json.load(open(os.path.join(d, "stats.json")))
     dr = st["drops"]
-    expect = {"replay": 1, "auth": 1, "no_sa": 1, "discard": 1, "no_policy": 1, "ttl": 1}
+    expect = {"replay": 1, "auth": 1, "no_sa": 1, "discard": 1, "no_policy": 1, "ttl": 1,
+              "mtu": 1, "frag": 2}
     for k, v in expect.items():
         want(dr.get(k) == v, "drop %s = %s, expected %d" % (k, dr.get(k), v))
     others = {k: v for k, v in dr.items() if k not in expect and v}
     want(not others, "unexpected drops %s" % others)
     w = st["workers"][0]
-    want(w["punt"] == 3, "punted %d, expected 3 (ARP, IKE 500, NAT-T marker)" % w["punt"])
-    want(w["bypass"] == 2, "bypass %d" % w["bypass"])
-    want(w["esp_out"] == 2 * N and w["esp_in"] == 2 * N, "esp_out/esp_in %d/%d" % (w["esp_out"], w["esp_in"]))
+    want(w["punt"] == 4, "punted %d, expected 4 (ARP, IKE 500 twice, NAT-T marker)" % w["punt"])
+    want(w["bypass"] == 4, "bypass %d" % w["bypass"])
+    want(w["esp_out"] == 2 * N + 2 and w["esp_in"] == 2 * N + 2,
+         "esp_out/esp_in %d/%d" % (w["esp_out"], w["esp_in"]))
+    ex = json.load(open(os.path.join(d, "expect.json")))
+    want(w["frag_in"] == ex["frag_in"], "frag_in %d, expected %d" % (w["frag_in"], ex["frag_in"]))
+    want(w["reassembled"] == 3, "reassembled %d, expected 3" % w["reassembled"])
+    want(w["frag_out"] == 6, "frag_out %d, expected 6" % w["frag_out"])
     if fails:
         for f in fails:
             print("FAIL:", f)
         return 1
-    print("pcap check: %d+%d ESP out (seq 1..%d each), %d decrypted, drops %s, 3 punted: OK"
-          % (N, N, N, 2 * N, expect))
+    print("pcap check: %d+%d ESP out (seq 1..%d each, one in fragments), %d decrypted "
+          "(two reassembled), %d fragments out, drops %s, 4 punted: OK"
+          % (N + 1, N + 1, N + 1, 2 * N + 2, nfrag, expect))
     return 0
 
 

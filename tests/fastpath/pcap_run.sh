@@ -45,10 +45,11 @@ if command -v tshark > /dev/null; then
 	n=$(tshark -r "$DIR/wan_out.pcap" -o esp.enable_encryption_decode:TRUE \
 		-o 'uat:esp_sa:"IPv4","192.0.2.1","192.0.2.2","0x00001001","AES-GCM with 16 octet ICV [RFC4106]","0x101112131415161718191a1b1c1d1e1f20212223","NULL",""' \
 		-Y 'esp.spi == 0x1001 && udp.dstport == 2000' 2> /dev/null | wc -l)
-	if [ "$n" -ne 40 ]; then
-		echo "FAIL: tshark decrypted $n of 40 AES-GCM packets"
+	# 41: one of them left in two IPv4 fragments, which tshark reassembles.
+	if [ "$n" -ne 41 ]; then
+		echo "FAIL: tshark decrypted $n of 41 AES-GCM packets"
 		exit 1
 	fi
-	echo "tshark: 40 AES-GCM ESP packets decrypted: OK"
+	echo "tshark: 41 AES-GCM ESP packets decrypted (one from fragments): OK"
 fi
 echo "pcap_run: OK"

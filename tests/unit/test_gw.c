@@ -224,6 +224,10 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL(r.sel.src_hi[3], 66);
 	CU_ASSERT_EQUAL(r.sel.dst_hi[0], 255);
 	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB);     /* default */
+	CU_ASSERT_EQUAL(f->ports[0].mtu, 1500);                    /* default */
+	CU_ASSERT_EQUAL(f->ports[1].mtu, 1500);                    /* given */
+	CU_ASSERT_EQUAL(f->reasm_max, 1024);                       /* default */
+	CU_ASSERT_EQUAL(f->reasm_timeout_ms, 200);                 /* given */
 	app_config_clear(cfg);
 	/* Keys wiped. */
 	CU_ASSERT_EQUAL(cfg->fastpath.sas[0].key[0], 0);
@@ -248,6 +252,12 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"rx_burst\":64,\"ports\":[{\"name\":\"a\"}]}}",
 		cfg, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(f->rx_burst, 64);
+	CU_ASSERT_EQUAL(f->reasm_timeout_ms, 2000);                /* default */
+	app_config_clear(cfg);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"reassembly\":{\"max_datagrams\":0},"
+		"\"ports\":[{\"name\":\"a\",\"mtu\":9000}]}}", cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f->reasm_max, 0);                          /* reassembly off */
+	CU_ASSERT_EQUAL(f->ports[0].mtu, 9000);
 	app_config_clear(cfg);
 	/* replay_window 0 given: anti-replay off, and the SA accepts it */
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\","
@@ -268,6 +278,12 @@ static void test_config_fastpath(void)
 		  "fastpath.workers: expected integer 1-16" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"},{\"name\":\"a\"}]}}",
 		  "fastpath.ports[1].name: duplicate port name" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"mtu\":1000}]}}",
+		  "fastpath.ports[0].mtu: expected integer 1280-9216, got 1000" },
+		{ "{\"fastpath\":{\"reassembly\":{\"timeout_ms\":5},\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.reassembly.timeout_ms: expected integer 10-60000, got 5" },
+		{ "{\"fastpath\":{\"reassembly\":{\"max\":5},\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.reassembly.max: unknown key" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"1.2.3\"]}]}}",
 		  "fastpath.ports[0].addresses[0]: invalid address" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}],"

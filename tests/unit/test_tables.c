@@ -14,6 +14,7 @@
 #include <rte_cycles.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
@@ -917,6 +918,220 @@ static void test_worker_rx_burst(void)
 	gw_fini(&a);
 }
 
+/* Worker 0 of g made again with an MTU on port 1 (the peer side) and a
+ * reassembly table of reasm datagrams (0: none). */
+static void gw_rework(struct gw *g, uint16_t mtu1, uint32_t reasm)
+{
+	struct fp_worker_cfg wc = { .id = 0, .dp = &g->dp, .reasm_max = reasm,
+				    .reasm_timeout_ms = 50 };
+
+	g->dp.mtu[g->port[1]] = mtu1;
+	for (unsigned s = 0; s < 2; s++)
+		wc.rxq[s].port = g->port[s];
+	wc.n_rxq = 2;
+	fp_worker_free(g->w[0]);
+	g->w[0] = fp_worker_create(&wc);
+	CU_ASSERT_FATAL(g->w[0] != NULL);
+	CU_ASSERT_FATAL(fp_ctrl_worker_join(g->c, 0, g->w[0]) == 0);
+}
+
+static uint16_t be16at(const struct rte_mbuf *m, uint32_t off)
+{
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Our ESP over the peer port's MTU leaves in fragments (IPv4 outer and
+ * IPv6 outer, a fresh identification per packet), the peer gateway
+ * reassembles them in any order and decrypts; bypassed packets with DF
+ * are dropped as `mtu`; broken, duplicated and unreassembled fragments
+ * are counted as `frag`. */
+static void test_worker_fragments(void)
+{
+	struct gw a, b;
+	struct fp_sa_params p;
+	struct fp_spd_rule r[4];
+	struct rte_mbuf *mb[64], *f[64];
+	char err[128];
+	unsigned n, nf;
+	uint16_t id0;
+
+	SETUP();
+	gw_init(&a, "gfa", "192.0.2.1", 1);
+	gw_init(&b, "gfb", "192.0.2.2", 1);
+	gw_rework(&a, 1280, 0);
+	gw_rework(&b, 0, 64);
+	b.dp.local.n6 = 1;
+	inet_pton(AF_INET6, "2001:db8::2", b.dp.local.a6[0]);
+	struct fp_nexthop nh6 = { .port = a.port[1] };
+	uint8_t pfx6[16];
+	inet_pton(AF_INET6, "2001:db8::", pfx6);
+	CU_ASSERT_FATAL(fp_routes_add(a.routes, 6, pfx6, 32, &nh6) == 0);
+
+	gcm(&p, FP_DIR_OUT, 0x7101, true);                     /* IPv4 outer */
+	add_sa(a.c, &p);
+	gcm(&p, FP_DIR_IN, 0x7101, false);
+	add_sa(b.c, &p);
+	gcm(&p, FP_DIR_OUT, 0x7102, true);                     /* IPv6 outer */
+	p.outer_family = 6;
+	inet_pton(AF_INET6, "2001:db8::1", p.local);
+	inet_pton(AF_INET6, "2001:db8::2", p.remote);
+	add_sa(a.c, &p);
+	gcm(&p, FP_DIR_IN, 0x7102, false);
+	p.outer_family = 6;
+	inet_pton(AF_INET6, "2001:db8::2", p.local);
+	inet_pton(AF_INET6, "2001:db8::1", p.remote);
+	add_sa(b.c, &p);
+	rule4(&r[0], "198.51.100.1", "198.51.100.1", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_PROTECT, 0x7101);
+	rule4(&r[1], "198.51.100.2", "198.51.100.2", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_PROTECT, 0x7102);
+	rule4(&r[2], "198.51.100.3", "198.51.100.3", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_BYPASS, 0);
+	gcm(&p, FP_DIR_OUT, 0x7103, true);          /* a second SA to the same peer */
+	add_sa(a.c, &p);
+	rule4(&r[3], "198.51.100.4", "198.51.100.4", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_PROTECT, 0x7103);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, r, 4, err, sizeof(err)) == 0);
+
+	/* 3 packets per SA whose ESP is over 1280 bytes, 2 small ones. */
+	for (uint32_t i = 0; i < 3; i++) {
+		mb[i] = udp_pkt("198.51.100.1", "203.0.113.5", 1, 2, 100 + i, 64, 1240);
+		mb[3 + i] = udp_pkt("198.51.100.2", "203.0.113.5", 1, 2, 200 + i, 64, 1240);
+	}
+	mb[6] = udp_pkt("198.51.100.1", "203.0.113.5", 1, 2, 300, 64, 100);
+	mb[7] = udp_pkt("198.51.100.2", "203.0.113.5", 1, 2, 301, 64, 100);
+	fp_worker_input(a.w[0], mb, 8);
+	nf = ring_take(a.tx[1][0], f, 64);
+	CU_ASSERT_EQUAL_FATAL(nf, 14);
+	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->frag_out, 12);
+	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->esp_out, 8);
+	/* IPv4 fragments: DF clear, MF on the first, offsets in 8s, a
+	 * checksum that verifies, and one identification per packet. */
+	id0 = be16at(f[0], 14 + 4);
+	for (unsigned i = 0; i < 6; i++) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(f[i], const uint8_t *, 14);
+		uint16_t fo = be16at(f[i], 14 + 6);
+
+		CU_ASSERT(f[i]->pkt_len <= 14u + 1280);
+		CU_ASSERT_EQUAL(ip[0], 0x45);
+		CU_ASSERT_EQUAL(be16at(f[i], 14 + 2), f[i]->pkt_len - 14);
+		CU_ASSERT_EQUAL(fo & 0x4000, 0);
+		CU_ASSERT_EQUAL(fo & 0x2000, i % 2 == 0 ? 0x2000 : 0);
+		CU_ASSERT_EQUAL(fo & 0x1fff, i % 2 == 0 ? 0 : (1280 - 20) / 8);
+		CU_ASSERT_EQUAL(be16at(f[i], 14 + 4), (uint16_t)(id0 + i / 2));
+		CU_ASSERT_EQUAL(rte_raw_cksum(ip, 20), 0xffff);
+	}
+	/* IPv6 fragments: a Fragment header after the fixed one, next
+	 * header ESP inside it, M on the first, one identification each. */
+	for (unsigned i = 6; i < 12; i++) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(f[i], const uint8_t *, 14);
+		uint16_t fo = be16at(f[i], 14 + 42);
+
+		CU_ASSERT(f[i]->pkt_len <= 14u + 1280);
+		CU_ASSERT_EQUAL(ip[6], 44);
+		CU_ASSERT_EQUAL(ip[40], 50);
+		CU_ASSERT_EQUAL(be16at(f[i], 14 + 4), f[i]->pkt_len - 14 - 40);
+		CU_ASSERT_EQUAL(fo & 1, i % 2 == 0 ? 1 : 0);
+		CU_ASSERT_EQUAL(fo & ~7u, i % 2 == 0 ? 0 : (1280 - 48) & ~7u);
+		CU_ASSERT_EQUAL(memcmp(ip + 44, rte_pktmbuf_mtod_offset(f[i ^ 1], uint8_t *, 14 + 44),
+				       4), 0);
+		if (i >= 8)
+			CU_ASSERT(memcmp(ip + 44, rte_pktmbuf_mtod_offset(f[i - 2], uint8_t *, 14 + 44),
+					 4) != 0);
+	}
+	/* The second SA's first packet (sequence number 1, like the first
+	 * SA's) gets an identification of its own: the peer keys
+	 * reassembly on addresses, protocol and identification only. */
+	mb[0] = udp_pkt("198.51.100.4", "203.0.113.5", 1, 2, 400, 64, 1240);
+	fp_worker_input(a.w[0], mb, 1);
+	CU_ASSERT_EQUAL_FATAL(ring_take(a.tx[1][0], mb, 64), 2);
+	for (unsigned i = 0; i < 6; i++)
+		CU_ASSERT(be16at(mb[0], 14 + 4) != be16at(f[i], 14 + 4));
+	CU_ASSERT_EQUAL(be16at(mb[0], 14 + 4), be16at(mb[1], 14 + 4));
+	rte_pktmbuf_free_bulk(mb, 2);
+
+	/* To B: every second fragment first, then the first ones. */
+	for (unsigned i = 0; i < 6; i++) {
+		mb[i] = f[2 * i + 1];
+		mb[6 + i] = f[2 * i];
+	}
+	mb[12] = f[12];
+	mb[13] = f[13];
+	fp_worker_input(b.w[0], mb, 14);
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->frag_in, 12);
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, 6);
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->esp_in, 8);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 0);
+	n = ring_take(b.tx[0][0], mb, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 8);
+	unsigned seen[400] = { 0 };
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t id = be16at(mb[i], 14 + 20 + 8 + 2);
+		uint32_t want = id >= 300 ? 14u + 20 + 8 + 100 : 14u + 20 + 8 + 1240;
+
+		CU_ASSERT_EQUAL(mb[i]->pkt_len, want);
+		CU_ASSERT_EQUAL(mb[i]->nb_segs, 1);
+		CU_ASSERT_EQUAL(rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14 + 28 + 4)[0], 0);
+		if (id < 400)
+			seen[id]++;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		CU_ASSERT(seen[100 + i] == 1 && seen[200 + i] == 1);
+	CU_ASSERT(seen[300] == 1 && seen[301] == 1);
+	rte_pktmbuf_free_bulk(mb, n);
+
+	/* Bypassed and too big: DF set is `mtu`, without DF two fragments. */
+	mb[0] = udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;       /* DF */
+	mb[1] = udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
+	fp_worker_input(a.w[0], mb, 2);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 1);
+	n = ring_take(a.tx[1][0], f, 64);
+	CU_ASSERT_EQUAL(n, 2);
+	if (n == 2)                  /* forwarded: the source's identification */
+		CU_ASSERT_EQUAL(be16at(f[0], 14 + 4), be16at(f[1], 14 + 4));
+	rte_pktmbuf_free_bulk(f, n);
+
+	/* Broken fragments to B: a middle one whose length is not a
+	 * multiple of 8; one that ends past 65,535 bytes; a first fragment
+	 * twice (the duplicate spoils the datagram: both go), then its
+	 * second half, alone until reassembly.timeout_ms passes. Each is
+	 * counted once as `frag`. */
+	mb[0] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 13);
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20;        /* MF, length 21 */
+	mb[1] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 32);
+	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[6] = 0x1f;        /* offset 65,528 */
+	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[7] = 0xff;
+	fp_worker_input(b.w[0], mb, 2);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 2);
+	mb[0] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 32);
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20;
+	mb[1] = rte_pktmbuf_copy(mb[0], pool, 0, UINT32_MAX);
+	mb[2] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 32);
+	rte_pktmbuf_mtod_offset(mb[2], uint8_t *, 14)[7] = 5;           /* offset 40 */
+	fp_worker_input(b.w[0], mb, 3);
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, 6);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 4);
+	rte_delay_ms(60);
+	fp_worker_poll(b.w[0]);                 /* its first loop looks for expired ones */
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 5);
+
+	/* Without a reassembly table every fragment is `frag`. */
+	fp_ctrl_worker_leave(b.c, 0);
+	gw_rework(&b, 0, 0);
+	mb[0] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 32);
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20;
+	fp_worker_input(b.w[0], mb, 1);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 1);
+
+	fp_ctrl_worker_leave(a.c, 0);
+	fp_ctrl_worker_leave(b.c, 0);
+	gw_fini(&a);
+	gw_fini(&b);
+}
+
 /* fp_worker_poll() processes a burst one loop after receiving it, and at
  * once when nothing new came; a loop that only received is not idle. */
 static void test_worker_poll_defers(void)
@@ -1140,6 +1355,7 @@ static const struct test_case cases[] = {
 	{ "worker_end_to_end", test_worker_end_to_end },
 	{ "worker_poll_defers_one_loop", test_worker_poll_defers },
 	{ "worker_rx_burst", test_worker_rx_burst },
+	{ "worker_fragments", test_worker_fragments },
 	{ "two_workers_one_sa", test_two_workers },
 	{ NULL, NULL },
 };

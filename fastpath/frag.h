@@ -1,0 +1,60 @@
+/* IP fragmentation on the way out, and what reassembly needs around
+ * DPDK's rte_ip_frag on the way in. Only packets that do not fit the
+ * egress MTU or arrive in pieces come here; the hot path tests one length.
+ *
+ * Out: our ESP packets leave with outer DF clear (IPv4) and are fragmented
+ * by us when they exceed the port's MTU, as Linux, strongSwan and VPP do
+ * after ESP; the peer reassembles before decrypting (RFC 4303 3.4.1). A
+ * forwarded IPv4 packet without DF is fragmented like a router would
+ * (RFC 791); a forwarded IPv4 packet with DF, or a forwarded IPv6 packet,
+ * is dropped and counted as `mtu` (no ICMP "too big" is sent yet,
+ * docs/fastpath.md "Not done yet").
+ *
+ * Fragments are copies in new single-segment mbufs from the packet's own
+ * pool, so every port sees plain frames (no multi-segment TX offload
+ * needed); it costs a copy, on packets that are already the exception. */
+#ifndef FP_FRAG_H
+#define FP_FRAG_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+/* Most fragments one packet is cut into (a 9000-byte packet at MTU 1280
+ * needs 8; rte_ip_frag reassembles at most RTE_LIBRTE_IP_FRAG_MAX_FRAG). */
+#define FP_FRAG_MAX 16u
+
+/* m: one segment, data at the IPv4 header, total length validated. Cuts
+ * it into fragments of at most mtu bytes (IP header included), in out[].
+ * id >= 0 replaces the IP identification (packets we originate: unique
+ * per fragmented packet), id < 0 keeps it (forwarded). Returns the number
+ * of fragments (m has been freed), or a negative worker drop reason
+ * (-FP_WD_MTU: DF set, IP options, or more than max fragments;
+ * -FP_WD_NO_MBUF) with m untouched. */
+int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out,
+	     unsigned max);
+
+/* The same for an IPv6 packet we originate whose next header is not an
+ * extension header: a Fragment header (RFC 8200 4.5) with identification
+ * ident goes after the fixed header. */
+int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf **out,
+	     unsigned max);
+
+/* Checks an IPv4 fragment (hl = header length, tot = total length, both
+ * validated against the frame) before rte_ip_frag sees it: a payload of at
+ * least one byte, a multiple of 8 unless it is the last, and an end inside
+ * 65,535 bytes. 0 or -1. */
+int fp_frag4_check(const uint8_t *ip, uint32_t hl, uint32_t tot);
+
+/* The same for an IPv6 packet whose Fragment header follows the fixed
+ * header; plen = payload length, validated against the frame. */
+int fp_frag6_check(const uint8_t *ip, uint32_t plen);
+
+/* A datagram rte_ip_frag put together (data at the Ethernet header of
+ * its first fragment, l2_len set): copies the chain into the first
+ * segment and frees the others, since the ESP layer takes one segment,
+ * and sets the IPv4 header checksum rte_ip_frag left at 0. 0, or -1 when
+ * the first segment's buffer is too small (m unchanged). */
+int fp_reasm_finish(struct rte_mbuf *m);
+
+#endif
