@@ -151,8 +151,10 @@ fuzz: $(BUILD)/fuzz/fuzz_ikev2_msg
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \
 	    OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	    LDFLAGS="-fsanitize=address,undefined" build/asan/tests/unit_tests
+	    LDFLAGS="-fsanitize=address,undefined" build/asan/tests/unit_tests build/asan/ipsecgw
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/unit_tests
+	# the whole gateway on the pcap traffic: malformed packets, fragments, both backends
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 bash tests/fastpath/pcap_run.sh build/asan
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -6,13 +6,17 @@
  *     SAD lookup by SPI -> the SA's owner worker (hand-off ring if that is
  *     another worker) -> decrypt, verify, anti-replay, decapsulate, inner
  *     policy check (fp_esp_process) -> route the inner packet;
+ *   - a fragment addressed to the gateway -> reassembly (rte_ip_frag, per
+ *     worker), the datagram then classified like a received frame;
  *   - IKE (UDP 500, and the NAT-T port with the non-ESP marker), NAT
  *     keepalives, ARP, IPv6 ND, multicast/broadcast and anything else for
  *     our own addresses -> punted to the control core (ring);
  *   - everything else is outbound plaintext -> TTL -> SPD (rte_acl) ->
  *     PROTECT (encrypt, encapsulate) / BYPASS / DISCARD -> route -> TX.
  * Packets of one SA that are consecutive in a burst go to fp_esp_process()
- * in one call. No locks, no allocation, no system calls; every drop is
+ * in one call. Packets over the egress MTU are fragmented or dropped
+ * (frag.h). No locks, no allocation (but mbufs for fragments), no system
+ * calls; every drop is
  * counted under one reason; a quiescent state is reported once per loop. */
 #ifndef FP_WORKER_H
 #define FP_WORKER_H

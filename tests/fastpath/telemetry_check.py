@@ -7,7 +7,8 @@ one JSON reply per line), while it forwards the traffic of
     telemetry_check.py FILE_PREFIX FRAMES_IN
 
 Waits (30 s at most) until /ipsecgw/stats has counted FRAMES_IN frames
-received, then checks each command's answer against what that traffic
+received and all 9 drops (one of them a lone fragment that expires after
+gw.json's reassembly.timeout_ms), then checks each command's answer against what that traffic
 gives, and that malformed parameters get an error reply while the gateway
 keeps answering. Prints one line per check and 'N passed, N failed'.
 """
@@ -17,7 +18,8 @@ import sys
 import time
 
 CLIENT = "/usr/bin/dpdk-telemetry.py"
-N = 40                       # packets per flow in pcap_esp.py
+N = 40                       # packets per flow in pcap_esp.py (plus one over the MTU)
+DROPS = 9                    # one each of 7 reasons, 2 frag
 
 
 def query(prefix, cmds):
@@ -51,7 +53,7 @@ def main():
     while time.time() < deadline:
         try:
             st = query(prefix, ["/ipsecgw/stats"])[0]
-            if st and st.get("rx") == frames:
+            if st and st.get("rx") == frames and st.get("dropped") == DROPS:
                 break
         except (RuntimeError, subprocess.TimeoutExpired, json.JSONDecodeError):
             pass
@@ -73,12 +75,15 @@ def main():
     (stats, drops, workers, w0, ports, p0, p1, salist, out1, in1, in1any,
      bad_w, bad_w2, bad_p, bad_sa, bad_dir, bad_empty, bad_big, again) = query(prefix, cmds)
 
-    check(stats["esp_out"] == 2 * N and stats["esp_in"] == 2 * N,
-          "stats: esp_out %d, esp_in %d (%d each)" % (stats["esp_out"], stats["esp_in"], 2 * N))
-    check(stats["bypass"] == 2 and stats["punt"] == 3,
-          "stats: bypass %d (2), punt %d (3: ARP, IKE, NAT-T marker)" % (stats["bypass"], stats["punt"]))
-    check(stats["dropped"] == 6 and stats["workers"] == 1,
-          "stats: dropped %d (6), workers %d (1)" % (stats["dropped"], stats["workers"]))
+    check(stats["esp_out"] == 2 * N + 2 and stats["esp_in"] == 2 * N + 2,
+          "stats: esp_out %d, esp_in %d (%d each)" % (stats["esp_out"], stats["esp_in"], 2 * N + 2))
+    check(stats["bypass"] == 4 and stats["punt"] == 4,
+          "stats: bypass %d (4), punt %d (4: ARP, IKE twice, NAT-T marker)" % (stats["bypass"], stats["punt"]))
+    check(stats["frag_in"] == 9 and stats["reassembled"] == 3 and stats["frag_out"] == 6,
+          "stats: frag_in %s (9), reassembled %s (3), frag_out %s (6)" % (
+              stats.get("frag_in"), stats.get("reassembled"), stats.get("frag_out")))
+    check(stats["dropped"] == DROPS and stats["workers"] == 1,
+          "stats: dropped %d (%d), workers %d (1)" % (stats["dropped"], DROPS, stats["workers"]))
     check(stats["sa_in"] == 2 and stats["sa_out"] == 2 and stats["spd_rules"] >= 4,
           "stats: 2 + 2 SAs, %d SPD rules" % stats["spd_rules"])
     # gw.json has fewer than 9 policies per family: all scanned, no ACL rule.
@@ -88,25 +93,29 @@ def main():
     check(all(stats.get(k) == 0 for k in ("crypto_timeouts", "crypto_abandoned", "crypto_late",
                                             "crypto_no_op", "crypto_orphans")),
           "stats: crypto engine counters present and zero")
-    want = {"replay": 1, "auth": 1, "no_sa": 1, "discard": 1, "no_policy": 1, "ttl": 1}
-    check(all(drops.get(k) == v for k, v in want.items()) and sum(drops.values()) == 6,
-          "drops: one each of %s" % ", ".join(sorted(want)))
+    want = {"replay": 1, "auth": 1, "no_sa": 1, "discard": 1, "no_policy": 1, "ttl": 1, "mtu": 1,
+            "frag": 2}
+    check(all(drops.get(k) == v for k, v in want.items()) and sum(drops.values()) == DROPS,
+          "drops: %s" % ", ".join("%s %d" % kv for kv in sorted(want.items())))
     check(workers == [0], "workers: [0] (%s)" % workers)
-    check(w0["rx"] == frames and w0["esp_out"] == 2 * N and w0["drop_replay"] == 1
+    check(w0["rx"] == frames and w0["esp_out"] == 2 * N + 2 and w0["drop_replay"] == 1
           and "crypto_timeouts" in w0, "worker,0: its own counters, drops and crypto counters")
     check(ports == [0, 1], "ports: [0, 1] (%s)" % ports)
-    check(p0["name"] == "net_pcap0" and p0["rx"] == 2 * N + 6 and p0["rx_bytes"] > 0
-          and p0["tx"] == 2 * N and p0["eth_ipackets"] == p0["rx"],
+    check(p0["name"] == "net_pcap0" and p0["rx"] == 2 * N + 10 and p0["rx_bytes"] > 0
+          and p0["tx"] == 2 * N + 2 and p0["eth_ipackets"] == p0["rx"],
           "port,0 (LAN): rx %s, tx %s, ethdev ipackets %s" % (p0["rx"], p0["tx"], p0["eth_ipackets"]))
-    # ESP adds 40-60 bytes to each of the 2N packets; the 6 LAN frames not
-    # forwarded are smaller than that.
-    check(p1["rx"] == 2 * N + 5 and p1["tx"] == 2 * N + 2 and p1["tx_bytes"] > p0["rx_bytes"],
-          "port,1 (WAN): rx %s, tx %s (ESP and 2 bypassed), tx_bytes %s" % (p1["rx"], p1["tx"], p1["tx_bytes"]))
+    # ESP adds 40-60 bytes to each of the 2N + 2 packets, fragments 34
+    # more; the LAN frames not forwarded (one of 1,542 bytes) are fewer.
+    # WAN in: 2N ESP, 5 others, 9 fragments; out: 2N + 2 ESP, two of them
+    # in two fragments, and 3 bypassed, one in two fragments.
+    check(p1["rx"] == 2 * N + 14 and p1["tx"] == 2 * N + 8 and p1["tx_bytes"] > p0["rx_bytes"],
+          "port,1 (WAN): rx %s, tx %s (ESP and 3 bypassed, 4 in fragments), tx_bytes %s" % (
+              p1["rx"], p1["tx"], p1["tx_bytes"]))
     check(sorted(salist) == ["in:0x00002001", "in:0x00002002", "out:0x00001001", "out:0x00001002"],
           "sa/list: %s" % salist)
-    check(out1 and out1["dir"] == "out" and out1["packets"] == N and out1["seq"] == N,
+    check(out1 and out1["dir"] == "out" and out1["packets"] == N + 1 and out1["seq"] == N + 1,
           "sa/info,0x1001,out: %s packets, seq %s" % (out1 and out1["packets"], out1 and out1["seq"]))
-    check(in1 and in1["dir"] == "in" and in1["packets"] == N and in1["drop_replay"] == 1
+    check(in1 and in1["dir"] == "in" and in1["packets"] == N + 1 and in1["drop_replay"] == 1
           and in1["drop_auth"] == 1 and in1["owner_worker"] == 0,
           "sa/info,0x2001,in: %s packets, replay and auth drops" % (in1 and in1["packets"]))
     check(in1any == in1, "sa/info without a direction finds the inbound SA")

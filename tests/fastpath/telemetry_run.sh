@@ -44,7 +44,7 @@ $PY - "$DIR/stats.json" "$frames" <<'PYEOF' || rc=1
 import json, sys
 st = json.load(open(sys.argv[1]))
 w = st["workers"][0]
-ok = w["rx"] == int(sys.argv[2]) and w["crypto_timeouts"] == 0 and sum(st["drops"].values()) == 6
+ok = w["rx"] == int(sys.argv[2]) and w["crypto_timeouts"] == 0 and sum(st["drops"].values()) == 9
 print("%s --stats at exit: rx %d, drops %d, crypto_timeouts %d" %
       ("PASS" if ok else "FAIL", w["rx"], sum(st["drops"].values()), w["crypto_timeouts"]))
 sys.exit(0 if ok else 1)
