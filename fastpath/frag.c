@@ -130,6 +130,17 @@ int fp_frag6_check(const uint8_t *ip, uint32_t plen)
 	return 0;
 }
 
+void fp_frag6_unfrag(struct rte_mbuf *m, uint32_t l2)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *), nh = p[l2 + 40];
+
+	memmove(p + 8, p, l2 + 40);
+	rte_pktmbuf_adj(m, 8);
+	p += 8;
+	p[l2 + 6] = nh;
+	wr16(p + l2 + 4, (uint16_t)(rd16(p + l2 + 4) - 8));
+}
+
 int fp_reasm_finish(struct rte_mbuf *m)
 {
 	uint8_t *ip;

@@ -50,6 +50,11 @@ int fp_frag4_check(const uint8_t *ip, uint32_t hl, uint32_t tot);
  * header; plen = payload length, validated against the frame. */
 int fp_frag6_check(const uint8_t *ip, uint32_t plen);
 
+/* An IPv6 atomic fragment (offset 0, M clear: RFC 6946 says to process it
+ * alone, rte_ip_frag would wait for more): removes its Fragment header
+ * in place. m starts at l2 bytes of link header; plen validated >= 8. */
+void fp_frag6_unfrag(struct rte_mbuf *m, uint32_t l2);
+
 /* A datagram rte_ip_frag put together (data at the Ethernet header of
  * its first fragment, l2_len set): copies the chain into the first
  * segment and frees the others, since the ESP layer takes one segment,

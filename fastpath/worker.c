@@ -626,6 +626,9 @@ static void frags_in(struct fp_worker *w, struct rte_mbuf **fm, uint16_t nf)
 			m->l3_len = hl;
 			r = rte_ipv4_frag_reassemble_packet(w->frag, &w->dr, m, now,
 							    (struct rte_ipv4_hdr *)ip);
+		} else if ((rd16(ip + 42) & 0xfff9) == 0) {
+			fp_frag6_unfrag(m, ETH_LEN);     /* atomic: whole already */
+			r = m;
 		} else {
 			if (fp_frag6_check(ip, rd16(ip + 4)) != 0) {
 				drop(w, m, FP_WD_FRAG);
@@ -643,6 +646,14 @@ static void frags_in(struct fp_worker *w, struct rte_mbuf **fm, uint16_t nf)
 			continue;
 		if (fp_reasm_finish(r) != 0) {
 			drop(w, r, FP_WD_FRAG);     /* larger than one mbuf */
+			continue;
+		}
+		/* A fragment inside a fragment (RFC 8200 allows one Fragment
+		 * header): not taken apart again, so a crafted datagram cannot
+		 * make process() and this function call each other deeply. */
+		ip = rte_pktmbuf_mtod_offset(r, uint8_t *, ETH_LEN);
+		if ((ip[0] >> 4) == 6 && ip[6] == 44) {
+			drop(w, r, FP_WD_FRAG);
 			continue;
 		}
 		w->st.reassembled++;

@@ -942,6 +942,29 @@ static uint16_t be16at(const struct rte_mbuf *m, uint32_t off)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
+/* Puts an IPv6 Fragment header (offset/M field fo) after the fixed
+ * header of Ethernet + IPv6 frame m. */
+static void ins_frag6(struct rte_mbuf *m, uint16_t fo)
+{
+	uint8_t *p = (uint8_t *)rte_pktmbuf_prepend(m, 8), *ip;
+
+	if (p == NULL) {
+		CU_FAIL("no headroom for a Fragment header");
+		return;
+	}
+	ip = p + 14;
+	memmove(p, p + 8, 14 + 40);
+	ip[40] = ip[6];
+	ip[41] = 0;
+	ip[42] = (uint8_t)(fo >> 8);
+	ip[43] = (uint8_t)fo;
+	memcpy(ip + 44, "\x12\x34\x56\x78", 4);
+	ip[6] = 44;
+	uint16_t pl = (uint16_t)((ip[4] << 8 | ip[5]) + 8);
+	ip[4] = (uint8_t)(pl >> 8);
+	ip[5] = (uint8_t)pl;
+}
+
 /* Our ESP over the peer port's MTU leaves in fragments (IPv4 outer and
  * IPv6 outer, a fresh identification per packet), the peer gateway
  * reassembles them in any order and decrypts; bypassed packets with DF
@@ -1082,6 +1105,24 @@ static void test_worker_fragments(void)
 	CU_ASSERT(seen[300] == 1 && seen[301] == 1);
 	rte_pktmbuf_free_bulk(mb, n);
 
+	/* An IPv6 atomic fragment (offset 0, M clear) is a whole packet
+	 * (RFC 6946); one inside another is dropped. */
+	mb[0] = udp_pkt("198.51.100.2", "203.0.113.5", 1, 2, 500, 64, 100);
+	mb[1] = udp_pkt("198.51.100.2", "203.0.113.5", 1, 2, 501, 64, 100);
+	fp_worker_input(a.w[0], mb, 2);
+	CU_ASSERT_EQUAL_FATAL(ring_take(a.tx[1][0], mb, 64), 2);
+	ins_frag6(mb[0], 0);
+	ins_frag6(mb[1], 0);
+	ins_frag6(mb[1], 0);
+	fp_worker_input(b.w[0], mb, 2);
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->esp_in, 9);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 1);
+	n = ring_take(b.tx[0][0], mb, 64);
+	CU_ASSERT_EQUAL(n, 1);
+	if (n == 1)
+		CU_ASSERT_EQUAL(be16at(mb[0], 14 + 20 + 8 + 2), 500);
+	rte_pktmbuf_free_bulk(mb, n);
+
 	/* Bypassed and too big: DF set is `mtu`, without DF two fragments. */
 	mb[0] = udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
 	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;       /* DF */
@@ -1105,18 +1146,18 @@ static void test_worker_fragments(void)
 	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[6] = 0x1f;        /* offset 65,528 */
 	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[7] = 0xff;
 	fp_worker_input(b.w[0], mb, 2);
-	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 2);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 3);
 	mb[0] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 32);
 	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20;
 	mb[1] = rte_pktmbuf_copy(mb[0], pool, 0, UINT32_MAX);
 	mb[2] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 32);
 	rte_pktmbuf_mtod_offset(mb[2], uint8_t *, 14)[7] = 5;           /* offset 40 */
 	fp_worker_input(b.w[0], mb, 3);
-	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, 6);
-	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 4);
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, 8);    /* 6 + the atomic two */
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 5);
 	rte_delay_ms(60);
 	fp_worker_poll(b.w[0]);                 /* its first loop looks for expired ones */
-	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 5);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 6);
 
 	/* Without a reassembly table every fragment is `frag`. */
 	fp_ctrl_worker_leave(b.c, 0);
