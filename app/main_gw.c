@@ -452,9 +452,10 @@ static json_t *stats_json(const struct gw *g)
 			"crypto_abandoned", (json_int_t)cst.abandoned,
 			"crypto_late", (json_int_t)cst.late, "crypto_no_op", (json_int_t)cst.no_op,
 			"crypto_orphans", (json_int_t)cst.orphans));
-		json_object_update_new(w, json_pack("{sIsIsI}", "frag_in", (json_int_t)s->frag_in,
+		json_object_update_new(w, json_pack("{sIsIsIsI}", "frag_in", (json_int_t)s->frag_in,
 			"reassembled", (json_int_t)s->reassembled,
-			"frag_out", (json_int_t)s->frag_out));
+			"frag_out", (json_int_t)s->frag_out,
+			"icmp_too_big", (json_int_t)s->icmp_too_big));
 		for (unsigned r = 1; r < FP_WD_MAX; r++)
 			tot[r] += s->drops[r];
 		json_array_append_new(ws, w);

@@ -108,6 +108,91 @@ int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf *
 	return (int)n;
 }
 
+static bool icmp4_forbidden(const uint8_t *ip)
+{
+	uint32_t hl = (ip[0] & 0xfu) * 4u;
+
+	if ((rd16(ip + 6) & IP4_OFF) != 0 || ip[12] >= 224 || ip[12] == 0 || ip[12] == 127)
+		return true;
+	/* An error about an error: destination unreachable, source quench,
+	 * redirect, time exceeded, parameter problem. */
+	if (ip[9] == IPPROTO_ICMP) {
+		uint8_t t = ip[hl];
+
+		return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
+	}
+	return false;
+}
+
+static bool icmp6_forbidden(const uint8_t *ip)
+{
+	static const uint8_t zero[16];
+
+	if (ip[8] == 0xff || memcmp(ip + 8, zero, 16) == 0)
+		return true;
+	/* ICMPv6 errors are types 0-127 (RFC 4443 2.1). Extension headers
+	 * are not walked: an error behind them is not recognised. */
+	return ip[6] == IPPROTO_ICMPV6 && rd16(ip + 4) >= 1 && ip[40] < 128;
+}
+
+struct rte_mbuf *fp_icmp_too_big(const struct rte_mbuf *m, uint32_t mtu, const uint8_t *src)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	bool v6 = (ip[0] >> 4) == 6;
+	uint32_t hl = v6 ? 40 : 20, quote, len;
+	struct rte_mbuf *e;
+	uint8_t *p, *o, *icmp;
+	uint16_t ck;
+
+	if (v6 ? icmp6_forbidden(ip) : icmp4_forbidden(ip))
+		return NULL;
+	quote = (v6 ? 1280u : 576u) - hl - 8;
+	if (quote > m->data_len)
+		quote = m->data_len;
+	len = hl + 8 + quote;
+	e = rte_pktmbuf_alloc(m->pool);
+	if (e == NULL)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(e, (uint16_t)(14 + len));
+	if (p == NULL) {
+		rte_pktmbuf_free(e);
+		return NULL;
+	}
+	memset(p, 0, 14 + hl + 8);
+	wr16(p + 12, v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	o = p + 14;
+	icmp = o + hl;
+	memcpy(icmp + 8, ip, quote);
+	e->port = m->port;
+	if (v6) {
+		o[0] = 0x60;
+		wr16(o + 4, (uint16_t)(8 + quote));
+		o[6] = IPPROTO_ICMPV6;
+		o[7] = 64;
+		memcpy(o + 8, src, 16);
+		memcpy(o + 24, ip + 8, 16);
+		icmp[0] = 2;                              /* Packet Too Big */
+		wr32(icmp + 4, mtu);
+		/* Sums are in memory order: stored as they come. */
+		ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)o, icmp);
+		memcpy(icmp + 2, &ck, 2);
+		return e;
+	}
+	o[0] = 0x45;
+	wr16(o + 2, (uint16_t)len);
+	o[8] = 64;
+	o[9] = IPPROTO_ICMP;
+	memcpy(o + 12, src, 4);
+	memcpy(o + 16, ip + 12, 4);
+	ip4_cksum(o, 20);
+	icmp[0] = 3;                                      /* destination unreachable */
+	icmp[1] = 4;                                      /* fragmentation needed, DF set */
+	wr16(icmp + 6, (uint16_t)mtu);
+	ck = (uint16_t)~rte_raw_cksum(icmp, 8 + quote);
+	memcpy(icmp + 2, &ck, 2);
+	return e;
+}
+
 int fp_frag4_check(const uint8_t *ip, uint32_t hl, uint32_t tot)
 {
 	uint32_t fo = rd16(ip + 6), len = tot - hl, end = (fo & IP4_OFF) * 8u + tot;

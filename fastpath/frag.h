@@ -7,8 +7,8 @@
  * after ESP; the peer reassembles before decrypting (RFC 4303 3.4.1). A
  * forwarded IPv4 packet without DF is fragmented like a router would
  * (RFC 791); a forwarded IPv4 packet with DF, or a forwarded IPv6 packet,
- * is dropped and counted as `mtu` (no ICMP "too big" is sent yet,
- * docs/fastpath.md "Not done yet").
+ * is dropped and counted as `mtu`, and its source gets an ICMP "too big"
+ * error (fp_icmp_too_big()).
  *
  * Fragments are copies in new single-segment mbufs from the packet's own
  * pool, so every port sees plain frames (no multi-segment TX offload
@@ -39,6 +39,21 @@ int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out
  * ident goes after the fixed header. */
 int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf **out,
 	     unsigned max);
+
+/* ICMP errors per second a worker sends at most (RFC 1812 4.3.2.8,
+ * RFC 4443 2.4(f): rate-limited). */
+#define FP_ICMP_PER_S 100u
+
+/* The "too big" error for forwarded packet m (data at its IP header; it
+ * exceeded an MTU of mtu and may not be fragmented): ICMP type 3 code 4
+ * with the next-hop MTU (RFC 1191) or ICMPv6 Packet Too Big (RFC 4443
+ * 3.2), from our address src (4 or 16 bytes) to m's source, quoting as
+ * much of m as fits in 576 / 1280 bytes. Returned as an Ethernet frame
+ * (addresses zero) in a new mbuf from m's pool, to be classified like a
+ * received one (so it meets the SPD: RFC 4301 6). NULL when RFC 1812
+ * 4.3.2.7 / RFC 4443 2.4(e) forbid an error about m (an ICMP error, a
+ * non-initial fragment, a multicast or unspecified source) or no mbuf. */
+struct rte_mbuf *fp_icmp_too_big(const struct rte_mbuf *m, uint32_t mtu, const uint8_t *src);
 
 /* Checks an IPv4 fragment (hl = header length, tot = total length, both
  * validated against the frame) before rte_ip_frag sees it: a payload of at

@@ -57,6 +57,11 @@ struct fp_worker {
 	 * loop starts looking for expired datagrams. */
 	struct rte_ip_frag_tbl *frag;
 	bool frag_seen;
+	/* ICMP errors: this second's count (FP_ICMP_PER_S at most), since
+	 * icmp_t0; icmp_busy while one is being processed. */
+	bool icmp_busy;
+	uint32_t icmp_n;
+	uint64_t icmp_t0;
 	struct rte_ip_frag_death_row dr;
 } __rte_cache_aligned;
 
@@ -138,6 +143,7 @@ struct rt_memo {
 
 static void eth_tx_big(struct fp_worker *w, struct rte_mbuf *m, const struct fp_nexthop *nh,
 		       uint16_t et, bool ours);
+static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, bool handed);
 
 /* Prepends Ethernet for next hop nh (NULL: no route) and queues the
  * packet; et = ether type, network order; ours: an ESP packet the gateway
@@ -166,8 +172,47 @@ static __rte_always_inline void eth_tx(struct fp_worker *w, struct rte_mbuf *m,
 	tx_enqueue(w, nh->port, m);
 }
 
+/* Forwarded packet m may not be fragmented to fit mtu: its source hears
+ * it (RFC 1191, RFC 8201), rate-limited. The error is classified like a
+ * received packet, so the SPD decides whether and how it leaves (through
+ * the tunnel when m came out of one). Its source is the gateway's first
+ * address of the family. */
+static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint32_t mtu)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct fp_local *l = &w->dp->local;
+	const uint8_t *src;
+	struct rte_mbuf *e;
+	uint64_t now;
+
+	if ((ip[0] >> 4) == 4) {
+		if (!(ip[6] & 0x40) || l->n4 == 0)   /* no DF: options or too many pieces */
+			return;
+		src = (const uint8_t *)&l->a4[0];
+	} else {
+		if (l->n6 == 0)
+			return;
+		src = l->a6[0];
+	}
+	if (w->icmp_busy)
+		return;
+	now = rte_rdtsc();
+	if (now - w->icmp_t0 >= rte_get_tsc_hz()) {
+		w->icmp_t0 = now;
+		w->icmp_n = 0;
+	}
+	if (w->icmp_n >= FP_ICMP_PER_S || (e = fp_icmp_too_big(m, mtu, src)) == NULL)
+		return;
+	w->icmp_n++;
+	w->st.icmp_too_big++;
+	w->icmp_busy = true;
+	process(w, &e, 1, false);
+	w->icmp_busy = false;
+}
+
 /* A packet over the egress MTU: fragmented where IP allows it (frag.h),
- * else dropped as `mtu`. Out of line: only oversized packets come here. */
+ * else dropped as `mtu` (with an ICMP error to its source). Out of line:
+ * only oversized packets come here. */
 static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
 				      const struct fp_nexthop *nh, uint16_t et, bool ours)
 {
@@ -181,6 +226,8 @@ static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
 	else
 		n = ours ? fp_frag6(m, w->mtu[nh->port], id, f, FP_FRAG_MAX) : -FP_WD_MTU;
 	if (n < 0) {
+		if (n == -FP_WD_MTU && !ours)
+			too_big(w, m, w->mtu[nh->port]);
 		drop(w, m, (unsigned)-n);
 		return;
 	}
@@ -593,8 +640,6 @@ static void death_row_flush(struct fp_worker *w)
 	w->st.drops[FP_WD_FRAG] += w->dr.cnt;
 	rte_ip_frag_free_death_row(&w->dr, 0);
 }
-
-static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, bool handed);
 
 /* Fragments addressed to the gateway (Ethernet frames, IP header checked
  * by classify4/6): into the reassembly table; the datagrams they complete

@@ -107,8 +107,9 @@ struct fp_worker_stats {
 	uint64_t rx, tx, esp_in, esp_out, bypass, punt, handoff_out, handoff_in;
 	uint64_t notes, notes_lost, loops, idle_loops;
 	/* fragments received for us, datagrams reassembled from them,
-	 * fragments we sent (their packets exceeded the egress MTU) */
-	uint64_t frag_in, reassembled, frag_out;
+	 * fragments we sent (their packets exceeded the egress MTU), ICMP
+	 * "too big" errors made for packets dropped as `mtu` */
+	uint64_t frag_in, reassembled, frag_out, icmp_too_big;
 	uint64_t drops[FP_WD_MAX];
 	struct fp_port_stats port[FP_MAX_PORTS];
 };

@@ -16,7 +16,7 @@ import os
 import struct
 import sys
 
-from scapy.all import Ether, ARP, IP, IPv6, UDP, Raw, raw, rdpcap, wrpcap, fragment, defragment
+from scapy.all import Ether, ARP, IP, IPv6, UDP, ICMP, IPerror, UDPerror, Raw, raw, rdpcap, wrpcap, fragment, defragment
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -196,7 +196,26 @@ def check(d):
 
     # LAN side: decrypted and bypassed packets.
     got = {}
+    icmps = 0
     for p in rdpcap(os.path.join(d, "lan_out.pcap")):
+        if IP in p and ICMP in p:
+            # The DF packet 7003 dropped as `mtu`: its source is told, from
+            # the gateway's first address (the policy in gw.json lets it out).
+            icmps += 1
+            ic = p[ICMP]
+            want(p[IP].src == "198.51.100.1" and p[IP].dst == "198.51.100.5", "ICMP addresses")
+            want(IP(raw(p[IP])).chksum == p[IP].chksum, "ICMP's IPv4 checksum")
+            want(ic.type == 3 and ic.code == 4 and ic.nexthopmtu == 1500,
+                 "ICMP type %d code %d MTU %d" % (ic.type, ic.code, ic.nexthopmtu))
+            chk = ic.chksum
+            ic2 = ICMP(raw(ic))
+            del ic2.chksum
+            want(ICMP(raw(ic2)).chksum == chk, "ICMP checksum")
+            want(len(p[IP]) == 576, "ICMP error of %d bytes, expected 576" % len(p[IP]))
+            want(IPerror in p and p[IPerror].dst == "192.0.2.53" and UDPerror in p
+                 and struct.unpack("!I", raw(p[UDPerror].payload)[:4])[0] == 7003,
+                 "ICMP quotes the dropped packet")
+            continue
         if IP not in p or UDP not in p:
             fails.append("non-IPv4/UDP packet on the LAN side")
             continue
@@ -209,6 +228,7 @@ def check(d):
         want(i in got and len(raw(got[i][UDP].payload)) == 4 + BIG, "reassembled packet %d whole" % i)
     for i in range(N):
         want(2000 + i in got and got[2000 + i].ttl == 63, "decrypted TTL")
+    want(icmps == 1, "%d ICMP errors on the LAN side, expected 1" % icmps)
 
     st = json.load(open(os.path.join(d, "stats.json")))
     dr = st["drops"]
@@ -220,7 +240,8 @@ def check(d):
     want(not others, "unexpected drops %s" % others)
     w = st["workers"][0]
     want(w["punt"] == 4, "punted %d, expected 4 (ARP, IKE 500 twice, NAT-T marker)" % w["punt"])
-    want(w["bypass"] == 4, "bypass %d" % w["bypass"])
+    want(w["bypass"] == 5, "bypass %d (4 and the ICMP error)" % w["bypass"])
+    want(w["icmp_too_big"] == 1, "icmp_too_big %d" % w["icmp_too_big"])
     want(w["esp_out"] == 2 * N + 2 and w["esp_in"] == 2 * N + 2,
          "esp_out/esp_in %d/%d" % (w["esp_out"], w["esp_in"]))
     ex = json.load(open(os.path.join(d, "expect.json")))
@@ -232,7 +253,7 @@ def check(d):
             print("FAIL:", f)
         return 1
     print("pcap check: %d+%d ESP out (seq 1..%d each, one in fragments), %d decrypted "
-          "(two reassembled), %d fragments out, drops %s, 4 punted: OK"
+          "(two reassembled), %d fragments out, 1 ICMP too big, drops %s, 4 punted: OK"
           % (N + 1, N + 1, N + 1, 2 * N + 2, nfrag, expect))
     return 0
 

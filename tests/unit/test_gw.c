@@ -200,7 +200,7 @@ static void test_config_fastpath(void)
 	CU_ASSERT(f->present);
 	CU_ASSERT_EQUAL(f->n_ports, 2);
 	CU_ASSERT_EQUAL(f->n_sas, 4);
-	CU_ASSERT_EQUAL(f->n_policies, 4);
+	CU_ASSERT_EQUAL(f->n_policies, 5);
 	CU_ASSERT_EQUAL(f->n_routes, 2);
 	CU_ASSERT_EQUAL(cfg->n_conns, 0);
 	CU_ASSERT_STRING_EQUAL(f->ports[1].device, "net_pcap1");

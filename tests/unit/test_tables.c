@@ -22,6 +22,7 @@
 #include <rte_ring.h>
 
 #include "fastpath/ctrl_priv.h"
+#include "fastpath/frag.h"
 #include "fastpath/worker.h"
 #include "tests/unit/test.h"
 #include "tests/unit/test_eal.h"
@@ -974,7 +975,7 @@ static void test_worker_fragments(void)
 {
 	struct gw a, b;
 	struct fp_sa_params p;
-	struct fp_spd_rule r[4];
+	struct fp_spd_rule r[6];
 	struct rte_mbuf *mb[64], *f[64];
 	char err[128];
 	unsigned n, nf;
@@ -1016,7 +1017,16 @@ static void test_worker_fragments(void)
 	add_sa(a.c, &p);
 	rule4(&r[3], "198.51.100.4", "198.51.100.4", "0.0.0.0", "255.255.255.255",
 	      FP_SPD_PROTECT, 0x7103);
-	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, r, 4, err, sizeof(err)) == 0);
+	/* ICMP errors from A to the LAN; any IPv6 bypassed. */
+	rule4(&r[4], "192.0.2.1", "192.0.2.1", "198.51.100.0", "198.51.100.255",
+	      FP_SPD_BYPASS, 0);
+	memset(&r[5], 0, sizeof(r[5]));
+	r[5].sel.family = 6;
+	memset(r[5].sel.src_hi, 0xff, 16);
+	memset(r[5].sel.dst_hi, 0xff, 16);
+	r[5].sel.sport_hi = r[5].sel.dport_hi = 65535;
+	r[5].action = FP_SPD_BYPASS;
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, r, 6, err, sizeof(err)) == 0);
 
 	/* 3 packets per SA whose ESP is over 1280 bytes, 2 small ones. */
 	for (uint32_t i = 0; i < 3; i++) {
@@ -1133,6 +1143,89 @@ static void test_worker_fragments(void)
 	CU_ASSERT_EQUAL(n, 2);
 	if (n == 2)                  /* forwarded: the source's identification */
 		CU_ASSERT_EQUAL(be16at(f[0], 14 + 4), be16at(f[1], 14 + 4));
+	rte_pktmbuf_free_bulk(f, n);
+	/* The DF packet's source was told, from A's address, through the
+	 * SPD (rule 4) to the LAN: type 3 code 4, next-hop MTU 1280, the
+	 * packet's header quoted, checksums that verify. */
+	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->icmp_too_big, 1);
+	n = ring_take(a.tx[0][0], f, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	{
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(f[0], const uint8_t *, 14);
+		const uint8_t *ic = ip + 20;
+		uint8_t want_src[4], want_dst[4];
+
+		ip4("192.0.2.1", want_src);
+		ip4("198.51.100.3", want_dst);
+		CU_ASSERT_EQUAL(f[0]->pkt_len, 14u + 576);
+		CU_ASSERT(ip[0] == 0x45 && ip[9] == 1 && ip[8] == 63);
+		CU_ASSERT(memcmp(ip + 12, want_src, 4) == 0 && memcmp(ip + 16, want_dst, 4) == 0);
+		CU_ASSERT_EQUAL(rte_raw_cksum(ip, 20), 0xffff);
+		CU_ASSERT(ic[0] == 3 && ic[1] == 4 && be16at(f[0], 14 + 20 + 6) == 1280);
+		CU_ASSERT_EQUAL(rte_raw_cksum(ic, 576 - 20), 0xffff);
+		CU_ASSERT(ic[8] == 0x45 && (ic[8 + 6] & 0x40) && memcmp(ic + 8 + 12, want_dst, 4) == 0);
+	}
+	rte_pktmbuf_free_bulk(f, n);
+	/* At most FP_ICMP_PER_S a second: 110 more DF packets, 99 more
+	 * errors. */
+	for (unsigned k = 0; k < 2; k++) {
+		for (unsigned i = 0; i < 55; i++) {
+			mb[i] = udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
+			rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[6] = 0x40;
+		}
+		fp_worker_input(a.w[0], mb, 55);
+	}
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 111);
+	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->icmp_too_big, FP_ICMP_PER_S);
+	while ((n = ring_take(a.tx[0][0], f, 64)) != 0)
+		rte_pktmbuf_free_bulk(f, n);
+	/* An error about an ICMP error is never sent (RFC 1812 4.3.2.7). */
+	mb[0] = udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[9] = 1;          /* ICMP */
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14 + 20)[0] = 3;     /* unreachable */
+	rte_delay_ms(1001);                                             /* a new second */
+	fp_worker_input(a.w[0], mb, 1);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 112);
+	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->icmp_too_big, FP_ICMP_PER_S);
+	/* IPv6 is never fragmented on the way: forwarded over the MTU it is
+	 * `mtu` and its source gets a Packet Too Big of 1,280 bytes. */
+	a.dp.local.n6 = 1;
+	inet_pton(AF_INET6, "2001:db8::1", a.dp.local.a6[0]);
+	mb[0] = udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
+	{
+		uint8_t *e = rte_pktmbuf_mtod(mb[0], uint8_t *), *ip = e + 14;
+		uint16_t plen = (uint16_t)(mb[0]->pkt_len - 14 - 40);
+
+		e[12] = 0x86; e[13] = 0xdd;
+		memset(ip, 0, 40);
+		ip[0] = 0x60; ip[4] = (uint8_t)(plen >> 8); ip[5] = (uint8_t)plen;
+		ip[6] = 17; ip[7] = 64;
+		inet_pton(AF_INET6, "2001:db8:5::7", ip + 8);
+		inet_pton(AF_INET6, "2001:db8::99", ip + 24);
+	}
+	fp_worker_input(a.w[0], mb, 1);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 113);
+	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->icmp_too_big, FP_ICMP_PER_S + 1);
+	n = ring_take(a.tx[1][0], f, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	{
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(f[0], const uint8_t *, 14);
+		uint8_t want[16];
+		uint32_t sum;
+
+		inet_pton(AF_INET6, "2001:db8:5::7", want);
+		CU_ASSERT_EQUAL(f[0]->pkt_len, 14u + 1280);
+		CU_ASSERT(ip[6] == 58 && ip[40] == 2 && ip[41] == 0);
+		CU_ASSERT(memcmp(ip + 24, want, 16) == 0);
+		CU_ASSERT(be16at(f[0], 14 + 44) == 0 && be16at(f[0], 14 + 46) == 1280);
+		/* pseudo-header (RFC 8200 8.1) + message sum to all ones */
+		sum = rte_raw_cksum(ip + 8, 32) + rte_cpu_to_be_16(1240) + rte_cpu_to_be_16(58) +
+		      rte_raw_cksum(ip + 40, 1240);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		CU_ASSERT_EQUAL(sum, 0xffff);
+	}
 	rte_pktmbuf_free_bulk(f, n);
 
 	/* Broken fragments to B: a middle one whose length is not a
