@@ -356,7 +356,7 @@ static int fp_reasm(struct cfg_ctx *c, json_t *fo, struct app_fp_cfg *f)
 	f->reasm_timeout_ms = APP_FP_REASM_TIMEOUT;
 	if (rc || !o)
 		return rc;
-	if ((rc = cfg_get_uint(c, "fastpath.reassembly", o, "max_datagrams", 0, 1u << 20,
+	if ((rc = cfg_get_uint(c, "fastpath.reassembly", o, "max_datagrams", 0, APP_FP_REASM_LIMIT,
 			       &f->reasm_max)) ||
 	    (rc = cfg_get_uint(c, "fastpath.reassembly", o, "timeout_ms", 10, 60000,
 			       &f->reasm_timeout_ms)))

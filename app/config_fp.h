@@ -34,7 +34,8 @@ struct app_fp_port {
 };
 
 #define APP_FP_MTU            1500
-#define APP_FP_REASM_MAX      1024     /* FP_REASM_MAX_DEFAULT */
+#define APP_FP_REASM_MAX      256      /* FP_REASM_MAX_DEFAULT */
+#define APP_FP_REASM_LIMIT    16384
 #define APP_FP_REASM_TIMEOUT  2000     /* ms, FP_REASM_TIMEOUT_MS */
 
 /* Algorithms as IKEv2 transform IDs (RFC 7296 3.3.2), the form IKE CHILD

@@ -527,7 +527,11 @@ static int run(struct gw *g)
 	char err[160];
 	int rc;
 
-	g->pool = rte_pktmbuf_pool_create("gw_mbufs", 16383 + 4096 * g->nw, 256, 0,
+	/* Each datagram being reassembled may hold RTE_LIBRTE_IP_FRAG_MAX_FRAG
+	 * mbufs until it expires: room for all of them, so spoofed fragments
+	 * cannot take the buffers RX needs. */
+	g->pool = rte_pktmbuf_pool_create("gw_mbufs", 16383 + (4096 + f->reasm_max *
+					  RTE_LIBRTE_IP_FRAG_MAX_FRAG) * g->nw, 256, 0,
 					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (crypto_setup(g, &cc.be) != 0)
 		return 1;

@@ -33,9 +33,13 @@ int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out
 
 	/* RFC 791: later fragments carry only the options marked "copied";
 	 * options are rare enough on forwarded traffic, and absent on ours,
-	 * that such packets are dropped rather than walked. */
-	if ((fo & IP4_DF) || hl != 20)
+	 * that such packets are dropped rather than walked. A forwarded
+	 * fragment whose pieces would end past 65,535 bytes is malformed. */
+	if (((fo & IP4_DF) && id < 0) || hl != 20 || data == 0 ||
+	    (fo & IP4_OFF) * 8u + tot > 65535)
 		return -FP_WD_MTU;
+	if (id >= 0)
+		fo &= ~IP4_DF;
 	piece = piece_len(m, mtu, hl);
 	if (piece == 0)
 		return -FP_WD_MTU;

@@ -24,13 +24,17 @@
  * needs 8; rte_ip_frag reassembles at most RTE_LIBRTE_IP_FRAG_MAX_FRAG). */
 #define FP_FRAG_MAX 16u
 
-/* m: one segment, data at the IPv4 header, total length validated. Cuts
- * it into fragments of at most mtu bytes (IP header included), in out[].
- * id >= 0 replaces the IP identification (packets we originate: unique
- * per fragmented packet), id < 0 keeps it (forwarded). Returns the number
+/* m: one segment, data at the IPv4 header, total length validated and
+ * over mtu. Cuts it into fragments of at most mtu bytes (IP header
+ * included), in out[]. id >= 0: a packet we originate (our ESP, in tunnel
+ * or transport mode): the identification is replaced by id (unique per
+ * fragmented packet) and DF, which in transport mode the original sender
+ * may have set, is cleared, since the ESP packet is ours to fragment;
+ * id < 0: forwarded, identification kept, DF honoured. Returns the number
  * of fragments (m has been freed), or a negative worker drop reason
- * (-FP_WD_MTU: DF set, IP options, or more than max fragments;
- * -FP_WD_NO_MBUF) with m untouched. */
+ * (-FP_WD_MTU: DF set on a forwarded packet, IP options, an offset that
+ * would pass 65,535 bytes, or more than max fragments; -FP_WD_NO_MBUF)
+ * with m untouched. */
 int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out,
 	     unsigned max);
 

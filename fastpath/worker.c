@@ -50,9 +50,9 @@ struct fp_worker {
 	struct rte_mbuf *held[FP_MAX_RXQ][FP_RX_BURST_MAX];
 	/* IP MTU per port (UINT32_MAX: none), checked before each send. */
 	uint32_t mtu[FP_MAX_PORTS];
-	/* Identification of the next packet we fragment: a counter spaced
-	 * by the worker count, so workers never reuse each other's. */
-	uint32_t frag_seq;
+	/* Packets this worker fragmented (identifications, eth_tx_big()); its
+	 * range of IPv4 identifications: [id4_base, id4_base + id4_span). */
+	uint32_t frag_seq, id4_base, id4_span;
 	/* Reassembly (NULL: off); frag_seen: a fragment ever came, so the
 	 * loop starts looking for expired datagrams. */
 	struct rte_ip_frag_tbl *frag;
@@ -216,15 +216,31 @@ static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint32_t mtu)
 static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
 				      const struct fp_nexthop *nh, uint16_t et, bool ours)
 {
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	bool v4 = et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	uint32_t iplen = v4 ? rd16(ip + 2) : 40u + rd16(ip + 4), seq;
 	struct rte_mbuf *f[FP_FRAG_MAX];
-	uint32_t id = w->frag_seq++ * fp_ctrl_n_workers(w->ctrl) + w->cfg.id;
 	int n;
 
-	if (et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4))
-		n = fp_frag4(m, w->mtu[nh->port], ours ? (int32_t)(id & 0xffff) : -1, f,
-			     FP_FRAG_MAX);
+	/* The frame was longer than its IP packet (Ethernet padding, or
+	 * trailing bytes): the packet itself may fit. */
+	if (iplen <= w->mtu[nh->port]) {
+		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - iplen));
+		eth_tx(w, m, nh, et, ours);
+		return;
+	}
+	/* Identifications of packets we fragment: IPv4 has 16 bits, split
+	 * into one range per worker (workers never reuse each other's, even
+	 * when their count does not divide 65,536); IPv6 32, spaced by the
+	 * worker count. */
+	seq = w->frag_seq++;
+	if (v4)
+		n = fp_frag4(m, w->mtu[nh->port],
+			     ours ? (int32_t)(w->id4_base + seq % w->id4_span) : -1, f, FP_FRAG_MAX);
 	else
-		n = ours ? fp_frag6(m, w->mtu[nh->port], id, f, FP_FRAG_MAX) : -FP_WD_MTU;
+		n = ours ? fp_frag6(m, w->mtu[nh->port],
+				    seq * fp_ctrl_n_workers(w->ctrl) + w->cfg.id, f, FP_FRAG_MAX)
+			 : -FP_WD_MTU;
 	if (n < 0) {
 		if (n == -FP_WD_MTU && !ours)
 			too_big(w, m, w->mtu[nh->port]);
@@ -637,7 +653,10 @@ static void death_row_flush(struct fp_worker *w)
 {
 	if (w->dr.cnt == 0)
 		return;
-	w->st.drops[FP_WD_FRAG] += w->dr.cnt;
+	/* Counted per fragment: a datagram that failed once put together
+	 * waits there as one chain. */
+	for (uint32_t i = 0; i < w->dr.cnt; i++)
+		w->st.drops[FP_WD_FRAG] += w->dr.row[i]->nb_segs;
 	rte_ip_frag_free_death_row(&w->dr, 0);
 }
 
@@ -690,7 +709,9 @@ static void frags_in(struct fp_worker *w, struct rte_mbuf **fm, uint16_t nf)
 		if (r == NULL)
 			continue;
 		if (fp_reasm_finish(r) != 0) {
-			drop(w, r, FP_WD_FRAG);     /* larger than one mbuf */
+			/* larger than one mbuf: each of its fragments counted */
+			w->st.drops[FP_WD_FRAG] += r->nb_segs - 1u;
+			drop(w, r, FP_WD_FRAG);
 			continue;
 		}
 		/* A fragment inside a fragment (RFC 8200 allows one Fragment
@@ -957,12 +978,16 @@ struct fp_worker *fp_worker_create(const struct fp_worker_cfg *cfg)
 		w->cfg.rx_burst = FP_RX_BURST;
 	for (unsigned p = 0; p < FP_MAX_PORTS; p++)
 		w->mtu[p] = cfg->dp->mtu[p] != 0 ? cfg->dp->mtu[p] : UINT32_MAX;
+	w->id4_span = 65536u / fp_ctrl_n_workers(cfg->dp->ctrl);
+	w->id4_base = cfg->id * w->id4_span;
 	if (cfg->reasm_max != 0) {
 		uint32_t ms = cfg->reasm_timeout_ms ? cfg->reasm_timeout_ms : FP_REASM_TIMEOUT_MS;
 		uint64_t cyc = rte_get_tsc_hz() / 1000 * ms;
 
-		/* 8-way buckets, twice the entries asked for, so a full
-		 * bucket rarely refuses a datagram while others have room. */
+		/* 8-way buckets; rte_ip_frag doubles them again for its two
+		 * hash functions: four entries for each datagram asked for,
+		 * so a full bucket rarely refuses one while others have room
+		 * (about 256 bytes each). */
 		w->frag = rte_ip_frag_table_create((cfg->reasm_max + 3) / 4, 8, cfg->reasm_max,
 						   cyc, cfg->socket);
 		if (w->frag == NULL) {

@@ -95,7 +95,7 @@ struct fp_worker_cfg {
 	int socket;
 };
 
-#define FP_REASM_MAX_DEFAULT   1024u
+#define FP_REASM_MAX_DEFAULT   256u
 #define FP_REASM_TIMEOUT_MS    2000u
 
 struct fp_port_stats {

@@ -226,7 +226,7 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB);     /* default */
 	CU_ASSERT_EQUAL(f->ports[0].mtu, 1500);                    /* default */
 	CU_ASSERT_EQUAL(f->ports[1].mtu, 1500);                    /* given */
-	CU_ASSERT_EQUAL(f->reasm_max, 1024);                       /* default */
+	CU_ASSERT_EQUAL(f->reasm_max, 256);                        /* default */
 	CU_ASSERT_EQUAL(f->reasm_timeout_ms, 200);                 /* given */
 	app_config_clear(cfg);
 	/* Keys wiped. */

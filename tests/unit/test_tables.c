@@ -1228,6 +1228,59 @@ static void test_worker_fragments(void)
 	}
 	rte_pktmbuf_free_bulk(f, n);
 
+	/* A frame longer than its IP packet (trailing bytes) is judged by
+	 * the packet: 100 bytes with DF leave whole, trimmed. */
+	mb[0] = udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 72);
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;
+	CU_ASSERT_FATAL(rte_pktmbuf_append(mb[0], 1300) != NULL);
+	fp_worker_input(a.w[0], mb, 1);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 113);
+	n = ring_take(a.tx[1][0], f, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(f[0]->pkt_len, 14u + 100);
+	rte_pktmbuf_free_bulk(f, n);
+	/* A forwarded fragment cut again: offsets add to its own and MF
+	 * stays on the last piece; one whose pieces would end past 65,535
+	 * bytes is `mtu`. */
+	mb[0] = udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20;     /* MF, offset 100 */
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[7] = 100;
+	mb[1] = udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
+	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[6] = 0x1f;     /* offset 0x1fe0 */
+	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[7] = 0xe0;
+	fp_worker_input(a.w[0], mb, 2);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 114);
+	n = ring_take(a.tx[1][0], f, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(be16at(f[0], 14 + 6), 0x2000 | 100);
+	CU_ASSERT_EQUAL(be16at(f[1], 14 + 6), 0x2000 | (100 + (1280 - 20) / 8));
+	CU_ASSERT_EQUAL(be16at(f[0], 14 + 2) + be16at(f[1], 14 + 2), 20 + 1428);
+	rte_pktmbuf_free_bulk(f, n);
+	/* Transport mode: the packet keeps its sender's header, DF
+	 * included; the ESP packet is ours, so it is fragmented all the
+	 * same, DF cleared (no `mtu` drop, no ICMP error). */
+	gcm(&p, FP_DIR_OUT, 0x7104, true);
+	p.mode = FP_MODE_TRANSPORT;
+	add_sa(a.c, &p);
+	r[0] = r[5];
+	rule4(&r[1], "198.51.100.6", "198.51.100.6", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_PROTECT, 0x7104);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, r, 2, err, sizeof(err)) == 0);
+	mb[0] = udp_pkt("198.51.100.6", "192.0.2.9", 1, 2, 0, 64, 1300);
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;
+	fp_worker_input(a.w[0], mb, 1);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 114);
+	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->icmp_too_big, FP_ICMP_PER_S + 1);
+	n = ring_take(a.tx[1][0], f, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *ip = rte_pktmbuf_mtod_offset(f[i], const uint8_t *, 14);
+
+		CU_ASSERT(ip[9] == 50 && (ip[6] & 0x40) == 0 && f[i]->pkt_len <= 14u + 1280);
+		CU_ASSERT_EQUAL(rte_raw_cksum(ip, 20), 0xffff);
+	}
+	rte_pktmbuf_free_bulk(f, n);
+
 	/* Broken fragments to B: a middle one whose length is not a
 	 * multiple of 8; one that ends past 65,535 bytes; a first fragment
 	 * twice (the duplicate spoils the datagram: both go), then its
@@ -1240,6 +1293,21 @@ static void test_worker_fragments(void)
 	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[7] = 0xff;
 	fp_worker_input(b.w[0], mb, 2);
 	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 3);
+	/* IPv6: a fragment with M set and a length not a multiple of 8. */
+	mb[0] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 13);
+	{
+		uint8_t *e = rte_pktmbuf_mtod(mb[0], uint8_t *), *ip = e + 14;
+
+		e[12] = 0x86; e[13] = 0xdd;
+		memset(ip, 0, 40);
+		ip[0] = 0x60; ip[5] = (uint8_t)(mb[0]->pkt_len - 14 - 40);
+		ip[6] = 50; ip[7] = 64;
+		inet_pton(AF_INET6, "2001:db8::1", ip + 8);
+		inet_pton(AF_INET6, "2001:db8::2", ip + 24);
+	}
+	ins_frag6(mb[0], 1);                                            /* offset 0, M */
+	fp_worker_input(b.w[0], mb, 1);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 4);
 	mb[0] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 32);
 	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20;
 	mb[1] = rte_pktmbuf_copy(mb[0], pool, 0, UINT32_MAX);
@@ -1247,10 +1315,23 @@ static void test_worker_fragments(void)
 	rte_pktmbuf_mtod_offset(mb[2], uint8_t *, 14)[7] = 5;           /* offset 40 */
 	fp_worker_input(b.w[0], mb, 3);
 	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, 7);    /* 6 + the atomic one */
-	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 5);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 6);
 	rte_delay_ms(60);
 	fp_worker_poll(b.w[0]);                 /* its first loop looks for expired ones */
-	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 6);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 7);
+
+	/* Three fragments of a 3,900-byte datagram: put together, it does
+	 * not fit one mbuf, and each fragment counts as `frag`. */
+	for (unsigned i = 0; i < 3; i++) {
+		mb[i] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 1272);   /* 1,280 of data */
+		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[5] = 0x77;       /* its own ID */
+		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[6] =
+			(uint8_t)((i < 2 ? 0x20 : 0) | ((i * 160) >> 8));
+		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[7] = (uint8_t)(i * 160);
+	}
+	fp_worker_input(b.w[0], mb, 3);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 10);
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, 7);
 
 	/* Without a reassembly table every fragment is `frag`. */
 	fp_ctrl_worker_leave(b.c, 0);
