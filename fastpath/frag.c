@@ -112,7 +112,7 @@ int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf *
 	return (int)n;
 }
 
-static bool icmp4_forbidden(const uint8_t *ip)
+static bool icmp4_forbidden(const uint8_t *ip, uint32_t tot)
 {
 	uint32_t hl = (ip[0] & 0xfu) * 4u;
 
@@ -121,7 +121,11 @@ static bool icmp4_forbidden(const uint8_t *ip)
 	/* An error about an error: destination unreachable, source quench,
 	 * redirect, time exceeded, parameter problem. */
 	if (ip[9] == IPPROTO_ICMP) {
-		uint8_t t = ip[hl];
+		uint8_t t;
+
+		if (tot <= hl)
+			return true;
+		t = ip[hl];
 
 		return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
 	}
@@ -148,11 +152,16 @@ struct rte_mbuf *fp_icmp_too_big(const struct rte_mbuf *m, uint32_t mtu, const u
 	uint8_t *p, *o, *icmp;
 	uint16_t ck;
 
-	if (v6 ? icmp6_forbidden(ip) : icmp4_forbidden(ip))
+	/* The IP packet, not the frame (padding is not quoted). */
+	uint32_t iplen = v6 ? 40u + rd16(ip + 4) : rd16(ip + 2);
+
+	if (iplen > m->data_len)
+		iplen = m->data_len;
+	if (v6 ? icmp6_forbidden(ip) : icmp4_forbidden(ip, iplen))
 		return NULL;
 	quote = (v6 ? 1280u : 576u) - hl - 8;
-	if (quote > m->data_len)
-		quote = m->data_len;
+	if (quote > iplen)
+		quote = iplen;
 	len = hl + 8 + quote;
 	e = rte_pktmbuf_alloc(m->pool);
 	if (e == NULL)

@@ -58,8 +58,10 @@ struct fp_worker {
 	struct rte_ip_frag_tbl *frag;
 	bool frag_seen;
 	/* ICMP errors: this second's count (FP_ICMP_PER_S at most), since
-	 * icmp_t0; icmp_busy while one is being processed. */
-	bool icmp_busy;
+	 * icmp_t0; icmp_busy while one is being processed; icmp_tunnel_only
+	 * while it is about a decrypted packet (it may only leave through a
+	 * tunnel). */
+	bool icmp_busy, icmp_tunnel_only;
 	uint32_t icmp_n;
 	uint64_t icmp_t0;
 	struct rte_ip_frag_death_row dr;
@@ -141,15 +143,23 @@ struct rt_memo {
 	const struct fp_nexthop *nh;
 };
 
+/* Where a packet being sent comes from: what may be done with it when it
+ * exceeds the MTU (eth_tx_big()). */
+enum tx_origin {
+	TX_FORWARDED,       /* bypassed: fragmented as a router would */
+	TX_DECRYPTED,       /* out of a tunnel: likewise; an error goes back
+			     * through a tunnel only */
+	TX_OURS,            /* our ESP packet: fragmented as its source */
+};
+
 static void eth_tx_big(struct fp_worker *w, struct rte_mbuf *m, const struct fp_nexthop *nh,
-		       uint16_t et, bool ours);
+		       uint16_t et, enum tx_origin o);
 static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, bool handed);
 
 /* Prepends Ethernet for next hop nh (NULL: no route) and queues the
- * packet; et = ether type, network order; ours: an ESP packet the gateway
- * made, which it may fragment as the source (frag.h). */
+ * packet; et = ether type, network order. */
 static __rte_always_inline void eth_tx(struct fp_worker *w, struct rte_mbuf *m,
-				       const struct fp_nexthop *nh, uint16_t et, bool ours)
+				       const struct fp_nexthop *nh, uint16_t et, enum tx_origin o)
 {
 	struct rte_ether_hdr *eth;
 
@@ -158,7 +168,7 @@ static __rte_always_inline void eth_tx(struct fp_worker *w, struct rte_mbuf *m,
 		return;
 	}
 	if (unlikely(m->pkt_len > w->mtu[nh->port])) {
-		eth_tx_big(w, m, nh, et, ours);
+		eth_tx_big(w, m, nh, et, o);
 		return;
 	}
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, ETH_LEN);
@@ -174,10 +184,11 @@ static __rte_always_inline void eth_tx(struct fp_worker *w, struct rte_mbuf *m,
 
 /* Forwarded packet m may not be fragmented to fit mtu: its source hears
  * it (RFC 1191, RFC 8201), rate-limited. The error is classified like a
- * received packet, so the SPD decides whether and how it leaves (through
- * the tunnel when m came out of one). Its source is the gateway's first
- * address of the family. */
-static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint32_t mtu)
+ * received packet, so the SPD decides whether and how it leaves; about a
+ * decrypted packet, only through a tunnel (a BYPASS rule would send it in
+ * clear to a host behind the peer: dropped as `no_policy`). Its source is
+ * the gateway's first address of the family. */
+static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint32_t mtu, bool decrypted)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct fp_local *l = &w->dp->local;
@@ -206,7 +217,12 @@ static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint32_t mtu)
 	w->icmp_n++;
 	w->st.icmp_too_big++;
 	w->icmp_busy = true;
+	/* About a packet that came out of a tunnel: its source sits behind
+	 * the peer, so the error goes back through a tunnel (PROTECT) or not
+	 * at all; a broad BYPASS rule must not send it in clear. */
+	w->icmp_tunnel_only = decrypted;
 	process(w, &e, 1, false);
+	w->icmp_tunnel_only = false;
 	w->icmp_busy = false;
 }
 
@@ -214,8 +230,9 @@ static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint32_t mtu)
  * else dropped as `mtu` (with an ICMP error to its source). Out of line:
  * only oversized packets come here. */
 static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
-				      const struct fp_nexthop *nh, uint16_t et, bool ours)
+				      const struct fp_nexthop *nh, uint16_t et, enum tx_origin o)
 {
+	const bool ours = o == TX_OURS;
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	bool v4 = et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	uint32_t iplen = v4 ? rd16(ip + 2) : 40u + rd16(ip + 4), seq;
@@ -226,35 +243,37 @@ static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
 	 * trailing bytes): the packet itself may fit. */
 	if (iplen <= w->mtu[nh->port]) {
 		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - iplen));
-		eth_tx(w, m, nh, et, ours);
+		eth_tx(w, m, nh, et, o);
 		return;
 	}
 	/* Identifications of packets we fragment: IPv4 has 16 bits, split
 	 * into one range per worker (workers never reuse each other's, even
 	 * when their count does not divide 65,536); IPv6 32, spaced by the
-	 * worker count. */
+	 * worker count and wrapped before 2^32 for the same reason. */
 	seq = w->frag_seq++;
 	if (v4)
 		n = fp_frag4(m, w->mtu[nh->port],
 			     ours ? (int32_t)(w->id4_base + seq % w->id4_span) : -1, f, FP_FRAG_MAX);
 	else
 		n = ours ? fp_frag6(m, w->mtu[nh->port],
-				    seq * fp_ctrl_n_workers(w->ctrl) + w->cfg.id, f, FP_FRAG_MAX)
+				    (seq % (UINT32_MAX / fp_ctrl_n_workers(w->ctrl))) *
+				    fp_ctrl_n_workers(w->ctrl) + w->cfg.id, f, FP_FRAG_MAX)
 			 : -FP_WD_MTU;
 	if (n < 0) {
 		if (n == -FP_WD_MTU && !ours)
-			too_big(w, m, w->mtu[nh->port]);
+			too_big(w, m, w->mtu[nh->port], o == TX_DECRYPTED);
 		drop(w, m, (unsigned)-n);
 		return;
 	}
 	w->st.frag_out += (unsigned)n;
 	for (int i = 0; i < n; i++)
-		eth_tx(w, f[i], nh, et, ours);
+		eth_tx(w, f[i], nh, et, o);
 }
 
 /* The packet starts at its IP header: find the next hop, prepend Ethernet.
- * ours: see eth_tx(). */
-static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *memo, bool ours)
+ */
+static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *memo,
+		     enum tx_origin o)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct fp_nexthop *nh;
@@ -274,7 +293,7 @@ static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *me
 			memo->nh = nh;
 		}
 	}
-	eth_tx(w, m, nh, rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4), ours);
+	eth_tx(w, m, nh, rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4), o);
 }
 
 /* An outbound tunnel-mode run: every packet goes to the SA's peer, the
@@ -298,7 +317,7 @@ static void route_tx_tunnel(struct fp_worker *w, const struct fp_sa *sa, struct 
 		nh = fp_routes_lookup4(w->dp->routes, dst);
 	}
 	for (uint16_t i = 0; i < n; i++)
-		eth_tx(w, mb[i], nh, et, true);
+		eth_tx(w, mb[i], nh, et, TX_OURS);
 }
 
 static void punt(struct fp_worker *w, struct rte_mbuf *m)
@@ -514,7 +533,7 @@ static void after_in(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *me
 		drop(w, m, FP_WD_TTL);
 		return;
 	}
-	route_tx(w, m, memo, false);
+	route_tx(w, m, memo, TX_DECRYPTED);
 }
 
 /* mb[0..n) with sa[0..n): one fp_esp_process() per run of one SA. */
@@ -539,7 +558,7 @@ static void esp_runs(struct fp_worker *w, struct rte_mbuf *mb[], struct fp_sa *s
 				route_tx_tunnel(w, sa[s], mb + s, good);
 			else
 				for (uint16_t i = s; i < s + good; i++)
-					route_tx(w, mb[i], &memo, true);
+					route_tx(w, mb[i], &memo, TX_OURS);
 		}
 		for (uint16_t i = s + good; i < e; i++)
 			drop(w, mb[i], fp_mbuf_drop_reason(mb[i]));
@@ -603,9 +622,13 @@ static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t 
 			drop(w, m, FP_WD_DISCARD);
 			break;
 		case FP_SPD_BYPASS:
+			if (unlikely(w->icmp_tunnel_only)) {
+				drop(w, m, FP_WD_NO_POLICY);
+				break;
+			}
 			w->st.bypass++;
 			rte_pktmbuf_adj(m, ETH_LEN);
-			route_tx(w, m, &memo, false);
+			route_tx(w, m, &memo, TX_FORWARDED);
 			break;
 		case FP_SPD_PROTECT:
 			sa = fp_sad_get_out(w->ctrl->out, fp_spd_slot(res[i]));

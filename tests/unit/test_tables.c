@@ -1162,6 +1162,7 @@ static void test_worker_fragments(void)
 		CU_ASSERT(memcmp(ip + 12, want_src, 4) == 0 && memcmp(ip + 16, want_dst, 4) == 0);
 		CU_ASSERT_EQUAL(rte_raw_cksum(ip, 20), 0xffff);
 		CU_ASSERT(ic[0] == 3 && ic[1] == 4 && be16at(f[0], 14 + 20 + 6) == 1280);
+		CU_ASSERT_EQUAL(be16at(f[0], 14 + 20 + 4), 0);           /* unused */
 		CU_ASSERT_EQUAL(rte_raw_cksum(ic, 576 - 20), 0xffff);
 		CU_ASSERT(ic[8] == 0x45 && (ic[8 + 6] & 0x40) && memcmp(ic + 8 + 12, want_dst, 4) == 0);
 	}
@@ -1218,6 +1219,9 @@ static void test_worker_fragments(void)
 		CU_ASSERT_EQUAL(f[0]->pkt_len, 14u + 1280);
 		CU_ASSERT(ip[6] == 58 && ip[40] == 2 && ip[41] == 0);
 		CU_ASSERT(memcmp(ip + 24, want, 16) == 0);
+		inet_pton(AF_INET6, "2001:db8::1", want);                 /* A's address */
+		CU_ASSERT(memcmp(ip + 8, want, 16) == 0);
+		CU_ASSERT_EQUAL(ip[7], 63);                               /* 64, forwarded once */
 		CU_ASSERT(be16at(f[0], 14 + 44) == 0 && be16at(f[0], 14 + 46) == 1280);
 		/* pseudo-header (RFC 8200 8.1) + message sum to all ones */
 		sum = rte_raw_cksum(ip + 8, 32) + rte_cpu_to_be_16(1240) + rte_cpu_to_be_16(58) +
@@ -1320,7 +1324,7 @@ static void test_worker_fragments(void)
 	fp_worker_poll(b.w[0]);                 /* its first loop looks for expired ones */
 	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 7);
 
-	/* Three fragments of a 3,900-byte datagram: put together, it does
+	/* Three fragments of a 3,860-byte datagram: put together, it does
 	 * not fit one mbuf, and each fragment counts as `frag`. */
 	for (unsigned i = 0; i < 3; i++) {
 		mb[i] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 1272);   /* 1,280 of data */
@@ -1332,6 +1336,64 @@ static void test_worker_fragments(void)
 	fp_worker_input(b.w[0], mb, 3);
 	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 10);
 	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, 7);
+	/* A hole: [0,16), [24,32) twice, [32,40). The lengths add up, the
+	 * reassembly fails, and rte_ip_frag's death row gets three mbufs,
+	 * one of them a chain of two: four fragments counted. */
+	{
+		static const uint8_t off[4] = { 0, 3, 3, 4 }, more[4] = { 1, 1, 1, 0 };
+		static const size_t pay[4] = { 8, 0, 0, 0 };
+
+		for (unsigned i = 0; i < 4; i++) {
+			mb[i] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, pay[i]);
+			rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[5] = 0x78;
+			rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[6] = more[i] ? 0x20 : 0;
+			rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[7] = off[i];
+		}
+		fp_worker_input(b.w[0], mb, 4);
+		CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 14);
+	}
+
+	/* Decrypted, then too big for B's LAN (MTU 1280) with DF: the error
+	 * goes to the inner source, behind A, only through a tunnel. First
+	 * B bypasses everything: the error is dropped (`no_policy`), not
+	 * sent in clear; then a PROTECT rule for it: it leaves as ESP. */
+	fp_ctrl_worker_leave(b.c, 0);
+	b.dp.mtu[b.port[0]] = 1280;
+	gw_rework(&b, 0, 64);
+	rule4(&r[0], "198.51.100.1", "198.51.100.1", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_PROTECT, 0x7101);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, r, 1, err, sizeof(err)) == 0);
+	gcm(&p, FP_DIR_OUT, 0x7105, false);
+	add_sa(b.c, &p);
+	rule4(&r[1], "192.0.2.2", "192.0.2.2", "198.51.100.0", "198.51.100.255",
+	      FP_SPD_PROTECT, 0x7105);
+	rule4(&r[2], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255",
+	      FP_SPD_BYPASS, 0);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(b.c, &r[2], 1, err, sizeof(err)) == 0);
+	for (unsigned k = 0; k < 2; k++) {
+		mb[0] = udp_pkt("198.51.100.1", "203.0.113.5", 1, 2, 0, 64, 1300);
+		rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;
+		fp_worker_input(a.w[0], mb, 1);
+		nf = ring_take(a.tx[1][0], f, 64);
+		CU_ASSERT_EQUAL_FATAL(nf, 2);                   /* our ESP, in two */
+		fp_worker_input(b.w[0], f, 2);
+		CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->esp_in, k + 1);
+		CU_ASSERT_EQUAL(wdrops(&b, FP_WD_MTU), k + 1);
+		CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->icmp_too_big, k + 1);
+		CU_ASSERT_EQUAL(ring_take(b.tx[0][0], f, 64), 0);
+		n = ring_take(b.tx[1][0], f, 64);
+		if (k == 0) {
+			CU_ASSERT_EQUAL(n, 0);
+			CU_ASSERT_EQUAL(wdrops(&b, FP_WD_NO_POLICY), 1);
+			CU_ASSERT_FATAL(fp_ctrl_replace_spd(b.c, &r[1], 2, err, sizeof(err)) == 0);
+		} else {
+			CU_ASSERT_EQUAL_FATAL(n, 1);
+			CU_ASSERT_EQUAL(rte_pktmbuf_mtod_offset(f[0], uint8_t *, 14 + 9)[0], 50);
+			CU_ASSERT_EQUAL(be16at(f[0], 14 + 20 + 2), 0x7105);
+			CU_ASSERT_EQUAL(wdrops(&b, FP_WD_NO_POLICY), 1);
+			rte_pktmbuf_free_bulk(f, n);
+		}
+	}
 
 	/* Without a reassembly table every fragment is `frag`. */
 	fp_ctrl_worker_leave(b.c, 0);
