@@ -25,11 +25,31 @@ static uint32_t piece_len(const struct rte_mbuf *m, uint32_t mtu, uint32_t hdr)
 	return mtu > hdr ? (mtu - hdr) & ~7u : 0;
 }
 
+/* How many pieces of *piece bytes the data bytes after a hdr-byte header
+ * make at mtu, and that many new mbufs in out[]: the count, or a negative
+ * worker drop reason with nothing allocated. */
+static int pieces_alloc(const struct rte_mbuf *m, uint32_t mtu, uint32_t hdr, uint32_t data,
+			struct rte_mbuf **out, unsigned max, uint32_t *piece)
+{
+	uint32_t n;
+
+	*piece = piece_len(m, mtu, hdr);
+	if (*piece == 0)
+		return -FP_WD_MTU;
+	n = (data + *piece - 1) / *piece;
+	if (n > max || n > FP_FRAG_MAX)
+		return -FP_WD_MTU;
+	if (rte_pktmbuf_alloc_bulk(m->pool, out, n) != 0)
+		return -FP_WD_NO_MBUF;
+	return (int)n;
+}
+
 int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out, unsigned max)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t hl = (ip[0] & 0xfu) * 4u, tot = rd16(ip + 2), fo = rd16(ip + 6);
-	uint32_t data = tot - hl, piece, n;
+	uint32_t data = tot - hl, piece;
+	int n;
 
 	/* RFC 791: later fragments carry only the options marked "copied";
 	 * options are rare enough on forwarded traffic, and absent on ours,
@@ -40,22 +60,16 @@ int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out
 		return -FP_WD_MTU;
 	if (id >= 0)
 		fo &= ~IP4_DF;
-	piece = piece_len(m, mtu, hl);
-	if (piece == 0)
-		return -FP_WD_MTU;
-	n = (data + piece - 1) / piece;
-	if (n > max || n > FP_FRAG_MAX)
-		return -FP_WD_MTU;
-	if (rte_pktmbuf_alloc_bulk(m->pool, out, n) != 0)
-		return -FP_WD_NO_MBUF;
-	for (uint32_t i = 0, off = 0; i < n; i++, off += piece) {
+	if ((n = pieces_alloc(m, mtu, hl, data, out, max, &piece)) < 0)
+		return n;
+	for (uint32_t i = 0, off = 0; i < (uint32_t)n; i++, off += piece) {
 		uint32_t len = data - off < piece ? data - off : piece;
 		uint8_t *f = (uint8_t *)rte_pktmbuf_append(out[i], (uint16_t)(hl + len));
 		/* Offsets add to the packet's own (it may be a fragment
 		 * already); MF stays set on all but the last piece of the
 		 * last fragment. */
 		uint32_t ffo = (fo & IP4_OFF) + off / 8;
-		bool more = i + 1 < n || (fo & IP4_MF);
+		bool more = i + 1 < (uint32_t)n || (fo & IP4_MF);
 
 		memcpy(f, ip, hl);
 		memcpy(f + hl, ip + hl + off, len);
@@ -67,7 +81,7 @@ int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out
 		out[i]->port = m->port;
 	}
 	rte_pktmbuf_free(m);
-	return (int)n;
+	return n;
 }
 
 static bool ip6_ext(uint8_t nh)
@@ -82,19 +96,14 @@ int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf *
 	     unsigned max)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t data = rd16(ip + 4), piece, n;
+	uint32_t data = rd16(ip + 4), piece;
+	int n;
 
 	if (ip6_ext(ip[6]))
 		return -FP_WD_MTU;
-	piece = piece_len(m, mtu, 40 + 8);
-	if (piece == 0)
-		return -FP_WD_MTU;
-	n = (data + piece - 1) / piece;
-	if (n > max || n > FP_FRAG_MAX)
-		return -FP_WD_MTU;
-	if (rte_pktmbuf_alloc_bulk(m->pool, out, n) != 0)
-		return -FP_WD_NO_MBUF;
-	for (uint32_t i = 0, off = 0; i < n; i++, off += piece) {
+	if ((n = pieces_alloc(m, mtu, 40 + 8, data, out, max, &piece)) < 0)
+		return n;
+	for (uint32_t i = 0, off = 0; i < (uint32_t)n; i++, off += piece) {
 		uint32_t len = data - off < piece ? data - off : piece;
 		uint8_t *f = (uint8_t *)rte_pktmbuf_append(out[i], (uint16_t)(48 + len));
 
@@ -103,13 +112,13 @@ int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf *
 		f[6] = 44;
 		f[40] = ip[6];                 /* next header */
 		f[41] = 0;
-		wr16(f + 42, (uint16_t)(off | (i + 1 < n ? 1u : 0u)));   /* offset is in 8s */
+		wr16(f + 42, (uint16_t)(off | (i + 1 < (uint32_t)n ? 1u : 0u)));   /* in 8s */
 		wr32(f + 44, ident);
 		memcpy(f + 48, ip + 40 + off, len);
 		out[i]->port = m->port;
 	}
 	rte_pktmbuf_free(m);
-	return (int)n;
+	return n;
 }
 
 static bool icmp4_forbidden(const uint8_t *ip, uint32_t tot)

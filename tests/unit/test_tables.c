@@ -74,6 +74,17 @@ static void gcm(struct fp_sa_params *p, enum fp_dir dir, uint32_t spi, bool a_si
 	p->replay_window = 4096;
 }
 
+/* The same with IPv6 outer addresses 2001:db8::1 (A) and ::2 (B). */
+static void gcm6(struct fp_sa_params *p, enum fp_dir dir, uint32_t spi, bool a_side)
+{
+	gcm(p, dir, spi, a_side);
+	p->outer_family = 6;
+	memset(p->local, 0, sizeof(p->local));
+	memset(p->remote, 0, sizeof(p->remote));
+	inet_pton(AF_INET6, a_side ? "2001:db8::1" : "2001:db8::2", p->local);
+	inet_pton(AF_INET6, a_side ? "2001:db8::2" : "2001:db8::1", p->remote);
+}
+
 static struct fp_ctrl *ctrl_new(const char *name, unsigned nw)
 {
 	/* Hand-off rings big enough for a whole test burst: the two-worker
@@ -825,10 +836,7 @@ static void test_worker_end_to_end(void)
 	/* Tunnel-mode runs are routed once, by the SA's peer: an IPv6 peer
 	 * with no route drops the run; with a route it leaves on that port
 	 * as IPv6. */
-	gcm(&p, FP_DIR_OUT, 0x7002, true);
-	p.outer_family = 6;
-	inet_pton(AF_INET6, "2001:db8::1", p.local);
-	inet_pton(AF_INET6, "2001:db8::2", p.remote);
+	gcm6(&p, FP_DIR_OUT, 0x7002, true);
 	add_sa(a.c, &p);
 	rule4(&r[0], "198.51.100.20", "198.51.100.20", "0.0.0.0", "255.255.255.255",
 	      FP_SPD_PROTECT, 0x7002);
@@ -997,15 +1005,9 @@ static void test_worker_fragments(void)
 	add_sa(a.c, &p);
 	gcm(&p, FP_DIR_IN, 0x7101, false);
 	add_sa(b.c, &p);
-	gcm(&p, FP_DIR_OUT, 0x7102, true);                     /* IPv6 outer */
-	p.outer_family = 6;
-	inet_pton(AF_INET6, "2001:db8::1", p.local);
-	inet_pton(AF_INET6, "2001:db8::2", p.remote);
+	gcm6(&p, FP_DIR_OUT, 0x7102, true);                    /* IPv6 outer */
 	add_sa(a.c, &p);
-	gcm(&p, FP_DIR_IN, 0x7102, false);
-	p.outer_family = 6;
-	inet_pton(AF_INET6, "2001:db8::2", p.local);
-	inet_pton(AF_INET6, "2001:db8::1", p.remote);
+	gcm6(&p, FP_DIR_IN, 0x7102, false);
 	add_sa(b.c, &p);
 	rule4(&r[0], "198.51.100.1", "198.51.100.1", "0.0.0.0", "255.255.255.255",
 	      FP_SPD_PROTECT, 0x7101);
