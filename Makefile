@@ -1,7 +1,7 @@
 # IPsec gateway: top-level build. Everything lands under build/.
 #   make          build the library, daemon and tools
-#   make test     unit tests + strongSwan interop (installs deps if missing)
-#   make asan     unit tests under AddressSanitizer + UBSan
+#   make test     unit tests, fast-path runs and fuzzing, strongSwan interop (installs deps)
+#   make asan     unit tests and the gateway on pcap traffic under ASan + UBSan
 #   make interop  strongSwan interop matrix only
 #   make demo     IKEv2 tunnel between our daemon and strongSwan in namespaces
 #   make bench    fast-path and IKE benchmarks (perf/fp_bench.sh, perf/ike_bench.sh)
@@ -61,7 +61,7 @@ ZCGEN     := $(BUILD)/zc_gen
 XCORE     := $(BUILD)/xcore_rtt
 FP_PERF_BINS := $(FPBENCH) $(IMBCEIL) $(ZCGEN) $(XCORE)
 
-.PHONY: all test unit asan interop demo deps clean fuzz bench
+.PHONY: all test unit asan interop demo deps clean fuzz fuzz-fp bench
 all: $(LIBIKE) $(LIBFP) $(DAEMON) $(CTL) $(GW) $(UNIT) $(IKELOAD) $(CEILING) $(FP_PERF_BINS)
 
 $(BUILD)/%.o: %.c
@@ -134,6 +134,7 @@ test: deps
 	bash tests/fastpath/pcap_run.sh $(BUILD)
 	bash tests/fastpath/telemetry_run.sh $(BUILD)
 	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
+	@$(MAKE) --no-print-directory fuzz-fp
 	bash tests/interop/run.sh
 	bash tests/interop/load.sh
 
@@ -147,6 +148,20 @@ $(BUILD)/fuzz/fuzz_ikev2_msg: fuzz/fuzz_ikev2_msg.c ike/ikev2_payload.c ike/ike_
 
 fuzz: $(BUILD)/fuzz/fuzz_ikev2_msg
 	$(BUILD)/fuzz/fuzz_ikev2_msg $(FUZZ_RUNS) 1
+
+# The fast path's worker on mutated traffic (fuzz/fuzz_fastpath.c), built
+# under ASan+UBSan in build/asan with the rest of the fast path.
+FUZZ_FP_RUNS ?= 20000
+$(BUILD)/fuzz/fuzz_fastpath.o: CFLAGS += $(DPDK_CFLAGS) -DFUZZ_STANDALONE
+$(BUILD)/fuzz/fuzz_fastpath: $(BUILD)/fuzz/fuzz_fastpath.o $(LIBFP)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(DPDK_LIBS) $(IMB_LIBS) $(RING_LIBS)
+
+ASAN_OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+fuzz-fp:
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="$(ASAN_OPT)" \
+	    LDFLAGS="-fsanitize=address,undefined" build/asan/fuzz/fuzz_fastpath
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    build/asan/fuzz/fuzz_fastpath $(FUZZ_FP_RUNS) 1
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan \
