@@ -232,10 +232,15 @@ static int port_setup(struct gw *g, unsigned i)
 	for (unsigned a = 0; a < pc->n_addr; a++) {
 		struct fp_local *l = &g->dp.local;
 
-		if (pc->addr[a].family == 4 && l->n4 < FP_MAX_LOCAL)
+		if (pc->addr[a].family == 4 && l->n4 < FP_MAX_LOCAL) {
 			memcpy(&l->a4[l->n4++], pc->addr[a].a, 4);
-		else if (pc->addr[a].family == 6 && l->n6 < FP_MAX_LOCAL)
+			if (l->port4[id] == 0)
+				l->port4[id] = (uint8_t)l->n4;
+		} else if (pc->addr[a].family == 6 && l->n6 < FP_MAX_LOCAL) {
 			memcpy(l->a6[l->n6++], pc->addr[a].a, 16);
+			if (l->port6[id] == 0)
+				l->port6[id] = (uint8_t)l->n6;
+		}
 	}
 	printf("port %s: ethdev %u, %u RX queue(s), %u TX queue(s), MTU %u\n", pc->name, id, nrx,
 	       g->nw, pc->mtu);

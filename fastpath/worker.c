@@ -182,16 +182,21 @@ static __rte_always_inline void eth_tx(struct fp_worker *w, struct rte_mbuf *m,
 	tx_enqueue(w, nh->port, m);
 }
 
-/* Forwarded packet m may not be fragmented to fit mtu: its source hears
- * it (RFC 1191, RFC 8201), rate-limited. The error is classified like a
- * received packet, so the SPD decides whether and how it leaves; about a
- * decrypted packet, only through a tunnel (a BYPASS rule would send it in
- * clear to a host behind the peer: dropped as `no_policy`). Its source is
- * the gateway's first address of the family. */
-static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint32_t mtu, bool decrypted)
+/* Forwarded packet m may not be fragmented to fit the MTU of port out:
+ * its source hears it (RFC 1191, RFC 8201), rate-limited. The error is
+ * classified like a received packet, so the SPD decides whether and how
+ * it leaves; about a decrypted packet, only through a tunnel (a BYPASS
+ * rule would send it in clear to a host behind the peer: dropped as
+ * `no_policy`). Its source is an address of the port the error is about
+ * to leave by (RFC 1812 4.3.2.4): the one m came in on; for a decrypted
+ * packet the one it was to leave by, whose address is the one inside the
+ * tunnel's selectors (the peer checks the inner source), not the WAN
+ * address the ESP came to. Without one, the first of the family. */
+static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint16_t out, bool decrypted)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct fp_local *l = &w->dp->local;
+	uint16_t p = decrypted ? out : m->port;
 	const uint8_t *src;
 	struct rte_mbuf *e;
 	uint64_t now;
@@ -199,11 +204,11 @@ static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint32_t mtu,
 	if ((ip[0] >> 4) == 4) {
 		if (!(ip[6] & 0x40) || l->n4 == 0)   /* no DF: options or too many pieces */
 			return;
-		src = (const uint8_t *)&l->a4[0];
+		src = (const uint8_t *)&l->a4[p < FP_MAX_PORTS && l->port4[p] ? l->port4[p] - 1 : 0];
 	} else {
 		if (l->n6 == 0)
 			return;
-		src = l->a6[0];
+		src = l->a6[p < FP_MAX_PORTS && l->port6[p] ? l->port6[p] - 1 : 0];
 	}
 	if (w->icmp_busy)
 		return;
@@ -212,7 +217,7 @@ static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint32_t mtu,
 		w->icmp_t0 = now;
 		w->icmp_n = 0;
 	}
-	if (w->icmp_n >= FP_ICMP_PER_S || (e = fp_icmp_too_big(m, mtu, src)) == NULL)
+	if (w->icmp_n >= FP_ICMP_PER_S || (e = fp_icmp_too_big(m, w->mtu[out], src)) == NULL)
 		return;
 	w->icmp_n++;
 	w->st.icmp_too_big++;
@@ -261,7 +266,7 @@ static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
 			 : -FP_WD_MTU;
 	if (n < 0) {
 		if (n == -FP_WD_MTU && !ours)
-			too_big(w, m, w->mtu[nh->port], o == TX_DECRYPTED);
+			too_big(w, m, nh->port, o == TX_DECRYPTED);
 		drop(w, m, (unsigned)-n);
 		return;
 	}

@@ -1233,6 +1233,32 @@ static void test_worker_fragments(void)
 		CU_ASSERT_EQUAL(sum, 0xffff);
 	}
 	rte_pktmbuf_free_bulk(f, n);
+	/* The error's source is an address of the port it leaves by, the one
+	 * the DF packet came in on: once the LAN port has 198.51.100.254,
+	 * that, not the first address (192.0.2.1). */
+	a.dp.local.n4 = 2;
+	ip4("198.51.100.254", (uint8_t *)&a.dp.local.a4[1]);
+	a.dp.local.port4[a.port[0]] = 2;
+	rule4(&r[4], "198.51.100.254", "198.51.100.254", "198.51.100.0", "198.51.100.255",
+	      FP_SPD_BYPASS, 0);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, r, 6, err, sizeof(err)) == 0);
+	mb[0] = udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;
+	mb[0]->port = a.port[0];
+	fp_worker_input(a.w[0], mb, 1);
+	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->icmp_too_big, FP_ICMP_PER_S + 2);
+	n = ring_take(a.tx[0][0], f, 64);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	{
+		uint8_t want[4];
+
+		ip4("198.51.100.254", want);
+		CU_ASSERT(memcmp(rte_pktmbuf_mtod_offset(f[0], uint8_t *, 14 + 12), want, 4) == 0);
+	}
+	rte_pktmbuf_free_bulk(f, n);
+	a.dp.local.n4 = 1;
+	a.dp.local.port4[a.port[0]] = 0;
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 114);
 
 	/* A frame longer than its IP packet (trailing bytes) is judged by
 	 * the packet: 100 bytes with DF leave whole, trimmed. */
@@ -1240,7 +1266,7 @@ static void test_worker_fragments(void)
 	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;
 	CU_ASSERT_FATAL(rte_pktmbuf_append(mb[0], 1300) != NULL);
 	fp_worker_input(a.w[0], mb, 1);
-	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 113);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 114);
 	n = ring_take(a.tx[1][0], f, 64);
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	CU_ASSERT_EQUAL(f[0]->pkt_len, 14u + 100);
@@ -1255,7 +1281,7 @@ static void test_worker_fragments(void)
 	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[6] = 0x1f;     /* offset 0x1fe0 */
 	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[7] = 0xe0;
 	fp_worker_input(a.w[0], mb, 2);
-	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 114);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 115);
 	n = ring_take(a.tx[1][0], f, 64);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_EQUAL(be16at(f[0], 14 + 6), 0x2000 | 100);
@@ -1275,8 +1301,8 @@ static void test_worker_fragments(void)
 	mb[0] = udp_pkt("198.51.100.6", "192.0.2.9", 1, 2, 0, 64, 1300);
 	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;
 	fp_worker_input(a.w[0], mb, 1);
-	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 114);
-	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->icmp_too_big, FP_ICMP_PER_S + 1);
+	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 115);
+	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->icmp_too_big, FP_ICMP_PER_S + 2);
 	n = ring_take(a.tx[1][0], f, 64);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	for (unsigned i = 0; i < n; i++) {
@@ -1367,7 +1393,14 @@ static void test_worker_fragments(void)
 	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, r, 1, err, sizeof(err)) == 0);
 	gcm(&p, FP_DIR_OUT, 0x7105, false);
 	add_sa(b.c, &p);
-	rule4(&r[1], "192.0.2.2", "192.0.2.2", "198.51.100.0", "198.51.100.255",
+	gcm(&p, FP_DIR_IN, 0x7105, true);
+	add_sa(a.c, &p);
+	/* B's LAN port has 203.0.113.254: the error comes from there, inside
+	 * the tunnel's selectors, not from the WAN address the ESP came to. */
+	b.dp.local.n4 = 2;
+	ip4("203.0.113.254", (uint8_t *)&b.dp.local.a4[1]);
+	b.dp.local.port4[b.port[0]] = 2;
+	rule4(&r[1], "203.0.113.254", "203.0.113.254", "198.51.100.0", "198.51.100.255",
 	      FP_SPD_PROTECT, 0x7105);
 	rule4(&r[2], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255",
 	      FP_SPD_BYPASS, 0);
@@ -1393,6 +1426,18 @@ static void test_worker_fragments(void)
 			CU_ASSERT_EQUAL(rte_pktmbuf_mtod_offset(f[0], uint8_t *, 14 + 9)[0], 50);
 			CU_ASSERT_EQUAL(be16at(f[0], 14 + 20 + 2), 0x7105);
 			CU_ASSERT_EQUAL(wdrops(&b, FP_WD_NO_POLICY), 1);
+			/* Back at A, decrypted: the error for 198.51.100.1. */
+			fp_worker_input(a.w[0], f, 1);
+			n = ring_take(a.tx[0][0], f, 64);
+			CU_ASSERT_EQUAL_FATAL(n, 1);
+			{
+				const uint8_t *ip = rte_pktmbuf_mtod_offset(f[0], const uint8_t *, 14);
+				uint8_t want[4];
+
+				ip4("203.0.113.254", want);
+				CU_ASSERT(ip[9] == 1 && memcmp(ip + 12, want, 4) == 0);
+				CU_ASSERT(ip[20] == 3 && ip[21] == 4 && be16at(f[0], 14 + 26) == 1280);
+			}
 			rte_pktmbuf_free_bulk(f, n);
 		}
 	}
