@@ -233,10 +233,12 @@ static int port_setup(struct gw *g, unsigned i)
 		struct fp_local *l = &g->dp.local;
 
 		if (pc->addr[a].family == 4 && l->n4 < FP_MAX_LOCAL) {
+			l->a4_port1[l->n4] = (uint8_t)(id + 1);
 			memcpy(&l->a4[l->n4++], pc->addr[a].a, 4);
 			if (l->port4[id] == 0)
 				l->port4[id] = (uint8_t)l->n4;
 		} else if (pc->addr[a].family == 6 && l->n6 < FP_MAX_LOCAL) {
+			l->a6_port1[l->n6] = (uint8_t)(id + 1);
 			memcpy(l->a6[l->n6++], pc->addr[a].a, 16);
 			if (l->port6[id] == 0)
 				l->port6[id] = (uint8_t)l->n6;
@@ -457,10 +459,11 @@ static json_t *stats_json(const struct gw *g)
 			"crypto_abandoned", (json_int_t)cst.abandoned,
 			"crypto_late", (json_int_t)cst.late, "crypto_no_op", (json_int_t)cst.no_op,
 			"crypto_orphans", (json_int_t)cst.orphans));
-		json_object_update_new(w, json_pack("{sIsIsIsI}", "frag_in", (json_int_t)s->frag_in,
+		json_object_update_new(w, json_pack("{sIsIsIsIsI}", "frag_in", (json_int_t)s->frag_in,
 			"reassembled", (json_int_t)s->reassembled,
 			"frag_out", (json_int_t)s->frag_out,
-			"icmp_too_big", (json_int_t)s->icmp_too_big));
+			"icmp_too_big", (json_int_t)s->icmp_too_big,
+			"neigh_replies", (json_int_t)s->neigh_replies));
 		for (unsigned r = 1; r < FP_WD_MAX; r++)
 			tot[r] += s->drops[r];
 		json_array_append_new(ws, w);

@@ -53,6 +53,7 @@ static void add_worker_fields(struct rte_tel_data *d, const struct fp_worker_sta
 	U64(d, s, bypass); U64(d, s, punt); U64(d, s, handoff_out); U64(d, s, handoff_in);
 	U64(d, s, notes); U64(d, s, notes_lost); U64(d, s, loops); U64(d, s, idle_loops);
 	U64(d, s, frag_in); U64(d, s, reassembled); U64(d, s, frag_out); U64(d, s, icmp_too_big);
+	U64(d, s, neigh_replies);
 }
 
 /* Crypto engine counters (cryptodev: bursts the device did not finish in

@@ -22,6 +22,7 @@
 
 #include "fastpath/ctrl_priv.h"
 #include "fastpath/frag.h"
+#include "fastpath/neigh.h"
 #include "fastpath/worker.h"
 
 #define BURST    FP_MAX_BURST
@@ -356,7 +357,7 @@ static inline bool ttl_dec(uint8_t *ip)
 
 /* ---- classification ---- */
 
-enum cls { C_DROP, C_PUNT, C_IN, C_OUT4, C_OUT6, C_FRAG };
+enum cls { C_DROP, C_PUNT, C_IN, C_OUT4, C_OUT6, C_FRAG, C_NEIGH };
 
 static inline bool local4(const struct fp_local *l, uint32_t a)
 {
@@ -449,7 +450,7 @@ static enum cls classify6(struct fp_worker *w, uint8_t *ip, uint32_t len, uint32
 	nh = ip[6];
 	/* Neighbour discovery and router messages (RFC 4861: types 133-137). */
 	if (nh == IPPROTO_ICMPV6 && len > 40 && ip[40] >= 133 && ip[40] <= 137)
-		return C_PUNT;
+		return ip[40] == 135 ? C_NEIGH : C_PUNT;     /* a solicitation: ours? */
 	if (local6(&w->dp->local, ip + 24)) {
 		/* Only a Fragment header right after the fixed one is
 		 * reassembled (what ESP senders produce); one behind other
@@ -790,7 +791,7 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			else if (et == RTE_ETHER_TYPE_IPV6)
 				c = classify6(w, eth + ETH_LEN, len - ETH_LEN, &spi[ni], &k6[n6], &r);
 			else if (et == RTE_ETHER_TYPE_ARP)
-				c = C_PUNT;
+				c = C_NEIGH;
 		}
 		switch (c) {
 		case C_DROP:
@@ -825,6 +826,18 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			break;
 		case C_FRAG:
 			fm[nf++] = m;
+			break;
+		case C_NEIGH:
+			/* A request for one of our addresses is answered
+			 * here, on the port it came in on; the rest of ARP
+			 * and ND goes to the control core. */
+			if (m->port < FP_MAX_PORTS &&
+			    fp_neigh_answer(m, &w->dp->local, &w->dp->mac[m->port])) {
+				w->st.neigh_replies++;
+				tx_enqueue(w, m->port, m);
+			} else {
+				punt(w, m);
+			}
 			break;
 		}
 	}

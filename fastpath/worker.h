@@ -8,9 +8,11 @@
  *     policy check (fp_esp_process) -> route the inner packet;
  *   - a fragment addressed to the gateway -> reassembly (rte_ip_frag, per
  *     worker), the datagram then classified like a received frame;
+ *   - ARP requests and IPv6 neighbour solicitations for our addresses ->
+ *     answered in place (fastpath/neigh.h);
  *   - IKE (UDP 500, and the NAT-T port with the non-ESP marker), NAT
- *     keepalives, ARP, IPv6 ND, multicast/broadcast and anything else for
- *     our own addresses -> punted to the control core (ring);
+ *     keepalives, other ARP and ND, multicast/broadcast and anything else
+ *     for our own addresses -> punted to the control core (ring);
  *   - everything else is outbound plaintext -> TTL -> SPD (rte_acl) ->
  *     PROTECT (encrypt, encapsulate) / BYPASS / DISCARD -> route -> TX.
  * Packets of one SA that are consecutive in a burst go to fp_esp_process()
@@ -70,6 +72,10 @@ struct fp_local {
 	 * of that family, 0 for none (the source of ICMP errors sent on that
 	 * port's side; without one, a4[0] / a6[0]). Read only for those. */
 	uint8_t  port4[FP_MAX_PORTS], port6[FP_MAX_PORTS];
+	/* 1 + the port id each address is on, 0 for any port: ARP requests
+	 * and neighbour solicitations for it are answered on that port only
+	 * (fastpath/neigh.h). */
+	uint8_t  a4_port1[FP_MAX_LOCAL], a6_port1[FP_MAX_LOCAL];
 };
 
 /* Shared by all workers, read-only while they run. */
@@ -114,6 +120,8 @@ struct fp_worker_stats {
 	 * fragments we sent (their packets exceeded the egress MTU), ICMP
 	 * "too big" errors made for packets dropped as `mtu` */
 	uint64_t frag_in, reassembled, frag_out, icmp_too_big;
+	/* ARP requests and neighbour solicitations for our addresses answered */
+	uint64_t neigh_replies;
 	uint64_t drops[FP_WD_MAX];
 	struct fp_port_stats port[FP_MAX_PORTS];
 };

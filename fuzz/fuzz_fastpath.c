@@ -1,6 +1,6 @@
 /* Fuzz target for the fast path's worker (fastpath/worker.c and what it
  * calls: classification, SAD/SPD, ESP in and out, reassembly, fragmentation,
- * ICMP errors), on one gateway whose WAN port loops back to itself: it owns
+ * ICMP errors, ARP and neighbour answers), on one gateway whose WAN port loops back to itself: it owns
  * both ends of each tunnel, so the ESP it sends is valid ESP it can receive.
  *
  * Each input drives (byte by byte) a burst of frames: plaintext to protect
@@ -32,6 +32,7 @@
 #include <rte_eal.h>
 #include <rte_eth_ring.h>
 #include <rte_ethdev.h>
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -64,7 +65,8 @@ static uint16_t port[2];
 static struct rte_ring *rxr[2], *txr[2];
 static unsigned inputs;
 /* Counters of the workers freed so far (one is made every LEAK_EVERY). */
-static uint64_t tot_rx, tot_esp_in, tot_esp_out, tot_frag_in, tot_reasm, tot_frag_out, tot_icmp;
+static uint64_t tot_rx, tot_esp_in, tot_esp_out, tot_frag_in, tot_reasm, tot_frag_out, tot_icmp,
+		tot_neigh;
 
 /* ---- the input as a stream of choices ---- */
 
@@ -282,6 +284,7 @@ static uint8_t *frame(struct rte_mbuf **m, unsigned len, uint16_t et)
 	CHECK(b != NULL);
 	memset(b, 0, len);
 	memset(b, 0x02, 12);
+	(*m)->port = port[0];                   /* as if received on the LAN */
 	b[12] = (uint8_t)(et >> 8);
 	b[13] = (uint8_t)et;
 	return b + 14;
@@ -339,6 +342,33 @@ static struct rte_mbuf *udp6(const char *src, const char *dst, unsigned pay, boo
 	return m;
 }
 
+/* A neighbour solicitation, for one of our addresses or not, valid or
+ * with its hop limit, code or checksum changed as the input says. */
+static struct rte_mbuf *ns6(struct src *s)
+{
+	struct rte_mbuf *m;
+	uint8_t *ip = frame(&m, 14 + 40 + 32, 0x86dd), *ic = ip + 40;
+	uint16_t ck;
+
+	ip[0] = 0x60;
+	ip[5] = 32;
+	ip[6] = 58;
+	ip[7] = take(s, 8) ? 255 : (uint8_t)take(s, 256);
+	if (take(s, 4))
+		addr6("2001:db8::9", ip + 8);            /* else :: (DAD) */
+	addr6("ff02::1:ff00:1", ip + 24);
+	ic[0] = 135;
+	ic[1] = take(s, 8) ? 0 : (uint8_t)take(s, 256);
+	addr6(take(s, 3) ? "2001:db8::1" : "2001:db8::77", ic + 8);
+	ic[24] = 1;
+	ic[25] = (uint8_t)take(s, 3);                    /* option length, 0 is invalid */
+	ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, ic);
+	memcpy(ic + 2, &ck, 2);
+	if (take(s, 8) == 0)
+		ic[3] ^= 1;
+	return m;
+}
+
 static struct rte_mbuf *junk(struct src *s)
 {
 	struct rte_mbuf *m;
@@ -358,7 +388,7 @@ static struct rte_mbuf *first_frame(struct src *s)
 					       "198.51.100.4" };
 	unsigned pay = take(s, 1500);
 
-	switch (take(s, 9)) {
+	switch (take(s, 10)) {
 	case 0:
 	case 1:
 	case 2:
@@ -375,6 +405,8 @@ static struct rte_mbuf *first_frame(struct src *s)
 	case 7:
 		return udp6("2001:db8::9", "2001:db8::1", pay % 600, true,
 			    (uint16_t)(take(s, 0x10000)));
+	case 8:
+		return ns6(s);
 	default:
 		return junk(s);
 	}
@@ -454,6 +486,7 @@ static void leak_check(bool again)
 	tot_reasm += st->reassembled;
 	tot_frag_out += st->frag_out;
 	tot_icmp += st->icmp_too_big;
+	tot_neigh += st->neigh_replies;
 	fp_ctrl_worker_leave(ctrl, 0);
 	fp_worker_free(wk);
 	CHECK(rte_mempool_avail_count(pool) == POOL_N);
@@ -524,14 +557,15 @@ int main(int argc, char **argv)
 	fp_ctrl_free(ctrl);
 	fp_routes_free(routes);
 	printf("fuzz_fastpath: %lu inputs: rx %lu frames, esp_out %lu, esp_in %lu, "
-	       "frag_out %lu, frag_in %lu, reassembled %lu, icmp_too_big %lu; no mbuf lost\n", n,
+	       "frag_out %lu, frag_in %lu, reassembled %lu, icmp_too_big %lu, neigh_replies %lu; "
+	       "no mbuf lost\n", n,
 	       (unsigned long)tot_rx, (unsigned long)tot_esp_out, (unsigned long)tot_esp_in,
 	       (unsigned long)tot_frag_out, (unsigned long)tot_frag_in, (unsigned long)tot_reasm,
-	       (unsigned long)tot_icmp);
+	       (unsigned long)tot_icmp, (unsigned long)tot_neigh);
 	/* The inputs must reach what they are meant to exercise. */
 	if (n >= 1000)
 		CHECK(tot_esp_in > 0 && tot_esp_out > 0 && tot_frag_out > 0 && tot_reasm > 0 &&
-		      tot_icmp > 0);
+		      tot_icmp > 0 && tot_neigh > 0);
 	printf("%lu passed, 0 failed\n", n);
 	return 0;
 }

@@ -17,10 +17,14 @@ import struct
 import sys
 
 from scapy.all import Ether, ARP, IP, IPv6, UDP, ICMP, IPerror, UDPerror, Raw, raw, rdpcap, wrpcap, fragment, defragment
+from scapy.layers.inet6 import ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptDstLLAddr, in6_getnsma, in6_getnsmac
+from scapy.utils6 import inet_pton as inet6_pton
+import socket
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 GW_MAC, PEER_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
+GW_V6 = "2001:db8:1::1"      # the LAN port's IPv6 address in gw.json
 N = 40                      # packets per flow
 
 # SAs of gw.json: (spi, kind, key, auth_key, udp)
@@ -93,7 +97,14 @@ def gen(d):
     lan.append(eth(plain("203.0.113.10", 5002, src="198.51.100.66")))   # discard
     lan.append(eth(IPv6(src="2001:db8:1::5", dst="2001:db8:9::1") / UDP(sport=1, dport=2)))  # no policy
     lan.append(eth(plain("203.0.113.10", 5003, ttl=1)))    # TTL
-    lan.append(Ether(src=PEER_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(pdst="198.51.100.1", psrc="198.51.100.5"))
+    # ARP and neighbour solicitation for the gateway's LAN addresses are
+    # answered on the spot; ARP for another address goes to the control core.
+    lan.append(Ether(src=PEER_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(pdst="198.51.100.1", psrc="198.51.100.5", hwsrc=PEER_MAC))
+    lan.append(Ether(src=PEER_MAC, dst="ff:ff:ff:ff:ff:ff") / ARP(pdst="198.51.100.77", psrc="198.51.100.5", hwsrc=PEER_MAC))
+    nsma = socket.inet_ntop(socket.AF_INET6, in6_getnsma(inet6_pton(socket.AF_INET6, GW_V6)))
+    lan.append(Ether(src=PEER_MAC, dst=in6_getnsmac(inet6_pton(socket.AF_INET6, nsma)))
+               / IPv6(src="2001:db8:1::5", dst=nsma, hlim=255)
+               / ICMPv6ND_NS(tgt=GW_V6) / ICMPv6NDOptSrcLLAddr(lladdr=PEER_MAC))
     # Over the WAN MTU once encrypted: our ESP leaves in fragments.
     lan.append(eth(plain("203.0.113.10", 7000, size=BIG)))              # -> ESP 0x1001
     lan.append(eth(plain("203.0.113.200", 7001, size=BIG, df=True)))    # -> ESP-in-UDP, inner DF
@@ -203,8 +214,28 @@ def check(d):
 
     # LAN side: decrypted and bypassed packets.
     got = {}
-    icmps = 0
+    icmps = arps = nas = 0
     for p in rdpcap(os.path.join(d, "lan_out.pcap")):
+        if ARP in p:
+            # RFC 826 reply from the port's MAC, to the asker.
+            arps += 1
+            a = p[ARP]
+            want(a.op == 2 and a.psrc == "198.51.100.1" and a.pdst == "198.51.100.5"
+                 and a.hwdst == PEER_MAC and a.hwsrc == p[Ether].src and p[Ether].dst == PEER_MAC,
+                 "ARP reply: %s" % a.summary())
+            continue
+        if ICMPv6ND_NA in p:
+            # RFC 4861 7.2.4: solicited, override, our link-layer address.
+            nas += 1
+            na = p[ICMPv6ND_NA]
+            q = p[IPv6].copy()
+            del q[ICMPv6ND_NA].cksum
+            want(IPv6(raw(q))[ICMPv6ND_NA].cksum == na.cksum, "NA checksum")
+            want(p[IPv6].src == GW_V6 and p[IPv6].dst == "2001:db8:1::5" and p[IPv6].hlim == 255
+                 and na.tgt == GW_V6 and na.S == 1 and na.O == 1 and na.R == 0
+                 and ICMPv6NDOptDstLLAddr in p and p[ICMPv6NDOptDstLLAddr].lladdr == p[Ether].src
+                 and p[Ether].dst == PEER_MAC, "NA: %s" % p.summary())
+            continue
         if IP in p and ICMP in p:
             # The DF packet 7003 dropped as `mtu`: its source is told, from
             # the gateway's first address (the policy in gw.json lets it out).
@@ -236,6 +267,7 @@ def check(d):
     for i in range(N):
         want(2000 + i in got and got[2000 + i].ttl == 63, "decrypted TTL")
     want(icmps == 1, "%d ICMP errors on the LAN side, expected 1" % icmps)
+    want(arps == 1 and nas == 1, "%d ARP replies and %d neighbour advertisements, expected 1 each" % (arps, nas))
 
     st = json.load(open(os.path.join(d, "stats.json")))
     dr = st["drops"]
@@ -246,7 +278,8 @@ def check(d):
     others = {k: v for k, v in dr.items() if k not in expect and v}
     want(not others, "unexpected drops %s" % others)
     w = st["workers"][0]
-    want(w["punt"] == 4, "punted %d, expected 4 (ARP, IKE 500 twice, NAT-T marker)" % w["punt"])
+    want(w["punt"] == 4, "punted %d, expected 4 (ARP for another host, IKE 500 twice, NAT-T marker)" % w["punt"])
+    want(w["neigh_replies"] == 2, "neigh_replies %d, expected 2" % w["neigh_replies"])
     want(w["bypass"] == 5, "bypass %d (4 and the ICMP error)" % w["bypass"])
     want(w["icmp_too_big"] == 1, "icmp_too_big %d" % w["icmp_too_big"])
     want(w["esp_out"] == 2 * N + 2 and w["esp_in"] == 2 * N + 2,

@@ -78,13 +78,14 @@ def main():
     check(stats["esp_out"] == 2 * N + 2 and stats["esp_in"] == 2 * N + 2,
           "stats: esp_out %d, esp_in %d (%d each)" % (stats["esp_out"], stats["esp_in"], 2 * N + 2))
     check(stats["bypass"] == 5 and stats["punt"] == 4,
-          "stats: bypass %d (5: 4 and an ICMP error), punt %d (4: ARP, IKE twice, NAT-T marker)" % (
+          "stats: bypass %d (5: 4 and an ICMP error), punt %d (4: ARP for another host, IKE twice, NAT-T marker)" % (
               stats["bypass"], stats["punt"]))
     check(stats["frag_in"] == 9 and stats["reassembled"] == 3 and stats["frag_out"] == 6
-          and stats["icmp_too_big"] == 1,
-          "stats: frag_in %s (9), reassembled %s (3), frag_out %s (6), icmp_too_big %s (1)" % (
+          and stats["icmp_too_big"] == 1 and stats["neigh_replies"] == 2,
+          "stats: frag_in %s (9), reassembled %s (3), frag_out %s (6), icmp_too_big %s (1), "
+          "neigh_replies %s (2: ARP, NS)" % (
               stats.get("frag_in"), stats.get("reassembled"), stats.get("frag_out"),
-              stats.get("icmp_too_big")))
+              stats.get("icmp_too_big"), stats.get("neigh_replies")))
     check(stats["dropped"] == DROPS and stats["workers"] == 1,
           "stats: dropped %d (%d), workers %d (1)" % (stats["dropped"], DROPS, stats["workers"]))
     check(stats["sa_in"] == 2 and stats["sa_out"] == 2 and stats["spd_rules"] >= 4,
@@ -104,8 +105,8 @@ def main():
     check(w0["rx"] == frames and w0["esp_out"] == 2 * N + 2 and w0["drop_replay"] == 1
           and "crypto_timeouts" in w0, "worker,0: its own counters, drops and crypto counters")
     check(ports == [0, 1], "ports: [0, 1] (%s)" % ports)
-    check(p0["name"] == "net_pcap0" and p0["rx"] == 2 * N + 10 and p0["rx_bytes"] > 0
-          and p0["tx"] == 2 * N + 3 and p0["eth_ipackets"] == p0["rx"],
+    check(p0["name"] == "net_pcap0" and p0["rx"] == 2 * N + 12 and p0["rx_bytes"] > 0
+          and p0["tx"] == 2 * N + 5 and p0["eth_ipackets"] == p0["rx"],
           "port,0 (LAN): rx %s, tx %s, ethdev ipackets %s" % (p0["rx"], p0["tx"], p0["eth_ipackets"]))
     # ESP adds 40-60 bytes to each of the 2N + 2 packets, fragments 34
     # more; the LAN frames not forwarded (one of 1,542 bytes) are fewer.

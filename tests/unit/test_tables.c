@@ -1456,6 +1456,158 @@ static void test_worker_fragments(void)
 	gw_fini(&b);
 }
 
+/* An ARP request (op) from 198.51.100.5 / 02:..:05 for tpa, received on
+ * port. */
+static struct rte_mbuf *arp_req(const char *tpa, uint16_t op, uint16_t port)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *e, *a;
+
+	if (m == NULL || (e = (uint8_t *)rte_pktmbuf_append(m, 60)) == NULL)   /* padded */
+		abort();                        /* a fresh mbuf from a pool of 16k */
+	memset(e, 0, 60);
+	memset(e, 0xff, 6);
+	memset(e + 6, 0x05, 6);
+	e[12] = 0x08; e[13] = 0x06;
+	a = e + 14;
+	a[1] = 1; a[2] = 0x08; a[4] = 6; a[5] = 4; a[7] = (uint8_t)op;
+	memset(a + 8, 0x05, 6);
+	ip4("198.51.100.5", a + 14);
+	ip4(tpa, a + 24);
+	m->port = port;
+	return m;
+}
+
+/* A neighbour solicitation for tgt from src (NULL: the unspecified
+ * address, as in duplicate address detection) with hop limit hl and a
+ * valid checksum unless bad. */
+static struct rte_mbuf *ns_req(const char *src, const char *tgt, uint8_t hl, bool bad,
+			       uint16_t port)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	uint8_t *e, *ip, *ic;
+	uint16_t ck;
+
+	if (m == NULL || (e = (uint8_t *)rte_pktmbuf_append(m, 14 + 40 + 24)) == NULL)
+		abort();
+	memset(e, 0, 14 + 40 + 24);
+	e[0] = 0x33; e[1] = 0x33; e[2] = 0xff;
+	memset(e + 6, 0x05, 6);
+	e[12] = 0x86; e[13] = 0xdd;
+	ip = e + 14;
+	ic = ip + 40;
+	ip[0] = 0x60; ip[5] = 24; ip[6] = 58; ip[7] = hl;
+	if (src != NULL)
+		inet_pton(AF_INET6, src, ip + 8);
+	inet_pton(AF_INET6, "ff02::1:ff00:1", ip + 24);
+	ic[0] = 135;
+	inet_pton(AF_INET6, tgt, ic + 8);
+	ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, ic);
+	memcpy(ic + 2, &ck, 2);
+	if (bad)
+		ic[2] ^= 1;
+	m->port = port;
+	return m;
+}
+
+/* Requests for the gateway's addresses are answered by the worker, on the
+ * port they came in on (ARP reply, Neighbor Advertisement; the address
+ * bound to another port, an ARP reply, and an NS with the wrong hop limit,
+ * a bad checksum or for another target are punted instead). */
+static void test_worker_neighbours(void)
+{
+	struct gw a;
+	struct rte_mbuf *mb[16], *f[16];
+	const struct fp_worker_stats *st;
+	unsigned n;
+
+	SETUP();
+	gw_init(&a, "gnb", "192.0.2.1", 1);
+	CU_ASSERT_FATAL(fp_ctrl_worker_join(a.c, 0, a.w[0]) == 0);
+	st = fp_worker_stats(a.w[0]);
+	memset(&a.dp.mac[a.port[1]], 0x0a, sizeof(a.dp.mac[0]));
+	a.dp.local.n6 = 1;
+	inet_pton(AF_INET6, "2001:db8::1", a.dp.local.a6[0]);
+
+	mb[0] = arp_req("192.0.2.1", 1, a.port[1]);
+	fp_worker_input(a.w[0], mb, 1);
+	n = ring_take(a.tx[1][0], f, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	{
+		const uint8_t *e = rte_pktmbuf_mtod(f[0], const uint8_t *), *r = e + 14;
+		uint8_t want[4], five[6], ours[6];
+
+		memset(five, 0x05, 6);
+		memset(ours, 0x0a, 6);
+		CU_ASSERT_EQUAL(f[0]->pkt_len, 14u + 28);
+		CU_ASSERT(memcmp(e, five, 6) == 0 && memcmp(e + 6, ours, 6) == 0);
+		CU_ASSERT_EQUAL(be16at(f[0], 14 + 6), 2);
+		CU_ASSERT(memcmp(r + 8, ours, 6) == 0 && memcmp(r + 18, five, 6) == 0);
+		ip4("192.0.2.1", want);
+		CU_ASSERT(memcmp(r + 14, want, 4) == 0);
+		ip4("198.51.100.5", want);
+		CU_ASSERT(memcmp(r + 24, want, 4) == 0);
+	}
+	rte_pktmbuf_free_bulk(f, n);
+	CU_ASSERT_EQUAL(st->neigh_replies, 1);
+
+	/* Bound to port 0: a request on port 1 is not ours to answer. An
+	 * ARP reply, another target: punted. */
+	a.dp.local.a4_port1[0] = (uint8_t)(a.port[0] + 1);
+	mb[0] = arp_req("192.0.2.1", 1, a.port[1]);
+	mb[1] = arp_req("192.0.2.1", 2, a.port[0]);
+	mb[2] = arp_req("192.0.2.77", 1, a.port[0]);
+	mb[3] = arp_req("192.0.2.1", 1, a.port[0]);               /* answered */
+	fp_worker_input(a.w[0], mb, 4);
+	CU_ASSERT_EQUAL(st->punt, 3);
+	CU_ASSERT_EQUAL(st->neigh_replies, 2);
+	CU_ASSERT_EQUAL(ring_take(a.tx[1][0], f, 16), 0);
+	n = ring_take(a.tx[0][0], f, 16);
+	CU_ASSERT_EQUAL(n, 1);
+	rte_pktmbuf_free_bulk(f, n);
+
+	/* Neighbour solicitations: one valid, one from :: (duplicate address
+	 * detection: to all nodes, S clear), then hop limit 64, a bad
+	 * checksum, another target: punted. */
+	mb[0] = ns_req("2001:db8::5", "2001:db8::1", 255, false, a.port[1]);
+	mb[1] = ns_req(NULL, "2001:db8::1", 255, false, a.port[1]);
+	mb[2] = ns_req("2001:db8::5", "2001:db8::1", 64, false, a.port[1]);
+	mb[3] = ns_req("2001:db8::5", "2001:db8::1", 255, true, a.port[1]);
+	mb[4] = ns_req("2001:db8::5", "2001:db8::7", 255, false, a.port[1]);
+	fp_worker_input(a.w[0], mb, 5);
+	CU_ASSERT_EQUAL(st->punt, 6);
+	CU_ASSERT_EQUAL(st->neigh_replies, 4);
+	n = ring_take(a.tx[1][0], f, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *e = rte_pktmbuf_mtod(f[i], const uint8_t *), *ip = e + 14, *ic = ip + 40;
+		uint8_t want[16], ours[6];
+		uint32_t sum;
+
+		memset(ours, 0x0a, 6);
+		CU_ASSERT_EQUAL(f[i]->pkt_len, 14u + 40 + 32);
+		CU_ASSERT(ip[6] == 58 && ip[7] == 255 && be16at(f[i], 14 + 4) == 32);
+		CU_ASSERT(ic[0] == 136 && ic[1] == 0);
+		CU_ASSERT_EQUAL(ic[4], i == 0 ? 0x60 : 0x20);           /* S and O; DAD: O */
+		inet_pton(AF_INET6, "2001:db8::1", want);
+		CU_ASSERT(memcmp(ip + 8, want, 16) == 0 && memcmp(ic + 8, want, 16) == 0);
+		inet_pton(AF_INET6, i == 0 ? "2001:db8::5" : "ff02::1", want);
+		CU_ASSERT(memcmp(ip + 24, want, 16) == 0);
+		CU_ASSERT(ic[24] == 2 && ic[25] == 1 && memcmp(ic + 26, ours, 6) == 0);
+		CU_ASSERT(memcmp(e + 6, ours, 6) == 0);
+		sum = rte_raw_cksum(ip + 8, 32) + rte_cpu_to_be_16(32) + rte_cpu_to_be_16(58) +
+		      rte_raw_cksum(ic, 32);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		CU_ASSERT_EQUAL(sum, 0xffff);
+	}
+	rte_pktmbuf_free_bulk(f, n);
+	CU_ASSERT_EQUAL(fp_ctrl_poll(a.c), 6);                  /* punts freed */
+
+	fp_ctrl_worker_leave(a.c, 0);
+	gw_fini(&a);
+}
+
 /* fp_worker_poll() processes a burst one loop after receiving it, and at
  * once when nothing new came; a loop that only received is not idle. */
 static void test_worker_poll_defers(void)
@@ -1680,6 +1832,7 @@ static const struct test_case cases[] = {
 	{ "worker_poll_defers_one_loop", test_worker_poll_defers },
 	{ "worker_rx_burst", test_worker_rx_burst },
 	{ "worker_fragments", test_worker_fragments },
+	{ "worker_neighbours", test_worker_neighbours },
 	{ "two_workers_one_sa", test_two_workers },
 	{ NULL, NULL },
 };

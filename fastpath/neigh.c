@@ -1,0 +1,128 @@
+/* ARP replies and Neighbor Advertisements for the gateway's addresses,
+ * made in place from the request. See neigh.h. */
+#include <string.h>
+
+#include <rte_ip.h>
+
+#include "fastpath/esp_priv.h"
+#include "fastpath/neigh.h"
+
+#define ARP_LEN 28u
+#define NA_LEN  32u              /* ICMPv6 NA + target link-layer address option */
+
+static bool on_port(uint8_t port1, uint16_t port)
+{
+	return port1 == 0 || port1 == port + 1u;
+}
+
+/* RFC 826: an Ethernet/IPv4 request for one of our addresses. A probe
+ * (sender 0.0.0.0, RFC 5227) is answered too: the owner defends. */
+static bool arp_answer(struct rte_mbuf *m, const struct fp_local *l,
+		       const struct rte_ether_addr *mac)
+{
+	uint8_t *e = rte_pktmbuf_mtod(m, uint8_t *), *a = e + 14;
+	uint32_t tpa;
+	unsigned i;
+
+	if (m->data_len < 14 + ARP_LEN || rd16(a) != 1 || rd16(a + 2) != RTE_ETHER_TYPE_IPV4 ||
+	    a[4] != 6 || a[5] != 4 || rd16(a + 6) != 1)
+		return false;
+	memcpy(&tpa, a + 24, 4);
+	for (i = 0; i < l->n4; i++)
+		if (l->a4[i] == tpa && on_port(l->a4_port1[i], m->port))
+			break;
+	if (i == l->n4)
+		return false;
+	memcpy(a + 18, a + 8, 10);          /* target hardware + IP: the sender's */
+	memcpy(a + 8, mac, 6);
+	memcpy(a + 14, &tpa, 4);
+	wr16(a + 6, 2);                     /* reply */
+	memcpy(e, e + 6, 6);
+	memcpy(e + 6, mac, 6);
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - (14 + ARP_LEN)));
+	return true;
+}
+
+/* Pseudo-header (RFC 8200 8.1) and message sum to all ones. */
+static bool icmp6_sum_ok(const uint8_t *ip, const uint8_t *ic, uint32_t plen)
+{
+	uint32_t sum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)ip, 0) +
+		       rte_raw_cksum(ic, plen);
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+/* RFC 4861 7.2.4: a valid solicitation (7.1.1) for one of our addresses
+ * gets a solicited advertisement with our link-layer address; one from
+ * the unspecified address (duplicate address detection) an unsolicited
+ * one to all nodes. */
+static bool ns_answer(struct rte_mbuf *m, const struct fp_local *l,
+		      const struct rte_ether_addr *mac)
+{
+	static const uint8_t unspec[16];
+	static const uint8_t all_nodes[16] = { 0xff, 0x02, [15] = 1 };
+	uint8_t *e = rte_pktmbuf_mtod(m, uint8_t *), *ip = e + 14, *ic = ip + 40;
+	uint32_t plen;
+	uint16_t ck;
+	unsigned i;
+	bool dad;
+
+	if (m->data_len < 14 + 40 + 24)
+		return false;
+	plen = rd16(ip + 4);
+	if (14u + 40 + plen > m->data_len || plen < 24 || ip[6] != IPPROTO_ICMPV6 || ip[7] != 255 ||
+	    ic[0] != 135 || ic[1] != 0 || ic[8] == 0xff || !icmp6_sum_ok(ip, ic, plen))
+		return false;
+	for (i = 0; i < l->n6; i++)
+		if (memcmp(l->a6[i], ic + 8, 16) == 0 && on_port(l->a6_port1[i], m->port))
+			break;
+	if (i == l->n6)
+		return false;
+	if (m->data_len < 14 + 40 + NA_LEN &&
+	    rte_pktmbuf_append(m, (uint16_t)(14 + 40 + NA_LEN - m->data_len)) == NULL)
+		return false;
+	dad = memcmp(ip + 8, unspec, 16) == 0;
+	if (dad) {
+		static const uint8_t mc[6] = { 0x33, 0x33, 0, 0, 0, 1 };
+
+		memcpy(e, mc, 6);
+		memcpy(ip + 24, all_nodes, 16);
+	} else {
+		memcpy(e, e + 6, 6);
+		memcpy(ip + 24, ip + 8, 16);
+	}
+	memcpy(e + 6, mac, 6);
+	memcpy(ip + 8, l->a6[i], 16);
+	wr32(ip, 6u << 28);
+	wr16(ip + 4, NA_LEN);
+	ip[6] = IPPROTO_ICMPV6;
+	ip[7] = 255;
+	ic[0] = 136;
+	ic[1] = 0;
+	ic[2] = ic[3] = 0;
+	wr32(ic + 4, (dad ? 0u : 0x40000000u) | 0x20000000u);   /* S (not for DAD), O */
+	/* ic + 8: the target, already ours */
+	ic[24] = 2;                         /* target link-layer address */
+	ic[25] = 1;
+	memcpy(ic + 26, mac, 6);
+	ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, ic);
+	memcpy(ic + 2, &ck, 2);
+	rte_pktmbuf_trim(m, (uint16_t)(m->data_len - (14 + 40 + NA_LEN)));
+	return true;
+}
+
+bool fp_neigh_answer(struct rte_mbuf *m, const struct fp_local *l,
+		     const struct rte_ether_addr *mac)
+{
+	const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	if (m->port >= FP_MAX_PORTS || m->data_len < 14)
+		return false;
+	if (rd16(e + 12) == RTE_ETHER_TYPE_ARP)
+		return arp_answer(m, l, mac);
+	if (rd16(e + 12) == RTE_ETHER_TYPE_IPV6)
+		return ns_answer(m, l, mac);
+	return false;
+}
