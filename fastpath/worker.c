@@ -58,6 +58,7 @@ struct fp_worker {
 	 * loop starts looking for expired datagrams. */
 	struct rte_ip_frag_tbl *frag;
 	bool frag_seen;
+	bool in_reasm;          /* process() is on reassembled datagrams */
 	/* ICMP errors: this second's count (FP_ICMP_PER_S at most), since
 	 * icmp_t0; icmp_busy while one is being processed; icmp_tunnel_only
 	 * while it is about a decrypted packet (it may only leave through a
@@ -755,8 +756,11 @@ static void frags_in(struct fp_worker *w, struct rte_mbuf **fm, uint16_t nf)
 		done[nd++] = r;
 	}
 	death_row_flush(w);
-	if (nd != 0)
+	if (nd != 0) {
+		w->in_reasm = true;
 		process(w, done, nd, false);
+		w->in_reasm = false;
+	}
 }
 
 /* Returns the bytes of the n packets (counted where each mbuf is read
@@ -831,7 +835,8 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			/* A request for one of our addresses is answered
 			 * here, on the port it came in on; the rest of ARP
 			 * and ND goes to the control core. */
-			if (m->port < FP_MAX_PORTS &&
+			/* Not one that came in fragments: RFC 6980 5. */
+			if (!w->in_reasm && m->port < FP_MAX_PORTS &&
 			    fp_neigh_answer(m, &w->dp->local, &w->dp->mac[m->port])) {
 				w->st.neigh_replies++;
 				tx_enqueue(w, m->port, m);

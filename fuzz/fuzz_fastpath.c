@@ -348,8 +348,10 @@ static struct rte_mbuf *ns6(struct src *s)
 {
 	struct rte_mbuf *m;
 	uint8_t *ip = frame(&m, 14 + 40 + 32, 0x86dd), *ic = ip + 40;
+	static const uint8_t mc[6] = { 0x33, 0x33, 0xff, 0, 0, 1 };
 	uint16_t ck;
 
+	memcpy(ip - 14, mc, 6);                          /* the solicited-node group */
 	ip[0] = 0x60;
 	ip[5] = 32;
 	ip[6] = 58;

@@ -225,14 +225,14 @@ def check(d):
                  "ARP reply: %s" % a.summary())
             continue
         if ICMPv6ND_NA in p:
-            # RFC 4861 7.2.4: solicited, override, our link-layer address.
+            # RFC 4861 7.2.4: router, solicited, override, our link-layer address.
             nas += 1
             na = p[ICMPv6ND_NA]
             q = p[IPv6].copy()
             del q[ICMPv6ND_NA].cksum
             want(IPv6(raw(q))[ICMPv6ND_NA].cksum == na.cksum, "NA checksum")
             want(p[IPv6].src == GW_V6 and p[IPv6].dst == "2001:db8:1::5" and p[IPv6].hlim == 255
-                 and na.tgt == GW_V6 and na.S == 1 and na.O == 1 and na.R == 0
+                 and na.tgt == GW_V6 and na.S == 1 and na.O == 1 and na.R == 1
                  and ICMPv6NDOptDstLLAddr in p and p[ICMPv6NDOptDstLLAddr].lladdr == p[Ether].src
                  and p[Ether].dst == PEER_MAC, "NA: %s" % p.summary())
             continue

@@ -1456,8 +1456,8 @@ static void test_worker_fragments(void)
 	gw_fini(&b);
 }
 
-/* An ARP request (op) from 198.51.100.5 / 02:..:05 for tpa, received on
- * port. */
+/* An ARP request (op) from 198.51.100.5 / 06:06:..:06 for tpa, received
+ * on port. */
 static struct rte_mbuf *arp_req(const char *tpa, uint16_t op, uint16_t port)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
@@ -1467,11 +1467,11 @@ static struct rte_mbuf *arp_req(const char *tpa, uint16_t op, uint16_t port)
 		abort();                        /* a fresh mbuf from a pool of 16k */
 	memset(e, 0, 60);
 	memset(e, 0xff, 6);
-	memset(e + 6, 0x05, 6);
+	memset(e + 6, 0x06, 6);
 	e[12] = 0x08; e[13] = 0x06;
 	a = e + 14;
 	a[1] = 1; a[2] = 0x08; a[4] = 6; a[5] = 4; a[7] = (uint8_t)op;
-	memset(a + 8, 0x05, 6);
+	memset(a + 8, 0x06, 6);
 	ip4("198.51.100.5", a + 14);
 	ip4(tpa, a + 24);
 	m->port = port;
@@ -1510,6 +1510,28 @@ static struct rte_mbuf *ns_req(const char *src, const char *tgt, uint8_t hl, boo
 	return m;
 }
 
+/* The same with an 8-byte option (type, length in 8s) after the target. */
+static struct rte_mbuf *ns_opt(const char *src, uint8_t type, uint8_t len8)
+{
+	struct rte_mbuf *m = ns_req(src, "2001:db8::1", 255, false, 0);
+	uint8_t *o = (uint8_t *)rte_pktmbuf_append(m, 8), *ip, *ic;
+	uint16_t ck;
+
+	if (o == NULL)
+		abort();
+	memset(o, 0, 8);
+	o[0] = type;
+	o[1] = len8;
+	memset(o + 2, 0x06, 6);
+	ip = rte_pktmbuf_mtod_offset(m, uint8_t *, 14);
+	ic = ip + 40;
+	ip[5] = 32;
+	ic[2] = ic[3] = 0;
+	ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, ic);
+	memcpy(ic + 2, &ck, 2);
+	return m;
+}
+
 /* Requests for the gateway's addresses are answered by the worker, on the
  * port they came in on (ARP reply, Neighbor Advertisement; the address
  * bound to another port, an ARP reply, and an NS with the wrong hop limit,
@@ -1523,7 +1545,7 @@ static void test_worker_neighbours(void)
 
 	SETUP();
 	gw_init(&a, "gnb", "192.0.2.1", 1);
-	CU_ASSERT_FATAL(fp_ctrl_worker_join(a.c, 0, a.w[0]) == 0);
+	gw_rework(&a, 0, 8);                    /* joined, with a reassembly table */
 	st = fp_worker_stats(a.w[0]);
 	memset(&a.dp.mac[a.port[1]], 0x0a, sizeof(a.dp.mac[0]));
 	a.dp.local.n6 = 1;
@@ -1535,11 +1557,12 @@ static void test_worker_neighbours(void)
 	CU_ASSERT_EQUAL_FATAL(n, 1);
 	{
 		const uint8_t *e = rte_pktmbuf_mtod(f[0], const uint8_t *), *r = e + 14;
-		uint8_t want[4], five[6], ours[6];
+		uint8_t want[4], five[6], ours[6], zero[18] = { 0 };
 
-		memset(five, 0x05, 6);
+		memset(five, 0x06, 6);
 		memset(ours, 0x0a, 6);
-		CU_ASSERT_EQUAL(f[0]->pkt_len, 14u + 28);
+		CU_ASSERT_EQUAL(f[0]->pkt_len, 60);                   /* a minimum frame */
+		CU_ASSERT(memcmp(e + 42, zero, 18) == 0);
 		CU_ASSERT(memcmp(e, five, 6) == 0 && memcmp(e + 6, ours, 6) == 0);
 		CU_ASSERT_EQUAL(be16at(f[0], 14 + 6), 2);
 		CU_ASSERT(memcmp(r + 8, ours, 6) == 0 && memcmp(r + 18, five, 6) == 0);
@@ -1588,7 +1611,7 @@ static void test_worker_neighbours(void)
 		CU_ASSERT_EQUAL(f[i]->pkt_len, 14u + 40 + 32);
 		CU_ASSERT(ip[6] == 58 && ip[7] == 255 && be16at(f[i], 14 + 4) == 32);
 		CU_ASSERT(ic[0] == 136 && ic[1] == 0);
-		CU_ASSERT_EQUAL(ic[4], i == 0 ? 0x60 : 0x20);           /* S and O; DAD: O */
+		CU_ASSERT_EQUAL(ic[4], i == 0 ? 0xe0 : 0xa0);           /* R, S, O; DAD: R, O */
 		inet_pton(AF_INET6, "2001:db8::1", want);
 		CU_ASSERT(memcmp(ip + 8, want, 16) == 0 && memcmp(ic + 8, want, 16) == 0);
 		inet_pton(AF_INET6, i == 0 ? "2001:db8::5" : "ff02::1", want);
@@ -1602,7 +1625,53 @@ static void test_worker_neighbours(void)
 		CU_ASSERT_EQUAL(sum, 0xffff);
 	}
 	rte_pktmbuf_free_bulk(f, n);
-	CU_ASSERT_EQUAL(fp_ctrl_poll(a.c), 6);                  /* punts freed */
+
+	/* Not answered (punted), RFC 5227 2.4 and RFC 4861 7.1.1 / RFC 6980:
+	 * an ARP request whose sender claims our address; one to another
+	 * host's MAC (a promiscuous port sees it); an NS option of length 0;
+	 * duplicate address detection with a source link-layer option, or to
+	 * a destination that is not the target's solicited-node address; an
+	 * NS from our own address; one that came as a (atomic) fragment.
+	 * Answered: an NS with a valid source link-layer option. */
+	mb[0] = arp_req("192.0.2.1", 1, a.port[0]);
+	ip4("192.0.2.1", rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14 + 14));
+	mb[1] = arp_req("192.0.2.1", 1, a.port[0]);
+	memset(rte_pktmbuf_mtod(mb[1], uint8_t *), 0x02, 6);
+	mb[2] = ns_opt("2001:db8::5", 1, 0);
+	mb[3] = ns_opt(NULL, 1, 1);
+	mb[4] = ns_req(NULL, "2001:db8::1", 255, false, a.port[1]);
+	inet_pton(AF_INET6, "ff02::1", rte_pktmbuf_mtod_offset(mb[4], uint8_t *, 14 + 24));
+	{                                       /* the checksum again, for the new destination */
+		uint8_t *ip = rte_pktmbuf_mtod_offset(mb[4], uint8_t *, 14);
+		uint16_t ck;
+
+		ip[40 + 2] = ip[40 + 3] = 0;
+		ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, ip + 40);
+		memcpy(ip + 42, &ck, 2);
+	}
+	mb[5] = ns_req("2001:db8::1", "2001:db8::1", 255, false, a.port[1]);
+	mb[6] = ns_req("2001:db8::5", "2001:db8::1", 255, false, a.port[1]);
+	{                                       /* unicast (as in unreachability detection) */
+		uint8_t *ip = rte_pktmbuf_mtod_offset(mb[6], uint8_t *, 14);
+		uint16_t ck;
+
+		inet_pton(AF_INET6, "2001:db8::1", ip + 24);
+		ip[40 + 2] = ip[40 + 3] = 0;
+		ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, ip + 40);
+		memcpy(ip + 42, &ck, 2);
+	}
+	ins_frag6(mb[6], 0);
+	mb[7] = ns_opt("2001:db8::5", 1, 1);
+	for (unsigned i = 2; i < 8; i++)
+		mb[i]->port = a.port[1];
+	fp_worker_input(a.w[0], mb, 8);
+	CU_ASSERT_EQUAL(st->punt, 13);
+	CU_ASSERT_EQUAL(st->neigh_replies, 5);
+	n = ring_take(a.tx[1][0], f, 16);
+	CU_ASSERT_EQUAL(n, 1);
+	rte_pktmbuf_free_bulk(f, n);
+	CU_ASSERT_EQUAL(ring_take(a.tx[0][0], f, 16), 0);
+	CU_ASSERT_EQUAL(fp_ctrl_poll(a.c), 13);                 /* punts freed */
 
 	fp_ctrl_worker_leave(a.c, 0);
 	gw_fini(&a);
