@@ -20,21 +20,6 @@ static bool for_us(const uint8_t *e, const struct rte_ether_addr *mac)
 	return (e[0] & 1) || memcmp(e, mac, 6) == 0;
 }
 
-static bool local4(const struct fp_local *l, uint32_t a)
-{
-	for (unsigned i = 0; i < l->n4; i++)
-		if (l->a4[i] == a)
-			return true;
-	return false;
-}
-
-static bool local6(const struct fp_local *l, const uint8_t *a)
-{
-	for (unsigned i = 0; i < l->n6; i++)
-		if (memcmp(l->a6[i], a, 16) == 0)
-			return true;
-	return false;
-}
 
 static bool on_port(uint8_t port1, uint16_t port)
 {
@@ -58,7 +43,7 @@ static bool arp_answer(struct rte_mbuf *m, const struct fp_local *l,
 		return false;
 	memcpy(&tpa, a + 24, 4);
 	memcpy(&spa, a + 14, 4);
-	if (local4(l, spa))
+	if (fp_local4(l, spa))
 		return false;
 	for (i = 0; i < l->n4; i++)
 		if (l->a4[i] == tpa && on_port(l->a4_port1[i], m->port))
@@ -131,7 +116,7 @@ static bool ns_answer(struct rte_mbuf *m, const struct fp_local *l,
 	plen = rd16(ip + 4);
 	if (14u + 40 + plen > m->data_len || plen < 24 || ip[6] != IPPROTO_ICMPV6 || ip[7] != 255 ||
 	    ic[0] != 135 || ic[1] != 0 || ic[8] == 0xff || !for_us(e, mac) || ip[8] == 0xff ||
-	    local6(l, ip + 8) || !icmp6_sum_ok(ip, ic, plen))
+	    fp_local6(l, ip + 8) || !icmp6_sum_ok(ip, ic, plen))
 		return false;
 	dad = memcmp(ip + 8, unspec, 16) == 0;
 	if (!ns_options_ok(ip, ic, plen, dad))

@@ -360,21 +360,6 @@ static inline bool ttl_dec(uint8_t *ip)
 
 enum cls { C_DROP, C_PUNT, C_IN, C_OUT4, C_OUT6, C_FRAG, C_NEIGH };
 
-static inline bool local4(const struct fp_local *l, uint32_t a)
-{
-	for (unsigned i = 0; i < l->n4; i++)
-		if (l->a4[i] == a)
-			return true;
-	return false;
-}
-
-static inline bool local6(const struct fp_local *l, const uint8_t *a)
-{
-	for (unsigned i = 0; i < l->n6; i++)
-		if (memcmp(l->a6[i], a, 16) == 0)
-			return true;
-	return false;
-}
 
 static inline bool l4_ports(uint8_t proto)
 {
@@ -416,7 +401,7 @@ static enum cls classify4(struct fp_worker *w, uint8_t *ip, uint32_t len, uint32
 	}
 	len = rd16(ip + 2);
 	memcpy(&dst, ip + 16, 4);
-	if (local4(&w->dp->local, dst)) {
+	if (fp_local4(&w->dp->local, dst)) {
 		if (unlikely(rd16(ip + 6) & 0x3fff))      /* MF or an offset */
 			return C_FRAG;
 		return to_us(&w->dp->local, ip[9], ip + hl, len - hl, spi, r);
@@ -452,7 +437,7 @@ static enum cls classify6(struct fp_worker *w, uint8_t *ip, uint32_t len, uint32
 	/* Neighbour discovery and router messages (RFC 4861: types 133-137). */
 	if (nh == IPPROTO_ICMPV6 && len > 40 && ip[40] >= 133 && ip[40] <= 137)
 		return ip[40] == 135 ? C_NEIGH : C_PUNT;     /* a solicitation: ours? */
-	if (local6(&w->dp->local, ip + 24)) {
+	if (fp_local6(&w->dp->local, ip + 24)) {
 		/* Only a Fragment header right after the fixed one is
 		 * reassembled (what ESP senders produce); one behind other
 		 * extension headers is punted with them. */
@@ -514,12 +499,12 @@ static void after_in(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *me
 
 	w->st.esp_in++;
 	if ((ip[0] >> 4) == 6) {
-		us = local6(&w->dp->local, ip + 24);
+		us = fp_local6(&w->dp->local, ip + 24);
 	} else {
 		uint32_t dst;
 
 		memcpy(&dst, ip + 16, 4);
-		us = local4(&w->dp->local, dst);
+		us = fp_local4(&w->dp->local, dst);
 	}
 	if (unlikely(us)) {
 		/* Decrypted traffic for the gateway itself: to the control

@@ -25,6 +25,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_ether.h>
 
@@ -77,6 +78,23 @@ struct fp_local {
 	 * (fastpath/neigh.h). */
 	uint8_t  a4_port1[FP_MAX_LOCAL], a6_port1[FP_MAX_LOCAL];
 };
+
+/* Whether a (network order / 16 bytes) is one of the gateway's addresses. */
+static inline bool fp_local4(const struct fp_local *l, uint32_t a)
+{
+	for (unsigned i = 0; i < l->n4; i++)
+		if (l->a4[i] == a)
+			return true;
+	return false;
+}
+
+static inline bool fp_local6(const struct fp_local *l, const uint8_t *a)
+{
+	for (unsigned i = 0; i < l->n6; i++)
+		if (memcmp(l->a6[i], a, 16) == 0)
+			return true;
+	return false;
+}
 
 /* Shared by all workers, read-only while they run. */
 struct fp_dp {

@@ -40,17 +40,10 @@
 #include "fastpath/route.h"
 #include "fastpath/spd.h"
 #include "fastpath/worker.h"
+#include "fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                                  \
-	do {                                                                      \
-		if (!(c)) {                                                       \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, \
-				__LINE__, #c);                                    \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
 
 #define POOL_N   4095u
 #define MAXF     64u              /* frames per phase */

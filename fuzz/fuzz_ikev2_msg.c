@@ -25,17 +25,10 @@
 #include "ike/ike.h"
 #include "ike/ikev2_payload.h"
 #include "ike/ikev2_wire.h"
+#include "fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                                  \
-	do {                                                                      \
-		if (!(c)) {                                                       \
-			fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, \
-				__LINE__, #c);                                    \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
 
 #define MAX_PROPS 8
 #define WBUF      (IKEV2_MAX_MSG + 1024)
