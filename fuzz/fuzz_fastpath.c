@@ -17,7 +17,8 @@
  * Standalone (make test builds it under ASan+UBSan; N inputs from a seed):
  *   build/asan/fuzz/fuzz_fastpath [N [seed]]
  * libFuzzer (coverage-guided; 2026-12-01: 212,796 inputs in 6 minutes,
- * 3,740 edges, no finding):
+ * 3,740 edges, then on the final code with neighbour answers 422,947 in
+ * 10 minutes, 3,996 edges; no finding):
  *   clang -O1 -g -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. \
  *     $(pkg-config --cflags libdpdk) -march=native -include rte_config.h \
  *     fuzz/fuzz_fastpath.c fastpath/[a-z]*.c -o fuzz_fp \
