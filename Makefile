@@ -149,6 +149,8 @@ $(BUILD)/fuzz/fuzz_ikev2_msg: fuzz/fuzz_ikev2_msg.c ike/ikev2_payload.c ike/ike_
 fuzz: $(BUILD)/fuzz/fuzz_ikev2_msg
 	$(BUILD)/fuzz/fuzz_ikev2_msg $(FUZZ_RUNS) 1
 
+ASAN_OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
 # The fast path's worker on mutated traffic (fuzz/fuzz_fastpath.c), built
 # under ASan+UBSan in build/asan with the rest of the fast path.
 FUZZ_FP_RUNS ?= 20000
@@ -156,7 +158,6 @@ $(BUILD)/fuzz/fuzz_fastpath.o: CFLAGS += $(DPDK_CFLAGS) -DFUZZ_STANDALONE
 $(BUILD)/fuzz/fuzz_fastpath: $(BUILD)/fuzz/fuzz_fastpath.o $(LIBFP)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(DPDK_LIBS) $(IMB_LIBS) $(RING_LIBS)
 
-ASAN_OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 fuzz-fp:
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="$(ASAN_OPT)" \
 	    LDFLAGS="-fsanitize=address,undefined" build/asan/fuzz/fuzz_fastpath
@@ -164,8 +165,7 @@ fuzz-fp:
 	    build/asan/fuzz/fuzz_fastpath $(FUZZ_FP_RUNS) 1
 
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build/asan \
-	    OPT="-O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT="$(ASAN_OPT)" \
 	    LDFLAGS="-fsanitize=address,undefined" build/asan/tests/unit_tests build/asan/ipsecgw
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/unit_tests
 	# the whole gateway on the pcap traffic: malformed packets, fragments, both backends

@@ -235,13 +235,9 @@ static int port_setup(struct gw *g, unsigned i)
 		if (pc->addr[a].family == 4 && l->n4 < FP_MAX_LOCAL) {
 			l->a4_port1[l->n4] = (uint8_t)(id + 1);
 			memcpy(&l->a4[l->n4++], pc->addr[a].a, 4);
-			if (l->port4[id] == 0)
-				l->port4[id] = (uint8_t)l->n4;
 		} else if (pc->addr[a].family == 6 && l->n6 < FP_MAX_LOCAL) {
 			l->a6_port1[l->n6] = (uint8_t)(id + 1);
 			memcpy(l->a6[l->n6++], pc->addr[a].a, 16);
-			if (l->port6[id] == 0)
-				l->port6[id] = (uint8_t)l->n6;
 		}
 	}
 	printf("port %s: ethdev %u, %u RX queue(s), %u TX queue(s), MTU %u\n", pc->name, id, nrx,

@@ -135,7 +135,6 @@ static bool icmp4_forbidden(const uint8_t *ip, uint32_t tot)
 		if (tot <= hl)
 			return true;
 		t = ip[hl];
-
 		return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
 	}
 	return false;

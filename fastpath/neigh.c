@@ -80,7 +80,8 @@ static bool icmp6_sum_ok(const uint8_t *ip, const uint8_t *ic, uint32_t plen)
 /* RFC 4861 7.1.1, the checks that need the options: each has a non-zero
  * length inside the message; from the unspecified address, no source
  * link-layer address option, and the destination is the target's
- * solicited-node address (ff02::1:ffXX:XXXX, its last 24 bits). */
+ * solicited-node address (the prefix ff02::1:ff00:0/104 followed by the
+ * target's last 24 bits). */
 static bool ns_options_ok(const uint8_t *ip, const uint8_t *ic, uint32_t plen, bool dad)
 {
 	static const uint8_t snm[13] = { 0xff, 0x02, [11] = 1, [12] = 0xff };

@@ -184,6 +184,18 @@ static __rte_always_inline void eth_tx(struct fp_worker *w, struct rte_mbuf *m,
 	tx_enqueue(w, nh->port, m);
 }
 
+/* The address of port `port` to send an ICMP error from (fp_local). */
+static const uint8_t *port_addr(const struct fp_local *l, uint16_t port, bool v6)
+{
+	unsigned n = v6 ? l->n6 : l->n4;
+	const uint8_t *on = v6 ? l->a6_port1 : l->a4_port1;
+
+	for (unsigned i = 0; i < n; i++)
+		if (on[i] == port + 1u)      /* an unknown port (0xffff) matches none */
+			return v6 ? l->a6[i] : (const uint8_t *)&l->a4[i];
+	return v6 ? l->a6[0] : (const uint8_t *)&l->a4[0];
+}
+
 /* Forwarded packet m may not be fragmented to fit the MTU of port out:
  * its source hears it (RFC 1191, RFC 8201), rate-limited. The error is
  * classified like a received packet, so the SPD decides whether and how
@@ -198,20 +210,13 @@ static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint16_t out,
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct fp_local *l = &w->dp->local;
-	uint16_t p = decrypted ? out : m->port;
-	const uint8_t *src;
+	const bool v6 = (ip[0] >> 4) == 6;
 	struct rte_mbuf *e;
 	uint64_t now;
 
-	if ((ip[0] >> 4) == 4) {
-		if (!(ip[6] & 0x40) || l->n4 == 0)   /* no DF: options or too many pieces */
-			return;
-		src = (const uint8_t *)&l->a4[p < FP_MAX_PORTS && l->port4[p] ? l->port4[p] - 1 : 0];
-	} else {
-		if (l->n6 == 0)
-			return;
-		src = l->a6[p < FP_MAX_PORTS && l->port6[p] ? l->port6[p] - 1 : 0];
-	}
+	/* IPv4 without DF got here for options or too many pieces: no error */
+	if (v6 ? l->n6 == 0 : (!(ip[6] & 0x40) || l->n4 == 0))
+		return;
 	if (w->icmp_busy)
 		return;
 	now = rte_rdtsc();
@@ -219,7 +224,9 @@ static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint16_t out,
 		w->icmp_t0 = now;
 		w->icmp_n = 0;
 	}
-	if (w->icmp_n >= FP_ICMP_PER_S || (e = fp_icmp_too_big(m, w->mtu[out], src)) == NULL)
+	e = w->icmp_n < FP_ICMP_PER_S ?
+	    fp_icmp_too_big(m, w->mtu[out], port_addr(l, decrypted ? out : m->port, v6)) : NULL;
+	if (e == NULL)
 		return;
 	w->icmp_n++;
 	w->st.icmp_too_big++;
@@ -258,14 +265,17 @@ static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
 	 * when their count does not divide 65,536); IPv6 32, spaced by the
 	 * worker count and wrapped before 2^32 for the same reason. */
 	seq = w->frag_seq++;
-	if (v4)
+	if (v4) {
 		n = fp_frag4(m, w->mtu[nh->port],
 			     ours ? (int32_t)(w->id4_base + seq % w->id4_span) : -1, f, FP_FRAG_MAX);
-	else
-		n = ours ? fp_frag6(m, w->mtu[nh->port],
-				    (seq % (UINT32_MAX / fp_ctrl_n_workers(w->ctrl))) *
-				    fp_ctrl_n_workers(w->ctrl) + w->cfg.id, f, FP_FRAG_MAX)
-			 : -FP_WD_MTU;
+	} else if (ours) {
+		unsigned nw = fp_ctrl_n_workers(w->ctrl);
+
+		n = fp_frag6(m, w->mtu[nh->port], (seq % (UINT32_MAX / nw)) * nw + w->cfg.id, f,
+			     FP_FRAG_MAX);
+	} else {
+		n = -FP_WD_MTU;
+	}
 	if (n < 0) {
 		if (n == -FP_WD_MTU && !ours)
 			too_big(w, m, nh->port, o == TX_DECRYPTED);
@@ -277,8 +287,7 @@ static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
 		eth_tx(w, f[i], nh, et, o);
 }
 
-/* The packet starts at its IP header: find the next hop, prepend Ethernet.
- */
+/* The packet starts at its IP header: find the next hop, prepend Ethernet. */
 static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *memo,
 		     enum tx_origin o)
 {
@@ -359,7 +368,6 @@ static inline bool ttl_dec(uint8_t *ip)
 /* ---- classification ---- */
 
 enum cls { C_DROP, C_PUNT, C_IN, C_OUT4, C_OUT6, C_FRAG, C_NEIGH };
-
 
 static inline bool l4_ports(uint8_t proto)
 {
@@ -818,9 +826,9 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			break;
 		case C_NEIGH:
 			/* A request for one of our addresses is answered
-			 * here, on the port it came in on; the rest of ARP
-			 * and ND goes to the control core. */
-			/* Not one that came in fragments: RFC 6980 5. */
+			 * here, on the port it came in on (not one that came
+			 * in fragments: RFC 6980 5); the rest of ARP and ND
+			 * goes to the control core. */
 			if (!w->in_reasm && m->port < FP_MAX_PORTS &&
 			    fp_neigh_answer(m, &w->dp->local, &w->dp->mac[m->port])) {
 				w->st.neigh_replies++;

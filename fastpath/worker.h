@@ -69,13 +69,10 @@ struct fp_local {
 	uint8_t  a6[FP_MAX_LOCAL][16];
 	uint16_t natt_port;                 /* host order, normally 4500 */
 	uint16_t ike_port;                  /* host order, normally 500 */
-	/* Per port id: 1 + the index in a4 / a6 of the port's first address
-	 * of that family, 0 for none (the source of ICMP errors sent on that
-	 * port's side; without one, a4[0] / a6[0]). Read only for those. */
-	uint8_t  port4[FP_MAX_PORTS], port6[FP_MAX_PORTS];
 	/* 1 + the port id each address is on, 0 for any port: ARP requests
 	 * and neighbour solicitations for it are answered on that port only
-	 * (fastpath/neigh.h). */
+	 * (fastpath/neigh.h); a port's first address of a family is the
+	 * source of ICMP errors sent on its side (a4[0] / a6[0] without). */
 	uint8_t  a4_port1[FP_MAX_LOCAL], a6_port1[FP_MAX_LOCAL];
 };
 

@@ -1238,7 +1238,7 @@ static void test_worker_fragments(void)
 	 * that, not the first address (192.0.2.1). */
 	a.dp.local.n4 = 2;
 	ip4("198.51.100.254", (uint8_t *)&a.dp.local.a4[1]);
-	a.dp.local.port4[a.port[0]] = 2;
+	a.dp.local.a4_port1[1] = (uint8_t)(a.port[0] + 1);
 	rule4(&r[4], "198.51.100.254", "198.51.100.254", "198.51.100.0", "198.51.100.255",
 	      FP_SPD_BYPASS, 0);
 	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, r, 6, err, sizeof(err)) == 0);
@@ -1257,7 +1257,7 @@ static void test_worker_fragments(void)
 	}
 	rte_pktmbuf_free_bulk(f, n);
 	a.dp.local.n4 = 1;
-	a.dp.local.port4[a.port[0]] = 0;
+	a.dp.local.a4_port1[1] = 0;
 	CU_ASSERT_EQUAL(wdrops(&a, FP_WD_MTU), 114);
 
 	/* A frame longer than its IP packet (trailing bytes) is judged by
@@ -1399,7 +1399,7 @@ static void test_worker_fragments(void)
 	 * the tunnel's selectors, not from the WAN address the ESP came to. */
 	b.dp.local.n4 = 2;
 	ip4("203.0.113.254", (uint8_t *)&b.dp.local.a4[1]);
-	b.dp.local.port4[b.port[0]] = 2;
+	b.dp.local.a4_port1[1] = (uint8_t)(b.port[0] + 1);
 	rule4(&r[1], "203.0.113.254", "203.0.113.254", "198.51.100.0", "198.51.100.255",
 	      FP_SPD_PROTECT, 0x7105);
 	rule4(&r[2], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255",
