@@ -151,6 +151,12 @@ static int child_one(const struct ike_child_info *ci, bool out, struct fp_sa_par
 	memcpy(p->cipher_key, out ? ci->enc_out : ci->enc_in, ci->enc_key_len);
 	memcpy(p->auth_key, out ? ci->integ_out : ci->integ_in, ci->integ_key_len);
 	p->esn = ci->algs.esn == IKEV2_ESN_YES;
+	/* Without ESN an outbound SA has 2^32 - 1 sequence numbers, which one
+	 * worker sends in about seven minutes at 10 Mpps, and the fast path
+	 * ends the SA there rather than wrap (RFC 4303 3.3.3): IKE is told to
+	 * rekey while 2^26 remain (gw_ike_fp_event()). */
+	if (out && !p->esn)
+		p->soft_packets = UINT32_MAX - (1u << 26);
 	return 0;
 }
 
@@ -205,17 +211,18 @@ void app_gw_set_ctrl(struct fp_ctrl *c)
 	gw_ctrl = c;
 }
 
-int app_gw_install_child(const struct ike_child_info *ci)
+int app_gw_install_child(const struct ike_child_info *ci, char *err, size_t errlen)
 {
 	struct fp_sa_params in, out;
 	struct fp_spd_rule rules[IKE_MAX_TS * IKE_MAX_TS];
 	unsigned n;
-	char err[160];
 	int rc;
 
-	if (gw_ctrl == NULL)
+	if (gw_ctrl == NULL) {
+		snprintf(err, errlen, "no fast path");
 		return -ENODEV;
-	rc = app_gw_child_params(ci, &in, &out, rules, RTE_DIM(rules), &n, err, sizeof(err));
+	}
+	rc = app_gw_child_params(ci, &in, &out, rules, RTE_DIM(rules), &n, err, errlen);
 	if (rc == 0)
 		rc = fp_ctrl_req_add_sa(gw_ctrl, &in);
 	if (rc == 0)
@@ -224,6 +231,11 @@ int app_gw_install_child(const struct ike_child_info *ci)
 	 * ones go in front and win. */
 	if (rc == 0)
 		rc = fp_ctrl_req_spd_prepend(gw_ctrl, rules, n);
+	/* A request that did not fit the ring: whatever went in before it
+	 * is applied, the rest is not; the SA is taken out again by its
+	 * CHILD_DOWN (a delete of an SA never added fails harmlessly). */
+	if (rc < 0 && rc != -EINVAL && rc != -E2BIG)
+		snprintf(err, errlen, "control ring: %s", strerror(-rc));
 	ike_wipe(&in, sizeof(in));
 	ike_wipe(&out, sizeof(out));
 	return rc;

@@ -33,8 +33,8 @@ int app_gw_child_params(const struct ike_child_info *ci, struct fp_sa_params *in
 void app_gw_set_ctrl(struct fp_ctrl *c);
 /* CHILD_UP / CHILD_REKEYED: queues add SA (in, out) and the policies in
  * front of the current SPD. CHILD_DOWN: app_gw_remove_child(). 0 or
- * negative errno. */
-int app_gw_install_child(const struct ike_child_info *ci);
+ * negative errno with a reason in err. */
+int app_gw_install_child(const struct ike_child_info *ci, char *err, size_t errlen);
 int app_gw_remove_child(const struct ike_child_info *ci);
 
 #endif

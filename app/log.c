@@ -1,9 +1,13 @@
 /* Log line formatting and output; see log.h. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "app/log.h"
 
@@ -270,4 +274,19 @@ const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len)
 		break;
 	}
 	return buf;
+}
+
+FILE *app_keylog_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	FILE *f = NULL;
+
+	if (fd < 0 || fchmod(fd, 0600) < 0 || !(f = fdopen(fd, "a"))) {
+		app_log(IKE_LOG_ERR, "cannot open key log %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	app_log(IKE_LOG_WARN, "key logging enabled to %s: secrets are written in clear", path);
+	return f;
 }

@@ -27,6 +27,11 @@ void app_log_set_output(FILE *f);
 void app_log_set_batched(bool on);
 void app_log_flush(void);
 
+/* The key log (log.keylog): opened for appending, mode 0600, not through a
+ * symbolic link, with a warning that secrets are written in clear; NULL
+ * with an error line when it cannot be opened. */
+FILE *app_keylog_open(const char *path);
+
 /* "ERR", "WARN", "INFO", "DEBUG". */
 const char *app_log_level_name(enum ike_log_level lvl);
 

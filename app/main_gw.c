@@ -7,7 +7,9 @@
  * of the EAL core list runs a worker (fastpath/worker.c), as many as
  * "fastpath.workers". Ports, static SAs, policies and routes come from the
  * "fastpath" section of the configuration; port defaults from
- * drivers-config/<profile>.json. See docs/fastpath.md for command lines. */
+ * drivers-config/<profile>.json. With "connections" the control core also
+ * runs IKE (app/gw_ike.c): its CHILD SAs are installed in the fast path.
+ * See docs/fastpath.md for command lines. */
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -30,6 +32,8 @@
 
 #include "app/config.h"
 #include "app/gw.h"
+#include "app/gw_ike.h"
+#include "app/log.h"
 #include "fastpath/ctrl.h"
 #include "fastpath/telemetry.h"
 #include "fastpath/worker.h"
@@ -64,7 +68,12 @@ struct gw {
 	unsigned nw;
 	struct port_rt port[APP_FP_MAX_PORTS];
 	uint64_t events[4];
+	struct gw_ike *ike;        /* NULL without "connections" */
+	uint16_t ntxq;             /* TX queues per port: one per worker (+1 for IKE) */
 };
+
+/* Time the IKE SAs get at exit for their deletes to be answered. */
+#define IKE_SHUTDOWN_GRACE_MS 1000u
 
 static volatile sig_atomic_t quit;
 
@@ -193,13 +202,24 @@ static int port_setup(struct gw *g, unsigned i)
 	nrx = pc->rx_queues ? pc->rx_queues : pr.rx_queues;
 	if ((rc = rte_eth_dev_info_get(id, &info)) != 0)
 		return rc;
-	if (info.max_tx_queues < g->nw || info.max_rx_queues < nrx) {
-		fprintf(stderr, "port %s: %u RX / %u TX queues needed (one TX queue per worker), "
-			"the device has %u / %u\n", pc->name, nrx, g->nw, info.max_rx_queues,
-			info.max_tx_queues);
+	/* net_af_packet makes one socket per queue pair and spreads what
+	 * the interface receives over all of them (PACKET_FANOUT, by flow):
+	 * a queue nobody polls would lose its flows without a trace. */
+	if (strcmp(info.driver_name, "net_af_packet") == 0 && nrx < info.max_rx_queues) {
+		printf("port %s: net_af_packet spreads received frames over all %u queue pairs: "
+		       "polling %u RX queues, not %u\n", pc->name, info.max_rx_queues,
+		       info.max_rx_queues, nrx);
+		nrx = info.max_rx_queues;
+	}
+	if (info.max_tx_queues < g->ntxq || info.max_rx_queues < nrx) {
+		fprintf(stderr, "port %s: %u RX / %u TX queues needed (one TX queue per worker%s), "
+			"the device has %u / %u%s\n", pc->name, nrx, g->ntxq,
+			g->ike ? " and one for IKE" : "", info.max_rx_queues, info.max_tx_queues,
+			strcmp(info.driver_name, "net_af_packet") == 0 ?
+			" (net_af_packet: raise qpairs= in its devargs)" : "");
 		return -1;
 	}
-	if ((rc = rte_eth_dev_configure(id, nrx, (uint16_t)g->nw, &conf)) != 0) {
+	if ((rc = rte_eth_dev_configure(id, nrx, g->ntxq, &conf)) != 0) {
 		fprintf(stderr, "port %s: configure: %s\n", pc->name, rte_strerror(-rc));
 		return rc;
 	}
@@ -207,7 +227,7 @@ static int port_setup(struct gw *g, unsigned i)
 		if ((rc = rte_eth_rx_queue_setup(id, q, pc->rx_desc ? pc->rx_desc : pr.rx_desc,
 						 rte_eth_dev_socket_id(id), NULL, g->pool)) != 0)
 			return rc;
-	for (uint16_t q = 0; q < g->nw; q++)
+	for (uint16_t q = 0; q < g->ntxq; q++)
 		if ((rc = rte_eth_tx_queue_setup(id, q, pc->tx_desc ? pc->tx_desc : pr.tx_desc,
 						 rte_eth_dev_socket_id(id), NULL)) != 0)
 			return rc;
@@ -241,7 +261,7 @@ static int port_setup(struct gw *g, unsigned i)
 		}
 	}
 	printf("port %s: ethdev %u, %u RX queue(s), %u TX queue(s), MTU %u\n", pc->name, id, nrx,
-	       g->nw, pc->mtu);
+	       g->ntxq, pc->mtu);
 	return 0;
 }
 
@@ -298,6 +318,20 @@ static void on_event(void *arg, const struct fp_ctrl_event *ev)
 	fprintf(stderr, "fastpath event: %s %s spi=0x%08x%s%s\n", names[ev->type],
 		ev->dir == FP_DIR_IN ? "in" : "out", ev->spi, ev->why ? ": " : "",
 		ev->why ? ev->why : "");
+	if (g->ike)
+		gw_ike_fp_event(g->ike, ev);
+}
+
+/* Set only with IKE: without it punted packets are counted and freed by
+ * the control core itself. */
+static void on_punt(void *arg, struct rte_mbuf *m)
+{
+	struct gw *g = arg;
+
+	if (g->ike)
+		gw_ike_punt(g->ike, m);
+	else
+		rte_pktmbuf_free(m);     /* the short window before IKE exists */
 }
 
 static int tables_setup(struct gw *g)
@@ -407,8 +441,11 @@ static void control_loop(struct gw *g)
 
 	while (!quit) {
 		uint64_t now = rte_get_timer_cycles(), rx;
+		unsigned work = fp_ctrl_poll(g->ctrl);
 
-		if (fp_ctrl_poll(g->ctrl) == 0) {
+		if (g->ike)
+			work += gw_ike_poll(g->ike);
+		if (work == 0) {
 			usleep(nap);
 			nap = nap * 2 > CTRL_NAP_MAX_US ? CTRL_NAP_MAX_US : nap * 2;
 		} else {
@@ -426,6 +463,17 @@ static void control_loop(struct gw *g)
 		}
 		if (now - last_change > g->o.idle_exit_ms * hz / 1000)
 			break;
+	}
+	/* The peers are told the SAs end; the workers still run, so their
+	 * answers come in and the deletes go out. */
+	if (g->ike) {
+		uint64_t end = rte_get_timer_cycles() + IKE_SHUTDOWN_GRACE_MS * hz / 1000;
+
+		gw_ike_shutdown(g->ike);
+		while (gw_ike_sa_count(g->ike) > 0 && rte_get_timer_cycles() < end) {
+			if (fp_ctrl_poll(g->ctrl) + gw_ike_poll(g->ike) == 0)
+				usleep(CTRL_NAP_MIN_US);
+		}
 	}
 	/* Packets punted or handed off in the last loop are not lost silently. */
 	fp_ctrl_poll(g->ctrl);
@@ -489,6 +537,16 @@ static json_t *stats_json(const struct gw *g)
 		"spd_rules", (json_int_t)cs.spd_rules, "spd_scan_rules", (json_int_t)cs.spd_scan_rules,
 		"spd_acl_rules", (json_int_t)cs.spd_acl_rules, "punted", (json_int_t)cs.punted,
 		"req_failed", (json_int_t)cs.req_failed));
+	if (g->ike) {
+		struct gw_ike_stats is;
+
+		gw_ike_get_stats(g->ike, &is);
+		json_object_set_new(root, "ike", json_pack("{sIsIsIsIsIsIsI}",
+			"rx", (json_int_t)is.rx, "rx_bad", (json_int_t)is.rx_bad,
+			"rx_other", (json_int_t)is.rx_other, "tx", (json_int_t)is.tx,
+			"tx_frags", (json_int_t)is.tx_frags, "tx_failed", (json_int_t)is.tx_failed,
+			"sas", (json_int_t)gw_ike_sa_count(g->ike)));
+	}
 	return root;
 }
 
@@ -514,6 +572,9 @@ static void teardown(struct gw *g)
 		rte_eth_dev_stop(g->port[i].id);
 		rte_eth_dev_close(g->port[i].id);
 	}
+	/* After the ports: a TX queue may still hold IKE's mbufs. */
+	gw_ike_free(g->ike);
+	g->ike = NULL;
 	fp_ctrl_free(g->ctrl);
 	fp_routes_free(g->routes);
 	/* Last: the SAs freed above gave their device sessions back. */
@@ -527,6 +588,7 @@ static int run(struct gw *g)
 	struct fp_ctrl_cfg cc = {
 		.name = "gw", .n_workers = g->nw, .max_sa = GW_MAX_SA, .socket = (int)rte_socket_id(),
 		.on_event = on_event, .arg = g,
+		.on_punt = g->cfg->n_conns ? on_punt : NULL,
 	};
 	char err[160];
 	int rc;
@@ -553,18 +615,30 @@ static int run(struct gw *g)
 	if (tables_setup(g) != 0)
 		return 1;
 	g->dp.routes = g->routes;
+	app_gw_set_ctrl(g->ctrl);
+	if (g->cfg->n_conns) {
+		struct gw_ike_cfg ic = { .cfg = g->cfg, .dp = &g->dp, .txq = (uint16_t)g->nw,
+					 .socket = (int)rte_socket_id() };
+
+		if ((g->ike = gw_ike_create(&ic, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "IKE: %s\n", err);
+			return 1;
+		}
+	}
 	if (workers_setup(g) != 0) {
 		fprintf(stderr, "cannot create workers\n");
 		return 1;
 	}
-	app_gw_set_ctrl(g->ctrl);
 	if ((rc = fp_telemetry_init(g->ctrl)) != 0)
 		fprintf(stderr, "telemetry commands not registered: %d\n", rc);
 	for (unsigned i = 0; i < g->nw; i++)
 		rte_eal_remote_launch(fp_worker_run, g->w[i], g->lcore[i]);
-	printf("running: %u worker(s), %u static SA(s), %u polic%s, %u route(s)\n", g->nw,
-	       f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies", f->n_routes);
+	printf("running: %u worker(s), %u static SA(s), %u polic%s, %u route(s), %u IKE "
+	       "connection(s)\n", g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies",
+	       f->n_routes, g->cfg->n_conns);
 	fflush(stdout);
+	if (g->ike)
+		gw_ike_start(g->ike);
 	control_loop(g);
 	for (unsigned i = 0; i < g->nw; i++)
 		fp_worker_stop(g->w[i]);
@@ -606,6 +680,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	g.nw = g.cfg->fastpath.workers;
+	g.ntxq = (uint16_t)(g.nw + (g.cfg->n_conns ? 1 : 0));
 	if (rte_lcore_count() < g.nw + 1) {
 		fprintf(stderr, "%u worker(s) need %u lcores (one control core), EAL has %u: "
 			"use -l or --lcores\n", g.nw, g.nw + 1, rte_lcore_count());

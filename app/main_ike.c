@@ -105,21 +105,6 @@ static void usage(FILE *f)
 		   "  -h, --help         this text\n");
 }
 
-static int open_keylog(struct daemon *d, const char *path)
-{
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-
-	if (fd < 0 || fchmod(fd, 0600) < 0 || !(d->keylog = fdopen(fd, "a"))) {
-		app_log(IKE_LOG_ERR, "cannot open key log %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	app_log(IKE_LOG_WARN, "key logging enabled to %s: secrets are written in clear",
-		path);
-	return 0;
-}
-
 static int add_conns(struct daemon *d)
 {
 	for (unsigned i = 0; i < d->cfg->n_conns; i++) {
@@ -360,7 +345,7 @@ static int run_daemon(struct daemon *d)
 	sigset_t wait_mask;
 
 	setup_signals(&wait_mask);
-	if (d->cfg->keylog_path[0] && open_keylog(d, d->cfg->keylog_path) < 0)
+	if (d->cfg->keylog_path[0] && !(d->keylog = app_keylog_open(d->cfg->keylog_path)))
 		return 1;
 	d->engine = ike_engine_new(&d->cfg->engine, &daemon_ops, d);
 	if (!d->engine) {

@@ -13,7 +13,7 @@ PKGS=(
   libcunit1-dev
   strongswan-charon strongswan-swanctl strongswan-pki
   libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins
-  tshark tcpdump iproute2 iputils-ping nftables python3 python3-scapy python3-cryptography
+  tshark tcpdump iproute2 iputils-ping nftables ethtool python3 python3-scapy python3-cryptography
 )
 
 missing=()

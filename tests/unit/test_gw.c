@@ -132,7 +132,7 @@ static void test_install_child(void)
 	CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, &bypass, 1, err, sizeof(err)) == 0);
 	app_gw_set_ctrl(c);
 	child(&ci);
-	CU_ASSERT_EQUAL(app_gw_install_child(&ci), 0);
+	CU_ASSERT_EQUAL(app_gw_install_child(&ci, err, sizeof(err)), 0);
 	fp_ctrl_poll(c);
 	CU_ASSERT(fp_sad_find_in(c->sad, 0xc0000001) != NULL);
 	int slot = fp_sad_out_slot(c->sad, 0xd0000001, 0);

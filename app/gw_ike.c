@@ -1,0 +1,585 @@
+/* IKE in the DPDK gateway, on the control core. See gw_ike.h. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+
+#include "app/control.h"
+#include "app/gw.h"
+#include "app/gw_ike.h"
+#include "app/log.h"
+#include "fastpath/frag.h"
+#include "fastpath/route.h"
+
+#define ETH_LEN 14u
+/* The engine's messages are built in mbufs of their own pool, one segment
+ * each: strongSwan sends at most 10,000 bytes (charon.max_packet), and an
+ * IKE_AUTH with a certificate chain fits well below this room. */
+#define IKE_MBUF_ROOM (16384u + RTE_PKTMBUF_HEADROOM)
+#define IKE_MBUFS     255u
+#define PUNT_BUF      65536u
+
+struct gw_ike {
+	struct app_config *cfg;
+	const struct fp_dp *dp;
+	uint16_t txq;
+	struct ike_engine *engine;
+	struct app_control *ctl;
+	FILE *keylog;
+	struct rte_mempool *pool;
+	uint16_t ip_id;           /* IPv4 identification of our next message */
+	uint32_t ident6;          /* IPv6 fragment identification */
+	struct gw_ike_stats st;
+	uint8_t frame[PUNT_BUF];  /* a punted frame in more than one segment */
+};
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* One's-complement sum of the UDP pseudo-header (RFC 768, RFC 8200 8.1)
+ * and the datagram, folded: 0xffff when the checksum in it is right. */
+static uint16_t udp_sum(const uint8_t *src, const uint8_t *dst, size_t alen,
+			const uint8_t *udp, uint16_t ulen)
+{
+	uint8_t tail[4] = { 0, IPPROTO_UDP, (uint8_t)(ulen >> 8), (uint8_t)ulen };
+	uint32_t s = __rte_raw_cksum(src, alen, 0);
+
+	s = __rte_raw_cksum(dst, alen, s);
+	s = __rte_raw_cksum(tail, sizeof(tail), s);
+	s = __rte_raw_cksum(udp, ulen, s);
+	return __rte_raw_cksum_reduce(s);
+}
+
+int gw_ike_parse(const uint8_t *f, size_t len, const struct fp_local *l, ike_addr_t *local,
+		 ike_addr_t *remote, const uint8_t **pl, size_t *pll, const char **why)
+{
+	const uint8_t *ip = f + ETH_LEN, *udp, *src, *dst;
+	size_t alen, iplen;
+	uint16_t et, ulen, dport;
+	uint32_t d4;
+
+	*why = NULL;
+	if (len < ETH_LEN)
+		return 0;
+	et = rd16(f + 12);
+	len -= ETH_LEN;
+	if (et == RTE_ETHER_TYPE_IPV4) {
+		size_t hl;
+
+		if (len < 20 || (ip[0] >> 4) != 4 || ip[9] != IPPROTO_UDP)
+			return 0;
+		hl = (ip[0] & 0xfu) * 4u;
+		iplen = rd16(ip + 2);
+		memcpy(&d4, ip + 16, 4);
+		if (!fp_local4(l, d4))
+			return 0;
+		/* Fragments were put together by the worker; one that is
+		 * still here did not come from there. */
+		if (hl < 20 || iplen > len || iplen < hl + 8 || (rd16(ip + 6) & 0x3fff)) {
+			*why = "bad IPv4 header";
+			return -1;
+		}
+		if (rte_raw_cksum(ip, hl) != 0xffff) {
+			*why = "bad IPv4 header checksum";
+			return -1;
+		}
+		udp = ip + hl;
+		iplen -= hl;
+		src = ip + 12;
+		dst = ip + 16;
+		alen = 4;
+	} else if (et == RTE_ETHER_TYPE_IPV6) {
+		/* Extension headers in front of UDP are not IKE's habit: such
+		 * a packet is left to the punt count. */
+		if (len < 40 || (ip[0] >> 4) != 6 || ip[6] != IPPROTO_UDP || !fp_local6(l, ip + 24))
+			return 0;
+		iplen = rd16(ip + 4);
+		if (iplen > len - 40 || iplen < 8) {
+			*why = "bad IPv6 payload length";
+			return -1;
+		}
+		udp = ip + 40;
+		src = ip + 8;
+		dst = ip + 24;
+		alen = 16;
+	} else {
+		return 0;
+	}
+	dport = rd16(udp + 2);
+	if (dport != l->ike_port && dport != l->natt_port)
+		return 0;
+	ulen = rd16(udp + 4);
+	if (ulen < 8 || ulen > iplen) {
+		*why = "bad UDP length";
+		return -1;
+	}
+	/* IPv4 may leave the checksum out (0); IPv6 may not (RFC 8200 8.1). */
+	if ((alen == 16 || rd16(udp + 6) != 0) && udp_sum(src, dst, alen, udp, ulen) != 0xffff) {
+		*why = alen == 16 && rd16(udp + 6) == 0 ? "IPv6 UDP without checksum"
+							: "bad UDP checksum";
+		return -1;
+	}
+	local->family = remote->family = alen == 4 ? 4 : 6;
+	memset(local->a, 0, sizeof(local->a));
+	memset(remote->a, 0, sizeof(remote->a));
+	memcpy(local->a, dst, alen);
+	memcpy(remote->a, src, alen);
+	local->port = dport;
+	remote->port = rd16(udp);
+	*pl = udp + 8;
+	*pll = ulen - 8u;
+	return 1;
+}
+
+size_t gw_ike_build_ip(const ike_addr_t *local, const ike_addr_t *remote, const uint8_t *buf,
+		       size_t len, uint16_t ip_id, uint8_t *out, size_t cap)
+{
+	const size_t hl = local->family == 4 ? 20 : 40, alen = local->family == 4 ? 4 : 16;
+	const size_t tot = hl + 8 + len;
+	uint8_t *udp = out + hl;
+	uint16_t sum;
+
+	if (local->family != remote->family || tot > cap || tot > 65535 ||
+	    (local->family == 6 && tot - hl > 65535))
+		return 0;
+	memset(out, 0, hl + 8);
+	if (local->family == 4) {
+		out[0] = 0x45;
+		wr16(out + 2, (uint16_t)tot);
+		wr16(out + 4, ip_id);
+		/* DF clear: a router on the way may fragment a message that
+		 * outgrows its link, as for kernel UDP sockets without PMTU
+		 * discovery. */
+		out[8] = 64;
+		out[9] = IPPROTO_UDP;
+		memcpy(out + 12, local->a, 4);
+		memcpy(out + 16, remote->a, 4);
+		sum = (uint16_t)~rte_raw_cksum(out, 20);
+		memcpy(out + 10, &sum, 2);
+	} else {
+		out[0] = 0x60;
+		wr16(out + 4, (uint16_t)(tot - hl));
+		out[6] = IPPROTO_UDP;
+		out[7] = 64;
+		memcpy(out + 8, local->a, 16);
+		memcpy(out + 24, remote->a, 16);
+	}
+	wr16(udp, local->port);
+	wr16(udp + 2, remote->port);
+	wr16(udp + 4, (uint16_t)(8 + len));
+	memcpy(udp + 8, buf, len);
+	sum = (uint16_t)~udp_sum(local->a, remote->a, alen, udp, (uint16_t)(8 + len));
+	if (sum == 0)
+		sum = 0xffff;   /* 0 means "no checksum" */
+	memcpy(udp + 6, &sum, 2);
+	return tot;
+}
+
+static const struct fp_nexthop *next_hop(const struct gw_ike *g, const ike_addr_t *a)
+{
+	uint32_t d4;
+
+	if (a->family == 6)
+		return fp_routes_lookup6(g->dp->routes, a->a);
+	memcpy(&d4, a->a, 4);
+	return fp_routes_lookup4(g->dp->routes, d4);
+}
+
+/* ---- engine callbacks ---- */
+
+static void send_fail(struct gw_ike *g, const ike_addr_t *remote, size_t len, const char *why)
+{
+	char rs[80];
+
+	g->st.tx_failed++;
+	app_log(IKE_LOG_WARN, "IKE message of %zu bytes to %s not sent: %s", len,
+		ike_addr_str(remote, rs, sizeof(rs)), why);
+}
+
+static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote,
+		    const uint8_t *buf, size_t len)
+{
+	struct gw_ike *g = ctx;
+	const struct fp_nexthop *nh = next_hop(g, remote);
+	struct rte_mbuf *m, *pk[FP_FRAG_MAX];
+	uint16_t mtu, sent;
+	size_t n;
+	int k;
+
+	if (nh == NULL) {
+		send_fail(g, remote, len, "no route to the peer in fastpath.routes");
+		return;
+	}
+	if ((m = rte_pktmbuf_alloc(g->pool)) == NULL) {
+		send_fail(g, remote, len, "no mbuf");
+		return;
+	}
+	n = gw_ike_build_ip(local, remote, buf, len, g->ip_id, rte_pktmbuf_mtod(m, uint8_t *),
+			    rte_pktmbuf_tailroom(m));
+	if (n == 0) {
+		rte_pktmbuf_free(m);
+		send_fail(g, remote, len, "larger than an IKE buffer (16 KiB)");
+		return;
+	}
+	rte_pktmbuf_append(m, (uint16_t)n);
+	mtu = g->dp->mtu[nh->port];
+	pk[0] = m;
+	k = 1;
+	if (mtu != 0 && n > mtu) {
+		k = local->family == 4 ? fp_frag4(m, mtu, g->ip_id, pk, FP_FRAG_MAX)
+				       : fp_frag6(m, mtu, g->ident6++, pk, FP_FRAG_MAX);
+		if (k < 0) {
+			rte_pktmbuf_free(m);
+			send_fail(g, remote, len, k == -FP_WD_NO_MBUF ? "no mbuf for fragments"
+								     : "more fragments than allowed");
+			return;
+		}
+		g->st.tx_frags += (uint64_t)k;
+	}
+	g->ip_id++;
+	for (int i = 0; i < k; i++) {
+		struct rte_ether_hdr *eth =
+			(struct rte_ether_hdr *)rte_pktmbuf_prepend(pk[i], ETH_LEN);
+
+		/* The default headroom always has room for Ethernet. */
+		eth->dst_addr = nh->dmac;
+		eth->src_addr = g->dp->mac[nh->port];
+		eth->ether_type = rte_cpu_to_be_16(local->family == 4 ? RTE_ETHER_TYPE_IPV4
+								      : RTE_ETHER_TYPE_IPV6);
+	}
+	sent = rte_eth_tx_burst(nh->port, g->txq, pk, (uint16_t)k);
+	if (sent < k) {
+		rte_pktmbuf_free_bulk(pk + sent, (unsigned)(k - sent));
+		send_fail(g, remote, len, "TX queue full");
+		return;
+	}
+	g->st.tx++;
+	if (app_log_get_level() >= IKE_LOG_DEBUG) {
+		char ls[80], rs[80];
+
+		app_log(IKE_LOG_DEBUG, "tx %zu bytes %s -> %s, port %u%s", len,
+			ike_addr_str(local, ls, sizeof(ls)), ike_addr_str(remote, rs, sizeof(rs)),
+			nh->port, k > 1 ? ", fragmented" : "");
+	}
+}
+
+static void op_event(void *ctx, const struct ike_event *ev)
+{
+	char line[APP_LOG_LINE_MAX], err[160];
+	int rc = 0;
+
+	(void)ctx;
+	app_log(IKE_LOG_INFO, "%s", app_log_event_str(ev, line, sizeof(line)));
+	if (ev->child == NULL)
+		return;
+	if (ev->type == IKE_EV_CHILD_UP || ev->type == IKE_EV_CHILD_REKEYED) {
+		rc = app_gw_install_child(ev->child, err, sizeof(err));
+		if (rc == 0)
+			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s SAs in 0x%08x out 0x%08x "
+				"queued for install", ev->child->conn, ev->child->child,
+				ev->child->spi_in, ev->child->spi_out);
+		else
+			app_log(IKE_LOG_ERR, "fastpath: CHILD_SA %s/%s (in 0x%08x out 0x%08x) "
+				"not installed: %s", ev->child->conn, ev->child->child,
+				ev->child->spi_in, ev->child->spi_out, err);
+	} else if (ev->type == IKE_EV_CHILD_DOWN) {
+		rc = app_gw_remove_child(ev->child);
+		if (rc != 0)
+			app_log(IKE_LOG_ERR, "fastpath: CHILD_SA %s/%s (in 0x%08x out 0x%08x) "
+				"not removed: %s", ev->child->conn, ev->child->child,
+				ev->child->spi_in, ev->child->spi_out, strerror(-rc));
+	}
+}
+
+static void op_log(void *ctx, enum ike_log_level lvl, const char *line)
+{
+	(void)ctx;
+	app_log(lvl, "%s", line);
+}
+
+static void op_keylog(void *ctx, const char *line)
+{
+	struct gw_ike *g = ctx;
+
+	if (g->keylog == NULL)
+		return;
+	fputs(line, g->keylog);
+	fputc('\n', g->keylog);
+	fflush(g->keylog);
+}
+
+static const struct ike_ops gw_ike_ops = {
+	.send = op_send,
+	.event = op_event,
+	.log = op_log,
+	.keylog = op_keylog,
+	.spi_alloc = NULL,
+};
+
+/* ---- setup ---- */
+
+static bool local_addr(const struct fp_local *l, const ike_addr_t *a)
+{
+	uint32_t d4;
+
+	if (a->family == 6)
+		return fp_local6(l, a->a);
+	memcpy(&d4, a->a, 4);
+	return a->family == 4 && fp_local4(l, d4);
+}
+
+static int check_conns(const struct gw_ike *g, char *err, size_t errlen)
+{
+	char as[80];
+
+	for (unsigned i = 0; i < g->cfg->n_conns; i++) {
+		const struct ike_conn_cfg *c = &g->cfg->conns[i];
+
+		if (!local_addr(&g->dp->local, &c->local)) {
+			snprintf(err, errlen, "connection '%s': local_addr %s is not an address "
+				 "of a fastpath port (fastpath.ports[].addresses)", c->name,
+				 ike_addr_str(&c->local, as, sizeof(as)));
+			return -EINVAL;
+		}
+		if (!c->remote_is_prefix && next_hop(g, &c->remote) == NULL) {
+			snprintf(err, errlen, "connection '%s': no route to remote_addr %s in "
+				 "fastpath.routes", c->name,
+				 ike_addr_str(&c->remote, as, sizeof(as)));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errlen)
+{
+	struct gw_ike *g = calloc(1, sizeof(*g));
+	char cerr[512];
+	int rc;
+
+	if (g == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	g->cfg = c->cfg;
+	g->dp = c->dp;
+	g->txq = c->txq;
+	g->ip_id = (uint16_t)rte_rand();
+	g->ident6 = (uint32_t)rte_rand();
+	if (check_conns(g, err, errlen) != 0)
+		goto fail;
+	g->pool = rte_pktmbuf_pool_create("gw_ike_mbufs", IKE_MBUFS, 0, 0, IKE_MBUF_ROOM,
+					  c->socket);
+	if (g->pool == NULL) {
+		snprintf(err, errlen, "cannot create the IKE mbuf pool");
+		goto fail;
+	}
+	app_log_set_level(c->cfg->log_level);
+	c->cfg->engine.log_level = c->cfg->log_level;
+	c->cfg->engine.keylog = c->cfg->keylog_path[0] != '\0';
+	if (c->cfg->natt_port)
+		c->cfg->engine.natt_port = c->cfg->natt_port;
+	if (c->cfg->keylog_path[0] && (g->keylog = app_keylog_open(c->cfg->keylog_path)) == NULL) {
+		snprintf(err, errlen, "cannot open the key log %s", c->cfg->keylog_path);
+		goto fail;
+	}
+	if ((g->engine = ike_engine_new(&c->cfg->engine, &gw_ike_ops, g)) == NULL) {
+		snprintf(err, errlen, "cannot create the IKE engine");
+		goto fail;
+	}
+	for (unsigned i = 0; i < c->cfg->n_conns; i++)
+		if ((rc = ike_engine_add_conn(g->engine, &c->cfg->conns[i])) < 0) {
+			snprintf(err, errlen, "connection '%s': %s", c->cfg->conns[i].name,
+				 strerror(-rc));
+			goto fail;
+		}
+	if (c->cfg->control_socket[0]) {
+		g->ctl = app_control_open(c->cfg->control_socket, g->engine, c->cfg, cerr,
+					  sizeof(cerr));
+		if (g->ctl == NULL) {
+			snprintf(err, errlen, "%s", cerr);
+			goto fail;
+		}
+	}
+	app_log(IKE_LOG_INFO, "IKE on the fast path: %u connection%s, ports %u/%u, control "
+		"core TX queue %u%s%s", c->cfg->n_conns, c->cfg->n_conns == 1 ? "" : "s",
+		c->dp->local.ike_port, c->dp->local.natt_port, c->txq,
+		g->ctl ? ", control socket " : "", g->ctl ? c->cfg->control_socket : "");
+	return g;
+fail:
+	gw_ike_free(g);
+	return NULL;
+}
+
+void gw_ike_free(struct gw_ike *g)
+{
+	if (g == NULL)
+		return;
+	app_control_close(g->ctl);
+	if (g->engine)
+		ike_engine_free(g->engine);
+	if (g->keylog)
+		fclose(g->keylog);
+	rte_mempool_free(g->pool);
+	app_log_flush();
+	free(g);
+}
+
+/* ---- running ---- */
+
+void gw_ike_punt(struct gw_ike *g, struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_read(m, 0, RTE_MIN(m->pkt_len, PUNT_BUF), g->frame);
+	ike_addr_t local, remote;
+	const uint8_t *pl;
+	const char *why;
+	size_t pll;
+	int rc;
+
+	rc = f ? gw_ike_parse(f, RTE_MIN(m->pkt_len, PUNT_BUF), &g->dp->local, &local, &remote,
+			      &pl, &pll, &why) : 0;
+	if (rc == 0) {
+		g->st.rx_other++;
+	} else if (rc < 0) {
+		g->st.rx_bad++;
+		app_log(IKE_LOG_DEBUG, "punted IKE datagram dropped: %s", why);
+	} else {
+		g->st.rx++;
+		if (app_log_get_level() >= IKE_LOG_DEBUG) {
+			char ls[80], rs[80];
+
+			app_log(IKE_LOG_DEBUG, "rx %zu bytes %s -> %s, port %u", pll,
+				ike_addr_str(&remote, rs, sizeof(rs)),
+				ike_addr_str(&local, ls, sizeof(ls)), m->port);
+		}
+		/* pl may point into m: the engine copies what it keeps. */
+		ike_engine_input(g->engine, &local, &remote, pl, pll, mono_ms());
+	}
+	rte_pktmbuf_free(m);
+}
+
+struct spi_find {
+	uint32_t spi;
+	const char *conn;
+};
+
+static void find_child(void *arg, const struct ike_sa_summary *s)
+{
+	struct spi_find *f = arg;
+
+	for (unsigned i = 0; i < s->n_children && f->conn == NULL; i++)
+		if (s->children[i]->spi_in == f->spi || s->children[i]->spi_out == f->spi)
+			f->conn = s->conn;
+}
+
+void gw_ike_fp_event(struct gw_ike *g, const struct fp_ctrl_event *ev)
+{
+	struct spi_find f = { .spi = ev->spi, .conn = NULL };
+	int rc;
+
+	if (ev->type == FP_EV_REQ_FAILED)
+		return;
+	ike_engine_foreach_sa(g->engine, find_child, &f);
+	if (f.conn == NULL)
+		return;                     /* a static SA, or one IKE let go */
+	if (ev->type == FP_EV_SOFT_EXPIRED) {
+		rc = ike_engine_rekey_child(g->engine, f.conn, mono_ms());
+		app_log(rc == 0 || rc == -EBUSY ? IKE_LOG_INFO : IKE_LOG_WARN,
+			"fastpath: SA 0x%08x of '%s' reached its soft limit: rekey %s", ev->spi,
+			f.conn, rc == 0 ? "started" : rc == -EBUSY ? "already under way"
+							     : strerror(-rc));
+	} else {
+		rc = ike_engine_delete_child(g->engine, f.conn, mono_ms());
+		app_log(IKE_LOG_WARN, "fastpath: SA 0x%08x of '%s' %s: CHILD_SA delete %s",
+			ev->spi, f.conn, ev->type == FP_EV_SEQ_OVERFLOW ?
+			"ran out of sequence numbers" : "reached its hard limit",
+			rc == 0 ? "started" : strerror(-rc));
+	}
+}
+
+unsigned gw_ike_poll(struct gw_ike *g)
+{
+	uint64_t now = mono_ms();
+	unsigned work = 0;
+
+	if (ike_engine_next_timer(g->engine) <= now) {
+		ike_engine_tick(g->engine, now);
+		work++;
+	}
+	if (g->ctl) {
+		struct pollfd p = { .fd = app_control_fd(g->ctl), .events = POLLIN };
+
+		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+			app_control_serve(g->ctl, now);
+			work++;
+		}
+	}
+	app_log_flush();
+	return work;
+}
+
+void gw_ike_start(struct gw_ike *g)
+{
+	for (unsigned i = 0; i < g->cfg->n_conns; i++) {
+		const struct ike_conn_cfg *c = &g->cfg->conns[i];
+		int rc;
+
+		if (c->initiate && (rc = ike_engine_initiate(g->engine, c->name, mono_ms())) < 0)
+			app_log(IKE_LOG_WARN, "cannot initiate '%s': %s", c->name, strerror(-rc));
+	}
+	app_log_flush();
+}
+
+void gw_ike_shutdown(struct gw_ike *g)
+{
+	for (unsigned i = 0; i < g->cfg->n_conns; i++) {
+		int rc = ike_engine_delete_ike(g->engine, g->cfg->conns[i].name, mono_ms());
+
+		if (rc < 0 && rc != -ENOENT)
+			app_log(IKE_LOG_WARN, "cannot delete the IKE SA of '%s': %s",
+				g->cfg->conns[i].name, strerror(-rc));
+	}
+	app_log_flush();
+}
+
+static void count_sa(void *arg, const struct ike_sa_summary *s)
+{
+	(void)s;
+	(*(unsigned *)arg)++;
+}
+
+unsigned gw_ike_sa_count(struct gw_ike *g)
+{
+	unsigned n = 0;
+
+	ike_engine_foreach_sa(g->engine, count_sa, &n);
+	return n;
+}
+
+void gw_ike_get_stats(const struct gw_ike *g, struct gw_ike_stats *s)
+{
+	*s = g->st;
+}
