@@ -1,7 +1,7 @@
 # IPsec gateway: top-level build. Everything lands under build/.
 #   make          build the library, daemon and tools
 #   make test     unit tests, fast-path runs and fuzzing, strongSwan interop (installs deps)
-#   make asan     unit tests and the gateway on pcap traffic under ASan + UBSan
+#   make asan     unit tests, the gateway on pcap traffic and with strongSwan, under ASan + UBSan
 #   make interop  strongSwan interop matrix only
 #   make demo     IKEv2 tunnel between our daemon and strongSwan in namespaces
 #   make bench    fast-path and IKE benchmarks (perf/fp_bench.sh, perf/ike_bench.sh)
@@ -126,6 +126,7 @@ unit: deps
 interop: deps
 	@$(MAKE) --no-print-directory all
 	bash tests/interop/run.sh
+	bash tests/interop/gw_run.sh
 	bash tests/interop/load.sh
 
 test: deps
@@ -136,6 +137,7 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
 	@$(MAKE) --no-print-directory fuzz-fp
 	bash tests/interop/run.sh
+	bash tests/interop/gw_run.sh
 	bash tests/interop/load.sh
 
 # Random and mutated messages through every payload parser, under ASan+UBSan
@@ -170,6 +172,9 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/unit_tests
 	# the whole gateway on the pcap traffic: malformed packets, fragments, both backends
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 bash tests/fastpath/pcap_run.sh build/asan
+	# ... and negotiating with strongSwan, carrying the tunnel's traffic
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 GW_BIN=build/asan/ipsecgw \
+	    bash tests/interop/gw_run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -9,6 +9,7 @@
 
 #include "app/config.h"
 #include "app/gw.h"
+#include "app/gw_ike.h"
 #include "fastpath/ctrl_priv.h"
 #include "ike/ikev2_wire.h"
 #include "tests/unit/test.h"
@@ -379,10 +380,168 @@ static void test_config_fastpath(void)
 	free(cfg);
 }
 
+static size_t unhex(const char *h, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (; h[0] && h[1]; h += 2)
+		sscanf(h, "%2hhx", &out[n++]);
+	return n;
+}
+
+/* An Ethernet frame around IP packet ip. */
+static size_t frame(uint8_t *f, const uint8_t *ip, size_t len, uint16_t et)
+{
+	memset(f, 0, 14);
+	f[12] = (uint8_t)(et >> 8);
+	f[13] = (uint8_t)et;
+	memcpy(f + 14, ip, len);
+	return len + 14;
+}
+
+/* gw_ike_parse() of frame f gives rc, with reason why (NULL: none). */
+static bool parse_is(const uint8_t *f, size_t fl, const struct fp_local *loc, int rc,
+		     const char *why)
+{
+	ike_addr_t l, r;
+	const uint8_t *pl;
+	const char *w = NULL;
+	size_t pll;
+	int got = gw_ike_parse(f, fl, loc, &l, &r, &pl, &pll, &w);
+
+	if (got != rc || (why == NULL) != (w == NULL) || (why && strcmp(w, why) != 0)) {
+		fprintf(stderr, "\n  gw_ike_parse: %d '%s', want %d '%s'\n", got, w ? w : "",
+			rc, why ? why : "");
+		return false;
+	}
+	return true;
+}
+
+/* IKE datagrams on the gateway's control core (app/gw_ike.c): the packets
+ * it builds are byte for byte what scapy builds (headers, both checksums),
+ * and what it accepts from the punt ring is checked like a kernel would. */
+static void test_ike_datagrams(void)
+{
+	/* scapy: IP(src=192.0.2.2, dst=192.0.2.1, id=0x1234, ttl=64) /
+	 * UDP(500, 500) / bytes 1..11, and IPv6(2001:db8::2 -> ::1, hlim 64) /
+	 * UDP(4500, 4500) / non-ESP marker + bytes 1..11. */
+	static const char *const v4 =
+		"45000027123400004011e48ec0000202c000020101f401f4001353be0102030405060708090a0b";
+	static const char *const v6 =
+		"600000000017114020010db800000000000000000000000220010db8000000000000000000000001"
+		"1194119400175d05000000000102030405060708090a0b";
+	uint8_t want[128], ip[128], f[256], pay[16];
+	ike_addr_t peer4, us4, peer6, us6, l, r;
+	struct fp_local loc = { .n4 = 1, .n6 = 1, .ike_port = 500, .natt_port = 4500 };
+	const uint8_t *pl;
+	const char *why;
+	size_t n, wn, fl, pll;
+
+	for (unsigned i = 0; i < 11; i++)
+		pay[i] = (uint8_t)(i + 1);
+	CU_ASSERT_FATAL(ike_addr_parse("192.0.2.2", &peer4) == 0 &&
+			ike_addr_parse("192.0.2.1", &us4) == 0 &&
+			ike_addr_parse("2001:db8::2", &peer6) == 0 &&
+			ike_addr_parse("2001:db8::1", &us6) == 0);
+	peer4.port = us4.port = 500;
+	peer6.port = us6.port = 4500;
+	memcpy(&loc.a4[0], us4.a, 4);
+	memcpy(loc.a6[0], us6.a, 16);
+
+	/* Built: the peer's message, as scapy has it. */
+	wn = unhex(v4, want);
+	n = gw_ike_build_ip(&peer4, &us4, pay, 11, 0x1234, ip, sizeof(ip));
+	CU_ASSERT_EQUAL(n, wn);
+	CU_ASSERT(memcmp(ip, want, wn) == 0);
+	CU_ASSERT_EQUAL(gw_ike_build_ip(&peer4, &us4, pay, 11, 0x1234, ip, n - 1), 0);
+	CU_ASSERT_EQUAL(gw_ike_build_ip(&peer4, &us6, pay, 11, 0, ip, sizeof(ip)), 0);
+	memset(pay, 0, 4);
+	for (unsigned i = 0; i < 11; i++)
+		pay[4 + i] = (uint8_t)(i + 1);
+	wn = unhex(v6, want);
+	n = gw_ike_build_ip(&peer6, &us6, pay, 15, 0, ip, sizeof(ip));
+	CU_ASSERT_EQUAL(n, wn);
+	CU_ASSERT(memcmp(ip, want, wn) == 0);
+
+	/* Parsed: scapy's packets are IKE for us, payload and addresses out. */
+	fl = frame(f, want, unhex(v6, want), 0x86dd);
+	CU_ASSERT_EQUAL(gw_ike_parse(f, fl, &loc, &l, &r, &pl, &pll, &why), 1);
+	CU_ASSERT(ike_addr_eq(&l, &us6) && ike_addr_eq(&r, &peer6));
+	CU_ASSERT(pll == 15 && pl == f + 14 + 48 && memcmp(pl, pay, 15) == 0);
+	fl = frame(f, want, unhex(v4, want), 0x0800);
+	CU_ASSERT_EQUAL(gw_ike_parse(f, fl, &loc, &l, &r, &pl, &pll, &why), 1);
+	CU_ASSERT(ike_addr_eq(&l, &us4) && ike_addr_eq(&r, &peer4));
+	CU_ASSERT(pll == 11 && pl[0] == 1 && pl[10] == 11);
+	CU_ASSERT_EQUAL(gw_ike_parse(f, fl + 6, &loc, &l, &r, &pl, &pll, &why), 1); /* padding */
+
+#define PARSE_IS(rc_, why_) \
+	CU_ASSERT(parse_is(f, fl, &loc, rc_, why_))
+	/* Kernel-like checks, each a reason of its own. */
+	f[14 + 28 + 3] ^= 1;                               /* payload */
+	PARSE_IS(-1, "bad UDP checksum");
+	f[14 + 28 + 3] ^= 1;
+	f[14 + 8] ^= 1;                                    /* TTL: header checksum */
+	PARSE_IS(-1, "bad IPv4 header checksum");
+	f[14 + 8] ^= 1;
+	f[14 + 26] = f[14 + 27] = 0;                       /* no UDP checksum: allowed */
+	PARSE_IS(1, NULL);
+	f[14 + 25] = 8 + 12;                               /* UDP length past the packet */
+	PARSE_IS(-1, "bad UDP length");
+	f[14 + 25] = 7;
+	PARSE_IS(-1, "bad UDP length");
+	fl = frame(f, want, unhex(v4, want), 0x0800);
+	f[14 + 6] = 0x20;                                  /* MF: a fragment */
+	PARSE_IS(-1, "bad IPv4 header");
+	fl = frame(f, want, unhex(v4, want), 0x0800);
+	PARSE_IS(1, NULL);
+	fl -= 1;                                           /* truncated */
+	PARSE_IS(-1, "bad IPv4 header");
+	fl = frame(f, want, unhex(v4, want), 0x0800);
+	f[14 + 23] = 0xf5;                                 /* port 501: not IKE */
+	PARSE_IS(0, NULL);
+	fl = frame(f, want, unhex(v4, want), 0x0800);
+	f[14 + 19] = 9;                                    /* not our address */
+	PARSE_IS(0, NULL);
+	fl = frame(f, want, unhex(v4, want), 0x0806);      /* ARP */
+	PARSE_IS(0, NULL);
+	fl = 13;
+	PARSE_IS(0, NULL);
+	fl = frame(f, want, unhex(v6, want), 0x86dd);
+	f[14 + 46] = f[14 + 47] = 0;                       /* IPv6 must have one */
+	PARSE_IS(-1, "IPv6 UDP without checksum");
+	fl = frame(f, want, unhex(v6, want), 0x86dd);
+	f[14 + 5] = 0x40;                                  /* payload length past the frame */
+	PARSE_IS(-1, "bad IPv6 payload length");
+#undef PARSE_IS
+
+	/* Mutations of both: never a read outside the frame (ASan in make
+	 * asan), and what is accepted lies inside it. */
+	srand(7);
+	for (unsigned i = 0; i < 20000; i++) {
+		size_t base = i & 1 ? frame(f, want, unhex(v6, want), 0x86dd)
+				    : frame(f, want, unhex(v4, want), 0x0800);
+		uint8_t *g;
+		int rc;
+
+		fl = (size_t)rand() % (base + 1);
+		for (int k = rand() % 4; k >= 0; k--)
+			f[rand() % base] = (uint8_t)rand();
+		g = malloc(fl ? fl : 1);
+		CU_ASSERT_FATAL(g != NULL);
+		memcpy(g, f, fl);
+		rc = gw_ike_parse(g, fl, &loc, &l, &r, &pl, &pll, &why);
+		if (rc == 1)
+			CU_ASSERT(pl >= g + 14 && pl + pll <= g + fl);
+		CU_ASSERT(rc >= -1 && rc <= 1);
+		free(g);
+	}
+}
+
 static const struct test_case cases[] = {
 	{ "child_sa_to_fastpath_params", test_child_params },
 	{ "install_child_through_ctrl", test_install_child },
 	{ "config_fastpath_section", test_config_fastpath },
+	{ "ike_datagrams_on_the_control_core", test_ike_datagrams },
 	{ NULL, NULL },
 };
 TEST_SUITE(gw, cases)
