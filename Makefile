@@ -3,7 +3,7 @@
 #   make test     unit tests, fast-path runs and fuzzing, strongSwan interop (installs deps)
 #   make asan     unit tests, the gateway on pcap traffic and with strongSwan, under ASan + UBSan
 #   make interop  strongSwan interop matrix only
-#   make demo     IKEv2 tunnel between our daemon and strongSwan in namespaces
+#   make demo     IKEv2 tunnels with strongSwan in namespaces (daemon, then DPDK gateway with traffic)
 #   make bench    fast-path and IKE benchmarks (perf/fp_bench.sh, perf/ike_bench.sh)
 
 CC      ?= gcc

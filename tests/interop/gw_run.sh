@@ -19,13 +19,8 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 # shellcheck source=tests/interop/lib.sh
 source "$ROOT/tests/interop/lib.sh"
-GW_BIN=${GW_BIN:-$ROOT/build/ipsecgw}
-GW_NS=ipgw-gw-$$
-LAN_NS=ipgw-lan-$$
-SS_MAC=02:00:00:00:02:02
-LAN_MAC=02:00:00:00:03:03
-LAN_HOST=198.51.100.10
-GW_LAN=198.51.100.1
+# shellcheck source=tests/interop/lib_gw.sh
+source "$ROOT/tests/interop/lib_gw.sh"
 
 PASS=0 FAIL=0
 pass() { PASS=$((PASS + 1)); echo "  ok: $*"; }
@@ -45,112 +40,19 @@ ipgw_init || exit 1
 DIR=$IPGW_WORK/gw
 mkdir -p "$DIR"
 
-topology() {
-	local ns
-	for ns in "$GW_NS" "$SS_NS" "$LAN_NS"; do
-		ip netns add "$ns" || return 1
-		IPGW_NS_MADE+=("$ns")
-		ip -n "$ns" link set lo up
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-	done
-	ip link add name v0 netns "$GW_NS" type veth peer name v1 netns "$SS_NS" || return 1
-	ip link add name l0 netns "$GW_NS" type veth peer name l1 netns "$LAN_NS" || return 1
-	ip -n "$SS_NS" link set v1 address "$SS_MAC"
-	ip -n "$LAN_NS" link set l1 address "$LAN_MAC"
-	ip -n "$SS_NS" addr add "$SS_IP/24" dev v1
-	ip -n "$SS_NS" addr add "$SS_INNER/24" dev lo
-	ip -n "$LAN_NS" addr add "$LAN_HOST/24" dev l1
-	for l in "$GW_NS v0" "$GW_NS l0" "$SS_NS v1" "$LAN_NS l1"; do
-		set -- $l
-		ip -n "$1" link set "$2" up || return 1
-	done
-	ip -n "$LAN_NS" route add default via "$GW_LAN"
-	# A veth leaves UDP/TCP checksums for the receiving kernel to fill
-	# in (checksum offload); the gateway reads frames through
-	# AF_PACKET, sees them unfinished, and rightly drops IKE with a bad
-	# UDP checksum. A NIC's wire carries finished ones: so do these.
-	ip netns exec "$SS_NS" ethtool -K v1 tx off >/dev/null || return 1
-	ip netns exec "$LAN_NS" ethtool -K l1 tx off >/dev/null || return 1
-}
-
-gw_conf() {
-	cat >"$DIR/gw.json" <<EOF
-{
-  "log": { "level": "debug", "keylog": "$DIR/gw.keylog" },
-  "control": { "socket": "$DIR/ctl.sock" },
-  "ike": { "retransmit_timeout_ms": 500, "retransmit_tries": 3 },
-  "connections": [
-    {
-      "name": "c1", "local_addr": "$US_IP", "remote_addr": "$SS_IP",
-      "local_id": "$US_IP", "remote_id": "$SS_IP",
-      "auth": { "method": "psk", "psk": "$SS_PSK" },
-      "ike_proposals": ["aes128gcm16-prfsha256-x25519"],
-      "children": [
-        { "name": "net", "local_ts": ["$US_NET"], "remote_ts": ["$SS_NET"],
-          "esp_proposals": ["aes128gcm16"], "mode": "tunnel" }
-      ]
-    }
-  ],
-  "fastpath": {
-    "workers": 1,
-    "ports": [
-      { "name": "wan", "devargs": "net_af_packet0,iface=v0,qpairs=2", "profile": "net_af_packet",
-        "addresses": ["$US_IP"] },
-      { "name": "lan", "devargs": "net_af_packet1,iface=l0,qpairs=2", "profile": "net_af_packet",
-        "addresses": ["$GW_LAN"] }
-    ],
-    "routes": [
-      { "dst": "192.0.2.0/24", "port": "wan", "mac": "$SS_MAC" },
-      { "dst": "$US_NET", "port": "lan", "mac": "$LAN_MAC" }
-    ]
-  }
-}
-EOF
-}
-
-gw_start() {
-	rm -f "$DIR/ctl.sock" "$DIR/stats.json"
-	ip netns exec "$GW_NS" timeout 300 "$GW_BIN" --no-huge -m 512 --no-pci --no-telemetry \
-		--file-prefix "gwike$$" -l 0-1 --log-level=lib.eal:error \
-		-- -c "$DIR/gw.json" --stats "$DIR/stats.json" \
-		>"$DIR/gw.stdout" 2>"$DIR/us.log" </dev/null &
-	GW_PID=$!
-	ipgw_track_pid "$GW_PID"
-	echo "$GW_PID" >"$DIR/us.pid"
-	wait_until 20 us_ready_or_dead "$DIR" "$GW_PID"
-	[ -S "$DIR/ctl.sock" ] && kill -0 "$GW_PID" 2>/dev/null
-}
-
-ss_child_installed() {
-	[ "$(ss_query "$DIR" 'sum(1 for sa in sas for c in children(sa) if c.get("state") == "INSTALLED")')" -ge 1 ] 2>/dev/null
-}
-tunnel_up() { us_has_event "$DIR" CHILD_UP && ss_child_installed; }
-lan_ping() { ip netns exec "$LAN_NS" ping -n -q -c "$1" -i 0.2 -W 1 "$SS_INNER" 2>&1; }
-# replies N: how many of N echo requests came back
-replies() { lan_ping "$1" | sed -n 's/.* \([0-9]*\) received.*/\1/p'; }
-first_reply() { [ "$(replies 1)" = 1 ]; }
-stat_of() {
-	"$PYTHON" -c 'import json, sys
-d = json.load(open(sys.argv[1]))
-v = d
-for k in sys.argv[2].split("."):
-    v = v[int(k)] if isinstance(v, list) else v[k]
-print(v)' "$DIR/stats.json" "$1" 2>/dev/null
-}
-child_spi_in() { us_query "$DIR" '[c["spi_in"] for sa in sas for c in children(sa)]'; }
 
 echo "== topology and daemons"
-topology || { echo "gw_run: namespaces could not be set up" >&2; exit 1; }
+gw_topology || { echo "gw_run: namespaces could not be set up" >&2; exit 1; }
 ss_gen_conf "$DIR" "$SS_IP" "$US_IP" "$SS_NET" "$US_NET"
-gw_conf
+gw_gen_conf "$DIR"
 check "charon starts" ss_start "$SS_NS" "$DIR"
-check "ipsecgw starts with IKE on its fast path (control socket up)" gw_start
+check "ipsecgw starts with IKE on its fast path (control socket up)" gw_start "$DIR"
 grep -q "IKE on the fast path: 1 connection" "$DIR/us.log" ||
 	fail "start line 'IKE on the fast path' missing"
 
 echo "== 1. strongSwan initiates; traffic crosses both ESP directions"
 ss_swanctl "$DIR" --initiate --child net >"$DIR/ss_initiate.out" 2>&1
-check "CHILD SA up on both sides" wait_until 15 tunnel_up
+check "CHILD SA up on both sides" wait_until 15 gw_tunnel_up "$DIR"
 check "the CHILD SA is queued for the fast path" us_log_has "$DIR" "fastpath: CHILD_SA c1/net SAs in"
 check "first echo through the tunnel (ARP answered by the workers)" wait_until 10 first_reply
 n=$(replies 5)
@@ -198,13 +100,13 @@ sys.exit(0 if bad == 0 else 1)' "$SS_INNER"
 check "UDP echo of 64 / 1000 / 1472 bytes, 3 each, all intact (our ESP fragmented)" udp_echo
 
 echo "== 2. we rekey the CHILD SA; traffic moves to the new SAs"
-old_spi=$(child_spi_in)
+old_spi=$(child_spi_in "$DIR")
 us_ctl "$DIR" rekey-child c1 >/dev/null
 check "CHILD_REKEYED" wait_until 10 us_has_event "$DIR" CHILD_REKEYED
 check "the old CHILD SA is removed after the rekey (CHILD_DOWN)" wait_until 10 us_has_event "$DIR" CHILD_DOWN
 n=$(replies 5)
 check "5 of 5 echo replies through the rekeyed SA (got ${n:-0})" [ "${n:-0}" = 5 ]
-new_spi=$(child_spi_in)
+new_spi=$(child_spi_in "$DIR")
 spi_changed() { [ "${old_spi:-[]}" != "[]" ] && [ "${new_spi:-[]}" != "[]" ] && [ "$new_spi" != "$old_spi" ]; }
 check "a new inbound SPI ($old_spi -> $new_spi)" spi_changed
 
@@ -215,7 +117,7 @@ n=$(replies 2)
 check "no echo reply without a tunnel (got ${n:-0}; the SPD has no rule left)" [ "${n:-0}" = 0 ]
 us_ctl "$DIR" initiate c1 >/dev/null
 check "CHILD SA up again, initiated by us" wait_until 15 \
-	eval '[ "$(us_event_count "$DIR" CHILD_UP)" -ge 2 ] && ss_child_installed'
+	eval '[ "$(us_event_count "$DIR" CHILD_UP)" -ge 2 ] && ss_child_installed "$DIR"'
 check "first echo through the new tunnel" wait_until 10 first_reply
 n=$(replies 5)
 check "5 of 5 echo replies (got ${n:-0})" [ "${n:-0}" = 5 ]
@@ -230,18 +132,18 @@ check "ipsecgw exit status 0 (got $gw_rc)" [ "$gw_rc" = 0 ]
 check "charon saw the IKE SA deleted" wait_until 5 \
 	eval '[ "$(ss_query "$DIR" "len(sas)")" = 0 ]'
 # stat_ge KEY N / stat_is KEY N: a counter of the stats file, compared
-stat_ge() { local v; v=$(stat_of "$1"); [ -n "$v" ] && [ "$v" -ge "$2" ]; }
-stat_is() { [ "$(stat_of "$1")" = "$2" ]; }
-check "stats: ESP out >= 16 ($(stat_of workers.0.esp_out))" stat_ge workers.0.esp_out 16
-check "stats: ESP in >= 16 ($(stat_of workers.0.esp_in))" stat_ge workers.0.esp_in 16
-check "stats: IKE datagrams in >= 6 ($(stat_of ike.rx))" stat_ge ike.rx 6
-check "stats: IKE messages out >= 6 ($(stat_of ike.tx))" stat_ge ike.tx 6
+stat_ge() { local v; v=$(stat_of "$DIR" "$1"); [ -n "$v" ] && [ "$v" -ge "$2" ]; }
+stat_is() { [ "$(stat_of "$DIR" "$1")" = "$2" ]; }
+check "stats: ESP out >= 16 ($(stat_of "$DIR" workers.0.esp_out))" stat_ge workers.0.esp_out 16
+check "stats: ESP in >= 16 ($(stat_of "$DIR" workers.0.esp_in))" stat_ge workers.0.esp_in 16
+check "stats: IKE datagrams in >= 6 ($(stat_of "$DIR" ike.rx))" stat_ge ike.rx 6
+check "stats: IKE messages out >= 6 ($(stat_of "$DIR" ike.tx))" stat_ge ike.tx 6
 check "stats: no malformed IKE datagram" stat_is ike.rx_bad 0
 check "stats: no failed IKE send" stat_is ike.tx_failed 0
 check "stats: no auth failure" stat_is drops.auth 0
 check "stats: no replay drop" stat_is drops.replay 0
 check "stats: no request to the fast path failed" stat_is control.req_failed 0
-check "stats: our ESP left in fragments ($(stat_of workers.0.frag_out))" stat_ge workers.0.frag_out 6
+check "stats: our ESP left in fragments ($(stat_of "$DIR" workers.0.frag_out))" stat_ge workers.0.frag_out 6
 check "stats: every SA taken out of the fast path at exit" \
 	eval 'stat_is control.sa_in 0 && stat_is control.sa_out 0 && stat_is control.spd_rules 0' 
 
