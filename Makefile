@@ -169,6 +169,7 @@ fuzz-fp:
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="$(ASAN_OPT)" \
 	    LDFLAGS="-fsanitize=address,undefined" build/asan/tests/unit_tests build/asan/ipsecgw
+	@$(MAKE) --no-print-directory $(CTL)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/unit_tests
 	# the whole gateway on the pcap traffic: malformed packets, fragments, both backends
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 bash tests/fastpath/pcap_run.sh build/asan

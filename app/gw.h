@@ -5,6 +5,7 @@
 #ifndef APP_GW_H
 #define APP_GW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "app/config_fp.h"
@@ -31,10 +32,15 @@ int app_gw_child_params(const struct ike_child_info *ci, struct fp_sa_params *in
 
 /* The control core the IKE glue talks to (set by main_gw.c). */
 void app_gw_set_ctrl(struct fp_ctrl *c);
-/* CHILD_UP / CHILD_REKEYED: queues add SA (in, out) and the policies in
- * front of the current SPD. CHILD_DOWN: app_gw_remove_child(). 0 or
- * negative errno with a reason in err. */
+/* Control core only, applied at once (fastpath/ctrl.h synchronous calls).
+ * CHILD_UP / CHILD_REKEYED: adds both SAs and puts the policies in front
+ * of the current SPD, all or nothing: 0, or a negative errno with a reason
+ * in err and nothing left installed (an SPI already in use, a table full).
+ * CHILD_DOWN: takes out what app_gw_install_child() installed for that
+ * child, and only that (-ENOENT: nothing was). */
 int app_gw_install_child(const struct ike_child_info *ci, char *err, size_t errlen);
-int app_gw_remove_child(const struct ike_child_info *ci);
+int app_gw_remove_child(const struct ike_child_info *ci, char *err, size_t errlen);
+/* Whether an inbound SA with this SPI is installed (SPI allocation). */
+bool app_gw_spi_in_use(uint32_t spi);
 
 #endif

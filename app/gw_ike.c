@@ -23,8 +23,21 @@
  * each: strongSwan sends at most 10,000 bytes (charon.max_packet), and an
  * IKE_AUTH with a certificate chain fits well below this room. */
 #define IKE_MBUF_ROOM (16384u + RTE_PKTMBUF_HEADROOM)
-#define IKE_MBUFS     255u
+/* Drivers such as i40e or virtio free sent mbufs only when their ring runs
+ * low: the control core's queue is short (GW_IKE_TX_DESC) and the pool
+ * holds more than a few such rings; on exhaustion the queues are asked to
+ * give back what they sent (rte_eth_tx_done_cleanup). */
+#define IKE_MBUFS     511u
 #define PUNT_BUF      65536u
+/* Engine actions asked for by fast-path events, run from gw_ike_poll():
+ * never from inside the engine's own callbacks, and again a second later
+ * while the engine says "not now". */
+#define ACTIONS_MAX   64u
+#define ACTION_TRIES  30u
+
+_Static_assert(RTE_PKTMBUF_HEADROOM >= ETH_LEN, "Ethernet goes into the headroom");
+
+enum action { ACT_REKEY, ACT_DELETE };
 
 struct gw_ike {
 	struct app_config *cfg;
@@ -36,6 +49,14 @@ struct gw_ike {
 	struct rte_mempool *pool;
 	uint16_t ip_id;           /* IPv4 identification of our next message */
 	uint32_t ident6;          /* IPv6 fragment identification */
+	uint16_t tx_ports[FP_MAX_PORTS];
+	unsigned n_tx_ports;
+	struct {
+		uint32_t spi_in;
+		uint8_t what, tries;
+		uint64_t at;
+	} act[ACTIONS_MAX];
+	unsigned n_act;
 	struct gw_ike_stats st;
 	uint8_t frame[PUNT_BUF];  /* a punted frame in more than one segment */
 };
@@ -106,6 +127,13 @@ int gw_ike_parse(const uint8_t *f, size_t len, const struct fp_local *l, ike_add
 			*why = "bad IPv4 header checksum";
 			return -1;
 		}
+		/* A source no host may have: multicast, broadcast, 0/8,
+		 * loopback, or one of ours (a kernel drops such martians). */
+		memcpy(&d4, ip + 12, 4);
+		if (ip[12] >= 224 || ip[12] == 0 || ip[12] == 127 || fp_local4(l, d4)) {
+			*why = "martian IPv4 source";
+			return -1;
+		}
 		udp = ip + hl;
 		iplen -= hl;
 		src = ip + 12;
@@ -116,6 +144,13 @@ int gw_ike_parse(const uint8_t *f, size_t len, const struct fp_local *l, ike_add
 		 * a packet is left to the punt count. */
 		if (len < 40 || (ip[0] >> 4) != 6 || ip[6] != IPPROTO_UDP || !fp_local6(l, ip + 24))
 			return 0;
+		static const uint8_t any6[16], lo6[16] = { [15] = 1 };
+
+		if (ip[8] == 0xff || memcmp(ip + 8, any6, 16) == 0 || memcmp(ip + 8, lo6, 16) == 0 ||
+		    fp_local6(l, ip + 8)) {
+			*why = "martian IPv6 source";
+			return -1;
+		}
 		iplen = rd16(ip + 4);
 		if (iplen > len - 40 || iplen < 8) {
 			*why = "bad IPv6 payload length";
@@ -234,14 +269,20 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 		return;
 	}
 	if ((m = rte_pktmbuf_alloc(g->pool)) == NULL) {
-		send_fail(g, remote, len, "no mbuf");
-		return;
+		for (unsigned i = 0; i < g->n_tx_ports; i++)
+			rte_eth_tx_done_cleanup(g->tx_ports[i], g->txq, 0);
+		if ((m = rte_pktmbuf_alloc(g->pool)) == NULL) {
+			send_fail(g, remote, len, "no mbuf");
+			return;
+		}
 	}
 	n = gw_ike_build_ip(local, remote, buf, len, g->ip_id, rte_pktmbuf_mtod(m, uint8_t *),
 			    rte_pktmbuf_tailroom(m));
 	if (n == 0) {
 		rte_pktmbuf_free(m);
-		send_fail(g, remote, len, "larger than an IKE buffer (16 KiB)");
+		send_fail(g, remote, len, local->family != remote->family ?
+			  "local and remote address families differ" :
+			  "larger than an IKE buffer (16 KiB)");
 		return;
 	}
 	rte_pktmbuf_append(m, (uint16_t)n);
@@ -257,14 +298,13 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 								     : "more fragments than allowed");
 			return;
 		}
-		g->st.tx_frags += (uint64_t)k;
 	}
 	g->ip_id++;
 	for (int i = 0; i < k; i++) {
+		/* A new mbuf of this pool: the headroom is whole. */
 		struct rte_ether_hdr *eth =
 			(struct rte_ether_hdr *)rte_pktmbuf_prepend(pk[i], ETH_LEN);
 
-		/* The default headroom always has room for Ethernet. */
 		eth->dst_addr = nh->dmac;
 		eth->src_addr = g->dp->mac[nh->port];
 		eth->ether_type = rte_cpu_to_be_16(local->family == 4 ? RTE_ETHER_TYPE_IPV4
@@ -277,6 +317,8 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 		return;
 	}
 	g->st.tx++;
+	if (k > 1)
+		g->st.tx_frags += (uint64_t)k;
 	if (app_log_get_level() >= IKE_LOG_DEBUG) {
 		char ls[80], rs[80];
 
@@ -286,32 +328,50 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 	}
 }
 
+static void queue_action(struct gw_ike *g, uint32_t spi_in, enum action what);
+
 static void op_event(void *ctx, const struct ike_event *ev)
 {
+	struct gw_ike *g = ctx;
+	const struct ike_child_info *ci = ev->child;
 	char line[APP_LOG_LINE_MAX], err[160];
-	int rc = 0;
 
-	(void)ctx;
 	app_log(IKE_LOG_INFO, "%s", app_log_event_str(ev, line, sizeof(line)));
-	if (ev->child == NULL)
+	if (ci == NULL)
 		return;
 	if (ev->type == IKE_EV_CHILD_UP || ev->type == IKE_EV_CHILD_REKEYED) {
-		rc = app_gw_install_child(ev->child, err, sizeof(err));
-		if (rc == 0)
-			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s SAs in 0x%08x out 0x%08x "
-				"queued for install", ev->child->conn, ev->child->child,
-				ev->child->spi_in, ev->child->spi_out);
-		else
-			app_log(IKE_LOG_ERR, "fastpath: CHILD_SA %s/%s (in 0x%08x out 0x%08x) "
-				"not installed: %s", ev->child->conn, ev->child->child,
-				ev->child->spi_in, ev->child->spi_out, err);
+		if (app_gw_install_child(ci, err, sizeof(err)) == 0) {
+			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s installed, SAs in 0x%08x "
+				"out 0x%08x", ci->conn, ci->child, ci->spi_in, ci->spi_out);
+			return;
+		}
+		/* A tunnel the peer believes up but that drops everything
+		 * would fail silently: it is deleted, and the peer told. */
+		app_log(IKE_LOG_ERR, "fastpath: CHILD_SA %s/%s (SAs in 0x%08x out 0x%08x) not "
+			"installed: %s; deleting it", ci->conn, ci->child, ci->spi_in,
+			ci->spi_out, err);
+		queue_action(g, ci->spi_in, ACT_DELETE);
 	} else if (ev->type == IKE_EV_CHILD_DOWN) {
-		rc = app_gw_remove_child(ev->child);
-		if (rc != 0)
-			app_log(IKE_LOG_ERR, "fastpath: CHILD_SA %s/%s (in 0x%08x out 0x%08x) "
-				"not removed: %s", ev->child->conn, ev->child->child,
-				ev->child->spi_in, ev->child->spi_out, strerror(-rc));
+		if (app_gw_remove_child(ci, err, sizeof(err)) == 0)
+			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s removed, SAs in 0x%08x "
+				"out 0x%08x", ci->conn, ci->child, ci->spi_in, ci->spi_out);
+		else
+			app_log(IKE_LOG_DEBUG, "fastpath: CHILD_SA %s/%s (in 0x%08x out 0x%08x): "
+				"nothing to remove: %s", ci->conn, ci->child, ci->spi_in,
+				ci->spi_out, err);
 	}
+}
+
+/* Inbound SPIs are ours: random, and never one the fast path holds. */
+static uint32_t op_spi_alloc(void *ctx)
+{
+	uint32_t spi;
+
+	(void)ctx;
+	do
+		spi = (uint32_t)rte_rand();
+	while (spi < 256 || app_gw_spi_in_use(spi));
+	return spi;
 }
 
 static void op_log(void *ctx, enum ike_log_level lvl, const char *line)
@@ -336,7 +396,7 @@ static const struct ike_ops gw_ike_ops = {
 	.event = op_event,
 	.log = op_log,
 	.keylog = op_keylog,
-	.spi_alloc = NULL,
+	.spi_alloc = op_spi_alloc,
 };
 
 /* ---- setup ---- */
@@ -387,6 +447,8 @@ struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errle
 	g->cfg = c->cfg;
 	g->dp = c->dp;
 	g->txq = c->txq;
+	for (unsigned i = 0; i < c->n_ports && i < FP_MAX_PORTS; i++)
+		g->tx_ports[g->n_tx_ports++] = c->ports[i];
 	g->ip_id = (uint16_t)rte_rand();
 	g->ident6 = (uint32_t)rte_rand();
 	if (check_conns(g, err, errlen) != 0)
@@ -482,41 +544,95 @@ void gw_ike_punt(struct gw_ike *g, struct rte_mbuf *m)
 }
 
 struct spi_find {
+	enum fp_dir dir;
 	uint32_t spi;
-	const char *conn;
+	uint32_t spi_in;             /* out: the child's inbound SPI, 0 = none */
 };
 
 static void find_child(void *arg, const struct ike_sa_summary *s)
 {
 	struct spi_find *f = arg;
 
-	for (unsigned i = 0; i < s->n_children && f->conn == NULL; i++)
-		if (s->children[i]->spi_in == f->spi || s->children[i]->spi_out == f->spi)
-			f->conn = s->conn;
+	for (unsigned i = 0; i < s->n_children && f->spi_in == 0; i++) {
+		const struct ike_child_info *c = s->children[i];
+
+		if ((f->dir == FP_DIR_IN ? c->spi_in : c->spi_out) == f->spi)
+			f->spi_in = c->spi_in;
+	}
+}
+
+static void queue_action(struct gw_ike *g, uint32_t spi_in, enum action what)
+{
+	for (unsigned i = 0; i < g->n_act; i++)
+		if (g->act[i].spi_in == spi_in) {
+			if (what == ACT_DELETE)
+				g->act[i].what = ACT_DELETE;    /* a delete wins */
+			return;
+		}
+	if (g->n_act == ACTIONS_MAX) {
+		app_log(IKE_LOG_WARN, "fastpath: too many CHILD_SA actions waiting: %s of SA "
+			"0x%08x dropped", what == ACT_REKEY ? "rekey" : "delete", spi_in);
+		return;
+	}
+	g->act[g->n_act].spi_in = spi_in;
+	g->act[g->n_act].what = (uint8_t)what;
+	g->act[g->n_act].tries = 0;
+	g->act[g->n_act++].at = 0;
+}
+
+/* Runs what is due; an action the engine cannot take now is tried again
+ * a second later, ACTION_TRIES times. */
+static unsigned run_actions(struct gw_ike *g, uint64_t now)
+{
+	unsigned work = 0;
+
+	for (unsigned i = 0; i < g->n_act;) {
+		uint32_t spi = g->act[i].spi_in;
+		bool rekey = g->act[i].what == ACT_REKEY;
+		int rc;
+
+		if (g->act[i].at > now) {
+			i++;
+			continue;
+		}
+		work++;
+		rc = rekey ? ike_engine_rekey_child_spi(g->engine, spi, now)
+			   : ike_engine_delete_child_spi(g->engine, spi, now);
+		if (rc == -EAGAIN && ++g->act[i].tries < ACTION_TRIES) {
+			g->act[i++].at = now + 1000;
+			continue;
+		}
+		if (rc == 0)
+			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA with SA in 0x%08x: %s started",
+				spi, rekey ? "rekey" : "delete");
+		else if (rc != -ENOENT)       /* gone already: nothing to do */
+			app_log(IKE_LOG_WARN, "fastpath: CHILD_SA with SA in 0x%08x: %s not "
+				"possible after %u tries", spi, rekey ? "rekey" : "delete",
+				(unsigned)g->act[i].tries);
+		g->act[i] = g->act[--g->n_act];
+	}
+	return work;
 }
 
 void gw_ike_fp_event(struct gw_ike *g, const struct fp_ctrl_event *ev)
 {
-	struct spi_find f = { .spi = ev->spi, .conn = NULL };
-	int rc;
+	struct spi_find f = { .dir = ev->dir, .spi = ev->spi, .spi_in = 0 };
 
 	if (ev->type == FP_EV_REQ_FAILED)
 		return;
 	ike_engine_foreach_sa(g->engine, find_child, &f);
-	if (f.conn == NULL)
+	if (f.spi_in == 0)
 		return;                     /* a static SA, or one IKE let go */
 	if (ev->type == FP_EV_SOFT_EXPIRED) {
-		rc = ike_engine_rekey_child(g->engine, f.conn, mono_ms());
-		app_log(rc == 0 || rc == -EBUSY ? IKE_LOG_INFO : IKE_LOG_WARN,
-			"fastpath: SA 0x%08x of '%s' reached its soft limit: rekey %s", ev->spi,
-			f.conn, rc == 0 ? "started" : rc == -EBUSY ? "already under way"
-							     : strerror(-rc));
+		app_log(IKE_LOG_INFO, "fastpath: %s SA 0x%08x reached its soft limit: rekeying "
+			"its CHILD_SA", ev->dir == FP_DIR_IN ? "inbound" : "outbound", ev->spi);
+		queue_action(g, f.spi_in, ACT_REKEY);
 	} else {
-		rc = ike_engine_delete_child(g->engine, f.conn, mono_ms());
-		app_log(IKE_LOG_WARN, "fastpath: SA 0x%08x of '%s' %s: CHILD_SA delete %s",
-			ev->spi, f.conn, ev->type == FP_EV_SEQ_OVERFLOW ?
-			"ran out of sequence numbers" : "reached its hard limit",
-			rc == 0 ? "started" : strerror(-rc));
+		app_log(IKE_LOG_WARN, "fastpath: %s SA 0x%08x %s: deleting its CHILD_SA",
+			ev->dir == FP_DIR_IN ? "inbound" : "outbound", ev->spi,
+			ev->type == FP_EV_SEQ_OVERFLOW ? "ran out of sequence numbers"
+						       : "reached its hard limit");
+		queue_action(g, f.spi_in, ACT_DELETE);
 	}
 }
 
@@ -529,6 +645,8 @@ unsigned gw_ike_poll(struct gw_ike *g)
 		ike_engine_tick(g->engine, now);
 		work++;
 	}
+	if (g->n_act)
+		work += run_actions(g, now);
 	if (g->ctl) {
 		struct pollfd p = { .fd = app_control_fd(g->ctl), .events = POLLIN };
 
@@ -553,15 +671,43 @@ void gw_ike_start(struct gw_ike *g)
 	app_log_flush();
 }
 
+struct spi_list {
+	uint64_t *spi;
+	unsigned n, cap;
+};
+
+static void collect_sa(void *arg, const struct ike_sa_summary *s)
+{
+	struct spi_list *l = arg;
+
+	if (l->n == l->cap) {
+		unsigned cap = l->cap ? 2 * l->cap : 64;
+		uint64_t *p = realloc(l->spi, cap * sizeof(*p));
+
+		if (p == NULL)
+			return;
+		l->spi = p;
+		l->cap = cap;
+	}
+	l->spi[l->n++] = s->initiator ? s->spi_i : s->spi_r;
+}
+
+/* Every IKE SA, not one per connection: a responder connection for a
+ * prefix of peers holds one per peer. Collected first: a delete may free
+ * SAs of the list being walked. */
 void gw_ike_shutdown(struct gw_ike *g)
 {
-	for (unsigned i = 0; i < g->cfg->n_conns; i++) {
-		int rc = ike_engine_delete_ike(g->engine, g->cfg->conns[i].name, mono_ms());
+	struct spi_list l = { NULL, 0, 0 };
+
+	ike_engine_foreach_sa(g->engine, collect_sa, &l);
+	for (unsigned i = 0; i < l.n; i++) {
+		int rc = ike_engine_delete_sa(g->engine, l.spi[i], mono_ms());
 
 		if (rc < 0 && rc != -ENOENT)
-			app_log(IKE_LOG_WARN, "cannot delete the IKE SA of '%s': %s",
-				g->cfg->conns[i].name, strerror(-rc));
+			app_log(IKE_LOG_WARN, "cannot delete IKE SA %016llx: %s",
+				(unsigned long long)l.spi[i], strerror(-rc));
 	}
+	free(l.spi);
 	app_log_flush();
 }
 

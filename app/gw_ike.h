@@ -32,6 +32,8 @@ struct gw_ike;
 struct gw_ike_cfg {
 	struct app_config *cfg;           /* connections, control socket, key log */
 	const struct fp_dp *dp;           /* routes, MACs, MTUs, local addresses */
+	const uint16_t *ports;            /* ethdev ids of the ports (each has txq) */
+	unsigned n_ports;
 	uint16_t txq;                     /* the control core's TX queue on each */
 	int socket;
 };

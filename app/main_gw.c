@@ -74,6 +74,7 @@ struct gw {
 
 /* Time the IKE SAs get at exit for their deletes to be answered. */
 #define IKE_SHUTDOWN_GRACE_MS 1000u
+#define GW_IKE_TX_DESC        64u
 
 static volatile sig_atomic_t quit;
 
@@ -227,10 +228,17 @@ static int port_setup(struct gw *g, unsigned i)
 		if ((rc = rte_eth_rx_queue_setup(id, q, pc->rx_desc ? pc->rx_desc : pr.rx_desc,
 						 rte_eth_dev_socket_id(id), NULL, g->pool)) != 0)
 			return rc;
-	for (uint16_t q = 0; q < g->ntxq; q++)
-		if ((rc = rte_eth_tx_queue_setup(id, q, pc->tx_desc ? pc->tx_desc : pr.tx_desc,
-						 rte_eth_dev_socket_id(id), NULL)) != 0)
+	for (uint16_t q = 0; q < g->ntxq; q++) {
+		uint16_t nd = pc->tx_desc ? pc->tx_desc : pr.tx_desc;
+
+		/* IKE's queue: short, since some drivers free sent mbufs only
+		 * when a ring runs low, and IKE's pool is small. */
+		if (q == g->nw && (nd = GW_IKE_TX_DESC) &&
+		    rte_eth_dev_adjust_nb_rx_tx_desc(id, NULL, &nd) != 0)
+			nd = GW_IKE_TX_DESC;
+		if ((rc = rte_eth_tx_queue_setup(id, q, nd, rte_eth_dev_socket_id(id), NULL)) != 0)
 			return rc;
+	}
 	/* The device's own MTU follows ours where the driver lets it set one
 	 * (not net_ring, net_pcap, net_null); ours is what the workers keep
 	 * to when they send either way. */
@@ -475,8 +483,10 @@ static void control_loop(struct gw *g)
 				usleep(CTRL_NAP_MIN_US);
 		}
 	}
-	/* Packets punted or handed off in the last loop are not lost silently. */
-	fp_ctrl_poll(g->ctrl);
+	/* Packets punted or handed off in the last loop are not lost silently;
+	 * a poll takes a bounded batch, so until nothing is left. */
+	for (unsigned i = 0; i < 1024 && fp_ctrl_poll(g->ctrl) != 0; i++)
+		;
 }
 
 static json_t *stats_json(const struct gw *g)
@@ -617,9 +627,13 @@ static int run(struct gw *g)
 	g->dp.routes = g->routes;
 	app_gw_set_ctrl(g->ctrl);
 	if (g->cfg->n_conns) {
-		struct gw_ike_cfg ic = { .cfg = g->cfg, .dp = &g->dp, .txq = (uint16_t)g->nw,
+		uint16_t ids[APP_FP_MAX_PORTS];
+		struct gw_ike_cfg ic = { .cfg = g->cfg, .dp = &g->dp, .ports = ids,
+					 .n_ports = f->n_ports, .txq = (uint16_t)g->nw,
 					 .socket = (int)rte_socket_id() };
 
+		for (unsigned i = 0; i < f->n_ports; i++)
+			ids[i] = g->port[i].id;
 		if ((g->ike = gw_ike_create(&ic, err, sizeof(err))) == NULL) {
 			fprintf(stderr, "IKE: %s\n", err);
 			return 1;

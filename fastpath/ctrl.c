@@ -264,8 +264,8 @@ int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t
 	return old != NULL ? defer(c, D_SPD, old, 0) : 0;
 }
 
-static int spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
-		       char *err, size_t errlen)
+int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
+			char *err, size_t errlen)
 {
 	struct fp_spd_rule *all = malloc((n + c->n_rules + 1) * sizeof(*r));
 	int rc;
@@ -282,7 +282,7 @@ static int spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t 
 	return rc;
 }
 
-static int spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen)
+int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen)
 {
 	struct fp_spd_rule *keep = malloc((c->n_rules + 1) * sizeof(*keep));
 	uint32_t k = 0;
@@ -396,10 +396,10 @@ static void msg_apply(struct fp_ctrl *c, struct fp_msg *m)
 		rc = fp_ctrl_replace_spd(c, m->rules, m->n, err, sizeof(err));
 		break;
 	case MSG_SPD_PREPEND:
-		rc = spd_prepend(c, m->rules, m->n, err, sizeof(err));
+		rc = fp_ctrl_spd_prepend(c, m->rules, m->n, err, sizeof(err));
 		break;
 	case MSG_SPD_DEL_SA:
-		rc = spd_del_sa(c, m->spi, err, sizeof(err));
+		rc = fp_ctrl_spd_del_sa(c, m->spi, err, sizeof(err));
 		break;
 	}
 	if (rc == 0) {
@@ -466,6 +466,11 @@ unsigned fp_ctrl_poll(struct fp_ctrl *c)
 	work += notes_drain(c);
 	work += punts_drain(c);
 	return work;
+}
+
+bool fp_ctrl_has_in_sa(const struct fp_ctrl *c, uint32_t spi)
+{
+	return fp_sad_find_in(c->sad, spi) != NULL;
 }
 
 void fp_ctrl_get_stats(const struct fp_ctrl *c, struct fp_ctrl_stats *s)

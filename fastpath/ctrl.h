@@ -16,6 +16,7 @@
 #ifndef FP_CTRL_H
 #define FP_CTRL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -89,6 +90,11 @@ int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, s
 int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, size_t errlen);
 int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
 			char *err, size_t errlen);
+int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
+			char *err, size_t errlen);
+int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen);
+/* Whether an inbound SA with this SPI is installed. */
+bool fp_ctrl_has_in_sa(const struct fp_ctrl *c, uint32_t spi);
 
 void fp_ctrl_get_stats(const struct fp_ctrl *c, struct fp_ctrl_stats *s);
 /* Deferred frees still waiting for a grace period. */

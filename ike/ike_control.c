@@ -179,6 +179,41 @@ int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t n
 	return 0;
 }
 
+static int child_action(struct ike_engine *e, uint32_t spi_in, uint64_t now, unsigned what)
+{
+	e->now = now;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		struct ike_child *ch = sa->state == IKE_S_DEAD ? NULL : sa->children;
+
+		while (ch && ch->info.spi_in != spi_in)
+			ch = ch->next;
+		if (ch == NULL)
+			continue;
+		/* One CHILD SA action waits at a time (pending_child_spi). */
+		if (sa->state != IKE_S_ESTABLISHED || ch->state != CHILD_INSTALLED ||
+		    ((sa->pending & (PEND_REKEY_CHILD | PEND_DELETE_CHILD)) &&
+		     sa->pending_child_spi != spi_in))
+			return -EAGAIN;
+		sa->pending_child_spi = spi_in;
+		sa->pending |= what;
+		ike_sa_run_pending(sa);
+		ike_timer_touch(sa);
+		ike_engine_reap(e);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+int ike_engine_rekey_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms)
+{
+	return child_action(e, spi_in, now_ms, PEND_REKEY_CHILD);
+}
+
+int ike_engine_delete_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms)
+{
+	return child_action(e, spi_in, now_ms, PEND_DELETE_CHILD);
+}
+
 int ike_engine_dpd(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
 	return queue_action(e, conn, now_ms, PEND_DPD);

@@ -13,6 +13,8 @@
 # protected address behind charon: the echo crosses our encryption, charon's
 # decryption, charon's encryption and our decryption.
 #   sudo bash tests/interop/gw_run.sh   (make test runs it)
+# Then (5) an outbound SPI the peer chooses that a static SA already has:
+# the CHILD SA is refused whole, deleted through IKE, the static SA stays.
 # Prints "N passed, N failed"; exits 1 on any failure.
 set -u
 
@@ -53,7 +55,7 @@ grep -q "IKE on the fast path: 1 connection" "$DIR/us.log" ||
 echo "== 1. strongSwan initiates; traffic crosses both ESP directions"
 ss_swanctl "$DIR" --initiate --child net >"$DIR/ss_initiate.out" 2>&1
 check "CHILD SA up on both sides" wait_until 15 gw_tunnel_up "$DIR"
-check "the CHILD SA is queued for the fast path" us_log_has "$DIR" "fastpath: CHILD_SA c1/net SAs in"
+check "the CHILD SA is installed in the fast path" us_log_has "$DIR" "fastpath: CHILD_SA c1/net installed"
 check "first echo through the tunnel (ARP answered by the workers)" wait_until 10 first_reply
 n=$(replies 5)
 check "5 of 5 echo replies from $SS_INNER through the tunnel (got ${n:-0})" [ "${n:-0}" = 5 ]
@@ -78,6 +80,8 @@ while True:
     d, a = s.recvfrom(65535)
     s.sendto(d, a)' "$SS_INNER" >/dev/null 2>&1 </dev/null &
 ipgw_track_pid $!
+echo_bound() { ip netns exec "$SS_NS" ss -Hlun 'sport = :7777' | grep -q 7777; }
+wait_until 5 echo_bound || fail "the UDP echo server in $SS_NS did not start"
 udp_echo() {
 	ip netns exec "$LAN_NS" "$PYTHON" -c '
 import os, socket, sys
@@ -114,7 +118,7 @@ echo "== 3. strongSwan deletes the IKE SA; we initiate again"
 ss_swanctl "$DIR" --terminate --ike c1 >"$DIR/ss_terminate.out" 2>&1
 check "IKE_DOWN on our side" wait_until 10 us_has_event "$DIR" IKE_DOWN
 n=$(replies 2)
-check "no echo reply without a tunnel (got ${n:-0}; the SPD has no rule left)" [ "${n:-0}" = 0 ]
+check "no echo reply once the tunnel is gone (got ${n:-0})" [ "${n:-0}" = 0 ]
 us_ctl "$DIR" initiate c1 >/dev/null
 check "CHILD SA up again, initiated by us" wait_until 15 \
 	eval '[ "$(us_event_count "$DIR" CHILD_UP)" -ge 2 ] && ss_child_installed "$DIR"'
@@ -125,12 +129,16 @@ check "5 of 5 echo replies (got ${n:-0})" [ "${n:-0}" = 5 ]
 echo "== 4. we stop: the peer is told, the counters add up"
 kill -TERM "$GW_PID" 2>/dev/null
 check "ipsecgw exits within 10 s of SIGTERM" wait_until 10 ipgw_pid_gone "$GW_PID"
+ipgw_pid_gone "$GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
 wait "$GW_PID" 2>/dev/null
 gw_rc=$?
 # (built with ASan, a leak or an error report ends it with a non-zero status)
 check "ipsecgw exit status 0 (got $gw_rc)" [ "$gw_rc" = 0 ]
-check "charon saw the IKE SA deleted" wait_until 5 \
-	eval '[ "$(ss_query "$DIR" "len(sas)")" = 0 ]'
+ss_no_sa() {
+	kill -0 "$(ss_pid "$DIR")" 2>/dev/null && ss_swanctl "$DIR" --list-sas >/dev/null 2>&1 &&
+		[ "$(ss_query "$DIR" "len(sas)")" = 0 ]
+}
+check "charon (running, answering swanctl) saw the IKE SA deleted" wait_until 5 ss_no_sa
 # stat_ge KEY N / stat_is KEY N: a counter of the stats file, compared
 stat_ge() { local v; v=$(stat_of "$DIR" "$1"); [ -n "$v" ] && [ "$v" -ge "$2" ]; }
 stat_is() { [ "$(stat_of "$DIR" "$1")" = "$2" ]; }
@@ -145,10 +153,42 @@ check "stats: no replay drop" stat_is drops.replay 0
 check "stats: no request to the fast path failed" stat_is control.req_failed 0
 check "stats: our ESP left in fragments ($(stat_of "$DIR" workers.0.frag_out))" stat_ge workers.0.frag_out 6
 check "stats: every SA taken out of the fast path at exit" \
-	eval 'stat_is control.sa_in 0 && stat_is control.sa_out 0 && stat_is control.spd_rules 0' 
+	eval 'stat_is control.sa_in 0 && stat_is control.sa_out 0 && stat_is control.spd_rules 0'
+
+echo "== 5. the peer picks an outbound SPI a static SA already has: refused whole, deleted"
+# charon draws its inbound SPIs (our outbound) from [spi_min, spi_max]:
+# one value, which the gateway's configuration already gives a static SA.
+ss_stop "$DIR"
+DIR5=$IPGW_WORK/gw5
+mkdir -p "$DIR5"
+ss_gen_conf "$DIR5" "$SS_IP" "$US_IP" "$SS_NET" "$US_NET"
+sed -i 's/^charon {/charon {\n  spi_min = 0xc0001234\n  spi_max = 0xc0001234/' "$DIR5/strongswan.conf"
+gw_gen_conf "$DIR5"
+"$PYTHON" -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["fastpath"]["static_sas"] = [{"spi": "0xc0001234", "dir": "out", "local": "192.0.2.1",
+    "remote": "192.0.2.9", "cipher": "aes128gcm16",
+    "key": "0x101112131415161718191a1b1c1d1e1f20212223"}]
+json.dump(c, open(sys.argv[1], "w"), indent=1)' "$DIR5/gw.json"
+check "charon restarts with its SPI range pinned" ss_start "$SS_NS" "$DIR5"
+check "ipsecgw starts with the static SA" gw_start "$DIR5"
+ss_swanctl "$DIR5" --initiate --child net >"$DIR5/ss_initiate.out" 2>&1
+check "the CHILD SA is refused, naming the SPI in use" wait_until 10 us_log_has "$DIR5" \
+	"not installed: outbound SA 0xc0001234: SPI already installed; deleting it"
+check "and deleted through IKE" wait_until 10 us_log_has "$DIR5" "delete started"
+ss_child_gone() { [ "$(ss_query "$DIR5" 'sum(1 for sa in sas for c in children(sa))')" = 0 ] 2>/dev/null; }
+check "charon has no CHILD SA left, its IKE SA stays" wait_until 10 \
+	eval 'ss_child_gone && [ "$(ss_query "$DIR5" "len(sas)")" = 1 ]'
+kill -TERM "$GW_PID" 2>/dev/null
+wait_until 10 ipgw_pid_gone "$GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
+wait "$GW_PID" 2>/dev/null
+check "stats: the static SA survived the child's end, nothing else is left" \
+	eval '[ "$(stat_of "$DIR5" control.sa_out)" = 1 ] && [ "$(stat_of "$DIR5" control.sa_in)" = 0 ] &&
+	      [ "$(stat_of "$DIR5" control.spd_rules)" = 0 ]'
 
 if [ "$FAIL" -gt 0 ]; then
 	IPGW_TAIL_LINES=40 ipgw_show_logs "$DIR" >&2
+	[ -s "${DIR5:-/nonexistent}/us.log" ] && IPGW_TAIL_LINES=20 ipgw_show_logs "$DIR5" >&2
 	tail -n 30 "$DIR/gw.stdout" >&2
 	[ -f "$DIR/stats.json" ] && cat "$DIR/stats.json" >&2
 fi

@@ -292,6 +292,33 @@ static void test_delete(void)
 	teardown();
 }
 
+/* A data plane's view: actions on one CHILD SA by its inbound SPI. */
+static void test_child_by_spi(void)
+{
+	uint32_t a_in, b_in;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	a_in = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->spi_in;
+	b_in = find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->spi_in;
+	/* The peer's SPI is not one of ours. */
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, b_in, net.now), -ENOENT);
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_CHILD_REKEYED, 0)->child->old_spi_in, a_in);
+	/* The old SPI is gone; the new one can be deleted by the responder. */
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), -ENOENT);
+	b_in = find_ev(&net.b, IKE_EV_CHILD_REKEYED, 0)->child->spi_in;
+	CU_ASSERT_EQUAL(ike_engine_delete_child_spi(net.b.e, b_in, net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -696,6 +723,7 @@ static const struct test_case cases[] = {
 	{ "CHILD_SA rekey by each side, with PFS", test_child_rekey },
 	{ "IKE_SA rekey by each side", test_ike_rekey },
 	{ "delete CHILD_SA and IKE_SA", test_delete },
+	{ "rekey and delete a CHILD_SA by its SPI", test_child_by_spi },
 	{ "lost messages are retransmitted", test_lost_message },
 	{ "wrong PSK fails with AUTHENTICATION_FAILED", test_wrong_psk },
 	{ "proposal mismatch fails with NO_PROPOSAL_CHOSEN", test_no_proposal },

@@ -113,7 +113,8 @@ static void test_child_params(void)
 	CU_ASSERT_EQUAL(n, 0);
 }
 
-/* Installed through the request ring: SAs in the SAD, policies in the SPD. */
+/* Installed on the control core: SAs in the SAD, policies in the SPD; all
+ * or nothing, and removed only by the child that installed them. */
 static void test_install_child(void)
 {
 	struct fp_ctrl_cfg cfg = { .name = "gwc", .n_workers = 1, .max_sa = 64 };
@@ -134,7 +135,6 @@ static void test_install_child(void)
 	app_gw_set_ctrl(c);
 	child(&ci);
 	CU_ASSERT_EQUAL(app_gw_install_child(&ci, err, sizeof(err)), 0);
-	fp_ctrl_poll(c);
 	CU_ASSERT(fp_sad_find_in(c->sad, 0xc0000001) != NULL);
 	int slot = fp_sad_out_slot(c->sad, 0xd0000001, 0);
 	CU_ASSERT_FATAL(slot >= 0);
@@ -153,12 +153,26 @@ static void test_install_child(void)
 	fp_spd_classify4(fp_ctrl_spd(c), &kp, &res, 1);
 	CU_ASSERT_EQUAL(fp_spd_action(res), FP_SPD_BYPASS);
 
-	CU_ASSERT_EQUAL(app_gw_remove_child(&ci), 0);
-	fp_ctrl_poll(c);
+	/* Another peer chose the same outbound SPI: refused whole, and its
+	 * CHILD_DOWN takes nothing of the first child. */
+	struct ike_child_info other = ci;
+	other.spi_in = 0xc0000002;
+	CU_ASSERT_EQUAL(app_gw_install_child(&other, err, sizeof(err)), -EEXIST);
+	CU_ASSERT(strstr(err, "outbound SA 0xd0000001: SPI already installed") != NULL);
+	CU_ASSERT(fp_sad_find_in(c->sad, 0xc0000002) == NULL);
+	CU_ASSERT_EQUAL(c->n_rules, 3);
+	CU_ASSERT_EQUAL(app_gw_remove_child(&other, err, sizeof(err)), -ENOENT);
+	CU_ASSERT(fp_sad_find_in(c->sad, 0xc0000001) != NULL);
+	CU_ASSERT(fp_sad_get_out(c->out, (uint32_t)slot) != NULL);
+	CU_ASSERT_EQUAL(c->n_rules, 3);
+	CU_ASSERT(app_gw_spi_in_use(0xc0000001) && !app_gw_spi_in_use(0xc0000002));
+
+	CU_ASSERT_EQUAL(app_gw_remove_child(&ci, err, sizeof(err)), 0);
 	CU_ASSERT(fp_sad_find_in(c->sad, 0xc0000001) == NULL);
 	CU_ASSERT(fp_sad_out_slot(c->sad, 0xd0000001, 0) < 0 ||
 		  fp_sad_get_out(c->out, (uint32_t)fp_sad_out_slot(c->sad, 0xd0000001, 0)) == NULL);
 	CU_ASSERT_EQUAL(c->n_rules, 1);
+	CU_ASSERT_EQUAL(app_gw_remove_child(&ci, err, sizeof(err)), -ENOENT);   /* once */
 	struct fp_ctrl_stats st;
 	fp_ctrl_get_stats(c, &st);
 	CU_ASSERT_EQUAL(st.req_failed, 0);
@@ -399,6 +413,20 @@ static size_t frame(uint8_t *f, const uint8_t *ip, size_t len, uint16_t et)
 	return len + 14;
 }
 
+/* A correct header checksum again after an edit of an IPv4 header. */
+static void ip4_sum(uint8_t *ip)
+{
+	uint32_t sum = 0;
+
+	ip[10] = ip[11] = 0;
+	for (unsigned i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+}
+
 /* gw_ike_parse() of frame f gives rc, with reason why (NULL: none). */
 static bool parse_is(const uint8_t *f, size_t fl, const struct fp_local *loc, int rc,
 		     const char *why)
@@ -502,6 +530,20 @@ static void test_ike_datagrams(void)
 	fl = frame(f, want, unhex(v4, want), 0x0800);
 	f[14 + 19] = 9;                                    /* not our address */
 	PARSE_IS(0, NULL);
+	fl = frame(f, want, unhex(v4, want), 0x0800);
+	f[14 + 12] = 224;                                  /* multicast source */
+	ip4_sum(f + 14);
+	PARSE_IS(-1, "martian IPv4 source");
+	fl = frame(f, want, unhex(v4, want), 0x0800);
+	memcpy(f + 14 + 12, f + 14 + 16, 4);               /* our own address */
+	ip4_sum(f + 14);
+	PARSE_IS(-1, "martian IPv4 source");
+	fl = frame(f, want, unhex(v6, want), 0x86dd);
+	memset(f + 14 + 8, 0, 16);                         /* :: */
+	PARSE_IS(-1, "martian IPv6 source");
+	fl = frame(f, want, unhex(v6, want), 0x86dd);
+	f[14 + 8] = 0xff;                                  /* multicast */
+	PARSE_IS(-1, "martian IPv6 source");
 	fl = frame(f, want, unhex(v4, want), 0x0806);      /* ARP */
 	PARSE_IS(0, NULL);
 	fl = 13;
