@@ -14,7 +14,8 @@
 # decryption, charon's encryption and our decryption.
 #   sudo bash tests/interop/gw_run.sh   (make test runs it)
 # Then (5) an outbound SPI the peer chooses that a static SA already has:
-# the CHILD SA is refused whole, deleted through IKE, the static SA stays.
+# the CHILD SA is refused whole, deleted through IKE, the static SA stays;
+# (6) the same tunnel over IPv6 outside (NS answered, ESP-in-UDP over IPv6).
 # Prints "N passed, N failed"; exits 1 on any failure.
 set -u
 
@@ -186,9 +187,44 @@ check "stats: the static SA survived the child's end, nothing else is left" \
 	eval '[ "$(stat_of "$DIR5" control.sa_out)" = 1 ] && [ "$(stat_of "$DIR5" control.sa_in)" = 0 ] &&
 	      [ "$(stat_of "$DIR5" control.spd_rules)" = 0 ]'
 
+echo "== 6. IPv6 outside: IKE and ESP-in-UDP over 2001:db8::/64, the LAN's IPv4 inside"
+ss_stop "$DIR5"
+DIR6=$IPGW_WORK/gw6
+mkdir -p "$DIR6"
+ip netns exec "$SS_NS" sysctl -qw net.ipv6.conf.v1.disable_ipv6=0
+ip -n "$SS_NS" addr add 2001:db8::2/64 dev v1 nodad
+ss_gen_conf "$DIR6" 2001:db8::2 2001:db8::1 "$SS_NET" "$US_NET"
+gw_gen_conf "$DIR6"
+"$PYTHON" -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+k = c["connections"][0]
+k["local_addr"] = k["local_id"] = "2001:db8::1"
+k["remote_addr"] = k["remote_id"] = "2001:db8::2"
+c["fastpath"]["ports"][0]["addresses"].append("2001:db8::1")
+c["fastpath"]["routes"].append({"dst": "2001:db8::/64", "port": "wan", "mac": sys.argv[2]})
+json.dump(c, open(sys.argv[1], "w"), indent=1)' "$DIR6/gw.json" "$SS_MAC"
+check "charon starts on 2001:db8::2" ss_start "$SS_NS" "$DIR6"
+check "ipsecgw starts with 2001:db8::1 on its WAN port" gw_start "$DIR6"
+us_ctl "$DIR6" initiate c1 >/dev/null
+check "CHILD SA up over IPv6 (we initiate)" wait_until 15 gw_tunnel_up "$DIR6"
+check "its outer addresses are IPv6, UDP-encapsulated" \
+	us_log_has "$DIR6" "event CHILD_UP .*encap=yes.*local=2001:db8::1\[4500\] remote=2001:db8::2\[4500\]"
+check "first echo through the IPv6 tunnel (neighbour solicitation answered)" wait_until 10 first_reply
+n=$(replies 5)
+check "5 of 5 echo replies over IPv6 outside (got ${n:-0})" [ "${n:-0}" = 5 ]
+check "UDP echo of 64 / 1000 / 1472 bytes over IPv6 outside (our ESP in IPv6 fragments)" udp_echo
+kill -TERM "$GW_PID" 2>/dev/null
+wait_until 10 ipgw_pid_gone "$GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
+wait "$GW_PID" 2>/dev/null
+check "stats (IPv6): ESP out >= 15 and in >= 15, an NA sent, nothing malformed" \
+	eval '[ "$(stat_of "$DIR6" workers.0.esp_out)" -ge 15 ] && [ "$(stat_of "$DIR6" workers.0.esp_in)" -ge 15 ] &&
+	      [ "$(stat_of "$DIR6" workers.0.neigh_replies)" -ge 1 ] && [ "$(stat_of "$DIR6" ike.rx_bad)" = 0 ] &&
+	      [ "$(stat_of "$DIR6" drops.malformed)" = 0 ] && [ "$(stat_of "$DIR6" workers.0.frag_out)" -ge 6 ]'
+
 if [ "$FAIL" -gt 0 ]; then
 	IPGW_TAIL_LINES=40 ipgw_show_logs "$DIR" >&2
 	[ -s "${DIR5:-/nonexistent}/us.log" ] && IPGW_TAIL_LINES=20 ipgw_show_logs "$DIR5" >&2
+	[ -s "${DIR6:-/nonexistent}/us.log" ] && IPGW_TAIL_LINES=20 ipgw_show_logs "$DIR6" >&2
 	tail -n 30 "$DIR/gw.stdout" >&2
 	[ -f "$DIR/stats.json" ] && cat "$DIR/stats.json" >&2
 fi
