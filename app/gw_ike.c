@@ -382,13 +382,7 @@ static void op_log(void *ctx, enum ike_log_level lvl, const char *line)
 
 static void op_keylog(void *ctx, const char *line)
 {
-	struct gw_ike *g = ctx;
-
-	if (g->keylog == NULL)
-		return;
-	fputs(line, g->keylog);
-	fputc('\n', g->keylog);
-	fflush(g->keylog);
+	app_keylog_write(((struct gw_ike *)ctx)->keylog, line);
 }
 
 static const struct ike_ops gw_ike_ops = {

@@ -290,3 +290,12 @@ FILE *app_keylog_open(const char *path)
 	app_log(IKE_LOG_WARN, "key logging enabled to %s: secrets are written in clear", path);
 	return f;
 }
+
+void app_keylog_write(FILE *f, const char *line)
+{
+	if (f == NULL)
+		return;
+	fputs(line, f);
+	fputc('\n', f);
+	fflush(f);
+}

@@ -31,6 +31,9 @@ void app_log_flush(void);
  * symbolic link, with a warning that secrets are written in clear; NULL
  * with an error line when it cannot be opened. */
 FILE *app_keylog_open(const char *path);
+/* One key log line, flushed at once (a reader may be decrypting live);
+ * nothing when f is NULL. */
+void app_keylog_write(FILE *f, const char *line);
 
 /* "ERR", "WARN", "INFO", "DEBUG". */
 const char *app_log_level_name(enum ike_log_level lvl);

@@ -2,7 +2,6 @@
  * sockets, a monotonic clock, a log on stderr, an optional key log and the
  * control socket. Single-threaded: one ppoll() loop. See docs/operations.md. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <poll.h>
@@ -11,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,13 +76,7 @@ static void op_log(void *ctx, enum ike_log_level lvl, const char *line)
 
 static void op_keylog(void *ctx, const char *line)
 {
-	struct daemon *d = ctx;
-
-	if (!d->keylog)
-		return;
-	fputs(line, d->keylog);
-	fputc('\n', d->keylog);
-	fflush(d->keylog);
+	app_keylog_write(((struct daemon *)ctx)->keylog, line);
 }
 
 static const struct ike_ops daemon_ops = {

@@ -187,19 +187,35 @@ check "stats: the static SA survived the child's end, nothing else is left" \
 	eval '[ "$(stat_of "$DIR5" control.sa_out)" = 1 ] && [ "$(stat_of "$DIR5" control.sa_in)" = 0 ] &&
 	      [ "$(stat_of "$DIR5" control.spd_rules)" = 0 ]'
 
-echo "== 6. IPv6 outside: IKE and ESP-in-UDP over 2001:db8::/64, the LAN's IPv4 inside"
+echo "== 6. IPv6 outside at MTU 1280: IKE (in fragments) and ESP-in-UDP over 2001:db8::/64"
 ss_stop "$DIR5"
 DIR6=$IPGW_WORK/gw6
 mkdir -p "$DIR6"
 ip netns exec "$SS_NS" sysctl -qw net.ipv6.conf.v1.disable_ipv6=0
 ip -n "$SS_NS" addr add 2001:db8::2/64 dev v1 nodad
+# One link, one MTU: the gateway sets its end (v0) to the port's 1280.
+ip -n "$SS_NS" link set v1 mtu 1280
+# At the IPv6 minimum MTU, with eight IKE proposals of eight DH groups
+# each and a MODP-4096 key share, our IKE_SA_INIT request (about 1,500
+# bytes) leaves in IPv6 fragments made by the control core.
+SS_IKE_PROPS=aes128gcm16-prfsha256-modp4096
 ss_gen_conf "$DIR6" 2001:db8::2 2001:db8::1 "$SS_NET" "$US_NET"
+ss_defaults
 gw_gen_conf "$DIR6"
 "$PYTHON" -c 'import json, sys
 c = json.load(open(sys.argv[1]))
 k = c["connections"][0]
 k["local_addr"] = k["local_id"] = "2001:db8::1"
 k["remote_addr"] = k["remote_id"] = "2001:db8::2"
+dh = "modp4096-modp3072-modp2048-ecp256-ecp384-ecp521-x25519-x448"
+k["ike_proposals"] = [a + "-" + dh for a in (
+    "aes128gcm16-prfsha256-prfsha384-prfsha512", "aes256gcm16-prfsha256-prfsha384-prfsha512",
+    "aes192gcm16-prfsha256-prfsha384-prfsha512", "chacha20poly1305-prfsha256-prfsha384-prfsha512",
+    "aes128-sha256-sha384-sha512-prfsha256-prfsha384-prfsha512",
+    "aes256-sha256-sha384-sha512-prfsha256-prfsha384-prfsha512",
+    "aes192-sha256-sha384-sha512-prfsha256-prfsha384-prfsha512",
+    "aes128gcm128-prfsha256-prfsha384-prfsha512")]
+c["fastpath"]["ports"][0]["mtu"] = 1280
 c["fastpath"]["ports"][0]["addresses"].append("2001:db8::1")
 c["fastpath"]["routes"].append({"dst": "2001:db8::/64", "port": "wan", "mac": sys.argv[2]})
 json.dump(c, open(sys.argv[1], "w"), indent=1)' "$DIR6/gw.json" "$SS_MAC"
@@ -207,6 +223,9 @@ check "charon starts on 2001:db8::2" ss_start "$SS_NS" "$DIR6"
 check "ipsecgw starts with 2001:db8::1 on its WAN port" gw_start "$DIR6"
 us_ctl "$DIR6" initiate c1 >/dev/null
 check "CHILD SA up over IPv6 (we initiate)" wait_until 15 gw_tunnel_up "$DIR6"
+check "our IKE_SA_INIT left in IPv6 fragments and charon took it" \
+	eval 'us_log_has "$DIR6" "tx [0-9]+ bytes 2001:db8::1\[500\] -> 2001:db8::2\[500\], port 0, fragmented" &&
+	      grep -qE "received packet: from 2001:db8::1\[500\] to 2001:db8::2\[500\] \((1[3-9]|[2-9][0-9])[0-9][0-9] bytes\)" "$DIR6/charon.log"'
 check "its outer addresses are IPv6, UDP-encapsulated" \
 	us_log_has "$DIR6" "event CHILD_UP .*encap=yes.*local=2001:db8::1\[4500\] remote=2001:db8::2\[4500\]"
 check "first echo through the IPv6 tunnel (neighbour solicitation answered)" wait_until 10 first_reply
@@ -219,7 +238,8 @@ wait "$GW_PID" 2>/dev/null
 check "stats (IPv6): ESP out >= 15 and in >= 15, an NA sent, nothing malformed" \
 	eval '[ "$(stat_of "$DIR6" workers.0.esp_out)" -ge 15 ] && [ "$(stat_of "$DIR6" workers.0.esp_in)" -ge 15 ] &&
 	      [ "$(stat_of "$DIR6" workers.0.neigh_replies)" -ge 1 ] && [ "$(stat_of "$DIR6" ike.rx_bad)" = 0 ] &&
-	      [ "$(stat_of "$DIR6" drops.malformed)" = 0 ] && [ "$(stat_of "$DIR6" workers.0.frag_out)" -ge 6 ]'
+	      [ "$(stat_of "$DIR6" drops.malformed)" = 0 ] && [ "$(stat_of "$DIR6" workers.0.frag_out)" -ge 6 ] &&
+	      [ "$(stat_of "$DIR6" ike.tx_frags)" -ge 2 ] && [ "$(stat_of "$DIR6" ike.tx_failed)" = 0 ]'
 
 if [ "$FAIL" -gt 0 ]; then
 	IPGW_TAIL_LINES=40 ipgw_show_logs "$DIR" >&2
