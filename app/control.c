@@ -24,6 +24,7 @@ struct app_control {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ike_engine *engine;
 	const struct app_config *cfg;
+	unsigned budget_ms;          /* one client, request to reply */
 	char buf[APP_CONTROL_MAX_REQUEST + 1];
 };
 
@@ -343,6 +344,7 @@ struct app_control *app_control_open(const char *path, struct ike_engine *e,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	c->budget_ms = CONTROL_CLIENT_BUDGET_MS;
 	c->fd = listen_unix(path, err, errlen);
 	if (c->fd < 0) {
 		free(c);
@@ -363,6 +365,11 @@ void app_control_close(struct app_control *c)
 	free(c);
 }
 
+void app_control_set_budget(struct app_control *c, unsigned ms)
+{
+	c->budget_ms = ms ? ms : 1;
+}
+
 int app_control_fd(const struct app_control *c)
 {
 	return c ? c->fd : -1;
@@ -380,7 +387,7 @@ static void set_timeouts(int fd, unsigned ms)
  * -EMSGSIZE when over the limit, or another negative errno. */
 static ssize_t read_request(struct app_control *c, int fd)
 {
-	uint64_t deadline = mono_ms() + CONTROL_CLIENT_BUDGET_MS;
+	uint64_t deadline = mono_ms() + c->budget_ms;
 	size_t n = 0;
 
 	for (;;) {
@@ -431,7 +438,8 @@ void app_control_serve(struct app_control *c, uint64_t now_ms)
 			app_log(IKE_LOG_WARN, "control: accept: %s", strerror(errno));
 		return;
 	}
-	set_timeouts(fd, CONTROL_CLIENT_TIMEOUT_MS);
+	set_timeouts(fd, c->budget_ms < CONTROL_CLIENT_TIMEOUT_MS ? c->budget_ms
+								  : CONTROL_CLIENT_TIMEOUT_MS);
 	n = read_request(c, fd);
 	if (n == -EMSGSIZE || n == -ETIMEDOUT) {
 		json_t *j = n == -EMSGSIZE ?

@@ -28,6 +28,11 @@ struct app_control *app_control_open(const char *path, struct ike_engine *e,
 /* Closes and unlinks the socket. */
 void app_control_close(struct app_control *c);
 int app_control_fd(const struct app_control *c);
+/* How long one client may take to send its request (and, per call, to
+ * take the reply) before it is answered with a time-out error: 2 s by
+ * default; the DPDK gateway's control core, which also serves the
+ * workers, allows 100 ms. */
+void app_control_set_budget(struct app_control *c, unsigned ms);
 
 /* Accepts one pending client (listening fd readable) and serves it
  * synchronously: at most about 2 s even for a stuck client. */

@@ -32,6 +32,7 @@
 /* Engine actions asked for by fast-path events, run from gw_ike_poll():
  * never from inside the engine's own callbacks, and again a second later
  * while the engine says "not now". */
+#define GW_CTL_BUDGET_MS 100u
 #define ACTIONS_MAX   64u
 #define ACTION_TRIES  30u
 
@@ -479,6 +480,9 @@ struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errle
 			snprintf(err, errlen, "%s", cerr);
 			goto fail;
 		}
+		/* Served on the control core: a client that stalls it stalls
+		 * SA installs, punts and RCU reclamation with it. */
+		app_control_set_budget(g->ctl, GW_CTL_BUDGET_MS);
 	}
 	app_log(IKE_LOG_INFO, "IKE on the fast path: %u connection%s, ports %u/%u, control "
 		"core TX queue %u%s%s", c->cfg->n_conns, c->cfg->n_conns == 1 ? "" : "s",

@@ -104,6 +104,20 @@ sys.exit(0 if bad == 0 else 1)' "$SS_INNER"
 }
 check "UDP echo of 64 / 1000 / 1472 bytes, 3 each, all intact (our ESP fragmented)" udp_echo
 
+# A control client that connects and says nothing holds the control core
+# (SA installs, punted IKE, RCU reclamation) only 100 ms.
+stalled_client() {
+	"$PYTHON" -c 'import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+t = time.monotonic()
+r = s.recv(4096).decode()
+dt = time.monotonic() - t
+print("answered after %.0f ms: %s" % (dt * 1000, r.strip()))
+sys.exit(0 if dt < 0.5 and "timed out" in r else 1)' "$DIR/ctl.sock"
+}
+check "a silent control client is answered with a time-out within 0.5 s" stalled_client
+
 echo "== 2. we rekey the CHILD SA; traffic moves to the new SAs"
 old_spi=$(child_spi_in "$DIR")
 us_ctl "$DIR" rekey-child c1 >/dev/null
