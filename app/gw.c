@@ -1,4 +1,5 @@
 /* Config / IKE -> fast-path conversions and requests. See gw.h. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,4 +305,48 @@ int app_gw_remove_child(const struct ike_child_info *ci, char *err, size_t errle
 bool app_gw_spi_in_use(uint32_t spi)
 {
 	return gw_ctrl != NULL && fp_ctrl_has_in_sa(gw_ctrl, spi);
+}
+
+static const char *ip_str(const ike_addr_t *a, char *buf, size_t len)
+{
+	return inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, buf, (socklen_t)len) ? buf : "?";
+}
+
+static bool prefix_has(const uint8_t *prefix, unsigned plen, const uint8_t *a)
+{
+	unsigned bytes = plen / 8, bits = plen % 8;
+
+	if (memcmp(prefix, a, bytes) != 0)
+		return false;
+	return bits == 0 || ((prefix[bytes] ^ a[bytes]) & (uint8_t)(0xff << (8 - bits))) == 0;
+}
+
+int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen)
+{
+	const struct app_fp_cfg *f = &cfg->fastpath;
+	char as[80];
+
+	for (unsigned i = 0; i < cfg->n_conns; i++) {
+		const struct ike_conn_cfg *c = &cfg->conns[i];
+		bool local = false, route = c->remote_is_prefix;
+
+		for (unsigned p = 0; p < f->n_ports && !local; p++)
+			for (unsigned a = 0; a < f->ports[p].n_addr && !local; a++)
+				local = ike_addr_ip_eq(&f->ports[p].addr[a], &c->local);
+		for (unsigned r = 0; r < f->n_routes && !route; r++)
+			route = f->routes[r].family == c->remote.family &&
+				prefix_has(f->routes[r].prefix, f->routes[r].plen, c->remote.a);
+		if (!local) {
+			snprintf(err, errlen, "connection '%s': local_addr %s is not an address of a "
+				 "fastpath port (fastpath.ports[].addresses)", c->name,
+				 ip_str(&c->local, as, sizeof(as)));
+			return -EINVAL;
+		}
+		if (!route) {
+			snprintf(err, errlen, "connection '%s': no route to remote_addr %s in "
+				 "fastpath.routes", c->name, ip_str(&c->remote, as, sizeof(as)));
+			return -EINVAL;
+		}
+	}
+	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "app/config.h"
 #include "app/config_fp.h"
 #include "fastpath/ctrl.h"
 #include "fastpath/spd.h"
@@ -40,6 +41,10 @@ void app_gw_set_ctrl(struct fp_ctrl *c);
  * child, and only that (-ENOENT: nothing was). */
 int app_gw_install_child(const struct ike_child_info *ci, char *err, size_t errlen);
 int app_gw_remove_child(const struct ike_child_info *ci, char *err, size_t errlen);
+/* The connections fit the fast path: each local_addr is an address of a
+ * port, each remote_addr (unless a prefix of peers) has a route. 0 or
+ * -EINVAL with the connection and the reason in err. */
+int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen);
 /* Whether an inbound SA with this SPI is installed (SPI allocation). */
 bool app_gw_spi_in_use(uint32_t spi);
 

@@ -396,39 +396,6 @@ static const struct ike_ops gw_ike_ops = {
 
 /* ---- setup ---- */
 
-static bool local_addr(const struct fp_local *l, const ike_addr_t *a)
-{
-	uint32_t d4;
-
-	if (a->family == 6)
-		return fp_local6(l, a->a);
-	memcpy(&d4, a->a, 4);
-	return a->family == 4 && fp_local4(l, d4);
-}
-
-static int check_conns(const struct gw_ike *g, char *err, size_t errlen)
-{
-	char as[80];
-
-	for (unsigned i = 0; i < g->cfg->n_conns; i++) {
-		const struct ike_conn_cfg *c = &g->cfg->conns[i];
-
-		if (!local_addr(&g->dp->local, &c->local)) {
-			snprintf(err, errlen, "connection '%s': local_addr %s is not an address "
-				 "of a fastpath port (fastpath.ports[].addresses)", c->name,
-				 ike_addr_str(&c->local, as, sizeof(as)));
-			return -EINVAL;
-		}
-		if (!c->remote_is_prefix && next_hop(g, &c->remote) == NULL) {
-			snprintf(err, errlen, "connection '%s': no route to remote_addr %s in "
-				 "fastpath.routes", c->name,
-				 ike_addr_str(&c->remote, as, sizeof(as)));
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errlen)
 {
 	struct gw_ike *g = calloc(1, sizeof(*g));
@@ -446,7 +413,7 @@ struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errle
 		g->tx_ports[g->n_tx_ports++] = c->ports[i];
 	g->ip_id = (uint16_t)rte_rand();
 	g->ident6 = (uint32_t)rte_rand();
-	if (check_conns(g, err, errlen) != 0)
+	if (app_gw_check_conns(c->cfg, err, errlen) != 0)
 		goto fail;
 	g->pool = rte_pktmbuf_pool_create("gw_ike_mbufs", IKE_MBUFS, 0, 0, IKE_MBUF_ROOM,
 					  c->socket);

@@ -702,9 +702,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (g.o.check) {
-		printf("config OK: %u port(s), %u static SA(s), %u policies, %u route(s)\n",
-		       g.cfg->fastpath.n_ports, g.cfg->fastpath.n_sas, g.cfg->fastpath.n_policies,
-		       g.cfg->fastpath.n_routes);
+		if (app_gw_check_conns(g.cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s: %s\n", g.o.config, err);
+			rc = 1;
+			goto out;
+		}
+		printf("config OK: %u port(s), %u static SA(s), %u policies, %u route(s), "
+		       "%u IKE connection(s)\n", g.cfg->fastpath.n_ports, g.cfg->fastpath.n_sas,
+		       g.cfg->fastpath.n_policies, g.cfg->fastpath.n_routes, g.cfg->n_conns);
 		rc = 0;
 		goto out;
 	}

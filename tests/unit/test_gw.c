@@ -413,6 +413,56 @@ static size_t frame(uint8_t *f, const uint8_t *ip, size_t len, uint16_t et)
 	return len + 14;
 }
 
+/* A gateway's connections must fit its ports and routes (--check and
+ * start-up say which does not). */
+static void test_check_conns(void)
+{
+	static const struct {
+		const char *local, *remote, *route;
+		const char *err;               /* NULL: fits */
+	} cases[] = {
+		{ "192.0.2.1", "192.0.2.2", "192.0.2.0/24", NULL },
+		{ "192.0.2.1", "192.0.2.200", "192.0.2.128/25", NULL },
+		{ "192.0.2.1", "192.0.2.2", "192.0.2.128/25",
+		  "connection 'c': no route to remote_addr 192.0.2.2" },
+		{ "192.0.2.1", "203.0.113.7", "0.0.0.0/0", NULL },
+		{ "192.0.2.9", "192.0.2.2", "192.0.2.0/24",
+		  "connection 'c': local_addr 192.0.2.9 is not an address of a fastpath port" },
+		{ "2001:db8::1", "2001:db8::2", "2001:db8::/64", NULL },
+		{ "2001:db8::1", "2001:db8:1::2", "2001:db8::/63",
+		  "connection 'c': no route to remote_addr 2001:db8:1::2" },
+	};
+	struct app_config *cfg = calloc(1, sizeof(*cfg));
+	char json[1024], err[256];
+
+	CU_ASSERT_FATAL(cfg != NULL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(json, sizeof(json),
+			 "{\"connections\":[{\"name\":\"c\",\"local_addr\":\"%s\",\"remote_addr\":\"%s\","
+			 "\"auth\":{\"method\":\"psk\",\"psk\":\"0123456789abcdef0123\"},"
+			 "\"children\":[{\"name\":\"n\",\"local_ts\":[\"198.51.100.0/24\"],"
+			 "\"remote_ts\":[\"203.0.113.0/24\"]}]}],"
+			 "\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\","
+			 "\"2001:db8::1\"]}],\"routes\":[{\"dst\":\"%s\",\"port\":\"a\"}]}}",
+			 cases[i].local, cases[i].remote, cases[i].route);
+		memset(cfg, 0, sizeof(*cfg));
+		CU_ASSERT_FATAL(parse(json, cfg, err, sizeof(err)) == 0);
+		int rc = app_gw_check_conns(cfg, err, sizeof(err));
+
+		if (cases[i].err == NULL) {
+			CU_ASSERT_EQUAL(rc, 0);
+		} else {
+			CU_ASSERT_EQUAL(rc, -EINVAL);
+			if (rc != -EINVAL || strncmp(err, cases[i].err, strlen(cases[i].err)) != 0) {
+				fprintf(stderr, "\n  case %zu: got '%s'\n", i, rc ? err : "");
+				CU_FAIL("error message");
+			}
+		}
+		app_config_clear(cfg);
+	}
+	free(cfg);
+}
+
 /* A correct header checksum again after an edit of an IPv4 header. */
 static void ip4_sum(uint8_t *ip)
 {
@@ -584,6 +634,7 @@ static const struct test_case cases[] = {
 	{ "install_child_through_ctrl", test_install_child },
 	{ "config_fastpath_section", test_config_fastpath },
 	{ "ike_datagrams_on_the_control_core", test_ike_datagrams },
+	{ "connections_fit_ports_and_routes", test_check_conns },
 	{ NULL, NULL },
 };
 TEST_SUITE(gw, cases)
