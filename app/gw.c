@@ -293,13 +293,27 @@ int app_gw_remove_child(const struct ike_child_info *ci, char *err, size_t errle
 		snprintf(err, errlen, "not installed here");
 		return -ENOENT;
 	}
+	/* Policies first: while one names the outbound SPI, the SA stays
+	 * (its traffic is dropped rather than sent where another child with
+	 * that SPI would take it), and so does the entry, for a retry. */
+	if ((rc = fp_ctrl_spd_del_sa(gw_ctrl, ci->spi_out, err, errlen)) != 0)
+		return rc;
 	children[i] = children[--n_children];
-	rc = fp_ctrl_spd_del_sa(gw_ctrl, ci->spi_out, err, errlen);
-	if (fp_ctrl_del_sa(gw_ctrl, FP_DIR_OUT, ci->spi_out, err, errlen) != 0 && rc == 0)
+	if (fp_ctrl_del_sa(gw_ctrl, FP_DIR_OUT, ci->spi_out, err, errlen) != 0)
 		rc = -ENOENT;
-	if (fp_ctrl_del_sa(gw_ctrl, FP_DIR_IN, ci->spi_in, err, errlen) != 0 && rc == 0)
+	if (fp_ctrl_del_sa(gw_ctrl, FP_DIR_IN, ci->spi_in, err, errlen) != 0)
 		rc = -ENOENT;
 	return rc;
+}
+
+bool app_gw_child_of(enum fp_dir dir, uint32_t spi, uint32_t *spi_in)
+{
+	for (unsigned i = 0; i < n_children; i++)
+		if ((dir == FP_DIR_IN ? children[i].spi_in : children[i].spi_out) == spi) {
+			*spi_in = children[i].spi_in;
+			return true;
+		}
+	return false;
 }
 
 bool app_gw_spi_in_use(uint32_t spi)

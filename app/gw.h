@@ -45,6 +45,9 @@ int app_gw_remove_child(const struct ike_child_info *ci, char *err, size_t errle
  * port, each remote_addr (unless a prefix of peers) has a route. 0 or
  * -EINVAL with the connection and the reason in err. */
 int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen);
+/* The installed child one of whose SAs has this SPI in direction dir:
+ * true with its inbound SPI (how IKE names it) in *spi_in. */
+bool app_gw_child_of(enum fp_dir dir, uint32_t spi, uint32_t *spi_in);
 /* Whether an inbound SA with this SPI is installed (SPI allocation). */
 bool app_gw_spi_in_use(uint32_t spi);
 

@@ -508,30 +508,15 @@ void gw_ike_punt(struct gw_ike *g, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
-struct spi_find {
-	enum fp_dir dir;
-	uint32_t spi;
-	uint32_t spi_in;             /* out: the child's inbound SPI, 0 = none */
-};
-
-static void find_child(void *arg, const struct ike_sa_summary *s)
-{
-	struct spi_find *f = arg;
-
-	for (unsigned i = 0; i < s->n_children && f->spi_in == 0; i++) {
-		const struct ike_child_info *c = s->children[i];
-
-		if ((f->dir == FP_DIR_IN ? c->spi_in : c->spi_out) == f->spi)
-			f->spi_in = c->spi_in;
-	}
-}
-
 static void queue_action(struct gw_ike *g, uint32_t spi_in, enum action what)
 {
 	for (unsigned i = 0; i < g->n_act; i++)
 		if (g->act[i].spi_in == spi_in) {
-			if (what == ACT_DELETE)
-				g->act[i].what = ACT_DELETE;    /* a delete wins */
+			if (what == ACT_DELETE && g->act[i].what != ACT_DELETE) {
+				g->act[i].what = ACT_DELETE;    /* a delete wins, now */
+				g->act[i].tries = 0;
+				g->act[i].at = 0;
+			}
 			return;
 		}
 	if (g->n_act == ACTIONS_MAX) {
@@ -581,23 +566,22 @@ static unsigned run_actions(struct gw_ike *g, uint64_t now)
 
 void gw_ike_fp_event(struct gw_ike *g, const struct fp_ctrl_event *ev)
 {
-	struct spi_find f = { .dir = ev->dir, .spi = ev->spi, .spi_in = 0 };
+	uint32_t spi_in;
 
-	if (ev->type == FP_EV_REQ_FAILED)
+	/* Only children installed here (not static SAs, not a child whose
+	 * install was refused and that shares the outbound SPI). */
+	if (ev->type == FP_EV_REQ_FAILED || !app_gw_child_of(ev->dir, ev->spi, &spi_in))
 		return;
-	ike_engine_foreach_sa(g->engine, find_child, &f);
-	if (f.spi_in == 0)
-		return;                     /* a static SA, or one IKE let go */
 	if (ev->type == FP_EV_SOFT_EXPIRED) {
 		app_log(IKE_LOG_INFO, "fastpath: %s SA 0x%08x reached its soft limit: rekeying "
 			"its CHILD_SA", ev->dir == FP_DIR_IN ? "inbound" : "outbound", ev->spi);
-		queue_action(g, f.spi_in, ACT_REKEY);
+		queue_action(g, spi_in, ACT_REKEY);
 	} else {
 		app_log(IKE_LOG_WARN, "fastpath: %s SA 0x%08x %s: deleting its CHILD_SA",
 			ev->dir == FP_DIR_IN ? "inbound" : "outbound", ev->spi,
 			ev->type == FP_EV_SEQ_OVERFLOW ? "ran out of sequence numbers"
 						       : "reached its hard limit");
-		queue_action(g, f.spi_in, ACT_DELETE);
+		queue_action(g, spi_in, ACT_DELETE);
 	}
 }
 
@@ -676,10 +660,12 @@ void gw_ike_shutdown(struct gw_ike *g)
 	app_log_flush();
 }
 
+/* SAs that a delete can still be sent or answered for: the shutdown
+ * grace waits for these, not for negotiations that die with the engine. */
 static void count_sa(void *arg, const struct ike_sa_summary *s)
 {
-	(void)s;
-	(*(unsigned *)arg)++;
+	if (strcmp(s->state, "ESTABLISHED") == 0 || strcmp(s->state, "DELETING") == 0)
+		(*(unsigned *)arg)++;
 }
 
 unsigned gw_ike_sa_count(struct gw_ike *g)

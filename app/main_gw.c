@@ -215,7 +215,8 @@ static int port_setup(struct gw *g, unsigned i)
 	if (info.max_tx_queues < g->ntxq || info.max_rx_queues < nrx) {
 		fprintf(stderr, "port %s: %u RX / %u TX queues needed (one TX queue per worker%s), "
 			"the device has %u / %u%s\n", pc->name, nrx, g->ntxq,
-			g->ike ? " and one for IKE" : "", info.max_rx_queues, info.max_tx_queues,
+			g->ntxq > g->nw ? " and one for IKE" : "", info.max_rx_queues,
+			info.max_tx_queues,
 			strcmp(info.driver_name, "net_af_packet") == 0 ?
 			" (net_af_packet: raise qpairs= in its devargs)" : "");
 		return -1;
@@ -260,10 +261,16 @@ static int port_setup(struct gw *g, unsigned i)
 	for (unsigned a = 0; a < pc->n_addr; a++) {
 		struct fp_local *l = &g->dp.local;
 
-		if (pc->addr[a].family == 4 && l->n4 < FP_MAX_LOCAL) {
+		if ((pc->addr[a].family == 4 ? l->n4 : l->n6) == FP_MAX_LOCAL) {
+			fprintf(stderr, "port %s: more than %u IPv%u addresses over all ports (the "
+				"fast path holds %u per family)\n", pc->name, FP_MAX_LOCAL,
+				pc->addr[a].family, FP_MAX_LOCAL);
+			return -1;
+		}
+		if (pc->addr[a].family == 4) {
 			l->a4_port1[l->n4] = (uint8_t)(id + 1);
 			memcpy(&l->a4[l->n4++], pc->addr[a].a, 4);
-		} else if (pc->addr[a].family == 6 && l->n6 < FP_MAX_LOCAL) {
+		} else {
 			l->a6_port1[l->n6] = (uint8_t)(id + 1);
 			memcpy(l->a6[l->n6++], pc->addr[a].a, 16);
 		}
@@ -483,8 +490,9 @@ static void control_loop(struct gw *g)
 				usleep(CTRL_NAP_MIN_US);
 		}
 	}
-	/* Packets punted or handed off in the last loop are not lost silently;
-	 * a poll takes a bounded batch, so until nothing is left. */
+	/* Requests and punts of the last loops are applied and counted; a poll
+	 * takes a bounded batch, so until nothing is left (the workers still
+	 * run: what they punt after this is freed with the control core). */
 	for (unsigned i = 0; i < 1024 && fp_ctrl_poll(g->ctrl) != 0; i++)
 		;
 }

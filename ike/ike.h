@@ -215,9 +215,10 @@ int ike_engine_initiate_ex(struct ike_engine *e, const char *conn,
 int ike_engine_delete_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms);
 int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms);
 /* Actions on one CHILD SA given by its inbound SPI (ours), for a data
- * plane that reports on SAs, not connections. 0; -ENOENT: no CHILD SA with
- * that SPI (gone, or never ours); -EAGAIN: not now (its IKE SA is not
- * established, or the CHILD SA is being rekeyed or deleted), ask again. */
+ * plane that reports on SAs, not connections. 0: the exchange has started;
+ * -ENOENT: no CHILD SA with that SPI (gone, or never ours); -EAGAIN: not
+ * now (its IKE SA is not established or has an exchange in flight or
+ * waiting, or the CHILD SA is being rekeyed or deleted): ask again. */
 int ike_engine_rekey_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms);
 int ike_engine_delete_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms);
 

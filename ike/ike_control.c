@@ -189,10 +189,11 @@ static int child_action(struct ike_engine *e, uint32_t spi_in, uint64_t now, uns
 			ch = ch->next;
 		if (ch == NULL)
 			continue;
-		/* One CHILD SA action waits at a time (pending_child_spi). */
+		/* Only an action that starts now is taken: one left waiting
+		 * behind an exchange in flight could lose its single
+		 * pending_child_spi slot to the engine's own rekeys. */
 		if (sa->state != IKE_S_ESTABLISHED || ch->state != CHILD_INSTALLED ||
-		    ((sa->pending & (PEND_REKEY_CHILD | PEND_DELETE_CHILD)) &&
-		     sa->pending_child_spi != spi_in))
+		    sa->req_kind != REQ_NONE || sa->pending != 0)
 			return -EAGAIN;
 		sa->pending_child_spi = spi_in;
 		sa->pending |= what;

@@ -182,8 +182,12 @@ void ike_sa_kill(struct ike_sa *sa, const char *reason)
 
 	if (sa->state == IKE_S_DEAD)
 		return;
+	/* Every child left goes down with an event, whatever the SA's state:
+	 * one created on an SA that was rekeyed meanwhile (a CREATE_CHILD_SA
+	 * answered after the takeover) was reported up, and a data plane
+	 * holding it must hear of its end. */
 	while (sa->children)
-		ike_child_remove(sa, sa->children, reason, was_up);
+		ike_child_remove(sa, sa->children, reason, true);
 	if (was_up)
 		ike_emit_sa(sa, IKE_EV_IKE_DOWN, reason);
 	ike_sa_set_state(sa, IKE_S_DEAD);

@@ -305,6 +305,9 @@ static void test_child_by_spi(void)
 	/* The peer's SPI is not one of ours. */
 	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, b_in, net.now), -ENOENT);
 	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), 0);
+	/* An exchange is in flight: nothing is left waiting, "ask again". */
+	CU_ASSERT_EQUAL(ike_engine_delete_child_spi(net.a.e, a_in, net.now), -EAGAIN);
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), -EAGAIN);
 	pump();
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
 	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_CHILD_REKEYED, 0)->child->old_spi_in, a_in);

@@ -166,6 +166,12 @@ static void test_install_child(void)
 	CU_ASSERT(fp_sad_get_out(c->out, (uint32_t)slot) != NULL);
 	CU_ASSERT_EQUAL(c->n_rules, 3);
 	CU_ASSERT(app_gw_spi_in_use(0xc0000001) && !app_gw_spi_in_use(0xc0000002));
+	/* Fast-path events find the installed child, by either SPI. */
+	uint32_t in = 0;
+	CU_ASSERT(app_gw_child_of(FP_DIR_OUT, 0xd0000001, &in) && in == 0xc0000001);
+	CU_ASSERT(app_gw_child_of(FP_DIR_IN, 0xc0000001, &in) && in == 0xc0000001);
+	CU_ASSERT(!app_gw_child_of(FP_DIR_IN, 0xd0000001, &in));
+	CU_ASSERT(!app_gw_child_of(FP_DIR_IN, 0xc0000002, &in));
 
 	CU_ASSERT_EQUAL(app_gw_remove_child(&ci, err, sizeof(err)), 0);
 	CU_ASSERT(fp_sad_find_in(c->sad, 0xc0000001) == NULL);
@@ -173,6 +179,7 @@ static void test_install_child(void)
 		  fp_sad_get_out(c->out, (uint32_t)fp_sad_out_slot(c->sad, 0xd0000001, 0)) == NULL);
 	CU_ASSERT_EQUAL(c->n_rules, 1);
 	CU_ASSERT_EQUAL(app_gw_remove_child(&ci, err, sizeof(err)), -ENOENT);   /* once */
+	CU_ASSERT(!app_gw_child_of(FP_DIR_OUT, 0xd0000001, &in));
 	struct fp_ctrl_stats st;
 	fp_ctrl_get_stats(c, &st);
 	CU_ASSERT_EQUAL(st.req_failed, 0);
