@@ -1,6 +1,7 @@
 /* IKE in the DPDK gateway, on the control core. See gw_ike.h. */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_random.h>
+#include <rte_telemetry.h>
 
 #include "app/control.h"
 #include "app/gw.h"
@@ -394,6 +396,51 @@ static const struct ike_ops gw_ike_ops = {
 	.spi_alloc = op_spi_alloc,
 };
 
+/* ---- telemetry: /ipsecgw/ike ---- */
+
+/* The telemetry thread reads the counters while the control core writes
+ * them (aligned 64-bit words: no torn values); the lock only keeps the
+ * object from going away under a reader. */
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
+static const struct gw_ike *tel_ike;
+static bool tel_registered;
+
+static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const names[] = { "rx", "rx_bad", "rx_other", "tx", "tx_frags",
+					     "tx_failed" };
+	int rc = -ENODEV;
+
+	(void)cmd;
+	(void)params;
+	pthread_mutex_lock(&tel_lock);
+	if (tel_ike != NULL) {
+		const uint64_t *v = &tel_ike->st.rx;
+
+		_Static_assert(sizeof(struct gw_ike_stats) == 6 * sizeof(uint64_t),
+			       "one name per counter");
+		rte_tel_data_start_dict(d);
+		for (unsigned i = 0; i < RTE_DIM(names); i++)
+			rte_tel_data_add_dict_u64(d, names[i], __atomic_load_n(&v[i],
+									 __ATOMIC_RELAXED));
+		rte_tel_data_add_dict_int(d, "actions_waiting", (int)tel_ike->n_act);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&tel_lock);
+	return rc;
+}
+
+static void telemetry_attach(const struct gw_ike *g)
+{
+	pthread_mutex_lock(&tel_lock);
+	tel_ike = g;
+	if (g != NULL && !tel_registered &&
+	    rte_telemetry_register_cmd("/ipsecgw/ike", cmd_ike,
+				       "IKE datagrams on the control core. No parameters") == 0)
+		tel_registered = true;
+	pthread_mutex_unlock(&tel_lock);
+}
+
 /* ---- setup ---- */
 
 struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errlen)
@@ -451,6 +498,7 @@ struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errle
 		 * SA installs, punts and RCU reclamation with it. */
 		app_control_set_budget(g->ctl, GW_CTL_BUDGET_MS);
 	}
+	telemetry_attach(g);
 	app_log(IKE_LOG_INFO, "IKE on the fast path: %u connection%s, ports %u/%u, control "
 		"core TX queue %u%s%s", c->cfg->n_conns, c->cfg->n_conns == 1 ? "" : "s",
 		c->dp->local.ike_port, c->dp->local.natt_port, c->txq,
@@ -465,6 +513,7 @@ void gw_ike_free(struct gw_ike *g)
 {
 	if (g == NULL)
 		return;
+	telemetry_attach(NULL);
 	app_control_close(g->ctl);
 	if (g->engine)
 		ike_engine_free(g->engine);

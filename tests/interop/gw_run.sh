@@ -104,6 +104,28 @@ sys.exit(0 if bad == 0 else 1)' "$SS_INNER"
 }
 check "UDP echo of 64 / 1000 / 1472 bytes, 3 each, all intact (our ESP fragmented)" udp_echo
 
+# What an operator sees live through DPDK's telemetry client: the CHILD
+# SA's two SAs among the fast path's, and IKE's datagram counters.
+telemetry_shows_child() {
+	local spis
+	spis=$(us_query "$DIR" '" ".join(c["spi_in"] + " " + c["spi_out"] for sa in sas for c in children(sa))')
+	printf '/ipsecgw/sa/list\n/ipsecgw/ike\n' |
+		timeout 20 "$PYTHON" /usr/bin/dpdk-telemetry.py -f "$GW_PREFIX" 2>/dev/null |
+		"$PYTHON" -c 'import json, sys
+r = {}
+for line in sys.stdin:
+    if line.startswith("{"):
+        r.update(json.loads(line))
+spi_in, spi_out = sys.argv[1].split()
+sas, ike = r.get("/ipsecgw/sa/list") or [], r.get("/ipsecgw/ike") or {}
+print("telemetry: sa/list %s, ike %s" % (sas, ike))
+ok = ("in:0x" + spi_in in sas and "out:0x" + spi_out in sas and ike.get("rx", 0) >= 2
+      and ike.get("tx", 0) >= 2 and ike.get("rx_bad") == 0)
+sys.exit(0 if ok else 1)' "$spis"
+}
+check "telemetry: the CHILD SA's SAs in /ipsecgw/sa/list, IKE counters in /ipsecgw/ike" \
+	telemetry_shows_child
+
 # A control client that connects and says nothing holds the control core
 # (SA installs, punted IKE, RCU reclamation) only 100 ms.
 stalled_client() {

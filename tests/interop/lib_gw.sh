@@ -11,6 +11,7 @@
 
 GW_BIN=${GW_BIN:-$IPGW_ROOT/build/ipsecgw}
 GW_NS=ipgw-gw-$$
+GW_PREFIX=gwike$$            # EAL file prefix: dpdk-telemetry.py -f $GW_PREFIX
 LAN_NS=ipgw-lan-$$
 SS_MAC=02:00:00:00:02:02
 LAN_MAC=02:00:00:00:03:03
@@ -87,8 +88,8 @@ EOF
 gw_start() {
 	local dir=$1
 	rm -f "$dir/ctl.sock" "$dir/stats.json"
-	ip netns exec "$GW_NS" timeout 300 "$GW_BIN" --no-huge -m 512 --no-pci --no-telemetry \
-		--file-prefix "gwike$$" -l 0-1 --log-level=lib.eal:error \
+	ip netns exec "$GW_NS" timeout 300 "$GW_BIN" --no-huge -m 512 --no-pci \
+		--file-prefix "$GW_PREFIX" -l 0-1 --log-level=lib.eal:error \
 		-- -c "$dir/gw.json" --stats "$dir/stats.json" \
 		>"$dir/gw.stdout" 2>"$dir/us.log" </dev/null &
 	GW_PID=$!
