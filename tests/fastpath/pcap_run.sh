@@ -12,7 +12,8 @@ cd "$(dirname "$0")/../.."
 BUILD=${1:-build}
 PY=/usr/bin/python3
 DIR=$(mktemp -d /tmp/pcap_run.XXXXXX)
-trap 'rm -rf "$DIR"' EXIT
+# (the EAL's runtime files of the --file-prefix too: /var/run/dpdk is memory)
+trap 'rm -rf "$DIR" "/var/run/dpdk/pcap$$"' EXIT
 
 $PY tests/fastpath/pcap_esp.py gen "$DIR"
 $PY -c 'import json, sys

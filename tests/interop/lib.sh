@@ -38,6 +38,7 @@ SS_INNER=203.0.113.1
 IPGW_WORK=${IPGW_WORK:-}          # temp dir, made by ipgw_init
 IPGW_PIDS=()                      # every background process we started
 IPGW_NS_MADE=()                   # namespaces we created
+IPGW_RUNDIRS=()                   # DPDK runtime dirs (/var/run/dpdk/PREFIX) to remove
 
 # ---------------------------------------------------------------- generic
 
@@ -104,6 +105,8 @@ ipgw_cleanup() {
 	if [ -n "$IPGW_WORK" ] && [ -d "$IPGW_WORK" ]; then
 		rm -rf -- "$IPGW_WORK"
 	fi
+	for ns in "${IPGW_RUNDIRS[@]}"; do rm -rf -- "$ns"; done
+	IPGW_RUNDIRS=()
 	IPGW_WORK=
 }
 

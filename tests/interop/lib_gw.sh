@@ -88,6 +88,7 @@ EOF
 gw_start() {
 	local dir=$1
 	rm -f "$dir/ctl.sock" "$dir/stats.json"
+	IPGW_RUNDIRS+=("/var/run/dpdk/$GW_PREFIX")
 	ip netns exec "$GW_NS" timeout 300 "$GW_BIN" --no-huge -m 512 --no-pci \
 		--file-prefix "$GW_PREFIX" -l 0-1 --log-level=lib.eal:error \
 		-- -c "$dir/gw.json" --stats "$dir/stats.json" \
