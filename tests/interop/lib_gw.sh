@@ -89,7 +89,10 @@ gw_start() {
 	local dir=$1
 	rm -f "$dir/ctl.sock" "$dir/stats.json"
 	IPGW_RUNDIRS+=("/var/run/dpdk/$GW_PREFIX")
-	ip netns exec "$GW_NS" timeout 300 "$GW_BIN" --no-huge -m 512 --no-pci \
+	# No `timeout` in between: GW_PID must be the gateway itself, or the
+	# SIGKILL of ipgw_cleanup would leave it running, spinning its worker
+	# core in a deleted namespace.
+	ip netns exec "$GW_NS" "$GW_BIN" --no-huge -m 512 --no-pci \
 		--file-prefix "$GW_PREFIX" -l 0-1 --log-level=lib.eal:error \
 		-- -c "$dir/gw.json" --stats "$dir/stats.json" \
 		>"$dir/gw.stdout" 2>"$dir/us.log" </dev/null &
