@@ -31,10 +31,11 @@
  * give back what they sent (rte_eth_tx_done_cleanup). */
 #define IKE_MBUFS     511u
 #define PUNT_BUF      65536u
+/* How long a control client may take (app_control_set_budget()). */
+#define GW_CTL_BUDGET_MS 100u
 /* Engine actions asked for by fast-path events, run from gw_ike_poll():
  * never from inside the engine's own callbacks, and again a second later
  * while the engine says "not now". */
-#define GW_CTL_BUDGET_MS 100u
 #define ACTIONS_MAX   64u
 #define ACTION_TRIES  30u
 
@@ -355,13 +356,15 @@ static void op_event(void *ctx, const struct ike_event *ev)
 			ci->spi_out, err);
 		queue_action(g, ci->spi_in, ACT_DELETE);
 	} else if (ev->type == IKE_EV_CHILD_DOWN) {
-		if (app_gw_remove_child(ci, err, sizeof(err)) == 0)
+		int rc = app_gw_remove_child(ci, err, sizeof(err));
+
+		if (rc == 0)
 			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s removed, SAs in 0x%08x "
 				"out 0x%08x", ci->conn, ci->child, ci->spi_in, ci->spi_out);
-		else
-			app_log(IKE_LOG_DEBUG, "fastpath: CHILD_SA %s/%s (in 0x%08x out 0x%08x): "
-				"nothing to remove: %s", ci->conn, ci->child, ci->spi_in,
-				ci->spi_out, err);
+		else    /* -ENOENT: its install had been refused */
+			app_log(rc == -ENOENT ? IKE_LOG_DEBUG : IKE_LOG_ERR,
+				"fastpath: CHILD_SA %s/%s (in 0x%08x out 0x%08x) not removed: %s",
+				ci->conn, ci->child, ci->spi_in, ci->spi_out, err);
 	}
 }
 
