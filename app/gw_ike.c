@@ -51,8 +51,11 @@ struct gw_ike {
 	struct app_control *ctl;
 	FILE *keylog;
 	struct rte_mempool *pool;
-	uint16_t ip_id;           /* IPv4 identification of our next message */
-	uint32_t ident6;          /* IPv6 fragment identification */
+	/* Identifications (fp_frag_id4/6(): the control core's sequence is
+	 * the last): every IPv4 message takes one, since with DF clear a
+	 * router may fragment it; IPv6 only when we fragment. */
+	uint32_t id_seq;
+	unsigned id_src, id_srcs;
 	uint16_t tx_ports[FP_MAX_PORTS];
 	unsigned n_tx_ports;
 	struct {
@@ -264,7 +267,7 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 	struct gw_ike *g = ctx;
 	const struct fp_nexthop *nh = next_hop(g, remote);
 	struct rte_mbuf *m, *pk[FP_FRAG_MAX];
-	uint16_t mtu, sent;
+	uint16_t mtu, sent, id4;
 	size_t n;
 	int k;
 
@@ -280,7 +283,8 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 			return;
 		}
 	}
-	n = gw_ike_build_ip(local, remote, buf, len, g->ip_id, rte_pktmbuf_mtod(m, uint8_t *),
+	id4 = fp_frag_id4(g->id_src, g->id_srcs, g->id_seq);
+	n = gw_ike_build_ip(local, remote, buf, len, id4, rte_pktmbuf_mtod(m, uint8_t *),
 			    rte_pktmbuf_tailroom(m));
 	if (n == 0) {
 		rte_pktmbuf_free(m);
@@ -294,8 +298,9 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 	pk[0] = m;
 	k = 1;
 	if (mtu != 0 && n > mtu) {
-		k = local->family == 4 ? fp_frag4(m, mtu, g->ip_id, pk, FP_FRAG_MAX)
-				       : fp_frag6(m, mtu, g->ident6++, pk, FP_FRAG_MAX);
+		k = local->family == 4 ? fp_frag4(m, mtu, id4, pk, FP_FRAG_MAX) :
+			fp_frag6(m, mtu, fp_frag_id6(g->id_src, g->id_srcs, g->id_seq), pk,
+				 FP_FRAG_MAX);
 		if (k < 0) {
 			rte_pktmbuf_free(m);
 			send_fail(g, remote, len, k == -FP_WD_NO_MBUF ? "no mbuf for fragments"
@@ -303,7 +308,7 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 			return;
 		}
 	}
-	g->ip_id++;
+	g->id_seq++;
 	for (int i = 0; i < k; i++) {
 		/* A new mbuf of this pool: the headroom is whole. */
 		struct rte_ether_hdr *eth =
@@ -461,8 +466,9 @@ struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errle
 	g->txq = c->txq;
 	for (unsigned i = 0; i < c->n_ports && i < FP_MAX_PORTS; i++)
 		g->tx_ports[g->n_tx_ports++] = c->ports[i];
-	g->ip_id = (uint16_t)rte_rand();
-	g->ident6 = (uint32_t)rte_rand();
+	g->id_seq = (uint32_t)rte_rand();
+	g->id_src = c->n_workers;
+	g->id_srcs = c->n_workers + 1;
 	if (app_gw_check_conns(c->cfg, err, errlen) != 0)
 		goto fail;
 	g->pool = rte_pktmbuf_pool_create("gw_ike_mbufs", IKE_MBUFS, 0, 0, IKE_MBUF_ROOM,

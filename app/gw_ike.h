@@ -35,6 +35,7 @@ struct gw_ike_cfg {
 	const uint16_t *ports;            /* ethdev ids of the ports (each has txq) */
 	unsigned n_ports;
 	uint16_t txq;                     /* the control core's TX queue on each */
+	unsigned n_workers;               /* fragment identifications (frag.h) */
 	int socket;
 };
 

@@ -638,6 +638,7 @@ static int run(struct gw *g)
 		uint16_t ids[APP_FP_MAX_PORTS];
 		struct gw_ike_cfg ic = { .cfg = g->cfg, .dp = &g->dp, .ports = ids,
 					 .n_ports = f->n_ports, .txq = (uint16_t)g->nw,
+					 .n_workers = g->nw,
 					 .socket = (int)rte_socket_id() };
 
 		for (unsigned i = 0; i < f->n_ports; i++)

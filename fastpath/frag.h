@@ -44,6 +44,26 @@ int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out
 int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf **out,
 	     unsigned max);
 
+/* Identifications of the packets the gateway fragments as their source
+ * (RFC 6864 4.1, RFC 8200 4.5): nsrc disjoint sequences, one per worker
+ * (src 0 .. n_workers - 1) and the last for the control core's IKE
+ * messages (src n_workers), since with NAT-T both send UDP between the
+ * same addresses. IPv4's 16 bits are cut into ranges (no source reuses
+ * another's, even when nsrc does not divide 65,536); IPv6's 32 are
+ * interleaved, wrapped before 2^32 for the same reason. seq: the
+ * source's count of fragmented packets. */
+static inline uint16_t fp_frag_id4(unsigned src, unsigned nsrc, uint32_t seq)
+{
+	uint32_t span = 65536u / nsrc;
+
+	return (uint16_t)(src * span + seq % span);
+}
+
+static inline uint32_t fp_frag_id6(unsigned src, unsigned nsrc, uint32_t seq)
+{
+	return (seq % (UINT32_MAX / nsrc)) * nsrc + src;
+}
+
 /* ICMP errors per second a worker sends at most (RFC 1812 4.3.2.8,
  * RFC 4443 2.4(f): rate-limited). */
 #define FP_ICMP_PER_S 100u

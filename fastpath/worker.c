@@ -51,9 +51,9 @@ struct fp_worker {
 	struct rte_mbuf *held[FP_MAX_RXQ][FP_RX_BURST_MAX];
 	/* IP MTU per port (UINT32_MAX: none), checked before each send. */
 	uint32_t mtu[FP_MAX_PORTS];
-	/* Packets this worker fragmented (identifications, eth_tx_big()); its
-	 * range of IPv4 identifications: [id4_base, id4_base + id4_span). */
-	uint32_t frag_seq, id4_base, id4_span;
+	/* Packets this worker fragmented as their source (identifications:
+	 * fp_frag_id4/6(), eth_tx_big()); the sources of them all. */
+	uint32_t frag_seq, frag_srcs;
 	/* Reassembly (NULL: off); frag_seen: a fragment ever came, so the
 	 * loop starts looking for expired datagrams. */
 	struct rte_ip_frag_tbl *frag;
@@ -260,18 +260,15 @@ static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
 		eth_tx(w, m, nh, et, o);
 		return;
 	}
-	/* Identifications of packets we fragment: IPv4 has 16 bits, split
-	 * into one range per worker (workers never reuse each other's, even
-	 * when their count does not divide 65,536); IPv6 32, spaced by the
-	 * worker count and wrapped before 2^32 for the same reason. */
+	/* Identifications: this worker's sequence, disjoint from the other
+	 * workers' and the control core's (frag.h). */
 	seq = w->frag_seq++;
 	if (v4) {
 		n = fp_frag4(m, w->mtu[nh->port],
-			     ours ? (int32_t)(w->id4_base + seq % w->id4_span) : -1, f, FP_FRAG_MAX);
+			     ours ? (int32_t)fp_frag_id4(w->cfg.id, w->frag_srcs, seq) : -1, f,
+			     FP_FRAG_MAX);
 	} else if (ours) {
-		unsigned nw = fp_ctrl_n_workers(w->ctrl);
-
-		n = fp_frag6(m, w->mtu[nh->port], (seq % (UINT32_MAX / nw)) * nw + w->cfg.id, f,
+		n = fp_frag6(m, w->mtu[nh->port], fp_frag_id6(w->cfg.id, w->frag_srcs, seq), f,
 			     FP_FRAG_MAX);
 	} else {
 		n = -FP_WD_MTU;
@@ -1017,8 +1014,7 @@ struct fp_worker *fp_worker_create(const struct fp_worker_cfg *cfg)
 		w->cfg.rx_burst = FP_RX_BURST;
 	for (unsigned p = 0; p < FP_MAX_PORTS; p++)
 		w->mtu[p] = cfg->dp->mtu[p] != 0 ? cfg->dp->mtu[p] : UINT32_MAX;
-	w->id4_span = 65536u / fp_ctrl_n_workers(cfg->dp->ctrl);
-	w->id4_base = cfg->id * w->id4_span;
+	w->frag_srcs = fp_ctrl_n_workers(cfg->dp->ctrl) + 1;   /* + the control core */
 	if (cfg->reasm_max != 0) {
 		uint32_t ms = cfg->reasm_timeout_ms ? cfg->reasm_timeout_ms : FP_REASM_TIMEOUT_MS;
 		uint64_t cyc = rte_get_tsc_hz() / 1000 * ms;

@@ -1891,8 +1891,38 @@ static void test_two_workers(void)
 	free(seen);
 }
 
+/* Fragment identifications: every source (workers, then the control
+ * core) stays in its own IPv4 range and its own IPv6 residue, across the
+ * wrap of its sequence, whatever the count of sources. */
+static void test_frag_ids(void)
+{
+	static const unsigned counts[] = { 2, 3, 5, 17 };
+
+	for (unsigned c = 0; c < RTE_DIM(counts); c++) {
+		unsigned nsrc = counts[c], span = 65536u / nsrc;
+
+		for (unsigned src = 0; src < nsrc; src++) {
+			unsigned bad4 = 0, bad6 = 0;
+
+			for (uint32_t k = 0; k < 3u * span; k += 7) {
+				uint16_t id = fp_frag_id4(src, nsrc, k);
+
+				bad4 += id < src * span || id >= (src + 1) * span;
+			}
+			for (uint32_t k = UINT32_MAX - 4096; k != 4096; k++)   /* wraps */
+				bad6 += fp_frag_id6(src, nsrc, k) % nsrc != src;
+			CU_ASSERT_EQUAL(bad4, 0);
+			CU_ASSERT_EQUAL(bad6, 0);
+			/* consecutive packets of one source: different ids */
+			CU_ASSERT(fp_frag_id4(src, nsrc, 10) != fp_frag_id4(src, nsrc, 11));
+			CU_ASSERT(fp_frag_id6(src, nsrc, 10) != fp_frag_id6(src, nsrc, 11));
+		}
+	}
+}
+
 static const struct test_case cases[] = {
 	{ "sad", test_sad },
+	{ "fragment_identifications_disjoint", test_frag_ids },
 	{ "spd_acl_vs_reference", test_spd_acl },
 	{ "spd_scan_vs_acl_and_reference", test_spd_scan },
 	{ "rcu_grace_period", test_rcu_grace },
