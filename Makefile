@@ -30,7 +30,7 @@ IMB_LIBS      := -lIPSec_MB
 RING_LIBS     := -lrte_net_ring
 
 IKE_SRCS  := $(sort $(wildcard ike/*.c))
-APP_SRCS  := $(filter-out app/main_ike.c app/ctl.c app/main_gw.c app/gw.c app/gw_ike.c,$(sort $(wildcard app/*.c)))
+APP_SRCS  := $(filter-out app/main_ike.c app/ctl.c app/main_gw.c app/gw.c app/gw_ike.c app/gw_icmp.c,$(sort $(wildcard app/*.c)))
 FP_SRCS   := $(sort $(wildcard fastpath/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 
@@ -42,7 +42,7 @@ FP_UNIT_OBJS := $(BUILD)/tests/unit/test_esp.o $(BUILD)/tests/unit/test_eal.o \
                 $(BUILD)/tests/unit/test_tables.o $(BUILD)/tests/unit/test_gw.o \
                 $(BUILD)/tests/unit/test_cdev.o
 # DPDK gateway: app/gw.c (config/IKE -> fast path) and its main.
-GW_OBJS   := $(BUILD)/app/gw.o $(BUILD)/app/gw_ike.o
+GW_OBJS   := $(BUILD)/app/gw.o $(BUILD)/app/gw_ike.o $(BUILD)/app/gw_icmp.o
 
 LIBIKE    := $(BUILD)/libike.a
 LIBAPP    := $(BUILD)/libapp.a

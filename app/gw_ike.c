@@ -15,6 +15,7 @@
 
 #include "app/control.h"
 #include "app/gw.h"
+#include "app/gw_icmp.h"
 #include "app/gw_ike.h"
 #include "app/log.h"
 #include "fastpath/frag.h"
@@ -64,6 +65,8 @@ struct gw_ike {
 		uint64_t at;
 	} act[ACTIONS_MAX];
 	unsigned n_act;
+	uint64_t echo_t0;         /* this second's start, and its replies */
+	unsigned echo_n;
 	struct gw_ike_stats st;
 	uint8_t frame[PUNT_BUF];  /* a punted frame in more than one segment */
 };
@@ -240,14 +243,79 @@ size_t gw_ike_build_ip(const ike_addr_t *local, const ike_addr_t *remote, const 
 	return tot;
 }
 
-static const struct fp_nexthop *next_hop(const struct gw_ike *g, const ike_addr_t *a)
+static const struct fp_nexthop *next_hop(const struct gw_ike *g, uint8_t family,
+					  const uint8_t *a)
 {
 	uint32_t d4;
 
-	if (a->family == 6)
-		return fp_routes_lookup6(g->dp->routes, a->a);
-	memcpy(&d4, a->a, 4);
+	if (family == 6)
+		return fp_routes_lookup6(g->dp->routes, a);
+	memcpy(&d4, a, 4);
 	return fp_routes_lookup4(g->dp->routes, d4);
+}
+
+/* A buffer of IKE's pool; on exhaustion the queues are asked first to
+ * give back what they sent. */
+static struct rte_mbuf *ctl_alloc(struct gw_ike *g)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(g->pool);
+
+	if (m == NULL) {
+		for (unsigned i = 0; i < g->n_tx_ports; i++)
+			rte_eth_tx_done_cleanup(g->tx_ports[i], g->txq, 0);
+		m = rte_pktmbuf_alloc(g->pool);
+	}
+	return m;
+}
+
+/* Sends IP packet m (one segment, data at the IP header, n bytes) to dst
+ * from the control core's queue: the route's next hop, fragments over its
+ * port's MTU (an IPv4 packet keeps the identification it has), Ethernet.
+ * m is consumed. NULL, or why it could not leave; *pieces: how many
+ * frames left (1 unless fragmented), *port: through which port. */
+static const char *ctl_tx(struct gw_ike *g, uint8_t family, const uint8_t *dst,
+			  struct rte_mbuf *m, size_t n, int *pieces, uint16_t *port)
+{
+	const struct fp_nexthop *nh = next_hop(g, family, dst);
+	struct rte_mbuf *pk[FP_FRAG_MAX];
+	uint16_t mtu, sent;
+	int k = 1;
+
+	if (nh == NULL) {
+		rte_pktmbuf_free(m);
+		return "no route to the peer in fastpath.routes";
+	}
+	mtu = g->dp->mtu[nh->port];
+	pk[0] = m;
+	if (mtu != 0 && n > mtu) {
+		k = family == 4 ? fp_frag4(m, mtu, rd16(rte_pktmbuf_mtod(m, uint8_t *) + 4), pk,
+					   FP_FRAG_MAX) :
+			fp_frag6(m, mtu, fp_frag_id6(g->id_src, g->id_srcs, g->id_seq++), pk,
+				 FP_FRAG_MAX);
+		if (k < 0) {
+			rte_pktmbuf_free(m);
+			return k == -FP_WD_NO_MBUF ? "no mbuf for fragments"
+						   : "more fragments than allowed";
+		}
+	}
+	for (int i = 0; i < k; i++) {
+		/* A new mbuf of this pool: the headroom is whole. */
+		struct rte_ether_hdr *eth =
+			(struct rte_ether_hdr *)rte_pktmbuf_prepend(pk[i], ETH_LEN);
+
+		eth->dst_addr = nh->dmac;
+		eth->src_addr = g->dp->mac[nh->port];
+		eth->ether_type = rte_cpu_to_be_16(family == 4 ? RTE_ETHER_TYPE_IPV4
+							       : RTE_ETHER_TYPE_IPV6);
+	}
+	sent = rte_eth_tx_burst(nh->port, g->txq, pk, (uint16_t)k);
+	if (sent < k) {
+		rte_pktmbuf_free_bulk(pk + sent, (unsigned)(k - sent));
+		return "TX queue full";
+	}
+	*pieces = k;
+	*port = nh->port;
+	return NULL;
 }
 
 /* ---- engine callbacks ---- */
@@ -265,27 +333,21 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 		    const uint8_t *buf, size_t len)
 {
 	struct gw_ike *g = ctx;
-	const struct fp_nexthop *nh = next_hop(g, remote);
-	struct rte_mbuf *m, *pk[FP_FRAG_MAX];
-	uint16_t mtu, sent, id4;
+	struct rte_mbuf *m = ctl_alloc(g);
+	const char *why;
+	uint16_t port = 0;
+	int k = 0;
 	size_t n;
-	int k;
 
-	if (nh == NULL) {
-		send_fail(g, remote, len, "no route to the peer in fastpath.routes");
+	if (m == NULL) {
+		send_fail(g, remote, len, "no mbuf");
 		return;
 	}
-	if ((m = rte_pktmbuf_alloc(g->pool)) == NULL) {
-		for (unsigned i = 0; i < g->n_tx_ports; i++)
-			rte_eth_tx_done_cleanup(g->tx_ports[i], g->txq, 0);
-		if ((m = rte_pktmbuf_alloc(g->pool)) == NULL) {
-			send_fail(g, remote, len, "no mbuf");
-			return;
-		}
-	}
-	id4 = fp_frag_id4(g->id_src, g->id_srcs, g->id_seq);
-	n = gw_ike_build_ip(local, remote, buf, len, id4, rte_pktmbuf_mtod(m, uint8_t *),
-			    rte_pktmbuf_tailroom(m));
+	/* Every IPv4 message takes an identification of the control core's
+	 * sequence: with DF clear a router may fragment it. */
+	n = gw_ike_build_ip(local, remote, buf, len,
+			    fp_frag_id4(g->id_src, g->id_srcs, g->id_seq++),
+			    rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m));
 	if (n == 0) {
 		rte_pktmbuf_free(m);
 		send_fail(g, remote, len, local->family != remote->family ?
@@ -294,35 +356,8 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 		return;
 	}
 	rte_pktmbuf_append(m, (uint16_t)n);
-	mtu = g->dp->mtu[nh->port];
-	pk[0] = m;
-	k = 1;
-	if (mtu != 0 && n > mtu) {
-		k = local->family == 4 ? fp_frag4(m, mtu, id4, pk, FP_FRAG_MAX) :
-			fp_frag6(m, mtu, fp_frag_id6(g->id_src, g->id_srcs, g->id_seq), pk,
-				 FP_FRAG_MAX);
-		if (k < 0) {
-			rte_pktmbuf_free(m);
-			send_fail(g, remote, len, k == -FP_WD_NO_MBUF ? "no mbuf for fragments"
-								     : "more fragments than allowed");
-			return;
-		}
-	}
-	g->id_seq++;
-	for (int i = 0; i < k; i++) {
-		/* A new mbuf of this pool: the headroom is whole. */
-		struct rte_ether_hdr *eth =
-			(struct rte_ether_hdr *)rte_pktmbuf_prepend(pk[i], ETH_LEN);
-
-		eth->dst_addr = nh->dmac;
-		eth->src_addr = g->dp->mac[nh->port];
-		eth->ether_type = rte_cpu_to_be_16(local->family == 4 ? RTE_ETHER_TYPE_IPV4
-								      : RTE_ETHER_TYPE_IPV6);
-	}
-	sent = rte_eth_tx_burst(nh->port, g->txq, pk, (uint16_t)k);
-	if (sent < k) {
-		rte_pktmbuf_free_bulk(pk + sent, (unsigned)(k - sent));
-		send_fail(g, remote, len, "TX queue full");
+	if ((why = ctl_tx(g, remote->family, remote->a, m, n, &k, &port)) != NULL) {
+		send_fail(g, remote, len, why);
 		return;
 	}
 	g->st.tx++;
@@ -333,7 +368,7 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 
 		app_log(IKE_LOG_DEBUG, "tx %zu bytes %s -> %s, port %u%s", len,
 			ike_addr_str(local, ls, sizeof(ls)), ike_addr_str(remote, rs, sizeof(rs)),
-			nh->port, k > 1 ? ", fragmented" : "");
+			port, k > 1 ? ", fragmented" : "");
 	}
 }
 
@@ -416,7 +451,7 @@ static bool tel_registered;
 static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	static const char *const names[] = { "rx", "rx_bad", "rx_other", "tx", "tx_frags",
-					     "tx_failed" };
+					     "tx_failed", "echo_replies" };
 	int rc = -ENODEV;
 
 	(void)cmd;
@@ -425,7 +460,7 @@ static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (tel_ike != NULL) {
 		const uint64_t *v = &tel_ike->st.rx;
 
-		_Static_assert(sizeof(struct gw_ike_stats) == 6 * sizeof(uint64_t),
+		_Static_assert(sizeof(struct gw_ike_stats) == 7 * sizeof(uint64_t),
 			       "one name per counter");
 		rte_tel_data_start_dict(d);
 		for (unsigned i = 0; i < RTE_DIM(names); i++)
@@ -535,19 +570,64 @@ void gw_ike_free(struct gw_ike *g)
 
 /* ---- running ---- */
 
+/* An echo request to one of our addresses gets its reply (GW_ICMP_ECHO_PER_S
+ * a second at most); anything else punted that is not IKE is only
+ * counted. */
+static void echo_reply(struct gw_ike *g, const uint8_t *f, size_t len)
+{
+	uint64_t now = mono_ms();
+	uint8_t family, dst[16];
+	struct rte_mbuf *m;
+	const char *why;
+	uint16_t port;
+	size_t n;
+	int k;
+
+	if (now - g->echo_t0 >= 1000) {
+		g->echo_t0 = now;
+		g->echo_n = 0;
+	}
+	if (len <= ETH_LEN || g->echo_n >= GW_ICMP_ECHO_PER_S || (m = ctl_alloc(g)) == NULL)
+		return;
+	n = gw_icmp_echo_reply(f + ETH_LEN, len - ETH_LEN, &g->dp->local,
+			       rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), &family, dst);
+	if (n == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (family == 4) {            /* the identification: ours (frag.h) */
+		uint16_t id = fp_frag_id4(g->id_src, g->id_srcs, g->id_seq++);
+		uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
+
+		ip[4] = (uint8_t)(id >> 8);
+		ip[5] = (uint8_t)id;
+		ip[10] = ip[11] = 0;
+		id = (uint16_t)~rte_raw_cksum(ip, 20);
+		memcpy(ip + 10, &id, 2);
+	}
+	rte_pktmbuf_append(m, (uint16_t)n);
+	g->echo_n++;
+	if ((why = ctl_tx(g, family, dst, m, n, &k, &port)) == NULL)
+		g->st.echo_replies++;
+	else
+		app_log(IKE_LOG_DEBUG, "echo reply not sent: %s", why);
+}
+
 void gw_ike_punt(struct gw_ike *g, struct rte_mbuf *m)
 {
-	const uint8_t *f = rte_pktmbuf_read(m, 0, RTE_MIN(m->pkt_len, PUNT_BUF), g->frame);
+	size_t len = RTE_MIN(m->pkt_len, PUNT_BUF);
+	const uint8_t *f = rte_pktmbuf_read(m, 0, len, g->frame);
 	ike_addr_t local, remote;
 	const uint8_t *pl;
 	const char *why;
 	size_t pll;
 	int rc;
 
-	rc = f ? gw_ike_parse(f, RTE_MIN(m->pkt_len, PUNT_BUF), &g->dp->local, &local, &remote,
-			      &pl, &pll, &why) : 0;
+	rc = f ? gw_ike_parse(f, len, &g->dp->local, &local, &remote, &pl, &pll, &why) : 0;
 	if (rc == 0) {
 		g->st.rx_other++;
+		if (f != NULL)
+			echo_reply(g, f, len);
 	} else if (rc < 0) {
 		g->st.rx_bad++;
 		app_log(IKE_LOG_DEBUG, "punted IKE datagram dropped: %s", why);

@@ -46,6 +46,7 @@ struct gw_ike_stats {
 	uint64_t tx;            /* messages sent (a fragmented one counts once) */
 	uint64_t tx_frags;      /* IP fragments of those */
 	uint64_t tx_failed;     /* no route, no mbuf, too big, TX queue full */
+	uint64_t echo_replies;  /* to echo requests for our addresses (gw_icmp.h) */
 };
 
 /* NULL with a reason in err: a connection whose local address is not one

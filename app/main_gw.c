@@ -559,10 +559,11 @@ static json_t *stats_json(const struct gw *g)
 		struct gw_ike_stats is;
 
 		gw_ike_get_stats(g->ike, &is);
-		json_object_set_new(root, "ike", json_pack("{sIsIsIsIsIsIsI}",
+		json_object_set_new(root, "ike", json_pack("{sIsIsIsIsIsIsIsI}",
 			"rx", (json_int_t)is.rx, "rx_bad", (json_int_t)is.rx_bad,
 			"rx_other", (json_int_t)is.rx_other, "tx", (json_int_t)is.tx,
 			"tx_frags", (json_int_t)is.tx_frags, "tx_failed", (json_int_t)is.tx_failed,
+			"echo_replies", (json_int_t)is.echo_replies,
 			"sas", (json_int_t)gw_ike_sa_count(g->ike)));
 	}
 	return root;

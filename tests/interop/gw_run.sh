@@ -126,6 +126,15 @@ sys.exit(0 if ok else 1)' "$spis"
 check "telemetry: the CHILD SA's SAs in /ipsecgw/sa/list, IKE counters in /ipsecgw/ike" \
 	telemetry_shows_child
 
+# The gateway answers pings to its own addresses (from its control core).
+ping_gw() {
+	local ns=$1 addr=$2
+	[ "$(ip netns exec "$ns" ping -n -q -c 3 -i 0.2 -W 1 "$addr" 2>&1 |
+		sed -n 's/.* \([0-9]*\) received.*/\1/p')" = 3 ]
+}
+check "the gateway answers pings to its LAN address $GW_LAN (3 of 3)" ping_gw "$LAN_NS" "$GW_LAN"
+check "the gateway answers pings to its WAN address $US_IP (3 of 3)" ping_gw "$SS_NS" "$US_IP"
+
 # A control client that connects and says nothing holds the control core
 # (SA installs, punted IKE, RCU reclamation) only 100 ms.
 stalled_client() {
@@ -189,6 +198,7 @@ check "stats: no auth failure" stat_is drops.auth 0
 check "stats: no replay drop" stat_is drops.replay 0
 check "stats: no request to the fast path failed" stat_is control.req_failed 0
 check "stats: our ESP left in fragments ($(stat_of "$DIR" workers.0.frag_out))" stat_ge workers.0.frag_out 6
+check "stats: 6 echo replies from the control core ($(stat_of "$DIR" ike.echo_replies))" stat_is ike.echo_replies 6
 check "stats: every SA taken out of the fast path at exit" \
 	eval 'stat_is control.sa_in 0 && stat_is control.sa_out 0 && stat_is control.spd_rules 0'
 
@@ -268,6 +278,7 @@ check "first echo through the IPv6 tunnel (neighbour solicitation answered)" wai
 n=$(replies 5)
 check "5 of 5 echo replies over IPv6 outside (got ${n:-0})" [ "${n:-0}" = 5 ]
 check "UDP echo of 64 / 1000 / 1472 bytes over IPv6 outside (our ESP in IPv6 fragments)" udp_echo
+check "the gateway answers pings to 2001:db8::1 (3 of 3)" ping_gw "$SS_NS" 2001:db8::1
 kill -TERM "$GW_PID" 2>/dev/null
 wait_until 10 ipgw_pid_gone "$GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
 wait "$GW_PID" 2>/dev/null
