@@ -61,7 +61,7 @@ static size_t reply4(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 static size_t reply6(const uint8_t *ip, size_t len, const struct fp_local *l, uint8_t *out,
 		     size_t cap, uint8_t dst[16])
 {
-	static const uint8_t any[16];
+	static const uint8_t any[16], lo[16] = { [15] = 1 };
 	size_t plen;
 	uint8_t ph[8] = { 0 };
 	uint16_t c;
@@ -69,7 +69,10 @@ static size_t reply6(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	if (len < 48 || ip[6] != IPPROTO_ICMPV6 || (plen = rd16(ip + 4)) > len - 40 ||
 	    plen < 8 || !fp_local6(l, ip + 24))
 		return 0;
-	if (ip[8] == 0xff || memcmp(ip + 8, any, 16) == 0 || fp_local6(l, ip + 8))
+	/* multicast, unspecified, loopback, link-local (no route leads
+	 * back to it), ours */
+	if (ip[8] == 0xff || memcmp(ip + 8, any, 16) == 0 || memcmp(ip + 8, lo, 16) == 0 ||
+	    (ip[8] == 0xfe && (ip[9] & 0xc0) == 0x80) || fp_local6(l, ip + 8))
 		return 0;
 	ph[2] = (uint8_t)(plen >> 8);
 	ph[3] = (uint8_t)plen;

@@ -468,6 +468,32 @@ unsigned fp_ctrl_poll(struct fp_ctrl *c)
 	return work;
 }
 
+enum fp_spd_action fp_ctrl_spd_lookup(const struct fp_ctrl *c, uint8_t family, uint8_t proto,
+				      const uint8_t *src, const uint8_t *dst, uint16_t sport,
+				      uint16_t dport)
+{
+	uint32_t res = 0;
+
+	if (family == 4) {
+		struct fp_spd_key4 k = { .proto = proto, .sport = rte_cpu_to_be_16(sport),
+					 .dport = rte_cpu_to_be_16(dport) };
+		const struct fp_spd_key4 *kp = &k;
+
+		memcpy(&k.src, src, 4);
+		memcpy(&k.dst, dst, 4);
+		fp_spd_classify4(c->spd, &kp, &res, 1);
+	} else {
+		struct fp_spd_key6 k = { .proto = proto, .sport = rte_cpu_to_be_16(sport),
+					 .dport = rte_cpu_to_be_16(dport) };
+		const struct fp_spd_key6 *kp = &k;
+
+		memcpy(k.src, src, 16);
+		memcpy(k.dst, dst, 16);
+		fp_spd_classify6(c->spd, &kp, &res, 1);
+	}
+	return fp_spd_action(res);
+}
+
 bool fp_ctrl_has_in_sa(const struct fp_ctrl *c, uint32_t spi)
 {
 	return fp_sad_find_in(c->sad, spi) != NULL;

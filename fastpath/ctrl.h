@@ -93,6 +93,11 @@ int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t
 int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
 			char *err, size_t errlen);
 int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen);
+/* What the current SPD says of a packet the control core itself sends
+ * (addresses in network order bytes, 4 or 16 of them; ports host order). */
+enum fp_spd_action fp_ctrl_spd_lookup(const struct fp_ctrl *c, uint8_t family, uint8_t proto,
+				      const uint8_t *src, const uint8_t *dst, uint16_t sport,
+				      uint16_t dport);
 /* Whether an inbound SA with this SPI is installed. */
 bool fp_ctrl_has_in_sa(const struct fp_ctrl *c, uint32_t spi);
 

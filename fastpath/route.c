@@ -11,10 +11,15 @@
 
 #include "fastpath/route.h"
 
+#define NO_DEFAULT UINT32_MAX
+
 struct fp_routes {
 	struct rte_lpm *lpm4;
 	struct rte_lpm6 *lpm6;
 	uint32_t n_nh, max;
+	/* The default routes (/0), which rte_lpm and rte_lpm6 do not take
+	 * (depth 1 at least): the next hop of a lookup that misses. */
+	uint32_t def4, def6;      /* index into nh[], NO_DEFAULT: none */
 	struct fp_nexthop nh[];
 };
 
@@ -29,6 +34,7 @@ struct fp_routes *fp_routes_create(const char *name, uint32_t max, int socket)
 	if (r == NULL)
 		return NULL;
 	r->max = max;
+	r->def4 = r->def6 = NO_DEFAULT;
 	snprintf(nm, sizeof(nm), "%.20s_4", name);
 	r->lpm4 = rte_lpm_create(nm, socket, &c4);
 	snprintf(nm, sizeof(nm), "%.20s_6", name);
@@ -62,11 +68,21 @@ int fp_routes_add(struct fp_routes *r, uint8_t family, const uint8_t *prefix, ui
 		if (plen > 32)
 			return -EINVAL;
 		memcpy(&a, prefix, 4);
-		rc = rte_lpm_add(r->lpm4, rte_be_to_cpu_32(a), plen, idx);
+		if (plen == 0) {          /* a later /0 replaces an earlier one */
+			r->def4 = idx;
+			rc = 0;
+		} else {
+			rc = rte_lpm_add(r->lpm4, rte_be_to_cpu_32(a), plen, idx);
+		}
 	} else {
 		if (plen > 128)
 			return -EINVAL;
-		rc = rte_lpm6_add(r->lpm6, prefix, plen, idx);
+		if (plen == 0) {
+			r->def6 = idx;
+			rc = 0;
+		} else {
+			rc = rte_lpm6_add(r->lpm6, prefix, plen, idx);
+		}
 	}
 	if (rc == 0)
 		r->n_nh++;
@@ -78,7 +94,7 @@ const struct fp_nexthop *fp_routes_lookup4(const struct fp_routes *r, uint32_t d
 	uint32_t idx;
 
 	if (rte_lpm_lookup(r->lpm4, rte_be_to_cpu_32(dst_be), &idx) != 0)
-		return NULL;
+		return r->def4 != NO_DEFAULT ? &r->nh[r->def4] : NULL;
 	return &r->nh[idx];
 }
 
@@ -87,6 +103,6 @@ const struct fp_nexthop *fp_routes_lookup6(const struct fp_routes *r, const uint
 	uint32_t idx;
 
 	if (rte_lpm6_lookup(r->lpm6, dst, &idx) != 0)
-		return NULL;
+		return r->def6 != NO_DEFAULT ? &r->nh[r->def6] : NULL;
 	return &r->nh[idx];
 }

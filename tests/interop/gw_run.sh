@@ -134,6 +134,13 @@ ping_gw() {
 }
 check "the gateway answers pings to its LAN address $GW_LAN (3 of 3)" ping_gw "$LAN_NS" "$GW_LAN"
 check "the gateway answers pings to its WAN address $US_IP (3 of 3)" ping_gw "$SS_NS" "$US_IP"
+# ... but not one that came through the tunnel: the answer would leave in
+# clear by route (no echo, and the counter below stays at 6).
+no_tunnel_echo() {
+	[ "$(ip netns exec "$SS_NS" ping -n -q -c 2 -i 0.2 -W 1 -I "$SS_INNER" "$GW_LAN" 2>&1 |
+		sed -n 's/.* \([0-9]*\) received.*/\1/p')" = 0 ]
+}
+check "a ping through the tunnel to $GW_LAN is not answered in clear" no_tunnel_echo
 
 # A control client that connects and says nothing holds the control core
 # (SA installs, punted IKE, RCU reclamation) only 100 ms.

@@ -74,6 +74,7 @@ gw_gen_conf() {
         "addresses": ["$GW_LAN"] }
     ],
     "routes": [
+      { "dst": "0.0.0.0/0", "port": "wan", "mac": "$SS_MAC" },
       { "dst": "192.0.2.0/24", "port": "wan", "mac": "$SS_MAC" },
       { "dst": "$US_NET", "port": "lan", "mac": "$LAN_MAC" }
     ]
