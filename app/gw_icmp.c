@@ -10,12 +10,6 @@ static inline uint16_t rd16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* One's-complement sum of n bytes, folded, not inverted. */
-static uint16_t sum16(const void *p, size_t n, uint32_t start)
-{
-	return __rte_raw_cksum_reduce(__rte_raw_cksum(p, n, start));
-}
-
 static size_t reply4(const uint8_t *ip, size_t len, const struct fp_local *l, uint8_t *out,
 		     size_t cap, uint8_t dst[16])
 {
@@ -34,7 +28,7 @@ static size_t reply4(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	if (ip[12] == 0 || ip[12] == 127 || ip[12] >= 224 || fp_local4(l, a))
 		return 0;
 	icmp = tot - hl;
-	if (ip[hl] != 8 || ip[hl + 1] != 0 || sum16(ip + hl, icmp, 0) != 0xffff ||
+	if (ip[hl] != 8 || ip[hl + 1] != 0 || rte_raw_cksum(ip + hl, icmp) != 0xffff ||
 	    20 + icmp > cap)
 		return 0;
 	/* A header of our own (no options: RFC 1122 3.2.2.6 lets a reply
@@ -52,7 +46,7 @@ static size_t reply4(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	memcpy(out + 20, ip + hl, icmp);
 	out[20] = 0;                      /* echo reply */
 	out[22] = out[23] = 0;
-	c = (uint16_t)~sum16(out + 20, icmp, 0);
+	c = (uint16_t)~rte_raw_cksum(out + 20, icmp);
 	memcpy(out + 22, &c, 2);
 	memcpy(dst, ip + 12, 4);
 	return 20 + icmp;
@@ -63,7 +57,6 @@ static size_t reply6(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 {
 	static const uint8_t any[16], lo[16] = { [15] = 1 };
 	size_t plen;
-	uint8_t ph[8] = { 0 };
 	uint16_t c;
 
 	if (len < 48 || ip[6] != IPPROTO_ICMPV6 || (plen = rd16(ip + 4)) > len - 40 ||
@@ -74,16 +67,15 @@ static size_t reply6(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	if (ip[8] == 0xff || memcmp(ip + 8, any, 16) == 0 || memcmp(ip + 8, lo, 16) == 0 ||
 	    (ip[8] == 0xfe && (ip[9] & 0xc0) == 0x80) || fp_local6(l, ip + 8))
 		return 0;
-	ph[2] = (uint8_t)(plen >> 8);
-	ph[3] = (uint8_t)plen;
-	ph[7] = IPPROTO_ICMPV6;
+	/* DPDK's upper-layer checksum takes the pseudo-header's length and
+	 * next header from the IPv6 header: ICMPv6 right after it here. */
 	if (ip[40] != 128 || ip[41] != 0 || 40 + plen > cap ||
-	    sum16(ip + 40, plen, __rte_raw_cksum(ph, 8, __rte_raw_cksum(ip + 8, 32, 0))) != 0xffff)
+	    __rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, ip + 40) != 0xffff)
 		return 0;
 	memset(out, 0, 40);
 	out[0] = 0x60;
-	out[4] = ph[2];
-	out[5] = ph[3];
+	out[4] = ip[4];
+	out[5] = ip[5];
 	out[6] = IPPROTO_ICMPV6;
 	out[7] = 64;
 	memcpy(out + 8, ip + 24, 16);
@@ -91,7 +83,7 @@ static size_t reply6(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	memcpy(out + 40, ip + 40, plen);
 	out[40] = 129;                    /* echo reply */
 	out[42] = out[43] = 0;
-	c = (uint16_t)~sum16(out + 40, plen, __rte_raw_cksum(ph, 8, __rte_raw_cksum(out + 8, 32, 0)));
+	c = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)out, out + 40);
 	memcpy(out + 42, &c, 2);
 	memcpy(dst, ip + 8, 16);
 	return 40 + plen;

@@ -69,6 +69,7 @@ struct gw_ike {
 	unsigned echo_n;
 	struct gw_ike_stats st;
 	uint8_t frame[PUNT_BUF];  /* a punted frame in more than one segment */
+	uint8_t reply[PUNT_BUF];  /* an echo reply, built before a buffer is taken */
 };
 
 static uint64_t mono_ms(void)
@@ -576,64 +577,51 @@ void gw_ike_free(struct gw_ike *g)
 static void echo_reply(struct gw_ike *g, const uint8_t *f, size_t len)
 {
 	static const uint8_t zero_mac[6];
-	const uint8_t *ip = f + ETH_LEN;
-	size_t hl = len > ETH_LEN ? (ip[0] & 0xfu) * 4u : 0, n;
 	uint64_t now = mono_ms();
 	uint8_t family, dst[16];
 	enum fp_spd_action a;
 	struct rte_mbuf *m;
 	const char *why;
 	uint16_t port;
-	bool v4, v6;
+	size_t n;
 	int k;
 
-	/* An echo request at all (before a buffer is taken): IPv4 type 8,
-	 * IPv6 type 128 right after the fixed header (gw_icmp.c checks the
-	 * rest). */
-	v4 = len >= ETH_LEN + 28 && rd16(f + 12) == RTE_ETHER_TYPE_IPV4 && (ip[0] >> 4) == 4 &&
-	     hl >= 20 && len > ETH_LEN + hl && ip[9] == IPPROTO_ICMP && ip[hl] == 8;
-	v6 = len >= ETH_LEN + 48 && rd16(f + 12) == RTE_ETHER_TYPE_IPV6 && (ip[0] >> 4) == 6 &&
-	     ip[6] == IPPROTO_ICMPV6 && ip[40] == 128;
-	if (!v4 && !v6)
-		return;
 	/* One that came out of a tunnel (the workers give decrypted packets
 	 * for us a zero Ethernet header) is not answered: the reply would
 	 * leave in clear by route, carrying what arrived encrypted. */
-	if (memcmp(f + 6, zero_mac, 6) == 0)
+	if (len <= ETH_LEN || memcmp(f + 6, zero_mac, 6) == 0)
+		return;
+	n = gw_icmp_echo_reply(f + ETH_LEN, len - ETH_LEN, &g->dp->local, g->reply,
+			       sizeof(g->reply), &family, dst);
+	if (n == 0)
 		return;
 	if (now - g->echo_t0 >= 1000) {
 		g->echo_t0 = now;
 		g->echo_n = 0;
 	}
-	if (g->echo_n >= GW_ICMP_ECHO_PER_S || (m = ctl_alloc(g)) == NULL)
+	if (g->echo_n >= GW_ICMP_ECHO_PER_S)
 		return;
-	n = gw_icmp_echo_reply(f + ETH_LEN, len - ETH_LEN, &g->dp->local,
-			       rte_pktmbuf_mtod(m, uint8_t *), rte_pktmbuf_tailroom(m), &family, dst);
 	/* The SPD decides like for any packet we send (RFC 4301 5.1): one
 	 * that a policy protects or discards does not leave in clear. */
-	a = n == 0 ? FP_SPD_DISCARD :
-		fp_ctrl_spd_lookup(g->dp->ctrl, family,
-				   family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
-				   rte_pktmbuf_mtod_offset(m, uint8_t *, family == 4 ? 12 : 8),
-				   dst, 0, 0);
+	a = fp_ctrl_spd_lookup(g->dp->ctrl, family, family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+			       g->reply + (family == 4 ? 12 : 8), dst, 0, 0);
 	if (a == FP_SPD_PROTECT || a == FP_SPD_DISCARD) {
-		if (n != 0)
-			app_log(IKE_LOG_DEBUG, "echo reply not sent: the SPD %s it",
-				a == FP_SPD_PROTECT ? "protects" : "discards");
-		rte_pktmbuf_free(m);
+		app_log(IKE_LOG_DEBUG, "echo reply not sent: the SPD %s it",
+			a == FP_SPD_PROTECT ? "protects" : "discards");
 		return;
 	}
 	if (family == 4) {            /* the identification: ours (frag.h) */
 		uint16_t id = fp_frag_id4(g->id_src, g->id_srcs, g->id_seq++);
-		uint8_t *rip = rte_pktmbuf_mtod(m, uint8_t *);
 
-		rip[4] = (uint8_t)(id >> 8);
-		rip[5] = (uint8_t)id;
-		rip[10] = rip[11] = 0;
-		id = (uint16_t)~rte_raw_cksum(rip, 20);
-		memcpy(rip + 10, &id, 2);
+		g->reply[4] = (uint8_t)(id >> 8);
+		g->reply[5] = (uint8_t)id;
+		g->reply[10] = g->reply[11] = 0;
+		id = (uint16_t)~rte_raw_cksum(g->reply, 20);
+		memcpy(g->reply + 10, &id, 2);
 	}
-	rte_pktmbuf_append(m, (uint16_t)n);
+	if (n > IKE_MBUF_ROOM - RTE_PKTMBUF_HEADROOM || (m = ctl_alloc(g)) == NULL)
+		return;
+	memcpy(rte_pktmbuf_append(m, (uint16_t)n), g->reply, n);
 	g->echo_n++;
 	if ((why = ctl_tx(g, family, dst, m, n, &k, &port)) == NULL)
 		g->st.echo_replies++;

@@ -48,7 +48,8 @@ int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf *
  * (RFC 6864 4.1, RFC 8200 4.5): nsrc disjoint sequences, one per worker
  * (src 0 .. n_workers - 1) and the last for the control core's IKE
  * messages (src n_workers), since with NAT-T both send UDP between the
- * same addresses. IPv4's 16 bits are cut into ranges (no source reuses
+ * same addresses. (Unfragmented ESP keeps its sequence-derived IPv4
+ * identification, outside these ranges.) IPv4's 16 bits are cut into ranges (no source reuses
  * another's, even when nsrc does not divide 65,536); IPv6's 32 are
  * interleaved, wrapped before 2^32 for the same reason. seq: the
  * source's count of fragmented packets. */

@@ -48,6 +48,17 @@ int ike_engine_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms)
 	return r;
 }
 
+/* Queues action `what` on sa and starts it if the request window is free;
+ * the entry points' common ending (timers re-armed, dead SAs freed). */
+static int pend(struct ike_engine *e, struct ike_sa *sa, unsigned what)
+{
+	sa->pending |= what;
+	ike_sa_run_pending(sa);
+	ike_timer_touch(sa);
+	ike_engine_reap(e);
+	return 0;
+}
+
 static int queue_action(struct ike_engine *e, const char *conn, uint64_t now, unsigned what)
 {
 	int err;
@@ -63,11 +74,7 @@ static int queue_action(struct ike_engine *e, const char *conn, uint64_t now, un
 			return -ENOENT;
 		sa->pending_child_spi = ch->info.spi_in;
 	}
-	sa->pending |= what;
-	ike_sa_run_pending(sa);
-	ike_timer_touch(sa);
-	ike_engine_reap(e);
-	return 0;
+	return pend(e, sa, what);
 }
 
 int ike_engine_rekey_child(struct ike_engine *e, const char *conn, uint64_t now_ms)
@@ -158,11 +165,7 @@ int ike_engine_delete_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms
 
 	if (!sa)
 		return -ENOENT;
-	sa->pending |= PEND_DELETE_IKE;
-	ike_sa_run_pending(sa);
-	ike_timer_touch(sa);
-	ike_engine_reap(e);
-	return 0;
+	return pend(e, sa, PEND_DELETE_IKE);
 }
 
 int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms)
@@ -172,11 +175,7 @@ int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t n
 	if (!sa || !sa->children)
 		return -ENOENT;
 	sa->pending_child_spi = sa->children->info.spi_in;
-	sa->pending |= PEND_REKEY_CHILD;
-	ike_sa_run_pending(sa);
-	ike_timer_touch(sa);
-	ike_engine_reap(e);
-	return 0;
+	return pend(e, sa, PEND_REKEY_CHILD);
 }
 
 static int child_action(struct ike_engine *e, uint32_t spi_in, uint64_t now, unsigned what)
@@ -196,11 +195,7 @@ static int child_action(struct ike_engine *e, uint32_t spi_in, uint64_t now, uns
 		    sa->req_kind != REQ_NONE || sa->pending != 0)
 			return -EAGAIN;
 		sa->pending_child_spi = spi_in;
-		sa->pending |= what;
-		ike_sa_run_pending(sa);
-		ike_timer_touch(sa);
-		ike_engine_reap(e);
-		return 0;
+		return pend(e, sa, what);
 	}
 	return -ENOENT;
 }

@@ -203,7 +203,10 @@ check "stats: no malformed IKE datagram" stat_is ike.rx_bad 0
 check "stats: no failed IKE send" stat_is ike.tx_failed 0
 check "stats: no auth failure" stat_is drops.auth 0
 check "stats: no replay drop" stat_is drops.replay 0
-check "stats: no request to the fast path failed" stat_is control.req_failed 0
+# (CHILD SAs are installed synchronously, not through the request ring:
+# a refusal shows as an ERR line, not in control.req_failed)
+no_refusal() { ! us_log_has "$DIR" "fastpath: CHILD_SA .* not installed"; }
+check "no CHILD SA refused by the fast path" no_refusal
 check "stats: our ESP left in fragments ($(stat_of "$DIR" workers.0.frag_out))" stat_ge workers.0.frag_out 6
 check "stats: 6 echo replies from the control core ($(stat_of "$DIR" ike.echo_replies))" stat_is ike.echo_replies 6
 check "stats: every SA taken out of the fast path at exit" \
@@ -249,8 +252,8 @@ ip -n "$SS_NS" addr add 2001:db8::2/64 dev v1 nodad
 # One link, one MTU: the gateway sets its end (v0) to the port's 1280.
 ip -n "$SS_NS" link set v1 mtu 1280
 # At the IPv6 minimum MTU, with eight IKE proposals of eight DH groups
-# each and a MODP-4096 key share, our IKE_SA_INIT request (about 1,500
-# bytes) leaves in IPv6 fragments made by the control core.
+# each and a MODP-4096 key share, our IKE_SA_INIT request (1,576 bytes
+# of IKE) leaves in IPv6 fragments made by the control core.
 SS_IKE_PROPS=aes128gcm16-prfsha256-modp4096
 ss_gen_conf "$DIR6" 2001:db8::2 2001:db8::1 "$SS_NET" "$US_NET"
 ss_defaults
