@@ -15,7 +15,8 @@ static const char *const fp_keys[] = {
 	NULL };
 static const char *const reasm_keys[] = { "max_datagrams", "timeout_ms", NULL };
 static const char *const crypto_keys[] = {
-	"backend", "device", "devargs", "profile", "qp_desc", "timeout_us", NULL };
+	"backend", "device", "devargs", "profile", "qp_desc", "timeout_us", "imb_short_arch",
+	"imb_short_max", NULL };
 static const char *const port_keys[] = {
 	"name", "profile", "devargs", "device", "addresses", "rx_queues", "rx_desc",
 	"tx_desc", "mtu", NULL };
@@ -258,6 +259,28 @@ static int get_cdev_name(struct cfg_ctx *c, const char *path, json_t *o, char *o
 	return 0;
 }
 
+static int imb_short(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp_crypto *cr)
+{
+	static const char *const names[] = { "auto", "off", "sse", "avx", "avx2" };
+	char p[CFG_PATH_MAX];
+	const char *s = NULL;
+	int rc;
+
+	if ((rc = cfg_get_string(c, path, o, "imb_short_arch", false, &s)) ||
+	    (rc = cfg_get_uint(c, path, o, "imb_short_max", 16, 9216, &cr->imb_short_max)))
+		return rc;
+	cr->imb_short = APP_FP_IMB_SHORT_AUTO;
+	if (s == NULL)
+		return 0;
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(s, names[i]) == 0) {
+			cr->imb_short = (enum app_fp_imb_short)i;
+			return 0;
+		}
+	cfg_path_key(p, path, "imb_short_arch");
+	return cfg_fail(c, p, "unknown '%s' (auto, off, sse, avx, avx2)", s);
+}
+
 static int fp_crypto(struct cfg_ctx *c, json_t *fo, struct app_fp_crypto *cr)
 {
 	static const char *const path = "fastpath.crypto";
@@ -288,6 +311,8 @@ static int fp_crypto(struct cfg_ctx *c, json_t *fo, struct app_fp_crypto *cr)
 		cfg_path_key(p, path, "qp_desc");
 		return cfg_fail(c, p, "must be a power of two");
 	}
+	if ((rc = imb_short(c, path, o, cr)))
+		return rc;
 	if (cr->backend == APP_FP_CRYPTO_IMB) {
 		if (cr->device[0] || cr->devargs[0] || cr->profile[0] || cr->qp_desc ||
 		    cr->timeout_us)
@@ -295,6 +320,9 @@ static int fp_crypto(struct cfg_ctx *c, json_t *fo, struct app_fp_crypto *cr)
 					"'timeout_us' only with backend 'cryptodev'");
 		return 0;
 	}
+	if (json_object_get(o, "imb_short_arch") || json_object_get(o, "imb_short_max"))
+		return cfg_fail(c, path, "'imb_short_arch' and 'imb_short_max' only with backend "
+				"'imb' (a cryptodev PMD picks its own code)");
 	if (!cr->device[0] && !cr->devargs[0])
 		return cfg_fail(c, path, "backend 'cryptodev' needs 'device' or 'devargs'");
 	return 0;

@@ -79,6 +79,16 @@ enum app_fp_crypto_backend {
 	APP_FP_CRYPTO_CRYPTODEV,            /* DPDK cryptodev lookaside */
 };
 
+/* "imb_short_arch": intel-ipsec-mb code for short HMAC-SHA-256 jobs
+ * (fastpath/crypto.h, enum fp_imb_short: same order). */
+enum app_fp_imb_short {
+	APP_FP_IMB_SHORT_AUTO = 0,
+	APP_FP_IMB_SHORT_OFF,
+	APP_FP_IMB_SHORT_SSE,
+	APP_FP_IMB_SHORT_AVX,
+	APP_FP_IMB_SHORT_AVX2,
+};
+
 /* "crypto": which backend the workers use. */
 struct app_fp_crypto {
 	enum app_fp_crypto_backend backend;
@@ -87,6 +97,8 @@ struct app_fp_crypto {
 	char profile[APP_FP_NAME_MAX];      /* drivers-config/<profile>.json, "" = none */
 	uint32_t qp_desc;                   /* 0 = from the profile / default */
 	uint32_t timeout_us;                /* 0 = FP_CDEV_TIMEOUT_US */
+	enum app_fp_imb_short imb_short;    /* imb only */
+	uint32_t imb_short_max;             /* 0 = FP_IMB_SHORT_MAX_DEFAULT */
 };
 
 struct app_fp_cfg {

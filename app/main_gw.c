@@ -296,7 +296,15 @@ static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
 
 	*be = &fp_crypto_imb;
 	if (cc->backend == APP_FP_CRYPTO_IMB) {
-		printf("crypto: intel-ipsec-mb\n");
+		char desc[128];
+
+		_Static_assert((int)APP_FP_IMB_SHORT_AVX2 == (int)FP_IMB_SHORT_AVX2 &&
+			       (int)APP_FP_IMB_SHORT_OFF == (int)FP_IMB_SHORT_OFF,
+			       "imb_short_arch values");
+		fp_imb_configure((enum fp_imb_short)cc->imb_short,
+				 cc->imb_short_max ? cc->imb_short_max : FP_IMB_SHORT_MAX_DEFAULT,
+				 desc, sizeof(desc));
+		printf("crypto: intel-ipsec-mb, %s\n", desc);
 		return 0;
 	}
 	if (cc->device[0])

@@ -83,6 +83,32 @@ struct fp_crypto_backend {
 extern const struct fp_crypto_backend fp_crypto_imb;
 extern const struct fp_crypto_backend fp_crypto_cdev;
 
+/* ---- intel-ipsec-mb code paths (crypto_imb.c) ----
+ * intel-ipsec-mb picks one implementation per CPU (its "arch": SSE, AVX,
+ * AVX2, AVX-512). Its AVX-512 code is the fastest here for GCM, ChaCha20,
+ * SHA-384/512, and for AES-CBC + HMAC-SHA-256 when 16 long jobs fill its
+ * lanes; on AMD Zen 4 its AVX2 code runs short AES-CBC + HMAC-SHA-256 jobs
+ * 1.15-1.27x faster, and mixed bursts with few long jobs (IMIX) 1.6x
+ * (perf/fastpath_results.md, "Sixth session"). So HMAC-SHA-256 jobs
+ * (AES-CBC or NULL cipher) can run on a second manager of another arch:
+ * those of at most short_max bytes of ciphertext, and the longer ones too
+ * when a burst has fewer than 16 of them. Everything else stays on the
+ * library's choice. */
+enum fp_imb_short {
+	FP_IMB_SHORT_AUTO,   /* AVX2 when the library picks AVX-512 on an AMD CPU, else off */
+	FP_IMB_SHORT_OFF,
+	FP_IMB_SHORT_SSE,
+	FP_IMB_SHORT_AVX,
+	FP_IMB_SHORT_AVX2,
+};
+#define FP_IMB_SHORT_MAX_DEFAULT 512u
+
+/* Control core, before any engine of the imb backend is created (engines
+ * made before keep their managers). Writes what was chosen, for the log:
+ * "avx512; HMAC-SHA-256 jobs up to 512 B (and bursts with fewer than 16
+ * longer ones) on avx2". */
+void fp_imb_configure(enum fp_imb_short arch, uint32_t short_max, char *desc, size_t desclen);
+
 /* ---- cryptodev backend setup (crypto_cdev.c) ----
  * The backend drives one cryptodev at a time, attached on the control core
  * before any SA or engine uses it: one queue pair per worker, one session

@@ -12,7 +12,13 @@
  * HMAC, NULL + HMAC, ChaCha20-Poly1305) is taken from the manager with
  * IMB_GET_NEXT_BURST, filled (decryption: longest first), submitted with
  * IMB_SUBMIT_BURST_NOCHECK and flushed. Either way every op of the burst
- * is complete when process() returns. */
+ * is complete when process() returns.
+ *
+ * A worker may hold a second manager of another arch for short
+ * HMAC-SHA-256 jobs (fp_imb_configure(), crypto.h says why); a burst of one
+ * SA then becomes up to two bursts, one per manager. Key schedules and
+ * HMAC states are the same bytes whichever arch made them. */
+#include <cpuid.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,10 +55,114 @@ struct imb_sess {
 	uint8_t icv_len;
 	uint8_t iv_len;                       /* job IV: 12 (AEAD nonce) or 16 */
 	bool    aead;
+	bool    short_ok;                     /* HMAC-SHA-256: may use the short manager */
 };
 _Static_assert(sizeof(struct imb_sess) <= FP_CRYPTO_SESS_SIZE, "imb session too big");
 
 static IMB_MGR *cp_mgr;   /* key expansion on the control core */
+
+/* Jobs the AVX-512 code runs side by side (SHA-256, AES-CBC). */
+#define IMB_WIDE_LANES 16u
+
+/* fp_imb_configure()'s choice, read when an engine is created. */
+static enum fp_imb_short short_arch = FP_IMB_SHORT_AUTO;
+static uint32_t short_max = FP_IMB_SHORT_MAX_DEFAULT;
+
+static const char *arch_name(IMB_ARCH a)
+{
+	switch (a) {
+	case IMB_ARCH_SSE: return "sse";
+	case IMB_ARCH_AVX: return "avx";
+	case IMB_ARCH_AVX2: return "avx2";
+	case IMB_ARCH_AVX512: return "avx512";
+	default: return "other";
+	}
+}
+
+static bool cpu_is_amd(void)
+{
+	unsigned a, b, c, d;
+	char v[13];
+
+	if (!__get_cpuid(0, &a, &b, &c, &d))
+		return false;
+	memcpy(v, &b, 4);
+	memcpy(v + 4, &d, 4);
+	memcpy(v + 8, &c, 4);
+	v[12] = 0;
+	return strcmp(v, "AuthenticAMD") == 0;
+}
+
+/* What FP_IMB_SHORT_AUTO means on this CPU next to the library's own
+ * choice: measured on AMD Zen 4 only (crypto.h), so nothing elsewhere. */
+static enum fp_imb_short resolve_short(enum fp_imb_short want, IMB_ARCH lib)
+{
+	if (want != FP_IMB_SHORT_AUTO)
+		return want;
+	return lib == IMB_ARCH_AVX512 && cpu_is_amd() ? FP_IMB_SHORT_AVX2 : FP_IMB_SHORT_OFF;
+}
+
+/* A manager of the given arch, or NULL: no such code on this CPU (the
+ * library would run it anyway and fault), or out of memory. */
+static IMB_MGR *mgr_of(enum fp_imb_short a)
+{
+	static const uint64_t need[] = {
+		[FP_IMB_SHORT_SSE] = IMB_FEATURE_SSE4_2 | IMB_FEATURE_AESNI,
+		[FP_IMB_SHORT_AVX] = IMB_FEATURE_AVX | IMB_FEATURE_AESNI,
+		[FP_IMB_SHORT_AVX2] = IMB_FEATURE_AVX2 | IMB_FEATURE_AESNI,
+	};
+	IMB_MGR *m;
+
+	if (a != FP_IMB_SHORT_SSE && a != FP_IMB_SHORT_AVX && a != FP_IMB_SHORT_AVX2)
+		return NULL;
+	if ((m = alloc_mb_mgr(0)) == NULL)
+		return NULL;
+	if ((m->features & need[a]) != need[a]) {
+		free_mb_mgr(m);
+		return NULL;
+	}
+	if (a == FP_IMB_SHORT_SSE)
+		init_mb_mgr_sse(m);
+	else if (a == FP_IMB_SHORT_AVX)
+		init_mb_mgr_avx(m);
+	else
+		init_mb_mgr_avx2(m);
+	if (imb_get_errno(m) != 0) {
+		free_mb_mgr(m);
+		return NULL;
+	}
+	return m;
+}
+
+static const char *const short_names[] = { "auto", "off", "sse", "avx", "avx2" };
+
+void fp_imb_configure(enum fp_imb_short arch, uint32_t max, char *desc, size_t desclen)
+{
+	IMB_MGR *m = fp_imb_mgr_new(), *t;
+	IMB_ARCH lib = IMB_ARCH_NONE;
+	enum fp_imb_short r;
+
+	if (m != NULL) {
+		lib = m->used_arch;
+		free_mb_mgr(m);
+	}
+	short_arch = arch;
+	short_max = max;
+	r = resolve_short(arch, lib);
+	if (r == FP_IMB_SHORT_OFF) {
+		snprintf(desc, desclen, "%s", arch_name(lib));
+		return;
+	}
+	if ((t = mgr_of(r)) == NULL) {
+		/* The engines will run without it; say so rather than fail. */
+		snprintf(desc, desclen, "%s; no %s code on this CPU, HMAC-SHA-256 stays on %s",
+			 arch_name(lib), short_names[r], arch_name(lib));
+		return;
+	}
+	free_mb_mgr(t);
+	snprintf(desc, desclen, "%s; HMAC-SHA-256 jobs up to %u B (and bursts with fewer than %u "
+		 "longer ones) on %s", arch_name(lib), max, IMB_WIDE_LANES, short_names[r]);
+}
 
 IMB_MGR *fp_imb_mgr_new(void)
 {
@@ -168,6 +278,7 @@ static int imb_session_init(void *sessv, const struct fp_sa_params *p, char *err
 	case FP_AUTH_HMAC_SHA256_128:
 		s->hash = IMB_AUTH_HMAC_SHA_256;
 		s->icv_len = 16;
+		s->short_ok = true;
 		break;
 	case FP_AUTH_HMAC_SHA384_192:
 		s->hash = IMB_AUTH_HMAC_SHA_384;
@@ -195,6 +306,8 @@ static void imb_session_free(void *sess)
  * calls (one call at a time, so one context is enough). */
 struct imb_eng {
 	IMB_MGR *m;
+	IMB_MGR *ms;              /* short HMAC-SHA-256 jobs; NULL: all on m */
+	uint32_t short_max;
 	struct gcm_context_data gctx __rte_aligned(64);
 };
 
@@ -211,6 +324,8 @@ static void *imb_engine_create(unsigned qid)
 		free(e);
 		return NULL;
 	}
+	e->ms = mgr_of(resolve_short(short_arch, e->m->used_arch));
+	e->short_max = short_max;
 	return e;
 }
 
@@ -221,6 +336,8 @@ static void imb_engine_free(void *ctx)
 	if (e == NULL)
 		return;
 	free_mb_mgr(e->m);
+	if (e->ms != NULL)
+		free_mb_mgr(e->ms);
 	fp_wipe(&e->gctx, sizeof(e->gctx));   /* may hold hash state */
 	free(e);
 }
@@ -358,8 +475,9 @@ int fp_cbc_ivs(IMB_MGR *m, const struct fp_cbc_iv_key *k, struct fp_crypto_op *o
 	return 0;
 }
 
-/* Decryption order of a burst, longest job first; false when the burst is
- * already in that order (one size: the common case), ord[] then unset.
+/* Decryption order of n ops (idx[i] into ops, or i without idx), longest
+ * job first, into ord[]; false when they already are in that order (one
+ * size: the common case) and idx is NULL, ord[] then unset.
  * Inbound the HMAC runs first, in multi-buffer lanes, and a burst flushed
  * at the end lasts as long as its longest hash: submitted first, it runs
  * while the short ones come and go in the other lanes. `imb_ceiling`, IMIX
@@ -367,58 +485,50 @@ int fp_cbc_ivs(IMB_MGR *m, const struct fp_cbc_iv_key *k, struct fp_crypto_op *o
  * 2.25 -> 2.28, so it is not sorted. Gateway, CBC in, A/B in one run:
  * IMIX 1.080 / 1.067, 64 B 1.000 / 1.000, 512 B 1.000 / 0.997 (one-size
  * bursts cost 0.988 / 0.992 at 64 B before the in-order check). */
-static bool longest_first(const struct fp_crypto_op *ops, uint16_t n, uint8_t ord[])
+static bool longest_first(const struct fp_crypto_op *ops, const uint8_t *idx, uint16_t n,
+			  uint8_t ord[])
 {
-	uint32_t len[FP_MAX_BURST];
-	bool sorted = true;
+	uint32_t len[FP_MAX_BURST], olen[FP_MAX_BURST];
+	bool sorted = idx == NULL;
 
 	for (uint16_t i = 0; i < n; i++) {
-		len[i] = ops[i].cipher_len;
+		len[i] = ops[idx ? idx[i] : i].cipher_len;
 		if (i > 0 && len[i] > len[i - 1])
 			sorted = false;
 	}
 	if (sorted)
 		return false;
-	for (uint16_t i = 0; i < n; i++) {
+	for (uint16_t i = 0; i < n; i++) {    /* insertion sort, olen[] beside ord[] */
 		uint16_t k = i;
 
-		while (k > 0 && len[ord[k - 1]] < len[i]) {
+		while (k > 0 && olen[k - 1] < len[i]) {
 			ord[k] = ord[k - 1];
+			olen[k] = olen[k - 1];
 			k--;
 		}
-		ord[k] = (uint8_t)i;
+		ord[k] = (uint8_t)(idx ? idx[i] : i);
+		olen[k] = len[i];
 	}
 	return true;
 }
 
-static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
-			uint16_t n, bool encrypt)
+/* n ops of one session on manager m: ops[idx[i]], or ops[i] without idx. */
+static void run_jobs(IMB_MGR *m, const struct imb_sess *s, struct fp_crypto_op *ops,
+		     const uint8_t *idx, uint16_t n, bool encrypt)
 {
-	const struct imb_sess *s = sessv;
-	struct imb_eng *e = ctx;
-	IMB_MGR *m = e->m;
 	IMB_JOB *jobs[FP_MAX_BURST];
 	uint8_t ord[FP_MAX_BURST];
 	uint32_t got, done;
 
-	if (s->cipher == IMB_CIPHER_GCM) {
-		gcm_process(e, s, ops, n, encrypt);
-		return;
-	}
-	for (uint16_t i = 0; i < n; i++)
-		ops[i].status = FP_CRYPTO_ERROR;
-	/* Before the burst's jobs are taken: it uses the manager's queue. */
-	if (encrypt && s->cipher == IMB_CIPHER_CBC && fp_cbc_ivs(m, &s->iv_key, ops, n) != 0)
-		return;                   /* every op still FP_CRYPTO_ERROR */
 	got = IMB_GET_NEXT_BURST(m, n, jobs);
 	if (got < n)                      /* queue not drained: cannot happen */
 		n = (uint16_t)got;
-	if (!encrypt && longest_first(ops, n, ord)) {
+	if (!encrypt && longest_first(ops, idx, n, ord)) {
 		for (uint16_t i = 0; i < n; i++)
 			fill_job(jobs[i], s, &ops[ord[i]], false);
 	} else {
 		for (uint16_t i = 0; i < n; i++)
-			fill_job(jobs[i], s, &ops[i], encrypt);
+			fill_job(jobs[i], s, &ops[idx ? idx[i] : i], encrypt);
 	}
 	/* Without the library's per-job validation: it cost 4-8 % of the
 	 * whole worker with CBC + HMAC (A/B in one run: out 64 / 512 1.063 /
@@ -446,6 +556,50 @@ static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 		for (uint32_t i = 0; i < k; i++)
 			job_done(jobs[i]);
 		done += k;
+	}
+}
+
+static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
+			uint16_t n, bool encrypt)
+{
+	const struct imb_sess *s = sessv;
+	struct imb_eng *e = ctx;
+	uint8_t sh[FP_MAX_BURST], lg[FP_MAX_BURST];
+	uint16_t ns = 0, nl = 0;
+
+	if (s->cipher == IMB_CIPHER_GCM) {
+		gcm_process(e, s, ops, n, encrypt);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++)
+		ops[i].status = FP_CRYPTO_ERROR;
+	/* Before the burst's jobs are taken: it uses the manager's queue. */
+	if (encrypt && s->cipher == IMB_CIPHER_CBC && fp_cbc_ivs(e->m, &s->iv_key, ops, n) != 0)
+		return;                   /* every op still FP_CRYPTO_ERROR */
+	if (e->ms == NULL || !s->short_ok) {
+		run_jobs(e->m, s, ops, NULL, n, encrypt);
+		return;
+	}
+	for (uint16_t i = 0; i < n; i++) {
+		if (ops[i].cipher_len <= e->short_max)
+			sh[ns++] = (uint8_t)i;
+		else
+			lg[nl++] = (uint8_t)i;
+	}
+	/* The AVX-512 code hashes and encrypts 16 buffers side by side and
+	 * is the faster one for long jobs only when it has that many: fewer
+	 * leave lanes idle until the flush, and the whole burst goes to the
+	 * second manager (IMIX bursts of 32 have ~14 long jobs). */
+	if (nl < IMB_WIDE_LANES)
+		nl = 0;
+	if (nl == 0) {
+		run_jobs(e->ms, s, ops, NULL, n, encrypt);
+	} else if (ns == 0) {
+		run_jobs(e->m, s, ops, NULL, n, encrypt);
+	} else {
+		/* Long ones first, as longest_first() would order them. */
+		run_jobs(e->m, s, ops, lg, nl, encrypt);
+		run_jobs(e->ms, s, ops, sh, ns, encrypt);
 	}
 }
 

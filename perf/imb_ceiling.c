@@ -13,6 +13,9 @@
  *
  * Usage: imb_ceiling [-t seconds per case] [-b burst] [-n bufs] [-a gcm|cbc|all]
  *                    [-s 64,512,1420,imix] [-d enc|dec|all] [-j|-J]
+ *                    [-A auto|sse|avx|avx2|avx512]
+ *   -A  the library's code for that arch instead of its own choice (auto);
+ *       the CPU must have the instructions
  *   -j  the job API instead (IMB_SUBMIT_JOB per job, IMB_FLUSH_JOB after each burst)
  *   -J  the job API without flushing: jobs stay in the multi-buffer lanes until
  *       later ones push them out, as DPDK's crypto_aesni_mb PMD leaves them
@@ -209,6 +212,7 @@ static bool want(const char *list, const char *item)
 int main(int argc, char **argv)
 {
 	const char *algs = "gcm,cbc", *sizes = "64,512,1420,imix", *dirs = "enc,dec";
+	const char *want_arch = "auto";
 	double secs = 1.0;
 	unsigned burst = 32;
 	uint8_t key[16], hkey[32];
@@ -218,7 +222,7 @@ int main(int argc, char **argv)
 	IMB_ARCH arch;
 	int c;
 
-	while ((c = getopt(argc, argv, "t:b:n:a:s:d:jJh")) != -1) {
+	while ((c = getopt(argc, argv, "t:b:n:a:s:d:A:jJh")) != -1) {
 		switch (c) {
 		case 't': secs = atof(optarg); break;
 		case 'b': burst = (unsigned)atoi(optarg); break;
@@ -228,9 +232,10 @@ int main(int argc, char **argv)
 		case 'a': algs = strcmp(optarg, "all") ? optarg : "gcm,cbc"; break;
 		case 's': sizes = optarg; break;
 		case 'd': dirs = strcmp(optarg, "all") ? optarg : "enc,dec"; break;
+		case 'A': want_arch = optarg; break;
 		default:
 			fprintf(stderr, "usage: %s [-t secs] [-b burst] [-n bufs] [-a gcm,cbc] "
-				"[-s 64,512,1420,imix] [-d enc,dec] [-j|-J]\n", argv[0]);
+				"[-s 64,512,1420,imix] [-d enc,dec] [-A auto|sse|avx|avx2|avx512] [-j|-J]\n", argv[0]);
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -241,7 +246,24 @@ int main(int argc, char **argv)
 	m = alloc_mb_mgr(0);
 	if (m == NULL)
 		return 1;
-	init_mb_mgr_auto(m, &arch);
+	if (!strcmp(want_arch, "sse")) {
+		init_mb_mgr_sse(m);
+		arch = IMB_ARCH_SSE;
+	} else if (!strcmp(want_arch, "avx")) {
+		init_mb_mgr_avx(m);
+		arch = IMB_ARCH_AVX;
+	} else if (!strcmp(want_arch, "avx2")) {
+		init_mb_mgr_avx2(m);
+		arch = IMB_ARCH_AVX2;
+	} else if (!strcmp(want_arch, "avx512")) {
+		init_mb_mgr_avx512(m);
+		arch = IMB_ARCH_AVX512;
+	} else if (!strcmp(want_arch, "auto")) {
+		init_mb_mgr_auto(m, &arch);
+	} else {
+		fprintf(stderr, "-A: unknown arch '%s' (auto, sse, avx, avx2, avx512)\n", want_arch);
+		return 2;
+	}
 	if (imb_get_errno(m) != 0) {
 		fprintf(stderr, "init_mb_mgr_auto: %s\n", imb_get_strerror(imb_get_errno(m)));
 		return 1;

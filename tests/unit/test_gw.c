@@ -274,6 +274,18 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB);
 	CU_ASSERT_EQUAL(f->rx_burst, 0);                      /* the worker's default */
 	app_config_clear(cfg);
+	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_AUTO);
+	CU_ASSERT_EQUAL(f->crypto.imb_short_max, 0);          /* the backend's default */
+	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
+		"\"crypto\":{\"imb_short_arch\":\"sse\",\"imb_short_max\":1024}}}",
+		cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_SSE);
+	CU_ASSERT_EQUAL(f->crypto.imb_short_max, 1024);
+	app_config_clear(cfg);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
+		"\"crypto\":{\"imb_short_arch\":\"off\"}}}", cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_OFF);
+	app_config_clear(cfg);
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"rx_burst\":64,\"ports\":[{\"name\":\"a\"}]}}",
 		cfg, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(f->rx_burst, 64);
@@ -309,6 +321,14 @@ static void test_config_fastpath(void)
 		  "fastpath.reassembly.timeout_ms: expected integer 10-60000, got 5" },
 		{ "{\"fastpath\":{\"reassembly\":{\"max\":5},\"ports\":[{\"name\":\"a\"}]}}",
 		  "fastpath.reassembly.max: unknown key" },
+		{ "{\"fastpath\":{\"crypto\":{\"imb_short_arch\":\"avx512\"},\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.crypto.imb_short_arch: unknown 'avx512' (auto, off, sse, avx, avx2)" },
+		{ "{\"fastpath\":{\"crypto\":{\"imb_short_max\":8},\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.crypto.imb_short_max: expected integer 16-9216, got 8" },
+		{ "{\"fastpath\":{\"crypto\":{\"backend\":\"cryptodev\",\"device\":\"x\","
+		  "\"imb_short_arch\":\"off\"},\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.crypto: 'imb_short_arch' and 'imb_short_max' only with backend 'imb' "
+		  "(a cryptodev PMD picks its own code)" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"1.2.3\"]}]}}",
 		  "fastpath.ports[0].addresses[0]: invalid address" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}],"
