@@ -522,13 +522,15 @@ static json_t *stats_json(const struct gw *g)
 				      "handoff_in", (json_int_t)s->handoff_in);
 		struct fp_crypto_stats cst;
 
-		/* Non-zero only with a cryptodev that missed the wait bound. */
+		/* crypto_timeouts..orphans: non-zero only with a cryptodev that missed
+		 * the wait bound; crypto_short_jobs: intel-ipsec-mb, second manager. */
 		fp_worker_crypto_stats(g->w[i], &cst);
-		json_object_update_new(w, json_pack("{sIsIsIsIsI}",
+		json_object_update_new(w, json_pack("{sIsIsIsIsIsI}",
 			"crypto_timeouts", (json_int_t)cst.timeouts,
 			"crypto_abandoned", (json_int_t)cst.abandoned,
 			"crypto_late", (json_int_t)cst.late, "crypto_no_op", (json_int_t)cst.no_op,
-			"crypto_orphans", (json_int_t)cst.orphans));
+			"crypto_orphans", (json_int_t)cst.orphans,
+			"crypto_short_jobs", (json_int_t)cst.short_jobs));
 		json_object_update_new(w, json_pack("{sIsIsIsIsI}", "frag_in", (json_int_t)s->frag_in,
 			"reassembled", (json_int_t)s->reassembled,
 			"frag_out", (json_int_t)s->frag_out,

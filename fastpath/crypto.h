@@ -50,14 +50,15 @@ struct fp_crypto_op {
 	uint8_t  icv_rx[32];               /* inbound: ICV as received */
 };
 
-/* Per-engine counters of a backend that can fail whole bursts (cryptodev);
- * single writer, the worker. */
+/* Per-engine counters: a backend that can fail whole bursts (cryptodev),
+ * and where intel-ipsec-mb ran its jobs; single writer, the worker. */
 struct fp_crypto_stats {
 	uint64_t timeouts;     /* bursts whose wait for the device ran out */
 	uint64_t abandoned;    /* ops the device kept past the bound (packets failed) */
 	uint64_t late;         /* abandoned ops the device returned later */
 	uint64_t no_op;        /* packets failed at once: every spare op still abandoned */
 	uint64_t orphans;      /* abandoned ops still on the device now */
+	uint64_t short_jobs;   /* intel-ipsec-mb: jobs run on the second manager */
 };
 
 struct fp_crypto_backend {
@@ -88,7 +89,7 @@ extern const struct fp_crypto_backend fp_crypto_cdev;
  * AVX2, AVX-512). Its AVX-512 code is the fastest here for GCM, ChaCha20,
  * SHA-384/512, and for AES-CBC + HMAC-SHA-256 when 16 long jobs fill its
  * lanes; on AMD Zen 4 its AVX2 code runs short AES-CBC + HMAC-SHA-256 jobs
- * 1.15-1.27x faster, and mixed bursts with few long jobs (IMIX) 1.6x
+ * 1.2-1.3x faster at 64 B, and mixed bursts with few long jobs (IMIX) 1.6x
  * (perf/fastpath_results.md, "Sixth session"). So HMAC-SHA-256 jobs
  * (AES-CBC or NULL cipher) can run on a second manager of another arch:
  * those of at most short_max bytes of ciphertext, and the longer ones too

@@ -106,10 +106,11 @@ static enum fp_imb_short resolve_short(enum fp_imb_short want, IMB_ARCH lib)
  * library would run it anyway and fault), or out of memory. */
 static IMB_MGR *mgr_of(enum fp_imb_short a)
 {
+	/* What the library's own arch detection asks of each. */
 	static const uint64_t need[] = {
-		[FP_IMB_SHORT_SSE] = IMB_FEATURE_SSE4_2 | IMB_FEATURE_AESNI,
-		[FP_IMB_SHORT_AVX] = IMB_FEATURE_AVX | IMB_FEATURE_AESNI,
-		[FP_IMB_SHORT_AVX2] = IMB_FEATURE_AVX2 | IMB_FEATURE_AESNI,
+		[FP_IMB_SHORT_SSE] = IMB_CPUFLAGS_SSE,
+		[FP_IMB_SHORT_AVX] = IMB_CPUFLAGS_AVX,
+		[FP_IMB_SHORT_AVX2] = IMB_CPUFLAGS_AVX2,
 	};
 	IMB_MGR *m;
 
@@ -160,8 +161,13 @@ void fp_imb_configure(enum fp_imb_short arch, uint32_t max, char *desc, size_t d
 		return;
 	}
 	free_mb_mgr(t);
-	snprintf(desc, desclen, "%s; HMAC-SHA-256 jobs up to %u B (and bursts with fewer than %u "
-		 "longer ones) on %s", arch_name(lib), max, IMB_WIDE_LANES, short_names[r]);
+	if (lib == IMB_ARCH_AVX512)
+		snprintf(desc, desclen, "%s; HMAC-SHA-256 jobs up to %u B (and bursts with fewer "
+			 "than %u longer ones) on %s", arch_name(lib), max, IMB_WIDE_LANES,
+			 short_names[r]);
+	else
+		snprintf(desc, desclen, "%s; HMAC-SHA-256 jobs up to %u B on %s", arch_name(lib),
+			 max, short_names[r]);
 }
 
 IMB_MGR *fp_imb_mgr_new(void)
@@ -308,6 +314,8 @@ struct imb_eng {
 	IMB_MGR *m;
 	IMB_MGR *ms;              /* short HMAC-SHA-256 jobs; NULL: all on m */
 	uint32_t short_max;
+	uint32_t wide_min;        /* fewer long jobs than this go to ms as well */
+	uint64_t short_jobs;      /* jobs run on ms */
 	struct gcm_context_data gctx __rte_aligned(64);
 };
 
@@ -326,6 +334,7 @@ static void *imb_engine_create(unsigned qid)
 	}
 	e->ms = mgr_of(resolve_short(short_arch, e->m->used_arch));
 	e->short_max = short_max;
+	e->wide_min = e->m->used_arch == IMB_ARCH_AVX512 ? IMB_WIDE_LANES : 1;
 	return e;
 }
 
@@ -589,18 +598,28 @@ static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 	/* The AVX-512 code hashes and encrypts 16 buffers side by side and
 	 * is the faster one for long jobs only when it has that many: fewer
 	 * leave lanes idle until the flush, and the whole burst goes to the
-	 * second manager (IMIX bursts of 32 have ~14 long jobs). */
-	if (nl < IMB_WIDE_LANES)
+	 * second manager (IMIX bursts of 32 have ~14 long jobs). Other main
+	 * managers (a forced arch on a CPU without AVX-512): by length only. */
+	if (nl < e->wide_min)
 		nl = 0;
 	if (nl == 0) {
 		run_jobs(e->ms, s, ops, NULL, n, encrypt);
+		e->short_jobs += n;
 	} else if (ns == 0) {
 		run_jobs(e->m, s, ops, NULL, n, encrypt);
 	} else {
 		/* Long ones first, as longest_first() would order them. */
 		run_jobs(e->m, s, ops, lg, nl, encrypt);
 		run_jobs(e->ms, s, ops, sh, ns, encrypt);
+		e->short_jobs += ns;
 	}
+}
+
+static void imb_stats(const void *ctx, struct fp_crypto_stats *out)
+{
+	const struct imb_eng *e = ctx;
+
+	out->short_jobs = e->short_jobs;
 }
 
 const struct fp_crypto_backend fp_crypto_imb = {
@@ -610,6 +629,7 @@ const struct fp_crypto_backend fp_crypto_imb = {
 	.engine_create = imb_engine_create,
 	.engine_free = imb_engine_free,
 	.process = imb_process,
+	.stats = imb_stats,
 };
 
 int fp_crypto_engine_init_qp(struct fp_crypto_engine *e, const struct fp_crypto_backend *be,

@@ -65,6 +65,7 @@ static void add_crypto(struct rte_tel_data *d, const struct fp_crypto_stats *t)
 	rte_tel_data_add_dict_u64(d, "crypto_late", t->late);
 	rte_tel_data_add_dict_u64(d, "crypto_no_op", t->no_op);
 	rte_tel_data_add_dict_u64(d, "crypto_orphans", t->orphans);
+	rte_tel_data_add_dict_u64(d, "crypto_short_jobs", t->short_jobs);
 }
 
 /* The same over all workers (every field is a uint64_t, as in

@@ -265,7 +265,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (imb_get_errno(m) != 0) {
-		fprintf(stderr, "init_mb_mgr_auto: %s\n", imb_get_strerror(imb_get_errno(m)));
+		fprintf(stderr, "init_mb_mgr (%s): %s\n", want_arch, imb_get_strerror(imb_get_errno(m)));
 		return 1;
 	}
 	if (posix_memalign((void **)&s, 64, sizeof(*s)) != 0 ||

@@ -1568,11 +1568,35 @@ static void split_ops(struct fp_crypto_op *ops, uint8_t *bufs, const uint16_t *l
 }
 
 /* intel-ipsec-mb with a second manager for short HMAC-SHA-256 jobs
- * (fp_imb_configure): a burst of mixed lengths split over two managers
- * gives the same bytes as one manager, and both agree with OpenSSL's
- * AES-CBC and HMAC; decryption of the split burst gets the plaintext and
- * the tags back. SHA-512 sessions (which stay on the first manager) give
- * the same bytes as well. */
+ * (fp_imb_configure): bursts of mixed lengths split over two managers
+ * give the same bytes as one manager, and both agree with OpenSSL's
+ * AES-CBC (or NULL) and HMAC; decryption of the split bursts gets the
+ * plaintext and the tags back. The engine's short_jobs counter says which
+ * manager ran: jobs up to 256 B on the second one, longer ones there too
+ * when fewer than 16 (the wide lanes) of a burst are longer; HMAC-SHA-512
+ * never. */
+#define SPLIT_MAX 256u
+static uint64_t short_jobs(const void *e)
+{
+	struct fp_crypto_stats st;
+
+	memset(&st, 0, sizeof(st));
+	fp_crypto_imb.stats(e, &st);
+	return st.short_jobs;
+}
+
+/* What the second manager should run of a burst (the rule in crypto.h). */
+static uint64_t want_short(const uint16_t *lens, uint16_t n, bool sha256, bool wide)
+{
+	uint16_t ns = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		ns += lens[i] <= SPLIT_MAX;
+	if (!sha256)
+		return 0;
+	return n - ns >= (wide ? 16 : 1) ? ns : n;
+}
+
 static void split_round(const uint16_t *lens, uint16_t n, unsigned *split_engines,
 			unsigned *checked)
 {
@@ -1582,16 +1606,21 @@ static void split_round(const uint16_t *lens, uint16_t n, unsigned *split_engine
 		sess_in[FP_CRYPTO_SESS_SIZE] __rte_aligned(64);
 	struct fp_crypto_op ops[FP_MAX_BURST];
 	struct fp_sa_params p;
-	char desc[128], err[128];
+	char desc[160], err[128];
+	IMB_MGR *probe = fp_imb_mgr_new();
+	bool wide;
 
-	CU_ASSERT_FATAL(ref != NULL && got != NULL && n <= FP_MAX_BURST);
-	for (int auth = 0; auth < 2; auth++) {
-		unsigned icv = auth == 0 ? 16 : 32;
+	CU_ASSERT_FATAL(ref != NULL && got != NULL && probe != NULL && n <= FP_MAX_BURST);
+	wide = probe->used_arch == IMB_ARCH_AVX512;
+	free_mb_mgr(probe);
+	/* 0: AES-CBC + HMAC-SHA-256, 1: AES-CBC + HMAC-SHA-512, 2: NULL + HMAC-SHA-256 */
+	for (int v = 0; v < 3; v++) {
+		unsigned icv = v == 1 ? 32 : 16;
 		void *off;
 
 		gcm_params(&p, FP_DIR_OUT, 0x5000);
-		with_hmac(&p, FP_CIPHER_AES_CBC, 16, 0x3c);
-		if (auth == 1) {
+		with_hmac(&p, v == 2 ? FP_CIPHER_NULL : FP_CIPHER_AES_CBC, v == 2 ? 0 : 16, 0x3c);
+		if (v == 1) {
 			p.auth = FP_AUTH_HMAC_SHA512_256;
 			p.auth_key_len = 64;
 			memset(p.auth_key, 0x3d, 64);
@@ -1601,32 +1630,40 @@ static void split_round(const uint16_t *lens, uint16_t n, unsigned *split_engine
 		CU_ASSERT_FATAL(fp_crypto_imb.session_init(sess_in, &p, err, sizeof(err)) == 0);
 
 		/* Reference: one manager. */
-		fp_imb_configure(FP_IMB_SHORT_OFF, 256, desc, sizeof(desc));
+		fp_imb_configure(FP_IMB_SHORT_OFF, SPLIT_MAX, desc, sizeof(desc));
 		CU_ASSERT(strstr(desc, "jobs up to") == NULL);
 		off = fp_crypto_imb.engine_create(0);
 		CU_ASSERT_FATAL(off != NULL);
 		split_ops(ops, ref, lens, n, true);
 		fp_crypto_imb.process(off, sess_out, ops, n, true);
+		CU_ASSERT_EQUAL(short_jobs(off), 0);
 		for (uint16_t i = 0; i < n; i++) {
 			const uint8_t *b = ref + (size_t)i * SPLIT_BUF;
 			uint8_t pt[SPLIT_BUF], ct[SPLIT_BUF + 16], mac[64];
 			unsigned maclen = 0;
 			int l1 = 0, l2 = 0;
-			EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 
 			CU_ASSERT_EQUAL(ops[i].status, FP_CRYPTO_OK);
 			memcpy(refdig[i], ops[i].digest, icv);
 			/* What it encrypted: the fill split_ops() wrote. */
 			for (uint32_t k = 0; k < lens[i]; k++)
 				pt[k] = (uint8_t)((24 + k) * 7 + i);
-			CU_ASSERT_FATAL(c != NULL);
-			CU_ASSERT(EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL, p.cipher_key, b + 8) == 1);
-			EVP_CIPHER_CTX_set_padding(c, 0);
-			CU_ASSERT(EVP_EncryptUpdate(c, ct, &l1, pt, lens[i]) == 1);
-			CU_ASSERT(EVP_EncryptFinal_ex(c, ct + l1, &l2) == 1);
-			EVP_CIPHER_CTX_free(c);
+			if (v == 2) {
+				memcpy(ct, pt, lens[i]);
+				l1 = lens[i];
+			} else {
+				EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+
+				CU_ASSERT_FATAL(c != NULL);
+				CU_ASSERT(EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL, p.cipher_key,
+							     b + 8) == 1);
+				EVP_CIPHER_CTX_set_padding(c, 0);
+				CU_ASSERT(EVP_EncryptUpdate(c, ct, &l1, pt, lens[i]) == 1);
+				CU_ASSERT(EVP_EncryptFinal_ex(c, ct + l1, &l2) == 1);
+				EVP_CIPHER_CTX_free(c);
+			}
 			CU_ASSERT(l1 + l2 == lens[i] && memcmp(ct, b + 24, lens[i]) == 0);
-			HMAC(auth == 0 ? EVP_sha256() : EVP_sha512(), p.auth_key, p.auth_key_len, b,
+			HMAC(v == 1 ? EVP_sha512() : EVP_sha256(), p.auth_key, p.auth_key_len, b,
 			     24u + lens[i], mac, &maclen);
 			CU_ASSERT(memcmp(mac, refdig[i], icv) == 0);
 			(*checked)++;
@@ -1634,27 +1671,30 @@ static void split_round(const uint16_t *lens, uint16_t n, unsigned *split_engine
 		fp_crypto_imb.engine_free(off);
 
 		for (unsigned a = 0; a < RTE_DIM(archs); a++) {
+			uint64_t want = want_short(lens, n, v != 1, wide);
 			void *e;
 
-			fp_imb_configure(archs[a], 256, desc, sizeof(desc));
-			if (strstr(desc, "jobs up to 256 B (and bursts with fewer than 16 longer ones) on") == NULL)
+			fp_imb_configure(archs[a], SPLIT_MAX, desc, sizeof(desc));
+			if (strstr(desc, "jobs up to 256 B") == NULL)
 				continue;                    /* no such code on this CPU */
 			e = fp_crypto_imb.engine_create(0);
 			CU_ASSERT_FATAL(e != NULL);
 			(*split_engines)++;
 			split_ops(ops, got, lens, n, true);
 			fp_crypto_imb.process(e, sess_out, ops, n, true);
+			CU_ASSERT_EQUAL(short_jobs(e), want);
 			for (uint16_t i = 0; i < n; i++) {
 				CU_ASSERT_EQUAL(ops[i].status, FP_CRYPTO_OK);
 				CU_ASSERT(memcmp(ops[i].digest, refdig[i], icv) == 0);
 			}
 			CU_ASSERT(memcmp(got, ref, (size_t)n * SPLIT_BUF) == 0);
-			/* Back: same tags, plaintext again; one short and one long
-			 * buffer damaged give other tags, the rest unchanged. */
+			/* Back: same tags, plaintext again; the first and second
+			 * buffers damaged give other tags, the rest unchanged. */
 			got[24] ^= 1;
 			got[(size_t)1 * SPLIT_BUF + 24 + lens[1] - 1] ^= 1;
 			split_ops(ops, got, lens, n, false);
 			fp_crypto_imb.process(e, sess_in, ops, n, false);
+			CU_ASSERT_EQUAL(short_jobs(e), 2 * want);
 			for (uint16_t i = 0; i < n; i++) {
 				const uint8_t *b = got + (size_t)i * SPLIT_BUF;
 				bool bad = i < 2;
@@ -1678,25 +1718,32 @@ static void split_round(const uint16_t *lens, uint16_t n, unsigned *split_engine
 
 static void test_imb_short_split(void)
 {
-	/* 11 of 20 over 256 bytes: too few for the wide lanes, all on the
-	 * second manager. */
+	/* 9 of 20 over 256 bytes: too few for the wide lanes, all on the
+	 * second manager where the first is AVX-512. */
 	static const uint16_t mixed[] = { 16, 1392, 48, 256, 272, 512, 528, 64, 1024, 32, 240,
 					  1408, 16, 96, 768, 112, 496, 1376, 80, 256 };
 	uint16_t split[48];              /* 32 long, 16 short: both managers */
-	unsigned engines = 0, checked = 0, want;
-	char desc[128];
+	uint16_t longs[20];              /* all long: the first manager only */
+	unsigned engines = 0, checked = 0, want = 0;
+	IMB_MGR *probe = alloc_mb_mgr(0);
+	char desc[160];
 
 	SETUP();
+	CU_ASSERT_FATAL(probe != NULL);
+	/* Engines that can exist here: the library's own test of the CPU. */
+	want += (probe->features & IMB_CPUFLAGS_AVX2) == IMB_CPUFLAGS_AVX2;
+	want += (probe->features & IMB_CPUFLAGS_SSE) == IMB_CPUFLAGS_SSE;
+	free_mb_mgr(probe);
 	for (unsigned i = 0; i < RTE_DIM(split); i++)
 		split[i] = (uint16_t)(i % 3 == 1 ? 16 * (1 + i % 16) : 272 + 16 * (i * 7 % 72));
+	for (unsigned i = 0; i < RTE_DIM(longs); i++)
+		longs[i] = (uint16_t)(272 + 64 * i);
 	split_round(mixed, RTE_DIM(mixed), &engines, &checked);
 	split_round(split, RTE_DIM(split), &engines, &checked);
-	/* Every arch the CPU has code for ran (both here). */
-	want = (__builtin_cpu_supports("avx2") ? 1u : 0u) +
-	       (__builtin_cpu_supports("sse4.2") ? 1u : 0u);
+	split_round(longs, RTE_DIM(longs), &engines, &checked);
 	CU_ASSERT(want > 0);
-	CU_ASSERT_EQUAL(engines, 2u * 2u * want);
-	CU_ASSERT_EQUAL(checked, 2u * (RTE_DIM(mixed) + RTE_DIM(split)));
+	CU_ASSERT_EQUAL(engines, 3u * 3u * want);
+	CU_ASSERT_EQUAL(checked, 3u * (RTE_DIM(mixed) + RTE_DIM(split) + RTE_DIM(longs)));
 	fp_imb_configure(FP_IMB_SHORT_AUTO, FP_IMB_SHORT_MAX_DEFAULT, desc, sizeof(desc));
 }
 

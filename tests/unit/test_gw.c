@@ -274,8 +274,6 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB);
 	CU_ASSERT_EQUAL(f->rx_burst, 0);                      /* the worker's default */
 	app_config_clear(cfg);
-	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_AUTO);
-	CU_ASSERT_EQUAL(f->crypto.imb_short_max, 0);          /* the backend's default */
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
 		"\"crypto\":{\"imb_short_arch\":\"sse\",\"imb_short_max\":1024}}}",
 		cfg, err, sizeof(err)), 0);
@@ -285,6 +283,15 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
 		"\"crypto\":{\"imb_short_arch\":\"off\"}}}", cfg, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_OFF);
+	CU_ASSERT_EQUAL(f->crypto.imb_short_max, 0);          /* the backend's default */
+	app_config_clear(cfg);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
+		"\"crypto\":{\"imb_short_arch\":\"avx2\"}}}", cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_AVX2);
+	app_config_clear(cfg);
+	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
+		"\"crypto\":{\"imb_short_arch\":\"auto\"}}}", cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_AUTO);
 	app_config_clear(cfg);
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"rx_burst\":64,\"ports\":[{\"name\":\"a\"}]}}",
 		cfg, err, sizeof(err)), 0);
