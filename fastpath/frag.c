@@ -249,8 +249,10 @@ void fp_frag6_unfrag(struct rte_mbuf *m, uint32_t l2)
 
 int fp_reasm_finish(struct rte_mbuf *m)
 {
-	uint8_t *ip;
+	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
 
+	if ((ip[0] >> 4) == 4)
+		ip4_cksum(ip, (ip[0] & 0xfu) * 4u);
 	if (m->nb_segs > 1) {
 		struct rte_mbuf *s = m->next;
 		uint32_t more = m->pkt_len - m->data_len;
@@ -267,8 +269,5 @@ int fp_reasm_finish(struct rte_mbuf *m)
 		m->nb_segs = 1;
 		m->data_len = (uint16_t)m->pkt_len;
 	}
-	ip = rte_pktmbuf_mtod_offset(m, uint8_t *, m->l2_len);
-	if ((ip[0] >> 4) == 4)
-		ip4_cksum(ip, (ip[0] & 0xfu) * 4u);
 	return 0;
 }

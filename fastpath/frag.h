@@ -99,7 +99,8 @@ void fp_frag6_unfrag(struct rte_mbuf *m, uint32_t l2);
  * its first fragment, l2_len set): copies the chain into the first
  * segment and frees the others, since the ESP layer takes one segment,
  * and sets the IPv4 header checksum rte_ip_frag left at 0. 0, or -1 when
- * the first segment's buffer is too small (m unchanged). */
+ * the first segment's buffer is too small: m stays a chain (for the
+ * control core, which reads chains), its IPv4 checksum set all the same. */
 int fp_reasm_finish(struct rte_mbuf *m);
 
 #endif

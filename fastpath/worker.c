@@ -680,6 +680,37 @@ static void death_row_flush(struct fp_worker *w)
 	rte_ip_frag_free_death_row(&w->dr, 0);
 }
 
+/* A reassembled datagram to us in more than one segment (headers in the
+ * first): true when to_us() would punt it whole. A Fragment header inside
+ * (IPv6) is not: see frags_in(). */
+static bool chain_for_control(const struct fp_worker *w, const struct rte_mbuf *m)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, ETH_LEN);
+	uint32_t first = m->data_len - ETH_LEN, hl, spi;
+	unsigned r = 0;
+	uint8_t proto;
+
+	if ((ip[0] >> 4) == 4) {
+		hl = (ip[0] & 0xfu) * 4u;
+		proto = ip[9];
+	} else {
+		hl = 40;
+		proto = ip[6];
+		if (proto == 44)
+			return false;
+	}
+	if (first < hl)
+		return false;
+	/* The UDP header and the marker may end in the second segment. */
+	if (first - hl < 12) {
+		uint8_t l4[12];
+		const uint8_t *p = rte_pktmbuf_read(m, ETH_LEN + hl, sizeof(l4), l4);
+
+		return p != NULL && to_us(&w->dp->local, proto, p, sizeof(l4), &spi, &r) == C_PUNT;
+	}
+	return to_us(&w->dp->local, proto, ip + hl, first - hl, &spi, &r) == C_PUNT;
+}
+
 /* Fragments addressed to the gateway (Ethernet frames, IP header checked
  * by classify4/6): into the reassembly table; the datagrams they complete
  * go through process() again, as if received whole. */
@@ -729,7 +760,15 @@ static void frags_in(struct fp_worker *w, struct rte_mbuf **fm, uint16_t nf)
 		if (r == NULL)
 			continue;
 		if (fp_reasm_finish(r) != 0) {
-			/* larger than one mbuf: each of its fragments counted */
+			/* Larger than one mbuf. IKE messages (a big IKE_SA_INIT
+			 * from a peer without RFC 7383) and anything else the
+			 * control core takes go to it as a chain; ESP cannot be
+			 * processed so: dropped, each of its fragments counted. */
+			if (chain_for_control(w, r)) {
+				w->st.reassembled++;
+				punt(w, r);
+				continue;
+			}
 			w->st.drops[FP_WD_FRAG] += r->nb_segs - 1u;
 			drop(w, r, FP_WD_FRAG);
 			continue;

@@ -974,6 +974,140 @@ static void ins_frag6(struct rte_mbuf *m, uint16_t fo)
 	ip[5] = (uint8_t)pl;
 }
 
+static uint16_t rd16be(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Fragments of one datagram: proto / l4[0..plen) from src to dst, in
+ * pieces of 1,232 bytes (a multiple of 8), IPv4 or IPv6 (a Fragment
+ * header after the fixed one); into out[], returns how many. */
+static unsigned frags_of(int fam, const char *src, const char *dst, uint8_t proto,
+			 const uint8_t *l4, uint32_t plen, uint32_t id, struct rte_mbuf **out)
+{
+	const uint32_t piece = 1232;
+	unsigned n = 0;
+
+	for (uint32_t off = 0; off < plen; off += piece, n++) {
+		uint32_t k = RTE_MIN(piece, plen - off), hl = fam == 4 ? 20 : 48;
+		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+		uint8_t *b, *ip;
+		bool more = off + k < plen;
+
+		CU_ASSERT_FATAL(m != NULL);
+		b = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(14 + hl + k));
+		CU_ASSERT_FATAL(b != NULL);
+		memset(b, 0, 14 + hl);
+		memset(b, 0x02, 12);
+		ip = b + 14;
+		if (fam == 4) {
+			b[12] = 0x08;
+			ip[0] = 0x45;
+			ip[2] = (uint8_t)((hl + k) >> 8); ip[3] = (uint8_t)(hl + k);
+			ip[4] = (uint8_t)(id >> 8); ip[5] = (uint8_t)id;
+			ip[6] = (uint8_t)((more ? 0x20 : 0) | (off / 8) >> 8); ip[7] = (uint8_t)(off / 8);
+			ip[8] = 64; ip[9] = proto;
+			ip4(src, ip + 12);
+			ip4(dst, ip + 16);
+			((struct rte_ipv4_hdr *)ip)->hdr_checksum =
+				rte_ipv4_cksum((const struct rte_ipv4_hdr *)ip);
+		} else {
+			b[12] = 0x86; b[13] = 0xdd;
+			ip[0] = 0x60;
+			ip[4] = (uint8_t)((8 + k) >> 8); ip[5] = (uint8_t)(8 + k);
+			ip[6] = 44; ip[7] = 64;
+			ip6(src, ip + 8);
+			ip6(dst, ip + 24);
+			ip[40] = proto;
+			ip[42] = (uint8_t)(off >> 8); ip[43] = (uint8_t)((off & 0xf8) | (more ? 1 : 0));
+			ip[44] = (uint8_t)(id >> 24); ip[45] = (uint8_t)(id >> 16);
+			ip[46] = (uint8_t)(id >> 8); ip[47] = (uint8_t)id;
+		}
+		memcpy(ip + hl, l4 + off, k);
+		out[n] = m;
+	}
+	return n;
+}
+
+/* A reassembled datagram to the gateway larger than one mbuf: IKE (UDP to
+ * 500, or to 4500 with the non-ESP marker) and other traffic for the
+ * control core is punted as a chain with its bytes and a valid IPv4
+ * header; ESP (and ESP in UDP) that size is dropped, each fragment
+ * counted as `frag`. */
+static void test_worker_big_datagrams_punted(void)
+{
+	static const struct { int fam; uint8_t proto; uint16_t dport; uint32_t marker; bool punt; }
+		cases[] = {
+		{ 4, 17, 500, 0x11223344, true },      /* IKE_SA_INIT of 3,000 bytes */
+		{ 4, 17, 4500, 0, true },              /* IKE after NAT-T */
+		{ 4, 17, 4500, 0x00001234, false },    /* ESP in UDP, SPI 0x1234 */
+		{ 4, 50, 0, 0, false },                /* ESP */
+		{ 6, 17, 500, 0x55667788, true },
+		{ 6, 50, 0, 0, false },
+	};
+	struct gw b;
+	struct rte_mbuf *f[8], *got[4];
+	uint8_t l4[3000];
+	uint64_t punts = 0, frag_drops = 0, reasm = 0;
+
+	SETUP();
+	gw_init(&b, "gbig", "192.0.2.2", 1);
+	b.dp.local.n6 = 1;
+	inet_pton(AF_INET6, "2001:db8::2", b.dp.local.a6[0]);
+	gw_rework(&b, 0, 64);
+	for (unsigned c = 0; c < RTE_DIM(cases); c++) {
+		const char *src = cases[c].fam == 4 ? "192.0.2.7" : "2001:db8::7";
+		const char *dst = cases[c].fam == 4 ? "192.0.2.2" : "2001:db8::2";
+		uint32_t hl = cases[c].fam == 4 ? 20 : 40;
+		unsigned n;
+
+		for (unsigned i = 0; i < sizeof(l4); i++)
+			l4[i] = (uint8_t)(i * 13 + c);
+		if (cases[c].proto == 17) {
+			l4[0] = 0x01; l4[1] = 0xf4;                    /* from 500 */
+			l4[2] = (uint8_t)(cases[c].dport >> 8); l4[3] = (uint8_t)cases[c].dport;
+			l4[4] = (uint8_t)(sizeof(l4) >> 8); l4[5] = (uint8_t)sizeof(l4);
+			l4[6] = l4[7] = 0;
+			l4[8] = (uint8_t)(cases[c].marker >> 24); l4[9] = (uint8_t)(cases[c].marker >> 16);
+			l4[10] = (uint8_t)(cases[c].marker >> 8); l4[11] = (uint8_t)cases[c].marker;
+		}
+		n = frags_of(cases[c].fam, src, dst, cases[c].proto, l4, sizeof(l4), 0x4000 + c, f);
+		CU_ASSERT_EQUAL_FATAL(n, 3);
+		fp_worker_input(b.w[0], f, (uint16_t)n);
+		if (cases[c].punt) {
+			punts++;
+			reasm++;
+		} else {
+			frag_drops += n;
+		}
+		CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->punt, punts);
+		CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, reasm);
+		CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), frag_drops);
+		n = rte_ring_dequeue_burst(b.c->punt, (void **)got, 4, NULL);
+		CU_ASSERT_EQUAL(n, cases[c].punt ? 1u : 0u);
+		if (n == 1) {
+			uint8_t whole[14 + 40 + sizeof(l4)];
+			const uint8_t *w = rte_pktmbuf_read(got[0], 0, 14 + hl + sizeof(l4), whole);
+
+			CU_ASSERT(got[0]->nb_segs > 1);
+			CU_ASSERT_EQUAL(got[0]->pkt_len, 14 + hl + sizeof(l4));
+			CU_ASSERT_FATAL(w != NULL);
+			CU_ASSERT(memcmp(w + 14 + hl, l4, sizeof(l4)) == 0);
+			if (cases[c].fam == 4) {
+				CU_ASSERT_EQUAL(rd16be(w + 14 + 2), 20 + sizeof(l4));
+				CU_ASSERT_EQUAL(rd16be(w + 14 + 6) & 0x3fff, 0);
+				CU_ASSERT_EQUAL(rte_raw_cksum(w + 14, 20), 0xffff);
+			} else {
+				CU_ASSERT_EQUAL(w[14 + 6], cases[c].proto);   /* no Fragment header */
+				CU_ASSERT_EQUAL(rd16be(w + 14 + 4), sizeof(l4));
+			}
+			rte_pktmbuf_free(got[0]);
+		}
+	}
+	CU_ASSERT_EQUAL(punts, 3);
+	gw_fini(&b);
+}
+
 /* Our ESP over the peer port's MTU leaves in fragments (IPv4 outer and
  * IPv6 outer, a fresh identification per packet), the peer gateway
  * reassembles them in any order and decrypts; bypassed packets with DF
@@ -1352,10 +1486,13 @@ static void test_worker_fragments(void)
 	fp_worker_poll(b.w[0]);                 /* its first loop looks for expired ones */
 	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), 7);
 
-	/* Three fragments of a 3,860-byte datagram: put together, it does
-	 * not fit one mbuf, and each fragment counts as `frag`. */
+	/* Three fragments of a 3,860-byte ESP datagram: put together, it
+	 * does not fit one mbuf, and each fragment counts as `frag` (what
+	 * the control core takes goes there as a chain:
+	 * worker_big_datagrams_punted). */
 	for (unsigned i = 0; i < 3; i++) {
 		mb[i] = udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 1272);   /* 1,280 of data */
+		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[9] = IPPROTO_ESP;
 		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[5] = 0x77;       /* its own ID */
 		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[6] =
 			(uint8_t)((i < 2 ? 0x20 : 0) | ((i * 160) >> 8));
@@ -1960,6 +2097,7 @@ static const struct test_case cases[] = {
 	{ "worker_poll_defers_one_loop", test_worker_poll_defers },
 	{ "worker_rx_burst", test_worker_rx_burst },
 	{ "worker_fragments", test_worker_fragments },
+	{ "worker_big_datagrams_punted", test_worker_big_datagrams_punted },
 	{ "worker_neighbours", test_worker_neighbours },
 	{ "two_workers_one_sa", test_two_workers },
 	{ NULL, NULL },
