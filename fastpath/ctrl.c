@@ -447,6 +447,8 @@ static unsigned punts_drain(struct fp_ctrl *c)
 
 	for (unsigned i = 0; i < n; i++) {
 		c->st.punted++;
+		if (((struct rte_mbuf *)mb[i])->nb_segs > 1)
+			__atomic_sub_fetch(&c->punt_chains, 1, __ATOMIC_RELAXED);
 		if (c->cfg.on_punt != NULL)
 			c->cfg.on_punt(c->cfg.arg, mb[i]);
 		else

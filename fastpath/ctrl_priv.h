@@ -20,6 +20,11 @@ struct fp_note {
 
 struct fp_defer;
 
+/* Reassembled datagrams of several mbufs (up to 8 each) waiting on the
+ * punt ring at once: the mbuf pool has slack for these, not for a ring
+ * full of them (1,024 x 8). */
+#define FP_PUNT_CHAINS 64u
+
 struct fp_ctrl {
 	/* Read by workers. */
 	struct fp_sad *sad;
@@ -30,6 +35,9 @@ struct fp_ctrl {
 	struct rte_ring *handoff[FP_MAX_WORKERS];
 	struct fp_worker *workers[FP_MAX_WORKERS];
 	unsigned n_workers;
+	/* Chains (reassembled datagrams over one mbuf) on the punt ring:
+	 * workers add, the control core takes off; at most FP_PUNT_CHAINS. */
+	uint32_t punt_chains;
 
 	/* Control core only. */
 	struct fp_ctrl_cfg cfg;

@@ -680,6 +680,21 @@ static void death_row_flush(struct fp_worker *w)
 	rte_ip_frag_free_death_row(&w->dr, 0);
 }
 
+/* punt() for such a chain, while fewer than FP_PUNT_CHAINS wait: beyond,
+ * the control core is behind and it is dropped as ring_full. */
+static void punt_chain(struct fp_worker *w, struct rte_mbuf *m)
+{
+	uint32_t *n = &w->ctrl->punt_chains;
+
+	if (__atomic_add_fetch(n, 1, __ATOMIC_RELAXED) > FP_PUNT_CHAINS ||
+	    rte_ring_mp_enqueue(w->ctrl->punt, m) != 0) {
+		__atomic_sub_fetch(n, 1, __ATOMIC_RELAXED);
+		drop(w, m, FP_WD_RING_FULL);
+		return;
+	}
+	w->st.punt++;
+}
+
 /* A reassembled datagram to us in more than one segment (headers in the
  * first): true when to_us() would punt it whole. A Fragment header inside
  * (IPv6) is not: see frags_in(). */
@@ -766,7 +781,7 @@ static void frags_in(struct fp_worker *w, struct rte_mbuf **fm, uint16_t nf)
 			 * processed so: dropped, each of its fragments counted. */
 			if (chain_for_control(w, r)) {
 				w->st.reassembled++;
-				punt(w, r);
+				punt_chain(w, r);
 				continue;
 			}
 			w->st.drops[FP_WD_FRAG] += r->nb_segs - 1u;

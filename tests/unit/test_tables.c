@@ -979,16 +979,17 @@ static uint16_t rd16be(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* Fragments of one datagram: proto / l4[0..plen) from src to dst, in
- * pieces of 1,232 bytes (a multiple of 8), IPv4 or IPv6 (a Fragment
- * header after the fixed one); into out[], returns how many. */
+/* Fragments of one datagram: proto / l4[0..plen) from src to dst, the
+ * first of first bytes, then pieces of 1,232 (multiples of 8), IPv4 or
+ * IPv6 (a Fragment header after the fixed one); into out[], returns how
+ * many. */
 static unsigned frags_of(int fam, const char *src, const char *dst, uint8_t proto,
-			 const uint8_t *l4, uint32_t plen, uint32_t id, struct rte_mbuf **out)
+			 const uint8_t *l4, uint32_t plen, uint32_t id, uint32_t first,
+			 struct rte_mbuf **out)
 {
-	const uint32_t piece = 1232;
 	unsigned n = 0;
 
-	for (uint32_t off = 0; off < plen; off += piece, n++) {
+	for (uint32_t off = 0, piece = first; off < plen; off += piece, piece = 1232, n++) {
 		uint32_t k = RTE_MIN(piece, plen - off), hl = fam == 4 ? 20 : 48;
 		struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 		uint8_t *b, *ip;
@@ -1029,6 +1030,22 @@ static unsigned frags_of(int fam, const char *src, const char *dst, uint8_t prot
 	return n;
 }
 
+/* on_punt of the control core in the next test: keeps what it is given. */
+struct grabbed {
+	struct rte_mbuf *m[4];
+	unsigned n;
+};
+
+static void grab(void *arg, struct rte_mbuf *m)
+{
+	struct grabbed *g = arg;
+
+	if (g->n < RTE_DIM(g->m))
+		g->m[g->n++] = m;
+	else
+		rte_pktmbuf_free(m);
+}
+
 /* A reassembled datagram to the gateway larger than one mbuf: IKE (UDP to
  * 500, or to 4500 with the non-ESP marker) and other traffic for the
  * control core is punted as a chain with its bytes and a valid IPv4
@@ -1036,21 +1053,32 @@ static unsigned frags_of(int fam, const char *src, const char *dst, uint8_t prot
  * counted as `frag`. */
 static void test_worker_big_datagrams_punted(void)
 {
-	static const struct { int fam; uint8_t proto; uint16_t dport; uint32_t marker; bool punt; }
-		cases[] = {
-		{ 4, 17, 500, 0x11223344, true },      /* IKE_SA_INIT of 3,000 bytes */
-		{ 4, 17, 4500, 0, true },              /* IKE after NAT-T */
-		{ 4, 17, 4500, 0x00001234, false },    /* ESP in UDP, SPI 0x1234 */
-		{ 4, 50, 0, 0, false },                /* ESP */
-		{ 6, 17, 500, 0x55667788, true },
-		{ 6, 50, 0, 0, false },
+	static const struct {
+		int fam; uint8_t proto; uint16_t dport; uint32_t marker, first; bool punt;
+	} cases[] = {
+		{ 4, 17, 500, 0x11223344, 1232, true },   /* IKE_SA_INIT of 3,000 bytes */
+		{ 4, 17, 4500, 0, 1232, true },           /* IKE after NAT-T */
+		{ 4, 17, 4500, 0x00001234, 1232, false }, /* ESP in UDP, SPI 0x1234 */
+		{ 4, 50, 0, 0, 1232, false },             /* ESP */
+		/* First fragment of 8 bytes, the UDP header: the marker is in the
+		 * second segment. */
+		{ 4, 17, 4500, 0, 8, true },
+		{ 4, 17, 4500, 0x00001234, 8, false },
+		{ 6, 17, 500, 0x55667788, 1232, true },
+		{ 6, 17, 4500, 0, 8, true },
+		{ 6, 17, 4500, 0x00001234, 8, false },
+		{ 6, 50, 0, 0, 1232, false },
 	};
 	struct gw b;
-	struct rte_mbuf *f[8], *got[4];
+	struct rte_mbuf *f[8], **got;
+	struct grabbed gr;
 	uint8_t l4[3000];
 	uint64_t punts = 0, frag_drops = 0, reasm = 0;
+	unsigned avail;
 
 	SETUP();
+	avail = rte_mempool_avail_count(pool);
+	got = gr.m;
 	gw_init(&b, "gbig", "192.0.2.2", 1);
 	b.dp.local.n6 = 1;
 	inet_pton(AF_INET6, "2001:db8::2", b.dp.local.a6[0]);
@@ -1071,8 +1099,9 @@ static void test_worker_big_datagrams_punted(void)
 			l4[8] = (uint8_t)(cases[c].marker >> 24); l4[9] = (uint8_t)(cases[c].marker >> 16);
 			l4[10] = (uint8_t)(cases[c].marker >> 8); l4[11] = (uint8_t)cases[c].marker;
 		}
-		n = frags_of(cases[c].fam, src, dst, cases[c].proto, l4, sizeof(l4), 0x4000 + c, f);
-		CU_ASSERT_EQUAL_FATAL(n, 3);
+		n = frags_of(cases[c].fam, src, dst, cases[c].proto, l4, sizeof(l4), 0x4000 + c,
+			     cases[c].first, f);
+		CU_ASSERT_EQUAL_FATAL(n, cases[c].first == 8 ? 4u : 3u);
 		fp_worker_input(b.w[0], f, (uint16_t)n);
 		if (cases[c].punt) {
 			punts++;
@@ -1083,7 +1112,14 @@ static void test_worker_big_datagrams_punted(void)
 		CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->punt, punts);
 		CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, reasm);
 		CU_ASSERT_EQUAL(wdrops(&b, FP_WD_FRAG), frag_drops);
-		n = rte_ring_dequeue_burst(b.c->punt, (void **)got, 4, NULL);
+		/* The control core's poll hands it to on_punt. */
+		gr.n = 0;
+		b.c->cfg.on_punt = grab;
+		b.c->cfg.arg = &gr;
+		while (fp_ctrl_poll(b.c) != 0)
+			;
+		b.c->cfg.on_punt = NULL;
+		n = gr.n;
 		CU_ASSERT_EQUAL(n, cases[c].punt ? 1u : 0u);
 		if (n == 1) {
 			uint8_t whole[14 + 40 + sizeof(l4)];
@@ -1104,8 +1140,34 @@ static void test_worker_big_datagrams_punted(void)
 			rte_pktmbuf_free(got[0]);
 		}
 	}
-	CU_ASSERT_EQUAL(punts, 3);
+	CU_ASSERT_EQUAL(b.c->punt_chains, 0);          /* every chain taken off again */
+
+	/* At most FP_PUNT_CHAINS wait on the punt ring; more are dropped as
+	 * ring_full until the control core takes some off. */
+	memset(l4, 0, 12);
+	l4[0] = 0x01; l4[1] = 0xf4; l4[2] = 0x01; l4[3] = 0xf4;
+	l4[4] = (uint8_t)(sizeof(l4) >> 8); l4[5] = (uint8_t)sizeof(l4);
+	for (unsigned i = 0; i <= FP_PUNT_CHAINS; i++) {
+		unsigned n = frags_of(4, "192.0.2.7", "192.0.2.2", 17, l4, sizeof(l4), 0x5000 + i,
+				      1232, f);
+
+		fp_worker_input(b.w[0], f, (uint16_t)n);
+	}
+	CU_ASSERT_EQUAL(b.c->punt_chains, FP_PUNT_CHAINS);
+	CU_ASSERT_EQUAL(wdrops(&b, FP_WD_RING_FULL), 1);
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->punt, punts + FP_PUNT_CHAINS);
+	while (fp_ctrl_poll(b.c) != 0)
+		;
+	CU_ASSERT_EQUAL(b.c->punt_chains, 0);
+	CU_ASSERT_EQUAL(frags_of(4, "192.0.2.7", "192.0.2.2", 17, l4, sizeof(l4), 0x5100, 1232, f),
+			3);
+	fp_worker_input(b.w[0], f, 3);
+	CU_ASSERT_EQUAL(b.c->punt_chains, 1);
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->punt, punts + FP_PUNT_CHAINS + 1);
+	while (fp_ctrl_poll(b.c) != 0)
+		;
 	gw_fini(&b);
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(pool), avail);  /* every mbuf back */
 }
 
 /* Our ESP over the peer port's MTU leaves in fragments (IPv4 outer and
