@@ -134,6 +134,7 @@ test: deps
 	$(UNIT)
 	bash tests/fastpath/pcap_run.sh $(BUILD)
 	bash tests/fastpath/telemetry_run.sh $(BUILD)
+	bash tests/fastpath/ike_frag_run.sh $(BUILD)
 	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
 	@$(MAKE) --no-print-directory fuzz-fp
 	bash tests/interop/run.sh
@@ -173,6 +174,7 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/unit_tests
 	# the whole gateway on the pcap traffic: malformed packets, fragments, both backends
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 bash tests/fastpath/pcap_run.sh build/asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 bash tests/fastpath/ike_frag_run.sh build/asan
 	# ... and negotiating with strongSwan, carrying the tunnel's traffic
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 GW_BIN=build/asan/ipsecgw \
 	    bash tests/interop/gw_run.sh
