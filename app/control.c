@@ -265,14 +265,6 @@ char *app_control_handle(struct ike_engine *e, const struct app_config *cfg,
 
 /* ---- socket ---- */
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* A socket file left by a previous run is removed; a live one or a
  * non-socket file is an error. */
 static int remove_stale(const char *path, const struct sockaddr_un *sun,
@@ -387,7 +379,7 @@ static void set_timeouts(int fd, unsigned ms)
  * -EMSGSIZE when over the limit, or another negative errno. */
 static ssize_t read_request(struct app_control *c, int fd)
 {
-	uint64_t deadline = mono_ms() + c->budget_ms;
+	uint64_t deadline = app_mono_ms() + c->budget_ms;
 	size_t n = 0;
 
 	for (;;) {
@@ -396,7 +388,7 @@ static ssize_t read_request(struct app_control *c, int fd)
 
 		if (n == APP_CONTROL_MAX_REQUEST)
 			return -EMSGSIZE;
-		if (mono_ms() > deadline)
+		if (app_mono_ms() > deadline)
 			return -ETIMEDOUT;
 		r = recv(fd, c->buf + n, APP_CONTROL_MAX_REQUEST - n, 0);
 		if (r < 0 && errno == EINTR)

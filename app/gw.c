@@ -326,15 +326,6 @@ static const char *ip_str(const ike_addr_t *a, char *buf, size_t len)
 	return inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, buf, (socklen_t)len) ? buf : "?";
 }
 
-static bool prefix_has(const uint8_t *prefix, unsigned plen, const uint8_t *a)
-{
-	unsigned bytes = plen / 8, bits = plen % 8;
-
-	if (memcmp(prefix, a, bytes) != 0)
-		return false;
-	return bits == 0 || ((prefix[bytes] ^ a[bytes]) & (uint8_t)(0xff << (8 - bits))) == 0;
-}
-
 int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen)
 {
 	const struct app_fp_cfg *f = &cfg->fastpath;
@@ -347,9 +338,12 @@ int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen)
 		for (unsigned p = 0; p < f->n_ports && !local; p++)
 			for (unsigned a = 0; a < f->ports[p].n_addr && !local; a++)
 				local = ike_addr_ip_eq(&f->ports[p].addr[a], &c->local);
-		for (unsigned r = 0; r < f->n_routes && !route; r++)
-			route = f->routes[r].family == c->remote.family &&
-				prefix_has(f->routes[r].prefix, f->routes[r].plen, c->remote.a);
+		for (unsigned r = 0; r < f->n_routes && !route; r++) {
+			ike_addr_t net = { .family = f->routes[r].family };
+
+			memcpy(net.a, f->routes[r].prefix, sizeof(net.a));
+			route = ike_addr_in_prefix(&net, f->routes[r].plen, &c->remote);
+		}
 		if (!local) {
 			snprintf(err, errlen, "connection '%s': local_addr %s is not an address of a "
 				 "fastpath port (fastpath.ports[].addresses)", c->name,

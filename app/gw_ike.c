@@ -72,14 +72,6 @@ struct gw_ike {
 	uint8_t reply[PUNT_BUF];  /* an echo reply, built before a buffer is taken */
 };
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static inline uint16_t rd16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] << 8 | p[1]);
@@ -577,7 +569,7 @@ void gw_ike_free(struct gw_ike *g)
 static void echo_reply(struct gw_ike *g, const uint8_t *f, size_t len)
 {
 	static const uint8_t zero_mac[6];
-	uint64_t now = mono_ms();
+	uint64_t now = app_mono_ms();
 	uint8_t family, dst[16];
 	enum fp_spd_action a;
 	struct rte_mbuf *m;
@@ -657,7 +649,7 @@ void gw_ike_punt(struct gw_ike *g, struct rte_mbuf *m)
 				ike_addr_str(&local, ls, sizeof(ls)), m->port);
 		}
 		/* pl may point into m: the engine copies what it keeps. */
-		ike_engine_input(g->engine, &local, &remote, pl, pll, mono_ms());
+		ike_engine_input(g->engine, &local, &remote, pl, pll, app_mono_ms());
 	}
 	rte_pktmbuf_free(m);
 }
@@ -741,7 +733,7 @@ void gw_ike_fp_event(struct gw_ike *g, const struct fp_ctrl_event *ev)
 
 unsigned gw_ike_poll(struct gw_ike *g)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = app_mono_ms();
 	unsigned work = 0;
 
 	if (ike_engine_next_timer(g->engine) <= now) {
@@ -768,7 +760,7 @@ void gw_ike_start(struct gw_ike *g)
 		const struct ike_conn_cfg *c = &g->cfg->conns[i];
 		int rc;
 
-		if (c->initiate && (rc = ike_engine_initiate(g->engine, c->name, mono_ms())) < 0)
+		if (c->initiate && (rc = ike_engine_initiate(g->engine, c->name, app_mono_ms())) < 0)
 			app_log(IKE_LOG_WARN, "cannot initiate '%s': %s", c->name, strerror(-rc));
 	}
 	app_log_flush();
@@ -804,7 +796,7 @@ void gw_ike_shutdown(struct gw_ike *g)
 
 	ike_engine_foreach_sa(g->engine, collect_sa, &l);
 	for (unsigned i = 0; i < l.n; i++) {
-		int rc = ike_engine_delete_sa(g->engine, l.spi[i], mono_ms());
+		int rc = ike_engine_delete_sa(g->engine, l.spi[i], app_mono_ms());
 
 		if (rc < 0 && rc != -ENOENT)
 			app_log(IKE_LOG_WARN, "cannot delete IKE SA %016llx: %s",

@@ -299,3 +299,11 @@ void app_keylog_write(FILE *f, const char *line)
 	fputc('\n', f);
 	fflush(f);
 }
+
+uint64_t app_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

@@ -27,6 +27,9 @@ void app_log_set_output(FILE *f);
 void app_log_set_batched(bool on);
 void app_log_flush(void);
 
+/* CLOCK_MONOTONIC in milliseconds: the clock the IKE engine is driven by. */
+uint64_t app_mono_ms(void);
+
 /* The key log (log.keylog): opened for appending, mode 0600, not through a
  * symbolic link, with a warning that secrets are written in clear; NULL
  * with an error line when it cannot be opened. */

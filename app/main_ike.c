@@ -33,14 +33,6 @@ struct daemon {
 
 static volatile sig_atomic_t got_signal;
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- engine callbacks ---- */
 
 static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote,
@@ -153,7 +145,7 @@ static void initiate_conns(struct daemon *d)
 
 		if (!c->initiate)
 			continue;
-		rc = ike_engine_initiate(d->engine, c->name, mono_ms());
+		rc = ike_engine_initiate(d->engine, c->name, app_mono_ms());
 		if (rc < 0)
 			app_log(IKE_LOG_WARN, "cannot initiate '%s': %s", c->name,
 				strerror(-rc));
@@ -211,7 +203,7 @@ static void delete_all(struct daemon *d)
 {
 	for (unsigned i = 0; i < d->cfg->n_conns; i++) {
 		const char *name = d->cfg->conns[i].name;
-		int rc = ike_engine_delete_ike(d->engine, name, mono_ms());
+		int rc = ike_engine_delete_ike(d->engine, name, app_mono_ms());
 
 		if (rc < 0 && rc != -ENOENT)
 			app_log(IKE_LOG_WARN, "cannot delete IKE SA of '%s': %s",
@@ -240,7 +232,7 @@ static void drain_socket(struct daemon *d, unsigned idx)
 			app_log(IKE_LOG_DEBUG, "rx %d bytes %s -> %s", n,
 				ike_addr_str(&remote, rs, sizeof(rs)),
 				ike_addr_str(&local, ls, sizeof(ls)));
-		ike_engine_input(d->engine, &local, &remote, d->rx, (size_t)n, mono_ms());
+		ike_engine_input(d->engine, &local, &remote, d->rx, (size_t)n, app_mono_ms());
 	}
 }
 
@@ -274,7 +266,7 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 
 	for (;;) {
 		struct timespec ts, *tsp;
-		uint64_t now = mono_ms();
+		uint64_t now = app_mono_ms();
 		int sig = got_signal;
 
 		if (sig) {
@@ -304,7 +296,7 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 			if (pfd[i].revents & (POLLIN | POLLERR))
 				drain_socket(d, i);
 		if (d->ctl && (pfd[n_udp].revents & POLLIN))
-			app_control_serve(d->ctl, mono_ms());
+			app_control_serve(d->ctl, app_mono_ms());
 	}
 }
 

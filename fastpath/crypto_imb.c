@@ -106,28 +106,24 @@ static enum fp_imb_short resolve_short(enum fp_imb_short want, IMB_ARCH lib)
  * library would run it anyway and fault), or out of memory. */
 static IMB_MGR *mgr_of(enum fp_imb_short a)
 {
-	/* What the library's own arch detection asks of each. */
-	static const uint64_t need[] = {
-		[FP_IMB_SHORT_SSE] = IMB_CPUFLAGS_SSE,
-		[FP_IMB_SHORT_AVX] = IMB_CPUFLAGS_AVX,
-		[FP_IMB_SHORT_AVX2] = IMB_CPUFLAGS_AVX2,
+	/* Each arch's initialiser and what the library's own arch detection
+	 * asks of the CPU for it. */
+	static const struct { void (*init)(IMB_MGR *); uint64_t need; } arch[] = {
+		[FP_IMB_SHORT_SSE] = { init_mb_mgr_sse, IMB_CPUFLAGS_SSE },
+		[FP_IMB_SHORT_AVX] = { init_mb_mgr_avx, IMB_CPUFLAGS_AVX },
+		[FP_IMB_SHORT_AVX2] = { init_mb_mgr_avx2, IMB_CPUFLAGS_AVX2 },
 	};
 	IMB_MGR *m;
 
-	if (a != FP_IMB_SHORT_SSE && a != FP_IMB_SHORT_AVX && a != FP_IMB_SHORT_AVX2)
+	if ((unsigned)a >= RTE_DIM(arch) || arch[a].init == NULL)
 		return NULL;
 	if ((m = alloc_mb_mgr(0)) == NULL)
 		return NULL;
-	if ((m->features & need[a]) != need[a]) {
+	if ((m->features & arch[a].need) != arch[a].need) {
 		free_mb_mgr(m);
 		return NULL;
 	}
-	if (a == FP_IMB_SHORT_SSE)
-		init_mb_mgr_sse(m);
-	else if (a == FP_IMB_SHORT_AVX)
-		init_mb_mgr_avx(m);
-	else
-		init_mb_mgr_avx2(m);
+	arch[a].init(m);
 	if (imb_get_errno(m) != 0) {
 		free_mb_mgr(m);
 		return NULL;

@@ -702,8 +702,9 @@ static bool chain_for_control(const struct fp_worker *w, const struct rte_mbuf *
 {
 	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, ETH_LEN);
 	uint32_t first = m->data_len - ETH_LEN, hl, spi;
+	uint8_t proto, l4[12];
+	const uint8_t *p;
 	unsigned r = 0;
-	uint8_t proto;
 
 	if ((ip[0] >> 4) == 4) {
 		hl = (ip[0] & 0xfu) * 4u;
@@ -716,14 +717,10 @@ static bool chain_for_control(const struct fp_worker *w, const struct rte_mbuf *
 	}
 	if (first < hl)
 		return false;
-	/* The UDP header and the marker may end in the second segment. */
-	if (first - hl < 12) {
-		uint8_t l4[12];
-		const uint8_t *p = rte_pktmbuf_read(m, ETH_LEN + hl, sizeof(l4), l4);
-
-		return p != NULL && to_us(&w->dp->local, proto, p, sizeof(l4), &spi, &r) == C_PUNT;
-	}
-	return to_us(&w->dp->local, proto, ip + hl, first - hl, &spi, &r) == C_PUNT;
+	/* The UDP header and the marker may end in the second segment:
+	 * rte_pktmbuf_read() copies them then, else points into the first. */
+	p = rte_pktmbuf_read(m, ETH_LEN + hl, sizeof(l4), l4);
+	return p != NULL && to_us(&w->dp->local, proto, p, sizeof(l4), &spi, &r) == C_PUNT;
 }
 
 /* Fragments addressed to the gateway (Ethernet frames, IP header checked

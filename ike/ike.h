@@ -29,6 +29,8 @@ int  ike_addr_parse(const char *s, ike_addr_t *out);  /* "192.0.2.1", "2001:db8:
 const char *ike_addr_str(const ike_addr_t *a, char *buf, size_t len);
 bool ike_addr_eq(const ike_addr_t *a, const ike_addr_t *b);  /* address and port */
 bool ike_addr_ip_eq(const ike_addr_t *a, const ike_addr_t *b);
+/* a lies in net/plen (same family; ports not compared). */
+bool ike_addr_in_prefix(const ike_addr_t *net, unsigned plen, const ike_addr_t *a);
 
 /* Traffic selector (RFC 7296 3.13.1). Ports in host order; proto 0 = any. */
 struct ike_ts {

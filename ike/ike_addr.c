@@ -44,6 +44,17 @@ bool ike_addr_ip_eq(const ike_addr_t *a, const ike_addr_t *b)
 	return a->family == b->family && memcmp(a->a, b->a, alen(a->family)) == 0;
 }
 
+bool ike_addr_in_prefix(const ike_addr_t *net, unsigned plen, const ike_addr_t *a)
+{
+	unsigned bytes = plen / 8, bits = plen % 8;
+
+	if (net->family != a->family)
+		return false;
+	if (memcmp(net->a, a->a, bytes) != 0)
+		return false;
+	return !bits || ((net->a[bytes] ^ a->a[bytes]) & (0xff00u >> bits)) == 0;
+}
+
 bool ike_addr_eq(const ike_addr_t *a, const ike_addr_t *b)
 {
 	return ike_addr_ip_eq(a, b) && a->port == b->port;

@@ -272,17 +272,6 @@ void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 
 /* ---- responder ---- */
 
-static bool prefix_match(const ike_addr_t *net, unsigned plen, const ike_addr_t *a)
-{
-	unsigned bytes = plen / 8, bits = plen % 8;
-
-	if (net->family != a->family)
-		return false;
-	if (memcmp(net->a, a->a, bytes) != 0)
-		return false;
-	return !bits || ((net->a[bytes] ^ a->a[bytes]) & (0xff00u >> bits)) == 0;
-}
-
 /* An exact remote address wins over a prefix; the first match otherwise. */
 static struct ike_conn *conn_for(struct ike_engine *e, const ike_addr_t *local,
 				 const ike_addr_t *remote)
@@ -295,7 +284,7 @@ static struct ike_conn *conn_for(struct ike_engine *e, const ike_addr_t *local,
 		if (!c->cfg.remote_is_prefix && ike_addr_ip_eq(&c->cfg.remote, remote))
 			return c;
 		if (c->cfg.remote_is_prefix && !range &&
-		    prefix_match(&c->cfg.remote, c->cfg.remote_plen, remote))
+		    ike_addr_in_prefix(&c->cfg.remote, c->cfg.remote_plen, remote))
 			range = c;
 	}
 	return range;

@@ -25,12 +25,8 @@ die() {
 }
 
 ipgw_require_root || exit 1
-for f in "$IKE_BIN" "$CTL_BIN" "$GW_BIN"; do
-	[ -x "$f" ] || { echo "DEMO FAILED: $f is not built (run: make)" >&2; exit 1; }
-done
-for tool in ip tcpdump tshark ethtool swanctl "$CHARON"; do
-	command -v "$tool" >/dev/null 2>&1 || { echo "DEMO FAILED: $tool missing (run: make deps)" >&2; exit 1; }
-done
+ipgw_require_tools "DEMO FAILED" "$IKE_BIN" "$CTL_BIN" "$GW_BIN" -- \
+	ip tcpdump tshark ethtool swanctl "$CHARON" || exit 1
 
 trap 'ipgw_cleanup' EXIT
 trap 'echo "interrupted" >&2; exit 130' INT TERM

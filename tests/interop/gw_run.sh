@@ -31,12 +31,7 @@ fail() { FAIL=$((FAIL + 1)); echo "  FAIL: $*"; }
 check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 ipgw_require_root || exit 1
-for f in "$GW_BIN" "$CTL_BIN"; do
-	[ -x "$f" ] || { echo "gw_run: $f is not built (run: make)" >&2; exit 1; }
-done
-for tool in ip ethtool swanctl "$CHARON"; do
-	command -v "$tool" >/dev/null 2>&1 || { echo "gw_run: $tool missing (run: make deps)" >&2; exit 1; }
-done
+ipgw_require_tools gw_run "$GW_BIN" "$CTL_BIN" -- ip ethtool swanctl "$CHARON" || exit 1
 trap 'ipgw_cleanup' EXIT
 trap 'echo "interrupted" >&2; exit 130' INT TERM
 ipgw_init || exit 1

@@ -86,6 +86,23 @@ ipgw_require_root() {
 	fi
 }
 
+# ipgw_require_tools WHO FILE... -- TOOL...: each FILE built (executable),
+# each TOOL on the PATH; else a line "WHO: ... (run: make / make deps)"
+# on stderr and status 1.
+ipgw_require_tools() {
+	local who=$1
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		[ -x "$1" ] || { echo "$who: $1 is not built (run: make)" >&2; return 1; }
+		shift
+	done
+	[ "${1:-}" = -- ] && shift
+	local tool
+	for tool in "$@"; do
+		command -v "$tool" >/dev/null 2>&1 || { echo "$who: $tool missing (run: make deps)" >&2; return 1; }
+	done
+}
+
 # ipgw_init: temp work dir; call once, after installing the trap.
 ipgw_init() {
 	IPGW_WORK=$(mktemp -d /tmp/ipgw-interop.XXXXXX) || return 1

@@ -1545,7 +1545,7 @@ static void test_cbc_ivs_burst(void)
 }
 
 /* One burst of n ops over bufs (ESP header, IV, payload of lens[i] bytes,
- * NBUF_SZ apart), sequence numbers from 1. */
+ * SPLIT_BUF apart), sequence numbers from 1. */
 #define SPLIT_BUF 1536u
 static void split_ops(struct fp_crypto_op *ops, uint8_t *bufs, const uint16_t *lens,
 		      uint16_t n, bool fill)

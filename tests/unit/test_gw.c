@@ -431,12 +431,11 @@ static void test_config_fastpath(void)
 	free(cfg);
 }
 
-static size_t unhex(const char *h, uint8_t *out)
+/* n bytes of src into dst (a vector test_unhex() decoded once, fresh
+ * again after a test changed it); returns n. */
+static size_t put(uint8_t *dst, const uint8_t *src, size_t n)
 {
-	size_t n = 0;
-
-	for (; h[0] && h[1]; h += 2)
-		sscanf(h, "%2hhx", &out[n++]);
+	memcpy(dst, src, n);
 	return n;
 }
 
@@ -557,12 +556,12 @@ static void test_ike_datagrams(void)
 	static const char *const v6 =
 		"600000000017114020010db800000000000000000000000220010db8000000000000000000000001"
 		"1194119400175d05000000000102030405060708090a0b";
-	uint8_t want[128], ip[128], f[256], pay[16];
+	uint8_t b4[64], b6[96], ip[128], f[256], pay[16];
 	ike_addr_t peer4, us4, peer6, us6, l, r;
 	struct fp_local loc = { .n4 = 1, .n6 = 1, .ike_port = 500, .natt_port = 4500 };
 	const uint8_t *pl;
 	const char *why;
-	size_t n, wn, fl, pll;
+	size_t n, wn, fl, pll, n4, n6;
 
 	for (unsigned i = 0; i < 11; i++)
 		pay[i] = (uint8_t)(i + 1);
@@ -575,27 +574,29 @@ static void test_ike_datagrams(void)
 	memcpy(&loc.a4[0], us4.a, 4);
 	memcpy(loc.a6[0], us6.a, 16);
 
+	n4 = test_unhex(v4, b4, sizeof(b4));
+	n6 = test_unhex(v6, b6, sizeof(b6));
 	/* Built: the peer's message, as scapy has it. */
-	wn = unhex(v4, want);
+	wn = n4;
 	n = gw_ike_build_ip(&peer4, &us4, pay, 11, 0x1234, ip, sizeof(ip));
 	CU_ASSERT_EQUAL(n, wn);
-	CU_ASSERT(memcmp(ip, want, wn) == 0);
+	CU_ASSERT(memcmp(ip, b4, wn) == 0);
 	CU_ASSERT_EQUAL(gw_ike_build_ip(&peer4, &us4, pay, 11, 0x1234, ip, n - 1), 0);
 	CU_ASSERT_EQUAL(gw_ike_build_ip(&peer4, &us6, pay, 11, 0, ip, sizeof(ip)), 0);
 	memset(pay, 0, 4);
 	for (unsigned i = 0; i < 11; i++)
 		pay[4 + i] = (uint8_t)(i + 1);
-	wn = unhex(v6, want);
+	wn = n6;
 	n = gw_ike_build_ip(&peer6, &us6, pay, 15, 0, ip, sizeof(ip));
 	CU_ASSERT_EQUAL(n, wn);
-	CU_ASSERT(memcmp(ip, want, wn) == 0);
+	CU_ASSERT(memcmp(ip, b6, wn) == 0);
 
 	/* Parsed: scapy's packets are IKE for us, payload and addresses out. */
-	fl = frame(f, want, unhex(v6, want), 0x86dd);
+	fl = frame(f, b6, n6, 0x86dd);
 	CU_ASSERT_EQUAL(gw_ike_parse(f, fl, &loc, &l, &r, &pl, &pll, &why), 1);
 	CU_ASSERT(ike_addr_eq(&l, &us6) && ike_addr_eq(&r, &peer6));
 	CU_ASSERT(pll == 15 && pl == f + 14 + 48 && memcmp(pl, pay, 15) == 0);
-	fl = frame(f, want, unhex(v4, want), 0x0800);
+	fl = frame(f, b4, n4, 0x0800);
 	CU_ASSERT_EQUAL(gw_ike_parse(f, fl, &loc, &l, &r, &pl, &pll, &why), 1);
 	CU_ASSERT(ike_addr_eq(&l, &us4) && ike_addr_eq(&r, &peer4));
 	CU_ASSERT(pll == 11 && pl[0] == 1 && pl[10] == 11);
@@ -616,41 +617,41 @@ static void test_ike_datagrams(void)
 	PARSE_IS(-1, "bad UDP length");
 	f[14 + 25] = 7;
 	PARSE_IS(-1, "bad UDP length");
-	fl = frame(f, want, unhex(v4, want), 0x0800);
+	fl = frame(f, b4, n4, 0x0800);
 	f[14 + 6] = 0x20;                                  /* MF: a fragment */
 	PARSE_IS(-1, "bad IPv4 header");
-	fl = frame(f, want, unhex(v4, want), 0x0800);
+	fl = frame(f, b4, n4, 0x0800);
 	PARSE_IS(1, NULL);
 	fl -= 1;                                           /* truncated */
 	PARSE_IS(-1, "bad IPv4 header");
-	fl = frame(f, want, unhex(v4, want), 0x0800);
+	fl = frame(f, b4, n4, 0x0800);
 	f[14 + 23] = 0xf5;                                 /* port 501: not IKE */
 	PARSE_IS(0, NULL);
-	fl = frame(f, want, unhex(v4, want), 0x0800);
+	fl = frame(f, b4, n4, 0x0800);
 	f[14 + 19] = 9;                                    /* not our address */
 	PARSE_IS(0, NULL);
-	fl = frame(f, want, unhex(v4, want), 0x0800);
+	fl = frame(f, b4, n4, 0x0800);
 	f[14 + 12] = 224;                                  /* multicast source */
 	ip4_sum(f + 14);
 	PARSE_IS(-1, "martian IPv4 source");
-	fl = frame(f, want, unhex(v4, want), 0x0800);
+	fl = frame(f, b4, n4, 0x0800);
 	memcpy(f + 14 + 12, f + 14 + 16, 4);               /* our own address */
 	ip4_sum(f + 14);
 	PARSE_IS(-1, "martian IPv4 source");
-	fl = frame(f, want, unhex(v6, want), 0x86dd);
+	fl = frame(f, b6, n6, 0x86dd);
 	memset(f + 14 + 8, 0, 16);                         /* :: */
 	PARSE_IS(-1, "martian IPv6 source");
-	fl = frame(f, want, unhex(v6, want), 0x86dd);
+	fl = frame(f, b6, n6, 0x86dd);
 	f[14 + 8] = 0xff;                                  /* multicast */
 	PARSE_IS(-1, "martian IPv6 source");
-	fl = frame(f, want, unhex(v4, want), 0x0806);      /* ARP */
+	fl = frame(f, b4, n4, 0x0806);      /* ARP */
 	PARSE_IS(0, NULL);
 	fl = 13;
 	PARSE_IS(0, NULL);
-	fl = frame(f, want, unhex(v6, want), 0x86dd);
+	fl = frame(f, b6, n6, 0x86dd);
 	f[14 + 46] = f[14 + 47] = 0;                       /* IPv6 must have one */
 	PARSE_IS(-1, "IPv6 UDP without checksum");
-	fl = frame(f, want, unhex(v6, want), 0x86dd);
+	fl = frame(f, b6, n6, 0x86dd);
 	f[14 + 5] = 0x40;                                  /* payload length past the frame */
 	PARSE_IS(-1, "bad IPv6 payload length");
 #undef PARSE_IS
@@ -659,8 +660,8 @@ static void test_ike_datagrams(void)
 	 * asan), and what is accepted lies inside it. */
 	srand(7);
 	for (unsigned i = 0; i < 20000; i++) {
-		size_t base = i & 1 ? frame(f, want, unhex(v6, want), 0x86dd)
-				    : frame(f, want, unhex(v4, want), 0x0800);
+		size_t base = i & 1 ? frame(f, b6, n6, 0x86dd)
+				    : frame(f, b4, n4, 0x0800);
 		uint8_t *g = mutated(f, base, 4, &fl);
 		int rc;
 
@@ -688,15 +689,19 @@ static void test_echo_reply(void)
 		"6000000000103a4020010db800000000000000000000000120010db8000000000000000000000002"
 		"81007f6f123400076162636465666768";
 	struct fp_local loc = { .n4 = 1, .n6 = 1 };
-	uint8_t in[128], want[128], out[128], fam, dst[16];
-	size_t n, wn;
+	uint8_t in[128], out[128], fam, dst[16], q4[64], r4[64], q6[64], r6[64];
+	size_t n, wn, nq4, nr4, nq6, nr6;
 
 	inet_pton(AF_INET, "192.0.2.1", &loc.a4[0]);
 	inet_pton(AF_INET6, "2001:db8::1", loc.a6[0]);
-	n = unhex(req4, in);
-	wn = unhex(rep4, want);
+	nq4 = test_unhex(req4, q4, sizeof(q4));
+	nr4 = test_unhex(rep4, r4, sizeof(r4));
+	nq6 = test_unhex(req6, q6, sizeof(q6));
+	nr6 = test_unhex(rep6, r6, sizeof(r6));
+	n = put(in, q4, nq4);
+	wn = nr4;
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), wn);
-	CU_ASSERT(memcmp(out, want, wn) == 0 && fam == 4 && memcmp(dst, in + 12, 4) == 0);
+	CU_ASSERT(memcmp(out, r4, wn) == 0 && fam == 4 && memcmp(dst, in + 12, 4) == 0);
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n + 4, &loc, out, sizeof(out), &fam, dst), wn);
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n, &loc, out, wn - 1, &fam, dst), 0);
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n - 1, &loc, out, sizeof(out), &fam, dst), 0);
@@ -705,35 +710,35 @@ static void test_echo_reply(void)
 	in[n - 1] ^= 1;
 	in[19] = 9;                                       /* not ours */
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
-	n = unhex(req4, in);
+	n = put(in, q4, nq4);
 	in[20] = 0;                                       /* a reply, not a request */
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
-	n = unhex(req4, in);
+	n = put(in, q4, nq4);
 	in[12] = 224;                                     /* multicast source */
 	ip4_sum(in);
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
-	n = unhex(req4, in);
+	n = put(in, q4, nq4);
 	in[6] = 0x20;                                     /* a fragment */
 	ip4_sum(in);
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 
-	n = unhex(req6, in);
-	wn = unhex(rep6, want);
+	n = put(in, q6, nq6);
+	wn = nr6;
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), wn);
-	CU_ASSERT(memcmp(out, want, wn) == 0 && fam == 6 && memcmp(dst, in + 8, 16) == 0);
+	CU_ASSERT(memcmp(out, r6, wn) == 0 && fam == 6 && memcmp(dst, in + 8, 16) == 0);
 	in[n - 1] ^= 1;                                   /* ICMPv6 checksum */
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 	in[n - 1] ^= 1;
 	in[8] = 0xff;                                     /* multicast source */
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
-	n = unhex(req6, in);
+	n = put(in, q6, nq6);
 	in[5] = 0x40;                                     /* payload past the frame */
 	CU_ASSERT_EQUAL(gw_icmp_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 
 	/* mutations: never a read outside the packet (ASan in make asan) */
 	srand(11);
 	for (unsigned i = 0; i < 20000; i++) {
-		size_t base = i & 1 ? unhex(req6, in) : unhex(req4, in), len;
+		size_t base = i & 1 ? put(in, q6, nq6) : put(in, q4, nq4), len;
 		uint8_t *g = mutated(in, base, 3, &len);
 
 		n = gw_icmp_echo_reply(g, len, &loc, out, sizeof(out), &fam, dst);

@@ -974,11 +974,6 @@ static void ins_frag6(struct rte_mbuf *m, uint16_t fo)
 	ip[5] = (uint8_t)pl;
 }
 
-static uint16_t rd16be(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* Fragments of one datagram: proto / l4[0..plen) from src to dst, the
  * first of first bytes, then pieces of 1,232 (multiples of 8), IPv4 or
  * IPv6 (a Fragment header after the fixed one); into out[], returns how
@@ -1130,12 +1125,12 @@ static void test_worker_big_datagrams_punted(void)
 			CU_ASSERT_FATAL(w != NULL);
 			CU_ASSERT(memcmp(w + 14 + hl, l4, sizeof(l4)) == 0);
 			if (cases[c].fam == 4) {
-				CU_ASSERT_EQUAL(rd16be(w + 14 + 2), 20 + sizeof(l4));
-				CU_ASSERT_EQUAL(rd16be(w + 14 + 6) & 0x3fff, 0);
+				CU_ASSERT_EQUAL(be16at(got[0], 14 + 2), 20 + sizeof(l4));
+				CU_ASSERT_EQUAL(be16at(got[0], 14 + 6) & 0x3fff, 0);
 				CU_ASSERT_EQUAL(rte_raw_cksum(w + 14, 20), 0xffff);
 			} else {
 				CU_ASSERT_EQUAL(w[14 + 6], cases[c].proto);   /* no Fragment header */
-				CU_ASSERT_EQUAL(rd16be(w + 14 + 4), sizeof(l4));
+				CU_ASSERT_EQUAL(be16at(got[0], 14 + 4), sizeof(l4));
 			}
 			rte_pktmbuf_free(got[0]);
 		}
