@@ -29,20 +29,29 @@ IMB_LIBS      := -lIPSec_MB
 # loaded as plugins by the EAL).
 RING_LIBS     := -lrte_net_ring
 
-IKE_SRCS  := $(sort $(wildcard ike/*.c))
-APP_SRCS  := $(filter-out app/main_ike.c app/ctl.c app/main_gw.c app/gw.c app/gw_ike.c app/gw_icmp.c,$(sort $(wildcard app/*.c)))
+# One folder a library or program: ike/ (engine, no DPDK), fastpath/ (DPDK
+# data plane, no OpenSSL), app/common/ (configuration, control socket, log:
+# no DPDK), and one folder per program under app/.
+IKE_SRCS  := $(sort $(wildcard ike/*/*.c))
+APP_SRCS  := $(sort $(wildcard app/common/*.c))
 FP_SRCS   := $(sort $(wildcard fastpath/*.c))
-UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+DAEMON_SRCS := $(sort $(wildcard app/ike_daemon/*.c))
+CTL_SRCS  := $(sort $(wildcard app/cli/*.c))
+# The gateway's objects but its main(), which the unit tests link too.
+GW_SRCS   := $(filter-out app/gateway/main.c,$(sort $(wildcard app/gateway/*.c)))
+# tests/unit/ mirrors the tree: one folder per library or program.
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c tests/unit/*/*.c))
 
 IKE_OBJS  := $(IKE_SRCS:%.c=$(BUILD)/%.o)
 APP_OBJS  := $(APP_SRCS:%.c=$(BUILD)/%.o)
 FP_OBJS   := $(FP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
-FP_UNIT_OBJS := $(BUILD)/tests/unit/test_esp.o $(BUILD)/tests/unit/test_eal.o \
-                $(BUILD)/tests/unit/test_tables.o $(BUILD)/tests/unit/test_gw.o \
-                $(BUILD)/tests/unit/test_cdev.o
-# DPDK gateway: app/gw.c (config/IKE -> fast path) and its main.
-GW_OBJS   := $(BUILD)/app/gw.o $(BUILD)/app/gw_ike.o $(BUILD)/app/gw_icmp.o
+FP_UNIT_SRCS := $(sort $(wildcard tests/unit/fastpath/*.c)) tests/unit/app/test_gw.c \
+                tests/unit/test_eal.c
+FP_UNIT_OBJS := $(FP_UNIT_SRCS:%.c=$(BUILD)/%.o)
+GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS  := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 
 LIBIKE    := $(BUILD)/libike.a
 LIBAPP    := $(BUILD)/libapp.a
@@ -76,16 +85,16 @@ $(LIBAPP): $(APP_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(FP_OBJS) $(FP_UNIT_OBJS) $(GW_OBJS) $(BUILD)/app/main_gw.o: CFLAGS += $(DPDK_CFLAGS)
+$(FP_OBJS) $(FP_UNIT_OBJS) $(GW_OBJS) $(BUILD)/app/gateway/main.o: CFLAGS += $(DPDK_CFLAGS)
 
 $(LIBFP): $(FP_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(DAEMON): $(BUILD)/app/main_ike.o $(LIBAPP) $(LIBIKE)
+$(DAEMON): $(DAEMON_OBJS) $(LIBAPP) $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
-$(CTL): $(BUILD)/app/ctl.o $(LIBAPP) $(LIBIKE)
+$(CTL): $(CTL_OBJS) $(LIBAPP) $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CRYPTO_LIBS)
 
 $(IKELOAD): $(BUILD)/perf/ikeload.o $(LIBIKE)
@@ -108,7 +117,7 @@ $(XCORE): $(BUILD)/perf/xcore_rtt.o
 $(IMBCEIL): $(BUILD)/perf/imb_ceiling.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(IMB_LIBS)
 
-$(GW): $(BUILD)/app/main_gw.o $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
+$(GW): $(BUILD)/app/gateway/main.o $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CRYPTO_LIBS) $(DPDK_LIBS) $(IMB_LIBS)
 
 $(UNIT): $(UNIT_OBJS) $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
@@ -144,7 +153,7 @@ test: deps
 # Random and mutated messages through every payload parser, under ASan+UBSan
 # (fuzz/fuzz_ikev2_msg.c also builds as a libFuzzer target with clang).
 FUZZ_RUNS ?= 1000000
-$(BUILD)/fuzz/fuzz_ikev2_msg: fuzz/fuzz_ikev2_msg.c ike/ikev2_payload.c ike/ike_addr.c
+$(BUILD)/fuzz/fuzz_ikev2_msg: fuzz/fuzz_ikev2_msg.c ike/v2/ikev2_payload.c ike/core/ike_addr.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DFUZZ_STANDALONE \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all $^ -o $@

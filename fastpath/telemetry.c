@@ -9,7 +9,7 @@
 #include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
-#include "fastpath/ctrl_priv.h"
+#include "fastpath/ctrl_core_priv.h"
 #include "fastpath/telemetry.h"
 #include "fastpath/worker.h"
 

@@ -20,7 +20,7 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
-#include "fastpath/ctrl_priv.h"
+#include "fastpath/ctrl_core_priv.h"
 #include "fastpath/frag.h"
 #include "fastpath/neigh.h"
 #include "fastpath/worker.h"

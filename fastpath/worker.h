@@ -30,7 +30,7 @@
 #include <rte_ether.h>
 
 #include "fastpath/crypto.h"
-#include "fastpath/ctrl.h"
+#include "fastpath/ctrl_core.h"
 #include "fastpath/fp_stats.h"
 #include "fastpath/route.h"
 

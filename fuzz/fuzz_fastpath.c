@@ -37,7 +37,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "fastpath/ctrl.h"
+#include "fastpath/ctrl_core.h"
 #include "fastpath/route.h"
 #include "fastpath/spd.h"
 #include "fastpath/worker.h"

@@ -1,5 +1,5 @@
-/* Fuzz target for the IKEv2 message parsers (ike/ikev2_payload.c) and the
- * text forms of what they return (ike/ike_addr.c).
+/* Fuzz target for the IKEv2 message parsers (ike/v2/ikev2_payload.c) and the
+ * text forms of what they return (ike/core/ike_addr.c).
  *
  * Each input is fed to ikev2_hdr_parse and ikev2_chain_parse as received,
  * and once more with the header's version and length patched to fit, so
@@ -10,11 +10,11 @@
  *
  * libFuzzer:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_ikev2_msg.c \
- *         ike/ikev2_payload.c ike/ike_addr.c -o fuzz_ikev2_msg
+ *         ike/v2/ikev2_payload.c ike/core/ike_addr.c -o fuzz_ikev2_msg
  *   ./fuzz_ikev2_msg -max_total_time=60 corpus/
  * Standalone (any compiler; N pseudo-random inputs from a fixed seed):
  *   gcc -g -O1 -fsanitize=address,undefined -DFUZZ_STANDALONE -I. \
- *       fuzz/fuzz_ikev2_msg.c ike/ikev2_payload.c ike/ike_addr.c -o fuzz_ikev2_msg
+ *       fuzz/fuzz_ikev2_msg.c ike/v2/ikev2_payload.c ike/core/ike_addr.c -o fuzz_ikev2_msg
  *   ./fuzz_ikev2_msg [N [seed]]
  */
 #include <stdint.h>
@@ -23,8 +23,8 @@
 #include <string.h>
 
 #include "ike/ike.h"
-#include "ike/ikev2_payload.h"
-#include "ike/ikev2_wire.h"
+#include "ike/v2/ikev2_payload.h"
+#include "ike/v2/ikev2_wire.h"
 #include "fuzz/fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ike/ike_alg.h"
+
 #define IKE_NAME_MAX      64
 #define IKE_MAX_PROPOSALS 8
 #define IKE_MAX_ALGS      8

@@ -60,7 +60,7 @@
 #include <rte_ethdev.h>
 #include <intel-ipsec-mb.h>
 
-#include "fastpath/ctrl_priv.h"
+#include "fastpath/ctrl_core.h"
 #include "fastpath/fp_sa.h"
 #include "fastpath/route.h"
 #include "fastpath/spd.h"
@@ -512,7 +512,7 @@ static int wb_setup(struct ctx *c, struct wbench *b)
 	memcpy(p.remote, (const uint8_t[]){ 192, 0, 2, 2 }, 4);
 	if (fp_ctrl_add_sa(b->c, &p, err, sizeof(err)) != 0)
 		goto fail;
-	b->in_sa = &fp_sad_find_in(b->c->sad, 0x2000)->sa;
+	b->in_sa = fp_ctrl_in_sa(b->c, 0x2000);
 	memset(&r, 0, sizeof(r));
 	r.sel.family = 4;
 	memcpy(r.sel.src_lo, pfx[1], 4);

@@ -19,7 +19,6 @@
 #include <unistd.h>
 
 #include "ike/ike.h"
-#include "ike/ike_crypto.h"
 
 #define MAX_PORTS   1024
 #define MAX_REASONS 32

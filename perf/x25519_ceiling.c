@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "ike/ike_crypto.h"
-#include "ike/ikev2_wire.h"
+#include "ike/crypto/ike_crypto.h"
+#include "ike/v2/ikev2_wire.h"
 
 static double now(void)
 {

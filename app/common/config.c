@@ -1,0 +1,322 @@
+/* JSON configuration: entry points, the global sections ("local", "log",
+ * "control", "ike") and file loading. Connections are in config_conn.c.
+ * The format is documented in docs/config.md. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "app/common/config_priv.h"
+
+#define CFG_FILE_MAX  (1u << 20)   /* larger files are refused */
+#define CFG_SUN_PATH  sizeof(((struct sockaddr_un *)0)->sun_path)
+
+static const char *const root_keys[] = {
+	"local", "log", "control", "ike", "connections", "fastpath", NULL };
+static const char *const local_keys[] = {
+	"addresses", "ike_port", "natt_port", NULL };
+static const char *const log_keys[] = { "level", "keylog", NULL };
+static const char *const control_keys[] = { "socket", NULL };
+static const char *const ike_keys[] = {
+	"retransmit_timeout_ms", "retransmit_tries", "retransmit_base",
+	"cookie_threshold", "half_open_per_peer", "half_open_max", "force_cookies", NULL };
+
+static void cfg_defaults(struct app_config *cfg)
+{
+	ike_engine_cfg_defaults(&cfg->engine);
+	cfg->ike_port = 500;
+	cfg->natt_port = 4500;
+	cfg->log_level = IKE_LOG_INFO;
+}
+
+static int cfg_listen_one(struct cfg_ctx *c, json_t *arr, size_t i,
+			  struct app_config *cfg)
+{
+	char p[CFG_PATH_MAX];
+	const char *s;
+	ike_addr_t *a = &cfg->listen[i];
+	int rc = cfg_elem_string(c, "local.addresses", arr, i, &s);
+
+	if (rc)
+		return rc;
+	cfg_path_idx(p, "local.addresses", i);
+	if (ike_addr_parse(s, a) != 0)
+		return cfg_fail(c, p, "invalid address '%s'", s);
+	a->port = 0;
+	for (size_t j = 0; j < i; j++)
+		if (ike_addr_ip_eq(&cfg->listen[j], a))
+			return cfg_fail(c, p, "duplicate address '%s'", s);
+	return 0;
+}
+
+static int cfg_local(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
+{
+	json_t *o, *arr;
+	int rc = cfg_get_object(c, "", root, "local", local_keys, &o);
+
+	if (rc || !o)
+		return rc;
+	if ((rc = cfg_get_u16(c, "local", o, "ike_port", 1, 65535, &cfg->ike_port)) ||
+	    (rc = cfg_get_u16(c, "local", o, "natt_port", 1, 65535, &cfg->natt_port)) ||
+	    (rc = cfg_get_array(c, "local", o, "addresses", APP_MAX_LISTEN, &arr)))
+		return rc;
+	if (cfg->ike_port == cfg->natt_port)
+		return cfg_fail(c, "local.natt_port", "must differ from ike_port (%u)",
+				cfg->ike_port);
+	for (size_t i = 0; arr && i < json_array_size(arr); i++) {
+		if ((rc = cfg_listen_one(c, arr, i, cfg)))
+			return rc;
+		cfg->n_listen = (unsigned)i + 1;
+	}
+	return 0;
+}
+
+static int cfg_log_level(struct cfg_ctx *c, json_t *o, enum ike_log_level *out)
+{
+	static const char *const names[] = {
+		[IKE_LOG_ERR] = "error", [IKE_LOG_WARN] = "warn",
+		[IKE_LOG_INFO] = "info", [IKE_LOG_DEBUG] = "debug" };
+	const char *s;
+	int rc = cfg_get_string(c, "log", o, "level", false, &s);
+
+	if (rc || !s)
+		return rc;
+	for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = (enum ike_log_level)i;
+			return 0;
+		}
+	}
+	return cfg_fail(c, "log.level",
+			"expected \"error\", \"warn\", \"info\" or \"debug\", got '%s'", s);
+}
+
+static int cfg_log(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
+{
+	json_t *o;
+	int rc = cfg_get_object(c, "", root, "log", log_keys, &o);
+
+	if (rc || !o)
+		return rc;
+	if ((rc = cfg_log_level(c, o, &cfg->log_level)) ||
+	    (rc = cfg_get_strbuf(c, "log", o, "keylog", cfg->keylog_path,
+				 sizeof cfg->keylog_path)))
+		return rc;
+	return 0;
+}
+
+static int cfg_control(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
+{
+	json_t *o;
+	size_t max = CFG_SUN_PATH < APP_PATH_MAX ? CFG_SUN_PATH : APP_PATH_MAX;
+	int rc = cfg_get_object(c, "", root, "control", control_keys, &o);
+
+	if (rc || !o)
+		return rc;
+	/* The path must fit a sockaddr_un. */
+	return cfg_get_strbuf(c, "control", o, "socket", cfg->control_socket, max);
+}
+
+static int cfg_ike(struct cfg_ctx *c, json_t *root, struct ike_engine_cfg *e)
+{
+	json_t *o;
+	double base = e->retransmit_base_pct / 100.0;
+	int rc = cfg_get_object(c, "", root, "ike", ike_keys, &o);
+
+	if (rc || !o)
+		return rc;
+	if ((rc = cfg_get_uint(c, "ike", o, "retransmit_timeout_ms", 1, 60000,
+			       &e->retransmit_timeout_ms)) ||
+	    (rc = cfg_get_uint(c, "ike", o, "retransmit_tries", 0, 100,
+			       &e->retransmit_tries)) ||
+	    (rc = cfg_get_number(c, "ike", o, "retransmit_base", 1.0, 10.0, &base)) ||
+	    (rc = cfg_get_uint(c, "ike", o, "cookie_threshold", 0, UINT32_MAX,
+			       &e->cookie_threshold)) ||
+	    (rc = cfg_get_uint(c, "ike", o, "half_open_per_peer", 0, UINT32_MAX,
+			       &e->half_open_per_peer)) ||
+	    (rc = cfg_get_uint(c, "ike", o, "half_open_max", 0, UINT32_MAX,
+			       &e->half_open_max)) ||
+	    (rc = cfg_get_bool(c, "ike", o, "force_cookies", &e->force_cookies)))
+		return rc;
+	e->retransmit_base_pct = (uint32_t)(base * 100.0 + 0.5);
+	return 0;
+}
+
+/* Without "local.addresses", listen on the connections' local addresses;
+ * with it, every connection's local_addr must be one of them. */
+static int cfg_listen(struct cfg_ctx *c, struct app_config *cfg)
+{
+	bool given = cfg->n_listen > 0;
+	char p[CFG_PATH_MAX];
+
+	for (unsigned i = 0; i < cfg->n_conns; i++) {
+		ike_addr_t a = cfg->conns[i].local;
+		unsigned j = 0;
+
+		a.port = 0;
+		while (j < cfg->n_listen && !ike_addr_ip_eq(&cfg->listen[j], &a))
+			j++;
+		if (j < cfg->n_listen)
+			continue;
+		cfg_path_idx(p, "connections", i);
+		if (given)
+			return cfg_fail(c, p, "local_addr is not one of local.addresses");
+		if (cfg->n_listen == APP_MAX_LISTEN)
+			return cfg_fail(c, p, "more than %u distinct local addresses; "
+					"list them in local.addresses", APP_MAX_LISTEN);
+		cfg->listen[cfg->n_listen++] = a;
+	}
+	return 0;
+}
+
+static int cfg_root(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
+{
+	int rc;
+
+	cfg_defaults(cfg);
+	if ((rc = cfg_check_object(c, "", root, root_keys)) ||
+	    (rc = cfg_local(c, root, cfg)) ||
+	    (rc = cfg_log(c, root, cfg)) ||
+	    (rc = cfg_control(c, root, cfg)) ||
+	    (rc = cfg_ike(c, root, &cfg->engine)) ||
+	    /* A gateway with static SAs only needs no connection. */
+	    (rc = (json_object_get(root, "connections") || !json_object_get(root, "fastpath"))
+		  ? cfg_connections(c, root, cfg) : 0) ||
+	    (rc = cfg_listen(c, cfg)) ||
+	    (rc = cfg_fastpath(c, root, cfg)))
+		return rc;
+	cfg->engine.natt_port = cfg->natt_port;
+	cfg->engine.keylog = cfg->keylog_path[0] != '\0';
+	return 0;
+}
+
+/* Jansson's text may quote the offending token ("near '...'"), which could
+ * be a PSK; keep only the reason and the position. A duplicate key's token
+ * is the key itself, which is safe and worth showing. */
+static int cfg_syntax(struct cfg_ctx *c, const json_error_t *je)
+{
+	char text[JSON_ERROR_TEXT_LENGTH];
+	char *near;
+
+	snprintf(text, sizeof text, "%s", je->text);
+	near = strstr(text, " near '");
+	if (near && json_error_code(je) != json_error_duplicate_key)
+		*near = '\0';
+	if (c->errlen)
+		snprintf(c->err, c->errlen, "line %d, column %d: %s",
+			 je->line, je->column, text);
+	return -EINVAL;
+}
+
+static void cfg_wipe(struct app_config *cfg)
+{
+	ike_wipe(cfg, sizeof *cfg);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+int app_config_parse(const char *text, size_t len, struct app_config *cfg,
+		     char *err, size_t errlen)
+{
+	struct cfg_ctx c = { err, errlen };
+	json_error_t je;
+	json_t *root;
+	int rc;
+
+	memset(cfg, 0, sizeof *cfg);
+	if (errlen)
+		err[0] = '\0';
+	if (!text)
+		return cfg_fail(&c, "", "no configuration text");
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return cfg_syntax(&c, &je);
+	rc = cfg_root(&c, root, cfg);
+	cfg_scrub_json(root);
+	cfg_fp_scrub_json(root);
+	json_decref(root);
+	if (rc)
+		cfg_wipe(cfg);
+	return rc;
+}
+
+/* Reads the whole file into one buffer (never reallocated, so no stray
+ * copy of a PSK is left in freed memory). */
+static int cfg_read(int fd, char **out, size_t *len)
+{
+	struct stat st;
+	size_t cap = CFG_FILE_MAX + 1;
+	ssize_t n;
+
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size < CFG_FILE_MAX)
+		cap = (size_t)st.st_size + 1;
+	*out = malloc(cap);
+	if (!*out)
+		return -ENOMEM;
+	*len = 0;
+	while (*len < cap && (n = read(fd, *out + *len, cap - *len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -EIO;
+		*len += (size_t)n;
+	}
+	return *len == cap ? -EFBIG : 0;
+}
+
+static int cfg_read_file(const char *path, char **text, size_t *len,
+			 struct cfg_ctx *c)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	*text = NULL;
+	*len = 0;
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(c->err, c->errlen, "cannot open '%s': %s", path, strerror(-rc));
+		return rc;
+	}
+	rc = cfg_read(fd, text, len);
+	close(fd);
+	if (rc == -EFBIG)
+		snprintf(c->err, c->errlen, "'%s' is larger than %u bytes",
+			 path, CFG_FILE_MAX);
+	else if (rc)
+		snprintf(c->err, c->errlen, "cannot read '%s': %s", path, strerror(-rc));
+	return rc;
+}
+
+int app_config_load(const char *path, struct app_config *cfg,
+		    char *err, size_t errlen)
+{
+	struct cfg_ctx c = { err, errlen };
+	char *text;
+	size_t len;
+	int rc;
+
+	memset(cfg, 0, sizeof *cfg);
+	if (errlen)
+		err[0] = '\0';
+	rc = cfg_read_file(path, &text, &len, &c);
+	if (rc == 0)
+		rc = app_config_parse(text, len, cfg, err, errlen);
+	if (text) {
+		ike_wipe(text, len);
+		free(text);
+	}
+	return rc;
+}
+
+void app_config_clear(struct app_config *cfg)
+{
+	for (unsigned i = 0; i < APP_MAX_CONNS; i++) {
+		ike_wipe(cfg->conns[i].psk, sizeof cfg->conns[i].psk);
+		cfg->conns[i].psk_len = 0;
+	}
+	ike_wipe(cfg->fastpath.sas, sizeof cfg->fastpath.sas);
+}

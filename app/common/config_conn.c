@@ -1,0 +1,530 @@
+/* "connections" section: connections, their authentication, proposals and
+ * CHILD SAs. The PSK is never echoed in an error message. */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include "app/common/config_priv.h"
+
+#define CFG_MAX_TIME   31536000u   /* one year, in seconds */
+#define CFG_PSK_MIN    8u
+
+static const char *const conn_keys[] = {
+	"name", "local_addr", "remote_addr", "local_id", "remote_id", "auth",
+	"ike_proposals", "rekey_time", "rand_time", "dpd_delay", "encap",
+	"allow_weak_groups", "initiate", "children", NULL };
+static const char *const auth_keys[] = { "method", "psk", "psk_hex", NULL };
+static const char *const child_keys[] = {
+	"name", "local_ts", "remote_ts", "esp_proposals", "mode",
+	"rekey_time", "life_time", "rand_time", NULL };
+
+static const char *const ike_default_props[] = {
+	"aes256gcm16-prfsha256-x25519-ecp256", "aes256-sha256-modp2048", NULL };
+static const char *const esp_default_props[] = {
+	"aes128gcm16", "aes256-sha256", NULL };
+
+/* ---- names ---- */
+
+static bool name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= IKE_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+/* Required "name"; out has IKE_NAME_MAX bytes. */
+static int cfg_name(struct cfg_ctx *c, const char *path, json_t *o, char *out)
+{
+	char p[CFG_PATH_MAX];
+	const char *s;
+	int rc = cfg_get_string(c, path, o, "name", true, &s);
+
+	if (rc)
+		return rc;
+	if (!name_valid(s)) {
+		cfg_path_key(p, path, "name");
+		return cfg_fail(c, p, "invalid name '%s' (1-%d characters of "
+				"A-Z a-z 0-9 _ . -)", s, IKE_NAME_MAX - 1);
+	}
+	strcpy(out, s);
+	return 0;
+}
+
+/* ---- addresses and identities ---- */
+
+static int cfg_addr(struct cfg_ctx *c, const char *path, json_t *o,
+		    const char *key, uint16_t port, ike_addr_t *out)
+{
+	char p[CFG_PATH_MAX];
+	const char *s;
+	int rc = cfg_get_string(c, path, o, key, true, &s);
+
+	if (rc)
+		return rc;
+	if (ike_addr_parse(s, out) != 0) {
+		cfg_path_key(p, path, key);
+		return cfg_fail(c, p, "invalid address '%s'", s);
+	}
+	out->port = port;
+	return 0;
+}
+
+/* remote_addr: an address, "%any", or a prefix such as "192.0.2.0/24"; the
+ * last two make a responder-only connection. */
+static int cfg_remote(struct cfg_ctx *c, const char *path, json_t *o, uint16_t port,
+		      struct ike_conn_cfg *conn)
+{
+	char p[CFG_PATH_MAX];
+	const char *s;
+	struct ike_ts ts;
+	int rc = cfg_get_string(c, path, o, "remote_addr", true, &s);
+
+	if (rc)
+		return rc;
+	if (strcmp(s, "%any") == 0) {
+		conn->remote = conn->local;
+		conn->remote_is_prefix = true;
+		conn->remote_plen = 0;
+		return 0;
+	}
+	if (strchr(s, '/') && ike_ts_parse(s, &ts) == 0 && !strchr(s, '[')) {
+		unsigned n = ts.family == 4 ? 4 : 16, plen = 0;
+		while (plen < n * 8 && ts.start[plen / 8] == ts.end[plen / 8] && plen % 8 == 0)
+			plen += 8;
+		while (plen < n * 8 && !((ts.start[plen / 8] ^ ts.end[plen / 8]) & (0x80u >> (plen % 8))))
+			plen++;
+		memset(&conn->remote, 0, sizeof(conn->remote));
+		conn->remote.family = ts.family;
+		memcpy(conn->remote.a, ts.start, n);
+		conn->remote.port = port;
+		conn->remote_is_prefix = true;
+		conn->remote_plen = (uint8_t)plen;
+		return 0;
+	}
+	if (ike_addr_parse(s, &conn->remote) != 0) {
+		cfg_path_key(p, path, "remote_addr");
+		return cfg_fail(c, p, "invalid address '%s' (an address, a prefix or \"%%any\")", s);
+	}
+	conn->remote.port = port;
+	return 0;
+}
+
+static int cfg_conn_addrs(struct cfg_ctx *c, const char *path, json_t *o,
+			  uint16_t port, struct ike_conn_cfg *conn)
+{
+	char p[CFG_PATH_MAX];
+	int rc;
+
+	if ((rc = cfg_addr(c, path, o, "local_addr", port, &conn->local)) ||
+	    (rc = cfg_remote(c, path, o, port, conn)))
+		return rc;
+	if (conn->local.family != conn->remote.family) {
+		cfg_path_key(p, path, "remote_addr");
+		return cfg_fail(c, p, "address family (IPv%u) differs from "
+				"local_addr (IPv%u)", conn->remote.family,
+				conn->local.family);
+	}
+	return 0;
+}
+
+/* key is optional; defaults to the string of the address key dflt. */
+static int cfg_id(struct cfg_ctx *c, const char *path, json_t *o,
+		  const char *key, const char *dflt, struct ike_id *out)
+{
+	char p[CFG_PATH_MAX];
+	const char *s;
+	int rc = cfg_get_string(c, path, o, key, false, &s);
+
+	if (rc)
+		return rc;
+	if (!s)
+		s = json_string_value(json_object_get(o, dflt));
+	if (s && strchr(s, '/'))
+		s = "%any";         /* a prefix of peers: any identity unless given */
+	if (ike_id_parse(s, out) != 0) {
+		cfg_path_key(p, path, key);
+		return cfg_fail(c, p, "invalid identity '%s'", s);
+	}
+	return 0;
+}
+
+/* ---- authentication ---- */
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = (char)tolower((unsigned char)ch);
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* Decodes "0x..." (prefix optional) into out; -1 on bad text or size. */
+static long hex_decode(const char *s, uint8_t *out, size_t max)
+{
+	size_t n;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	n = strlen(s);
+	if (n % 2 || n / 2 > max)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (long)(n / 2);
+}
+
+static int cfg_psk_text(struct cfg_ctx *c, const char *p, const char *s,
+			struct ike_conn_cfg *conn)
+{
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return cfg_fail(c, p, "must not be empty");
+	if (n < CFG_PSK_MIN)
+		return cfg_fail(c, p, "too short (at least %u characters)", CFG_PSK_MIN);
+	if (n > IKE_MAX_PSK)
+		return cfg_fail(c, p, "too long (at most %u bytes)", IKE_MAX_PSK);
+	memcpy(conn->psk, s, n);
+	conn->psk_len = n;
+	return 0;
+}
+
+static int cfg_psk_hex(struct cfg_ctx *c, const char *p, const char *s,
+		       struct ike_conn_cfg *conn)
+{
+	long n = hex_decode(s, conn->psk, IKE_MAX_PSK);
+
+	if (n < 0)
+		return cfg_fail(c, p, "expected 0x followed by pairs of hex digits, "
+				"at most %u bytes", IKE_MAX_PSK);
+	if (n < (long)CFG_PSK_MIN)
+		return cfg_fail(c, p, "too short (at least %u bytes)", CFG_PSK_MIN);
+	conn->psk_len = (size_t)n;
+	return 0;
+}
+
+static int cfg_auth_method(struct cfg_ctx *c, const char *path, json_t *a)
+{
+	char p[CFG_PATH_MAX];
+	const char *m;
+	int rc = cfg_get_string(c, path, a, "method", true, &m);
+
+	if (rc || strcmp(m, "psk") == 0)
+		return rc;
+	cfg_path_key(p, path, "method");
+	return cfg_fail(c, p, "unsupported method '%s' (only \"psk\" is "
+			"supported)", m);
+}
+
+static int cfg_auth(struct cfg_ctx *c, const char *path, json_t *o,
+		    struct ike_conn_cfg *conn)
+{
+	char ap[CFG_PATH_MAX], p[CFG_PATH_MAX];
+	const char *psk, *hex;
+	json_t *a;
+	int rc;
+
+	cfg_path_key(ap, path, "auth");
+	if ((rc = cfg_require(c, path, o, "auth", &a)) ||
+	    (rc = cfg_check_object(c, ap, a, auth_keys)) ||
+	    (rc = cfg_auth_method(c, ap, a)) ||
+	    (rc = cfg_get_string(c, ap, a, "psk", false, &psk)) ||
+	    (rc = cfg_get_string(c, ap, a, "psk_hex", false, &hex)))
+		return rc;
+	if (psk && hex)
+		return cfg_fail(c, ap, "set only one of 'psk' and 'psk_hex'");
+	if (!psk && !hex)
+		return cfg_fail(c, ap, "missing 'psk' (or 'psk_hex')");
+	cfg_path_key(p, ap, psk ? "psk" : "psk_hex");
+	return psk ? cfg_psk_text(c, p, psk, conn) : cfg_psk_hex(c, p, hex, conn);
+}
+
+/* ---- proposals ---- */
+
+static int cfg_proposal(struct cfg_ctx *c, const char *p, const char *s,
+			bool is_ike, bool allow_weak, struct ike_proposal *out)
+{
+	char why[160] = "";
+
+	if (ike_proposal_parse(s, is_ike, out, why, sizeof why) != 0)
+		return why[0] ? cfg_fail(c, p, "%s", why)
+			      : cfg_fail(c, p, "invalid proposal '%s'", s);
+	for (unsigned i = 0; i < out->n_dh && !allow_weak; i++)
+		if (ike_dh_is_weak(out->dh[i]) > 0)
+			return cfg_fail(c, p, "weak DH group %s in '%s' (set "
+					"allow_weak_groups to permit MODP groups "
+					"below 2048 bits)", ike_dh_name(out->dh[i]), s);
+	return 0;
+}
+
+static int cfg_proposal_defaults(struct cfg_ctx *c, const char *p,
+				 const char *const dflt[], bool is_ike,
+				 bool allow_weak, struct ike_proposal *out,
+				 uint8_t *n)
+{
+	int rc;
+
+	for (*n = 0; dflt[*n]; (*n)++)
+		if ((rc = cfg_proposal(c, p, dflt[*n], is_ike, allow_weak, &out[*n])))
+			return rc;
+	return 0;
+}
+
+/* Array "key" of proposal strings, or dflt when absent. */
+static int cfg_proposals(struct cfg_ctx *c, const char *path, json_t *o,
+			 const char *key, const char *const dflt[], bool is_ike,
+			 bool allow_weak, struct ike_proposal *out, uint8_t *n)
+{
+	char ap[CFG_PATH_MAX], p[CFG_PATH_MAX];
+	const char *s;
+	json_t *arr;
+	int rc = cfg_get_array(c, path, o, key, IKE_MAX_PROPOSALS, &arr);
+
+	cfg_path_key(ap, path, key);
+	if (rc || !arr)
+		return rc ? rc : cfg_proposal_defaults(c, ap, dflt, is_ike,
+						       allow_weak, out, n);
+	if (json_array_size(arr) == 0)
+		return cfg_fail(c, ap, "must not be empty");
+	for (*n = 0; *n < json_array_size(arr); (*n)++) {
+		cfg_path_idx(p, ap, *n);
+		if ((rc = cfg_elem_string(c, ap, arr, *n, &s)) ||
+		    (rc = cfg_proposal(c, p, s, is_ike, allow_weak, &out[*n])))
+			return rc;
+	}
+	return 0;
+}
+
+/* ---- timers ---- */
+
+/* rekey_time (default dflt), rand_time (default 10% of rekey_time). */
+static int cfg_rekey(struct cfg_ctx *c, const char *path, json_t *o,
+		     uint32_t dflt, uint32_t *rekey, uint32_t *rand)
+{
+	char p[CFG_PATH_MAX];
+	int rc;
+
+	*rekey = dflt;
+	if ((rc = cfg_get_uint(c, path, o, "rekey_time", 0, CFG_MAX_TIME, rekey)))
+		return rc;
+	*rand = *rekey / 10;
+	if ((rc = cfg_get_uint(c, path, o, "rand_time", 0, CFG_MAX_TIME, rand)))
+		return rc;
+	if (*rekey && *rand >= *rekey) {
+		cfg_path_key(p, path, "rand_time");
+		return cfg_fail(c, p, "must be less than rekey_time (%u)", *rekey);
+	}
+	return 0;
+}
+
+/* ---- children ---- */
+
+static int cfg_ts_list(struct cfg_ctx *c, const char *path, json_t *o,
+		       const char *key, struct ike_ts *out, uint8_t *n)
+{
+	char ap[CFG_PATH_MAX], p[CFG_PATH_MAX];
+	const char *s;
+	json_t *arr;
+	int rc;
+
+	cfg_path_key(ap, path, key);
+	if ((rc = cfg_require(c, path, o, key, &arr)) ||
+	    (rc = cfg_get_array(c, path, o, key, IKE_MAX_TS, &arr)))
+		return rc;
+	if (json_array_size(arr) == 0)
+		return cfg_fail(c, ap, "must not be empty");
+	for (*n = 0; *n < json_array_size(arr); (*n)++) {
+		if ((rc = cfg_elem_string(c, ap, arr, *n, &s)))
+			return rc;
+		if (ike_ts_parse(s, &out[*n]) != 0) {
+			cfg_path_idx(p, ap, *n);
+			return cfg_fail(c, p, "invalid traffic selector '%s'", s);
+		}
+	}
+	return 0;
+}
+
+static int cfg_mode(struct cfg_ctx *c, const char *path, json_t *o,
+		    enum ike_mode *out)
+{
+	char p[CFG_PATH_MAX];
+	const char *s;
+	int rc = cfg_get_string(c, path, o, "mode", false, &s);
+
+	*out = IKE_MODE_TUNNEL;
+	if (rc || !s || strcmp(s, "tunnel") == 0)
+		return rc;
+	if (strcmp(s, "transport") == 0) {
+		*out = IKE_MODE_TRANSPORT;
+		return 0;
+	}
+	cfg_path_key(p, path, "mode");
+	return cfg_fail(c, p, "expected \"tunnel\" or \"transport\", got '%s'", s);
+}
+
+static int cfg_child_life(struct cfg_ctx *c, const char *path, json_t *o,
+			  struct ike_child_cfg *ch)
+{
+	char p[CFG_PATH_MAX];
+	int rc;
+
+	if ((rc = cfg_rekey(c, path, o, 3600, &ch->rekey_time_s, &ch->rand_time_s)) ||
+	    (rc = cfg_get_uint(c, path, o, "life_time", 0, CFG_MAX_TIME,
+			       &ch->life_time_s)))
+		return rc;
+	if (ch->life_time_s && ch->rekey_time_s &&
+	    ch->life_time_s <= ch->rekey_time_s) {
+		cfg_path_key(p, path, "life_time");
+		return cfg_fail(c, p, "must be greater than rekey_time (%u)",
+				ch->rekey_time_s);
+	}
+	return 0;
+}
+
+static int cfg_child(struct cfg_ctx *c, const char *path, json_t *o,
+		     bool allow_weak, struct ike_child_cfg *ch)
+{
+	int rc;
+
+	if ((rc = cfg_check_object(c, path, o, child_keys)) ||
+	    (rc = cfg_name(c, path, o, ch->name)) ||
+	    (rc = cfg_ts_list(c, path, o, "local_ts", ch->local_ts, &ch->n_local_ts)) ||
+	    (rc = cfg_ts_list(c, path, o, "remote_ts", ch->remote_ts,
+			      &ch->n_remote_ts)) ||
+	    (rc = cfg_proposals(c, path, o, "esp_proposals", esp_default_props,
+				false, allow_weak, ch->proposals, &ch->n_proposals)) ||
+	    (rc = cfg_mode(c, path, o, &ch->mode)) ||
+	    (rc = cfg_child_life(c, path, o, ch)))
+		return rc;
+	return 0;
+}
+
+static int cfg_children(struct cfg_ctx *c, const char *path, json_t *o,
+			struct ike_conn_cfg *conn)
+{
+	char ap[CFG_PATH_MAX], p[CFG_PATH_MAX], np[CFG_PATH_MAX];
+	json_t *arr;
+	int rc;
+
+	cfg_path_key(ap, path, "children");
+	if ((rc = cfg_require(c, path, o, "children", &arr)) ||
+	    (rc = cfg_get_array(c, path, o, "children", IKE_MAX_CHILDREN, &arr)))
+		return rc;
+	if (json_array_size(arr) == 0)
+		return cfg_fail(c, ap, "at least one child is required");
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		struct ike_child_cfg *ch = &conn->children[i];
+
+		cfg_path_idx(p, ap, i);
+		if ((rc = cfg_child(c, p, json_array_get(arr, i),
+				    conn->allow_weak_dh, ch)))
+			return rc;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(conn->children[j].name, ch->name) != 0)
+				continue;
+			cfg_path_key(np, p, "name");
+			return cfg_fail(c, np, "duplicate child name '%s'", ch->name);
+		}
+		conn->n_children = (uint8_t)(i + 1);
+	}
+	return 0;
+}
+
+/* ---- connections ---- */
+
+static int cfg_conn_flags(struct cfg_ctx *c, const char *path, json_t *o,
+			  struct ike_conn_cfg *conn)
+{
+	int rc;
+
+	conn->dpd_delay_s = 30;
+	if ((rc = cfg_rekey(c, path, o, 14400, &conn->rekey_time_s,
+			    &conn->rand_time_s)) ||
+	    (rc = cfg_get_uint(c, path, o, "dpd_delay", 0, 86400,
+			       &conn->dpd_delay_s)) ||
+	    (rc = cfg_get_bool(c, path, o, "encap", &conn->force_encap)) ||
+	    (rc = cfg_get_bool(c, path, o, "allow_weak_groups",
+			       &conn->allow_weak_dh)) ||
+	    (rc = cfg_get_bool(c, path, o, "initiate", &conn->initiate)))
+		return rc;
+	return 0;
+}
+
+static int cfg_conn(struct cfg_ctx *c, const char *path, json_t *o,
+		    uint16_t port, struct ike_conn_cfg *conn)
+{
+	int rc;
+
+	if ((rc = cfg_check_object(c, path, o, conn_keys)) ||
+	    (rc = cfg_name(c, path, o, conn->name)) ||
+	    (rc = cfg_conn_addrs(c, path, o, port, conn)) ||
+	    (rc = cfg_id(c, path, o, "local_id", "local_addr", &conn->local_id)) ||
+	    (rc = cfg_id(c, path, o, "remote_id", "remote_addr", &conn->remote_id)) ||
+	    (rc = cfg_auth(c, path, o, conn)) ||
+	    (rc = cfg_conn_flags(c, path, o, conn)) ||
+	    (rc = cfg_proposals(c, path, o, "ike_proposals", ike_default_props,
+				true, conn->allow_weak_dh, conn->proposals,
+				&conn->n_proposals)) ||
+	    (rc = cfg_children(c, path, o, conn)))
+		return rc;
+	return 0;
+}
+
+int cfg_connections(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
+{
+	char p[CFG_PATH_MAX], np[CFG_PATH_MAX];
+	json_t *arr;
+	int rc = cfg_get_array(c, "", root, "connections", APP_MAX_CONNS, &arr);
+
+	if (rc)
+		return rc;
+	if (!arr || json_array_size(arr) == 0)
+		return cfg_fail(c, arr ? "connections" : "",
+				"at least one connection is required");
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		struct ike_conn_cfg *conn = &cfg->conns[i];
+
+		cfg_path_idx(p, "connections", i);
+		if ((rc = cfg_conn(c, p, json_array_get(arr, i), cfg->ike_port, conn)))
+			return rc;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(cfg->conns[j].name, conn->name) != 0)
+				continue;
+			cfg_path_key(np, p, "name");
+			return cfg_fail(c, np, "duplicate connection name '%s'",
+					conn->name);
+		}
+		cfg->n_conns = (unsigned)i + 1;
+	}
+	return 0;
+}
+
+/* The Jansson tree is freed without wiping; overwrite the PSK strings it
+ * still holds first. The strings are the tree's own heap copies. */
+void cfg_scrub_json(json_t *root)
+{
+	static const char *const keys[] = { "psk", "psk_hex" };
+	json_t *conns = json_object_get(root, "connections");
+
+	for (size_t i = 0; i < json_array_size(conns); i++) {
+		json_t *auth = json_object_get(json_array_get(conns, i), "auth");
+
+		for (unsigned k = 0; k < 2; k++) {
+			json_t *v = json_object_get(auth, keys[k]);
+
+			if (json_is_string(v))
+				ike_wipe((char *)json_string_value(v),
+					 json_string_length(v));
+		}
+	}
+}

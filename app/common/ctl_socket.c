@@ -1,0 +1,458 @@
+/* Control socket server; see control.h for the protocol. */
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/common/ctl_socket.h"
+#include "app/common/log.h"
+
+#define CONTROL_CLIENT_TIMEOUT_MS 1000    /* per receive / send */
+#define CONTROL_CLIENT_BUDGET_MS  2000    /* whole request */
+
+struct app_ctlsock {
+	int fd;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct ike_engine *engine;
+	const struct app_config *cfg;
+	unsigned budget_ms;          /* one client, request to reply */
+	char buf[APP_CTLSOCK_MAX_REQUEST + 1];
+};
+
+/* ---- request handling ---- */
+
+typedef int (*conn_action_fn)(struct ike_engine *e, const char *conn, uint64_t now_ms);
+
+static const struct {
+	const char *cmd;
+	conn_action_fn fn;
+} conn_cmds[] = {
+	{ "initiate",     ike_engine_initiate },
+	{ "rekey-child",  ike_engine_rekey_child },
+	{ "rekey-ike",    ike_engine_rekey_ike },
+	{ "delete-child", ike_engine_delete_child },
+	{ "delete-ike",   ike_engine_delete_ike },
+	{ "dpd",          ike_engine_dpd },
+};
+
+static json_t *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static json_t *reply_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+}
+
+static json_t *reply_ok(void)
+{
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static bool conn_known(const struct app_config *cfg, const char *name)
+{
+	if (!cfg)
+		return true;   /* cannot tell: let the engine decide */
+	for (unsigned i = 0; i < cfg->n_conns; i++)
+		if (strcmp(cfg->conns[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static json_t *conn_action_error(const char *cmd, const char *conn, int rc,
+				 const struct app_config *cfg)
+{
+	switch (rc) {
+	case -ENOENT:
+		if (!cfg || strcmp(cmd, "initiate") == 0)
+			return reply_error("no such connection '%.64s'", conn);
+		return reply_error("connection '%.64s' has no established SA", conn);
+	case -EBUSY:
+		return reply_error("connection '%.64s' is busy: an exchange is "
+				   "already in progress, try again later", conn);
+	case -EALREADY:
+	case -EEXIST:
+		return reply_error("connection '%.64s' is already up or being "
+				   "initiated", conn);
+	default:
+		return reply_error("%s on connection '%.64s' failed: %s",
+				   cmd, conn, strerror(rc < 0 ? -rc : rc));
+	}
+}
+
+static json_t *do_conn_cmd(struct ike_engine *e, const struct app_config *cfg,
+			   conn_action_fn fn, const char *cmd, json_t *req,
+			   uint64_t now_ms)
+{
+	const char *conn = json_string_value(json_object_get(req, "conn"));
+	int rc;
+
+	if (!conn || !*conn)
+		return reply_error("command '%s' needs \"conn\": a connection name", cmd);
+	if (!conn_known(cfg, conn))
+		return reply_error("no such connection '%.64s'", conn);
+	rc = fn(e, conn, now_ms);
+	if (rc == 0) {
+		app_log(IKE_LOG_INFO, "control: %s %s", cmd, conn);
+		return reply_ok();
+	}
+	app_log(IKE_LOG_INFO, "control: %s %.64s failed: %s", cmd, conn, strerror(-rc));
+	return conn_action_error(cmd, conn, rc, cfg);
+}
+
+static json_t *hex_u64(uint64_t v)
+{
+	char s[17];
+
+	snprintf(s, sizeof(s), "%016llx", (unsigned long long)v);
+	return json_string(s);
+}
+
+static json_t *hex_u32(uint32_t v)
+{
+	char s[9];
+
+	snprintf(s, sizeof(s), "%08x", v);
+	return json_string(s);
+}
+
+static json_t *addr_json(const ike_addr_t *a)
+{
+	char s[80];
+
+	return json_string(ike_addr_str(a, s, sizeof(s)));
+}
+
+static json_t *ts_list_json(const struct ike_ts *ts, unsigned n)
+{
+	json_t *arr = json_array();
+	char s[128];
+
+	for (unsigned i = 0; i < n && i < IKE_MAX_TS; i++)
+		json_array_append_new(arr, json_string(ike_ts_str(&ts[i], s, sizeof(s))));
+	return arr;
+}
+
+static json_t *child_json(const struct ike_child_info *c)
+{
+	char algs[128];
+
+	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}",
+			 "child", c->child ? c->child : "",
+			 "spi_in", hex_u32(c->spi_in),
+			 "spi_out", hex_u32(c->spi_out),
+			 "algs", ike_algs_str(&c->algs, false, algs, sizeof(algs)),
+			 "mode", c->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel",
+			 "encap", c->encap,
+			 "local_ts", ts_list_json(c->local_ts, c->n_local_ts),
+			 "remote_ts", ts_list_json(c->remote_ts, c->n_remote_ts));
+}
+
+static void sa_visit(void *arg, const struct ike_sa_summary *s)
+{
+	json_t *sas = arg, *children = json_array(), *sa;
+	char algs[128];
+
+	for (unsigned i = 0; i < s->n_children && i < IKE_MAX_CHILDREN * 2; i++)
+		if (s->children[i])
+			json_array_append_new(children, child_json(s->children[i]));
+	sa = json_pack("{s:s, s:o, s:o, s:b, s:s, s:s, s:o, s:o, s:b, s:b, s:o}",
+		       "conn", s->conn ? s->conn : "",
+		       "spi_i", hex_u64(s->spi_i),
+		       "spi_r", hex_u64(s->spi_r),
+		       "initiator", s->initiator,
+		       "state", s->state ? s->state : "unknown",
+		       "ike_algs", ike_algs_str(&s->algs, true, algs, sizeof(algs)),
+		       "local", addr_json(&s->local),
+		       "remote", addr_json(&s->remote),
+		       "nat_local", s->nat_local,
+		       "nat_remote", s->nat_remote,
+		       "children", children);
+	if (sa)
+		json_array_append_new(sas, sa);
+}
+
+static json_t *do_list_sas(struct ike_engine *e)
+{
+	json_t *sas = json_array();
+
+	if (!sas)
+		return NULL;
+	ike_engine_foreach_sa(e, sa_visit, sas);
+	return json_pack("{s:b, s:o}", "ok", 1, "sas", sas);
+}
+
+static json_t *do_stats(struct ike_engine *e)
+{
+	struct ike_stats st;
+
+	memset(&st, 0, sizeof(st));
+	ike_engine_stats(e, &st);
+#define STAT(f) #f, (json_int_t)st.f
+	return json_pack("{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+			 "ok", 1, "stats",
+			 STAT(rx), STAT(tx), STAT(retransmits), STAT(dup_requests),
+			 STAT(bad_messages), STAT(cookies_sent), STAT(ike_up),
+			 STAT(ike_failed), STAT(child_up), STAT(half_open),
+			 STAT(established), STAT(esp_dropped), STAT(init_dropped));
+#undef STAT
+}
+
+static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg,
+			json_t *req, uint64_t now_ms)
+{
+	json_t *jcmd;
+	const char *cmd;
+
+	if (!json_is_object(req))
+		return reply_error("request must be a JSON object");
+	jcmd = json_object_get(req, "cmd");
+	if (!jcmd)
+		return reply_error("missing \"cmd\"");
+	cmd = json_string_value(jcmd);
+	if (!cmd)
+		return reply_error("\"cmd\" must be a string");
+	for (size_t i = 0; i < sizeof(conn_cmds) / sizeof(conn_cmds[0]); i++)
+		if (strcmp(cmd, conn_cmds[i].cmd) == 0)
+			return do_conn_cmd(e, cfg, conn_cmds[i].fn, cmd, req, now_ms);
+	if (strcmp(cmd, "list-sas") == 0)
+		return do_list_sas(e);
+	if (strcmp(cmd, "stats") == 0)
+		return do_stats(e);
+	return reply_error("unknown command '%.64s'", cmd);
+}
+
+char *app_ctlsock_handle(struct ike_engine *e, const struct app_config *cfg,
+			 const char *req, size_t len, uint64_t now_ms)
+{
+	json_error_t jerr;
+	json_t *jreq, *reply;
+	char *out;
+
+	while (len > 0 && (req[len - 1] == '\r' || req[len - 1] == ' '))
+		len--;
+	if (len == 0) {
+		reply = reply_error("empty request: send one JSON object and a newline");
+	} else if (len > APP_CTLSOCK_MAX_REQUEST) {
+		reply = reply_error("request too large (limit %u bytes)",
+				    APP_CTLSOCK_MAX_REQUEST);
+	} else if (!(jreq = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr))) {
+		reply = reply_error("bad JSON: %s (line %d, column %d)",
+				    jerr.text, jerr.line, jerr.column);
+	} else {
+		reply = dispatch(e, cfg, jreq, now_ms);
+		json_decref(jreq);
+	}
+	if (!reply)
+		reply = reply_error("out of memory");
+	out = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+	json_decref(reply);
+	return out;
+}
+
+/* ---- socket ---- */
+
+/* A socket file left by a previous run is removed; a live one or a
+ * non-socket file is an error. */
+static int remove_stale(const char *path, const struct sockaddr_un *sun,
+			char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : (snprintf(err, errlen, "cannot stat %s: %s",
+					       path, strerror(errno)), -1);
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "%s exists and is not a socket", path);
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0) {
+		close(fd);
+		snprintf(err, errlen, "%s is in use by another running daemon", path);
+		return -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	if (unlink(path) < 0 && errno != ENOENT) {
+		snprintf(err, errlen, "cannot remove stale %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int listen_unix(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	mode_t old;
+	int fd, rc;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "control socket path too long (max %zu): %s",
+			 sizeof(sun.sun_path) - 1, path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (remove_stale(path, &sun, err, errlen) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create control socket: %s", strerror(errno));
+		return -1;
+	}
+	old = umask(0177);   /* no window where the socket is group/world usable */
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (rc < 0 || chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
+		snprintf(err, errlen, "cannot listen on control socket %s: %s",
+			 path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+struct app_ctlsock *app_ctlsock_open(const char *path, struct ike_engine *e,
+				     const struct app_config *cfg,
+				     char *err, size_t errlen)
+{
+	struct app_ctlsock *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->budget_ms = CONTROL_CLIENT_BUDGET_MS;
+	c->fd = listen_unix(path, err, errlen);
+	if (c->fd < 0) {
+		free(c);
+		return NULL;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->engine = e;
+	c->cfg = cfg;
+	return c;
+}
+
+void app_ctlsock_close(struct app_ctlsock *c)
+{
+	if (!c)
+		return;
+	close(c->fd);
+	unlink(c->path);
+	free(c);
+}
+
+void app_ctlsock_set_budget(struct app_ctlsock *c, unsigned ms)
+{
+	c->budget_ms = ms ? ms : 1;
+}
+
+int app_ctlsock_fd(const struct app_ctlsock *c)
+{
+	return c ? c->fd : -1;
+}
+
+static void set_timeouts(int fd, unsigned ms)
+{
+	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Reads up to the first newline (or EOF). Returns the request length,
+ * -EMSGSIZE when over the limit, or another negative errno. */
+static ssize_t read_request(struct app_ctlsock *c, int fd)
+{
+	uint64_t deadline = app_mono_ms() + c->budget_ms;
+	size_t n = 0;
+
+	for (;;) {
+		ssize_t r;
+		char *nl;
+
+		if (n == APP_CTLSOCK_MAX_REQUEST)
+			return -EMSGSIZE;
+		if (app_mono_ms() > deadline)
+			return -ETIMEDOUT;
+		r = recv(fd, c->buf + n, APP_CTLSOCK_MAX_REQUEST - n, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return (errno == EAGAIN || errno == EWOULDBLOCK) ? -ETIMEDOUT : -errno;
+		if (r == 0)
+			return (ssize_t)n;   /* EOF without newline: take what came */
+		nl = memchr(c->buf + n, '\n', (size_t)r);
+		if (nl)
+			return nl - c->buf;
+		n += (size_t)r;
+	}
+}
+
+static void write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		len -= (size_t)w;
+	}
+}
+
+void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
+{
+	char *reply = NULL;
+	ssize_t n;
+	int fd;
+
+	fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			app_log(IKE_LOG_WARN, "control: accept: %s", strerror(errno));
+		return;
+	}
+	set_timeouts(fd, c->budget_ms < CONTROL_CLIENT_TIMEOUT_MS ? c->budget_ms
+								  : CONTROL_CLIENT_TIMEOUT_MS);
+	n = read_request(c, fd);
+	if (n == -EMSGSIZE || n == -ETIMEDOUT) {
+		json_t *j = n == -EMSGSIZE ?
+			reply_error("request too large (limit %u bytes)",
+				    APP_CTLSOCK_MAX_REQUEST) :
+			reply_error("timed out waiting for the request "
+				    "(one JSON object and a newline)");
+
+		reply = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		json_decref(j);
+	} else if (n < 0) {
+		app_log(IKE_LOG_DEBUG, "control: client dropped: %s", strerror((int)-n));
+		close(fd);
+		return;
+	} else {
+		reply = app_ctlsock_handle(c->engine, c->cfg, c->buf, (size_t)n, now_ms);
+	}
+	if (reply) {
+		write_all(fd, reply, strlen(reply));
+		write_all(fd, "\n", 1);
+	}
+	free(reply);
+	close(fd);
+}

@@ -1,0 +1,47 @@
+/* Control socket of the IKE daemon: a unix stream socket where a client
+ * sends one JSON object ended by a newline and receives one JSON object and
+ * a newline, then the server closes. Requests:
+ *   {"cmd":"initiate"|"rekey-child"|"rekey-ike"|"delete-child"|"delete-ike"|"dpd",
+ *    "conn":"NAME"}                     -> {"ok":true}
+ *   {"cmd":"list-sas"}                  -> {"ok":true,"sas":[...]}
+ *   {"cmd":"stats"}                     -> {"ok":true,"stats":{...}}
+ * and on any error {"ok":false,"error":"..."}. See docs/operations.md. */
+#ifndef APP_CTLSOCK_H
+#define APP_CTLSOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ike/ike.h"
+#include "app/common/config.h"
+
+#define APP_CTLSOCK_MAX_REQUEST 65536   /* bytes, newline included */
+
+struct app_ctlsock;
+
+/* Creates the socket at path (a stale one is unlinked first), mode 0600,
+ * listening. cfg (may be NULL) is used to tell unknown connection names from
+ * connections without an SA in error texts and must outlive the control.
+ * NULL with err set on failure. */
+struct app_ctlsock *app_ctlsock_open(const char *path, struct ike_engine *e,
+				     const struct app_config *cfg,
+				     char *err, size_t errlen);
+/* Closes and unlinks the socket. */
+void app_ctlsock_close(struct app_ctlsock *c);
+int app_ctlsock_fd(const struct app_ctlsock *c);
+/* How long one client may take to send its request (and, per call, to
+ * take the reply) before it is answered with a time-out error: 2 s by
+ * default; the DPDK gateway's control core, which also serves the
+ * workers, allows 100 ms. */
+void app_ctlsock_set_budget(struct app_ctlsock *c, unsigned ms);
+
+/* Accepts one pending client (listening fd readable) and serves it
+ * synchronously: at most about 2 s even for a stuck client. */
+void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms);
+
+/* Handles one request text (without the newline) and returns the reply
+ * JSON text without newline, malloc'd (NULL only when out of memory).
+ * Never fails on bad input: errors become {"ok":false,"error":...}. */
+char *app_ctlsock_handle(struct ike_engine *e, const struct app_config *cfg,
+			 const char *req, size_t len, uint64_t now_ms);
+
+#endif

@@ -1,0 +1,309 @@
+/* Log line formatting and output; see log.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/common/log.h"
+
+static enum ike_log_level log_level = IKE_LOG_INFO;
+static FILE *log_out;
+
+void app_log_set_level(enum ike_log_level lvl)
+{
+	log_level = lvl;
+}
+
+enum ike_log_level app_log_get_level(void)
+{
+	return log_level;
+}
+
+void app_log_set_output(FILE *f)
+{
+	log_out = f;
+}
+
+const char *app_log_level_name(enum ike_log_level lvl)
+{
+	switch (lvl) {
+	case IKE_LOG_ERR:   return "ERR";
+	case IKE_LOG_WARN:  return "WARN";
+	case IKE_LOG_INFO:  return "INFO";
+	case IKE_LOG_DEBUG: return "DEBUG";
+	}
+	return "?";
+}
+
+/* The date and time part changes once a second; a responder under load
+ * writes thousands of lines a second, so keep the last one. */
+static struct {
+	time_t sec;
+	char text[32];
+	size_t len;
+} stamp_cache = { .sec = -1 };
+
+static size_t format_stamp(char *buf, size_t len, time_t sec)
+{
+	struct tm tm;
+
+	if (sec != stamp_cache.sec) {
+		if (!localtime_r(&sec, &tm))
+			memset(&tm, 0, sizeof(tm));
+		stamp_cache.len = strftime(stamp_cache.text, sizeof(stamp_cache.text),
+					   "%Y-%m-%dT%H:%M:%S", &tm);
+		stamp_cache.sec = sec;
+	}
+	if (stamp_cache.len >= len)
+		return 0;
+	memcpy(buf, stamp_cache.text, stamp_cache.len + 1);
+	return stamp_cache.len;
+}
+
+size_t app_log_format(char *buf, size_t len, const struct timespec *ts,
+		      enum ike_log_level lvl, const char *msg)
+{
+	size_t n, room;
+
+	if (len < 32)
+		return 0;
+	n = format_stamp(buf, len, ts->tv_sec);
+	n += (size_t)snprintf(buf + n, len - n, ".%03ld %s ",
+			      (long)(ts->tv_nsec / 1000000), app_log_level_name(lvl));
+	if (n >= len - 1)
+		n = len - 2;
+	/* Copy the message, neutralising control characters; keep room for '\n'. */
+	room = len - 2;
+	for (; *msg && n < room; msg++) {
+		unsigned char c = (unsigned char)*msg;
+		buf[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	buf[n++] = '\n';
+	buf[n] = '\0';
+	return n;
+}
+
+/* Batched output (app_log_set_batched): lines collect here and go out in
+ * one write per event-loop round instead of one per line. */
+static struct {
+	bool on;
+	size_t n;
+	char buf[32768];
+} batch;
+
+void app_log_flush(void)
+{
+	FILE *f = log_out ? log_out : stderr;
+
+	if (batch.n) {
+		fwrite(batch.buf, 1, batch.n, f);
+		batch.n = 0;
+	}
+	fflush(f);
+}
+
+void app_log_set_batched(bool on)
+{
+	if (!on)
+		app_log_flush();
+	batch.on = on;
+}
+
+void app_log(enum ike_log_level lvl, const char *fmt, ...)
+{
+	char msg[APP_LOG_LINE_MAX], line[APP_LOG_LINE_MAX + 64];
+	struct timespec ts;
+	va_list ap;
+	size_t n;
+
+	if (lvl > log_level)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	n = app_log_format(line, sizeof(line), &ts, lvl, msg);
+	if (batch.on && batch.n + n > sizeof(batch.buf))
+		app_log_flush();
+	if (batch.on && n <= sizeof(batch.buf)) {
+		memcpy(batch.buf + batch.n, line, n);
+		batch.n += n;
+	} else {
+		fwrite(line, 1, n, log_out ? log_out : stderr);
+	}
+	/* Warnings and errors are out before anything else happens: they
+	 * are what an operator reads after a crash. */
+	if (!batch.on || lvl <= IKE_LOG_WARN)
+		app_log_flush();
+}
+
+/* ---- event lines ---- */
+
+/* Appending writer that truncates silently and stays NUL-terminated. */
+struct sbuf {
+	char *p;
+	size_t len, n;
+};
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_add(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (b->n >= b->len)
+		return;
+	va_start(ap, fmt);
+	r = vsnprintf(b->p + b->n, b->len - b->n, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	b->n += (size_t)r;
+	if (b->n >= b->len)
+		b->n = b->len - 1;
+}
+
+/* reason="..." with '"' and '\' escaped. */
+static void sb_reason(struct sbuf *b, const char *reason)
+{
+	sb_add(b, " reason=\"");
+	for (; reason && *reason; reason++) {
+		if (*reason == '"' || *reason == '\\')
+			sb_add(b, "\\%c", *reason);
+		else
+			sb_add(b, "%c", *reason);
+	}
+	sb_add(b, "\"");
+}
+
+static void sb_ts_list(struct sbuf *b, const char *key,
+		       const struct ike_ts *ts, unsigned n)
+{
+	char tmp[128];
+
+	sb_add(b, " %s=", key);
+	if (n == 0)
+		sb_add(b, "-");
+	for (unsigned i = 0; i < n && i < IKE_MAX_TS; i++)
+		sb_add(b, "%s%s", i ? "," : "", ike_ts_str(&ts[i], tmp, sizeof(tmp)));
+}
+
+static const char *event_type_name(enum ike_event_type t)
+{
+	switch (t) {
+	case IKE_EV_IKE_UP:         return "IKE_UP";
+	case IKE_EV_IKE_REKEYED:    return "IKE_REKEYED";
+	case IKE_EV_IKE_DOWN:       return "IKE_DOWN";
+	case IKE_EV_CHILD_UP:       return "CHILD_UP";
+	case IKE_EV_CHILD_REKEYED:  return "CHILD_REKEYED";
+	case IKE_EV_CHILD_DOWN:     return "CHILD_DOWN";
+	case IKE_EV_FAILED:         return "FAILED";
+	}
+	return "UNKNOWN";
+}
+
+/* full: the whole SA (UP/REKEYED); otherwise just its name and SPIs. */
+static void sb_child(struct sbuf *b, const struct ike_child_info *c,
+		     bool full, bool rekeyed)
+{
+	char tmp[128], a1[64], a2[64];
+
+	sb_add(b, " child=%s spi_in=%08x spi_out=%08x",
+	       c->child ? c->child : "-", c->spi_in, c->spi_out);
+	if (rekeyed)
+		sb_add(b, " old_spi_in=%08x", c->old_spi_in);
+	if (!full)
+		return;
+	sb_add(b, " algs=%s mode=%s encap=%s",
+	       ike_algs_str(&c->algs, false, tmp, sizeof(tmp)),
+	       c->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel",
+	       c->encap ? "yes" : "no");
+	sb_ts_list(b, "local_ts", c->local_ts, c->n_local_ts);
+	sb_ts_list(b, "remote_ts", c->remote_ts, c->n_remote_ts);
+	sb_add(b, " local=%s remote=%s",
+	       ike_addr_str(&c->local, a1, sizeof(a1)),
+	       ike_addr_str(&c->remote, a2, sizeof(a2)));
+}
+
+const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len)
+{
+	struct sbuf b = { buf, len, 0 };
+	char tmp[128];
+
+	if (len == 0)
+		return buf;
+	buf[0] = '\0';
+	sb_add(&b, "event %s conn=%s", event_type_name(ev->type),
+	       ev->conn ? ev->conn : "-");
+	switch (ev->type) {
+	case IKE_EV_IKE_UP:
+	case IKE_EV_IKE_REKEYED:
+		sb_add(&b, " spi_i=%016llx spi_r=%016llx",
+		       (unsigned long long)ev->spi_i, (unsigned long long)ev->spi_r);
+		if (ev->type == IKE_EV_IKE_REKEYED)
+			sb_add(&b, " old_spi_i=%016llx old_spi_r=%016llx",
+			       (unsigned long long)ev->old_spi_i,
+			       (unsigned long long)ev->old_spi_r);
+		sb_add(&b, " algs=%s", ike_algs_str(&ev->algs, true, tmp, sizeof(tmp)));
+		break;
+	case IKE_EV_CHILD_UP:
+	case IKE_EV_CHILD_REKEYED:
+	case IKE_EV_CHILD_DOWN:
+		if (ev->child)
+			sb_child(&b, ev->child, ev->type != IKE_EV_CHILD_DOWN,
+				 ev->type == IKE_EV_CHILD_REKEYED);
+		if (ev->type == IKE_EV_CHILD_DOWN)
+			sb_reason(&b, ev->reason);
+		break;
+	case IKE_EV_IKE_DOWN:
+	case IKE_EV_FAILED:
+		if (ev->spi_i || ev->spi_r)
+			sb_add(&b, " spi_i=%016llx spi_r=%016llx",
+			       (unsigned long long)ev->spi_i,
+			       (unsigned long long)ev->spi_r);
+		if (ev->type == IKE_EV_FAILED && ev->child && ev->child->child)
+			sb_add(&b, " child=%s", ev->child->child);
+		sb_reason(&b, ev->reason);
+		break;
+	}
+	return buf;
+}
+
+FILE *app_keylog_open(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	FILE *f = NULL;
+
+	if (fd < 0 || fchmod(fd, 0600) < 0 || !(f = fdopen(fd, "a"))) {
+		app_log(IKE_LOG_ERR, "cannot open key log %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	app_log(IKE_LOG_WARN, "key logging enabled to %s: secrets are written in clear", path);
+	return f;
+}
+
+void app_keylog_write(FILE *f, const char *line)
+{
+	if (f == NULL)
+		return;
+	fputs(line, f);
+	fputc('\n', f);
+	fflush(f);
+}
+
+uint64_t app_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}

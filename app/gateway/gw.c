@@ -1,0 +1,359 @@
+/* Config / IKE -> fast-path conversions and requests. See gw.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/ike.h"
+#include "app/gateway/gw.h"
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
+
+static struct fp_ctrl *gw_ctrl;
+
+/* CHILD SAs installed here, by inbound SPI (ours, unique in the SAD).
+ * Only these are taken out again: the outbound SPI is the peer's choice,
+ * and a CHILD_DOWN for a child whose install failed (another peer already
+ * uses that outbound SPI) must not remove that peer's SA and policies. */
+struct gw_child {
+	uint32_t spi_in, spi_out;
+};
+static struct gw_child *children;
+static unsigned n_children, cap_children;
+
+int app_gw_algs(uint16_t encr, uint16_t keybits, uint16_t integ, uint8_t key_len,
+		uint8_t auth_key_len, struct fp_sa_params *p, char *err, size_t errlen)
+{
+	switch (encr) {
+	case IKEV2_ENCR_AES_GCM_16:
+		p->cipher = FP_CIPHER_AES_GCM;
+		break;
+	case IKEV2_ENCR_CHACHA20_POLY1305:
+		p->cipher = FP_CIPHER_CHACHA20_POLY1305;
+		break;
+	case IKEV2_ENCR_AES_CBC:
+		p->cipher = FP_CIPHER_AES_CBC;
+		break;
+	case IKEV2_ENCR_NULL:
+		p->cipher = FP_CIPHER_NULL;
+		break;
+	default:
+		FAIL("encryption transform %u not supported by the fast path", encr);
+	}
+	if (encr == IKEV2_ENCR_AES_GCM_16 && keybits != 128 && keybits != 256)
+		FAIL("AES-GCM with %u-bit keys not supported by the fast path", keybits);
+	switch (integ) {
+	case IKEV2_INTEG_NONE:
+		p->auth = FP_AUTH_NONE;
+		break;
+	case IKEV2_INTEG_HMAC_SHA2_256_128:
+		p->auth = FP_AUTH_HMAC_SHA256_128;
+		break;
+	case IKEV2_INTEG_HMAC_SHA2_384_192:
+		p->auth = FP_AUTH_HMAC_SHA384_192;
+		break;
+	case IKEV2_INTEG_HMAC_SHA2_512_256:
+		p->auth = FP_AUTH_HMAC_SHA512_256;
+		break;
+	default:
+		FAIL("integrity transform %u not supported by the fast path", integ);
+	}
+	if (key_len > FP_MAX_KEY || auth_key_len > FP_MAX_KEY)
+		FAIL("key too long");
+	p->cipher_key_len = key_len;
+	p->auth_key_len = auth_key_len;
+	return 0;
+}
+
+static void addr_to(const ike_addr_t *a, uint8_t out[16])
+{
+	memset(out, 0, 16);
+	memcpy(out, a->a, a->family == 4 ? 4 : 16);
+}
+
+/* Inner selector from (src side, dst side) ranges; false when the two
+ * sides name different protocols (the pair selects nothing). */
+static bool ts_pair(const struct ike_ts *src, const struct ike_ts *dst, struct fp_selector *s)
+{
+	unsigned alen = src->family == 4 ? 4 : 16;
+
+	if (src->family != dst->family ||
+	    (src->proto && dst->proto && src->proto != dst->proto))
+		return false;
+	memset(s, 0, sizeof(*s));
+	s->family = src->family;
+	s->proto = src->proto ? src->proto : dst->proto;
+	s->sport_lo = src->sport;
+	s->sport_hi = src->eport;
+	s->dport_lo = dst->sport;
+	s->dport_hi = dst->eport;
+	memcpy(s->src_lo, src->start, alen);
+	memcpy(s->src_hi, src->end, alen);
+	memcpy(s->dst_lo, dst->start, alen);
+	memcpy(s->dst_hi, dst->end, alen);
+	return true;
+}
+
+int app_gw_static_sa(const struct app_fp_sa *s, struct fp_sa_params *p, char *err, size_t errlen)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if ((rc = app_gw_algs(s->encr, s->encr_keybits, s->integ, s->key_len, s->auth_key_len, p,
+			      err, errlen)))
+		return rc;
+	p->spi = s->spi;
+	p->dir = s->out ? FP_DIR_OUT : FP_DIR_IN;
+	p->mode = s->mode == IKE_MODE_TRANSPORT ? FP_MODE_TRANSPORT : FP_MODE_TUNNEL;
+	p->outer_family = s->local.family;
+	addr_to(&s->local, p->local);
+	addr_to(&s->remote, p->remote);
+	p->udp_encap = s->encap;
+	p->encap_local_port = s->encap_local_port;
+	p->encap_remote_port = s->encap_remote_port;
+	memcpy(p->cipher_key, s->key, s->key_len);
+	memcpy(p->auth_key, s->auth_key, s->auth_key_len);
+	p->esn = s->esn;
+	p->replay_window = s->replay_window;
+	p->soft_packets = s->soft_packets;
+	p->hard_packets = s->hard_packets;
+	p->soft_bytes = s->soft_bytes;
+	p->hard_bytes = s->hard_bytes;
+	for (unsigned i = 0; i < s->n_sel; i++)
+		if (ts_pair(&s->sel_src[i], &s->sel_dst[i], &p->sel[p->n_sel]))
+			p->n_sel++;
+	return fp_sa_params_check(p, err, errlen);
+}
+
+void app_gw_policy(const struct app_fp_policy *pol, struct fp_spd_rule *r)
+{
+	struct ike_ts src = pol->src, dst = pol->dst;
+
+	src.proto = dst.proto = pol->proto;
+	src.sport = pol->sport_lo;
+	src.eport = pol->sport_hi;
+	dst.sport = pol->dport_lo;
+	dst.eport = pol->dport_hi;
+	memset(r, 0, sizeof(*r));
+	ts_pair(&src, &dst, &r->sel);
+	r->action = (enum fp_spd_action)pol->action;
+	r->spi = pol->spi;
+}
+
+static int child_one(const struct ike_child_info *ci, bool out, struct fp_sa_params *p,
+		     char *err, size_t errlen)
+{
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if ((rc = app_gw_algs(ci->algs.encr, ci->algs.encr_keybits, ci->algs.integ,
+			      ci->enc_key_len, ci->integ_key_len, p, err, errlen)))
+		return rc;
+	p->spi = out ? ci->spi_out : ci->spi_in;
+	p->dir = out ? FP_DIR_OUT : FP_DIR_IN;
+	p->mode = ci->mode == IKE_MODE_TRANSPORT ? FP_MODE_TRANSPORT : FP_MODE_TUNNEL;
+	p->outer_family = ci->local.family;
+	addr_to(&ci->local, p->local);
+	addr_to(&ci->remote, p->remote);
+	p->udp_encap = ci->encap;
+	p->encap_local_port = ci->local.port;
+	p->encap_remote_port = ci->remote.port;
+	memcpy(p->cipher_key, out ? ci->enc_out : ci->enc_in, ci->enc_key_len);
+	memcpy(p->auth_key, out ? ci->integ_out : ci->integ_in, ci->integ_key_len);
+	p->esn = ci->algs.esn == IKEV2_ESN_YES;
+	/* Without ESN an outbound SA has 2^32 - 1 sequence numbers, which one
+	 * worker sends in about seven minutes at 10 Mpps, and the fast path
+	 * ends the SA there rather than wrap (RFC 4303 3.3.3): IKE is told to
+	 * rekey while 2^30 remain (gw_ike_fp_event()), minutes even when
+	 * several workers share the SA and the rekey waits behind another
+	 * exchange; the packet count lags the sequence number only by packets
+	 * that failed encryption. */
+	if (out && !p->esn)
+		p->soft_packets = UINT32_MAX - (1u << 30);
+	return 0;
+}
+
+int app_gw_child_params(const struct ike_child_info *ci, struct fp_sa_params *in,
+			struct fp_sa_params *out, struct fp_spd_rule *rules, unsigned max,
+			unsigned *n_rules, char *err, size_t errlen)
+{
+	int rc;
+
+	*n_rules = 0;
+	if ((rc = child_one(ci, false, in, err, errlen)) ||
+	    (rc = child_one(ci, true, out, err, errlen)))
+		goto fail;
+	for (unsigned l = 0; l < ci->n_local_ts; l++) {
+		for (unsigned r = 0; r < ci->n_remote_ts; r++) {
+			struct fp_selector s;
+
+			/* Outbound: local -> remote. */
+			if (!ts_pair(&ci->local_ts[l], &ci->remote_ts[r], &s))
+				continue;
+			if (*n_rules == max) {
+				snprintf(err, errlen, "more than %u policies", max);
+				rc = -E2BIG;
+				goto fail;
+			}
+			memset(&rules[*n_rules], 0, sizeof(rules[0]));
+			rules[*n_rules].sel = s;
+			rules[*n_rules].action = FP_SPD_PROTECT;
+			rules[(*n_rules)++].spi = ci->spi_out;
+			/* Inbound inner check: remote -> local. */
+			if (in->n_sel == RTE_DIM(in->sel)) {
+				snprintf(err, errlen, "more than %zu selector pairs",
+					 RTE_DIM(in->sel));
+				rc = -E2BIG;
+				goto fail;
+			}
+			ts_pair(&ci->remote_ts[r], &ci->local_ts[l], &in->sel[in->n_sel++]);
+		}
+	}
+	if ((rc = fp_sa_params_check(in, err, errlen)) == 0 &&
+	    (rc = fp_sa_params_check(out, err, errlen)) == 0)
+		return 0;
+fail:
+	ike_wipe(in, sizeof(*in));
+	ike_wipe(out, sizeof(*out));
+	*n_rules = 0;
+	return rc;
+}
+
+void app_gw_set_ctrl(struct fp_ctrl *c)
+{
+	gw_ctrl = c;
+	if (c == NULL) {            /* the fast path is gone, and its SAs */
+		free(children);
+		children = NULL;
+		n_children = cap_children = 0;
+	}
+}
+
+static int child_find(uint32_t spi_in, uint32_t spi_out)
+{
+	for (unsigned i = 0; i < n_children; i++)
+		if (children[i].spi_in == spi_in && children[i].spi_out == spi_out)
+			return (int)i;
+	return -1;
+}
+
+int app_gw_install_child(const struct ike_child_info *ci, char *err, size_t errlen)
+{
+	struct fp_sa_params in, out;
+	struct fp_spd_rule rules[IKE_MAX_TS * IKE_MAX_TS];
+	char e2[160];
+	unsigned n;
+	int rc;
+
+	if (gw_ctrl == NULL) {
+		snprintf(err, errlen, "no fast path");
+		return -ENODEV;
+	}
+	if (n_children == cap_children) {
+		unsigned cap = cap_children ? 2 * cap_children : 64;
+		struct gw_child *c = realloc(children, cap * sizeof(*c));
+
+		if (c == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		children = c;
+		cap_children = cap;
+	}
+	rc = app_gw_child_params(ci, &in, &out, rules, RTE_DIM(rules), &n, err, errlen);
+	if (rc == 0 && (rc = fp_ctrl_add_sa(gw_ctrl, &in, err, errlen)) == 0) {
+		/* Fail closed: without its outbound SA or its policies, no part
+		 * of the child stays (the caller deletes it through IKE). The
+		 * new policies go in front, so a rekeyed child's win; the old
+		 * ones leave with the old child's CHILD_DOWN. */
+		if ((rc = fp_ctrl_add_sa(gw_ctrl, &out, err, errlen)) == 0 &&
+		    (rc = fp_ctrl_spd_prepend(gw_ctrl, rules, n, err, errlen)) != 0)
+			fp_ctrl_del_sa(gw_ctrl, FP_DIR_OUT, ci->spi_out, e2, sizeof(e2));
+		if (rc != 0)
+			fp_ctrl_del_sa(gw_ctrl, FP_DIR_IN, ci->spi_in, e2, sizeof(e2));
+	}
+	if (rc == 0)
+		children[n_children++] = (struct gw_child){ ci->spi_in, ci->spi_out };
+	ike_wipe(&in, sizeof(in));
+	ike_wipe(&out, sizeof(out));
+	return rc;
+}
+
+int app_gw_remove_child(const struct ike_child_info *ci, char *err, size_t errlen)
+{
+	int i = child_find(ci->spi_in, ci->spi_out), rc;
+
+	if (gw_ctrl == NULL) {
+		snprintf(err, errlen, "no fast path");
+		return -ENODEV;
+	}
+	if (i < 0) {
+		snprintf(err, errlen, "not installed here");
+		return -ENOENT;
+	}
+	/* Policies first: while one names the outbound SPI, the SA stays
+	 * (its traffic is dropped rather than sent where another child with
+	 * that SPI would take it), and so does the entry, for a retry. */
+	if ((rc = fp_ctrl_spd_del_sa(gw_ctrl, ci->spi_out, err, errlen)) != 0)
+		return rc;
+	children[i] = children[--n_children];
+	if (fp_ctrl_del_sa(gw_ctrl, FP_DIR_OUT, ci->spi_out, err, errlen) != 0)
+		rc = -ENOENT;
+	if (fp_ctrl_del_sa(gw_ctrl, FP_DIR_IN, ci->spi_in, err, errlen) != 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+bool app_gw_child_of(enum fp_dir dir, uint32_t spi, uint32_t *spi_in)
+{
+	for (unsigned i = 0; i < n_children; i++)
+		if ((dir == FP_DIR_IN ? children[i].spi_in : children[i].spi_out) == spi) {
+			*spi_in = children[i].spi_in;
+			return true;
+		}
+	return false;
+}
+
+bool app_gw_spi_in_use(uint32_t spi)
+{
+	return gw_ctrl != NULL && fp_ctrl_has_in_sa(gw_ctrl, spi);
+}
+
+static const char *ip_str(const ike_addr_t *a, char *buf, size_t len)
+{
+	return inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, buf, (socklen_t)len) ? buf : "?";
+}
+
+int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen)
+{
+	const struct app_fp_cfg *f = &cfg->fastpath;
+	char as[80];
+
+	for (unsigned i = 0; i < cfg->n_conns; i++) {
+		const struct ike_conn_cfg *c = &cfg->conns[i];
+		bool local = false, route = c->remote_is_prefix;
+
+		for (unsigned p = 0; p < f->n_ports && !local; p++)
+			for (unsigned a = 0; a < f->ports[p].n_addr && !local; a++)
+				local = ike_addr_ip_eq(&f->ports[p].addr[a], &c->local);
+		for (unsigned r = 0; r < f->n_routes && !route; r++) {
+			ike_addr_t net = { .family = f->routes[r].family };
+
+			memcpy(net.a, f->routes[r].prefix, sizeof(net.a));
+			route = ike_addr_in_prefix(&net, f->routes[r].plen, &c->remote);
+		}
+		if (!local) {
+			snprintf(err, errlen, "connection '%s': local_addr %s is not an address of a "
+				 "fastpath port (fastpath.ports[].addresses)", c->name,
+				 ip_str(&c->local, as, sizeof(as)));
+			return -EINVAL;
+		}
+		if (!route) {
+			snprintf(err, errlen, "connection '%s': no route to remote_addr %s in "
+				 "fastpath.routes", c->name, ip_str(&c->remote, as, sizeof(as)));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

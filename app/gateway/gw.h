@@ -1,0 +1,54 @@
+/* The DPDK gateway's glue between app/ and fastpath/: configuration and
+ * IKE CHILD SA events -> fp_sa_params and SPD rules -> control-core
+ * requests (fastpath/ctrl_core.h). Compiled with DPDK headers (libgw, not
+ * libapp, so build/ipsecgw-ike stays free of DPDK). */
+#ifndef APP_GW_H
+#define APP_GW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app/common/config.h"
+#include "app/common/config_fp.h"
+#include "fastpath/ctrl_core.h"
+#include "fastpath/spd.h"
+#include "ike/ike.h"
+
+/* IKEv2 transform IDs and keys -> the fast path's cipher/auth. */
+int app_gw_algs(uint16_t encr, uint16_t keybits, uint16_t integ, uint8_t key_len,
+		uint8_t auth_key_len, struct fp_sa_params *p, char *err, size_t errlen);
+
+/* A static SA from the configuration. 0 or -EINVAL with a reason. */
+int app_gw_static_sa(const struct app_fp_sa *s, struct fp_sa_params *p, char *err, size_t errlen);
+/* A configured policy. */
+void app_gw_policy(const struct app_fp_policy *pol, struct fp_spd_rule *r);
+
+/* An IKE CHILD SA -> inbound and outbound SA params and the outbound
+ * policies (one PROTECT rule per local_ts x remote_ts pair of one family,
+ * at most max). The inbound SA's inner selectors are the same pairs seen
+ * from the peer (at most 4). 0 or -EINVAL / -E2BIG with a reason. */
+int app_gw_child_params(const struct ike_child_info *ci, struct fp_sa_params *in,
+			struct fp_sa_params *out, struct fp_spd_rule *rules, unsigned max,
+			unsigned *n_rules, char *err, size_t errlen);
+
+/* The control core the IKE glue talks to (set by main_gw.c). */
+void app_gw_set_ctrl(struct fp_ctrl *c);
+/* Control core only, applied at once (fastpath/ctrl_core.h synchronous calls).
+ * CHILD_UP / CHILD_REKEYED: adds both SAs and puts the policies in front
+ * of the current SPD, all or nothing: 0, or a negative errno with a reason
+ * in err and nothing left installed (an SPI already in use, a table full).
+ * CHILD_DOWN: takes out what app_gw_install_child() installed for that
+ * child, and only that (-ENOENT: nothing was). */
+int app_gw_install_child(const struct ike_child_info *ci, char *err, size_t errlen);
+int app_gw_remove_child(const struct ike_child_info *ci, char *err, size_t errlen);
+/* The connections fit the fast path: each local_addr is an address of a
+ * port, each remote_addr (unless a prefix of peers) has a route. 0 or
+ * -EINVAL with the connection and the reason in err. */
+int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen);
+/* The installed child one of whose SAs has this SPI in direction dir:
+ * true with its inbound SPI (how IKE names it) in *spi_in. */
+bool app_gw_child_of(enum fp_dir dir, uint32_t spi, uint32_t *spi_in);
+/* Whether an inbound SA with this SPI is installed (SPI allocation). */
+bool app_gw_spi_in_use(uint32_t spi);
+
+#endif

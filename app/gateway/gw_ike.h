@@ -1,0 +1,88 @@
+/* IKE in the DPDK gateway: the engine of ike/ bound to the fast path
+ * instead of kernel sockets, on the control core.
+ *
+ *   in:  IKE datagrams the workers punt (UDP to the IKE or NAT-T port of
+ *        one of the gateway's addresses; the NAT-T port only with the
+ *        non-ESP marker, since the workers decrypt the rest) are checked
+ *        (IP and UDP lengths and checksums) and fed to the engine;
+ *   out: the engine's messages get UDP, IP and Ethernet headers for the
+ *        next hop fastpath.routes names for the peer, are fragmented over
+ *        that port's MTU, and leave through a TX queue of the control
+ *        core's own (queue n_workers of every port: workers never share
+ *        theirs);
+ *   SAs: CHILD_UP / CHILD_REKEYED install both SAs and the policies,
+ *        CHILD_DOWN removes them (app/gateway/gw.c -> fastpath/ctrl_core.c); a fast-path
+ *        soft lifetime (outbound sequence numbers running out) asks the
+ *        engine for a rekey, a hard one for a delete.
+ * The control socket (ipsecgw-ctl) and the key log work as in ipsecgw-ike.
+ * Single-threaded: everything here runs on the control core. */
+#ifndef APP_GW_IKE_H
+#define APP_GW_IKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "app/common/config.h"
+#include "fastpath/ctrl_core.h"
+#include "fastpath/worker.h"
+
+struct rte_mbuf;
+struct gw_ike;
+
+struct gw_ike_cfg {
+	struct app_config *cfg;           /* connections, control socket, key log */
+	const struct fp_dp *dp;           /* routes, MACs, MTUs, local addresses */
+	const uint16_t *ports;            /* ethdev ids of the ports (each has txq) */
+	unsigned n_ports;
+	uint16_t txq;                     /* the control core's TX queue on each */
+	unsigned n_workers;               /* fragment identifications (frag.h) */
+	int socket;
+};
+
+struct gw_ike_stats {
+	uint64_t rx;            /* datagrams given to the engine */
+	uint64_t rx_bad;        /* IKE-looking but malformed: lengths, checksums */
+	uint64_t rx_other;      /* punted, not IKE (ARP, ICMP, other UDP): freed */
+	uint64_t tx;            /* messages sent (a fragmented one counts once) */
+	uint64_t tx_frags;      /* IP fragments of those */
+	uint64_t tx_failed;     /* no route, no mbuf, too big, TX queue full */
+	uint64_t echo_replies;  /* to echo requests for our addresses (gw_icmp.h) */
+};
+
+/* NULL with a reason in err: a connection whose local address is not one
+ * of the fast path's, no route to a connection's peer, the engine or the
+ * control socket could not be set up. */
+struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errlen);
+void gw_ike_free(struct gw_ike *g);
+
+/* fp_ctrl_cfg.on_punt's work: takes m (IKE goes to the engine, the rest is
+ * counted and freed). */
+void gw_ike_punt(struct gw_ike *g, struct rte_mbuf *m);
+/* A fast-path lifetime event of an SA that IKE installed (others are
+ * ignored). */
+void gw_ike_fp_event(struct gw_ike *g, const struct fp_ctrl_event *ev);
+/* Timers and the control socket; the amount of work done (0 = idle). */
+unsigned gw_ike_poll(struct gw_ike *g);
+/* Starts connections with "initiate": true. */
+void gw_ike_start(struct gw_ike *g);
+/* Deletes every IKE SA (the peer is told); then gw_ike_sa_count() falls
+ * to 0 as the deletes are answered or time out. */
+void gw_ike_shutdown(struct gw_ike *g);
+unsigned gw_ike_sa_count(struct gw_ike *g);
+void gw_ike_get_stats(const struct gw_ike *g, struct gw_ike_stats *s);
+
+/* Exposed for the unit tests: the IKE datagram in frame f (Ethernet
+ * first), addressed to one of l's addresses at ike_port or natt_port.
+ * Returns 1 with the UDP payload in *pl / *pll and the addresses in
+ * *local / *remote, 0 when it is not IKE, or -1 when it is IKE-looking
+ * but malformed (bad lengths or checksums), with the reason in *why. */
+int gw_ike_parse(const uint8_t *f, size_t len, const struct fp_local *l, ike_addr_t *local,
+		 ike_addr_t *remote, const uint8_t **pl, size_t *pll, const char **why);
+
+/* Builds the IP packet (IPv4 or IPv6 by local's family) of UDP datagram
+ * local -> remote with payload buf into buf_out at most cap bytes long:
+ * its length, or 0 when it does not fit. Exposed for the unit tests. */
+size_t gw_ike_build_ip(const ike_addr_t *local, const ike_addr_t *remote, const uint8_t *buf,
+		       size_t len, uint16_t ip_id, uint8_t *out, size_t cap);
+
+#endif

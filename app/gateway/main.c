@@ -1,0 +1,745 @@
+/* build/ipsecgw: the DPDK IPsec gateway.
+ *
+ *   ipsecgw [EAL options] -- -c config.json [--duration SEC] [--idle-exit MS]
+ *           [--stats FILE] [--profiles DIR] [--check]
+ *
+ * The main lcore is the control core (fastpath/ctrl_core.c); every other lcore
+ * of the EAL core list runs a worker (fastpath/worker.c), as many as
+ * "fastpath.workers". Ports, static SAs, policies and routes come from the
+ * "fastpath" section of the configuration; port defaults from
+ * drivers-config/<profile>.json. With "connections" the control core also
+ * runs IKE (app/gateway/gw_ike.c): its CHILD SAs are installed in the fast path.
+ * See docs/fastpath.md for command lines. */
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_cryptodev.h>
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "ike/ike.h"
+#include "app/common/config.h"
+#include "app/gateway/gw.h"
+#include "app/gateway/gw_ike.h"
+#include "app/common/log.h"
+#include "fastpath/ctrl_core.h"
+#include "fastpath/telemetry.h"
+#include "fastpath/worker.h"
+
+#define GW_MAX_SA   4096u       /* per direction */
+/* Device sessions: every SA of both directions, plus room for SAs that
+ * were replaced and wait out an RCU grace period before they are freed. */
+#define GW_SESSIONS (2 * GW_MAX_SA + 1024)
+
+struct opts {
+	const char *config, *stats, *profiles;
+	double duration;           /* seconds, 0 = until a signal */
+	unsigned idle_exit_ms;     /* 0 = off */
+	bool check;
+};
+
+struct port_rt {
+	uint16_t id;
+	uint16_t nrxq;
+};
+
+struct gw {
+	struct app_config *cfg;
+	struct opts o;
+	struct rte_mempool *pool;
+	struct fp_ctrl *ctrl;
+	struct fp_routes *routes;
+	struct fp_dp dp;
+	struct fp_worker *w[FP_MAX_WORKERS];
+	unsigned lcore[FP_MAX_WORKERS];
+	unsigned nw;
+	struct port_rt port[APP_FP_MAX_PORTS];
+	uint64_t events[4];
+	struct gw_ike *ike;        /* NULL without "connections" */
+	uint16_t ntxq;             /* TX queues per port: one per worker (+1 for IKE) */
+};
+
+/* Time the IKE SAs get at exit for their deletes to be answered. */
+#define IKE_SHUTDOWN_GRACE_MS 1000u
+#define GW_IKE_TX_DESC        64u
+
+static volatile sig_atomic_t quit;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+static void usage(const char *prog)
+{
+	fprintf(stderr,
+		"usage: %s [EAL options] -- -c config.json [--duration SEC] [--idle-exit MS]\n"
+		"          [--stats FILE] [--profiles DIR] [--check]\n"
+		"  -c, --config FILE   JSON configuration with a \"fastpath\" section\n"
+		"  --duration SEC      stop after SEC seconds (default: on SIGINT/SIGTERM)\n"
+		"  --idle-exit MS      stop when no packet was received for MS milliseconds\n"
+		"  --stats FILE        write final counters as JSON to FILE ('-' = stdout)\n"
+		"  --profiles DIR      driver profiles (default drivers-config)\n"
+		"  --check             validate the configuration and exit\n", prog);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "idle-exit", required_argument, NULL, 'i' },
+		{ "stats", required_argument, NULL, 's' },
+		{ "profiles", required_argument, NULL, 'p' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->profiles = "drivers-config";
+	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'd': o->duration = atof(optarg); break;
+		case 'i': o->idle_exit_ms = (unsigned)atoi(optarg); break;
+		case 's': o->stats = optarg; break;
+		case 'p': o->profiles = optarg; break;
+		case 'k': o->check = true; break;
+		default: return -1;
+		}
+	}
+	return o->config ? 0 : -1;
+}
+
+/* ---- ports ---- */
+
+struct profile {
+	uint16_t rx_queues, rx_desc, tx_desc;
+	bool promiscuous;
+	uint32_t qp_desc;          /* cryptodev profiles */
+};
+
+/* drivers-config/<name>.json: only the keys the gateway uses are read. */
+static int load_profile(const char *dir, const char *name, struct profile *pr)
+{
+	char path[512];
+	json_error_t je;
+	json_t *root, *v;
+
+	*pr = (struct profile){ 1, 1024, 1024, true, 2048 };
+	if (name[0] == '\0')
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
+	root = json_load_file(path, 0, &je);
+	if (root == NULL) {
+		fprintf(stderr, "profile %s: %s (line %d)\n", path, je.text, je.line);
+		return -1;
+	}
+	if (json_is_integer(v = json_object_get(root, "rx_queues")))
+		pr->rx_queues = (uint16_t)json_integer_value(v);
+	if (json_is_integer(v = json_object_get(root, "rx_desc")))
+		pr->rx_desc = (uint16_t)json_integer_value(v);
+	if (json_is_integer(v = json_object_get(root, "tx_desc")))
+		pr->tx_desc = (uint16_t)json_integer_value(v);
+	if (json_is_boolean(v = json_object_get(root, "promiscuous")))
+		pr->promiscuous = json_is_true(v);
+	if (json_is_integer(v = json_object_get(root, "qp_desc")) && json_integer_value(v) > 0 &&
+	    json_integer_value(v) <= 65536)
+		pr->qp_desc = (uint32_t)json_integer_value(v);
+	json_decref(root);
+	return 0;
+}
+
+static int port_find(const struct app_fp_port *pc, uint16_t *id)
+{
+	char name[RTE_ETH_NAME_MAX_LEN];
+	const char *n = pc->device[0] ? pc->device : pc->name;
+
+	if (pc->devargs[0]) {
+		size_t k = strcspn(pc->devargs, ",");
+
+		snprintf(name, sizeof(name), "%.*s", (int)k, pc->devargs);
+		if (rte_eth_dev_get_port_by_name(name, id) != 0 &&
+		    rte_dev_probe(pc->devargs) != 0) {
+			fprintf(stderr, "port %s: cannot probe '%s'\n", pc->name, pc->devargs);
+			return -1;
+		}
+		n = name;
+	}
+	if (rte_eth_dev_get_port_by_name(n, id) != 0) {
+		fprintf(stderr, "port %s: no ethdev named '%s' (give --vdev or \"devargs\")\n",
+			pc->name, n);
+		return -1;
+	}
+	return 0;
+}
+
+static int port_setup(struct gw *g, unsigned i)
+{
+	const struct app_fp_port *pc = &g->cfg->fastpath.ports[i];
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	struct profile pr;
+	uint16_t id, nrx;
+	int rc;
+
+	if (load_profile(g->o.profiles, pc->profile, &pr) != 0 || port_find(pc, &id) != 0)
+		return -1;
+	nrx = pc->rx_queues ? pc->rx_queues : pr.rx_queues;
+	if ((rc = rte_eth_dev_info_get(id, &info)) != 0)
+		return rc;
+	/* net_af_packet makes one socket per queue pair and spreads what
+	 * the interface receives over all of them (PACKET_FANOUT, by flow):
+	 * a queue nobody polls would lose its flows without a trace. */
+	if (strcmp(info.driver_name, "net_af_packet") == 0 && nrx < info.max_rx_queues) {
+		printf("port %s: net_af_packet spreads received frames over all %u queue pairs: "
+		       "polling %u RX queues, not %u\n", pc->name, info.max_rx_queues,
+		       info.max_rx_queues, nrx);
+		nrx = info.max_rx_queues;
+	}
+	if (info.max_tx_queues < g->ntxq || info.max_rx_queues < nrx) {
+		fprintf(stderr, "port %s: %u RX / %u TX queues needed (one TX queue per worker%s), "
+			"the device has %u / %u%s\n", pc->name, nrx, g->ntxq,
+			g->ntxq > g->nw ? " and one for IKE" : "", info.max_rx_queues,
+			info.max_tx_queues,
+			strcmp(info.driver_name, "net_af_packet") == 0 ?
+			" (net_af_packet: raise qpairs= in its devargs)" : "");
+		return -1;
+	}
+	if ((rc = rte_eth_dev_configure(id, nrx, g->ntxq, &conf)) != 0) {
+		fprintf(stderr, "port %s: configure: %s\n", pc->name, rte_strerror(-rc));
+		return rc;
+	}
+	for (uint16_t q = 0; q < nrx; q++)
+		if ((rc = rte_eth_rx_queue_setup(id, q, pc->rx_desc ? pc->rx_desc : pr.rx_desc,
+						 rte_eth_dev_socket_id(id), NULL, g->pool)) != 0)
+			return rc;
+	for (uint16_t q = 0; q < g->ntxq; q++) {
+		uint16_t nd = pc->tx_desc ? pc->tx_desc : pr.tx_desc;
+
+		/* IKE's queue: short, since some drivers free sent mbufs only
+		 * when a ring runs low, and IKE's pool is small. */
+		if (q == g->nw && (nd = GW_IKE_TX_DESC) &&
+		    rte_eth_dev_adjust_nb_rx_tx_desc(id, NULL, &nd) != 0)
+			nd = GW_IKE_TX_DESC;
+		if ((rc = rte_eth_tx_queue_setup(id, q, nd, rte_eth_dev_socket_id(id), NULL)) != 0)
+			return rc;
+	}
+	/* The device's own MTU follows ours where the driver lets it set one
+	 * (not net_ring, net_pcap, net_null); ours is what the workers keep
+	 * to when they send either way. */
+	rc = rte_eth_dev_set_mtu(id, pc->mtu);
+	if (rc != 0 && rc != -ENOTSUP)
+		printf("port %s: the device did not take MTU %u (%s); packets over it are "
+		       "still fragmented or dropped by the workers\n", pc->name, pc->mtu,
+		       rte_strerror(-rc));
+	g->dp.mtu[id] = pc->mtu;
+	if ((rc = rte_eth_dev_start(id)) != 0) {
+		fprintf(stderr, "port %s: start: %s\n", pc->name, rte_strerror(-rc));
+		return rc;
+	}
+	if (pr.promiscuous)
+		rte_eth_promiscuous_enable(id);   /* not every PMD has it */
+	rte_eth_macaddr_get(id, &g->dp.mac[id]);
+	g->port[i].id = id;
+	g->port[i].nrxq = nrx;
+	for (unsigned a = 0; a < pc->n_addr; a++) {
+		struct fp_local *l = &g->dp.local;
+
+		if ((pc->addr[a].family == 4 ? l->n4 : l->n6) == FP_MAX_LOCAL) {
+			fprintf(stderr, "port %s: more than %u IPv%u addresses over all ports (the "
+				"fast path holds %u per family)\n", pc->name, FP_MAX_LOCAL,
+				pc->addr[a].family, FP_MAX_LOCAL);
+			return -1;
+		}
+		if (pc->addr[a].family == 4) {
+			l->a4_port1[l->n4] = (uint8_t)(id + 1);
+			memcpy(&l->a4[l->n4++], pc->addr[a].a, 4);
+		} else {
+			l->a6_port1[l->n6] = (uint8_t)(id + 1);
+			memcpy(l->a6[l->n6++], pc->addr[a].a, 16);
+		}
+	}
+	printf("port %s: ethdev %u, %u RX queue(s), %u TX queue(s), MTU %u\n", pc->name, id, nrx,
+	       g->ntxq, pc->mtu);
+	return 0;
+}
+
+/* ---- crypto ---- */
+
+/* fastpath.crypto: intel-ipsec-mb needs nothing; cryptodev probes the
+ * device when devargs are given (a vdev such as crypto_aesni_mb0, or a PCI
+ * address), then attaches it with one queue pair per worker. Before the
+ * control core exists, since static SAs take their sessions from it. */
+static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
+{
+	const struct app_fp_crypto *cc = &g->cfg->fastpath.crypto;
+	char name[APP_FP_CDEV_NAME_MAX], err[200];
+	struct fp_cdev_cfg c = { .device = name, .n_qp = (uint16_t)g->nw,
+				 .max_sessions = GW_SESSIONS, .socket = (int)rte_socket_id() };
+	struct profile pr;
+
+	*be = &fp_crypto_imb;
+	if (cc->backend == APP_FP_CRYPTO_IMB) {
+		char desc[128];
+
+		_Static_assert((int)APP_FP_IMB_SHORT_AVX2 == (int)FP_IMB_SHORT_AVX2 &&
+			       (int)APP_FP_IMB_SHORT_OFF == (int)FP_IMB_SHORT_OFF,
+			       "imb_short_arch values");
+		fp_imb_configure((enum fp_imb_short)cc->imb_short,
+				 cc->imb_short_max ? cc->imb_short_max : FP_IMB_SHORT_MAX_DEFAULT,
+				 desc, sizeof(desc));
+		printf("crypto: intel-ipsec-mb, %s\n", desc);
+		return 0;
+	}
+	if (cc->device[0])
+		snprintf(name, sizeof(name), "%s", cc->device);
+	else
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(cc->devargs, ","), cc->devargs);
+	if (load_profile(g->o.profiles, cc->profile, &pr) != 0)
+		return -1;
+	if (cc->devargs[0] && rte_cryptodev_get_dev_id(name) < 0 && rte_dev_probe(cc->devargs) != 0) {
+		fprintf(stderr, "crypto: cannot probe '%s'\n", cc->devargs);
+		return -1;
+	}
+	c.qp_desc = cc->qp_desc ? cc->qp_desc : pr.qp_desc;
+	c.timeout_us = cc->timeout_us;
+	if (fp_crypto_cdev_attach(&c, err, sizeof(err)) != 0) {
+		fprintf(stderr, "crypto: %s\n", err);
+		return -1;
+	}
+	*be = &fp_crypto_cdev;
+	printf("crypto: cryptodev %s, %u queue pair(s) of %u descriptors, burst wait bound %u us\n",
+	       name, g->nw, c.qp_desc, c.timeout_us ? c.timeout_us : FP_CDEV_TIMEOUT_US);
+	return 0;
+}
+
+/* ---- tables ---- */
+
+static void on_event(void *arg, const struct fp_ctrl_event *ev)
+{
+	static const char *const names[] = { "soft_expired", "hard_expired", "seq_overflow",
+					     "request_failed" };
+	struct gw *g = arg;
+
+	g->events[ev->type]++;
+	fprintf(stderr, "fastpath event: %s %s spi=0x%08x%s%s\n", names[ev->type],
+		ev->dir == FP_DIR_IN ? "in" : "out", ev->spi, ev->why ? ": " : "",
+		ev->why ? ev->why : "");
+	if (g->ike)
+		gw_ike_fp_event(g->ike, ev);
+}
+
+/* Set only with IKE: without it punted packets are counted and freed by
+ * the control core itself. */
+static void on_punt(void *arg, struct rte_mbuf *m)
+{
+	struct gw *g = arg;
+
+	if (g->ike)
+		gw_ike_punt(g->ike, m);
+	else
+		rte_pktmbuf_free(m);     /* the short window before IKE exists */
+}
+
+static int tables_setup(struct gw *g)
+{
+	const struct app_fp_cfg *f = &g->cfg->fastpath;
+	struct fp_spd_rule *rules;
+	struct fp_sa_params p;
+	char err[160];
+	int rc = 0;
+
+	g->routes = fp_routes_create("gw_routes", APP_FP_MAX_ROUTES + 1, (int)rte_socket_id());
+	if (g->routes == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < f->n_routes; i++) {
+		const struct app_fp_route *r = &f->routes[i];
+		struct fp_nexthop nh = { .port = g->port[r->port].id };
+
+		memcpy(nh.dmac.addr_bytes, r->mac, 6);
+		if ((rc = fp_routes_add(g->routes, r->family, r->prefix, r->plen, &nh)) != 0) {
+			fprintf(stderr, "fastpath.routes[%u]: %s\n", i, rte_strerror(-rc));
+			return rc;
+		}
+	}
+	for (unsigned i = 0; i < f->n_sas; i++) {
+		if ((rc = app_gw_static_sa(&f->sas[i], &p, err, sizeof(err))) == 0)
+			rc = fp_ctrl_add_sa(g->ctrl, &p, err, sizeof(err));
+		ike_wipe(&p, sizeof(p));
+		if (rc != 0) {
+			fprintf(stderr, "fastpath.static_sas[%u]: %s\n", i, err);
+			return rc;
+		}
+	}
+	rules = calloc(f->n_policies + 1, sizeof(*rules));
+	if (rules == NULL)
+		return -ENOMEM;
+	for (unsigned i = 0; i < f->n_policies; i++)
+		app_gw_policy(&f->policies[i], &rules[i]);
+	rc = fp_ctrl_replace_spd(g->ctrl, rules, f->n_policies, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "fastpath.policies: %s\n", err);
+	free(rules);
+	return rc;
+}
+
+_Static_assert(APP_FP_MAX_RX_BURST == FP_RX_BURST_MAX, "fastpath.rx_burst's bound");
+
+static int workers_setup(struct gw *g)
+{
+	const struct app_fp_cfg *f = &g->cfg->fastpath;
+	struct fp_worker_cfg wc[FP_MAX_WORKERS];
+	unsigned k = 0, lc = rte_get_next_lcore(-1, 1, 0);
+
+	memset(wc, 0, sizeof(wc));
+	/* RX queues round-robin over the workers; TX queue i is worker i's. */
+	for (unsigned i = 0; i < f->n_ports; i++)
+		for (uint16_t q = 0; q < g->port[i].nrxq; q++, k++) {
+			struct fp_worker_cfg *c = &wc[k % g->nw];
+
+			if (c->n_rxq == FP_MAX_RXQ)
+				return -E2BIG;
+			c->rxq[c->n_rxq].port = g->port[i].id;
+			c->rxq[c->n_rxq++].queue = q;
+		}
+	for (unsigned i = 0; i < g->nw; i++) {
+		wc[i].id = i;
+		wc[i].dp = &g->dp;
+		wc[i].txq = (uint16_t)i;
+		wc[i].rx_burst = (uint16_t)f->rx_burst;
+		wc[i].reasm_max = f->reasm_max;
+		wc[i].reasm_timeout_ms = f->reasm_timeout_ms;
+		wc[i].socket = (int)rte_lcore_to_socket_id(lc);
+		g->w[i] = fp_worker_create(&wc[i]);
+		if (g->w[i] == NULL)
+			return -ENOMEM;
+		g->lcore[i] = lc;
+		printf("worker %u: lcore %u, %u RX queue(s)\n", i, lc, wc[i].n_rxq);
+		lc = rte_get_next_lcore(lc, 1, 0);
+	}
+	return 0;
+}
+
+/* ---- run ---- */
+
+static uint64_t rx_total(const struct gw *g)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < g->nw; i++)
+		n += fp_worker_stats(g->w[i])->rx + fp_worker_stats(g->w[i])->handoff_in;
+	return n;
+}
+
+/* The control core sleeps between polls, longer while nothing arrives
+ * (100 us doubling to 2 ms): a fixed 100 us nap cost ~12 % of a core and
+ * thousands of context switches a second on an idle gateway, taken from
+ * whatever shares that core. The workers' counters are read only for
+ * --idle-exit, and at most every 10 ms: each read pulls cache lines the
+ * workers are writing. */
+#define CTRL_NAP_MIN_US 100u
+#define CTRL_NAP_MAX_US 2000u
+
+static void control_loop(struct gw *g)
+{
+	uint64_t hz = rte_get_timer_hz(), start = rte_get_timer_cycles(), last_rx = 0;
+	uint64_t last_change = start, last_check = start;
+	unsigned nap = CTRL_NAP_MIN_US;
+
+	while (!quit) {
+		uint64_t now = rte_get_timer_cycles(), rx;
+		unsigned work = fp_ctrl_poll(g->ctrl);
+
+		if (g->ike)
+			work += gw_ike_poll(g->ike);
+		if (work == 0) {
+			usleep(nap);
+			nap = nap * 2 > CTRL_NAP_MAX_US ? CTRL_NAP_MAX_US : nap * 2;
+		} else {
+			nap = CTRL_NAP_MIN_US;
+		}
+		if (g->o.duration > 0 && now - start > (uint64_t)(g->o.duration * (double)hz))
+			break;
+		if (!g->o.idle_exit_ms || now - last_check < hz / 100)
+			continue;
+		last_check = now;
+		rx = rx_total(g);
+		if (rx != last_rx) {
+			last_rx = rx;
+			last_change = now;
+		}
+		if (now - last_change > g->o.idle_exit_ms * hz / 1000)
+			break;
+	}
+	/* The peers are told the SAs end; the workers still run, so their
+	 * answers come in and the deletes go out. */
+	if (g->ike) {
+		uint64_t end = rte_get_timer_cycles() + IKE_SHUTDOWN_GRACE_MS * hz / 1000;
+
+		gw_ike_shutdown(g->ike);
+		while (gw_ike_sa_count(g->ike) > 0 && rte_get_timer_cycles() < end) {
+			if (fp_ctrl_poll(g->ctrl) + gw_ike_poll(g->ike) == 0)
+				usleep(CTRL_NAP_MIN_US);
+		}
+	}
+	/* Requests and punts of the last loops are applied and counted; a poll
+	 * takes a bounded batch, so until nothing is left (the workers still
+	 * run: what they punt after this is freed with the control core). */
+	for (unsigned i = 0; i < 1024 && fp_ctrl_poll(g->ctrl) != 0; i++)
+		;
+}
+
+static json_t *stats_json(const struct gw *g)
+{
+	json_t *root = json_object(), *ws = json_array(), *drops = json_object();
+	json_t *ports = json_object();
+	uint64_t tot[FP_WD_MAX] = { 0 };
+	struct fp_ctrl_stats cs;
+
+	for (unsigned i = 0; i < g->nw; i++) {
+		const struct fp_worker_stats *s = fp_worker_stats(g->w[i]);
+		json_t *w = json_pack("{sIsIsIsIsIsIsIsI}", "rx", (json_int_t)s->rx,
+				      "tx", (json_int_t)s->tx, "esp_in", (json_int_t)s->esp_in,
+				      "esp_out", (json_int_t)s->esp_out,
+				      "bypass", (json_int_t)s->bypass, "punt", (json_int_t)s->punt,
+				      "handoff_out", (json_int_t)s->handoff_out,
+				      "handoff_in", (json_int_t)s->handoff_in);
+		struct fp_crypto_stats cst;
+
+		/* crypto_timeouts..orphans: non-zero only with a cryptodev that missed
+		 * the wait bound; crypto_short_jobs: intel-ipsec-mb, second manager. */
+		fp_worker_crypto_stats(g->w[i], &cst);
+		json_object_update_new(w, json_pack("{sIsIsIsIsIsI}",
+			"crypto_timeouts", (json_int_t)cst.timeouts,
+			"crypto_abandoned", (json_int_t)cst.abandoned,
+			"crypto_late", (json_int_t)cst.late, "crypto_no_op", (json_int_t)cst.no_op,
+			"crypto_orphans", (json_int_t)cst.orphans,
+			"crypto_short_jobs", (json_int_t)cst.short_jobs));
+		json_object_update_new(w, json_pack("{sIsIsIsIsI}", "frag_in", (json_int_t)s->frag_in,
+			"reassembled", (json_int_t)s->reassembled,
+			"frag_out", (json_int_t)s->frag_out,
+			"icmp_too_big", (json_int_t)s->icmp_too_big,
+			"neigh_replies", (json_int_t)s->neigh_replies));
+		for (unsigned r = 1; r < FP_WD_MAX; r++)
+			tot[r] += s->drops[r];
+		json_array_append_new(ws, w);
+	}
+	for (unsigned r = 1; r < FP_WD_MAX; r++)
+		json_object_set_new(drops, fp_wdrop_name(r), json_integer((json_int_t)tot[r]));
+	for (unsigned i = 0; i < g->cfg->fastpath.n_ports; i++) {
+		uint16_t id = g->port[i].id;
+		uint64_t v[5] = { 0 };
+
+		for (unsigned k = 0; k < g->nw; k++) {
+			const struct fp_port_stats *p = &fp_worker_stats(g->w[k])->port[id];
+			v[0] += p->rx; v[1] += p->rx_bytes; v[2] += p->tx; v[3] += p->tx_bytes;
+			v[4] += p->tx_drop;
+		}
+		json_object_set_new(ports, g->cfg->fastpath.ports[i].name,
+			json_pack("{sIsIsIsIsI}", "rx", (json_int_t)v[0], "rx_bytes", (json_int_t)v[1],
+				  "tx", (json_int_t)v[2], "tx_bytes", (json_int_t)v[3],
+				  "tx_drop", (json_int_t)v[4]));
+	}
+	fp_ctrl_get_stats(g->ctrl, &cs);
+	json_object_set_new(root, "workers", ws);
+	json_object_set_new(root, "drops", drops);
+	json_object_set_new(root, "ports", ports);
+	json_object_set_new(root, "control", json_pack("{sIsIsIsIsIsIsI}",
+		"sa_in", (json_int_t)cs.sa_in, "sa_out", (json_int_t)cs.sa_out,
+		"spd_rules", (json_int_t)cs.spd_rules, "spd_scan_rules", (json_int_t)cs.spd_scan_rules,
+		"spd_acl_rules", (json_int_t)cs.spd_acl_rules, "punted", (json_int_t)cs.punted,
+		"req_failed", (json_int_t)cs.req_failed));
+	if (g->ike) {
+		struct gw_ike_stats is;
+
+		gw_ike_get_stats(g->ike, &is);
+		json_object_set_new(root, "ike", json_pack("{sIsIsIsIsIsIsIsI}",
+			"rx", (json_int_t)is.rx, "rx_bad", (json_int_t)is.rx_bad,
+			"rx_other", (json_int_t)is.rx_other, "tx", (json_int_t)is.tx,
+			"tx_frags", (json_int_t)is.tx_frags, "tx_failed", (json_int_t)is.tx_failed,
+			"echo_replies", (json_int_t)is.echo_replies,
+			"sas", (json_int_t)gw_ike_sa_count(g->ike)));
+	}
+	return root;
+}
+
+static void write_stats(const struct gw *g)
+{
+	json_t *j = stats_json(g);
+
+	if (strcmp(g->o.stats, "-") == 0)
+		json_dumpf(j, stdout, JSON_INDENT(2));
+	else if (json_dump_file(j, g->o.stats, JSON_INDENT(2)) != 0)
+		fprintf(stderr, "cannot write %s\n", g->o.stats);
+	json_decref(j);
+}
+
+static void teardown(struct gw *g)
+{
+	fp_telemetry_fini();
+	app_gw_set_ctrl(NULL);
+	for (unsigned i = 0; i < g->nw; i++)
+		fp_worker_free(g->w[i]);
+	/* Closing flushes PMD state (net_pcap writes its file). */
+	for (unsigned i = 0; i < g->cfg->fastpath.n_ports; i++) {
+		rte_eth_dev_stop(g->port[i].id);
+		rte_eth_dev_close(g->port[i].id);
+	}
+	/* After the ports: a TX queue may still hold IKE's mbufs. */
+	gw_ike_free(g->ike);
+	g->ike = NULL;
+	fp_ctrl_free(g->ctrl);
+	fp_routes_free(g->routes);
+	/* Last: the SAs freed above gave their device sessions back. */
+	if (fp_crypto_cdev_detach() != 0)
+		fprintf(stderr, "crypto: device still in use at exit\n");
+}
+
+static int run(struct gw *g)
+{
+	const struct app_fp_cfg *f = &g->cfg->fastpath;
+	struct fp_ctrl_cfg cc = {
+		.name = "gw", .n_workers = g->nw, .max_sa = GW_MAX_SA, .socket = (int)rte_socket_id(),
+		.on_event = on_event, .arg = g,
+		.on_punt = g->cfg->n_conns ? on_punt : NULL,
+	};
+	char err[160];
+	int rc;
+
+	/* Each datagram being reassembled may hold RTE_LIBRTE_IP_FRAG_MAX_FRAG
+	 * mbufs until it expires: room for all of them, so spoofed fragments
+	 * cannot take the buffers RX needs. */
+	g->pool = rte_pktmbuf_pool_create("gw_mbufs", 16383 + (4096 + f->reasm_max *
+					  RTE_LIBRTE_IP_FRAG_MAX_FRAG) * g->nw, 256, 0,
+					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (crypto_setup(g, &cc.be) != 0)
+		return 1;
+	g->ctrl = g->pool ? fp_ctrl_create(&cc, err, sizeof(err)) : NULL;
+	if (g->ctrl == NULL) {
+		fprintf(stderr, "%s\n", g->pool ? err : "cannot create the mbuf pool");
+		return 1;
+	}
+	g->dp.ctrl = g->ctrl;
+	g->dp.local.natt_port = g->cfg->natt_port;
+	g->dp.local.ike_port = g->cfg->ike_port;
+	for (unsigned i = 0; i < f->n_ports; i++)
+		if (port_setup(g, i) != 0)
+			return 1;
+	if (tables_setup(g) != 0)
+		return 1;
+	g->dp.routes = g->routes;
+	app_gw_set_ctrl(g->ctrl);
+	if (g->cfg->n_conns) {
+		uint16_t ids[APP_FP_MAX_PORTS];
+		struct gw_ike_cfg ic = { .cfg = g->cfg, .dp = &g->dp, .ports = ids,
+					 .n_ports = f->n_ports, .txq = (uint16_t)g->nw,
+					 .n_workers = g->nw,
+					 .socket = (int)rte_socket_id() };
+
+		for (unsigned i = 0; i < f->n_ports; i++)
+			ids[i] = g->port[i].id;
+		if ((g->ike = gw_ike_create(&ic, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "IKE: %s\n", err);
+			return 1;
+		}
+	}
+	if (workers_setup(g) != 0) {
+		fprintf(stderr, "cannot create workers\n");
+		return 1;
+	}
+	if ((rc = fp_telemetry_init(g->ctrl)) != 0)
+		fprintf(stderr, "telemetry commands not registered: %d\n", rc);
+	for (unsigned i = 0; i < g->nw; i++)
+		rte_eal_remote_launch(fp_worker_run, g->w[i], g->lcore[i]);
+	printf("running: %u worker(s), %u static SA(s), %u polic%s, %u route(s), %u IKE "
+	       "connection(s)\n", g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies",
+	       f->n_routes, g->cfg->n_conns);
+	fflush(stdout);
+	if (g->ike)
+		gw_ike_start(g->ike);
+	control_loop(g);
+	for (unsigned i = 0; i < g->nw; i++)
+		fp_worker_stop(g->w[i]);
+	rte_eal_mp_wait_lcore();
+	if (g->o.stats)
+		write_stats(g);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct gw g;
+	char err[256];
+	int n, rc;
+
+	memset(&g, 0, sizeof(g));
+	n = rte_eal_init(argc, argv);
+	if (n < 0) {
+		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	argc -= n;
+	argv += n;
+	if (parse_opts(argc, argv, &g.o) != 0) {
+		usage("ipsecgw");
+		rte_eal_cleanup();
+		return 2;
+	}
+	g.cfg = calloc(1, sizeof(*g.cfg));
+	if (g.cfg == NULL || app_config_load(g.o.config, g.cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", g.o.config, g.cfg ? err : "out of memory");
+		free(g.cfg);
+		rte_eal_cleanup();
+		return 1;
+	}
+	if (!g.cfg->fastpath.present) {
+		fprintf(stderr, "%s: no \"fastpath\" section\n", g.o.config);
+		rc = 1;
+		goto out;
+	}
+	g.nw = g.cfg->fastpath.workers;
+	g.ntxq = (uint16_t)(g.nw + (g.cfg->n_conns ? 1 : 0));
+	if (rte_lcore_count() < g.nw + 1) {
+		fprintf(stderr, "%u worker(s) need %u lcores (one control core), EAL has %u: "
+			"use -l or --lcores\n", g.nw, g.nw + 1, rte_lcore_count());
+		rc = 1;
+		goto out;
+	}
+	if (g.o.check) {
+		if (app_gw_check_conns(g.cfg, err, sizeof(err)) != 0) {
+			fprintf(stderr, "%s: %s\n", g.o.config, err);
+			rc = 1;
+			goto out;
+		}
+		printf("config OK: %u port(s), %u static SA(s), %u policies, %u route(s), "
+		       "%u IKE connection(s)\n", g.cfg->fastpath.n_ports, g.cfg->fastpath.n_sas,
+		       g.cfg->fastpath.n_policies, g.cfg->fastpath.n_routes, g.cfg->n_conns);
+		rc = 0;
+		goto out;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	rc = run(&g);
+	teardown(&g);
+out:
+	app_config_clear(g.cfg);
+	free(g.cfg);
+	rte_eal_cleanup();
+	return rc;
+}

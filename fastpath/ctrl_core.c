@@ -1,0 +1,661 @@
+/* Control core: the single writer of the SAD and SPD, RCU reclamation,
+ * worker notifications and punted packets. See ctrl.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "fastpath/ctrl_core_priv.h"
+
+enum msg_type { MSG_ADD_SA, MSG_DEL_SA, MSG_SPD_REPLACE, MSG_SPD_PREPEND, MSG_SPD_DEL_SA };
+
+/* A request on the ring: allocated by the sender, freed (wiped: it may
+ * hold keys) by the control core. */
+struct fp_msg {
+	enum msg_type type;
+	enum fp_dir dir;
+	uint32_t spi;
+	uint32_t n;
+	struct fp_sa_params p;
+	struct fp_spd_rule rules[];
+};
+
+enum defer_kind { D_SA_IN, D_SA_OUT, D_SPD, D_SLOT };
+
+/* Something taken out of a table, freed once every worker has passed a
+ * quiescent state after token. */
+struct fp_defer {
+	struct fp_defer *next;
+	uint64_t token;
+	enum defer_kind kind;
+	void *ptr;
+	uint32_t slot;
+};
+
+static void wipe(void *p, size_t n)
+{
+	volatile uint8_t *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
+
+static void msg_free(struct fp_msg *m)
+{
+	wipe(&m->p, sizeof(m->p));
+	free(m);
+}
+
+static void ctrl_event(struct fp_ctrl *c, const struct fp_ctrl_event *ev)
+{
+	c->st.events++;
+	if (c->cfg.on_event != NULL)
+		c->cfg.on_event(c->cfg.arg, ev);
+}
+
+/* ---- deferred free ---- */
+
+static int defer(struct fp_ctrl *c, enum defer_kind kind, void *ptr, uint32_t slot)
+{
+	struct fp_defer *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return -ENOMEM;
+	d->kind = kind;
+	d->ptr = ptr;
+	d->slot = slot;
+	/* Workers that saw the old pointer hold it at most until their next
+	 * quiescent state, which is after this token. */
+	d->token = rte_rcu_qsbr_start(c->rcu);
+	if (c->dq_tail != NULL)
+		c->dq_tail->next = d;
+	else
+		c->dq_head = d;
+	c->dq_tail = d;
+	c->n_defer++;
+	return 0;
+}
+
+static void sa_release(struct fp_sad_ent *e)
+{
+	fp_sa_fini(&e->sa);
+	rte_free(e);
+}
+
+static void defer_run(struct fp_ctrl *c, struct fp_defer *d)
+{
+	switch (d->kind) {
+	case D_SA_IN:
+		fp_sad_release_in(c->sad, ((struct fp_sad_ent *)d->ptr)->hash_pos);
+		sa_release(d->ptr);
+		break;
+	case D_SA_OUT:
+		sa_release(d->ptr);
+		break;
+	case D_SPD:
+		fp_spd_free(d->ptr);
+		break;
+	case D_SLOT:
+		c->out[d->slot].used = 0;
+		break;
+	}
+	c->st.freed++;
+}
+
+static unsigned reclaim(struct fp_ctrl *c, bool force)
+{
+	unsigned n = 0;
+
+	while (c->dq_head != NULL &&
+	       (force || rte_rcu_qsbr_check(c->rcu, c->dq_head->token, false) == 1)) {
+		struct fp_defer *d = c->dq_head;
+
+		c->dq_head = d->next;
+		if (c->dq_head == NULL)
+			c->dq_tail = NULL;
+		defer_run(c, d);
+		free(d);
+		c->n_defer--;
+		n++;
+	}
+	return n;
+}
+
+/* ---- outbound slots ---- */
+
+static bool rules_name(const struct fp_ctrl *c, uint32_t spi)
+{
+	for (uint32_t i = 0; i < c->n_rules; i++)
+		if (c->rules[i].action == FP_SPD_PROTECT && c->rules[i].spi == spi)
+			return true;
+	return false;
+}
+
+/* Slots with no SA and no rule naming them are quarantined (SPI 0 never
+ * matches) and freed after a grace period: an old SPD generation may still
+ * send packets to the slot number until then. */
+static void slots_gc(struct fp_ctrl *c)
+{
+	uint32_t max = fp_sad_max(c->sad);
+
+	for (uint32_t i = 0; i < max; i++) {
+		struct fp_sad_out *o = &c->out[i];
+
+		if (!o->used || o->spi == 0 || o->e != NULL || rules_name(c, o->spi))
+			continue;
+		o->spi = 0;
+		if (defer(c, D_SLOT, NULL, i) != 0)
+			o->used = 0;         /* no memory: nothing better to do */
+	}
+}
+
+static int slot_of(void *arg, uint32_t spi)
+{
+	struct fp_ctrl *c = arg;
+
+	return fp_sad_out_slot(c->sad, spi, 1);
+}
+
+/* ---- table changes (control core) ---- */
+
+int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, size_t errlen)
+{
+	struct fp_sad_ent *e;
+	int rc, slot;
+
+	e = rte_zmalloc_socket("fp_sa", sizeof(*e), RTE_CACHE_LINE_SIZE, c->cfg.socket);
+	if (e == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = fp_sa_init(&e->sa, p, c->be, err, errlen);
+	if (rc != 0) {
+		rte_free(e);
+		return rc;
+	}
+	e->dir = (uint8_t)p->dir;
+	if (p->dir == FP_DIR_IN) {
+		e->owner = (uint16_t)(p->spi % c->n_workers);
+		rc = fp_sad_add_in(c->sad, e);
+		if (rc == 0)
+			c->st.sa_in++;
+		else
+			snprintf(err, errlen, "inbound SA 0x%08x: %s", p->spi,
+				 rc == -EEXIST ? "SPI already installed" : "SAD full");
+	} else {
+		e->owner = FP_SAD_NO_OWNER;
+		slot = fp_sad_out_slot(c->sad, p->spi, 1);
+		rc = slot < 0 ? slot : c->out[slot].e != NULL ? -EEXIST : 0;
+		if (rc == 0) {
+			fp_sad_set_out(c->sad, (uint32_t)slot, e);
+			c->st.sa_out++;
+		} else {
+			snprintf(err, errlen, "outbound SA 0x%08x: %s", p->spi,
+				 rc == -EEXIST ? "SPI already installed" : "no free slot");
+		}
+	}
+	if (rc != 0)
+		sa_release(e);
+	return rc;
+}
+
+int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, size_t errlen)
+{
+	struct fp_sad_ent *e = NULL;
+	int slot, rc;
+
+	if (dir == FP_DIR_IN) {
+		rc = fp_sad_del_in(c->sad, spi, &e);
+		if (rc == 0) {
+			c->st.sa_in--;
+			return defer(c, D_SA_IN, e, 0);
+		}
+	} else {
+		slot = fp_sad_out_slot(c->sad, spi, 0);
+		if (slot >= 0 && c->out[slot].e != NULL) {
+			e = fp_sad_set_out(c->sad, (uint32_t)slot, NULL);
+			c->st.sa_out--;
+			rc = defer(c, D_SA_OUT, e, 0);
+			slots_gc(c);
+			return rc;
+		}
+		rc = -ENOENT;
+	}
+	snprintf(err, errlen, "%s SA 0x%08x not installed", dir == FP_DIR_IN ? "inbound" : "outbound",
+		 spi);
+	return rc;
+}
+
+int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
+			char *err, size_t errlen)
+{
+	struct fp_spd_rule *copy = NULL;
+	struct fp_spd *spd, *old;
+
+	if (n != 0) {
+		copy = malloc(n * sizeof(*r));
+		if (copy == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		memcpy(copy, r, n * sizeof(*r));
+	}
+	spd = fp_spd_build(r, n, slot_of, c, c->cfg.socket, err, errlen);
+	if (spd == NULL) {
+		free(copy);
+		slots_gc(c);             /* slots made for the failed build */
+		return -EINVAL;
+	}
+	old = c->spd;
+	/* Release: the new generation is complete before workers see it. */
+	__atomic_store_n(&c->spd, spd, __ATOMIC_RELEASE);
+	free(c->rules);
+	c->rules = copy;
+	c->n_rules = n;
+	c->st.spd_rules = n;
+	c->st.spd_acl_rules = fp_spd_rule_count(spd);
+	c->st.spd_scan_rules = fp_spd_scan_count(spd);
+	c->st.spd_generation++;
+	slots_gc(c);
+	return old != NULL ? defer(c, D_SPD, old, 0) : 0;
+}
+
+int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
+			char *err, size_t errlen)
+{
+	struct fp_spd_rule *all = malloc((n + c->n_rules + 1) * sizeof(*r));
+	int rc;
+
+	if (all == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(all, r, n * sizeof(*r));
+	if (c->n_rules != 0)
+		memcpy(all + n, c->rules, c->n_rules * sizeof(*r));
+	rc = fp_ctrl_replace_spd(c, all, n + c->n_rules, err, errlen);
+	free(all);
+	return rc;
+}
+
+int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen)
+{
+	struct fp_spd_rule *keep = malloc((c->n_rules + 1) * sizeof(*keep));
+	uint32_t k = 0;
+	int rc;
+
+	if (keep == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < c->n_rules; i++)
+		if (!(c->rules[i].action == FP_SPD_PROTECT && c->rules[i].spi == spi))
+			keep[k++] = c->rules[i];
+	rc = fp_ctrl_replace_spd(c, keep, k, err, errlen);
+	free(keep);
+	return rc;
+}
+
+/* ---- requests ---- */
+
+static int req_send(struct fp_ctrl *c, struct fp_msg *m)
+{
+	if (rte_ring_mp_enqueue(c->req, m) != 0) {
+		msg_free(m);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+static struct fp_msg *msg_new(enum msg_type t, uint32_t nrules)
+{
+	struct fp_msg *m = calloc(1, sizeof(*m) + nrules * sizeof(struct fp_spd_rule));
+
+	if (m != NULL) {
+		m->type = t;
+		m->n = nrules;
+	}
+	return m;
+}
+
+int fp_ctrl_req_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p)
+{
+	struct fp_msg *m = msg_new(MSG_ADD_SA, 0);
+
+	if (m == NULL)
+		return -ENOMEM;
+	m->p = *p;
+	m->dir = p->dir;
+	m->spi = p->spi;
+	return req_send(c, m);
+}
+
+int fp_ctrl_req_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi)
+{
+	struct fp_msg *m = msg_new(MSG_DEL_SA, 0);
+
+	if (m == NULL)
+		return -ENOMEM;
+	m->dir = dir;
+	m->spi = spi;
+	return req_send(c, m);
+}
+
+static int req_rules(struct fp_ctrl *c, enum msg_type t, const struct fp_spd_rule *r,
+		     uint32_t n)
+{
+	struct fp_msg *m;
+
+	if (n > FP_SPD_MAX_RULES)
+		return -E2BIG;
+	m = msg_new(t, n);
+	if (m == NULL)
+		return -ENOMEM;
+	if (n != 0)
+		memcpy(m->rules, r, n * sizeof(*r));
+	return req_send(c, m);
+}
+
+int fp_ctrl_req_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n)
+{
+	return req_rules(c, MSG_SPD_REPLACE, r, n);
+}
+
+int fp_ctrl_req_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n)
+{
+	return req_rules(c, MSG_SPD_PREPEND, r, n);
+}
+
+int fp_ctrl_req_spd_del_sa(struct fp_ctrl *c, uint32_t spi)
+{
+	struct fp_msg *m = msg_new(MSG_SPD_DEL_SA, 0);
+
+	if (m == NULL)
+		return -ENOMEM;
+	m->spi = spi;
+	return req_send(c, m);
+}
+
+static void msg_apply(struct fp_ctrl *c, struct fp_msg *m)
+{
+	char err[160] = "";
+	int rc = -EINVAL;
+
+	switch (m->type) {
+	case MSG_ADD_SA:
+		rc = fp_ctrl_add_sa(c, &m->p, err, sizeof(err));
+		break;
+	case MSG_DEL_SA:
+		rc = fp_ctrl_del_sa(c, m->dir, m->spi, err, sizeof(err));
+		break;
+	case MSG_SPD_REPLACE:
+		rc = fp_ctrl_replace_spd(c, m->rules, m->n, err, sizeof(err));
+		break;
+	case MSG_SPD_PREPEND:
+		rc = fp_ctrl_spd_prepend(c, m->rules, m->n, err, sizeof(err));
+		break;
+	case MSG_SPD_DEL_SA:
+		rc = fp_ctrl_spd_del_sa(c, m->spi, err, sizeof(err));
+		break;
+	}
+	if (rc == 0) {
+		c->st.req_ok++;
+	} else {
+		struct fp_ctrl_event ev = {
+			.type = FP_EV_REQ_FAILED, .dir = m->dir, .spi = m->spi, .rc = rc, .why = err,
+		};
+		c->st.req_failed++;
+		ctrl_event(c, &ev);
+	}
+	msg_free(m);
+}
+
+/* ---- the control loop ---- */
+
+static unsigned notes_drain(struct fp_ctrl *c)
+{
+	struct fp_note nb[32];
+	unsigned n = rte_ring_sc_dequeue_burst_elem(c->note, nb, sizeof(nb[0]), 32, NULL);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct fp_ctrl_event ev = { .dir = (enum fp_dir)nb[i].dir, .spi = nb[i].spi };
+
+		if (nb[i].flags & FP_SA_F_SEQ_OVERFLOW)
+			ev.type = FP_EV_SEQ_OVERFLOW;
+		else if (nb[i].flags & FP_SA_F_HARD_EXPIRED)
+			ev.type = FP_EV_HARD_EXPIRED;
+		else
+			ev.type = FP_EV_SOFT_EXPIRED;
+		ctrl_event(c, &ev);
+		/* A hard expiry may arrive together with the soft one. */
+		if ((nb[i].flags & FP_SA_F_SOFT_EXPIRED) && ev.type != FP_EV_SOFT_EXPIRED) {
+			ev.type = FP_EV_SOFT_EXPIRED;
+			ctrl_event(c, &ev);
+		}
+	}
+	return n;
+}
+
+static unsigned punts_drain(struct fp_ctrl *c)
+{
+	void *mb[32];
+	unsigned n = rte_ring_sc_dequeue_burst(c->punt, mb, 32, NULL);
+
+	for (unsigned i = 0; i < n; i++) {
+		c->st.punted++;
+		if (((struct rte_mbuf *)mb[i])->nb_segs > 1)
+			__atomic_sub_fetch(&c->punt_chains, 1, __ATOMIC_RELAXED);
+		if (c->cfg.on_punt != NULL)
+			c->cfg.on_punt(c->cfg.arg, mb[i]);
+		else
+			rte_pktmbuf_free(mb[i]);
+	}
+	return n;
+}
+
+unsigned fp_ctrl_poll(struct fp_ctrl *c)
+{
+	void *msgs[16];
+	unsigned n = rte_ring_sc_dequeue_burst(c->req, msgs, 16, NULL), work = n;
+
+	for (unsigned i = 0; i < n; i++)
+		msg_apply(c, msgs[i]);
+	work += reclaim(c, false);
+	work += notes_drain(c);
+	work += punts_drain(c);
+	return work;
+}
+
+uint32_t fp_ctrl_spd_result(const struct fp_ctrl *c, uint8_t family, uint8_t proto,
+			    const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport)
+{
+	uint32_t res = 0;
+
+	if (family == 4) {
+		struct fp_spd_key4 k = { .proto = proto, .sport = rte_cpu_to_be_16(sport),
+					 .dport = rte_cpu_to_be_16(dport) };
+		const struct fp_spd_key4 *kp = &k;
+
+		memcpy(&k.src, src, 4);
+		memcpy(&k.dst, dst, 4);
+		fp_spd_classify4(c->spd, &kp, &res, 1);
+	} else {
+		struct fp_spd_key6 k = { .proto = proto, .sport = rte_cpu_to_be_16(sport),
+					 .dport = rte_cpu_to_be_16(dport) };
+		const struct fp_spd_key6 *kp = &k;
+
+		memcpy(k.src, src, 16);
+		memcpy(k.dst, dst, 16);
+		fp_spd_classify6(c->spd, &kp, &res, 1);
+	}
+	return res;
+}
+
+enum fp_spd_action fp_ctrl_spd_lookup(const struct fp_ctrl *c, uint8_t family, uint8_t proto,
+				      const uint8_t *src, const uint8_t *dst, uint16_t sport,
+				      uint16_t dport)
+{
+	return fp_spd_action(fp_ctrl_spd_result(c, family, proto, src, dst, sport, dport));
+}
+
+bool fp_ctrl_has_in_sa(const struct fp_ctrl *c, uint32_t spi)
+{
+	return fp_ctrl_in_sa(c, spi) != NULL;
+}
+
+struct fp_sa *fp_ctrl_in_sa(const struct fp_ctrl *c, uint32_t spi)
+{
+	struct fp_sad_ent *e = fp_sad_find_in(c->sad, spi);
+
+	return e ? &e->sa : NULL;
+}
+
+int fp_ctrl_out_slot(const struct fp_ctrl *c, uint32_t spi)
+{
+	int slot = fp_sad_out_slot(c->sad, spi, 0);
+
+	return slot >= 0 && fp_sad_get_out(c->out, (uint32_t)slot) ? slot : -ENOENT;
+}
+
+uint32_t fp_ctrl_n_rules(const struct fp_ctrl *c)
+{
+	return c->n_rules;
+}
+
+void fp_ctrl_get_stats(const struct fp_ctrl *c, struct fp_ctrl_stats *s)
+{
+	*s = c->st;
+	s->defer_pending = c->n_defer;
+}
+
+unsigned fp_ctrl_pending(const struct fp_ctrl *c)
+{
+	return c->n_defer;
+}
+
+/* ---- workers ---- */
+
+int fp_ctrl_worker_join(struct fp_ctrl *c, unsigned id, struct fp_worker *w)
+{
+	int rc;
+
+	if (id >= c->n_workers)
+		return -EINVAL;
+	rc = rte_rcu_qsbr_thread_register(c->rcu, id);
+	if (rc == 0)
+		rte_rcu_qsbr_thread_online(c->rcu, id);
+	c->workers[id] = w;
+	return rc;
+}
+
+void fp_ctrl_worker_leave(struct fp_ctrl *c, unsigned id)
+{
+	if (id >= c->n_workers)
+		return;
+	rte_rcu_qsbr_thread_offline(c->rcu, id);
+	rte_rcu_qsbr_thread_unregister(c->rcu, id);
+}
+
+unsigned fp_ctrl_n_workers(const struct fp_ctrl *c)
+{
+	return c->n_workers;
+}
+
+/* ---- create / free ---- */
+
+static struct rte_ring *ring_new(const char *pfx, const char *what, unsigned size,
+				 int socket, unsigned flags, unsigned esize)
+{
+	char name[RTE_RING_NAMESIZE];
+
+	snprintf(name, sizeof(name), "%.12s_%.8s", pfx, what);
+	return esize ? rte_ring_create_elem(name, esize, size, socket, flags)
+		     : rte_ring_create(name, size, socket, flags);
+}
+
+struct fp_ctrl *fp_ctrl_create(const struct fp_ctrl_cfg *cfg, char *err, size_t errlen)
+{
+	unsigned nw = cfg->n_workers, rs = cfg->ring_size ? cfg->ring_size : 1024;
+	const char *pfx = cfg->name ? cfg->name : "fp";
+	struct fp_ctrl *c;
+	size_t sz;
+	char nm[32];
+
+	if (nw == 0 || nw > FP_MAX_WORKERS || !rte_is_power_of_2(rs)) {
+		snprintf(err, errlen, "workers 1..%u, ring size a power of two", FP_MAX_WORKERS);
+		return NULL;
+	}
+	c = rte_zmalloc_socket("fp_ctrl", sizeof(*c), RTE_CACHE_LINE_SIZE, cfg->socket);
+	if (c == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->cfg = *cfg;
+	c->n_workers = nw;
+	c->be = cfg->be ? cfg->be : &fp_crypto_imb;
+	snprintf(nm, sizeof(nm), "%.12s_sad", pfx);
+	c->sad = fp_sad_create(nm, cfg->max_sa ? cfg->max_sa : 1024, cfg->socket);
+	if (c->sad != NULL)
+		c->out = fp_sad_out_table(c->sad);
+	/* One RCU thread per worker plus one for telemetry readers. */
+	sz = rte_rcu_qsbr_get_memsize(nw + 1);
+	c->rcu = rte_zmalloc_socket("fp_rcu", sz, RTE_CACHE_LINE_SIZE, cfg->socket);
+	if (c->rcu != NULL)
+		rte_rcu_qsbr_init(c->rcu, nw + 1);
+	/* Requests and notes: many producers, the control core consumes. */
+	c->req = ring_new(pfx, "req", rs, cfg->socket, RING_F_SC_DEQ, 0);
+	c->note = ring_new(pfx, "note", rs, cfg->socket, RING_F_SC_DEQ, sizeof(struct fp_note));
+	c->punt = ring_new(pfx, "punt", rs, cfg->socket, RING_F_SC_DEQ, 0);
+	for (unsigned i = 0; i < nw; i++) {
+		snprintf(nm, sizeof(nm), "ho%u", i);
+		c->handoff[i] = ring_new(pfx, nm, rs, cfg->socket, RING_F_SC_DEQ, 0);
+	}
+	bool ok = c->sad && c->rcu && c->req && c->note && c->punt;
+	for (unsigned i = 0; i < nw; i++)
+		ok = ok && c->handoff[i] != NULL;
+	if (!ok || rte_rcu_qsbr_thread_register(c->rcu, nw) != 0) {
+		snprintf(err, errlen, "cannot create tables/rings: %s", rte_strerror(rte_errno));
+		fp_ctrl_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void free_all_sa(void *arg, struct fp_sad_ent *e)
+{
+	(void)arg;
+	sa_release(e);
+}
+
+void fp_ctrl_free(struct fp_ctrl *c)
+{
+	void *p;
+
+	if (c == NULL)
+		return;
+	while (c->req && rte_ring_sc_dequeue(c->req, &p) == 0)
+		msg_free(p);
+	while (c->punt && rte_ring_sc_dequeue(c->punt, &p) == 0)
+		rte_pktmbuf_free(p);
+	for (unsigned i = 0; i < c->n_workers; i++) {
+		while (c->handoff[i] && rte_ring_sc_dequeue(c->handoff[i], &p) == 0)
+			rte_pktmbuf_free(p);
+		rte_ring_free(c->handoff[i]);
+	}
+	reclaim(c, true);
+	if (c->sad != NULL) {
+		fp_sad_foreach(c->sad, free_all_sa, NULL);
+		fp_sad_free(c->sad);
+	}
+	fp_spd_free(c->spd);
+	free(c->rules);
+	rte_ring_free(c->req);
+	rte_ring_free(c->note);
+	rte_ring_free(c->punt);
+	rte_free(c->rcu);
+	rte_free(c);
+}

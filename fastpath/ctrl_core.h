@@ -1,0 +1,125 @@
+/* Control core of the fast path: the only writer of the SAD and the SPD.
+ *
+ * Any thread (the IKE engine, the config loader, the CLI) asks for changes
+ * with fp_ctrl_req_*(): a message on an rte_ring (multi-producer, the
+ * control core is the single consumer). fp_ctrl_poll(), run in the control
+ * core's loop, applies them: builds the runtime SA, inserts it in the SAD
+ * (rte_hash with lock-free readers) or its outbound slot, rebuilds and swaps
+ * the SPD, and frees what was taken out only after an RCU grace period
+ * (rte_rcu_qsbr: each worker reports a quiescent state once per loop).
+ *
+ * The other direction: workers report soft/hard lifetime and sequence
+ * overflow on a second ring, and punt packets (IKE, ARP, ND, traffic to
+ * our own addresses) on a third; fp_ctrl_poll() hands both to callbacks.
+ * Inbound SAs are owned by one worker each (spi % n_workers); other workers
+ * pass their packets to the owner on a per-worker hand-off ring. */
+#ifndef FP_CTRL_H
+#define FP_CTRL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fastpath/fp_sa.h"
+#include "fastpath/spd.h"
+
+#define FP_MAX_WORKERS 16u
+
+struct rte_mbuf;
+struct fp_ctrl;
+struct fp_worker;
+
+enum fp_ctrl_ev_type {
+	FP_EV_SOFT_EXPIRED,    /* rekey now */
+	FP_EV_HARD_EXPIRED,    /* SA dead: every packet dropped */
+	FP_EV_SEQ_OVERFLOW,    /* outbound sequence space used up (also hard) */
+	FP_EV_REQ_FAILED,      /* a queued request could not be applied */
+};
+
+struct fp_ctrl_event {
+	enum fp_ctrl_ev_type type;
+	enum fp_dir dir;
+	uint32_t spi;
+	int rc;                /* REQ_FAILED: negative errno */
+	const char *why;       /* REQ_FAILED: reason */
+};
+
+struct fp_ctrl_cfg {
+	const char *name;                  /* prefix of ring/table names */
+	unsigned n_workers;                /* 1..FP_MAX_WORKERS */
+	uint32_t max_sa;                   /* per direction; 0 = 1024 */
+	unsigned ring_size;                /* power of two; 0 = 1024 */
+	int socket;
+	const struct fp_crypto_backend *be;    /* NULL = intel-ipsec-mb */
+	/* Control core callbacks (may be NULL). on_punt owns the mbuf; without
+	 * it punted packets are counted and freed. */
+	void (*on_event)(void *arg, const struct fp_ctrl_event *ev);
+	void (*on_punt)(void *arg, struct rte_mbuf *m);
+	void *arg;
+};
+
+struct fp_ctrl_stats {
+	uint64_t req_ok, req_failed, events, punted, freed, defer_pending;
+	uint64_t sa_in, sa_out, spd_rules, spd_acl_rules, spd_scan_rules, spd_generation;
+};
+
+/* Control core. NULL with a reason in err. */
+struct fp_ctrl *fp_ctrl_create(const struct fp_ctrl_cfg *cfg, char *err, size_t errlen);
+/* Workers must be stopped; frees SAs (keys wiped), SPD, rings, tables. */
+void fp_ctrl_free(struct fp_ctrl *c);
+
+/* ---- requests: any thread; 0, -ENOMEM or -ENOBUFS (ring full) ---- */
+int fp_ctrl_req_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p);
+int fp_ctrl_req_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi);
+int fp_ctrl_req_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n);
+/* Puts rules in front of the current ones (IKE CHILD SA policies go before
+ * the configured catch-alls). */
+int fp_ctrl_req_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n);
+/* Removes every PROTECT rule that names this outbound SPI. */
+int fp_ctrl_req_spd_del_sa(struct fp_ctrl *c, uint32_t spi);
+
+/* ---- control core only ---- */
+
+/* Applies queued requests, reclaims after grace periods, delivers events
+ * and punted packets. Returns the amount of work done (0 = idle). */
+unsigned fp_ctrl_poll(struct fp_ctrl *c);
+
+/* The same changes, applied at once (the requests above end up here).
+ * 0 or negative errno with a reason in err. */
+int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, size_t errlen);
+int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, size_t errlen);
+int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
+			char *err, size_t errlen);
+int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
+			char *err, size_t errlen);
+int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen);
+/* What the current SPD says of a packet the control core itself sends
+ * (addresses in network order bytes, 4 or 16 of them; ports host order). */
+enum fp_spd_action fp_ctrl_spd_lookup(const struct fp_ctrl *c, uint8_t family, uint8_t proto,
+				      const uint8_t *src, const uint8_t *dst, uint16_t sport,
+				      uint16_t dport);
+/* The same lookup's raw result (fp_spd_action(), fp_spd_slot()). */
+uint32_t fp_ctrl_spd_result(const struct fp_ctrl *c, uint8_t family, uint8_t proto,
+			    const uint8_t *src, const uint8_t *dst, uint16_t sport, uint16_t dport);
+/* Whether an inbound SA with this SPI is installed. */
+bool fp_ctrl_has_in_sa(const struct fp_ctrl *c, uint32_t spi);
+/* Control core (and tests, benchmarks) only: the inbound SA with this SPI
+ * or NULL; the outbound slot of an installed outbound SA or -ENOENT; the
+ * number of SPD rules. */
+struct fp_sa *fp_ctrl_in_sa(const struct fp_ctrl *c, uint32_t spi);
+int fp_ctrl_out_slot(const struct fp_ctrl *c, uint32_t spi);
+uint32_t fp_ctrl_n_rules(const struct fp_ctrl *c);
+
+void fp_ctrl_get_stats(const struct fp_ctrl *c, struct fp_ctrl_stats *s);
+/* Deferred frees still waiting for a grace period. */
+unsigned fp_ctrl_pending(const struct fp_ctrl *c);
+
+/* ---- workers ---- */
+
+/* Called on the worker's lcore before its loop: RCU registration (online)
+ * and the table of workers telemetry reads. fp_ctrl_worker_leave() at exit. */
+int fp_ctrl_worker_join(struct fp_ctrl *c, unsigned id, struct fp_worker *w);
+void fp_ctrl_worker_leave(struct fp_ctrl *c, unsigned id);
+unsigned fp_ctrl_n_workers(const struct fp_ctrl *c);
+
+#endif

@@ -1,0 +1,59 @@
+/* The parts of struct fp_ctrl workers and telemetry read directly.
+ * Not a public header: ctrl.c, worker.c, telemetry.c. */
+#ifndef FP_CTRL_PRIV_H
+#define FP_CTRL_PRIV_H
+
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "fastpath/ctrl_core.h"
+#include "fastpath/sad.h"
+#include "fastpath/spd.h"
+
+/* Worker -> control lifetime note (rte_ring element, 8 bytes). */
+struct fp_note {
+	uint32_t spi;
+	uint16_t flags;       /* FP_SA_F_* newly set */
+	uint8_t  dir;
+	uint8_t  rsvd;
+};
+
+struct fp_defer;
+
+/* Reassembled datagrams of several mbufs (up to 8 each) waiting on the
+ * punt ring at once: the mbuf pool has slack for these, not for a ring
+ * full of them (1,024 x 8). */
+#define FP_PUNT_CHAINS 64u
+
+struct fp_ctrl {
+	/* Read by workers. */
+	struct fp_sad *sad;
+	struct fp_sad_out *out;             /* outbound slots */
+	struct fp_spd *spd;                 /* current generation (atomic pointer) */
+	struct rte_rcu_qsbr *rcu;           /* thread ids: workers 0..n-1, telemetry n */
+	struct rte_ring *req, *note, *punt;
+	struct rte_ring *handoff[FP_MAX_WORKERS];
+	struct fp_worker *workers[FP_MAX_WORKERS];
+	unsigned n_workers;
+	/* Chains (reassembled datagrams over one mbuf) on the punt ring:
+	 * workers add, the control core takes off; at most FP_PUNT_CHAINS. */
+	uint32_t punt_chains;
+
+	/* Control core only. */
+	struct fp_ctrl_cfg cfg;
+	const struct fp_crypto_backend *be;
+	struct fp_spd_rule *rules;
+	uint32_t n_rules;
+	struct fp_defer *dq_head, *dq_tail;
+	unsigned n_defer;
+	struct fp_ctrl_stats st;
+};
+
+/* The current SPD generation, for one burst (pairs with the release store
+ * of the control core's swap). */
+static inline const struct fp_spd *fp_ctrl_spd(const struct fp_ctrl *c)
+{
+	return __atomic_load_n(&c->spd, __ATOMIC_ACQUIRE);
+}
+
+#endif

@@ -1,0 +1,250 @@
+/* Control actions: what an operator or embedder asks of a connection or of
+ * one IKE SA, queued until the SA's request window is free, and the views
+ * for listing and statistics. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/core/ike_priv.h"
+
+
+static struct ike_sa *action_sa(struct ike_engine *e, const char *conn, uint64_t now, int *err)
+{
+	struct ike_conn *c = ike_conn_find(e, conn);
+	struct ike_sa *sa;
+
+	e->now = now;
+	*err = -ENOENT;
+	if (!c)
+		return NULL;
+	sa = ike_conn_sa(e, c);
+	if (!sa || sa->state != IKE_S_ESTABLISHED)
+		return NULL;
+	*err = 0;
+	return sa;
+}
+
+int ike_engine_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms)
+{
+	struct ike_conn *c = ike_conn_find(e, conn);
+	struct ike_sa *sa;
+	int r;
+
+	e->now = now_ms;
+	if (!c)
+		return -ENOENT;
+	if (c->cfg.remote_is_prefix)
+		return -EDESTADDRREQ;      /* responder-only: no single peer address */
+	sa = ike_conn_sa(e, c);
+	if (sa)
+		return sa->state == IKE_S_ESTABLISHED ? -EALREADY : -EBUSY;
+	sa = ike_sa_new(e, c, true);
+	if (!sa)
+		return -ENOMEM;
+	r = ikev2_sa_init_start(sa);
+	if (r < 0)
+		ike_sa_kill(sa, "could not start IKE_SA_INIT");
+	ike_engine_reap(e);
+	return r;
+}
+
+/* Queues action `what` on sa and starts it if the request window is free;
+ * the entry points' common ending (timers re-armed, dead SAs freed). */
+static int pend(struct ike_engine *e, struct ike_sa *sa, unsigned what)
+{
+	sa->pending |= what;
+	ike_sa_run_pending(sa);
+	ike_timer_touch(sa);
+	ike_engine_reap(e);
+	return 0;
+}
+
+static int queue_action(struct ike_engine *e, const char *conn, uint64_t now, unsigned what)
+{
+	int err;
+	struct ike_sa *sa = action_sa(e, conn, now, &err);
+
+	if (!sa)
+		return err;
+	if (what & (PEND_REKEY_CHILD | PEND_DELETE_CHILD)) {
+		struct ike_child *ch = sa->children;
+		while (ch && ch->state != CHILD_INSTALLED)
+			ch = ch->next;
+		if (!ch)
+			return -ENOENT;
+		sa->pending_child_spi = ch->info.spi_in;
+	}
+	return pend(e, sa, what);
+}
+
+int ike_engine_rekey_child(struct ike_engine *e, const char *conn, uint64_t now_ms)
+{
+	return queue_action(e, conn, now_ms, PEND_REKEY_CHILD);
+}
+
+int ike_engine_rekey_ike(struct ike_engine *e, const char *conn, uint64_t now_ms)
+{
+	return queue_action(e, conn, now_ms, PEND_REKEY_IKE);
+}
+
+int ike_engine_delete_child(struct ike_engine *e, const char *conn, uint64_t now_ms)
+{
+	return queue_action(e, conn, now_ms, PEND_DELETE_CHILD);
+}
+
+int ike_engine_delete_ike(struct ike_engine *e, const char *conn, uint64_t now_ms)
+{
+	struct ike_conn *c = ike_conn_find(e, conn);
+	struct ike_sa *sa;
+
+	e->now = now_ms;
+	if (!c)
+		return -ENOENT;
+	sa = ike_conn_sa(e, c);
+	if (!sa)
+		return -ENOENT;
+	if (sa->state != IKE_S_ESTABLISHED) {
+		/* Nothing authenticated to tell the peer: just forget it. */
+		ike_sa_kill(sa, "deleted locally before establishment");
+		ike_timer_touch(sa);
+		ike_engine_reap(e);
+		return 0;
+	}
+	return queue_action(e, conn, now_ms, PEND_DELETE_IKE);
+}
+
+int ike_engine_initiate_ex(struct ike_engine *e, const char *conn,
+			   const struct ike_initiate_opts *o, uint64_t now_ms, uint64_t *spi_i)
+{
+	struct ike_conn *c = ike_conn_find(e, conn);
+	struct ike_sa *sa;
+	int r = 0;
+
+	e->now = now_ms;
+	if (!c)
+		return -ENOENT;
+	if (c->cfg.remote_is_prefix || !c->cfg.n_children)
+		return -EDESTADDRREQ;
+	sa = ike_sa_new(e, c, true);
+	if (!sa)
+		return -ENOMEM;
+	if (o && o->local)
+		sa->local = *o->local;
+	if (o && o->local_ts && o->remote_ts) {
+		sa->own_child = malloc(sizeof(*sa->own_child));
+		if (!sa->own_child) {
+			r = -ENOMEM;
+		} else {
+			*sa->own_child = c->cfg.children[0];
+			sa->own_child->n_local_ts = sa->own_child->n_remote_ts = 1;
+			sa->own_child->local_ts[0] = *o->local_ts;
+			sa->own_child->remote_ts[0] = *o->remote_ts;
+		}
+	}
+	if (r == 0)
+		r = ikev2_sa_init_start(sa);
+	if (r < 0)
+		ike_sa_kill(sa, "could not start IKE_SA_INIT");
+	else if (spi_i)
+		*spi_i = sa->spi_i;
+	ike_engine_reap(e);
+	return r;
+}
+
+static struct ike_sa *sa_by_spi(struct ike_engine *e, uint64_t spi, uint64_t now)
+{
+	struct ike_sa *sa = ike_sa_lookup(e, spi);
+
+	e->now = now;
+	return sa && sa->state == IKE_S_ESTABLISHED ? sa : NULL;
+}
+
+int ike_engine_delete_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms)
+{
+	struct ike_sa *sa = sa_by_spi(e, our_spi, now_ms);
+
+	if (!sa)
+		return -ENOENT;
+	return pend(e, sa, PEND_DELETE_IKE);
+}
+
+int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms)
+{
+	struct ike_sa *sa = sa_by_spi(e, our_spi, now_ms);
+
+	if (!sa || !sa->children)
+		return -ENOENT;
+	sa->pending_child_spi = sa->children->info.spi_in;
+	return pend(e, sa, PEND_REKEY_CHILD);
+}
+
+static int child_action(struct ike_engine *e, uint32_t spi_in, uint64_t now, unsigned what)
+{
+	e->now = now;
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		struct ike_child *ch = sa->state == IKE_S_DEAD ? NULL : sa->children;
+
+		while (ch && ch->info.spi_in != spi_in)
+			ch = ch->next;
+		if (ch == NULL)
+			continue;
+		/* Only an action that starts now is taken: one left waiting
+		 * behind an exchange in flight could lose its single
+		 * pending_child_spi slot to the engine's own rekeys. */
+		if (sa->state != IKE_S_ESTABLISHED || ch->state != CHILD_INSTALLED ||
+		    sa->req_kind != REQ_NONE || sa->pending != 0)
+			return -EAGAIN;
+		sa->pending_child_spi = spi_in;
+		return pend(e, sa, what);
+	}
+	return -ENOENT;
+}
+
+int ike_engine_rekey_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms)
+{
+	return child_action(e, spi_in, now_ms, PEND_REKEY_CHILD);
+}
+
+int ike_engine_delete_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms)
+{
+	return child_action(e, spi_in, now_ms, PEND_DELETE_CHILD);
+}
+
+int ike_engine_dpd(struct ike_engine *e, const char *conn, uint64_t now_ms)
+{
+	return queue_action(e, conn, now_ms, PEND_DPD);
+}
+
+void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg)
+{
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		struct ike_sa_summary s;
+
+		if (sa->state == IKE_S_DEAD)
+			continue;
+		memset(&s, 0, sizeof(s));
+		s.conn = sa->conn->cfg.name;
+		s.spi_i = sa->spi_i;
+		s.spi_r = sa->spi_r;
+		s.initiator = sa->initiator;
+		s.state = ike_sa_state_name(sa->state);
+		s.algs = sa->algs;
+		s.local = sa->local;
+		s.remote = sa->remote;
+		s.nat_local = sa->nat_local;
+		s.nat_remote = sa->nat_remote;
+		for (struct ike_child *c = sa->children;
+		     c && s.n_children < IKE_MAX_CHILDREN * 2; c = c->next)
+			s.children[s.n_children++] = &c->info;
+		fn(arg, &s);
+	}
+}
+
+void ike_engine_stats(const struct ike_engine *e, struct ike_stats *s)
+{
+	*s = e->stats;
+	s->half_open = e->half_open;
+	s->established = 0;
+	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		s->established += sa->state == IKE_S_ESTABLISHED;
+}

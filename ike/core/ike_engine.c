@@ -1,0 +1,321 @@
+/* The engine object: connections, the IKE SA table, datagram dispatch,
+ * timers and the control actions. Exchanges live in ikev2_*.c. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/core/ike_priv.h"
+
+void ike_engine_cfg_defaults(struct ike_engine_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->retransmit_timeout_ms = 500;
+	c->retransmit_tries = 5;
+	c->retransmit_base_pct = 180;
+	c->cookie_threshold = 1000;
+	c->natt_port = 4500;
+	c->log_level = IKE_LOG_INFO;
+}
+
+const char *ike_event_name(enum ike_event_type t)
+{
+	static const char *const names[] = {
+		"IKE_UP", "IKE_REKEYED", "IKE_DOWN", "CHILD_UP", "CHILD_REKEYED",
+		"CHILD_DOWN", "FAILED",
+	};
+	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "UNKNOWN";
+}
+
+const char *ike_sa_state_name(enum ike_sa_state s)
+{
+	static const char *const names[] = {
+		"NEW", "INIT_SENT", "AUTH_SENT", "HALF_OPEN", "ESTABLISHED", "REKEYED",
+		"DELETING", "DEAD",
+	};
+	return names[s];
+}
+
+struct ike_engine *ike_engine_new(const struct ike_engine_cfg *cfg,
+				  const struct ike_ops *ops, void *ctx)
+{
+	struct ike_engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return NULL;
+	e->cfg = *cfg;
+	if (!e->cfg.natt_port)
+		e->cfg.natt_port = 4500;
+	if (!e->cfg.retransmit_timeout_ms)
+		e->cfg.retransmit_timeout_ms = 500;
+	if (!e->cfg.retransmit_base_pct)
+		e->cfg.retransmit_base_pct = 180;
+	e->ops = *ops;
+	e->ctx = ctx;
+	if (ike_random(e->cookie_secret, sizeof(e->cookie_secret)) < 0) {
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+void ike_engine_free(struct ike_engine *e)
+{
+	if (!e)
+		return;
+	while (e->sas) {
+		struct ike_sa *sa = e->sas;
+		e->sas = sa->next;
+		ike_sa_free(sa);
+	}
+	while (e->conns) {
+		struct ike_conn *c = e->conns;
+		e->conns = c->next;
+		ike_wipe(c, sizeof(*c));
+		free(c);
+	}
+	ike_wipe(e->cookie_secret, sizeof(e->cookie_secret));
+	ike_timer_free(e);
+	free(e);
+}
+
+int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg)
+{
+	struct ike_conn *c, **tail = &e->conns;
+
+	if (!cfg->name[0] || !cfg->n_proposals || !cfg->psk_len)
+		return -EINVAL;
+	if (ike_conn_find(e, cfg->name))
+		return -EEXIST;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->cfg = *cfg;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = c;
+	return 0;
+}
+
+struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name)
+{
+	for (struct ike_conn *c = e->conns; c; c = c->next)
+		if (strcmp(c->cfg.name, name) == 0)
+			return c;
+	return NULL;
+}
+
+/* The newest live IKE SA of a connection. */
+struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c)
+{
+	struct ike_sa *best = NULL;
+
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
+		if (sa->conn == c && sa->state != IKE_S_DEAD && sa->state != IKE_S_REKEYED &&
+		    (!best || sa->created >= best->created))
+			best = sa;
+	return best;
+}
+
+/* Strips the non-ESP marker on the NAT-T port; returns false for datagrams
+ * that are not IKE (ESP-in-UDP, keepalives). */
+static bool strip_marker(struct ike_engine *e, const ike_addr_t *local, const ike_addr_t *remote,
+			 const uint8_t **buf, size_t *len)
+{
+	if (local->port != e->cfg.natt_port && remote->port != e->cfg.natt_port)
+		return true;
+	if (*len == 1 && (*buf)[0] == 0xff)
+		return false;                      /* NAT keepalive (RFC 3948 2.3) */
+	if (*len < IKEV2_NON_ESP_MARKER)
+		return false;
+	if (ikev2_get32(*buf) != 0) {
+		e->stats.esp_dropped++;            /* ESP: the data plane's job */
+		return false;
+	}
+	*buf += IKEV2_NON_ESP_MARKER;
+	*len -= IKEV2_NON_ESP_MARKER;
+	return true;
+}
+
+/* After the float to port 4500 (2.23) follow the peer's port, which a NAT
+ * may change; only on authenticated messages, so a forged packet cannot
+ * redirect the SA. */
+static void follow_peer(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote)
+{
+	if (local->port != sa->e->cfg.natt_port || !ike_addr_ip_eq(&sa->remote, remote))
+		return;
+	sa->natt = true;
+	sa->local.port = local->port;
+	sa->remote.port = remote->port;
+}
+
+static void resend_cached(struct ike_sa *sa)
+{
+	sa->e->stats.dup_requests++;
+	ikev2_send_raw(sa->e, &sa->local, &sa->remote, sa->resp_buf, sa->resp_len);
+}
+
+static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote,
+			      uint8_t *msg, size_t len, const struct ikev2_hdr *h,
+			      const struct ikev2_chain *c)
+{
+	struct ikev2_chain inner;
+	enum ike_req_kind kind = sa->req_kind;
+	struct ike_exch_ctx ctx;
+	int r;
+
+	if (kind == REQ_NONE || !sa->req_buf || h->msgid != sa->msgid_out - 1)
+		return;       /* late retransmission of an answered request */
+	if (h->exchange == IKEV2_EXCH_IKE_SA_INIT) {
+		ikev2_sa_init_response(sa, msg, len, h, c);
+		return;
+	}
+	r = ikev2_decrypt(sa, msg, len, h, c, &inner, NULL);
+	if (r < 0) {
+		ike_sa_log(sa, IKE_LOG_WARN, "%s response dropped: %s",
+			   ikev2_exchange_name(h->exchange),
+			   r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
+		sa->e->stats.bad_messages++;
+		return;
+	}
+	sa->last_rx = sa->e->now;
+	follow_peer(sa, local, remote);
+	ctx = sa->req_ctx;
+	memset(&sa->req_ctx, 0, sizeof(sa->req_ctx));
+	ikev2_request_done(sa);
+	switch (kind) {
+	case REQ_AUTH:
+		ikev2_auth_response(sa, &inner);
+		break;
+	case REQ_CHILD_NEW:
+	case REQ_CHILD_REKEY:
+	case REQ_IKE_REKEY:
+		ikev2_create_child_response(sa, kind, &ctx, &inner);
+		break;
+	default:
+		ikev2_info_response(sa, kind, &ctx, &inner);
+		break;
+	}
+	ike_dh_free(ctx.dh);
+	ike_wipe(&ctx, sizeof(ctx));
+	if (sa->state != IKE_S_DEAD && sa->req_kind == REQ_NONE)
+		ike_sa_run_pending(sa);
+}
+
+/* 2.5: a request with a critical payload we do not know is refused whole. */
+static void unsupported_critical(struct ike_sa *sa, const struct ikev2_hdr *h, uint8_t type)
+{
+	struct ikev2_out *o = malloc(sizeof(*o));
+
+	ike_sa_log(sa, IKE_LOG_WARN, "%s request refused: unsupported critical payload type %u",
+		   ikev2_exchange_name(h->exchange), type);
+	if (!o)
+		return;
+	ikev2_out_init(o, sa, h->exchange, true);
+	ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
+	ikev2_send_response(sa, o, h->msgid);
+	free(o);
+}
+
+static void dispatch_request(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote,
+			     uint8_t *msg, size_t len, const struct ikev2_hdr *h,
+			     const struct ikev2_chain *c)
+{
+	struct ikev2_chain inner;
+	uint8_t bad = 0;
+	int r;
+
+	if (sa->resp_valid && h->msgid + 1 == sa->msgid_in) {
+		resend_cached(sa);
+		return;
+	}
+	if (h->msgid != sa->msgid_in)
+		return;
+	r = ikev2_decrypt(sa, msg, len, h, c, &inner, &bad);
+	if (r == IKEV2_E_CRITICAL) {
+		unsupported_critical(sa, h, bad);
+		return;
+	}
+	if (r < 0) {
+		ike_sa_log(sa, IKE_LOG_WARN, "%s request dropped: %s",
+			   ikev2_exchange_name(h->exchange),
+			   r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
+		sa->e->stats.bad_messages++;
+		return;
+	}
+	sa->last_rx = sa->e->now;
+	follow_peer(sa, local, remote);
+	switch (h->exchange) {
+	case IKEV2_EXCH_IKE_AUTH:
+		if (sa->state == IKE_S_HALF_OPEN)
+			ikev2_auth_request(sa, &inner);
+		break;
+	case IKEV2_EXCH_CREATE_CHILD_SA:
+		if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_DELETING)
+			ikev2_create_child_request(sa, &inner);
+		break;
+	case IKEV2_EXCH_INFORMATIONAL:
+		if (sa->state != IKE_S_HALF_OPEN)
+			ikev2_info_request(sa, &inner);
+		break;
+	default:
+		break;
+	}
+}
+
+void ike_engine_input(struct ike_engine *e, const ike_addr_t *local,
+		      const ike_addr_t *remote, const uint8_t *buf, size_t len,
+		      uint64_t now_ms)
+{
+	struct ikev2_hdr h;
+	struct ikev2_chain c;
+	struct ike_sa *sa;
+	uint8_t bad = 0;
+	int r;
+
+	e->now = now_ms;
+	e->stats.rx++;
+	if (!strip_marker(e, local, remote, &buf, &len))
+		return;
+	if (len > sizeof(e->rxbuf)) {
+		e->stats.bad_messages++;
+		return;
+	}
+	memcpy(e->rxbuf, buf, len);       /* decryption works in place */
+	r = ikev2_hdr_parse(e->rxbuf, len, &h);
+	if (r == 0)
+		r = ikev2_chain_parse(h.next_payload, e->rxbuf + IKEV2_HDR_LEN,
+				      len - IKEV2_HDR_LEN, &c, &bad);
+	if (r == IKEV2_E_CRITICAL && h.exchange == IKEV2_EXCH_IKE_SA_INIT &&
+	    !(h.flags & IKEV2_FLAG_RESPONSE) && h.msgid == 0)
+		ikev2_sa_init_unsupported(e, local, remote, &h, bad);
+	if (r < 0) {
+		char a[64];
+		e->stats.bad_messages++;
+		ike_log(e, IKE_LOG_DEBUG, "dropped datagram from %s: %s",
+			ike_addr_str(remote, a, sizeof(a)), ikev2_perr_str(r));
+		return;
+	}
+	if (h.exchange == IKEV2_EXCH_IKE_SA_INIT && !(h.flags & IKEV2_FLAG_RESPONSE)) {
+		if ((h.flags & IKEV2_FLAG_INITIATOR) && h.spi_r == 0 && h.msgid == 0) {
+			sa = ike_sa_find_half_open(e, h.spi_i, remote);
+			if (sa && sa->resp_valid && sa->state == IKE_S_HALF_OPEN)
+				resend_cached(sa);
+			else if (!sa)
+				ikev2_sa_init_request(e, local, remote, e->rxbuf, len, &h, &c);
+		}
+		ike_engine_reap(e);
+		return;
+	}
+	sa = ike_sa_lookup(e, (h.flags & IKEV2_FLAG_INITIATOR) ? h.spi_r : h.spi_i);
+	if (!sa || (h.flags & IKEV2_FLAG_INITIATOR) == sa->initiator * IKEV2_FLAG_INITIATOR ||
+	    (sa->initiator ? (sa->spi_r && sa->spi_r != h.spi_r) : sa->spi_i != h.spi_i)) {
+		e->stats.bad_messages++;
+		return;
+	}
+	ike_timer_touch(sa);
+	if (h.flags & IKEV2_FLAG_RESPONSE)
+		dispatch_response(sa, local, remote, e->rxbuf, len, &h, &c);
+	else
+		dispatch_request(sa, local, remote, e->rxbuf, len, &h, &c);
+	ike_engine_reap(e);
+}

@@ -1,0 +1,155 @@
+/* Log lines, events and the opt-in key log. Every line about an SA names the
+ * connection and the peer so an operator can grep one tunnel's story. */
+#include <stdio.h>
+#include <string.h>
+
+#include "ike/core/ike_priv.h"
+
+static void vlog(struct ike_engine *e, enum ike_log_level lvl, const char *prefix,
+		 const char *fmt, va_list ap)
+{
+	char line[1536];
+	int n;
+
+	if (!e->ops.log || (int)lvl > e->cfg.log_level)
+		return;
+	n = snprintf(line, sizeof(line), "%s", prefix);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		n = 0;
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	e->ops.log(e->ctx, lvl, line);
+}
+
+void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(e, lvl, "", fmt, ap);
+	va_end(ap);
+}
+
+void ike_sa_log(const struct ike_sa *sa, enum ike_log_level lvl, const char *fmt, ...)
+{
+	char prefix[160], a[64];
+	va_list ap;
+
+	snprintf(prefix, sizeof(prefix), "%s %016llx_i %016llx_r peer %s: ",
+		 sa->conn->cfg.name, (unsigned long long)sa->spi_i,
+		 (unsigned long long)sa->spi_r, ike_addr_str(&sa->remote, a, sizeof(a)));
+	va_start(ap, fmt);
+	vlog(sa->e, lvl, prefix, fmt, ap);
+	va_end(ap);
+}
+
+void ike_emit(struct ike_engine *e, const struct ike_event *ev)
+{
+	if (e->ops.event)
+		e->ops.event(e->ctx, ev);
+}
+
+void ike_emit_sa(struct ike_sa *sa, enum ike_event_type t, const char *reason)
+{
+	struct ike_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = t;
+	ev.conn = sa->conn->cfg.name;
+	ev.spi_i = sa->spi_i;
+	ev.spi_r = sa->spi_r;
+	ev.algs = sa->algs;
+	ev.reason = reason;
+	if (t == IKE_EV_IKE_UP)
+		sa->e->stats.ike_up++;
+	if (t == IKE_EV_FAILED)
+		sa->e->stats.ike_failed++;
+	ike_emit(sa->e, &ev);
+}
+
+void ike_emit_child(struct ike_sa *sa, enum ike_event_type t, const struct ike_child *c,
+		    const char *reason)
+{
+	struct ike_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = t;
+	ev.conn = sa->conn->cfg.name;
+	ev.spi_i = sa->spi_i;
+	ev.spi_r = sa->spi_r;
+	ev.child = &c->info;
+	ev.reason = reason;
+	if (t == IKE_EV_CHILD_UP || t == IKE_EV_CHILD_REKEYED)
+		sa->e->stats.child_up++;
+	ike_emit(sa->e, &ev);
+}
+
+static size_t hex(char *out, size_t cap, const uint8_t *p, size_t n)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 2 < cap; i++) {
+		out[o++] = digits[p[i] >> 4];
+		out[o++] = digits[p[i] & 15];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+void ike_keylog_ike(struct ike_sa *sa)
+{
+	char line[1024], k[4][2 * IKE_MAX_KEY_LEN + 1];
+	size_t el = sa->ei.keylen, il = sa->integ_len;
+
+	if (!sa->e->cfg.keylog || !sa->e->ops.keylog)
+		return;
+	hex(k[0], sizeof(k[0]), sa->sk_ei, el);
+	hex(k[1], sizeof(k[1]), sa->sk_er, el);
+	hex(k[2], sizeof(k[2]), sa->sk_ai, il);
+	hex(k[3], sizeof(k[3]), sa->sk_ar, il);
+	snprintf(line, sizeof(line),
+		 "IKE_SA conn=%s spi_i=%016llx spi_r=%016llx encr=%s integ=%s "
+		 "sk_ei=%s sk_er=%s sk_ai=%s sk_ar=%s",
+		 sa->conn->cfg.name, (unsigned long long)sa->spi_i,
+		 (unsigned long long)sa->spi_r,
+		 ike_encr_name(sa->algs.encr, sa->algs.encr_keybits),
+		 ike_integ_name(sa->algs.integ), k[0], k[1], k[2], k[3]);
+	sa->e->ops.keylog(sa->e->ctx, line);
+	ike_wipe(k, sizeof(k));
+	ike_wipe(line, sizeof(line));
+}
+
+static void keylog_dir(struct ike_sa *sa, const struct ike_child *c, bool in)
+{
+	const struct ike_child_info *ci = &c->info;
+	char line[1024], src[48], dst[48], ek[2 * IKE_MAX_KEY_LEN + 1], ik[2 * IKE_MAX_KEY_LEN + 1];
+	const ike_addr_t *s = in ? &ci->remote : &ci->local, *d = in ? &ci->local : &ci->remote;
+	ike_addr_t sip = *s, dip = *d;
+	char *p;
+
+	hex(ek, sizeof(ek), in ? ci->enc_in : ci->enc_out, ci->enc_key_len);
+	hex(ik, sizeof(ik), in ? ci->integ_in : ci->integ_out, ci->integ_key_len);
+	ike_addr_str(&sip, src, sizeof(src));
+	ike_addr_str(&dip, dst, sizeof(dst));
+	if ((p = strchr(src, '[')) != NULL)
+		*p = '\0';
+	if ((p = strchr(dst, '[')) != NULL)
+		*p = '\0';
+	snprintf(line, sizeof(line),
+		 "CHILD_SA conn=%s child=%s src=%s dst=%s spi=%08x encr=%s enc_key=%s integ=%s integ_key=%s",
+		 ci->conn, ci->child, src, dst, in ? ci->spi_in : ci->spi_out,
+		 ike_encr_name(ci->algs.encr, ci->algs.encr_keybits),
+		 ek, ike_integ_name(ci->algs.integ), ik);
+	sa->e->ops.keylog(sa->e->ctx, line);
+	ike_wipe(ek, sizeof(ek));
+	ike_wipe(ik, sizeof(ik));
+	ike_wipe(line, sizeof(line));
+}
+
+void ike_keylog_child(struct ike_sa *sa, const struct ike_child *c)
+{
+	if (!sa->e->cfg.keylog || !sa->e->ops.keylog)
+		return;
+	keylog_dir(sa, c, true);
+	keylog_dir(sa, c, false);
+}

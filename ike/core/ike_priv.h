@@ -1,0 +1,347 @@
+/* Engine internals shared by the ike/ files; not part of the public API. */
+#ifndef IKE_PRIV_H
+#define IKE_PRIV_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "ike/ike.h"
+#include "ike/crypto/ike_crypto.h"
+#include "ike/v2/ikev2_payload.h"
+#include "ike/v2/ikev2_wire.h"
+
+#define IKE_NONCE_LEN    32
+#define IKE_MAX_NONCE    256
+#define IKE_MAX_COOKIE   64
+#define IKE_MSG_MAX      8192   /* largest message we build */
+
+struct ike_conn {
+	struct ike_conn_cfg cfg;
+	/* prf(PSK, "Key Pad for IKEv2") for the PRF last used: the same for
+	 * every SA of the connection, so computed once, not four times per
+	 * handshake. */
+	uint16_t psk_pad_prf;
+	uint8_t psk_pad[IKE_MAX_PRF_LEN];
+	struct ike_conn *next;
+};
+
+enum ike_child_state { CHILD_INSTALLED, CHILD_REKEYED, CHILD_DELETING };
+
+struct ike_child {
+	struct ike_child_info info;          /* keys live here; wiped on free */
+	const struct ike_child_cfg *cfg;
+	enum ike_child_state state;
+	uint64_t rekey_at, expire_at;        /* ms, 0 = never */
+	/* Lower of Ni and Nr of the creating exchange, first 16 octets (the
+	 * minimum nonce length): enough to settle a rekey collision (2.8.1). */
+	uint8_t min_nonce[16];
+	struct ike_child *next;
+};
+
+enum ike_sa_state {
+	IKE_S_NEW,
+	IKE_S_INIT_SENT,         /* initiator: IKE_SA_INIT request out */
+	IKE_S_AUTH_SENT,         /* initiator: IKE_AUTH request out */
+	IKE_S_HALF_OPEN,         /* responder: IKE_SA_INIT answered */
+	IKE_S_ESTABLISHED,
+	IKE_S_REKEYED,           /* replaced by a new IKE SA, awaiting delete */
+	IKE_S_DELETING,
+	IKE_S_DEAD,              /* to be freed at the end of the current call */
+};
+const char *ike_sa_state_name(enum ike_sa_state s);
+
+/* What the single outstanding request of an IKE SA is for. */
+enum ike_req_kind {
+	REQ_NONE, REQ_SA_INIT, REQ_AUTH, REQ_CHILD_NEW, REQ_CHILD_REKEY,
+	REQ_IKE_REKEY, REQ_DELETE_CHILD, REQ_DELETE_IKE, REQ_DPD,
+};
+
+/* Local actions waiting for the request window (size 1). */
+enum ike_pending {
+	PEND_REKEY_CHILD = 1u << 0,
+	PEND_REKEY_IKE   = 1u << 1,
+	PEND_DELETE_IKE  = 1u << 2,
+	PEND_DPD         = 1u << 3,
+	PEND_DELETE_CHILD = 1u << 4,
+};
+
+/* State of a CREATE_CHILD_SA we initiated, kept until its response. */
+struct ike_exch_ctx {
+	struct ike_dh *dh;
+	uint8_t nonce[IKE_NONCE_LEN];  /* ours */
+	size_t nonce_len;
+	uint32_t new_spi;            /* our new inbound ESP SPI */
+	uint64_t new_ike_spi;        /* our new IKE SPI (IKE rekey) */
+	uint32_t old_spi_in;         /* child being rekeyed/deleted */
+	const struct ike_child_cfg *child_cfg;
+	uint16_t dh_group;
+};
+
+/* Negotiation-only state, freed when the SA is established so an idle SA
+ * stays small. */
+struct ike_nego {
+	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
+	uint8_t cookie[IKE_MAX_COOKIE];
+};
+
+struct ike_sa {
+	struct ike_engine *e;
+	struct ike_conn *conn;
+	uint64_t spi_i, spi_r;
+	bool initiator;              /* original initiator of this IKE SA */
+	enum ike_sa_state state;
+	ike_addr_t local, remote;
+	bool natt;                   /* moved to the NAT-T port */
+	bool nat_local, nat_remote;  /* NAT detected in front of us / the peer */
+
+	struct ike_algs algs;
+	struct ike_encr_info ei;
+	size_t prf_len, integ_len, icv_len;
+	uint8_t sk_d[IKE_MAX_PRF_LEN], sk_pi[IKE_MAX_PRF_LEN], sk_pr[IKE_MAX_PRF_LEN];
+	uint8_t sk_ai[IKE_MAX_KEY_LEN], sk_ar[IKE_MAX_KEY_LEN];
+	uint8_t sk_ei[IKE_MAX_KEY_LEN], sk_er[IKE_MAX_KEY_LEN];
+
+	/* IKE_SA_INIT state, freed once authenticated. */
+	struct ike_dh *dh;
+	uint8_t *ni, *nr, *cookie;   /* point into nego, NULL once established */
+	size_t ni_len, nr_len;
+	uint8_t *init_msg[2];        /* [0] request, [1] response: signed octets */
+	size_t init_len[2];
+	size_t cookie_len;
+	struct ike_nego *nego;
+	uint32_t child_spi;          /* SPI offered in IKE_AUTH */
+	uint16_t ke_group;           /* group used in KEi */
+	unsigned ke_retries;
+
+	/* Requests we send: window of one. */
+	uint32_t msgid_out;          /* next request message ID */
+	enum ike_req_kind req_kind;
+	struct ike_exch_ctx req_ctx;
+	uint8_t *req_buf;
+	size_t req_len;
+	uint64_t rtx_at;
+	unsigned rtx_count;
+	unsigned pending;            /* enum ike_pending bits */
+	uint32_t pending_child_spi;  /* child for PEND_REKEY_CHILD / DELETE_CHILD */
+
+	/* Requests we answer. */
+	uint32_t msgid_in;           /* next request ID expected from the peer */
+	uint8_t *resp_buf;           /* last response, for retransmitted requests */
+	size_t resp_len;
+	bool resp_valid;
+
+	uint64_t created, last_rx, dpd_at, rekey_at, delete_at;
+	struct ike_child *children;
+	struct ike_child_cfg *own_child;  /* per-SA selectors (initiate_ex) */
+	struct ike_sa *hnext;        /* hash chain by our SPI */
+	struct ike_sa *pnext;        /* responder: chain by the peer's SPI */
+	struct ike_sa *ipnext;       /* half-open only: chain by the peer's address */
+	uint64_t deadline;           /* armed timer, UINT64_MAX = none */
+	size_t heap_idx;             /* position + 1 in the timer heap, 0 = absent */
+	struct ike_sa *dirty_next;   /* timers to recompute at the end of a call */
+	bool dirty;
+	bool hashed, phashed;
+	struct ike_sa *next;         /* list of all SAs */
+};
+
+#define IKE_HASH_BUCKETS 4096u
+
+struct ike_engine {
+	struct ike_engine_cfg cfg;
+	struct ike_ops ops;
+	void *ctx;
+	struct ike_conn *conns;
+	struct ike_sa *sas;
+	struct ike_sa *hash[IKE_HASH_BUCKETS];
+	struct ike_sa *phash[IKE_HASH_BUCKETS];
+	struct ike_sa *iphash[IKE_HASH_BUCKETS];   /* half-open SAs by peer address */
+	struct ike_sa **heap;        /* min-heap of SAs by deadline */
+	size_t heap_n, heap_cap;
+	struct ike_sa *dirty;
+	uint8_t rxbuf[IKEV2_MAX_MSG];
+	uint8_t txbuf[IKE_MSG_MAX + IKEV2_NON_ESP_MARKER];
+	bool reap;
+	struct ike_stats stats;
+	uint64_t now;
+	uint8_t cookie_secret[32];
+	uint32_t half_open;
+};
+
+/* ike_sa.c, ike_engine.c, ike_control.c */
+struct ike_sa *ike_sa_lookup(struct ike_engine *e, uint64_t spi);
+void ike_sa_free(struct ike_sa *sa);
+/* End of every entry point: re-arms timers of touched SAs, frees dead ones. */
+void ike_engine_reap(struct ike_engine *e);
+uint64_t ike_sa_our_spi(const struct ike_sa *sa);
+void ike_sa_hash_add(struct ike_engine *e, struct ike_sa *sa);
+void ike_sa_phash_add(struct ike_engine *e, struct ike_sa *sa);
+struct ike_sa *ike_sa_find_half_open(struct ike_engine *e, uint64_t spi_i,
+				     const ike_addr_t *remote);
+struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name);
+/* Whether another half-open SA from this address is allowed (2.6, DoS). */
+bool ike_half_open_allowed(struct ike_engine *e, const ike_addr_t *remote);
+struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c);
+struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiator);
+void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st);
+void ike_sa_free_nego(struct ike_sa *sa);  /* drops IKE_SA_INIT state */
+void ike_sa_rehash(struct ike_sa *sa, uint64_t spi);   /* sets our SPI */
+int ike_sha1(const uint8_t *const data[], const size_t len[], unsigned n, uint8_t out[20]);
+int ike_sha256(const uint8_t *const data[], const size_t len[], unsigned n, uint8_t out[32]);
+/* Ends the SA: emits DOWN events, frees at the end of the call. */
+void ike_sa_kill(struct ike_sa *sa, const char *reason);
+uint32_t ike_spi_alloc(struct ike_engine *e);
+uint64_t ike_jitter(uint64_t base_ms, uint64_t rand_ms);
+void ike_sa_schedule(struct ike_sa *sa);   /* arms rekey/dpd timers */
+void ike_sa_run_pending(struct ike_sa *sa);
+
+/* ike_timer.c: one heap entry per SA holding its earliest deadline, so a
+ * tick touches only the SAs that are due. */
+void ike_timer_touch(struct ike_sa *sa);        /* recompute at end of call */
+void ike_timer_flush(struct ike_engine *e);
+void ike_timer_remove(struct ike_sa *sa);
+struct ike_sa *ike_timer_pop_due(struct ike_engine *e, uint64_t now);
+uint64_t ike_timer_next(const struct ike_engine *e);
+uint64_t ike_sa_deadline(const struct ike_sa *sa);
+void ike_timer_free(struct ike_engine *e);
+
+/* ike_log.c */
+void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ike_sa_log(const struct ike_sa *sa, enum ike_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void ike_emit(struct ike_engine *e, const struct ike_event *ev);
+void ike_emit_sa(struct ike_sa *sa, enum ike_event_type t, const char *reason);
+void ike_emit_child(struct ike_sa *sa, enum ike_event_type t, const struct ike_child *c,
+		    const char *reason);
+void ike_keylog_ike(struct ike_sa *sa);
+void ike_keylog_child(struct ike_sa *sa, const struct ike_child *c);
+
+/* ikev2_msg.c: framing, SK payload protection, sending, retransmission. */
+struct ikev2_out {
+	uint8_t buf[IKE_MSG_MAX];    /* 4 bytes for the non-ESP marker, then the message */
+	struct ikev2_writer w;       /* inner payloads (plain for IKE_SA_INIT) */
+	uint8_t exchange;
+	bool response, encrypted;
+	uint32_t msgid;
+	size_t inner_off;
+	const uint8_t *wire;         /* after sealing: the IKE message */
+	size_t wire_len;
+};
+/* sa NULL builds an unencrypted message (IKE_SA_INIT). */
+void ikev2_out_init(struct ikev2_out *o, const struct ike_sa *sa, uint8_t exchange,
+		    bool response);
+/* Writes the header, encrypts when needed; -EMSGSIZE if it did not fit. */
+int ikev2_out_seal(struct ike_sa *sa, struct ikev2_out *o, uint64_t spi_i, uint64_t spi_r,
+		   uint8_t flags);
+/* Seals, sends and stores the message: as the outstanding request (with
+ * retransmission) or as the cached response. */
+int ikev2_send_request(struct ike_sa *sa, struct ikev2_out *o, enum ike_req_kind kind);
+int ikev2_send_response(struct ike_sa *sa, struct ikev2_out *o, uint32_t msgid);
+void ikev2_send_raw(struct ike_engine *e, const ike_addr_t *local, const ike_addr_t *remote,
+		    const uint8_t *buf, size_t len);
+/* Decrypts the SK payload in place into a fresh chain; -EBADMSG when the ICV
+ * fails. msg/len is the whole IKE message (without the non-ESP marker). */
+int ikev2_decrypt(struct ike_sa *sa, uint8_t *msg, size_t len, const struct ikev2_hdr *h,
+		  const struct ikev2_chain *outer, struct ikev2_chain *inner, uint8_t *bad_type);
+void ikev2_retransmit(struct ike_sa *sa);
+void ikev2_request_done(struct ike_sa *sa);
+
+/* ikev2_keys.c */
+int ikev2_derive_ike_keys(struct ike_sa *sa, const uint8_t *shared, size_t slen,
+			  const struct ike_sa *old);
+int ikev2_psk_auth(const struct ike_sa *sa, bool for_initiator, const uint8_t *id_body,
+		   size_t id_len, uint8_t *out, size_t *outlen);
+int ikev2_child_keys(struct ike_sa *sa, struct ike_child *c, bool we_initiated,
+		     const uint8_t *shared, size_t slen, const uint8_t *ni, size_t ni_len,
+		     const uint8_t *nr, size_t nr_len);
+void ikev2_natd_hash(uint64_t spi_i, uint64_t spi_r, const ike_addr_t *a, uint8_t out[20]);
+void ike_sa_wipe_keys(struct ike_sa *sa);
+
+/* ikev2_proposal.c: SA payload <-> configured proposals. */
+unsigned ikev2_props_from_cfg(const struct ike_proposal *cfg, unsigned n, uint8_t proto,
+			      const uint8_t *spi, uint8_t spi_size, bool with_dh,
+			      struct ikev2_prop *out);
+/* Picks the first of our proposals the peer also offers; returns the peer's
+ * proposal index or -1. with_dh false ignores DH transforms (IKE_AUTH). */
+int ikev2_props_select(const struct ike_proposal *ours, unsigned n_ours,
+		       const struct ikev2_prop *theirs, unsigned n_theirs, uint8_t proto,
+		       bool with_dh, struct ike_algs *out);
+/* Checks the responder's single proposal is one we offered. */
+int ikev2_props_accept(const struct ike_proposal *ours, unsigned n_ours,
+		       const struct ikev2_prop *reply, uint8_t proto, bool with_dh,
+		       struct ike_algs *out);
+void ikev2_prop_from_algs(const struct ike_algs *a, uint8_t num, uint8_t proto,
+			  const uint8_t *spi, uint8_t spi_size, struct ikev2_prop *out);
+const char *ikev2_props_str(const struct ikev2_prop *p, unsigned n, char *buf, size_t len);
+const char *ike_cfg_props_str(const struct ike_proposal *p, unsigned n, char *buf, size_t len);
+
+/* ikev2_ts.c */
+/* Narrows the peer's proposed selectors to ours (2.9). Returns count, 0 = none. */
+unsigned ikev2_ts_narrow(const struct ike_ts *ours, unsigned n_ours,
+			 const struct ike_ts *theirs, unsigned n_theirs, struct ike_ts *out);
+const char *ikev2_ts_list_str(const struct ike_ts *ts, unsigned n, char *buf, size_t len);
+
+/* Exchange handlers. */
+int  ikev2_sa_init_start(struct ike_sa *sa);
+void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local,
+			   const ike_addr_t *remote, const uint8_t *msg, size_t len,
+			   const struct ikev2_hdr *h, const struct ikev2_chain *c);
+/* Answers an IKE_SA_INIT request carrying an unknown critical payload. */
+void ikev2_sa_init_unsupported(struct ike_engine *e, const ike_addr_t *local,
+			       const ike_addr_t *remote, const struct ikev2_hdr *h, uint8_t type);
+void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
+			    const struct ikev2_hdr *h, const struct ikev2_chain *c);
+void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c);
+void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c);
+int  ikev2_auth_start(struct ike_sa *sa);
+void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c);
+void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,
+				 struct ike_exch_ctx *ctx, const struct ikev2_chain *c);
+int  ikev2_rekey_child_start(struct ike_sa *sa, uint32_t spi_in);
+int  ikev2_rekey_ike_start(struct ike_sa *sa);
+void ikev2_info_request(struct ike_sa *sa, const struct ikev2_chain *c);
+void ikev2_info_response(struct ike_sa *sa, enum ike_req_kind kind,
+			 struct ike_exch_ctx *ctx, const struct ikev2_chain *c);
+int  ikev2_delete_child_start(struct ike_sa *sa, uint32_t spi_in);
+int  ikev2_delete_ike_start(struct ike_sa *sa);
+int  ikev2_dpd_start(struct ike_sa *sa);
+
+/* Child SA helpers (ikev2_child.c). */
+struct ike_child *ike_child_find_in(struct ike_sa *sa, uint32_t spi_in);
+struct ike_child *ike_child_find_out(struct ike_sa *sa, uint32_t spi_out);
+void ike_child_remove(struct ike_sa *sa, struct ike_child *c, const char *reason, bool emit);
+/* Inputs for creating a CHILD SA from IKE_AUTH or CREATE_CHILD_SA. */
+struct ikev2_child_req {
+	const struct ikev2_chain *c;        /* decrypted payloads */
+	const char *exch;                   /* for log lines */
+	const uint8_t *ni, *nr;             /* nonces for KEYMAT */
+	size_t ni_len, nr_len;
+	const struct ike_child_cfg *cfg;    /* fixed for rekeys, else NULL */
+	bool pfs_allowed;                   /* CREATE_CHILD_SA: DH transforms count */
+	bool write_nonce;                   /* responder: Nr goes after SA */
+	struct ike_dh *dh;                  /* initiator: our KEi key pair */
+};
+void ikev2_child_req_init(struct ikev2_child_req *rq, const struct ikev2_chain *c,
+			  const char *exch, const uint8_t *ni, size_t ni_len,
+			  const uint8_t *nr, size_t nr_len);
+/* Responder: selects proposal and selectors, writes [N(USE_TRANSPORT_MODE)]
+ * SA [Nr KEr] TSi TSr into w, creates the child. Returns 0 or the error
+ * notify type to send instead (written by the caller). */
+int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_child_req *rq,
+			struct ikev2_writer *w, struct ike_child **out);
+/* Initiator: checks the responder's choice and creates the child. */
+int ikev2_child_complete(struct ike_sa *sa, const struct ikev2_child_req *rq,
+			 uint32_t our_spi, struct ike_child **out);
+/* Writes [N(USE_TRANSPORT_MODE)] SA [Ni KEi] TSi TSr for a child we propose. */
+void ikev2_child_write_offer(struct ike_sa *sa, struct ikev2_writer *w,
+			     const struct ike_child_cfg *cfg, uint32_t spi, bool pfs,
+			     const uint8_t *nonce, size_t nonce_len, struct ike_dh *dh);
+void ike_child_schedule(struct ike_sa *sa, struct ike_child *c);
+
+/* Notify helpers. */
+const struct ikev2_pl *ikev2_find_notify(const struct ikev2_chain *c, uint16_t type,
+					 struct ikev2_ntf *out);
+/* First error notify (type < 16384) in the chain, 0 if none. */
+uint16_t ikev2_error_notify(const struct ikev2_chain *c);
+
+#endif

@@ -1,0 +1,228 @@
+/* IKE_AUTH with pre-shared keys (RFC 7296 1.2, 2.15) and the first CHILD SA.
+ *   HDR, SK {IDi, [IDr,] AUTH, SAi2, TSi, TSr}  -->
+ *                        <--  HDR, SK {IDr, AUTH, SAr2, TSi, TSr} */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/core/ike_priv.h"
+
+/* Our identity; without one configured, our IP address. */
+static void own_id(const struct ike_sa *sa, struct ike_id *id)
+{
+	*id = sa->conn->cfg.local_id;
+	if (id->type)
+		return;
+	id->type = sa->local.family == 4 ? IKEV2_ID_IPV4_ADDR : IKEV2_ID_IPV6_ADDR;
+	id->len = sa->local.family == 4 ? 4 : 16;
+	memcpy(id->data, sa->local.a, id->len);
+}
+
+/* The ID payload body is what AUTH covers (RestOfIDPayload). */
+static size_t id_body(const struct ike_id *id, uint8_t *out)
+{
+	out[0] = id->type;
+	out[1] = out[2] = out[3] = 0;
+	memcpy(out + 4, id->data, id->len);
+	return 4u + id->len;
+}
+
+static bool id_matches(const struct ike_id *want, const struct ike_id *got)
+{
+	if (!want->type)
+		return true;
+	return want->type == got->type && want->len == got->len &&
+	       memcmp(want->data, got->data, got->len) == 0;
+}
+
+static void established(struct ike_sa *sa)
+{
+	char a[256];
+
+	ike_sa_set_state(sa, IKE_S_ESTABLISHED);
+	ike_sa_log(sa, IKE_LOG_INFO, "IKE SA established (%s%s)",
+		   ike_algs_str(&sa->algs, true, a, sizeof(a)),
+		   sa->natt ? ", NAT-T" : "");
+	ike_emit_sa(sa, IKE_EV_IKE_UP, NULL);
+	ike_sa_schedule(sa);
+}
+
+int ikev2_auth_start(struct ike_sa *sa)
+{
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	struct ikev2_out *o = malloc(sizeof(*o));
+	uint8_t body[4 + IKE_MAX_ID], auth[IKE_MAX_PRF_LEN];
+	size_t blen, alen;
+	struct ike_id id;
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	own_id(sa, &id);
+	blen = id_body(&id, body);
+	r = ikev2_psk_auth(sa, true, body, blen, auth, &alen);
+	sa->child_spi = ike_spi_alloc(sa->e);
+	ikev2_out_init(o, sa, IKEV2_EXCH_IKE_AUTH, false);
+	ikev2_w_id(&o->w, IKEV2_PL_IDI, &id);
+	if (cfg->remote_id.type)
+		ikev2_w_id(&o->w, IKEV2_PL_IDR, &cfg->remote_id);
+	ikev2_w_auth(&o->w, IKEV2_AUTH_PSK, auth, alen);
+	if (cfg->n_children)
+		ikev2_child_write_offer(sa, &o->w, sa->own_child ? sa->own_child : &cfg->children[0],
+					sa->child_spi, false, NULL, 0, NULL);
+	if (r == 0)
+		r = ikev2_send_request(sa, o, REQ_AUTH);
+	ike_wipe(auth, sizeof(auth));
+	free(o);
+	if (r == 0)
+		ike_sa_set_state(sa, IKE_S_AUTH_SENT);
+	return r;
+}
+
+/* Verifies the peer's AUTH payload; 0 or a reason in why. */
+static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer_is_initiator,
+		       char *why, size_t wlen)
+{
+	const struct ikev2_pl *id_pl = ikev2_chain_find(c, peer_is_initiator ? IKEV2_PL_IDI : IKEV2_PL_IDR);
+	const struct ikev2_pl *au_pl = ikev2_chain_find(c, IKEV2_PL_AUTH);
+	const struct ike_id *want = &sa->conn->cfg.remote_id;
+	uint8_t expect[IKE_MAX_PRF_LEN];
+	struct ikev2_auth au;
+	struct ike_id id;
+	size_t elen;
+	char s1[300], s2[300];
+	bool ok;
+
+	if (!id_pl || !au_pl || ikev2_id_parse(id_pl->body, id_pl->len, &id) < 0 ||
+	    ikev2_auth_parse(au_pl->body, au_pl->len, &au) < 0) {
+		snprintf(why, wlen, "missing or malformed ID/AUTH payload");
+		return -EBADMSG;
+	}
+	if (!id_matches(want, &id)) {
+		snprintf(why, wlen, "peer identity '%s' does not match the configured remote_id '%s'",
+			 ike_id_str(&id, s1, sizeof(s1)), ike_id_str(want, s2, sizeof(s2)));
+		return -EACCES;
+	}
+	if (au.method != IKEV2_AUTH_PSK) {
+		snprintf(why, wlen, "peer '%s' authenticates with method %u, this connection uses PSK (2)",
+			 ike_id_str(&id, s1, sizeof(s1)), au.method);
+		return -EACCES;
+	}
+	if (ikev2_psk_auth(sa, peer_is_initiator, id_pl->body, id_pl->len, expect, &elen) < 0) {
+		snprintf(why, wlen, "AUTH computation failed");
+		return -EIO;
+	}
+	ok = au.len == elen && ike_memeq_ct(au.data, expect, elen);
+	ike_wipe(expect, sizeof(expect));
+	if (!ok) {
+		snprintf(why, wlen, "AUTH payload of '%s' does not verify: pre-shared keys differ",
+			 ike_id_str(&id, s1, sizeof(s1)));
+		return -EACCES;
+	}
+	return 0;
+}
+
+static void child_failed_log(struct ike_sa *sa, const char *exch, uint16_t err, bool by_peer)
+{
+	ike_sa_log(sa, IKE_LOG_ERR, "%s: CHILD_SA not created: %s %s", exch,
+		   by_peer ? "peer answered" : "we answered", ikev2_notify_name(err));
+}
+
+void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
+{
+	struct ikev2_out *o = malloc(sizeof(*o));
+	struct ikev2_child_req rq;
+	struct ike_child *child = NULL;
+	uint8_t body[4 + IKE_MAX_ID], auth[IKE_MAX_PRF_LEN];
+	size_t blen, alen;
+	struct ike_id id;
+	char why[512];
+	int r;
+
+	if (!o)
+		return;
+	ikev2_out_init(o, sa, IKEV2_EXCH_IKE_AUTH, true);
+	if (verify_peer(sa, c, true, why, sizeof(why)) < 0) {
+		ike_sa_log(sa, IKE_LOG_ERR, "IKE_AUTH failed: AUTHENTICATION_FAILED: %s", why);
+		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
+		ikev2_send_response(sa, o, sa->msgid_in);
+		ike_emit_sa(sa, IKE_EV_FAILED, why);
+		ike_sa_kill(sa, "authentication failed");
+		free(o);
+		return;
+	}
+	own_id(sa, &id);
+	blen = id_body(&id, body);
+	r = ikev2_psk_auth(sa, false, body, blen, auth, &alen);
+	ikev2_w_id(&o->w, IKEV2_PL_IDR, &id);
+	ikev2_w_auth(&o->w, IKEV2_AUTH_PSK, auth, alen);
+	ike_wipe(auth, sizeof(auth));
+	ikev2_child_req_init(&rq, c, "IKE_AUTH", sa->ni, sa->ni_len, sa->nr, sa->nr_len);
+	if (ikev2_chain_find(c, IKEV2_PL_SA)) {
+		int err = ikev2_child_respond(sa, &rq, &o->w, &child);
+		if (err > 0) {
+			ikev2_w_notify(&o->w, 0, NULL, 0, (uint16_t)err, NULL, 0);
+			child_failed_log(sa, "IKE_AUTH", (uint16_t)err, false);
+		}
+	}
+	if (r == 0)
+		r = ikev2_send_response(sa, o, sa->msgid_in);
+	free(o);
+	if (r < 0) {
+		ike_sa_kill(sa, "cannot send IKE_AUTH response");
+		return;
+	}
+	ike_sa_free_nego(sa);
+	established(sa);
+	if (child) {
+		ike_keylog_child(sa, child);
+		ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);
+	}
+}
+
+void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
+{
+	struct ikev2_child_req rq;
+	struct ike_child *child = NULL;
+	char why[512];
+	uint16_t err;
+
+	if (sa->state != IKE_S_AUTH_SENT)
+		return;
+	err = ikev2_error_notify(c);
+	if (!ikev2_chain_find(c, IKEV2_PL_AUTH)) {
+		snprintf(why, sizeof(why), "peer answered %s%s", err ? ikev2_notify_name(err) : "without AUTH payload",
+			 err == IKEV2_N_AUTHENTICATION_FAILED ?
+			 " (it rejected our PSK or identity)" : "");
+		ike_sa_log(sa, IKE_LOG_ERR, "IKE_AUTH failed: %s", why);
+		ike_emit_sa(sa, IKE_EV_FAILED, why);
+		ike_sa_kill(sa, why);
+		return;
+	}
+	if (verify_peer(sa, c, false, why, sizeof(why)) < 0) {
+		ike_sa_log(sa, IKE_LOG_ERR, "IKE_AUTH failed: AUTHENTICATION_FAILED: %s", why);
+		ike_emit_sa(sa, IKE_EV_FAILED, why);
+		ike_sa_kill(sa, why);
+		return;
+	}
+	established(sa);
+	if (!sa->conn->cfg.n_children || err) {
+		if (err) {
+			/* The IKE SA stands; the event says the tunnel is not up. */
+			snprintf(why, sizeof(why), "CHILD_SA refused by peer: %s", ikev2_notify_name(err));
+			child_failed_log(sa, "IKE_AUTH", err, true);
+			ike_emit_sa(sa, IKE_EV_FAILED, why);
+		}
+		ike_sa_free_nego(sa);
+		return;
+	}
+	ikev2_child_req_init(&rq, c, "IKE_AUTH", sa->ni, sa->ni_len, sa->nr, sa->nr_len);
+	rq.cfg = sa->own_child ? sa->own_child : &sa->conn->cfg.children[0];
+	if (ikev2_child_complete(sa, &rq, sa->child_spi, &child) == 0) {
+		ike_keylog_child(sa, child);
+		ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);
+	} else {
+		ike_emit_sa(sa, IKE_EV_FAILED, "CHILD_SA answer not acceptable (see log)");
+	}
+	ike_sa_free_nego(sa);
+}

@@ -1,0 +1,414 @@
+/* CREATE_CHILD_SA (RFC 7296 1.3): new CHILD SA, CHILD SA rekey (1.3.3) and
+ * IKE SA rekey (1.3.2, 2.18), both roles, with PFS when the proposal has a
+ * DH group, and the simultaneous-rekey rule of 2.8.1.
+ *   HDR, SK {N(REKEY_SA), SA, Ni, [KEi], TSi, TSr}  -->
+ *                       <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}
+ *   HDR, SK {SA, Ni, KEi}  -->  <--  HDR, SK {SA, Nr, KEr}        (IKE rekey) */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/core/ike_priv.h"
+
+static int new_nonce(uint8_t *n, size_t *len)
+{
+	*len = IKE_NONCE_LEN;
+	return ike_random_public(n, *len);
+}
+
+static uint16_t pfs_group(const struct ike_child_cfg *cfg)
+{
+	return cfg->n_proposals && cfg->proposals[0].n_dh ? cfg->proposals[0].dh[0] : 0;
+}
+
+int ikev2_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
+{
+	struct ike_child *old = ike_child_find_in(sa, spi_in);
+	struct ike_exch_ctx *x = &sa->req_ctx;
+	struct ikev2_out *o;
+	uint8_t s[4];
+	uint16_t g;
+	int r;
+
+	if (!old || old->state != CHILD_INSTALLED)
+		return -ENOENT;
+	o = malloc(sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	memset(x, 0, sizeof(*x));
+	x->old_spi_in = spi_in;
+	x->child_cfg = old->cfg;
+	x->new_spi = ike_spi_alloc(sa->e);
+	g = pfs_group(old->cfg);
+	x->dh = g ? ike_dh_new(g) : NULL;
+	r = new_nonce(x->nonce, &x->nonce_len);
+	if (r == 0 && g && !x->dh)
+		r = -ENOMEM;
+	ikev2_out_init(o, sa, IKEV2_EXCH_CREATE_CHILD_SA, false);
+	ikev2_put32(s, spi_in);
+	ikev2_w_notify(&o->w, IKEV2_PROTO_ESP, s, 4, IKEV2_N_REKEY_SA, NULL, 0);
+	ikev2_child_write_offer(sa, &o->w, old->cfg, x->new_spi, g != 0, x->nonce,
+				x->nonce_len, x->dh);
+	if (r == 0)
+		r = ikev2_send_request(sa, o, REQ_CHILD_REKEY);
+	free(o);
+	if (r < 0) {
+		ike_dh_free(x->dh);
+		memset(x, 0, sizeof(*x));
+		return r;
+	}
+	ike_sa_log(sa, IKE_LOG_INFO, "rekeying CHILD_SA %s %08x_i %08x_o", old->info.child,
+		   old->info.spi_in, old->info.spi_out);
+	return 0;
+}
+
+int ikev2_rekey_ike_start(struct ike_sa *sa)
+{
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	struct ike_exch_ctx *x = &sa->req_ctx;
+	struct ikev2_prop props[IKE_MAX_PROPOSALS];
+	uint8_t spi[8], pub[IKE_MAX_DH_PUB];
+	struct ikev2_out *o = malloc(sizeof(*o));
+	int r;
+
+	if (!o)
+		return -ENOMEM;
+	memset(x, 0, sizeof(*x));
+	/* Offer the group in use first: the peer already accepted it. */
+	x->dh_group = sa->algs.dh;
+	x->dh = ike_dh_new(x->dh_group);
+	r = new_nonce(x->nonce, &x->nonce_len);
+	while (r == 0 && !x->new_ike_spi)
+		r = ike_random_public((uint8_t *)&x->new_ike_spi, 8);
+	if (r == 0 && (!x->dh || ike_dh_pub(x->dh, pub, sizeof(pub)) < 0))
+		r = -ENOMEM;
+	if (r == 0) {
+		ikev2_out_init(o, sa, IKEV2_EXCH_CREATE_CHILD_SA, false);
+		ikev2_put64(spi, x->new_ike_spi);
+		ikev2_props_from_cfg(cfg->proposals, cfg->n_proposals, IKEV2_PROTO_IKE, spi, 8, true, props);
+		ikev2_w_sa(&o->w, props, cfg->n_proposals);
+		ikev2_w_nonce(&o->w, x->nonce, x->nonce_len);
+		ikev2_w_ke(&o->w, x->dh_group, pub, ike_dh_publen(x->dh_group));
+		r = ikev2_send_request(sa, o, REQ_IKE_REKEY);
+	}
+	free(o);
+	if (r < 0) {
+		ike_dh_free(x->dh);
+		memset(x, 0, sizeof(*x));
+		return r;
+	}
+	ike_sa_log(sa, IKE_LOG_INFO, "rekeying IKE SA");
+	return 0;
+}
+
+/* Moves the CHILD SAs and control state of old onto its replacement. */
+static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
+{
+	struct ike_event ev;
+
+	nsa->children = old->children;
+	old->children = NULL;
+	nsa->own_child = old->own_child;     /* the children point at it */
+	old->own_child = NULL;
+	for (struct ike_child *c = nsa->children; c; c = c->next) {
+		c->info.ike_spi_i = nsa->spi_i;
+		c->info.ike_spi_r = nsa->spi_r;
+	}
+	nsa->local = old->local;
+	nsa->remote = old->remote;
+	nsa->natt = old->natt;
+	nsa->nat_local = old->nat_local;
+	nsa->nat_remote = old->nat_remote;
+	nsa->last_rx = old->last_rx;
+	nsa->pending = old->pending & ~(PEND_REKEY_IKE | PEND_DPD);
+	nsa->pending_child_spi = old->pending_child_spi;
+	old->pending = 0;
+	ike_sa_set_state(nsa, IKE_S_ESTABLISHED);
+	ike_sa_set_state(old, IKE_S_REKEYED);
+	old->delete_at = old->e->now + 30000;
+	ike_sa_schedule(nsa);
+	ike_keylog_ike(nsa);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = IKE_EV_IKE_REKEYED;
+	ev.conn = nsa->conn->cfg.name;
+	ev.spi_i = nsa->spi_i;
+	ev.spi_r = nsa->spi_r;
+	ev.old_spi_i = old->spi_i;
+	ev.old_spi_r = old->spi_r;
+	ev.algs = nsa->algs;
+	ike_emit(nsa->e, &ev);
+	ike_sa_log(nsa, IKE_LOG_INFO, "IKE SA rekeyed, replaces %016llx_i %016llx_r",
+		   (unsigned long long)old->spi_i, (unsigned long long)old->spi_r);
+}
+
+/* Builds the replacement IKE SA once both nonces and g^ir are known. */
+static struct ike_sa *rekeyed_sa(struct ike_sa *old, bool initiator, uint64_t spi_i,
+				 uint64_t spi_r, const struct ike_algs *algs,
+				 const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+				 const uint8_t *shared, size_t slen)
+{
+	struct ike_sa *nsa = ike_sa_new(old->e, old->conn, initiator);
+
+	if (!nsa)
+		return NULL;
+	ike_sa_rehash(nsa, initiator ? spi_i : spi_r);
+	nsa->spi_i = spi_i;
+	nsa->spi_r = spi_r;
+	nsa->algs = *algs;
+	memcpy(nsa->ni, ni, ni_len);
+	nsa->ni_len = ni_len;
+	memcpy(nsa->nr, nr, nr_len);
+	nsa->nr_len = nr_len;
+	if (ikev2_derive_ike_keys(nsa, shared, slen, old) < 0) {
+		ike_sa_kill(nsa, "key derivation failed");
+		return NULL;
+	}
+	ike_sa_free_nego(nsa);
+	return nsa;
+}
+
+/* ---- responder ---- */
+
+/* Writes the answer (or an error notify) into o; returns the new SA. */
+static struct ike_sa *respond_ike_rekey(struct ike_sa *sa, const struct ikev2_chain *c,
+					struct ikev2_out *o)
+{
+	const struct ikev2_pl *sa_pl = ikev2_chain_find(c, IKEV2_PL_SA);
+	const struct ikev2_pl *ke_pl = ikev2_chain_find(c, IKEV2_PL_KE);
+	const struct ikev2_pl *n_pl = ikev2_chain_find(c, IKEV2_PL_NONCE);
+	struct ikev2_prop props[IKE_MAX_PROPOSALS * 2], reply;
+	struct ike_algs algs;
+	struct ikev2_ke ke;
+	struct ike_dh *dh = NULL;
+	struct ike_sa *nsa = NULL;
+	uint8_t nr[IKE_MAX_NONCE], shared[IKE_MAX_DH_SHARED], pub[IKE_MAX_DH_PUB], spi[8];
+	size_t nr_len, slen = IKE_MAX_DH_SHARED;
+	uint64_t spi_r = 0;
+	unsigned np = 0;
+	int k = -1;
+	char ours[512], theirs[768];
+
+	if (ke_pl && n_pl && ikev2_ke_parse(ke_pl->body, ke_pl->len, &ke) == 0 &&
+	    ikev2_nonce_parse(n_pl->body, n_pl->len) == 0 &&
+	    ikev2_sa_parse(sa_pl->body, sa_pl->len, props, IKE_MAX_PROPOSALS * 2, &np) == 0)
+		k = ikev2_props_select(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, props, np,
+				       IKEV2_PROTO_IKE, true, &algs);
+	if (k < 0 || props[k].spi_size != 8) {
+		ike_sa_log(sa, IKE_LOG_ERR, "IKE SA rekey refused: NO_PROPOSAL_CHOSEN: peer offered [%s], we accept [%s]",
+			   ikev2_props_str(props, np, theirs, sizeof(theirs)),
+			   ike_cfg_props_str(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, ours, sizeof(ours)));
+		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return NULL;
+	}
+	if (ke.group != algs.dh) {
+		uint8_t g[2];
+		ikev2_put16(g, algs.dh);
+		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
+		return NULL;
+	}
+	dh = ike_dh_new(algs.dh);
+	while (!spi_r)
+		if (ike_random_public((uint8_t *)&spi_r, 8) < 0)
+			break;
+	if (!dh || new_nonce(nr, &nr_len) < 0 || ike_dh_pub(dh, pub, sizeof(pub)) < 0 ||
+	    ike_dh_shared(dh, ke.data, ke.len, shared, &slen) < 0 ||
+	    !(nsa = rekeyed_sa(sa, false, ikev2_get64(props[k].spi), spi_r, &algs,
+			       n_pl->body, n_pl->len, nr, nr_len, shared, slen))) {
+		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		ike_sa_log(sa, IKE_LOG_ERR, "IKE SA rekey refused: invalid KE or out of resources");
+	} else {
+		ikev2_put64(spi, spi_r);
+		ikev2_prop_from_algs(&algs, props[k].num, IKEV2_PROTO_IKE, spi, 8, &reply);
+		ikev2_w_sa(&o->w, &reply, 1);
+		ikev2_w_nonce(&o->w, nr, nr_len);
+		ikev2_w_ke(&o->w, algs.dh, pub, ike_dh_publen(algs.dh));
+	}
+	ike_dh_free(dh);
+	ike_wipe(shared, sizeof(shared));
+	return nsa;
+}
+
+static void respond_child(struct ike_sa *sa, const struct ikev2_chain *c, struct ikev2_out *o)
+{
+	const struct ikev2_pl *n_pl = ikev2_chain_find(c, IKEV2_PL_NONCE);
+	struct ikev2_ntf rn;
+	struct ike_child *old = NULL, *child = NULL;
+	struct ikev2_child_req rq;
+	uint8_t nr[IKE_MAX_NONCE];
+	size_t nr_len;
+	int err;
+
+	if (ikev2_find_notify(c, IKEV2_N_REKEY_SA, &rn)) {
+		if (rn.proto != IKEV2_PROTO_ESP || rn.spi_size != 4 ||
+		    !(old = ike_child_find_out(sa, ikev2_get32(rn.spi)))) {
+			ikev2_w_notify(&o->w, IKEV2_PROTO_ESP, rn.spi, rn.spi_size == 4 ? 4 : 0,
+				       IKEV2_N_CHILD_SA_NOT_FOUND, NULL, 0);
+			ike_sa_log(sa, IKE_LOG_WARN, "peer wants to rekey a CHILD_SA we do not have");
+			return;
+		}
+	}
+	if (!n_pl || ikev2_nonce_parse(n_pl->body, n_pl->len) < 0 || new_nonce(nr, &nr_len) < 0) {
+		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INVALID_SYNTAX, NULL, 0);
+		return;
+	}
+	ikev2_child_req_init(&rq, c, "CREATE_CHILD_SA", n_pl->body, n_pl->len, nr, nr_len);
+	rq.cfg = old ? old->cfg : NULL;
+	rq.pfs_allowed = true;
+	rq.write_nonce = true;
+	err = ikev2_child_respond(sa, &rq, &o->w, &child);
+	if (err > 0)
+		ikev2_w_notify(&o->w, 0, NULL, 0, (uint16_t)err, NULL, 0);
+	if (ikev2_send_response(sa, o, sa->msgid_in) < 0 || !child)
+		return;
+	ike_keylog_child(sa, child);
+	if (old) {
+		child->info.old_spi_in = old->info.spi_in;
+		old->state = CHILD_REKEYED;
+		ike_emit_child(sa, IKE_EV_CHILD_REKEYED, child, NULL);
+	} else {
+		ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);
+	}
+}
+
+void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c)
+{
+	const struct ikev2_pl *sa_pl = ikev2_chain_find(c, IKEV2_PL_SA);
+	struct ikev2_out *o = malloc(sizeof(*o));
+	struct ikev2_prop first;
+	unsigned np = 0;
+
+	if (!o)
+		return;
+	ikev2_out_init(o, sa, IKEV2_EXCH_CREATE_CHILD_SA, true);
+	if (sa->state != IKE_S_ESTABLISHED || sa->req_kind == REQ_IKE_REKEY ||
+	    sa->req_kind == REQ_DELETE_IKE) {
+		/* A rekey or delete of this IKE SA is under way (2.25). */
+		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+		ikev2_send_response(sa, o, sa->msgid_in);
+	} else if (!sa_pl) {
+		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INVALID_SYNTAX, NULL, 0);
+		ikev2_send_response(sa, o, sa->msgid_in);
+	} else if (ikev2_sa_parse(sa_pl->body, sa_pl->len, &first, 1, &np) == 0 &&
+		   first.proto == IKEV2_PROTO_IKE) {
+		struct ike_sa *nsa = respond_ike_rekey(sa, c, o);
+
+		if (ikev2_send_response(sa, o, sa->msgid_in) == 0 && nsa)
+			ike_sa_takeover(sa, nsa);
+		else if (nsa)
+			ike_sa_kill(nsa, "cannot answer rekey");
+	} else {
+		respond_child(sa, c, o);
+	}
+	free(o);
+}
+
+/* ---- initiator: the response ---- */
+
+/* 2.8.1: both ends rekeyed the same CHILD SA. The new SA made by the
+ * exchange holding the lowest of the four nonces is redundant, and is
+ * deleted by the end that initiated that exchange. Returns true if ours
+ * lost (we delete our new SA; the peer deletes the old one). */
+static bool lost_rekey_collision(struct ike_sa *sa, const struct ike_child *ours, uint32_t old_spi)
+{
+	for (const struct ike_child *c = sa->children; c; c = c->next)
+		if (c != ours && c->info.old_spi_in == old_spi)
+			return memcmp(ours->min_nonce, c->min_nonce, sizeof(c->min_nonce)) < 0;
+	return false;
+}
+
+static void child_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, struct ike_child *child)
+{
+	struct ike_child *old = ike_child_find_in(sa, x->old_spi_in);
+
+	child->info.old_spi_in = x->old_spi_in;
+	ike_keylog_child(sa, child);
+	/* Announced even if redundant: the peer may already send on it. */
+	ike_emit_child(sa, IKE_EV_CHILD_REKEYED, child, NULL);
+	if (old && old->state == CHILD_REKEYED && lost_rekey_collision(sa, child, x->old_spi_in)) {
+		ike_sa_log(sa, IKE_LOG_INFO, "simultaneous CHILD_SA rekey lost: deleting our redundant %08x",
+			   child->info.spi_in);
+		child->state = CHILD_REKEYED;
+		sa->pending_child_spi = child->info.spi_in;
+		sa->pending |= PEND_DELETE_CHILD;
+		return;
+	}
+	if (old) {
+		old->state = CHILD_REKEYED;
+		sa->pending_child_spi = old->info.spi_in;
+		sa->pending |= PEND_DELETE_CHILD;
+	}
+}
+
+static void ike_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, const struct ikev2_chain *c)
+{
+	const struct ikev2_pl *sa_pl = ikev2_chain_find(c, IKEV2_PL_SA);
+	const struct ikev2_pl *ke_pl = ikev2_chain_find(c, IKEV2_PL_KE);
+	const struct ikev2_pl *n_pl = ikev2_chain_find(c, IKEV2_PL_NONCE);
+	struct ikev2_prop prop;
+	struct ike_algs algs;
+	struct ikev2_ke ke;
+	struct ike_sa *nsa = NULL;
+	uint8_t shared[IKE_MAX_DH_SHARED];
+	size_t slen = IKE_MAX_DH_SHARED;
+	unsigned np = 0;
+
+	if (sa_pl && ke_pl && n_pl && ikev2_sa_parse(sa_pl->body, sa_pl->len, &prop, 1, &np) == 0 &&
+	    np == 1 && prop.spi_size == 8 && ikev2_ke_parse(ke_pl->body, ke_pl->len, &ke) == 0 &&
+	    ikev2_nonce_parse(n_pl->body, n_pl->len) == 0 &&
+	    ikev2_props_accept(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, &prop,
+			       IKEV2_PROTO_IKE, true, &algs) == 0 &&
+	    algs.dh == x->dh_group && ke.group == x->dh_group &&
+	    ike_dh_shared(x->dh, ke.data, ke.len, shared, &slen) == 0)
+		nsa = rekeyed_sa(sa, true, x->new_ike_spi, ikev2_get64(prop.spi), &algs,
+				 x->nonce, x->nonce_len, n_pl->body, n_pl->len, shared, slen);
+	ike_wipe(shared, sizeof(shared));
+	if (!nsa) {
+		ike_sa_log(sa, IKE_LOG_ERR, "IKE SA rekey failed: invalid response");
+		return;
+	}
+	ike_sa_takeover(sa, nsa);
+	/* The rekey initiator deletes the old IKE SA (2.18). */
+	sa->delete_at = 0;
+	ikev2_delete_ike_start(sa);
+}
+
+void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,
+				 struct ike_exch_ctx *x, const struct ikev2_chain *c)
+{
+	const struct ikev2_pl *n_pl = ikev2_chain_find(c, IKEV2_PL_NONCE);
+	struct ike_child *child = NULL;
+	struct ikev2_child_req rq;
+	uint16_t err = ikev2_error_notify(c);
+
+	if (err) {
+		ike_sa_log(sa, IKE_LOG_ERR, "CREATE_CHILD_SA (%s) failed: peer answered %s",
+			   kind == REQ_IKE_REKEY ? "IKE rekey" : kind == REQ_CHILD_REKEY ? "CHILD rekey" : "new CHILD",
+			   ikev2_notify_name(err));
+		if (err == IKEV2_N_CHILD_SA_NOT_FOUND && kind == REQ_CHILD_REKEY) {
+			struct ike_child *old = ike_child_find_in(sa, x->old_spi_in);
+			if (old)
+				ike_child_remove(sa, old, "peer does not know this CHILD_SA", true);
+		}
+		return;
+	}
+	if (kind == REQ_IKE_REKEY) {
+		ike_rekey_done(sa, x, c);
+		return;
+	}
+	if (!n_pl || ikev2_nonce_parse(n_pl->body, n_pl->len) < 0) {
+		ike_sa_log(sa, IKE_LOG_ERR, "CREATE_CHILD_SA response without a valid nonce");
+		return;
+	}
+	ikev2_child_req_init(&rq, c, "CREATE_CHILD_SA", x->nonce, x->nonce_len,
+			     n_pl->body, n_pl->len);
+	rq.cfg = x->child_cfg;
+	rq.dh = x->dh;
+	if (ikev2_child_complete(sa, &rq, x->new_spi, &child) < 0)
+		return;
+	if (kind == REQ_CHILD_REKEY) {
+		child_rekey_done(sa, x, child);
+	} else {
+		ike_keylog_child(sa, child);
+		ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);
+	}
+}

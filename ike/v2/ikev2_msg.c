@@ -1,0 +1,243 @@
+/* Message framing: the encrypted payload (RFC 7296 3.14, RFC 5282 for AEAD),
+ * sending with the non-ESP marker, the request window and retransmission. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/core/ike_priv.h"
+
+#define MARK IKEV2_NON_ESP_MARKER
+
+void ikev2_out_init(struct ikev2_out *o, const struct ike_sa *sa, uint8_t exchange,
+		    bool response)
+{
+	o->exchange = exchange;
+	o->response = response;
+	o->encrypted = sa != NULL;
+	o->msgid = 0;
+	o->inner_off = MARK + IKEV2_HDR_LEN;
+	if (o->encrypted)
+		o->inner_off += IKEV2_PL_HDR_LEN + sa->ei.ivlen;
+	/* Leave room at the end for padding, pad length and ICV. */
+	ikev2_w_init(&o->w, o->buf, sizeof(o->buf) - 64,
+		     o->encrypted ? MARK + IKEV2_HDR_LEN : MARK + 16);
+	o->w.len = o->inner_off;
+	memset(o->buf, 0, o->inner_off);
+}
+
+static int seal_sk(struct ike_sa *sa, struct ikev2_out *o, uint8_t *msg)
+{
+	const struct ike_encr_info *ei = &sa->ei;
+	bool from_i = sa->initiator;
+	const uint8_t *ek = from_i ? sa->sk_ei : sa->sk_er;
+	const uint8_t *ak = from_i ? sa->sk_ai : sa->sk_ar;
+	uint8_t *sk = msg + IKEV2_HDR_LEN;
+	uint8_t *iv = sk + IKEV2_PL_HDR_LEN;
+	uint8_t *pt = iv + ei->ivlen;
+	size_t inner = o->w.len - o->inner_off;
+	size_t pad = ei->aead ? 0 : (ei->blocklen - (inner + 1) % ei->blocklen) % ei->blocklen;
+	size_t ptlen = inner + pad + 1;
+	size_t sklen = IKEV2_PL_HDR_LEN + ei->ivlen + ptlen + sa->icv_len;
+	int r;
+
+	if (sk + sklen > o->buf + sizeof(o->buf))
+		return -EMSGSIZE;
+	memset(pt + inner, 0, pad);
+	pt[inner + pad] = (uint8_t)pad;
+	sk[1] = 0;
+	ikev2_put16(sk + 2, (uint16_t)sklen);
+	ikev2_put32(msg + 24, (uint32_t)(IKEV2_HDR_LEN + sklen));
+	if (ike_random_public(iv, ei->ivlen) < 0)
+		return -EIO;
+	if (ei->aead)
+		r = ike_aead_encrypt(ei, ek, iv, msg, IKEV2_HDR_LEN + IKEV2_PL_HDR_LEN,
+				     pt, ptlen, pt, pt + ptlen);
+	else {
+		r = ike_cbc_encrypt(ei, ek, iv, pt, ptlen, pt);
+		if (r == 0)
+			r = ike_integ(sa->algs.integ, ak, sa->integ_len, msg,
+				      (size_t)(pt + ptlen - msg), pt + ptlen);
+	}
+	o->wire_len = IKEV2_HDR_LEN + sklen;
+	return r;
+}
+
+int ikev2_out_seal(struct ike_sa *sa, struct ikev2_out *o, uint64_t spi_i, uint64_t spi_r,
+		   uint8_t flags)
+{
+	uint8_t *msg = o->buf + MARK;
+	struct ikev2_hdr h;
+
+	if (o->w.overflow)
+		return -EMSGSIZE;
+	memset(&h, 0, sizeof(h));
+	h.spi_i = spi_i;
+	h.spi_r = spi_r;
+	h.exchange = o->exchange;
+	h.flags = flags | (o->response ? IKEV2_FLAG_RESPONSE : 0);
+	h.msgid = o->msgid;
+	h.next_payload = msg[16];
+	if (o->encrypted) {
+		h.next_payload = IKEV2_PL_SK;
+		/* The SK header's next-payload names the first inner payload;
+		 * an empty INFORMATIONAL has none. */
+		if (o->w.len == o->inner_off)
+			msg[IKEV2_HDR_LEN] = IKEV2_PL_NONE;
+	}
+	h.length = (uint32_t)(o->w.len - MARK);
+	ikev2_hdr_write(msg, &h);
+	o->wire = msg;
+	o->wire_len = h.length;
+	if (o->encrypted)
+		return seal_sk(sa, o, msg);
+	return 0;
+}
+
+void ikev2_send_raw(struct ike_engine *e, const ike_addr_t *local, const ike_addr_t *remote,
+		    const uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+
+	if (len > IKE_MSG_MAX)
+		return;
+	if (local->port == e->cfg.natt_port || remote->port == e->cfg.natt_port) {
+		memset(e->txbuf, 0, MARK);
+		off = MARK;
+	}
+	memcpy(e->txbuf + off, buf, len);
+	e->stats.tx++;
+	if (e->ops.send)
+		e->ops.send(e->ctx, local, remote, e->txbuf, len + off);
+}
+
+static int store(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
+{
+	uint8_t *p = realloc(*dst, len);
+
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, src, len);
+	*dst = p;
+	*dlen = len;
+	return 0;
+}
+
+static uint8_t hdr_flags(const struct ike_sa *sa)
+{
+	return sa->initiator ? IKEV2_FLAG_INITIATOR : 0;
+}
+
+int ikev2_send_request(struct ike_sa *sa, struct ikev2_out *o, enum ike_req_kind kind)
+{
+	int r;
+
+	o->msgid = sa->msgid_out;
+	r = ikev2_out_seal(sa, o, sa->spi_i, sa->spi_r, hdr_flags(sa));
+	if (r < 0) {
+		ike_sa_log(sa, IKE_LOG_ERR, "cannot build %s request: %s",
+			   ikev2_exchange_name(o->exchange), r == -EMSGSIZE ? "too large" : "crypto error");
+		return r;
+	}
+	r = store(&sa->req_buf, &sa->req_len, o->wire, o->wire_len);
+	if (r < 0)
+		return r;
+	sa->msgid_out++;
+	sa->req_kind = kind;
+	sa->rtx_count = 0;
+	sa->rtx_at = sa->e->now + sa->e->cfg.retransmit_timeout_ms;
+	ikev2_send_raw(sa->e, &sa->local, &sa->remote, sa->req_buf, sa->req_len);
+	return 0;
+}
+
+int ikev2_send_response(struct ike_sa *sa, struct ikev2_out *o, uint32_t msgid)
+{
+	int r;
+
+	o->msgid = msgid;
+	r = ikev2_out_seal(sa, o, sa->spi_i, sa->spi_r, hdr_flags(sa));
+	if (r < 0) {
+		ike_sa_log(sa, IKE_LOG_ERR, "cannot build %s response", ikev2_exchange_name(o->exchange));
+		return r;
+	}
+	r = store(&sa->resp_buf, &sa->resp_len, o->wire, o->wire_len);
+	if (r < 0)
+		return r;
+	sa->resp_valid = true;
+	sa->msgid_in = msgid + 1;
+	ikev2_send_raw(sa->e, &sa->local, &sa->remote, sa->resp_buf, sa->resp_len);
+	return 0;
+}
+
+void ikev2_request_done(struct ike_sa *sa)
+{
+	free(sa->req_buf);
+	sa->req_buf = NULL;
+	sa->req_len = 0;
+	sa->rtx_at = 0;
+	sa->req_kind = REQ_NONE;
+}
+
+void ikev2_retransmit(struct ike_sa *sa)
+{
+	struct ike_engine *e = sa->e;
+	uint64_t next = e->cfg.retransmit_timeout_ms;
+
+	if (sa->rtx_count >= e->cfg.retransmit_tries) {
+		char why[160];
+		snprintf(why, sizeof(why), "peer not responding: no answer to %s request after %u retransmissions",
+			 ikev2_exchange_name(sa->req_buf[18]), sa->rtx_count);
+		ike_sa_log(sa, IKE_LOG_WARN, "%s, declaring the peer dead", why);
+		if (sa->state != IKE_S_ESTABLISHED && sa->state != IKE_S_DELETING)
+			ike_emit_sa(sa, IKE_EV_FAILED, why);
+		ike_sa_kill(sa, why);
+		return;
+	}
+	sa->rtx_count++;
+	for (unsigned i = 0; i < sa->rtx_count; i++)
+		next = next * e->cfg.retransmit_base_pct / 100;
+	sa->rtx_at = e->now + next;
+	e->stats.retransmits++;
+	ike_sa_log(sa, IKE_LOG_DEBUG, "retransmit %u of %s request", sa->rtx_count,
+		   ikev2_exchange_name(sa->req_buf[18]));
+	ikev2_send_raw(e, &sa->local, &sa->remote, sa->req_buf, sa->req_len);
+}
+
+int ikev2_decrypt(struct ike_sa *sa, uint8_t *msg, size_t len, const struct ikev2_hdr *h,
+		  const struct ikev2_chain *outer, struct ikev2_chain *inner, uint8_t *bad_type)
+{
+	const struct ike_encr_info *ei = &sa->ei;
+	const struct ikev2_pl *sk;
+	bool from_i = h->flags & IKEV2_FLAG_INITIATOR;
+	const uint8_t *ek = from_i ? sa->sk_ei : sa->sk_er;
+	const uint8_t *ak = from_i ? sa->sk_ai : sa->sk_ar;
+	uint8_t *iv, *ct, icv[IKE_MAX_PRF_LEN];
+	size_t ctlen, padlen;
+	int r;
+
+	if (!outer->n || outer->pl[outer->n - 1].type != IKEV2_PL_SK || !sa->ei.keylen)
+		return IKEV2_E_MALFORMED;
+	sk = &outer->pl[outer->n - 1];
+	if (sk->len < (size_t)ei->ivlen + sa->icv_len + 1)
+		return IKEV2_E_PL_LENGTH;
+	iv = msg + (sk->body - msg);
+	ct = iv + ei->ivlen;
+	ctlen = sk->len - ei->ivlen - sa->icv_len;
+	if (ei->aead) {
+		r = ike_aead_decrypt(ei, ek, iv, msg, (size_t)(iv - msg), ct, ctlen, ct + ctlen, ct);
+	} else {
+		if (ctlen % ei->blocklen)
+			return IKEV2_E_MALFORMED;
+		r = ike_integ(sa->algs.integ, ak, sa->integ_len, msg, (size_t)(ct + ctlen - msg), icv);
+		if (r == 0 && !ike_memeq_ct(icv, ct + ctlen, sa->icv_len))
+			r = -EBADMSG;
+		if (r == 0)
+			r = ike_cbc_decrypt(ei, ek, iv, ct, ctlen, ct);
+	}
+	if (r < 0)
+		return -EBADMSG;
+	padlen = ct[ctlen - 1];
+	if (padlen + 1 > ctlen)
+		return IKEV2_E_MALFORMED;
+	(void)len;
+	return ikev2_chain_parse(sk->hdr[0], ct, ctlen - padlen - 1, inner, bad_type);
+}

@@ -1,0 +1,453 @@
+/* app/common/config.c: JSON configuration parsing and validation. Test documents
+ * are written with single quotes, turned into double quotes before parsing. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/ike.h"
+#include "app/common/config.h"
+#include "tests/unit/test.h"
+
+#define PSK   "Sup3r-s3cret-PSK"
+#define AUTH  "'auth':{'method':'psk','psk':'" PSK "'}"
+#define CHILD "{'name':'net','local_ts':['198.51.100.0/24']," \
+	      "'remote_ts':['203.0.113.0/24']}"
+/* A valid connection with extra keys (each followed by a comma). */
+#define CONN_BASE(name) "{'name':'" name "','local_addr':'192.0.2.1'," \
+	"'remote_addr':'192.0.2.2'," AUTH ","
+#define CONN_X(name, extra) CONN_BASE(name) extra "'children':[" CHILD "]}"
+#define CONN(extra) CONN_X("a", extra)
+/* A connection with the given children and extra keys. */
+#define CONN_KIDS(extra, kids) CONN_BASE("a") extra "'children':[" kids "]}"
+#define ROOT(conns) "{'connections':[" conns "]}"
+
+static char err[512];
+
+static int parse_into(struct app_config *cfg, const char *doc)
+{
+	char *text = strdup(doc);
+	int rc;
+
+	for (char *p = text; *p; p++)
+		if (*p == '\'')
+			*p = '"';
+	rc = app_config_parse(text, strlen(text), cfg, err, sizeof err);
+	free(text);
+	return rc;
+}
+
+/* Parses doc, which must succeed; the caller frees the result. */
+static struct app_config *parse_ok(const char *doc)
+{
+	struct app_config *cfg = calloc(1, sizeof *cfg);
+	int rc = parse_into(cfg, doc);
+
+	if (rc != 0)
+		fprintf(stderr, "\nunexpected error: %s\n", err);
+	CU_ASSERT_EQUAL(rc, 0);
+	return cfg;
+}
+
+static bool all_zero(const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < len; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/* doc must fail with an error containing want, without the PSK, and leave
+ * the struct zeroed. */
+static void expect_err(const char *doc, const char *want)
+{
+	struct app_config *cfg = calloc(1, sizeof *cfg);
+	int rc = parse_into(cfg, doc);
+
+	CU_ASSERT_EQUAL(rc, -EINVAL);
+	if (!strstr(err, want))
+		fprintf(stderr, "\nwanted '%s', got '%s'\n", want, err);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, want));
+	CU_ASSERT_PTR_NULL(strstr(err, PSK));
+	CU_ASSERT_PTR_NULL(strchr(err, '\n'));
+	CU_ASSERT(all_zero(cfg, sizeof *cfg));
+	free(cfg);
+}
+
+static const char full_doc[] =
+	"{'local':{'addresses':['192.0.2.1','2001:db8::1'],'ike_port':1500,"
+	"  'natt_port':14500},"
+	" 'log':{'level':'debug','keylog':'/tmp/keys.log'},"
+	" 'control':{'socket':'/run/test.sock'},"
+	" 'ike':{'retransmit_timeout_ms':250,'retransmit_tries':3,"
+	"  'retransmit_base':1.5,'cookie_threshold':10,'half_open_per_peer':4,"
+	"  'force_cookies':true},"
+	" 'connections':[{'name':'site-b','local_addr':'192.0.2.1',"
+	"  'remote_addr':'192.0.2.2','local_id':'gw-a.example.org',"
+	"  'remote_id':'%any'," AUTH ","
+	"  'ike_proposals':['aes128gcm16-prfsha256-x25519'],"
+	"  'rekey_time':7200,'rand_time':100,'dpd_delay':10,'encap':true,"
+	"  'allow_weak_groups':false,'initiate':true,"
+	"  'children':[{'name':'net','local_ts':['198.51.100.0/24','198.51.100.7'],"
+	"   'remote_ts':['203.0.113.0/24[udp/53]'],"
+	"   'esp_proposals':['aes256gcm16-esn','aes256-sha256'],"
+	"   'mode':'transport','rekey_time':600,'life_time':700,'rand_time':50}]}]}";
+
+static void test_full_globals(void)
+{
+	struct app_config *cfg = parse_ok(full_doc);
+
+	CU_ASSERT_EQUAL(cfg->ike_port, 1500);
+	CU_ASSERT_EQUAL(cfg->natt_port, 14500);
+	CU_ASSERT_EQUAL(cfg->n_listen, 2);
+	CU_ASSERT_EQUAL(cfg->listen[1].family, 6);
+	CU_ASSERT_EQUAL(cfg->listen[0].port, 0);
+	CU_ASSERT_STRING_EQUAL(cfg->control_socket, "/run/test.sock");
+	CU_ASSERT_STRING_EQUAL(cfg->keylog_path, "/tmp/keys.log");
+	CU_ASSERT_EQUAL(cfg->log_level, IKE_LOG_DEBUG);
+	CU_ASSERT_EQUAL(cfg->engine.retransmit_timeout_ms, 250);
+	CU_ASSERT_EQUAL(cfg->engine.retransmit_tries, 3);
+	CU_ASSERT_EQUAL(cfg->engine.retransmit_base_pct, 150);
+	CU_ASSERT_EQUAL(cfg->engine.cookie_threshold, 10);
+	CU_ASSERT_EQUAL(cfg->engine.half_open_per_peer, 4);
+	CU_ASSERT_EQUAL(cfg->engine.natt_port, 14500);
+	CU_ASSERT(cfg->engine.force_cookies);
+	CU_ASSERT(cfg->engine.keylog);
+	free(cfg);
+}
+
+static void test_full_conn(void)
+{
+	struct app_config *cfg = parse_ok(full_doc);
+	const struct ike_conn_cfg *c = &cfg->conns[0];
+	const uint8_t remote[4] = { 192, 0, 2, 2 };
+
+	CU_ASSERT_EQUAL(cfg->n_conns, 1);
+	CU_ASSERT_STRING_EQUAL(c->name, "site-b");
+	CU_ASSERT_EQUAL(c->local.family, 4);
+	CU_ASSERT_EQUAL(c->local.port, 1500);
+	CU_ASSERT_EQUAL(c->remote.port, 1500);
+	CU_ASSERT(memcmp(c->remote.a, remote, 4) == 0);
+	CU_ASSERT_EQUAL(c->local_id.type, IKEV2_ID_FQDN);
+	CU_ASSERT_EQUAL(c->local_id.len, strlen("gw-a.example.org"));
+	CU_ASSERT_EQUAL(c->remote_id.type, 0);
+	CU_ASSERT_EQUAL(c->psk_len, strlen(PSK));
+	CU_ASSERT(memcmp(c->psk, PSK, strlen(PSK)) == 0);
+	CU_ASSERT_EQUAL(c->n_proposals, 1);
+	CU_ASSERT_EQUAL(c->proposals[0].encr[0].id, IKEV2_ENCR_AES_GCM_16);
+	CU_ASSERT_EQUAL(c->proposals[0].dh[0], IKEV2_DH_X25519);
+	CU_ASSERT_EQUAL(c->rekey_time_s, 7200);
+	CU_ASSERT_EQUAL(c->rand_time_s, 100);
+	CU_ASSERT_EQUAL(c->dpd_delay_s, 10);
+	CU_ASSERT(c->force_encap && c->initiate && !c->allow_weak_dh);
+	free(cfg);
+}
+
+static void test_full_child(void)
+{
+	struct app_config *cfg = parse_ok(full_doc);
+	const struct ike_child_cfg *ch = &cfg->conns[0].children[0];
+
+	CU_ASSERT_EQUAL(cfg->conns[0].n_children, 1);
+	CU_ASSERT_STRING_EQUAL(ch->name, "net");
+	CU_ASSERT_EQUAL(ch->n_local_ts, 2);
+	CU_ASSERT_EQUAL(ch->n_remote_ts, 1);
+	CU_ASSERT_EQUAL(ch->remote_ts[0].proto, 17);
+	CU_ASSERT_EQUAL(ch->remote_ts[0].sport, 53);
+	CU_ASSERT_EQUAL(ch->n_proposals, 2);
+	CU_ASSERT_EQUAL(ch->proposals[0].esn[0], IKEV2_ESN_YES);
+	CU_ASSERT_EQUAL(ch->proposals[1].encr[0].id, IKEV2_ENCR_AES_CBC);
+	CU_ASSERT_EQUAL(ch->mode, IKE_MODE_TRANSPORT);
+	CU_ASSERT_EQUAL(ch->rekey_time_s, 600);
+	CU_ASSERT_EQUAL(ch->life_time_s, 700);
+	CU_ASSERT_EQUAL(ch->rand_time_s, 50);
+	free(cfg);
+}
+
+static void test_defaults(void)
+{
+	struct app_config *cfg = parse_ok(ROOT(CONN("")));
+	const struct ike_conn_cfg *c = &cfg->conns[0];
+	const struct ike_child_cfg *ch = &c->children[0];
+
+	CU_ASSERT_EQUAL(cfg->ike_port, 500);
+	CU_ASSERT_EQUAL(cfg->natt_port, 4500);
+	CU_ASSERT_EQUAL(cfg->engine.natt_port, 4500);
+	CU_ASSERT_EQUAL(cfg->engine.retransmit_base_pct, 180);
+	CU_ASSERT_FALSE(cfg->engine.keylog);
+	CU_ASSERT_EQUAL(cfg->log_level, IKE_LOG_INFO);
+	CU_ASSERT_STRING_EQUAL(cfg->control_socket, "");
+	CU_ASSERT_EQUAL(cfg->n_listen, 1);   /* from the connection */
+	CU_ASSERT(ike_addr_ip_eq(&cfg->listen[0], &c->local));
+	CU_ASSERT_EQUAL(c->local.port, 500);
+	CU_ASSERT_EQUAL(c->local_id.type, IKEV2_ID_IPV4_ADDR);
+	CU_ASSERT_EQUAL(c->remote_id.type, IKEV2_ID_IPV4_ADDR);
+	CU_ASSERT_EQUAL(c->n_proposals, 2);
+	CU_ASSERT_EQUAL(c->rekey_time_s, 14400);
+	CU_ASSERT_EQUAL(c->rand_time_s, 1440);
+	CU_ASSERT_EQUAL(c->dpd_delay_s, 30);
+	CU_ASSERT_EQUAL(ch->n_proposals, 2);
+	CU_ASSERT_EQUAL(ch->mode, IKE_MODE_TUNNEL);
+	CU_ASSERT_EQUAL(ch->rekey_time_s, 3600);
+	CU_ASSERT_EQUAL(ch->rand_time_s, 360);
+	CU_ASSERT_EQUAL(ch->life_time_s, 0);
+	free(cfg);
+}
+
+static void test_example_file(void)
+{
+	struct app_config *cfg = calloc(1, sizeof *cfg);
+	int rc = app_config_load("docs/examples/gateway.json", cfg, err, sizeof err);
+
+	if (rc)
+		fprintf(stderr, "\ndocs/examples/gateway.json: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg->n_conns, 2);
+	CU_ASSERT_EQUAL(cfg->n_listen, 2);
+	CU_ASSERT_EQUAL(cfg->conns[0].n_children, 2);
+	CU_ASSERT_EQUAL(cfg->conns[1].local.family, 6);
+	CU_ASSERT_EQUAL(cfg->conns[1].psk_len, 16);
+	CU_ASSERT_EQUAL(cfg->conns[1].psk[0], 0x8f);
+	app_config_clear(cfg);
+	free(cfg);
+}
+
+static void test_load_missing(void)
+{
+	struct app_config *cfg = calloc(1, sizeof *cfg);
+
+	CU_ASSERT_EQUAL(app_config_load("/nonexistent/gw.json", cfg, err, sizeof err),
+			-ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/gw.json"));
+	free(cfg);
+}
+
+static void test_clear(void)
+{
+	struct app_config *cfg = parse_ok(ROOT(CONN("")));
+
+	app_config_clear(cfg);
+	CU_ASSERT_EQUAL(cfg->conns[0].psk_len, 0);
+	CU_ASSERT(all_zero(cfg->conns[0].psk, sizeof cfg->conns[0].psk));
+	CU_ASSERT_STRING_EQUAL(cfg->conns[0].name, "a");
+	free(cfg);
+}
+
+static void test_syntax(void)
+{
+	expect_err("{\n  'connections': [,]\n}", "line 2, column ");
+	expect_err("", "line 1, column ");
+	expect_err("{'log':{},'log':{}}", "line 1, column 15: duplicate object key "
+		   "near '\"log\"'");
+}
+
+static void test_unknown_keys(void)
+{
+	expect_err("{'foo':1," "'connections':[" CONN("") "]}", "foo: unknown key");
+	expect_err("{'local':{'port':500}}", "local.port: unknown key");
+	expect_err(ROOT(CONN("'colour':'red',")), "connections[0].colour: unknown key");
+	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['192.0.2.0/24'],"
+				  "'remote_ts':['192.0.2.0/24'],'bogus':1}")),
+		   "connections[0].children[0].bogus: unknown key");
+}
+
+static void test_wrong_types(void)
+{
+	expect_err("{'local':{'ike_port':'500'}}",
+		   "local.ike_port: expected integer 1-65535, got string");
+	expect_err("{'local':{'ike_port':70000}}",
+		   "local.ike_port: expected integer 1-65535, got 70000");
+	expect_err("{'ike':{'retransmit_tries':1.5}}",
+		   "ike.retransmit_tries: expected integer");
+	expect_err("{'ike':{'retransmit_base':20}}", "ike.retransmit_base: expected number");
+	expect_err(ROOT(CONN("'encap':1,")), "connections[0].encap: expected boolean, got integer");
+	expect_err("{'connections':{}}", "connections: expected array, got object");
+	expect_err("[]", "top level: expected object, got array");
+	expect_err("{'log':{'level':'loud'}}", "log.level: expected");
+}
+
+static void test_addresses(void)
+{
+	expect_err(ROOT("{'name':'a','local_addr':'192.0.2.1','remote_addr':'192.0.2.256'}"),
+		   "connections[0].remote_addr: invalid address '192.0.2.256'");
+	expect_err(ROOT("{'name':'a','local_addr':'192.0.2.1','remote_addr':'2001:db8::2'}"),
+		   "connections[0].remote_addr: address family");
+	expect_err(ROOT("{'name':'a','local_addr':'192.0.2.1'}"),
+		   "connections[0]: missing 'remote_addr'");
+	expect_err("{'local':{'addresses':['192.0.2.9']},'connections':[" CONN("") "]}",
+		   "connections[0]: local_addr is not one of local.addresses");
+	expect_err("{'local':{'addresses':['192.0.2.x']}}",
+		   "local.addresses[0]: invalid address '192.0.2.x'");
+	expect_err("{'local':{'natt_port':500}}", "local.natt_port: must differ");
+}
+
+#define RESP_CONN(remote) "{'name':'r','local_addr':'192.0.2.1','remote_addr':'" remote "'," \
+	AUTH ",'children':[" CHILD "]}"
+
+static void test_responder_remotes(void)
+{
+	struct app_config *cfg = parse_ok(ROOT(RESP_CONN("%any")));
+
+	CU_ASSERT(cfg->conns[0].remote_is_prefix);
+	CU_ASSERT_EQUAL(cfg->conns[0].remote_plen, 0);
+	CU_ASSERT_EQUAL(cfg->conns[0].remote_id.type, 0);   /* any identity */
+	free(cfg);
+	cfg = parse_ok(ROOT(RESP_CONN("192.0.2.128/25")));
+	CU_ASSERT(cfg->conns[0].remote_is_prefix);
+	CU_ASSERT_EQUAL(cfg->conns[0].remote_plen, 25);
+	CU_ASSERT_EQUAL(cfg->conns[0].remote.a[3], 128);
+	free(cfg);
+	expect_err(ROOT(RESP_CONN("192.0.2.1/24")), "connections[0].remote_addr: invalid address");
+}
+
+static void test_traffic_selectors(void)
+{
+	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['198.51.100.0/24',"
+				  "'198.51.100.0/33'],'remote_ts':['203.0.113.0/24']}")),
+		   "connections[0].children[0].local_ts[1]: invalid traffic selector "
+		   "'198.51.100.0/33'");
+	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':[],"
+				  "'remote_ts':['203.0.113.0/24']}")),
+		   "connections[0].children[0].local_ts: must not be empty");
+	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['198.51.100.0/24']}")),
+		   "connections[0].children[0]: missing 'remote_ts'");
+}
+
+static void test_algorithms(void)
+{
+	expect_err(ROOT(CONN("'ike_proposals':['aes128gcm16-prfsha256-x25519',"
+			     "'aes129-sha256-modp2048'],")),
+		   "connections[0].ike_proposals[1]: unknown algorithm 'aes129'");
+	expect_err(ROOT(CONN("'ike_proposals':[],")),
+		   "connections[0].ike_proposals: must not be empty");
+	expect_err(ROOT(CONN("'ike_proposals':['aes128gcm16-prfsha256-x25519-esn'],")),
+		   "connections[0].ike_proposals[0]: ");
+}
+
+#define WEAK_CHILD "{'name':'x','local_ts':['198.51.100.0/24']," \
+	"'remote_ts':['203.0.113.0/24'],'esp_proposals':['aes128gcm16-modp1536']}"
+
+static void test_weak_groups(void)
+{
+	struct app_config *cfg;
+
+	expect_err(ROOT(CONN("'ike_proposals':['aes256-sha256-modp1536'],")),
+		   "connections[0].ike_proposals[0]: weak DH group modp1536");
+	expect_err(ROOT(CONN("'ike_proposals':['aes256-sha256-modp1536'],")),
+		   "allow_weak_groups");
+	expect_err(ROOT(CONN_KIDS("", WEAK_CHILD)),
+		   "connections[0].children[0].esp_proposals[0]: weak DH group modp1536");
+	/* 1024-bit MODP is refused even when weak groups are allowed. */
+	expect_err(ROOT(CONN("'allow_weak_groups':true,'ike_proposals':['aes256-sha256-modp1024'],")),
+		   "connections[0].ike_proposals[0]: algorithm 'modp1024' refused");
+	cfg = parse_ok(ROOT(CONN_KIDS("'allow_weak_groups':true,"
+				      "'ike_proposals':['aes256-sha256-modp1536'],",
+				      WEAK_CHILD)));
+	CU_ASSERT_EQUAL(cfg->conns[0].proposals[0].dh[0], IKEV2_DH_MODP1536);
+	CU_ASSERT_EQUAL(cfg->conns[0].children[0].proposals[0].dh[0], IKEV2_DH_MODP1536);
+	CU_ASSERT(cfg->conns[0].allow_weak_dh);
+	free(cfg);
+}
+
+#define CONN_AUTH(auth) ROOT("{'name':'a','local_addr':'192.0.2.1'," \
+	"'remote_addr':'192.0.2.2','auth':" auth ",'children':[" CHILD "]}")
+
+static void test_auth(void)
+{
+	struct app_config *cfg;
+
+	expect_err(CONN_AUTH("{'method':'psk'}"), "connections[0].auth: missing 'psk'");
+	expect_err(CONN_AUTH("{'method':'psk','psk':'" PSK "','psk_hex':'0x0102030405060708'}"),
+		   "connections[0].auth: set only one of 'psk' and 'psk_hex'");
+	expect_err(CONN_AUTH("{'method':'psk','psk':''}"),
+		   "connections[0].auth.psk: must not be empty");
+	expect_err(CONN_AUTH("{'method':'psk','psk':'Zq7x'}"),
+		   "connections[0].auth.psk: too short");
+	expect_err(CONN_AUTH("{'method':'pubkey','psk':'" PSK "'}"),
+		   "connections[0].auth.method: unsupported method 'pubkey' (only");
+	expect_err(CONN_AUTH("{'psk':'" PSK "'}"), "connections[0].auth: missing 'method'");
+	expect_err(CONN_AUTH("{'method':'psk','psk_hex':'0x0102g3'}"),
+		   "connections[0].auth.psk_hex: expected 0x");
+	expect_err(ROOT("{'name':'a','local_addr':'192.0.2.1','remote_addr':'192.0.2.2',"
+			"'children':[" CHILD "]}"), "connections[0]: missing 'auth'");
+	cfg = parse_ok(CONN_AUTH("{'method':'psk','psk_hex':'0X00112233445566778899'}"));
+	CU_ASSERT_EQUAL(cfg->conns[0].psk_len, 10);
+	CU_ASSERT_EQUAL(cfg->conns[0].psk[9], 0x99);
+	free(cfg);
+}
+
+static void test_duplicates(void)
+{
+	expect_err(ROOT(CONN_X("x", "") "," CONN_X("y", "") "," CONN_X("x", "")),
+		   "connections[2].name: duplicate connection name 'x'");
+	expect_err(ROOT(CONN_KIDS("", CHILD "," CHILD)),
+		   "connections[0].children[1].name: duplicate child name 'net'");
+	expect_err(ROOT(CONN_X("bad name", "")), "connections[0].name: invalid name 'bad name'");
+}
+
+static void test_no_connections(void)
+{
+	expect_err("{}", "at least one connection is required");
+	expect_err("{'connections':[]}", "connections: at least one connection is required");
+	expect_err(ROOT("{'name':'a','local_addr':'192.0.2.1','remote_addr':'192.0.2.2',"
+			AUTH "}"), "connections[0]: missing 'children'");
+	expect_err(ROOT(CONN_KIDS("", "")),
+		   "connections[0].children: at least one child is required");
+	expect_err(ROOT(CONN_KIDS("", CHILD "," CHILD "," CHILD "," CHILD "," CHILD)),
+		   "connections[0].children: too many entries (at most 4)");
+}
+
+static void test_timers(void)
+{
+	expect_err(ROOT(CONN("'rekey_time':100,'rand_time':100,")),
+		   "connections[0].rand_time: must be less than rekey_time (100)");
+	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['198.51.100.0/24'],"
+				  "'remote_ts':['203.0.113.0/24'],'life_time':3600}")),
+		   "connections[0].children[0].life_time: must be greater than rekey_time");
+	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['198.51.100.0/24'],"
+				  "'remote_ts':['203.0.113.0/24'],'mode':'beet'}")),
+		   "connections[0].children[0].mode: expected \"tunnel\" or \"transport\"");
+}
+
+/* No error may quote the PSK, whatever went wrong around it. */
+static void test_psk_not_leaked(void)
+{
+	static const char *const docs[] = {
+		"{'connections':[{'auth':{'psk':" PSK "}}]}",          /* bare token */
+		"{'connections':[{'auth':{'psk':'" PSK "}}]}",         /* unterminated */
+		"{'connections':[{'auth':{'psk':'" PSK "','psk':'" PSK "'}}]}",
+		CONN_AUTH("{'method':'psk','psk_hex':'" PSK "'}"),
+		CONN_AUTH("{'method':'psk','psk':['" PSK "']}"),
+		CONN_AUTH("{'method':'psk','psk':'" PSK "','x':1}"),
+		CONN_AUTH("{'method':'pubkey','psk':'" PSK "'}"),
+	};
+
+	for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++)
+		expect_err(docs[i], ": ");
+}
+
+static const struct test_case cases[] = {
+	{ "full config: global sections", test_full_globals },
+	{ "full config: connection", test_full_conn },
+	{ "full config: child", test_full_child },
+	{ "defaults", test_defaults },
+	{ "docs/examples/gateway.json loads", test_example_file },
+	{ "load: missing file", test_load_missing },
+	{ "clear wipes PSKs", test_clear },
+	{ "syntax errors", test_syntax },
+	{ "unknown keys", test_unknown_keys },
+	{ "wrong types and ranges", test_wrong_types },
+	{ "responder-only remote prefixes", test_responder_remotes },
+	{ "addresses", test_addresses },
+	{ "traffic selectors", test_traffic_selectors },
+	{ "algorithms", test_algorithms },
+	{ "weak DH groups", test_weak_groups },
+	{ "authentication", test_auth },
+	{ "duplicate and invalid names", test_duplicates },
+	{ "connections and children required", test_no_connections },
+	{ "timers and mode", test_timers },
+	{ "PSK never in an error", test_psk_not_leaked },
+	{ NULL, NULL },
+};
+TEST_SUITE(config, cases)

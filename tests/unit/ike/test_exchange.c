@@ -1,0 +1,749 @@
+/* Two engines in one process, joined by an in-memory network that can drop
+ * messages: whole exchanges between our initiator and our responder. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/ike.h"
+#include "ike/crypto/ike_crypto.h"
+#include "ike/v2/ikev2_wire.h"
+#include "tests/unit/test.h"
+
+#define QMAX 64
+#define EVMAX 64
+
+struct pkt { ike_addr_t from, to; size_t len; uint8_t buf[4096]; };
+
+struct peer {
+	struct ike_engine *e;
+	struct ike_event ev[EVMAX];
+	struct ike_child_info child[EVMAX];
+	unsigned nev;
+};
+
+static struct {
+	struct pkt q[QMAX];
+	unsigned n;
+	unsigned drop_next;     /* drop this many upcoming datagrams */
+	unsigned sent;
+	uint64_t now;
+	struct peer a, b;
+} net;
+
+static void t_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const uint8_t *buf, size_t len)
+{
+	(void)ctx;
+	net.sent++;
+	if (net.drop_next) {
+		net.drop_next--;
+		return;
+	}
+	CU_ASSERT_FATAL(net.n < QMAX && len <= sizeof(net.q[0].buf));
+	net.q[net.n].from = *l;
+	net.q[net.n].to = *r;
+	net.q[net.n].len = len;
+	memcpy(net.q[net.n].buf, buf, len);
+	net.n++;
+}
+
+static void t_event(void *ctx, const struct ike_event *ev)
+{
+	struct peer *p = ctx;
+
+	if (p->nev >= EVMAX)
+		return;
+	p->ev[p->nev] = *ev;
+	if (ev->child) {
+		p->child[p->nev] = *ev->child;
+		p->ev[p->nev].child = &p->child[p->nev];
+	}
+	p->nev++;
+}
+
+static void t_log(void *ctx, enum ike_log_level lvl, const char *line)
+{
+	(void)ctx;
+	(void)lvl;
+	if (getenv("TEST_IKE_LOG"))
+		fprintf(stderr, "    [%s] %s\n", ctx == &net.a ? "A" : "B", line);
+}
+
+static const struct ike_ops ops = { .send = t_send, .event = t_event, .log = t_log };
+
+static void conn_cfg(struct ike_conn_cfg *c, bool is_a, const char *ike, const char *esp,
+		     const char *psk)
+{
+	char err[128];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "c");
+	ike_addr_parse(is_a ? "192.0.2.1" : "192.0.2.2", &c->local);
+	ike_addr_parse(is_a ? "192.0.2.2" : "192.0.2.1", &c->remote);
+	c->local.port = c->remote.port = 500;
+	ike_id_parse(is_a ? "a.example" : "b.example", &c->local_id);
+	ike_id_parse(is_a ? "b.example" : "a.example", &c->remote_id);
+	c->psk_len = strlen(psk);
+	memcpy(c->psk, psk, c->psk_len);
+	c->n_proposals = 1;
+	CU_ASSERT_FATAL(ike_proposal_parse(ike, true, &c->proposals[0], err, sizeof(err)) == 0);
+	c->n_children = 1;
+	snprintf(c->children[0].name, IKE_NAME_MAX, "net");
+	c->children[0].n_proposals = 1;
+	CU_ASSERT_FATAL(ike_proposal_parse(esp, false, &c->children[0].proposals[0], err, sizeof(err)) == 0);
+	c->children[0].n_local_ts = c->children[0].n_remote_ts = 1;
+	ike_ts_parse(is_a ? "198.51.100.0/24" : "203.0.113.0/24", &c->children[0].local_ts[0]);
+	ike_ts_parse(is_a ? "203.0.113.0/24" : "198.51.100.0/24", &c->children[0].remote_ts[0]);
+}
+
+/* Lets a test adjust the generated connection of side A or B. */
+static void (*tweak)(struct ike_conn_cfg *c, bool is_a);
+
+static void setup(const char *ike_a, const char *esp_a, const char *psk_a,
+		  const char *ike_b, const char *esp_b, const char *psk_b,
+		  const struct ike_engine_cfg *ecfg)
+{
+	struct ike_engine_cfg def;
+	struct ike_conn_cfg c;
+
+	memset(&net, 0, sizeof(net));
+	net.now = 1000;
+	if (!ecfg) {
+		ike_engine_cfg_defaults(&def);
+		def.log_level = IKE_LOG_DEBUG;
+		ecfg = &def;
+	}
+	net.a.e = ike_engine_new(ecfg, &ops, &net.a);
+	net.b.e = ike_engine_new(ecfg, &ops, &net.b);
+	CU_ASSERT_FATAL(net.a.e && net.b.e);
+	conn_cfg(&c, true, ike_a, esp_a, psk_a);
+	if (tweak)
+		tweak(&c, true);
+	CU_ASSERT_FATAL(ike_engine_add_conn(net.a.e, &c) == 0);
+	conn_cfg(&c, false, ike_b, esp_b, psk_b);
+	if (tweak)
+		tweak(&c, false);
+	CU_ASSERT_FATAL(ike_engine_add_conn(net.b.e, &c) == 0);
+}
+
+static void teardown(void)
+{
+	ike_engine_free(net.a.e);
+	ike_engine_free(net.b.e);
+	net.a.e = net.b.e = NULL;
+	tweak = NULL;
+}
+
+/* Delivers queued datagrams until the network is quiet. */
+static void pump(void)
+{
+	for (unsigned guard = 0; net.n && guard < 200; guard++) {
+		struct pkt p = net.q[0];
+		bool to_a = p.to.family == 4 ? p.to.a[3] == 1 : p.to.a[15] == 1;
+
+		memmove(net.q, net.q + 1, (net.n - 1) * sizeof(net.q[0]));
+		net.n--;
+		ike_engine_input(to_a ? net.a.e : net.b.e, &p.to, &p.from, p.buf, p.len, net.now);
+	}
+}
+
+static void advance(uint64_t ms)
+{
+	net.now += ms;
+	ike_engine_tick(net.a.e, net.now);
+	ike_engine_tick(net.b.e, net.now);
+	pump();
+}
+
+static const struct ike_event *find_ev(const struct peer *p, enum ike_event_type t, unsigned nth)
+{
+	for (unsigned i = 0; i < p->nev; i++)
+		if (p->ev[i].type == t && nth-- == 0)
+			return &p->ev[i];
+	return NULL;
+}
+
+static unsigned count_ev(const struct peer *p, enum ike_event_type t)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < p->nev; i++)
+		n += p->ev[i].type == t;
+	return n;
+}
+
+/* The two ends of a CHILD SA pair must mirror each other exactly. */
+static void assert_child_pair(const struct ike_child_info *x, const struct ike_child_info *y)
+{
+	CU_ASSERT_EQUAL(x->spi_in, y->spi_out);
+	CU_ASSERT_EQUAL(x->spi_out, y->spi_in);
+	CU_ASSERT_EQUAL(x->enc_key_len, y->enc_key_len);
+	CU_ASSERT(x->enc_key_len > 0);
+	CU_ASSERT(memcmp(x->enc_in, y->enc_out, x->enc_key_len) == 0);
+	CU_ASSERT(memcmp(x->enc_out, y->enc_in, x->enc_key_len) == 0);
+	CU_ASSERT(memcmp(x->enc_in, x->enc_out, x->enc_key_len) != 0);
+	CU_ASSERT_EQUAL(x->integ_key_len, y->integ_key_len);
+	CU_ASSERT(memcmp(x->integ_in, y->integ_out, x->integ_key_len) == 0);
+	CU_ASSERT(memcmp(&x->algs, &y->algs, sizeof(x->algs)) == 0);
+}
+
+static void establish(void)
+{
+	CU_ASSERT_EQUAL_FATAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_IKE_UP, 0));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.b, IKE_EV_IKE_UP, 0));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_CHILD_UP, 0));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.b, IKE_EV_CHILD_UP, 0));
+	assert_child_pair(find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child,
+			  find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child);
+}
+
+static void run_proposal(const char *ike, const char *esp)
+{
+	setup(ike, esp, "secret-psk-123", ike, esp, "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_IKE_UP, 0)->spi_i, find_ev(&net.b, IKE_EV_IKE_UP, 0)->spi_i);
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_IKE_UP, 0)->spi_r, find_ev(&net.b, IKE_EV_IKE_UP, 0)->spi_r);
+	teardown();
+}
+
+static void test_proposals(void)
+{
+	run_proposal("aes128gcm16-prfsha256-x25519", "aes128gcm16");
+	run_proposal("aes256-sha256-modp2048", "aes256-sha256");
+	run_proposal("aes256gcm16-prfsha384-ecp384", "aes256gcm16");
+	run_proposal("chacha20poly1305-prfsha256-curve448", "chacha20poly1305");
+	run_proposal("aes128-sha256-ecp256", "aes128-sha256-esn");
+	run_proposal("aes256-sha512-ecp521", "aes256-sha384");
+}
+
+static void test_child_rekey(void)
+{
+	const struct ike_event *ra, *rb;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16-x25519", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.a.e, "c", net.now), 0);
+	pump();
+	ra = find_ev(&net.a, IKE_EV_CHILD_REKEYED, 0);
+	rb = find_ev(&net.b, IKE_EV_CHILD_REKEYED, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ra);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rb);
+	assert_child_pair(ra->child, rb->child);
+	CU_ASSERT_EQUAL(ra->child->algs.dh, IKEV2_DH_X25519);   /* PFS in the rekey */
+	CU_ASSERT_EQUAL(ra->child->old_spi_in, find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->spi_in);
+	/* The old pair is gone on both sides. */
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 1);
+	/* And the responder can rekey the new one. */
+	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.b.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_REKEYED), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 2);
+	teardown();
+}
+
+static void test_ike_rekey(void)
+{
+	const struct ike_event *ra, *rb;
+
+	setup("aes256-sha256-modp2048", "aes256-sha256", "secret-psk-123",
+	      "aes256-sha256-modp2048", "aes256-sha256", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.b.e, "c", net.now), 0);
+	pump();
+	ra = find_ev(&net.a, IKE_EV_IKE_REKEYED, 0);
+	rb = find_ev(&net.b, IKE_EV_IKE_REKEYED, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(ra);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(rb);
+	CU_ASSERT_EQUAL(ra->spi_i, rb->spi_i);
+	CU_ASSERT_EQUAL(ra->spi_r, rb->spi_r);
+	CU_ASSERT_NOT_EQUAL(ra->spi_i, ra->old_spi_i);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+	/* The children survive and the new IKE SA works: rekey a child on it. */
+	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
+	/* Then the other side rekeys the IKE SA again. */
+	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_REKEYED), 2);
+	struct ike_stats s;
+	ike_engine_stats(net.a.e, &s);
+	CU_ASSERT_EQUAL(s.established, 1);
+	teardown();
+}
+
+static void test_delete(void)
+{
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_delete_child(net.b.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_EQUAL(ike_engine_delete_ike(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(ike_engine_delete_ike(net.a.e, "c", net.now), -ENOENT);
+	teardown();
+}
+
+/* A data plane's view: actions on one CHILD SA by its inbound SPI. */
+static void test_child_by_spi(void)
+{
+	uint32_t a_in, b_in;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	a_in = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->spi_in;
+	b_in = find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->spi_in;
+	/* The peer's SPI is not one of ours. */
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, b_in, net.now), -ENOENT);
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), 0);
+	/* An exchange is in flight: nothing is left waiting, "ask again". */
+	CU_ASSERT_EQUAL(ike_engine_delete_child_spi(net.a.e, a_in, net.now), -EAGAIN);
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), -EAGAIN);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_CHILD_REKEYED, 0)->child->old_spi_in, a_in);
+	/* The old SPI is gone; the new one can be deleted by the responder. */
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), -ENOENT);
+	b_in = find_ev(&net.b, IKE_EV_CHILD_REKEYED, 0)->child->spi_in;
+	CU_ASSERT_EQUAL(ike_engine_delete_child_spi(net.b.e, b_in, net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+	teardown();
+}
+
+/* Delivers the first queued datagram and loses whatever it provokes. */
+static void deliver_first_lose_answer(struct ike_engine *to)
+{
+	struct pkt p = net.q[0];
+
+	net.n = 0;
+	ike_engine_input(to, &p.to, &p.from, p.buf, p.len, net.now);
+	net.n = 0;
+}
+
+static void test_lost_message(void)
+{
+	struct ike_stats s;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	deliver_first_lose_answer(net.b.e);        /* IKE_SA_INIT response lost */
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 0);
+	advance(600);                              /* retransmitted, answered from cache */
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 1);
+	ike_engine_stats(net.b.e, &s);
+	CU_ASSERT_EQUAL(s.dup_requests, 1);
+
+	/* A retransmitted delete is answered from the cache, not run twice. */
+	CU_ASSERT_EQUAL(ike_engine_delete_child(net.a.e, "c", net.now), 0);
+	deliver_first_lose_answer(net.b.e);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 0);
+	advance(600);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 1);
+	ike_engine_stats(net.b.e, &s);
+	CU_ASSERT_EQUAL(s.dup_requests, 2);
+	ike_engine_stats(net.a.e, &s);
+	CU_ASSERT_EQUAL(s.retransmits, 2);
+	teardown();
+}
+
+static void test_wrong_psk(void)
+{
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "other-psk-4567", NULL);
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 0);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_FAILED, 0));
+	CU_ASSERT_PTR_NOT_NULL(strstr(find_ev(&net.a, IKE_EV_FAILED, 0)->reason, "AUTHENTICATION_FAILED"));
+	CU_ASSERT_PTR_NOT_NULL(find_ev(&net.b, IKE_EV_FAILED, 0));
+	teardown();
+}
+
+static void test_no_proposal(void)
+{
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes256-sha256-modp2048", "aes256-sha256", "secret-psk-123", NULL);
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_FAILED, 0));
+	CU_ASSERT_PTR_NOT_NULL(strstr(find_ev(&net.a, IKE_EV_FAILED, 0)->reason, "NO_PROPOSAL_CHOSEN"));
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 0);
+	teardown();
+}
+
+static void test_invalid_ke_retry(void)
+{
+	setup("aes128gcm16-prfsha256-x25519-ecp256", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-ecp256", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_IKE_UP, 0)->algs.dh, IKEV2_DH_ECP256);
+	teardown();
+}
+
+static void test_cookies(void)
+{
+	struct ike_engine_cfg c;
+	struct ike_stats s;
+
+	ike_engine_cfg_defaults(&c);
+	c.force_cookies = true;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", &c);
+	establish();
+	ike_engine_stats(net.b.e, &s);
+	CU_ASSERT_EQUAL(s.cookies_sent, 1);
+	teardown();
+}
+
+static void test_dead_peer(void)
+{
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	ike_engine_free(net.b.e);           /* the peer vanishes */
+	net.b.e = ike_engine_new(&(struct ike_engine_cfg){ .natt_port = 4500 }, &ops, &net.b);
+	CU_ASSERT_EQUAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
+	for (int i = 0; i < 40 && !count_ev(&net.a, IKE_EV_IKE_DOWN); i++)
+		advance(1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_IKE_DOWN, 0));
+	CU_ASSERT_PTR_NOT_NULL(strstr(find_ev(&net.a, IKE_EV_IKE_DOWN, 0)->reason, "not responding"));
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 1);
+	teardown();
+}
+
+static void test_garbage_input(void)
+{
+	uint8_t buf[600];
+	ike_addr_t l, r;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	ike_addr_parse("192.0.2.2", &l);
+	ike_addr_parse("192.0.2.1", &r);
+	l.port = r.port = 500;
+	srand(7);
+	for (int i = 0; i < 2000; i++) {
+		size_t len = (size_t)(rand() % (int)sizeof(buf));
+		for (size_t k = 0; k < len; k++)
+			buf[k] = (uint8_t)rand();
+		if (len >= 28 && (i & 1)) {       /* plausible header, random body */
+			buf[17] = 0x20;
+			ikev2_put32(buf + 24, (uint32_t)len);
+		}
+		ike_engine_input(net.b.e, &l, &r, buf, len, net.now);
+	}
+	pump();
+	/* The real SA is untouched and still works. */
+	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
+	teardown();
+}
+
+
+static void tw_v6(struct ike_conn_cfg *c, bool is_a)
+{
+	ike_addr_parse(is_a ? "2001:db8::1" : "2001:db8::2", &c->local);
+	ike_addr_parse(is_a ? "2001:db8::2" : "2001:db8::1", &c->remote);
+	c->local.port = c->remote.port = 500;
+	ike_ts_parse(is_a ? "2001:db8:a::/48" : "2001:db8:b::/48", &c->children[0].local_ts[0]);
+	ike_ts_parse(is_a ? "2001:db8:b::/48" : "2001:db8:a::/48", &c->children[0].remote_ts[0]);
+}
+
+static void test_ipv6(void)
+{
+	char buf[64];
+
+	tweak = tw_v6;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_STRING_EQUAL(ike_ts_str(&find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->remote_ts[0],
+					  buf, sizeof(buf)), "2001:db8:b::/48");
+	teardown();
+}
+
+/* B only allows one host and TCP port 22 of A's side: A's wider proposal is
+ * narrowed (RFC 7296 2.9), and A accepts the narrower result. */
+static void tw_narrow(struct ike_conn_cfg *c, bool is_a)
+{
+	if (!is_a)
+		ike_ts_parse("198.51.100.7[tcp/22]", &c->children[0].remote_ts[0]);
+}
+
+static void test_narrowing(void)
+{
+	char buf[64];
+	const struct ike_child_info *ca;
+
+	tweak = tw_narrow;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	ca = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child;
+	CU_ASSERT_STRING_EQUAL(ike_ts_str(&ca->local_ts[0], buf, sizeof(buf)), "198.51.100.7/32[6/22]");
+	teardown();
+}
+
+static void tw_disjoint(struct ike_conn_cfg *c, bool is_a)
+{
+	if (!is_a)
+		ike_ts_parse("192.0.2.128/25", &c->children[0].remote_ts[0]);
+}
+
+static void test_ts_unacceptable(void)
+{
+	tweak = tw_disjoint;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	/* The IKE SA stands, the CHILD SA is refused. */
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 0);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_UP), 0);
+	/* The initiator is told its tunnel did not come up, and why. */
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_FAILED, 0));
+	CU_ASSERT_PTR_NOT_NULL(strstr(find_ev(&net.a, IKE_EV_FAILED, 0)->reason, "TS_UNACCEPTABLE"));
+	teardown();
+}
+
+static void tw_transport(struct ike_conn_cfg *c, bool is_a)
+{
+	(void)is_a;
+	c->children[0].mode = IKE_MODE_TRANSPORT;
+}
+
+static void test_transport(void)
+{
+	tweak = tw_transport;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->mode, IKE_MODE_TRANSPORT);
+	CU_ASSERT_EQUAL(find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->mode, IKE_MODE_TRANSPORT);
+	teardown();
+}
+
+static void tw_encap(struct ike_conn_cfg *c, bool is_a)
+{
+	c->force_encap = is_a;
+}
+
+static void test_forced_encap(void)
+{
+	const struct ike_child_info *ca, *cb;
+
+	tweak = tw_encap;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	ca = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child;
+	cb = find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child;
+	CU_ASSERT(ca->encap && cb->encap);
+	CU_ASSERT_EQUAL(ca->remote.port, 4500);
+	CU_ASSERT_EQUAL(cb->local.port, 4500);
+	teardown();
+}
+
+/* Short lifetimes: the timers alone rekey the CHILD and IKE SAs. */
+static void tw_lifetimes(struct ike_conn_cfg *c, bool is_a)
+{
+	c->rekey_time_s = is_a ? 50 : 0;
+	c->children[0].rekey_time_s = is_a ? 0 : 20;
+	c->children[0].rand_time_s = 2;
+}
+
+static void test_lifetimes(void)
+{
+	tweak = tw_lifetimes;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	advance(17000);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 0);
+	advance(4000);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_REKEYED), 1);
+	for (int i = 0; i < 30; i++)
+		advance(1000);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+	teardown();
+}
+
+static void grab_child(void *arg, const struct ike_sa_summary *s)
+{
+	struct ike_child_info *out = arg;
+
+	CU_ASSERT_EQUAL(s->n_children, 1);
+	if (s->n_children)
+		*out = *s->children[0];
+}
+
+/* Both ends rekey the same CHILD SA at once (2.8.1): afterwards each side
+ * has exactly one CHILD SA, and they are the same pair. */
+static void test_simultaneous_rekey(void)
+{
+	struct pkt qa;
+	struct ike_stats s;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.a.e, "c", net.now), 0);
+	qa = net.q[0];
+	net.n = 0;
+	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.b.e, "c", net.now), 0);
+	net.q[net.n++] = qa;          /* both requests cross on the wire */
+	pump();
+	for (int i = 0; i < 5; i++)
+		advance(1000);
+	ike_engine_stats(net.a.e, &s);
+	CU_ASSERT_EQUAL(s.established, 1);
+	{
+		unsigned up_a = count_ev(&net.a, IKE_EV_CHILD_UP) + count_ev(&net.a, IKE_EV_CHILD_REKEYED);
+		unsigned down_a = count_ev(&net.a, IKE_EV_CHILD_DOWN);
+		unsigned up_b = count_ev(&net.b, IKE_EV_CHILD_UP) + count_ev(&net.b, IKE_EV_CHILD_REKEYED);
+		unsigned down_b = count_ev(&net.b, IKE_EV_CHILD_DOWN);
+		CU_ASSERT_EQUAL(up_a - down_a, 1);
+		CU_ASSERT_EQUAL(up_b - down_b, 1);
+	}
+	{
+		struct ike_child_info ca, cb;
+		memset(&ca, 0, sizeof(ca));
+		memset(&cb, 0, sizeof(cb));
+		ike_engine_foreach_sa(net.a.e, grab_child, &ca);
+		ike_engine_foreach_sa(net.b.e, grab_child, &cb);
+		assert_child_pair(&ca, &cb);
+	}
+	teardown();
+}
+
+static void test_unknown_critical(void)
+{
+	uint8_t m[36];
+	ike_addr_t l, r;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	memset(m, 0, sizeof(m));
+	ikev2_put64(m, 0x1122334455667788ull);
+	m[16] = 60;                       /* unassigned payload type */
+	m[17] = 0x20;
+	m[18] = IKEV2_EXCH_IKE_SA_INIT;
+	m[19] = IKEV2_FLAG_INITIATOR;
+	ikev2_put32(m + 24, sizeof(m));
+	m[29] = 0x80;                     /* critical */
+	ikev2_put16(m + 30, 8);
+	ike_addr_parse("192.0.2.2", &l);
+	ike_addr_parse("192.0.2.1", &r);
+	l.port = r.port = 500;
+	ike_engine_input(net.b.e, &l, &r, m, sizeof(m), net.now);
+	CU_ASSERT_EQUAL_FATAL(net.n, 1);
+	CU_ASSERT_EQUAL(net.q[0].buf[16], IKEV2_PL_NOTIFY);
+	CU_ASSERT_EQUAL(ikev2_get16(net.q[0].buf + 34), IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	CU_ASSERT_EQUAL(net.q[0].buf[36], 60);
+	teardown();
+}
+
+/* B accepts any peer in 192.0.2.0/24 with any identity. */
+static void tw_any(struct ike_conn_cfg *c, bool is_a)
+{
+	if (is_a)
+		return;
+	ike_addr_parse("192.0.2.0", &c->remote);
+	c->remote_is_prefix = true;
+	c->remote_plen = 24;
+	memset(&c->remote_id, 0, sizeof(c->remote_id));
+}
+
+static void test_responder_prefix(void)
+{
+	tweak = tw_any;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.b.e, "c", net.now), -EDESTADDRREQ);
+	teardown();
+}
+
+/* With a per-peer limit of 2, a third half-open SA from one address is
+ * dropped; once one completes, the peer may start another. */
+static void test_half_open_limit(void)
+{
+	struct ike_engine_cfg c;
+	struct ike_stats s;
+	struct pkt q[3];
+
+	ike_engine_cfg_defaults(&c);
+	c.half_open_per_peer = 2;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", &c);
+	for (int i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(ike_engine_initiate_ex(net.a.e, "c", NULL, net.now, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(net.n, 3);
+	memcpy(q, net.q, sizeof(q));
+	net.n = 0;
+	for (int i = 0; i < 3; i++)
+		ike_engine_input(net.b.e, &q[i].to, &q[i].from, q[i].buf, q[i].len, net.now);
+	ike_engine_stats(net.b.e, &s);
+	CU_ASSERT_EQUAL(s.half_open, 2);
+	CU_ASSERT_EQUAL(s.init_dropped, 1);
+	CU_ASSERT_EQUAL(net.n, 2);            /* two answers, nothing for the third */
+	pump();                               /* the two complete */
+	ike_engine_stats(net.b.e, &s);
+	CU_ASSERT_EQUAL(s.established, 2);
+	CU_ASSERT_EQUAL(s.half_open, 0);
+	advance(600);                         /* the third retransmits and now fits */
+	ike_engine_stats(net.b.e, &s);
+	CU_ASSERT_EQUAL(s.established, 3);
+	teardown();
+}
+
+static const struct test_case cases[] = {
+	{ "handshake for each proposal", test_proposals },
+	{ "CHILD_SA rekey by each side, with PFS", test_child_rekey },
+	{ "IKE_SA rekey by each side", test_ike_rekey },
+	{ "delete CHILD_SA and IKE_SA", test_delete },
+	{ "rekey and delete a CHILD_SA by its SPI", test_child_by_spi },
+	{ "lost messages are retransmitted", test_lost_message },
+	{ "wrong PSK fails with AUTHENTICATION_FAILED", test_wrong_psk },
+	{ "proposal mismatch fails with NO_PROPOSAL_CHOSEN", test_no_proposal },
+	{ "INVALID_KE_PAYLOAD retry with the responder's group", test_invalid_ke_retry },
+	{ "cookies when forced", test_cookies },
+	{ "dead peer detected by liveness check", test_dead_peer },
+	{ "random garbage does not disturb an SA", test_garbage_input },
+	{ "IPv6 outer and inner addresses", test_ipv6 },
+	{ "traffic selector narrowing", test_narrowing },
+	{ "TS_UNACCEPTABLE keeps the IKE SA", test_ts_unacceptable },
+	{ "transport mode", test_transport },
+	{ "forced UDP encapsulation floats to 4500", test_forced_encap },
+	{ "lifetimes trigger CHILD and IKE rekeys", test_lifetimes },
+	{ "simultaneous CHILD_SA rekey", test_simultaneous_rekey },
+	{ "unknown critical payload refused", test_unknown_critical },
+	{ "responder connection for a prefix of peers", test_responder_prefix },
+	{ "per-peer half-open limit", test_half_open_limit },
+	{ NULL, NULL },
+};
+TEST_SUITE(exchange, cases)
