@@ -57,23 +57,6 @@ static int cfg_name(struct cfg_ctx *c, const char *path, json_t *o, char *out)
 
 /* ---- addresses and identities ---- */
 
-static int cfg_addr(struct cfg_ctx *c, const char *path, json_t *o,
-		    const char *key, uint16_t port, ike_addr_t *out)
-{
-	char p[CFG_PATH_MAX];
-	const char *s;
-	int rc = cfg_get_string(c, path, o, key, true, &s);
-
-	if (rc)
-		return rc;
-	if (ike_addr_parse(s, out) != 0) {
-		cfg_path_key(p, path, key);
-		return cfg_fail(c, p, "invalid address '%s'", s);
-	}
-	out->port = port;
-	return 0;
-}
-
 /* remote_addr: an address, "%any", or a prefix such as "192.0.2.0/24"; the
  * last two make a responder-only connection. */
 static int cfg_remote(struct cfg_ctx *c, const char *path, json_t *o, uint16_t port,
@@ -120,7 +103,7 @@ static int cfg_conn_addrs(struct cfg_ctx *c, const char *path, json_t *o,
 	char p[CFG_PATH_MAX];
 	int rc;
 
-	if ((rc = cfg_addr(c, path, o, "local_addr", port, &conn->local)) ||
+	if ((rc = cfg_get_addr(c, path, o, "local_addr", port, &conn->local)) ||
 	    (rc = cfg_remote(c, path, o, port, conn)))
 		return rc;
 	if (conn->local.family != conn->remote.family) {

@@ -118,23 +118,6 @@ static int get_spi(struct cfg_ctx *c, const char *path, json_t *o, const char *k
 	return 0;
 }
 
-static int get_addr(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
-		    ike_addr_t *out)
-{
-	char p[CFG_PATH_MAX];
-	const char *s;
-	int rc = cfg_get_string(c, path, o, key, true, &s);
-
-	if (rc)
-		return rc;
-	if (ike_addr_parse(s, out) != 0) {
-		cfg_path_key(p, path, key);
-		return cfg_fail(c, p, "invalid address '%s'", s);
-	}
-	out->port = 0;
-	return 0;
-}
-
 /* An address, prefix or range, without "[proto/port]". */
 static int get_range(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
 		     struct ike_ts *ts)
@@ -498,8 +481,8 @@ static int fp_sa(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp_c
 	    (rc = get_spi(c, path, o, "spi", &sa->spi)) ||
 	    (rc = get_enum(c, path, o, "dir", dirs, &dir)) ||
 	    (rc = get_enum(c, path, o, "mode", modes, &mode)) ||
-	    (rc = get_addr(c, path, o, "local", &sa->local)) ||
-	    (rc = get_addr(c, path, o, "remote", &sa->remote)) ||
+	    (rc = cfg_get_addr(c, path, o, "local", 0, &sa->local)) ||
+	    (rc = cfg_get_addr(c, path, o, "remote", 0, &sa->remote)) ||
 	    (rc = cfg_get_bool(c, path, o, "encap", &sa->encap)) ||
 	    (rc = cfg_get_u16(c, path, o, "encap_local_port", 1, 65535, &sa->encap_local_port)) ||
 	    (rc = cfg_get_u16(c, path, o, "encap_remote_port", 1, 65535,

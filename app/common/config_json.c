@@ -226,3 +226,20 @@ int cfg_elem_string(struct cfg_ctx *c, const char *path, json_t *arr,
 	*out = json_string_value(v);
 	return 0;
 }
+
+int cfg_get_addr(struct cfg_ctx *c, const char *path, json_t *obj,
+		 const char *key, uint16_t port, ike_addr_t *out)
+{
+	char p[CFG_PATH_MAX];
+	const char *s;
+	int rc = cfg_get_string(c, path, obj, key, true, &s);
+
+	if (rc)
+		return rc;
+	if (ike_addr_parse(s, out) != 0) {
+		cfg_path_key(p, path, key);
+		return cfg_fail(c, p, "invalid address '%s'", s);
+	}
+	out->port = port;
+	return 0;
+}

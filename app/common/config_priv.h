@@ -61,6 +61,9 @@ int cfg_get_array(struct cfg_ctx *c, const char *path, json_t *obj,
 /* Element i of an array that must be a string; path is the array's. */
 int cfg_elem_string(struct cfg_ctx *c, const char *path, json_t *arr,
 		    size_t i, const char **out);
+/* Required member holding one address (no prefix); out->port is set to port. */
+int cfg_get_addr(struct cfg_ctx *c, const char *path, json_t *obj,
+		 const char *key, uint16_t port, ike_addr_t *out);
 
 /* "connections" (config_conn.c). Needs cfg->ike_port already set. */
 int cfg_connections(struct cfg_ctx *c, json_t *root, struct app_config *cfg);
