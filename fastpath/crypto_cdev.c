@@ -378,7 +378,7 @@ static int cdev_session_init(void *sessv, const struct fp_sa_params *p, char *er
 	s->s = rte_cryptodev_sym_session_create(s->dev_id, &x[0], cd.sess_mp);
 	if (s->s == NULL) {
 		rc = rte_errno ? -rte_errno : -ENOMEM;
-		fp_wipe(&s->iv_key, sizeof(s->iv_key));
+		explicit_bzero(&s->iv_key, sizeof(s->iv_key));
 		FAIL(rc, "cryptodev %s: session refused: %s", cd.name, rte_strerror(-rc));
 	}
 	cd.n_sess++;

@@ -190,8 +190,8 @@ int fp_cbc_iv_key_init(IMB_MGR *m, struct fp_cbc_iv_key *k)
 		rc = -EIO;
 	else
 		IMB_AES_KEYEXP_128(m, rnd, k->ks, dummy);
-	fp_wipe(rnd, sizeof(rnd));
-	fp_wipe(dummy, sizeof(dummy));
+	explicit_bzero(rnd, sizeof(rnd));
+	explicit_bzero(dummy, sizeof(dummy));
 	return rc;
 }
 
@@ -343,7 +343,7 @@ static void imb_engine_free(void *ctx)
 	free_mb_mgr(e->m);
 	if (e->ms != NULL)
 		free_mb_mgr(e->ms);
-	fp_wipe(&e->gctx, sizeof(e->gctx));   /* may hold hash state */
+	explicit_bzero(&e->gctx, sizeof(e->gctx));   /* may hold hash state */
 	free(e);
 }
 

@@ -27,13 +27,4 @@ int fp_cbc_iv_key_init(IMB_MGR *m, struct fp_cbc_iv_key *k);
  * refused the job (nothing written), -EINVAL for n outside 1..FP_MAX_BURST. */
 int fp_cbc_ivs(IMB_MGR *m, const struct fp_cbc_iv_key *k, struct fp_crypto_op *ops, uint16_t n);
 
-/* Overwrites n bytes so that the compiler cannot drop the stores. */
-static inline void fp_wipe(void *p, size_t n)
-{
-	volatile uint8_t *v = p;
-
-	while (n--)
-		*v++ = 0;
-}
-
 #endif

@@ -88,10 +88,12 @@ int ike_memeq_ct(const void *a, const void *b, size_t len)
 	return CRYPTO_memcmp(a, b, len) == 0;
 }
 
+/* The fast path wipes with explicit_bzero too; the guard keeps (NULL, 0)
+ * legal for embedders, which explicit_bzero's nonnull attribute does not. */
 void ike_wipe(void *p, size_t len)
 {
 	if (p != NULL && len > 0)
-		OPENSSL_cleanse(p, len);
+		explicit_bzero(p, len);
 }
 
 /* ---- HMAC ---- */
@@ -358,6 +360,19 @@ static const struct cipher_def {
 #define N_CIPHERS (sizeof(cipher_table) / sizeof(cipher_table[0]))
 static EVP_CIPHER *cipher_cache[N_CIPHERS];
 
+/* RFC 5282 (AES-GCM) and RFC 7634 (ChaCha20-Poly1305) alike: a 4-byte salt
+ * after the key, an 8-byte IV and a 16-byte ICV. */
+static void aead_layout(struct ike_encr_info *ei, uint16_t keybits)
+{
+	ei->keybits = keybits;
+	ei->keylen = (uint8_t)(keybits / 8 + 4);
+	ei->saltlen = 4;
+	ei->ivlen = 8;
+	ei->blocklen = 1;
+	ei->icvlen = 16;
+	ei->aead = 1;
+}
+
 int ike_encr_info(uint16_t id, uint16_t keybits, struct ike_encr_info *info)
 {
 	struct ike_encr_info ei = { .id = id, .keybits = keybits };
@@ -373,23 +388,12 @@ int ike_encr_info(uint16_t id, uint16_t keybits, struct ike_encr_info *info)
 	case IKEV2_ENCR_AES_GCM_16:
 		if (keybits != 128 && keybits != 192 && keybits != 256)
 			return -EINVAL;
-		ei.keylen = (uint8_t)(keybits / 8 + 4);
-		ei.saltlen = 4;
-		ei.ivlen = 8;
-		ei.blocklen = 1;
-		ei.icvlen = 16;
-		ei.aead = 1;
+		aead_layout(&ei, keybits);
 		break;
 	case IKEV2_ENCR_CHACHA20_POLY1305:
 		if (keybits != 0 && keybits != 256)
 			return -EINVAL;
-		ei.keybits = 256;
-		ei.keylen = 36;
-		ei.saltlen = 4;
-		ei.ivlen = 8;
-		ei.blocklen = 1;
-		ei.icvlen = 16;
-		ei.aead = 1;
+		aead_layout(&ei, 256);
 		break;
 	default:   /* ENCR_NULL and the rest are not for IKE SAs */
 		return -EINVAL;
@@ -442,68 +446,65 @@ static int aead_args_ok(const uint8_t *key, const uint8_t *iv, const uint8_t *aa
 	       aadlen <= INT_MAX && len <= INT_MAX;
 }
 
+/* One pass over a ctx set up by aead_init: the tag goes in before the data
+ * when opening and comes out after it when sealing. */
+static int aead_pass(EVP_CIPHER_CTX *ctx, int icvlen, const uint8_t *aad, size_t aadlen,
+		     const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag, int enc)
+{
+	int n = 0, fin = 0;
+
+	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, icvlen, tag) != 1)
+		return -EIO;
+	if (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1)
+		return -EIO;
+	n = 0;
+	if (len > 0 && EVP_CipherUpdate(ctx, out, &n, in, (int)len) != 1)
+		return -EIO;
+	if (EVP_CipherFinal_ex(ctx, out + n, &fin) != 1)
+		return enc ? -EIO : -EBADMSG;
+	if ((size_t)n + (size_t)fin != len)
+		return -EIO;
+	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, icvlen, tag) != 1)
+		return -EIO;
+	return 0;
+}
+
+/* Seals (enc) or opens one message; tag is written when sealing, only read
+ * when opening. */
+static int aead_crypt(const struct ike_encr_info *ei, const uint8_t *key,
+		      const uint8_t *iv, const uint8_t *aad, size_t aadlen,
+		      const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag, int enc)
+{
+	const EVP_CIPHER *c = cipher_get(ei, 1);
+	EVP_CIPHER_CTX *ctx;
+	int rc = -EIO;
+
+	if (c == NULL || !aead_args_ok(key, iv, aad, aadlen, in, len, out, tag))
+		return -EINVAL;
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return -ENOMEM;
+	if (aead_init(ctx, ei, c, key, iv, enc))
+		rc = aead_pass(ctx, ei->icvlen, aad, aadlen, in, len, out, tag, enc);
+	/* Never hand out plaintext that did not authenticate. */
+	if (rc != 0 && !enc && len > 0)
+		OPENSSL_cleanse(out, len);
+	EVP_CIPHER_CTX_free(ctx);
+	return rc;
+}
+
 int ike_aead_encrypt(const struct ike_encr_info *ei, const uint8_t *key,
 		     const uint8_t *iv, const uint8_t *aad, size_t aadlen,
 		     const uint8_t *pt, size_t len, uint8_t *ct, uint8_t *tag)
 {
-	const EVP_CIPHER *c = cipher_get(ei, 1);
-	EVP_CIPHER_CTX *ctx;
-	int n = 0, fin = 0, rc = -EIO;
-
-	if (c == NULL || !aead_args_ok(key, iv, aad, aadlen, pt, len, ct, tag))
-		return -EINVAL;
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-		return -ENOMEM;
-	if (!aead_init(ctx, ei, c, key, iv, 1))
-		goto done;
-	if (aadlen > 0 && EVP_EncryptUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1)
-		goto done;
-	n = 0;
-	if (len > 0 && EVP_EncryptUpdate(ctx, ct, &n, pt, (int)len) != 1)
-		goto done;
-	if (EVP_EncryptFinal_ex(ctx, ct + n, &fin) != 1 || (size_t)n + (size_t)fin != len)
-		goto done;
-	if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, ei->icvlen, tag) != 1)
-		goto done;
-	rc = 0;
-done:
-	EVP_CIPHER_CTX_free(ctx);
-	return rc;
+	return aead_crypt(ei, key, iv, aad, aadlen, pt, len, ct, tag, 1);
 }
 
 int ike_aead_decrypt(const struct ike_encr_info *ei, const uint8_t *key,
 		     const uint8_t *iv, const uint8_t *aad, size_t aadlen,
 		     const uint8_t *ct, size_t len, const uint8_t *tag, uint8_t *pt)
 {
-	const EVP_CIPHER *c = cipher_get(ei, 1);
-	uint8_t tagbuf[16];
-	EVP_CIPHER_CTX *ctx;
-	int n = 0, fin = 0, rc = -EIO;
-
-	if (c == NULL || !aead_args_ok(key, iv, aad, aadlen, ct, len, pt, tag))
-		return -EINVAL;
-	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-		return -ENOMEM;
-	memcpy(tagbuf, tag, sizeof(tagbuf));   /* SET_TAG takes a non-const pointer */
-	if (!aead_init(ctx, ei, c, key, iv, 0) ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, ei->icvlen, tagbuf) != 1)
-		goto done;
-	if (aadlen > 0 && EVP_DecryptUpdate(ctx, NULL, &n, aad, (int)aadlen) != 1)
-		goto done;
-	n = 0;
-	if (len > 0 && EVP_DecryptUpdate(ctx, pt, &n, ct, (int)len) != 1)
-		goto done;
-	if (EVP_DecryptFinal_ex(ctx, pt + n, &fin) != 1) {
-		rc = -EBADMSG;
-		goto done;
-	}
-	rc = (size_t)n + (size_t)fin == len ? 0 : -EIO;
-done:
-	/* Never hand out plaintext that did not authenticate. */
-	if (rc != 0 && len > 0 && pt != NULL)
-		OPENSSL_cleanse(pt, len);
-	EVP_CIPHER_CTX_free(ctx);
-	return rc;
+	/* SET_TAG takes a non-const pointer but copies the tag. */
+	return aead_crypt(ei, key, iv, aad, aadlen, ct, len, pt, (uint8_t *)tag, 0);
 }
 
 static int cbc_crypt(const struct ike_encr_info *ei, const uint8_t *key,

@@ -1709,8 +1709,8 @@ static void split_round(const uint16_t *lens, uint16_t n, unsigned *split_engine
 			}
 			fp_crypto_imb.engine_free(e);
 		}
-		fp_wipe(sess_out, sizeof(sess_out));
-		fp_wipe(sess_in, sizeof(sess_in));
+		explicit_bzero(sess_out, sizeof(sess_out));
+		explicit_bzero(sess_in, sizeof(sess_in));
 	}
 	free(ref);
 	free(got);
