@@ -249,13 +249,16 @@ void ikev2_request_done(struct ike_sa *sa);
 /* ikev2_keys.c */
 int ikev2_derive_ike_keys(struct ike_sa *sa, const uint8_t *shared, size_t slen,
 			  const struct ike_sa *old);
-int ikev2_psk_auth(const struct ike_sa *sa, bool for_initiator, const uint8_t *id_body,
-		   size_t id_len, uint8_t *out, size_t *outlen);
 int ikev2_child_keys(struct ike_sa *sa, struct ike_child *c, bool we_initiated,
 		     const uint8_t *shared, size_t slen, const uint8_t *ni, size_t ni_len,
 		     const uint8_t *nr, size_t nr_len);
 void ikev2_natd_hash(uint64_t spi_i, uint64_t spi_r, const ike_addr_t *a, uint8_t out[20]);
 void ike_sa_wipe_keys(struct ike_sa *sa);
+
+/* ike/auth/auth_psk.c: the AUTH value of the initiator (for_initiator) or
+ * the responder over its ID payload body; *outlen is the PRF's length. */
+int ikev2_psk_auth(const struct ike_sa *sa, bool for_initiator, const uint8_t *id_body,
+		   size_t id_len, uint8_t *out, size_t *outlen);
 
 /* ikev2_proposal.c: SA payload <-> configured proposals. */
 unsigned ikev2_props_from_cfg(const struct ike_proposal *cfg, unsigned n, uint8_t proto,
