@@ -154,6 +154,24 @@ static void resend_cached(struct ike_sa *sa)
 	ikev2_send_raw(sa->e, &sa->local, &sa->remote, sa->resp_buf, sa->resp_len);
 }
 
+/* Requests and responses alike: a message that failed decryption is logged
+ * and counted; one that passed is authenticated, so it counts as life from
+ * the peer and may move the SA's ports. false to drop the message. */
+static bool decrypted(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote,
+		      const struct ikev2_hdr *h, int r, const char *what)
+{
+	if (r < 0) {
+		ike_sa_log(sa, IKE_LOG_WARN, "%s %s dropped: %s",
+			   ikev2_exchange_name(h->exchange), what,
+			   r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
+		sa->e->stats.bad_messages++;
+		return false;
+	}
+	sa->last_rx = sa->e->now;
+	follow_peer(sa, local, remote);
+	return true;
+}
+
 static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote,
 			      uint8_t *msg, size_t len, const struct ikev2_hdr *h,
 			      const struct ikev2_chain *c)
@@ -170,15 +188,8 @@ static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const 
 		return;
 	}
 	r = ikev2_decrypt(sa, msg, len, h, c, &inner, NULL);
-	if (r < 0) {
-		ike_sa_log(sa, IKE_LOG_WARN, "%s response dropped: %s",
-			   ikev2_exchange_name(h->exchange),
-			   r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
-		sa->e->stats.bad_messages++;
+	if (!decrypted(sa, local, remote, h, r, "response"))
 		return;
-	}
-	sa->last_rx = sa->e->now;
-	follow_peer(sa, local, remote);
 	ctx = sa->req_ctx;
 	memset(&sa->req_ctx, 0, sizeof(sa->req_ctx));
 	ikev2_request_done(sa);
@@ -235,15 +246,8 @@ static void dispatch_request(struct ike_sa *sa, const ike_addr_t *local, const i
 		unsupported_critical(sa, h, bad);
 		return;
 	}
-	if (r < 0) {
-		ike_sa_log(sa, IKE_LOG_WARN, "%s request dropped: %s",
-			   ikev2_exchange_name(h->exchange),
-			   r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
-		sa->e->stats.bad_messages++;
+	if (!decrypted(sa, local, remote, h, r, "request"))
 		return;
-	}
-	sa->last_rx = sa->e->now;
-	follow_peer(sa, local, remote);
 	switch (h->exchange) {
 	case IKEV2_EXCH_IKE_AUTH:
 		if (sa->state == IKE_S_HALF_OPEN)

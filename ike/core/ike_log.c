@@ -48,17 +48,23 @@ void ike_emit(struct ike_engine *e, const struct ike_event *ev)
 		e->ops.event(e->ctx, ev);
 }
 
+void ike_event_init(struct ike_event *ev, const struct ike_sa *sa, enum ike_event_type t,
+		    const char *reason)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = t;
+	ev->conn = sa->conn->cfg.name;
+	ev->spi_i = sa->spi_i;
+	ev->spi_r = sa->spi_r;
+	ev->reason = reason;
+}
+
 void ike_emit_sa(struct ike_sa *sa, enum ike_event_type t, const char *reason)
 {
 	struct ike_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = t;
-	ev.conn = sa->conn->cfg.name;
-	ev.spi_i = sa->spi_i;
-	ev.spi_r = sa->spi_r;
+	ike_event_init(&ev, sa, t, reason);
 	ev.algs = sa->algs;
-	ev.reason = reason;
 	if (t == IKE_EV_IKE_UP)
 		sa->e->stats.ike_up++;
 	if (t == IKE_EV_FAILED)
@@ -71,13 +77,8 @@ void ike_emit_child(struct ike_sa *sa, enum ike_event_type t, const struct ike_c
 {
 	struct ike_event ev;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = t;
-	ev.conn = sa->conn->cfg.name;
-	ev.spi_i = sa->spi_i;
-	ev.spi_r = sa->spi_r;
+	ike_event_init(&ev, sa, t, reason);
 	ev.child = &c->info;
-	ev.reason = reason;
 	if (t == IKE_EV_CHILD_UP || t == IKE_EV_CHILD_REKEYED)
 		sa->e->stats.child_up++;
 	ike_emit(sa->e, &ev);

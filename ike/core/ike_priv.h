@@ -210,6 +210,9 @@ void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
 void ike_sa_log(const struct ike_sa *sa, enum ike_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ike_emit(struct ike_engine *e, const struct ike_event *ev);
+/* What every event about an IKE SA or its children carries, the rest zero. */
+void ike_event_init(struct ike_event *ev, const struct ike_sa *sa, enum ike_event_type t,
+		    const char *reason);
 void ike_emit_sa(struct ike_sa *sa, enum ike_event_type t, const char *reason);
 void ike_emit_child(struct ike_sa *sa, enum ike_event_type t, const struct ike_child *c,
 		    const char *reason);
@@ -259,6 +262,10 @@ void ike_sa_wipe_keys(struct ike_sa *sa);
  * the responder over its ID payload body; *outlen is the PRF's length. */
 int ikev2_psk_auth(const struct ike_sa *sa, bool for_initiator, const uint8_t *id_body,
 		   size_t id_len, uint8_t *out, size_t *outlen);
+
+/* ike_proposal.c: text forms. Appends sep then s at buf[off] (buf[len] stays
+ * NUL-terminated, the tail is cut); the new offset, len or more once full. */
+size_t ike_str_cat(char *buf, size_t len, size_t off, const char *sep, const char *s);
 
 /* ikev2_proposal.c: SA payload <-> configured proposals. */
 unsigned ikev2_props_from_cfg(const struct ike_proposal *cfg, unsigned n, uint8_t proto,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ike/ike.h"
+#include "ike/core/ike_priv.h"
 #include "ike/crypto/ike_crypto.h"
 #include "ike/v2/ikev2_wire.h"
 
@@ -198,14 +199,19 @@ int ike_proposal_parse(const char *s, bool is_ike, struct ike_proposal *p,
 	return proposal_check(p, is_ike, err, errlen);
 }
 
-static size_t cat(char *buf, size_t len, size_t off, const char *s)
+size_t ike_str_cat(char *buf, size_t len, size_t off, const char *sep, const char *s)
 {
 	int n;
 
 	if (off >= len)
 		return off;
-	n = snprintf(buf + off, len - off, "%s%s", off ? "/" : "", s);
+	n = snprintf(buf + off, len - off, "%s%s", sep, s);
 	return n < 0 ? off : off + (size_t)n;
+}
+
+static size_t cat(char *buf, size_t len, size_t off, const char *s)
+{
+	return ike_str_cat(buf, len, off, off ? "/" : "", s);
 }
 
 const char *ike_proposal_str(const struct ike_proposal *p, char *buf, size_t len)

@@ -128,11 +128,7 @@ static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
 	old->delete_at = old->e->now + 30000;
 	ike_sa_schedule(nsa);
 	ike_keylog_ike(nsa);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = IKE_EV_IKE_REKEYED;
-	ev.conn = nsa->conn->cfg.name;
-	ev.spi_i = nsa->spi_i;
-	ev.spi_r = nsa->spi_r;
+	ike_event_init(&ev, nsa, IKE_EV_IKE_REKEYED, NULL);
 	ev.old_spi_i = old->spi_i;
 	ev.old_spi_r = old->spi_r;
 	ev.algs = nsa->algs;

@@ -214,15 +214,16 @@ const char *ikev2_props_str(const struct ikev2_prop *p, unsigned n, char *buf, s
 
 	buf[0] = '\0';
 	for (unsigned i = 0; i < n && off + 1 < len; i++) {
-		off += (size_t)snprintf(buf + off, len - off, "%s#%u ", i ? ", " : "", p[i].num);
+		char num[8];
+
+		snprintf(num, sizeof(num), "#%u ", p[i].num);
+		off = ike_str_cat(buf, len, off, i ? ", " : "", num);
 		for (unsigned k = 0; k < p[i].n_trans && off + 1 < len; k++) {
 			char tn[48];
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", k ? "/" : "",
-						trans_name(&p[i].trans[k], tn, sizeof(tn)));
+			off = ike_str_cat(buf, len, off, k ? "/" : "",
+					  trans_name(&p[i].trans[k], tn, sizeof(tn)));
 		}
 	}
-	if (off >= len)
-		buf[len - 1] = '\0';
 	return buf;
 }
 
@@ -233,10 +234,8 @@ const char *ike_cfg_props_str(const struct ike_proposal *p, unsigned n, char *bu
 	buf[0] = '\0';
 	for (unsigned i = 0; i < n && off + 1 < len; i++) {
 		char one[256];
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-					ike_proposal_str(&p[i], one, sizeof(one)));
+		off = ike_str_cat(buf, len, off, i ? ", " : "",
+				  ike_proposal_str(&p[i], one, sizeof(one)));
 	}
-	if (off >= len)
-		buf[len - 1] = '\0';
 	return buf;
 }

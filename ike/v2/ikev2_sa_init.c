@@ -22,6 +22,21 @@ static int dup_msg(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
 	return 0;
 }
 
+/* The keys from g^ir (2.14) and a copy of IKE_SA_INIT message idx (0 the
+ * request, 1 the response), which the AUTH payloads sign (2.15); g^ir is
+ * wiped either way. */
+static int keys_from_init(struct ike_sa *sa, uint8_t shared[IKE_MAX_DH_SHARED], size_t slen,
+			  int idx, const uint8_t *msg, size_t len)
+{
+	int r = 0;
+
+	if (ikev2_derive_ike_keys(sa, shared, slen, NULL) < 0 ||
+	    dup_msg(&sa->init_msg[idx], &sa->init_len[idx], msg, len) < 0)
+		r = -1;
+	ike_wipe(shared, IKE_MAX_DH_SHARED);
+	return r;
+}
+
 /* Our NAT_DETECTION_SOURCE_IP: the real hash, or random bytes when UDP
  * encapsulation is forced, which makes the peer believe we are behind a NAT
  * (what strongSwan does for encap=yes). */
@@ -253,13 +268,10 @@ void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	sa->spi_r = h->spi_r;
 	memcpy(sa->nr, n_pl->body, n_pl->len);
 	sa->nr_len = n_pl->len;
-	if (ikev2_derive_ike_keys(sa, shared, slen, NULL) < 0 ||
-	    dup_msg(&sa->init_msg[1], &sa->init_len[1], msg, len) < 0) {
-		ike_wipe(shared, sizeof(shared));
+	if (keys_from_init(sa, shared, slen, 1, msg, len) < 0) {
 		init_fail(sa, "key derivation failed");
 		return;
 	}
-	ike_wipe(shared, sizeof(shared));
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	if (check_natd(sa, c, sa->spi_r))
@@ -454,13 +466,10 @@ void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local,
 		ike_sa_kill(sa, "invalid KE");
 		return;
 	}
-	if (ikev2_derive_ike_keys(sa, shared, slen, NULL) < 0 ||
-	    dup_msg(&sa->init_msg[0], &sa->init_len[0], msg, len) < 0) {
-		ike_wipe(shared, sizeof(shared));
+	if (keys_from_init(sa, shared, slen, 0, msg, len) < 0) {
 		ike_sa_kill(sa, "key derivation failed");
 		return;
 	}
-	ike_wipe(shared, sizeof(shared));
 	check_natd(sa, c, 0);
 	sa->msgid_in = 0;
 	if (respond_init(sa, num, pub, ike_dh_publen(algs.dh)) < 0) {

@@ -52,10 +52,7 @@ const char *ikev2_ts_list_str(const struct ike_ts *ts, unsigned n, char *buf, si
 	buf[0] = '\0';
 	for (unsigned i = 0; i < n && off + 1 < len; i++) {
 		char one[128];
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? "," : "",
-					ike_ts_str(&ts[i], one, sizeof(one)));
+		off = ike_str_cat(buf, len, off, i ? "," : "", ike_ts_str(&ts[i], one, sizeof(one)));
 	}
-	if (off >= len)
-		buf[len - 1] = '\0';
 	return buf;
 }
