@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The control core (fastpath/ctrl_core.c): RCU reclamation only after a
+ * grace period, and readers on another lcore while the control core
+ * changes the tables. */
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include "fastpath/ctrl_core_priv.h"
+#include "tests/unit/fastpath/fp_test.h"
+
+/* ---- RCU: nothing is freed before every worker passed a quiescent state ---- */
+
+static void test_rcu_grace(void)
+{
+	struct fp_sa_params p;
+	struct fp_spd_rule r;
+	char err[128];
+
+	FPT_SETUP();
+	struct fp_ctrl *c = fpt_ctrl_new("rcu", 1);
+	/* This thread plays worker 0: online, reporting nothing yet. */
+	CU_ASSERT_FATAL(fp_ctrl_worker_join(c, 0, NULL) == 0);
+	fpt_gcm(&p, FP_DIR_IN, 0x4001, false);
+	fpt_add_sa(c, &p);
+	fpt_gcm(&p, FP_DIR_OUT, 0x4002, true);
+	fpt_add_sa(c, &p);
+	fpt_rule4(&r, "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255", FP_SPD_PROTECT,
+		  0x4002);
+	CU_ASSERT(fp_ctrl_replace_spd(c, &r, 1, err, sizeof(err)) == 0);
+	CU_ASSERT(fp_ctrl_replace_spd(c, &r, 1, err, sizeof(err)) == 0);   /* old SPD deferred */
+	CU_ASSERT(fp_ctrl_del_sa(c, FP_DIR_IN, 0x4001, err, sizeof(err)) == 0);
+	CU_ASSERT(fp_ctrl_del_sa(c, FP_DIR_OUT, 0x4002, err, sizeof(err)) == 0);
+	for (int i = 0; i < 5; i++)
+		fp_ctrl_poll(c);
+	CU_ASSERT_EQUAL(fp_ctrl_pending(c), 3);      /* SPD, SA in, SA out */
+	rte_rcu_qsbr_quiescent(c->rcu, 0);
+	fp_ctrl_poll(c);
+	CU_ASSERT_EQUAL(fp_ctrl_pending(c), 0);
+	/* A deletion after the quiescent state waits for the next one. */
+	fpt_gcm(&p, FP_DIR_IN, 0x4003, false);
+	fpt_add_sa(c, &p);
+	CU_ASSERT(fp_ctrl_del_sa(c, FP_DIR_IN, 0x4003, err, sizeof(err)) == 0);
+	fp_ctrl_poll(c);
+	CU_ASSERT_EQUAL(fp_ctrl_pending(c), 1);
+	rte_rcu_qsbr_quiescent(c->rcu, 0);
+	fp_ctrl_poll(c);
+	CU_ASSERT_EQUAL(fp_ctrl_pending(c), 0);
+	fp_ctrl_worker_leave(c, 0);
+	fp_ctrl_free(c);
+}
+
+/* ---- readers on another lcore while the control core writes ---- */
+
+struct reader {
+	struct fp_ctrl *c;
+	volatile int stop;
+	uint64_t loops, bad, hits_other;
+};
+
+static int reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	uint32_t keys[8];
+	struct fp_sa *out[8];
+
+	rte_rcu_qsbr_thread_register(rd->c->rcu, 0);
+	rte_rcu_qsbr_thread_online(rd->c->rcu, 0);
+	while (!rd->stop) {
+		keys[0] = rte_cpu_to_be_32(0x5000);
+		for (unsigned i = 1; i < 8; i++)
+			keys[i] = rte_cpu_to_be_32(0x6000 + (uint32_t)((rd->loops * 7 + i) % 64));
+		fp_sad_lookup_in(rd->c->sad, keys, 8, out);
+		if (out[0] == NULL || out[0]->h.spi_be != keys[0])
+			rd->bad++;
+		for (unsigned i = 1; i < 8; i++) {
+			if (out[i] == NULL)
+				continue;
+			rd->hits_other++;
+			/* A freed and reused entry would show another SPI. */
+			if (out[i]->h.spi_be != keys[i] || out[i]->h.process == NULL)
+				rd->bad++;
+		}
+		const struct fp_spd *spd = fp_ctrl_spd(rd->c);
+		struct fp_spd_key4 k = { .proto = 17 };
+		const struct fp_spd_key4 *kp = &k;
+		uint32_t res;
+		fp_spd_classify4(spd, &kp, &res, 1);
+		if (fp_spd_action(res) != FP_SPD_BYPASS)
+			rd->bad++;
+		rte_rcu_qsbr_quiescent(rd->c->rcu, 0);
+		rd->loops++;
+	}
+	rte_rcu_qsbr_thread_offline(rd->c->rcu, 0);
+	rte_rcu_qsbr_thread_unregister(rd->c->rcu, 0);
+	return 0;
+}
+
+static void test_concurrent_readers(void)
+{
+	struct fp_sa_params p;
+	struct fp_spd_rule r[2];
+	struct reader rd = { 0 };
+	char err[128];
+	unsigned lc = rte_get_next_lcore(-1, 1, 0);
+
+	FPT_SETUP();
+	if (lc >= RTE_MAX_LCORE) {
+		CU_FAIL("needs a second lcore");
+		return;
+	}
+	struct fp_ctrl *c = fpt_ctrl_new("conc", 1);
+	fpt_gcm(&p, FP_DIR_IN, 0x5000, false);
+	fpt_add_sa(c, &p);
+	fpt_rule4(&r[0], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255",
+		  FP_SPD_BYPASS, 0);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, r, 1, err, sizeof(err)) == 0);
+	rd.c = c;
+	CU_ASSERT_FATAL(rte_eal_remote_launch(reader_main, &rd, lc) == 0);
+	for (unsigned round = 0; round < 400; round++) {
+		uint32_t spi = 0x6000 + round % 64;
+
+		fpt_gcm(&p, FP_DIR_IN, spi, false);
+		if (fp_sad_find_in(c->sad, spi) != NULL) {
+			CU_ASSERT(fp_ctrl_del_sa(c, FP_DIR_IN, spi, err, sizeof(err)) == 0);
+		} else {
+			fpt_add_sa(c, &p);
+		}
+		if (round % 20 == 0) {
+			/* New SPD generation, same answer for the reader. */
+			fpt_rule4(&r[1], "203.0.113.0", "203.0.113.255", "0.0.0.0",
+				  "255.255.255.255", FP_SPD_DISCARD, 0);
+			CU_ASSERT(fp_ctrl_replace_spd(c, r, 1 + (round / 20) % 2,
+						      err, sizeof(err)) == 0);
+		}
+		fp_ctrl_poll(c);
+		rte_delay_us(50);
+	}
+	uint64_t t0 = rte_get_timer_cycles();
+	while (fp_ctrl_pending(c) != 0 && rte_get_timer_cycles() - t0 < rte_get_timer_hz() * 5)
+		fp_ctrl_poll(c);
+	rd.stop = 1;
+	rte_eal_wait_lcore(lc);
+	CU_ASSERT_EQUAL(rd.bad, 0);
+	CU_ASSERT(rd.loops > 100);
+	CU_ASSERT_EQUAL(fp_ctrl_pending(c), 0);
+	fp_ctrl_free(c);
+}
+
+static const struct test_case cases[] = {
+	{ "rcu_grace_period", test_rcu_grace },
+	{ "concurrent_readers", test_concurrent_readers },
+	{ NULL, NULL },
+};
+TEST_SUITE(ctrl_core, cases)
