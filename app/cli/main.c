@@ -12,6 +12,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "app/common/ctl_socket.h"
+
 #define CTL_TIMEOUT_S   10
 #define CTL_MAX_REPLY   (16u << 20)
 
@@ -67,21 +69,6 @@ static int connect_socket(const char *path)
 		return -1;
 	}
 	return fd;
-}
-
-static int send_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Reads until EOF; returns a malloc'd NUL-terminated buffer or NULL. */
@@ -140,7 +127,8 @@ static json_t *transact(const char *path, json_t *req)
 		free(text);
 		return NULL;
 	}
-	if (send_all(fd, text, strlen(text)) < 0 || send_all(fd, "\n", 1) < 0) {
+	if (app_ctlsock_send_all(fd, text, strlen(text)) < 0 ||
+	    app_ctlsock_send_all(fd, "\n", 1) < 0) {
 		fprintf(stderr, "ipsecgw-ctl: cannot send to %s: %s\n", path,
 			strerror(errno));
 		free(text);

@@ -404,7 +404,7 @@ static ssize_t read_request(struct app_ctlsock *c, int fd)
 	}
 }
 
-static void write_all(int fd, const char *p, size_t len)
+int app_ctlsock_send_all(int fd, const char *p, size_t len)
 {
 	while (len > 0) {
 		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
@@ -412,10 +412,11 @@ static void write_all(int fd, const char *p, size_t len)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
-			return;
+			return -1;
 		p += w;
 		len -= (size_t)w;
 	}
+	return 0;
 }
 
 void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
@@ -449,9 +450,9 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 	} else {
 		reply = app_ctlsock_handle(c->engine, c->cfg, c->buf, (size_t)n, now_ms);
 	}
-	if (reply) {
-		write_all(fd, reply, strlen(reply));
-		write_all(fd, "\n", 1);
+	if (reply) {   /* a client gone before the reply is its own loss */
+		app_ctlsock_send_all(fd, reply, strlen(reply));
+		app_ctlsock_send_all(fd, "\n", 1);
 	}
 	free(reply);
 	close(fd);

@@ -38,6 +38,10 @@ void app_ctlsock_set_budget(struct app_ctlsock *c, unsigned ms);
  * synchronously: at most about 2 s even for a stuck client. */
 void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms);
 
+/* Sends all len bytes on a stream socket (no SIGPIPE, EINTR retried), for
+ * both ends of the control socket: 0, or -1 with errno set. */
+int app_ctlsock_send_all(int fd, const char *p, size_t len);
+
 /* Handles one request text (without the newline) and returns the reply
  * JSON text without newline, malloc'd (NULL only when out of memory).
  * Never fails on bad input: errors become {"ok":false,"error":...}. */
