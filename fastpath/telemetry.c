@@ -330,6 +330,23 @@ WRAP(cmd_port)
 WRAP(cmd_sa_list)
 WRAP(cmd_sa_info)
 
+static const struct tel_cmd {
+	const char *path;
+	telemetry_cb fn;
+	const char *help;
+} tel_cmds[] = {
+	{ "/ipsecgw/stats", cmd_stats_locked,
+	  "Totals over all workers and control-core counters. No parameters" },
+	{ "/ipsecgw/drops", cmd_drops_locked,
+	  "Dropped packets per reason, all workers. No parameters" },
+	{ "/ipsecgw/workers", cmd_workers_locked, "Worker ids. No parameters" },
+	{ "/ipsecgw/worker", cmd_worker_locked, "One worker's counters. Parameter: worker id" },
+	{ "/ipsecgw/ports", cmd_ports_locked, "Port ids. No parameters" },
+	{ "/ipsecgw/port", cmd_port_locked, "One port's counters. Parameter: port id" },
+	{ "/ipsecgw/sa/list", cmd_sa_list_locked, "Installed SAs. No parameters" },
+	{ "/ipsecgw/sa/info", cmd_sa_info_locked, "One SA's counters. Parameters: spi[,in|out]" },
+};
+
 int fp_telemetry_init(struct fp_ctrl *c)
 {
 	int rc = 0;
@@ -338,22 +355,9 @@ int fp_telemetry_init(struct fp_ctrl *c)
 	tel_ctrl = c;
 	if (!tel_registered) {
 		tel_registered = true;
-		rc |= rte_telemetry_register_cmd("/ipsecgw/stats", cmd_stats_locked,
-			"Totals over all workers and control-core counters. No parameters");
-		rc |= rte_telemetry_register_cmd("/ipsecgw/drops", cmd_drops_locked,
-			"Dropped packets per reason, all workers. No parameters");
-		rc |= rte_telemetry_register_cmd("/ipsecgw/workers", cmd_workers_locked,
-			"Worker ids. No parameters");
-		rc |= rte_telemetry_register_cmd("/ipsecgw/worker", cmd_worker_locked,
-			"One worker's counters. Parameter: worker id");
-		rc |= rte_telemetry_register_cmd("/ipsecgw/ports", cmd_ports_locked,
-			"Port ids. No parameters");
-		rc |= rte_telemetry_register_cmd("/ipsecgw/port", cmd_port_locked,
-			"One port's counters. Parameter: port id");
-		rc |= rte_telemetry_register_cmd("/ipsecgw/sa/list", cmd_sa_list_locked,
-			"Installed SAs. No parameters");
-		rc |= rte_telemetry_register_cmd("/ipsecgw/sa/info", cmd_sa_info_locked,
-			"One SA's counters. Parameters: spi[,in|out]");
+		for (size_t i = 0; i < RTE_DIM(tel_cmds); i++)
+			rc |= rte_telemetry_register_cmd(tel_cmds[i].path, tel_cmds[i].fn,
+							 tel_cmds[i].help);
 	}
 	pthread_mutex_unlock(&tel_lock);
 	return rc ? -EINVAL : 0;
