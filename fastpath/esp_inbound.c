@@ -401,29 +401,9 @@ esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 	return likely(ndrop == 0) ? n : esp_partition(mb, rsn, n);
 }
 
-#define INB_FN(t, o6, u, a)                                                    \
-	static uint16_t inb_##t##o6##u##a(struct fp_sa *sa,                    \
-		struct fp_crypto_engine *e, struct rte_mbuf *mb[], uint16_t n) \
-	{ return esp_inb(sa, e, mb, n, t, o6, u, a); }
-#define INB_FN2(t, o6) INB_FN(t, o6, 0, 0) INB_FN(t, o6, 0, 1) \
-		       INB_FN(t, o6, 1, 0) INB_FN(t, o6, 1, 1)
-INB_FN2(0, 0)
-INB_FN2(0, 1)
-INB_FN2(1, 0)
-INB_FN2(1, 1)
-
-/* Index: tunnel | outer6 << 1 | udp << 2 | aead << 3. */
-static const fp_esp_fn inb_fns[16] = {
-	inb_0000, inb_1000, inb_0100, inb_1100,
-	inb_0010, inb_1010, inb_0110, inb_1110,
-	inb_0001, inb_1001, inb_0101, inb_1101,
-	inb_0011, inb_1011, inb_0111, inb_1111,
-};
+ESP_VARIANTS(inb, esp_inb);
 
 fp_esp_fn fp_esp_inbound_handler(uint8_t f)
 {
-	unsigned i = (unsigned)!!(f & FP_SAF_TUNNEL) | (unsigned)!!(f & FP_SAF_OUTER6) << 1 |
-		     (unsigned)!!(f & FP_SAF_UDP) << 2 | (unsigned)!!(f & FP_SAF_AEAD) << 3;
-
-	return inb_fns[i];
+	return inb_fns[esp_variant(f)];
 }

@@ -399,29 +399,9 @@ esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 	return likely(ndrop == 0) ? n : esp_partition(mb, rsn, n);
 }
 
-#define OUTB_FN(t, o6, u, a)                                                   \
-	static uint16_t outb_##t##o6##u##a(struct fp_sa *sa,                   \
-		struct fp_crypto_engine *e, struct rte_mbuf *mb[], uint16_t n) \
-	{ return esp_outb(sa, e, mb, n, t, o6, u, a); }
-#define OUTB_FN2(t, o6) OUTB_FN(t, o6, 0, 0) OUTB_FN(t, o6, 0, 1) \
-			OUTB_FN(t, o6, 1, 0) OUTB_FN(t, o6, 1, 1)
-OUTB_FN2(0, 0)
-OUTB_FN2(0, 1)
-OUTB_FN2(1, 0)
-OUTB_FN2(1, 1)
-
-/* Index: tunnel | outer6 << 1 | udp << 2 | aead << 3. */
-static const fp_esp_fn outb_fns[16] = {
-	outb_0000, outb_1000, outb_0100, outb_1100,
-	outb_0010, outb_1010, outb_0110, outb_1110,
-	outb_0001, outb_1001, outb_0101, outb_1101,
-	outb_0011, outb_1011, outb_0111, outb_1111,
-};
+ESP_VARIANTS(outb, esp_outb);
 
 fp_esp_fn fp_esp_outbound_handler(uint8_t f)
 {
-	unsigned i = (unsigned)!!(f & FP_SAF_TUNNEL) | (unsigned)!!(f & FP_SAF_OUTER6) << 1 |
-		     (unsigned)!!(f & FP_SAF_UDP) << 2 | (unsigned)!!(f & FP_SAF_AEAD) << 3;
-
-	return outb_fns[i];
+	return outb_fns[esp_variant(f)];
 }

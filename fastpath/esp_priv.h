@@ -143,4 +143,34 @@ static inline bool icv_equal(const uint8_t *a, const uint8_t *b, uint32_t n)
 	return d == 0;
 }
 
+/* A direction's always-inline burst body fn(sa, e, mb, n, tunnel, outer6,
+ * udp, aead) in 16 thin copies, each with the flags constant so that the
+ * compiler drops the others' branches, and their table name##_fns indexed by
+ * esp_variant(). The copies are named name_<tunnel><outer6><udp><aead>
+ * (inb_1001: what profiles show). */
+#define ESP_VARIANT(name, fn, t, o6, u, a)                                     \
+	static uint16_t name##_##t##o6##u##a(struct fp_sa *sa,                 \
+		struct fp_crypto_engine *e, struct rte_mbuf *mb[], uint16_t n) \
+	{ return fn(sa, e, mb, n, t, o6, u, a); }
+#define ESP_VARIANTS4(name, fn, t, o6)                                         \
+	ESP_VARIANT(name, fn, t, o6, 0, 0) ESP_VARIANT(name, fn, t, o6, 0, 1)   \
+	ESP_VARIANT(name, fn, t, o6, 1, 0) ESP_VARIANT(name, fn, t, o6, 1, 1)
+#define ESP_VARIANTS(name, fn)                                                 \
+	ESP_VARIANTS4(name, fn, 0, 0) ESP_VARIANTS4(name, fn, 0, 1)             \
+	ESP_VARIANTS4(name, fn, 1, 0) ESP_VARIANTS4(name, fn, 1, 1)             \
+	static const fp_esp_fn name##_fns[16] = {                              \
+		name##_0000, name##_1000, name##_0100, name##_1100,             \
+		name##_0010, name##_1010, name##_0110, name##_1110,             \
+		name##_0001, name##_1001, name##_0101, name##_1101,             \
+		name##_0011, name##_1011, name##_0111, name##_1111,             \
+	}
+
+/* The ESP_VARIANTS table index of an SA's flags:
+ * tunnel | outer6 << 1 | udp << 2 | aead << 3. */
+static inline unsigned esp_variant(uint8_t f)
+{
+	return (unsigned)!!(f & FP_SAF_TUNNEL) | (unsigned)!!(f & FP_SAF_OUTER6) << 1 |
+	       (unsigned)!!(f & FP_SAF_UDP) << 2 | (unsigned)!!(f & FP_SAF_AEAD) << 3;
+}
+
 #endif
