@@ -1,4 +1,5 @@
-/* Per-SA counters of the fast path.
+/* Counters of the fast path: per SA, and the reasons a worker drops a
+ * packet for.
  *
  * One worker owns an SA (see docs/fastpath.md), so these are plain counters
  * with a single writer; the control core reads them without a lock and may
@@ -39,5 +40,22 @@ struct fp_sa_stats {
 };
 
 const char *fp_drop_name(enum fp_drop r);
+
+/* Worker drop reasons: the ESP layer's (enum fp_drop, same numbers) and
+ * these. */
+enum fp_wdrop {
+	FP_WD_NO_POLICY = FP_DROP_MAX,  /* outbound: no SPD rule matched */
+	FP_WD_DISCARD,                  /* SPD rule says DISCARD */
+	FP_WD_TTL,                      /* TTL / hop limit would reach 0 */
+	FP_WD_NO_ROUTE,
+	FP_WD_RING_FULL,                /* punt or hand-off ring full */
+	FP_WD_TX_FULL,                  /* TX queue did not take it */
+	FP_WD_NOT_IP,                   /* not IPv4/IPv6/ARP, or runt frame */
+	FP_WD_MTU,                      /* over the egress MTU and not ours to fragment */
+	FP_WD_FRAG,                     /* fragment to us not reassembled (timeout,
+					 * table full, overlap, too big, malformed) */
+	FP_WD_NO_MBUF,                  /* no mbuf for a fragment we had to make */
+	FP_WD_MAX
+};
 
 #endif

@@ -2,11 +2,12 @@
  * reassembly in. See frag.h. */
 #include <string.h>
 
+#include <rte_ether.h>
 #include <rte_ip.h>
 
 #include "fastpath/esp_priv.h"
 #include "fastpath/frag.h"
-#include "fastpath/worker.h"
+#include "fastpath/fp_stats.h"
 
 #define IP4_DF 0x4000u
 #define IP4_MF 0x2000u

@@ -15,7 +15,7 @@
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
-#include "fastpath/worker.h"
+#include "fastpath/dp.h"
 
 /* m: an Ethernet frame (one segment) carrying ARP or an IPv6 NS, received
  * on m->port whose MAC is mac. true: m has been rewritten into the answer,

@@ -20,9 +20,11 @@
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
+#include "fastpath/bytes.h"
 #include "fastpath/ctrl_core_priv.h"
 #include "fastpath/frag.h"
 #include "fastpath/neigh.h"
+#include "fastpath/tx.h"
 #include "fastpath/worker.h"
 
 #define BURST    FP_MAX_BURST
@@ -49,11 +51,9 @@ struct fp_worker {
 	 * fp_worker_poll()). */
 	uint16_t nheld[FP_MAX_RXQ];
 	struct rte_mbuf *held[FP_MAX_RXQ][FP_RX_BURST_MAX];
-	/* IP MTU per port (UINT32_MAX: none), checked before each send. */
-	uint32_t mtu[FP_MAX_PORTS];
-	/* Packets this worker fragmented as their source (identifications:
-	 * fp_frag_id4/6(), eth_tx_big()); the sources of them all. */
-	uint32_t frag_seq, frag_srcs;
+	/* MTUs, checked before each send, and the identifications of the
+	 * packets this worker fragments as their source (tx.h). */
+	struct fp_tx tx;
 	/* Reassembly (NULL: off); frag_seen: a fragment ever came, so the
 	 * loop starts looking for expired datagrams. */
 	struct rte_ip_frag_tbl *frag;
@@ -85,11 +85,6 @@ static inline void drop(struct fp_worker *w, struct rte_mbuf *m, unsigned r)
 {
 	w->st.drops[r]++;
 	rte_pktmbuf_free(m);
-}
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
 /* ---- TX ---- */
@@ -137,16 +132,8 @@ static inline void tx_enqueue(struct fp_worker *w, uint16_t port, struct rte_mbu
 		tx_flush(w, port);
 }
 
-/* The last IPv4 next hop found, kept for one run of packets: an outbound
- * SA's packets all go to its peer, so a run costs one route lookup. Routes
- * do not change while workers run (route.h). */
-struct rt_memo {
-	uint32_t dst;
-	const struct fp_nexthop *nh;
-};
-
 /* Where a packet being sent comes from: what may be done with it when it
- * exceeds the MTU (eth_tx_big()). */
+ * exceeds the MTU (tx_slow()). */
 enum tx_origin {
 	TX_FORWARDED,       /* bypassed: fragmented as a router would */
 	TX_DECRYPTED,       /* out of a tunnel: likewise; an error goes back
@@ -154,34 +141,21 @@ enum tx_origin {
 	TX_OURS,            /* our ESP packet: fragmented as its source */
 };
 
-static void eth_tx_big(struct fp_worker *w, struct rte_mbuf *m, const struct fp_nexthop *nh,
-		       uint16_t et, enum tx_origin o);
+static void tx_slow(struct fp_worker *w, struct rte_mbuf *m, const struct fp_nexthop *nh,
+		    uint16_t et, int n, enum tx_origin o);
 static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n, bool handed);
 
-/* Prepends Ethernet for next hop nh (NULL: no route) and queues the
- * packet; et = ether type, network order. */
+/* Frames the packet for next hop nh (NULL: no route) and queues it
+ * (tx.h); et = ether type, network order. */
 static __rte_always_inline void eth_tx(struct fp_worker *w, struct rte_mbuf *m,
 				       const struct fp_nexthop *nh, uint16_t et, enum tx_origin o)
 {
-	struct rte_ether_hdr *eth;
+	int n = fp_tx_frame(&w->tx, m, nh, et);
 
-	if (unlikely(nh == NULL)) {
-		drop(w, m, FP_WD_NO_ROUTE);
-		return;
-	}
-	if (unlikely(m->pkt_len > w->mtu[nh->port])) {
-		eth_tx_big(w, m, nh, et, o);
-		return;
-	}
-	eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, ETH_LEN);
-	if (unlikely(eth == NULL)) {
-		drop(w, m, FP_DROP_NO_ROOM);
-		return;
-	}
-	eth->dst_addr = nh->dmac;
-	eth->src_addr = w->dp->mac[nh->port];
-	eth->ether_type = et;
-	tx_enqueue(w, nh->port, m);
+	if (likely(n == 1))
+		tx_enqueue(w, nh->port, m);
+	else
+		tx_slow(w, m, nh, et, n, o);
 }
 
 /* The address of port `port` to send an ICMP error from (fp_local). */
@@ -225,7 +199,7 @@ static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint16_t out,
 		w->icmp_n = 0;
 	}
 	e = w->icmp_n < FP_ICMP_PER_S ?
-	    fp_icmp_too_big(m, w->mtu[out], port_addr(l, decrypted ? out : m->port, v6)) : NULL;
+	    fp_icmp_too_big(m, w->tx.mtu[out], port_addr(l, decrypted ? out : m->port, v6)) : NULL;
 	if (e == NULL)
 		return;
 	w->icmp_n++;
@@ -240,72 +214,38 @@ static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint16_t out,
 	w->icmp_busy = false;
 }
 
-/* A packet over the egress MTU: fragmented where IP allows it (frag.h),
- * else dropped as `mtu` (with an ICMP error to its source). Out of line:
- * only oversized packets come here. */
-static void __rte_noinline eth_tx_big(struct fp_worker *w, struct rte_mbuf *m,
-				      const struct fp_nexthop *nh, uint16_t et, enum tx_origin o)
+/* What fp_tx_frame() did not frame (its result n): a packet over the
+ * egress MTU, fragmented where IP allows it, else dropped as `mtu` with
+ * an ICMP error to its source; or a drop. Out of line: only oversized
+ * packets and drops come here. */
+static void __rte_noinline tx_slow(struct fp_worker *w, struct rte_mbuf *m,
+				   const struct fp_nexthop *nh, uint16_t et, int n,
+				   enum tx_origin o)
 {
-	const bool ours = o == TX_OURS;
-	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
-	bool v4 = et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	uint32_t iplen = v4 ? rd16(ip + 2) : 40u + rd16(ip + 4), seq;
 	struct rte_mbuf *f[FP_FRAG_MAX];
-	int n;
 
-	/* The frame was longer than its IP packet (Ethernet padding, or
-	 * trailing bytes): the packet itself may fit. */
-	if (iplen <= w->mtu[nh->port]) {
-		rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - iplen));
-		eth_tx(w, m, nh, et, o);
-		return;
-	}
-	/* Identifications: this worker's sequence, disjoint from the other
-	 * workers' and the control core's (frag.h). */
-	seq = w->frag_seq++;
-	if (v4) {
-		n = fp_frag4(m, w->mtu[nh->port],
-			     ours ? (int32_t)fp_frag_id4(w->cfg.id, w->frag_srcs, seq) : -1, f,
-			     FP_FRAG_MAX);
-	} else if (ours) {
-		n = fp_frag6(m, w->mtu[nh->port], fp_frag_id6(w->cfg.id, w->frag_srcs, seq), f,
-			     FP_FRAG_MAX);
-	} else {
-		n = -FP_WD_MTU;
-	}
+	if (n == 0)
+		n = fp_tx_frames(&w->tx, m, nh, et, o == TX_OURS ? FP_TX_NEW_ID : FP_TX_KEEP_ID, f);
 	if (n < 0) {
-		if (n == -FP_WD_MTU && !ours)
+		if (n == -FP_WD_MTU && o != TX_OURS)
 			too_big(w, m, nh->port, o == TX_DECRYPTED);
 		drop(w, m, (unsigned)-n);
 		return;
 	}
-	w->st.frag_out += (unsigned)n;
+	if (n > 1)                /* else m itself, trimmed to its IP length */
+		w->st.frag_out += (unsigned)n;
 	for (int i = 0; i < n; i++)
-		eth_tx(w, f[i], nh, et, o);
+		tx_enqueue(w, nh->port, f[i]);
 }
 
 /* The packet starts at its IP header: find the next hop, prepend Ethernet. */
-static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *memo,
+static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct fp_tx_memo *memo,
 		     enum tx_origin o)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
-	const struct fp_nexthop *nh;
-	bool v6 = (ip[0] >> 4) == 6;
+	const bool v6 = (ip[0] >> 4) == 6;
+	const struct fp_nexthop *nh = fp_tx_route(&w->tx, ip, memo);
 
-	if (v6) {
-		nh = fp_routes_lookup6(w->dp->routes, ip + 24);
-	} else {
-		uint32_t dst;
-
-		memcpy(&dst, ip + 16, 4);
-		if (memo->nh != NULL && memo->dst == dst) {
-			nh = memo->nh;
-		} else {
-			nh = fp_routes_lookup4(w->dp->routes, dst);
-			memo->dst = dst;
-			memo->nh = nh;
-		}
-	}
 	eth_tx(w, m, nh, rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4), o);
 }
 
@@ -319,16 +259,8 @@ static void route_tx_tunnel(struct fp_worker *w, const struct fp_sa *sa, struct 
 {
 	const bool v6 = sa->h.flags & FP_SAF_OUTER6;
 	const uint16_t et = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
-	const struct fp_nexthop *nh;
+	const struct fp_nexthop *nh = fp_tx_lookup(&w->tx, v6, sa->tmpl + (v6 ? 24 : 16));
 
-	if (v6) {
-		nh = fp_routes_lookup6(w->dp->routes, sa->tmpl + 24);
-	} else {
-		uint32_t dst;
-
-		memcpy(&dst, sa->tmpl + 16, 4);
-		nh = fp_routes_lookup4(w->dp->routes, dst);
-	}
 	for (uint16_t i = 0; i < n; i++)
 		eth_tx(w, mb[i], nh, et, TX_OURS);
 }
@@ -497,7 +429,7 @@ static void note_check(struct fp_worker *w, struct fp_sa *sa)
 	w->st.notes++;
 }
 
-static void after_in(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *memo)
+static void after_in(struct fp_worker *w, struct rte_mbuf *m, struct fp_tx_memo *memo)
 {
 	uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
 	bool us;
@@ -537,7 +469,7 @@ static void after_in(struct fp_worker *w, struct rte_mbuf *m, struct rt_memo *me
 static void esp_runs(struct fp_worker *w, struct rte_mbuf *mb[], struct fp_sa *sa[],
 		     uint16_t n, bool in)
 {
-	struct rt_memo memo = { 0, NULL };
+	struct fp_tx_memo memo = { 0, NULL };
 	uint16_t s = 0;
 
 	while (s < n) {
@@ -605,7 +537,7 @@ static void inbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t s
 static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t res[],
 		     uint16_t n, struct rte_mbuf *pm[], struct fp_sa *psa[], uint16_t *np)
 {
-	struct rt_memo memo = { 0, NULL };
+	struct fp_tx_memo memo = { 0, NULL };
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = mb[i];
@@ -1063,9 +995,9 @@ struct fp_worker *fp_worker_create(const struct fp_worker_cfg *cfg)
 	w->cfg = *cfg;
 	if (w->cfg.rx_burst == 0)
 		w->cfg.rx_burst = FP_RX_BURST;
-	for (unsigned p = 0; p < FP_MAX_PORTS; p++)
-		w->mtu[p] = cfg->dp->mtu[p] != 0 ? cfg->dp->mtu[p] : UINT32_MAX;
-	w->frag_srcs = fp_ctrl_n_workers(cfg->dp->ctrl) + 1;   /* + the control core */
+	/* Identifications: this worker's sequence, disjoint from the other
+	 * workers' and the control core's (frag.h). */
+	fp_tx_init(&w->tx, cfg->dp, cfg->id, fp_ctrl_n_workers(cfg->dp->ctrl) + 1, 0);
 	if (cfg->reasm_max != 0) {
 		uint32_t ms = cfg->reasm_timeout_ms ? cfg->reasm_timeout_ms : FP_REASM_TIMEOUT_MS;
 		uint64_t cyc = rte_get_tsc_hz() / 1000 * ms;

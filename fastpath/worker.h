@@ -25,85 +25,21 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <string.h>
-
-#include <rte_ether.h>
 
 #include "fastpath/crypto.h"
 #include "fastpath/ctrl_core.h"
+#include "fastpath/dp.h"
 #include "fastpath/fp_stats.h"
-#include "fastpath/route.h"
 
-#define FP_MAX_PORTS  RTE_MAX_ETHPORTS
 #define FP_MAX_RXQ    16u
-#define FP_MAX_LOCAL  16u
 /* Packets asked of an RX queue per poll: cfg.rx_burst, default
  * FP_RX_BURST, at most FP_RX_BURST_MAX (the ESP layer's FP_MAX_BURST). */
 #define FP_RX_BURST   32u
 #define FP_RX_BURST_MAX 64u
 _Static_assert(FP_RX_BURST_MAX <= FP_MAX_BURST, "process() takes at most FP_MAX_BURST");
 
-/* Worker drop reasons: the ESP layer's (enum fp_drop, same numbers) and
- * these. */
-enum fp_wdrop {
-	FP_WD_NO_POLICY = FP_DROP_MAX,  /* outbound: no SPD rule matched */
-	FP_WD_DISCARD,                  /* SPD rule says DISCARD */
-	FP_WD_TTL,                      /* TTL / hop limit would reach 0 */
-	FP_WD_NO_ROUTE,
-	FP_WD_RING_FULL,                /* punt or hand-off ring full */
-	FP_WD_TX_FULL,                  /* TX queue did not take it */
-	FP_WD_NOT_IP,                   /* not IPv4/IPv6/ARP, or runt frame */
-	FP_WD_MTU,                      /* over the egress MTU and not ours to fragment */
-	FP_WD_FRAG,                     /* fragment to us not reassembled (timeout,
-					 * table full, overlap, too big, malformed) */
-	FP_WD_NO_MBUF,                  /* no mbuf for a fragment we had to make */
-	FP_WD_MAX
-};
+/* Name of a drop reason of enum fp_wdrop (fp_stats.h). */
 const char *fp_wdrop_name(unsigned r);
-
-/* The gateway's own addresses: ESP to them is decrypted, anything else to
- * them is punted. */
-struct fp_local {
-	uint16_t n4, n6;
-	uint32_t a4[FP_MAX_LOCAL];          /* network order */
-	uint8_t  a6[FP_MAX_LOCAL][16];
-	uint16_t natt_port;                 /* host order, normally 4500 */
-	uint16_t ike_port;                  /* host order, normally 500 */
-	/* 1 + the port id each address is on, 0 for any port: ARP requests
-	 * and neighbour solicitations for it are answered on that port only
-	 * (fastpath/neigh.h); a port's first address of a family is the
-	 * source of ICMP errors sent on its side (a4[0] / a6[0] without). */
-	uint8_t  a4_port1[FP_MAX_LOCAL], a6_port1[FP_MAX_LOCAL];
-};
-
-/* Whether a (network order / 16 bytes) is one of the gateway's addresses. */
-static inline bool fp_local4(const struct fp_local *l, uint32_t a)
-{
-	for (unsigned i = 0; i < l->n4; i++)
-		if (l->a4[i] == a)
-			return true;
-	return false;
-}
-
-static inline bool fp_local6(const struct fp_local *l, const uint8_t *a)
-{
-	for (unsigned i = 0; i < l->n6; i++)
-		if (memcmp(l->a6[i], a, 16) == 0)
-			return true;
-	return false;
-}
-
-/* Shared by all workers, read-only while they run. */
-struct fp_dp {
-	struct fp_ctrl *ctrl;
-	const struct fp_routes *routes;
-	struct fp_local local;
-	struct rte_ether_addr mac[FP_MAX_PORTS];   /* source MAC per port id */
-	/* IP MTU per port id (bytes of IP packet, Ethernet not counted);
-	 * 0: no limit. Larger packets leave fragmented where that is
-	 * allowed (fastpath/frag.h), else are dropped as `mtu`. */
-	uint16_t mtu[FP_MAX_PORTS];
-};
 
 struct fp_worker_cfg {
 	unsigned id;                        /* 0..n_workers-1 */

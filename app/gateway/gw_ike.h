@@ -4,10 +4,11 @@
  *   in:  IKE datagrams the workers punt (UDP to the IKE or NAT-T port of
  *        one of the gateway's addresses; the NAT-T port only with the
  *        non-ESP marker, since the workers decrypt the rest) are checked
- *        (IP and UDP lengths and checksums) and fed to the engine;
- *   out: the engine's messages get UDP, IP and Ethernet headers for the
- *        next hop fastpath.routes names for the peer, are fragmented over
- *        that port's MTU, and leave through a TX queue of the control
+ *        by the control core's host stack (fastpath/host.h: IP and UDP
+ *        lengths and checksums) and fed to the engine;
+ *   out: the engine's messages leave through the host stack: UDP, IP and
+ *        Ethernet headers for the next hop fastpath.routes names for the
+ *        peer, fragments over that port's MTU, a TX queue of the control
  *        core's own (queue n_workers of every port: workers never share
  *        theirs);
  *   SAs: CHILD_UP / CHILD_REKEYED install both SAs and the policies,
@@ -24,7 +25,7 @@
 
 #include "app/common/config.h"
 #include "fastpath/ctrl_core.h"
-#include "fastpath/worker.h"
+#include "fastpath/dp.h"
 
 struct rte_mbuf;
 struct gw_ike;
@@ -46,7 +47,7 @@ struct gw_ike_stats {
 	uint64_t tx;            /* messages sent (a fragmented one counts once) */
 	uint64_t tx_frags;      /* IP fragments of those */
 	uint64_t tx_failed;     /* no route, no mbuf, too big, TX queue full */
-	uint64_t echo_replies;  /* to echo requests for our addresses (gw_icmp.h) */
+	uint64_t echo_replies;  /* to echo requests for our addresses (fastpath/host.h) */
 };
 
 /* NULL with a reason in err: a connection whose local address is not one
@@ -70,19 +71,5 @@ void gw_ike_start(struct gw_ike *g);
 void gw_ike_shutdown(struct gw_ike *g);
 unsigned gw_ike_sa_count(struct gw_ike *g);
 void gw_ike_get_stats(const struct gw_ike *g, struct gw_ike_stats *s);
-
-/* Exposed for the unit tests: the IKE datagram in frame f (Ethernet
- * first), addressed to one of l's addresses at ike_port or natt_port.
- * Returns 1 with the UDP payload in *pl / *pll and the addresses in
- * *local / *remote, 0 when it is not IKE, or -1 when it is IKE-looking
- * but malformed (bad lengths or checksums), with the reason in *why. */
-int gw_ike_parse(const uint8_t *f, size_t len, const struct fp_local *l, ike_addr_t *local,
-		 ike_addr_t *remote, const uint8_t **pl, size_t *pll, const char **why);
-
-/* Builds the IP packet (IPv4 or IPv6 by local's family) of UDP datagram
- * local -> remote with payload buf into buf_out at most cap bytes long:
- * its length, or 0 when it does not fit. Exposed for the unit tests. */
-size_t gw_ike_build_ip(const ike_addr_t *local, const ike_addr_t *remote, const uint8_t *buf,
-		       size_t len, uint16_t ip_id, uint8_t *out, size_t cap);
 
 #endif

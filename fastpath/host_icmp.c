@@ -1,14 +1,12 @@
-/* Echo replies for the gateway's own addresses. See gw_icmp.h. */
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Echo replies for the gateway's own addresses (ICMP echo, RFC 792;
+ * ICMPv6 echo, RFC 4443 4.1-4.2). See host.h. */
 #include <string.h>
 
 #include <rte_ip.h>
 
-#include "app/gateway/gw_icmp.h"
-
-static inline uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+#include "fastpath/bytes.h"
+#include "fastpath/host.h"
 
 static size_t reply4(const uint8_t *ip, size_t len, const struct fp_local *l, uint8_t *out,
 		     size_t cap, uint8_t dst[16])
@@ -21,11 +19,7 @@ static size_t reply4(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	    tot < hl + 8 || (rd16(ip + 6) & 0x3fff) || rte_raw_cksum(ip, hl) != 0xffff)
 		return 0;
 	memcpy(&a, ip + 16, 4);
-	if (!fp_local4(l, a))
-		return 0;
-	/* a source no host has: 0/8, 127/8, multicast, broadcast, ours */
-	memcpy(&a, ip + 12, 4);
-	if (ip[12] == 0 || ip[12] == 127 || ip[12] >= 224 || fp_local4(l, a))
+	if (!fp_local4(l, a) || fp_martian4(l, ip + 12))
 		return 0;
 	icmp = tot - hl;
 	if (ip[hl] != 8 || ip[hl + 1] != 0 || rte_raw_cksum(ip + hl, icmp) != 0xffff ||
@@ -35,8 +29,7 @@ static size_t reply4(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	 * carry the request's record-route and such, none of it needed). */
 	memset(out, 0, 20);
 	out[0] = 0x45;
-	out[2] = (uint8_t)((20 + icmp) >> 8);
-	out[3] = (uint8_t)(20 + icmp);
+	wr16(out + 2, (uint16_t)(20 + icmp));
 	out[8] = 64;
 	out[9] = IPPROTO_ICMP;
 	memcpy(out + 12, ip + 16, 4);
@@ -55,17 +48,14 @@ static size_t reply4(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 static size_t reply6(const uint8_t *ip, size_t len, const struct fp_local *l, uint8_t *out,
 		     size_t cap, uint8_t dst[16])
 {
-	static const uint8_t any[16], lo[16] = { [15] = 1 };
 	size_t plen;
 	uint16_t c;
 
 	if (len < 48 || ip[6] != IPPROTO_ICMPV6 || (plen = rd16(ip + 4)) > len - 40 ||
 	    plen < 8 || !fp_local6(l, ip + 24))
 		return 0;
-	/* multicast, unspecified, loopback, link-local (no route leads
-	 * back to it), ours */
-	if (ip[8] == 0xff || memcmp(ip + 8, any, 16) == 0 || memcmp(ip + 8, lo, 16) == 0 ||
-	    (ip[8] == 0xfe && (ip[9] & 0xc0) == 0x80) || fp_local6(l, ip + 8))
+	/* A link-local source is no martian, but no route leads back to it. */
+	if (fp_martian6(l, ip + 8) || (ip[8] == 0xfe && (ip[9] & 0xc0) == 0x80))
 		return 0;
 	/* DPDK's upper-layer checksum takes the pseudo-header's length and
 	 * next header from the IPv6 header: ICMPv6 right after it here. */
@@ -89,21 +79,18 @@ static size_t reply6(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	return 40 + plen;
 }
 
-size_t gw_icmp_echo_reply(const uint8_t *ip, size_t len, const struct fp_local *l,
-			  uint8_t *out, size_t cap, uint8_t *family, uint8_t dst[16])
+size_t fp_host_echo_reply(const uint8_t *ip, size_t len, const struct fp_local *l, uint8_t *out,
+			  size_t cap, uint8_t *family, uint8_t dst[16])
 {
-	size_t n;
-
 	if (len < 1)
 		return 0;
 	if ((ip[0] >> 4) == 4) {
-		n = reply4(ip, len, l, out, cap, dst);
 		*family = 4;
-	} else if ((ip[0] >> 4) == 6) {
-		n = reply6(ip, len, l, out, cap, dst);
-		*family = 6;
-	} else {
-		n = 0;
+		return reply4(ip, len, l, out, cap, dst);
 	}
-	return n;
+	if ((ip[0] >> 4) == 6) {
+		*family = 6;
+		return reply6(ip, len, l, out, cap, dst);
+	}
+	return 0;
 }
