@@ -42,8 +42,8 @@ struct fp_worker {
 	uint16_t dirty[FP_MAX_PORTS];        /* ports with something in txb */
 	uint16_t txn[FP_MAX_PORTS];
 	/* Bytes in txb, summed as packets are queued, when their mbuf line
-	 * is in L1 (with the RX side's count in process(): up to 4.5 % at
-	 * 64 B against a pass of their own each, A/B in one run). */
+	 * is in L1 (with the RX side's count in process(), rather than a pass
+	 * of their own each; measured: perf/fastpath_results.md). */
 	uint64_t txbytes[FP_MAX_PORTS];
 	uint8_t is_dirty[FP_MAX_PORTS];
 	struct rte_mbuf *txb[FP_MAX_PORTS][TXB];
@@ -251,9 +251,8 @@ static void route_tx(struct fp_worker *w, struct rte_mbuf *m, struct fp_tx_memo 
 
 /* An outbound tunnel-mode run: every packet goes to the SA's peer, the
  * destination of its outer header template, so one lookup serves the run
- * and no packet's header is read back (6.8 % more packets per second at
- * 64 bytes, 2.3 % at 512, than a lookup memo per packet; A/B in one run,
- * perf/fastpath_results.md). */
+ * and no packet's header is read back, faster than a lookup memo per
+ * packet (measured: perf/fastpath_results.md). */
 static void route_tx_tunnel(struct fp_worker *w, const struct fp_sa *sa, struct rte_mbuf **mb,
 			    uint16_t n)
 {
@@ -574,12 +573,10 @@ static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t 
 }
 
 /* Each frame's first line, loaded before process() reads it (the callers
- * do it as early as they can). A load, not a prefetch: on the EPYC VMs of
- * perf/fastpath_results.md process() still stalled on lines prefetched a
- * loop earlier (8-9 % of the worker at 512 B), and reading the ethertype
- * here instead ran outbound 64 / 512 B 1.016-1.021 / 1.019-1.066 times as
- * fast, inbound 0.992-1.007 (A/B in one run, three runs; a write prefetch
- * was no better than a read prefetch: 0.993-1.001). The loads are
+ * do it as early as they can). A load, not a prefetch: process() still
+ * stalled on lines prefetched a loop earlier, and reading the ethertype
+ * here instead ran faster; a write prefetch was no better than a read
+ * prefetch (measured: perf/fastpath_results.md). The loads are
  * independent, so they overlap; the empty asm keeps them. */
 static inline void load_first_lines(struct rte_mbuf **pkts, uint16_t n)
 {
@@ -587,8 +584,7 @@ static inline void load_first_lines(struct rte_mbuf **pkts, uint16_t n)
 
 	/* The mbufs first, all at once: each frame's address is read from its
 	 * mbuf, so the loads below would wait on that miss, then the frame's
-	 * (inbound 64 / 512 B 0.995-1.036 / 1.011-1.056, outbound 1.000-1.006
-	 * over three A/B runs). */
+	 * (measured: perf/fastpath_results.md). */
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(pkts[i]);
 	for (uint16_t i = 0; i < n; i++)
@@ -781,8 +777,7 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			/* The ICV, the frame's last 16 bytes, is read before
 			 * the decryption; its lines come from whoever wrote
 			 * the frame. Asked for now, a SAD lookup ahead of the
-			 * ESP layer's own prefetch: up to 14 % more packets
-			 * per second inbound at 64 and 512 B (A/B in one run,
+			 * ESP layer's own prefetch (measured:
 			 * perf/fastpath_results.md). */
 			rte_prefetch0(eth + len - 16);
 			rte_prefetch0(eth + len - 1);
@@ -791,8 +786,8 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			im[ni++] = m;
 			break;
 		case C_OUT4:
-			/* Where ESP's trailer will go, to be written: 1.037
-			 * at 64 B, no change at 512/1420 (A/B in one run). */
+			/* Where ESP's trailer will go, to be written
+			 * (measured: perf/fastpath_results.md). */
 			__builtin_prefetch(eth + len + 15, 1, 3);
 			k4p[n4] = &k4[n4];
 			m4[n4++] = m;
@@ -846,8 +841,8 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
  * at 2.6 GHz), so the host's slow and fast phases, which last seconds on
  * the shared machines, fall on both variants alike. Packets received and
  * cycles are counted per mode and reported when the worker stops; one
- * worker only. Identical variants measure within 0.4 % of each other in
- * 20 s runs, where separate runs differ by up to 2x. */
+ * worker only. Its noise floor against separate runs (measured:
+ * perf/fastpath_results.md). */
 unsigned fp_ab_mode;
 static uint64_t ab_pkts[2], ab_cyc[2], ab_t0;
 
@@ -925,11 +920,9 @@ unsigned fp_worker_poll(struct fp_worker *w)
 	 * first lines were written by another agent (a NIC's DMA, the bench's
 	 * generator on another core) and are misses here; loaded at
 	 * receipt, they arrive while the previous burst is encrypted instead
-	 * of stalling this one's classification (15 % of the worker's samples
-	 * at 512 B outbound when the cross-core round trip is slow). A/B in
-	 * one run, ten cases: 0.991-1.087, median 1.01, the largest gain in
-	 * the host's slow phase (perf/fastpath_results.md). A burst waits at
-	 * most one loop: when nothing new comes, the held one still goes. */
+	 * of stalling this one's classification (measured:
+	 * perf/fastpath_results.md). A burst waits at most one loop: when
+	 * nothing new comes, the held one still goes. */
 	for (unsigned q = 0; q < w->cfg.n_rxq; q++) {
 		uint16_t port = w->cfg.rxq[q].port;
 

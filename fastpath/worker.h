@@ -17,7 +17,7 @@
  *     PROTECT (encrypt, encapsulate) / BYPASS / DISCARD -> route -> TX.
  * Packets of one SA that are consecutive in a burst go to fp_esp_process()
  * in one call. Packets over the egress MTU are fragmented or dropped
- * (frag.h). No locks, no allocation (but mbufs for fragments), no system
+ * (tx.h, frag.h). No locks, no allocation (but mbufs for fragments), no system
  * calls; every drop is
  * counted under one reason; a quiescent state is reported once per loop. */
 #ifndef FP_WORKER_H
