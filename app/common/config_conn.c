@@ -23,38 +23,6 @@ static const char *const ike_default_props[] = {
 static const char *const esp_default_props[] = {
 	"aes128gcm16", "aes256-sha256", NULL };
 
-/* ---- names ---- */
-
-static bool name_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= IKE_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
-}
-
-/* Required "name"; out has IKE_NAME_MAX bytes. */
-static int cfg_name(struct cfg_ctx *c, const char *path, json_t *o, char *out)
-{
-	char p[CFG_PATH_MAX];
-	const char *s;
-	int rc = cfg_get_string(c, path, o, "name", true, &s);
-
-	if (rc)
-		return rc;
-	if (!name_valid(s)) {
-		cfg_path_key(p, path, "name");
-		return cfg_fail(c, p, "invalid name '%s' (1-%d characters of "
-				"A-Z a-z 0-9 _ . -)", s, IKE_NAME_MAX - 1);
-	}
-	strcpy(out, s);
-	return 0;
-}
-
 /* ---- addresses and identities ---- */
 
 /* remote_addr: an address, "%any", or a prefix such as "192.0.2.0/24"; the
@@ -380,7 +348,7 @@ static int cfg_child(struct cfg_ctx *c, const char *path, json_t *o,
 	int rc;
 
 	if ((rc = cfg_check_object(c, path, o, child_keys)) ||
-	    (rc = cfg_name(c, path, o, ch->name)) ||
+	    (rc = cfg_get_name(c, path, o, "name", true, IKE_NAME_MAX, ch->name)) ||
 	    (rc = cfg_ts_list(c, path, o, "local_ts", ch->local_ts, &ch->n_local_ts)) ||
 	    (rc = cfg_ts_list(c, path, o, "remote_ts", ch->remote_ts,
 			      &ch->n_remote_ts)) ||
@@ -449,7 +417,7 @@ static int cfg_conn(struct cfg_ctx *c, const char *path, json_t *o,
 	int rc;
 
 	if ((rc = cfg_check_object(c, path, o, conn_keys)) ||
-	    (rc = cfg_name(c, path, o, conn->name)) ||
+	    (rc = cfg_get_name(c, path, o, "name", true, IKE_NAME_MAX, conn->name)) ||
 	    (rc = cfg_conn_addrs(c, path, o, port, conn)) ||
 	    (rc = cfg_id(c, path, o, "local_id", "local_addr", &conn->local_id)) ||
 	    (rc = cfg_id(c, path, o, "remote_id", "remote_addr", &conn->remote_id)) ||

@@ -31,36 +31,6 @@ static const char *const route_keys[] = { "dst", "port", "mac", NULL };
 
 /* ---- small value parsers ---- */
 
-static bool name_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= max)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
-}
-
-static int get_name(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
-		    bool required, char *out)
-{
-	char p[CFG_PATH_MAX];
-	const char *s;
-	int rc = cfg_get_string(c, path, o, key, required, &s);
-
-	if (rc || !s)
-		return rc;
-	if (!name_ok(s, APP_FP_NAME_MAX)) {
-		cfg_path_key(p, path, key);
-		return cfg_fail(c, p, "invalid name '%s' (1-%d characters of A-Z a-z 0-9 _ . -)",
-				s, APP_FP_NAME_MAX - 1);
-	}
-	strcpy(out, s);
-	return 0;
-}
-
 /* Hex, "0x" optional, exactly want bytes; the value is never echoed. */
 static int get_hexkey(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
 		      unsigned want, uint8_t *out)
@@ -286,7 +256,7 @@ static int fp_crypto(struct cfg_ctx *c, json_t *fo, struct app_fp_crypto *cr)
 	}
 	if ((rc = get_cdev_name(c, path, o, cr->device)) ||
 	    (rc = cfg_get_strbuf(c, path, o, "devargs", cr->devargs, sizeof cr->devargs)) ||
-	    (rc = get_name(c, path, o, "profile", false, cr->profile)) ||
+	    (rc = cfg_get_name(c, path, o, "profile", false, APP_FP_NAME_MAX, cr->profile)) ||
 	    (rc = cfg_get_uint(c, path, o, "qp_desc", 32, 16384, &cr->qp_desc)) ||
 	    (rc = cfg_get_uint(c, path, o, "timeout_us", 1, 1000000, &cr->timeout_us)))
 		return rc;
@@ -322,10 +292,10 @@ static int fp_port(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp
 
 	pt->mtu = APP_FP_MTU;
 	if ((rc = cfg_check_object(c, path, o, port_keys)) ||
-	    (rc = get_name(c, path, o, "name", true, pt->name)) ||
-	    (rc = get_name(c, path, o, "profile", false, pt->profile)) ||
+	    (rc = cfg_get_name(c, path, o, "name", true, APP_FP_NAME_MAX, pt->name)) ||
+	    (rc = cfg_get_name(c, path, o, "profile", false, APP_FP_NAME_MAX, pt->profile)) ||
 	    (rc = cfg_get_strbuf(c, path, o, "devargs", pt->devargs, sizeof pt->devargs)) ||
-	    (rc = get_name(c, path, o, "device", false, pt->device)) ||
+	    (rc = cfg_get_name(c, path, o, "device", false, APP_FP_NAME_MAX, pt->device)) ||
 	    (rc = cfg_get_u16(c, path, o, "rx_queues", 1, 16, &pt->rx_queues)) ||
 	    (rc = cfg_get_u16(c, path, o, "rx_desc", 64, 16384, &pt->rx_desc)) ||
 	    (rc = cfg_get_u16(c, path, o, "tx_desc", 64, 16384, &pt->tx_desc)) ||

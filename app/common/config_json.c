@@ -2,6 +2,7 @@
  * checks type and range and, on failure, writes one error line naming the
  * JSON path. Values are echoed only by callers that know they are not
  * secret; these helpers never echo a string value. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -241,5 +242,35 @@ int cfg_get_addr(struct cfg_ctx *c, const char *path, json_t *obj,
 		return cfg_fail(c, p, "invalid address '%s'", s);
 	}
 	out->port = port;
+	return 0;
+}
+
+static bool name_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= max)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}
+
+int cfg_get_name(struct cfg_ctx *c, const char *path, json_t *obj, const char *key,
+		 bool required, size_t max, char *out)
+{
+	char p[CFG_PATH_MAX];
+	const char *s;
+	int rc = cfg_get_string(c, path, obj, key, required, &s);
+
+	if (rc || !s)
+		return rc;
+	if (!name_ok(s, max)) {
+		cfg_path_key(p, path, key);
+		return cfg_fail(c, p, "invalid name '%s' (1-%d characters of A-Z a-z 0-9 _ . -)",
+				s, (int)max - 1);
+	}
+	strcpy(out, s);
 	return 0;
 }

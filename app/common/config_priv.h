@@ -61,6 +61,10 @@ int cfg_get_array(struct cfg_ctx *c, const char *path, json_t *obj,
 /* Element i of an array that must be a string; path is the array's. */
 int cfg_elem_string(struct cfg_ctx *c, const char *path, json_t *arr,
 		    size_t i, const char **out);
+/* A name (1 to max - 1 characters of A-Z a-z 0-9 _ . -) into out[max];
+ * out is left unchanged when the key is absent and not required. */
+int cfg_get_name(struct cfg_ctx *c, const char *path, json_t *obj, const char *key,
+		 bool required, size_t max, char *out);
 /* Required member holding one address (no prefix); out->port is set to port. */
 int cfg_get_addr(struct cfg_ctx *c, const char *path, json_t *obj,
 		 const char *key, uint16_t port, ike_addr_t *out);
