@@ -298,6 +298,16 @@ static struct udp_sock *pick_sock(struct udp_io *io, const ike_addr_t *local)
 	return wild;
 }
 
+/* Fills one control message; the space it takes in the buffer. */
+static size_t put_cmsg(struct cmsghdr *c, int level, int type, const void *data, size_t len)
+{
+	c->cmsg_level = level;
+	c->cmsg_type = type;
+	c->cmsg_len = CMSG_LEN(len);
+	memcpy(CMSG_DATA(c), data, len);
+	return CMSG_SPACE(len);
+}
+
 static size_t build_pktinfo(const ike_addr_t *src, char *cbuf, size_t clen)
 {
 	struct msghdr mh = { .msg_control = cbuf, .msg_controllen = clen };
@@ -309,20 +319,12 @@ static size_t build_pktinfo(const ike_addr_t *src, char *cbuf, size_t clen)
 		struct in6_pktinfo pi = { .ipi6_ifindex = 0 };
 
 		memcpy(&pi.ipi6_addr, src->a, 16);
-		c->cmsg_level = IPPROTO_IPV6;
-		c->cmsg_type = IPV6_PKTINFO;
-		c->cmsg_len = CMSG_LEN(sizeof(pi));
-		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-		return CMSG_SPACE(sizeof(pi));
+		return put_cmsg(c, IPPROTO_IPV6, IPV6_PKTINFO, &pi, sizeof(pi));
 	}
 	struct in_pktinfo pi = { .ipi_ifindex = 0 };
 
 	memcpy(&pi.ipi_spec_dst, src->a, 4);
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(pi));
-	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	return CMSG_SPACE(sizeof(pi));
+	return put_cmsg(c, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 }
 
 int udp_io_send(struct udp_io *io, const ike_addr_t *local,
