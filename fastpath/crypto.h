@@ -89,8 +89,8 @@ extern const struct fp_crypto_backend fp_crypto_cdev;
  * AVX2, AVX-512). Its AVX-512 code is the fastest here for GCM, ChaCha20,
  * SHA-384/512, and for AES-CBC + HMAC-SHA-256 when 16 long jobs fill its
  * lanes; on AMD Zen 4 its AVX2 code runs short AES-CBC + HMAC-SHA-256 jobs
- * 1.2-1.3x faster at 64 B, and mixed bursts with few long jobs (IMIX) 1.6x
- * (perf/fastpath_results.md, "Sixth session"). So HMAC-SHA-256 jobs
+ * faster, and mixed bursts with few long jobs (IMIX) too
+ * (docs/performance.md). So HMAC-SHA-256 jobs
  * (AES-CBC or NULL cipher) can run on a second manager of another arch:
  * those of at most short_max bytes of ciphertext, and the longer ones too
  * when a burst has fewer than 16 of them. Everything else stays on the

@@ -7,8 +7,8 @@
  * AES-GCM runs through the library's direct single-buffer API
  * (IMB_AES128/256_GCM_ENC/DEC): GCM has no multi-buffer code in the job
  * manager (a GCM job is dispatched to the same function), so the job path
- * only adds its per-job fill, validation and queueing (~200 instructions per
- * packet, the ESP layer's largest cost at 64 bytes). Everything else (CBC +
+ * only adds its per-job fill, validation and queueing, the ESP layer's
+ * largest cost at 64 bytes (docs/performance.md). Everything else (CBC +
  * HMAC, NULL + HMAC, ChaCha20-Poly1305) is taken from the manager with
  * IMB_GET_NEXT_BURST, filled (decryption: longest first), submitted with
  * IMB_SUBMIT_BURST_NOCHECK and flushed. Either way every op of the burst
@@ -94,7 +94,8 @@ static bool cpu_is_amd(void)
 }
 
 /* What FP_IMB_SHORT_AUTO means on this CPU next to the library's own
- * choice: measured on AMD Zen 4 only (crypto.h), so nothing elsewhere. */
+ * choice: the gain is known on AMD Zen 4 only (crypto.h,
+ * docs/performance.md), so nothing elsewhere. */
 static enum fp_imb_short resolve_short(enum fp_imb_short want, IMB_ARCH lib)
 {
 	if (want != FP_IMB_SHORT_AUTO)
@@ -409,9 +410,8 @@ static inline void prefetch_payload(const struct fp_crypto_op *op)
 /* AES-GCM, one direct call per op: tag to op->digest (outbound: the ICV's
  * place; inbound: scratch the ESP code compares). Cannot fail. The payload
  * two packets ahead is prefetched while one is encrypted: GCM's stream of
- * loads otherwise waits for each packet's first lines. Two ahead measured
- * best (one: up to 10 % slower inbound at 512 B; three: no better), an
- * A/B inside one run (perf/fastpath_results.md, 2026-12-01). */
+ * loads otherwise waits for each packet's first lines. Two ahead did best
+ * (docs/performance.md). */
 static void gcm_process(struct imb_eng *e, const struct imb_sess *s, struct fp_crypto_op *ops,
 			uint16_t n, bool encrypt)
 {
@@ -485,11 +485,9 @@ int fp_cbc_ivs(IMB_MGR *m, const struct fp_cbc_iv_key *k, struct fp_crypto_op *o
  * size: the common case) and idx is NULL, ord[] then unset.
  * Inbound the HMAC runs first, in multi-buffer lanes, and a burst flushed
  * at the end lasts as long as its longest hash: submitted first, it runs
- * while the short ones come and go in the other lanes. `imb_ceiling`, IMIX
- * decrypt: 2.52 -> 2.95 Mops; encryption (CBC itself serial, and first)
- * 2.25 -> 2.28, so it is not sorted. Gateway, CBC in, A/B in one run:
- * IMIX 1.080 / 1.067, 64 B 1.000 / 1.000, 512 B 1.000 / 0.997 (one-size
- * bursts cost 0.988 / 0.992 at 64 B before the in-order check). */
+ * while the short ones come and go in the other lanes. Encryption (CBC
+ * itself serial, and first) hardly gains, so it is not sorted; the
+ * in-order check spares one-size bursts the cost (docs/performance.md). */
 static bool longest_first(const struct fp_crypto_op *ops, const uint8_t *idx, uint16_t n,
 			  uint8_t ord[])
 {
@@ -535,11 +533,10 @@ static void run_jobs(IMB_MGR *m, const struct imb_sess *s, struct fp_crypto_op *
 		for (uint16_t i = 0; i < n; i++)
 			fill_job(jobs[i], s, &ops[idx ? idx[i] : i], encrypt);
 	}
-	/* Without the library's per-job validation: it cost 4-8 % of the
-	 * whole worker with CBC + HMAC (A/B in one run: out 64 / 512 1.063 /
-	 * 1.042, in 1.078 / 1.040). What it would check holds by
-	 * construction: keys, HMAC states and IV length come from a session
-	 * imb_session_init() set up; ciphertext lengths are non-zero
+	/* Without the library's per-job validation: it slowed the whole
+	 * worker with CBC + HMAC (docs/performance.md). What it would check
+	 * holds by construction: keys, HMAC states and IV length come from a
+	 * session imb_session_init() set up; ciphertext lengths are non-zero
 	 * multiples of the block (outbound: the ESP layer pads to
 	 * sa->h.pad_align; inbound: esp_inb() refuses lengths that are not,
 	 * and its minimum ESP length leaves at least one block); every

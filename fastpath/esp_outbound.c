@@ -222,8 +222,8 @@ outb_build(const struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c,
 		/* RFC 4106 3.1/5: IV = 64-bit seq, unique per key; AAD with ESN
 		 * is SPI || seq_hi || seq_lo. Built from registers, not read
 		 * back from the packet: an 8-byte load of the two 4-byte stores
-		 * just made there cannot be store-forwarded (58 % of outb's
-		 * samples at 64 bytes, perf record). */
+		 * just made there cannot be store-forwarded, and stalled outb at
+		 * 64 bytes (docs/performance.md). */
 		wr64(esp + 8, seq);
 		memcpy(op->nonce, sa->h.salt, 4);
 		wr64(op->nonce + 4, seq);

@@ -157,24 +157,17 @@ static inline enum fp_drop fp_mbuf_drop_reason(struct rte_mbuf *m)
 
 /* The lines of an inbound ESP frame [d, d + len) between its first and its
  * ICV's (the callers ask for those), prefetched for a frame written by
- * another core (a NIC's DMA, the bench's generator). Which frames, found
- * by A/B in one run (perf/fastpath_results.md, "Third session of
- * 2026-12-01"; the gains are largest in the host's slow phase):
+ * another core (a NIC's DMA, the bench's generator). Which frames, as A/B
+ * runs chose them (docs/performance.md):
  *  - short ones (<= FP_PREFETCH_SHORT), at classification and, unless
  *    AEAD, again in the ESP layer's prefetch pass: a 64-byte inner packet
  *    under CBC + HMAC is three lines and the hash first touched the middle
- *    one. CBC in 64 B 1.149 / 1.041 for both; without the second request
- *    0.961-1.007; GCM's 64-byte frames have no middle line (0.991 / 0.992
- *    with both requests, 0.994 / 1.004 with the early one only);
- *  - not AEAD, up to FP_PREFETCH_LONG, in the ESP pass: CBC in 512 B
- *    1.018 / 1.007, IMIX 1.004 / 1.003;
- *  - long ones (> FP_PREFETCH_LONG), at classification only: GCM in
- *    1420 B 1.021 / 1.060 / 1.028, CBC 1.000; GCM's own prefetch, two
- *    packets ahead, starts too late for 23 lines (three ahead: 0.983 /
- *    0.993); IMIX, where only its 1420-byte frames get it, 0.994 /
- *    0.999. Not in between: every line at classification measured GCM in
- *    512 B 0.963 / 0.923, and outbound (lines the worker itself wrote a
- *    lap ago) 0.959-0.987. */
+ *    one; GCM's 64-byte frames have no middle line;
+ *  - not AEAD, up to FP_PREFETCH_LONG, in the ESP pass;
+ *  - long ones (> FP_PREFETCH_LONG), at classification only: GCM's own
+ *    prefetch, two packets ahead, starts too late for 23 lines.
+ * Not frames in between, nor outbound ones (lines the worker itself wrote
+ * a lap ago): there it lost. */
 #define FP_PREFETCH_SHORT 320u
 #define FP_PREFETCH_LONG  1024u
 static inline void fp_prefetch_mid_lines(const uint8_t *d, uint32_t len)

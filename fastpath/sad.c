@@ -21,8 +21,8 @@ struct fp_sad {
 
 /* rte_hash compares keys of sizes it has no routine for (4 bytes among
  * them) with memcmp() through a pointer: an SPI is one integer compare
- * (about 1 % of the inbound worker at 64 and 512 B, A/B in one run). The
- * pointer lives in the table, so only this process may look up in it. */
+ * (docs/performance.md). The pointer lives in the table, so only this
+ * process may look up in it. */
 static int spi_cmp(const void *a, const void *b, size_t len)
 {
 	uint32_t x, y;
@@ -137,9 +137,8 @@ void fp_sad_lookup_in(const struct fp_sad *s, const uint32_t spi_be[], uint32_t 
 	uint64_t hit = 0;
 
 	/* A burst holds runs of one SA's packets (a tunnel's flow, a peer's
-	 * own bursts): each run's SPI is looked up once. Inbound GCM with one
-	 * SA, A/B in one run: 64 / 512 / 1420 B 1.117 / 1.072 / 1.030; a
-	 * burst without runs pays one compare per packet more. */
+	 * own bursts): each run's SPI is looked up once (docs/performance.md);
+	 * a burst without runs pays one compare per packet more. */
 	for (uint32_t i = 0; i < n; i++) {
 		if (i == 0 || spi_be[i] != spi_be[i - 1])
 			keys[nk++] = &spi_be[i];

@@ -36,7 +36,7 @@ int ike_random(uint8_t *buf, size_t len)
 
 /* Public values (nonces, SPIs, IVs, jitter) come from a per-thread pool
  * refilled from the same DRBG in 4 KiB blocks: under OpenSSL 3 each
- * RAND_bytes call costs about 15k instructions, locks and a getpid(), and
+ * RAND_bytes call is dear (locks and a getpid(); docs/performance.md), and
  * a responder needs five such values per handshake. Secrets (the cookie
  * secret; DH private keys, which OpenSSL draws itself) keep ike_random().
  * A forked child drops its copy so parent and child never hand out the

@@ -44,7 +44,7 @@ static struct dh_cache {
 	EVP_PKEY *params;
 	uint8_t *prime;
 	EVP_PKEY_CTX *gen;    /* keygen context, initialised once: fetching the
-			       * algorithm by name per key cost ~10% of a handshake */
+			       * algorithm by name per key is dear (docs/performance.md) */
 } dh_cache[N_GROUPS];
 
 struct ike_dh {
