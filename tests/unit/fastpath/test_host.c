@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The control core's host stack (fastpath/host.h): UDP datagrams for our
  * addresses parsed and built (against scapy's bytes, every reason a
- * datagram is refused for, mutations), echo replies. */
+ * datagram is refused for, mutations), echo replies; both sent out of a
+ * port through the control core's own queue. */
 #include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <rte_ip.h>
 
 #include "fastpath/host.h"
+#include "tests/unit/fastpath/fp_test.h"
 #include "tests/unit/test.h"
 
 /* An address of text s (IPv4 or IPv6), port 0. */
@@ -290,9 +292,122 @@ static void test_echo_reply(void)
 	}
 }
 
+
+/* The frames on TX queue 1 of g's port 1 (the control core's: g has one
+ * worker), at most max, into out. */
+static unsigned sent_frames(struct fpt_gw *g, struct rte_mbuf **out, unsigned max)
+{
+	return fpt_ring_take(g->tx[1][1], out, max);
+}
+
+/* UDP datagrams out of a port: one frame, or IPv4 fragments sharing one
+ * identification of the control core's range; each reason one cannot
+ * leave. */
+static void test_host_send_udp(void)
+{
+	struct fp_host_cfg hc = { .ports = NULL, .n_ports = 2, .txq = 1, .n_workers = 1 };
+	static uint8_t pay[20000];
+	struct fp_host_addr us, peer, far, us6;
+	struct rte_mbuf *f[8];
+	struct fp_host_sent s;
+	struct fp_host *h;
+	struct fpt_gw g;
+	char err[128];
+	unsigned n;
+
+	FPT_SETUP();
+	fpt_gw_init(&g, "hsend", "192.0.2.1", 1);
+	g.dp.mtu[g.port[1]] = 1280;
+	hc.dp = &g.dp;
+	hc.ports = g.port;
+	h = fp_host_create(&hc, err, sizeof(err));
+	CU_ASSERT_FATAL(h != NULL);
+	CU_ASSERT_FATAL(addr_parse("192.0.2.1", &us) && addr_parse("192.0.2.2", &peer) &&
+			addr_parse("10.9.9.9", &far) && addr_parse("2001:db8::1", &us6));
+	us.port = peer.port = 500;
+
+	CU_ASSERT(fp_host_send_udp(h, &us, &peer, pay, 100, &s) == NULL);
+	CU_ASSERT(s.frames == 1 && s.port == g.port[1]);
+	n = sent_frames(&g, f, 8);
+	CU_ASSERT_FATAL(n == 1);
+	/* source 1 of 2: the upper half of the identifications */
+	CU_ASSERT(f[0]->pkt_len == 14 + 128 && fpt_be16at(f[0], 14 + 4) >= 32768);
+	rte_pktmbuf_free(f[0]);
+
+	CU_ASSERT(fp_host_send_udp(h, &us, &peer, pay, 3000, &s) == NULL);
+	CU_ASSERT(s.frames == 3);
+	n = sent_frames(&g, f, 8);
+	CU_ASSERT_FATAL(n == 3);
+	for (unsigned i = 0; i < n; i++)
+		CU_ASSERT(f[i]->pkt_len <= 14 + 1280 &&
+			  fpt_be16at(f[i], 14 + 4) == fpt_be16at(f[0], 14 + 4) &&
+			  !(fpt_be16at(f[i], 14 + 6) & 0x2000) == (i == n - 1));
+	rte_pktmbuf_free_bulk(f, n);
+
+	CU_ASSERT_STRING_EQUAL(fp_host_send_udp(h, &us, &far, pay, 10, &s),
+			       "no route to the peer in fastpath.routes");
+	CU_ASSERT_STRING_EQUAL(fp_host_send_udp(h, &us6, &peer, pay, 10, &s),
+			       "local and remote address families differ");
+	CU_ASSERT_STRING_EQUAL(fp_host_send_udp(h, &us, &peer, pay, sizeof(pay), &s),
+			       "larger than an IKE buffer (16 KiB)");
+	CU_ASSERT_EQUAL(sent_frames(&g, f, 8), 0);
+	fp_host_free(h);
+	fpt_gw_fini(&g);
+}
+
+/* Echo replies out of a port: the request's frame answered, not one
+ * from a tunnel (zero source MAC), FP_HOST_ECHO_PER_S a second, none
+ * where the SPD discards the reply. */
+static void test_host_echo(void)
+{
+	static const char *const req4 =
+		"45000024000100003c01fad4c0000202c00002010800542f123400076162636465666768";
+	struct fp_host_cfg hc = { .n_ports = 2, .txq = 1, .n_workers = 1 };
+	uint8_t fr[128], q[64];
+	struct rte_mbuf *f[8];
+	struct fp_spd_rule r;
+	struct fp_host *h;
+	struct fpt_gw g;
+	const char *why;
+	char err[128];
+	size_t fl;
+	unsigned ok = 0;
+
+	FPT_SETUP();
+	fpt_gw_init(&g, "hecho", "192.0.2.1", 1);
+	hc.dp = &g.dp;
+	hc.ports = g.port;
+	h = fp_host_create(&hc, err, sizeof(err));
+	CU_ASSERT_FATAL(h != NULL);
+	fl = frame(fr, q, test_unhex(req4, q, sizeof(q)), 0x0800);
+	CU_ASSERT_EQUAL(fp_host_echo(h, fr, fl, 5000, &why), 0);     /* from a tunnel */
+	fr[6] = 0x02;                                                 /* a source MAC */
+	CU_ASSERT(fp_host_echo(h, fr, fl, 5000, &why) == 1 && why == NULL);
+	CU_ASSERT_FATAL(sent_frames(&g, f, 8) == 1);
+	CU_ASSERT(fpt_be16at(f[0], 12) == 0x0800 && fpt_be16at(f[0], 14 + 20) == 0x0000);
+	rte_pktmbuf_free(f[0]);
+	for (unsigned i = 0; i < FP_HOST_ECHO_PER_S; i++) {
+		ok += fp_host_echo(h, fr, fl, 5999, &why) == 1;
+		if (sent_frames(&g, f, 1) == 1)
+			rte_pktmbuf_free(f[0]);
+	}
+	CU_ASSERT_EQUAL(ok, FP_HOST_ECHO_PER_S - 1);                 /* this second's */
+	CU_ASSERT(fp_host_echo(h, fr, fl, 6000, &why) == 1 && sent_frames(&g, f, 1) == 1);
+	rte_pktmbuf_free(f[0]);
+	fpt_rule4_from(&r, "192.0.2.1", FP_SPD_DISCARD, 0);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(g.c, &r, 1, err, sizeof(err)) == 0);
+	CU_ASSERT(fp_host_echo(h, fr, fl, 6000, &why) == -1 && why != NULL &&
+		  strcmp(why, "the SPD discards it") == 0);
+	CU_ASSERT_EQUAL(sent_frames(&g, f, 8), 0);
+	fp_host_free(h);
+	fpt_gw_fini(&g);
+}
+
 static const struct test_case cases[] = {
 	{ "ike_datagrams_on_the_control_core", test_ike_datagrams },
 	{ "echo_replies_for_our_addresses", test_echo_reply },
+	{ "udp_out_of_a_port", test_host_send_udp },
+	{ "echo_replies_out_of_a_port", test_host_echo },
 	{ NULL, NULL },
 };
 TEST_SUITE(host, cases)
