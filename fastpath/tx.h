@@ -9,9 +9,9 @@
  * A packet that fits, nearly every one, takes the inline fp_tx_frame()
  * alone: one compare with the MTU, the Ethernet header. A sender calls
  * fp_tx_frames(), out of line, for the rest, or for every packet where
- * speed does not matter. Each sender has its own
- * struct fp_tx (its identification sequence); nothing is shared, nothing
- * allocated but the fragments' mbufs. */
+ * speed does not matter. Each sender has its own struct fp_tx (its
+ * identification sequence): nothing is shared, nothing allocated but the
+ * fragments' mbufs. */
 #ifndef FP_TX_H
 #define FP_TX_H
 
@@ -45,9 +45,10 @@ struct fp_tx {
 
 /* What may be done with a packet over the egress MTU. */
 enum fp_tx_frag {
-	/* Forwarded: fragmented as a router would, an IPv4 packet without DF
-	 * keeps its identification; with DF, or IPv6 (only its source may
-	 * fragment it), it is refused as -FP_WD_MTU. */
+	/* Fragmented as a router would: an IPv4 packet without DF keeps its
+	 * identification (a forwarded one's, or one of ours that took its own
+	 * when it was built); with DF, or IPv6 (only its source may fragment
+	 * it), it is refused as -FP_WD_MTU. */
 	FP_TX_KEEP_ID,
 	/* Ours: fragmented as its source, with a new identification of this
 	 * sender's sequence, DF cleared. */

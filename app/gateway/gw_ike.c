@@ -43,7 +43,8 @@ struct gw_ike {
 	struct gw_ike_stats st;
 };
 
-/* The engine's addresses and the host stack's: the same fields. */
+/* The engine's addresses to the host stack's and back: the same fields,
+ * two types, since the fast path does not depend on ike/. */
 static struct fp_host_addr host_addr(const ike_addr_t *a)
 {
 	struct fp_host_addr h = { .family = a->family, .port = a->port };
