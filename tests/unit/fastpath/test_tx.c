@@ -34,6 +34,19 @@ static struct rte_mbuf *ip_pkt(const char *src, const char *dst, size_t len, uin
 	return m;
 }
 
+/* ip_pkt() into *m, and its next hop through t (fatal without one). */
+static const struct fp_nexthop *pkt_hop(const struct fp_tx *t, const char *src, const char *dst,
+					size_t len, uint16_t id, struct rte_mbuf **m)
+{
+	const bool v6 = strchr(dst, ':') != NULL;
+	const struct fp_nexthop *nh;
+
+	*m = ip_pkt(src, dst, len, id);
+	nh = fp_tx_lookup(t, v6, rte_pktmbuf_mtod(*m, const uint8_t *) + (v6 ? 24 : 16));
+	CU_ASSERT_FATAL(nh != NULL);
+	return nh;
+}
+
 /* Gateway name whose port 1 has an MTU of 1280 and a MAC of 0a:...; an
  * IPv6 route to it besides fpt_gw_init()'s; t its way out as source 1 of
  * 2, sequence at 7. */
@@ -108,77 +121,73 @@ static bool frags4(struct rte_mbuf **out, int n, uint32_t tot, uint16_t id)
 	return sum == tot - 20;
 }
 
+/* What the tests of packets over the MTU work on. */
+struct big {
+	struct fpt_gw g;
+	struct fp_tx t;
+	struct rte_mbuf *m, *out[FP_FRAG_MAX];
+	const struct fp_nexthop *nh;
+	int n;
+};
+
 /* IPv4 over the MTU: fragmented with its own identification or a new
  * one of the sender's, refused with DF as a router must. */
 static void test_tx_big4(void)
 {
-	struct rte_mbuf *m, *out[FP_FRAG_MAX];
-	const struct fp_nexthop *nh;
-	struct fpt_gw g;
-	struct fp_tx t;
-	int n;
+	static struct big x;
 
 	FPT_SETUP();
-	gw_setup(&g, "txbig4", &t);
-	m = ip_pkt("192.0.2.1", "192.0.2.2", 1972, 0x1234);    /* 2000 bytes */
-	nh = fp_tx_lookup(&t, false, rte_pktmbuf_mtod(m, const uint8_t *) + 16);
-	CU_ASSERT_FATAL(nh != NULL);
-	CU_ASSERT_EQUAL(fp_tx_frame(&t, m, nh, ET4), 0);
-	CU_ASSERT_EQUAL(m->pkt_len, 2000);
-	n = fp_tx_frames(&t, m, nh, ET4, FP_TX_KEEP_ID, out);
-	CU_ASSERT(n == 2 && frags4(out, n, 2000, 0x1234) && t.id_seq == 7);
-	rte_pktmbuf_free_bulk(out, n > 0 ? (unsigned)n : 0);
+	gw_setup(&x.g, "txbig4", &x.t);
+	x.nh = pkt_hop(&x.t, "192.0.2.1", "192.0.2.2", 1972, 0x1234, &x.m);   /* 2000 bytes */
+	CU_ASSERT_EQUAL(fp_tx_frame(&x.t, x.m, x.nh, ET4), 0);
+	CU_ASSERT_EQUAL(x.m->pkt_len, 2000);
+	x.n = fp_tx_frames(&x.t, x.m, x.nh, ET4, FP_TX_KEEP_ID, x.out);
+	CU_ASSERT(x.n == 2 && frags4(x.out, x.n, 2000, 0x1234) && x.t.id_seq == 7);
+	rte_pktmbuf_free_bulk(x.out, x.n > 0 ? (unsigned)x.n : 0);
 
-	m = ip_pkt("192.0.2.1", "192.0.2.2", 1972, 0x1234);
-	n = fp_tx_frames(&t, m, nh, ET4, FP_TX_NEW_ID, out);
-	CU_ASSERT(n == 2 && frags4(out, n, 2000, fp_frag_id4(1, 2, 7)) && t.id_seq == 8);
-	rte_pktmbuf_free_bulk(out, n > 0 ? (unsigned)n : 0);
+	x.m = ip_pkt("192.0.2.1", "192.0.2.2", 1972, 0x1234);
+	x.n = fp_tx_frames(&x.t, x.m, x.nh, ET4, FP_TX_NEW_ID, x.out);
+	CU_ASSERT(x.n == 2 && frags4(x.out, x.n, 2000, fp_frag_id4(1, 2, 7)) && x.t.id_seq == 8);
+	rte_pktmbuf_free_bulk(x.out, x.n > 0 ? (unsigned)x.n : 0);
 
-	m = ip_pkt("192.0.2.1", "192.0.2.2", 1972, 0x1234);
-	rte_pktmbuf_mtod(m, uint8_t *)[6] |= 0x40;             /* DF */
-	CU_ASSERT_EQUAL(fp_tx_frames(&t, m, nh, ET4, FP_TX_KEEP_ID, out), -FP_WD_MTU);
-	CU_ASSERT_EQUAL(m->pkt_len, 2000);                     /* untouched */
-	rte_pktmbuf_free(m);
-	fpt_gw_fini(&g);
+	x.m = ip_pkt("192.0.2.1", "192.0.2.2", 1972, 0x1234);
+	rte_pktmbuf_mtod(x.m, uint8_t *)[6] |= 0x40;           /* DF */
+	CU_ASSERT_EQUAL(fp_tx_frames(&x.t, x.m, x.nh, ET4, FP_TX_KEEP_ID, x.out), -FP_WD_MTU);
+	CU_ASSERT_EQUAL(x.m->pkt_len, 2000);                   /* untouched */
+	rte_pktmbuf_free(x.m);
+	fpt_gw_fini(&x.g);
 }
 
 /* IPv6 over the MTU: fragmented only as its source; a frame longer than
  * its IP packet trimmed to it instead. */
 static void test_tx_big6_trim(void)
 {
-	struct rte_mbuf *m, *out[FP_FRAG_MAX];
-	const struct fp_nexthop *nh;
-	struct fpt_gw g;
-	struct fp_tx t;
-	int n;
+	static struct big x;
 
 	FPT_SETUP();
-	gw_setup(&g, "txbig6", &t);
-	m = ip_pkt("2001:db8::1", "2001:db8::2", 1952, 0);     /* 2000 bytes */
-	nh = fp_tx_lookup(&t, true, rte_pktmbuf_mtod(m, const uint8_t *) + 24);
-	CU_ASSERT_FATAL(nh != NULL);
-	CU_ASSERT_EQUAL(fp_tx_frames(&t, m, nh, ET6, FP_TX_KEEP_ID, out), -FP_WD_MTU);
-	n = fp_tx_frames(&t, m, nh, ET6, FP_TX_NEW_ID, out);
-	CU_ASSERT_FATAL(n == 2);
-	for (int i = 0; i < n; i++) {
-		const uint8_t *f = rte_pktmbuf_mtod(out[i], const uint8_t *) + 14;
+	gw_setup(&x.g, "txbig6", &x.t);
+	x.nh = pkt_hop(&x.t, "2001:db8::1", "2001:db8::2", 1952, 0, &x.m);    /* 2000 bytes */
+	CU_ASSERT_EQUAL(fp_tx_frames(&x.t, x.m, x.nh, ET6, FP_TX_KEEP_ID, x.out), -FP_WD_MTU);
+	x.n = fp_tx_frames(&x.t, x.m, x.nh, ET6, FP_TX_NEW_ID, x.out);
+	CU_ASSERT_FATAL(x.n == 2);
+	for (int i = 0; i < x.n; i++) {
+		const uint8_t *f = rte_pktmbuf_mtod(x.out[i], const uint8_t *) + 14;
 		uint32_t ident;
 
 		memcpy(&ident, f + 44, 4);
-		CU_ASSERT(out[i]->pkt_len <= 14 + 1280 && f[6] == 44 &&
+		CU_ASSERT(x.out[i]->pkt_len <= 14 + 1280 && f[6] == 44 &&
 			  ntohl(ident) == fp_frag_id6(1, 2, 7));
 	}
-	CU_ASSERT_EQUAL(t.id_seq, 8);
-	rte_pktmbuf_free_bulk(out, (unsigned)n);
+	CU_ASSERT_EQUAL(x.t.id_seq, 8);
+	rte_pktmbuf_free_bulk(x.out, (unsigned)x.n);
 
-	m = ip_pkt("192.0.2.1", "192.0.2.2", 1252, 0x4321);    /* 1280 bytes */
-	memset(rte_pktmbuf_append(m, 10), 0, 10);              /* trailing bytes */
-	nh = fp_tx_lookup(&t, false, rte_pktmbuf_mtod(m, const uint8_t *) + 16);
-	CU_ASSERT_EQUAL(fp_tx_frame(&t, m, nh, ET4), 0);
-	CU_ASSERT_EQUAL(fp_tx_frames(&t, m, nh, ET4, FP_TX_NEW_ID, out), 1);
-	CU_ASSERT(out[0] == m && m->pkt_len == 14 + 1280 && t.id_seq == 8);
-	rte_pktmbuf_free(m);
-	fpt_gw_fini(&g);
+	x.nh = pkt_hop(&x.t, "192.0.2.1", "192.0.2.2", 1252, 0x4321, &x.m);   /* 1280 bytes */
+	memset(rte_pktmbuf_append(x.m, 10), 0, 10);            /* trailing bytes */
+	CU_ASSERT_EQUAL(fp_tx_frame(&x.t, x.m, x.nh, ET4), 0);
+	CU_ASSERT_EQUAL(fp_tx_frames(&x.t, x.m, x.nh, ET4, FP_TX_NEW_ID, x.out), 1);
+	CU_ASSERT(x.out[0] == x.m && x.m->pkt_len == 14 + 1280 && x.t.id_seq == 8);
+	rte_pktmbuf_free(x.m);
+	fpt_gw_fini(&x.g);
 }
 
 static const struct test_case cases[] = {
