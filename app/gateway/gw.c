@@ -1,4 +1,4 @@
-/* Config / IKE -> fast-path conversions and requests. See gw.h. */
+/* Config / IKE -> fast-path conversions. See gw.h. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -10,17 +10,6 @@
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
 
-static struct fp_ctrl *gw_ctrl;
-
-/* CHILD SAs installed here, by inbound SPI (ours, unique in the SAD).
- * Only these are taken out again: the outbound SPI is the peer's choice,
- * and a CHILD_DOWN for a child whose install failed (another peer already
- * uses that outbound SPI) must not remove that peer's SA and policies. */
-struct gw_child {
-	uint32_t spi_in, spi_out;
-};
-static struct gw_child *children;
-static unsigned n_children, cap_children;
 
 int app_gw_algs(uint16_t encr, uint16_t keybits, uint16_t integ, uint8_t key_len,
 		uint8_t auth_key_len, struct fp_sa_params *p, char *err, size_t errlen)
@@ -165,7 +154,7 @@ static int child_one(const struct ike_child_info *ci, bool out, struct fp_sa_par
 	/* Without ESN an outbound SA has 2^32 - 1 sequence numbers, which one
 	 * worker sends in about seven minutes at 10 Mpps, and the fast path
 	 * ends the SA there rather than wrap (RFC 4303 3.3.3): IKE is told to
-	 * rekey while 2^30 remain (gw_ike_fp_event()), minutes even when
+	 * rekey while 2^30 remain (app_gw_ike_fp_event()), minutes even when
 	 * several workers share the SA and the rekey waits behind another
 	 * exchange; the packet count lags the sequence number only by packets
 	 * that failed encryption. */
@@ -220,105 +209,6 @@ fail:
 	return rc;
 }
 
-void app_gw_set_ctrl(struct fp_ctrl *c)
-{
-	gw_ctrl = c;
-	if (c == NULL) {            /* the fast path is gone, and its SAs */
-		free(children);
-		children = NULL;
-		n_children = cap_children = 0;
-	}
-}
-
-static int child_find(uint32_t spi_in, uint32_t spi_out)
-{
-	for (unsigned i = 0; i < n_children; i++)
-		if (children[i].spi_in == spi_in && children[i].spi_out == spi_out)
-			return (int)i;
-	return -1;
-}
-
-int app_gw_install_child(const struct ike_child_info *ci, char *err, size_t errlen)
-{
-	struct fp_sa_params in, out;
-	struct fp_spd_rule rules[IKE_MAX_TS * IKE_MAX_TS];
-	char e2[160];
-	unsigned n;
-	int rc;
-
-	if (gw_ctrl == NULL) {
-		snprintf(err, errlen, "no fast path");
-		return -ENODEV;
-	}
-	if (n_children == cap_children) {
-		unsigned cap = cap_children ? 2 * cap_children : 64;
-		struct gw_child *c = realloc(children, cap * sizeof(*c));
-
-		if (c == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		children = c;
-		cap_children = cap;
-	}
-	rc = app_gw_child_params(ci, &in, &out, rules, RTE_DIM(rules), &n, err, errlen);
-	if (rc == 0 && (rc = fp_ctrl_add_sa(gw_ctrl, &in, err, errlen)) == 0) {
-		/* Fail closed: without its outbound SA or its policies, no part
-		 * of the child stays (the caller deletes it through IKE). The
-		 * new policies go in front, so a rekeyed child's win; the old
-		 * ones leave with the old child's CHILD_DOWN. */
-		if ((rc = fp_ctrl_add_sa(gw_ctrl, &out, err, errlen)) == 0 &&
-		    (rc = fp_ctrl_spd_prepend(gw_ctrl, rules, n, err, errlen)) != 0)
-			fp_ctrl_del_sa(gw_ctrl, FP_DIR_OUT, ci->spi_out, e2, sizeof(e2));
-		if (rc != 0)
-			fp_ctrl_del_sa(gw_ctrl, FP_DIR_IN, ci->spi_in, e2, sizeof(e2));
-	}
-	if (rc == 0)
-		children[n_children++] = (struct gw_child){ ci->spi_in, ci->spi_out };
-	ike_wipe(&in, sizeof(in));
-	ike_wipe(&out, sizeof(out));
-	return rc;
-}
-
-int app_gw_remove_child(const struct ike_child_info *ci, char *err, size_t errlen)
-{
-	int i = child_find(ci->spi_in, ci->spi_out), rc;
-
-	if (gw_ctrl == NULL) {
-		snprintf(err, errlen, "no fast path");
-		return -ENODEV;
-	}
-	if (i < 0) {
-		snprintf(err, errlen, "not installed here");
-		return -ENOENT;
-	}
-	/* Policies first: while one names the outbound SPI, the SA stays
-	 * (its traffic is dropped rather than sent where another child with
-	 * that SPI would take it), and so does the entry, for a retry. */
-	if ((rc = fp_ctrl_spd_del_sa(gw_ctrl, ci->spi_out, err, errlen)) != 0)
-		return rc;
-	children[i] = children[--n_children];
-	if (fp_ctrl_del_sa(gw_ctrl, FP_DIR_OUT, ci->spi_out, err, errlen) != 0)
-		rc = -ENOENT;
-	if (fp_ctrl_del_sa(gw_ctrl, FP_DIR_IN, ci->spi_in, err, errlen) != 0)
-		rc = -ENOENT;
-	return rc;
-}
-
-bool app_gw_child_of(enum fp_dir dir, uint32_t spi, uint32_t *spi_in)
-{
-	for (unsigned i = 0; i < n_children; i++)
-		if ((dir == FP_DIR_IN ? children[i].spi_in : children[i].spi_out) == spi) {
-			*spi_in = children[i].spi_in;
-			return true;
-		}
-	return false;
-}
-
-bool app_gw_spi_in_use(uint32_t spi)
-{
-	return gw_ctrl != NULL && fp_ctrl_has_in_sa(gw_ctrl, spi);
-}
 
 static const char *ip_str(const ike_addr_t *a, char *buf, size_t len)
 {

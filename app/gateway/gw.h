@@ -31,24 +31,30 @@ int app_gw_child_params(const struct ike_child_info *ci, struct fp_sa_params *in
 			struct fp_sa_params *out, struct fp_spd_rule *rules, unsigned max,
 			unsigned *n_rules, char *err, size_t errlen);
 
-/* The control core the IKE glue talks to (set by main_gw.c). */
-void app_gw_set_ctrl(struct fp_ctrl *c);
+/* The registry of CHILD SAs installed for IKE on control core c
+ * (gw_children.c); freeing it leaves the fast path as it is. */
+struct app_gw_children;
+struct app_gw_children *app_gw_children_new(struct fp_ctrl *c);
+void app_gw_children_free(struct app_gw_children *ch);
 /* Control core only, applied at once (fastpath/ctrl_core.h synchronous calls).
  * CHILD_UP / CHILD_REKEYED: adds both SAs and puts the policies in front
  * of the current SPD, all or nothing: 0, or a negative errno with a reason
  * in err and nothing left installed (an SPI already in use, a table full).
  * CHILD_DOWN: takes out what app_gw_install_child() installed for that
  * child, and only that (-ENOENT: nothing was). */
-int app_gw_install_child(const struct ike_child_info *ci, char *err, size_t errlen);
-int app_gw_remove_child(const struct ike_child_info *ci, char *err, size_t errlen);
+int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
+			 size_t errlen);
+int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
+			size_t errlen);
 /* The connections fit the fast path: each local_addr is an address of a
  * port, each remote_addr (unless a prefix of peers) has a route. 0 or
  * -EINVAL with the connection and the reason in err. */
 int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen);
 /* The installed child one of whose SAs has this SPI in direction dir:
  * true with its inbound SPI (how IKE names it) in *spi_in. */
-bool app_gw_child_of(enum fp_dir dir, uint32_t spi, uint32_t *spi_in);
+bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi,
+		     uint32_t *spi_in);
 /* Whether an inbound SA with this SPI is installed (SPI allocation). */
-bool app_gw_spi_in_use(uint32_t spi);
+bool app_gw_spi_in_use(const struct app_gw_children *ch, uint32_t spi);
 
 #endif

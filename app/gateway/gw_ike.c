@@ -19,7 +19,7 @@
 
 /* How long a control client may take (app_ctlsock_set_budget()). */
 #define GW_CTL_BUDGET_MS 100u
-/* Engine actions asked for by fast-path events, run from gw_ike_poll():
+/* Engine actions asked for by fast-path events, run from app_gw_ike_poll():
  * never from inside the engine's own callbacks, and again a second later
  * while the engine says "not now". */
 #define ACTIONS_MAX   64u
@@ -27,20 +27,21 @@
 
 enum action { ACT_REKEY, ACT_DELETE };
 
-struct gw_ike {
+struct app_gw_ike {
 	struct app_config *cfg;
 	const struct fp_dp *dp;
 	struct ike_engine *engine;
 	struct app_ctlsock *ctl;
 	FILE *keylog;
 	struct fp_host *host;     /* punts in, messages and echo replies out */
+	struct app_gw_children *children;   /* what CHILD SA events installed */
 	struct {
 		uint32_t spi_in;
 		uint8_t what, tries;
 		uint64_t at;
 	} act[ACTIONS_MAX];
 	unsigned n_act;
-	struct gw_ike_stats st;
+	struct app_gw_ike_stats st;
 };
 
 /* The engine's addresses to the host stack's and back: the same fields,
@@ -63,7 +64,7 @@ static ike_addr_t ike_addr(const struct fp_host_addr *h)
 
 /* ---- engine callbacks ---- */
 
-static void send_fail(struct gw_ike *g, const ike_addr_t *remote, size_t len, const char *why)
+static void send_fail(struct app_gw_ike *g, const ike_addr_t *remote, size_t len, const char *why)
 {
 	char rs[80];
 
@@ -75,7 +76,7 @@ static void send_fail(struct gw_ike *g, const ike_addr_t *remote, size_t len, co
 static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote,
 		    const uint8_t *buf, size_t len)
 {
-	struct gw_ike *g = ctx;
+	struct app_gw_ike *g = ctx;
 	const struct fp_host_addr l = host_addr(local), r = host_addr(remote);
 	struct fp_host_sent s;
 	const char *why = fp_host_send_udp(g->host, &l, &r, buf, len, &s);
@@ -96,11 +97,11 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 	}
 }
 
-static void queue_action(struct gw_ike *g, uint32_t spi_in, enum action what);
+static void queue_action(struct app_gw_ike *g, uint32_t spi_in, enum action what);
 
 static void op_event(void *ctx, const struct ike_event *ev)
 {
-	struct gw_ike *g = ctx;
+	struct app_gw_ike *g = ctx;
 	const struct ike_child_info *ci = ev->child;
 	char line[APP_LOG_LINE_MAX], err[160];
 
@@ -108,7 +109,7 @@ static void op_event(void *ctx, const struct ike_event *ev)
 	if (ci == NULL)
 		return;
 	if (ev->type == IKE_EV_CHILD_UP || ev->type == IKE_EV_CHILD_REKEYED) {
-		if (app_gw_install_child(ci, err, sizeof(err)) == 0) {
+		if (app_gw_install_child(g->children, ci, err, sizeof(err)) == 0) {
 			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s installed, SAs in 0x%08x "
 				"out 0x%08x", ci->conn, ci->child, ci->spi_in, ci->spi_out);
 			return;
@@ -120,7 +121,7 @@ static void op_event(void *ctx, const struct ike_event *ev)
 			ci->spi_out, err);
 		queue_action(g, ci->spi_in, ACT_DELETE);
 	} else if (ev->type == IKE_EV_CHILD_DOWN) {
-		int rc = app_gw_remove_child(ci, err, sizeof(err));
+		int rc = app_gw_remove_child(g->children, ci, err, sizeof(err));
 
 		if (rc == 0)
 			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s removed, SAs in 0x%08x "
@@ -135,12 +136,12 @@ static void op_event(void *ctx, const struct ike_event *ev)
 /* Inbound SPIs are ours: random, and never one the fast path holds. */
 static uint32_t op_spi_alloc(void *ctx)
 {
+	const struct app_gw_ike *g = ctx;
 	uint32_t spi;
 
-	(void)ctx;
 	do
 		spi = (uint32_t)rte_rand();
-	while (spi < 256 || app_gw_spi_in_use(spi));
+	while (spi < 256 || app_gw_spi_in_use(g->children, spi));
 	return spi;
 }
 
@@ -152,7 +153,7 @@ static void op_log(void *ctx, enum ike_log_level lvl, const char *line)
 
 static void op_keylog(void *ctx, const char *line)
 {
-	app_keylog_write(((struct gw_ike *)ctx)->keylog, line);
+	app_keylog_write(((struct app_gw_ike *)ctx)->keylog, line);
 }
 
 static const struct ike_ops gw_ike_ops = {
@@ -169,7 +170,7 @@ static const struct ike_ops gw_ike_ops = {
  * them (aligned 64-bit words: no torn values); the lock only keeps the
  * object from going away under a reader. */
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
-static const struct gw_ike *tel_ike;
+static const struct app_gw_ike *tel_ike;
 static bool tel_registered;
 
 static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
@@ -184,7 +185,7 @@ static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (tel_ike != NULL) {
 		const uint64_t *v = &tel_ike->st.rx;
 
-		_Static_assert(sizeof(struct gw_ike_stats) == 7 * sizeof(uint64_t),
+		_Static_assert(sizeof(struct app_gw_ike_stats) == 7 * sizeof(uint64_t),
 			       "one name per counter");
 		rte_tel_data_start_dict(d);
 		for (unsigned i = 0; i < RTE_DIM(names); i++)
@@ -197,7 +198,7 @@ static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 	return rc;
 }
 
-static void telemetry_attach(const struct gw_ike *g)
+static void telemetry_attach(const struct app_gw_ike *g)
 {
 	pthread_mutex_lock(&tel_lock);
 	tel_ike = g;
@@ -210,9 +211,9 @@ static void telemetry_attach(const struct gw_ike *g)
 
 /* ---- setup ---- */
 
-struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errlen)
+struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, size_t errlen)
 {
-	struct gw_ike *g = calloc(1, sizeof(*g));
+	struct app_gw_ike *g = calloc(1, sizeof(*g));
 	struct fp_host_cfg hc = { .dp = c->dp, .ports = c->ports, .n_ports = c->n_ports,
 				  .txq = c->txq, .n_workers = c->n_workers, .socket = c->socket };
 	char cerr[512];
@@ -224,6 +225,7 @@ struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errle
 	}
 	g->cfg = c->cfg;
 	g->dp = c->dp;
+	g->children = c->children;
 	if (app_gw_check_conns(c->cfg, err, errlen) != 0)
 		goto fail;
 	if ((g->host = fp_host_create(&hc, err, errlen)) == NULL)
@@ -265,11 +267,11 @@ struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errle
 		g->ctl ? ", control socket " : "", g->ctl ? c->cfg->control_socket : "");
 	return g;
 fail:
-	gw_ike_free(g);
+	app_gw_ike_free(g);
 	return NULL;
 }
 
-void gw_ike_free(struct gw_ike *g)
+void app_gw_ike_free(struct app_gw_ike *g)
 {
 	if (g == NULL)
 		return;
@@ -288,7 +290,7 @@ void gw_ike_free(struct gw_ike *g)
 
 /* An echo request to one of our addresses gets its reply (fastpath/host.h);
  * anything else punted that is not IKE is only counted. */
-static void echo_reply(struct gw_ike *g, const uint8_t *f, size_t len)
+static void echo_reply(struct app_gw_ike *g, const uint8_t *f, size_t len)
 {
 	const char *why;
 	int rc = fp_host_echo(g->host, f, len, app_mono_ms(), &why);
@@ -299,7 +301,7 @@ static void echo_reply(struct gw_ike *g, const uint8_t *f, size_t len)
 		app_log(IKE_LOG_DEBUG, "echo reply not sent: %s", why);
 }
 
-void gw_ike_punt(struct gw_ike *g, struct rte_mbuf *m)
+void app_gw_ike_punt(struct app_gw_ike *g, struct rte_mbuf *m)
 {
 	size_t len;
 	const uint8_t *f = fp_host_frame(g->host, m, &len);
@@ -333,7 +335,7 @@ void gw_ike_punt(struct gw_ike *g, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
-static void queue_action(struct gw_ike *g, uint32_t spi_in, enum action what)
+static void queue_action(struct app_gw_ike *g, uint32_t spi_in, enum action what)
 {
 	for (unsigned i = 0; i < g->n_act; i++)
 		if (g->act[i].spi_in == spi_in) {
@@ -357,7 +359,7 @@ static void queue_action(struct gw_ike *g, uint32_t spi_in, enum action what)
 
 /* Runs what is due; an action the engine cannot take now is tried again
  * a second later, ACTION_TRIES times. */
-static unsigned run_actions(struct gw_ike *g, uint64_t now)
+static unsigned run_actions(struct app_gw_ike *g, uint64_t now)
 {
 	unsigned work = 0;
 
@@ -389,13 +391,13 @@ static unsigned run_actions(struct gw_ike *g, uint64_t now)
 	return work;
 }
 
-void gw_ike_fp_event(struct gw_ike *g, const struct fp_ctrl_event *ev)
+void app_gw_ike_fp_event(struct app_gw_ike *g, const struct fp_ctrl_event *ev)
 {
 	uint32_t spi_in;
 
 	/* Only children installed here (not static SAs, not a child whose
 	 * install was refused and that shares the outbound SPI). */
-	if (ev->type == FP_EV_REQ_FAILED || !app_gw_child_of(ev->dir, ev->spi, &spi_in))
+	if (ev->type == FP_EV_REQ_FAILED || !app_gw_child_of(g->children, ev->dir, ev->spi, &spi_in))
 		return;
 	if (ev->type == FP_EV_SOFT_EXPIRED) {
 		app_log(IKE_LOG_INFO, "fastpath: %s SA 0x%08x reached its soft limit: rekeying "
@@ -410,7 +412,7 @@ void gw_ike_fp_event(struct gw_ike *g, const struct fp_ctrl_event *ev)
 	}
 }
 
-unsigned gw_ike_poll(struct gw_ike *g)
+unsigned app_gw_ike_poll(struct app_gw_ike *g)
 {
 	uint64_t now = app_mono_ms();
 	unsigned work = 0;
@@ -433,7 +435,7 @@ unsigned gw_ike_poll(struct gw_ike *g)
 	return work;
 }
 
-void gw_ike_start(struct gw_ike *g)
+void app_gw_ike_start(struct app_gw_ike *g)
 {
 	for (unsigned i = 0; i < g->cfg->n_conns; i++) {
 		const struct ike_conn_cfg *c = &g->cfg->conns[i];
@@ -469,7 +471,7 @@ static void collect_sa(void *arg, const struct ike_sa_summary *s)
 /* Every IKE SA, not one per connection: a responder connection for a
  * prefix of peers holds one per peer. Collected first: a delete may free
  * SAs of the list being walked. */
-void gw_ike_shutdown(struct gw_ike *g)
+void app_gw_ike_shutdown(struct app_gw_ike *g)
 {
 	struct spi_list l = { NULL, 0, 0 };
 
@@ -493,7 +495,7 @@ static void count_sa(void *arg, const struct ike_sa_summary *s)
 		(*(unsigned *)arg)++;
 }
 
-unsigned gw_ike_sa_count(struct gw_ike *g)
+unsigned app_gw_ike_sa_count(struct app_gw_ike *g)
 {
 	unsigned n = 0;
 
@@ -501,7 +503,7 @@ unsigned gw_ike_sa_count(struct gw_ike *g)
 	return n;
 }
 
-void gw_ike_get_stats(const struct gw_ike *g, struct gw_ike_stats *s)
+void app_gw_ike_get_stats(const struct app_gw_ike *g, struct app_gw_ike_stats *s)
 {
 	*s = g->st;
 }

@@ -26,13 +26,15 @@
 #include "app/common/config.h"
 #include "fastpath/ctrl_core.h"
 #include "fastpath/dp.h"
+#include "app/gateway/gw.h"
 
 struct rte_mbuf;
-struct gw_ike;
+struct app_gw_ike;
 
-struct gw_ike_cfg {
+struct app_gw_ike_cfg {
 	struct app_config *cfg;           /* connections, control socket, key log */
 	const struct fp_dp *dp;           /* routes, MACs, MTUs, local addresses */
+	struct app_gw_children *children; /* where CHILD SA events install (gw.h) */
 	const uint16_t *ports;            /* ethdev ids of the ports (each has txq) */
 	unsigned n_ports;
 	uint16_t txq;                     /* the control core's TX queue on each */
@@ -40,7 +42,7 @@ struct gw_ike_cfg {
 	int socket;
 };
 
-struct gw_ike_stats {
+struct app_gw_ike_stats {
 	uint64_t rx;            /* datagrams given to the engine */
 	uint64_t rx_bad;        /* IKE-looking but malformed: lengths, checksums */
 	uint64_t rx_other;      /* punted, not IKE (ARP, ICMP, other UDP): freed */
@@ -53,23 +55,23 @@ struct gw_ike_stats {
 /* NULL with a reason in err: a connection whose local address is not one
  * of the fast path's, no route to a connection's peer, the engine or the
  * control socket could not be set up. */
-struct gw_ike *gw_ike_create(const struct gw_ike_cfg *c, char *err, size_t errlen);
-void gw_ike_free(struct gw_ike *g);
+struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, size_t errlen);
+void app_gw_ike_free(struct app_gw_ike *g);
 
 /* fp_ctrl_cfg.on_punt's work: takes m (IKE goes to the engine, the rest is
  * counted and freed). */
-void gw_ike_punt(struct gw_ike *g, struct rte_mbuf *m);
+void app_gw_ike_punt(struct app_gw_ike *g, struct rte_mbuf *m);
 /* A fast-path lifetime event of an SA that IKE installed (others are
  * ignored). */
-void gw_ike_fp_event(struct gw_ike *g, const struct fp_ctrl_event *ev);
+void app_gw_ike_fp_event(struct app_gw_ike *g, const struct fp_ctrl_event *ev);
 /* Timers and the control socket; the amount of work done (0 = idle). */
-unsigned gw_ike_poll(struct gw_ike *g);
+unsigned app_gw_ike_poll(struct app_gw_ike *g);
 /* Starts connections with "initiate": true. */
-void gw_ike_start(struct gw_ike *g);
-/* Deletes every IKE SA (the peer is told); then gw_ike_sa_count() falls
+void app_gw_ike_start(struct app_gw_ike *g);
+/* Deletes every IKE SA (the peer is told); then app_gw_ike_sa_count() falls
  * to 0 as the deletes are answered or time out. */
-void gw_ike_shutdown(struct gw_ike *g);
-unsigned gw_ike_sa_count(struct gw_ike *g);
-void gw_ike_get_stats(const struct gw_ike *g, struct gw_ike_stats *s);
+void app_gw_ike_shutdown(struct app_gw_ike *g);
+unsigned app_gw_ike_sa_count(struct app_gw_ike *g);
+void app_gw_ike_get_stats(const struct app_gw_ike *g, struct app_gw_ike_stats *s);
 
 #endif

@@ -68,7 +68,8 @@ struct gw {
 	unsigned nw;
 	struct port_rt port[APP_FP_MAX_PORTS];
 	uint64_t events[4];
-	struct gw_ike *ike;        /* NULL without "connections" */
+	struct app_gw_ike *ike;        /* NULL without "connections" */
+	struct app_gw_children *children;   /* CHILD SAs IKE installed */
 	uint16_t ntxq;             /* TX queues per port: one per worker (+1 for IKE) */
 };
 
@@ -342,7 +343,7 @@ static void on_event(void *arg, const struct fp_ctrl_event *ev)
 		ev->dir == FP_DIR_IN ? "in" : "out", ev->spi, ev->why ? ": " : "",
 		ev->why ? ev->why : "");
 	if (g->ike)
-		gw_ike_fp_event(g->ike, ev);
+		app_gw_ike_fp_event(g->ike, ev);
 }
 
 /* Set only with IKE: without it punted packets are counted and freed by
@@ -352,7 +353,7 @@ static void on_punt(void *arg, struct rte_mbuf *m)
 	struct gw *g = arg;
 
 	if (g->ike)
-		gw_ike_punt(g->ike, m);
+		app_gw_ike_punt(g->ike, m);
 	else
 		rte_pktmbuf_free(m);     /* the short window before IKE exists */
 }
@@ -467,7 +468,7 @@ static void control_loop(struct gw *g)
 		unsigned work = fp_ctrl_poll(g->ctrl);
 
 		if (g->ike)
-			work += gw_ike_poll(g->ike);
+			work += app_gw_ike_poll(g->ike);
 		if (work == 0) {
 			usleep(nap);
 			nap = nap * 2 > CTRL_NAP_MAX_US ? CTRL_NAP_MAX_US : nap * 2;
@@ -492,9 +493,9 @@ static void control_loop(struct gw *g)
 	if (g->ike) {
 		uint64_t end = rte_get_timer_cycles() + IKE_SHUTDOWN_GRACE_MS * hz / 1000;
 
-		gw_ike_shutdown(g->ike);
-		while (gw_ike_sa_count(g->ike) > 0 && rte_get_timer_cycles() < end) {
-			if (fp_ctrl_poll(g->ctrl) + gw_ike_poll(g->ike) == 0)
+		app_gw_ike_shutdown(g->ike);
+		while (app_gw_ike_sa_count(g->ike) > 0 && rte_get_timer_cycles() < end) {
+			if (fp_ctrl_poll(g->ctrl) + app_gw_ike_poll(g->ike) == 0)
 				usleep(CTRL_NAP_MIN_US);
 		}
 	}
@@ -566,15 +567,15 @@ static json_t *stats_json(const struct gw *g)
 		"spd_acl_rules", (json_int_t)cs.spd_acl_rules, "punted", (json_int_t)cs.punted,
 		"req_failed", (json_int_t)cs.req_failed));
 	if (g->ike) {
-		struct gw_ike_stats is;
+		struct app_gw_ike_stats is;
 
-		gw_ike_get_stats(g->ike, &is);
+		app_gw_ike_get_stats(g->ike, &is);
 		json_object_set_new(root, "ike", json_pack("{sIsIsIsIsIsIsIsI}",
 			"rx", (json_int_t)is.rx, "rx_bad", (json_int_t)is.rx_bad,
 			"rx_other", (json_int_t)is.rx_other, "tx", (json_int_t)is.tx,
 			"tx_frags", (json_int_t)is.tx_frags, "tx_failed", (json_int_t)is.tx_failed,
 			"echo_replies", (json_int_t)is.echo_replies,
-			"sas", (json_int_t)gw_ike_sa_count(g->ike)));
+			"sas", (json_int_t)app_gw_ike_sa_count(g->ike)));
 	}
 	return root;
 }
@@ -593,7 +594,8 @@ static void write_stats(const struct gw *g)
 static void teardown(struct gw *g)
 {
 	fp_telemetry_fini();
-	app_gw_set_ctrl(NULL);
+	app_gw_children_free(g->children);
+	g->children = NULL;
 	for (unsigned i = 0; i < g->nw; i++)
 		fp_worker_free(g->w[i]);
 	/* Closing flushes PMD state (net_pcap writes its file). */
@@ -602,7 +604,7 @@ static void teardown(struct gw *g)
 		rte_eth_dev_close(g->port[i].id);
 	}
 	/* After the ports: a TX queue may still hold IKE's mbufs. */
-	gw_ike_free(g->ike);
+	app_gw_ike_free(g->ike);
 	g->ike = NULL;
 	fp_ctrl_free(g->ctrl);
 	fp_routes_free(g->routes);
@@ -644,17 +646,21 @@ static int run(struct gw *g)
 	if (tables_setup(g) != 0)
 		return 1;
 	g->dp.routes = g->routes;
-	app_gw_set_ctrl(g->ctrl);
+	if ((g->children = app_gw_children_new(g->ctrl)) == NULL) {
+		fprintf(stderr, "ipsecgw: out of memory\n");
+		return 1;
+	}
 	if (g->cfg->n_conns) {
 		uint16_t ids[APP_FP_MAX_PORTS];
-		struct gw_ike_cfg ic = { .cfg = g->cfg, .dp = &g->dp, .ports = ids,
+		struct app_gw_ike_cfg ic = { .cfg = g->cfg, .dp = &g->dp, .children = g->children,
+					 .ports = ids,
 					 .n_ports = f->n_ports, .txq = (uint16_t)g->nw,
 					 .n_workers = g->nw,
 					 .socket = (int)rte_socket_id() };
 
 		for (unsigned i = 0; i < f->n_ports; i++)
 			ids[i] = g->port[i].id;
-		if ((g->ike = gw_ike_create(&ic, err, sizeof(err))) == NULL) {
+		if ((g->ike = app_gw_ike_create(&ic, err, sizeof(err))) == NULL) {
 			fprintf(stderr, "IKE: %s\n", err);
 			return 1;
 		}
@@ -672,7 +678,7 @@ static int run(struct gw *g)
 	       f->n_routes, g->cfg->n_conns);
 	fflush(stdout);
 	if (g->ike)
-		gw_ike_start(g->ike);
+		app_gw_ike_start(g->ike);
 	control_loop(g);
 	for (unsigned i = 0; i < g->nw; i++)
 		fp_worker_stop(g->w[i]);

@@ -134,9 +134,10 @@ static void test_install_child(void)
 	bypass.sel.sport_hi = bypass.sel.dport_hi = 65535;
 	bypass.action = FP_SPD_BYPASS;
 	CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, &bypass, 1, err, sizeof(err)) == 0);
-	app_gw_set_ctrl(c);
+	struct app_gw_children *ch = app_gw_children_new(c);
+	CU_ASSERT_FATAL(ch != NULL);
 	child(&ci);
-	CU_ASSERT_EQUAL(app_gw_install_child(&ci, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(app_gw_install_child(ch, &ci, err, sizeof(err)), 0);
 	CU_ASSERT(fp_ctrl_has_in_sa(c, 0xc0000001));
 	int slot = fp_ctrl_out_slot(c, 0xd0000001);
 	CU_ASSERT_FATAL(slot >= 0);
@@ -154,32 +155,32 @@ static void test_install_child(void)
 	 * CHILD_DOWN takes nothing of the first child. */
 	struct ike_child_info other = ci;
 	other.spi_in = 0xc0000002;
-	CU_ASSERT_EQUAL(app_gw_install_child(&other, err, sizeof(err)), -EEXIST);
+	CU_ASSERT_EQUAL(app_gw_install_child(ch, &other, err, sizeof(err)), -EEXIST);
 	CU_ASSERT(strstr(err, "outbound SA 0xd0000001: SPI already installed") != NULL);
 	CU_ASSERT(!fp_ctrl_has_in_sa(c, 0xc0000002));
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);
-	CU_ASSERT_EQUAL(app_gw_remove_child(&other, err, sizeof(err)), -ENOENT);
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &other, err, sizeof(err)), -ENOENT);
 	CU_ASSERT(fp_ctrl_has_in_sa(c, 0xc0000001));
 	CU_ASSERT(fp_ctrl_out_slot(c, 0xd0000001) == slot);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);
-	CU_ASSERT(app_gw_spi_in_use(0xc0000001) && !app_gw_spi_in_use(0xc0000002));
+	CU_ASSERT(app_gw_spi_in_use(ch, 0xc0000001) && !app_gw_spi_in_use(ch, 0xc0000002));
 	/* Fast-path events find the installed child, by either SPI. */
 	uint32_t in = 0;
-	CU_ASSERT(app_gw_child_of(FP_DIR_OUT, 0xd0000001, &in) && in == 0xc0000001);
-	CU_ASSERT(app_gw_child_of(FP_DIR_IN, 0xc0000001, &in) && in == 0xc0000001);
-	CU_ASSERT(!app_gw_child_of(FP_DIR_IN, 0xd0000001, &in));
-	CU_ASSERT(!app_gw_child_of(FP_DIR_IN, 0xc0000002, &in));
+	CU_ASSERT(app_gw_child_of(ch, FP_DIR_OUT, 0xd0000001, &in) && in == 0xc0000001);
+	CU_ASSERT(app_gw_child_of(ch, FP_DIR_IN, 0xc0000001, &in) && in == 0xc0000001);
+	CU_ASSERT(!app_gw_child_of(ch, FP_DIR_IN, 0xd0000001, &in));
+	CU_ASSERT(!app_gw_child_of(ch, FP_DIR_IN, 0xc0000002, &in));
 
-	CU_ASSERT_EQUAL(app_gw_remove_child(&ci, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &ci, err, sizeof(err)), 0);
 	CU_ASSERT(!fp_ctrl_has_in_sa(c, 0xc0000001));
 	CU_ASSERT(fp_ctrl_out_slot(c, 0xd0000001) < 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 1);
-	CU_ASSERT_EQUAL(app_gw_remove_child(&ci, err, sizeof(err)), -ENOENT);   /* once */
-	CU_ASSERT(!app_gw_child_of(FP_DIR_OUT, 0xd0000001, &in));
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &ci, err, sizeof(err)), -ENOENT);   /* once */
+	CU_ASSERT(!app_gw_child_of(ch, FP_DIR_OUT, 0xd0000001, &in));
 	struct fp_ctrl_stats st;
 	fp_ctrl_get_stats(c, &st);
 	CU_ASSERT_EQUAL(st.req_failed, 0);
-	app_gw_set_ctrl(NULL);
+	app_gw_children_free(ch);
 	fp_ctrl_free(c);
 }
 

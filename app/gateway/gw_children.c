@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The CHILD SAs the gateway installed in the fast path for IKE, by inbound
+ * SPI (ours, unique in the SAD). Only these are taken out again: the
+ * outbound SPI is the peer's choice, and a CHILD_DOWN for a child whose
+ * install failed (another peer already uses that outbound SPI) must not
+ * remove that peer's SA and policies. See gw.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_common.h>
+
+#include "ike/ike.h"
+#include "app/gateway/gw.h"
+
+struct gw_child {
+	uint32_t spi_in, spi_out;
+};
+
+struct app_gw_children {
+	struct fp_ctrl *ctrl;
+	struct gw_child *v;
+	unsigned n, cap;
+};
+
+struct app_gw_children *app_gw_children_new(struct fp_ctrl *c)
+{
+	struct app_gw_children *ch = calloc(1, sizeof(*ch));
+
+	if (ch)
+		ch->ctrl = c;
+	return ch;
+}
+
+void app_gw_children_free(struct app_gw_children *ch)
+{
+	if (ch) {
+		free(ch->v);
+		free(ch);
+	}
+}
+
+static int child_find(const struct app_gw_children *ch, uint32_t spi_in, uint32_t spi_out)
+{
+	for (unsigned i = 0; i < ch->n; i++)
+		if (ch->v[i].spi_in == spi_in && ch->v[i].spi_out == spi_out)
+			return (int)i;
+	return -1;
+}
+
+int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err, size_t errlen)
+{
+	struct fp_sa_params in, out;
+	struct fp_spd_rule rules[IKE_MAX_TS * IKE_MAX_TS];
+	char e2[160];
+	unsigned n;
+	int rc;
+
+	if (ch->ctrl == NULL) {
+		snprintf(err, errlen, "no fast path");
+		return -ENODEV;
+	}
+	if (ch->n == ch->cap) {
+		unsigned cap = ch->cap ? 2 * ch->cap : 64;
+		struct gw_child *c = realloc(ch->v, cap * sizeof(*c));
+
+		if (c == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		ch->v = c;
+		ch->cap = cap;
+	}
+	rc = app_gw_child_params(ci, &in, &out, rules, RTE_DIM(rules), &n, err, errlen);
+	if (rc == 0 && (rc = fp_ctrl_add_sa(ch->ctrl, &in, err, errlen)) == 0) {
+		/* Fail closed: without its outbound SA or its policies, no part
+		 * of the child stays (the caller deletes it through IKE). The
+		 * new policies go in front, so a rekeyed child's win; the old
+		 * ones leave with the old child's CHILD_DOWN. */
+		if ((rc = fp_ctrl_add_sa(ch->ctrl, &out, err, errlen)) == 0 &&
+		    (rc = fp_ctrl_spd_prepend(ch->ctrl, rules, n, err, errlen)) != 0)
+			fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, e2, sizeof(e2));
+		if (rc != 0)
+			fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, e2, sizeof(e2));
+	}
+	if (rc == 0)
+		ch->v[ch->n++] = (struct gw_child){ ci->spi_in, ci->spi_out };
+	ike_wipe(&in, sizeof(in));
+	ike_wipe(&out, sizeof(out));
+	return rc;
+}
+
+int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err, size_t errlen)
+{
+	int i = child_find(ch, ci->spi_in, ci->spi_out), rc;
+
+	if (ch->ctrl == NULL) {
+		snprintf(err, errlen, "no fast path");
+		return -ENODEV;
+	}
+	if (i < 0) {
+		snprintf(err, errlen, "not installed here");
+		return -ENOENT;
+	}
+	/* Policies first: while one names the outbound SPI, the SA stays
+	 * (its traffic is dropped rather than sent where another child with
+	 * that SPI would take it), and so does the entry, for a retry. */
+	if ((rc = fp_ctrl_spd_del_sa(ch->ctrl, ci->spi_out, err, errlen)) != 0)
+		return rc;
+	ch->v[i] = ch->v[--ch->n];
+	if (fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, err, errlen) != 0)
+		rc = -ENOENT;
+	if (fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, err, errlen) != 0)
+		rc = -ENOENT;
+	return rc;
+}
+
+bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi, uint32_t *spi_in)
+{
+	for (unsigned i = 0; i < ch->n; i++)
+		if ((dir == FP_DIR_IN ? ch->v[i].spi_in : ch->v[i].spi_out) == spi) {
+			*spi_in = ch->v[i].spi_in;
+			return true;
+		}
+	return false;
+}
+
+bool app_gw_spi_in_use(const struct app_gw_children *ch, uint32_t spi)
+{
+	return ch->ctrl != NULL && fp_ctrl_has_in_sa(ch->ctrl, spi);
+}
