@@ -17,7 +17,7 @@
 #include <rte_common.h>
 
 #define FP_MAX_BURST        64u
-#define FP_CRYPTO_SESS_SIZE 1792u   /* bytes of key material per SA */
+#define FP_CRYPTO_SESS_SIZE 1792u /* bytes of key material per SA */
 
 struct fp_sa_params;
 struct rte_mbuf;
@@ -25,7 +25,7 @@ struct rte_mbuf;
 /* fp_crypto_op.status */
 enum {
 	FP_CRYPTO_OK = 0,
-	FP_CRYPTO_ERROR = 1,        /* not run, or the device failed it */
+	FP_CRYPTO_ERROR = 1, /* not run, or the device failed it */
 	/* The backend checked the ICV itself and it did not match (cryptodev
 	 * AEAD decryption verifies and does not return the tag): counted as an
 	 * authentication failure, not a crypto error. */
@@ -36,29 +36,29 @@ enum {
  * lies in m's single segment; the transform is in place. */
 struct fp_crypto_op {
 	uint8_t *buf;
-	struct rte_mbuf *m;                /* for backends that take mbufs */
-	uint32_t cipher_off, cipher_len;   /* payload + trailer */
-	uint32_t auth_len;                 /* HMAC: bytes from buf, incl. ESN seq_hi */
-	uint8_t *digest;                   /* where the computed ICV goes */
-	uint8_t *iv;                       /* outbound CBC: backend writes the IV */
-	uint64_t seq;                      /* 64-bit sequence number */
-	uint8_t  status;                   /* FP_CRYPTO_* */
-	uint8_t  aad_len;                  /* AEAD: 8, or 12 with ESN */
-	uint8_t  nonce[16] __rte_aligned(16);  /* AEAD: salt || IV */
-	uint8_t  aad[16];                  /* AEAD: SPI || [seq_hi ||] seq_lo */
-	uint8_t  digest_buf[64];           /* scratch ICV (inbound, outbound ESN) */
-	uint8_t  icv_rx[32];               /* inbound: ICV as received */
+	struct rte_mbuf *m;                  /* for backends that take mbufs */
+	uint32_t cipher_off, cipher_len;     /* payload + trailer */
+	uint32_t auth_len;                   /* HMAC: bytes from buf, incl. ESN seq_hi */
+	uint8_t *digest;                     /* where the computed ICV goes */
+	uint8_t *iv;                         /* outbound CBC: backend writes the IV */
+	uint64_t seq;                        /* 64-bit sequence number */
+	uint8_t status;                      /* FP_CRYPTO_* */
+	uint8_t aad_len;                     /* AEAD: 8, or 12 with ESN */
+	uint8_t nonce[16] __rte_aligned(16); /* AEAD: salt || IV */
+	uint8_t aad[16];                     /* AEAD: SPI || [seq_hi ||] seq_lo */
+	uint8_t digest_buf[64];              /* scratch ICV (inbound, outbound ESN) */
+	uint8_t icv_rx[32];                  /* inbound: ICV as received */
 };
 
 /* Per-engine counters: a backend that can fail whole bursts (cryptodev),
  * and where intel-ipsec-mb ran its jobs; single writer, the worker. */
 struct fp_crypto_stats {
-	uint64_t timeouts;     /* bursts whose wait for the device ran out */
-	uint64_t abandoned;    /* ops the device kept past the bound (packets failed) */
-	uint64_t late;         /* abandoned ops the device returned later */
-	uint64_t no_op;        /* packets failed at once: every spare op still abandoned */
-	uint64_t orphans;      /* abandoned ops still on the device now */
-	uint64_t short_jobs;   /* intel-ipsec-mb: jobs run on the second manager */
+	uint64_t timeouts;   /* bursts whose wait for the device ran out */
+	uint64_t abandoned;  /* ops the device kept past the bound (packets failed) */
+	uint64_t late;       /* abandoned ops the device returned later */
+	uint64_t no_op;      /* packets failed at once: every spare op still abandoned */
+	uint64_t orphans;    /* abandoned ops still on the device now */
+	uint64_t short_jobs; /* intel-ipsec-mb: jobs run on the second manager */
 };
 
 struct fp_crypto_backend {
@@ -66,7 +66,7 @@ struct fp_crypto_backend {
 	/* Control core: sets up p's keys in sess (FP_CRYPTO_SESS_SIZE bytes)
 	 * for p->dir. 0, or a negative errno with a reason in err (no key
 	 * material in it). */
-	int  (*session_init)(void *sess, const struct fp_sa_params *p, char *err, size_t errlen);
+	int (*session_init)(void *sess, const struct fp_sa_params *p, char *err, size_t errlen);
 	/* Control core: releases what session_init took (device sessions);
 	 * the caller wipes the area afterwards. */
 	void (*session_free)(void *sess);
@@ -75,8 +75,8 @@ struct fp_crypto_backend {
 	void (*engine_free)(void *ctx);
 	/* Worker: runs n ops for one session, sets each op's status; every op
 	 * is complete on return. */
-	void (*process)(void *ctx, const void *sess, struct fp_crypto_op *ops,
-			uint16_t n, bool encrypt);
+	void (*process)(void *ctx, const void *sess, struct fp_crypto_op *ops, uint16_t n,
+			bool encrypt);
 	/* Any thread: the engine's counters (may be a loop old); optional. */
 	void (*stats)(const void *ctx, struct fp_crypto_stats *out);
 };
@@ -96,7 +96,7 @@ extern const struct fp_crypto_backend fp_crypto_cdev;
  * when a burst has fewer than 16 of them. Everything else stays on the
  * library's choice. */
 enum fp_imb_short {
-	FP_IMB_SHORT_AUTO,   /* AVX2 when the library picks AVX-512 on an AMD CPU, else off */
+	FP_IMB_SHORT_AUTO, /* AVX2 when the library picks AVX-512 on an AMD CPU, else off */
 	FP_IMB_SHORT_OFF,
 	FP_IMB_SHORT_SSE,
 	FP_IMB_SHORT_AVX,
@@ -115,10 +115,10 @@ void fp_imb_configure(enum fp_imb_short arch, uint32_t short_max, char *desc, si
  * before any SA or engine uses it: one queue pair per worker, one session
  * pool for all SAs. */
 struct fp_cdev_cfg {
-	const char *device;         /* cryptodev name: "crypto_aesni_mb0", "0000:6b:00.1_qat_sym" */
-	uint16_t n_qp;              /* queue pairs = workers */
-	uint32_t qp_desc;           /* descriptors per queue pair; 0 = 2048 */
-	uint32_t max_sessions;      /* SAs alive at once (both directions); 0 = 8192 */
+	const char *device;    /* cryptodev name: "crypto_aesni_mb0", "0000:6b:00.1_qat_sym" */
+	uint16_t n_qp;         /* queue pairs = workers */
+	uint32_t qp_desc;      /* descriptors per queue pair; 0 = 2048 */
+	uint32_t max_sessions; /* SAs alive at once (both directions); 0 = 8192 */
 	/* Longest wait for one burst, microseconds; 0 = FP_CDEV_TIMEOUT_US.
 	 * Ops the device has not returned by then fail their packets and are
 	 * reclaimed when it returns them (crypto_cdev.c). */
@@ -148,10 +148,10 @@ struct fp_crypto_engine {
 };
 
 /* Engine on queue pair 0 (tools and tests with one engine per backend). */
-int  fp_crypto_engine_init(struct fp_crypto_engine *e, const struct fp_crypto_backend *be);
+int fp_crypto_engine_init(struct fp_crypto_engine *e, const struct fp_crypto_backend *be);
 /* Engine on queue pair qid: worker qid's. */
-int  fp_crypto_engine_init_qp(struct fp_crypto_engine *e, const struct fp_crypto_backend *be,
-			      unsigned qid);
+int fp_crypto_engine_init_qp(struct fp_crypto_engine *e, const struct fp_crypto_backend *be,
+			     unsigned qid);
 void fp_crypto_engine_fini(struct fp_crypto_engine *e);
 
 #endif

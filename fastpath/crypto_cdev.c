@@ -62,26 +62,26 @@
 /* The op's private area starts after the symmetric op (the layout
  * rte_crypto_op_pool_create() gives); cryptodev IV offsets count from the
  * start of the op. */
-#define PRIV_OFF (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
-#define ESP_IV_OFF 8u             /* the IV follows SPI and sequence number */
-#define MAX_QP 64u
+#define PRIV_OFF   (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
+#define ESP_IV_OFF 8u /* the IV follows SPI and sequence number */
+#define MAX_QP     64u
 /* Ops per engine beyond one burst's: how many may be orphaned at once. */
-#define SPARE_OPS FP_MAX_BURST
+#define SPARE_OPS   FP_MAX_BURST
 #define MAX_ZOMBIES 4096u
 
 struct cdev_op_priv {
-	uint8_t iv[16];           /* at the session's IV offset */
-	uint8_t aad[16];          /* AEAD; zero after aad_len */
-	uint8_t digest[64];       /* ICV scratch */
-	uint16_t idx;             /* which fp_crypto_op of the burst */
-	bool orphan;              /* abandoned: free it (and its mbuf) when back */
+	uint8_t iv[16];     /* at the session's IV offset */
+	uint8_t aad[16];    /* AEAD; zero after aad_len */
+	uint8_t digest[64]; /* ICV scratch */
+	uint16_t idx;       /* which fp_crypto_op of the burst */
+	bool orphan;        /* abandoned: free it (and its mbuf) when back */
 };
 
 enum cdev_kind { K_AEAD, K_CBC_HMAC, K_HMAC };
 
 struct cdev_sess {
-	void *s;                           /* rte_cryptodev sym session */
-	struct fp_cbc_iv_key iv_key;       /* CBC, outbound */
+	void *s;                     /* rte_cryptodev sym session */
+	struct fp_cbc_iv_key iv_key; /* CBC, outbound */
 	uint8_t dev_id;
 	uint8_t kind;
 	uint8_t icv_len;
@@ -92,33 +92,38 @@ _Static_assert(sizeof(struct cdev_sess) <= FP_CRYPTO_SESS_SIZE, "cryptodev sessi
 struct cdev_eng {
 	uint8_t dev_id;
 	uint16_t qp;
-	uint16_t n_missing;                /* cop[] slots left empty by abandonment */
-	IMB_MGR *m;                        /* CBC IVs */
+	uint16_t n_missing; /* cop[] slots left empty by abandonment */
+	IMB_MGR *m;         /* CBC IVs */
 	struct rte_mempool *op_mp;
-	struct fp_crypto_stats st;         /* st.orphans: ops still on the device */
+	struct fp_crypto_stats st; /* st.orphans: ops still on the device */
 	struct rte_crypto_op *cop[FP_MAX_BURST];
 };
 
 /* Control core only. */
 static struct {
-	int dev_id;                        /* -1: none attached */
+	int dev_id; /* -1: none attached */
 	char name[RTE_CRYPTODEV_NAME_MAX_LEN];
 	uint16_t n_qp;
 	int socket;
-	uint64_t ff;                       /* device feature flags */
+	uint64_t ff; /* device feature flags */
 	struct rte_mempool *sess_mp;
-	IMB_MGR *cp_mgr;                   /* CBC IV key expansion */
+	IMB_MGR *cp_mgr; /* CBC IV key expansion */
 	unsigned n_sess, n_eng;
-	uint64_t qp_busy;                  /* queue pairs with an engine */
-	uint64_t wait_tsc;                 /* bound on a burst's wait (workers read it) */
-	uint32_t orphans;                  /* all engines' (atomic: workers write) */
-	unsigned n_zombie;                 /* freed sessions an orphan may use */
+	uint64_t qp_busy;  /* queue pairs with an engine */
+	uint64_t wait_tsc; /* bound on a burst's wait (workers read it) */
+	uint32_t orphans;  /* all engines' (atomic: workers write) */
+	unsigned n_zombie; /* freed sessions an orphan may use */
 	void *zombie[MAX_ZOMBIES];
 } cd = { .dev_id = -1 };
 
 /* ---- device ---- */
 
-#define FAIL(rc_, ...) do { snprintf(err, errlen, __VA_ARGS__); rc = (rc_); goto fail; } while (0)
+#define FAIL(rc_, ...)                              \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		rc = (rc_);                         \
+		goto fail;                          \
+	} while (0)
 
 int fp_crypto_cdev_attach(const struct fp_cdev_cfg *cfg, char *err, size_t errlen)
 {
@@ -143,8 +148,10 @@ int fp_crypto_cdev_attach(const struct fp_cdev_cfg *cfg, char *err, size_t errle
 		return -ENOTSUP;
 	}
 	if (cfg->n_qp == 0 || cfg->n_qp > info.max_nb_queue_pairs || cfg->n_qp > MAX_QP) {
-		snprintf(err, errlen, "cryptodev %s: %u queue pair(s) needed (one per worker), "
-			 "it has %u", cfg->device, cfg->n_qp, info.max_nb_queue_pairs);
+		snprintf(err, errlen,
+			 "cryptodev %s: %u queue pair(s) needed (one per worker), "
+			 "it has %u",
+			 cfg->device, cfg->n_qp, info.max_nb_queue_pairs);
 		return -EINVAL;
 	}
 	if (cd.cp_mgr == NULL && (cd.cp_mgr = fp_imb_mgr_new()) == NULL) {
@@ -155,8 +162,9 @@ int fp_crypto_cdev_attach(const struct fp_cdev_cfg *cfg, char *err, size_t errle
 	if (cd.socket < 0)
 		cd.socket = 0;
 	snprintf(nm, sizeof(nm), "fp_cdev_sess%d", id);
-	cd.sess_mp = rte_cryptodev_sym_session_pool_create(nm, nsess,
-			rte_cryptodev_sym_get_private_session_size((uint8_t)id), 0, 0, cd.socket);
+	cd.sess_mp = rte_cryptodev_sym_session_pool_create(
+		nm, nsess, rte_cryptodev_sym_get_private_session_size((uint8_t)id), 0, 0,
+		cd.socket);
 	if (cd.sess_mp == NULL)
 		FAIL(-ENOMEM, "cryptodev %s: session pool of %u: %s", cfg->device, nsess,
 		     rte_strerror(rte_errno));
@@ -232,7 +240,11 @@ void fp_crypto_cdev_set_timeout_us(uint32_t us)
 /* ---- sessions ---- */
 
 #undef FAIL
-#define FAIL(rc_, ...) do { snprintf(err, errlen, __VA_ARGS__); return (rc_); } while (0)
+#define FAIL(rc_, ...)                              \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return (rc_);                       \
+	} while (0)
 
 /* Is this transform, with these sizes, on the device? */
 static int cap_check(const struct rte_crypto_sym_xform *x, const char *alg, char *err,
@@ -253,31 +265,34 @@ static int cap_check(const struct rte_crypto_sym_xform *x, const char *alg, char
 		FAIL(-ENOTSUP, "cryptodev %s does not support %s", cd.name, alg);
 	if (x->type == RTE_CRYPTO_SYM_XFORM_AEAD)
 		bad = rte_cryptodev_sym_capability_check_aead(cap, x->aead.key.length,
-				x->aead.digest_length, x->aead.aad_length, x->aead.iv.length);
+							      x->aead.digest_length,
+							      x->aead.aad_length,
+							      x->aead.iv.length);
 	else if (x->type == RTE_CRYPTO_SYM_XFORM_CIPHER)
 		bad = rte_cryptodev_sym_capability_check_cipher(cap, x->cipher.key.length,
-				x->cipher.iv.length);
+								x->cipher.iv.length);
 	else
 		bad = rte_cryptodev_sym_capability_check_auth(cap, x->auth.key.length,
-				x->auth.digest_length, 0);
+							      x->auth.digest_length, 0);
 	if (bad)
 		FAIL(-ENOTSUP, "cryptodev %s supports %s, but not with the sizes ESP needs",
 		     cd.name, alg);
 	return 0;
 }
 
-static int aead_xform(const struct fp_sa_params *p, struct rte_crypto_sym_xform *x,
-		      char *err, size_t errlen)
+static int aead_xform(const struct fp_sa_params *p, struct rte_crypto_sym_xform *x, char *err,
+		      size_t errlen)
 {
 	bool gcm = p->cipher == FP_CIPHER_AES_GCM;
-	const char *alg = !gcm ? "ChaCha20-Poly1305" :
-			  p->cipher_key_len == 20 ? "AES-GCM-128" : "AES-GCM-256";
+	const char *alg = !gcm                      ? "ChaCha20-Poly1305"
+			  : p->cipher_key_len == 20 ? "AES-GCM-128"
+						    : "AES-GCM-256";
 
 	x->type = RTE_CRYPTO_SYM_XFORM_AEAD;
 	x->aead.op = p->dir == FP_DIR_OUT ? RTE_CRYPTO_AEAD_OP_ENCRYPT : RTE_CRYPTO_AEAD_OP_DECRYPT;
 	x->aead.algo = gcm ? RTE_CRYPTO_AEAD_AES_GCM : RTE_CRYPTO_AEAD_CHACHA20_POLY1305;
 	x->aead.key.data = p->cipher_key;
-	x->aead.key.length = (uint16_t)(p->cipher_key_len - 4);   /* salt is in the nonce */
+	x->aead.key.length = (uint16_t)(p->cipher_key_len - 4); /* salt is in the nonce */
 	x->aead.iv.offset = (uint16_t)(PRIV_OFF + offsetof(struct cdev_op_priv, iv));
 	x->aead.iv.length = 12;
 	x->aead.digest_length = 16;
@@ -285,8 +300,8 @@ static int aead_xform(const struct fp_sa_params *p, struct rte_crypto_sym_xform 
 	return cap_check(x, alg, err, errlen);
 }
 
-static int cbc_xform(const struct fp_sa_params *p, struct rte_crypto_sym_xform *x,
-		     char *err, size_t errlen)
+static int cbc_xform(const struct fp_sa_params *p, struct rte_crypto_sym_xform *x, char *err,
+		     size_t errlen)
 {
 	x->type = RTE_CRYPTO_SYM_XFORM_CIPHER;
 	x->cipher.op = p->dir == FP_DIR_OUT ? RTE_CRYPTO_CIPHER_OP_ENCRYPT
@@ -302,8 +317,11 @@ static int cbc_xform(const struct fp_sa_params *p, struct rte_crypto_sym_xform *
 static int hmac_xform(const struct fp_sa_params *p, struct rte_crypto_sym_xform *x,
 		      uint8_t *icv_len, char *err, size_t errlen)
 {
-	static const struct { enum rte_crypto_auth_algorithm algo; uint8_t icv; const char *name; }
-	hm[] = {
+	static const struct {
+		enum rte_crypto_auth_algorithm algo;
+		uint8_t icv;
+		const char *name;
+	} hm[] = {
 		[FP_AUTH_HMAC_SHA256_128] = { RTE_CRYPTO_AUTH_SHA256_HMAC, 16, "HMAC-SHA-256-128" },
 		[FP_AUTH_HMAC_SHA384_192] = { RTE_CRYPTO_AUTH_SHA384_HMAC, 24, "HMAC-SHA-384-192" },
 		[FP_AUTH_HMAC_SHA512_256] = { RTE_CRYPTO_AUTH_SHA512_HMAC, 32, "HMAC-SHA-512-256" },
@@ -339,10 +357,8 @@ static int build_xforms(const struct fp_sa_params *p, struct cdev_sess *s,
 		 * has one, and it would do nothing). */
 		s->kind = K_HMAC;
 		return hmac_xform(p, &x[0], &s->icv_len, err, errlen);
-	case FP_CIPHER_AES_CBC:
-		break;
-	default:
-		FAIL(-EINVAL, "cryptodev %s: unknown cipher", cd.name);
+	case FP_CIPHER_AES_CBC: break;
+	default: FAIL(-EINVAL, "cryptodev %s: unknown cipher", cd.name);
 	}
 	s->kind = K_CBC_HMAC;
 	if (!(cd.ff & RTE_CRYPTODEV_FF_SYM_OPERATION_CHAINING))
@@ -357,8 +373,7 @@ static int build_xforms(const struct fp_sa_params *p, struct cdev_sess *s,
 	return 0;
 }
 
-static int cdev_session_init(void *sessv, const struct fp_sa_params *p, char *err,
-			     size_t errlen)
+static int cdev_session_init(void *sessv, const struct fp_sa_params *p, char *err, size_t errlen)
 {
 	struct cdev_sess *s = sessv;
 	struct rte_crypto_sym_xform x[2];
@@ -405,8 +420,10 @@ static void cdev_session_free(void *sessv)
 		cd.zombie[cd.n_zombie++] = s->s;
 	} else {
 		/* Better a session lost than one freed under the device. */
-		RTE_LOG(ERR, USER1, "cryptodev %s: %u freed sessions wait for ops the device "
-			"has not returned; one more is leaked\n", cd.name, cd.n_zombie);
+		RTE_LOG(ERR, USER1,
+			"cryptodev %s: %u freed sessions wait for ops the device "
+			"has not returned; one more is leaked\n",
+			cd.name, cd.n_zombie);
 		cd.n_sess--;
 	}
 	s->s = NULL;
@@ -436,8 +453,9 @@ static void cdev_engine_free(void *ctx)
 	 * to return its orphans; the pool cannot be freed under ops it still
 	 * holds. */
 	if (e->st.orphans != 0) {
-		uint64_t end = rte_rdtsc() + RTE_MAX(__atomic_load_n(&cd.wait_tsc, __ATOMIC_RELAXED),
-						      rte_get_tsc_hz() / 1000);
+		uint64_t end = rte_rdtsc() +
+			       RTE_MAX(__atomic_load_n(&cd.wait_tsc, __ATOMIC_RELAXED),
+				       rte_get_tsc_hz() / 1000);
 		struct rte_crypto_op *done[FP_MAX_BURST];
 
 		while (e->st.orphans != 0 && rte_rdtsc() < end) {
@@ -454,9 +472,10 @@ static void cdev_engine_free(void *ctx)
 	if (e->st.orphans == 0)
 		rte_mempool_free(e->op_mp);
 	else
-		RTE_LOG(ERR, USER1, "cryptodev %s queue pair %u: %" PRIu64 " ops never came "
-			"back; their op pool and packets are leaked\n", cd.name, e->qp,
-			e->st.orphans);
+		RTE_LOG(ERR, USER1,
+			"cryptodev %s queue pair %u: %" PRIu64 " ops never came "
+			"back; their op pool and packets are leaked\n",
+			cd.name, e->qp, e->st.orphans);
 	if (e->m != NULL)
 		free_mb_mgr(e->m);
 	cd.qp_busy &= ~(1ull << e->qp);
@@ -528,8 +547,8 @@ static inline void set_digest(const struct cdev_sess *s, const struct fp_crypto_
 	*iova = priv_iova(c, offsetof(struct cdev_op_priv, digest));
 }
 
-static inline void op_fill(const struct cdev_sess *s,
-			   struct fp_crypto_op *op, struct rte_crypto_op *c)
+static inline void op_fill(const struct cdev_sess *s, struct fp_crypto_op *op,
+			   struct rte_crypto_op *c)
 {
 	struct rte_crypto_sym_op *sym = c->sym;
 	struct cdev_op_priv *pv = op_priv(c);
@@ -574,7 +593,7 @@ static inline void op_done(const struct cdev_sess *s, struct fp_crypto_op *op,
 		return;
 	}
 	if (!s->encrypt)
-		memcpy(op->digest, op->icv_rx, s->icv_len);  /* verified by the device */
+		memcpy(op->digest, op->icv_rx, s->icv_len); /* verified by the device */
 	else if (op->digest == op->digest_buf)
 		memcpy(op->digest, op_priv(c)->digest, s->icv_len);
 	op->status = FP_CRYPTO_OK;
@@ -594,8 +613,7 @@ static void orphan_done(struct cdev_eng *e, struct rte_crypto_op *c)
 
 /* The burst's wait ran out with ops still on the device: each keeps its
  * mbuf (one more reference) and its op until it comes back. */
-static void abandon(struct cdev_eng *e, struct fp_crypto_op *ops, uint16_t enq,
-		    const bool *back)
+static void abandon(struct cdev_eng *e, struct fp_crypto_op *ops, uint16_t enq, const bool *back)
 {
 	uint16_t k = 0;
 
@@ -633,8 +651,8 @@ static bool refill(struct cdev_eng *e)
 	return true;
 }
 
-static void cdev_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
-			 uint16_t n, bool encrypt)
+static void cdev_process(void *ctx, const void *sessv, struct fp_crypto_op *ops, uint16_t n,
+			 bool encrypt)
 {
 	const struct cdev_sess *s = sessv;
 	struct cdev_eng *e = ctx;

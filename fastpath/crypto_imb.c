@@ -45,21 +45,21 @@ struct imb_sess {
 		struct gcm_key_data gcm;
 		uint8_t chacha[32];
 	} k;
-	uint8_t ipad[64] __rte_aligned(16);   /* HMAC inner state after key^ipad */
+	uint8_t ipad[64] __rte_aligned(16); /* HMAC inner state after key^ipad */
 	uint8_t opad[64] __rte_aligned(16);
 	struct fp_cbc_iv_key iv_key;
 	const void *enc_keys, *dec_keys;
 	IMB_CIPHER_MODE cipher;
 	IMB_HASH_ALG hash;
-	uint8_t key_len;                      /* cipher key bytes (no salt) */
+	uint8_t key_len; /* cipher key bytes (no salt) */
 	uint8_t icv_len;
-	uint8_t iv_len;                       /* job IV: 12 (AEAD nonce) or 16 */
-	bool    aead;
-	bool    short_ok;                     /* HMAC-SHA-256: may use the short manager */
+	uint8_t iv_len; /* job IV: 12 (AEAD nonce) or 16 */
+	bool aead;
+	bool short_ok; /* HMAC-SHA-256: may use the short manager */
 };
 _Static_assert(sizeof(struct imb_sess) <= FP_CRYPTO_SESS_SIZE, "imb session too big");
 
-static IMB_MGR *cp_mgr;   /* key expansion on the control core */
+static IMB_MGR *cp_mgr; /* key expansion on the control core */
 
 /* Jobs the AVX-512 code runs side by side (SHA-256, AES-CBC). */
 #define IMB_WIDE_LANES 16u
@@ -109,7 +109,10 @@ static IMB_MGR *mgr_of(enum fp_imb_short a)
 {
 	/* Each arch's initialiser and what the library's own arch detection
 	 * asks of the CPU for it. */
-	static const struct { void (*init)(IMB_MGR *); uint64_t need; } arch[] = {
+	static const struct {
+		void (*init)(IMB_MGR *);
+		uint64_t need;
+	} arch[] = {
 		[FP_IMB_SHORT_SSE] = { init_mb_mgr_sse, IMB_CPUFLAGS_SSE },
 		[FP_IMB_SHORT_AVX] = { init_mb_mgr_avx, IMB_CPUFLAGS_AVX },
 		[FP_IMB_SHORT_AVX2] = { init_mb_mgr_avx2, IMB_CPUFLAGS_AVX2 },
@@ -159,9 +162,10 @@ void fp_imb_configure(enum fp_imb_short arch, uint32_t max, char *desc, size_t d
 	}
 	free_mb_mgr(t);
 	if (lib == IMB_ARCH_AVX512)
-		snprintf(desc, desclen, "%s; HMAC-SHA-256 jobs up to %u B (and bursts with fewer "
-			 "than %u longer ones) on %s", arch_name(lib), max, IMB_WIDE_LANES,
-			 short_names[r]);
+		snprintf(desc, desclen,
+			 "%s; HMAC-SHA-256 jobs up to %u B (and bursts with fewer "
+			 "than %u longer ones) on %s",
+			 arch_name(lib), max, IMB_WIDE_LANES, short_names[r]);
 	else
 		snprintf(desc, desclen, "%s; HMAC-SHA-256 jobs up to %u B on %s", arch_name(lib),
 			 max, short_names[r]);
@@ -222,9 +226,7 @@ static int cipher_pre(IMB_MGR *m, const struct fp_sa_params *p, struct imb_sess 
 	uint8_t klen = p->cipher_key_len;
 
 	switch (p->cipher) {
-	case FP_CIPHER_NULL:
-		s->cipher = IMB_CIPHER_NULL;
-		return 0;
+	case FP_CIPHER_NULL: s->cipher = IMB_CIPHER_NULL; return 0;
 	case FP_CIPHER_AES_CBC:
 		s->cipher = IMB_CIPHER_CBC;
 		s->key_len = klen;
@@ -251,8 +253,7 @@ static int cipher_pre(IMB_MGR *m, const struct fp_sa_params *p, struct imb_sess 
 		s->key_len = 32;
 		memcpy(s->k.chacha, p->cipher_key, 32);
 		break;
-	default:
-		return -EINVAL;
+	default: return -EINVAL;
 	}
 	s->aead = true;
 	s->iv_len = 12;
@@ -261,8 +262,7 @@ static int cipher_pre(IMB_MGR *m, const struct fp_sa_params *p, struct imb_sess 
 	return 0;
 }
 
-static int imb_session_init(void *sessv, const struct fp_sa_params *p, char *err,
-			    size_t errlen)
+static int imb_session_init(void *sessv, const struct fp_sa_params *p, char *err, size_t errlen)
 {
 	struct imb_sess *s = sessv;
 	int rc;
@@ -309,10 +309,10 @@ static void imb_session_free(void *sess)
  * calls (one call at a time, so one context is enough). */
 struct imb_eng {
 	IMB_MGR *m;
-	IMB_MGR *ms;              /* short HMAC-SHA-256 jobs; NULL: all on m */
+	IMB_MGR *ms; /* short HMAC-SHA-256 jobs; NULL: all on m */
 	uint32_t short_max;
-	uint32_t wide_min;        /* fewer long jobs than this go to ms as well */
-	uint64_t short_jobs;      /* jobs run on ms */
+	uint32_t wide_min;   /* fewer long jobs than this go to ms as well */
+	uint64_t short_jobs; /* jobs run on ms */
 	struct gcm_context_data gctx __rte_aligned(64);
 };
 
@@ -344,12 +344,12 @@ static void imb_engine_free(void *ctx)
 	free_mb_mgr(e->m);
 	if (e->ms != NULL)
 		free_mb_mgr(e->ms);
-	explicit_bzero(&e->gctx, sizeof(e->gctx));   /* may hold hash state */
+	explicit_bzero(&e->gctx, sizeof(e->gctx)); /* may hold hash state */
 	free(e);
 }
 
-static inline void fill_job(IMB_JOB *j, const struct imb_sess *s,
-			    struct fp_crypto_op *op, bool encrypt)
+static inline void fill_job(IMB_JOB *j, const struct imb_sess *s, struct fp_crypto_op *op,
+			    bool encrypt)
 {
 	j->cipher_direction = encrypt ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
 	j->chain_order = encrypt ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
@@ -379,7 +379,7 @@ static inline void fill_job(IMB_JOB *j, const struct imb_sess *s,
 		}
 		return;
 	}
-	j->iv = op->buf + 8;                  /* IV follows SPI and seq */
+	j->iv = op->buf + 8; /* IV follows SPI and seq */
 	j->iv_len_in_bytes = s->iv_len;
 	j->hash_start_src_offset_in_bytes = 0;
 	j->msg_len_to_hash_in_bytes = op->auth_len;
@@ -430,8 +430,8 @@ static void gcm_process(struct imb_eng *e, const struct imb_sess *s, struct fp_c
 
 		if (i + 2 < n)
 			prefetch_payload(&ops[i + 2]);
-		fn(k, &e->gctx, p, p, op->cipher_len, op->nonce, op->aad, op->aad_len,
-		   op->digest, 16);
+		fn(k, &e->gctx, p, p, op->cipher_len, op->nonce, op->aad, op->aad_len, op->digest,
+		   16);
 		op->status = FP_CRYPTO_OK;
 	}
 }
@@ -501,7 +501,7 @@ static bool longest_first(const struct fp_crypto_op *ops, const uint8_t *idx, ui
 	}
 	if (sorted)
 		return false;
-	for (uint16_t i = 0; i < n; i++) {    /* insertion sort, olen[] beside ord[] */
+	for (uint16_t i = 0; i < n; i++) { /* insertion sort, olen[] beside ord[] */
 		uint16_t k = i;
 
 		while (k > 0 && olen[k - 1] < len[i]) {
@@ -524,7 +524,7 @@ static void run_jobs(IMB_MGR *m, const struct imb_sess *s, struct fp_crypto_op *
 	uint32_t got, done;
 
 	got = IMB_GET_NEXT_BURST(m, n, jobs);
-	if (got < n)                      /* queue not drained: cannot happen */
+	if (got < n) /* queue not drained: cannot happen */
 		n = (uint16_t)got;
 	if (!encrypt && longest_first(ops, idx, n, ord)) {
 		for (uint16_t i = 0; i < n; i++)
@@ -561,8 +561,8 @@ static void run_jobs(IMB_MGR *m, const struct imb_sess *s, struct fp_crypto_op *
 	}
 }
 
-static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
-			uint16_t n, bool encrypt)
+static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops, uint16_t n,
+			bool encrypt)
 {
 	const struct imb_sess *s = sessv;
 	struct imb_eng *e = ctx;
@@ -577,7 +577,7 @@ static void imb_process(void *ctx, const void *sessv, struct fp_crypto_op *ops,
 		ops[i].status = FP_CRYPTO_ERROR;
 	/* Before the burst's jobs are taken: it uses the manager's queue. */
 	if (encrypt && s->cipher == IMB_CIPHER_CBC && fp_cbc_ivs(e->m, &s->iv_key, ops, n) != 0)
-		return;                   /* every op still FP_CRYPTO_ERROR */
+		return; /* every op still FP_CRYPTO_ERROR */
 	if (e->ms == NULL || !s->short_ok) {
 		run_jobs(e->m, s, ops, NULL, n, encrypt);
 		return;

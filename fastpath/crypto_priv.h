@@ -14,7 +14,7 @@
  * syscall per packet. Both backends compute them on the CPU with
  * intel-ipsec-mb, so the rule lives here once. */
 struct fp_cbc_iv_key {
-	uint8_t ks[16 * 11] __rte_aligned(16);   /* AES-128 encryption schedule */
+	uint8_t ks[16 * 11] __rte_aligned(16); /* AES-128 encryption schedule */
 };
 
 /* A manager with the best code path for this CPU; NULL on failure. */

@@ -93,15 +93,9 @@ static void defer_run(struct fp_ctrl *c, struct fp_defer *d)
 		fp_sad_release_in(c->sad, ((struct fp_sad_ent *)d->ptr)->hash_pos);
 		sa_release(d->ptr);
 		break;
-	case D_SA_OUT:
-		sa_release(d->ptr);
-		break;
-	case D_SPD:
-		fp_spd_free(d->ptr);
-		break;
-	case D_SLOT:
-		c->out[d->slot].used = 0;
-		break;
+	case D_SA_OUT: sa_release(d->ptr); break;
+	case D_SPD: fp_spd_free(d->ptr); break;
+	case D_SLOT: c->out[d->slot].used = 0; break;
 	}
 	c->st.freed++;
 }
@@ -149,7 +143,7 @@ static void slots_gc(struct fp_ctrl *c)
 			continue;
 		o->spi = 0;
 		if (defer(c, D_SLOT, NULL, i) != 0)
-			o->used = 0;         /* no memory: nothing better to do */
+			o->used = 0; /* no memory: nothing better to do */
 	}
 }
 
@@ -225,13 +219,13 @@ int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, 
 		}
 		rc = -ENOENT;
 	}
-	snprintf(err, errlen, "%s SA 0x%08x not installed", dir == FP_DIR_IN ? "inbound" : "outbound",
-		 spi);
+	snprintf(err, errlen, "%s SA 0x%08x not installed",
+		 dir == FP_DIR_IN ? "inbound" : "outbound", spi);
 	return rc;
 }
 
-int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
-			char *err, size_t errlen)
+int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n, char *err,
+			size_t errlen)
 {
 	struct fp_spd_rule *copy = NULL;
 	struct fp_spd *spd, *old;
@@ -247,7 +241,7 @@ int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t
 	spd = fp_spd_build(r, n, slot_of, c, c->cfg.socket, err, errlen);
 	if (spd == NULL) {
 		free(copy);
-		slots_gc(c);             /* slots made for the failed build */
+		slots_gc(c); /* slots made for the failed build */
 		return -EINVAL;
 	}
 	old = c->spd;
@@ -264,8 +258,8 @@ int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t
 	return old != NULL ? defer(c, D_SPD, old, 0) : 0;
 }
 
-int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
-			char *err, size_t errlen)
+int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n, char *err,
+			size_t errlen)
 {
 	struct fp_spd_rule *all = malloc((n + c->n_rules + 1) * sizeof(*r));
 	int rc;
@@ -345,8 +339,7 @@ int fp_ctrl_req_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi)
 	return req_send(c, m);
 }
 
-static int req_rules(struct fp_ctrl *c, enum msg_type t, const struct fp_spd_rule *r,
-		     uint32_t n)
+static int req_rules(struct fp_ctrl *c, enum msg_type t, const struct fp_spd_rule *r, uint32_t n)
 {
 	struct fp_msg *m;
 
@@ -386,27 +379,21 @@ static void msg_apply(struct fp_ctrl *c, struct fp_msg *m)
 	int rc = -EINVAL;
 
 	switch (m->type) {
-	case MSG_ADD_SA:
-		rc = fp_ctrl_add_sa(c, &m->p, err, sizeof(err));
-		break;
-	case MSG_DEL_SA:
-		rc = fp_ctrl_del_sa(c, m->dir, m->spi, err, sizeof(err));
-		break;
-	case MSG_SPD_REPLACE:
-		rc = fp_ctrl_replace_spd(c, m->rules, m->n, err, sizeof(err));
-		break;
-	case MSG_SPD_PREPEND:
-		rc = fp_ctrl_spd_prepend(c, m->rules, m->n, err, sizeof(err));
-		break;
-	case MSG_SPD_DEL_SA:
-		rc = fp_ctrl_spd_del_sa(c, m->spi, err, sizeof(err));
-		break;
+	case MSG_ADD_SA: rc = fp_ctrl_add_sa(c, &m->p, err, sizeof(err)); break;
+	case MSG_DEL_SA: rc = fp_ctrl_del_sa(c, m->dir, m->spi, err, sizeof(err)); break;
+	case MSG_SPD_REPLACE: rc = fp_ctrl_replace_spd(c, m->rules, m->n, err, sizeof(err)); break;
+	case MSG_SPD_PREPEND: rc = fp_ctrl_spd_prepend(c, m->rules, m->n, err, sizeof(err)); break;
+	case MSG_SPD_DEL_SA: rc = fp_ctrl_spd_del_sa(c, m->spi, err, sizeof(err)); break;
 	}
 	if (rc == 0) {
 		c->st.req_ok++;
 	} else {
 		struct fp_ctrl_event ev = {
-			.type = FP_EV_REQ_FAILED, .dir = m->dir, .spi = m->spi, .rc = rc, .why = err,
+			.type = FP_EV_REQ_FAILED,
+			.dir = m->dir,
+			.spi = m->spi,
+			.rc = rc,
+			.why = err,
 		};
 		c->st.req_failed++;
 		ctrl_event(c, &ev);
@@ -476,7 +463,8 @@ uint32_t fp_ctrl_spd_result(const struct fp_ctrl *c, uint8_t family, uint8_t pro
 	uint32_t res = 0;
 
 	if (family == 4) {
-		struct fp_spd_key4 k = { .proto = proto, .sport = rte_cpu_to_be_16(sport),
+		struct fp_spd_key4 k = { .proto = proto,
+					 .sport = rte_cpu_to_be_16(sport),
 					 .dport = rte_cpu_to_be_16(dport) };
 		const struct fp_spd_key4 *kp = &k;
 
@@ -484,7 +472,8 @@ uint32_t fp_ctrl_spd_result(const struct fp_ctrl *c, uint8_t family, uint8_t pro
 		memcpy(&k.dst, dst, 4);
 		fp_spd_classify4(c->spd, &kp, &res, 1);
 	} else {
-		struct fp_spd_key6 k = { .proto = proto, .sport = rte_cpu_to_be_16(sport),
+		struct fp_spd_key6 k = { .proto = proto,
+					 .sport = rte_cpu_to_be_16(sport),
 					 .dport = rte_cpu_to_be_16(dport) };
 		const struct fp_spd_key6 *kp = &k;
 
@@ -567,8 +556,8 @@ unsigned fp_ctrl_n_workers(const struct fp_ctrl *c)
 
 /* ---- create / free ---- */
 
-static struct rte_ring *ring_new(const char *pfx, const char *what, unsigned size,
-				 int socket, unsigned flags, unsigned esize)
+static struct rte_ring *ring_new(const char *pfx, const char *what, unsigned size, int socket,
+				 unsigned flags, unsigned esize)
 {
 	char name[RTE_RING_NAMESIZE];
 

@@ -30,27 +30,27 @@ struct fp_ctrl;
 struct fp_worker;
 
 enum fp_ctrl_ev_type {
-	FP_EV_SOFT_EXPIRED,    /* rekey now */
-	FP_EV_HARD_EXPIRED,    /* SA dead: every packet dropped */
-	FP_EV_SEQ_OVERFLOW,    /* outbound sequence space used up (also hard) */
-	FP_EV_REQ_FAILED,      /* a queued request could not be applied */
+	FP_EV_SOFT_EXPIRED, /* rekey now */
+	FP_EV_HARD_EXPIRED, /* SA dead: every packet dropped */
+	FP_EV_SEQ_OVERFLOW, /* outbound sequence space used up (also hard) */
+	FP_EV_REQ_FAILED,   /* a queued request could not be applied */
 };
 
 struct fp_ctrl_event {
 	enum fp_ctrl_ev_type type;
 	enum fp_dir dir;
 	uint32_t spi;
-	int rc;                /* REQ_FAILED: negative errno */
-	const char *why;       /* REQ_FAILED: reason */
+	int rc;          /* REQ_FAILED: negative errno */
+	const char *why; /* REQ_FAILED: reason */
 };
 
 struct fp_ctrl_cfg {
-	const char *name;                  /* prefix of ring/table names */
-	unsigned n_workers;                /* 1..FP_MAX_WORKERS */
-	uint32_t max_sa;                   /* per direction; 0 = 1024 */
-	unsigned ring_size;                /* power of two; 0 = 1024 */
+	const char *name;   /* prefix of ring/table names */
+	unsigned n_workers; /* 1..FP_MAX_WORKERS */
+	uint32_t max_sa;    /* per direction; 0 = 1024 */
+	unsigned ring_size; /* power of two; 0 = 1024 */
 	int socket;
-	const struct fp_crypto_backend *be;    /* NULL = intel-ipsec-mb */
+	const struct fp_crypto_backend *be; /* NULL = intel-ipsec-mb */
 	/* Control core callbacks (may be NULL). on_punt owns the mbuf; without
 	 * it punted packets are counted and freed. */
 	void (*on_event)(void *arg, const struct fp_ctrl_event *ev);
@@ -88,10 +88,10 @@ unsigned fp_ctrl_poll(struct fp_ctrl *c);
  * 0 or negative errno with a reason in err. */
 int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, size_t errlen);
 int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, size_t errlen);
-int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
-			char *err, size_t errlen);
-int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
-			char *err, size_t errlen);
+int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n, char *err,
+			size_t errlen);
+int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n, char *err,
+			size_t errlen);
 int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen);
 /* What the current SPD says of a packet the control core itself sends
  * (addresses in network order bytes, 4 or 16 of them; ports host order). */

@@ -13,9 +13,9 @@
 /* Worker -> control lifetime note (rte_ring element, 8 bytes). */
 struct fp_note {
 	uint32_t spi;
-	uint16_t flags;       /* FP_SA_F_* newly set */
-	uint8_t  dir;
-	uint8_t  rsvd;
+	uint16_t flags; /* FP_SA_F_* newly set */
+	uint8_t dir;
+	uint8_t rsvd;
 };
 
 struct fp_defer;
@@ -28,9 +28,9 @@ struct fp_defer;
 struct fp_ctrl {
 	/* Read by workers. */
 	struct fp_sad *sad;
-	struct fp_sad_out *out;             /* outbound slots */
-	struct fp_spd *spd;                 /* current generation (atomic pointer) */
-	struct rte_rcu_qsbr *rcu;           /* thread ids: workers 0..n-1, telemetry n */
+	struct fp_sad_out *out;   /* outbound slots */
+	struct fp_spd *spd;       /* current generation (atomic pointer) */
+	struct rte_rcu_qsbr *rcu; /* thread ids: workers 0..n-1, telemetry n */
 	struct rte_ring *req, *note, *punt;
 	struct rte_ring *handoff[FP_MAX_WORKERS];
 	struct fp_worker *workers[FP_MAX_WORKERS];

@@ -14,8 +14,8 @@
 
 #include "fastpath/route.h"
 
-#define FP_MAX_PORTS  RTE_MAX_ETHPORTS
-#define FP_MAX_LOCAL  16u
+#define FP_MAX_PORTS RTE_MAX_ETHPORTS
+#define FP_MAX_LOCAL 16u
 
 struct fp_ctrl;
 
@@ -23,15 +23,15 @@ struct fp_ctrl;
  * them is punted. */
 struct fp_local {
 	uint16_t n4, n6;
-	uint32_t a4[FP_MAX_LOCAL];          /* network order */
-	uint8_t  a6[FP_MAX_LOCAL][16];
-	uint16_t natt_port;                 /* host order, normally 4500 */
-	uint16_t ike_port;                  /* host order, normally 500 */
+	uint32_t a4[FP_MAX_LOCAL]; /* network order */
+	uint8_t a6[FP_MAX_LOCAL][16];
+	uint16_t natt_port; /* host order, normally 4500 */
+	uint16_t ike_port;  /* host order, normally 500 */
 	/* 1 + the port id each address is on, 0 for any port: ARP requests
 	 * and neighbour solicitations for it are answered on that port only
 	 * (fastpath/neigh.h); a port's first address of a family is the
 	 * source of ICMP errors sent on its side (a4[0] / a6[0] without). */
-	uint8_t  a4_port1[FP_MAX_LOCAL], a6_port1[FP_MAX_LOCAL];
+	uint8_t a4_port1[FP_MAX_LOCAL], a6_port1[FP_MAX_LOCAL];
 };
 
 /* Whether a (network order / 16 bytes) is one of the gateway's addresses. */
@@ -75,7 +75,7 @@ struct fp_dp {
 	struct fp_ctrl *ctrl;
 	const struct fp_routes *routes;
 	struct fp_local local;
-	struct rte_ether_addr mac[FP_MAX_PORTS];   /* source MAC per port id */
+	struct rte_ether_addr mac[FP_MAX_PORTS]; /* source MAC per port id */
 	/* IP MTU per port id (bytes of IP packet, Ethernet not counted);
 	 * 0: no limit. Larger packets leave fragmented where that is
 	 * allowed (fastpath/frag.h), else are dropped as `mtu`. */

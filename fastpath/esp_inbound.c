@@ -18,15 +18,15 @@
 
 struct inb_pkt {
 	uint64_t seq;
-	uint16_t hlen;      /* outer IP header */
-	uint16_t esp_off;   /* hlen (+ 8 with UDP) */
-	uint16_t clen;      /* ciphertext: payload + padding + trailer */
-	uint8_t  idx;       /* position in the caller's burst */
-	uint8_t  ecn;       /* outer header's ECN field */
+	uint16_t hlen;    /* outer IP header */
+	uint16_t esp_off; /* hlen (+ 8 with UDP) */
+	uint16_t clen;    /* ciphertext: payload + padding + trailer */
+	uint8_t idx;      /* position in the caller's burst */
+	uint8_t ecn;      /* outer header's ECN field */
 };
 
-static __rte_always_inline enum fp_drop
-inb_parse_outer(struct rte_mbuf *m, struct inb_pkt *st, const bool outer6, const bool udp)
+static __rte_always_inline enum fp_drop inb_parse_outer(struct rte_mbuf *m, struct inb_pkt *st,
+							const bool outer6, const bool udp)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = m->pkt_len, tot;
@@ -40,7 +40,7 @@ inb_parse_outer(struct rte_mbuf *m, struct inb_pkt *st, const bool outer6, const
 		st->hlen = 40;
 		st->ecn = (ip[1] >> 4) & 3;
 		tot = 40u + rd16(ip + 4);
-		proto = ip[6];                 /* extension headers: not handled */
+		proto = ip[6]; /* extension headers: not handled */
 	} else {
 		if (unlikely(len < 20 || (ip[0] >> 4) != 4))
 			return FP_DROP_MALFORMED;
@@ -51,7 +51,7 @@ inb_parse_outer(struct rte_mbuf *m, struct inb_pkt *st, const bool outer6, const
 		if (unlikely(st->hlen < 20 || tot < st->hlen))
 			return FP_DROP_MALFORMED;
 		if (unlikely(rd16(ip + 6) & 0x3fff))
-			return FP_DROP_MALFORMED;  /* fragment: reassemble first */
+			return FP_DROP_MALFORMED; /* fragment: reassemble first */
 	}
 	if (unlikely(tot > len))
 		return FP_DROP_MALFORMED;
@@ -65,7 +65,7 @@ inb_parse_outer(struct rte_mbuf *m, struct inb_pkt *st, const bool outer6, const
 			     rd16(u + 4) != tot - st->hlen))
 			return FP_DROP_MALFORMED;
 		if (unlikely(rd32(u + 8) == 0))
-			return FP_DROP_MALFORMED;  /* non-ESP marker: IKE, not ours */
+			return FP_DROP_MALFORMED; /* non-ESP marker: IKE, not ours */
 		st->esp_off = (uint16_t)(st->esp_off + 8);
 	} else if (unlikely(proto != IPPROTO_ESP)) {
 		return FP_DROP_MALFORMED;
@@ -73,9 +73,9 @@ inb_parse_outer(struct rte_mbuf *m, struct inb_pkt *st, const bool outer6, const
 	return FP_DROP_NONE;
 }
 
-static __rte_always_inline enum fp_drop
-inb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
-	 struct inb_pkt *st, const bool outer6, const bool udp, const bool aead)
+static __rte_always_inline enum fp_drop inb_prep(struct fp_sa *sa, struct rte_mbuf *m,
+						 struct fp_crypto_op *op, struct inb_pkt *st,
+						 const bool outer6, const bool udp, const bool aead)
 {
 	const bool esn = sa->h.flags & FP_SAF_ESN;
 	/* AEAD: IV 8, ICV 16, 4-byte alignment (sa.c), as constants */
@@ -102,7 +102,7 @@ inb_prep(struct fp_sa *sa, struct rte_mbuf *m, struct fp_crypto_op *op,
 		return FP_DROP_REPLAY;
 
 	icvp = esp + ESP_HDR_LEN + iv + st->clen;
-	memcpy(op->icv_rx, icvp, icv);           /* a constant 16 with AEAD */
+	memcpy(op->icv_rx, icvp, icv); /* a constant 16 with AEAD */
 	op->buf = esp;
 	op->m = m;
 	op->seq = st->seq;
@@ -212,13 +212,13 @@ static inline bool ecn_decap(uint8_t *ip, uint8_t nh, uint8_t outer)
 	if (outer != 3 && !(outer == 1 && inner == 2))
 		return true;
 	if (outer == 3 && inner == 0)
-		return false;                     /* CE for a transport that has no ECN */
+		return false; /* CE for a transport that has no ECN */
 	to = outer == 3 ? 3 : 1;
 	if (inner == to)
 		return true;
 	if (v4) {
 		ip[1] = (uint8_t)((ip[1] & ~3u) | to);
-		ip4_cksum(ip, (ip[0] & 0xfu) * 4u);     /* inner_len() checked the IHL */
+		ip4_cksum(ip, (ip[0] & 0xfu) * 4u); /* inner_len() checked the IHL */
 	} else {
 		ip[1] = (uint8_t)((ip[1] & ~0x30u) | to << 4);
 	}
@@ -240,9 +240,9 @@ static __rte_noinline void natt_l4_cksum(uint8_t *ip, uint32_t hlen, uint32_t le
 	if (nh == IPPROTO_TCP && len >= 20)
 		at = 16;
 	else if (nh == IPPROTO_UDP && len >= 8 && (l4[6] | l4[7]) != 0)
-		at = 6;                 /* (a zero UDP checksum: none was sent) */
+		at = 6; /* (a zero UDP checksum: none was sent) */
 	else
-		return;                 /* other protocols, or too short: as they are */
+		return; /* other protocols, or too short: as they are */
 	l4[at] = l4[at + 1] = 0;
 	uint16_t c = v6 ? rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, l4)
 			: rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)ip, l4);
@@ -268,9 +268,8 @@ static inline uint32_t inner_len(const uint8_t *ip, uint32_t plen, uint8_t nh)
 }
 
 static __rte_always_inline enum fp_drop
-inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
-	   struct inb_pkt *st, const bool tunnel, const bool outer6, const bool udp,
-	   const bool aead)
+inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op, struct inb_pkt *st,
+	   const bool tunnel, const bool outer6, const bool udp, const bool aead)
 {
 	uint8_t *pt = op->buf + op->cipher_off, *ip, padn, nh;
 	uint32_t plen, shift, tot;
@@ -289,7 +288,7 @@ inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
 	for (uint32_t i = 0; i < padn; i++)
 		if (unlikely(pt[plen + i] != i + 1))
 			return FP_DROP_PAD;
-	shift = st->esp_off + op->cipher_off;   /* outer IP .. end of IV */
+	shift = st->esp_off + op->cipher_off; /* outer IP .. end of IV */
 	if (tunnel) {
 		if (unlikely(nh != IPPROTO_IPIP && nh != IPPROTO_IPV6))
 			return FP_DROP_NEXT_HDR;
@@ -309,7 +308,7 @@ inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
 		 * mode refuses it above with every other non-IP protocol. */
 		if (unlikely(nh == IPPROTO_NONE))
 			return FP_DROP_NEXT_HDR;
-		shift -= hlen;                  /* keep the IP header, move it up */
+		shift -= hlen; /* keep the IP header, move it up */
 		ip = rte_pktmbuf_mtod(m, uint8_t *);
 		memmove(ip + shift, ip, hlen);
 		tot = hlen + plen;
@@ -333,8 +332,7 @@ inb_finish(struct fp_sa *sa, struct rte_mbuf *m, const struct fp_crypto_op *op,
 }
 
 /* The SA has ended: every packet is dropped. */
-static __rte_noinline uint16_t
-inb_dead(struct fp_sa *sa, struct rte_mbuf *mb[], uint16_t n)
+static __rte_noinline uint16_t inb_dead(struct fp_sa *sa, struct rte_mbuf *mb[], uint16_t n)
 {
 	for (uint16_t i = 0; i < n; i++)
 		*fp_mbuf_drop(mb[i]) = FP_DROP_EXPIRED;
@@ -345,9 +343,9 @@ inb_dead(struct fp_sa *sa, struct rte_mbuf *mb[], uint16_t n)
 /* Passes: prefetch; check every packet and fill its op; one backend call;
  * finish. Good packets leave their mbuf drop field untouched; dropped ones
  * get their reason there, and only then is the burst partitioned. */
-static __rte_always_inline uint16_t
-esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
-	uint16_t n, const bool tunnel, const bool outer6, const bool udp, const bool aead)
+static __rte_always_inline uint16_t esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng,
+					    struct rte_mbuf *mb[], uint16_t n, const bool tunnel,
+					    const bool outer6, const bool udp, const bool aead)
 {
 	struct fp_crypto_op *ops = eng->ops;
 	struct inb_pkt st[FP_MAX_BURST];
@@ -371,7 +369,7 @@ esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 		rte_prefetch0(d + mb[i]->data_len - 16);
 		rte_prefetch0(d + mb[i]->data_len - 1);
 		if (!aead && mb[i]->data_len <= FP_PREFETCH_LONG)
-			fp_prefetch_mid_lines(d, mb[i]->data_len);   /* see fp_sa.h */
+			fp_prefetch_mid_lines(d, mb[i]->data_len); /* see fp_sa.h */
 	}
 
 	for (uint16_t i = 0; i < n; i++) {
@@ -386,7 +384,7 @@ esp_inb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 		st[k++].idx = (uint8_t)i;
 	}
 	if (k == 0)
-		return 0;                  /* all dropped, order unchanged */
+		return 0; /* all dropped, order unchanged */
 	eng->be->process(eng->ctx, sa->sess, ops, k, false);
 	for (uint16_t i = 0; i < k; i++) {
 		struct rte_mbuf *m = mb[st[i].idx];

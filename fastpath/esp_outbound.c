@@ -18,9 +18,9 @@
 
 /* Validates the IP packet; *hlen = its header length, *nh = what ESP's next
  * header says, *tos = DSCP/ECN to copy to the outer header. */
-static __rte_always_inline enum fp_drop
-outb_parse(struct rte_mbuf *m, const bool tunnel, const bool outer6,
-	   uint32_t *hlen, uint8_t *nh, uint8_t *tos)
+static __rte_always_inline enum fp_drop outb_parse(struct rte_mbuf *m, const bool tunnel,
+						   const bool outer6, uint32_t *hlen, uint8_t *nh,
+						   uint8_t *tos)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t len = m->pkt_len, tot;
@@ -47,9 +47,9 @@ outb_parse(struct rte_mbuf *m, const bool tunnel, const bool outer6,
 		return FP_DROP_MALFORMED;
 	}
 	if (!tunnel && (*hlen == 40) != outer6)
-		return FP_DROP_MALFORMED;      /* transport: family of the SA */
+		return FP_DROP_MALFORMED; /* transport: family of the SA */
 	if (unlikely(tot < len))
-		rte_pktmbuf_trim(m, (uint16_t)(len - tot));  /* L2 padding */
+		rte_pktmbuf_trim(m, (uint16_t)(len - tot)); /* L2 padding */
 	return FP_DROP_NONE;
 }
 
@@ -58,7 +58,7 @@ outb_parse(struct rte_mbuf *m, const bool tunnel, const bool outer6,
  * burst, then each packet's checksum is three additions (RFC 1624). */
 static inline uint32_t tmpl4_sum(const uint8_t *t)
 {
-	uint32_t sum = (uint32_t)t[0] << 8;          /* version/IHL, not TOS */
+	uint32_t sum = (uint32_t)t[0] << 8; /* version/IHL, not TOS */
 
 	for (unsigned i = 6; i < 20; i += 2)
 		if (i != 10)
@@ -68,10 +68,9 @@ static inline uint32_t tmpl4_sum(const uint8_t *t)
 
 /* Fills the outer IP header (tunnel) or fixes the packet's own (transport),
  * and the UDP header; len = final packet length. tsum = tmpl4_sum(). */
-static __rte_always_inline void
-outb_headers(const struct fp_sa *sa, uint8_t *ip, uint32_t hlen, uint32_t len,
-	     uint8_t tos, uint64_t seq, uint32_t tsum, const bool tunnel, const bool outer6,
-	     const bool udp)
+static __rte_always_inline void outb_headers(const struct fp_sa *sa, uint8_t *ip, uint32_t hlen,
+					     uint32_t len, uint8_t tos, uint64_t seq, uint32_t tsum,
+					     const bool tunnel, const bool outer6, const bool udp)
 {
 	const uint8_t proto = udp ? IPPROTO_UDP : IPPROTO_ESP;
 	/* tunnel: template length known from the handler's constants */
@@ -86,7 +85,7 @@ outb_headers(const struct fp_sa *sa, uint8_t *ip, uint32_t hlen, uint32_t len,
 			ip[6] = proto;
 		wr16(ip + 4, (uint16_t)(len - 40));
 	} else if (tunnel) {
-		uint16_t id = (uint16_t)seq;   /* IP ID */
+		uint16_t id = (uint16_t)seq; /* IP ID */
 
 		ip[1] = tos;
 		wr16(ip + 2, (uint16_t)len);
@@ -103,7 +102,7 @@ outb_headers(const struct fp_sa *sa, uint8_t *ip, uint32_t hlen, uint32_t len,
 		if (!tunnel)
 			memcpy(u, sa->tmpl, 8);
 		wr16(u + 4, (uint16_t)(len - hlen));
-		u[6] = u[7] = 0;   /* RFC 3948 2.1: checksum 0 (IPv6: set after crypto) */
+		u[6] = u[7] = 0; /* RFC 3948 2.1: checksum 0 (IPv6: set after crypto) */
 	}
 }
 
@@ -128,8 +127,8 @@ static inline void outb_life_set(struct fp_sa *sa, uint32_t f)
 /* Reserves up to k sequence numbers; the first is *base + 1. Returns how
  * many were granted (fewer only when the space runs out). Relaxed order is
  * enough: only the counter's atomicity matters, nothing is published. */
-static __rte_always_inline uint32_t
-outb_reserve(struct fp_sa *sa, uint32_t k, bool esn, uint64_t *base)
+static __rte_always_inline uint32_t outb_reserve(struct fp_sa *sa, uint32_t k, bool esn,
+						 uint64_t *base)
 {
 	const uint64_t lim = esn ? UINT64_MAX : UINT32_MAX;
 	uint64_t old = __atomic_load_n(&sa->h.seq, __ATOMIC_RELAXED);
@@ -137,8 +136,8 @@ outb_reserve(struct fp_sa *sa, uint32_t k, bool esn, uint64_t *base)
 
 	do {
 		got = old >= lim ? 0 : (uint32_t)RTE_MIN((uint64_t)k, lim - old);
-	} while (got != 0 && !__atomic_compare_exchange_n(&sa->h.seq, &old, old + got,
-			true, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	} while (got != 0 && !__atomic_compare_exchange_n(&sa->h.seq, &old, old + got, true,
+							  __ATOMIC_RELAXED, __ATOMIC_RELAXED));
 	*base = old;
 	return got;
 }
@@ -147,14 +146,14 @@ outb_reserve(struct fp_sa *sa, uint32_t k, bool esn, uint64_t *base)
 struct outb_chk {
 	uint16_t hlen, plen, clen, add, tail;
 	uint8_t nh, tos, padn;
-	uint8_t idx;                 /* position in the caller's burst */
+	uint8_t idx; /* position in the caller's burst */
 };
 
 /* Parse and room checks; nothing in the packet changes yet (but trailing
  * L2 padding is trimmed). */
 static __rte_always_inline enum fp_drop
-outb_check(const struct fp_sa *sa, struct rte_mbuf *m, struct outb_chk *c,
-	   const bool tunnel, const bool outer6, const bool udp, const bool aead)
+outb_check(const struct fp_sa *sa, struct rte_mbuf *m, struct outb_chk *c, const bool tunnel,
+	   const bool outer6, const bool udp, const bool aead)
 {
 	const uint32_t sqh = ((sa->h.flags & FP_SAF_ESN) && !aead) ? 4 : 0;
 	const uint32_t iv = aead ? 8u : sa->h.iv_len;
@@ -187,10 +186,10 @@ static const uint8_t pad_bytes[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13
 
 /* Builds the ESP packet around a checked packet with sequence number seq
  * and fills its crypto op. */
-static __rte_always_inline void
-outb_build(const struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c, uint64_t seq,
-	   uint32_t tsum, struct fp_crypto_op *op, const bool tunnel, const bool outer6,
-	   const bool udp, const bool aead)
+static __rte_always_inline void outb_build(const struct fp_sa *sa, struct rte_mbuf *m,
+					   const struct outb_chk *c, uint64_t seq, uint32_t tsum,
+					   struct fp_crypto_op *op, const bool tunnel,
+					   const bool outer6, const bool udp, const bool aead)
 {
 	const bool esn = sa->h.flags & FP_SAF_ESN;
 	const uint32_t sqh = (esn && !aead) ? 4 : 0;
@@ -199,7 +198,7 @@ outb_build(const struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c,
 	uint8_t *ip, *esp, *t;
 
 	ip = mbuf_grow(m, c->add, c->tail);
-	t = ip + c->add + c->plen + (tunnel ? 0 : hlen);   /* trailer */
+	t = ip + c->add + c->plen + (tunnel ? 0 : hlen); /* trailer */
 	memcpy(t, pad_bytes, 16);
 	t[padn] = (uint8_t)padn;
 	t[padn + 1] = c->nh;
@@ -217,7 +216,7 @@ outb_build(const struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c,
 	op->seq = seq;
 	op->cipher_off = ESP_HDR_LEN + iv;
 	op->cipher_len = c->clen;
-	op->digest = t + padn + 2;                   /* the ICV's place */
+	op->digest = t + padn + 2; /* the ICV's place */
 	if (aead) {
 		/* RFC 4106 3.1/5: IV = 64-bit seq, unique per key; AAD with ESN
 		 * is SPI || seq_hi || seq_lo. Built from registers, not read
@@ -237,7 +236,7 @@ outb_build(const struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c,
 		}
 		return;
 	}
-	op->iv = esp + 8;                        /* CBC: backend fills it */
+	op->iv = esp + 8; /* CBC: backend fills it */
 	op->auth_len = ESP_HDR_LEN + iv + c->clen;
 	if (esn) {
 		/* RFC 4303 2.2.1: seq_hi is authenticated but not sent. */
@@ -250,9 +249,9 @@ outb_build(const struct fp_sa *sa, struct rte_mbuf *m, const struct outb_chk *c,
 /* Lifetimes for the k encrypted packets (np good ones, nb bytes): one
  * atomic add per counter per burst; the packets that cross the hard limit
  * are dropped and taken back out of the counters. Returns how many. */
-static __rte_always_inline uint16_t
-outb_account(struct fp_sa *sa, struct rte_mbuf *mb[], uint8_t rsn[],
-	     const struct outb_chk chk[], uint16_t k, uint64_t np, uint64_t nb)
+static __rte_always_inline uint16_t outb_account(struct fp_sa *sa, struct rte_mbuf *mb[],
+						 uint8_t rsn[], const struct outb_chk chk[],
+						 uint16_t k, uint64_t np, uint64_t nb)
 {
 	uint64_t p, b, back_p = 0, back_b = 0;
 
@@ -298,12 +297,12 @@ static __rte_noinline void udp6_cksum(struct rte_mbuf *m)
 	struct rte_ipv6_hdr *ip6 = rte_pktmbuf_mtod(m, struct rte_ipv6_hdr *);
 	struct rte_udp_hdr *u = (struct rte_udp_hdr *)(ip6 + 1);
 
-	u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u);   /* never 0: 0xffff instead */
+	u->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, u); /* never 0: 0xffff instead */
 }
 
 /* A dead SA (hard lifetime or sequence overflow): every packet is dropped. */
-static __rte_noinline uint16_t
-outb_dead(struct fp_sa *sa, struct rte_mbuf *mb[], uint16_t n, uint32_t life)
+static __rte_noinline uint16_t outb_dead(struct fp_sa *sa, struct rte_mbuf *mb[], uint16_t n,
+					 uint32_t life)
 {
 	enum fp_drop r = (life & FP_SA_F_SEQ_OVERFLOW) ? FP_DROP_SEQ_OVERFLOW : FP_DROP_EXPIRED;
 
@@ -317,9 +316,9 @@ outb_dead(struct fp_sa *sa, struct rte_mbuf *mb[], uint16_t n, uint32_t life)
  * that passed; build headers and crypto ops; one backend call; account.
  * Good packets leave their mbuf drop field untouched; dropped ones get
  * their reason there, and only then is the burst partitioned. */
-static __rte_always_inline uint16_t
-esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
-	 uint16_t n, const bool tunnel, const bool outer6, const bool udp, const bool aead)
+static __rte_always_inline uint16_t esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng,
+					     struct rte_mbuf *mb[], uint16_t n, const bool tunnel,
+					     const bool outer6, const bool udp, const bool aead)
 {
 	struct fp_crypto_op *ops = eng->ops;
 	struct outb_chk chk[FP_MAX_BURST];
@@ -341,7 +340,7 @@ esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 		rte_prefetch0(d);
 		/* [d - add, d), add <= 64 but IPv6 + UDP + CBC, lies in the
 		 * lines of d - 64 and d: the headroom line is written, never read */
-		__builtin_prefetch(d - 64, 1, 3);   /* rte_prefetch0_write: experimental in 22.11 */
+		__builtin_prefetch(d - 64, 1, 3); /* rte_prefetch0_write: experimental in 22.11 */
 		rte_prefetch0(d + mb[i]->data_len + 15);
 	}
 	for (uint16_t i = 0; i < n; i++) {
@@ -356,7 +355,7 @@ esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 		chk[k++].idx = (uint8_t)i;
 	}
 	got = k != 0 ? outb_reserve(sa, k, sa->h.flags & FP_SAF_ESN, &base) : 0;
-	if (unlikely(got < k)) {    /* RFC 4303 3.3.3: no wrap; the SA ends */
+	if (unlikely(got < k)) { /* RFC 4303 3.3.3: no wrap; the SA ends */
 		outb_life_set(sa, FP_SA_F_HARD_EXPIRED | FP_SA_F_SEQ_OVERFLOW);
 		/* Packets past the granted numbers are the last ones. */
 		for (uint16_t i = (uint16_t)got; i < k; i++)
@@ -367,12 +366,12 @@ esp_outb(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
 	if (tunnel && !outer6)
 		tsum = tmpl4_sum(sa->tmpl);
 	for (uint16_t i = 0; i < k; i++) {
-		outb_build(sa, mb[chk[i].idx], &chk[i], base + 1 + i, tsum, &ops[i],
-			   tunnel, outer6, udp, aead);
+		outb_build(sa, mb[chk[i].idx], &chk[i], base + 1 + i, tsum, &ops[i], tunnel, outer6,
+			   udp, aead);
 		nb += chk[i].plen;
 	}
 	if (k == 0)
-		return 0;                  /* all dropped, order unchanged */
+		return 0; /* all dropped, order unchanged */
 	eng->be->process(eng->ctx, sa->sess, ops, k, true);
 	for (uint16_t i = 0; i < k; i++) {
 		struct fp_crypto_op *op = &ops[i];

@@ -105,7 +105,7 @@ static inline bool icv_equal(const uint8_t *a, const uint8_t *b, uint32_t n)
 {
 	uint64_t d = 0, x, y;
 
-	for (uint32_t i = 0; i < n; i += 8) {   /* ICVs are 16, 24 or 32 bytes */
+	for (uint32_t i = 0; i < n; i += 8) { /* ICVs are 16, 24 or 32 bytes */
 		memcpy(&x, a + i, 8);
 		memcpy(&y, b + i, 8);
 		d |= x ^ y;
@@ -117,7 +117,9 @@ static inline bool icv_equal(const uint8_t *a, const uint8_t *b, uint32_t n)
  * udp, aead) in 16 thin copies, each with the flags constant so that the
  * compiler drops the others' branches, and their table name##_fns indexed by
  * esp_variant(). The copies are named name_<tunnel><outer6><udp><aead>
- * (inb_1001: what profiles show). */
+ * (inb_1001: what profiles show). Kept as written: clang-format would not
+ * format these macros the same way twice. */
+/* clang-format off */
 #define ESP_VARIANT(name, fn, t, o6, u, a)                                     \
 	static uint16_t name##_##t##o6##u##a(struct fp_sa *sa,                 \
 		struct fp_crypto_engine *e, struct rte_mbuf *mb[], uint16_t n) \
@@ -134,6 +136,7 @@ static inline bool icv_equal(const uint8_t *a, const uint8_t *b, uint32_t n)
 		name##_0001, name##_1001, name##_0101, name##_1101,             \
 		name##_0011, name##_1011, name##_0111, name##_1111,             \
 	}
+/* clang-format on */
 
 /* The ESP_VARIANTS table index of an SA's flags:
  * tunnel | outer6 << 1 | udp << 2 | aead << 3. */

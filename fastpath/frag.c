@@ -9,8 +9,8 @@
 #include "fastpath/frag.h"
 #include "fastpath/fp_stats.h"
 
-#define IP4_DF 0x4000u
-#define IP4_MF 0x2000u
+#define IP4_DF  0x4000u
+#define IP4_MF  0x2000u
 #define IP4_OFF 0x1fffu
 
 /* Fragment payload per piece: what fits in mtu and in a new mbuf after
@@ -56,8 +56,7 @@ int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out
 	 * options are rare enough on forwarded traffic, and absent on ours,
 	 * that such packets are dropped rather than walked. A forwarded
 	 * fragment whose pieces would end past 65,535 bytes is malformed. */
-	if (((fo & IP4_DF) && id < 0) || hl != 20 || data == 0 ||
-	    (fo & IP4_OFF) * 8u + tot > 65535)
+	if (((fo & IP4_DF) && id < 0) || hl != 20 || data == 0 || (fo & IP4_OFF) * 8u + tot > 65535)
 		return -FP_WD_MTU;
 	if (id >= 0)
 		fo &= ~IP4_DF;
@@ -89,12 +88,11 @@ static bool ip6_ext(uint8_t nh)
 {
 	/* RFC 8200 4: hop-by-hop, routing, fragment, destination options;
 	 * AH, mobility, HIP, shim6 and the experimental types (RFC 7045). */
-	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51 || nh == 135 ||
-	       nh == 139 || nh == 140 || nh == 253 || nh == 254;
+	return nh == 0 || nh == 43 || nh == 44 || nh == 60 || nh == 51 || nh == 135 || nh == 139 ||
+	       nh == 140 || nh == 253 || nh == 254;
 }
 
-int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf **out,
-	     unsigned max)
+int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf **out, unsigned max)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	uint32_t data = rd16(ip + 4), piece;
@@ -111,9 +109,9 @@ int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf *
 		memcpy(f, ip, 40);
 		wr16(f + 4, (uint16_t)(8 + len));
 		f[6] = 44;
-		f[40] = ip[6];                 /* next header */
+		f[40] = ip[6]; /* next header */
 		f[41] = 0;
-		wr16(f + 42, (uint16_t)(off | (i + 1 < (uint32_t)n ? 1u : 0u)));   /* in 8s */
+		wr16(f + 42, (uint16_t)(off | (i + 1 < (uint32_t)n ? 1u : 0u))); /* in 8s */
 		wr32(f + 44, ident);
 		memcpy(f + 48, ip + 40 + off, len);
 		out[i]->port = m->port;
@@ -193,7 +191,7 @@ struct rte_mbuf *fp_icmp_too_big(const struct rte_mbuf *m, uint32_t mtu, const u
 		o[7] = 64;
 		memcpy(o + 8, src, 16);
 		memcpy(o + 24, ip + 8, 16);
-		icmp[0] = 2;                              /* Packet Too Big */
+		icmp[0] = 2; /* Packet Too Big */
 		wr32(icmp + 4, mtu);
 		/* Sums are in memory order: stored as they come. */
 		ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)o, icmp);
@@ -207,8 +205,8 @@ struct rte_mbuf *fp_icmp_too_big(const struct rte_mbuf *m, uint32_t mtu, const u
 	memcpy(o + 12, src, 4);
 	memcpy(o + 16, ip + 12, 4);
 	ip4_cksum(o, 20);
-	icmp[0] = 3;                                      /* destination unreachable */
-	icmp[1] = 4;                                      /* fragmentation needed, DF set */
+	icmp[0] = 3; /* destination unreachable */
+	icmp[1] = 4; /* fragmentation needed, DF set */
 	wr16(icmp + 6, (uint16_t)mtu);
 	ck = (uint16_t)~rte_raw_cksum(icmp, 8 + quote);
 	memcpy(icmp + 2, &ck, 2);

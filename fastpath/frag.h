@@ -35,14 +35,12 @@
  * (-FP_WD_MTU: DF set on a forwarded packet, IP options, an offset that
  * would pass 65,535 bytes, or more than max fragments; -FP_WD_NO_MBUF)
  * with m untouched. */
-int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out,
-	     unsigned max);
+int fp_frag4(struct rte_mbuf *m, uint32_t mtu, int32_t id, struct rte_mbuf **out, unsigned max);
 
 /* The same for an IPv6 packet we originate whose next header is not an
  * extension header: a Fragment header (RFC 8200 4.5) with identification
  * ident goes after the fixed header. */
-int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf **out,
-	     unsigned max);
+int fp_frag6(struct rte_mbuf *m, uint32_t mtu, uint32_t ident, struct rte_mbuf **out, unsigned max);
 
 /* Identifications of the packets the gateway fragments as their source
  * (RFC 6864 4.1, RFC 8200 4.5): nsrc disjoint sequences, one per worker

@@ -25,8 +25,8 @@
  * low: the control core's queue is short and the pool holds more than a
  * few such rings; on exhaustion the queues are asked to give back what
  * they sent (rte_eth_tx_done_cleanup). */
-#define HOST_MBUFS     511u
-#define FRAME_BUF      65536u
+#define HOST_MBUFS 511u
+#define FRAME_BUF  65536u
 
 struct fp_host {
 	const struct fp_dp *dp;
@@ -38,10 +38,10 @@ struct fp_host {
 	uint16_t txq;
 	uint16_t tx_ports[FP_MAX_PORTS];
 	unsigned n_tx_ports;
-	uint64_t echo_t0;          /* this second's start, and its replies */
+	uint64_t echo_t0; /* this second's start, and its replies */
 	unsigned echo_n;
-	uint8_t frame[FRAME_BUF];  /* a punted frame in more than one segment */
-	uint8_t reply[FRAME_BUF];  /* an echo reply, built before a buffer is taken */
+	uint8_t frame[FRAME_BUF]; /* a punted frame in more than one segment */
+	uint8_t reply[FRAME_BUF]; /* an echo reply, built before a buffer is taken */
 };
 
 struct fp_host *fp_host_create(const struct fp_host_cfg *c, char *err, size_t errlen)
@@ -98,14 +98,10 @@ static struct rte_mbuf *host_alloc(struct fp_host *h)
 static const char *tx_why(int n)
 {
 	switch (-n) {
-	case FP_WD_NO_ROUTE:
-		return "no route to the peer in fastpath.routes";
-	case FP_WD_NO_MBUF:
-		return "no mbuf for fragments";
-	case FP_WD_MTU:
-		return "more fragments than allowed";
-	default:
-		return "no headroom for Ethernet";
+	case FP_WD_NO_ROUTE: return "no route to the peer in fastpath.routes";
+	case FP_WD_NO_MBUF: return "no mbuf for fragments";
+	case FP_WD_MTU: return "more fragments than allowed";
+	default: return "no headroom for Ethernet";
 	}
 }
 
@@ -171,9 +167,9 @@ static bool echo_rate(struct fp_host *h, uint64_t now_ms)
  * may leave. */
 static const char *echo_spd(const struct fp_host *h, uint8_t family, const uint8_t *dst)
 {
-	enum fp_spd_action a =
-		fp_ctrl_spd_lookup(h->dp->ctrl, family, family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
-				   h->reply + (family == 4 ? 12 : 8), dst, 0, 0);
+	enum fp_spd_action a = fp_ctrl_spd_lookup(h->dp->ctrl, family,
+						  family == 4 ? IPPROTO_ICMP : IPPROTO_ICMPV6,
+						  h->reply + (family == 4 ? 12 : 8), dst, 0, 0);
 
 	if (a == FP_SPD_PROTECT)
 		return "the SPD protects it";
@@ -191,8 +187,7 @@ static void echo_id4(struct fp_host *h)
 	memcpy(h->reply + 10, &c, 2);
 }
 
-int fp_host_echo(struct fp_host *h, const uint8_t *f, size_t len, uint64_t now_ms,
-		 const char **why)
+int fp_host_echo(struct fp_host *h, const uint8_t *f, size_t len, uint64_t now_ms, const char **why)
 {
 	static const uint8_t zero_mac[6];
 	struct fp_host_sent s;

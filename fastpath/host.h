@@ -32,15 +32,15 @@ struct fp_host;
 
 /* One end of a UDP datagram. */
 struct fp_host_addr {
-	uint8_t  family;        /* 4 or 6 */
-	uint16_t port;          /* host order */
-	uint8_t  a[16];         /* network order; IPv4 in the first 4 */
+	uint8_t family; /* 4 or 6 */
+	uint16_t port;  /* host order */
+	uint8_t a[16];  /* network order; IPv4 in the first 4 */
 };
 
 /* A UDP datagram for one of our addresses, found in a frame. */
 struct fp_host_udp {
 	struct fp_host_addr local, remote;
-	const uint8_t *payload;  /* inside the frame */
+	const uint8_t *payload; /* inside the frame */
 	size_t len;
 };
 
@@ -49,8 +49,8 @@ struct fp_host_udp {
  * 0 when it is not such a datagram, or -1 when it is one but malformed
  * (bad lengths or checksums, a fragment, a martian source), with the
  * reason in *why. */
-int fp_host_parse_udp(const uint8_t *f, size_t len, const struct fp_local *l,
-		      struct fp_host_udp *d, const char **why);
+int fp_host_parse_udp(const uint8_t *f, size_t len, const struct fp_local *l, struct fp_host_udp *d,
+		      const char **why);
 
 /* Builds the IP packet (IPv4 or IPv6 by local's family, DF clear) of UDP
  * datagram local -> remote with payload pl into out, at most cap bytes:
@@ -69,11 +69,11 @@ size_t fp_host_echo_reply(const uint8_t *ip, size_t len, const struct fp_local *
 			  size_t cap, uint8_t *family, uint8_t dst[16]);
 
 struct fp_host_cfg {
-	const struct fp_dp *dp;           /* routes, MACs, MTUs, local addresses, SPD */
-	const uint16_t *ports;            /* ethdev ids of the ports (each has txq) */
+	const struct fp_dp *dp; /* routes, MACs, MTUs, local addresses, SPD */
+	const uint16_t *ports;  /* ethdev ids of the ports (each has txq) */
 	unsigned n_ports;
-	uint16_t txq;                     /* the control core's TX queue on each */
-	unsigned n_workers;               /* fragment identifications (frag.h) */
+	uint16_t txq;       /* the control core's TX queue on each */
+	unsigned n_workers; /* fragment identifications (frag.h) */
 	int socket;
 };
 

@@ -37,7 +37,7 @@ static size_t reply4(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	c = (uint16_t)~rte_raw_cksum(out, 20);
 	memcpy(out + 10, &c, 2);
 	memcpy(out + 20, ip + hl, icmp);
-	out[20] = 0;                      /* echo reply */
+	out[20] = 0; /* echo reply */
 	out[22] = out[23] = 0;
 	c = (uint16_t)~rte_raw_cksum(out + 20, icmp);
 	memcpy(out + 22, &c, 2);
@@ -51,8 +51,8 @@ static size_t reply6(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	size_t plen;
 	uint16_t c;
 
-	if (len < 48 || ip[6] != IPPROTO_ICMPV6 || (plen = rd16(ip + 4)) > len - 40 ||
-	    plen < 8 || !fp_local6(l, ip + 24))
+	if (len < 48 || ip[6] != IPPROTO_ICMPV6 || (plen = rd16(ip + 4)) > len - 40 || plen < 8 ||
+	    !fp_local6(l, ip + 24))
 		return 0;
 	/* A link-local source is no martian, but no route leads back to it. */
 	if (fp_martian6(l, ip + 8) || (ip[8] == 0xfe && (ip[9] & 0xc0) == 0x80))
@@ -71,7 +71,7 @@ static size_t reply6(const uint8_t *ip, size_t len, const struct fp_local *l, ui
 	memcpy(out + 8, ip + 24, 16);
 	memcpy(out + 24, ip + 8, 16);
 	memcpy(out + 40, ip + 40, plen);
-	out[40] = 129;                    /* echo reply */
+	out[40] = 129; /* echo reply */
 	out[42] = out[43] = 0;
 	c = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)out, out + 40);
 	memcpy(out + 42, &c, 2);

@@ -14,10 +14,10 @@
 
 /* The network layer of a datagram to us, as its UDP layer needs it. */
 struct l3 {
-	const uint8_t *src, *dst;   /* addresses, alen bytes each */
-	const uint8_t *udp;         /* 8 bytes at least are the packet's */
-	size_t alen;                /* 4 or 16 */
-	size_t left;                /* bytes of IP payload from udp on */
+	const uint8_t *src, *dst; /* addresses, alen bytes each */
+	const uint8_t *udp;       /* 8 bytes at least are the packet's */
+	size_t alen;              /* 4 or 16 */
+	size_t left;              /* bytes of IP payload from udp on */
 };
 
 static int fail(const char **why, const char *reason)
@@ -28,8 +28,8 @@ static int fail(const char **why, const char *reason)
 
 /* One's-complement sum of the UDP pseudo-header (RFC 768, RFC 8200 8.1)
  * and the datagram, folded: 0xffff when the checksum in it is right. */
-static uint16_t udp_sum(const uint8_t *src, const uint8_t *dst, size_t alen,
-			const uint8_t *udp, uint16_t ulen)
+static uint16_t udp_sum(const uint8_t *src, const uint8_t *dst, size_t alen, const uint8_t *udp,
+			uint16_t ulen)
 {
 	uint8_t tail[4] = { 0, IPPROTO_UDP, (uint8_t)(ulen >> 8), (uint8_t)ulen };
 	uint32_t s = __rte_raw_cksum(src, alen, 0);
@@ -62,8 +62,9 @@ static int parse_ip4(const uint8_t *ip, size_t len, const struct fp_local *l, st
 		return fail(why, "bad IPv4 header checksum");
 	if (fp_martian4(l, ip + 12))
 		return fail(why, "martian IPv4 source");
-	*p = (struct l3){ .src = ip + 12, .dst = ip + 16, .udp = ip + hl, .alen = 4,
-			  .left = tot - hl };
+	*p = (struct l3){
+		.src = ip + 12, .dst = ip + 16, .udp = ip + hl, .alen = 4, .left = tot - hl
+	};
 	return 1;
 }
 
@@ -82,8 +83,7 @@ static int parse_ip6(const uint8_t *ip, size_t len, const struct fp_local *l, st
 	plen = rd16(ip + 4);
 	if (plen > len - 40 || plen < 8)
 		return fail(why, "bad IPv6 payload length");
-	*p = (struct l3){ .src = ip + 8, .dst = ip + 24, .udp = ip + 40, .alen = 16,
-			  .left = plen };
+	*p = (struct l3){ .src = ip + 8, .dst = ip + 24, .udp = ip + 40, .alen = 16, .left = plen };
 	return 1;
 }
 
@@ -117,8 +117,8 @@ static int parse_udp(const struct l3 *p, const struct fp_local *l, struct fp_hos
 	return 1;
 }
 
-int fp_host_parse_udp(const uint8_t *f, size_t len, const struct fp_local *l,
-		      struct fp_host_udp *d, const char **why)
+int fp_host_parse_udp(const uint8_t *f, size_t len, const struct fp_local *l, struct fp_host_udp *d,
+		      const char **why)
 {
 	struct l3 p;
 	uint16_t et;
@@ -185,7 +185,7 @@ size_t fp_host_build_udp(const struct fp_host_addr *local, const struct fp_host_
 	memcpy(udp + 8, pl, len);
 	sum = (uint16_t)~udp_sum(local->a, remote->a, alen, udp, (uint16_t)(8 + len));
 	if (sum == 0)
-		sum = 0xffff;   /* 0 means "no checksum" */
+		sum = 0xffff; /* 0 means "no checksum" */
 	memcpy(udp + 6, &sum, 2);
 	return tot;
 }

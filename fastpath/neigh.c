@@ -7,9 +7,9 @@
 #include "fastpath/esp_priv.h"
 #include "fastpath/neigh.h"
 
-#define ARP_LEN 28u
-#define NA_LEN  32u              /* ICMPv6 NA + target link-layer address option */
-#define MIN_FRAME 60u            /* Ethernet minimum, FCS not counted */
+#define ARP_LEN   28u
+#define NA_LEN    32u /* ICMPv6 NA + target link-layer address option */
+#define MIN_FRAME 60u /* Ethernet minimum, FCS not counted */
 
 _Static_assert(FP_MAX_PORTS < 256, "fp_local.a4_port1 holds 1 + a port id in a byte");
 
@@ -19,7 +19,6 @@ static bool for_us(const uint8_t *e, const struct rte_ether_addr *mac)
 {
 	return (e[0] & 1) || memcmp(e, mac, 6) == 0;
 }
-
 
 static bool on_port(uint8_t port1, uint16_t port)
 {
@@ -50,10 +49,10 @@ static bool arp_answer(struct rte_mbuf *m, const struct fp_local *l,
 			break;
 	if (i == l->n4)
 		return false;
-	memcpy(a + 18, a + 8, 10);          /* target hardware + IP: the sender's */
+	memcpy(a + 18, a + 8, 10); /* target hardware + IP: the sender's */
 	memcpy(a + 8, mac, 6);
 	memcpy(a + 14, &tpa, 4);
-	wr16(a + 6, 2);                     /* reply */
+	wr16(a + 6, 2); /* reply */
 	memcpy(e, e + 6, 6);
 	memcpy(e + 6, mac, 6);
 	/* A full minimum frame, zero-padded: not every PMD pads runts. */
@@ -148,9 +147,9 @@ static bool ns_answer(struct rte_mbuf *m, const struct fp_local *l,
 	ic[0] = 136;
 	ic[1] = 0;
 	ic[2] = ic[3] = 0;
-	wr32(ic + 4, 0x80000000u | (dad ? 0u : 0x40000000u) | 0x20000000u);   /* R, S (not DAD), O */
+	wr32(ic + 4, 0x80000000u | (dad ? 0u : 0x40000000u) | 0x20000000u); /* R, S (not DAD), O */
 	/* ic + 8: the target, already ours */
-	ic[24] = 2;                         /* target link-layer address */
+	ic[24] = 2; /* target link-layer address */
 	ic[25] = 1;
 	memcpy(ic + 26, mac, 6);
 	ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, ic);
@@ -159,8 +158,7 @@ static bool ns_answer(struct rte_mbuf *m, const struct fp_local *l,
 	return true;
 }
 
-bool fp_neigh_answer(struct rte_mbuf *m, const struct fp_local *l,
-		     const struct rte_ether_addr *mac)
+bool fp_neigh_answer(struct rte_mbuf *m, const struct fp_local *l, const struct rte_ether_addr *mac)
 {
 	const uint8_t *e = rte_pktmbuf_mtod(m, const uint8_t *);
 

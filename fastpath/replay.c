@@ -16,7 +16,7 @@ int fp_replay_init(struct fp_replay *r, uint32_t win, uint64_t top)
 	if (win == FP_REPLAY_OFF) {
 		memset(r, 0, offsetof(struct fp_replay, bits));
 		r->top = top;
-		return 0;                      /* win 0: off */
+		return 0; /* win 0: off */
 	}
 	if (win == 0)
 		win = FP_DEFAULT_REPLAY_WIN;
@@ -32,8 +32,8 @@ int fp_replay_init(struct fp_replay *r, uint32_t win, uint64_t top)
 		uint32_t o = top & 63;
 
 		memset(r->bits, 0xff, nb * sizeof(r->bits[0]));
-		r->bits[(top >> 6) & r->bucket_mask] =
-			o == 63 ? UINT64_MAX : (UINT64_C(1) << (o + 1)) - 1;
+		r->bits[(top >> 6) & r->bucket_mask] = o == 63 ? UINT64_MAX
+							       : (UINT64_C(1) << (o + 1)) - 1;
 	}
 	return 0;
 }
@@ -43,16 +43,16 @@ int fp_replay_init(struct fp_replay *r, uint32_t win, uint64_t top)
 static inline uint64_t esn_reconstruct(const struct fp_replay *r, uint32_t sl)
 {
 	uint32_t tl = (uint32_t)r->top, th = (uint32_t)(r->top >> 32);
-	uint32_t bottom = tl - r->win + 1;     /* mod 2^32 */
+	uint32_t bottom = tl - r->win + 1; /* mod 2^32 */
 
-	if (tl >= r->win - 1) {                /* window within one subspace */
+	if (tl >= r->win - 1) { /* window within one subspace */
 		if (sl >= bottom)
 			return (uint64_t)th << 32 | sl;
 		return (uint64_t)(th + 1) << 32 | sl;
 	}
-	if (sl >= bottom) {                    /* window spans a wrap of seq_lo */
+	if (sl >= bottom) { /* window spans a wrap of seq_lo */
 		if (th == 0)
-			return 0;              /* below sequence number 1: too old */
+			return 0; /* below sequence number 1: too old */
 		return (uint64_t)(th - 1) << 32 | sl;
 	}
 	return (uint64_t)th << 32 | sl;
@@ -62,7 +62,7 @@ int fp_replay_check(const struct fp_replay *r, uint32_t seq_lo, bool esn, uint64
 {
 	uint64_t s, bit;
 
-	if (unlikely(r->win == 0)) {           /* anti-replay off */
+	if (unlikely(r->win == 0)) { /* anti-replay off */
 		*seq = seq_lo;
 		return seq_lo ? 0 : -1;
 	}
@@ -73,7 +73,7 @@ int fp_replay_check(const struct fp_replay *r, uint32_t seq_lo, bool esn, uint64
 	if (s > r->top)
 		return 0;
 	if (s + r->win <= r->top)
-		return -1;                     /* left of the window */
+		return -1; /* left of the window */
 	bit = r->bits[(s >> 6) & r->bucket_mask] >> (s & 63);
 	return (bit & 1) ? -1 : 0;
 }
@@ -82,7 +82,7 @@ int fp_replay_update(struct fp_replay *r, uint64_t seq)
 {
 	uint64_t *b, m;
 
-	if (unlikely(r->win == 0)) {           /* anti-replay off: top for show */
+	if (unlikely(r->win == 0)) { /* anti-replay off: top for show */
 		if (seq > r->top)
 			r->top = seq;
 		return seq ? 0 : -1;

@@ -10,12 +10,12 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FP_REPLAY_MAX_BUCKETS 128u   /* pow2 >= 4096 / 64 + 1 */
+#define FP_REPLAY_MAX_BUCKETS 128u /* pow2 >= 4096 / 64 + 1 */
 
 struct fp_replay {
-	uint64_t top;                    /* highest sequence number accepted */
-	uint32_t win;                    /* packets, power of two, 64..4096; 0 = off */
-	uint32_t bucket_mask;            /* number of buckets - 1 */
+	uint64_t top;         /* highest sequence number accepted */
+	uint32_t win;         /* packets, power of two, 64..4096; 0 = off */
+	uint32_t bucket_mask; /* number of buckets - 1 */
 	uint64_t bits[FP_REPLAY_MAX_BUCKETS];
 };
 

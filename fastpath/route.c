@@ -19,7 +19,7 @@ struct fp_routes {
 	uint32_t n_nh, max;
 	/* The default routes (/0), which rte_lpm and rte_lpm6 do not take
 	 * (depth 1 at least): the next hop of a lookup that misses. */
-	uint32_t def4, def6;      /* index into nh[], NO_DEFAULT: none */
+	uint32_t def4, def6; /* index into nh[], NO_DEFAULT: none */
 	struct fp_nexthop nh[];
 };
 
@@ -68,7 +68,7 @@ int fp_routes_add(struct fp_routes *r, uint8_t family, const uint8_t *prefix, ui
 		if (plen > 32)
 			return -EINVAL;
 		memcpy(&a, prefix, 4);
-		if (plen == 0) {          /* a later /0 replaces an earlier one */
+		if (plen == 0) { /* a later /0 replaces an earlier one */
 			r->def4 = idx;
 			rc = 0;
 		} else {

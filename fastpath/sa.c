@@ -43,7 +43,11 @@ const char *fp_drop_name(enum fp_drop r)
 	return (unsigned)r < FP_DROP_MAX ? drop_names[r] : "?";
 }
 
-#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
+#define FAIL(...)                                   \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return -EINVAL;                     \
+	} while (0)
 
 static int check_crypto(const struct fp_sa_params *p, char *err, size_t errlen)
 {
@@ -67,8 +71,7 @@ static int check_crypto(const struct fp_sa_params *p, char *err, size_t errlen)
 		if (p->cipher_key_len != 36)
 			FAIL("ChaCha20-Poly1305 key must be 32 bytes plus 4 of salt");
 		break;
-	default:
-		FAIL("unknown cipher %d", (int)p->cipher);
+	default: FAIL("unknown cipher %d", (int)p->cipher);
 	}
 	if (aead) {
 		if (p->auth != FP_AUTH_NONE)
@@ -80,16 +83,15 @@ static int check_crypto(const struct fp_sa_params *p, char *err, size_t errlen)
 	case FP_AUTH_HMAC_SHA384_192:
 	case FP_AUTH_HMAC_SHA512_256: {
 		/* RFC 4868 2.1.1: the key is as long as the hash output. */
-		unsigned want = p->auth == FP_AUTH_HMAC_SHA256_128 ? 32 :
-				p->auth == FP_AUTH_HMAC_SHA384_192 ? 48 : 64;
+		unsigned want = p->auth == FP_AUTH_HMAC_SHA256_128   ? 32
+				: p->auth == FP_AUTH_HMAC_SHA384_192 ? 48
+								     : 64;
 		if (p->auth_key_len != want)
 			FAIL("HMAC key must be %u bytes, not %u", want, p->auth_key_len);
 		return 0;
 	}
-	case FP_AUTH_NONE:
-		FAIL("non-AEAD cipher without integrity");
-	default:
-		FAIL("unknown integrity algorithm %d", (int)p->auth);
+	case FP_AUTH_NONE: FAIL("non-AEAD cipher without integrity");
+	default: FAIL("unknown integrity algorithm %d", (int)p->auth);
 	}
 }
 
@@ -105,7 +107,8 @@ static int check_selectors(const struct fp_sa_params *p, char *err, size_t errle
 			FAIL("selector %u: family %u", i, s->family);
 		if (s->sport_lo > s->sport_hi || s->dport_lo > s->dport_hi)
 			FAIL("selector %u: empty port range", i);
-		if (memcmp(s->src_lo, s->src_hi, alen) > 0 || memcmp(s->dst_lo, s->dst_hi, alen) > 0)
+		if (memcmp(s->src_lo, s->src_hi, alen) > 0 ||
+		    memcmp(s->dst_lo, s->dst_hi, alen) > 0)
 			FAIL("selector %u: empty address range", i);
 	}
 	return 0;
@@ -142,7 +145,9 @@ int fp_sa_params_check(const struct fp_sa_params *p, char *err, size_t errlen)
 static int drop_field_init(void)
 {
 	static const struct rte_mbuf_dynfield desc = {
-		.name = "ipsecgw_fp_drop", .size = sizeof(uint8_t), .align = 1,
+		.name = "ipsecgw_fp_drop",
+		.size = sizeof(uint8_t),
+		.align = 1,
 	};
 	int off;
 
@@ -196,8 +201,8 @@ static uint64_t limit(uint64_t v)
 	return v == 0 ? UINT64_MAX : v;
 }
 
-int fp_sa_init(struct fp_sa *sa, const struct fp_sa_params *p,
-	       const struct fp_crypto_backend *be, char *err, size_t errlen)
+int fp_sa_init(struct fp_sa *sa, const struct fp_sa_params *p, const struct fp_crypto_backend *be,
+	       char *err, size_t errlen)
 {
 	int rc = fp_sa_params_check(p, err, errlen);
 	uint8_t f = 0;
@@ -210,7 +215,7 @@ int fp_sa_init(struct fp_sa *sa, const struct fp_sa_params *p,
 	}
 	memset(sa, 0, sizeof(*sa));
 	if ((rc = be->session_init(sa->sess, p, err, errlen)) != 0) {
-		fp_sa_fini(sa);         /* sa->be is NULL: only the wipe */
+		fp_sa_fini(sa); /* sa->be is NULL: only the wipe */
 		return rc;
 	}
 	sa->be = be;
@@ -236,9 +241,10 @@ int fp_sa_init(struct fp_sa *sa, const struct fp_sa_params *p,
 		sa->h.pad_align = 4;
 		f |= FP_SAF_AEAD;
 	}
-	sa->h.icv_len = (f & FP_SAF_AEAD) ? 16 :
-			p->auth == FP_AUTH_HMAC_SHA256_128 ? 16 :
-			p->auth == FP_AUTH_HMAC_SHA384_192 ? 24 : 32;
+	sa->h.icv_len = (f & FP_SAF_AEAD)                    ? 16
+			: p->auth == FP_AUTH_HMAC_SHA256_128 ? 16
+			: p->auth == FP_AUTH_HMAC_SHA384_192 ? 24
+							     : 32;
 	if (p->mode == FP_MODE_TUNNEL)
 		f |= FP_SAF_TUNNEL;
 	if (p->outer_family == 6)
@@ -290,8 +296,8 @@ int fp_sa_set_seq(struct fp_sa *sa, uint64_t seq)
 			      seq);
 }
 
-uint16_t fp_esp_process(struct fp_sa *sa, struct fp_crypto_engine *eng,
-			struct rte_mbuf *mb[], uint16_t n)
+uint16_t fp_esp_process(struct fp_sa *sa, struct fp_crypto_engine *eng, struct rte_mbuf *mb[],
+			uint16_t n)
 {
 	struct rte_mbuf *tmp[FP_MAX_BURST];
 	uint16_t good = 0, done = 0;

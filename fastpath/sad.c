@@ -16,7 +16,7 @@
 struct fp_sad {
 	struct rte_hash *in;
 	uint32_t max;
-	struct fp_sad_out *out;          /* max slots */
+	struct fp_sad_out *out; /* max slots */
 };
 
 /* rte_hash compares keys of sizes it has no routine for (4 bytes among
@@ -54,8 +54,7 @@ struct fp_sad *fp_sad_create(const char *name, uint32_t max_sa, int socket)
 	hp.name = hname;
 	s->max = max_sa;
 	s->in = rte_hash_create(&hp);
-	s->out = rte_zmalloc_socket(NULL, sizeof(s->out[0]) * max_sa, RTE_CACHE_LINE_SIZE,
-				    socket);
+	s->out = rte_zmalloc_socket(NULL, sizeof(s->out[0]) * max_sa, RTE_CACHE_LINE_SIZE, socket);
 	if (s->in != NULL)
 		rte_hash_set_cmp_func(s->in, spi_cmp);
 	if (s->in == NULL || s->out == NULL) {

@@ -22,11 +22,11 @@
  * table's bookkeeping. Allocated and freed by ctrl.c. */
 struct fp_sad_ent {
 	struct fp_sa sa;
-	uint16_t owner;       /* inbound: index of the worker that runs it */
-	uint16_t slot;        /* outbound: its slot */
-	uint32_t notified;    /* FP_SA_F_* already reported to the control core */
-	int32_t  hash_pos;    /* inbound: key position, freed after the grace period */
-	uint8_t  dir;         /* enum fp_dir */
+	uint16_t owner;    /* inbound: index of the worker that runs it */
+	uint16_t slot;     /* outbound: its slot */
+	uint32_t notified; /* FP_SA_F_* already reported to the control core */
+	int32_t hash_pos;  /* inbound: key position, freed after the grace period */
+	uint8_t dir;       /* enum fp_dir */
 } __rte_cache_aligned;
 
 static inline struct fp_sad_ent *fp_sad_ent(struct fp_sa *sa)
@@ -78,8 +78,8 @@ void fp_sad_lookup_in(const struct fp_sad *s, const uint32_t spi_be[], uint32_t 
 /* The outbound SA in a slot, or NULL. */
 struct fp_sad_out {
 	struct fp_sad_ent *e;
-	uint32_t spi;          /* control side only */
-	uint32_t used;         /* control side only */
+	uint32_t spi;  /* control side only */
+	uint32_t used; /* control side only */
 } __rte_cache_aligned;
 
 static inline struct fp_sa *fp_sad_get_out(struct fp_sad_out *slots, uint32_t slot)

@@ -29,7 +29,7 @@ typedef unsigned __int128 u128;
  * rule it passes (perf/fp_bench -P compares the two). Ranges need no
  * splitting into prefixes here. Values in host order; *_span = hi - lo, so
  * one unsigned compare checks both ends. */
-struct lin_rest {                  /* what both families' entries hold */
+struct lin_rest { /* what both families' entries hold */
 	uint16_t sp_lo, sp_span, dp_lo, dp_span;
 	uint32_t res;
 	uint8_t proto;
@@ -51,8 +51,8 @@ void fp_spd_set_linear_max(unsigned n)
 }
 
 struct fp_spd {
-	struct rte_acl_ctx *acl4, *acl6;   /* NULL when scanned or no rule of that family */
-	uint32_t n_acl;                    /* ACL rules after splitting */
+	struct rte_acl_ctx *acl4, *acl6; /* NULL when scanned or no rule of that family */
+	uint32_t n_acl;                  /* ACL rules after splitting */
 	uint16_t n_lin4, n_lin6;
 	struct lin4 lin4[FP_SPD_LINEAR_CAP];
 	struct lin6 lin6[FP_SPD_LINEAR_CAP];
@@ -74,18 +74,22 @@ static struct rte_acl_field_def defs6[F6_NUM];
 
 static void defs6_init(void)
 {
-	defs6[F6_PROTO] = (struct rte_acl_field_def){
-		RTE_ACL_FIELD_TYPE_BITMASK, 1, F6_PROTO, 0, K6(proto) };
+	defs6[F6_PROTO] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_BITMASK, 1, F6_PROTO, 0,
+						      K6(proto) };
 	for (unsigned i = 0; i < 4; i++) {
 		defs6[F6_SRC0 + i] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_MASK, 4,
-			(uint8_t)(F6_SRC0 + i), (uint8_t)(1 + i), (uint32_t)(K6(src) + 4 * i) };
+								 (uint8_t)(F6_SRC0 + i),
+								 (uint8_t)(1 + i),
+								 (uint32_t)(K6(src) + 4 * i) };
 		defs6[F6_DST0 + i] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_MASK, 4,
-			(uint8_t)(F6_DST0 + i), (uint8_t)(5 + i), (uint32_t)(K6(dst) + 4 * i) };
+								 (uint8_t)(F6_DST0 + i),
+								 (uint8_t)(5 + i),
+								 (uint32_t)(K6(dst) + 4 * i) };
 	}
-	defs6[F6_SPORT] = (struct rte_acl_field_def){
-		RTE_ACL_FIELD_TYPE_RANGE, 2, F6_SPORT, 9, K6(sport) };
-	defs6[F6_DPORT] = (struct rte_acl_field_def){
-		RTE_ACL_FIELD_TYPE_RANGE, 2, F6_DPORT, 9, K6(dport) };
+	defs6[F6_SPORT] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_RANGE, 2, F6_SPORT, 9,
+						      K6(sport) };
+	defs6[F6_DPORT] = (struct rte_acl_field_def){ RTE_ACL_FIELD_TYPE_RANGE, 2, F6_DPORT, 9,
+						      K6(dport) };
 }
 
 /* ---- address ranges to prefixes ---- */
@@ -112,7 +116,7 @@ static int split_range(u128 lo, u128 hi, unsigned bits, struct pfx *out, int max
 	int n = 0;
 
 	for (;;) {
-		unsigned k = 0;       /* the block has 2^k addresses */
+		unsigned k = 0; /* the block has 2^k addresses */
 		u128 last;
 
 		while (k < bits) {
@@ -149,8 +153,8 @@ static void rule_common(struct rte_acl_rule_data *d, uint32_t prio, uint32_t res
 	d->userdata = res;
 }
 
-static uint32_t proto_ports(const struct fp_selector *s, struct rte_acl_field *f,
-			    unsigned fp, unsigned fsp, unsigned fdp)
+static uint32_t proto_ports(const struct fp_selector *s, struct rte_acl_field *f, unsigned fp,
+			    unsigned fsp, unsigned fdp)
 {
 	f[fp].value.u8 = s->proto;
 	f[fp].mask_range.u8 = s->proto ? 0xff : 0;
@@ -180,11 +184,13 @@ struct builder {
 
 static struct rte_acl_ctx *ctx_new(const char *fam, unsigned nf, uint32_t max, int socket)
 {
-	static unsigned gen;     /* control core only: names must be unique */
+	static unsigned gen; /* control core only: names must be unique */
 	char name[RTE_ACL_NAMESIZE];
 	struct rte_acl_param prm = {
-		.name = name, .socket_id = socket,
-		.rule_size = RTE_ACL_RULE_SZ(nf), .max_rule_num = max,
+		.name = name,
+		.socket_id = socket,
+		.rule_size = RTE_ACL_RULE_SZ(nf),
+		.max_rule_num = max,
 	};
 
 	snprintf(name, sizeof(name), "spd%s_%u", fam, gen++);
@@ -192,8 +198,8 @@ static struct rte_acl_ctx *ctx_new(const char *fam, unsigned nf, uint32_t max, i
 }
 
 /* Adds the ACL rules of one policy (src prefixes x dst prefixes). */
-static int add_rule(struct builder *b, const struct fp_spd_rule *r, uint32_t prio,
-		    uint32_t res, int socket, uint32_t max)
+static int add_rule(struct builder *b, const struct fp_spd_rule *r, uint32_t prio, uint32_t res,
+		    int socket, uint32_t max)
 {
 	const struct fp_selector *s = &r->sel;
 	unsigned bits = s->family == 4 ? 32 : 128, alen = bits / 8;
@@ -246,7 +252,8 @@ static int add_rule(struct builder *b, const struct fp_spd_rule *r, uint32_t pri
 				rc = rte_acl_add_rules(b->ctx, (struct rte_acl_rule *)&a, 1);
 			}
 			if (rc != 0) {
-				snprintf(b->err, b->errlen, "rte_acl_add_rules: %s", rte_strerror(-rc));
+				snprintf(b->err, b->errlen, "rte_acl_add_rules: %s",
+					 rte_strerror(-rc));
 				return rc;
 			}
 			b->added++;
@@ -304,7 +311,8 @@ static void add_scanned(struct fp_spd *spd, const struct fp_spd_rule *r, uint32_
 
 	if (s->family == 4) {
 		struct lin4 *l = &spd->lin4[spd->n_lin4++];
-		uint32_t slo = (uint32_t)to_u128(s->src_lo, 4), dlo = (uint32_t)to_u128(s->dst_lo, 4);
+		uint32_t slo = (uint32_t)to_u128(s->src_lo, 4),
+			 dlo = (uint32_t)to_u128(s->dst_lo, 4);
 
 		l->src_lo = slo;
 		l->src_span = (uint32_t)to_u128(s->src_hi, 4) - slo;
@@ -343,9 +351,8 @@ static int check_rule(const struct fp_spd_rule *r, uint32_t i, char *err, size_t
 	return 0;
 }
 
-struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n,
-			    fp_spd_slot_fn slot_of, void *arg, int socket,
-			    char *err, size_t errlen)
+struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n, fp_spd_slot_fn slot_of,
+			    void *arg, int socket, char *err, size_t errlen)
 {
 	struct builder b4 = { .err = err, .errlen = errlen }, b6 = b4;
 	struct fp_spd *spd;
@@ -390,8 +397,8 @@ struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n,
 		if (v4 ? scan4 : scan6)
 			add_scanned(spd, r, res);
 		else
-			rc = add_rule(v4 ? &b4 : &b6, r, FP_SPD_MAX_RULES - i, res,
-				      socket, FP_SPD_MAX_RULES * 4);
+			rc = add_rule(v4 ? &b4 : &b6, r, FP_SPD_MAX_RULES - i, res, socket,
+				      FP_SPD_MAX_RULES * 4);
 	}
 	if (rc == 0)
 		rc = finish(&b4, defs4, F4_NUM);
@@ -424,10 +431,9 @@ static void scan4(const struct fp_spd *spd, const struct fp_spd_key4 *k[], uint3
 		uint16_t sp = rte_be_to_cpu_16(key->sport), dp = rte_be_to_cpu_16(key->dport);
 		unsigned j = 0;
 
-		while (j < spd->n_lin4 &&
-		       !(src - spd->lin4[j].src_lo <= spd->lin4[j].src_span &&
-			 dst - spd->lin4[j].dst_lo <= spd->lin4[j].dst_span &&
-			 rest_in(&spd->lin4[j].r, key->proto, sp, dp)))
+		while (j < spd->n_lin4 && !(src - spd->lin4[j].src_lo <= spd->lin4[j].src_span &&
+					    dst - spd->lin4[j].dst_lo <= spd->lin4[j].dst_span &&
+					    rest_in(&spd->lin4[j].r, key->proto, sp, dp)))
 			j++;
 		res[i] = j < spd->n_lin4 ? spd->lin4[j].r.res : 0;
 	}
@@ -451,17 +457,16 @@ static void scan6(const struct fp_spd *spd, const struct fp_spd_key6 *k[], uint3
 		uint16_t sp = rte_be_to_cpu_16(key->sport), dp = rte_be_to_cpu_16(key->dport);
 		unsigned j = 0;
 
-		while (j < spd->n_lin6 &&
-		       !(src - spd->lin6[j].src_lo <= spd->lin6[j].src_span &&
-			 dst - spd->lin6[j].dst_lo <= spd->lin6[j].dst_span &&
-			 rest_in(&spd->lin6[j].r, key->proto, sp, dp)))
+		while (j < spd->n_lin6 && !(src - spd->lin6[j].src_lo <= spd->lin6[j].src_span &&
+					    dst - spd->lin6[j].dst_lo <= spd->lin6[j].dst_span &&
+					    rest_in(&spd->lin6[j].r, key->proto, sp, dp)))
 			j++;
 		res[i] = j < spd->n_lin6 ? spd->lin6[j].r.res : 0;
 	}
 }
 
-void fp_spd_classify4(const struct fp_spd *spd, const struct fp_spd_key4 *k[],
-		      uint32_t res[], uint32_t n)
+void fp_spd_classify4(const struct fp_spd *spd, const struct fp_spd_key4 *k[], uint32_t res[],
+		      uint32_t n)
 {
 	if (spd != NULL && spd->n_lin4 != 0) {
 		scan4(spd, k, res, n);
@@ -474,8 +479,8 @@ void fp_spd_classify4(const struct fp_spd *spd, const struct fp_spd_key4 *k[],
 	rte_acl_classify(spd->acl4, (const uint8_t **)k, res, n, 1);
 }
 
-void fp_spd_classify6(const struct fp_spd *spd, const struct fp_spd_key6 *k[],
-		      uint32_t res[], uint32_t n)
+void fp_spd_classify6(const struct fp_spd *spd, const struct fp_spd_key6 *k[], uint32_t res[],
+		      uint32_t n)
 {
 	if (spd != NULL && spd->n_lin6 != 0) {
 		scan6(spd, k, res, n);
@@ -489,8 +494,8 @@ void fp_spd_classify6(const struct fp_spd *spd, const struct fp_spd_key6 *k[],
 }
 
 uint32_t fp_spd_match_ref(const struct fp_spd_rule *rules, uint32_t n, uint8_t family,
-			  const uint8_t *src, const uint8_t *dst, uint8_t proto,
-			  uint16_t sport, uint16_t dport)
+			  const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t sport,
+			  uint16_t dport)
 {
 	unsigned alen = family == 4 ? 4 : 16;
 
@@ -502,8 +507,8 @@ uint32_t fp_spd_match_ref(const struct fp_spd_rule *rules, uint32_t n, uint8_t f
 		if (memcmp(src, s->src_lo, alen) < 0 || memcmp(src, s->src_hi, alen) > 0 ||
 		    memcmp(dst, s->dst_lo, alen) < 0 || memcmp(dst, s->dst_hi, alen) > 0)
 			continue;
-		if (sport < s->sport_lo || sport > s->sport_hi ||
-		    dport < s->dport_lo || dport > s->dport_hi)
+		if (sport < s->sport_lo || sport > s->sport_hi || dport < s->dport_lo ||
+		    dport > s->dport_hi)
 			continue;
 		return i + 1;
 	}

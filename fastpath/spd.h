@@ -15,7 +15,7 @@
 #include "fastpath/fp_sa.h"
 
 enum fp_spd_action {
-	FP_SPD_NONE = 0,       /* no rule matched: dropped as no_policy */
+	FP_SPD_NONE = 0, /* no rule matched: dropped as no_policy */
 	FP_SPD_DISCARD = 1,
 	FP_SPD_BYPASS = 2,
 	FP_SPD_PROTECT = 3,
@@ -26,11 +26,11 @@ enum fp_spd_action {
 struct fp_spd_rule {
 	struct fp_selector sel;
 	enum fp_spd_action action;
-	uint32_t spi;          /* PROTECT: the outbound SA's SPI (host order) */
+	uint32_t spi; /* PROTECT: the outbound SA's SPI (host order) */
 };
 
 #define FP_SPD_MAX_RULES 4096u
-#define FP_SPD_MAX_SPLIT 64u   /* prefixes per address range */
+#define FP_SPD_MAX_SPLIT 64u /* prefixes per address range */
 
 /* A family (IPv4, IPv6) with at most this many policies is classified by
  * a scan of its ranges instead of rte_acl (spd.c says why; `fp_bench -P`
@@ -39,7 +39,7 @@ struct fp_spd_rule {
  * (control core, before a build; capped at FP_SPD_LINEAR_CAP, 0 = always
  * rte_acl) lets tests and the benchmark compare both. */
 #define FP_SPD_LINEAR_DEFAULT 8u
-#define FP_SPD_LINEAR_CAP 16u
+#define FP_SPD_LINEAR_CAP     16u
 void fp_spd_set_linear_max(unsigned n);
 
 /* Result of a classification, packed in rte_acl's 32-bit userdata:
@@ -53,40 +53,39 @@ static inline uint32_t fp_spd_slot(uint32_t res)
 	return res - FP_SPD_PROTECT;
 }
 
-struct fp_spd;         /* one built generation: immutable once built */
+struct fp_spd; /* one built generation: immutable once built */
 
 /* Builds a generation from rules[0..n) (index = priority, 0 highest).
  * slot_of(arg, spi) gives the outbound slot of a PROTECT rule's SA (>= 0).
  * NULL with a reason in err on failure. */
 typedef int (*fp_spd_slot_fn)(void *arg, uint32_t spi);
-struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n,
-			    fp_spd_slot_fn slot_of, void *arg, int socket,
-			    char *err, size_t errlen);
+struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n, fp_spd_slot_fn slot_of,
+			    void *arg, int socket, char *err, size_t errlen);
 void fp_spd_free(struct fp_spd *spd);
-uint32_t fp_spd_rule_count(const struct fp_spd *spd);  /* ACL rules after splitting */
-uint32_t fp_spd_scan_count(const struct fp_spd *spd);  /* policies classified by scan */
+uint32_t fp_spd_rule_count(const struct fp_spd *spd); /* ACL rules after splitting */
+uint32_t fp_spd_scan_count(const struct fp_spd *spd); /* policies classified by scan */
 
 /* ACL input key, built by the worker from the packet (network order). */
 struct fp_spd_key4 {
-	uint8_t  proto, pad[3];
+	uint8_t proto, pad[3];
 	uint32_t src, dst;
 	uint16_t sport, dport;
 };
 struct fp_spd_key6 {
-	uint8_t  proto, pad[3];
-	uint8_t  src[16], dst[16];
+	uint8_t proto, pad[3];
+	uint8_t src[16], dst[16];
 	uint16_t sport, dport;
 };
 
 /* Classifies n keys; res[i] as above, 0 = no match. NULL spd: no match. */
-void fp_spd_classify4(const struct fp_spd *spd, const struct fp_spd_key4 *k[],
-		      uint32_t res[], uint32_t n);
-void fp_spd_classify6(const struct fp_spd *spd, const struct fp_spd_key6 *k[],
-		      uint32_t res[], uint32_t n);
+void fp_spd_classify4(const struct fp_spd *spd, const struct fp_spd_key4 *k[], uint32_t res[],
+		      uint32_t n);
+void fp_spd_classify6(const struct fp_spd *spd, const struct fp_spd_key6 *k[], uint32_t res[],
+		      uint32_t n);
 
 /* Reference lookup without ACL (first match in rules[]): tests compare. */
 uint32_t fp_spd_match_ref(const struct fp_spd_rule *rules, uint32_t n, uint8_t family,
-			  const uint8_t *src, const uint8_t *dst, uint8_t proto,
-			  uint16_t sport, uint16_t dport);
+			  const uint8_t *src, const uint8_t *dst, uint8_t proto, uint16_t sport,
+			  uint16_t dport);
 
 #endif

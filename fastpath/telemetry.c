@@ -49,10 +49,22 @@ static void sum_workers(const struct fp_ctrl *c, struct fp_worker_stats *t)
 
 static void add_worker_fields(struct rte_tel_data *d, const struct fp_worker_stats *s)
 {
-	U64(d, s, rx); U64(d, s, tx); U64(d, s, esp_in); U64(d, s, esp_out);
-	U64(d, s, bypass); U64(d, s, punt); U64(d, s, handoff_out); U64(d, s, handoff_in);
-	U64(d, s, notes); U64(d, s, notes_lost); U64(d, s, loops); U64(d, s, idle_loops);
-	U64(d, s, frag_in); U64(d, s, reassembled); U64(d, s, frag_out); U64(d, s, icmp_too_big);
+	U64(d, s, rx);
+	U64(d, s, tx);
+	U64(d, s, esp_in);
+	U64(d, s, esp_out);
+	U64(d, s, bypass);
+	U64(d, s, punt);
+	U64(d, s, handoff_out);
+	U64(d, s, handoff_in);
+	U64(d, s, notes);
+	U64(d, s, notes_lost);
+	U64(d, s, loops);
+	U64(d, s, idle_loops);
+	U64(d, s, frag_in);
+	U64(d, s, reassembled);
+	U64(d, s, frag_out);
+	U64(d, s, icmp_too_big);
 	U64(d, s, neigh_replies);
 }
 
@@ -87,8 +99,8 @@ static void sum_crypto(const struct fp_ctrl *c, struct fp_crypto_stats *t)
 	}
 }
 
-static void add_drops(struct rte_tel_data *d, const uint64_t *drops, unsigned n,
-		      const char *pfx, const char *(*name)(unsigned))
+static void add_drops(struct rte_tel_data *d, const uint64_t *drops, unsigned n, const char *pfx,
+		      const char *(*name)(unsigned))
 {
 	char k[64];
 
@@ -110,7 +122,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	struct fp_ctrl_stats cs;
 	uint64_t drops = 0;
 
-	(void)cmd; (void)params;
+	(void)cmd;
+	(void)params;
 	if (t == NULL)
 		return -ENOMEM;
 	rte_tel_data_start_dict(d);
@@ -123,11 +136,18 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	sum_crypto(tel_ctrl, &cst);
 	add_crypto(d, &cst);
 	fp_ctrl_get_stats(tel_ctrl, &cs);
-	U64(d, &cs, sa_in); U64(d, &cs, sa_out); U64(d, &cs, spd_rules);
-	U64(d, &cs, spd_acl_rules); U64(d, &cs, spd_scan_rules); U64(d, &cs, spd_generation);
+	U64(d, &cs, sa_in);
+	U64(d, &cs, sa_out);
+	U64(d, &cs, spd_rules);
+	U64(d, &cs, spd_acl_rules);
+	U64(d, &cs, spd_scan_rules);
+	U64(d, &cs, spd_generation);
 	U64(d, &cs, req_ok);
-	U64(d, &cs, req_failed); U64(d, &cs, events); U64(d, &cs, punted);
-	U64(d, &cs, freed); U64(d, &cs, defer_pending);
+	U64(d, &cs, req_failed);
+	U64(d, &cs, events);
+	U64(d, &cs, punted);
+	U64(d, &cs, freed);
+	U64(d, &cs, defer_pending);
 	free(t);
 	return 0;
 }
@@ -136,7 +156,8 @@ static int cmd_drops(const char *cmd, const char *params, struct rte_tel_data *d
 {
 	struct fp_worker_stats *t = malloc(sizeof(*t));
 
-	(void)cmd; (void)params;
+	(void)cmd;
+	(void)params;
 	if (t == NULL)
 		return -ENOMEM;
 	rte_tel_data_start_dict(d);
@@ -148,7 +169,8 @@ static int cmd_drops(const char *cmd, const char *params, struct rte_tel_data *d
 
 static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	(void)cmd; (void)params;
+	(void)cmd;
+	(void)params;
 	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
 	for (unsigned i = 0; i < tel_ctrl->n_workers; i++)
 		if (tel_ctrl->workers[i] != NULL)
@@ -194,7 +216,8 @@ static int cmd_ports(const char *cmd, const char *params, struct rte_tel_data *d
 {
 	uint16_t p;
 
-	(void)cmd; (void)params;
+	(void)cmd;
+	(void)params;
 	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
 	RTE_ETH_FOREACH_DEV(p)
 		rte_tel_data_add_array_int(d, p);
@@ -218,8 +241,11 @@ static int cmd_port(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	if (rte_eth_dev_get_name_by_port((uint16_t)p, name) == 0)
 		rte_tel_data_add_dict_string(d, "name", name);
-	U64(d, &t->port[p], rx); U64(d, &t->port[p], rx_bytes); U64(d, &t->port[p], tx);
-	U64(d, &t->port[p], tx_bytes); U64(d, &t->port[p], tx_drop);
+	U64(d, &t->port[p], rx);
+	U64(d, &t->port[p], rx_bytes);
+	U64(d, &t->port[p], tx);
+	U64(d, &t->port[p], tx_bytes);
+	U64(d, &t->port[p], tx_drop);
 	if (rte_eth_stats_get((uint16_t)p, &es) == 0) {
 		rte_tel_data_add_dict_u64(d, "eth_ipackets", es.ipackets);
 		rte_tel_data_add_dict_u64(d, "eth_opackets", es.opackets);
@@ -242,7 +268,8 @@ static void list_one(void *arg, struct fp_sad_ent *e)
 
 static int cmd_sa_list(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	(void)cmd; (void)params;
+	(void)cmd;
+	(void)params;
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
 	rd_begin(tel_ctrl);
 	fp_sad_foreach(tel_ctrl->sad, list_one, d);
@@ -284,8 +311,9 @@ static int cmd_sa_info(const char *cmd, const char *params, struct rte_tel_data 
 		return -EINVAL;
 	comma = strchr(params, ',');
 	if (comma != NULL)
-		dir = strcmp(comma + 1, "in") == 0 ? FP_DIR_IN :
-		      strcmp(comma + 1, "out") == 0 ? FP_DIR_OUT : -2;
+		dir = strcmp(comma + 1, "in") == 0    ? FP_DIR_IN
+		      : strcmp(comma + 1, "out") == 0 ? FP_DIR_OUT
+						      : -2;
 	if (dir == -2)
 		return -EINVAL;
 	rd_begin(tel_ctrl);
@@ -311,15 +339,15 @@ static int cmd_sa_info(const char *cmd, const char *params, struct rte_tel_data 
 }
 
 /* Every command: take the lock, answer an error when detached. */
-#define WRAP(fn)                                                                  \
+#define WRAP(fn)                                                                            \
 	static int fn##_locked(const char *cmd, const char *params, struct rte_tel_data *d) \
-	{                                                                         \
-		int rc = -ENODEV;                                                 \
-		pthread_mutex_lock(&tel_lock);                                    \
-		if (tel_ctrl != NULL)                                             \
-			rc = fn(cmd, params, d);                                  \
-		pthread_mutex_unlock(&tel_lock);                                  \
-		return rc;                                                        \
+	{                                                                                   \
+		int rc = -ENODEV;                                                           \
+		pthread_mutex_lock(&tel_lock);                                              \
+		if (tel_ctrl != NULL)                                                       \
+			rc = fn(cmd, params, d);                                            \
+		pthread_mutex_unlock(&tel_lock);                                            \
+		return rc;                                                                  \
 	}
 WRAP(cmd_stats)
 WRAP(cmd_drops)

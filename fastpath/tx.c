@@ -5,8 +5,7 @@
 #include "fastpath/bytes.h"
 #include "fastpath/tx.h"
 
-void fp_tx_init(struct fp_tx *t, const struct fp_dp *dp, unsigned src, unsigned nsrc,
-		uint32_t seq)
+void fp_tx_init(struct fp_tx *t, const struct fp_dp *dp, unsigned src, unsigned nsrc, uint32_t seq)
 {
 	t->dp = dp;
 	for (unsigned p = 0; p < FP_MAX_PORTS; p++)
@@ -19,8 +18,8 @@ void fp_tx_init(struct fp_tx *t, const struct fp_dp *dp, unsigned src, unsigned 
 /* Ethernet on each of the n fragments in f[]: new mbufs of the packet's
  * pool, whose headroom is whole (frag.c), so it always fits; one that
  * would not is freed rather than sent bare. Returns those kept. */
-static int frame_all(const struct fp_tx *t, struct rte_mbuf **f, int n,
-		     const struct fp_nexthop *nh, uint16_t et)
+static int frame_all(const struct fp_tx *t, struct rte_mbuf **f, int n, const struct fp_nexthop *nh,
+		     uint16_t et)
 {
 	int k = 0;
 
@@ -60,7 +59,7 @@ int fp_tx_frames(struct fp_tx *t, struct rte_mbuf *m, const struct fp_nexthop *n
 		/* The frame was longer than its IP packet (Ethernet
 		 * padding, or trailing bytes): the packet itself may fit. */
 		uint32_t iplen = et == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ? rd16(ip + 2)
-									      : 40u + rd16(ip + 4);
+									     : 40u + rd16(ip + 4);
 
 		if (iplen > t->mtu[nh->port])
 			return frag(t, m, nh, et, how, out);

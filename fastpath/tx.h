@@ -56,8 +56,7 @@ enum fp_tx_frag {
 };
 
 /* dp's MTUs; identifications: source src of nsrc, starting at seq. */
-void fp_tx_init(struct fp_tx *t, const struct fp_dp *dp, unsigned src, unsigned nsrc,
-		uint32_t seq);
+void fp_tx_init(struct fp_tx *t, const struct fp_dp *dp, unsigned src, unsigned nsrc, uint32_t seq);
 
 /* The next identification of t's sequence, for an IPv4 / IPv6 packet. */
 static inline uint16_t fp_tx_id4(struct fp_tx *t)
@@ -112,8 +111,7 @@ static inline const struct fp_nexthop *fp_tx_route(const struct fp_tx *t, const 
 static __rte_always_inline bool fp_tx_eth(const struct fp_tx *t, struct rte_mbuf *m,
 					  const struct fp_nexthop *nh, uint16_t et)
 {
-	struct rte_ether_hdr *eth =
-		(struct rte_ether_hdr *)rte_pktmbuf_prepend(m, FP_TX_ETH_LEN);
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, FP_TX_ETH_LEN);
 
 	if (unlikely(eth == NULL))
 		return false;

@@ -27,9 +27,9 @@
 #include "fastpath/tx.h"
 #include "fastpath/worker.h"
 
-#define BURST    FP_MAX_BURST
-#define TXB      64u
-#define ETH_LEN  14u
+#define BURST   FP_MAX_BURST
+#define TXB     64u
+#define ETH_LEN 14u
 
 struct fp_worker {
 	struct fp_worker_stats st;
@@ -39,7 +39,7 @@ struct fp_worker {
 	const struct fp_dp *dp;
 	volatile int quit;
 	uint16_t n_dirty;
-	uint16_t dirty[FP_MAX_PORTS];        /* ports with something in txb */
+	uint16_t dirty[FP_MAX_PORTS]; /* ports with something in txb */
 	uint16_t txn[FP_MAX_PORTS];
 	/* Bytes in txb, summed as packets are queued, when their mbuf line
 	 * is in L1 (with the RX side's count in process(), rather than a pass
@@ -58,7 +58,7 @@ struct fp_worker {
 	 * loop starts looking for expired datagrams. */
 	struct rte_ip_frag_tbl *frag;
 	bool frag_seen;
-	bool in_reasm;          /* process() is on reassembled datagrams */
+	bool in_reasm; /* process() is on reassembled datagrams */
 	/* ICMP errors: this second's count (FP_ICMP_PER_S at most), since
 	 * icmp_t0; icmp_busy while one is being processed; icmp_tunnel_only
 	 * while it is about a decrypted packet (it may only leave through a
@@ -70,8 +70,8 @@ struct fp_worker {
 } __rte_cache_aligned;
 
 static const char *const wdrop_names[FP_WD_MAX - FP_DROP_MAX] = {
-	"no_policy", "discard", "ttl", "no_route", "ring_full", "tx_full", "not_ip",
-	"mtu", "frag", "no_mbuf",
+	"no_policy", "discard", "ttl", "no_route", "ring_full",
+	"tx_full",   "not_ip",  "mtu", "frag",     "no_mbuf",
 };
 
 const char *fp_wdrop_name(unsigned r)
@@ -135,10 +135,10 @@ static inline void tx_enqueue(struct fp_worker *w, uint16_t port, struct rte_mbu
 /* Where a packet being sent comes from: what may be done with it when it
  * exceeds the MTU (tx_slow()). */
 enum tx_origin {
-	TX_FORWARDED,       /* bypassed: fragmented as a router would */
-	TX_DECRYPTED,       /* out of a tunnel: likewise; an error goes back
+	TX_FORWARDED, /* bypassed: fragmented as a router would */
+	TX_DECRYPTED, /* out of a tunnel: likewise; an error goes back
 			     * through a tunnel only */
-	TX_OURS,            /* our ESP packet: fragmented as its source */
+	TX_OURS,      /* our ESP packet: fragmented as its source */
 };
 
 static void tx_slow(struct fp_worker *w, struct rte_mbuf *m, const struct fp_nexthop *nh,
@@ -165,7 +165,7 @@ static const uint8_t *port_addr(const struct fp_local *l, uint16_t port, bool v6
 	const uint8_t *on = v6 ? l->a6_port1 : l->a4_port1;
 
 	for (unsigned i = 0; i < n; i++)
-		if (on[i] == port + 1u)      /* an unknown port (0xffff) matches none */
+		if (on[i] == port + 1u) /* an unknown port (0xffff) matches none */
 			return v6 ? l->a6[i] : (const uint8_t *)&l->a4[i];
 	return v6 ? l->a6[0] : (const uint8_t *)&l->a4[0];
 }
@@ -198,8 +198,9 @@ static void too_big(struct fp_worker *w, const struct rte_mbuf *m, uint16_t out,
 		w->icmp_t0 = now;
 		w->icmp_n = 0;
 	}
-	e = w->icmp_n < FP_ICMP_PER_S ?
-	    fp_icmp_too_big(m, w->tx.mtu[out], port_addr(l, decrypted ? out : m->port, v6)) : NULL;
+	e = w->icmp_n < FP_ICMP_PER_S ? fp_icmp_too_big(m, w->tx.mtu[out],
+							port_addr(l, decrypted ? out : m->port, v6))
+				      : NULL;
 	if (e == NULL)
 		return;
 	w->icmp_n++;
@@ -232,7 +233,7 @@ static void __rte_noinline tx_slow(struct fp_worker *w, struct rte_mbuf *m,
 		drop(w, m, (unsigned)-n);
 		return;
 	}
-	if (n > 1)                /* else m itself, trimmed to its IP length */
+	if (n > 1) /* else m itself, trimmed to its IP length */
 		w->st.frag_out += (unsigned)n;
 	for (int i = 0; i < n; i++)
 		tx_enqueue(w, nh->port, f[i]);
@@ -330,19 +331,19 @@ static enum cls classify4(struct fp_worker *w, uint8_t *ip, uint32_t len, uint32
 {
 	uint32_t hl, dst;
 
-	if (unlikely(len < 20 || (ip[0] >> 4) != 4 || (hl = (ip[0] & 0xfu) * 4u) < 20 ||
-		     hl > len || rd16(ip + 2) < hl || rd16(ip + 2) > len)) {
+	if (unlikely(len < 20 || (ip[0] >> 4) != 4 || (hl = (ip[0] & 0xfu) * 4u) < 20 || hl > len ||
+		     rd16(ip + 2) < hl || rd16(ip + 2) > len)) {
 		*r = FP_DROP_MALFORMED;
 		return C_DROP;
 	}
 	len = rd16(ip + 2);
 	memcpy(&dst, ip + 16, 4);
 	if (fp_local4(&w->dp->local, dst)) {
-		if (unlikely(rd16(ip + 6) & 0x3fff))      /* MF or an offset */
+		if (unlikely(rd16(ip + 6) & 0x3fff)) /* MF or an offset */
 			return C_FRAG;
 		return to_us(&w->dp->local, ip[9], ip + hl, len - hl, spi, r);
 	}
-	if (unlikely(ip[16] >= 224))          /* multicast, broadcast */
+	if (unlikely(ip[16] >= 224)) /* multicast, broadcast */
 		return C_PUNT;
 	if (unlikely(!ttl_dec(ip))) {
 		*r = FP_WD_TTL;
@@ -372,7 +373,7 @@ static enum cls classify6(struct fp_worker *w, uint8_t *ip, uint32_t len, uint32
 	nh = ip[6];
 	/* Neighbour discovery and router messages (RFC 4861: types 133-137). */
 	if (nh == IPPROTO_ICMPV6 && len > 40 && ip[40] >= 133 && ip[40] <= 137)
-		return ip[40] == 135 ? C_NEIGH : C_PUNT;     /* a solicitation: ours? */
+		return ip[40] == 135 ? C_NEIGH : C_PUNT; /* a solicitation: ours? */
 	if (fp_local6(&w->dp->local, ip + 24)) {
 		/* Only a Fragment header right after the fixed one is
 		 * reassembled (what ESP senders produce); one behind other
@@ -385,7 +386,7 @@ static enum cls classify6(struct fp_worker *w, uint8_t *ip, uint32_t len, uint32
 		}
 		return to_us(&w->dp->local, nh, ip + 40, len - 40, spi, r);
 	}
-	if (unlikely(ip[24] == 0xff))         /* multicast */
+	if (unlikely(ip[24] == 0xff)) /* multicast */
 		return C_PUNT;
 	if (unlikely(!ttl_dec(ip))) {
 		*r = FP_WD_TTL;
@@ -421,7 +422,7 @@ static void note_check(struct fp_worker *w, struct fp_sa *sa)
 		return;
 	nt = (struct fp_note){ .spi = sa->spi, .flags = (uint16_t)f, .dir = e->dir };
 	if (rte_ring_mp_enqueue_elem(w->ctrl->note, &nt, sizeof(nt)) != 0) {
-		__atomic_fetch_and(&e->notified, ~f, __ATOMIC_RELAXED);   /* retry later */
+		__atomic_fetch_and(&e->notified, ~f, __ATOMIC_RELAXED); /* retry later */
 		w->st.notes_lost++;
 		return;
 	}
@@ -453,7 +454,7 @@ static void after_in(struct fp_worker *w, struct rte_mbuf *m, struct fp_tx_memo 
 		}
 		memset(eth, 0, sizeof(*eth));
 		eth->ether_type = rte_cpu_to_be_16((ip[0] >> 4) == 6 ? RTE_ETHER_TYPE_IPV6
-								      : RTE_ETHER_TYPE_IPV4);
+								     : RTE_ETHER_TYPE_IPV4);
 		punt(w, m);
 		return;
 	}
@@ -465,8 +466,8 @@ static void after_in(struct fp_worker *w, struct rte_mbuf *m, struct fp_tx_memo 
 }
 
 /* mb[0..n) with sa[0..n): one fp_esp_process() per run of one SA. */
-static void esp_runs(struct fp_worker *w, struct rte_mbuf *mb[], struct fp_sa *sa[],
-		     uint16_t n, bool in)
+static void esp_runs(struct fp_worker *w, struct rte_mbuf *mb[], struct fp_sa *sa[], uint16_t n,
+		     bool in)
 {
 	struct fp_tx_memo memo = { 0, NULL };
 	uint16_t s = 0;
@@ -495,8 +496,8 @@ static void esp_runs(struct fp_worker *w, struct rte_mbuf *mb[], struct fp_sa *s
 	}
 }
 
-static void inbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t spi[],
-		    uint16_t n, bool handed)
+static void inbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t spi[], uint16_t n,
+		    bool handed)
 {
 	struct fp_sa *sa[BURST], *rsa[BURST];
 	struct rte_mbuf *rm[BURST];
@@ -533,8 +534,8 @@ static void inbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t s
 }
 
 /* SPD results to actions; PROTECT packets go to their SA's run. */
-static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t res[],
-		     uint16_t n, struct rte_mbuf *pm[], struct fp_sa *psa[], uint16_t *np)
+static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t res[], uint16_t n,
+		     struct rte_mbuf *pm[], struct fp_sa *psa[], uint16_t *np)
 {
 	struct fp_tx_memo memo = { 0, NULL };
 
@@ -543,12 +544,8 @@ static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t 
 		struct fp_sa *sa;
 
 		switch (fp_spd_action(res[i])) {
-		case FP_SPD_NONE:
-			drop(w, m, FP_WD_NO_POLICY);
-			break;
-		case FP_SPD_DISCARD:
-			drop(w, m, FP_WD_DISCARD);
-			break;
+		case FP_SPD_NONE: drop(w, m, FP_WD_NO_POLICY); break;
+		case FP_SPD_DISCARD: drop(w, m, FP_WD_DISCARD); break;
 		case FP_SPD_BYPASS:
 			if (unlikely(w->icmp_tunnel_only)) {
 				drop(w, m, FP_WD_NO_POLICY);
@@ -588,7 +585,7 @@ static inline void load_first_lines(struct rte_mbuf **pkts, uint16_t n)
 	for (uint16_t i = 0; i < n; i++)
 		rte_prefetch0(pkts[i]);
 	for (uint16_t i = 0; i < n; i++)
-		if (likely(pkts[i]->data_len >= 14))   /* not past a short frame's buffer */
+		if (likely(pkts[i]->data_len >= 14)) /* not past a short frame's buffer */
 			x ^= rd16(rte_pktmbuf_mtod_offset(pkts[i], const uint8_t *, 12));
 	asm volatile("" : : "r"(x));
 }
@@ -682,7 +679,7 @@ static void frags_in(struct fp_worker *w, struct rte_mbuf **fm, uint16_t nf)
 			r = rte_ipv4_frag_reassemble_packet(w->frag, &w->dr, m, now,
 							    (struct rte_ipv4_hdr *)ip);
 		} else if ((rd16(ip + 42) & 0xfff9) == 0) {
-			fp_frag6_unfrag(m, ETH_LEN);     /* atomic: whole already */
+			fp_frag6_unfrag(m, ETH_LEN); /* atomic: whole already */
 			r = m;
 		} else {
 			if (fp_frag6_check(ip, rd16(ip + 4)) != 0) {
@@ -690,9 +687,9 @@ static void frags_in(struct fp_worker *w, struct rte_mbuf **fm, uint16_t nf)
 				continue;
 			}
 			m->l3_len = 40 + 8;
-			r = rte_ipv6_frag_reassemble_packet(w->frag, &w->dr, m, now,
-							    (struct rte_ipv6_hdr *)ip,
-							    (struct rte_ipv6_fragment_ext *)(ip + 40));
+			r = rte_ipv6_frag_reassemble_packet(
+				w->frag, &w->dr, m, now, (struct rte_ipv6_hdr *)ip,
+				(struct rte_ipv6_fragment_ext *)(ip + 40));
 		}
 		/* One call puts at most a whole datagram on the death row. */
 		if (w->dr.cnt > RTE_IP_FRAG_DEATH_ROW_MBUF_LEN - (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1))
@@ -760,19 +757,17 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		if (likely(len >= ETH_LEN && m->nb_segs == 1)) {
 			et = rd16(eth + 12);
 			if (et == RTE_ETHER_TYPE_IPV4)
-				c = classify4(w, eth + ETH_LEN, len - ETH_LEN, &spi[ni], &k4[n4], &r);
+				c = classify4(w, eth + ETH_LEN, len - ETH_LEN, &spi[ni], &k4[n4],
+					      &r);
 			else if (et == RTE_ETHER_TYPE_IPV6)
-				c = classify6(w, eth + ETH_LEN, len - ETH_LEN, &spi[ni], &k6[n6], &r);
+				c = classify6(w, eth + ETH_LEN, len - ETH_LEN, &spi[ni], &k6[n6],
+					      &r);
 			else if (et == RTE_ETHER_TYPE_ARP)
 				c = C_NEIGH;
 		}
 		switch (c) {
-		case C_DROP:
-			drop(w, m, r);
-			break;
-		case C_PUNT:
-			punt(w, m);
-			break;
+		case C_DROP: drop(w, m, r); break;
+		case C_PUNT: punt(w, m); break;
 		case C_IN:
 			/* The ICV, the frame's last 16 bytes, is read before
 			 * the decryption; its lines come from whoever wrote
@@ -796,9 +791,7 @@ static uint64_t process(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			k6p[n6] = &k6[n6];
 			m6[n6++] = m;
 			break;
-		case C_FRAG:
-			fm[nf++] = m;
-			break;
+		case C_FRAG: fm[nf++] = m; break;
 		case C_NEIGH:
 			/* A request for one of our addresses is answered
 			 * here, on the port it came in on (not one that came
@@ -866,13 +859,19 @@ static void ab_report(void)
 	       r0 > 0 ? r1 / r0 : 0);
 	fflush(stdout);
 }
-#define AB_TICK() ab_tick()
+#define AB_TICK()   ab_tick()
 #define AB_COUNT(n) (ab_pkts[fp_ab_mode] += (n))
 #define AB_REPORT() ab_report()
 #else
-#define AB_TICK() do { } while (0)
-#define AB_COUNT(n) do { } while (0)
-#define AB_REPORT() do { } while (0)
+#define AB_TICK() \
+	do {      \
+	} while (0)
+#define AB_COUNT(n) \
+	do {        \
+	} while (0)
+#define AB_REPORT() \
+	do {        \
+	} while (0)
 #endif
 
 void fp_worker_input(struct fp_worker *w, struct rte_mbuf **pkts, uint16_t n)
@@ -949,7 +948,7 @@ unsigned fp_worker_poll(struct fp_worker *w)
 	 * packets are not classified yet). */
 	rte_rcu_qsbr_quiescent(w->ctrl->rcu, w->cfg.id);
 	w->st.loops++;
-	if (total + got == 0)              /* nothing processed, nothing taken in */
+	if (total + got == 0) /* nothing processed, nothing taken in */
 		w->st.idle_loops++;
 	return total;
 }
@@ -999,8 +998,8 @@ struct fp_worker *fp_worker_create(const struct fp_worker_cfg *cfg)
 		 * hash functions: four entries for each datagram asked for,
 		 * so a full bucket rarely refuses one while others have room
 		 * (about 256 bytes each). */
-		w->frag = rte_ip_frag_table_create((cfg->reasm_max + 3) / 4, 8, cfg->reasm_max,
-						   cyc, cfg->socket);
+		w->frag = rte_ip_frag_table_create((cfg->reasm_max + 3) / 4, 8, cfg->reasm_max, cyc,
+						   cfg->socket);
 		if (w->frag == NULL) {
 			rte_free(w);
 			return NULL;

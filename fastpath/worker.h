@@ -31,10 +31,10 @@
 #include "fastpath/dp.h"
 #include "fastpath/fp_stats.h"
 
-#define FP_MAX_RXQ    16u
+#define FP_MAX_RXQ 16u
 /* Packets asked of an RX queue per poll: cfg.rx_burst, default
  * FP_RX_BURST, at most FP_RX_BURST_MAX (the ESP layer's FP_MAX_BURST). */
-#define FP_RX_BURST   32u
+#define FP_RX_BURST     32u
 #define FP_RX_BURST_MAX 64u
 _Static_assert(FP_RX_BURST_MAX <= FP_MAX_BURST, "process() takes at most FP_MAX_BURST");
 
@@ -42,22 +42,24 @@ _Static_assert(FP_RX_BURST_MAX <= FP_MAX_BURST, "process() takes at most FP_MAX_
 const char *fp_wdrop_name(unsigned r);
 
 struct fp_worker_cfg {
-	unsigned id;                        /* 0..n_workers-1 */
+	unsigned id; /* 0..n_workers-1 */
 	const struct fp_dp *dp;
 	unsigned n_rxq;
-	struct { uint16_t port, queue; } rxq[FP_MAX_RXQ];
-	uint16_t txq;                       /* this worker's TX queue on every port */
-	uint16_t rx_burst;                  /* 0 = FP_RX_BURST; 1..FP_RX_BURST_MAX */
+	struct {
+		uint16_t port, queue;
+	} rxq[FP_MAX_RXQ];
+	uint16_t txq;      /* this worker's TX queue on every port */
+	uint16_t rx_burst; /* 0 = FP_RX_BURST; 1..FP_RX_BURST_MAX */
 	/* Reassembly of fragments addressed to the gateway (ESP, IKE):
 	 * datagrams in progress at once (0: none, fragments are dropped as
 	 * `frag`) and how long one may take. */
 	uint32_t reasm_max;
-	uint32_t reasm_timeout_ms;          /* 0 = FP_REASM_TIMEOUT_MS */
+	uint32_t reasm_timeout_ms; /* 0 = FP_REASM_TIMEOUT_MS */
 	int socket;
 };
 
-#define FP_REASM_MAX_DEFAULT   256u
-#define FP_REASM_TIMEOUT_MS    2000u
+#define FP_REASM_MAX_DEFAULT 256u
+#define FP_REASM_TIMEOUT_MS  2000u
 
 struct fp_port_stats {
 	uint64_t rx, rx_bytes, tx, tx_bytes, tx_drop;

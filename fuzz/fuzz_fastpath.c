@@ -45,9 +45,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-
-#define POOL_N   4095u
-#define MAXF     64u              /* frames per phase */
+#define POOL_N     4095u
+#define MAXF       64u /* frames per phase */
 #define LEAK_EVERY 256u
 
 static struct rte_mempool *pool;
@@ -60,7 +59,7 @@ static struct rte_ring *rxr[2], *txr[2];
 static unsigned inputs;
 /* Counters of the workers freed so far (one is made every LEAK_EVERY). */
 static uint64_t tot_rx, tot_esp_in, tot_esp_out, tot_frag_in, tot_reasm, tot_frag_out, tot_icmp,
-		tot_neigh;
+	tot_neigh;
 
 /* ---- the input as a stream of choices ---- */
 
@@ -168,7 +167,7 @@ static void sa_pair(uint32_t spi, uint8_t family, enum fp_cipher c, bool udp)
 		}
 		for (unsigned i = 0; i < p.cipher_key_len; i++)
 			p.cipher_key[i] = (uint8_t)(spi * 7 + i);
-		p.replay_window = 64;         /* small: shuffled input meets it */
+		p.replay_window = 64; /* small: shuffled input meets it */
 		if (fp_ctrl_add_sa(ctrl, &p, err, sizeof(err)) != 0) {
 			fprintf(stderr, "add_sa 0x%x: %s\n", spi, err);
 			abort();
@@ -197,8 +196,9 @@ static void rule(struct fp_spd_rule *r, uint8_t family, const char *slo, const c
 
 static void worker_new(void)
 {
-	struct fp_worker_cfg wc = { .id = 0, .dp = &dp, .n_rxq = 2, .reasm_max = 8,
-				    .reasm_timeout_ms = 1 };
+	struct fp_worker_cfg wc = {
+		.id = 0, .dp = &dp, .n_rxq = 2, .reasm_max = 8, .reasm_timeout_ms = 1
+	};
 
 	for (unsigned s = 0; s < 2; s++)
 		wc.rxq[s].port = port[s];
@@ -209,9 +209,18 @@ static void worker_new(void)
 
 static void setup(void)
 {
-	char *argv[] = { "fuzz_fastpath", "--no-huge", "-m", "256", "--no-pci", "--no-shconf",
-			 "--no-telemetry", "-l", "0", "--log-level=lib.eal:error",
-			 "--log-level=user1:error", NULL };
+	char *argv[] = { "fuzz_fastpath",
+			 "--no-huge",
+			 "-m",
+			 "256",
+			 "--no-pci",
+			 "--no-shconf",
+			 "--no-telemetry",
+			 "-l",
+			 "0",
+			 "--log-level=lib.eal:error",
+			 "--log-level=user1:error",
+			 NULL };
 	struct fp_ctrl_cfg cc = { .name = "fz", .n_workers = 1, .max_sa = 64, .ring_size = 1024 };
 	struct fp_spd_rule r[8];
 	char err[128] = "";
@@ -278,7 +287,7 @@ static uint8_t *frame(struct rte_mbuf **m, unsigned len, uint16_t et)
 	CHECK(b != NULL);
 	memset(b, 0, len);
 	memset(b, 0x02, 12);
-	(*m)->port = port[0];                   /* as if received on the LAN */
+	(*m)->port = port[0]; /* as if received on the LAN */
 	b[12] = (uint8_t)(et >> 8);
 	b[13] = (uint8_t)et;
 	return b + 14;
@@ -345,19 +354,19 @@ static struct rte_mbuf *ns6(struct src *s)
 	static const uint8_t mc[6] = { 0x33, 0x33, 0xff, 0, 0, 1 };
 	uint16_t ck;
 
-	memcpy(ip - 14, mc, 6);                          /* the solicited-node group */
+	memcpy(ip - 14, mc, 6); /* the solicited-node group */
 	ip[0] = 0x60;
 	ip[5] = 32;
 	ip[6] = 58;
 	ip[7] = take(s, 8) ? 255 : (uint8_t)take(s, 256);
 	if (take(s, 4))
-		addr6("2001:db8::9", ip + 8);            /* else :: (DAD) */
+		addr6("2001:db8::9", ip + 8); /* else :: (DAD) */
 	addr6("ff02::1:ff00:1", ip + 24);
 	ic[0] = 135;
 	ic[1] = take(s, 8) ? 0 : (uint8_t)take(s, 256);
 	addr6(take(s, 3) ? "2001:db8::1" : "2001:db8::77", ic + 8);
 	ic[24] = 1;
-	ic[25] = (uint8_t)take(s, 3);                    /* option length, 0 is invalid */
+	ic[25] = (uint8_t)take(s, 3); /* option length, 0 is invalid */
 	ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)ip, ic);
 	memcpy(ic + 2, &ck, 2);
 	if (take(s, 8) == 0)
@@ -387,24 +396,20 @@ static struct rte_mbuf *first_frame(struct src *s)
 	switch (take(s, 10)) {
 	case 0:
 	case 1:
-	case 2:
-		return udp4(protect[take(s, 4)], "203.0.113.5", pay, 0, 2000);
-	case 3:                                 /* bypassed, DF: ICMP error when big */
+	case 2: return udp4(protect[take(s, 4)], "203.0.113.5", pay, 0, 2000);
+	case 3: /* bypassed, DF: ICMP error when big */
 		return udp4("198.51.100.9", "192.0.2.9", pay, take(s, 2) ? 0x4000 : 0, 9);
-	case 4:
-		return udp6("2001:db8:5::7", "2001:db8::99", pay, false, 0);
-	case 5:                                 /* IKE, NAT-T marker */
+	case 4: return udp6("2001:db8:5::7", "2001:db8::99", pay, false, 0);
+	case 5: /* IKE, NAT-T marker */
 		return udp4("192.0.2.9", "192.0.2.1", pay % 300, 0, take(s, 2) ? 500 : 4500);
-	case 6:                                 /* a fragment to us */
+	case 6: /* a fragment to us */
 		return udp4("192.0.2.9", "192.0.2.1", pay % 600,
 			    (uint16_t)((take(s, 2) ? 0x2000 : 0) | take(s, 0x2000)), 500);
 	case 7:
 		return udp6("2001:db8::9", "2001:db8::1", pay % 600, true,
 			    (uint16_t)(take(s, 0x10000)));
-	case 8:
-		return ns6(s);
-	default:
-		return junk(s);
+	case 8: return ns6(s);
+	default: return junk(s);
 	}
 }
 
@@ -418,19 +423,19 @@ static void mutate(struct src *s, struct rte_mbuf *m)
 		unsigned len = m->data_len;
 
 		switch (take(s, 6)) {
-		case 0:                         /* anywhere */
+		case 0: /* anywhere */
 			if (len)
 				b[take(s, 65536) % len] ^= (uint8_t)(1u << take(s, 8));
 			break;
-		case 1:                         /* a header byte */
+		case 1: /* a header byte */
 			if (len > 14)
 				b[14 + take(s, 64) % (len - 14)] = (uint8_t)take(s, 256);
 			break;
-		case 2:                         /* shorter */
+		case 2: /* shorter */
 			if (len > 1)
 				rte_pktmbuf_trim(m, (uint16_t)(1 + take(s, 65536) % (len - 1)));
 			break;
-		case 3:                         /* longer */
+		case 3: /* longer */
 		{
 			unsigned add = take(s, 64);
 			uint8_t *t = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)add);
@@ -439,13 +444,13 @@ static void mutate(struct src *s, struct rte_mbuf *m)
 				t[i] = (uint8_t)take(s, 256);
 			break;
 		}
-		case 4:                         /* IPv4 fragment field, IPv6 next header */
+		case 4: /* IPv4 fragment field, IPv6 next header */
 			if (len > 21) {
 				b[20] = (uint8_t)take(s, 256);
 				b[21] = (uint8_t)take(s, 256);
 			}
 			break;
-		default:                        /* an SPI or sequence number byte */
+		default: /* an SPI or sequence number byte */
 			if (len > 14 + 20 + 8)
 				b[14 + 20 + take(s, 16)] = (uint8_t)take(s, 256);
 			break;
@@ -514,7 +519,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned i = 0; i < nw; i++) {
 		if (take(&s, 3) == 0)
 			mutate(&s, wire[i]);
-		if (take(&s, 8) == 0 && nw < MAXF) {     /* and some twice */
+		if (take(&s, 8) == 0 && nw < MAXF) { /* and some twice */
 			wire[nw] = rte_pktmbuf_copy(wire[i], pool, 0, UINT32_MAX);
 			if (wire[nw] != NULL)
 				nw++;
@@ -554,8 +559,8 @@ int main(int argc, char **argv)
 	fp_routes_free(routes);
 	printf("fuzz_fastpath: %lu inputs: rx %lu frames, esp_out %lu, esp_in %lu, "
 	       "frag_out %lu, frag_in %lu, reassembled %lu, icmp_too_big %lu, neigh_replies %lu; "
-	       "no mbuf lost\n", n,
-	       (unsigned long)tot_rx, (unsigned long)tot_esp_out, (unsigned long)tot_esp_in,
+	       "no mbuf lost\n",
+	       n, (unsigned long)tot_rx, (unsigned long)tot_esp_out, (unsigned long)tot_esp_in,
 	       (unsigned long)tot_frag_out, (unsigned long)tot_frag_in, (unsigned long)tot_reasm,
 	       (unsigned long)tot_icmp, (unsigned long)tot_neigh);
 	/* The inputs must reach what they are meant to exercise. */

@@ -29,7 +29,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-
 #define MAX_PROPS 8
 #define WBUF      (IKEV2_MAX_MSG + 1024)
 
@@ -281,7 +280,7 @@ static uint64_t rng_state;
 
 static uint32_t rnd(void)
 {
-	uint64_t x = rng_state;   /* xorshift64* */
+	uint64_t x = rng_state; /* xorshift64* */
 
 	x ^= x >> 12;
 	x ^= x << 25;
@@ -291,9 +290,24 @@ static uint32_t rnd(void)
 }
 
 static const uint8_t pl_types[] = {
-	IKEV2_PL_SA, IKEV2_PL_KE, IKEV2_PL_IDI, IKEV2_PL_IDR, IKEV2_PL_AUTH, IKEV2_PL_NONCE,
-	IKEV2_PL_NOTIFY, IKEV2_PL_DELETE, IKEV2_PL_VENDOR, IKEV2_PL_TSI, IKEV2_PL_TSR,
-	IKEV2_PL_SK, IKEV2_PL_CP, IKEV2_PL_SKF, 0, 1, 49, 200,
+	IKEV2_PL_SA,
+	IKEV2_PL_KE,
+	IKEV2_PL_IDI,
+	IKEV2_PL_IDR,
+	IKEV2_PL_AUTH,
+	IKEV2_PL_NONCE,
+	IKEV2_PL_NOTIFY,
+	IKEV2_PL_DELETE,
+	IKEV2_PL_VENDOR,
+	IKEV2_PL_TSI,
+	IKEV2_PL_TSR,
+	IKEV2_PL_SK,
+	IKEV2_PL_CP,
+	IKEV2_PL_SKF,
+	0,
+	1,
+	49,
+	200,
 };
 
 /* A plausible payload body: mostly the structure of one of the types. */
@@ -302,7 +316,7 @@ static size_t gen_body(uint8_t *p, size_t max)
 	size_t n = 0;
 
 	switch (rnd() % 5) {
-	case 0: {   /* SA: proposals of transforms with attributes */
+	case 0: { /* SA: proposals of transforms with attributes */
 		unsigned np = 1 + rnd() % 3;
 		for (unsigned i = 0; i < np && n + 16 < max; i++) {
 			size_t ps = n, nt = rnd() % 5, spi = (rnd() % 3) * 4;
@@ -326,19 +340,23 @@ static size_t gen_body(uint8_t *p, size_t max)
 				n += 2;
 				for (size_t a = 0; a < na && n + 4 < max; a++) {
 					ikev2_put16(p + n, (uint16_t)(rnd() % 2 ? 0x800e : rnd()));
-					ikev2_put16(p + n + 2, (uint16_t)(rnd() % 4 ? 128 : rnd() % 8));
+					ikev2_put16(p + n + 2,
+						    (uint16_t)(rnd() % 4 ? 128 : rnd() % 8));
 					n += 4;
 				}
-				ikev2_put16(p + ts + 2, (uint16_t)(rnd() % 16 ? n - ts : rnd() % 32));
+				ikev2_put16(p + ts + 2,
+					    (uint16_t)(rnd() % 16 ? n - ts : rnd() % 32));
 			}
 			ikev2_put16(p + ps + 2, (uint16_t)(rnd() % 16 ? n - ps : rnd() % 64));
 		}
 		break;
 	}
-	case 1: {   /* TS */
+	case 1: { /* TS */
 		unsigned cnt = rnd() % 4;
 		p[n++] = (uint8_t)(rnd() % 8 ? cnt : rnd());
-		p[n++] = 0; p[n++] = 0; p[n++] = 0;
+		p[n++] = 0;
+		p[n++] = 0;
+		p[n++] = 0;
 		for (unsigned i = 0; i < cnt && n + 40 < max; i++) {
 			bool v4 = rnd() % 2;
 			size_t al = v4 ? 4 : 16, s = n;
@@ -348,7 +366,7 @@ static size_t gen_body(uint8_t *p, size_t max)
 			n += 2;
 			for (size_t k = 0; k < 4 + 2 * al; k++)
 				p[n++] = (uint8_t)(rnd() % 3 ? 0 : rnd());
-			if (rnd() % 2) {   /* ordered range */
+			if (rnd() % 2) { /* ordered range */
 				memset(p + s + 4, 0, 2);
 				memset(p + s + 6, 0xff, 2);
 				memcpy(p + s + 8 + al, p + s + 8, al);
@@ -357,7 +375,7 @@ static size_t gen_body(uint8_t *p, size_t max)
 		}
 		break;
 	}
-	case 2: {   /* Notify / Delete */
+	case 2: { /* Notify / Delete */
 		size_t spi = (rnd() % 3) * 4, cnt = rnd() % 4;
 		p[n++] = (uint8_t)(1 + rnd() % 3);
 		p[n++] = (uint8_t)(rnd() % 8 ? spi : rnd());
@@ -367,16 +385,18 @@ static size_t gen_body(uint8_t *p, size_t max)
 			p[n++] = (uint8_t)rnd();
 		break;
 	}
-	case 3: {   /* ID / AUTH / KE */
+	case 3: { /* ID / AUTH / KE */
 		static const uint8_t idt[] = { 1, 2, 3, 5, 9, 11 };
 		size_t l = rnd() % 2 ? (rnd() % 2 ? 4 : 16) : rnd() % 40;
 		p[n++] = idt[rnd() % sizeof(idt)];
-		p[n++] = 0; p[n++] = 0; p[n++] = 0;
+		p[n++] = 0;
+		p[n++] = 0;
+		p[n++] = 0;
 		for (size_t k = 0; k < l && n < max; k++)
 			p[n++] = (uint8_t)(32 + rnd() % 100);
 		break;
 	}
-	default: {  /* random */
+	default: { /* random */
 		size_t l = rnd() % 64;
 		for (size_t k = 0; k < l && n < max; k++)
 			p[n++] = (uint8_t)rnd();
@@ -390,7 +410,7 @@ static size_t gen_body(uint8_t *p, size_t max)
 static size_t gen_msg(uint8_t *m, size_t max)
 {
 	size_t n = IKEV2_HDR_LEN, np_off = 16;
-	bool many = rnd() % 32 == 0;       /* around IKEV2_MAX_PL empty payloads */
+	bool many = rnd() % 32 == 0; /* around IKEV2_MAX_PL empty payloads */
 	unsigned npl = many ? IKEV2_MAX_PL - 2 + rnd() % 5 : rnd() % 6;
 
 	for (size_t i = 0; i < IKEV2_HDR_LEN; i++)
@@ -413,7 +433,7 @@ static size_t gen_msg(uint8_t *m, size_t max)
 	for (unsigned k = rnd() % 4; k > 0; k--)
 		m[rnd() % n] = (uint8_t)rnd();
 	if (rnd() % 16 == 0)
-		n = rnd() % (n + 8) ;
+		n = rnd() % (n + 8);
 	return n;
 }
 

@@ -17,29 +17,29 @@
 #define IKE_MAX_CHILDREN  4
 #define IKE_MAX_ID        255
 #define IKE_MAX_PSK       256
-#define IKE_MAX_KEY_LEN   64   /* largest single derived key */
+#define IKE_MAX_KEY_LEN   64 /* largest single derived key */
 
 /* An address with port, in network byte order bytes. family is 4 or 6. */
 typedef struct ike_addr {
-	uint8_t  family;
+	uint8_t family;
 	uint16_t port;
-	uint8_t  a[16];
+	uint8_t a[16];
 } ike_addr_t;
 
-int  ike_addr_parse(const char *s, ike_addr_t *out);  /* "192.0.2.1", "2001:db8::1" */
+int ike_addr_parse(const char *s, ike_addr_t *out); /* "192.0.2.1", "2001:db8::1" */
 /* Formats "192.0.2.1[500]" into buf; returns buf. */
 const char *ike_addr_str(const ike_addr_t *a, char *buf, size_t len);
-bool ike_addr_eq(const ike_addr_t *a, const ike_addr_t *b);  /* address and port */
+bool ike_addr_eq(const ike_addr_t *a, const ike_addr_t *b); /* address and port */
 bool ike_addr_ip_eq(const ike_addr_t *a, const ike_addr_t *b);
 /* a lies in net/plen (same family; ports not compared). */
 bool ike_addr_in_prefix(const ike_addr_t *net, unsigned plen, const ike_addr_t *a);
 
 /* Traffic selector (RFC 7296 3.13.1). Ports in host order; proto 0 = any. */
 struct ike_ts {
-	uint8_t  family;     /* 4 or 6 */
-	uint8_t  proto;
+	uint8_t family; /* 4 or 6 */
+	uint8_t proto;
 	uint16_t sport, eport;
-	uint8_t  start[16], end[16];
+	uint8_t start[16], end[16];
 };
 /* "198.51.100.0/24", "2001:db8::/32", "192.0.2.1-192.0.2.9",
  * optionally followed by "[proto/port]" or "[proto/lo-hi]" e.g. "[udp/500]". */
@@ -50,7 +50,9 @@ const char *ike_ts_str(const struct ike_ts *ts, char *buf, size_t len);
  * type, in preference order. n_dh == 0 in a CHILD proposal means no PFS. */
 struct ike_proposal {
 	uint8_t n_encr, n_prf, n_integ, n_dh, n_esn;
-	struct { uint16_t id, keybits; } encr[IKE_MAX_ALGS];
+	struct {
+		uint16_t id, keybits;
+	} encr[IKE_MAX_ALGS];
 	uint16_t prf[IKE_MAX_ALGS];
 	uint16_t integ[IKE_MAX_ALGS];
 	uint16_t dh[IKE_MAX_ALGS];
@@ -63,14 +65,14 @@ struct ike_algs {
 /* Parses strongSwan-style strings: "aes128gcm16-prfsha256-x25519",
  * "aes256-sha256-modp2048", "aes128gcm16-esn". is_ike selects IKE rules
  * (PRF required, no ESN). Returns 0 or -EINVAL and a reason in err. */
-int ike_proposal_parse(const char *s, bool is_ike, struct ike_proposal *p,
-		       char *err, size_t errlen);
+int ike_proposal_parse(const char *s, bool is_ike, struct ike_proposal *p, char *err,
+		       size_t errlen);
 /* "aes128gcm16/prfsha256/x25519" style rendering for logs. */
 const char *ike_proposal_str(const struct ike_proposal *p, char *buf, size_t len);
 const char *ike_algs_str(const struct ike_algs *a, bool is_ike, char *buf, size_t len);
 
 struct ike_id {
-	uint8_t type;          /* IKEV2_ID_* */
+	uint8_t type; /* IKEV2_ID_* */
 	uint8_t len;
 	uint8_t data[IKE_MAX_ID];
 };
@@ -89,14 +91,14 @@ struct ike_child_cfg {
 	struct ike_ts remote_ts[IKE_MAX_TS];
 	struct ike_proposal proposals[IKE_MAX_PROPOSALS];
 	enum ike_mode mode;
-	uint32_t rekey_time_s;   /* 0 = never */
-	uint32_t life_time_s;    /* hard expiry; 0 = rekey_time * 1.1 */
-	uint32_t rand_time_s;    /* jitter subtracted from rekey_time */
+	uint32_t rekey_time_s; /* 0 = never */
+	uint32_t life_time_s;  /* hard expiry; 0 = rekey_time * 1.1 */
+	uint32_t rand_time_s;  /* jitter subtracted from rekey_time */
 };
 
 struct ike_conn_cfg {
 	char name[IKE_NAME_MAX];
-	ike_addr_t local, remote;         /* ports are IKE ports (usually 500) */
+	ike_addr_t local, remote; /* ports are IKE ports (usually 500) */
 	/* Responder-only connections accept any peer whose address has the
 	 * first remote_plen bits of remote (0 = any address of the family). */
 	bool remote_is_prefix;
@@ -107,25 +109,25 @@ struct ike_conn_cfg {
 	uint8_t n_proposals, n_children;
 	struct ike_proposal proposals[IKE_MAX_PROPOSALS];
 	struct ike_child_cfg children[IKE_MAX_CHILDREN];
-	uint32_t rekey_time_s;   /* IKE SA rekey; 0 = never */
+	uint32_t rekey_time_s; /* IKE SA rekey; 0 = never */
 	uint32_t rand_time_s;
-	uint32_t dpd_delay_s;    /* liveness check interval when idle; 0 = off */
-	bool force_encap;        /* UDP-encapsulate ESP even without NAT */
-	bool allow_weak_dh;      /* permit MODP groups below 2048 bits */
-	bool initiate;           /* start when loaded */
+	uint32_t dpd_delay_s; /* liveness check interval when idle; 0 = off */
+	bool force_encap;     /* UDP-encapsulate ESP even without NAT */
+	bool allow_weak_dh;   /* permit MODP groups below 2048 bits */
+	bool initiate;        /* start when loaded */
 };
 
 struct ike_engine_cfg {
-	uint32_t retransmit_timeout_ms;  /* first retransmission (default 500) */
-	uint32_t retransmit_tries;       /* retransmissions before giving up (5) */
-	uint32_t retransmit_base_pct;    /* backoff factor in percent (180) */
-	uint32_t cookie_threshold;       /* half-open SAs before cookies (1000) */
-	uint32_t half_open_per_peer;     /* half-open SAs from one address; 0 = unlimited */
-	uint32_t half_open_max;          /* half-open SAs in all; 0 = unlimited */
-	uint16_t natt_port;              /* 4500 */
-	bool     force_cookies;          /* tests: demand cookies always */
-	bool     keylog;                 /* emit key material through ops->keylog */
-	int      log_level;              /* enum ike_log_level; finer lines are not even formatted */
+	uint32_t retransmit_timeout_ms; /* first retransmission (default 500) */
+	uint32_t retransmit_tries;      /* retransmissions before giving up (5) */
+	uint32_t retransmit_base_pct;   /* backoff factor in percent (180) */
+	uint32_t cookie_threshold;      /* half-open SAs before cookies (1000) */
+	uint32_t half_open_per_peer;    /* half-open SAs from one address; 0 = unlimited */
+	uint32_t half_open_max;         /* half-open SAs in all; 0 = unlimited */
+	uint16_t natt_port;             /* 4500 */
+	bool force_cookies;             /* tests: demand cookies always */
+	bool keylog;                    /* emit key material through ops->keylog */
+	int log_level;                  /* enum ike_log_level; finer lines are not even formatted */
 };
 void ike_engine_cfg_defaults(struct ike_engine_cfg *c);
 
@@ -133,13 +135,13 @@ void ike_engine_cfg_defaults(struct ike_engine_cfg *c);
 struct ike_child_info {
 	const char *conn, *child;
 	uint64_t ike_spi_i, ike_spi_r;
-	uint32_t spi_in, spi_out;        /* host order */
-	uint32_t old_spi_in;             /* set when this replaces a rekeyed SA */
-	ike_addr_t local, remote;        /* outer addresses; ports meaningful if encap */
+	uint32_t spi_in, spi_out; /* host order */
+	uint32_t old_spi_in;      /* set when this replaces a rekeyed SA */
+	ike_addr_t local, remote; /* outer addresses; ports meaningful if encap */
 	bool encap;
 	enum ike_mode mode;
-	struct ike_algs algs;            /* encr/keybits/integ/esn (+dh if PFS) */
-	uint8_t enc_key_len, integ_key_len;   /* enc includes salt */
+	struct ike_algs algs;               /* encr/keybits/integ/esn (+dh if PFS) */
+	uint8_t enc_key_len, integ_key_len; /* enc includes salt */
 	uint8_t enc_in[IKE_MAX_KEY_LEN], enc_out[IKE_MAX_KEY_LEN];
 	uint8_t integ_in[IKE_MAX_KEY_LEN], integ_out[IKE_MAX_KEY_LEN];
 	uint8_t n_local_ts, n_remote_ts;
@@ -153,7 +155,7 @@ enum ike_event_type {
 	IKE_EV_CHILD_UP,
 	IKE_EV_CHILD_REKEYED,
 	IKE_EV_CHILD_DOWN,
-	IKE_EV_FAILED,           /* negotiation failed (IKE SA, or the first CHILD SA
+	IKE_EV_FAILED, /* negotiation failed (IKE SA, or the first CHILD SA
 	                          * of an IKE SA that stands); reason set */
 };
 const char *ike_event_name(enum ike_event_type t);
@@ -161,11 +163,11 @@ const char *ike_event_name(enum ike_event_type t);
 struct ike_event {
 	enum ike_event_type type;
 	const char *conn;
-	uint64_t spi_i, spi_r;           /* IKE SA (new SA for IKE_REKEYED) */
-	uint64_t old_spi_i, old_spi_r;   /* IKE_REKEYED only */
-	struct ike_algs algs;            /* IKE SA algorithms for IKE_UP/REKEYED */
-	const struct ike_child_info *child;  /* CHILD_* events */
-	const char *reason;              /* DOWN/FAILED: why */
+	uint64_t spi_i, spi_r;              /* IKE SA (new SA for IKE_REKEYED) */
+	uint64_t old_spi_i, old_spi_r;      /* IKE_REKEYED only */
+	struct ike_algs algs;               /* IKE SA algorithms for IKE_UP/REKEYED */
+	const struct ike_child_info *child; /* CHILD_* events */
+	const char *reason;                 /* DOWN/FAILED: why */
 };
 
 enum ike_log_level { IKE_LOG_ERR, IKE_LOG_WARN, IKE_LOG_INFO, IKE_LOG_DEBUG };
@@ -184,15 +186,14 @@ struct ike_ops {
 };
 
 struct ike_engine;
-struct ike_engine *ike_engine_new(const struct ike_engine_cfg *cfg,
-				  const struct ike_ops *ops, void *ctx);
+struct ike_engine *ike_engine_new(const struct ike_engine_cfg *cfg, const struct ike_ops *ops,
+				  void *ctx);
 void ike_engine_free(struct ike_engine *e);
-int  ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *c);
+int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *c);
 
 /* now_ms is a monotonic clock in milliseconds, supplied by the embedder. */
-void ike_engine_input(struct ike_engine *e, const ike_addr_t *local,
-		      const ike_addr_t *remote, const uint8_t *buf, size_t len,
-		      uint64_t now_ms);
+void ike_engine_input(struct ike_engine *e, const ike_addr_t *local, const ike_addr_t *remote,
+		      const uint8_t *buf, size_t len, uint64_t now_ms);
 void ike_engine_tick(struct ike_engine *e, uint64_t now_ms);
 /* Absolute time of the next timer, or UINT64_MAX when none. */
 uint64_t ike_engine_next_timer(const struct ike_engine *e);
@@ -243,8 +244,8 @@ void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg);
 
 struct ike_stats {
 	uint64_t rx, tx, retransmits, dup_requests, bad_messages, cookies_sent;
-	uint64_t esp_dropped;     /* ESP-in-UDP reaching the IKE socket: no data plane here */
-	uint64_t init_dropped;    /* IKE_SA_INIT requests dropped by half-open limits */
+	uint64_t esp_dropped;  /* ESP-in-UDP reaching the IKE socket: no data plane here */
+	uint64_t init_dropped; /* IKE_SA_INIT requests dropped by half-open limits */
 	uint64_t ike_up, ike_failed, child_up, half_open, established;
 };
 void ike_engine_stats(const struct ike_engine *e, struct ike_stats *s);

@@ -67,8 +67,8 @@
 #include "fastpath/worker.h"
 
 #define NPKT_MAX 4096u
-static unsigned NPKT = 1024;   /* working set, -n */
-#define MAXB  FP_MAX_BURST
+static unsigned NPKT = 1024; /* working set, -n */
+#define MAXB FP_MAX_BURST
 
 static const uint32_t imix_pat[12] = { 64, 576, 64, 64, 576, 64, 1420, 64, 576, 64, 576, 64 };
 
@@ -77,8 +77,8 @@ struct opts {
 	unsigned burst, reps;
 	const char *algs, *sizes, *dirs, *lookups;
 	bool lookup_only;
-	bool direct;                 /* -G: also the direct-API GCM ceiling */
-	bool worker;                 /* -W: the whole worker loop */
+	bool direct; /* -G: also the direct-API GCM ceiling */
+	bool worker; /* -W: the whole worker loop */
 };
 
 static bool want(const char *list, const char *item)
@@ -100,9 +100,8 @@ static bool want(const char *list, const char *item)
 static void build_inner(uint8_t *p, uint32_t len, uint32_t n)
 {
 	static const uint8_t hdr[28] = {
-		0x45, 0x00, 0, 0, 0x12, 0x34, 0x00, 0x00, 64, 17, 0, 0,
-		198, 51, 100, 1, 203, 0, 113, 1,
-		0x04, 0x00, 0x04, 0x00, 0, 0, 0, 0,
+		0x45, 0x00, 0,   0, 0x12, 0x34, 0x00, 0x00, 64,   17,   0, 0, 198, 51,
+		100,  1,    203, 0, 113,  1,    0x04, 0x00, 0x04, 0x00, 0, 0, 0,   0,
 	};
 	uint32_t sum = 0;
 
@@ -154,7 +153,7 @@ struct ctx {
 	struct rte_mempool *pool;
 	struct rte_mbuf *m[NPKT_MAX];
 	uint32_t inner_len[NPKT_MAX];
-	uint8_t *wire;               /* inbound: ESP packet i at wire + i * 2048 */
+	uint8_t *wire; /* inbound: ESP packet i at wire + i * 2048 */
 	uint16_t wire_len[NPKT_MAX];
 	struct fp_crypto_engine *eng;
 	struct fp_sa *out, *in;
@@ -166,7 +165,7 @@ struct result {
 };
 
 #define NSAMP (1u << 20)
-static uint32_t *samp;         /* per-burst cycles per packet (x16) */
+static uint32_t *samp; /* per-burst cycles per packet (x16) */
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -198,7 +197,7 @@ static void reset_plain(struct ctx *c, unsigned i)
 	rte_pktmbuf_reset(m);
 	m->data_len = (uint16_t)c->inner_len[i];
 	m->pkt_len = c->inner_len[i];
-	build_inner(rte_pktmbuf_mtod(m, uint8_t *), 28, i);  /* header only */
+	build_inner(rte_pktmbuf_mtod(m, uint8_t *), 28, i); /* header only */
 	rte_pktmbuf_mtod(m, uint8_t *)[2] = (uint8_t)(c->inner_len[i] >> 8);
 	rte_pktmbuf_mtod(m, uint8_t *)[3] = (uint8_t)c->inner_len[i];
 }
@@ -238,7 +237,8 @@ static int prepare(struct ctx *c, uint32_t size, bool inbound)
 	}
 	for (unsigned i = 0; i < NPKT; i++) {
 		c->wire_len[i] = (uint16_t)c->m[i]->pkt_len;
-		memcpy(c->wire + (size_t)i * 2048, rte_pktmbuf_mtod(c->m[i], uint8_t *), c->wire_len[i]);
+		memcpy(c->wire + (size_t)i * 2048, rte_pktmbuf_mtod(c->m[i], uint8_t *),
+		       c->wire_len[i]);
 	}
 	return 0;
 }
@@ -257,7 +257,7 @@ static void run_esp(struct ctx *c, bool inbound, double secs, unsigned burst, st
 			uint64_t t0;
 
 			if (i == 0 && inbound)
-				fp_sa_set_seq(sa, 0);   /* pool replays seq 1..NPKT */
+				fp_sa_set_seq(sa, 0); /* pool replays seq 1..NPKT */
 			for (unsigned k = 0; k < n; k++) {
 				if (inbound)
 					reset_esp(c, i + k);
@@ -326,14 +326,17 @@ static double run_gcm_direct(struct ctx *c, bool dec, double secs, unsigned burs
 			t0 = rte_rdtsc();
 			for (unsigned j = 0; j < b; j++) {
 				/* outbound: the inner packet; inbound: after outer IP, ESP, IV */
-				uint8_t *p = rte_pktmbuf_mtod(c->m[i + j], uint8_t *) + (dec ? 36 : 0);
+				uint8_t *p = rte_pktmbuf_mtod(c->m[i + j], uint8_t *) +
+					     (dec ? 36 : 0);
 				uint64_t clen = RTE_ALIGN_CEIL(c->inner_len[i + j] + 2, 4u);
 
 				nonce[11] = (uint8_t)j;
 				if (dec)
-					IMB_AES128_GCM_DEC(m, k, g, p, p, clen, nonce, aad, 8, tag, 16);
+					IMB_AES128_GCM_DEC(m, k, g, p, p, clen, nonce, aad, 8, tag,
+							   16);
 				else
-					IMB_AES128_GCM_ENC(m, k, g, p, p, clen, nonce, aad, 8, tag, 16);
+					IMB_AES128_GCM_ENC(m, k, g, p, p, clen, nonce, aad, 8, tag,
+							   16);
 			}
 			t0 = rte_rdtsc() - t0;
 			cyc += t0;
@@ -364,10 +367,11 @@ static int esp_cases(struct ctx *c, const struct opts *o)
 	static const uint32_t size_vals[] = { 64, 512, 1420, 0 };
 	int rc = 0;
 
-	fprintf(stderr, "ESP layer alone, one core (lcore %u), burst %u, working set %u, %.1f s x %u per case\n",
+	fprintf(stderr,
+		"ESP layer alone, one core (lcore %u), burst %u, working set %u, %.1f s x %u per case\n",
 		rte_lcore_id(), o->burst, NPKT, o->secs, o->reps);
-	fprintf(stderr, "%-24s %-4s %-5s %9s %9s %10s %8s %8s\n", "alg", "dir", "size", "Mpps", "Gbit/s",
-		"cyc/pkt", "p50", "drops");
+	fprintf(stderr, "%-24s %-4s %-5s %9s %9s %10s %8s %8s\n", "alg", "dir", "size", "Mpps",
+		"Gbit/s", "cyc/pkt", "p50", "drops");
 	for (int a = 0; a < 2; a++) {
 		bool gcm = a == 0;
 		const char *alg = gcm ? "aes-128-gcm" : "aes-128-cbc-hmac-sha256";
@@ -389,7 +393,7 @@ static int esp_cases(struct ctx *c, const struct opts *o)
 					continue;
 				if (prepare(c, size_vals[z], inbound) != 0)
 					return -1;
-				run_esp(c, inbound, o->secs / 10, o->burst, &r);   /* warm-up */
+				run_esp(c, inbound, o->secs / 10, o->burst, &r); /* warm-up */
 				for (unsigned k = 0; k < o->reps; k++) {
 					run_esp(c, inbound, o->secs, o->burst, &r);
 					cyc[k] = r.cycles;
@@ -400,36 +404,45 @@ static int esp_cases(struct ctx *c, const struct opts *o)
 				qsort(cyc, o->reps, sizeof(cyc[0]), cmp_dbl);
 				qsort(p50, o->reps, sizeof(p50[0]), cmp_dbl);
 				/* median cycles; rates follow from it */
-				double med = o->reps % 2 ? cyc[o->reps / 2] :
-					     (cyc[o->reps / 2 - 1] + cyc[o->reps / 2]) / 2;
-				double bmed = o->reps % 2 ? p50[o->reps / 2] :
-					      (p50[o->reps / 2 - 1] + p50[o->reps / 2]) / 2;
+				double med =
+					o->reps % 2 ? cyc[o->reps / 2]
+						    : (cyc[o->reps / 2 - 1] + cyc[o->reps / 2]) / 2;
+				double bmed =
+					o->reps % 2 ? p50[o->reps / 2]
+						    : (p50[o->reps / 2 - 1] + p50[o->reps / 2]) / 2;
 				double mpps = (double)rte_get_tsc_hz() / med / 1e6;
-				double avg = r.gbps / r.mpps * 1e3 / 8;    /* inner bytes per packet */
+				double avg = r.gbps / r.mpps * 1e3 / 8; /* inner bytes per packet */
 				double gbps = mpps * avg * 8 / 1e3;
 
 				if (tot.drops)
 					rc = 1;
-				fprintf(stderr, "%-24s %-4s %-5s %9.2f %9.2f %10.1f %8.1f %8llu%s\n", alg,
-					inbound ? "in" : "out", size_names[z], mpps, gbps, med, bmed,
-					(unsigned long long)tot.drops, tot.drops ? "  DROPS" : "");
+				fprintf(stderr,
+					"%-24s %-4s %-5s %9.2f %9.2f %10.1f %8.1f %8llu%s\n", alg,
+					inbound ? "in" : "out", size_names[z], mpps, gbps, med,
+					bmed, (unsigned long long)tot.drops,
+					tot.drops ? "  DROPS" : "");
 				if (gcm && o->direct) {
-					double dp50 = 0, d0 = run_gcm_direct(c, inbound, o->secs, o->burst, &dp50);
+					double dp50 = 0, d0 = run_gcm_direct(c, inbound, o->secs,
+									     o->burst, &dp50);
 
-					fprintf(stderr, "%-24s %-4s %-5s %9.2f %9s %10.1f %8.1f   (gcm direct API, crypto only)\n",
-						"aes-128-gcm-direct", inbound ? "in" : "out", size_names[z],
-						(double)rte_get_tsc_hz() / d0 / 1e6, "", d0, dp50);
+					fprintf(stderr,
+						"%-24s %-4s %-5s %9.2f %9s %10.1f %8.1f   (gcm direct API, crypto only)\n",
+						"aes-128-gcm-direct", inbound ? "in" : "out",
+						size_names[z], (double)rte_get_tsc_hz() / d0 / 1e6,
+						"", d0, dp50);
 					printf("{\"bench\":\"gcm_direct\",\"alg\":\"aes-128-gcm\",\"dir\":\"%s\","
 					       "\"size\":\"%s\",\"burst\":%u,\"set\":%u,\"tsc_cycles_per_op\":%.1f,"
 					       "\"p50_burst_cycles_per_op\":%.1f}\n",
-					       inbound ? "in" : "out", size_names[z], o->burst, NPKT, d0, dp50);
+					       inbound ? "in" : "out", size_names[z], o->burst,
+					       NPKT, d0, dp50);
 				}
 				printf("{\"bench\":\"fp_esp\",\"alg\":\"%s\",\"dir\":\"%s\",\"size\":\"%s\","
 				       "\"burst\":%u,\"set\":%u,\"reps\":%u,\"mpps\":%.3f,\"gbps_inner\":%.3f,"
 				       "\"tsc_cycles_per_pkt\":%.1f,\"p50_burst_cycles_per_pkt\":%.1f,"
 				       "\"tsc_hz\":%llu,\"pkts\":%llu,\"drops\":%llu}\n",
-				       alg, inbound ? "in" : "out", size_names[z], o->burst, NPKT, o->reps, mpps,
-				       gbps, med, bmed, (unsigned long long)rte_get_tsc_hz(),
+				       alg, inbound ? "in" : "out", size_names[z], o->burst, NPKT,
+				       o->reps, mpps, gbps, med, bmed,
+				       (unsigned long long)rte_get_tsc_hz(),
 				       (unsigned long long)tot.pkts, (unsigned long long)tot.drops);
 				fflush(stdout);
 			}
@@ -472,7 +485,9 @@ static int wb_setup(struct ctx *c, struct wbench *b)
 	struct fp_sa_params p;
 	struct fp_spd_rule r;
 	char err[128] = "";
-	static const uint8_t pfx[3][4] = { { 192, 0, 2, 0 }, { 198, 51, 100, 0 }, { 203, 0, 113, 0 } };
+	static const uint8_t pfx[3][4] = { { 192, 0, 2, 0 },
+					   { 198, 51, 100, 0 },
+					   { 203, 0, 113, 0 } };
 
 	if (rte_eth_dev_get_port_by_name("net_ring0", &b->port) != 0) {
 		fprintf(stderr, "-W needs the EAL argument --vdev net_ring0\n");
@@ -480,7 +495,8 @@ static int wb_setup(struct ctx *c, struct wbench *b)
 	}
 	if (rte_eth_dev_configure(b->port, 1, 1, &conf) != 0 ||
 	    rte_eth_rx_queue_setup(b->port, 0, 1024, 0, NULL, c->pool) != 0 ||
-	    rte_eth_tx_queue_setup(b->port, 0, 1024, 0, NULL) != 0 || rte_eth_dev_start(b->port) != 0)
+	    rte_eth_tx_queue_setup(b->port, 0, 1024, 0, NULL) != 0 ||
+	    rte_eth_dev_start(b->port) != 0)
 		return -1;
 	b->c = fp_ctrl_create(&cc, err, sizeof(err));
 	b->rt = fp_routes_create("wbrt", 16, 0);
@@ -503,7 +519,7 @@ static int wb_setup(struct ctx *c, struct wbench *b)
 	b->w = fp_worker_create(&wc);
 	if (b->w == NULL || fp_ctrl_worker_join(b->c, 0, b->w) != 0)
 		return -1;
-	sa_params(&p, true, FP_DIR_OUT);                 /* 192.0.2.1 -> .2, 0x1000 */
+	sa_params(&p, true, FP_DIR_OUT); /* 192.0.2.1 -> .2, 0x1000 */
 	if (fp_ctrl_add_sa(b->c, &p, err, sizeof(err)) != 0)
 		goto fail;
 	sa_params(&p, true, FP_DIR_IN);
@@ -637,9 +653,12 @@ static int worker_cases(struct ctx *c, const struct opts *o)
 
 	if (wb_setup(c, &b) != 0)
 		return -1;
-	fprintf(stderr, "Worker loop (fp_worker_input: classify, SPD/SAD, ESP, route, TX to net_ring), "
-		"AES-128-GCM tunnel, burst %u, working set %u\n", o->burst, NPKT);
-	fprintf(stderr, "%-4s %-5s %9s %10s %8s %8s\n", "dir", "size", "Mpps", "cyc/pkt", "p50", "lost");
+	fprintf(stderr,
+		"Worker loop (fp_worker_input: classify, SPD/SAD, ESP, route, TX to net_ring), "
+		"AES-128-GCM tunnel, burst %u, working set %u\n",
+		o->burst, NPKT);
+	fprintf(stderr, "%-4s %-5s %9s %10s %8s %8s\n", "dir", "size", "Mpps", "cyc/pkt", "p50",
+		"lost");
 	for (int d = 0; d < 2; d++) {
 		bool inbound = d == 1;
 
@@ -656,19 +675,22 @@ static int worker_cases(struct ctx *c, const struct opts *o)
 				rte_pktmbuf_reset(c->m[i]);
 				c->m[i]->data_len = (uint16_t)c->inner_len[i];
 				c->m[i]->pkt_len = c->inner_len[i];
-				build_inner(rte_pktmbuf_mtod(c->m[i], uint8_t *), c->inner_len[i], i);
+				build_inner(rte_pktmbuf_mtod(c->m[i], uint8_t *), c->inner_len[i],
+					    i);
 				/* inbound: inner packets 203.0.113.1 -> 198.51.100.1 would
 				 * do as well; the route covers both */
 			}
 			if (inbound && wb_prepare_in(c) != 0)
 				return -1;
-			if (wb_run(c, &b, inbound, o->secs / 10, o->burst, &cyc, &p50, &lost) != 0 ||
+			if (wb_run(c, &b, inbound, o->secs / 10, o->burst, &cyc, &p50, &lost) !=
+				    0 ||
 			    wb_run(c, &b, inbound, o->secs, o->burst, &cyc, &p50, &lost) != 0)
 				return -1;
 			if (lost)
 				rc = 1;
-			fprintf(stderr, "%-4s %-5s %9.2f %10.1f %8.1f %8llu%s\n", inbound ? "in" : "out",
-				size_names[z], (double)rte_get_tsc_hz() / cyc / 1e6, cyc, p50,
+			fprintf(stderr, "%-4s %-5s %9.2f %10.1f %8.1f %8llu%s\n",
+				inbound ? "in" : "out", size_names[z],
+				(double)rte_get_tsc_hz() / cyc / 1e6, cyc, p50,
 				(unsigned long long)lost, lost ? "  LOST" : "");
 			printf("{\"bench\":\"fp_worker\",\"alg\":\"aes-128-gcm\",\"dir\":\"%s\",\"size\":\"%s\","
 			       "\"burst\":%u,\"set\":%u,\"tsc_cycles_per_pkt\":%.1f,"
@@ -693,10 +715,10 @@ static int worker_cases(struct ctx *c, const struct opts *o)
 #if __has_include("fastpath/sad.h")
 #include "fastpath/sad.h"
 #define HAVE_FP_SAD 1
-#define SAD_TABLE "fp_sad"
+#define SAD_TABLE   "fp_sad"
 #else
 #define HAVE_FP_SAD 0
-#define SAD_TABLE "rte_hash"
+#define SAD_TABLE   "rte_hash"
 #endif
 
 /* The table: fastpath/sad.h (fp_sad_lookup_in, an rte_hash keyed by the SPI
@@ -705,7 +727,7 @@ static int worker_cases(struct ctx *c, const struct opts *o)
 struct bench_sad {
 #if HAVE_FP_SAD
 	struct fp_sad *sad;
-	struct fp_sad_ent *ents;      /* a few entries shared by all SPIs */
+	struct fp_sad_ent *ents; /* a few entries shared by all SPIs */
 #else
 	struct rte_hash *h;
 #endif
@@ -724,8 +746,11 @@ static int sad_create(struct bench_sad *b, uint32_t nsa)
 	return b->sad && b->ents ? 0 : -1;
 #else
 	struct rte_hash_parameters hp = {
-		.name = name, .entries = RTE_MAX(nsa, 8u), .key_len = sizeof(uint32_t),
-		.hash_func = rte_hash_crc, .socket_id = (int)rte_socket_id(),
+		.name = name,
+		.entries = RTE_MAX(nsa, 8u),
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
 
@@ -837,8 +862,8 @@ static int spd_case(uint32_t nrules, bool scan, double secs)
 	}
 	for (unsigned i = 0; i < NK; i++) {
 		uint32_t rule = (uint32_t)rte_rand_max(nrules);
-		uint8_t s4[4] = { 198, 51, 100, (uint8_t)rte_rand() }, d4[4] = {
-			10, (uint8_t)(rule >> 8), (uint8_t)rule, (uint8_t)rte_rand() };
+		uint8_t s4[4] = { 198, 51, 100, (uint8_t)rte_rand() },
+			d4[4] = { 10, (uint8_t)(rule >> 8), (uint8_t)rule, (uint8_t)rte_rand() };
 
 		keys[i].proto = 17;
 		memcpy(&keys[i].src, s4, 4);
@@ -864,8 +889,10 @@ static int spd_case(uint32_t nrules, bool scan, double secs)
 	}
 	fp_spd_free(spd);
 	double c = (double)cyc / (double)n;
-	fprintf(stderr, "SPD classify (%s, IPv4, bulk 32), %4u rules: %6.1f cycles/packet, "
-		"%llu misses\n", scan ? "scan" : "rte_acl", nrules, c, (unsigned long long)miss);
+	fprintf(stderr,
+		"SPD classify (%s, IPv4, bulk 32), %4u rules: %6.1f cycles/packet, "
+		"%llu misses\n",
+		scan ? "scan" : "rte_acl", nrules, c, (unsigned long long)miss);
 	printf("{\"bench\":\"spd_classify\",\"method\":\"%s\",\"rules\":%u,\"burst\":32,"
 	       "\"tsc_cycles_per_packet\":%.1f,\"misses\":%llu}\n",
 	       scan ? "scan" : "rte_acl", nrules, c, (unsigned long long)miss);
@@ -892,7 +919,7 @@ static int lookup_case(uint32_t nsa, double secs)
 	for (uint32_t i = 0; i < nsa; i++) {
 		int rc;
 
-		do {        /* random SPIs >= 256, distinct */
+		do { /* random SPIs >= 256, distinct */
 			spis[i] = rte_cpu_to_be_32((uint32_t)rte_rand() | 0x100u);
 			rc = sad_add(&b, spis[i], i);
 		} while (rc == 1);
@@ -919,9 +946,10 @@ static int lookup_case(uint32_t nsa, double secs)
 		}
 	}
 	double c = (double)cyc / (double)n;
-	fprintf(stderr, "SA lookup (%s, SPI key, bulk 32), %8u SAs: %6.1f cycles/lookup, "
-		"%7.1f Mlookups/s, %llu misses\n", SAD_TABLE, nsa, c, (double)hz / c / 1e6,
-		(unsigned long long)miss);
+	fprintf(stderr,
+		"SA lookup (%s, SPI key, bulk 32), %8u SAs: %6.1f cycles/lookup, "
+		"%7.1f Mlookups/s, %llu misses\n",
+		SAD_TABLE, nsa, c, (double)hz / c / 1e6, (unsigned long long)miss);
 	printf("{\"bench\":\"sa_lookup\",\"table\":\"%s\",\"sas\":%u,\"burst\":32,"
 	       "\"tsc_cycles_per_lookup\":%.1f,\"mlookups\":%.2f,\"misses\":%llu}\n",
 	       SAD_TABLE, nsa, c, (double)hz / c / 1e6, (unsigned long long)miss);
@@ -935,12 +963,18 @@ static int lookup_case(uint32_t nsa, double secs)
 int main(int argc, char **argv)
 {
 	struct opts o = {
-		.secs = 1.0, .burst = 32, .reps = 3, .algs = "gcm,cbc",
-		.sizes = "64,512,1420,imix", .dirs = "out,in", .lookups = "1,10000,1000000",
+		.secs = 1.0,
+		.burst = 32,
+		.reps = 3,
+		.algs = "gcm,cbc",
+		.sizes = "64,512,1420,imix",
+		.dirs = "out,in",
+		.lookups = "1,10000,1000000",
 	};
 	struct ctx c = { 0 };
-	char *dflt[] = { argv[0], "--no-huge", "-m", "1024", "--no-pci", "--no-shconf",
-			 "--no-telemetry", "-l", "0", "--log-level=lib.eal:error", NULL };
+	char *dflt[] = { argv[0],       "--no-huge",      "-m", "1024", "--no-pci",
+			 "--no-shconf", "--no-telemetry", "-l", "0",    "--log-level=lib.eal:error",
+			 NULL };
 	int ret, rc = 0, opt;
 	bool only_lookup = false, no_lookup = false, only_spd = false;
 
@@ -975,7 +1009,8 @@ int main(int argc, char **argv)
 		case 'l': o.lookups = optarg; break;
 		case 'P': only_spd = true; break;
 		default:
-			fprintf(stderr, "usage: fp_bench [EAL args] -- [-t secs] [-b burst] [-a gcm,cbc] "
+			fprintf(stderr,
+				"usage: fp_bench [EAL args] -- [-t secs] [-b burst] [-a gcm,cbc] "
 				"[-s 64,512,1420,imix] [-d out,in] [-r reps] [-n pkts] [-L|-N|-P] [-G] [-W] [-l 1,10000,1000000]\n");
 			return opt == 'h' ? 0 : 2;
 		}
@@ -992,8 +1027,8 @@ int main(int argc, char **argv)
 	}
 	if (o.burst == 0 || o.burst > MAXB || o.reps == 0 || o.reps > 32 || NPKT < MAXB ||
 	    NPKT > NPKT_MAX || NPKT % MAXB) {
-		fprintf(stderr, "burst 1..%u, reps 1..32, -n a multiple of %u up to %u\n", MAXB, MAXB,
-			NPKT_MAX);
+		fprintf(stderr, "burst 1..%u, reps 1..32, -n a multiple of %u up to %u\n", MAXB,
+			MAXB, NPKT_MAX);
 		return 2;
 	}
 	if (!only_lookup) {
@@ -1017,7 +1052,8 @@ int main(int argc, char **argv)
 		char *list = strdup(o.lookups), *save = NULL;
 
 		for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			int r = lookup_case((uint32_t)strtoul(t, NULL, 10), RTE_MAX(o.secs / 2, 0.2));
+			int r = lookup_case((uint32_t)strtoul(t, NULL, 10),
+					    RTE_MAX(o.secs / 2, 0.2));
 
 			if (r != 0)
 				rc = r < 0 ? 1 : rc;

@@ -43,12 +43,15 @@ static struct {
 	struct ike_engine *e;
 	int fds[MAX_PORTS], natt_fd;
 	struct slot *slots;
-	uint64_t *hash;          /* spi -> slot index + 1, open addressing */
+	uint64_t *hash; /* spi -> slot index + 1, open addressing */
 	unsigned hmask;
 	unsigned launched, up, failed, down, rekeyed, flood_sent;
 	uint64_t *lat;
 	unsigned n_lat;
-	struct { char text[96]; unsigned n; } reasons[MAX_REASONS];
+	struct {
+		char text[96];
+		unsigned n;
+	} reasons[MAX_REASONS];
 	unsigned n_reasons;
 } g;
 
@@ -147,12 +150,15 @@ static int open_sock(uint16_t port)
 	return fd;
 }
 
-static void op_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const uint8_t *buf, size_t len)
+static void op_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const uint8_t *buf,
+		    size_t len)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	int fd = l->port == 4500 ? g.natt_fd :
-		 (l->port >= g.port_base && l->port < g.port_base + g.n_ports) ? g.fds[l->port - g.port_base] : -1;
+	int fd = l->port == 4500 ? g.natt_fd
+		 : (l->port >= g.port_base && l->port < g.port_base + g.n_ports)
+			 ? g.fds[l->port - g.port_base]
+			 : -1;
 
 	(void)ctx;
 	if (fd < 0)
@@ -204,8 +210,7 @@ static void op_event(void *ctx, const struct ike_event *ev)
 			reason_add(ev->reason);
 		}
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -275,7 +280,7 @@ static void launch_one(uint64_t t)
 		return;
 	}
 	if (g.flood_rate > 0)
-		return;             /* nothing completes: no bookkeeping */
+		return; /* nothing completes: no bookkeeping */
 	g.slots[i].spi = spi;
 	g.slots[i].t_start = t;
 	g.slots[i].st = S_PENDING;
@@ -295,7 +300,7 @@ static void drain(int fd, uint16_t port)
 		if (n < 0)
 			return;
 		if (g.flood_rate > 0)
-			continue;           /* a flood never answers */
+			continue; /* a flood never answers */
 		memset(&r, 0, sizeof(r));
 		if (ss.ss_family == AF_INET) {
 			struct sockaddr_in *s = (struct sockaddr_in *)&ss;
@@ -324,7 +329,8 @@ static void poll_once(int timeout)
 	if (poll(pfd, n, timeout) > 0)
 		for (unsigned i = 0; i < n; i++)
 			if (pfd[i].revents & POLLIN)
-				drain(pfd[i].fd, i < g.n_ports ? (uint16_t)(g.port_base + i) : 4500);
+				drain(pfd[i].fd,
+				      i < g.n_ports ? (uint16_t)(g.port_base + i) : 4500);
 	ike_engine_tick(g.e, now_ms());
 }
 
@@ -362,9 +368,18 @@ static bool run_until(bool (*cond)(void), double deadline)
 	return true;
 }
 
-static bool all_settled(void) { return g.up + g.failed == g.count; }
-static bool all_rekeyed(void) { return g.rekeyed >= g.up; }
-static bool all_down(void) { return g.down >= g.up; }
+static bool all_settled(void)
+{
+	return g.up + g.failed == g.count;
+}
+static bool all_rekeyed(void)
+{
+	return g.rekeyed >= g.up;
+}
+static bool all_down(void)
+{
+	return g.down >= g.up;
+}
 
 static void establish(double deadline)
 {
@@ -391,7 +406,7 @@ static void flood(void)
 			launch_one(t);
 			g.flood_sent++;
 			if (g.launched == g.count)
-				g.launched = 0;     /* slots are reused: nothing completes */
+				g.launched = 0; /* slots are reused: nothing completes */
 		}
 		poll_once(1);
 	}
@@ -425,7 +440,8 @@ static void report(double elapsed)
 		fprintf(stderr, "ikeload: cannot write %s: %s\n", g.json, strerror(errno));
 		return;
 	}
-	fprintf(f, "{\"established\":%u,\"failed\":%u,\"count\":%u,\"elapsed_s\":%.3f,\"rate_per_s\":%.1f,"
+	fprintf(f,
+		"{\"established\":%u,\"failed\":%u,\"count\":%u,\"elapsed_s\":%.3f,\"rate_per_s\":%.1f,"
 		"\"latency_ms\":{\"p50\":%.1f,\"p99\":%.1f},\"retransmits\":%llu,\"deleted\":%u,"
 		"\"rekeyed\":%u,\"flood_sent\":%u,\"failures\":{",
 		g.up, g.failed, g.count, elapsed, rate, pct(0.5), pct(0.99),
@@ -453,14 +469,17 @@ static void usage(void)
 static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "remote", 1, 0, 'r' }, { "local", 1, 0, 'l' }, { "port-base", 1, 0, 'b' },
-		{ "ports", 1, 0, 'P' }, { "count", 1, 0, 'n' }, { "inflight", 1, 0, 'k' },
-		{ "proposal", 1, 0, 'p' }, { "esp", 1, 0, 'e' }, { "psk", 1, 0, 's' },
-		{ "local-id", 1, 0, 'I' }, { "remote-id", 1, 0, 'R' }, { "unique-ts", 0, 0, 'u' },
-		{ "rekey", 0, 0, 'K' }, { "delete", 0, 0, 'D' }, { "flood", 1, 0, 'f' },
-		{ "duration", 1, 0, 'd' }, { "timeout", 1, 0, 't' }, { "json", 1, 0, 'j' },
-		{ "retransmit-ms", 1, 0, 'm' }, { "tries", 1, 0, 'T' }, { "quiet", 0, 0, 'q' },
-		{ 0, 0, 0, 0 },
+		{ "remote", 1, 0, 'r' },        { "local", 1, 0, 'l' },
+		{ "port-base", 1, 0, 'b' },     { "ports", 1, 0, 'P' },
+		{ "count", 1, 0, 'n' },         { "inflight", 1, 0, 'k' },
+		{ "proposal", 1, 0, 'p' },      { "esp", 1, 0, 'e' },
+		{ "psk", 1, 0, 's' },           { "local-id", 1, 0, 'I' },
+		{ "remote-id", 1, 0, 'R' },     { "unique-ts", 0, 0, 'u' },
+		{ "rekey", 0, 0, 'K' },         { "delete", 0, 0, 'D' },
+		{ "flood", 1, 0, 'f' },         { "duration", 1, 0, 'd' },
+		{ "timeout", 1, 0, 't' },       { "json", 1, 0, 'j' },
+		{ "retransmit-ms", 1, 0, 'm' }, { "tries", 1, 0, 'T' },
+		{ "quiet", 0, 0, 'q' },         { 0, 0, 0, 0 },
 	};
 	int c;
 
@@ -476,8 +495,14 @@ static void parse_args(int argc, char **argv)
 	g.tries = 3;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': if (ike_addr_parse(optarg, &g.remote) < 0) usage(); break;
-		case 'l': if (ike_addr_parse(optarg, &g.local) < 0) usage(); break;
+		case 'r':
+			if (ike_addr_parse(optarg, &g.remote) < 0)
+				usage();
+			break;
+		case 'l':
+			if (ike_addr_parse(optarg, &g.local) < 0)
+				usage();
+			break;
 		case 'b': g.port_base = (unsigned)atoi(optarg); break;
 		case 'P': g.n_ports = (unsigned)atoi(optarg); break;
 		case 'n': g.count = (unsigned)atoi(optarg); break;
@@ -503,7 +528,8 @@ static void parse_args(int argc, char **argv)
 	if (!g.remote.family || !g.local.family || !g.psk || g.remote.family != g.local.family)
 		usage();
 	if (!g.count || g.count > 10000000 || !g.inflight || !g.n_ports || g.n_ports > MAX_PORTS ||
-	    g.port_base + g.n_ports > 65536 || (g.port_base <= 4500 && g.port_base + g.n_ports > 4500))
+	    g.port_base + g.n_ports > 65536 ||
+	    (g.port_base <= 4500 && g.port_base + g.n_ports > 4500))
 		usage();
 }
 

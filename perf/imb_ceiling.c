@@ -36,11 +36,11 @@
 #include <intel-ipsec-mb.h>
 
 #define NBUF_MAX 4096u
-static unsigned NBUF = 1024;   /* working set, -n */
-static int JOBAPI;             /* -j: one job at a time (IMB_SUBMIT_JOB), flushed per burst;
+static unsigned NBUF = 1024; /* working set, -n */
+static int JOBAPI;           /* -j: one job at a time (IMB_SUBMIT_JOB), flushed per burst;
 				* -J: never flushed (jobs stay in the lanes across bursts) */
-#define BUFSZ   2048u
-#define MAXB    64u
+#define BUFSZ 2048u
+#define MAXB  64u
 
 /* Simple IMIX by inner IP size, 7:4:1 (the 1500-byte member capped at 1420
  * so the ESP packet still fits a 1500-byte MTU). Shared with fp_bench. */
@@ -118,7 +118,8 @@ static void run_case(IMB_MGR *m, const struct sess *s, uint8_t *bufs, bool gcm, 
 				idx = (idx + 1) % NBUF;
 				inner_bytes += inner;
 				j->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
-				j->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+				j->chain_order = enc ? IMB_ORDER_CIPHER_HASH
+						     : IMB_ORDER_HASH_CIPHER;
 				j->key_len_in_bytes = 16;
 				j->src = b;
 				j->dst = b + (gcm ? 16 : 24);
@@ -234,8 +235,10 @@ int main(int argc, char **argv)
 		case 'd': dirs = strcmp(optarg, "all") ? optarg : "enc,dec"; break;
 		case 'A': want_arch = optarg; break;
 		default:
-			fprintf(stderr, "usage: %s [-t secs] [-b burst] [-n bufs] [-a gcm,cbc] "
-				"[-s 64,512,1420,imix] [-d enc,dec] [-A auto|sse|avx|avx2|avx512] [-j|-J]\n", argv[0]);
+			fprintf(stderr,
+				"usage: %s [-t secs] [-b burst] [-n bufs] [-a gcm,cbc] "
+				"[-s 64,512,1420,imix] [-d enc,dec] [-A auto|sse|avx|avx2|avx512] [-j|-J]\n",
+				argv[0]);
 			return c == 'h' ? 0 : 2;
 		}
 	}
@@ -261,11 +264,13 @@ int main(int argc, char **argv)
 	} else if (!strcmp(want_arch, "auto")) {
 		init_mb_mgr_auto(m, &arch);
 	} else {
-		fprintf(stderr, "-A: unknown arch '%s' (auto, sse, avx, avx2, avx512)\n", want_arch);
+		fprintf(stderr, "-A: unknown arch '%s' (auto, sse, avx, avx2, avx512)\n",
+			want_arch);
 		return 2;
 	}
 	if (imb_get_errno(m) != 0) {
-		fprintf(stderr, "init_mb_mgr (%s): %s\n", want_arch, imb_get_strerror(imb_get_errno(m)));
+		fprintf(stderr, "init_mb_mgr (%s): %s\n", want_arch,
+			imb_get_strerror(imb_get_errno(m)));
 		return 1;
 	}
 	if (posix_memalign((void **)&s, 64, sizeof(*s)) != 0 ||
@@ -280,14 +285,18 @@ int main(int argc, char **argv)
 	IMB_AES_KEYEXP_128(m, key, s->enc, s->dec);
 	hmac_pre(m, hkey, s);
 
-	const char *arch_name = arch == IMB_ARCH_AVX512 ? "avx512" : arch == IMB_ARCH_AVX2 ? "avx2" :
-				arch == IMB_ARCH_AVX ? "avx" : arch == IMB_ARCH_SSE ? "sse" : "other";
+	const char *arch_name = arch == IMB_ARCH_AVX512 ? "avx512"
+				: arch == IMB_ARCH_AVX2 ? "avx2"
+				: arch == IMB_ARCH_AVX  ? "avx"
+				: arch == IMB_ARCH_SSE  ? "sse"
+							: "other";
 	static const char *const size_names[] = { "64", "512", "1420", "imix" };
 	static const uint32_t size_vals[] = { 64, 512, 1420, 0 };
 
 	fprintf(stderr, "intel-ipsec-mb %s, arch %s, burst %u, working set %u, %.1f s per case\n",
 		imb_get_version_str(), arch_name, burst, NBUF, secs);
-	fprintf(stderr, "%-22s %-4s %-5s %9s %9s %10s\n", "alg", "dir", "size", "Mops", "Gbit/s", "cyc/op");
+	fprintf(stderr, "%-22s %-4s %-5s %9s %9s %10s\n", "alg", "dir", "size", "Mops", "Gbit/s",
+		"cyc/op");
 	for (int a = 0; a < 2; a++) {
 		bool gcm = a == 0;
 		const char *alg = gcm ? "aes-128-gcm" : "aes-128-cbc-hmac-sha256";
@@ -313,9 +322,9 @@ int main(int argc, char **argv)
 				printf("{\"bench\":\"imb_ceiling\",\"alg\":\"%s\",\"dir\":\"%s\",\"size\":\"%s\","
 				       "\"burst\":%u,\"set\":%u,\"arch\":\"%s\",\"mops\":%.3f,\"gbps_inner\":%.3f,"
 				       "\"tsc_cycles_per_op\":%.1f,\"ops\":%llu,\"failed\":%llu}\n",
-				       alg, enc ? "enc" : "dec", size_names[z], burst, NBUF, arch_name, r.mops,
-				       r.gbps_inner, r.cycles, (unsigned long long)r.ops,
-				       (unsigned long long)r.fails);
+				       alg, enc ? "enc" : "dec", size_names[z], burst, NBUF,
+				       arch_name, r.mops, r.gbps_inner, r.cycles,
+				       (unsigned long long)r.ops, (unsigned long long)r.fails);
 				fflush(stdout);
 			}
 		}

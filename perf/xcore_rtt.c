@@ -27,7 +27,7 @@ static struct {
 
 static uint64_t rounds = 100000;
 static int cpu_b;
-static volatile int pin_err;   /* the other thread could not be pinned */
+static volatile int pin_err; /* the other thread could not be pinned */
 
 static int pin(int cpu)
 {

@@ -88,9 +88,9 @@
 
 #include "fastpath/fp_sa.h"
 
-#define MAX_TMPL   4096u
-#define BURST      32u
-#define NRINGS     16u
+#define MAX_TMPL 4096u
+#define BURST    32u
+#define NRINGS   16u
 
 /* Bench keys (perf/secgw/ep-bench*.cfg, perf/fp_gw_*.json):
  * AES-128-GCM key || salt; AES-128-CBC key; HMAC-SHA-256 key. */
@@ -136,13 +136,15 @@ static double cpu_now(void)
 /* The SA the generator plays the peer of. */
 struct esp_keys {
 	bool cbc;
-	uint8_t key[20];              /* GCM: key || salt (20); CBC: key (16) */
-	uint8_t auth_key[32];         /* CBC: HMAC-SHA-256 key */
+	uint8_t key[20];      /* GCM: key || salt (20); CBC: key (16) */
+	uint8_t auth_key[32]; /* CBC: HMAC-SHA-256 key */
 };
 
 /* ---- GF(2^128) as GCM uses it (NIST SP 800-38D, algorithm 1) ---- */
 
-struct blk { uint64_t hi, lo; };   /* big-endian halves of a 16-byte block */
+struct blk {
+	uint64_t hi, lo;
+}; /* big-endian halves of a 16-byte block */
 
 static struct blk blk_load(const uint8_t *p)
 {
@@ -178,7 +180,7 @@ static struct blk gf_mul(struct blk x, struct blk y)
 /* tag delta for a change of the 4 sequence-number bytes of the AAD block
  * (bytes 4..7), for one ciphertext length: t[b][v] = (v at byte 4+b) * H^(m+2) */
 struct seqfix {
-	uint32_t m;                   /* ciphertext blocks this table is for */
+	uint32_t m; /* ciphertext blocks this table is for */
 	struct blk t[4][256];
 };
 
@@ -223,9 +225,9 @@ static int gcm_hash_key(const uint8_t *key, struct blk *h)
 struct tmpl {
 	uint8_t *data;
 	uint16_t len;
-	uint16_t esp_off;             /* ESP header offset, 0 when plain */
-	uint32_t seq;                 /* template's sequence number */
-	const struct seqfix *fix;     /* GCM tag fix-up for this length */
+	uint16_t esp_off;         /* ESP header offset, 0 when plain */
+	uint32_t seq;             /* template's sequence number */
+	const struct seqfix *fix; /* GCM tag fix-up for this length */
 };
 
 struct gen {
@@ -258,11 +260,11 @@ static inline void esp_set_seq(uint8_t *f, const struct tmpl *t, uint32_t seq)
  * HMAC again (queued, done for the whole burst by fixer_flush()). */
 struct fixer {
 	bool cbc;
-	struct blk h;                           /* GCM hash key H */
-	struct seqfix *fixes[8];                /* one per ciphertext length */
+	struct blk h;            /* GCM hash key H */
+	struct seqfix *fixes[8]; /* one per ciphertext length */
 	unsigned nfix;
-	IMB_MGR *m;                             /* CBC */
-	uint8_t ipad[32] __rte_aligned(16);     /* HMAC inner/outer state */
+	IMB_MGR *m;                         /* CBC */
+	uint8_t ipad[32] __rte_aligned(16); /* HMAC inner/outer state */
 	uint8_t opad[32] __rte_aligned(16);
 	uint8_t *pend[BURST];
 	uint16_t pend_len[BURST], pend_off[BURST];
@@ -331,7 +333,7 @@ static void fixer_flush(struct fixer *x)
 		return;
 	x->npend = 0;
 	got = IMB_GET_NEXT_BURST(x->m, n, jobs);
-	if (got < n) {      /* the manager's queue was not empty: cannot happen */
+	if (got < n) { /* the manager's queue was not empty: cannot happen */
 		while (IMB_FLUSH_BURST(x->m, BURST, jobs) > 0)
 			;
 		got = IMB_GET_NEXT_BURST(x->m, n, jobs);
@@ -402,8 +404,15 @@ static inline void fixer_set(struct fixer *x, uint8_t *f, const struct tmpl *t, 
 
 /* ---- pcap ---- */
 
-struct pcap_hdr { uint32_t magic; uint16_t vmaj, vmin; int32_t tz; uint32_t sig, snap, link; };
-struct pcap_rec { uint32_t sec, usec, incl, orig; };
+struct pcap_hdr {
+	uint32_t magic;
+	uint16_t vmaj, vmin;
+	int32_t tz;
+	uint32_t sig, snap, link;
+};
+struct pcap_rec {
+	uint32_t sec, usec, incl, orig;
+};
 
 static int pcap_load(const char *path, struct gen *g)
 {
@@ -411,7 +420,8 @@ static int pcap_load(const char *path, struct gen *g)
 	struct pcap_hdr h;
 	struct pcap_rec r;
 
-	if (fp == NULL || fread(&h, sizeof(h), 1, fp) != 1 || h.magic != 0xa1b2c3d4u || h.link != 1) {
+	if (fp == NULL || fread(&h, sizeof(h), 1, fp) != 1 || h.magic != 0xa1b2c3d4u ||
+	    h.link != 1) {
 		fprintf(stderr, "zc_gen: %s: not a little-endian Ethernet pcap\n", path);
 		if (fp)
 			fclose(fp);
@@ -458,8 +468,8 @@ static int pcap_write(const char *path, struct rte_mbuf **m, unsigned n)
 }
 
 static const uint8_t eth_hdr[14] = {
-	0x02, 0x00, 0x00, 0x00, 0x00, 0x01,     /* dst: the gateway */
-	0x02, 0x00, 0x00, 0x00, 0x00, 0x02,     /* src: the generator */
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x01, /* dst: the gateway */
+	0x02, 0x00, 0x00, 0x00, 0x00, 0x02, /* src: the generator */
 	0x08, 0x00,
 };
 
@@ -476,7 +486,8 @@ static void build_inner(uint8_t *p, uint32_t len, bool to_local, uint32_t n)
 	p[9] = 17;
 	memcpy(p + 12, to_local ? b : a, 4);
 	memcpy(p + 16, to_local ? a : b, 4);
-	p[20] = 0x04; p[22] = 0x04;              /* ports 1024 -> 1024 */
+	p[20] = 0x04;
+	p[22] = 0x04; /* ports 1024 -> 1024 */
 	p[24] = (uint8_t)((len - 20) >> 8);
 	p[25] = (uint8_t)(len - 20);
 	for (uint32_t i = 0; i < 20; i += 2)
@@ -535,7 +546,8 @@ static int selftest(struct rte_mempool *pool, struct rte_mbuf **tm, unsigned n,
 	int rc = -1;
 
 	memset(&x, 0, sizeof(x));
-	if (in == NULL || t == NULL || peer_sa(in, k, spi, FP_DIR_IN) != 0 || fixer_init(&x, k) != 0)
+	if (in == NULL || t == NULL || peer_sa(in, k, spi, FP_DIR_IN) != 0 ||
+	    fixer_init(&x, k) != 0)
 		goto out;
 	fp_sa_set_seq(in, 1000000);
 	if (rte_pktmbuf_alloc_bulk(pool, m, cnt) != 0)
@@ -560,8 +572,8 @@ static int selftest(struct rte_mempool *pool, struct rte_mbuf **tm, unsigned n,
 		rte_pktmbuf_adj(m[i], 14);
 	good = fp_esp_process(in, eng, m, (uint16_t)cnt);
 	if (good != cnt)
-		fprintf(stderr, "zc_gen: selftest: %u of %u patched packets refused (%s)\n", cnt - good,
-			cnt, fp_drop_name(fp_mbuf_drop_reason(m[good])));
+		fprintf(stderr, "zc_gen: selftest: %u of %u patched packets refused (%s)\n",
+			cnt - good, cnt, fp_drop_name(fp_mbuf_drop_reason(m[good])));
 	else
 		rc = 0;
 	rte_pktmbuf_free_bulk(m, cnt);
@@ -577,8 +589,8 @@ out:
 static int make_pcap(const char *path, bool inbound, const char *size, unsigned count,
 		     const struct esp_keys *k, uint32_t spi)
 {
-	struct rte_mempool *pool = rte_pktmbuf_pool_create("zc_make", count + 256, 0, 0,
-							   RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	struct rte_mempool *pool = rte_pktmbuf_pool_create(
+		"zc_make", count + 256, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
 	struct rte_mbuf **m = calloc(count, sizeof(*m));
 	struct fp_crypto_engine *eng = rte_zmalloc(NULL, sizeof(*eng), RTE_CACHE_LINE_SIZE);
 	struct fp_sa *out = rte_zmalloc(NULL, sizeof(*out), RTE_CACHE_LINE_SIZE);
@@ -586,7 +598,8 @@ static int make_pcap(const char *path, bool inbound, const char *size, unsigned 
 	int rc = -1;
 
 	if (pool == NULL || m == NULL || eng == NULL || out == NULL ||
-	    rte_pktmbuf_alloc_bulk(pool, m, count) != 0 || fp_crypto_engine_init(eng, &fp_crypto_imb) != 0) {
+	    rte_pktmbuf_alloc_bulk(pool, m, count) != 0 ||
+	    fp_crypto_engine_init(eng, &fp_crypto_imb) != 0) {
 		fprintf(stderr, "zc_gen: setup: %s\n", rte_strerror(rte_errno));
 		return -1;
 	}
@@ -609,7 +622,8 @@ static int make_pcap(const char *path, bool inbound, const char *size, unsigned 
 			uint16_t n = (uint16_t)RTE_MIN(BURST, count - i);
 
 			if (fp_esp_process(out, eng, m + i, n) != n) {
-				fprintf(stderr, "zc_gen: ESP: %s\n", fp_drop_name(fp_mbuf_drop_reason(m[i])));
+				fprintf(stderr, "zc_gen: ESP: %s\n",
+					fp_drop_name(fp_mbuf_drop_reason(m[i])));
 				return -1;
 			}
 		}
@@ -674,7 +688,6 @@ static inline void copy_frame_nt(uint8_t *d, const uint8_t *s, uint32_t len, uin
 	rte_memcpy(d + end, s + end, len - end);
 }
 
-
 static struct rte_ring *ring_of(const char *port, unsigned q)
 {
 	char name[RTE_RING_NAMESIZE];
@@ -696,11 +709,12 @@ static int isolate(const char *port, bool rx, const char *tag, struct rte_ring *
 
 	*n = 0;
 	if (rte_eth_dev_get_port_by_name(port, &pid) != 0) {
-		fprintf(stderr, "zc_gen: isolate: no ethdev %s in this (secondary) process\n", port);
+		fprintf(stderr, "zc_gen: isolate: no ethdev %s in this (secondary) process\n",
+			port);
 		return -1;
 	}
 	qd = rx ? rte_eth_fp_ops[pid].rxq.data : rte_eth_fp_ops[pid].txq.data;
-	if (qd == NULL)           /* no queue of that kind configured (ipsec-secgw's output port) */
+	if (qd == NULL) /* no queue of that kind configured (ipsec-secgw's output port) */
 		return 0;
 	for (unsigned q = 0; q < NRINGS; q++) {
 		struct rte_ring **slot = qd[q], *orig = ring_of(port, q), *mine;
@@ -711,13 +725,16 @@ static int isolate(const char *port, bool rx, const char *tag, struct rte_ring *
 		snprintf(name, sizeof(name), "%s%u_%u", tag, pid, q);
 		mine = rte_ring_lookup(name);
 		if (mine == NULL)
-			mine = rte_ring_create(name, 1024, (int)rte_socket_id(), RING_F_SP_ENQ | RING_F_SC_DEQ);
+			mine = rte_ring_create(name, 1024, (int)rte_socket_id(),
+					       RING_F_SP_ENQ | RING_F_SC_DEQ);
 		if (mine == NULL) {
-			fprintf(stderr, "zc_gen: isolate: ring %s: %s\n", name, rte_strerror(rte_errno));
+			fprintf(stderr, "zc_gen: isolate: ring %s: %s\n", name,
+				rte_strerror(rte_errno));
 			return -1;
 		}
 		if (*slot != orig && *slot != mine) {
-			fprintf(stderr, "zc_gen: isolate: %s %s queue %u does not point to %s's ring %u: "
+			fprintf(stderr,
+				"zc_gen: isolate: %s %s queue %u does not point to %s's ring %u: "
 				"not a net_ring port, or its layout changed (use --no-isolate)\n",
 				port, rx ? "RX" : "TX", q, port, q);
 			return -1;
@@ -765,13 +782,14 @@ static int run(const struct run_opts *o)
 			outs[nout++] = r;
 	}
 	if (in == NULL || nout == 0) {
-		fprintf(stderr, "zc_gen: rings of %s / %s not found (is the gateway up, with the same "
-			"--file-prefix, and are they net_ring vdevs?)\n", o->in_port, o->out_port);
+		fprintf(stderr,
+			"zc_gen: rings of %s / %s not found (is the gateway up, with the same "
+			"--file-prefix, and are they net_ring vdevs?)\n",
+			o->in_port, o->out_port);
 		return -1;
 	}
-	if (o->isolate &&
-	    (isolate(o->out_port, true, "zc_idle", idle, &nidle) != 0 ||
-	     isolate(o->in_port, false, "zc_sink", sinks, &nsink) != 0))
+	if (o->isolate && (isolate(o->out_port, true, "zc_idle", idle, &nidle) != 0 ||
+			   isolate(o->in_port, false, "zc_sink", sinks, &nsink) != 0))
 		return -1;
 	if (o->esp) {
 		if (fixer_init(&x, &o->keys) != 0)
@@ -793,7 +811,7 @@ static int run(const struct run_opts *o)
 	pool = rte_pktmbuf_pool_create("zc_gen_pool", 8191, 256, (uint16_t)o->priv_size,
 				       RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (pool == NULL)
-		pool = rte_mempool_lookup("zc_gen_pool");   /* a second run against one gateway */
+		pool = rte_mempool_lookup("zc_gen_pool"); /* a second run against one gateway */
 	if (pool == NULL) {
 		fprintf(stderr, "zc_gen: mbuf pool: %s\n", rte_strerror(rte_errno));
 		return -1;
@@ -841,7 +859,8 @@ static int run(const struct run_opts *o)
 					m[i]->pkt_len = t->len;
 					if (o->esp) {
 						if (o->stream)
-							copy_frame_nt(d, t->data, t->len, t->esp_off);
+							copy_frame_nt(d, t->data, t->len,
+								      t->esp_off);
 						else
 							rte_memcpy(d, t->data, t->len);
 						fixer_set(&x, d, t, ++seq);
@@ -852,10 +871,10 @@ static int run(const struct run_opts *o)
 				if (o->esp)
 					fixer_flush(&x);
 				if (o->stream)
-					_mm_sfence();   /* streamed lines visible before the ring says so */
+					_mm_sfence(); /* streamed lines visible before the ring says so */
 				k = rte_ring_enqueue_burst(in, (void **)m, BURST, NULL);
 				tx += k;
-				if (k < BURST)      /* single producer: cannot happen */
+				if (k < BURST) /* single producer: cannot happen */
 					rte_pktmbuf_free_bulk(m + k, BURST - k);
 			}
 		}
@@ -872,7 +891,7 @@ static int run(const struct run_opts *o)
 		if (nsink != 0 && (rx & 0xff) == 0)
 			misrouted += drain(sinks, nsink, NULL);
 		now = rte_rdtsc();
-		if (measuring) {          /* time-weighted input ring fill */
+		if (measuring) { /* time-weighted input ring fill */
 			fill_sum += (uint64_t)used * (now - before);
 			fill_n += now - before;
 		}
@@ -907,19 +926,21 @@ static int run(const struct run_opts *o)
 		quiet = k == 0 && rte_ring_count(in) == 0 ? quiet + 1 : 0;
 	}
 	fixer_fini(&x);
-	fprintf(stderr, "zc_gen: %s -> %s: %.3f Mpps out of the gateway (%.2f Gbit/s of frames), "
+	fprintf(stderr,
+		"zc_gen: %s -> %s: %.3f Mpps out of the gateway (%.2f Gbit/s of frames), "
 		"offered %.3f Mpps, drop %.1f %%, input ring %.0f %% full, zc_gen CPU %.0f %%, "
-		"misrouted %llu, %.1f s%s\n", o->in_port, o->out_port, mpps,
-		secs > 0 ? (rx_bytes - rxb0) * 8.0 / secs / 1e9 : 0, secs > 0 ? n_tx / secs / 1e6 : 0,
-		dropf * 100, fill * 100, secs > 0 ? cpu / secs * 100 : 0,
-		(unsigned long long)(misrouted - mis0), secs,
+		"misrouted %llu, %.1f s%s\n",
+		o->in_port, o->out_port, mpps, secs > 0 ? (rx_bytes - rxb0) * 8.0 / secs / 1e9 : 0,
+		secs > 0 ? n_tx / secs / 1e6 : 0, dropf * 100, fill * 100,
+		secs > 0 ? cpu / secs * 100 : 0, (unsigned long long)(misrouted - mis0), secs,
 		o->isolate ? "" : " (ports not isolated)");
 	printf("{\"bench\":\"zc_gen\",\"src\":\"%s\",\"esp\":%s,\"alg\":\"%s\",\"rx_mpps\":%.4f,"
 	       "\"rx_gbps_frames\":%.3f,\"tx_mpps\":%.4f,\"drop_frac\":%.4f,\"in_ring_fill\":%.3f,"
 	       "\"gen_cpu_share\":%.3f,\"misrouted\":%llu,\"alloc_fail\":%llu,\"isolated\":%s,"
 	       "\"secs\":%.3f,\"rx\":%llu,\"tx\":%llu}\n",
-	       o->src, o->esp ? "true" : "false", o->keys.cbc ? "aes-128-cbc-hmac-sha256" : "aes-128-gcm",
-	       mpps, secs > 0 ? (rx_bytes - rxb0) * 8.0 / secs / 1e9 : 0,
+	       o->src, o->esp ? "true" : "false",
+	       o->keys.cbc ? "aes-128-cbc-hmac-sha256" : "aes-128-gcm", mpps,
+	       secs > 0 ? (rx_bytes - rxb0) * 8.0 / secs / 1e9 : 0,
 	       secs > 0 ? n_tx / secs / 1e6 : 0, dropf, fill, secs > 0 ? cpu / secs : 0,
 	       (unsigned long long)(misrouted - mis0), (unsigned long long)(alloc_fail - af0),
 	       o->isolate ? "true" : "false", secs, (unsigned long long)n_rx,
@@ -945,20 +966,33 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "pcap", required_argument, NULL, 'p' }, { "dir", required_argument, NULL, 'd' },
-		{ "size", required_argument, NULL, 's' }, { "count", required_argument, NULL, 'c' },
-		{ "key", required_argument, NULL, 'k' }, { "auth-key", required_argument, NULL, 'K' },
-		{ "alg", required_argument, NULL, 'a' }, { "spi", required_argument, NULL, 'i' },
-		{ "run", required_argument, NULL, 'r' }, { "in-port", required_argument, NULL, 'I' },
-		{ "out-port", required_argument, NULL, 'O' }, { "warmup", required_argument, NULL, 'w' },
-		{ "esp", no_argument, NULL, 'e' }, { "priv-size", required_argument, NULL, 'P' },
-		{ "no-isolate", no_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' },
+		{ "pcap", required_argument, NULL, 'p' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "size", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "auth-key", required_argument, NULL, 'K' },
+		{ "alg", required_argument, NULL, 'a' },
+		{ "spi", required_argument, NULL, 'i' },
+		{ "run", required_argument, NULL, 'r' },
+		{ "in-port", required_argument, NULL, 'I' },
+		{ "out-port", required_argument, NULL, 'O' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "esp", no_argument, NULL, 'e' },
+		{ "priv-size", required_argument, NULL, 'P' },
+		{ "no-isolate", no_argument, NULL, 'N' },
+		{ "help", no_argument, NULL, 'h' },
 		{ "stream", no_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct run_opts ro = { .in_port = "net_ring0", .out_port = "net_ring1", .secs = 5, .warmup = 1,
-				.priv_size = 256, .isolate = true };
-	const char *pcap = NULL, *dir = "out", *size = "64", *keyhex = NULL, *akeyhex = default_auth_key;
+	struct run_opts ro = { .in_port = "net_ring0",
+			       .out_port = "net_ring1",
+			       .secs = 5,
+			       .warmup = 1,
+			       .priv_size = 256,
+			       .isolate = true };
+	const char *pcap = NULL, *dir = "out", *size = "64", *keyhex = NULL,
+		   *akeyhex = default_auth_key;
 	unsigned count = 1024;
 	long spi = -1;
 	int ret, opt, rc;
@@ -996,16 +1030,15 @@ int main(int argc, char **argv)
 		case 'P': ro.priv_size = (unsigned)atoi(optarg); break;
 		case 'N': ro.isolate = false; break;
 		case 'S': ro.stream = true; break;
-		default:
-			usage();
-			return opt == 'h' ? 0 : 2;
+		default: usage(); return opt == 'h' ? 0 : 2;
 		}
 	}
 	if (keyhex == NULL)
 		keyhex = ro.keys.cbc ? default_cbc_key : default_gcm_key;
 	if (parse_hex(keyhex, ro.keys.key, sizeof(ro.keys.key)) != (ro.keys.cbc ? 16 : 20)) {
-		fprintf(stderr, "zc_gen: --key: %s\n", ro.keys.cbc ? "16 bytes of hex (AES-128 key)"
-			: "20 bytes of hex (AES-128 key || salt)");
+		fprintf(stderr, "zc_gen: --key: %s\n",
+			ro.keys.cbc ? "16 bytes of hex (AES-128 key)"
+				    : "20 bytes of hex (AES-128 key || salt)");
 		return 2;
 	}
 	if (ro.keys.cbc && parse_hex(akeyhex, ro.keys.auth_key, sizeof(ro.keys.auth_key)) != 32) {
@@ -1015,7 +1048,8 @@ int main(int argc, char **argv)
 	if (spi < 0)
 		spi = ro.keys.cbc ? 2001 : 2000;
 	if (ro.stream && (ro.keys.cbc || !ro.esp)) {
-		fprintf(stderr, "zc_gen: --stream is for --esp with GCM (the CBC fix-up reads the "
+		fprintf(stderr,
+			"zc_gen: --stream is for --esp with GCM (the CBC fix-up reads the "
 			"frame back into this core's cache; outbound frames get only their headers)\n");
 		return 2;
 	}

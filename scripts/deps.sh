@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential pkg-config
+  build-essential pkg-config clang-format
   dpdk dpdk-dev libdpdk-dev dpdk-doc
   libipsec-mb-dev
   libssl-dev openssl

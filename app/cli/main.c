@@ -14,16 +14,16 @@
 
 #include "app/common/ctl_socket.h"
 
-#define CTL_TIMEOUT_S   10
-#define CTL_MAX_REPLY   (16u << 20)
+#define CTL_TIMEOUT_S 10
+#define CTL_MAX_REPLY (16u << 20)
 
 static const struct {
 	const char *cmd;
 	bool needs_conn;
 } commands[] = {
-	{ "initiate", true }, { "rekey-child", true }, { "rekey-ike", true },
-	{ "delete-child", true }, { "delete-ike", true }, { "dpd", true },
-	{ "list-sas", false }, { "stats", false },
+	{ "initiate", true },     { "rekey-child", true }, { "rekey-ike", true },
+	{ "delete-child", true }, { "delete-ike", true },  { "dpd", true },
+	{ "list-sas", false },    { "stats", false },
 };
 
 static void usage(FILE *f)
@@ -61,10 +61,10 @@ static int connect_socket(const char *path)
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		fprintf(stderr, "ipsecgw-ctl: cannot connect to %s: %s%s\n", path,
-			strerror(errno),
-			errno == ENOENT || errno == ECONNREFUSED ?
-			" (is ipsecgw-ike running with this control socket?)" : "");
+		fprintf(stderr, "ipsecgw-ctl: cannot connect to %s: %s%s\n", path, strerror(errno),
+			errno == ENOENT || errno == ECONNREFUSED
+				? " (is ipsecgw-ike running with this control socket?)"
+				: "");
 		close(fd);
 		return -1;
 	}
@@ -129,8 +129,7 @@ static json_t *transact(const char *path, json_t *req)
 	}
 	if (app_ctlsock_send_all(fd, text, strlen(text)) < 0 ||
 	    app_ctlsock_send_all(fd, "\n", 1) < 0) {
-		fprintf(stderr, "ipsecgw-ctl: cannot send to %s: %s\n", path,
-			strerror(errno));
+		fprintf(stderr, "ipsecgw-ctl: cannot send to %s: %s\n", path, strerror(errno));
 		free(text);
 		close(fd);
 		return NULL;
@@ -165,7 +164,7 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 's': path = optarg; break;
 		case 'h': usage(stdout); return 0;
-		default:  usage(stderr); return 2;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (!path || optind >= argc) {
@@ -186,8 +185,7 @@ int main(int argc, char **argv)
 	if (optind < argc || (commands[idx].needs_conn && !conn) ||
 	    (!commands[idx].needs_conn && conn)) {
 		fprintf(stderr, "ipsecgw-ctl: command '%s' takes %s\n", cmd,
-			commands[idx].needs_conn ? "exactly one connection name" :
-			"no argument");
+			commands[idx].needs_conn ? "exactly one connection name" : "no argument");
 		usage(stderr);
 		return 2;
 	}

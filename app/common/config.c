@@ -12,18 +12,18 @@
 
 #include "app/common/config_priv.h"
 
-#define CFG_FILE_MAX  (1u << 20)   /* larger files are refused */
-#define CFG_SUN_PATH  sizeof(((struct sockaddr_un *)0)->sun_path)
+#define CFG_FILE_MAX (1u << 20) /* larger files are refused */
+#define CFG_SUN_PATH sizeof(((struct sockaddr_un *)0)->sun_path)
 
-static const char *const root_keys[] = {
-	"local", "log", "control", "ike", "connections", "fastpath", NULL };
-static const char *const local_keys[] = {
-	"addresses", "ike_port", "natt_port", NULL };
+static const char *const root_keys[] = { "local",       "log",      "control", "ike",
+					 "connections", "fastpath", NULL };
+static const char *const local_keys[] = { "addresses", "ike_port", "natt_port", NULL };
 static const char *const log_keys[] = { "level", "keylog", NULL };
 static const char *const control_keys[] = { "socket", NULL };
-static const char *const ike_keys[] = {
-	"retransmit_timeout_ms", "retransmit_tries", "retransmit_base",
-	"cookie_threshold", "half_open_per_peer", "half_open_max", "force_cookies", NULL };
+static const char *const ike_keys[] = { "retransmit_timeout_ms", "retransmit_tries",
+					"retransmit_base",       "cookie_threshold",
+					"half_open_per_peer",    "half_open_max",
+					"force_cookies",         NULL };
 
 static void cfg_defaults(struct app_config *cfg)
 {
@@ -33,8 +33,7 @@ static void cfg_defaults(struct app_config *cfg)
 	cfg->log_level = IKE_LOG_INFO;
 }
 
-static int cfg_listen_one(struct cfg_ctx *c, json_t *arr, size_t i,
-			  struct app_config *cfg)
+static int cfg_listen_one(struct cfg_ctx *c, json_t *arr, size_t i, struct app_config *cfg)
 {
 	char p[CFG_PATH_MAX];
 	const char *s;
@@ -77,9 +76,10 @@ static int cfg_local(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 
 static int cfg_log_level(struct cfg_ctx *c, json_t *o, enum ike_log_level *out)
 {
-	static const char *const names[] = {
-		[IKE_LOG_ERR] = "error", [IKE_LOG_WARN] = "warn",
-		[IKE_LOG_INFO] = "info", [IKE_LOG_DEBUG] = "debug" };
+	static const char *const names[] = { [IKE_LOG_ERR] = "error",
+					     [IKE_LOG_WARN] = "warn",
+					     [IKE_LOG_INFO] = "info",
+					     [IKE_LOG_DEBUG] = "debug" };
 	const char *s;
 	int rc = cfg_get_string(c, "log", o, "level", false, &s);
 
@@ -103,8 +103,7 @@ static int cfg_log(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	if (rc || !o)
 		return rc;
 	if ((rc = cfg_log_level(c, o, &cfg->log_level)) ||
-	    (rc = cfg_get_strbuf(c, "log", o, "keylog", cfg->keylog_path,
-				 sizeof cfg->keylog_path)))
+	    (rc = cfg_get_strbuf(c, "log", o, "keylog", cfg->keylog_path, sizeof cfg->keylog_path)))
 		return rc;
 	return 0;
 }
@@ -131,15 +130,13 @@ static int cfg_ike(struct cfg_ctx *c, json_t *root, struct ike_engine_cfg *e)
 		return rc;
 	if ((rc = cfg_get_uint(c, "ike", o, "retransmit_timeout_ms", 1, 60000,
 			       &e->retransmit_timeout_ms)) ||
-	    (rc = cfg_get_uint(c, "ike", o, "retransmit_tries", 0, 100,
-			       &e->retransmit_tries)) ||
+	    (rc = cfg_get_uint(c, "ike", o, "retransmit_tries", 0, 100, &e->retransmit_tries)) ||
 	    (rc = cfg_get_number(c, "ike", o, "retransmit_base", 1.0, 10.0, &base)) ||
 	    (rc = cfg_get_uint(c, "ike", o, "cookie_threshold", 0, UINT32_MAX,
 			       &e->cookie_threshold)) ||
 	    (rc = cfg_get_uint(c, "ike", o, "half_open_per_peer", 0, UINT32_MAX,
 			       &e->half_open_per_peer)) ||
-	    (rc = cfg_get_uint(c, "ike", o, "half_open_max", 0, UINT32_MAX,
-			       &e->half_open_max)) ||
+	    (rc = cfg_get_uint(c, "ike", o, "half_open_max", 0, UINT32_MAX, &e->half_open_max)) ||
 	    (rc = cfg_get_bool(c, "ike", o, "force_cookies", &e->force_cookies)))
 		return rc;
 	e->retransmit_base_pct = (uint32_t)(base * 100.0 + 0.5);
@@ -166,8 +163,10 @@ static int cfg_listen(struct cfg_ctx *c, struct app_config *cfg)
 		if (given)
 			return cfg_fail(c, p, "local_addr is not one of local.addresses");
 		if (cfg->n_listen == APP_MAX_LISTEN)
-			return cfg_fail(c, p, "more than %u distinct local addresses; "
-					"list them in local.addresses", APP_MAX_LISTEN);
+			return cfg_fail(c, p,
+					"more than %u distinct local addresses; "
+					"list them in local.addresses",
+					APP_MAX_LISTEN);
 		cfg->listen[cfg->n_listen++] = a;
 	}
 	return 0;
@@ -178,16 +177,14 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	int rc;
 
 	cfg_defaults(cfg);
-	if ((rc = cfg_check_object(c, "", root, root_keys)) ||
-	    (rc = cfg_local(c, root, cfg)) ||
-	    (rc = cfg_log(c, root, cfg)) ||
-	    (rc = cfg_control(c, root, cfg)) ||
+	if ((rc = cfg_check_object(c, "", root, root_keys)) || (rc = cfg_local(c, root, cfg)) ||
+	    (rc = cfg_log(c, root, cfg)) || (rc = cfg_control(c, root, cfg)) ||
 	    (rc = cfg_ike(c, root, &cfg->engine)) ||
 	    /* A gateway with static SAs only needs no connection. */
 	    (rc = (json_object_get(root, "connections") || !json_object_get(root, "fastpath"))
-		  ? cfg_connections(c, root, cfg) : 0) ||
-	    (rc = cfg_listen(c, cfg)) ||
-	    (rc = cfg_fastpath(c, root, cfg)))
+			  ? cfg_connections(c, root, cfg)
+			  : 0) ||
+	    (rc = cfg_listen(c, cfg)) || (rc = cfg_fastpath(c, root, cfg)))
 		return rc;
 	cfg->engine.natt_port = cfg->natt_port;
 	cfg->engine.keylog = cfg->keylog_path[0] != '\0';
@@ -207,8 +204,7 @@ static int cfg_syntax(struct cfg_ctx *c, const json_error_t *je)
 	if (near && json_error_code(je) != json_error_duplicate_key)
 		*near = '\0';
 	if (c->errlen)
-		snprintf(c->err, c->errlen, "line %d, column %d: %s",
-			 je->line, je->column, text);
+		snprintf(c->err, c->errlen, "line %d, column %d: %s", je->line, je->column, text);
 	return -EINVAL;
 }
 
@@ -218,8 +214,7 @@ static void cfg_wipe(struct app_config *cfg)
 	memset(cfg, 0, sizeof *cfg);
 }
 
-int app_config_parse(const char *text, size_t len, struct app_config *cfg,
-		     char *err, size_t errlen)
+int app_config_parse(const char *text, size_t len, struct app_config *cfg, char *err, size_t errlen)
 {
 	struct cfg_ctx c = { err, errlen };
 	json_error_t je;
@@ -251,8 +246,7 @@ static int cfg_read(int fd, char **out, size_t *len)
 	size_t cap = CFG_FILE_MAX + 1;
 	ssize_t n;
 
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (uint64_t)st.st_size < CFG_FILE_MAX)
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size < CFG_FILE_MAX)
 		cap = (size_t)st.st_size + 1;
 	*out = malloc(cap);
 	if (!*out)
@@ -268,8 +262,7 @@ static int cfg_read(int fd, char **out, size_t *len)
 	return *len == cap ? -EFBIG : 0;
 }
 
-static int cfg_read_file(const char *path, char **text, size_t *len,
-			 struct cfg_ctx *c)
+static int cfg_read_file(const char *path, char **text, size_t *len, struct cfg_ctx *c)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int rc;
@@ -284,15 +277,13 @@ static int cfg_read_file(const char *path, char **text, size_t *len,
 	rc = cfg_read(fd, text, len);
 	close(fd);
 	if (rc == -EFBIG)
-		snprintf(c->err, c->errlen, "'%s' is larger than %u bytes",
-			 path, CFG_FILE_MAX);
+		snprintf(c->err, c->errlen, "'%s' is larger than %u bytes", path, CFG_FILE_MAX);
 	else if (rc)
 		snprintf(c->err, c->errlen, "cannot read '%s': %s", path, strerror(-rc));
 	return rc;
 }
 
-int app_config_load(const char *path, struct app_config *cfg,
-		    char *err, size_t errlen)
+int app_config_load(const char *path, struct app_config *cfg, char *err, size_t errlen)
 {
 	struct cfg_ctx c = { err, errlen };
 	char *text;

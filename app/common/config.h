@@ -8,22 +8,22 @@
 #include "ike/ike.h"
 #include "app/common/config_fp.h"
 
-#define APP_MAX_CONNS   64
-#define APP_MAX_LISTEN  8
-#define APP_PATH_MAX    256
+#define APP_MAX_CONNS  64
+#define APP_MAX_LISTEN 8
+#define APP_PATH_MAX   256
 
 struct app_config {
-	struct ike_engine_cfg engine;     /* "ike" section, defaults applied */
-	uint16_t ike_port;                /* "local.ike_port", default 500 */
-	uint16_t natt_port;               /* "local.natt_port", default 4500 */
+	struct ike_engine_cfg engine; /* "ike" section, defaults applied */
+	uint16_t ike_port;            /* "local.ike_port", default 500 */
+	uint16_t natt_port;           /* "local.natt_port", default 4500 */
 	unsigned n_listen;
-	ike_addr_t listen[APP_MAX_LISTEN];/* "local.addresses" (ports unset) */
-	char control_socket[APP_PATH_MAX];/* "control.socket", "" = none */
-	char keylog_path[APP_PATH_MAX];   /* "log.keylog", "" = off */
-	enum ike_log_level log_level;     /* "log.level" */
+	ike_addr_t listen[APP_MAX_LISTEN]; /* "local.addresses" (ports unset) */
+	char control_socket[APP_PATH_MAX]; /* "control.socket", "" = none */
+	char keylog_path[APP_PATH_MAX];    /* "log.keylog", "" = off */
+	enum ike_log_level log_level;      /* "log.level" */
 	unsigned n_conns;
 	struct ike_conn_cfg conns[APP_MAX_CONNS];
-	struct app_fp_cfg fastpath;       /* "fastpath" (DPDK gateway), optional */
+	struct app_fp_cfg fastpath; /* "fastpath" (DPDK gateway), optional */
 };
 
 /* Parses and validates. On error returns -EINVAL (or -ENOENT/-EIO for the
@@ -31,10 +31,9 @@ struct app_config {
  *   "connections[0].ike_proposals[1]: unknown algorithm 'aes129'"
  *   "line 12, column 5: syntax error: ..."
  * into err. cfg is left zeroed (no secret left behind) on error. */
-int app_config_parse(const char *text, size_t len, struct app_config *cfg,
-		     char *err, size_t errlen);
-int app_config_load(const char *path, struct app_config *cfg,
-		    char *err, size_t errlen);
+int app_config_parse(const char *text, size_t len, struct app_config *cfg, char *err,
+		     size_t errlen);
+int app_config_load(const char *path, struct app_config *cfg, char *err, size_t errlen);
 /* Wipes secrets (PSKs). */
 void app_config_clear(struct app_config *cfg);
 

@@ -6,22 +6,22 @@
 
 #include "app/common/config_priv.h"
 
-#define CFG_MAX_TIME   31536000u   /* one year, in seconds */
-#define CFG_PSK_MIN    8u
+#define CFG_MAX_TIME 31536000u /* one year, in seconds */
+#define CFG_PSK_MIN  8u
 
-static const char *const conn_keys[] = {
-	"name", "local_addr", "remote_addr", "local_id", "remote_id", "auth",
-	"ike_proposals", "rekey_time", "rand_time", "dpd_delay", "encap",
-	"allow_weak_groups", "initiate", "children", NULL };
+static const char *const conn_keys[] = { "name",          "local_addr", "remote_addr",
+					 "local_id",      "remote_id",  "auth",
+					 "ike_proposals", "rekey_time", "rand_time",
+					 "dpd_delay",     "encap",      "allow_weak_groups",
+					 "initiate",      "children",   NULL };
 static const char *const auth_keys[] = { "method", "psk", "psk_hex", NULL };
-static const char *const child_keys[] = {
-	"name", "local_ts", "remote_ts", "esp_proposals", "mode",
-	"rekey_time", "life_time", "rand_time", NULL };
+static const char *const child_keys[] = { "name",          "local_ts",  "remote_ts",
+					  "esp_proposals", "mode",      "rekey_time",
+					  "life_time",     "rand_time", NULL };
 
-static const char *const ike_default_props[] = {
-	"aes256gcm16-prfsha256-x25519-ecp256", "aes256-sha256-modp2048", NULL };
-static const char *const esp_default_props[] = {
-	"aes128gcm16", "aes256-sha256", NULL };
+static const char *const ike_default_props[] = { "aes256gcm16-prfsha256-x25519-ecp256",
+						 "aes256-sha256-modp2048", NULL };
+static const char *const esp_default_props[] = { "aes128gcm16", "aes256-sha256", NULL };
 
 /* ---- addresses and identities ---- */
 
@@ -47,7 +47,8 @@ static int cfg_remote(struct cfg_ctx *c, const char *path, json_t *o, uint16_t p
 		unsigned n = ts.family == 4 ? 4 : 16, plen = 0;
 		while (plen < n * 8 && ts.start[plen / 8] == ts.end[plen / 8] && plen % 8 == 0)
 			plen += 8;
-		while (plen < n * 8 && !((ts.start[plen / 8] ^ ts.end[plen / 8]) & (0x80u >> (plen % 8))))
+		while (plen < n * 8 &&
+		       !((ts.start[plen / 8] ^ ts.end[plen / 8]) & (0x80u >> (plen % 8))))
 			plen++;
 		memset(&conn->remote, 0, sizeof(conn->remote));
 		conn->remote.family = ts.family;
@@ -59,14 +60,15 @@ static int cfg_remote(struct cfg_ctx *c, const char *path, json_t *o, uint16_t p
 	}
 	if (ike_addr_parse(s, &conn->remote) != 0) {
 		cfg_path_key(p, path, "remote_addr");
-		return cfg_fail(c, p, "invalid address '%s' (an address, a prefix or \"%%any\")", s);
+		return cfg_fail(c, p, "invalid address '%s' (an address, a prefix or \"%%any\")",
+				s);
 	}
 	conn->remote.port = port;
 	return 0;
 }
 
-static int cfg_conn_addrs(struct cfg_ctx *c, const char *path, json_t *o,
-			  uint16_t port, struct ike_conn_cfg *conn)
+static int cfg_conn_addrs(struct cfg_ctx *c, const char *path, json_t *o, uint16_t port,
+			  struct ike_conn_cfg *conn)
 {
 	char p[CFG_PATH_MAX];
 	int rc;
@@ -76,16 +78,17 @@ static int cfg_conn_addrs(struct cfg_ctx *c, const char *path, json_t *o,
 		return rc;
 	if (conn->local.family != conn->remote.family) {
 		cfg_path_key(p, path, "remote_addr");
-		return cfg_fail(c, p, "address family (IPv%u) differs from "
-				"local_addr (IPv%u)", conn->remote.family,
-				conn->local.family);
+		return cfg_fail(c, p,
+				"address family (IPv%u) differs from "
+				"local_addr (IPv%u)",
+				conn->remote.family, conn->local.family);
 	}
 	return 0;
 }
 
 /* key is optional; defaults to the string of the address key dflt. */
-static int cfg_id(struct cfg_ctx *c, const char *path, json_t *o,
-		  const char *key, const char *dflt, struct ike_id *out)
+static int cfg_id(struct cfg_ctx *c, const char *path, json_t *o, const char *key, const char *dflt,
+		  struct ike_id *out)
 {
 	char p[CFG_PATH_MAX];
 	const char *s;
@@ -96,7 +99,7 @@ static int cfg_id(struct cfg_ctx *c, const char *path, json_t *o,
 	if (!s)
 		s = json_string_value(json_object_get(o, dflt));
 	if (s && strchr(s, '/'))
-		s = "%any";         /* a prefix of peers: any identity unless given */
+		s = "%any"; /* a prefix of peers: any identity unless given */
 	if (ike_id_parse(s, out) != 0) {
 		cfg_path_key(p, path, key);
 		return cfg_fail(c, p, "invalid identity '%s'", s);
@@ -134,8 +137,7 @@ static long hex_decode(const char *s, uint8_t *out, size_t max)
 	return (long)(n / 2);
 }
 
-static int cfg_psk_text(struct cfg_ctx *c, const char *p, const char *s,
-			struct ike_conn_cfg *conn)
+static int cfg_psk_text(struct cfg_ctx *c, const char *p, const char *s, struct ike_conn_cfg *conn)
 {
 	size_t n = strlen(s);
 
@@ -150,14 +152,15 @@ static int cfg_psk_text(struct cfg_ctx *c, const char *p, const char *s,
 	return 0;
 }
 
-static int cfg_psk_hex(struct cfg_ctx *c, const char *p, const char *s,
-		       struct ike_conn_cfg *conn)
+static int cfg_psk_hex(struct cfg_ctx *c, const char *p, const char *s, struct ike_conn_cfg *conn)
 {
 	long n = hex_decode(s, conn->psk, IKE_MAX_PSK);
 
 	if (n < 0)
-		return cfg_fail(c, p, "expected 0x followed by pairs of hex digits, "
-				"at most %u bytes", IKE_MAX_PSK);
+		return cfg_fail(c, p,
+				"expected 0x followed by pairs of hex digits, "
+				"at most %u bytes",
+				IKE_MAX_PSK);
 	if (n < (long)CFG_PSK_MIN)
 		return cfg_fail(c, p, "too short (at least %u bytes)", CFG_PSK_MIN);
 	conn->psk_len = (size_t)n;
@@ -173,12 +176,13 @@ static int cfg_auth_method(struct cfg_ctx *c, const char *path, json_t *a)
 	if (rc || strcmp(m, "psk") == 0)
 		return rc;
 	cfg_path_key(p, path, "method");
-	return cfg_fail(c, p, "unsupported method '%s' (only \"psk\" is "
-			"supported)", m);
+	return cfg_fail(c, p,
+			"unsupported method '%s' (only \"psk\" is "
+			"supported)",
+			m);
 }
 
-static int cfg_auth(struct cfg_ctx *c, const char *path, json_t *o,
-		    struct ike_conn_cfg *conn)
+static int cfg_auth(struct cfg_ctx *c, const char *path, json_t *o, struct ike_conn_cfg *conn)
 {
 	char ap[CFG_PATH_MAX], p[CFG_PATH_MAX];
 	const char *psk, *hex;
@@ -187,8 +191,7 @@ static int cfg_auth(struct cfg_ctx *c, const char *path, json_t *o,
 
 	cfg_path_key(ap, path, "auth");
 	if ((rc = cfg_require(c, path, o, "auth", &a)) ||
-	    (rc = cfg_check_object(c, ap, a, auth_keys)) ||
-	    (rc = cfg_auth_method(c, ap, a)) ||
+	    (rc = cfg_check_object(c, ap, a, auth_keys)) || (rc = cfg_auth_method(c, ap, a)) ||
 	    (rc = cfg_get_string(c, ap, a, "psk", false, &psk)) ||
 	    (rc = cfg_get_string(c, ap, a, "psk_hex", false, &hex)))
 		return rc;
@@ -202,8 +205,8 @@ static int cfg_auth(struct cfg_ctx *c, const char *path, json_t *o,
 
 /* ---- proposals ---- */
 
-static int cfg_proposal(struct cfg_ctx *c, const char *p, const char *s,
-			bool is_ike, bool allow_weak, struct ike_proposal *out)
+static int cfg_proposal(struct cfg_ctx *c, const char *p, const char *s, bool is_ike,
+			bool allow_weak, struct ike_proposal *out)
 {
 	char why[160] = "";
 
@@ -212,16 +215,16 @@ static int cfg_proposal(struct cfg_ctx *c, const char *p, const char *s,
 			      : cfg_fail(c, p, "invalid proposal '%s'", s);
 	for (unsigned i = 0; i < out->n_dh && !allow_weak; i++)
 		if (ike_dh_is_weak(out->dh[i]) > 0)
-			return cfg_fail(c, p, "weak DH group %s in '%s' (set "
+			return cfg_fail(c, p,
+					"weak DH group %s in '%s' (set "
 					"allow_weak_groups to permit MODP groups "
-					"below 2048 bits)", ike_dh_name(out->dh[i]), s);
+					"below 2048 bits)",
+					ike_dh_name(out->dh[i]), s);
 	return 0;
 }
 
-static int cfg_proposal_defaults(struct cfg_ctx *c, const char *p,
-				 const char *const dflt[], bool is_ike,
-				 bool allow_weak, struct ike_proposal *out,
-				 uint8_t *n)
+static int cfg_proposal_defaults(struct cfg_ctx *c, const char *p, const char *const dflt[],
+				 bool is_ike, bool allow_weak, struct ike_proposal *out, uint8_t *n)
 {
 	int rc;
 
@@ -232,9 +235,9 @@ static int cfg_proposal_defaults(struct cfg_ctx *c, const char *p,
 }
 
 /* Array "key" of proposal strings, or dflt when absent. */
-static int cfg_proposals(struct cfg_ctx *c, const char *path, json_t *o,
-			 const char *key, const char *const dflt[], bool is_ike,
-			 bool allow_weak, struct ike_proposal *out, uint8_t *n)
+static int cfg_proposals(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
+			 const char *const dflt[], bool is_ike, bool allow_weak,
+			 struct ike_proposal *out, uint8_t *n)
 {
 	char ap[CFG_PATH_MAX], p[CFG_PATH_MAX];
 	const char *s;
@@ -243,8 +246,7 @@ static int cfg_proposals(struct cfg_ctx *c, const char *path, json_t *o,
 
 	cfg_path_key(ap, path, key);
 	if (rc || !arr)
-		return rc ? rc : cfg_proposal_defaults(c, ap, dflt, is_ike,
-						       allow_weak, out, n);
+		return rc ? rc : cfg_proposal_defaults(c, ap, dflt, is_ike, allow_weak, out, n);
 	if (json_array_size(arr) == 0)
 		return cfg_fail(c, ap, "must not be empty");
 	for (*n = 0; *n < json_array_size(arr); (*n)++) {
@@ -259,8 +261,8 @@ static int cfg_proposals(struct cfg_ctx *c, const char *path, json_t *o,
 /* ---- timers ---- */
 
 /* rekey_time (default dflt), rand_time (default 10% of rekey_time). */
-static int cfg_rekey(struct cfg_ctx *c, const char *path, json_t *o,
-		     uint32_t dflt, uint32_t *rekey, uint32_t *rand)
+static int cfg_rekey(struct cfg_ctx *c, const char *path, json_t *o, uint32_t dflt, uint32_t *rekey,
+		     uint32_t *rand)
 {
 	char p[CFG_PATH_MAX];
 	int rc;
@@ -280,8 +282,8 @@ static int cfg_rekey(struct cfg_ctx *c, const char *path, json_t *o,
 
 /* ---- children ---- */
 
-static int cfg_ts_list(struct cfg_ctx *c, const char *path, json_t *o,
-		       const char *key, struct ike_ts *out, uint8_t *n)
+static int cfg_ts_list(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
+		       struct ike_ts *out, uint8_t *n)
 {
 	char ap[CFG_PATH_MAX], p[CFG_PATH_MAX];
 	const char *s;
@@ -305,8 +307,7 @@ static int cfg_ts_list(struct cfg_ctx *c, const char *path, json_t *o,
 	return 0;
 }
 
-static int cfg_mode(struct cfg_ctx *c, const char *path, json_t *o,
-		    enum ike_mode *out)
+static int cfg_mode(struct cfg_ctx *c, const char *path, json_t *o, enum ike_mode *out)
 {
 	char p[CFG_PATH_MAX];
 	const char *s;
@@ -323,45 +324,38 @@ static int cfg_mode(struct cfg_ctx *c, const char *path, json_t *o,
 	return cfg_fail(c, p, "expected \"tunnel\" or \"transport\", got '%s'", s);
 }
 
-static int cfg_child_life(struct cfg_ctx *c, const char *path, json_t *o,
-			  struct ike_child_cfg *ch)
+static int cfg_child_life(struct cfg_ctx *c, const char *path, json_t *o, struct ike_child_cfg *ch)
 {
 	char p[CFG_PATH_MAX];
 	int rc;
 
 	if ((rc = cfg_rekey(c, path, o, 3600, &ch->rekey_time_s, &ch->rand_time_s)) ||
-	    (rc = cfg_get_uint(c, path, o, "life_time", 0, CFG_MAX_TIME,
-			       &ch->life_time_s)))
+	    (rc = cfg_get_uint(c, path, o, "life_time", 0, CFG_MAX_TIME, &ch->life_time_s)))
 		return rc;
-	if (ch->life_time_s && ch->rekey_time_s &&
-	    ch->life_time_s <= ch->rekey_time_s) {
+	if (ch->life_time_s && ch->rekey_time_s && ch->life_time_s <= ch->rekey_time_s) {
 		cfg_path_key(p, path, "life_time");
-		return cfg_fail(c, p, "must be greater than rekey_time (%u)",
-				ch->rekey_time_s);
+		return cfg_fail(c, p, "must be greater than rekey_time (%u)", ch->rekey_time_s);
 	}
 	return 0;
 }
 
-static int cfg_child(struct cfg_ctx *c, const char *path, json_t *o,
-		     bool allow_weak, struct ike_child_cfg *ch)
+static int cfg_child(struct cfg_ctx *c, const char *path, json_t *o, bool allow_weak,
+		     struct ike_child_cfg *ch)
 {
 	int rc;
 
 	if ((rc = cfg_check_object(c, path, o, child_keys)) ||
 	    (rc = cfg_get_name(c, path, o, "name", true, IKE_NAME_MAX, ch->name)) ||
 	    (rc = cfg_ts_list(c, path, o, "local_ts", ch->local_ts, &ch->n_local_ts)) ||
-	    (rc = cfg_ts_list(c, path, o, "remote_ts", ch->remote_ts,
-			      &ch->n_remote_ts)) ||
-	    (rc = cfg_proposals(c, path, o, "esp_proposals", esp_default_props,
-				false, allow_weak, ch->proposals, &ch->n_proposals)) ||
-	    (rc = cfg_mode(c, path, o, &ch->mode)) ||
-	    (rc = cfg_child_life(c, path, o, ch)))
+	    (rc = cfg_ts_list(c, path, o, "remote_ts", ch->remote_ts, &ch->n_remote_ts)) ||
+	    (rc = cfg_proposals(c, path, o, "esp_proposals", esp_default_props, false, allow_weak,
+				ch->proposals, &ch->n_proposals)) ||
+	    (rc = cfg_mode(c, path, o, &ch->mode)) || (rc = cfg_child_life(c, path, o, ch)))
 		return rc;
 	return 0;
 }
 
-static int cfg_children(struct cfg_ctx *c, const char *path, json_t *o,
-			struct ike_conn_cfg *conn)
+static int cfg_children(struct cfg_ctx *c, const char *path, json_t *o, struct ike_conn_cfg *conn)
 {
 	char ap[CFG_PATH_MAX], p[CFG_PATH_MAX], np[CFG_PATH_MAX];
 	json_t *arr;
@@ -377,8 +371,7 @@ static int cfg_children(struct cfg_ctx *c, const char *path, json_t *o,
 		struct ike_child_cfg *ch = &conn->children[i];
 
 		cfg_path_idx(p, ap, i);
-		if ((rc = cfg_child(c, p, json_array_get(arr, i),
-				    conn->allow_weak_dh, ch)))
+		if ((rc = cfg_child(c, p, json_array_get(arr, i), conn->allow_weak_dh, ch)))
 			return rc;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(conn->children[j].name, ch->name) != 0)
@@ -393,26 +386,22 @@ static int cfg_children(struct cfg_ctx *c, const char *path, json_t *o,
 
 /* ---- connections ---- */
 
-static int cfg_conn_flags(struct cfg_ctx *c, const char *path, json_t *o,
-			  struct ike_conn_cfg *conn)
+static int cfg_conn_flags(struct cfg_ctx *c, const char *path, json_t *o, struct ike_conn_cfg *conn)
 {
 	int rc;
 
 	conn->dpd_delay_s = 30;
-	if ((rc = cfg_rekey(c, path, o, 14400, &conn->rekey_time_s,
-			    &conn->rand_time_s)) ||
-	    (rc = cfg_get_uint(c, path, o, "dpd_delay", 0, 86400,
-			       &conn->dpd_delay_s)) ||
+	if ((rc = cfg_rekey(c, path, o, 14400, &conn->rekey_time_s, &conn->rand_time_s)) ||
+	    (rc = cfg_get_uint(c, path, o, "dpd_delay", 0, 86400, &conn->dpd_delay_s)) ||
 	    (rc = cfg_get_bool(c, path, o, "encap", &conn->force_encap)) ||
-	    (rc = cfg_get_bool(c, path, o, "allow_weak_groups",
-			       &conn->allow_weak_dh)) ||
+	    (rc = cfg_get_bool(c, path, o, "allow_weak_groups", &conn->allow_weak_dh)) ||
 	    (rc = cfg_get_bool(c, path, o, "initiate", &conn->initiate)))
 		return rc;
 	return 0;
 }
 
-static int cfg_conn(struct cfg_ctx *c, const char *path, json_t *o,
-		    uint16_t port, struct ike_conn_cfg *conn)
+static int cfg_conn(struct cfg_ctx *c, const char *path, json_t *o, uint16_t port,
+		    struct ike_conn_cfg *conn)
 {
 	int rc;
 
@@ -421,11 +410,9 @@ static int cfg_conn(struct cfg_ctx *c, const char *path, json_t *o,
 	    (rc = cfg_conn_addrs(c, path, o, port, conn)) ||
 	    (rc = cfg_id(c, path, o, "local_id", "local_addr", &conn->local_id)) ||
 	    (rc = cfg_id(c, path, o, "remote_id", "remote_addr", &conn->remote_id)) ||
-	    (rc = cfg_auth(c, path, o, conn)) ||
-	    (rc = cfg_conn_flags(c, path, o, conn)) ||
-	    (rc = cfg_proposals(c, path, o, "ike_proposals", ike_default_props,
-				true, conn->allow_weak_dh, conn->proposals,
-				&conn->n_proposals)) ||
+	    (rc = cfg_auth(c, path, o, conn)) || (rc = cfg_conn_flags(c, path, o, conn)) ||
+	    (rc = cfg_proposals(c, path, o, "ike_proposals", ike_default_props, true,
+				conn->allow_weak_dh, conn->proposals, &conn->n_proposals)) ||
 	    (rc = cfg_children(c, path, o, conn)))
 		return rc;
 	return 0;
@@ -440,8 +427,7 @@ int cfg_connections(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	if (rc)
 		return rc;
 	if (!arr || json_array_size(arr) == 0)
-		return cfg_fail(c, arr ? "connections" : "",
-				"at least one connection is required");
+		return cfg_fail(c, arr ? "connections" : "", "at least one connection is required");
 	for (size_t i = 0; i < json_array_size(arr); i++) {
 		struct ike_conn_cfg *conn = &cfg->conns[i];
 
@@ -452,8 +438,7 @@ int cfg_connections(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 			if (strcmp(cfg->conns[j].name, conn->name) != 0)
 				continue;
 			cfg_path_key(np, p, "name");
-			return cfg_fail(c, np, "duplicate connection name '%s'",
-					conn->name);
+			return cfg_fail(c, np, "duplicate connection name '%s'", conn->name);
 		}
 		cfg->n_conns = (unsigned)i + 1;
 	}
@@ -474,8 +459,7 @@ void cfg_scrub_json(json_t *root)
 			json_t *v = json_object_get(auth, keys[k]);
 
 			if (json_is_string(v))
-				ike_wipe((char *)json_string_value(v),
-					 json_string_length(v));
+				ike_wipe((char *)json_string_value(v), json_string_length(v));
 		}
 	}
 }

@@ -10,23 +10,37 @@
 #include "ike/ike.h"
 #include "app/common/config_priv.h"
 
-static const char *const fp_keys[] = {
-	"workers", "rx_burst", "crypto", "reassembly", "ports", "static_sas", "policies", "routes",
-	NULL };
+static const char *const fp_keys[] = { "workers",    "rx_burst", "crypto", "reassembly", "ports",
+				       "static_sas", "policies", "routes", NULL };
 static const char *const reasm_keys[] = { "max_datagrams", "timeout_ms", NULL };
-static const char *const crypto_keys[] = {
-	"backend", "device", "devargs", "profile", "qp_desc", "timeout_us", "imb_short_arch",
-	"imb_short_max", NULL };
-static const char *const port_keys[] = {
-	"name", "profile", "devargs", "device", "addresses", "rx_queues", "rx_desc",
-	"tx_desc", "mtu", NULL };
-static const char *const sa_keys[] = {
-	"spi", "dir", "mode", "local", "remote", "encap", "encap_local_port",
-	"encap_remote_port", "cipher", "key", "auth", "auth_key", "esn", "replay_window",
-	"soft_packets", "hard_packets", "soft_bytes", "hard_bytes", "selectors", NULL };
+static const char *const crypto_keys[] = { "backend",        "device",        "devargs",
+					   "profile",        "qp_desc",       "timeout_us",
+					   "imb_short_arch", "imb_short_max", NULL };
+static const char *const port_keys[] = { "name",      "profile", "devargs", "device", "addresses",
+					 "rx_queues", "rx_desc", "tx_desc", "mtu",    NULL };
+static const char *const sa_keys[] = { "spi",
+				       "dir",
+				       "mode",
+				       "local",
+				       "remote",
+				       "encap",
+				       "encap_local_port",
+				       "encap_remote_port",
+				       "cipher",
+				       "key",
+				       "auth",
+				       "auth_key",
+				       "esn",
+				       "replay_window",
+				       "soft_packets",
+				       "hard_packets",
+				       "soft_bytes",
+				       "hard_bytes",
+				       "selectors",
+				       NULL };
 static const char *const sel_keys[] = { "src", "dst", NULL };
-static const char *const pol_keys[] = {
-	"src", "dst", "proto", "sport", "dport", "action", "sa", NULL };
+static const char *const pol_keys[] = { "src",   "dst",    "proto", "sport",
+					"dport", "action", "sa",    NULL };
 static const char *const route_keys[] = { "dst", "port", "mac", NULL };
 
 /* ---- small value parsers ---- */
@@ -60,8 +74,7 @@ static int get_hexkey(struct cfg_ctx *c, const char *path, json_t *o, const char
 }
 
 /* SPI: integer or "0x..." string, >= 256. */
-static int get_spi(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
-		   uint32_t *out)
+static int get_spi(struct cfg_ctx *c, const char *path, json_t *o, const char *key, uint32_t *out)
 {
 	char p[CFG_PATH_MAX];
 	json_t *v;
@@ -107,8 +120,8 @@ static int get_range(struct cfg_ctx *c, const char *path, json_t *o, const char 
 }
 
 /* Port: integer, or "lo-hi"; absent = any. */
-static int get_ports(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
-		     uint16_t *lo, uint16_t *hi)
+static int get_ports(struct cfg_ctx *c, const char *path, json_t *o, const char *key, uint16_t *lo,
+		     uint16_t *hi)
 {
 	char p[CFG_PATH_MAX];
 	json_t *v = json_object_get(o, key);
@@ -124,8 +137,7 @@ static int get_ports(struct cfg_ctx *c, const char *path, json_t *o, const char 
 		*lo = *hi = (uint16_t)json_integer_value(v);
 		return 0;
 	}
-	if (json_is_string(v) &&
-	    sscanf(json_string_value(v), "%u-%u%n", &a, &b, &end) == 2 &&
+	if (json_is_string(v) && sscanf(json_string_value(v), "%u-%u%n", &a, &b, &end) == 2 &&
 	    json_string_value(v)[end] == '\0' && a <= b && b <= 65535) {
 		*lo = (uint16_t)a;
 		*hi = (uint16_t)b;
@@ -136,9 +148,12 @@ static int get_ports(struct cfg_ctx *c, const char *path, json_t *o, const char 
 
 static int get_proto(struct cfg_ctx *c, const char *path, json_t *o, uint8_t *out)
 {
-	static const struct { const char *n; uint8_t v; } names[] = {
-		{ "any", 0 }, { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 }, { "gre", 47 },
-		{ "esp", 50 }, { "icmp6", 58 }, { "ipv6-icmp", 58 }, { "sctp", 132 } };
+	static const struct {
+		const char *n;
+		uint8_t v;
+	} names[] = { { "any", 0 },    { "icmp", 1 },       { "tcp", 6 },
+		      { "udp", 17 },   { "gre", 47 },       { "esp", 50 },
+		      { "icmp6", 58 }, { "ipv6-icmp", 58 }, { "sctp", 132 } };
 	char p[CFG_PATH_MAX];
 	json_t *v = json_object_get(o, "proto");
 
@@ -155,7 +170,8 @@ static int get_proto(struct cfg_ctx *c, const char *path, json_t *o, uint8_t *ou
 			*out = names[i].v;
 			return 0;
 		}
-	return cfg_fail(c, p, "expected a protocol number 0-255 or one of any, icmp, tcp, "
+	return cfg_fail(c, p,
+			"expected a protocol number 0-255 or one of any, icmp, tcp, "
 			"udp, gre, esp, icmp6, sctp");
 }
 
@@ -177,8 +193,7 @@ static int get_enum(struct cfg_ctx *c, const char *path, json_t *o, const char *
 	return cfg_fail(c, p, "unknown value '%s'", s);
 }
 
-static int get_u64(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
-		   uint64_t *out)
+static int get_u64(struct cfg_ctx *c, const char *path, json_t *o, const char *key, uint64_t *out)
 {
 	char p[CFG_PATH_MAX];
 	json_t *v = json_object_get(o, key);
@@ -269,12 +284,14 @@ static int fp_crypto(struct cfg_ctx *c, json_t *fo, struct app_fp_crypto *cr)
 	if (cr->backend == APP_FP_CRYPTO_IMB) {
 		if (cr->device[0] || cr->devargs[0] || cr->profile[0] || cr->qp_desc ||
 		    cr->timeout_us)
-			return cfg_fail(c, path, "'device', 'devargs', 'profile', 'qp_desc' and "
+			return cfg_fail(c, path,
+					"'device', 'devargs', 'profile', 'qp_desc' and "
 					"'timeout_us' only with backend 'cryptodev'");
 		return 0;
 	}
 	if (json_object_get(o, "imb_short_arch") || json_object_get(o, "imb_short_max"))
-		return cfg_fail(c, path, "'imb_short_arch' and 'imb_short_max' only with backend "
+		return cfg_fail(c, path,
+				"'imb_short_arch' and 'imb_short_max' only with backend "
 				"'imb' (a cryptodev PMD picks its own code)");
 	if (!cr->device[0] && !cr->devargs[0])
 		return cfg_fail(c, path, "backend 'cryptodev' needs 'device' or 'devargs'");
@@ -359,7 +376,7 @@ static bool is_ours(const struct app_fp_cfg *f, const ike_addr_t *a)
 struct cipher_name {
 	const char *name;
 	uint16_t encr, keybits;
-	uint8_t key_len;          /* incl. salt */
+	uint8_t key_len; /* incl. salt */
 	bool aead;
 };
 
@@ -376,7 +393,8 @@ static int sa_crypto(struct cfg_ctx *c, const char *path, json_t *o, struct app_
 {
 	static const char *const auths[] = { "none", "sha256", "sha384", "sha512", NULL };
 	static const uint16_t auth_ids[] = { 0, IKEV2_INTEG_HMAC_SHA2_256_128,
-		IKEV2_INTEG_HMAC_SHA2_384_192, IKEV2_INTEG_HMAC_SHA2_512_256 };
+					     IKEV2_INTEG_HMAC_SHA2_384_192,
+					     IKEV2_INTEG_HMAC_SHA2_512_256 };
 	char p[CFG_PATH_MAX];
 	const struct cipher_name *cn = NULL;
 	const char *s;
@@ -389,8 +407,10 @@ static int sa_crypto(struct cfg_ctx *c, const char *path, json_t *o, struct app_
 			cn = &ciphers[i];
 	cfg_path_key(p, path, "cipher");
 	if (!cn)
-		return cfg_fail(c, p, "unknown cipher '%s' (aes128gcm16, aes256gcm16, "
-				"chacha20poly1305, aes128, aes256, null)", s);
+		return cfg_fail(c, p,
+				"unknown cipher '%s' (aes128gcm16, aes256gcm16, "
+				"chacha20poly1305, aes128, aes256, null)",
+				s);
 	sa->encr = cn->encr;
 	sa->encr_keybits = cn->keybits;
 	sa->key_len = cn->key_len;
@@ -455,10 +475,8 @@ static int fp_sa(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp_c
 	    (rc = cfg_get_addr(c, path, o, "remote", 0, &sa->remote)) ||
 	    (rc = cfg_get_bool(c, path, o, "encap", &sa->encap)) ||
 	    (rc = cfg_get_u16(c, path, o, "encap_local_port", 1, 65535, &sa->encap_local_port)) ||
-	    (rc = cfg_get_u16(c, path, o, "encap_remote_port", 1, 65535,
-			      &sa->encap_remote_port)) ||
-	    (rc = sa_crypto(c, path, o, sa)) ||
-	    (rc = cfg_get_bool(c, path, o, "esn", &sa->esn)) ||
+	    (rc = cfg_get_u16(c, path, o, "encap_remote_port", 1, 65535, &sa->encap_remote_port)) ||
+	    (rc = sa_crypto(c, path, o, sa)) || (rc = cfg_get_bool(c, path, o, "esn", &sa->esn)) ||
 	    (rc = cfg_get_uint(c, path, o, "replay_window", 0, 4096, &w)) ||
 	    (rc = get_u64(c, path, o, "soft_packets", &sa->soft_packets)) ||
 	    (rc = get_u64(c, path, o, "hard_packets", &sa->hard_packets)) ||
@@ -484,7 +502,7 @@ static int fp_sa(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp_c
 			cfg_path_key(p, path, "replay_window");
 			return cfg_fail(c, p, "0 (anti-replay off) cannot be used with esn");
 		}
-		w = UINT32_MAX;                /* FP_REPLAY_OFF */
+		w = UINT32_MAX; /* FP_REPLAY_OFF */
 	}
 	sa->replay_window = w;
 	if (sa->local.family != sa->remote.family)
@@ -496,8 +514,8 @@ static int fp_sa(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp_c
 		return cfg_fail(c, path, "soft lifetime beyond the hard one");
 	for (unsigned j = 0; j < f->n_sas; j++)
 		if (f->sas[j].spi == sa->spi && f->sas[j].out == sa->out)
-			return cfg_fail(c, path, "duplicate SPI 0x%08x for direction '%s'",
-					sa->spi, dirs[dir]);
+			return cfg_fail(c, path, "duplicate SPI 0x%08x for direction '%s'", sa->spi,
+					dirs[dir]);
 	return 0;
 }
 
@@ -579,7 +597,8 @@ static int fp_route(struct cfg_ctx *c, const char *path, json_t *o, struct app_f
 	unsigned m[6];
 	int end = 0;
 	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-		   &end) != 6 || s[end] != '\0') {
+		   &end) != 6 ||
+	    s[end] != '\0') {
 		cfg_path_key(p, path, "mac");
 		return cfg_fail(c, p, "invalid MAC address '%s'", s);
 	}
@@ -623,13 +642,13 @@ int cfg_fastpath(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	f->workers = 1;
 	f->natt_port = cfg->natt_port;
 	if ((rc = cfg_get_uint(c, "fastpath", o, "workers", 1, APP_FP_MAX_WORKERS, &f->workers)) ||
-	    (rc = cfg_get_uint(c, "fastpath", o, "rx_burst", 8, APP_FP_MAX_RX_BURST, &f->rx_burst)) ||
-	    (rc = fp_crypto(c, o, &f->crypto)) ||
-	    (rc = fp_reasm(c, o, f)) ||
+	    (rc = cfg_get_uint(c, "fastpath", o, "rx_burst", 8, APP_FP_MAX_RX_BURST,
+			       &f->rx_burst)) ||
+	    (rc = fp_crypto(c, o, &f->crypto)) || (rc = fp_reasm(c, o, f)) ||
 	    (rc = fp_list(c, o, "ports", APP_FP_MAX_PORTS, sizeof(f->ports[0]), f->ports,
 			  &f->n_ports, f, (elem_fn)fp_port)) ||
-	    (rc = fp_list(c, o, "static_sas", APP_FP_MAX_SAS, sizeof(f->sas[0]), f->sas,
-			  &f->n_sas, f, (elem_fn)fp_sa)) ||
+	    (rc = fp_list(c, o, "static_sas", APP_FP_MAX_SAS, sizeof(f->sas[0]), f->sas, &f->n_sas,
+			  f, (elem_fn)fp_sa)) ||
 	    (rc = fp_list(c, o, "policies", APP_FP_MAX_POLICIES, sizeof(f->policies[0]),
 			  f->policies, &f->n_policies, f, (elem_fn)fp_policy)) ||
 	    (rc = fp_list(c, o, "routes", APP_FP_MAX_ROUTES, sizeof(f->routes[0]), f->routes,

@@ -21,7 +21,7 @@ int cfg_fail(struct cfg_ctx *c, const char *path, const char *fmt, ...)
 	if (!c->errlen)
 		return -EINVAL;
 	snprintf(c->err, c->errlen, "%s: %s", *path ? path : "top level", msg);
-	for (char *p = c->err; *p; p++)   /* keep it one printable line */
+	for (char *p = c->err; *p; p++) /* keep it one printable line */
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';
 	return -EINVAL;
@@ -40,14 +40,14 @@ void cfg_path_idx(char out[CFG_PATH_MAX], const char *path, size_t i)
 const char *cfg_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
-	case JSON_OBJECT:  return "object";
-	case JSON_ARRAY:   return "array";
-	case JSON_STRING:  return "string";
+	case JSON_OBJECT: return "object";
+	case JSON_ARRAY: return "array";
+	case JSON_STRING: return "string";
 	case JSON_INTEGER: return "integer";
-	case JSON_REAL:    return "real number";
+	case JSON_REAL: return "real number";
 	case JSON_TRUE:
-	case JSON_FALSE:   return "boolean";
-	default:           return "null";
+	case JSON_FALSE: return "boolean";
+	default: return "null";
 	}
 }
 
@@ -59,8 +59,7 @@ static bool key_known(const char *key, const char *const keys[])
 	return false;
 }
 
-int cfg_check_object(struct cfg_ctx *c, const char *path, json_t *v,
-		     const char *const keys[])
+int cfg_check_object(struct cfg_ctx *c, const char *path, json_t *v, const char *const keys[])
 {
 	const char *key;
 	json_t *val;
@@ -77,8 +76,8 @@ int cfg_check_object(struct cfg_ctx *c, const char *path, json_t *v,
 	return 0;
 }
 
-int cfg_get_object(struct cfg_ctx *c, const char *path, json_t *obj,
-		   const char *key, const char *const keys[], json_t **out)
+int cfg_get_object(struct cfg_ctx *c, const char *path, json_t *obj, const char *key,
+		   const char *const keys[], json_t **out)
 {
 	char p[CFG_PATH_MAX];
 
@@ -89,15 +88,14 @@ int cfg_get_object(struct cfg_ctx *c, const char *path, json_t *obj,
 	return cfg_check_object(c, p, *out, keys);
 }
 
-int cfg_require(struct cfg_ctx *c, const char *path, json_t *obj,
-		const char *key, json_t **out)
+int cfg_require(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, json_t **out)
 {
 	*out = json_object_get(obj, key);
 	return *out ? 0 : cfg_fail(c, path, "missing '%s'", key);
 }
 
-int cfg_get_uint(struct cfg_ctx *c, const char *path, json_t *obj,
-		 const char *key, uint32_t lo, uint32_t hi, uint32_t *out)
+int cfg_get_uint(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, uint32_t lo,
+		 uint32_t hi, uint32_t *out)
 {
 	json_t *v = json_object_get(obj, key);
 	char p[CFG_PATH_MAX];
@@ -106,18 +104,16 @@ int cfg_get_uint(struct cfg_ctx *c, const char *path, json_t *obj,
 		return 0;
 	cfg_path_key(p, path, key);
 	if (!json_is_integer(v))
-		return cfg_fail(c, p, "expected integer %u-%u, got %s",
-				lo, hi, cfg_type_name(v));
+		return cfg_fail(c, p, "expected integer %u-%u, got %s", lo, hi, cfg_type_name(v));
 	json_int_t n = json_integer_value(v);
 	if (n < (json_int_t)lo || n > (json_int_t)hi)
-		return cfg_fail(c, p, "expected integer %u-%u, got %lld",
-				lo, hi, (long long)n);
+		return cfg_fail(c, p, "expected integer %u-%u, got %lld", lo, hi, (long long)n);
 	*out = (uint32_t)n;
 	return 0;
 }
 
-int cfg_get_u16(struct cfg_ctx *c, const char *path, json_t *obj,
-		const char *key, uint16_t lo, uint16_t hi, uint16_t *out)
+int cfg_get_u16(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, uint16_t lo,
+		uint16_t hi, uint16_t *out)
 {
 	uint32_t v = *out;
 	int rc = cfg_get_uint(c, path, obj, key, lo, hi, &v);
@@ -127,8 +123,7 @@ int cfg_get_u16(struct cfg_ctx *c, const char *path, json_t *obj,
 	return rc;
 }
 
-int cfg_get_bool(struct cfg_ctx *c, const char *path, json_t *obj,
-		 const char *key, bool *out)
+int cfg_get_bool(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, bool *out)
 {
 	json_t *v = json_object_get(obj, key);
 	char p[CFG_PATH_MAX];
@@ -143,8 +138,8 @@ int cfg_get_bool(struct cfg_ctx *c, const char *path, json_t *obj,
 	return 0;
 }
 
-int cfg_get_number(struct cfg_ctx *c, const char *path, json_t *obj,
-		   const char *key, double lo, double hi, double *out)
+int cfg_get_number(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, double lo,
+		   double hi, double *out)
 {
 	json_t *v = json_object_get(obj, key);
 	char p[CFG_PATH_MAX];
@@ -153,8 +148,7 @@ int cfg_get_number(struct cfg_ctx *c, const char *path, json_t *obj,
 		return 0;
 	cfg_path_key(p, path, key);
 	if (!json_is_number(v))
-		return cfg_fail(c, p, "expected number %g-%g, got %s",
-				lo, hi, cfg_type_name(v));
+		return cfg_fail(c, p, "expected number %g-%g, got %s", lo, hi, cfg_type_name(v));
 	double d = json_number_value(v);
 	if (!(d >= lo && d <= hi))
 		return cfg_fail(c, p, "expected number %g-%g, got %g", lo, hi, d);
@@ -162,8 +156,8 @@ int cfg_get_number(struct cfg_ctx *c, const char *path, json_t *obj,
 	return 0;
 }
 
-int cfg_get_string(struct cfg_ctx *c, const char *path, json_t *obj,
-		   const char *key, bool required, const char **out)
+int cfg_get_string(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, bool required,
+		   const char **out)
 {
 	json_t *v = json_object_get(obj, key);
 	char p[CFG_PATH_MAX];
@@ -179,8 +173,8 @@ int cfg_get_string(struct cfg_ctx *c, const char *path, json_t *obj,
 	return 0;
 }
 
-int cfg_get_strbuf(struct cfg_ctx *c, const char *path, json_t *obj,
-		   const char *key, char *out, size_t outlen)
+int cfg_get_strbuf(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, char *out,
+		   size_t outlen)
 {
 	const char *s;
 	char p[CFG_PATH_MAX];
@@ -196,8 +190,8 @@ int cfg_get_strbuf(struct cfg_ctx *c, const char *path, json_t *obj,
 	return 0;
 }
 
-int cfg_get_array(struct cfg_ctx *c, const char *path, json_t *obj,
-		  const char *key, size_t max, json_t **out)
+int cfg_get_array(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, size_t max,
+		  json_t **out)
 {
 	json_t *v = json_object_get(obj, key);
 	char p[CFG_PATH_MAX];
@@ -214,8 +208,7 @@ int cfg_get_array(struct cfg_ctx *c, const char *path, json_t *obj,
 	return 0;
 }
 
-int cfg_elem_string(struct cfg_ctx *c, const char *path, json_t *arr,
-		    size_t i, const char **out)
+int cfg_elem_string(struct cfg_ctx *c, const char *path, json_t *arr, size_t i, const char **out)
 {
 	json_t *v = json_array_get(arr, i);
 	char p[CFG_PATH_MAX];
@@ -228,8 +221,8 @@ int cfg_elem_string(struct cfg_ctx *c, const char *path, json_t *arr,
 	return 0;
 }
 
-int cfg_get_addr(struct cfg_ctx *c, const char *path, json_t *obj,
-		 const char *key, uint16_t port, ike_addr_t *out)
+int cfg_get_addr(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, uint16_t port,
+		 ike_addr_t *out)
 {
 	char p[CFG_PATH_MAX];
 	const char *s;
@@ -257,8 +250,8 @@ static bool name_ok(const char *s, size_t max)
 	return true;
 }
 
-int cfg_get_name(struct cfg_ctx *c, const char *path, json_t *obj, const char *key,
-		 bool required, size_t max, char *out)
+int cfg_get_name(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, bool required,
+		 size_t max, char *out)
 {
 	char p[CFG_PATH_MAX];
 	const char *s;
@@ -268,8 +261,8 @@ int cfg_get_name(struct cfg_ctx *c, const char *path, json_t *obj, const char *k
 		return rc;
 	if (!name_ok(s, max)) {
 		cfg_path_key(p, path, key);
-		return cfg_fail(c, p, "invalid name '%s' (1-%d characters of A-Z a-z 0-9 _ . -)",
-				s, (int)max - 1);
+		return cfg_fail(c, p, "invalid name '%s' (1-%d characters of A-Z a-z 0-9 _ . -)", s,
+				(int)max - 1);
 	}
 	strcpy(out, s);
 	return 0;

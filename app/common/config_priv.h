@@ -19,7 +19,7 @@
 #define CFG_PATH_MAX 160
 
 struct cfg_ctx {
-	char  *err;
+	char *err;
 	size_t errlen;
 };
 
@@ -31,43 +31,39 @@ void cfg_path_idx(char out[CFG_PATH_MAX], const char *path, size_t i);
 const char *cfg_type_name(const json_t *v);
 
 /* v must be an object whose keys are all in keys[] (NULL-terminated). */
-int cfg_check_object(struct cfg_ctx *c, const char *path, json_t *v,
-		     const char *const keys[]);
+int cfg_check_object(struct cfg_ctx *c, const char *path, json_t *v, const char *const keys[]);
 /* Optional member object: *out is NULL when absent. */
-int cfg_get_object(struct cfg_ctx *c, const char *path, json_t *obj,
-		   const char *key, const char *const keys[], json_t **out);
+int cfg_get_object(struct cfg_ctx *c, const char *path, json_t *obj, const char *key,
+		   const char *const keys[], json_t **out);
 /* Member that must be present: "path: missing 'key'" otherwise. */
-int cfg_require(struct cfg_ctx *c, const char *path, json_t *obj,
-		const char *key, json_t **out);
+int cfg_require(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, json_t **out);
 
 /* Optional typed members: *out is left unchanged when the key is absent. */
-int cfg_get_uint(struct cfg_ctx *c, const char *path, json_t *obj,
-		 const char *key, uint32_t lo, uint32_t hi, uint32_t *out);
-int cfg_get_u16(struct cfg_ctx *c, const char *path, json_t *obj,
-		const char *key, uint16_t lo, uint16_t hi, uint16_t *out);
-int cfg_get_bool(struct cfg_ctx *c, const char *path, json_t *obj,
-		 const char *key, bool *out);
-int cfg_get_number(struct cfg_ctx *c, const char *path, json_t *obj,
-		   const char *key, double lo, double hi, double *out);
+int cfg_get_uint(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, uint32_t lo,
+		 uint32_t hi, uint32_t *out);
+int cfg_get_u16(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, uint16_t lo,
+		uint16_t hi, uint16_t *out);
+int cfg_get_bool(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, bool *out);
+int cfg_get_number(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, double lo,
+		   double hi, double *out);
 /* *out is NULL when absent; required adds "missing 'key'". */
-int cfg_get_string(struct cfg_ctx *c, const char *path, json_t *obj,
-		   const char *key, bool required, const char **out);
+int cfg_get_string(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, bool required,
+		   const char **out);
 /* Copies a string member into out[outlen] (too long is an error). */
-int cfg_get_strbuf(struct cfg_ctx *c, const char *path, json_t *obj,
-		   const char *key, char *out, size_t outlen);
+int cfg_get_strbuf(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, char *out,
+		   size_t outlen);
 /* Array member with at most max entries; *out is NULL when absent. */
-int cfg_get_array(struct cfg_ctx *c, const char *path, json_t *obj,
-		  const char *key, size_t max, json_t **out);
+int cfg_get_array(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, size_t max,
+		  json_t **out);
 /* Element i of an array that must be a string; path is the array's. */
-int cfg_elem_string(struct cfg_ctx *c, const char *path, json_t *arr,
-		    size_t i, const char **out);
+int cfg_elem_string(struct cfg_ctx *c, const char *path, json_t *arr, size_t i, const char **out);
 /* A name (1 to max - 1 characters of A-Z a-z 0-9 _ . -) into out[max];
  * out is left unchanged when the key is absent and not required. */
-int cfg_get_name(struct cfg_ctx *c, const char *path, json_t *obj, const char *key,
-		 bool required, size_t max, char *out);
+int cfg_get_name(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, bool required,
+		 size_t max, char *out);
 /* Required member holding one address (no prefix); out->port is set to port. */
-int cfg_get_addr(struct cfg_ctx *c, const char *path, json_t *obj,
-		 const char *key, uint16_t port, ike_addr_t *out);
+int cfg_get_addr(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, uint16_t port,
+		 ike_addr_t *out);
 
 /* "connections" (config_conn.c). Needs cfg->ike_port already set. */
 int cfg_connections(struct cfg_ctx *c, json_t *root, struct app_config *cfg);

@@ -16,15 +16,15 @@
 #include "app/common/ctl_socket.h"
 #include "app/common/log.h"
 
-#define CONTROL_CLIENT_TIMEOUT_MS 1000    /* per receive / send */
-#define CONTROL_CLIENT_BUDGET_MS  2000    /* whole request */
+#define CONTROL_CLIENT_TIMEOUT_MS 1000 /* per receive / send */
+#define CONTROL_CLIENT_BUDGET_MS  2000 /* whole request */
 
 struct app_ctlsock {
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ike_engine *engine;
 	const struct app_config *cfg;
-	unsigned budget_ms;          /* one client, request to reply */
+	unsigned budget_ms; /* one client, request to reply */
 	char buf[APP_CTLSOCK_MAX_REQUEST + 1];
 };
 
@@ -36,12 +36,9 @@ static const struct {
 	const char *cmd;
 	conn_action_fn fn;
 } conn_cmds[] = {
-	{ "initiate",     ike_engine_initiate },
-	{ "rekey-child",  ike_engine_rekey_child },
-	{ "rekey-ike",    ike_engine_rekey_ike },
-	{ "delete-child", ike_engine_delete_child },
-	{ "delete-ike",   ike_engine_delete_ike },
-	{ "dpd",          ike_engine_dpd },
+	{ "initiate", ike_engine_initiate },     { "rekey-child", ike_engine_rekey_child },
+	{ "rekey-ike", ike_engine_rekey_ike },   { "delete-child", ike_engine_delete_child },
+	{ "delete-ike", ike_engine_delete_ike }, { "dpd", ike_engine_dpd },
 };
 
 static json_t *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -65,7 +62,7 @@ static json_t *reply_ok(void)
 static bool conn_known(const struct app_config *cfg, const char *name)
 {
 	if (!cfg)
-		return true;   /* cannot tell: let the engine decide */
+		return true; /* cannot tell: let the engine decide */
 	for (unsigned i = 0; i < cfg->n_conns; i++)
 		if (strcmp(cfg->conns[i].name, name) == 0)
 			return true;
@@ -82,20 +79,21 @@ static json_t *conn_action_error(const char *cmd, const char *conn, int rc,
 		return reply_error("connection '%.64s' has no established SA", conn);
 	case -EBUSY:
 		return reply_error("connection '%.64s' is busy: an exchange is "
-				   "already in progress, try again later", conn);
+				   "already in progress, try again later",
+				   conn);
 	case -EALREADY:
 	case -EEXIST:
 		return reply_error("connection '%.64s' is already up or being "
-				   "initiated", conn);
+				   "initiated",
+				   conn);
 	default:
-		return reply_error("%s on connection '%.64s' failed: %s",
-				   cmd, conn, strerror(rc < 0 ? -rc : rc));
+		return reply_error("%s on connection '%.64s' failed: %s", cmd, conn,
+				   strerror(rc < 0 ? -rc : rc));
 	}
 }
 
-static json_t *do_conn_cmd(struct ike_engine *e, const struct app_config *cfg,
-			   conn_action_fn fn, const char *cmd, json_t *req,
-			   uint64_t now_ms)
+static json_t *do_conn_cmd(struct ike_engine *e, const struct app_config *cfg, conn_action_fn fn,
+			   const char *cmd, json_t *req, uint64_t now_ms)
 {
 	const char *conn = json_string_value(json_object_get(req, "conn"));
 	int rc;
@@ -150,15 +148,13 @@ static json_t *child_json(const struct ike_child_info *c)
 {
 	char algs[128];
 
-	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}",
-			 "child", c->child ? c->child : "",
-			 "spi_in", hex_u32(c->spi_in),
-			 "spi_out", hex_u32(c->spi_out),
-			 "algs", ike_algs_str(&c->algs, false, algs, sizeof(algs)),
-			 "mode", c->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel",
-			 "encap", c->encap,
-			 "local_ts", ts_list_json(c->local_ts, c->n_local_ts),
-			 "remote_ts", ts_list_json(c->remote_ts, c->n_remote_ts));
+	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "child",
+			 c->child ? c->child : "", "spi_in", hex_u32(c->spi_in), "spi_out",
+			 hex_u32(c->spi_out), "algs",
+			 ike_algs_str(&c->algs, false, algs, sizeof(algs)), "mode",
+			 c->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel", "encap", c->encap,
+			 "local_ts", ts_list_json(c->local_ts, c->n_local_ts), "remote_ts",
+			 ts_list_json(c->remote_ts, c->n_remote_ts));
 }
 
 static void sa_visit(void *arg, const struct ike_sa_summary *s)
@@ -169,18 +165,13 @@ static void sa_visit(void *arg, const struct ike_sa_summary *s)
 	for (unsigned i = 0; i < s->n_children && i < IKE_MAX_CHILDREN * 2; i++)
 		if (s->children[i])
 			json_array_append_new(children, child_json(s->children[i]));
-	sa = json_pack("{s:s, s:o, s:o, s:b, s:s, s:s, s:o, s:o, s:b, s:b, s:o}",
-		       "conn", s->conn ? s->conn : "",
-		       "spi_i", hex_u64(s->spi_i),
-		       "spi_r", hex_u64(s->spi_r),
-		       "initiator", s->initiator,
-		       "state", s->state ? s->state : "unknown",
-		       "ike_algs", ike_algs_str(&s->algs, true, algs, sizeof(algs)),
-		       "local", addr_json(&s->local),
-		       "remote", addr_json(&s->remote),
-		       "nat_local", s->nat_local,
-		       "nat_remote", s->nat_remote,
-		       "children", children);
+	sa = json_pack("{s:s, s:o, s:o, s:b, s:s, s:s, s:o, s:o, s:b, s:b, s:o}", "conn",
+		       s->conn ? s->conn : "", "spi_i", hex_u64(s->spi_i), "spi_r",
+		       hex_u64(s->spi_r), "initiator", s->initiator, "state",
+		       s->state ? s->state : "unknown", "ike_algs",
+		       ike_algs_str(&s->algs, true, algs, sizeof(algs)), "local",
+		       addr_json(&s->local), "remote", addr_json(&s->remote), "nat_local",
+		       s->nat_local, "nat_remote", s->nat_remote, "children", children);
 	if (sa)
 		json_array_append_new(sas, sa);
 }
@@ -202,17 +193,17 @@ static json_t *do_stats(struct ike_engine *e)
 	memset(&st, 0, sizeof(st));
 	ike_engine_stats(e, &st);
 #define STAT(f) #f, (json_int_t)st.f
-	return json_pack("{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
-			 "ok", 1, "stats",
-			 STAT(rx), STAT(tx), STAT(retransmits), STAT(dup_requests),
-			 STAT(bad_messages), STAT(cookies_sent), STAT(ike_up),
-			 STAT(ike_failed), STAT(child_up), STAT(half_open),
-			 STAT(established), STAT(esp_dropped), STAT(init_dropped));
+	return json_pack(
+		"{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "ok",
+		1, "stats", STAT(rx), STAT(tx), STAT(retransmits), STAT(dup_requests),
+		STAT(bad_messages), STAT(cookies_sent), STAT(ike_up), STAT(ike_failed),
+		STAT(child_up), STAT(half_open), STAT(established), STAT(esp_dropped),
+		STAT(init_dropped));
 #undef STAT
 }
 
-static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg,
-			json_t *req, uint64_t now_ms)
+static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg, json_t *req,
+			uint64_t now_ms)
 {
 	json_t *jcmd;
 	const char *cmd;
@@ -235,8 +226,8 @@ static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg,
 	return reply_error("unknown command '%.64s'", cmd);
 }
 
-char *app_ctlsock_handle(struct ike_engine *e, const struct app_config *cfg,
-			 const char *req, size_t len, uint64_t now_ms)
+char *app_ctlsock_handle(struct ike_engine *e, const struct app_config *cfg, const char *req,
+			 size_t len, uint64_t now_ms)
 {
 	json_error_t jerr;
 	json_t *jreq, *reply;
@@ -247,11 +238,10 @@ char *app_ctlsock_handle(struct ike_engine *e, const struct app_config *cfg,
 	if (len == 0) {
 		reply = reply_error("empty request: send one JSON object and a newline");
 	} else if (len > APP_CTLSOCK_MAX_REQUEST) {
-		reply = reply_error("request too large (limit %u bytes)",
-				    APP_CTLSOCK_MAX_REQUEST);
+		reply = reply_error("request too large (limit %u bytes)", APP_CTLSOCK_MAX_REQUEST);
 	} else if (!(jreq = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr))) {
-		reply = reply_error("bad JSON: %s (line %d, column %d)",
-				    jerr.text, jerr.line, jerr.column);
+		reply = reply_error("bad JSON: %s (line %d, column %d)", jerr.text, jerr.line,
+				    jerr.column);
 	} else {
 		reply = dispatch(e, cfg, jreq, now_ms);
 		json_decref(jreq);
@@ -267,15 +257,16 @@ char *app_ctlsock_handle(struct ike_engine *e, const struct app_config *cfg,
 
 /* A socket file left by a previous run is removed; a live one or a
  * non-socket file is an error. */
-static int remove_stale(const char *path, const struct sockaddr_un *sun,
-			char *err, size_t errlen)
+static int remove_stale(const char *path, const struct sockaddr_un *sun, char *err, size_t errlen)
 {
 	struct stat st;
 	int fd;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : (snprintf(err, errlen, "cannot stat %s: %s",
-					       path, strerror(errno)), -1);
+		return errno == ENOENT ? 0
+				       : (snprintf(err, errlen, "cannot stat %s: %s", path,
+						   strerror(errno)),
+					  -1);
 	if (!S_ISSOCK(st.st_mode)) {
 		snprintf(err, errlen, "%s exists and is not a socket", path);
 		return -1;
@@ -314,12 +305,12 @@ static int listen_unix(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create control socket: %s", strerror(errno));
 		return -1;
 	}
-	old = umask(0177);   /* no window where the socket is group/world usable */
+	old = umask(0177); /* no window where the socket is group/world usable */
 	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
 	if (rc < 0 || chmod(path, 0600) < 0 || listen(fd, 16) < 0) {
-		snprintf(err, errlen, "cannot listen on control socket %s: %s",
-			 path, strerror(errno));
+		snprintf(err, errlen, "cannot listen on control socket %s: %s", path,
+			 strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -327,8 +318,7 @@ static int listen_unix(const char *path, char *err, size_t errlen)
 }
 
 struct app_ctlsock *app_ctlsock_open(const char *path, struct ike_engine *e,
-				     const struct app_config *cfg,
-				     char *err, size_t errlen)
+				     const struct app_config *cfg, char *err, size_t errlen)
 {
 	struct app_ctlsock *c = calloc(1, sizeof(*c));
 
@@ -396,7 +386,7 @@ static ssize_t read_request(struct app_ctlsock *c, int fd)
 		if (r < 0)
 			return (errno == EAGAIN || errno == EWOULDBLOCK) ? -ETIMEDOUT : -errno;
 		if (r == 0)
-			return (ssize_t)n;   /* EOF without newline: take what came */
+			return (ssize_t)n; /* EOF without newline: take what came */
 		nl = memchr(c->buf + n, '\n', (size_t)r);
 		if (nl)
 			return nl - c->buf;
@@ -435,11 +425,10 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 								  : CONTROL_CLIENT_TIMEOUT_MS);
 	n = read_request(c, fd);
 	if (n == -EMSGSIZE || n == -ETIMEDOUT) {
-		json_t *j = n == -EMSGSIZE ?
-			reply_error("request too large (limit %u bytes)",
-				    APP_CTLSOCK_MAX_REQUEST) :
-			reply_error("timed out waiting for the request "
-				    "(one JSON object and a newline)");
+		json_t *j = n == -EMSGSIZE ? reply_error("request too large (limit %u bytes)",
+							 APP_CTLSOCK_MAX_REQUEST)
+					   : reply_error("timed out waiting for the request "
+							 "(one JSON object and a newline)");
 
 		reply = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
@@ -450,7 +439,7 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 	} else {
 		reply = app_ctlsock_handle(c->engine, c->cfg, c->buf, (size_t)n, now_ms);
 	}
-	if (reply) {   /* a client gone before the reply is its own loss */
+	if (reply) { /* a client gone before the reply is its own loss */
 		app_ctlsock_send_all(fd, reply, strlen(reply));
 		app_ctlsock_send_all(fd, "\n", 1);
 	}

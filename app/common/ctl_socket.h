@@ -14,7 +14,7 @@
 #include "ike/ike.h"
 #include "app/common/config.h"
 
-#define APP_CTLSOCK_MAX_REQUEST 65536   /* bytes, newline included */
+#define APP_CTLSOCK_MAX_REQUEST 65536 /* bytes, newline included */
 
 struct app_ctlsock;
 
@@ -23,8 +23,7 @@ struct app_ctlsock;
  * connections without an SA in error texts and must outlive the control.
  * NULL with err set on failure. */
 struct app_ctlsock *app_ctlsock_open(const char *path, struct ike_engine *e,
-				     const struct app_config *cfg,
-				     char *err, size_t errlen);
+				     const struct app_config *cfg, char *err, size_t errlen);
 /* Closes and unlinks the socket. */
 void app_ctlsock_close(struct app_ctlsock *c);
 int app_ctlsock_fd(const struct app_ctlsock *c);
@@ -45,7 +44,7 @@ int app_ctlsock_send_all(int fd, const char *p, size_t len);
 /* Handles one request text (without the newline) and returns the reply
  * JSON text without newline, malloc'd (NULL only when out of memory).
  * Never fails on bad input: errors become {"ok":false,"error":...}. */
-char *app_ctlsock_handle(struct ike_engine *e, const struct app_config *cfg,
-			 const char *req, size_t len, uint64_t now_ms);
+char *app_ctlsock_handle(struct ike_engine *e, const struct app_config *cfg, const char *req,
+			 size_t len, uint64_t now_ms);
 
 #endif

@@ -32,9 +32,9 @@ void app_log_set_output(FILE *f)
 const char *app_log_level_name(enum ike_log_level lvl)
 {
 	switch (lvl) {
-	case IKE_LOG_ERR:   return "ERR";
-	case IKE_LOG_WARN:  return "WARN";
-	case IKE_LOG_INFO:  return "INFO";
+	case IKE_LOG_ERR: return "ERR";
+	case IKE_LOG_WARN: return "WARN";
+	case IKE_LOG_INFO: return "INFO";
 	case IKE_LOG_DEBUG: return "DEBUG";
 	}
 	return "?";
@@ -65,16 +65,16 @@ static size_t format_stamp(char *buf, size_t len, time_t sec)
 	return stamp_cache.len;
 }
 
-size_t app_log_format(char *buf, size_t len, const struct timespec *ts,
-		      enum ike_log_level lvl, const char *msg)
+size_t app_log_format(char *buf, size_t len, const struct timespec *ts, enum ike_log_level lvl,
+		      const char *msg)
 {
 	size_t n, room;
 
 	if (len < 32)
 		return 0;
 	n = format_stamp(buf, len, ts->tv_sec);
-	n += (size_t)snprintf(buf + n, len - n, ".%03ld %s ",
-			      (long)(ts->tv_nsec / 1000000), app_log_level_name(lvl));
+	n += (size_t)snprintf(buf + n, len - n, ".%03ld %s ", (long)(ts->tv_nsec / 1000000),
+			      app_log_level_name(lvl));
 	if (n >= len - 1)
 		n = len - 2;
 	/* Copy the message, neutralising control characters; keep room for '\n'. */
@@ -150,8 +150,7 @@ struct sbuf {
 	size_t len, n;
 };
 
-static void sb_add(struct sbuf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void sb_add(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void sb_add(struct sbuf *b, const char *fmt, ...)
 {
@@ -183,8 +182,7 @@ static void sb_reason(struct sbuf *b, const char *reason)
 	sb_add(b, "\"");
 }
 
-static void sb_ts_list(struct sbuf *b, const char *key,
-		       const struct ike_ts *ts, unsigned n)
+static void sb_ts_list(struct sbuf *b, const char *key, const struct ike_ts *ts, unsigned n)
 {
 	char tmp[128];
 
@@ -198,37 +196,33 @@ static void sb_ts_list(struct sbuf *b, const char *key,
 static const char *event_type_name(enum ike_event_type t)
 {
 	switch (t) {
-	case IKE_EV_IKE_UP:         return "IKE_UP";
-	case IKE_EV_IKE_REKEYED:    return "IKE_REKEYED";
-	case IKE_EV_IKE_DOWN:       return "IKE_DOWN";
-	case IKE_EV_CHILD_UP:       return "CHILD_UP";
-	case IKE_EV_CHILD_REKEYED:  return "CHILD_REKEYED";
-	case IKE_EV_CHILD_DOWN:     return "CHILD_DOWN";
-	case IKE_EV_FAILED:         return "FAILED";
+	case IKE_EV_IKE_UP: return "IKE_UP";
+	case IKE_EV_IKE_REKEYED: return "IKE_REKEYED";
+	case IKE_EV_IKE_DOWN: return "IKE_DOWN";
+	case IKE_EV_CHILD_UP: return "CHILD_UP";
+	case IKE_EV_CHILD_REKEYED: return "CHILD_REKEYED";
+	case IKE_EV_CHILD_DOWN: return "CHILD_DOWN";
+	case IKE_EV_FAILED: return "FAILED";
 	}
 	return "UNKNOWN";
 }
 
 /* full: the whole SA (UP/REKEYED); otherwise just its name and SPIs. */
-static void sb_child(struct sbuf *b, const struct ike_child_info *c,
-		     bool full, bool rekeyed)
+static void sb_child(struct sbuf *b, const struct ike_child_info *c, bool full, bool rekeyed)
 {
 	char tmp[128], a1[64], a2[64];
 
-	sb_add(b, " child=%s spi_in=%08x spi_out=%08x",
-	       c->child ? c->child : "-", c->spi_in, c->spi_out);
+	sb_add(b, " child=%s spi_in=%08x spi_out=%08x", c->child ? c->child : "-", c->spi_in,
+	       c->spi_out);
 	if (rekeyed)
 		sb_add(b, " old_spi_in=%08x", c->old_spi_in);
 	if (!full)
 		return;
-	sb_add(b, " algs=%s mode=%s encap=%s",
-	       ike_algs_str(&c->algs, false, tmp, sizeof(tmp)),
-	       c->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel",
-	       c->encap ? "yes" : "no");
+	sb_add(b, " algs=%s mode=%s encap=%s", ike_algs_str(&c->algs, false, tmp, sizeof(tmp)),
+	       c->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel", c->encap ? "yes" : "no");
 	sb_ts_list(b, "local_ts", c->local_ts, c->n_local_ts);
 	sb_ts_list(b, "remote_ts", c->remote_ts, c->n_remote_ts);
-	sb_add(b, " local=%s remote=%s",
-	       ike_addr_str(&c->local, a1, sizeof(a1)),
+	sb_add(b, " local=%s remote=%s", ike_addr_str(&c->local, a1, sizeof(a1)),
 	       ike_addr_str(&c->remote, a2, sizeof(a2)));
 }
 
@@ -240,13 +234,12 @@ const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len)
 	if (len == 0)
 		return buf;
 	buf[0] = '\0';
-	sb_add(&b, "event %s conn=%s", event_type_name(ev->type),
-	       ev->conn ? ev->conn : "-");
+	sb_add(&b, "event %s conn=%s", event_type_name(ev->type), ev->conn ? ev->conn : "-");
 	switch (ev->type) {
 	case IKE_EV_IKE_UP:
 	case IKE_EV_IKE_REKEYED:
-		sb_add(&b, " spi_i=%016llx spi_r=%016llx",
-		       (unsigned long long)ev->spi_i, (unsigned long long)ev->spi_r);
+		sb_add(&b, " spi_i=%016llx spi_r=%016llx", (unsigned long long)ev->spi_i,
+		       (unsigned long long)ev->spi_r);
 		if (ev->type == IKE_EV_IKE_REKEYED)
 			sb_add(&b, " old_spi_i=%016llx old_spi_r=%016llx",
 			       (unsigned long long)ev->old_spi_i,
@@ -265,8 +258,7 @@ const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len)
 	case IKE_EV_IKE_DOWN:
 	case IKE_EV_FAILED:
 		if (ev->spi_i || ev->spi_r)
-			sb_add(&b, " spi_i=%016llx spi_r=%016llx",
-			       (unsigned long long)ev->spi_i,
+			sb_add(&b, " spi_i=%016llx spi_r=%016llx", (unsigned long long)ev->spi_i,
 			       (unsigned long long)ev->spi_r);
 		if (ev->type == IKE_EV_FAILED && ev->child && ev->child->child)
 			sb_add(&b, " child=%s", ev->child->child);

@@ -40,13 +40,12 @@ void app_keylog_write(FILE *f, const char *line);
 /* "ERR", "WARN", "INFO", "DEBUG". */
 const char *app_log_level_name(enum ike_log_level lvl);
 
-void app_log(enum ike_log_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void app_log(enum ike_log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Formats one complete line (with '\n') for the wall-clock time ts into buf;
  * returns its length. Exposed for tests. */
-size_t app_log_format(char *buf, size_t len, const struct timespec *ts,
-		      enum ike_log_level lvl, const char *msg);
+size_t app_log_format(char *buf, size_t len, const struct timespec *ts, enum ike_log_level lvl,
+		      const char *msg);
 
 /* "event CHILD_UP conn=c1 child=net spi_in=... ..." without level or newline.
  * Never contains key material. Returns buf. */

@@ -8,45 +8,30 @@
 #include "ike/ike.h"
 #include "app/gateway/gw.h"
 
-#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
-
+#define FAIL(...)                                   \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return -EINVAL;                     \
+	} while (0)
 
 int app_gw_algs(uint16_t encr, uint16_t keybits, uint16_t integ, uint8_t key_len,
 		uint8_t auth_key_len, struct fp_sa_params *p, char *err, size_t errlen)
 {
 	switch (encr) {
-	case IKEV2_ENCR_AES_GCM_16:
-		p->cipher = FP_CIPHER_AES_GCM;
-		break;
-	case IKEV2_ENCR_CHACHA20_POLY1305:
-		p->cipher = FP_CIPHER_CHACHA20_POLY1305;
-		break;
-	case IKEV2_ENCR_AES_CBC:
-		p->cipher = FP_CIPHER_AES_CBC;
-		break;
-	case IKEV2_ENCR_NULL:
-		p->cipher = FP_CIPHER_NULL;
-		break;
-	default:
-		FAIL("encryption transform %u not supported by the fast path", encr);
+	case IKEV2_ENCR_AES_GCM_16: p->cipher = FP_CIPHER_AES_GCM; break;
+	case IKEV2_ENCR_CHACHA20_POLY1305: p->cipher = FP_CIPHER_CHACHA20_POLY1305; break;
+	case IKEV2_ENCR_AES_CBC: p->cipher = FP_CIPHER_AES_CBC; break;
+	case IKEV2_ENCR_NULL: p->cipher = FP_CIPHER_NULL; break;
+	default: FAIL("encryption transform %u not supported by the fast path", encr);
 	}
 	if (encr == IKEV2_ENCR_AES_GCM_16 && keybits != 128 && keybits != 256)
 		FAIL("AES-GCM with %u-bit keys not supported by the fast path", keybits);
 	switch (integ) {
-	case IKEV2_INTEG_NONE:
-		p->auth = FP_AUTH_NONE;
-		break;
-	case IKEV2_INTEG_HMAC_SHA2_256_128:
-		p->auth = FP_AUTH_HMAC_SHA256_128;
-		break;
-	case IKEV2_INTEG_HMAC_SHA2_384_192:
-		p->auth = FP_AUTH_HMAC_SHA384_192;
-		break;
-	case IKEV2_INTEG_HMAC_SHA2_512_256:
-		p->auth = FP_AUTH_HMAC_SHA512_256;
-		break;
-	default:
-		FAIL("integrity transform %u not supported by the fast path", integ);
+	case IKEV2_INTEG_NONE: p->auth = FP_AUTH_NONE; break;
+	case IKEV2_INTEG_HMAC_SHA2_256_128: p->auth = FP_AUTH_HMAC_SHA256_128; break;
+	case IKEV2_INTEG_HMAC_SHA2_384_192: p->auth = FP_AUTH_HMAC_SHA384_192; break;
+	case IKEV2_INTEG_HMAC_SHA2_512_256: p->auth = FP_AUTH_HMAC_SHA512_256; break;
+	default: FAIL("integrity transform %u not supported by the fast path", integ);
 	}
 	if (key_len > FP_MAX_KEY || auth_key_len > FP_MAX_KEY)
 		FAIL("key too long");
@@ -67,8 +52,7 @@ static bool ts_pair(const struct ike_ts *src, const struct ike_ts *dst, struct f
 {
 	unsigned alen = src->family == 4 ? 4 : 16;
 
-	if (src->family != dst->family ||
-	    (src->proto && dst->proto && src->proto != dst->proto))
+	if (src->family != dst->family || (src->proto && dst->proto && src->proto != dst->proto))
 		return false;
 	memset(s, 0, sizeof(*s));
 	s->family = src->family;
@@ -130,14 +114,14 @@ void app_gw_policy(const struct app_fp_policy *pol, struct fp_spd_rule *r)
 	r->spi = pol->spi;
 }
 
-static int child_one(const struct ike_child_info *ci, bool out, struct fp_sa_params *p,
-		     char *err, size_t errlen)
+static int child_one(const struct ike_child_info *ci, bool out, struct fp_sa_params *p, char *err,
+		     size_t errlen)
 {
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	if ((rc = app_gw_algs(ci->algs.encr, ci->algs.encr_keybits, ci->algs.integ,
-			      ci->enc_key_len, ci->integ_key_len, p, err, errlen)))
+	if ((rc = app_gw_algs(ci->algs.encr, ci->algs.encr_keybits, ci->algs.integ, ci->enc_key_len,
+			      ci->integ_key_len, p, err, errlen)))
 		return rc;
 	p->spi = out ? ci->spi_out : ci->spi_in;
 	p->dir = out ? FP_DIR_OUT : FP_DIR_IN;
@@ -209,10 +193,10 @@ fail:
 	return rc;
 }
 
-
 static const char *ip_str(const ike_addr_t *a, char *buf, size_t len)
 {
-	return inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, buf, (socklen_t)len) ? buf : "?";
+	return inet_ntop(a->family == 4 ? AF_INET : AF_INET6, a->a, buf, (socklen_t)len) ? buf
+											 : "?";
 }
 
 int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen)
@@ -234,14 +218,17 @@ int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen)
 			route = ike_addr_in_prefix(&net, f->routes[r].plen, &c->remote);
 		}
 		if (!local) {
-			snprintf(err, errlen, "connection '%s': local_addr %s is not an address of a "
-				 "fastpath port (fastpath.ports[].addresses)", c->name,
-				 ip_str(&c->local, as, sizeof(as)));
+			snprintf(err, errlen,
+				 "connection '%s': local_addr %s is not an address of a "
+				 "fastpath port (fastpath.ports[].addresses)",
+				 c->name, ip_str(&c->local, as, sizeof(as)));
 			return -EINVAL;
 		}
 		if (!route) {
-			snprintf(err, errlen, "connection '%s': no route to remote_addr %s in "
-				 "fastpath.routes", c->name, ip_str(&c->remote, as, sizeof(as)));
+			snprintf(err, errlen,
+				 "connection '%s': no route to remote_addr %s in "
+				 "fastpath.routes",
+				 c->name, ip_str(&c->remote, as, sizeof(as)));
 			return -EINVAL;
 		}
 	}

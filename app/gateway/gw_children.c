@@ -49,7 +49,8 @@ static int child_find(const struct app_gw_children *ch, uint32_t spi_in, uint32_
 	return -1;
 }
 
-int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err, size_t errlen)
+int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
+			 size_t errlen)
 {
 	struct fp_sa_params in, out;
 	struct fp_spd_rule rules[IKE_MAX_TS * IKE_MAX_TS];
@@ -91,7 +92,8 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 	return rc;
 }
 
-int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err, size_t errlen)
+int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
+			size_t errlen)
 {
 	int i = child_find(ch, ci->spi_in, ci->spi_out), rc;
 
@@ -116,7 +118,8 @@ int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info 
 	return rc;
 }
 
-bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi, uint32_t *spi_in)
+bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi,
+		     uint32_t *spi_in)
 {
 	for (unsigned i = 0; i < ch->n; i++)
 		if ((dir == FP_DIR_IN ? ch->v[i].spi_in : ch->v[i].spi_out) == spi) {

@@ -22,8 +22,8 @@
 /* Engine actions asked for by fast-path events, run from app_gw_ike_poll():
  * never from inside the engine's own callbacks, and again a second later
  * while the engine says "not now". */
-#define ACTIONS_MAX   64u
-#define ACTION_TRIES  30u
+#define ACTIONS_MAX  64u
+#define ACTION_TRIES 30u
 
 enum action { ACT_REKEY, ACT_DELETE };
 
@@ -33,8 +33,8 @@ struct app_gw_ike {
 	struct ike_engine *engine;
 	struct app_ctlsock *ctl;
 	FILE *keylog;
-	struct fp_host *host;     /* punts in, messages and echo replies out */
-	struct app_gw_children *children;   /* what CHILD SA events installed */
+	struct fp_host *host;             /* punts in, messages and echo replies out */
+	struct app_gw_children *children; /* what CHILD SA events installed */
 	struct {
 		uint32_t spi_in;
 		uint8_t what, tries;
@@ -110,23 +110,28 @@ static void op_event(void *ctx, const struct ike_event *ev)
 		return;
 	if (ev->type == IKE_EV_CHILD_UP || ev->type == IKE_EV_CHILD_REKEYED) {
 		if (app_gw_install_child(g->children, ci, err, sizeof(err)) == 0) {
-			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s installed, SAs in 0x%08x "
-				"out 0x%08x", ci->conn, ci->child, ci->spi_in, ci->spi_out);
+			app_log(IKE_LOG_INFO,
+				"fastpath: CHILD_SA %s/%s installed, SAs in 0x%08x "
+				"out 0x%08x",
+				ci->conn, ci->child, ci->spi_in, ci->spi_out);
 			return;
 		}
 		/* A tunnel the peer believes up but that drops everything
 		 * would fail silently: it is deleted, and the peer told. */
-		app_log(IKE_LOG_ERR, "fastpath: CHILD_SA %s/%s (SAs in 0x%08x out 0x%08x) not "
-			"installed: %s; deleting it", ci->conn, ci->child, ci->spi_in,
-			ci->spi_out, err);
+		app_log(IKE_LOG_ERR,
+			"fastpath: CHILD_SA %s/%s (SAs in 0x%08x out 0x%08x) not "
+			"installed: %s; deleting it",
+			ci->conn, ci->child, ci->spi_in, ci->spi_out, err);
 		queue_action(g, ci->spi_in, ACT_DELETE);
 	} else if (ev->type == IKE_EV_CHILD_DOWN) {
 		int rc = app_gw_remove_child(g->children, ci, err, sizeof(err));
 
 		if (rc == 0)
-			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s removed, SAs in 0x%08x "
-				"out 0x%08x", ci->conn, ci->child, ci->spi_in, ci->spi_out);
-		else    /* -ENOENT: its install had been refused */
+			app_log(IKE_LOG_INFO,
+				"fastpath: CHILD_SA %s/%s removed, SAs in 0x%08x "
+				"out 0x%08x",
+				ci->conn, ci->child, ci->spi_in, ci->spi_out);
+		else /* -ENOENT: its install had been refused */
 			app_log(rc == -ENOENT ? IKE_LOG_DEBUG : IKE_LOG_ERR,
 				"fastpath: CHILD_SA %s/%s (in 0x%08x out 0x%08x) not removed: %s",
 				ci->conn, ci->child, ci->spi_in, ci->spi_out, err);
@@ -175,8 +180,8 @@ static bool tel_registered;
 
 static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static const char *const names[] = { "rx", "rx_bad", "rx_other", "tx", "tx_frags",
-					     "tx_failed", "echo_replies" };
+	static const char *const names[] = { "rx",       "rx_bad",    "rx_other",    "tx",
+					     "tx_frags", "tx_failed", "echo_replies" };
 	int rc = -ENODEV;
 
 	(void)cmd;
@@ -189,8 +194,8 @@ static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 			       "one name per counter");
 		rte_tel_data_start_dict(d);
 		for (unsigned i = 0; i < RTE_DIM(names); i++)
-			rte_tel_data_add_dict_u64(d, names[i], __atomic_load_n(&v[i],
-									 __ATOMIC_RELAXED));
+			rte_tel_data_add_dict_u64(d, names[i],
+						  __atomic_load_n(&v[i], __ATOMIC_RELAXED));
 		rte_tel_data_add_dict_int(d, "actions_waiting", (int)tel_ike->n_act);
 		rc = 0;
 	}
@@ -214,8 +219,12 @@ static void telemetry_attach(const struct app_gw_ike *g)
 struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, size_t errlen)
 {
 	struct app_gw_ike *g = calloc(1, sizeof(*g));
-	struct fp_host_cfg hc = { .dp = c->dp, .ports = c->ports, .n_ports = c->n_ports,
-				  .txq = c->txq, .n_workers = c->n_workers, .socket = c->socket };
+	struct fp_host_cfg hc = { .dp = c->dp,
+				  .ports = c->ports,
+				  .n_ports = c->n_ports,
+				  .txq = c->txq,
+				  .n_workers = c->n_workers,
+				  .socket = c->socket };
 	char cerr[512];
 	int rc;
 
@@ -261,10 +270,12 @@ struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, 
 		app_ctlsock_set_budget(g->ctl, GW_CTL_BUDGET_MS);
 	}
 	telemetry_attach(g);
-	app_log(IKE_LOG_INFO, "IKE on the fast path: %u connection%s, ports %u/%u, control "
-		"core TX queue %u%s%s", c->cfg->n_conns, c->cfg->n_conns == 1 ? "" : "s",
-		c->dp->local.ike_port, c->dp->local.natt_port, c->txq,
-		g->ctl ? ", control socket " : "", g->ctl ? c->cfg->control_socket : "");
+	app_log(IKE_LOG_INFO,
+		"IKE on the fast path: %u connection%s, ports %u/%u, control "
+		"core TX queue %u%s%s",
+		c->cfg->n_conns, c->cfg->n_conns == 1 ? "" : "s", c->dp->local.ike_port,
+		c->dp->local.natt_port, c->txq, g->ctl ? ", control socket " : "",
+		g->ctl ? c->cfg->control_socket : "");
 	return g;
 fail:
 	app_gw_ike_free(g);
@@ -340,15 +351,17 @@ static void queue_action(struct app_gw_ike *g, uint32_t spi_in, enum action what
 	for (unsigned i = 0; i < g->n_act; i++)
 		if (g->act[i].spi_in == spi_in) {
 			if (what == ACT_DELETE && g->act[i].what != ACT_DELETE) {
-				g->act[i].what = ACT_DELETE;    /* a delete wins, now */
+				g->act[i].what = ACT_DELETE; /* a delete wins, now */
 				g->act[i].tries = 0;
 				g->act[i].at = 0;
 			}
 			return;
 		}
 	if (g->n_act == ACTIONS_MAX) {
-		app_log(IKE_LOG_WARN, "fastpath: too many CHILD_SA actions waiting: %s of SA "
-			"0x%08x dropped", what == ACT_REKEY ? "rekey" : "delete", spi_in);
+		app_log(IKE_LOG_WARN,
+			"fastpath: too many CHILD_SA actions waiting: %s of SA "
+			"0x%08x dropped",
+			what == ACT_REKEY ? "rekey" : "delete", spi_in);
 		return;
 	}
 	g->act[g->n_act].spi_in = spi_in;
@@ -382,10 +395,11 @@ static unsigned run_actions(struct app_gw_ike *g, uint64_t now)
 		if (rc == 0)
 			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA with SA in 0x%08x: %s started",
 				spi, rekey ? "rekey" : "delete");
-		else if (rc != -ENOENT)       /* gone already: nothing to do */
-			app_log(IKE_LOG_WARN, "fastpath: CHILD_SA with SA in 0x%08x: %s not "
-				"possible after %u tries", spi, rekey ? "rekey" : "delete",
-				(unsigned)g->act[i].tries);
+		else if (rc != -ENOENT) /* gone already: nothing to do */
+			app_log(IKE_LOG_WARN,
+				"fastpath: CHILD_SA with SA in 0x%08x: %s not "
+				"possible after %u tries",
+				spi, rekey ? "rekey" : "delete", (unsigned)g->act[i].tries);
 		g->act[i] = g->act[--g->n_act];
 	}
 	return work;
@@ -397,11 +411,14 @@ void app_gw_ike_fp_event(struct app_gw_ike *g, const struct fp_ctrl_event *ev)
 
 	/* Only children installed here (not static SAs, not a child whose
 	 * install was refused and that shares the outbound SPI). */
-	if (ev->type == FP_EV_REQ_FAILED || !app_gw_child_of(g->children, ev->dir, ev->spi, &spi_in))
+	if (ev->type == FP_EV_REQ_FAILED ||
+	    !app_gw_child_of(g->children, ev->dir, ev->spi, &spi_in))
 		return;
 	if (ev->type == FP_EV_SOFT_EXPIRED) {
-		app_log(IKE_LOG_INFO, "fastpath: %s SA 0x%08x reached its soft limit: rekeying "
-			"its CHILD_SA", ev->dir == FP_DIR_IN ? "inbound" : "outbound", ev->spi);
+		app_log(IKE_LOG_INFO,
+			"fastpath: %s SA 0x%08x reached its soft limit: rekeying "
+			"its CHILD_SA",
+			ev->dir == FP_DIR_IN ? "inbound" : "outbound", ev->spi);
 		queue_action(g, spi_in, ACT_REKEY);
 	} else {
 		app_log(IKE_LOG_WARN, "fastpath: %s SA 0x%08x %s: deleting its CHILD_SA",
@@ -441,7 +458,8 @@ void app_gw_ike_start(struct app_gw_ike *g)
 		const struct ike_conn_cfg *c = &g->cfg->conns[i];
 		int rc;
 
-		if (c->initiate && (rc = ike_engine_initiate(g->engine, c->name, app_mono_ms())) < 0)
+		if (c->initiate &&
+		    (rc = ike_engine_initiate(g->engine, c->name, app_mono_ms())) < 0)
 			app_log(IKE_LOG_WARN, "cannot initiate '%s': %s", c->name, strerror(-rc));
 	}
 	app_log_flush();

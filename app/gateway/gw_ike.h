@@ -37,19 +37,19 @@ struct app_gw_ike_cfg {
 	struct app_gw_children *children; /* where CHILD SA events install (gw.h) */
 	const uint16_t *ports;            /* ethdev ids of the ports (each has txq) */
 	unsigned n_ports;
-	uint16_t txq;                     /* the control core's TX queue on each */
-	unsigned n_workers;               /* fragment identifications (frag.h) */
+	uint16_t txq;       /* the control core's TX queue on each */
+	unsigned n_workers; /* fragment identifications (frag.h) */
 	int socket;
 };
 
 struct app_gw_ike_stats {
-	uint64_t rx;            /* datagrams given to the engine */
-	uint64_t rx_bad;        /* IKE-looking but malformed: lengths, checksums */
-	uint64_t rx_other;      /* punted, not IKE (ARP, ICMP, other UDP): freed */
-	uint64_t tx;            /* messages sent (a fragmented one counts once) */
-	uint64_t tx_frags;      /* IP fragments of those */
-	uint64_t tx_failed;     /* no route, no mbuf, too big, TX queue full */
-	uint64_t echo_replies;  /* to echo requests for our addresses (fastpath/host.h) */
+	uint64_t rx;           /* datagrams given to the engine */
+	uint64_t rx_bad;       /* IKE-looking but malformed: lengths, checksums */
+	uint64_t rx_other;     /* punted, not IKE (ARP, ICMP, other UDP): freed */
+	uint64_t tx;           /* messages sent (a fragmented one counts once) */
+	uint64_t tx_frags;     /* IP fragments of those */
+	uint64_t tx_failed;    /* no route, no mbuf, too big, TX queue full */
+	uint64_t echo_replies; /* to echo requests for our addresses (fastpath/host.h) */
 };
 
 /* NULL with a reason in err: a connection whose local address is not one

@@ -39,15 +39,15 @@
 #include "fastpath/telemetry.h"
 #include "fastpath/worker.h"
 
-#define GW_MAX_SA   4096u       /* per direction */
+#define GW_MAX_SA 4096u /* per direction */
 /* Device sessions: every SA of both directions, plus room for SAs that
  * were replaced and wait out an RCU grace period before they are freed. */
 #define GW_SESSIONS (2 * GW_MAX_SA + 1024)
 
 struct opts {
 	const char *config, *stats, *profiles;
-	double duration;           /* seconds, 0 = until a signal */
-	unsigned idle_exit_ms;     /* 0 = off */
+	double duration;       /* seconds, 0 = until a signal */
+	unsigned idle_exit_ms; /* 0 = off */
 	bool check;
 };
 
@@ -68,9 +68,9 @@ struct gw {
 	unsigned nw;
 	struct port_rt port[APP_FP_MAX_PORTS];
 	uint64_t events[4];
-	struct app_gw_ike *ike;        /* NULL without "connections" */
-	struct app_gw_children *children;   /* CHILD SAs IKE installed */
-	uint16_t ntxq;             /* TX queues per port: one per worker (+1 for IKE) */
+	struct app_gw_ike *ike;           /* NULL without "connections" */
+	struct app_gw_children *children; /* CHILD SAs IKE installed */
+	uint16_t ntxq;                    /* TX queues per port: one per worker (+1 for IKE) */
 };
 
 /* Time the IKE SAs get at exit for their deletes to be answered. */
@@ -95,7 +95,8 @@ static void usage(const char *prog)
 		"  --idle-exit MS      stop when no packet was received for MS milliseconds\n"
 		"  --stats FILE        write final counters as JSON to FILE ('-' = stdout)\n"
 		"  --profiles DIR      driver profiles (default drivers-config)\n"
-		"  --check             validate the configuration and exit\n", prog);
+		"  --check             validate the configuration and exit\n",
+		prog);
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -132,7 +133,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 struct profile {
 	uint16_t rx_queues, rx_desc, tx_desc;
 	bool promiscuous;
-	uint32_t qp_desc;          /* cryptodev profiles */
+	uint32_t qp_desc; /* cryptodev profiles */
 };
 
 /* drivers-config/<name>.json: only the keys the gateway uses are read. */
@@ -209,17 +210,19 @@ static int port_setup(struct gw *g, unsigned i)
 	 * a queue nobody polls would lose its flows without a trace. */
 	if (strcmp(info.driver_name, "net_af_packet") == 0 && nrx < info.max_rx_queues) {
 		printf("port %s: net_af_packet spreads received frames over all %u queue pairs: "
-		       "polling %u RX queues, not %u\n", pc->name, info.max_rx_queues,
-		       info.max_rx_queues, nrx);
+		       "polling %u RX queues, not %u\n",
+		       pc->name, info.max_rx_queues, info.max_rx_queues, nrx);
 		nrx = info.max_rx_queues;
 	}
 	if (info.max_tx_queues < g->ntxq || info.max_rx_queues < nrx) {
-		fprintf(stderr, "port %s: %u RX / %u TX queues needed (one TX queue per worker%s), "
-			"the device has %u / %u%s\n", pc->name, nrx, g->ntxq,
-			g->ntxq > g->nw ? " and one for IKE" : "", info.max_rx_queues,
-			info.max_tx_queues,
-			strcmp(info.driver_name, "net_af_packet") == 0 ?
-			" (net_af_packet: raise qpairs= in its devargs)" : "");
+		fprintf(stderr,
+			"port %s: %u RX / %u TX queues needed (one TX queue per worker%s), "
+			"the device has %u / %u%s\n",
+			pc->name, nrx, g->ntxq, g->ntxq > g->nw ? " and one for IKE" : "",
+			info.max_rx_queues, info.max_tx_queues,
+			strcmp(info.driver_name, "net_af_packet") == 0
+				? " (net_af_packet: raise qpairs= in its devargs)"
+				: "");
 		return -1;
 	}
 	if ((rc = rte_eth_dev_configure(id, nrx, g->ntxq, &conf)) != 0) {
@@ -247,15 +250,15 @@ static int port_setup(struct gw *g, unsigned i)
 	rc = rte_eth_dev_set_mtu(id, pc->mtu);
 	if (rc != 0 && rc != -ENOTSUP)
 		printf("port %s: the device did not take MTU %u (%s); packets over it are "
-		       "still fragmented or dropped by the workers\n", pc->name, pc->mtu,
-		       rte_strerror(-rc));
+		       "still fragmented or dropped by the workers\n",
+		       pc->name, pc->mtu, rte_strerror(-rc));
 	g->dp.mtu[id] = pc->mtu;
 	if ((rc = rte_eth_dev_start(id)) != 0) {
 		fprintf(stderr, "port %s: start: %s\n", pc->name, rte_strerror(-rc));
 		return rc;
 	}
 	if (pr.promiscuous)
-		rte_eth_promiscuous_enable(id);   /* not every PMD has it */
+		rte_eth_promiscuous_enable(id); /* not every PMD has it */
 	rte_eth_macaddr_get(id, &g->dp.mac[id]);
 	g->port[i].id = id;
 	g->port[i].nrxq = nrx;
@@ -263,9 +266,10 @@ static int port_setup(struct gw *g, unsigned i)
 		struct fp_local *l = &g->dp.local;
 
 		if ((pc->addr[a].family == 4 ? l->n4 : l->n6) == FP_MAX_LOCAL) {
-			fprintf(stderr, "port %s: more than %u IPv%u addresses over all ports (the "
-				"fast path holds %u per family)\n", pc->name, FP_MAX_LOCAL,
-				pc->addr[a].family, FP_MAX_LOCAL);
+			fprintf(stderr,
+				"port %s: more than %u IPv%u addresses over all ports (the "
+				"fast path holds %u per family)\n",
+				pc->name, FP_MAX_LOCAL, pc->addr[a].family, FP_MAX_LOCAL);
 			return -1;
 		}
 		if (pc->addr[a].family == 4) {
@@ -291,8 +295,10 @@ static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
 {
 	const struct app_fp_crypto *cc = &g->cfg->fastpath.crypto;
 	char name[APP_FP_CDEV_NAME_MAX], err[200];
-	struct fp_cdev_cfg c = { .device = name, .n_qp = (uint16_t)g->nw,
-				 .max_sessions = GW_SESSIONS, .socket = (int)rte_socket_id() };
+	struct fp_cdev_cfg c = { .device = name,
+				 .n_qp = (uint16_t)g->nw,
+				 .max_sessions = GW_SESSIONS,
+				 .socket = (int)rte_socket_id() };
 	struct profile pr;
 
 	*be = &fp_crypto_imb;
@@ -300,7 +306,7 @@ static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
 		char desc[128];
 
 		_Static_assert((int)APP_FP_IMB_SHORT_AVX2 == (int)FP_IMB_SHORT_AVX2 &&
-			       (int)APP_FP_IMB_SHORT_OFF == (int)FP_IMB_SHORT_OFF,
+				       (int)APP_FP_IMB_SHORT_OFF == (int)FP_IMB_SHORT_OFF,
 			       "imb_short_arch values");
 		fp_imb_configure((enum fp_imb_short)cc->imb_short,
 				 cc->imb_short_max ? cc->imb_short_max : FP_IMB_SHORT_MAX_DEFAULT,
@@ -314,7 +320,8 @@ static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(cc->devargs, ","), cc->devargs);
 	if (load_profile(g->o.profiles, cc->profile, &pr) != 0)
 		return -1;
-	if (cc->devargs[0] && rte_cryptodev_get_dev_id(name) < 0 && rte_dev_probe(cc->devargs) != 0) {
+	if (cc->devargs[0] && rte_cryptodev_get_dev_id(name) < 0 &&
+	    rte_dev_probe(cc->devargs) != 0) {
 		fprintf(stderr, "crypto: cannot probe '%s'\n", cc->devargs);
 		return -1;
 	}
@@ -355,7 +362,7 @@ static void on_punt(void *arg, struct rte_mbuf *m)
 	if (g->ike)
 		app_gw_ike_punt(g->ike, m);
 	else
-		rte_pktmbuf_free(m);     /* the short window before IKE exists */
+		rte_pktmbuf_free(m); /* the short window before IKE exists */
 }
 
 static int tables_setup(struct gw *g)
@@ -515,28 +522,29 @@ static json_t *stats_json(const struct gw *g)
 
 	for (unsigned i = 0; i < g->nw; i++) {
 		const struct fp_worker_stats *s = fp_worker_stats(g->w[i]);
-		json_t *w = json_pack("{sIsIsIsIsIsIsIsI}", "rx", (json_int_t)s->rx,
-				      "tx", (json_int_t)s->tx, "esp_in", (json_int_t)s->esp_in,
-				      "esp_out", (json_int_t)s->esp_out,
-				      "bypass", (json_int_t)s->bypass, "punt", (json_int_t)s->punt,
-				      "handoff_out", (json_int_t)s->handoff_out,
-				      "handoff_in", (json_int_t)s->handoff_in);
+		json_t *w = json_pack("{sIsIsIsIsIsIsIsI}", "rx", (json_int_t)s->rx, "tx",
+				      (json_int_t)s->tx, "esp_in", (json_int_t)s->esp_in, "esp_out",
+				      (json_int_t)s->esp_out, "bypass", (json_int_t)s->bypass,
+				      "punt", (json_int_t)s->punt, "handoff_out",
+				      (json_int_t)s->handoff_out, "handoff_in",
+				      (json_int_t)s->handoff_in);
 		struct fp_crypto_stats cst;
 
 		/* crypto_timeouts..orphans: non-zero only with a cryptodev that missed
 		 * the wait bound; crypto_short_jobs: intel-ipsec-mb, second manager. */
 		fp_worker_crypto_stats(g->w[i], &cst);
-		json_object_update_new(w, json_pack("{sIsIsIsIsIsI}",
-			"crypto_timeouts", (json_int_t)cst.timeouts,
-			"crypto_abandoned", (json_int_t)cst.abandoned,
-			"crypto_late", (json_int_t)cst.late, "crypto_no_op", (json_int_t)cst.no_op,
-			"crypto_orphans", (json_int_t)cst.orphans,
-			"crypto_short_jobs", (json_int_t)cst.short_jobs));
-		json_object_update_new(w, json_pack("{sIsIsIsIsI}", "frag_in", (json_int_t)s->frag_in,
-			"reassembled", (json_int_t)s->reassembled,
-			"frag_out", (json_int_t)s->frag_out,
-			"icmp_too_big", (json_int_t)s->icmp_too_big,
-			"neigh_replies", (json_int_t)s->neigh_replies));
+		json_object_update_new(
+			w, json_pack("{sIsIsIsIsIsI}", "crypto_timeouts", (json_int_t)cst.timeouts,
+				     "crypto_abandoned", (json_int_t)cst.abandoned, "crypto_late",
+				     (json_int_t)cst.late, "crypto_no_op", (json_int_t)cst.no_op,
+				     "crypto_orphans", (json_int_t)cst.orphans, "crypto_short_jobs",
+				     (json_int_t)cst.short_jobs));
+		json_object_update_new(w,
+				       json_pack("{sIsIsIsIsI}", "frag_in", (json_int_t)s->frag_in,
+						 "reassembled", (json_int_t)s->reassembled,
+						 "frag_out", (json_int_t)s->frag_out,
+						 "icmp_too_big", (json_int_t)s->icmp_too_big,
+						 "neigh_replies", (json_int_t)s->neigh_replies));
 		for (unsigned r = 1; r < FP_WD_MAX; r++)
 			tot[r] += s->drops[r];
 		json_array_append_new(ws, w);
@@ -549,33 +557,40 @@ static json_t *stats_json(const struct gw *g)
 
 		for (unsigned k = 0; k < g->nw; k++) {
 			const struct fp_port_stats *p = &fp_worker_stats(g->w[k])->port[id];
-			v[0] += p->rx; v[1] += p->rx_bytes; v[2] += p->tx; v[3] += p->tx_bytes;
+			v[0] += p->rx;
+			v[1] += p->rx_bytes;
+			v[2] += p->tx;
+			v[3] += p->tx_bytes;
 			v[4] += p->tx_drop;
 		}
 		json_object_set_new(ports, g->cfg->fastpath.ports[i].name,
-			json_pack("{sIsIsIsIsI}", "rx", (json_int_t)v[0], "rx_bytes", (json_int_t)v[1],
-				  "tx", (json_int_t)v[2], "tx_bytes", (json_int_t)v[3],
-				  "tx_drop", (json_int_t)v[4]));
+				    json_pack("{sIsIsIsIsI}", "rx", (json_int_t)v[0], "rx_bytes",
+					      (json_int_t)v[1], "tx", (json_int_t)v[2], "tx_bytes",
+					      (json_int_t)v[3], "tx_drop", (json_int_t)v[4]));
 	}
 	fp_ctrl_get_stats(g->ctrl, &cs);
 	json_object_set_new(root, "workers", ws);
 	json_object_set_new(root, "drops", drops);
 	json_object_set_new(root, "ports", ports);
-	json_object_set_new(root, "control", json_pack("{sIsIsIsIsIsIsI}",
-		"sa_in", (json_int_t)cs.sa_in, "sa_out", (json_int_t)cs.sa_out,
-		"spd_rules", (json_int_t)cs.spd_rules, "spd_scan_rules", (json_int_t)cs.spd_scan_rules,
-		"spd_acl_rules", (json_int_t)cs.spd_acl_rules, "punted", (json_int_t)cs.punted,
-		"req_failed", (json_int_t)cs.req_failed));
+	json_object_set_new(root, "control",
+			    json_pack("{sIsIsIsIsIsIsI}", "sa_in", (json_int_t)cs.sa_in, "sa_out",
+				      (json_int_t)cs.sa_out, "spd_rules", (json_int_t)cs.spd_rules,
+				      "spd_scan_rules", (json_int_t)cs.spd_scan_rules,
+				      "spd_acl_rules", (json_int_t)cs.spd_acl_rules, "punted",
+				      (json_int_t)cs.punted, "req_failed",
+				      (json_int_t)cs.req_failed));
 	if (g->ike) {
 		struct app_gw_ike_stats is;
 
 		app_gw_ike_get_stats(g->ike, &is);
-		json_object_set_new(root, "ike", json_pack("{sIsIsIsIsIsIsIsI}",
-			"rx", (json_int_t)is.rx, "rx_bad", (json_int_t)is.rx_bad,
-			"rx_other", (json_int_t)is.rx_other, "tx", (json_int_t)is.tx,
-			"tx_frags", (json_int_t)is.tx_frags, "tx_failed", (json_int_t)is.tx_failed,
-			"echo_replies", (json_int_t)is.echo_replies,
-			"sas", (json_int_t)app_gw_ike_sa_count(g->ike)));
+		json_object_set_new(root, "ike",
+				    json_pack("{sIsIsIsIsIsIsIsI}", "rx", (json_int_t)is.rx,
+					      "rx_bad", (json_int_t)is.rx_bad, "rx_other",
+					      (json_int_t)is.rx_other, "tx", (json_int_t)is.tx,
+					      "tx_frags", (json_int_t)is.tx_frags, "tx_failed",
+					      (json_int_t)is.tx_failed, "echo_replies",
+					      (json_int_t)is.echo_replies, "sas",
+					      (json_int_t)app_gw_ike_sa_count(g->ike)));
 	}
 	return root;
 }
@@ -617,8 +632,12 @@ static int run(struct gw *g)
 {
 	const struct app_fp_cfg *f = &g->cfg->fastpath;
 	struct fp_ctrl_cfg cc = {
-		.name = "gw", .n_workers = g->nw, .max_sa = GW_MAX_SA, .socket = (int)rte_socket_id(),
-		.on_event = on_event, .arg = g,
+		.name = "gw",
+		.n_workers = g->nw,
+		.max_sa = GW_MAX_SA,
+		.socket = (int)rte_socket_id(),
+		.on_event = on_event,
+		.arg = g,
 		.on_punt = g->cfg->n_conns ? on_punt : NULL,
 	};
 	char err[160];
@@ -627,9 +646,9 @@ static int run(struct gw *g)
 	/* Each datagram being reassembled may hold RTE_LIBRTE_IP_FRAG_MAX_FRAG
 	 * mbufs until it expires: room for all of them, so spoofed fragments
 	 * cannot take the buffers RX needs. */
-	g->pool = rte_pktmbuf_pool_create("gw_mbufs", 16383 + (4096 + f->reasm_max *
-					  RTE_LIBRTE_IP_FRAG_MAX_FRAG) * g->nw, 256, 0,
-					  RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	g->pool = rte_pktmbuf_pool_create(
+		"gw_mbufs", 16383 + (4096 + f->reasm_max * RTE_LIBRTE_IP_FRAG_MAX_FRAG) * g->nw,
+		256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (crypto_setup(g, &cc.be) != 0)
 		return 1;
 	g->ctrl = g->pool ? fp_ctrl_create(&cc, err, sizeof(err)) : NULL;
@@ -652,11 +671,14 @@ static int run(struct gw *g)
 	}
 	if (g->cfg->n_conns) {
 		uint16_t ids[APP_FP_MAX_PORTS];
-		struct app_gw_ike_cfg ic = { .cfg = g->cfg, .dp = &g->dp, .children = g->children,
-					 .ports = ids,
-					 .n_ports = f->n_ports, .txq = (uint16_t)g->nw,
-					 .n_workers = g->nw,
-					 .socket = (int)rte_socket_id() };
+		struct app_gw_ike_cfg ic = { .cfg = g->cfg,
+					     .dp = &g->dp,
+					     .children = g->children,
+					     .ports = ids,
+					     .n_ports = f->n_ports,
+					     .txq = (uint16_t)g->nw,
+					     .n_workers = g->nw,
+					     .socket = (int)rte_socket_id() };
 
 		for (unsigned i = 0; i < f->n_ports; i++)
 			ids[i] = g->port[i].id;
@@ -674,8 +696,9 @@ static int run(struct gw *g)
 	for (unsigned i = 0; i < g->nw; i++)
 		rte_eal_remote_launch(fp_worker_run, g->w[i], g->lcore[i]);
 	printf("running: %u worker(s), %u static SA(s), %u polic%s, %u route(s), %u IKE "
-	       "connection(s)\n", g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies",
-	       f->n_routes, g->cfg->n_conns);
+	       "connection(s)\n",
+	       g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies", f->n_routes,
+	       g->cfg->n_conns);
 	fflush(stdout);
 	if (g->ike)
 		app_gw_ike_start(g->ike);
@@ -722,8 +745,10 @@ int main(int argc, char **argv)
 	g.nw = g.cfg->fastpath.workers;
 	g.ntxq = (uint16_t)(g.nw + (g.cfg->n_conns ? 1 : 0));
 	if (rte_lcore_count() < g.nw + 1) {
-		fprintf(stderr, "%u worker(s) need %u lcores (one control core), EAL has %u: "
-			"use -l or --lcores\n", g.nw, g.nw + 1, rte_lcore_count());
+		fprintf(stderr,
+			"%u worker(s) need %u lcores (one control core), EAL has %u: "
+			"use -l or --lcores\n",
+			g.nw, g.nw + 1, rte_lcore_count());
 		rc = 1;
 		goto out;
 	}
@@ -734,8 +759,9 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		printf("config OK: %u port(s), %u static SA(s), %u policies, %u route(s), "
-		       "%u IKE connection(s)\n", g.cfg->fastpath.n_ports, g.cfg->fastpath.n_sas,
-		       g.cfg->fastpath.n_policies, g.cfg->fastpath.n_routes, g.cfg->n_conns);
+		       "%u IKE connection(s)\n",
+		       g.cfg->fastpath.n_ports, g.cfg->fastpath.n_sas, g.cfg->fastpath.n_policies,
+		       g.cfg->fastpath.n_routes, g.cfg->n_conns);
 		rc = 0;
 		goto out;
 	}

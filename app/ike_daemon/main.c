@@ -19,8 +19,8 @@
 #include "app/common/log.h"
 #include "app/ike_daemon/udp_io.h"
 
-#define SHUTDOWN_GRACE_MS 1000   /* time given to outgoing deletes on exit */
-#define RX_BURST          64     /* datagrams read per socket per wakeup */
+#define SHUTDOWN_GRACE_MS 1000 /* time given to outgoing deletes on exit */
+#define RX_BURST          64   /* datagrams read per socket per wakeup */
 
 struct daemon {
 	struct app_config *cfg;
@@ -44,12 +44,11 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 
 	if (rc < 0)
 		app_log(IKE_LOG_WARN, "send %zu bytes %s -> %s failed: %s", len,
-			ike_addr_str(local, ls, sizeof(ls)),
-			ike_addr_str(remote, rs, sizeof(rs)), strerror(-rc));
+			ike_addr_str(local, ls, sizeof(ls)), ike_addr_str(remote, rs, sizeof(rs)),
+			strerror(-rc));
 	else if (app_log_get_level() >= IKE_LOG_DEBUG)
 		app_log(IKE_LOG_DEBUG, "tx %zu bytes %s -> %s", len,
-			ike_addr_str(local, ls, sizeof(ls)),
-			ike_addr_str(remote, rs, sizeof(rs)));
+			ike_addr_str(local, ls, sizeof(ls)), ike_addr_str(remote, rs, sizeof(rs)));
 }
 
 static void op_event(void *ctx, const struct ike_event *ev)
@@ -96,8 +95,8 @@ static int add_conns(struct daemon *d)
 		int rc = ike_engine_add_conn(d->engine, c);
 
 		if (rc < 0) {
-			app_log(IKE_LOG_ERR, "cannot add connection '%s': %s",
-				c->name, strerror(-rc));
+			app_log(IKE_LOG_ERR, "cannot add connection '%s': %s", c->name,
+				strerror(-rc));
 			return -1;
 		}
 	}
@@ -116,8 +115,7 @@ static int open_sockets(struct daemon *d)
 		return -1;
 	}
 	for (unsigned i = 0; i < udp_io_count(d->io); i++)
-		app_log(IKE_LOG_INFO, "listening on %s",
-			udp_io_name(d->io, i, name, sizeof(name)));
+		app_log(IKE_LOG_INFO, "listening on %s", udp_io_name(d->io, i, name, sizeof(name)));
 	return 0;
 }
 
@@ -127,8 +125,7 @@ static int open_control(struct daemon *d)
 
 	if (!d->cfg->control_socket[0])
 		return 0;
-	d->ctl = app_ctlsock_open(d->cfg->control_socket, d->engine, d->cfg,
-				  err, sizeof(err));
+	d->ctl = app_ctlsock_open(d->cfg->control_socket, d->engine, d->cfg, err, sizeof(err));
 	if (!d->ctl) {
 		app_log(IKE_LOG_ERR, "%s", err);
 		return -1;
@@ -147,8 +144,7 @@ static void initiate_conns(struct daemon *d)
 			continue;
 		rc = ike_engine_initiate(d->engine, c->name, app_mono_ms());
 		if (rc < 0)
-			app_log(IKE_LOG_WARN, "cannot initiate '%s': %s", c->name,
-				strerror(-rc));
+			app_log(IKE_LOG_WARN, "cannot initiate '%s': %s", c->name, strerror(-rc));
 	}
 }
 
@@ -206,8 +202,8 @@ static void delete_all(struct daemon *d)
 		int rc = ike_engine_delete_ike(d->engine, name, app_mono_ms());
 
 		if (rc < 0 && rc != -ENOENT)
-			app_log(IKE_LOG_WARN, "cannot delete IKE SA of '%s': %s",
-				name, strerror(-rc));
+			app_log(IKE_LOG_WARN, "cannot delete IKE SA of '%s': %s", name,
+				strerror(-rc));
 	}
 }
 
@@ -237,8 +233,8 @@ static void drain_socket(struct daemon *d, unsigned idx)
 }
 
 /* ppoll() timeout until the next engine timer or the shutdown deadline. */
-static struct timespec *loop_timeout(struct daemon *d, uint64_t now,
-				     uint64_t deadline, struct timespec *ts)
+static struct timespec *loop_timeout(struct daemon *d, uint64_t now, uint64_t deadline,
+				     struct timespec *ts)
 {
 	uint64_t next = ike_engine_next_timer(d->engine), wait;
 
@@ -246,7 +242,7 @@ static struct timespec *loop_timeout(struct daemon *d, uint64_t now,
 		next = deadline;
 	if (next == UINT64_MAX)
 		return NULL;
-	wait = next > now ? next - now : 1;   /* 1 ms: never spin on a stale timer */
+	wait = next > now ? next - now : 1; /* 1 ms: never spin on a stale timer */
 	ts->tv_sec = (time_t)(wait / 1000);
 	ts->tv_nsec = (long)(wait % 1000) * 1000000L;
 	return ts;
@@ -319,8 +315,7 @@ static int check_config(struct daemon *d)
 	}
 	if (rc < 0)
 		return 1;
-	printf("config OK: %u connection%s\n", d->cfg->n_conns,
-	       d->cfg->n_conns == 1 ? "" : "s");
+	printf("config OK: %u connection%s\n", d->cfg->n_conns, d->cfg->n_conns == 1 ? "" : "s");
 	return 0;
 }
 
@@ -338,8 +333,8 @@ static int run_daemon(struct daemon *d)
 	}
 	if (add_conns(d) < 0 || open_sockets(d) < 0 || open_control(d) < 0)
 		return 1;
-	app_log(IKE_LOG_INFO, "ipsecgw-ike started: %u connection%s",
-		d->cfg->n_conns, d->cfg->n_conns == 1 ? "" : "s");
+	app_log(IKE_LOG_INFO, "ipsecgw-ike started: %u connection%s", d->cfg->n_conns,
+		d->cfg->n_conns == 1 ? "" : "s");
 	initiate_conns(d);
 	app_log_set_batched(true);
 	run_loop(d, &wait_mask);
@@ -367,8 +362,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
-		{ "check",  no_argument,       NULL, 'C' },
-		{ "help",   no_argument,       NULL, 'h' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
@@ -382,7 +377,7 @@ int main(int argc, char **argv)
 		case 'c': path = optarg; break;
 		case 'C': check = true; break;
 		case 'h': usage(stdout); return 0;
-		default:  usage(stderr); return 2;
+		default: usage(stderr); return 2;
 		}
 	}
 	if (!path || optind != argc) {

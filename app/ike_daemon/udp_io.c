@@ -14,7 +14,7 @@
 
 struct udp_sock {
 	int fd;
-	ike_addr_t bound;     /* address (zero for wildcard) and port */
+	ike_addr_t bound; /* address (zero for wildcard) and port */
 	bool wildcard;
 };
 
@@ -131,16 +131,16 @@ static int open_one(const ike_addr_t *a, bool wildcard, char *err, size_t errlen
 	}
 	if (bind(fd, (struct sockaddr *)&ss, sl) < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "cannot bind %s: %s",
-			 addr_port_str(a, as, sizeof(as)), strerror(-rc));
+		snprintf(err, errlen, "cannot bind %s: %s", addr_port_str(a, as, sizeof(as)),
+			 strerror(-rc));
 		close(fd);
 		return rc;
 	}
 	return fd;
 }
 
-static int add_sock(struct udp_io *io, const ike_addr_t *a, uint16_t port,
-		    bool wildcard, char *err, size_t errlen)
+static int add_sock(struct udp_io *io, const ike_addr_t *a, uint16_t port, bool wildcard, char *err,
+		    size_t errlen)
 {
 	ike_addr_t b = *a;
 	int fd;
@@ -148,7 +148,7 @@ static int add_sock(struct udp_io *io, const ike_addr_t *a, uint16_t port,
 	b.port = port;
 	for (unsigned i = 0; i < io->n; i++)
 		if (ike_addr_eq(&io->s[i].bound, &b))
-			return 0;   /* same address listed twice, or ports equal */
+			return 0; /* same address listed twice, or ports equal */
 	if (io->n >= UDP_IO_MAX_SOCKS) {
 		snprintf(err, errlen, "too many sockets (max %u)", UDP_IO_MAX_SOCKS);
 		return -ENOSPC;
@@ -163,9 +163,8 @@ static int add_sock(struct udp_io *io, const ike_addr_t *a, uint16_t port,
 	return 0;
 }
 
-struct udp_io *udp_io_open(const ike_addr_t *addrs, unsigned n_addrs,
-			   const uint16_t *ports, unsigned n_ports,
-			   char *err, size_t errlen)
+struct udp_io *udp_io_open(const ike_addr_t *addrs, unsigned n_addrs, const uint16_t *ports,
+			   unsigned n_ports, char *err, size_t errlen)
 {
 	static const ike_addr_t any[2] = { { .family = 4 }, { .family = 6 } };
 	struct udp_io *io = calloc(1, sizeof(*io));
@@ -180,8 +179,8 @@ struct udp_io *udp_io_open(const ike_addr_t *addrs, unsigned n_addrs,
 	}
 	for (unsigned i = 0; i < n_list && !rc; i++) {
 		for (unsigned p = 0; p < n_ports && !rc; p++) {
-			rc = add_sock(io, &list[i], ports[p],
-				      wildcard || addr_is_zero(&list[i]), err, errlen);
+			rc = add_sock(io, &list[i], ports[p], wildcard || addr_is_zero(&list[i]),
+				      err, errlen);
 			/* A wildcard family the kernel lacks (no IPv6) is skipped. */
 			if (rc == -EAFNOSUPPORT && wildcard)
 				rc = 0;
@@ -236,8 +235,8 @@ static void pktinfo_local(struct msghdr *mh, ike_addr_t *local)
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			memcpy(local->a, &pi.ipi_addr, 4);
-		} else if (c->cmsg_level == IPPROTO_IPV6 &&
-			   c->cmsg_type == IPV6_PKTINFO && local->family == 6) {
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+			   local->family == 6) {
 			struct in6_pktinfo pi;
 
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
@@ -246,8 +245,8 @@ static void pktinfo_local(struct msghdr *mh, ike_addr_t *local)
 	}
 }
 
-int udp_io_recv(struct udp_io *io, unsigned idx, ike_addr_t *local,
-		ike_addr_t *remote, uint8_t *buf, size_t len)
+int udp_io_recv(struct udp_io *io, unsigned idx, ike_addr_t *local, ike_addr_t *remote,
+		uint8_t *buf, size_t len)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(struct in6_pktinfo)) +
@@ -257,9 +256,12 @@ int udp_io_recv(struct udp_io *io, unsigned idx, ike_addr_t *local,
 	struct sockaddr_storage from;
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 	struct msghdr mh = {
-		.msg_name = &from, .msg_namelen = sizeof(from),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf.b, .msg_controllen = sizeof(cbuf.b),
+		.msg_name = &from,
+		.msg_namelen = sizeof(from),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.b,
+		.msg_controllen = sizeof(cbuf.b),
 	};
 	struct udp_sock *s;
 	ssize_t r;
@@ -327,8 +329,8 @@ static size_t build_pktinfo(const ike_addr_t *src, char *cbuf, size_t clen)
 	return put_cmsg(c, IPPROTO_IP, IP_PKTINFO, &pi, sizeof(pi));
 }
 
-int udp_io_send(struct udp_io *io, const ike_addr_t *local,
-		const ike_addr_t *remote, const uint8_t *buf, size_t len)
+int udp_io_send(struct udp_io *io, const ike_addr_t *local, const ike_addr_t *remote,
+		const uint8_t *buf, size_t len)
 {
 	union {
 		char b[CMSG_SPACE(sizeof(struct in6_pktinfo))];
@@ -341,7 +343,7 @@ int udp_io_send(struct udp_io *io, const ike_addr_t *local,
 	ike_addr_t l = *local;
 
 	if (l.family != 4 && l.family != 6)
-		l.family = remote->family;   /* unknown local: any socket of the family */
+		l.family = remote->family; /* unknown local: any socket of the family */
 	if (remote->family != l.family)
 		return -EAFNOSUPPORT;
 	s = pick_sock(io, &l);

@@ -22,9 +22,8 @@ struct udp_io;
  * wildcard too. Duplicate (address, port) pairs are bound once. On failure
  * returns NULL with a message such as
  * "cannot bind 192.0.2.1:500: Address already in use" in err. */
-struct udp_io *udp_io_open(const ike_addr_t *addrs, unsigned n_addrs,
-			   const uint16_t *ports, unsigned n_ports,
-			   char *err, size_t errlen);
+struct udp_io *udp_io_open(const ike_addr_t *addrs, unsigned n_addrs, const uint16_t *ports,
+			   unsigned n_ports, char *err, size_t errlen);
 void udp_io_close(struct udp_io *io);
 
 unsigned udp_io_count(const struct udp_io *io);
@@ -35,13 +34,13 @@ const char *udp_io_name(const struct udp_io *io, unsigned idx, char *buf, size_t
 /* Reads one datagram from socket idx without blocking. Returns its length,
  * -EAGAIN when none is queued, or another negative errno. local receives
  * the destination address and port, remote the source. */
-int udp_io_recv(struct udp_io *io, unsigned idx, ike_addr_t *local,
-		ike_addr_t *remote, uint8_t *buf, size_t len);
+int udp_io_recv(struct udp_io *io, unsigned idx, ike_addr_t *local, ike_addr_t *remote,
+		uint8_t *buf, size_t len);
 
 /* Sends from local (address and port) to remote through the socket bound to
  * that address (or the wildcard of its family) and port. 0 or negative errno;
  * -EADDRNOTAVAIL when no socket fits local. */
-int udp_io_send(struct udp_io *io, const ike_addr_t *local,
-		const ike_addr_t *remote, const uint8_t *buf, size_t len);
+int udp_io_send(struct udp_io *io, const ike_addr_t *local, const ike_addr_t *remote,
+		const uint8_t *buf, size_t len);
 
 #endif

@@ -16,8 +16,8 @@ static const uint8_t *psk_pad(struct ike_conn *c, uint16_t prf)
 	static const char pad[] = "Key Pad for IKEv2";
 
 	if (c->psk_pad_prf != prf) {
-		if (ike_prf(prf, c->cfg.psk, c->cfg.psk_len, (const uint8_t *)pad,
-			    sizeof(pad) - 1, c->psk_pad) < 0)
+		if (ike_prf(prf, c->cfg.psk, c->cfg.psk_len, (const uint8_t *)pad, sizeof(pad) - 1,
+			    c->psk_pad) < 0)
 			return NULL;
 		c->psk_pad_prf = prf;
 	}
@@ -37,8 +37,8 @@ int ikev2_psk_auth(const struct ike_sa *sa, bool for_initiator, const uint8_t *i
 	*outlen = sa->prf_len;
 	if (!key || !sa->init_msg[idx])
 		return -EINVAL;
-	r = ike_prf(sa->algs.prf, for_initiator ? sa->sk_pi : sa->sk_pr, sa->prf_len,
-		    id_body, id_len, macid);
+	r = ike_prf(sa->algs.prf, for_initiator ? sa->sk_pi : sa->sk_pr, sa->prf_len, id_body,
+		    id_len, macid);
 	d[0] = sa->init_msg[idx];
 	l[0] = sa->init_len[idx];
 	d[1] = for_initiator ? sa->nr : sa->ni;

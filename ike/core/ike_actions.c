@@ -7,7 +7,6 @@
 
 #include "ike/core/ike_priv.h"
 
-
 static struct ike_sa *action_sa(struct ike_engine *e, const char *conn, uint64_t now, int *err)
 {
 	struct ike_conn *c = ike_conn_find(e, conn);
@@ -34,7 +33,7 @@ int ike_engine_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms)
 	if (!c)
 		return -ENOENT;
 	if (c->cfg.remote_is_prefix)
-		return -EDESTADDRREQ;      /* responder-only: no single peer address */
+		return -EDESTADDRREQ; /* responder-only: no single peer address */
 	sa = ike_conn_sa(e, c);
 	if (sa)
 		return sa->state == IKE_S_ESTABLISHED ? -EALREADY : -EBUSY;
@@ -233,8 +232,8 @@ void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg)
 		s.remote = sa->remote;
 		s.nat_local = sa->nat_local;
 		s.nat_remote = sa->nat_remote;
-		for (struct ike_child *c = sa->children;
-		     c && s.n_children < IKE_MAX_CHILDREN * 2; c = c->next)
+		for (struct ike_child *c = sa->children; c && s.n_children < IKE_MAX_CHILDREN * 2;
+		     c = c->next)
 			s.children[s.n_children++] = &c->info;
 		fn(arg, &s);
 	}

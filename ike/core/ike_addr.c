@@ -37,7 +37,10 @@ const char *ike_addr_str(const ike_addr_t *a, char *buf, size_t len)
 	return buf;
 }
 
-static size_t alen(uint8_t family) { return family == 4 ? 4 : 16; }
+static size_t alen(uint8_t family)
+{
+	return family == 4 ? 4 : 16;
+}
 
 bool ike_addr_ip_eq(const ike_addr_t *a, const ike_addr_t *b)
 {
@@ -62,8 +65,11 @@ bool ike_addr_eq(const ike_addr_t *a, const ike_addr_t *b)
 
 static int proto_parse(const char *s, uint8_t *proto)
 {
-	static const struct { const char *n; uint8_t p; } names[] = {
-		{ "any", 0 }, { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 },
+	static const struct {
+		const char *n;
+		uint8_t p;
+	} names[] = {
+		{ "any", 0 },     { "icmp", 1 },   { "tcp", 6 },    { "udp", 17 },
 		{ "icmpv6", 58 }, { "icmp6", 58 }, { "sctp", 132 },
 	};
 	char *end;
@@ -140,7 +146,7 @@ static int prefix_to_range(struct ike_ts *ts, unsigned plen)
 		unsigned bits = plen > i * 8 ? plen - i * 8 : 0;
 		uint8_t mask = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
 		if (ts->start[i] & ~mask)
-			return -EINVAL;   /* host bits set: almost always a typo */
+			return -EINVAL; /* host bits set: almost always a typo */
 		ts->end[i] = ts->start[i] | (uint8_t)~mask;
 	}
 	return 0;
@@ -260,7 +266,8 @@ static int hex_decode(const char *s, uint8_t *out, size_t max, size_t *outlen)
 		return -EINVAL;
 	for (size_t i = 0; i < n / 2; i++) {
 		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1 || !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
+		if (sscanf(s + 2 * i, "%2x", &v) != 1 ||
+		    !strchr("0123456789abcdefABCDEF", s[2 * i]) ||
 		    !strchr("0123456789abcdefABCDEF", s[2 * i + 1]))
 			return -EINVAL;
 		out[i] = (uint8_t)v;
@@ -303,26 +310,20 @@ const char *ike_id_str(const struct ike_id *id, char *buf, size_t len)
 	size_t off;
 
 	switch (id->type) {
-	case 0:
-		snprintf(buf, len, "%%any");
-		break;
-	case IKEV2_ID_IPV4_ADDR:
-		ip_str(4, id->data, buf, len);
-		break;
-	case IKEV2_ID_IPV6_ADDR:
-		ip_str(6, id->data, buf, len);
-		break;
+	case 0: snprintf(buf, len, "%%any"); break;
+	case IKEV2_ID_IPV4_ADDR: ip_str(4, id->data, buf, len); break;
+	case IKEV2_ID_IPV6_ADDR: ip_str(6, id->data, buf, len); break;
 	case IKEV2_ID_FQDN:
 	case IKEV2_ID_RFC822_ADDR:
-		snprintf(buf, len, "%s%.*s", id->type == IKEV2_ID_FQDN ? "" : "",
-			 (int)id->len, (const char *)id->data);
+		snprintf(buf, len, "%s%.*s", id->type == IKEV2_ID_FQDN ? "" : "", (int)id->len,
+			 (const char *)id->data);
 		for (char *p = buf; *p; p++)
 			if (*p < ' ' || *p > '~')
-				*p = '?';   /* peer-supplied: keep logs printable */
+				*p = '?'; /* peer-supplied: keep logs printable */
 		break;
 	default:
-		off = (size_t)snprintf(buf, len, "%s:",
-				       id->type == IKEV2_ID_KEY_ID ? "keyid" : "id");
+		off = (size_t)snprintf(buf, len,
+				       "%s:", id->type == IKEV2_ID_KEY_ID ? "keyid" : "id");
 		for (size_t i = 0; i < id->len && off + 3 < len; i++)
 			off += (size_t)snprintf(buf + off, len - off, "%02x", id->data[i]);
 		break;

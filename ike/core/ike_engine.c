@@ -20,8 +20,8 @@ void ike_engine_cfg_defaults(struct ike_engine_cfg *c)
 const char *ike_event_name(enum ike_event_type t)
 {
 	static const char *const names[] = {
-		"IKE_UP", "IKE_REKEYED", "IKE_DOWN", "CHILD_UP", "CHILD_REKEYED",
-		"CHILD_DOWN", "FAILED",
+		"IKE_UP",        "IKE_REKEYED", "IKE_DOWN", "CHILD_UP",
+		"CHILD_REKEYED", "CHILD_DOWN",  "FAILED",
 	};
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "UNKNOWN";
 }
@@ -29,14 +29,14 @@ const char *ike_event_name(enum ike_event_type t)
 const char *ike_sa_state_name(enum ike_sa_state s)
 {
 	static const char *const names[] = {
-		"NEW", "INIT_SENT", "AUTH_SENT", "HALF_OPEN", "ESTABLISHED", "REKEYED",
-		"DELETING", "DEAD",
+		"NEW",         "INIT_SENT", "AUTH_SENT", "HALF_OPEN",
+		"ESTABLISHED", "REKEYED",   "DELETING",  "DEAD",
 	};
 	return names[s];
 }
 
-struct ike_engine *ike_engine_new(const struct ike_engine_cfg *cfg,
-				  const struct ike_ops *ops, void *ctx)
+struct ike_engine *ike_engine_new(const struct ike_engine_cfg *cfg, const struct ike_ops *ops,
+				  void *ctx)
 {
 	struct ike_engine *e = calloc(1, sizeof(*e));
 
@@ -124,11 +124,11 @@ static bool strip_marker(struct ike_engine *e, const ike_addr_t *local, const ik
 	if (local->port != e->cfg.natt_port && remote->port != e->cfg.natt_port)
 		return true;
 	if (*len == 1 && (*buf)[0] == 0xff)
-		return false;                      /* NAT keepalive (RFC 3948 2.3) */
+		return false; /* NAT keepalive (RFC 3948 2.3) */
 	if (*len < IKEV2_NON_ESP_MARKER)
 		return false;
 	if (ikev2_get32(*buf) != 0) {
-		e->stats.esp_dropped++;            /* ESP: the data plane's job */
+		e->stats.esp_dropped++; /* ESP: the data plane's job */
 		return false;
 	}
 	*buf += IKEV2_NON_ESP_MARKER;
@@ -161,9 +161,8 @@ static bool decrypted(struct ike_sa *sa, const ike_addr_t *local, const ike_addr
 		      const struct ikev2_hdr *h, int r, const char *what)
 {
 	if (r < 0) {
-		ike_sa_log(sa, IKE_LOG_WARN, "%s %s dropped: %s",
-			   ikev2_exchange_name(h->exchange), what,
-			   r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
+		ike_sa_log(sa, IKE_LOG_WARN, "%s %s dropped: %s", ikev2_exchange_name(h->exchange),
+			   what, r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
 		sa->e->stats.bad_messages++;
 		return false;
 	}
@@ -182,7 +181,7 @@ static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const 
 	int r;
 
 	if (kind == REQ_NONE || !sa->req_buf || h->msgid != sa->msgid_out - 1)
-		return;       /* late retransmission of an answered request */
+		return; /* late retransmission of an answered request */
 	if (h->exchange == IKEV2_EXCH_IKE_SA_INIT) {
 		ikev2_sa_init_response(sa, msg, len, h, c);
 		return;
@@ -194,17 +193,11 @@ static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const 
 	memset(&sa->req_ctx, 0, sizeof(sa->req_ctx));
 	ikev2_request_done(sa);
 	switch (kind) {
-	case REQ_AUTH:
-		ikev2_auth_response(sa, &inner);
-		break;
+	case REQ_AUTH: ikev2_auth_response(sa, &inner); break;
 	case REQ_CHILD_NEW:
 	case REQ_CHILD_REKEY:
-	case REQ_IKE_REKEY:
-		ikev2_create_child_response(sa, kind, &ctx, &inner);
-		break;
-	default:
-		ikev2_info_response(sa, kind, &ctx, &inner);
-		break;
+	case REQ_IKE_REKEY: ikev2_create_child_response(sa, kind, &ctx, &inner); break;
+	default: ikev2_info_response(sa, kind, &ctx, &inner); break;
 	}
 	ike_dh_free(ctx.dh);
 	ike_wipe(&ctx, sizeof(ctx));
@@ -261,14 +254,12 @@ static void dispatch_request(struct ike_sa *sa, const ike_addr_t *local, const i
 		if (sa->state != IKE_S_HALF_OPEN)
 			ikev2_info_request(sa, &inner);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
-void ike_engine_input(struct ike_engine *e, const ike_addr_t *local,
-		      const ike_addr_t *remote, const uint8_t *buf, size_t len,
-		      uint64_t now_ms)
+void ike_engine_input(struct ike_engine *e, const ike_addr_t *local, const ike_addr_t *remote,
+		      const uint8_t *buf, size_t len, uint64_t now_ms)
 {
 	struct ikev2_hdr h;
 	struct ikev2_chain c;
@@ -284,11 +275,11 @@ void ike_engine_input(struct ike_engine *e, const ike_addr_t *local,
 		e->stats.bad_messages++;
 		return;
 	}
-	memcpy(e->rxbuf, buf, len);       /* decryption works in place */
+	memcpy(e->rxbuf, buf, len); /* decryption works in place */
 	r = ikev2_hdr_parse(e->rxbuf, len, &h);
 	if (r == 0)
-		r = ikev2_chain_parse(h.next_payload, e->rxbuf + IKEV2_HDR_LEN,
-				      len - IKEV2_HDR_LEN, &c, &bad);
+		r = ikev2_chain_parse(h.next_payload, e->rxbuf + IKEV2_HDR_LEN, len - IKEV2_HDR_LEN,
+				      &c, &bad);
 	if (r == IKEV2_E_CRITICAL && h.exchange == IKEV2_EXCH_IKE_SA_INIT &&
 	    !(h.flags & IKEV2_FLAG_RESPONSE) && h.msgid == 0)
 		ikev2_sa_init_unsupported(e, local, remote, &h, bad);

@@ -5,8 +5,8 @@
 
 #include "ike/core/ike_priv.h"
 
-static void vlog(struct ike_engine *e, enum ike_log_level lvl, const char *prefix,
-		 const char *fmt, va_list ap)
+static void vlog(struct ike_engine *e, enum ike_log_level lvl, const char *prefix, const char *fmt,
+		 va_list ap)
 {
 	char line[1536];
 	int n;
@@ -34,9 +34,9 @@ void ike_sa_log(const struct ike_sa *sa, enum ike_log_level lvl, const char *fmt
 	char prefix[160], a[64];
 	va_list ap;
 
-	snprintf(prefix, sizeof(prefix), "%s %016llx_i %016llx_r peer %s: ",
-		 sa->conn->cfg.name, (unsigned long long)sa->spi_i,
-		 (unsigned long long)sa->spi_r, ike_addr_str(&sa->remote, a, sizeof(a)));
+	snprintf(prefix, sizeof(prefix), "%s %016llx_i %016llx_r peer %s: ", sa->conn->cfg.name,
+		 (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
+		 ike_addr_str(&sa->remote, a, sizeof(a)));
 	va_start(ap, fmt);
 	vlog(sa->e, lvl, prefix, fmt, ap);
 	va_end(ap);
@@ -111,8 +111,7 @@ void ike_keylog_ike(struct ike_sa *sa)
 	snprintf(line, sizeof(line),
 		 "IKE_SA conn=%s spi_i=%016llx spi_r=%016llx encr=%s integ=%s "
 		 "sk_ei=%s sk_er=%s sk_ai=%s sk_ar=%s",
-		 sa->conn->cfg.name, (unsigned long long)sa->spi_i,
-		 (unsigned long long)sa->spi_r,
+		 sa->conn->cfg.name, (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
 		 ike_encr_name(sa->algs.encr, sa->algs.encr_keybits),
 		 ike_integ_name(sa->algs.integ), k[0], k[1], k[2], k[3]);
 	sa->e->ops.keylog(sa->e->ctx, line);
@@ -136,11 +135,12 @@ static void keylog_dir(struct ike_sa *sa, const struct ike_child *c, bool in)
 		*p = '\0';
 	if ((p = strchr(dst, '[')) != NULL)
 		*p = '\0';
-	snprintf(line, sizeof(line),
-		 "CHILD_SA conn=%s child=%s src=%s dst=%s spi=%08x encr=%s enc_key=%s integ=%s integ_key=%s",
-		 ci->conn, ci->child, src, dst, in ? ci->spi_in : ci->spi_out,
-		 ike_encr_name(ci->algs.encr, ci->algs.encr_keybits),
-		 ek, ike_integ_name(ci->algs.integ), ik);
+	snprintf(
+		line, sizeof(line),
+		"CHILD_SA conn=%s child=%s src=%s dst=%s spi=%08x encr=%s enc_key=%s integ=%s integ_key=%s",
+		ci->conn, ci->child, src, dst, in ? ci->spi_in : ci->spi_out,
+		ike_encr_name(ci->algs.encr, ci->algs.encr_keybits), ek,
+		ike_integ_name(ci->algs.integ), ik);
 	sa->e->ops.keylog(sa->e->ctx, line);
 	ike_wipe(ek, sizeof(ek));
 	ike_wipe(ik, sizeof(ik));

@@ -10,10 +10,10 @@
 #include "ike/v2/ikev2_payload.h"
 #include "ike/v2/ikev2_wire.h"
 
-#define IKE_NONCE_LEN    32
-#define IKE_MAX_NONCE    256
-#define IKE_MAX_COOKIE   64
-#define IKE_MSG_MAX      8192   /* largest message we build */
+#define IKE_NONCE_LEN  32
+#define IKE_MAX_NONCE  256
+#define IKE_MAX_COOKIE 64
+#define IKE_MSG_MAX    8192 /* largest message we build */
 
 struct ike_conn {
 	struct ike_conn_cfg cfg;
@@ -28,10 +28,10 @@ struct ike_conn {
 enum ike_child_state { CHILD_INSTALLED, CHILD_REKEYED, CHILD_DELETING };
 
 struct ike_child {
-	struct ike_child_info info;          /* keys live here; wiped on free */
+	struct ike_child_info info; /* keys live here; wiped on free */
 	const struct ike_child_cfg *cfg;
 	enum ike_child_state state;
-	uint64_t rekey_at, expire_at;        /* ms, 0 = never */
+	uint64_t rekey_at, expire_at; /* ms, 0 = never */
 	/* Lower of Ni and Nr of the creating exchange, first 16 octets (the
 	 * minimum nonce length): enough to settle a rekey collision (2.8.1). */
 	uint8_t min_nonce[16];
@@ -40,39 +40,46 @@ struct ike_child {
 
 enum ike_sa_state {
 	IKE_S_NEW,
-	IKE_S_INIT_SENT,         /* initiator: IKE_SA_INIT request out */
-	IKE_S_AUTH_SENT,         /* initiator: IKE_AUTH request out */
-	IKE_S_HALF_OPEN,         /* responder: IKE_SA_INIT answered */
+	IKE_S_INIT_SENT, /* initiator: IKE_SA_INIT request out */
+	IKE_S_AUTH_SENT, /* initiator: IKE_AUTH request out */
+	IKE_S_HALF_OPEN, /* responder: IKE_SA_INIT answered */
 	IKE_S_ESTABLISHED,
-	IKE_S_REKEYED,           /* replaced by a new IKE SA, awaiting delete */
+	IKE_S_REKEYED, /* replaced by a new IKE SA, awaiting delete */
 	IKE_S_DELETING,
-	IKE_S_DEAD,              /* to be freed at the end of the current call */
+	IKE_S_DEAD, /* to be freed at the end of the current call */
 };
 const char *ike_sa_state_name(enum ike_sa_state s);
 
 /* What the single outstanding request of an IKE SA is for. */
 enum ike_req_kind {
-	REQ_NONE, REQ_SA_INIT, REQ_AUTH, REQ_CHILD_NEW, REQ_CHILD_REKEY,
-	REQ_IKE_REKEY, REQ_DELETE_CHILD, REQ_DELETE_IKE, REQ_DPD,
+	REQ_NONE,
+	REQ_SA_INIT,
+	REQ_AUTH,
+	REQ_CHILD_NEW,
+	REQ_CHILD_REKEY,
+	REQ_IKE_REKEY,
+	REQ_DELETE_CHILD,
+	REQ_DELETE_IKE,
+	REQ_DPD,
 };
 
 /* Local actions waiting for the request window (size 1). */
 enum ike_pending {
 	PEND_REKEY_CHILD = 1u << 0,
-	PEND_REKEY_IKE   = 1u << 1,
-	PEND_DELETE_IKE  = 1u << 2,
-	PEND_DPD         = 1u << 3,
+	PEND_REKEY_IKE = 1u << 1,
+	PEND_DELETE_IKE = 1u << 2,
+	PEND_DPD = 1u << 3,
 	PEND_DELETE_CHILD = 1u << 4,
 };
 
 /* State of a CREATE_CHILD_SA we initiated, kept until its response. */
 struct ike_exch_ctx {
 	struct ike_dh *dh;
-	uint8_t nonce[IKE_NONCE_LEN];  /* ours */
+	uint8_t nonce[IKE_NONCE_LEN]; /* ours */
 	size_t nonce_len;
-	uint32_t new_spi;            /* our new inbound ESP SPI */
-	uint64_t new_ike_spi;        /* our new IKE SPI (IKE rekey) */
-	uint32_t old_spi_in;         /* child being rekeyed/deleted */
+	uint32_t new_spi;     /* our new inbound ESP SPI */
+	uint64_t new_ike_spi; /* our new IKE SPI (IKE rekey) */
+	uint32_t old_spi_in;  /* child being rekeyed/deleted */
 	const struct ike_child_cfg *child_cfg;
 	uint16_t dh_group;
 };
@@ -88,11 +95,11 @@ struct ike_sa {
 	struct ike_engine *e;
 	struct ike_conn *conn;
 	uint64_t spi_i, spi_r;
-	bool initiator;              /* original initiator of this IKE SA */
+	bool initiator; /* original initiator of this IKE SA */
 	enum ike_sa_state state;
 	ike_addr_t local, remote;
-	bool natt;                   /* moved to the NAT-T port */
-	bool nat_local, nat_remote;  /* NAT detected in front of us / the peer */
+	bool natt;                  /* moved to the NAT-T port */
+	bool nat_local, nat_remote; /* NAT detected in front of us / the peer */
 
 	struct ike_algs algs;
 	struct ike_encr_info ei;
@@ -103,45 +110,45 @@ struct ike_sa {
 
 	/* IKE_SA_INIT state, freed once authenticated. */
 	struct ike_dh *dh;
-	uint8_t *ni, *nr, *cookie;   /* point into nego, NULL once established */
+	uint8_t *ni, *nr, *cookie; /* point into nego, NULL once established */
 	size_t ni_len, nr_len;
-	uint8_t *init_msg[2];        /* [0] request, [1] response: signed octets */
+	uint8_t *init_msg[2]; /* [0] request, [1] response: signed octets */
 	size_t init_len[2];
 	size_t cookie_len;
 	struct ike_nego *nego;
-	uint32_t child_spi;          /* SPI offered in IKE_AUTH */
-	uint16_t ke_group;           /* group used in KEi */
+	uint32_t child_spi; /* SPI offered in IKE_AUTH */
+	uint16_t ke_group;  /* group used in KEi */
 	unsigned ke_retries;
 
 	/* Requests we send: window of one. */
-	uint32_t msgid_out;          /* next request message ID */
+	uint32_t msgid_out; /* next request message ID */
 	enum ike_req_kind req_kind;
 	struct ike_exch_ctx req_ctx;
 	uint8_t *req_buf;
 	size_t req_len;
 	uint64_t rtx_at;
 	unsigned rtx_count;
-	unsigned pending;            /* enum ike_pending bits */
-	uint32_t pending_child_spi;  /* child for PEND_REKEY_CHILD / DELETE_CHILD */
+	unsigned pending;           /* enum ike_pending bits */
+	uint32_t pending_child_spi; /* child for PEND_REKEY_CHILD / DELETE_CHILD */
 
 	/* Requests we answer. */
-	uint32_t msgid_in;           /* next request ID expected from the peer */
-	uint8_t *resp_buf;           /* last response, for retransmitted requests */
+	uint32_t msgid_in; /* next request ID expected from the peer */
+	uint8_t *resp_buf; /* last response, for retransmitted requests */
 	size_t resp_len;
 	bool resp_valid;
 
 	uint64_t created, last_rx, dpd_at, rekey_at, delete_at;
 	struct ike_child *children;
-	struct ike_child_cfg *own_child;  /* per-SA selectors (initiate_ex) */
-	struct ike_sa *hnext;        /* hash chain by our SPI */
-	struct ike_sa *pnext;        /* responder: chain by the peer's SPI */
-	struct ike_sa *ipnext;       /* half-open only: chain by the peer's address */
-	uint64_t deadline;           /* armed timer, UINT64_MAX = none */
-	size_t heap_idx;             /* position + 1 in the timer heap, 0 = absent */
-	struct ike_sa *dirty_next;   /* timers to recompute at the end of a call */
+	struct ike_child_cfg *own_child; /* per-SA selectors (initiate_ex) */
+	struct ike_sa *hnext;            /* hash chain by our SPI */
+	struct ike_sa *pnext;            /* responder: chain by the peer's SPI */
+	struct ike_sa *ipnext;           /* half-open only: chain by the peer's address */
+	uint64_t deadline;               /* armed timer, UINT64_MAX = none */
+	size_t heap_idx;                 /* position + 1 in the timer heap, 0 = absent */
+	struct ike_sa *dirty_next;       /* timers to recompute at the end of a call */
 	bool dirty;
 	bool hashed, phashed;
-	struct ike_sa *next;         /* list of all SAs */
+	struct ike_sa *next; /* list of all SAs */
 };
 
 #define IKE_HASH_BUCKETS 4096u
@@ -154,8 +161,8 @@ struct ike_engine {
 	struct ike_sa *sas;
 	struct ike_sa *hash[IKE_HASH_BUCKETS];
 	struct ike_sa *phash[IKE_HASH_BUCKETS];
-	struct ike_sa *iphash[IKE_HASH_BUCKETS];   /* half-open SAs by peer address */
-	struct ike_sa **heap;        /* min-heap of SAs by deadline */
+	struct ike_sa *iphash[IKE_HASH_BUCKETS]; /* half-open SAs by peer address */
+	struct ike_sa **heap;                    /* min-heap of SAs by deadline */
 	size_t heap_n, heap_cap;
 	struct ike_sa *dirty;
 	uint8_t rxbuf[IKEV2_MAX_MSG];
@@ -183,20 +190,20 @@ bool ike_half_open_allowed(struct ike_engine *e, const ike_addr_t *remote);
 struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c);
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiator);
 void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st);
-void ike_sa_free_nego(struct ike_sa *sa);  /* drops IKE_SA_INIT state */
-void ike_sa_rehash(struct ike_sa *sa, uint64_t spi);   /* sets our SPI */
+void ike_sa_free_nego(struct ike_sa *sa);            /* drops IKE_SA_INIT state */
+void ike_sa_rehash(struct ike_sa *sa, uint64_t spi); /* sets our SPI */
 int ike_sha1(const uint8_t *const data[], const size_t len[], unsigned n, uint8_t out[20]);
 int ike_sha256(const uint8_t *const data[], const size_t len[], unsigned n, uint8_t out[32]);
 /* Ends the SA: emits DOWN events, frees at the end of the call. */
 void ike_sa_kill(struct ike_sa *sa, const char *reason);
 uint32_t ike_spi_alloc(struct ike_engine *e);
 uint64_t ike_jitter(uint64_t base_ms, uint64_t rand_ms);
-void ike_sa_schedule(struct ike_sa *sa);   /* arms rekey/dpd timers */
+void ike_sa_schedule(struct ike_sa *sa); /* arms rekey/dpd timers */
 void ike_sa_run_pending(struct ike_sa *sa);
 
 /* ike_timer.c: one heap entry per SA holding its earliest deadline, so a
  * tick touches only the SAs that are due. */
-void ike_timer_touch(struct ike_sa *sa);        /* recompute at end of call */
+void ike_timer_touch(struct ike_sa *sa); /* recompute at end of call */
 void ike_timer_flush(struct ike_engine *e);
 void ike_timer_remove(struct ike_sa *sa);
 struct ike_sa *ike_timer_pop_due(struct ike_engine *e, uint64_t now);
@@ -221,18 +228,17 @@ void ike_keylog_child(struct ike_sa *sa, const struct ike_child *c);
 
 /* ikev2_msg.c: framing, SK payload protection, sending, retransmission. */
 struct ikev2_out {
-	uint8_t buf[IKE_MSG_MAX];    /* 4 bytes for the non-ESP marker, then the message */
-	struct ikev2_writer w;       /* inner payloads (plain for IKE_SA_INIT) */
+	uint8_t buf[IKE_MSG_MAX]; /* 4 bytes for the non-ESP marker, then the message */
+	struct ikev2_writer w;    /* inner payloads (plain for IKE_SA_INIT) */
 	uint8_t exchange;
 	bool response, encrypted;
 	uint32_t msgid;
 	size_t inner_off;
-	const uint8_t *wire;         /* after sealing: the IKE message */
+	const uint8_t *wire; /* after sealing: the IKE message */
 	size_t wire_len;
 };
 /* sa NULL builds an unencrypted message (IKE_SA_INIT). */
-void ikev2_out_init(struct ikev2_out *o, const struct ike_sa *sa, uint8_t exchange,
-		    bool response);
+void ikev2_out_init(struct ikev2_out *o, const struct ike_sa *sa, uint8_t exchange, bool response);
 /* Writes the header, encrypts when needed; -EMSGSIZE if it did not fit. */
 int ikev2_out_seal(struct ike_sa *sa, struct ikev2_out *o, uint64_t spi_i, uint64_t spi_r,
 		   uint8_t flags);
@@ -280,22 +286,22 @@ int ikev2_props_select(const struct ike_proposal *ours, unsigned n_ours,
 int ikev2_props_accept(const struct ike_proposal *ours, unsigned n_ours,
 		       const struct ikev2_prop *reply, uint8_t proto, bool with_dh,
 		       struct ike_algs *out);
-void ikev2_prop_from_algs(const struct ike_algs *a, uint8_t num, uint8_t proto,
-			  const uint8_t *spi, uint8_t spi_size, struct ikev2_prop *out);
+void ikev2_prop_from_algs(const struct ike_algs *a, uint8_t num, uint8_t proto, const uint8_t *spi,
+			  uint8_t spi_size, struct ikev2_prop *out);
 const char *ikev2_props_str(const struct ikev2_prop *p, unsigned n, char *buf, size_t len);
 const char *ike_cfg_props_str(const struct ike_proposal *p, unsigned n, char *buf, size_t len);
 
 /* ikev2_ts.c */
 /* Narrows the peer's proposed selectors to ours (2.9). Returns count, 0 = none. */
-unsigned ikev2_ts_narrow(const struct ike_ts *ours, unsigned n_ours,
-			 const struct ike_ts *theirs, unsigned n_theirs, struct ike_ts *out);
+unsigned ikev2_ts_narrow(const struct ike_ts *ours, unsigned n_ours, const struct ike_ts *theirs,
+			 unsigned n_theirs, struct ike_ts *out);
 const char *ikev2_ts_list_str(const struct ike_ts *ts, unsigned n, char *buf, size_t len);
 
 /* Exchange handlers. */
-int  ikev2_sa_init_start(struct ike_sa *sa);
-void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local,
-			   const ike_addr_t *remote, const uint8_t *msg, size_t len,
-			   const struct ikev2_hdr *h, const struct ikev2_chain *c);
+int ikev2_sa_init_start(struct ike_sa *sa);
+void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local, const ike_addr_t *remote,
+			   const uint8_t *msg, size_t len, const struct ikev2_hdr *h,
+			   const struct ikev2_chain *c);
 /* Answers an IKE_SA_INIT request carrying an unknown critical payload. */
 void ikev2_sa_init_unsupported(struct ike_engine *e, const ike_addr_t *local,
 			       const ike_addr_t *remote, const struct ikev2_hdr *h, uint8_t type);
@@ -303,18 +309,18 @@ void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 			    const struct ikev2_hdr *h, const struct ikev2_chain *c);
 void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c);
 void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c);
-int  ikev2_auth_start(struct ike_sa *sa);
+int ikev2_auth_start(struct ike_sa *sa);
 void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c);
 void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,
 				 struct ike_exch_ctx *ctx, const struct ikev2_chain *c);
-int  ikev2_rekey_child_start(struct ike_sa *sa, uint32_t spi_in);
-int  ikev2_rekey_ike_start(struct ike_sa *sa);
+int ikev2_rekey_child_start(struct ike_sa *sa, uint32_t spi_in);
+int ikev2_rekey_ike_start(struct ike_sa *sa);
 void ikev2_info_request(struct ike_sa *sa, const struct ikev2_chain *c);
-void ikev2_info_response(struct ike_sa *sa, enum ike_req_kind kind,
-			 struct ike_exch_ctx *ctx, const struct ikev2_chain *c);
-int  ikev2_delete_child_start(struct ike_sa *sa, uint32_t spi_in);
-int  ikev2_delete_ike_start(struct ike_sa *sa);
-int  ikev2_dpd_start(struct ike_sa *sa);
+void ikev2_info_response(struct ike_sa *sa, enum ike_req_kind kind, struct ike_exch_ctx *ctx,
+			 const struct ikev2_chain *c);
+int ikev2_delete_child_start(struct ike_sa *sa, uint32_t spi_in);
+int ikev2_delete_ike_start(struct ike_sa *sa);
+int ikev2_dpd_start(struct ike_sa *sa);
 
 /* Child SA helpers (ikev2_child.c). */
 struct ike_child *ike_child_find_in(struct ike_sa *sa, uint32_t spi_in);
@@ -322,26 +328,25 @@ struct ike_child *ike_child_find_out(struct ike_sa *sa, uint32_t spi_out);
 void ike_child_remove(struct ike_sa *sa, struct ike_child *c, const char *reason, bool emit);
 /* Inputs for creating a CHILD SA from IKE_AUTH or CREATE_CHILD_SA. */
 struct ikev2_child_req {
-	const struct ikev2_chain *c;        /* decrypted payloads */
-	const char *exch;                   /* for log lines */
-	const uint8_t *ni, *nr;             /* nonces for KEYMAT */
+	const struct ikev2_chain *c; /* decrypted payloads */
+	const char *exch;            /* for log lines */
+	const uint8_t *ni, *nr;      /* nonces for KEYMAT */
 	size_t ni_len, nr_len;
-	const struct ike_child_cfg *cfg;    /* fixed for rekeys, else NULL */
-	bool pfs_allowed;                   /* CREATE_CHILD_SA: DH transforms count */
-	bool write_nonce;                   /* responder: Nr goes after SA */
-	struct ike_dh *dh;                  /* initiator: our KEi key pair */
+	const struct ike_child_cfg *cfg; /* fixed for rekeys, else NULL */
+	bool pfs_allowed;                /* CREATE_CHILD_SA: DH transforms count */
+	bool write_nonce;                /* responder: Nr goes after SA */
+	struct ike_dh *dh;               /* initiator: our KEi key pair */
 };
-void ikev2_child_req_init(struct ikev2_child_req *rq, const struct ikev2_chain *c,
-			  const char *exch, const uint8_t *ni, size_t ni_len,
-			  const uint8_t *nr, size_t nr_len);
+void ikev2_child_req_init(struct ikev2_child_req *rq, const struct ikev2_chain *c, const char *exch,
+			  const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len);
 /* Responder: selects proposal and selectors, writes [N(USE_TRANSPORT_MODE)]
  * SA [Nr KEr] TSi TSr into w, creates the child. Returns 0 or the error
  * notify type to send instead (written by the caller). */
-int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_child_req *rq,
-			struct ikev2_writer *w, struct ike_child **out);
+int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_child_req *rq, struct ikev2_writer *w,
+			struct ike_child **out);
 /* Initiator: checks the responder's choice and creates the child. */
-int ikev2_child_complete(struct ike_sa *sa, const struct ikev2_child_req *rq,
-			 uint32_t our_spi, struct ike_child **out);
+int ikev2_child_complete(struct ike_sa *sa, const struct ikev2_child_req *rq, uint32_t our_spi,
+			 struct ike_child **out);
 /* Writes [N(USE_TRANSPORT_MODE)] SA [Ni KEi] TSi TSr for a child we propose. */
 void ikev2_child_write_offer(struct ike_sa *sa, struct ikev2_writer *w,
 			     const struct ike_child_cfg *cfg, uint32_t spi, bool pfs,

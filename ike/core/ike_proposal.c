@@ -12,9 +12,9 @@
 
 struct alg_name {
 	const char *name;
-	uint8_t type;        /* IKEV2_TRANS_* */
+	uint8_t type; /* IKEV2_TRANS_* */
 	uint16_t id, keybits;
-	bool weak;           /* refused unless explicitly allowed */
+	bool weak; /* refused unless explicitly allowed */
 };
 
 static const struct alg_name algs[] = {
@@ -53,7 +53,9 @@ static const struct alg_name algs[] = {
 #define N_ALGS (sizeof(algs) / sizeof(algs[0]))
 
 /* Names that are known but refused outright, with the reason. */
-static const struct { const char *name, *why; } refused[] = {
+static const struct {
+	const char *name, *why;
+} refused[] = {
 	{ "3des", "weak cipher (64-bit block)" },
 	{ "des", "broken cipher" },
 	{ "md5", "broken hash" },
@@ -83,10 +85,22 @@ static const char *alg_name_of(uint8_t type, uint16_t id, uint16_t keybits)
 	return "unknown";
 }
 
-const char *ike_encr_name(uint16_t id, uint16_t keybits) { return alg_name_of(IKEV2_TRANS_ENCR, id, keybits); }
-const char *ike_prf_name(uint16_t id) { return alg_name_of(IKEV2_TRANS_PRF, id, 0); }
-const char *ike_integ_name(uint16_t id) { return id ? alg_name_of(IKEV2_TRANS_INTEG, id, 0) : "none"; }
-const char *ike_dh_name(uint16_t id) { return id ? alg_name_of(IKEV2_TRANS_DH, id, 0) : "none"; }
+const char *ike_encr_name(uint16_t id, uint16_t keybits)
+{
+	return alg_name_of(IKEV2_TRANS_ENCR, id, keybits);
+}
+const char *ike_prf_name(uint16_t id)
+{
+	return alg_name_of(IKEV2_TRANS_PRF, id, 0);
+}
+const char *ike_integ_name(uint16_t id)
+{
+	return id ? alg_name_of(IKEV2_TRANS_INTEG, id, 0) : "none";
+}
+const char *ike_dh_name(uint16_t id)
+{
+	return id ? alg_name_of(IKEV2_TRANS_DH, id, 0) : "none";
+}
 
 static bool encr_is_aead(uint16_t id)
 {
@@ -144,14 +158,19 @@ static int proposal_check(struct ike_proposal *p, bool is_ike, char *err, size_t
 		return snprintf(err, errlen, "no encryption algorithm"), -EINVAL;
 	for (unsigned i = 1; i < p->n_encr; i++)
 		if (encr_is_aead(p->encr[i].id) != aead)
-			return snprintf(err, errlen, "AEAD and non-AEAD ciphers mixed in one proposal"), -EINVAL;
+			return snprintf(err, errlen,
+					"AEAD and non-AEAD ciphers mixed in one proposal"),
+			       -EINVAL;
 	if (aead && p->n_integ)
-		return snprintf(err, errlen, "integrity algorithm given with an AEAD cipher"), -EINVAL;
+		return snprintf(err, errlen, "integrity algorithm given with an AEAD cipher"),
+		       -EINVAL;
 	if (!aead && !p->n_integ)
-		return snprintf(err, errlen, "no integrity algorithm for a non-AEAD cipher"), -EINVAL;
+		return snprintf(err, errlen, "no integrity algorithm for a non-AEAD cipher"),
+		       -EINVAL;
 	if (is_ike) {
 		if (p->n_esn)
-			return snprintf(err, errlen, "esn/noesn is only for ESP proposals"), -EINVAL;
+			return snprintf(err, errlen, "esn/noesn is only for ESP proposals"),
+			       -EINVAL;
 		if (!p->n_dh)
 			return snprintf(err, errlen, "no DH group"), -EINVAL;
 		for (unsigned i = 0; !p->n_prf && i < p->n_integ; i++)
@@ -168,8 +187,7 @@ static int proposal_check(struct ike_proposal *p, bool is_ike, char *err, size_t
 	return 0;
 }
 
-int ike_proposal_parse(const char *s, bool is_ike, struct ike_proposal *p,
-		       char *err, size_t errlen)
+int ike_proposal_parse(const char *s, bool is_ike, struct ike_proposal *p, char *err, size_t errlen)
 {
 	char buf[256];
 	char *save = NULL, *tok;
@@ -184,15 +202,16 @@ int ike_proposal_parse(const char *s, bool is_ike, struct ike_proposal *p,
 		if (!a) {
 			for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
 				if (strcmp(refused[i].name, tok) == 0) {
-					snprintf(err, errlen, "algorithm '%s' refused: %s",
-						 tok, refused[i].why);
+					snprintf(err, errlen, "algorithm '%s' refused: %s", tok,
+						 refused[i].why);
 					return -EINVAL;
 				}
 			snprintf(err, errlen, "unknown algorithm '%s'", tok);
 			return -EINVAL;
 		}
 		if (a->type == IKEV2_TRANS_ESN && is_ike)
-			return snprintf(err, errlen, "'%s' is only for ESP proposals", tok), -EINVAL;
+			return snprintf(err, errlen, "'%s' is only for ESP proposals", tok),
+			       -EINVAL;
 		if (add_alg(p, a) < 0)
 			return snprintf(err, errlen, "too many algorithms of one kind"), -EINVAL;
 	}

@@ -52,8 +52,7 @@ struct ike_sa *ike_sa_lookup(struct ike_engine *e, uint64_t spi)
 	return NULL;
 }
 
-struct ike_sa *ike_sa_find_half_open(struct ike_engine *e, uint64_t spi_i,
-				     const ike_addr_t *remote)
+struct ike_sa *ike_sa_find_half_open(struct ike_engine *e, uint64_t spi_i, const ike_addr_t *remote)
 {
 	for (struct ike_sa *sa = e->phash[bucket(spi_i)]; sa; sa = sa->pnext)
 		if (sa->spi_i == spi_i && ike_addr_ip_eq(&sa->remote, remote) &&

@@ -81,7 +81,7 @@ static void arm(struct ike_sa *sa)
 		size_t cap = e->heap_cap ? e->heap_cap * 2 : 64;
 		struct ike_sa **h = realloc(e->heap, cap * sizeof(*h));
 		if (!h)
-			return;   /* keeps running without this timer; logged by caller's effects */
+			return; /* keeps running without this timer; logged by caller's effects */
 		e->heap = h;
 		e->heap_cap = cap;
 	}
@@ -142,8 +142,8 @@ void ike_sa_schedule(struct ike_sa *sa)
 	uint64_t now = sa->e->now;
 
 	if (cfg->rekey_time_s)
-		sa->rekey_at = now + ike_jitter(cfg->rekey_time_s * 1000ull,
-						cfg->rand_time_s * 1000ull);
+		sa->rekey_at = now +
+			       ike_jitter(cfg->rekey_time_s * 1000ull, cfg->rand_time_s * 1000ull);
 	sa->dpd_at = cfg->dpd_delay_s ? sa->last_rx + cfg->dpd_delay_s * 1000ull : 0;
 }
 

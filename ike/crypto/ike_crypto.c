@@ -45,7 +45,7 @@ int ike_random(uint8_t *buf, size_t len)
 
 static _Thread_local struct {
 	uint8_t buf[RAND_POOL_SIZE];
-	size_t pos;                  /* bytes used; RAND_POOL_SIZE = empty */
+	size_t pos; /* bytes used; RAND_POOL_SIZE = empty */
 	int ready;
 } rand_pool;
 static pthread_once_t rand_pool_once = PTHREAD_ONCE_INIT;
@@ -105,8 +105,8 @@ static const struct hmac_hash_info {
 	size_t len;
 	size_t block;
 } hash_info[H_COUNT] = {
-	[H_SHA1]   = { "SHA1",   20,  64 },
-	[H_SHA256] = { "SHA256", 32,  64 },
+	[H_SHA1] = { "SHA1", 20, 64 },
+	[H_SHA256] = { "SHA256", 32, 64 },
 	[H_SHA384] = { "SHA384", 48, 128 },
 	[H_SHA512] = { "SHA512", 64, 128 },
 };
@@ -145,8 +145,8 @@ static EVP_MD_CTX *tl_get(int which)
 
 /* Keyed state: in = H(K ^ ipad ...), out = H(K ^ opad ...), ready for the
  * message and for the inner hash respectively. */
-static int hmac_key(enum hmac_hash h, const uint8_t *key, size_t klen,
-		    EVP_MD_CTX *in, EVP_MD_CTX *out)
+static int hmac_key(enum hmac_hash h, const uint8_t *key, size_t klen, EVP_MD_CTX *in,
+		    EVP_MD_CTX *out)
 {
 	const EVP_MD *md = md_get(h);
 	size_t bl = hash_info[h].block;
@@ -193,9 +193,8 @@ static int hmac_final(enum hmac_hash h, EVP_MD_CTX *in, EVP_MD_CTX *out, uint8_t
 }
 
 /* One MAC over the concatenation of n pieces (a NULL piece ends early). */
-static int hmac_v(enum hmac_hash h, const uint8_t *key, size_t klen,
-		  const uint8_t *const data[], const size_t dlen[], unsigned n,
-		  uint8_t *mac)
+static int hmac_v(enum hmac_hash h, const uint8_t *key, size_t klen, const uint8_t *const data[],
+		  const size_t dlen[], unsigned n, uint8_t *mac)
 {
 	EVP_MD_CTX *in = tl_get(CTX_IN), *out = tl_get(CTX_OUT);
 	int rc = hmac_key(h, key, klen, in, out);
@@ -211,11 +210,11 @@ static int hmac_v(enum hmac_hash h, const uint8_t *key, size_t klen,
 static int prf_hash(uint16_t prf)
 {
 	switch (prf) {
-	case IKEV2_PRF_HMAC_SHA1:     return H_SHA1;
+	case IKEV2_PRF_HMAC_SHA1: return H_SHA1;
 	case IKEV2_PRF_HMAC_SHA2_256: return H_SHA256;
 	case IKEV2_PRF_HMAC_SHA2_384: return H_SHA384;
 	case IKEV2_PRF_HMAC_SHA2_512: return H_SHA512;
-	default:                      return -1;
+	default: return -1;
 	}
 }
 
@@ -226,8 +225,8 @@ size_t ike_prf_len(uint16_t prf)
 	return h < 0 ? 0 : hash_info[h].len;
 }
 
-int ike_prf_v(uint16_t prf, const uint8_t *key, size_t klen,
-	      const uint8_t *const data[], const size_t dlen[], unsigned n, uint8_t *out)
+int ike_prf_v(uint16_t prf, const uint8_t *key, size_t klen, const uint8_t *const data[],
+	      const size_t dlen[], unsigned n, uint8_t *out)
 {
 	int h = prf_hash(prf);
 
@@ -236,8 +235,8 @@ int ike_prf_v(uint16_t prf, const uint8_t *key, size_t klen,
 	return hmac_v(h, key, klen, data, dlen, n, out);
 }
 
-int ike_prf(uint16_t prf, const uint8_t *key, size_t klen,
-	    const uint8_t *data, size_t dlen, uint8_t *out)
+int ike_prf(uint16_t prf, const uint8_t *key, size_t klen, const uint8_t *data, size_t dlen,
+	    uint8_t *out)
 {
 	const uint8_t *const d[1] = { data };
 	const size_t l[1] = { dlen };
@@ -247,8 +246,8 @@ int ike_prf(uint16_t prf, const uint8_t *key, size_t klen,
 
 /* T(i) = prf(K, T(i-1) | S | i) with i one octet from 0x01 (RFC 7296 2.13).
  * The key is expanded into the pads once; each block copies that state. */
-int ike_prf_plus(uint16_t prf, const uint8_t *key, size_t klen,
-		 const uint8_t *seed, size_t slen, uint8_t *out, size_t outlen)
+int ike_prf_plus(uint16_t prf, const uint8_t *key, size_t klen, const uint8_t *seed, size_t slen,
+		 uint8_t *out, size_t outlen)
 {
 	int h = prf_hash(prf);
 	uint8_t t[IKE_MAX_PRF_LEN];
@@ -297,7 +296,7 @@ static const struct integ_info {
 	uint8_t keylen;
 	uint8_t icvlen;
 } integ_table[] = {
-	{ IKEV2_INTEG_HMAC_SHA1_96,      H_SHA1,   20, 12 },
+	{ IKEV2_INTEG_HMAC_SHA1_96, H_SHA1, 20, 12 },
 	{ IKEV2_INTEG_HMAC_SHA2_256_128, H_SHA256, 32, 16 },
 	{ IKEV2_INTEG_HMAC_SHA2_384_192, H_SHA384, 48, 24 },
 	{ IKEV2_INTEG_HMAC_SHA2_512_256, H_SHA512, 64, 32 },
@@ -325,8 +324,8 @@ size_t ike_integ_icvlen(uint16_t integ)
 	return ii ? ii->icvlen : 0;
 }
 
-int ike_integ(uint16_t integ, const uint8_t *key, size_t klen,
-	      const uint8_t *data, size_t dlen, uint8_t *icv)
+int ike_integ(uint16_t integ, const uint8_t *key, size_t klen, const uint8_t *data, size_t dlen,
+	      uint8_t *icv)
 {
 	const struct integ_info *ii = integ_find(integ);
 	const uint8_t *const d[1] = { data };
@@ -349,12 +348,12 @@ static const struct cipher_def {
 	uint16_t keybits;
 	const char *name;
 } cipher_table[] = {
-	{ IKEV2_ENCR_AES_CBC,           128, "AES-128-CBC" },
-	{ IKEV2_ENCR_AES_CBC,           192, "AES-192-CBC" },
-	{ IKEV2_ENCR_AES_CBC,           256, "AES-256-CBC" },
-	{ IKEV2_ENCR_AES_GCM_16,        128, "AES-128-GCM" },
-	{ IKEV2_ENCR_AES_GCM_16,        192, "AES-192-GCM" },
-	{ IKEV2_ENCR_AES_GCM_16,        256, "AES-256-GCM" },
+	{ IKEV2_ENCR_AES_CBC, 128, "AES-128-CBC" },
+	{ IKEV2_ENCR_AES_CBC, 192, "AES-192-CBC" },
+	{ IKEV2_ENCR_AES_CBC, 256, "AES-256-CBC" },
+	{ IKEV2_ENCR_AES_GCM_16, 128, "AES-128-GCM" },
+	{ IKEV2_ENCR_AES_GCM_16, 192, "AES-192-GCM" },
+	{ IKEV2_ENCR_AES_GCM_16, 256, "AES-256-GCM" },
 	{ IKEV2_ENCR_CHACHA20_POLY1305, 256, "ChaCha20-Poly1305" },
 };
 #define N_CIPHERS (sizeof(cipher_table) / sizeof(cipher_table[0]))
@@ -395,8 +394,7 @@ int ike_encr_info(uint16_t id, uint16_t keybits, struct ike_encr_info *info)
 			return -EINVAL;
 		aead_layout(&ei, 256);
 		break;
-	default:   /* ENCR_NULL and the rest are not for IKE SAs */
-		return -EINVAL;
+	default: /* ENCR_NULL and the rest are not for IKE SAs */ return -EINVAL;
 	}
 	*info = ei;
 	return 0;
@@ -409,9 +407,9 @@ static const EVP_CIPHER *cipher_get(const struct ike_encr_info *ei, int aead)
 	struct ike_encr_info ref;
 
 	if (ei == NULL || ike_encr_info(ei->id, ei->keybits, &ref) != 0 ||
-	    ref.keybits != ei->keybits || ref.keylen != ei->keylen ||
-	    ref.saltlen != ei->saltlen || ref.ivlen != ei->ivlen ||
-	    ref.icvlen != ei->icvlen || ref.aead != ei->aead || ref.aead != aead)
+	    ref.keybits != ei->keybits || ref.keylen != ei->keylen || ref.saltlen != ei->saltlen ||
+	    ref.ivlen != ei->ivlen || ref.icvlen != ei->icvlen || ref.aead != ei->aead ||
+	    ref.aead != aead)
 		return NULL;
 	for (size_t i = 0; i < N_CIPHERS; i++) {
 		if (cipher_table[i].id != ei->id || cipher_table[i].keybits != ei->keybits)
@@ -424,8 +422,8 @@ static const EVP_CIPHER *cipher_get(const struct ike_encr_info *ei, int aead)
 }
 
 /* Sets up ctx for an AEAD operation: key || salt from key, nonce salt || iv. */
-static int aead_init(EVP_CIPHER_CTX *ctx, const struct ike_encr_info *ei,
-		     const EVP_CIPHER *c, const uint8_t *key, const uint8_t *iv, int enc)
+static int aead_init(EVP_CIPHER_CTX *ctx, const struct ike_encr_info *ei, const EVP_CIPHER *c,
+		     const uint8_t *key, const uint8_t *iv, int enc)
 {
 	size_t klen = (size_t)ei->keylen - ei->saltlen;
 	uint8_t nonce[12];
@@ -438,9 +436,8 @@ static int aead_init(EVP_CIPHER_CTX *ctx, const struct ike_encr_info *ei,
 	return ok;
 }
 
-static int aead_args_ok(const uint8_t *key, const uint8_t *iv, const uint8_t *aad,
-			size_t aadlen, const uint8_t *in, size_t len, const uint8_t *out,
-			const uint8_t *tag)
+static int aead_args_ok(const uint8_t *key, const uint8_t *iv, const uint8_t *aad, size_t aadlen,
+			const uint8_t *in, size_t len, const uint8_t *out, const uint8_t *tag)
 {
 	return key && iv && tag && (aadlen == 0 || aad) && (len == 0 || (in && out)) &&
 	       aadlen <= INT_MAX && len <= INT_MAX;
@@ -471,9 +468,9 @@ static int aead_pass(EVP_CIPHER_CTX *ctx, int icvlen, const uint8_t *aad, size_t
 
 /* Seals (enc) or opens one message; tag is written when sealing, only read
  * when opening. */
-static int aead_crypt(const struct ike_encr_info *ei, const uint8_t *key,
-		      const uint8_t *iv, const uint8_t *aad, size_t aadlen,
-		      const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag, int enc)
+static int aead_crypt(const struct ike_encr_info *ei, const uint8_t *key, const uint8_t *iv,
+		      const uint8_t *aad, size_t aadlen, const uint8_t *in, size_t len,
+		      uint8_t *out, uint8_t *tag, int enc)
 {
 	const EVP_CIPHER *c = cipher_get(ei, 1);
 	EVP_CIPHER_CTX *ctx;
@@ -492,23 +489,23 @@ static int aead_crypt(const struct ike_encr_info *ei, const uint8_t *key,
 	return rc;
 }
 
-int ike_aead_encrypt(const struct ike_encr_info *ei, const uint8_t *key,
-		     const uint8_t *iv, const uint8_t *aad, size_t aadlen,
-		     const uint8_t *pt, size_t len, uint8_t *ct, uint8_t *tag)
+int ike_aead_encrypt(const struct ike_encr_info *ei, const uint8_t *key, const uint8_t *iv,
+		     const uint8_t *aad, size_t aadlen, const uint8_t *pt, size_t len, uint8_t *ct,
+		     uint8_t *tag)
 {
 	return aead_crypt(ei, key, iv, aad, aadlen, pt, len, ct, tag, 1);
 }
 
-int ike_aead_decrypt(const struct ike_encr_info *ei, const uint8_t *key,
-		     const uint8_t *iv, const uint8_t *aad, size_t aadlen,
-		     const uint8_t *ct, size_t len, const uint8_t *tag, uint8_t *pt)
+int ike_aead_decrypt(const struct ike_encr_info *ei, const uint8_t *key, const uint8_t *iv,
+		     const uint8_t *aad, size_t aadlen, const uint8_t *ct, size_t len,
+		     const uint8_t *tag, uint8_t *pt)
 {
 	/* SET_TAG takes a non-const pointer but copies the tag. */
 	return aead_crypt(ei, key, iv, aad, aadlen, ct, len, pt, (uint8_t *)tag, 0);
 }
 
-static int cbc_crypt(const struct ike_encr_info *ei, const uint8_t *key,
-		     const uint8_t *iv, const uint8_t *in, size_t len, uint8_t *out, int enc)
+static int cbc_crypt(const struct ike_encr_info *ei, const uint8_t *key, const uint8_t *iv,
+		     const uint8_t *in, size_t len, uint8_t *out, int enc)
 {
 	const EVP_CIPHER *c = cipher_get(ei, 0);
 	EVP_CIPHER_CTX *ctx;
@@ -532,14 +529,14 @@ done:
 	return rc;
 }
 
-int ike_cbc_encrypt(const struct ike_encr_info *ei, const uint8_t *key,
-		    const uint8_t *iv, const uint8_t *in, size_t len, uint8_t *out)
+int ike_cbc_encrypt(const struct ike_encr_info *ei, const uint8_t *key, const uint8_t *iv,
+		    const uint8_t *in, size_t len, uint8_t *out)
 {
 	return cbc_crypt(ei, key, iv, in, len, out, 1);
 }
 
-int ike_cbc_decrypt(const struct ike_encr_info *ei, const uint8_t *key,
-		    const uint8_t *iv, const uint8_t *in, size_t len, uint8_t *out)
+int ike_cbc_decrypt(const struct ike_encr_info *ei, const uint8_t *key, const uint8_t *iv,
+		    const uint8_t *in, size_t len, uint8_t *out)
 {
 	return cbc_crypt(ei, key, iv, in, len, out, 0);
 }

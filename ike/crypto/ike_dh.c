@@ -21,20 +21,20 @@ enum dh_kind { DH_MODP, DH_ECP, DH_ECX };
 static const struct dh_group {
 	uint16_t id;
 	uint8_t kind;
-	const char *type;     /* OpenSSL key type */
-	const char *name;     /* OpenSSL group name, or NULL for ECX */
-	uint16_t publen;      /* wire length of the public value */
-	uint16_t seclen;      /* shared secret length */
+	const char *type; /* OpenSSL key type */
+	const char *name; /* OpenSSL group name, or NULL for ECX */
+	uint16_t publen;  /* wire length of the public value */
+	uint16_t seclen;  /* shared secret length */
 } dh_groups[] = {
-	{ IKEV2_DH_MODP1536, DH_MODP, "DH", "modp_1536", 192, 192 },  /* weak: only when allowed */
+	{ IKEV2_DH_MODP1536, DH_MODP, "DH", "modp_1536", 192, 192 }, /* weak: only when allowed */
 	{ IKEV2_DH_MODP2048, DH_MODP, "DH", "modp_2048", 256, 256 },
 	{ IKEV2_DH_MODP3072, DH_MODP, "DH", "modp_3072", 384, 384 },
 	{ IKEV2_DH_MODP4096, DH_MODP, "DH", "modp_4096", 512, 512 },
-	{ IKEV2_DH_ECP256,   DH_ECP,  "EC", "prime256v1", 64, 32 },
-	{ IKEV2_DH_ECP384,   DH_ECP,  "EC", "secp384r1",  96, 48 },
-	{ IKEV2_DH_ECP521,   DH_ECP,  "EC", "secp521r1", 132, 66 },
-	{ IKEV2_DH_X25519,   DH_ECX,  "X25519", NULL,    32, 32 },
-	{ IKEV2_DH_X448,     DH_ECX,  "X448",   NULL,    56, 56 },
+	{ IKEV2_DH_ECP256, DH_ECP, "EC", "prime256v1", 64, 32 },
+	{ IKEV2_DH_ECP384, DH_ECP, "EC", "secp384r1", 96, 48 },
+	{ IKEV2_DH_ECP521, DH_ECP, "EC", "secp521r1", 132, 66 },
+	{ IKEV2_DH_X25519, DH_ECX, "X25519", NULL, 32, 32 },
+	{ IKEV2_DH_X448, DH_ECX, "X448", NULL, 56, 56 },
 };
 #define N_GROUPS (sizeof(dh_groups) / sizeof(dh_groups[0]))
 
@@ -43,14 +43,14 @@ static const struct dh_group {
 static struct dh_cache {
 	EVP_PKEY *params;
 	uint8_t *prime;
-	EVP_PKEY_CTX *gen;    /* keygen context, initialised once: fetching the
+	EVP_PKEY_CTX *gen; /* keygen context, initialised once: fetching the
 			       * algorithm by name per key is dear (docs/performance.md) */
 } dh_cache[N_GROUPS];
 
 struct ike_dh {
 	const struct dh_group *g;
 	EVP_PKEY *key;
-	uint8_t pub[];        /* g->publen bytes */
+	uint8_t pub[]; /* g->publen bytes */
 };
 
 static const struct dh_group *group_find(uint16_t group, struct dh_cache **cache)
@@ -75,11 +75,13 @@ size_t ike_dh_publen(uint16_t group)
 int ike_dh_is_weak(uint16_t group)
 {
 	switch (group) {
-	case 1: case 2: case 5:      /* MODP 768/1024/1536 */
-	case 22: case 23: case 24:   /* MODP with small subgroups (RFC 5114) */
-		return 1;
-	default:
-		return 0;
+	case 1:
+	case 2:
+	case 5: /* MODP 768/1024/1536 */
+	case 22:
+	case 23:
+	case 24: /* MODP with small subgroups (RFC 5114) */ return 1;
+	default: return 0;
 	}
 }
 
@@ -123,8 +125,8 @@ static EVP_PKEY *group_params(const struct dh_group *g, struct dh_cache *c)
 
 	if (c->params != NULL)
 		return c->params;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-						     (char *)g->name, 0);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->name,
+						     0);
 	params[1] = OSSL_PARAM_construct_end();
 	if ((c->params = pkey_fromdata(g, params, EVP_PKEY_KEY_PARAMETERS)) == NULL)
 		return NULL;
@@ -182,16 +184,15 @@ static int export_pub(struct ike_dh *dh)
 		return ok;
 	case DH_ECP:
 		/* Uncompressed point 0x04 || x || y; RFC 5903 sends x || y. */
-		if (EVP_PKEY_get_octet_string_param(dh->key, OSSL_PKEY_PARAM_PUB_KEY,
-						    pt, sizeof(pt), &len) != 1 ||
+		if (EVP_PKEY_get_octet_string_param(dh->key, OSSL_PKEY_PARAM_PUB_KEY, pt,
+						    sizeof(pt), &len) != 1 ||
 		    len != 1u + g->publen || pt[0] != 0x04)
 			return 0;
 		memcpy(dh->pub, pt + 1, g->publen);
 		return 1;
 	default:
 		len = g->publen;
-		return EVP_PKEY_get_raw_public_key(dh->key, dh->pub, &len) == 1 &&
-		       len == g->publen;
+		return EVP_PKEY_get_raw_public_key(dh->key, dh->pub, &len) == 1 && len == g->publen;
 	}
 }
 
@@ -262,24 +263,19 @@ static EVP_PKEY *peer_ecp(const struct dh_group *g, const uint8_t *peer)
 
 	pt[0] = 0x04;
 	memcpy(pt + 1, peer, g->publen);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
-						     (char *)g->name, 0);
-	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt,
-						      1u + g->publen);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)g->name,
+						     0);
+	params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, 1u + g->publen);
 	params[2] = OSSL_PARAM_construct_end();
 	return pkey_fromdata(g, params, EVP_PKEY_PUBLIC_KEY);
 }
 
-static EVP_PKEY *peer_key(const struct dh_group *g, const struct dh_cache *c,
-			  const uint8_t *peer)
+static EVP_PKEY *peer_key(const struct dh_group *g, const struct dh_cache *c, const uint8_t *peer)
 {
 	switch (g->kind) {
-	case DH_MODP:
-		return modp_peer_ok(g, c->prime, peer) ? peer_modp(g, peer) : NULL;
-	case DH_ECP:
-		return peer_ecp(g, peer);
-	default:
-		return EVP_PKEY_new_raw_public_key_ex(NULL, g->type, NULL, peer, g->publen);
+	case DH_MODP: return modp_peer_ok(g, c->prime, peer) ? peer_modp(g, peer) : NULL;
+	case DH_ECP: return peer_ecp(g, peer);
+	default: return EVP_PKEY_new_raw_public_key_ex(NULL, g->type, NULL, peer, g->publen);
 	}
 }
 
@@ -322,8 +318,8 @@ static int all_zero(const uint8_t *p, size_t n)
 	return acc == 0;
 }
 
-int ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t peerlen,
-		  uint8_t *out, size_t *outlen)
+int ike_dh_shared(struct ike_dh *dh, const uint8_t *peer, size_t peerlen, uint8_t *out,
+		  size_t *outlen)
 {
 	uint8_t sec[IKE_MAX_DH_SHARED];
 	const struct dh_group *g;
@@ -359,7 +355,7 @@ void ike_dh_free(struct ike_dh *dh)
 {
 	if (dh == NULL)
 		return;
-	EVP_PKEY_free(dh->key);   /* OpenSSL clears private key material */
+	EVP_PKEY_free(dh->key); /* OpenSSL clears private key material */
 	OPENSSL_cleanse(dh, sizeof(*dh) + dh->g->publen);
 	free(dh);
 }

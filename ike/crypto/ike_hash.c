@@ -19,8 +19,8 @@ static void md_fetch(void)
 	md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 }
 
-static int digest(EVP_MD **mdp, const uint8_t *const data[], const size_t len[],
-		  unsigned n, uint8_t *out)
+static int digest(EVP_MD **mdp, const uint8_t *const data[], const size_t len[], unsigned n,
+		  uint8_t *out)
 {
 	int ok;
 

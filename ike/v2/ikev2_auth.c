@@ -41,8 +41,7 @@ static void established(struct ike_sa *sa)
 
 	ike_sa_set_state(sa, IKE_S_ESTABLISHED);
 	ike_sa_log(sa, IKE_LOG_INFO, "IKE SA established (%s%s)",
-		   ike_algs_str(&sa->algs, true, a, sizeof(a)),
-		   sa->natt ? ", NAT-T" : "");
+		   ike_algs_str(&sa->algs, true, a, sizeof(a)), sa->natt ? ", NAT-T" : "");
 	ike_emit_sa(sa, IKE_EV_IKE_UP, NULL);
 	ike_sa_schedule(sa);
 }
@@ -68,7 +67,8 @@ int ikev2_auth_start(struct ike_sa *sa)
 		ikev2_w_id(&o->w, IKEV2_PL_IDR, &cfg->remote_id);
 	ikev2_w_auth(&o->w, IKEV2_AUTH_PSK, auth, alen);
 	if (cfg->n_children)
-		ikev2_child_write_offer(sa, &o->w, sa->own_child ? sa->own_child : &cfg->children[0],
+		ikev2_child_write_offer(sa, &o->w,
+					sa->own_child ? sa->own_child : &cfg->children[0],
 					sa->child_spi, false, NULL, 0, NULL);
 	if (r == 0)
 		r = ikev2_send_request(sa, o, REQ_AUTH);
@@ -83,7 +83,8 @@ int ikev2_auth_start(struct ike_sa *sa)
 static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer_is_initiator,
 		       char *why, size_t wlen)
 {
-	const struct ikev2_pl *id_pl = ikev2_chain_find(c, peer_is_initiator ? IKEV2_PL_IDI : IKEV2_PL_IDR);
+	const struct ikev2_pl *id_pl = ikev2_chain_find(c, peer_is_initiator ? IKEV2_PL_IDI
+									     : IKEV2_PL_IDR);
 	const struct ikev2_pl *au_pl = ikev2_chain_find(c, IKEV2_PL_AUTH);
 	const struct ike_id *want = &sa->conn->cfg.remote_id;
 	uint8_t expect[IKE_MAX_PRF_LEN];
@@ -99,12 +100,14 @@ static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer
 		return -EBADMSG;
 	}
 	if (!id_matches(want, &id)) {
-		snprintf(why, wlen, "peer identity '%s' does not match the configured remote_id '%s'",
+		snprintf(why, wlen,
+			 "peer identity '%s' does not match the configured remote_id '%s'",
 			 ike_id_str(&id, s1, sizeof(s1)), ike_id_str(want, s2, sizeof(s2)));
 		return -EACCES;
 	}
 	if (au.method != IKEV2_AUTH_PSK) {
-		snprintf(why, wlen, "peer '%s' authenticates with method %u, this connection uses PSK (2)",
+		snprintf(why, wlen,
+			 "peer '%s' authenticates with method %u, this connection uses PSK (2)",
 			 ike_id_str(&id, s1, sizeof(s1)), au.method);
 		return -EACCES;
 	}
@@ -191,9 +194,10 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 		return;
 	err = ikev2_error_notify(c);
 	if (!ikev2_chain_find(c, IKEV2_PL_AUTH)) {
-		snprintf(why, sizeof(why), "peer answered %s%s", err ? ikev2_notify_name(err) : "without AUTH payload",
-			 err == IKEV2_N_AUTHENTICATION_FAILED ?
-			 " (it rejected our PSK or identity)" : "");
+		snprintf(why, sizeof(why), "peer answered %s%s",
+			 err ? ikev2_notify_name(err) : "without AUTH payload",
+			 err == IKEV2_N_AUTHENTICATION_FAILED ? " (it rejected our PSK or identity)"
+							      : "");
 		ike_sa_log(sa, IKE_LOG_ERR, "IKE_AUTH failed: %s", why);
 		ike_emit_sa(sa, IKE_EV_FAILED, why);
 		ike_sa_kill(sa, why);
@@ -209,7 +213,8 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 	if (!sa->conn->cfg.n_children || err) {
 		if (err) {
 			/* The IKE SA stands; the event says the tunnel is not up. */
-			snprintf(why, sizeof(why), "CHILD_SA refused by peer: %s", ikev2_notify_name(err));
+			snprintf(why, sizeof(why), "CHILD_SA refused by peer: %s",
+				 ikev2_notify_name(err));
 			child_failed_log(sa, "IKE_AUTH", err, true);
 			ike_emit_sa(sa, IKE_EV_FAILED, why);
 		}

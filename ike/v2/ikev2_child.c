@@ -42,7 +42,8 @@ void ike_child_schedule(struct ike_sa *sa, struct ike_child *c)
 
 	c->rekey_at = c->expire_at = 0;
 	if (cfg->rekey_time_s)
-		c->rekey_at = now + ike_jitter(cfg->rekey_time_s * 1000ull, cfg->rand_time_s * 1000ull);
+		c->rekey_at = now +
+			      ike_jitter(cfg->rekey_time_s * 1000ull, cfg->rand_time_s * 1000ull);
 	life = cfg->life_time_s ? cfg->life_time_s * 1000ull : cfg->rekey_time_s * 1100ull;
 	if (life)
 		c->expire_at = now + life;
@@ -69,9 +70,8 @@ void ikev2_child_write_offer(struct ike_sa *sa, struct ikev2_writer *w,
 	ikev2_w_ts(w, IKEV2_PL_TSR, cfg->remote_ts, cfg->n_remote_ts);
 }
 
-void ikev2_child_req_init(struct ikev2_child_req *rq, const struct ikev2_chain *c,
-			  const char *exch, const uint8_t *ni, size_t ni_len,
-			  const uint8_t *nr, size_t nr_len)
+void ikev2_child_req_init(struct ikev2_child_req *rq, const struct ikev2_chain *c, const char *exch,
+			  const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len)
 {
 	memset(rq, 0, sizeof(*rq));
 	rq->c = c;
@@ -169,8 +169,10 @@ static int choose(struct ike_sa *sa, const struct ikev2_child_req *rq,
 		if (ch->prop < 0)
 			continue;
 		any_prop = true;
-		ch->ntsi = ikev2_ts_narrow(cfg->remote_ts, cfg->n_remote_ts, p->tsi, p->ntsi, ch->tsi);
-		ch->ntsr = ikev2_ts_narrow(cfg->local_ts, cfg->n_local_ts, p->tsr, p->ntsr, ch->tsr);
+		ch->ntsi = ikev2_ts_narrow(cfg->remote_ts, cfg->n_remote_ts, p->tsi, p->ntsi,
+					   ch->tsi);
+		ch->ntsr = ikev2_ts_narrow(cfg->local_ts, cfg->n_local_ts, p->tsr, p->ntsr,
+					   ch->tsr);
 		if (ch->ntsi && ch->ntsr) {
 			ch->cfg = cfg;
 			return 0;
@@ -178,12 +180,14 @@ static int choose(struct ike_sa *sa, const struct ikev2_child_req *rq,
 	}
 	if (!any_prop) {
 		const struct ike_child_cfg *cfg = rq->cfg ? rq->cfg : &cc->children[0];
-		ike_sa_log(sa, IKE_LOG_ERR, "%s: CHILD_SA NO_PROPOSAL_CHOSEN: peer offered [%s], we accept [%s]",
+		ike_sa_log(sa, IKE_LOG_ERR,
+			   "%s: CHILD_SA NO_PROPOSAL_CHOSEN: peer offered [%s], we accept [%s]",
 			   rq->exch, ikev2_props_str(p->props, p->np, theirs, sizeof(theirs)),
 			   ike_cfg_props_str(cfg->proposals, cfg->n_proposals, ours, sizeof(ours)));
 		return IKEV2_N_NO_PROPOSAL_CHOSEN;
 	}
-	ike_sa_log(sa, IKE_LOG_ERR, "%s: CHILD_SA TS_UNACCEPTABLE: peer proposed TSi %s TSr %s, "
+	ike_sa_log(sa, IKE_LOG_ERR,
+		   "%s: CHILD_SA TS_UNACCEPTABLE: peer proposed TSi %s TSr %s, "
 		   "none of our children's selectors intersect them",
 		   rq->exch, ikev2_ts_list_str(p->tsi, p->ntsi, a, sizeof(a)),
 		   ikev2_ts_list_str(p->tsr, p->ntsr, b, sizeof(b)));
@@ -205,8 +209,8 @@ static int child_dh(struct ike_sa *sa, const struct child_payloads *p, uint16_t 
 	return 0;
 }
 
-int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_child_req *rq,
-			struct ikev2_writer *w, struct ike_child **out)
+int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_child_req *rq, struct ikev2_writer *w,
+			struct ike_child **out)
 {
 	struct child_payloads *p = calloc(1, sizeof(*p));
 	struct child_choice *ch = calloc(1, sizeof(*ch));
@@ -237,8 +241,8 @@ int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_child_req *rq,
 	transport = p->transport && ch->cfg->mode == IKE_MODE_TRANSPORT;
 	child = child_new(sa, ch->cfg, &ch->algs, ike_spi_alloc(sa->e),
 			  ikev2_get32(p->props[ch->prop].spi), transport);
-	if (!child || ikev2_child_keys(sa, child, false, dh ? shared : NULL, slen, rq->ni, rq->ni_len,
-				       rq->nr, rq->nr_len) < 0) {
+	if (!child || ikev2_child_keys(sa, child, false, dh ? shared : NULL, slen, rq->ni,
+				       rq->ni_len, rq->nr, rq->nr_len) < 0) {
 		err = IKEV2_N_TEMPORARY_FAILURE;
 		goto done;
 	}
@@ -270,7 +274,8 @@ done:
 }
 
 /* Every selector the responder chose must lie inside what we proposed. */
-static bool ts_within(const struct ike_ts *ours, unsigned n_ours, const struct ike_ts *got, unsigned n)
+static bool ts_within(const struct ike_ts *ours, unsigned n_ours, const struct ike_ts *got,
+		      unsigned n)
 {
 	struct ike_ts tmp[IKE_MAX_TS];
 
@@ -281,8 +286,8 @@ static bool ts_within(const struct ike_ts *ours, unsigned n_ours, const struct i
 	return n > 0;
 }
 
-int ikev2_child_complete(struct ike_sa *sa, const struct ikev2_child_req *rq,
-			 uint32_t our_spi, struct ike_child **out)
+int ikev2_child_complete(struct ike_sa *sa, const struct ikev2_child_req *rq, uint32_t our_spi,
+			 struct ike_child **out)
 {
 	const struct ike_child_cfg *cfg = rq->cfg;
 	struct child_payloads *p = calloc(1, sizeof(*p));
@@ -310,15 +315,16 @@ int ikev2_child_complete(struct ike_sa *sa, const struct ikev2_child_req *rq,
 	} else {
 		child = child_new(sa, cfg, &algs, our_spi, ikev2_get32(p->props[0].spi),
 				  p->transport && cfg->mode == IKE_MODE_TRANSPORT);
-		if (child && ikev2_child_keys(sa, child, true, rq->dh ? shared : NULL, slen,
-					      rq->ni, rq->ni_len, rq->nr, rq->nr_len) == 0)
+		if (child && ikev2_child_keys(sa, child, true, rq->dh ? shared : NULL, slen, rq->ni,
+					      rq->ni_len, rq->nr, rq->nr_len) == 0)
 			err = 0;
 		else
 			snprintf(why, sizeof(why), "key derivation failed");
 	}
 	ike_wipe(shared, sizeof(shared));
 	if (err) {
-		ike_sa_log(sa, IKE_LOG_ERR, "%s: CHILD_SA '%s' not created: %s", rq->exch, cfg->name, why);
+		ike_sa_log(sa, IKE_LOG_ERR, "%s: CHILD_SA '%s' not created: %s", rq->exch,
+			   cfg->name, why);
 		free(child);
 		free(p);
 		return err;

@@ -47,8 +47,8 @@ int ikev2_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
 	ikev2_out_init(o, sa, IKEV2_EXCH_CREATE_CHILD_SA, false);
 	ikev2_put32(s, spi_in);
 	ikev2_w_notify(&o->w, IKEV2_PROTO_ESP, s, 4, IKEV2_N_REKEY_SA, NULL, 0);
-	ikev2_child_write_offer(sa, &o->w, old->cfg, x->new_spi, g != 0, x->nonce,
-				x->nonce_len, x->dh);
+	ikev2_child_write_offer(sa, &o->w, old->cfg, x->new_spi, g != 0, x->nonce, x->nonce_len,
+				x->dh);
 	if (r == 0)
 		r = ikev2_send_request(sa, o, REQ_CHILD_REKEY);
 	free(o);
@@ -85,7 +85,8 @@ int ikev2_rekey_ike_start(struct ike_sa *sa)
 	if (r == 0) {
 		ikev2_out_init(o, sa, IKEV2_EXCH_CREATE_CHILD_SA, false);
 		ikev2_put64(spi, x->new_ike_spi);
-		ikev2_props_from_cfg(cfg->proposals, cfg->n_proposals, IKEV2_PROTO_IKE, spi, 8, true, props);
+		ikev2_props_from_cfg(cfg->proposals, cfg->n_proposals, IKEV2_PROTO_IKE, spi, 8,
+				     true, props);
 		ikev2_w_sa(&o->w, props, cfg->n_proposals);
 		ikev2_w_nonce(&o->w, x->nonce, x->nonce_len);
 		ikev2_w_ke(&o->w, x->dh_group, pub, ike_dh_publen(x->dh_group));
@@ -108,7 +109,7 @@ static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
 
 	nsa->children = old->children;
 	old->children = NULL;
-	nsa->own_child = old->own_child;     /* the children point at it */
+	nsa->own_child = old->own_child; /* the children point at it */
 	old->own_child = NULL;
 	for (struct ike_child *c = nsa->children; c; c = c->next) {
 		c->info.ike_spi_i = nsa->spi_i;
@@ -138,10 +139,10 @@ static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
 }
 
 /* Builds the replacement IKE SA once both nonces and g^ir are known. */
-static struct ike_sa *rekeyed_sa(struct ike_sa *old, bool initiator, uint64_t spi_i,
-				 uint64_t spi_r, const struct ike_algs *algs,
-				 const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-				 const uint8_t *shared, size_t slen)
+static struct ike_sa *rekeyed_sa(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t spi_r,
+				 const struct ike_algs *algs, const uint8_t *ni, size_t ni_len,
+				 const uint8_t *nr, size_t nr_len, const uint8_t *shared,
+				 size_t slen)
 {
 	struct ike_sa *nsa = ike_sa_new(old->e, old->conn, initiator);
 
@@ -187,12 +188,15 @@ static struct ike_sa *respond_ike_rekey(struct ike_sa *sa, const struct ikev2_ch
 	if (ke_pl && n_pl && ikev2_ke_parse(ke_pl->body, ke_pl->len, &ke) == 0 &&
 	    ikev2_nonce_parse(n_pl->body, n_pl->len) == 0 &&
 	    ikev2_sa_parse(sa_pl->body, sa_pl->len, props, IKE_MAX_PROPOSALS * 2, &np) == 0)
-		k = ikev2_props_select(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, props, np,
-				       IKEV2_PROTO_IKE, true, &algs);
+		k = ikev2_props_select(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, props,
+				       np, IKEV2_PROTO_IKE, true, &algs);
 	if (k < 0 || props[k].spi_size != 8) {
-		ike_sa_log(sa, IKE_LOG_ERR, "IKE SA rekey refused: NO_PROPOSAL_CHOSEN: peer offered [%s], we accept [%s]",
-			   ikev2_props_str(props, np, theirs, sizeof(theirs)),
-			   ike_cfg_props_str(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, ours, sizeof(ours)));
+		ike_sa_log(
+			sa, IKE_LOG_ERR,
+			"IKE SA rekey refused: NO_PROPOSAL_CHOSEN: peer offered [%s], we accept [%s]",
+			ikev2_props_str(props, np, theirs, sizeof(theirs)),
+			ike_cfg_props_str(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, ours,
+					  sizeof(ours)));
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		return NULL;
 	}
@@ -208,8 +212,8 @@ static struct ike_sa *respond_ike_rekey(struct ike_sa *sa, const struct ikev2_ch
 			break;
 	if (!dh || new_nonce(nr, &nr_len) < 0 || ike_dh_pub(dh, pub, sizeof(pub)) < 0 ||
 	    ike_dh_shared(dh, ke.data, ke.len, shared, &slen) < 0 ||
-	    !(nsa = rekeyed_sa(sa, false, ikev2_get64(props[k].spi), spi_r, &algs,
-			       n_pl->body, n_pl->len, nr, nr_len, shared, slen))) {
+	    !(nsa = rekeyed_sa(sa, false, ikev2_get64(props[k].spi), spi_r, &algs, n_pl->body,
+			       n_pl->len, nr, nr_len, shared, slen))) {
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
 		ike_sa_log(sa, IKE_LOG_ERR, "IKE SA rekey refused: invalid KE or out of resources");
 	} else {
@@ -239,7 +243,8 @@ static void respond_child(struct ike_sa *sa, const struct ikev2_chain *c, struct
 		    !(old = ike_child_find_out(sa, ikev2_get32(rn.spi)))) {
 			ikev2_w_notify(&o->w, IKEV2_PROTO_ESP, rn.spi, rn.spi_size == 4 ? 4 : 0,
 				       IKEV2_N_CHILD_SA_NOT_FOUND, NULL, 0);
-			ike_sa_log(sa, IKE_LOG_WARN, "peer wants to rekey a CHILD_SA we do not have");
+			ike_sa_log(sa, IKE_LOG_WARN,
+				   "peer wants to rekey a CHILD_SA we do not have");
 			return;
 		}
 	}
@@ -321,7 +326,8 @@ static void child_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, struct i
 	/* Announced even if redundant: the peer may already send on it. */
 	ike_emit_child(sa, IKE_EV_CHILD_REKEYED, child, NULL);
 	if (old && old->state == CHILD_REKEYED && lost_rekey_collision(sa, child, x->old_spi_in)) {
-		ike_sa_log(sa, IKE_LOG_INFO, "simultaneous CHILD_SA rekey lost: deleting our redundant %08x",
+		ike_sa_log(sa, IKE_LOG_INFO,
+			   "simultaneous CHILD_SA rekey lost: deleting our redundant %08x",
 			   child->info.spi_in);
 		child->state = CHILD_REKEYED;
 		sa->pending_child_spi = child->info.spi_in;
@@ -355,8 +361,8 @@ static void ike_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, const stru
 			       IKEV2_PROTO_IKE, true, &algs) == 0 &&
 	    algs.dh == x->dh_group && ke.group == x->dh_group &&
 	    ike_dh_shared(x->dh, ke.data, ke.len, shared, &slen) == 0)
-		nsa = rekeyed_sa(sa, true, x->new_ike_spi, ikev2_get64(prop.spi), &algs,
-				 x->nonce, x->nonce_len, n_pl->body, n_pl->len, shared, slen);
+		nsa = rekeyed_sa(sa, true, x->new_ike_spi, ikev2_get64(prop.spi), &algs, x->nonce,
+				 x->nonce_len, n_pl->body, n_pl->len, shared, slen);
 	ike_wipe(shared, sizeof(shared));
 	if (!nsa) {
 		ike_sa_log(sa, IKE_LOG_ERR, "IKE SA rekey failed: invalid response");
@@ -368,8 +374,8 @@ static void ike_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, const stru
 	ikev2_delete_ike_start(sa);
 }
 
-void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,
-				 struct ike_exch_ctx *x, const struct ikev2_chain *c)
+void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind, struct ike_exch_ctx *x,
+				 const struct ikev2_chain *c)
 {
 	const struct ikev2_pl *n_pl = ikev2_chain_find(c, IKEV2_PL_NONCE);
 	struct ike_child *child = NULL;
@@ -378,7 +384,9 @@ void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,
 
 	if (err) {
 		ike_sa_log(sa, IKE_LOG_ERR, "CREATE_CHILD_SA (%s) failed: peer answered %s",
-			   kind == REQ_IKE_REKEY ? "IKE rekey" : kind == REQ_CHILD_REKEY ? "CHILD rekey" : "new CHILD",
+			   kind == REQ_IKE_REKEY     ? "IKE rekey"
+			   : kind == REQ_CHILD_REKEY ? "CHILD rekey"
+						     : "new CHILD",
 			   ikev2_notify_name(err));
 		if (err == IKEV2_N_CHILD_SA_NOT_FOUND && kind == REQ_CHILD_REKEY) {
 			struct ike_child *old = ike_child_find_in(sa, x->old_spi_in);
@@ -395,8 +403,8 @@ void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,
 		ike_sa_log(sa, IKE_LOG_ERR, "CREATE_CHILD_SA response without a valid nonce");
 		return;
 	}
-	ikev2_child_req_init(&rq, c, "CREATE_CHILD_SA", x->nonce, x->nonce_len,
-			     n_pl->body, n_pl->len);
+	ikev2_child_req_init(&rq, c, "CREATE_CHILD_SA", x->nonce, x->nonce_len, n_pl->body,
+			     n_pl->len);
 	rq.cfg = x->child_cfg;
 	rq.dh = x->dh;
 	if (ikev2_child_complete(sa, &rq, x->new_spi, &child) < 0)

@@ -99,7 +99,8 @@ static void peer_deletes_children(struct ike_sa *sa, const struct ikev2_delete *
 			ikev2_put32(ours + 4 * n++, c->info.spi_in);
 		ike_sa_log(sa, IKE_LOG_INFO, "CHILD_SA %s %08x_i %08x_o deleted by peer",
 			   c->info.child, c->info.spi_in, c->info.spi_out);
-		ike_child_remove(sa, c, c->state == CHILD_REKEYED ? "rekeyed" : "deleted by peer", true);
+		ike_child_remove(sa, c, c->state == CHILD_REKEYED ? "rekeyed" : "deleted by peer",
+				 true);
 	}
 	if (n)
 		ikev2_w_delete(w, IKEV2_PROTO_ESP, 4, ours, n);
@@ -123,13 +124,13 @@ void ikev2_info_request(struct ike_sa *sa, const struct ikev2_chain *c)
 				delete_ike = true;
 			else if (d.proto == IKEV2_PROTO_ESP)
 				peer_deletes_children(sa, &d, &o->w);
-		} else if (p->type == IKEV2_PL_NOTIFY && ikev2_notify_parse(p->body, p->len, &n) == 0 &&
-			   n.type < 16384) {
+		} else if (p->type == IKEV2_PL_NOTIFY &&
+			   ikev2_notify_parse(p->body, p->len, &n) == 0 && n.type < 16384) {
 			ike_sa_log(sa, IKE_LOG_WARN, "peer reports %s", ikev2_notify_name(n.type));
 		}
 	}
 	if (delete_ike)
-		o->w.len = o->inner_off;   /* answer a delete of the IKE SA empty */
+		o->w.len = o->inner_off; /* answer a delete of the IKE SA empty */
 	ikev2_send_response(sa, o, sa->msgid_in);
 	free(o);
 	if (delete_ike) {
@@ -141,8 +142,8 @@ void ikev2_info_request(struct ike_sa *sa, const struct ikev2_chain *c)
 	}
 }
 
-void ikev2_info_response(struct ike_sa *sa, enum ike_req_kind kind,
-			 struct ike_exch_ctx *x, const struct ikev2_chain *c)
+void ikev2_info_response(struct ike_sa *sa, enum ike_req_kind kind, struct ike_exch_ctx *x,
+			 const struct ikev2_chain *c)
 {
 	struct ike_child *ch;
 
@@ -158,10 +159,11 @@ void ikev2_info_response(struct ike_sa *sa, enum ike_req_kind kind,
 	case REQ_DELETE_CHILD:
 		ch = ike_child_find_in(sa, x->old_spi_in);
 		if (ch)
-			ike_child_remove(sa, ch, ch->state == CHILD_REKEYED ? "rekeyed" : "deleted locally", true);
+			ike_child_remove(sa, ch,
+					 ch->state == CHILD_REKEYED ? "rekeyed" : "deleted locally",
+					 true);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	(void)c;
 }

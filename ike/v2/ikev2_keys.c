@@ -5,7 +5,6 @@
 
 #include "ike/core/ike_priv.h"
 
-
 void ike_sa_wipe_keys(struct ike_sa *sa)
 {
 	ike_wipe(sa->sk_d, sizeof(sa->sk_d));
@@ -59,16 +58,22 @@ int ikev2_derive_ike_keys(struct ike_sa *sa, const uint8_t *shared, size_t slen,
 	ikev2_put64(seed + seedlen + 8, sa->spi_r);
 	seedlen += 16;
 	need = 3 * sa->prf_len + 2 * sa->integ_len + 2 * sa->ei.keylen;
-	if (r == 0)   /* SKEYSEED is as long as the output of the PRF that made it */
-		r = ike_prf_plus(sa->algs.prf, skeyseed, old ? old->prf_len : sa->prf_len,
-				 seed, seedlen, km, need);
+	if (r == 0) /* SKEYSEED is as long as the output of the PRF that made it */
+		r = ike_prf_plus(sa->algs.prf, skeyseed, old ? old->prf_len : sa->prf_len, seed,
+				 seedlen, km, need);
 	if (r == 0) {
-		memcpy(sa->sk_d, km + off, sa->prf_len); off += sa->prf_len;
-		memcpy(sa->sk_ai, km + off, sa->integ_len); off += sa->integ_len;
-		memcpy(sa->sk_ar, km + off, sa->integ_len); off += sa->integ_len;
-		memcpy(sa->sk_ei, km + off, sa->ei.keylen); off += sa->ei.keylen;
-		memcpy(sa->sk_er, km + off, sa->ei.keylen); off += sa->ei.keylen;
-		memcpy(sa->sk_pi, km + off, sa->prf_len); off += sa->prf_len;
+		memcpy(sa->sk_d, km + off, sa->prf_len);
+		off += sa->prf_len;
+		memcpy(sa->sk_ai, km + off, sa->integ_len);
+		off += sa->integ_len;
+		memcpy(sa->sk_ar, km + off, sa->integ_len);
+		off += sa->integ_len;
+		memcpy(sa->sk_ei, km + off, sa->ei.keylen);
+		off += sa->ei.keylen;
+		memcpy(sa->sk_er, km + off, sa->ei.keylen);
+		off += sa->ei.keylen;
+		memcpy(sa->sk_pi, km + off, sa->prf_len);
+		off += sa->prf_len;
 		memcpy(sa->sk_pr, km + off, sa->prf_len);
 	}
 	ike_wipe(skeyseed, sizeof(skeyseed));

@@ -8,8 +8,7 @@
 
 #define MARK IKEV2_NON_ESP_MARKER
 
-void ikev2_out_init(struct ikev2_out *o, const struct ike_sa *sa, uint8_t exchange,
-		    bool response)
+void ikev2_out_init(struct ikev2_out *o, const struct ike_sa *sa, uint8_t exchange, bool response)
 {
 	o->exchange = exchange;
 	o->response = response;
@@ -50,8 +49,8 @@ static int seal_sk(struct ike_sa *sa, struct ikev2_out *o, uint8_t *msg)
 	if (ike_random_public(iv, ei->ivlen) < 0)
 		return -EIO;
 	if (ei->aead)
-		r = ike_aead_encrypt(ei, ek, iv, msg, IKEV2_HDR_LEN + IKEV2_PL_HDR_LEN,
-				     pt, ptlen, pt, pt + ptlen);
+		r = ike_aead_encrypt(ei, ek, iv, msg, IKEV2_HDR_LEN + IKEV2_PL_HDR_LEN, pt, ptlen,
+				     pt, pt + ptlen);
 	else {
 		r = ike_cbc_encrypt(ei, ek, iv, pt, ptlen, pt);
 		if (r == 0)
@@ -135,7 +134,8 @@ int ikev2_send_request(struct ike_sa *sa, struct ikev2_out *o, enum ike_req_kind
 	r = ikev2_out_seal(sa, o, sa->spi_i, sa->spi_r, hdr_flags(sa));
 	if (r < 0) {
 		ike_sa_log(sa, IKE_LOG_ERR, "cannot build %s request: %s",
-			   ikev2_exchange_name(o->exchange), r == -EMSGSIZE ? "too large" : "crypto error");
+			   ikev2_exchange_name(o->exchange),
+			   r == -EMSGSIZE ? "too large" : "crypto error");
 		return r;
 	}
 	r = store(&sa->req_buf, &sa->req_len, o->wire, o->wire_len);
@@ -156,7 +156,8 @@ int ikev2_send_response(struct ike_sa *sa, struct ikev2_out *o, uint32_t msgid)
 	o->msgid = msgid;
 	r = ikev2_out_seal(sa, o, sa->spi_i, sa->spi_r, hdr_flags(sa));
 	if (r < 0) {
-		ike_sa_log(sa, IKE_LOG_ERR, "cannot build %s response", ikev2_exchange_name(o->exchange));
+		ike_sa_log(sa, IKE_LOG_ERR, "cannot build %s response",
+			   ikev2_exchange_name(o->exchange));
 		return r;
 	}
 	r = store(&sa->resp_buf, &sa->resp_len, o->wire, o->wire_len);
@@ -184,7 +185,8 @@ void ikev2_retransmit(struct ike_sa *sa)
 
 	if (sa->rtx_count >= e->cfg.retransmit_tries) {
 		char why[160];
-		snprintf(why, sizeof(why), "peer not responding: no answer to %s request after %u retransmissions",
+		snprintf(why, sizeof(why),
+			 "peer not responding: no answer to %s request after %u retransmissions",
 			 ikev2_exchange_name(sa->req_buf[18]), sa->rtx_count);
 		ike_sa_log(sa, IKE_LOG_WARN, "%s, declaring the peer dead", why);
 		if (sa->state != IKE_S_ESTABLISHED && sa->state != IKE_S_DELETING)
@@ -223,11 +225,13 @@ int ikev2_decrypt(struct ike_sa *sa, uint8_t *msg, size_t len, const struct ikev
 	ct = iv + ei->ivlen;
 	ctlen = sk->len - ei->ivlen - sa->icv_len;
 	if (ei->aead) {
-		r = ike_aead_decrypt(ei, ek, iv, msg, (size_t)(iv - msg), ct, ctlen, ct + ctlen, ct);
+		r = ike_aead_decrypt(ei, ek, iv, msg, (size_t)(iv - msg), ct, ctlen, ct + ctlen,
+				     ct);
 	} else {
 		if (ctlen % ei->blocklen)
 			return IKEV2_E_MALFORMED;
-		r = ike_integ(sa->algs.integ, ak, sa->integ_len, msg, (size_t)(ct + ctlen - msg), icv);
+		r = ike_integ(sa->algs.integ, ak, sa->integ_len, msg, (size_t)(ct + ctlen - msg),
+			      icv);
 		if (r == 0 && !ike_memeq_ct(icv, ct + ctlen, sa->icv_len))
 			r = -EBADMSG;
 		if (r == 0)

@@ -61,8 +61,8 @@ static bool pl_known(uint8_t t)
 	return (t >= IKEV2_PL_SA && t <= IKEV2_PL_EAP) || t == IKEV2_PL_SKF;
 }
 
-int ikev2_chain_parse(uint8_t first, const uint8_t *buf, size_t len,
-		      struct ikev2_chain *c, uint8_t *bad_type)
+int ikev2_chain_parse(uint8_t first, const uint8_t *buf, size_t len, struct ikev2_chain *c,
+		      uint8_t *bad_type)
 {
 	uint8_t type = first;
 	size_t off = 0;
@@ -199,8 +199,8 @@ static int proposal_parse(const uint8_t *p, size_t left, bool *last, struct ikev
 	return plen;
 }
 
-int ikev2_sa_parse(const uint8_t *buf, size_t len, struct ikev2_prop *props,
-		   unsigned max, unsigned *n)
+int ikev2_sa_parse(const uint8_t *buf, size_t len, struct ikev2_prop *props, unsigned max,
+		   unsigned *n)
 {
 	size_t off = 0;
 	bool last = false;
@@ -299,8 +299,7 @@ int ikev2_delete_parse(const uint8_t *buf, size_t len, struct ikev2_delete *d)
 	return 0;
 }
 
-int ikev2_ts_parse(const uint8_t *buf, size_t len, struct ike_ts *ts,
-		   unsigned max, unsigned *n)
+int ikev2_ts_parse(const uint8_t *buf, size_t len, struct ike_ts *ts, unsigned max, unsigned *n)
 {
 	unsigned count;
 	size_t off = 4;
@@ -324,7 +323,7 @@ int ikev2_ts_parse(const uint8_t *buf, size_t len, struct ike_ts *ts,
 		else if (buf[off] == IKEV2_TS_IPV6_ADDR_RANGE)
 			alen = 16;
 		else
-			return IKEV2_E_MALFORMED;   /* unknown TS types: none used today */
+			return IKEV2_E_MALFORMED; /* unknown TS types: none used today */
 		if (slen != 8 + 2 * alen || slen > len - off)
 			return IKEV2_E_MALFORMED;
 		memset(&t, 0, sizeof(t));
@@ -363,7 +362,10 @@ void ikev2_w_bytes(struct ikev2_writer *w, const void *p, size_t n)
 	w->len += n;
 }
 
-void ikev2_w_u8(struct ikev2_writer *w, uint8_t v) { ikev2_w_bytes(w, &v, 1); }
+void ikev2_w_u8(struct ikev2_writer *w, uint8_t v)
+{
+	ikev2_w_bytes(w, &v, 1);
+}
 void ikev2_w_u16(struct ikev2_writer *w, uint16_t v)
 {
 	uint8_t b[2];
@@ -477,8 +479,8 @@ void ikev2_w_auth(struct ikev2_writer *w, uint8_t method, const uint8_t *d, size
 	ikev2_w_end(w, start);
 }
 
-void ikev2_w_notify(struct ikev2_writer *w, uint8_t proto, const uint8_t *spi,
-		    uint8_t spi_size, uint16_t type, const uint8_t *d, size_t n)
+void ikev2_w_notify(struct ikev2_writer *w, uint8_t proto, const uint8_t *spi, uint8_t spi_size,
+		    uint16_t type, const uint8_t *d, size_t n)
 {
 	size_t start = ikev2_w_begin(w, IKEV2_PL_NOTIFY, false);
 
@@ -490,8 +492,8 @@ void ikev2_w_notify(struct ikev2_writer *w, uint8_t proto, const uint8_t *spi,
 	ikev2_w_end(w, start);
 }
 
-void ikev2_w_delete(struct ikev2_writer *w, uint8_t proto, uint8_t spi_size,
-		    const uint8_t *spis, uint16_t n_spi)
+void ikev2_w_delete(struct ikev2_writer *w, uint8_t proto, uint8_t spi_size, const uint8_t *spis,
+		    uint16_t n_spi)
 {
 	size_t start = ikev2_w_begin(w, IKEV2_PL_DELETE, false);
 
@@ -512,7 +514,8 @@ void ikev2_w_ts(struct ikev2_writer *w, uint8_t pl_type, const struct ike_ts *ts
 	for (unsigned i = 0; i < n; i++) {
 		size_t alen = ts[i].family == 4 ? 4 : 16;
 
-		ikev2_w_u8(w, ts[i].family == 4 ? IKEV2_TS_IPV4_ADDR_RANGE : IKEV2_TS_IPV6_ADDR_RANGE);
+		ikev2_w_u8(w,
+			   ts[i].family == 4 ? IKEV2_TS_IPV4_ADDR_RANGE : IKEV2_TS_IPV6_ADDR_RANGE);
 		ikev2_w_u8(w, ts[i].proto);
 		ikev2_w_u16(w, (uint16_t)(8 + 2 * alen));
 		ikev2_w_u16(w, ts[i].sport);
@@ -537,8 +540,8 @@ const char *ikev2_exchange_name(uint8_t exch)
 const char *ikev2_payload_name(uint8_t type)
 {
 	static const char *const names[] = {
-		"SA", "KE", "IDi", "IDr", "CERT", "CERTREQ", "AUTH", "Nonce", "Notify",
-		"Delete", "Vendor", "TSi", "TSr", "SK", "CP", "EAP",
+		"SA",     "KE",     "IDi",    "IDr", "CERT", "CERTREQ", "AUTH", "Nonce",
+		"Notify", "Delete", "Vendor", "TSi", "TSr",  "SK",      "CP",   "EAP",
 	};
 	if (type >= IKEV2_PL_SA && type <= IKEV2_PL_EAP)
 		return names[type - IKEV2_PL_SA];
@@ -547,7 +550,10 @@ const char *ikev2_payload_name(uint8_t type)
 
 const char *ikev2_notify_name(uint16_t type)
 {
-	static const struct { uint16_t t; const char *n; } names[] = {
+	static const struct {
+		uint16_t t;
+		const char *n;
+	} names[] = {
 		{ IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, "UNSUPPORTED_CRITICAL_PAYLOAD" },
 		{ IKEV2_N_INVALID_IKE_SPI, "INVALID_IKE_SPI" },
 		{ IKEV2_N_INVALID_MAJOR_VERSION, "INVALID_MAJOR_VERSION" },

@@ -22,8 +22,8 @@ static uint16_t wire_keybits(uint16_t id, uint16_t keybits)
 	return id == IKEV2_ENCR_CHACHA20_POLY1305 ? 0 : keybits;
 }
 
-static void prop_header(struct ikev2_prop *p, uint8_t num, uint8_t proto,
-			const uint8_t *spi, uint8_t spi_size)
+static void prop_header(struct ikev2_prop *p, uint8_t num, uint8_t proto, const uint8_t *spi,
+			uint8_t spi_size)
 {
 	memset(p, 0, sizeof(*p));
 	p->num = num;
@@ -76,7 +76,8 @@ static unsigned count(const struct ikev2_prop *p, uint8_t type)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < p->n_trans; i++)
-		n += p->trans[i].type == type && !(type == IKEV2_TRANS_INTEG && p->trans[i].id == 0) &&
+		n += p->trans[i].type == type &&
+		     !(type == IKEV2_TRANS_INTEG && p->trans[i].id == 0) &&
 		     !(type == IKEV2_TRANS_DH && p->trans[i].id == 0);
 	return n;
 }
@@ -107,7 +108,8 @@ static bool match_one(const struct ike_proposal *o, const struct ikev2_prop *t, 
 	if (t->proto != proto)
 		return false;
 	for (unsigned i = 0; i < o->n_encr && !a->encr; i++)
-		if (has(t, IKEV2_TRANS_ENCR, o->encr[i].id, wire_keybits(o->encr[i].id, o->encr[i].keybits))) {
+		if (has(t, IKEV2_TRANS_ENCR, o->encr[i].id,
+			wire_keybits(o->encr[i].id, o->encr[i].keybits))) {
 			a->encr = o->encr[i].id;
 			a->encr_keybits = o->encr[i].keybits;
 		}
@@ -172,8 +174,8 @@ int ikev2_props_accept(const struct ike_proposal *ours, unsigned n_ours,
 	return ikev2_props_select(ours, n_ours, reply, 1, proto, with_dh, out) == 0 ? 0 : -1;
 }
 
-void ikev2_prop_from_algs(const struct ike_algs *a, uint8_t num, uint8_t proto,
-			  const uint8_t *spi, uint8_t spi_size, struct ikev2_prop *out)
+void ikev2_prop_from_algs(const struct ike_algs *a, uint8_t num, uint8_t proto, const uint8_t *spi,
+			  uint8_t spi_size, struct ikev2_prop *out)
 {
 	prop_header(out, num, proto, spi, spi_size);
 	add_trans(out, IKEV2_TRANS_ENCR, a->encr, wire_keybits(a->encr, a->encr_keybits));

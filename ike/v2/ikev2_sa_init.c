@@ -9,7 +9,7 @@
 #include "ike/core/ike_priv.h"
 
 #define MAX_INIT_RETRIES 3
-#define COOKIE_LEN 17
+#define COOKIE_LEN       17
 
 static int dup_msg(uint8_t **dst, size_t *dlen, const uint8_t *src, size_t len)
 {
@@ -89,7 +89,7 @@ static void cookie_compute(struct ike_engine *e, const ike_addr_t *remote, uint6
 
 	ikev2_put64(spi, spi_i);
 	ike_sha256(d, l, 4, h);
-	out[0] = 0;                 /* secret version, for rotation */
+	out[0] = 0; /* secret version, for rotation */
 	memcpy(out + 1, h, COOKIE_LEN - 1);
 }
 
@@ -121,7 +121,8 @@ int ikev2_sa_init_start(struct ike_sa *sa)
 	ikev2_out_init(o, NULL, IKEV2_EXCH_IKE_SA_INIT, false);
 	if (sa->cookie_len)
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_COOKIE, sa->cookie, sa->cookie_len);
-	ikev2_props_from_cfg(cfg->proposals, cfg->n_proposals, IKEV2_PROTO_IKE, NULL, 0, true, props);
+	ikev2_props_from_cfg(cfg->proposals, cfg->n_proposals, IKEV2_PROTO_IKE, NULL, 0, true,
+			     props);
 	ikev2_w_sa(&o->w, props, cfg->n_proposals);
 	ikev2_w_ke(&o->w, sa->ke_group, pub, publen);
 	ikev2_w_nonce(&o->w, sa->ni, sa->ni_len);
@@ -171,10 +172,13 @@ static bool handle_retry(struct ike_sa *sa, const struct ikev2_chain *c)
 
 		if (!group_offered(&sa->conn->cfg, g) || g == sa->ke_group ||
 		    sa->ke_retries++ >= MAX_INIT_RETRIES) {
-			snprintf(why, sizeof(why),
-				 "peer answered INVALID_KE_PAYLOAD asking for %s, which we did not offer (offered: %s)",
-				 ike_dh_name(g), ike_cfg_props_str(sa->conn->cfg.proposals,
-								  sa->conn->cfg.n_proposals, offered, sizeof(offered)));
+			snprintf(
+				why, sizeof(why),
+				"peer answered INVALID_KE_PAYLOAD asking for %s, which we did not offer (offered: %s)",
+				ike_dh_name(g),
+				ike_cfg_props_str(sa->conn->cfg.proposals,
+						  sa->conn->cfg.n_proposals, offered,
+						  sizeof(offered)));
 			init_fail(sa, why);
 			return true;
 		}
@@ -230,8 +234,8 @@ void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	if ((err = ikev2_error_notify(c)) != 0) {
 		snprintf(why, sizeof(why), "peer answered %s to our proposals [%s]",
 			 ikev2_notify_name(err),
-			 ike_cfg_props_str(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals,
-					   ours, sizeof(ours)));
+			 ike_cfg_props_str(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, ours,
+					   sizeof(ours)));
 		init_fail(sa, why);
 		return;
 	}
@@ -247,8 +251,8 @@ void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 			       IKEV2_PROTO_IKE, true, &sa->algs) < 0) {
 		snprintf(why, sizeof(why), "responder chose [%s], which is not one we offered [%s]",
 			 ikev2_props_str(&prop, np ? 1 : 0, theirs, sizeof(theirs)),
-			 ike_cfg_props_str(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals,
-					   ours, sizeof(ours)));
+			 ike_cfg_props_str(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, ours,
+					   sizeof(ours)));
 		init_fail(sa, why);
 		return;
 	}
@@ -303,8 +307,8 @@ static struct ike_conn *conn_for(struct ike_engine *e, const ike_addr_t *local,
 }
 
 static void send_plain_notify(struct ike_engine *e, const ike_addr_t *local,
-			      const ike_addr_t *remote, const struct ikev2_hdr *h,
-			      uint16_t type, const uint8_t *data, size_t dlen)
+			      const ike_addr_t *remote, const struct ikev2_hdr *h, uint16_t type,
+			      const uint8_t *data, size_t dlen)
 {
 	struct ikev2_out *o = malloc(sizeof(*o));
 
@@ -329,9 +333,8 @@ static bool cookie_ok(struct ike_engine *e, const ike_addr_t *local, const ike_a
 		return true;
 	cookie_compute(e, remote, h->spi_i, n_pl->body, n_pl->len, want);
 	if (c->n && c->pl[0].type == IKEV2_PL_NOTIFY &&
-	    ikev2_notify_parse(c->pl[0].body, c->pl[0].len, &n) == 0 &&
-	    n.type == IKEV2_N_COOKIE && n.dlen == COOKIE_LEN &&
-	    ike_memeq_ct(n.data, want, COOKIE_LEN))
+	    ikev2_notify_parse(c->pl[0].body, c->pl[0].len, &n) == 0 && n.type == IKEV2_N_COOKIE &&
+	    n.dlen == COOKIE_LEN && ike_memeq_ct(n.data, want, COOKIE_LEN))
 		return true;
 	e->stats.cookies_sent++;
 	send_plain_notify(e, local, remote, h, IKEV2_N_COOKIE, want, COOKIE_LEN);
@@ -353,8 +356,8 @@ static void refuse(struct ike_engine *e, const ike_addr_t *local, const ike_addr
 /* Negotiates the proposal and group; 0 to go on, or the refusal was sent. */
 static int negotiate(struct ike_engine *e, struct ike_conn *conn, const ike_addr_t *local,
 		     const ike_addr_t *remote, const struct ikev2_hdr *h,
-		     const struct ikev2_pl *sa_pl, const struct ikev2_ke *ke,
-		     struct ike_algs *algs, uint8_t *num)
+		     const struct ikev2_pl *sa_pl, const struct ikev2_ke *ke, struct ike_algs *algs,
+		     uint8_t *num)
 {
 	struct ikev2_prop props[IKE_MAX_PROPOSALS * 2];
 	unsigned np = 0;
@@ -370,7 +373,8 @@ static int negotiate(struct ike_engine *e, struct ike_conn *conn, const ike_addr
 	if (k < 0) {
 		snprintf(why, sizeof(why), "connection '%s': peer offered [%s], we accept [%s]",
 			 conn->cfg.name, ikev2_props_str(props, np, theirs, sizeof(theirs)),
-			 ike_cfg_props_str(conn->cfg.proposals, conn->cfg.n_proposals, ours, sizeof(ours)));
+			 ike_cfg_props_str(conn->cfg.proposals, conn->cfg.n_proposals, ours,
+					   sizeof(ours)));
 		refuse(e, local, remote, h, IKEV2_N_NO_PROPOSAL_CHOSEN, why);
 		return -1;
 	}
@@ -380,8 +384,10 @@ static int negotiate(struct ike_engine *e, struct ike_conn *conn, const ike_addr
 		char a[64];
 
 		ikev2_put16(g, algs->dh);
-		ike_log(e, IKE_LOG_INFO, "IKE_SA_INIT from %s: peer sent KE for %s, asking for %s (INVALID_KE_PAYLOAD)",
-			ike_addr_str(remote, a, sizeof(a)), ike_dh_name(ke->group), ike_dh_name(algs->dh));
+		ike_log(e, IKE_LOG_INFO,
+			"IKE_SA_INIT from %s: peer sent KE for %s, asking for %s (INVALID_KE_PAYLOAD)",
+			ike_addr_str(remote, a, sizeof(a)), ike_dh_name(ke->group),
+			ike_dh_name(algs->dh));
 		send_plain_notify(e, local, remote, h, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
 		return -1;
 	}
@@ -409,9 +415,9 @@ static int respond_init(struct ike_sa *sa, uint8_t num, const uint8_t *pub, size
 	return r;
 }
 
-void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local,
-			   const ike_addr_t *remote, const uint8_t *msg, size_t len,
-			   const struct ikev2_hdr *h, const struct ikev2_chain *c)
+void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local, const ike_addr_t *remote,
+			   const uint8_t *msg, size_t len, const struct ikev2_hdr *h,
+			   const struct ikev2_chain *c)
 {
 	const struct ikev2_pl *sa_pl = ikev2_chain_find(c, IKEV2_PL_SA);
 	const struct ikev2_pl *ke_pl = ikev2_chain_find(c, IKEV2_PL_KE);
@@ -425,7 +431,8 @@ void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local,
 
 	if (!sa_pl || !ke_pl || !n_pl || ikev2_ke_parse(ke_pl->body, ke_pl->len, &ke) < 0 ||
 	    ikev2_nonce_parse(n_pl->body, n_pl->len) < 0) {
-		refuse(e, local, remote, h, IKEV2_N_INVALID_SYNTAX, "missing or malformed SA, KE or Nonce");
+		refuse(e, local, remote, h, IKEV2_N_INVALID_SYNTAX,
+		       "missing or malformed SA, KE or Nonce");
 		return;
 	}
 	if (!conn) {
@@ -460,7 +467,8 @@ void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local,
 		return;
 	}
 	if (dh_compute(sa->dh, &ke, shared, &slen) < 0) {
-		ike_sa_log(sa, IKE_LOG_ERR, "IKE_SA_INIT refused: peer's %s public value is invalid (RFC 6989)",
+		ike_sa_log(sa, IKE_LOG_ERR,
+			   "IKE_SA_INIT refused: peer's %s public value is invalid (RFC 6989)",
 			   ike_dh_name(algs.dh));
 		send_plain_notify(e, local, remote, h, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		ike_sa_kill(sa, "invalid KE");

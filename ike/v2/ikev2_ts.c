@@ -25,8 +25,8 @@ static bool intersect(const struct ike_ts *a, const struct ike_ts *b, struct ike
 	return memcmp(out->start, out->end, n) <= 0;
 }
 
-unsigned ikev2_ts_narrow(const struct ike_ts *ours, unsigned n_ours,
-			 const struct ike_ts *theirs, unsigned n_theirs, struct ike_ts *out)
+unsigned ikev2_ts_narrow(const struct ike_ts *ours, unsigned n_ours, const struct ike_ts *theirs,
+			 unsigned n_theirs, struct ike_ts *out)
 {
 	unsigned n = 0;
 
@@ -52,7 +52,8 @@ const char *ikev2_ts_list_str(const struct ike_ts *ts, unsigned n, char *buf, si
 	buf[0] = '\0';
 	for (unsigned i = 0; i < n && off + 1 < len; i++) {
 		char one[128];
-		off = ike_str_cat(buf, len, off, i ? "," : "", ike_ts_str(&ts[i], one, sizeof(one)));
+		off = ike_str_cat(buf, len, off, i ? "," : "",
+				  ike_ts_str(&ts[i], one, sizeof(one)));
 	}
 	return buf;
 }

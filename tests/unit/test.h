@@ -8,15 +8,17 @@ struct test_case {
 };
 struct test_suite {
 	const char *name;
-	const struct test_case *cases;   /* ends with {NULL, NULL} */
+	const struct test_case *cases; /* ends with {NULL, NULL} */
 };
 void test_suite_add(const struct test_suite *s);
 
 /* TEST_SUITE(crypto, cases) registers the array `cases` as suite "crypto". */
-#define TEST_SUITE(sname, arr) \
+#define TEST_SUITE(sname, arr)                                          \
 	static const struct test_suite sname##_suite = { #sname, arr }; \
 	__attribute__((constructor)) static void sname##_register(void) \
-	{ test_suite_add(&sname##_suite); }
+	{                                                               \
+		test_suite_add(&sname##_suite);                         \
+	}
 
 #include <stddef.h>
 #include <stdint.h>

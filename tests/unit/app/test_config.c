@@ -8,18 +8,20 @@
 #include "app/common/config.h"
 #include "tests/unit/test.h"
 
-#define PSK   "Sup3r-s3cret-PSK"
-#define AUTH  "'auth':{'method':'psk','psk':'" PSK "'}"
-#define CHILD "{'name':'net','local_ts':['198.51.100.0/24']," \
-	      "'remote_ts':['203.0.113.0/24']}"
+#define PSK  "Sup3r-s3cret-PSK"
+#define AUTH "'auth':{'method':'psk','psk':'" PSK "'}"
+#define CHILD                                           \
+	"{'name':'net','local_ts':['198.51.100.0/24']," \
+	"'remote_ts':['203.0.113.0/24']}"
 /* A valid connection with extra keys (each followed by a comma). */
-#define CONN_BASE(name) "{'name':'" name "','local_addr':'192.0.2.1'," \
+#define CONN_BASE(name)                                \
+	"{'name':'" name "','local_addr':'192.0.2.1'," \
 	"'remote_addr':'192.0.2.2'," AUTH ","
 #define CONN_X(name, extra) CONN_BASE(name) extra "'children':[" CHILD "]}"
-#define CONN(extra) CONN_X("a", extra)
+#define CONN(extra)         CONN_X("a", extra)
 /* A connection with the given children and extra keys. */
 #define CONN_KIDS(extra, kids) CONN_BASE("a") extra "'children':[" kids "]}"
-#define ROOT(conns) "{'connections':[" conns "]}"
+#define ROOT(conns)            "{'connections':[" conns "]}"
 
 static char err[512];
 
@@ -178,7 +180,7 @@ static void test_defaults(void)
 	CU_ASSERT_FALSE(cfg->engine.keylog);
 	CU_ASSERT_EQUAL(cfg->log_level, IKE_LOG_INFO);
 	CU_ASSERT_STRING_EQUAL(cfg->control_socket, "");
-	CU_ASSERT_EQUAL(cfg->n_listen, 1);   /* from the connection */
+	CU_ASSERT_EQUAL(cfg->n_listen, 1); /* from the connection */
 	CU_ASSERT(ike_addr_ip_eq(&cfg->listen[0], &c->local));
 	CU_ASSERT_EQUAL(c->local.port, 500);
 	CU_ASSERT_EQUAL(c->local_id.type, IKEV2_ID_IPV4_ADDR);
@@ -217,8 +219,7 @@ static void test_load_missing(void)
 {
 	struct app_config *cfg = calloc(1, sizeof *cfg);
 
-	CU_ASSERT_EQUAL(app_config_load("/nonexistent/gw.json", cfg, err, sizeof err),
-			-ENOENT);
+	CU_ASSERT_EQUAL(app_config_load("/nonexistent/gw.json", cfg, err, sizeof err), -ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/gw.json"));
 	free(cfg);
 }
@@ -239,16 +240,18 @@ static void test_syntax(void)
 	expect_err("{\n  'connections': [,]\n}", "line 2, column ");
 	expect_err("", "line 1, column ");
 	expect_err("{'log':{},'log':{}}", "line 1, column 15: duplicate object key "
-		   "near '\"log\"'");
+					  "near '\"log\"'");
 }
 
 static void test_unknown_keys(void)
 {
-	expect_err("{'foo':1," "'connections':[" CONN("") "]}", "foo: unknown key");
+	expect_err("{'foo':1,"
+		   "'connections':[" CONN("") "]}",
+		   "foo: unknown key");
 	expect_err("{'local':{'port':500}}", "local.port: unknown key");
 	expect_err(ROOT(CONN("'colour':'red',")), "connections[0].colour: unknown key");
 	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['192.0.2.0/24'],"
-				  "'remote_ts':['192.0.2.0/24'],'bogus':1}")),
+				      "'remote_ts':['192.0.2.0/24'],'bogus':1}")),
 		   "connections[0].children[0].bogus: unknown key");
 }
 
@@ -258,8 +261,7 @@ static void test_wrong_types(void)
 		   "local.ike_port: expected integer 1-65535, got string");
 	expect_err("{'local':{'ike_port':70000}}",
 		   "local.ike_port: expected integer 1-65535, got 70000");
-	expect_err("{'ike':{'retransmit_tries':1.5}}",
-		   "ike.retransmit_tries: expected integer");
+	expect_err("{'ike':{'retransmit_tries':1.5}}", "ike.retransmit_tries: expected integer");
 	expect_err("{'ike':{'retransmit_base':20}}", "ike.retransmit_base: expected number");
 	expect_err(ROOT(CONN("'encap':1,")), "connections[0].encap: expected boolean, got integer");
 	expect_err("{'connections':{}}", "connections: expected array, got object");
@@ -282,8 +284,9 @@ static void test_addresses(void)
 	expect_err("{'local':{'natt_port':500}}", "local.natt_port: must differ");
 }
 
-#define RESP_CONN(remote) "{'name':'r','local_addr':'192.0.2.1','remote_addr':'" remote "'," \
-	AUTH ",'children':[" CHILD "]}"
+#define RESP_CONN(remote)                                                       \
+	"{'name':'r','local_addr':'192.0.2.1','remote_addr':'" remote "'," AUTH \
+	",'children':[" CHILD "]}"
 
 static void test_responder_remotes(void)
 {
@@ -291,7 +294,7 @@ static void test_responder_remotes(void)
 
 	CU_ASSERT(cfg->conns[0].remote_is_prefix);
 	CU_ASSERT_EQUAL(cfg->conns[0].remote_plen, 0);
-	CU_ASSERT_EQUAL(cfg->conns[0].remote_id.type, 0);   /* any identity */
+	CU_ASSERT_EQUAL(cfg->conns[0].remote_id.type, 0); /* any identity */
 	free(cfg);
 	cfg = parse_ok(ROOT(RESP_CONN("192.0.2.128/25")));
 	CU_ASSERT(cfg->conns[0].remote_is_prefix);
@@ -304,11 +307,11 @@ static void test_responder_remotes(void)
 static void test_traffic_selectors(void)
 {
 	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['198.51.100.0/24',"
-				  "'198.51.100.0/33'],'remote_ts':['203.0.113.0/24']}")),
+				      "'198.51.100.0/33'],'remote_ts':['203.0.113.0/24']}")),
 		   "connections[0].children[0].local_ts[1]: invalid traffic selector "
 		   "'198.51.100.0/33'");
 	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':[],"
-				  "'remote_ts':['203.0.113.0/24']}")),
+				      "'remote_ts':['203.0.113.0/24']}")),
 		   "connections[0].children[0].local_ts: must not be empty");
 	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['198.51.100.0/24']}")),
 		   "connections[0].children[0]: missing 'remote_ts'");
@@ -325,7 +328,8 @@ static void test_algorithms(void)
 		   "connections[0].ike_proposals[0]: ");
 }
 
-#define WEAK_CHILD "{'name':'x','local_ts':['198.51.100.0/24']," \
+#define WEAK_CHILD                                    \
+	"{'name':'x','local_ts':['198.51.100.0/24']," \
 	"'remote_ts':['203.0.113.0/24'],'esp_proposals':['aes128gcm16-modp1536']}"
 
 static void test_weak_groups(void)
@@ -334,13 +338,13 @@ static void test_weak_groups(void)
 
 	expect_err(ROOT(CONN("'ike_proposals':['aes256-sha256-modp1536'],")),
 		   "connections[0].ike_proposals[0]: weak DH group modp1536");
-	expect_err(ROOT(CONN("'ike_proposals':['aes256-sha256-modp1536'],")),
-		   "allow_weak_groups");
+	expect_err(ROOT(CONN("'ike_proposals':['aes256-sha256-modp1536'],")), "allow_weak_groups");
 	expect_err(ROOT(CONN_KIDS("", WEAK_CHILD)),
 		   "connections[0].children[0].esp_proposals[0]: weak DH group modp1536");
 	/* 1024-bit MODP is refused even when weak groups are allowed. */
-	expect_err(ROOT(CONN("'allow_weak_groups':true,'ike_proposals':['aes256-sha256-modp1024'],")),
-		   "connections[0].ike_proposals[0]: algorithm 'modp1024' refused");
+	expect_err(
+		ROOT(CONN("'allow_weak_groups':true,'ike_proposals':['aes256-sha256-modp1024'],")),
+		"connections[0].ike_proposals[0]: algorithm 'modp1024' refused");
 	cfg = parse_ok(ROOT(CONN_KIDS("'allow_weak_groups':true,"
 				      "'ike_proposals':['aes256-sha256-modp1536'],",
 				      WEAK_CHILD)));
@@ -350,8 +354,9 @@ static void test_weak_groups(void)
 	free(cfg);
 }
 
-#define CONN_AUTH(auth) ROOT("{'name':'a','local_addr':'192.0.2.1'," \
-	"'remote_addr':'192.0.2.2','auth':" auth ",'children':[" CHILD "]}")
+#define CONN_AUTH(auth)                              \
+	ROOT("{'name':'a','local_addr':'192.0.2.1'," \
+	     "'remote_addr':'192.0.2.2','auth':" auth ",'children':[" CHILD "]}")
 
 static void test_auth(void)
 {
@@ -370,7 +375,8 @@ static void test_auth(void)
 	expect_err(CONN_AUTH("{'method':'psk','psk_hex':'0x0102g3'}"),
 		   "connections[0].auth.psk_hex: expected 0x");
 	expect_err(ROOT("{'name':'a','local_addr':'192.0.2.1','remote_addr':'192.0.2.2',"
-			"'children':[" CHILD "]}"), "connections[0]: missing 'auth'");
+			"'children':[" CHILD "]}"),
+		   "connections[0]: missing 'auth'");
 	cfg = parse_ok(CONN_AUTH("{'method':'psk','psk_hex':'0X00112233445566778899'}"));
 	CU_ASSERT_EQUAL(cfg->conns[0].psk_len, 10);
 	CU_ASSERT_EQUAL(cfg->conns[0].psk[9], 0x99);
@@ -390,8 +396,8 @@ static void test_no_connections(void)
 {
 	expect_err("{}", "at least one connection is required");
 	expect_err("{'connections':[]}", "connections: at least one connection is required");
-	expect_err(ROOT("{'name':'a','local_addr':'192.0.2.1','remote_addr':'192.0.2.2',"
-			AUTH "}"), "connections[0]: missing 'children'");
+	expect_err(ROOT("{'name':'a','local_addr':'192.0.2.1','remote_addr':'192.0.2.2'," AUTH "}"),
+		   "connections[0]: missing 'children'");
 	expect_err(ROOT(CONN_KIDS("", "")),
 		   "connections[0].children: at least one child is required");
 	expect_err(ROOT(CONN_KIDS("", CHILD "," CHILD "," CHILD "," CHILD "," CHILD)),
@@ -403,10 +409,10 @@ static void test_timers(void)
 	expect_err(ROOT(CONN("'rekey_time':100,'rand_time':100,")),
 		   "connections[0].rand_time: must be less than rekey_time (100)");
 	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['198.51.100.0/24'],"
-				  "'remote_ts':['203.0.113.0/24'],'life_time':3600}")),
+				      "'remote_ts':['203.0.113.0/24'],'life_time':3600}")),
 		   "connections[0].children[0].life_time: must be greater than rekey_time");
 	expect_err(ROOT(CONN_KIDS("", "{'name':'x','local_ts':['198.51.100.0/24'],"
-				  "'remote_ts':['203.0.113.0/24'],'mode':'beet'}")),
+				      "'remote_ts':['203.0.113.0/24'],'mode':'beet'}")),
 		   "connections[0].children[0].mode: expected \"tunnel\" or \"transport\"");
 }
 
@@ -414,8 +420,8 @@ static void test_timers(void)
 static void test_psk_not_leaked(void)
 {
 	static const char *const docs[] = {
-		"{'connections':[{'auth':{'psk':" PSK "}}]}",          /* bare token */
-		"{'connections':[{'auth':{'psk':'" PSK "}}]}",         /* unterminated */
+		"{'connections':[{'auth':{'psk':" PSK "}}]}",  /* bare token */
+		"{'connections':[{'auth':{'psk':'" PSK "}}]}", /* unterminated */
 		"{'connections':[{'auth':{'psk':'" PSK "','psk':'" PSK "'}}]}",
 		CONN_AUTH("{'method':'psk','psk_hex':'" PSK "'}"),
 		CONN_AUTH("{'method':'psk','psk':['" PSK "']}"),

@@ -141,7 +141,7 @@ static void test_install_child(void)
 	CU_ASSERT(fp_ctrl_has_in_sa(c, 0xc0000001));
 	int slot = fp_ctrl_out_slot(c, 0xd0000001);
 	CU_ASSERT_FATAL(slot >= 0);
-	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);                 /* child's two in front of bypass */
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3); /* child's two in front of bypass */
 	uint8_t src[4], dst[4];
 	inet_pton(AF_INET, "198.51.100.7", src);
 	inet_pton(AF_INET, "203.0.113.9", dst);
@@ -175,7 +175,7 @@ static void test_install_child(void)
 	CU_ASSERT(!fp_ctrl_has_in_sa(c, 0xc0000001));
 	CU_ASSERT(fp_ctrl_out_slot(c, 0xd0000001) < 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 1);
-	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &ci, err, sizeof(err)), -ENOENT);   /* once */
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &ci, err, sizeof(err)), -ENOENT); /* once */
 	CU_ASSERT(!app_gw_child_of(ch, FP_DIR_OUT, 0xd0000001, &in));
 	struct fp_ctrl_stats st;
 	fp_ctrl_get_stats(c, &st);
@@ -242,20 +242,22 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL(r.sel.src_lo[3], 66);
 	CU_ASSERT_EQUAL(r.sel.src_hi[3], 66);
 	CU_ASSERT_EQUAL(r.sel.dst_hi[0], 255);
-	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB);     /* default */
-	CU_ASSERT_EQUAL(f->ports[0].mtu, 1500);                    /* default */
-	CU_ASSERT_EQUAL(f->ports[1].mtu, 1500);                    /* given */
-	CU_ASSERT_EQUAL(f->reasm_max, 256);                        /* default */
-	CU_ASSERT_EQUAL(f->reasm_timeout_ms, 200);                 /* given */
+	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB); /* default */
+	CU_ASSERT_EQUAL(f->ports[0].mtu, 1500);                /* default */
+	CU_ASSERT_EQUAL(f->ports[1].mtu, 1500);                /* given */
+	CU_ASSERT_EQUAL(f->reasm_max, 256);                    /* default */
+	CU_ASSERT_EQUAL(f->reasm_timeout_ms, 200);             /* given */
 	app_config_clear(cfg);
 	/* Keys wiped. */
 	CU_ASSERT_EQUAL(cfg->fastpath.sas[0].key[0], 0);
 
 	/* Crypto backend: a QAT-style device name with ':' and a probe string. */
-	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
-		"\"crypto\":{\"backend\":\"cryptodev\",\"devargs\":\"0000:6b:00.1\","
-		"\"device\":\"0000:6b:00.1_qat_sym\",\"profile\":\"qat\",\"qp_desc\":4096,\"timeout_us\":20000}}}",
-		cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
+		      "\"crypto\":{\"backend\":\"cryptodev\",\"devargs\":\"0000:6b:00.1\","
+		      "\"device\":\"0000:6b:00.1_qat_sym\",\"profile\":\"qat\",\"qp_desc\":4096,\"timeout_us\":20000}}}",
+		      cfg, err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_CRYPTODEV);
 	CU_ASSERT_STRING_EQUAL(f->crypto.device, "0000:6b:00.1_qat_sym");
 	CU_ASSERT_STRING_EQUAL(f->crypto.devargs, "0000:6b:00.1");
@@ -264,54 +266,73 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL(f->crypto.timeout_us, 20000);
 	app_config_clear(cfg);
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
-		"\"crypto\":{\"backend\":\"imb\"}}}", cfg, err, sizeof(err)), 0);
+				    "\"crypto\":{\"backend\":\"imb\"}}}",
+				    cfg, err, sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(f->crypto.backend, APP_FP_CRYPTO_IMB);
-	CU_ASSERT_EQUAL(f->rx_burst, 0);                      /* the worker's default */
+	CU_ASSERT_EQUAL(f->rx_burst, 0); /* the worker's default */
 	app_config_clear(cfg);
-	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
-		"\"crypto\":{\"imb_short_arch\":\"sse\",\"imb_short_max\":1024}}}",
-		cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
+		      "\"crypto\":{\"imb_short_arch\":\"sse\",\"imb_short_max\":1024}}}",
+		      cfg, err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_SSE);
 	CU_ASSERT_EQUAL(f->crypto.imb_short_max, 1024);
 	app_config_clear(cfg);
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
-		"\"crypto\":{\"imb_short_arch\":\"off\"}}}", cfg, err, sizeof(err)), 0);
+				    "\"crypto\":{\"imb_short_arch\":\"off\"}}}",
+				    cfg, err, sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_OFF);
-	CU_ASSERT_EQUAL(f->crypto.imb_short_max, 0);          /* the backend's default */
+	CU_ASSERT_EQUAL(f->crypto.imb_short_max, 0); /* the backend's default */
 	app_config_clear(cfg);
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
-		"\"crypto\":{\"imb_short_arch\":\"avx2\"}}}", cfg, err, sizeof(err)), 0);
+				    "\"crypto\":{\"imb_short_arch\":\"avx2\"}}}",
+				    cfg, err, sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_AVX2);
 	app_config_clear(cfg);
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],"
-		"\"crypto\":{\"imb_short_arch\":\"auto\"}}}", cfg, err, sizeof(err)), 0);
+				    "\"crypto\":{\"imb_short_arch\":\"auto\"}}}",
+				    cfg, err, sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(f->crypto.imb_short, APP_FP_IMB_SHORT_AUTO);
 	app_config_clear(cfg);
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"rx_burst\":64,\"ports\":[{\"name\":\"a\"}]}}",
-		cfg, err, sizeof(err)), 0);
+				    cfg, err, sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(f->rx_burst, 64);
-	CU_ASSERT_EQUAL(f->reasm_timeout_ms, 2000);                /* default */
+	CU_ASSERT_EQUAL(f->reasm_timeout_ms, 2000); /* default */
 	app_config_clear(cfg);
 	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"reassembly\":{\"max_datagrams\":0},"
-		"\"ports\":[{\"name\":\"a\",\"mtu\":9000}]}}", cfg, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(f->reasm_max, 0);                          /* reassembly off */
+				    "\"ports\":[{\"name\":\"a\",\"mtu\":9000}]}}",
+				    cfg, err, sizeof(err)),
+			      0);
+	CU_ASSERT_EQUAL(f->reasm_max, 0); /* reassembly off */
 	CU_ASSERT_EQUAL(f->ports[0].mtu, 9000);
 	app_config_clear(cfg);
 	/* replay_window 0 given: anti-replay off, and the SA accepts it */
-	CU_ASSERT_EQUAL_FATAL(parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\","
-		"\"addresses\":[\"192.0.2.1\"]}],\"static_sas\":[{\"spi\":300,\"dir\":\"in\","
-		"\"local\":\"192.0.2.1\",\"remote\":\"192.0.2.2\",\"cipher\":\"null\","
-		"\"auth\":\"sha256\",\"auth_key\":"
-		"\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
-		"\"replay_window\":0}]}}", cfg, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		parse("{\"fastpath\":{\"ports\":[{\"name\":\"a\","
+		      "\"addresses\":[\"192.0.2.1\"]}],\"static_sas\":[{\"spi\":300,\"dir\":\"in\","
+		      "\"local\":\"192.0.2.1\",\"remote\":\"192.0.2.2\",\"cipher\":\"null\","
+		      "\"auth\":\"sha256\",\"auth_key\":"
+		      "\"00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\","
+		      "\"replay_window\":0}]}}",
+		      cfg, err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(f->sas[0].replay_window, FP_REPLAY_OFF);
 	CU_ASSERT_EQUAL(app_gw_static_sa(&f->sas[0], &p, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(fp_sa_params_check(&p, err, sizeof(err)), 0);
 	app_config_clear(cfg);
 
-	static const struct { const char *json, *err; } bad[] = {
+	static const struct {
+		const char *json, *err;
+	} bad[] = {
 		{ "{\"fastpath\":{}}", "fastpath: at least one port" },
-		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"x\":1}}", "fastpath.x: unknown key" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"x\":1}}",
+		  "fastpath.x: unknown key" },
 		{ "{\"fastpath\":{\"workers\":0,\"ports\":[{\"name\":\"a\"}]}}",
 		  "fastpath.workers: expected integer 1-16" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"},{\"name\":\"a\"}]}}",
@@ -360,11 +381,14 @@ static void test_config_fastpath(void)
 		  "\"dst\":\"0.0.0.0/0\",\"action\":\"bypass\",\"dport\":\"9-3\"}]}}",
 		  "fastpath.policies[0].dport: expected a port" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":\"192.0.2.1-192.0.2.5\","
-		  "\"port\":\"a\"}]}}", "fastpath.routes[0].dst: '192.0.2.1-192.0.2.5' is not a prefix" },
+		  "\"port\":\"a\"}]}}",
+		  "fastpath.routes[0].dst: '192.0.2.1-192.0.2.5' is not a prefix" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":\"192.0.2.0/24\","
-		  "\"port\":\"b\"}]}}", "fastpath.routes[0].port: no port named 'b'" },
+		  "\"port\":\"b\"}]}}",
+		  "fastpath.routes[0].port: no port named 'b'" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":\"192.0.2.0/24\","
-		  "\"port\":\"a\",\"mac\":\"02:00\"}]}}", "fastpath.routes[0].mac: invalid MAC" },
+		  "\"port\":\"a\",\"mac\":\"02:00\"}]}}",
+		  "fastpath.routes[0].mac: invalid MAC" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}],"
 		  "\"static_sas\":[{\"spi\":300,\"dir\":\"in\",\"local\":\"192.0.2.1\","
 		  "\"remote\":\"192.0.2.2\",\"cipher\":\"null\",\"auth\":\"sha256\",\"auth_key\":"
@@ -393,16 +417,20 @@ static void test_config_fastpath(void)
 		  "\"device\":\"c0\",\"timeout_us\":0}}}",
 		  "fastpath.crypto.timeout_us: expected integer 1-1000000" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
-		  "\"device\":\"a b\"}}}", "fastpath.crypto.device: invalid cryptodev name" },
+		  "\"device\":\"a b\"}}}",
+		  "fastpath.crypto.device: invalid cryptodev name" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
 		  "\"device\":\"0123456789012345678901234567890123456789012345678901234567890123\"}}}",
 		  "fastpath.crypto.device: too long (at most 63 characters)" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
-		  "\"device\":\"c0\",\"qp_desc\":100}}}", "fastpath.crypto.qp_desc: must be a power of two" },
+		  "\"device\":\"c0\",\"qp_desc\":100}}}",
+		  "fastpath.crypto.qp_desc: must be a power of two" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
-		  "\"device\":\"c0\",\"qp_desc\":16}}}", "fastpath.crypto.qp_desc: expected integer 32-16384" },
+		  "\"device\":\"c0\",\"qp_desc\":16}}}",
+		  "fastpath.crypto.qp_desc: expected integer 32-16384" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":{\"backend\":\"cryptodev\","
-		  "\"device\":\"c0\",\"vdev\":\"x\"}}}", "fastpath.crypto.vdev: unknown key" },
+		  "\"device\":\"c0\",\"vdev\":\"x\"}}}",
+		  "fastpath.crypto.vdev: unknown key" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"crypto\":\"imb\"}}",
 		  "fastpath.crypto: expected object" },
 		{ "{\"fastpath\":{\"rx_burst\":65,\"ports\":[{\"name\":\"a\"}]}}",
@@ -418,7 +446,8 @@ static void test_config_fastpath(void)
 
 		CU_ASSERT_EQUAL(rc, -EINVAL);
 		if (strncmp(err, bad[i].err, strlen(bad[i].err)) != 0) {
-			fprintf(stderr, "\n  case %zu: got '%s'\n  want '%s...'\n", i, err, bad[i].err);
+			fprintf(stderr, "\n  case %zu: got '%s'\n  want '%s...'\n", i, err,
+				bad[i].err);
 			CU_FAIL("error message");
 		}
 	}
@@ -431,7 +460,7 @@ static void test_check_conns(void)
 {
 	static const struct {
 		const char *local, *remote, *route;
-		const char *err;               /* NULL: fits */
+		const char *err; /* NULL: fits */
 	} cases[] = {
 		{ "192.0.2.1", "192.0.2.2", "192.0.2.0/24", NULL },
 		{ "192.0.2.1", "192.0.2.200", "192.0.2.128/25", NULL },
@@ -449,14 +478,15 @@ static void test_check_conns(void)
 
 	CU_ASSERT_FATAL(cfg != NULL);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		snprintf(json, sizeof(json),
-			 "{\"connections\":[{\"name\":\"c\",\"local_addr\":\"%s\",\"remote_addr\":\"%s\","
-			 "\"auth\":{\"method\":\"psk\",\"psk\":\"0123456789abcdef0123\"},"
-			 "\"children\":[{\"name\":\"n\",\"local_ts\":[\"198.51.100.0/24\"],"
-			 "\"remote_ts\":[\"203.0.113.0/24\"]}]}],"
-			 "\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\","
-			 "\"2001:db8::1\"]}],\"routes\":[{\"dst\":\"%s\",\"port\":\"a\"}]}}",
-			 cases[i].local, cases[i].remote, cases[i].route);
+		snprintf(
+			json, sizeof(json),
+			"{\"connections\":[{\"name\":\"c\",\"local_addr\":\"%s\",\"remote_addr\":\"%s\","
+			"\"auth\":{\"method\":\"psk\",\"psk\":\"0123456789abcdef0123\"},"
+			"\"children\":[{\"name\":\"n\",\"local_ts\":[\"198.51.100.0/24\"],"
+			"\"remote_ts\":[\"203.0.113.0/24\"]}]}],"
+			"\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\","
+			"\"2001:db8::1\"]}],\"routes\":[{\"dst\":\"%s\",\"port\":\"a\"}]}}",
+			cases[i].local, cases[i].remote, cases[i].route);
 		memset(cfg, 0, sizeof(*cfg));
 		CU_ASSERT_FATAL(parse(json, cfg, err, sizeof(err)) == 0);
 		int rc = app_gw_check_conns(cfg, err, sizeof(err));
@@ -465,7 +495,8 @@ static void test_check_conns(void)
 			CU_ASSERT_EQUAL(rc, 0);
 		} else {
 			CU_ASSERT_EQUAL(rc, -EINVAL);
-			if (rc != -EINVAL || strncmp(err, cases[i].err, strlen(cases[i].err)) != 0) {
+			if (rc != -EINVAL ||
+			    strncmp(err, cases[i].err, strlen(cases[i].err)) != 0) {
 				fprintf(stderr, "\n  case %zu: got '%s'\n", i, rc ? err : "");
 				CU_FAIL("error message");
 			}

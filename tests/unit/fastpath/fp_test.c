@@ -73,8 +73,9 @@ struct fp_ctrl *fpt_ctrl_new(const char *name, unsigned nw)
 {
 	/* Hand-off rings big enough for a whole test burst: the two-worker
 	 * test counts every copy. */
-	struct fp_ctrl_cfg cfg = { .name = name, .n_workers = nw, .max_sa = 512,
-				   .ring_size = 4096, .socket = 0 };
+	struct fp_ctrl_cfg cfg = {
+		.name = name, .n_workers = nw, .max_sa = 512, .ring_size = 4096, .socket = 0
+	};
 	char err[128] = "";
 	struct fp_ctrl *c = fp_ctrl_create(&cfg, err, sizeof(err));
 
@@ -128,12 +129,13 @@ static uint16_t mkport(const char *name, unsigned nq, struct rte_ring **rx, stru
 	}
 	port = rte_eth_from_rings(name, rx, nq, tx, nq, 0);
 	CU_ASSERT_FATAL(port >= 0);
-	CU_ASSERT_FATAL(rte_eth_dev_configure((uint16_t)port, (uint16_t)nq, (uint16_t)nq, &conf) == 0);
+	CU_ASSERT_FATAL(rte_eth_dev_configure((uint16_t)port, (uint16_t)nq, (uint16_t)nq, &conf) ==
+			0);
 	for (unsigned q = 0; q < nq; q++) {
 		CU_ASSERT_FATAL(rte_eth_rx_queue_setup((uint16_t)port, (uint16_t)q, 1024, 0, NULL,
 						       fpt_pool) == 0);
-		CU_ASSERT_FATAL(rte_eth_tx_queue_setup((uint16_t)port, (uint16_t)q, 1024, 0,
-						       NULL) == 0);
+		CU_ASSERT_FATAL(
+			rte_eth_tx_queue_setup((uint16_t)port, (uint16_t)q, 1024, 0, NULL) == 0);
 	}
 	CU_ASSERT_FATAL(rte_eth_dev_start((uint16_t)port) == 0);
 	return (uint16_t)port;
@@ -213,8 +215,8 @@ void fpt_gw_fini(struct fpt_gw *g)
 }
 
 /* Ethernet + IPv4 + UDP with a 32-bit id in the payload. */
-struct rte_mbuf *fpt_udp_pkt(const char *src, const char *dst, uint16_t sport,
-			     uint16_t dport, uint32_t id, uint8_t ttl, size_t paylen)
+struct rte_mbuf *fpt_udp_pkt(const char *src, const char *dst, uint16_t sport, uint16_t dport,
+			     uint32_t id, uint8_t ttl, size_t paylen)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(fpt_pool);
 	uint16_t len = (uint16_t)(20 + 8 + paylen);
@@ -227,22 +229,31 @@ struct rte_mbuf *fpt_udp_pkt(const char *src, const char *dst, uint16_t sport,
 	memset(b, 0x02, 12);
 	b[12] = 0x08;
 	uint8_t *ip = b + 14;
-	ip[0] = 0x45; ip[2] = (uint8_t)(len >> 8); ip[3] = (uint8_t)len;
-	ip[8] = ttl; ip[9] = 17;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(len >> 8);
+	ip[3] = (uint8_t)len;
+	ip[8] = ttl;
+	ip[9] = 17;
 	fpt_ip4(src, ip + 12);
 	fpt_ip4(dst, ip + 16);
 	for (int i = 0; i < 20; i += 2)
 		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	ip[10] = (uint8_t)(~sum >> 8); ip[11] = (uint8_t)~sum;
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
 	uint8_t *u = ip + 20;
-	u[0] = (uint8_t)(sport >> 8); u[1] = (uint8_t)sport;
-	u[2] = (uint8_t)(dport >> 8); u[3] = (uint8_t)dport;
-	u[4] = (uint8_t)((8 + paylen) >> 8); u[5] = (uint8_t)(8 + paylen);
+	u[0] = (uint8_t)(sport >> 8);
+	u[1] = (uint8_t)sport;
+	u[2] = (uint8_t)(dport >> 8);
+	u[3] = (uint8_t)dport;
+	u[4] = (uint8_t)((8 + paylen) >> 8);
+	u[5] = (uint8_t)(8 + paylen);
 	if (paylen >= 4) {
-		u[8] = (uint8_t)(id >> 24); u[9] = (uint8_t)(id >> 16);
-		u[10] = (uint8_t)(id >> 8); u[11] = (uint8_t)id;
+		u[8] = (uint8_t)(id >> 24);
+		u[9] = (uint8_t)(id >> 16);
+		u[10] = (uint8_t)(id >> 8);
+		u[11] = (uint8_t)id;
 	}
 	return m;
 }
@@ -265,8 +276,9 @@ uint64_t fpt_wdrops(struct fpt_gw *g, unsigned reason)
  * reassembly table of reasm datagrams (0: none). */
 void fpt_gw_rework(struct fpt_gw *g, uint16_t mtu1, uint32_t reasm)
 {
-	struct fp_worker_cfg wc = { .id = 0, .dp = &g->dp, .reasm_max = reasm,
-				    .reasm_timeout_ms = 50 };
+	struct fp_worker_cfg wc = {
+		.id = 0, .dp = &g->dp, .reasm_max = reasm, .reasm_timeout_ms = 50
+	};
 
 	g->dp.mtu[g->port[1]] = mtu1;
 	for (unsigned s = 0; s < 2; s++)

@@ -68,8 +68,8 @@ void fpt_gw_fini(struct fpt_gw *g);
 void fpt_gw_rework(struct fpt_gw *g, uint16_t mtu1, uint32_t reasm);
 
 /* Ethernet + IPv4 + UDP with a 32-bit id in the payload. */
-struct rte_mbuf *fpt_udp_pkt(const char *src, const char *dst, uint16_t sport,
-			     uint16_t dport, uint32_t id, uint8_t ttl, size_t paylen);
+struct rte_mbuf *fpt_udp_pkt(const char *src, const char *dst, uint16_t sport, uint16_t dport,
+			     uint32_t id, uint8_t ttl, size_t paylen);
 /* Up to max packets off ring r. */
 unsigned fpt_ring_take(struct rte_ring *r, struct rte_mbuf **out, unsigned max);
 /* Drops for reason over g's workers. */

@@ -29,7 +29,7 @@
 
 #define NPKT 3
 
-static struct fp_crypto_engine ceng, ieng;   /* cryptodev, intel-ipsec-mb */
+static struct fp_crypto_engine ceng, ieng; /* cryptodev, intel-ipsec-mb */
 static bool ceng_up;
 
 /* The wait bound for bursts in these tests: they check what the device
@@ -44,8 +44,11 @@ static bool ceng_up;
 static int use_device(const char *devargs, uint32_t qp_desc, uint32_t max_sess)
 {
 	char name[64], err[160] = "";
-	struct fp_cdev_cfg cfg = { .device = name, .n_qp = 2, .qp_desc = qp_desc,
-				   .max_sessions = max_sess, .socket = -1,
+	struct fp_cdev_cfg cfg = { .device = name,
+				   .n_qp = 2,
+				   .qp_desc = qp_desc,
+				   .max_sessions = max_sess,
+				   .socket = -1,
 				   .timeout_us = TEST_CDEV_TIMEOUT_US };
 	const char *cur = fp_crypto_cdev_device();
 
@@ -134,9 +137,13 @@ static size_t udp_pkt(uint8_t *b, int fam, uint16_t id, size_t n)
 
 	memset(b, 0, len);
 	if (fam == 4) {
-		b[0] = 0x45; b[2] = (uint8_t)(len >> 8); b[3] = (uint8_t)len;
-		b[4] = (uint8_t)(id >> 8); b[5] = (uint8_t)id;
-		b[8] = 64; b[9] = 17;
+		b[0] = 0x45;
+		b[2] = (uint8_t)(len >> 8);
+		b[3] = (uint8_t)len;
+		b[4] = (uint8_t)(id >> 8);
+		b[5] = (uint8_t)id;
+		b[8] = 64;
+		b[9] = 17;
 		inet_pton(AF_INET, "198.51.100.1", b + 12);
 		inet_pton(AF_INET, "203.0.113.1", b + 16);
 		/* Transport mode rebuilds the header with a valid checksum. */
@@ -148,13 +155,20 @@ static size_t udp_pkt(uint8_t *b, int fam, uint16_t id, size_t n)
 		b[10] = (uint8_t)(~sum >> 8);
 		b[11] = (uint8_t)~sum;
 	} else {
-		b[0] = 0x60; b[4] = (uint8_t)((len - 40) >> 8); b[5] = (uint8_t)(len - 40);
-		b[6] = 17; b[7] = 64;
+		b[0] = 0x60;
+		b[4] = (uint8_t)((len - 40) >> 8);
+		b[5] = (uint8_t)(len - 40);
+		b[6] = 17;
+		b[7] = 64;
 		inet_pton(AF_INET6, "2001:db8:1::1", b + 8);
 		inet_pton(AF_INET6, "2001:db8:2::1", b + 24);
 	}
-	b[hl] = 0x30; b[hl + 1] = 0x39; b[hl + 2] = 0x07; b[hl + 3] = 0xd0;
-	b[hl + 4] = (uint8_t)((8 + n) >> 8); b[hl + 5] = (uint8_t)(8 + n);
+	b[hl] = 0x30;
+	b[hl + 1] = 0x39;
+	b[hl + 2] = 0x07;
+	b[hl + 3] = 0xd0;
+	b[hl + 4] = (uint8_t)((8 + n) >> 8);
+	b[hl + 5] = (uint8_t)(8 + n);
 	for (size_t i = 0; i < n; i++)
 		b[hl + 8 + i] = (uint8_t)(id + i);
 	return len;
@@ -187,16 +201,13 @@ struct mode {
 };
 
 static const struct mode modes[] = {
-	{ "tunnel4in4", FP_MODE_TUNNEL, 4, 4 },
-	{ "tunnel6in4", FP_MODE_TUNNEL, 4, 6 },
-	{ "tunnel4in6", FP_MODE_TUNNEL, 6, 4 },
-	{ "tunnel6in6", FP_MODE_TUNNEL, 6, 6 },
-	{ "transport4", FP_MODE_TRANSPORT, 4, 4 },
-	{ "transport6", FP_MODE_TRANSPORT, 6, 6 },
+	{ "tunnel4in4", FP_MODE_TUNNEL, 4, 4 },    { "tunnel6in4", FP_MODE_TUNNEL, 4, 6 },
+	{ "tunnel4in6", FP_MODE_TUNNEL, 6, 4 },    { "tunnel6in6", FP_MODE_TUNNEL, 6, 6 },
+	{ "transport4", FP_MODE_TRANSPORT, 4, 4 }, { "transport6", FP_MODE_TRANSPORT, 6, 6 },
 };
 
-static void params(struct fp_sa_params *p, const struct alg *a, const struct mode *md,
-		   bool udp, bool esn, enum fp_dir dir, uint32_t spi)
+static void params(struct fp_sa_params *p, const struct alg *a, const struct mode *md, bool udp,
+		   bool esn, enum fp_dir dir, uint32_t spi)
 {
 	static const char *ad[2][2] = { { "192.0.2.1", "192.0.2.2" },
 					{ "2001:db8::1", "2001:db8::2" } };
@@ -234,8 +245,8 @@ static void encrypt_burst(struct fp_sa *sa, struct fp_crypto_engine *e, uint8_t 
 
 /* Decrypts copies of the wire packets w[] with sa on e; returns how many
  * came out as in[]. */
-static unsigned decrypt_check(struct fp_sa *sa, struct fp_crypto_engine *e,
-			      struct rte_mbuf **w, uint8_t in[][600], const size_t *il, unsigned n)
+static unsigned decrypt_check(struct fp_sa *sa, struct fp_crypto_engine *e, struct rte_mbuf **w,
+			      uint8_t in[][600], const size_t *il, unsigned n)
 {
 	struct rte_mbuf *mb[NPKT];
 	unsigned good = 0;
@@ -265,8 +276,8 @@ static bool bad_icv(struct fp_sa *out, struct fp_sa *in, const uint8_t *pkt, siz
 	}
 	c = mk(rte_pktmbuf_mtod(m, uint8_t *), m->pkt_len);
 	rte_pktmbuf_mtod(c, uint8_t *)[c->pkt_len - 1] ^= 0x01;
-	ok &= fp_esp_process(in, &ceng, &c, 1) == 0 &&
-	      fp_mbuf_drop_reason(c) == FP_DROP_AUTH && in->stats.drops[FP_DROP_AUTH] == 1;
+	ok &= fp_esp_process(in, &ceng, &c, 1) == 0 && fp_mbuf_drop_reason(c) == FP_DROP_AUTH &&
+	      in->stats.drops[FP_DROP_AUTH] == 1;
 	rte_pktmbuf_free(c);
 	ok &= fp_esp_process(in, &ceng, &m, 1) == 1;
 	rte_pktmbuf_free(m);
@@ -280,8 +291,8 @@ struct tally {
 /* The four SAs of one combination: cryptodev and intel-ipsec-mb, each
  * direction, same keys. Counts nothing when the device lacks the
  * algorithm. */
-static void cross_one(const struct alg *a, const struct mode *md, bool udp, bool esn,
-		      uint32_t spi, struct tally *t)
+static void cross_one(const struct alg *a, const struct mode *md, bool udp, bool esn, uint32_t spi,
+		      struct tally *t)
 {
 	struct fp_sa_params po, pi;
 	struct fp_sa *oc, *oi, *ic, *ii;
@@ -289,7 +300,7 @@ static void cross_one(const struct alg *a, const struct mode *md, bool udp, bool
 	static const size_t sizes[NPKT] = { 0, 33, 301 };
 	uint8_t in[NPKT][600];
 	size_t il[NPKT];
-	uint64_t start = esn ? 0xfffffffeull : 1000;   /* ESN: seq_lo wraps inside the burst */
+	uint64_t start = esn ? 0xfffffffeull : 1000; /* ESN: seq_lo wraps inside the burst */
 	bool cbc = a->cipher == FP_CIPHER_AES_CBC, same = true;
 	char err[160];
 
@@ -319,7 +330,8 @@ static void cross_one(const struct alg *a, const struct mode *md, bool udp, bool
 	encrypt_burst(oc, &ceng, in, il, A, NPKT);
 	encrypt_burst(oi, &ieng, in, il, B, NPKT);
 	for (unsigned k = 0; k < NPKT; k++) {
-		const uint8_t *x = rte_pktmbuf_mtod(A[k], uint8_t *), *y = rte_pktmbuf_mtod(B[k], uint8_t *);
+		const uint8_t *x = rte_pktmbuf_mtod(A[k], uint8_t *),
+			      *y = rte_pktmbuf_mtod(B[k], uint8_t *);
 
 		if (A[k]->pkt_len != B[k]->pkt_len) {
 			same = false;
@@ -330,7 +342,8 @@ static void cross_one(const struct alg *a, const struct mode *md, bool udp, bool
 			uint32_t iv_at = (md->outer == 4 ? 20u : 40u) + (udp ? 8u : 0u) + 8u;
 
 			if (md->outer == 6 && udp)
-				same &= memcmp(x, y, 46) == 0 && memcmp(x + 48, y + 48, iv_at - 48) == 0;
+				same &= memcmp(x, y, 46) == 0 &&
+					memcmp(x + 48, y + 48, iv_at - 48) == 0;
 			else
 				same &= memcmp(x, y, iv_at) == 0;
 		} else {
@@ -372,7 +385,7 @@ static unsigned matrix(char *missing, size_t mlen)
 
 			snprintf(missing + l, mlen - l, "%s%s", l ? " " : "", algs[ai].name);
 		} else {
-			CU_ASSERT_EQUAL(t.sas - before, tried);   /* all or nothing per algorithm */
+			CU_ASSERT_EQUAL(t.sas - before, tried); /* all or nothing per algorithm */
 		}
 	}
 	CU_ASSERT_EQUAL(t.same_bytes, t.sas);
@@ -416,7 +429,7 @@ static void test_long_burst(void)
 	struct fp_sa_params po, pi;
 
 	USE(AESNI_MB);
-	for (unsigned ai = 0; ai < RTE_DIM(algs); ai += 3) {     /* GCM-128, CBC-SHA256, NULL */
+	for (unsigned ai = 0; ai < RTE_DIM(algs); ai += 3) { /* GCM-128, CBC-SHA256, NULL */
 		params(&po, &algs[ai], &modes[0], false, false, FP_DIR_OUT, 0x3000 + ai);
 		params(&pi, &algs[ai], &modes[0], false, false, FP_DIR_IN, 0x3000 + ai);
 		pi.replay_window = 256;
@@ -433,12 +446,13 @@ static void test_long_burst(void)
 		CU_ASSERT_EQUAL(fp_esp_process(o, &ceng, mb, 150), 150);
 		/* The queue pair turned ops away: the partial-enqueue path ran. */
 		struct rte_cryptodev_stats cs;
-		CU_ASSERT(rte_cryptodev_stats_get(ceng_dev(), &cs) == 0 && cs.enqueue_err_count > 0 &&
-			  cs.dequeued_count == 150);
+		CU_ASSERT(rte_cryptodev_stats_get(ceng_dev(), &cs) == 0 &&
+			  cs.enqueue_err_count > 0 && cs.dequeued_count == 150);
 		for (unsigned k = 0; k < 150; k++) {
 			const uint8_t *e = rte_pktmbuf_mtod(mb[k], uint8_t *);
 
-			CU_ASSERT_EQUAL((unsigned)(e[24] << 24 | e[25] << 16 | e[26] << 8 | e[27]), k + 1);
+			CU_ASSERT_EQUAL((unsigned)(e[24] << 24 | e[25] << 16 | e[26] << 8 | e[27]),
+					k + 1);
 			cp[k] = mk(e, mb[k]->pkt_len);
 		}
 		CU_ASSERT_EQUAL(fp_esp_process(i, &ceng, mb, 150), 150);
@@ -531,8 +545,8 @@ static void test_attach_errors(void)
 static void test_capability_missing(void)
 {
 	static const char *const want[] = {
-		"AES-GCM-128", "AES-GCM-256", "ChaCha20-Poly1305", "AES-CBC-128", "AES-CBC-256",
-		"AES-CBC-128", "HMAC-SHA-256-128",   /* the cipher is named first */
+		"AES-GCM-128", "AES-GCM-256", "ChaCha20-Poly1305", "AES-CBC-128",
+		"AES-CBC-256", "AES-CBC-128", "HMAC-SHA-256-128", /* the cipher is named first */
 	};
 	struct fp_sa_params p;
 	char err[160];
@@ -542,9 +556,11 @@ static void test_capability_missing(void)
 	USE("crypto_null0");
 	for (unsigned ai = 0; ai < RTE_DIM(algs); ai++)
 		for (int dir = 0; dir < 2; dir++) {
-			params(&p, &algs[ai], &modes[0], false, true, (enum fp_dir)dir, 0x6000 + ai);
+			params(&p, &algs[ai], &modes[0], false, true, (enum fp_dir)dir,
+			       0x6000 + ai);
 			err[0] = '\0';
-			CU_ASSERT_EQUAL(fp_sa_init(sa, &p, &fp_crypto_cdev, err, sizeof(err)), -ENOTSUP);
+			CU_ASSERT_EQUAL(fp_sa_init(sa, &p, &fp_crypto_cdev, err, sizeof(err)),
+					-ENOTSUP);
 			if (strstr(err, "cryptodev crypto_null0 does not support") == NULL ||
 			    strstr(err, want[ai]) == NULL) {
 				fprintf(stderr, "%s: '%s'\n", algs[ai].name, err);
@@ -561,8 +577,9 @@ static void test_capability_missing(void)
  * the device could not be detached. */
 static void test_ctrl_sessions(void)
 {
-	struct fp_ctrl_cfg cc = { .name = "cdt", .n_workers = 1, .max_sa = 64, .socket = -1,
-				  .be = &fp_crypto_cdev };
+	struct fp_ctrl_cfg cc = {
+		.name = "cdt", .n_workers = 1, .max_sa = 64, .socket = -1, .be = &fp_crypto_cdev
+	};
 	struct fp_sa_params p;
 	struct fp_ctrl *c;
 	char err[160];
@@ -578,7 +595,8 @@ static void test_ctrl_sessions(void)
 	}
 	for (unsigned k = 0; k < 20; k++)
 		CU_ASSERT_EQUAL(fp_ctrl_del_sa(c, k & 1 ? FP_DIR_IN : FP_DIR_OUT, 0x7000 + k / 2,
-					       err, sizeof(err)), 0);
+					       err, sizeof(err)),
+				0);
 	fp_ctrl_poll(c);
 	fp_ctrl_free(c);
 	fp_crypto_engine_fini(&ceng);
@@ -618,8 +636,11 @@ static void test_abandoned_ops(void)
 	o = sa_new(&p, &fp_crypto_cdev);
 	CU_ASSERT_FATAL(o != NULL && ops != NULL);
 	avail = rte_mempool_avail_count(pkts);
-#define BURST_OF(n_) do { for (unsigned k = 0; k < (n_); k++) \
-		mb[k] = mk(in[k], udp_pkt(in[k], 4, (uint16_t)k, 100)); } while (0)
+#define BURST_OF(n_)                                                            \
+	do {                                                                    \
+		for (unsigned k = 0; k < (n_); k++)                             \
+			mb[k] = mk(in[k], udp_pkt(in[k], 4, (uint16_t)k, 100)); \
+	} while (0)
 
 	/* 1. Abandoned: failed, held although freed. */
 	fp_crypto_cdev_set_timeout_us(0);
@@ -696,7 +717,7 @@ static void test_detach(void)
 	ceng_up = false;
 	fp_crypto_engine_fini(&ieng);
 	CU_ASSERT_EQUAL(fp_crypto_cdev_detach(), 0);
-	CU_ASSERT_EQUAL(fp_crypto_cdev_detach(), 0);      /* twice is harmless */
+	CU_ASSERT_EQUAL(fp_crypto_cdev_detach(), 0); /* twice is harmless */
 }
 
 static const struct test_case cdev_cases[] = {

@@ -28,12 +28,12 @@ static void test_rcu_grace(void)
 	fpt_rule4(&r, "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255", FP_SPD_PROTECT,
 		  0x4002);
 	CU_ASSERT(fp_ctrl_replace_spd(c, &r, 1, err, sizeof(err)) == 0);
-	CU_ASSERT(fp_ctrl_replace_spd(c, &r, 1, err, sizeof(err)) == 0);   /* old SPD deferred */
+	CU_ASSERT(fp_ctrl_replace_spd(c, &r, 1, err, sizeof(err)) == 0); /* old SPD deferred */
 	CU_ASSERT(fp_ctrl_del_sa(c, FP_DIR_IN, 0x4001, err, sizeof(err)) == 0);
 	CU_ASSERT(fp_ctrl_del_sa(c, FP_DIR_OUT, 0x4002, err, sizeof(err)) == 0);
 	for (int i = 0; i < 5; i++)
 		fp_ctrl_poll(c);
-	CU_ASSERT_EQUAL(fp_ctrl_pending(c), 3);      /* SPD, SA in, SA out */
+	CU_ASSERT_EQUAL(fp_ctrl_pending(c), 3); /* SPD, SA in, SA out */
 	rte_rcu_qsbr_quiescent(c->rcu, 0);
 	fp_ctrl_poll(c);
 	CU_ASSERT_EQUAL(fp_ctrl_pending(c), 0);
@@ -112,8 +112,8 @@ static void test_concurrent_readers(void)
 	struct fp_ctrl *c = fpt_ctrl_new("conc", 1);
 	fpt_gcm(&p, FP_DIR_IN, 0x5000, false);
 	fpt_add_sa(c, &p);
-	fpt_rule4(&r[0], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255",
-		  FP_SPD_BYPASS, 0);
+	fpt_rule4(&r[0], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255", FP_SPD_BYPASS,
+		  0);
 	CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, r, 1, err, sizeof(err)) == 0);
 	rd.c = c;
 	CU_ASSERT_FATAL(rte_eal_remote_launch(reader_main, &rd, lc) == 0);
@@ -130,8 +130,8 @@ static void test_concurrent_readers(void)
 			/* New SPD generation, same answer for the reader. */
 			fpt_rule4(&r[1], "203.0.113.0", "203.0.113.255", "0.0.0.0",
 				  "255.255.255.255", FP_SPD_DISCARD, 0);
-			CU_ASSERT(fp_ctrl_replace_spd(c, r, 1 + (round / 20) % 2,
-						      err, sizeof(err)) == 0);
+			CU_ASSERT(fp_ctrl_replace_spd(c, r, 1 + (round / 20) % 2, err,
+						      sizeof(err)) == 0);
 		}
 		fp_ctrl_poll(c);
 		rte_delay_us(50);

@@ -144,17 +144,24 @@ static size_t icmp4(uint8_t *b, uint16_t seq, size_t n)
 	uint32_t sum = 0;
 
 	memset(b, 0, len);
-	b[0] = 0x45; b[2] = (uint8_t)(len >> 8); b[3] = (uint8_t)len;
-	b[8] = 64; b[9] = 1;
+	b[0] = 0x45;
+	b[2] = (uint8_t)(len >> 8);
+	b[3] = (uint8_t)len;
+	b[8] = 64;
+	b[9] = 1;
 	inet_pton(AF_INET, "198.51.100.1", b + 12);
 	inet_pton(AF_INET, "203.0.113.1", b + 16);
 	for (int i = 0; i < 20; i += 2)
 		sum += (uint32_t)(b[i] << 8 | b[i + 1]);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	b[10] = (uint8_t)(~sum >> 8); b[11] = (uint8_t)~sum;
-	b[20] = 8; b[24] = 0x12; b[25] = 0x34;
-	b[26] = (uint8_t)(seq >> 8); b[27] = (uint8_t)seq;
+	b[10] = (uint8_t)(~sum >> 8);
+	b[11] = (uint8_t)~sum;
+	b[20] = 8;
+	b[24] = 0x12;
+	b[25] = 0x34;
+	b[26] = (uint8_t)(seq >> 8);
+	b[27] = (uint8_t)seq;
 	for (size_t i = 0; i < n; i++)
 		b[28 + i] = (uint8_t)i;
 	sum = 0;
@@ -162,7 +169,8 @@ static size_t icmp4(uint8_t *b, uint16_t seq, size_t n)
 		sum += (uint32_t)(b[i] << 8 | (i + 1 < len ? b[i + 1] : 0));
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	b[22] = (uint8_t)(~sum >> 8); b[23] = (uint8_t)~sum;
+	b[22] = (uint8_t)(~sum >> 8);
+	b[23] = (uint8_t)~sum;
 	return len;
 }
 
@@ -193,17 +201,18 @@ static enum fp_drop decrypt1(struct fp_sa *sa, const uint8_t *in, size_t n)
 /* ---- known answers: draft-mcgrew-gcm-test-01 section 4 ---- */
 
 struct kat {
-	const char *key;          /* key || salt */
+	const char *key; /* key || salt */
 	uint32_t spi;
-	uint64_t seq;             /* 64-bit when esn */
+	uint64_t seq; /* 64-bit when esn */
 	bool esn;
-	const char *iv, *plain, *ct;   /* ct = ciphertext || ICV */
+	const char *iv, *plain, *ct; /* ct = ciphertext || ICV */
 };
 
 static const struct kat kats[] = {
 	{ /* test case 1: AES-128, ESN (AAD = SPI || 64-bit seq) */
-	  "4c80cdefbb5d10da906ac73c3613a634" "2e443b68", 0x4321, 0x8765432100000000ull, true,
-	  "4956ed7e3b244cfe",
+	  "4c80cdefbb5d10da906ac73c3613a634"
+	  "2e443b68",
+	  0x4321, 0x8765432100000000ull, true, "4956ed7e3b244cfe",
 	  "45000048699a000080114db7c0a80102c0a801010a9bf15638d3010000010000"
 	  "00000000045f736970045f756470037369700963796265726369747902646b00"
 	  "0021000101020201",
@@ -211,7 +220,8 @@ static const struct kat kats[] = {
 	  "cfa2436f14a3f3cf65925bf1f4a13c5d15b21e1884f5ff6247aeabb786b93bce"
 	  "61bc17d768fd9732459018148f6cbe722fd04796562dfdb4" },
 	{ /* test case 3: AES-256 */
-	  "abbccddef00112233445566778899aababbccddef00112233445566778899aab" "11223344",
+	  "abbccddef00112233445566778899aababbccddef00112233445566778899aab"
+	  "11223344",
 	  0x4a2cbfe3, 2, false, "0102030405060708",
 	  "4500003069a6400080062690c0a801029389155e0a9e008b2dc57ee000000000"
 	  "7002400020bf0000020405b40101040201020201",
@@ -219,8 +229,9 @@ static const struct kat kats[] = {
 	  "748a637985771d347f0545659f14e99def842d8eb335f4eecfdbf831824b4c49"
 	  "15956c96" },
 	{ /* test case 5: AES-128, ESN */
-	  "3de09874b388e6491988d0c3607eae1f" "57690e43", 0x42f67e3f, 0x1010101010101010ull, true,
-	  "4e280000a2fca1a3",
+	  "3de09874b388e6491988d0c3607eae1f"
+	  "57690e43",
+	  0x42f67e3f, 0x1010101010101010ull, true, "4e280000a2fca1a3",
 	  "4500003c99c300008001cb7c40679318010101010800085c0200430061626364"
 	  "65666768696a6b6c6d6e6f707172737475767761626364656667686901020201",
 	  "fba2caa4853cf9f0f22cb10d86dd83b0fec75691cf1a04b00d1138ec9c357917"
@@ -245,16 +256,21 @@ static void test_kat_gcm_draft(void)
 		p.esn = v->esn;
 		p.cipher_key_len = (uint8_t)unhex(v->key, p.cipher_key, sizeof(p.cipher_key));
 		memset(pkt, 0, 20);
-		pkt[0] = 0x45; pkt[8] = 64; pkt[9] = 50;
+		pkt[0] = 0x45;
+		pkt[8] = 64;
+		pkt[9] = 50;
 		addr(4, 0, pkt + 12);
 		addr(4, 1, pkt + 16);
-		pkt[20] = (uint8_t)(v->spi >> 24); pkt[21] = (uint8_t)(v->spi >> 16);
-		pkt[22] = (uint8_t)(v->spi >> 8); pkt[23] = (uint8_t)v->spi;
+		pkt[20] = (uint8_t)(v->spi >> 24);
+		pkt[21] = (uint8_t)(v->spi >> 16);
+		pkt[22] = (uint8_t)(v->spi >> 8);
+		pkt[23] = (uint8_t)v->spi;
 		for (int i = 0; i < 4; i++)
 			pkt[24 + i] = (uint8_t)(v->seq >> (24 - 8 * i));
 		len = 28 + unhex(v->iv, pkt + 28, 8);
 		len += unhex(v->ct, pkt + len, sizeof(pkt) - len);
-		pkt[2] = (uint8_t)(len >> 8); pkt[3] = (uint8_t)len;
+		pkt[2] = (uint8_t)(len >> 8);
+		pkt[3] = (uint8_t)len;
 		pl = unhex(v->plain, plain, sizeof(plain)) - 4;
 
 		struct fp_sa *sa = sa_new(&p);
@@ -316,16 +332,20 @@ static void parse_sa(struct vsa *v)
 	memset(p, 0, sizeof(*p));
 	sscanf(v->line, "sa %63s", v->name);
 	p->spi = (uint32_t)strtoul(kv(v->line, "spi"), NULL, 16);
-	p->mode = strncmp(kv(v->line, "mode"), "tunnel", 6) == 0 ? FP_MODE_TUNNEL : FP_MODE_TRANSPORT;
+	p->mode = strncmp(kv(v->line, "mode"), "tunnel", 6) == 0 ? FP_MODE_TUNNEL
+								 : FP_MODE_TRANSPORT;
 	p->outer_family = (uint8_t)atoi(kv(v->line, "outer"));
 	p->udp_encap = atoi(kv(v->line, "udp")) == 1;
 	p->encap_local_port = p->encap_remote_port = 4500;
 	p->esn = atoi(kv(v->line, "esn")) == 1;
-	p->cipher = !strncmp(c, "gcm", 3) ? FP_CIPHER_AES_GCM : !strncmp(c, "cbc", 3) ? FP_CIPHER_AES_CBC :
-		    !strncmp(c, "chacha", 6) ? FP_CIPHER_CHACHA20_POLY1305 : FP_CIPHER_NULL;
-	p->auth = !strncmp(a, "sha256", 6) ? FP_AUTH_HMAC_SHA256_128 :
-		  !strncmp(a, "sha384", 6) ? FP_AUTH_HMAC_SHA384_192 :
-		  !strncmp(a, "sha512", 6) ? FP_AUTH_HMAC_SHA512_256 : FP_AUTH_NONE;
+	p->cipher = !strncmp(c, "gcm", 3)      ? FP_CIPHER_AES_GCM
+		    : !strncmp(c, "cbc", 3)    ? FP_CIPHER_AES_CBC
+		    : !strncmp(c, "chacha", 6) ? FP_CIPHER_CHACHA20_POLY1305
+					       : FP_CIPHER_NULL;
+	p->auth = !strncmp(a, "sha256", 6)   ? FP_AUTH_HMAC_SHA256_128
+		  : !strncmp(a, "sha384", 6) ? FP_AUTH_HMAC_SHA384_192
+		  : !strncmp(a, "sha512", 6) ? FP_AUTH_HMAC_SHA512_256
+					     : FP_AUTH_NONE;
 	p->cipher_key_len = (uint8_t)unhex(kv(v->line, "ckey"), p->cipher_key, FP_MAX_KEY);
 	p->auth_key_len = (uint8_t)unhex(kv(v->line, "akey"), p->auth_key, FP_MAX_KEY);
 }
@@ -465,7 +485,8 @@ static void test_us_to_scapy(void)
 		CU_ASSERT_EQUAL(fp_esp_process(out_sa, &eng, mb, (uint16_t)v[i].n), v[i].n);
 		fprintf(f, "%s\n", v[i].line);
 		for (unsigned j = 0; j < v[i].n; j++) {
-			fprintf(f, "pkt %s seq=%llu inner=", v[i].name, (unsigned long long)v[i].pk[j].seq);
+			fprintf(f, "pkt %s seq=%llu inner=", v[i].name,
+				(unsigned long long)v[i].pk[j].seq);
 			tohex(f, v[i].pk[j].inner, v[i].pk[j].ilen);
 			fprintf(f, " esp=");
 			tohex(f, rte_pktmbuf_mtod(mb[j], uint8_t *), mb[j]->pkt_len);
@@ -544,16 +565,18 @@ static void test_tshark(void)
 	hexstr(gk, g.cipher_key, 20);
 	hexstr(ck, c.cipher_key, 16);
 	hexstr(ak, c.auth_key, 32);
-	snprintf(cmd, sizeof(cmd),
-		 "tshark -r %s -o esp.enable_encryption_decode:TRUE "
-		 "-o 'uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00002001\","
-		 "\"AES-GCM with 16 octet ICV [RFC4106]\",\"%s\",\"NULL\",\"\"' "
-		 "-o 'uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00002002\","
-		 "\"AES-CBC [RFC3602]\",\"%s\",\"HMAC-SHA-256-128 [RFC4868]\",\"%s\"' "
-		 "-o 'uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00002003\","
-		 "\"AES-GCM with 16 octet ICV [RFC4106]\",\"%s\",\"NULL\",\"\"' "
-		 "-Y 'icmp.type == 8 && icmp.checksum.status == 1' -T fields -e esp.spi -e icmp.seq "
-		 "2>/dev/null", path, gk, ck, ak, gk);
+	snprintf(
+		cmd, sizeof(cmd),
+		"tshark -r %s -o esp.enable_encryption_decode:TRUE "
+		"-o 'uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00002001\","
+		"\"AES-GCM with 16 octet ICV [RFC4106]\",\"%s\",\"NULL\",\"\"' "
+		"-o 'uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00002002\","
+		"\"AES-CBC [RFC3602]\",\"%s\",\"HMAC-SHA-256-128 [RFC4868]\",\"%s\"' "
+		"-o 'uat:esp_sa:\"IPv4\",\"192.0.2.1\",\"192.0.2.2\",\"0x00002003\","
+		"\"AES-GCM with 16 octet ICV [RFC4106]\",\"%s\",\"NULL\",\"\"' "
+		"-Y 'icmp.type == 8 && icmp.checksum.status == 1' -T fields -e esp.spi -e icmp.seq "
+		"2>/dev/null",
+		path, gk, ck, ak, gk);
 	int st = run(cmd, out, sizeof(out));
 	const char *want = "0x00002001\t1\n0x00002001\t2\n0x00002002\t3\n0x00002002\t4\n"
 			   "0x00002003\t5\n0x00002003\t6\n";
@@ -580,27 +603,28 @@ static void test_replay_window(void)
 	CU_ASSERT_EQUAL(fp_replay_init(&r, 4096, 0), 0);
 	CU_ASSERT_EQUAL(fp_replay_init(&r, 64, 0), 0);
 
-	CU_ASSERT_EQUAL(fp_replay_check(&r, 0, false, &s), -1);     /* seq 0 never */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0, false, &s), -1); /* seq 0 never */
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 1, false, &s), 0);
 	CU_ASSERT_EQUAL(fp_replay_update(&r, 1), 0);
-	CU_ASSERT_EQUAL(fp_replay_check(&r, 1, false, &s), -1);     /* duplicate */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 1, false, &s), -1); /* duplicate */
 	CU_ASSERT_EQUAL(fp_replay_update(&r, 1), -1);
-	CU_ASSERT_EQUAL(fp_replay_update(&r, 100), 0);              /* ahead */
-	CU_ASSERT_EQUAL(fp_replay_check(&r, 36, false, &s), -1);    /* 100-64: too old */
-	CU_ASSERT_EQUAL(fp_replay_check(&r, 37, false, &s), 0);     /* oldest in window */
-	CU_ASSERT_EQUAL(fp_replay_update(&r, 40), 0);               /* in window, late */
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 100), 0);           /* ahead */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 36, false, &s), -1); /* 100-64: too old */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 37, false, &s), 0);  /* oldest in window */
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 40), 0);            /* in window, late */
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 40, false, &s), -1);
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 99, false, &s), 0);
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 100, false, &s), -1);
-	CU_ASSERT_EQUAL(fp_replay_update(&r, 100 + 1000), 0);       /* far ahead: slides */
+	CU_ASSERT_EQUAL(fp_replay_update(&r, 100 + 1000), 0); /* far ahead: slides */
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 100, false, &s), -1);
-	CU_ASSERT_EQUAL(fp_replay_check(&r, 1099, false, &s), 0);   /* stale bits cleared */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 1099, false, &s), 0); /* stale bits cleared */
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 1037, false, &s), 0);
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 1036, false, &s), -1);
 	for (uint32_t q = 1037; q <= 1100; q += 7)
 		fp_replay_update(&r, q);
 	for (uint32_t q = 1037; q <= 1100; q++)
-		CU_ASSERT_EQUAL(fp_replay_check(&r, q, false, &s), ((q - 1037) % 7 == 0 || q == 1100) ? -1 : 0);
+		CU_ASSERT_EQUAL(fp_replay_check(&r, q, false, &s),
+				((q - 1037) % 7 == 0 || q == 1100) ? -1 : 0);
 
 	/* Big window: 4096 packets back is still inside, 4097 is not. */
 	fp_replay_init(&r, 4096, 0);
@@ -630,22 +654,22 @@ static void test_replay_esn(void)
 	struct fp_replay r;
 	uint64_t s;
 
-	fp_replay_init(&r, 64, 0xfffffff0ull);          /* top just below a wrap */
+	fp_replay_init(&r, 64, 0xfffffff0ull); /* top just below a wrap */
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 0xfffffff5, true, &s), 0);
 	CU_ASSERT_EQUAL(s, 0xfffffff5ull);
-	CU_ASSERT_EQUAL(fp_replay_check(&r, 5, true, &s), 0);        /* wrapped: hi + 1 */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 5, true, &s), 0); /* wrapped: hi + 1 */
 	CU_ASSERT_EQUAL(s, 0x100000005ull);
 	CU_ASSERT_EQUAL(fp_replay_update(&r, s), 0);
 	CU_ASSERT_EQUAL(r.top, 0x100000005ull);
 	/* Window now spans the wrap (RFC 4303 A2.2 case B). */
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 0xfffffffa, true, &s), 0);
 	CU_ASSERT_EQUAL(s, 0xfffffffaull);
-	CU_ASSERT_EQUAL(fp_replay_check(&r, 0xfffffff0, true, &s), -1);  /* inherited: seen */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0xfffffff0, true, &s), -1); /* inherited: seen */
 	/* Left of the window's bottom: read as the next wrap (A2.2), the ICV
 	 * then decides. */
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 0xffffffc0, true, &s), 0);
 	CU_ASSERT_EQUAL(s, 0x1ffffffc0ull);
-	CU_ASSERT_EQUAL(fp_replay_check(&r, 5, true, &s), -1);           /* duplicate */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 5, true, &s), -1); /* duplicate */
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 6, true, &s), 0);
 	CU_ASSERT_EQUAL(s, 0x100000006ull);
 	/* Case B with the high half 0: below sequence number 1. */
@@ -657,9 +681,9 @@ static void test_replay_esn(void)
 	fp_replay_init(&r, 1024, 0x300000800ull);
 	CU_ASSERT_EQUAL(fp_replay_check(&r, 0x801, true, &s), 0);
 	CU_ASSERT_EQUAL(s, 0x300000801ull);
-	CU_ASSERT_EQUAL(fp_replay_check(&r, 0x401, true, &s), -1);       /* inherited */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0x401, true, &s), -1); /* inherited */
 	CU_ASSERT_EQUAL(s, 0x300000401ull);
-	CU_ASSERT_EQUAL(fp_replay_check(&r, 0x400, true, &s), 0);        /* next wrap */
+	CU_ASSERT_EQUAL(fp_replay_check(&r, 0x400, true, &s), 0); /* next wrap */
 	CU_ASSERT_EQUAL(s, 0x400000400ull);
 }
 
@@ -694,8 +718,8 @@ static void test_replay_packets(void)
 	size_t fl = encrypt1(o, in, icmp4(in, 9, 8), far);
 	far[fl - 1] ^= 0x80;
 	CU_ASSERT_EQUAL(decrypt1(i, far, fl), FP_DROP_AUTH);
-	CU_ASSERT_EQUAL(decrypt1(i, w[3], wl[3]), FP_DROP_NONE);   /* seq 4 still fine */
-	CU_ASSERT_EQUAL(decrypt1(i, w[2], wl[2]), FP_DROP_NONE);   /* seq 3, late */
+	CU_ASSERT_EQUAL(decrypt1(i, w[3], wl[3]), FP_DROP_NONE); /* seq 4 still fine */
+	CU_ASSERT_EQUAL(decrypt1(i, w[2], wl[2]), FP_DROP_NONE); /* seq 3, late */
 	CU_ASSERT_EQUAL(i->stats.packets, 4);
 	sa_free(o);
 	sa_free(i);
@@ -707,13 +731,15 @@ static void ip4_fix(uint8_t *p, size_t len)
 {
 	uint32_t sum = 0;
 
-	p[2] = (uint8_t)(len >> 8); p[3] = (uint8_t)len;
+	p[2] = (uint8_t)(len >> 8);
+	p[3] = (uint8_t)len;
 	p[10] = p[11] = 0;
 	for (int i = 0; i < 20; i += 2)
 		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
-	p[10] = (uint8_t)(~sum >> 8); p[11] = (uint8_t)~sum;
+	p[10] = (uint8_t)(~sum >> 8);
+	p[11] = (uint8_t)~sum;
 }
 
 static void test_malformed_outer(void)
@@ -739,21 +765,26 @@ static void test_malformed_outer(void)
 			CU_ASSERT(r == FP_DROP_MALFORMED || r == FP_DROP_AUTH);
 		}
 	}
-#define MUT(stmt, want) do { memcpy(b, w, wl); stmt; CU_ASSERT_EQUAL(decrypt1(i, b, wl), want); } while (0)
-	MUT(b[0] = 0x65, FP_DROP_MALFORMED);                 /* version 6 on a v4 SA */
-	MUT(b[0] = 0x44, FP_DROP_MALFORMED);                 /* IHL 4 */
+#define MUT(stmt, want)                                    \
+	do {                                               \
+		memcpy(b, w, wl);                          \
+		stmt;                                      \
+		CU_ASSERT_EQUAL(decrypt1(i, b, wl), want); \
+	} while (0)
+	MUT(b[0] = 0x65, FP_DROP_MALFORMED); /* version 6 on a v4 SA */
+	MUT(b[0] = 0x44, FP_DROP_MALFORMED); /* IHL 4 */
 	memcpy(b, w, wl);
-	b[0] = 0x4f;                                         /* IHL 60: SPI misread */
+	b[0] = 0x4f; /* IHL 60: SPI misread */
 	CU_ASSERT_NOT_EQUAL(decrypt1(i, b, wl), FP_DROP_NONE);
-	MUT(ip4_fix(b, wl + 1), FP_DROP_MALFORMED);          /* total length > packet */
-	MUT(ip4_fix(b, 19), FP_DROP_MALFORMED);              /* total length < header */
-	MUT(b[9] = 17, FP_DROP_MALFORMED);                   /* UDP on a plain ESP SA */
-	MUT(b[6] = 0x20, FP_DROP_MALFORMED);                 /* more fragments */
-	MUT(b[23] ^= 1, FP_DROP_NO_SA);                      /* SPI not ours */
-	MUT(b[30] ^= 1, FP_DROP_AUTH);                       /* IV */
-	MUT(b[40] ^= 1, FP_DROP_AUTH);                       /* ciphertext */
-	MUT(b[wl - 16] ^= 1, FP_DROP_AUTH);                  /* ICV */
-	MUT(memset(b + 24, 0, 4), FP_DROP_REPLAY);           /* seq 0 */
+	MUT(ip4_fix(b, wl + 1), FP_DROP_MALFORMED); /* total length > packet */
+	MUT(ip4_fix(b, 19), FP_DROP_MALFORMED);     /* total length < header */
+	MUT(b[9] = 17, FP_DROP_MALFORMED);          /* UDP on a plain ESP SA */
+	MUT(b[6] = 0x20, FP_DROP_MALFORMED);        /* more fragments */
+	MUT(b[23] ^= 1, FP_DROP_NO_SA);             /* SPI not ours */
+	MUT(b[30] ^= 1, FP_DROP_AUTH);              /* IV */
+	MUT(b[40] ^= 1, FP_DROP_AUTH);              /* ciphertext */
+	MUT(b[wl - 16] ^= 1, FP_DROP_AUTH);         /* ICV */
+	MUT(memset(b + 24, 0, 4), FP_DROP_REPLAY);  /* seq 0 */
 	/* Ethernet padding after the IP packet is fine. */
 	memcpy(b, w, wl);
 	memset(b + wl, 0, 6);
@@ -783,18 +814,18 @@ static void test_malformed_outer(void)
 	b[46] = b[47] = 0;
 	uint16_t ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)b, b + 40);
 	CU_ASSERT_EQUAL(memcmp(&ck, w + 46, 2), 0);
-	b[wl - 1] ^= 1;                                       /* covers the ICV too */
+	b[wl - 1] ^= 1; /* covers the ICV too */
 	ck = rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)b, b + 40);
 	CU_ASSERT_NOT_EQUAL(memcmp(&ck, w + 46, 2), 0);
 	for (size_t n = 0; n < 72; n++) {
 		memcpy(b, w, wl);
 		CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED);
 	}
-	MUT(b[0] = 0x45, FP_DROP_MALFORMED);                 /* v4 on a v6 SA */
-	MUT(b[5] += 1, FP_DROP_MALFORMED);                   /* payload length */
-	MUT(b[6] = 50, FP_DROP_MALFORMED);                   /* ESP without UDP */
-	MUT(b[45] += 1, FP_DROP_MALFORMED);                  /* UDP length */
-	MUT(memset(b + 48, 0, 4), FP_DROP_MALFORMED);        /* non-ESP marker (IKE) */
+	MUT(b[0] = 0x45, FP_DROP_MALFORMED);          /* v4 on a v6 SA */
+	MUT(b[5] += 1, FP_DROP_MALFORMED);            /* payload length */
+	MUT(b[6] = 50, FP_DROP_MALFORMED);            /* ESP without UDP */
+	MUT(b[45] += 1, FP_DROP_MALFORMED);           /* UDP length */
+	MUT(memset(b + 48, 0, 4), FP_DROP_MALFORMED); /* non-ESP marker (IKE) */
 	MUT((void)0, FP_DROP_NONE);
 	sa_free(o);
 	sa_free(i);
@@ -802,19 +833,26 @@ static void test_malformed_outer(void)
 }
 
 /* NULL cipher + HMAC lets us forge plaintext trailers with a valid ICV. */
-static size_t null_esp(uint8_t *b, const uint8_t *key, uint32_t seq,
-		       const uint8_t *payload, size_t plen, const uint8_t *trailer, size_t tlen)
+static size_t null_esp(uint8_t *b, const uint8_t *key, uint32_t seq, const uint8_t *payload,
+		       size_t plen, const uint8_t *trailer, size_t tlen)
 {
 	unsigned mdlen = 0;
 	size_t n;
 
 	memset(b, 0, 20);
-	b[0] = 0x45; b[8] = 64; b[9] = 50;
+	b[0] = 0x45;
+	b[8] = 64;
+	b[9] = 50;
 	addr(4, 0, b + 12);
 	addr(4, 1, b + 16);
-	b[20] = 0; b[21] = 0; b[22] = 0x50; b[23] = 0x01;
-	b[24] = (uint8_t)(seq >> 24); b[25] = (uint8_t)(seq >> 16);
-	b[26] = (uint8_t)(seq >> 8); b[27] = (uint8_t)seq;
+	b[20] = 0;
+	b[21] = 0;
+	b[22] = 0x50;
+	b[23] = 0x01;
+	b[24] = (uint8_t)(seq >> 24);
+	b[25] = (uint8_t)(seq >> 16);
+	b[26] = (uint8_t)(seq >> 8);
+	b[27] = (uint8_t)seq;
 	memcpy(b + 28, payload, plen);
 	memcpy(b + 28 + plen, trailer, tlen);
 	n = 28 + plen + tlen;
@@ -836,7 +874,7 @@ static void test_malformed_trailer(void)
 	gcm_params(&p, FP_DIR_IN, 0x5001);
 	with_hmac(&p, FP_CIPHER_NULL, 0, 0x42);
 	struct fp_sa *i = sa_new(&p);
-	il = icmp4(in, 1, 8);      /* 36 bytes: + 2 padding + 2 = 40 */
+	il = icmp4(in, 1, 8); /* 36 bytes: + 2 padding + 2 = 40 */
 
 	n = null_esp(b, p.auth_key, 1, in, il, (const uint8_t[]){ 1, 2, 2, 4 }, 4);
 	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_NONE);
@@ -845,18 +883,18 @@ static void test_malformed_trailer(void)
 	n = null_esp(b, p.auth_key, 3, in, il, (const uint8_t[]){ 0, 0, 2, 4 }, 4);
 	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_PAD);
 	n = null_esp(b, p.auth_key, 4, in, il, (const uint8_t[]){ 1, 2, 250, 4 }, 4);
-	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_PAD);      /* pad length > payload */
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_PAD); /* pad length > payload */
 	n = null_esp(b, p.auth_key, 5, in, il, (const uint8_t[]){ 1, 2, 2, 59 }, 4);
 	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_NEXT_HDR); /* dummy packet */
 	n = null_esp(b, p.auth_key, 6, in, il, (const uint8_t[]){ 1, 2, 2, 41 }, 4);
-	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED);/* says v6, is v4 */
+	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED); /* says v6, is v4 */
 	n = null_esp(b, p.auth_key, 7, (const uint8_t[10]){ 0x45, 0, 0, 10 }, 10,
-		     (const uint8_t[]){ 0, 4 }, 2);              /* 10-byte "IPv4" */
+		     (const uint8_t[]){ 0, 4 }, 2); /* 10-byte "IPv4" */
 	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED);
-	in[3] += 4;                                            /* inner length > data */
+	in[3] += 4; /* inner length > data */
 	n = null_esp(b, p.auth_key, 8, in, il, (const uint8_t[]){ 1, 2, 2, 4 }, 4);
 	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_MALFORMED);
-	in[3] -= 8;                                            /* shorter: TFC padding */
+	in[3] -= 8; /* shorter: TFC padding */
 	n = null_esp(b, p.auth_key, 9, in, il, (const uint8_t[]){ 1, 2, 2, 4 }, 4);
 	CU_ASSERT_EQUAL(decrypt1(i, b, n), FP_DROP_NONE);
 	CU_ASSERT_EQUAL(i->stats.drops[FP_DROP_PAD], 3);
@@ -873,7 +911,7 @@ static void test_malformed_trailer(void)
 	struct fp_sa *o = sa_new(&p);
 	uint8_t w[256];
 	size_t wl = encrypt1(o, in, icmp4(in, 1, 10), w);
-	memmove(w + wl - 20, w + wl - 16, 16);                /* drop 4 ciphertext bytes */
+	memmove(w + wl - 20, w + wl - 16, 16); /* drop 4 ciphertext bytes */
 	ip4_fix(w, wl - 4);
 	CU_ASSERT_EQUAL(decrypt1(i, w, wl - 4), FP_DROP_MALFORMED);
 	sa_free(i);
@@ -901,10 +939,10 @@ static void test_policy(void)
 	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE);
 	icmp4(in, 2, 4);
 	in[15] = 7;
-	inet_pton(AF_INET, "192.0.2.99", in + 12);             /* outside the selector */
+	inet_pton(AF_INET, "192.0.2.99", in + 12); /* outside the selector */
 	wl = encrypt1(o, in, 32, w);
 	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_POLICY);
-	p.sel[0].proto = 17;                                  /* UDP only: ICMP refused */
+	p.sel[0].proto = 17; /* UDP only: ICMP refused */
 	sa_free(i);
 	i = sa_new(&p);
 	wl = encrypt1(o, in, icmp4(in, 3, 4), w);
@@ -930,13 +968,13 @@ static void test_seq_overflow(void)
 	for (int k = 0; k < 3; k++)
 		mb[k] = mk(in, il);
 	CU_ASSERT_EQUAL(fp_esp_process(o, &eng, mb, 3), 1);
-	CU_ASSERT_EQUAL(rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 24)[0], 0xff);   /* seq */
+	CU_ASSERT_EQUAL(rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 24)[0], 0xff); /* seq */
 	CU_ASSERT_EQUAL(fp_mbuf_drop_reason(mb[1]), FP_DROP_SEQ_OVERFLOW);
 	CU_ASSERT_EQUAL(fp_mbuf_drop_reason(mb[2]), FP_DROP_SEQ_OVERFLOW);
 	CU_ASSERT_EQUAL(o->stats.drops[FP_DROP_SEQ_OVERFLOW], 2);
 	CU_ASSERT(o->life & FP_SA_F_HARD_EXPIRED);
 	CU_ASSERT(o->life & FP_SA_F_SEQ_OVERFLOW);
-	CU_ASSERT_EQUAL(o->h.seq, 0xffffffffull);                  /* no wrap */
+	CU_ASSERT_EQUAL(o->h.seq, 0xffffffffull); /* no wrap */
 	free_all(mb, 3);
 	sa_free(o);
 
@@ -992,7 +1030,7 @@ static void test_lifetime_hard_only(void)
 	struct fp_sa_params p;
 	struct rte_mbuf *mb[10];
 	uint8_t in[128];
-	size_t il = icmp4(in, 1, 32);          /* 60 bytes */
+	size_t il = icmp4(in, 1, 32); /* 60 bytes */
 
 	SETUP();
 	for (int t = 0; t < 2; t++) {
@@ -1000,7 +1038,7 @@ static void test_lifetime_hard_only(void)
 		if (t == 0) {
 			p.hard_packets = 3;
 		} else {
-			p.soft_packets = 100;          /* soft packets, hard bytes only */
+			p.soft_packets = 100; /* soft packets, hard bytes only */
 			p.hard_bytes = 200;
 		}
 		struct fp_sa *o = sa_new(&p);
@@ -1036,7 +1074,7 @@ static void test_set_seq_replay_off(void)
 	CU_ASSERT_EQUAL(i->replay.win, 0);
 	size_t wl = encrypt1(o, in, icmp4(in, 1, 8), w);
 	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE);
-	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE);     /* a replay passes: off */
+	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE); /* a replay passes: off */
 	sa_free(o);
 	sa_free(i);
 }
@@ -1059,7 +1097,7 @@ static void test_transport_dummy(void)
 	addr(4, 0, in + 12);
 	addr(4, 1, in + 16);
 	size_t wl = encrypt1(o, in, il, w);
-	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE);     /* ICMP: delivered */
+	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NONE); /* ICMP: delivered */
 	in[9] = IPPROTO_NONE;
 	wl = encrypt1(o, in, il, w);
 	CU_ASSERT_EQUAL(decrypt1(i, w, wl), FP_DROP_NEXT_HDR);
@@ -1077,16 +1115,14 @@ static void test_policy_fragments(void)
 	/* ports: 0 = dport 80 only, 1 = ANY as 0-0, 2 = ANY as 0-65535 (what
 	 * IKE's traffic selectors and the config give) */
 	struct {
-		uint16_t frag;                 /* flags + offset field */
+		uint16_t frag; /* flags + offset field */
 		int ports;
 		enum fp_drop want;
 	} cases[] = {
-		{ 0x0002, 0, FP_DROP_POLICY },   /* offset 16 bytes */
-		{ 0x0002, 1, FP_DROP_NONE },
-		{ 0x0002, 2, FP_DROP_NONE },
-		{ 0x2000, 0, FP_DROP_NONE },     /* first fragment (MF): has ports */
-		{ 0x0000, 0, FP_DROP_NONE },
-		{ 0x0000, 2, FP_DROP_NONE },
+		{ 0x0002, 0, FP_DROP_POLICY }, /* offset 16 bytes */
+		{ 0x0002, 1, FP_DROP_NONE },   { 0x0002, 2, FP_DROP_NONE },
+		{ 0x2000, 0, FP_DROP_NONE }, /* first fragment (MF): has ports */
+		{ 0x0000, 0, FP_DROP_NONE },   { 0x0000, 2, FP_DROP_NONE },
 	};
 
 	SETUP();
@@ -1110,7 +1146,10 @@ static void test_policy_fragments(void)
 		in[9] = IPPROTO_TCP;
 		in[6] = (uint8_t)(cases[c].frag >> 8);
 		in[7] = (uint8_t)cases[c].frag;
-		in[20] = 0; in[21] = 80; in[22] = 0; in[23] = 80;
+		in[20] = 0;
+		in[21] = 80;
+		in[22] = 0;
+		in[23] = 80;
 		size_t wl = encrypt1(o, in, il, w);
 		CU_ASSERT_EQUAL(decrypt1(i, w, wl), cases[c].want);
 		sa_free(i);
@@ -1139,12 +1178,18 @@ static size_t udp6(uint8_t *b, uint8_t tc, size_t n)
 	memset(b, 0, len);
 	b[0] = (uint8_t)(0x60 | tc >> 4);
 	b[1] = (uint8_t)(tc << 4);
-	b[4] = (uint8_t)((8 + n) >> 8); b[5] = (uint8_t)(8 + n);
-	b[6] = IPPROTO_UDP; b[7] = 64;
+	b[4] = (uint8_t)((8 + n) >> 8);
+	b[5] = (uint8_t)(8 + n);
+	b[6] = IPPROTO_UDP;
+	b[7] = 64;
 	inet_pton(AF_INET6, "2001:db8:1::1", b + 8);
 	inet_pton(AF_INET6, "2001:db8:2::1", b + 24);
-	b[40] = 0x30; b[41] = 0x39; b[42] = 0x30; b[43] = 0x3a;
-	b[44] = (uint8_t)((8 + n) >> 8); b[45] = (uint8_t)(8 + n);
+	b[40] = 0x30;
+	b[41] = 0x39;
+	b[42] = 0x30;
+	b[43] = 0x3a;
+	b[44] = (uint8_t)((8 + n) >> 8);
+	b[45] = (uint8_t)(8 + n);
 	for (size_t i = 0; i < n; i++)
 		b[48 + i] = (uint8_t)i;
 	return len;
@@ -1154,10 +1199,10 @@ static void test_ecn_decap(void)
 {
 	/* [outer][inner] -> inner after, 4 = dropped (ecn) */
 	static const uint8_t want[4][4] = {
-		{ 0, 1, 2, 3 },          /* outer Not-ECT: unchanged */
-		{ 0, 1, 1, 3 },          /* outer ECT(1): ECT(0) inside becomes ECT(1) */
-		{ 0, 1, 2, 3 },          /* outer ECT(0) */
-		{ 4, 3, 3, 3 },          /* outer CE: CE, or a drop over Not-ECT */
+		{ 0, 1, 2, 3 }, /* outer Not-ECT: unchanged */
+		{ 0, 1, 1, 3 }, /* outer ECT(1): ECT(0) inside becomes ECT(1) */
+		{ 0, 1, 2, 3 }, /* outer ECT(0) */
+		{ 4, 3, 3, 3 }, /* outer CE: CE, or a drop over Not-ECT */
 	};
 	struct fp_sa_params p;
 	uint8_t in[128], w[256];
@@ -1188,16 +1233,17 @@ static void test_ecn_decap(void)
 						il = icmp4(in, (uint16_t)(oe * 4 + ie), 16);
 						uint16_t old = (uint16_t)(in[0] << 8 | in[1]);
 						in[1] = (uint8_t)(0xb8 | ie);
-						uint32_t sum = (uint16_t)~(in[10] << 8 | in[11]) +
+						uint32_t sum = (uint16_t) ~(in[10] << 8 | in[11]) +
 							       (uint32_t)(uint16_t)~old +
 							       (uint32_t)(in[0] << 8 | in[1]);
 						sum = (sum & 0xffff) + (sum >> 16);
 						sum = (sum & 0xffff) + (sum >> 16);
-						in[10] = (uint8_t)(~sum >> 8); in[11] = (uint8_t)~sum;
+						in[10] = (uint8_t)(~sum >> 8);
+						in[11] = (uint8_t)~sum;
 						CU_ASSERT_EQUAL((uint16_t)~ip4_sum(in), 0);
 					}
 					size_t wl = encrypt1(o, in, il, w);
-					if (fam == 4)                  /* outer ECN, as the path set it */
+					if (fam == 4) /* outer ECN, as the path set it */
 						w[1] = (uint8_t)((w[1] & ~3u) | oe);
 					else
 						w[1] = (uint8_t)((w[1] & ~0x30u) | oe << 4);
@@ -1205,10 +1251,14 @@ static void test_ecn_decap(void)
 					uint16_t ok = fp_esp_process(i, &eng, &m, 1);
 					if (want[oe][ie] == 4) {
 						CU_ASSERT_EQUAL(ok, 0);
-						CU_ASSERT_EQUAL(fp_mbuf_drop_reason(m), FP_DROP_ECN);
+						CU_ASSERT_EQUAL(fp_mbuf_drop_reason(m),
+								FP_DROP_ECN);
 					} else {
-						const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
-						uint8_t tos = inner == 4 ? ip[1] : (uint8_t)(ip[0] << 4 | ip[1] >> 4);
+						const uint8_t *ip =
+							rte_pktmbuf_mtod(m, const uint8_t *);
+						uint8_t tos = inner == 4 ? ip[1]
+									 : (uint8_t)(ip[0] << 4 |
+										     ip[1] >> 4);
 
 						CU_ASSERT_EQUAL_FATAL(ok, 1);
 						CU_ASSERT_EQUAL(tos, 0xb8 | want[oe][ie]);
@@ -1217,8 +1267,10 @@ static void test_ecn_decap(void)
 						CU_ASSERT_EQUAL(m->pkt_len, il);
 						/* the rest as sent (IPv4: past the checksum) */
 						if (inner == 6)
-							CU_ASSERT_EQUAL(memcmp(ip + 2, in + 2, il - 2), 0);
-						CU_ASSERT_EQUAL(memcmp(ip + 12, in + 12, il - 12), 0);
+							CU_ASSERT_EQUAL(
+								memcmp(ip + 2, in + 2, il - 2), 0);
+						CU_ASSERT_EQUAL(memcmp(ip + 12, in + 12, il - 12),
+								0);
 					}
 					rte_pktmbuf_free(m);
 					checked++;
@@ -1255,20 +1307,24 @@ static void test_natt_transport_cksum(void)
 			p.udp_encap = enc;
 			p.encap_local_port = p.encap_remote_port = 4500;
 			struct fp_sa *i = sa_new(&p);
-			size_t il = icmp4(in, 1, l4 + 24 - 8);           /* 20 + l4 + 24 */
+			size_t il = icmp4(in, 1, l4 + 24 - 8); /* 20 + l4 + 24 */
 			addr(4, 0, in + 12);
 			addr(4, 1, in + 16);
 			in[9] = pr;
 			memset(in + 20, 0, l4);
-			in[20] = 0x30; in[21] = 0x39; in[22] = 0x11; in[23] = 0x94;
+			in[20] = 0x30;
+			in[21] = 0x39;
+			in[22] = 0x11;
+			in[23] = 0x94;
 			if (proto)
-				in[32] = 0x50;                            /* data offset 5 */
+				in[32] = 0x50; /* data offset 5 */
 			else
-				in[25] = (uint8_t)(il - 20);              /* UDP length */
-			uint16_t ck = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)in, in + 20);
+				in[25] = (uint8_t)(il - 20); /* UDP length */
+			uint16_t ck = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)in,
+							    in + 20);
 			memcpy(in + at, &ck, 2);
 			size_t wl = encrypt1(o, in, il, w);
-			inet_pton(AF_INET, "198.51.100.77", w + 12);     /* the NAT */
+			inet_pton(AF_INET, "198.51.100.77", w + 12); /* the NAT */
 			struct rte_mbuf *m = mk(w, wl);
 			CU_ASSERT_EQUAL_FATAL(fp_esp_process(i, &eng, &m, 1), 1);
 			uint8_t *ip = rte_pktmbuf_mtod(m, uint8_t *);
@@ -1281,7 +1337,7 @@ static void test_natt_transport_cksum(void)
 			CU_ASSERT_EQUAL(memcmp(&ck, ip + at, 2) == 0, enc == 1);
 			CU_ASSERT_EQUAL(memcmp(in + at, ip + at, 2) == 0, enc == 0);
 			rte_pktmbuf_free(m);
-			if (!proto) {                     /* UDP sent without a checksum: kept 0 */
+			if (!proto) { /* UDP sent without a checksum: kept 0 */
 				in[at] = in[at + 1] = 0;
 				wl = encrypt1(o, in, il, w);
 				inet_pton(AF_INET, "198.51.100.77", w + 12);
@@ -1354,7 +1410,7 @@ static void test_mixed_burst(void)
 			mb[k] = mk(plain[k], plen[k]);
 		}
 		CU_ASSERT_FATAL(fp_esp_process(o, &eng, mb, N) == N);
-		rte_pktmbuf_mtod(mb[BAD], uint8_t *)[mb[BAD]->pkt_len - 1] ^= 1;   /* its ICV */
+		rte_pktmbuf_mtod(mb[BAD], uint8_t *)[mb[BAD]->pkt_len - 1] ^= 1; /* its ICV */
 		CU_ASSERT_EQUAL(fp_esp_process(i, &eng, mb, N), N - 1);
 		for (unsigned k = 0, j = 0; k < N; k++) {
 			if (k == BAD)
@@ -1384,7 +1440,7 @@ static void test_burst_order(void)
 	for (unsigned k = 0; k < 150; k++) {
 		size_t il = icmp4(in, (uint16_t)k, k % 50);
 		if (k % 10 == 3)
-			in[0] = 0x75;                 /* bad version */
+			in[0] = 0x75; /* bad version */
 		mb[k] = mk(in, il);
 	}
 	uint16_t g = fp_esp_process(o, &eng, mb, 150);
@@ -1433,7 +1489,7 @@ static void test_cbc_iv(void)
 			for (unsigned i = 0; i < 50; i++)
 				mb[i] = mk(in, icmp4(in, (uint16_t)(k + i), 20));
 			CU_ASSERT_FATAL(fp_esp_process(o, &eng, mb, 50) == 50);
-			for (unsigned i = 0; i < 50; i++)   /* outer IPv4 20, SPI, seq */
+			for (unsigned i = 0; i < 50; i++) /* outer IPv4 20, SPI, seq */
 				memcpy(iv[s][k + i], rte_pktmbuf_mtod(mb[i], uint8_t *) + 28, 16);
 			free_all(mb, 50);
 		}
@@ -1450,11 +1506,12 @@ static void test_cbc_iv(void)
 			same += memcmp(iv[s][k], zero, 16) == 0;
 			if (k + 1 < N)
 				for (unsigned b = 0; b < 16; b++)
-					bits += (unsigned)__builtin_popcount(iv[s][k][b] ^ iv[s][k + 1][b]);
+					bits += (unsigned)__builtin_popcount(iv[s][k][b] ^
+									     iv[s][k + 1][b]);
 			near += k + 1 < N && bits < 20;
 		}
-	CU_ASSERT_EQUAL(dup, 0);         /* no IV twice, within or across the SAs */
-	CU_ASSERT_EQUAL(same, 0);        /* none all-zero */
+	CU_ASSERT_EQUAL(dup, 0);  /* no IV twice, within or across the SAs */
+	CU_ASSERT_EQUAL(same, 0); /* none all-zero */
 	CU_ASSERT_EQUAL(near, 0);
 }
 
@@ -1465,8 +1522,12 @@ static void test_params_check(void)
 
 	gcm_params(&p, FP_DIR_IN, 0x8001);
 	CU_ASSERT_EQUAL(fp_sa_params_check(&p, err, sizeof(err)), 0);
-#define BAD(stmt) do { gcm_params(&p, FP_DIR_IN, 0x8001); stmt; \
-	CU_ASSERT_EQUAL(fp_sa_params_check(&p, err, sizeof(err)), -EINVAL); } while (0)
+#define BAD(stmt)                                                                   \
+	do {                                                                        \
+		gcm_params(&p, FP_DIR_IN, 0x8001);                                  \
+		stmt;                                                               \
+		CU_ASSERT_EQUAL(fp_sa_params_check(&p, err, sizeof(err)), -EINVAL); \
+	} while (0)
 	BAD(p.spi = 255);
 	BAD(p.cipher_key_len = 16);
 	BAD(p.auth = FP_AUTH_HMAC_SHA256_128);
@@ -1474,10 +1535,10 @@ static void test_params_check(void)
 	BAD(p.replay_window = 8192);
 	BAD(p.outer_family = 5);
 	BAD(p.udp_encap = true);
-	BAD(p.cipher = FP_CIPHER_AES_CBC);                   /* 20-byte key, no auth */
+	BAD(p.cipher = FP_CIPHER_AES_CBC); /* 20-byte key, no auth */
 	BAD((p.cipher = FP_CIPHER_NULL, p.cipher_key_len = 0));
-	BAD((p.cipher = FP_CIPHER_NULL, p.cipher_key_len = 0,
-	     p.auth = FP_AUTH_HMAC_SHA384_192, p.auth_key_len = 32));
+	BAD((p.cipher = FP_CIPHER_NULL, p.cipher_key_len = 0, p.auth = FP_AUTH_HMAC_SHA384_192,
+	     p.auth_key_len = 32));
 	BAD((p.soft_packets = 10, p.hard_packets = 5));
 	BAD((p.n_sel = 1, p.sel[0].family = 5));
 	BAD(p.n_sel = 5);
@@ -1528,7 +1589,8 @@ static void test_cbc_ivs_burst(void)
 
 			for (int b = 0; b < 8; b++)
 				blk[b] = (uint8_t)(ops[i].seq >> (56 - 8 * b));
-			CU_ASSERT_FATAL(EVP_EncryptUpdate(c, want, &len, blk, 16) == 1 && len == 16);
+			CU_ASSERT_FATAL(EVP_EncryptUpdate(c, want, &len, blk, 16) == 1 &&
+					len == 16);
 			CU_ASSERT(memcmp(iv[i], want, 16) == 0);
 			cbc_iv_one(m, &k, ops[i].seq, one);
 			CU_ASSERT(memcmp(iv[i], one, 16) == 0);
@@ -1547,8 +1609,8 @@ static void test_cbc_ivs_burst(void)
 /* One burst of n ops over bufs (ESP header, IV, payload of lens[i] bytes,
  * SPLIT_BUF apart), sequence numbers from 1. */
 #define SPLIT_BUF 1536u
-static void split_ops(struct fp_crypto_op *ops, uint8_t *bufs, const uint16_t *lens,
-		      uint16_t n, bool fill)
+static void split_ops(struct fp_crypto_op *ops, uint8_t *bufs, const uint16_t *lens, uint16_t n,
+		      bool fill)
 {
 	for (uint16_t i = 0; i < n; i++) {
 		uint8_t *b = bufs + (size_t)i * SPLIT_BUF;
@@ -1655,8 +1717,8 @@ static void split_round(const uint16_t *lens, uint16_t n, unsigned *split_engine
 				EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 
 				CU_ASSERT_FATAL(c != NULL);
-				CU_ASSERT(EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL, p.cipher_key,
-							     b + 8) == 1);
+				CU_ASSERT(EVP_EncryptInit_ex(c, EVP_aes_128_cbc(), NULL,
+							     p.cipher_key, b + 8) == 1);
 				EVP_CIPHER_CTX_set_padding(c, 0);
 				CU_ASSERT(EVP_EncryptUpdate(c, ct, &l1, pt, lens[i]) == 1);
 				CU_ASSERT(EVP_EncryptFinal_ex(c, ct + l1, &l2) == 1);
@@ -1676,7 +1738,7 @@ static void split_round(const uint16_t *lens, uint16_t n, unsigned *split_engine
 
 			fp_imb_configure(archs[a], SPLIT_MAX, desc, sizeof(desc));
 			if (strstr(desc, "jobs up to 256 B") == NULL)
-				continue;                    /* no such code on this CPU */
+				continue; /* no such code on this CPU */
 			e = fp_crypto_imb.engine_create(0);
 			CU_ASSERT_FATAL(e != NULL);
 			(*split_engines)++;
@@ -1720,10 +1782,10 @@ static void test_imb_short_split(void)
 {
 	/* 9 of 20 over 256 bytes: too few for the wide lanes, all on the
 	 * second manager where the first is AVX-512. */
-	static const uint16_t mixed[] = { 16, 1392, 48, 256, 272, 512, 528, 64, 1024, 32, 240,
-					  1408, 16, 96, 768, 112, 496, 1376, 80, 256 };
-	uint16_t split[48];              /* 32 long, 16 short: both managers */
-	uint16_t longs[20];              /* all long: the first manager only */
+	static const uint16_t mixed[] = { 16,  1392, 48, 256, 272, 512, 528, 64,   1024, 32,
+					  240, 1408, 16, 96,  768, 112, 496, 1376, 80,   256 };
+	uint16_t split[48]; /* 32 long, 16 short: both managers */
+	uint16_t longs[20]; /* all long: the first manager only */
 	unsigned engines = 0, checked = 0, want = 0;
 	IMB_MGR *probe = alloc_mb_mgr(0);
 	char desc[160];

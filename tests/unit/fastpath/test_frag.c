@@ -31,7 +31,7 @@ static void test_frag_ids(void)
 
 				bad4 += id < src * span || id >= (src + 1) * span;
 			}
-			for (uint32_t k = UINT32_MAX - 4096; k != 4096; k++)   /* wraps */
+			for (uint32_t k = UINT32_MAX - 4096; k != 4096; k++) /* wraps */
 				bad6 += fp_frag_id6(src, nsrc, k) % nsrc != src;
 			CU_ASSERT_EQUAL(bad4, 0);
 			CU_ASSERT_EQUAL(bad6, 0);
@@ -67,25 +67,35 @@ static unsigned frags_of(int fam, const char *src, const char *dst, uint8_t prot
 		if (fam == 4) {
 			b[12] = 0x08;
 			ip[0] = 0x45;
-			ip[2] = (uint8_t)((hl + k) >> 8); ip[3] = (uint8_t)(hl + k);
-			ip[4] = (uint8_t)(id >> 8); ip[5] = (uint8_t)id;
-			ip[6] = (uint8_t)((more ? 0x20 : 0) | (off / 8) >> 8); ip[7] = (uint8_t)(off / 8);
-			ip[8] = 64; ip[9] = proto;
+			ip[2] = (uint8_t)((hl + k) >> 8);
+			ip[3] = (uint8_t)(hl + k);
+			ip[4] = (uint8_t)(id >> 8);
+			ip[5] = (uint8_t)id;
+			ip[6] = (uint8_t)((more ? 0x20 : 0) | (off / 8) >> 8);
+			ip[7] = (uint8_t)(off / 8);
+			ip[8] = 64;
+			ip[9] = proto;
 			fpt_ip4(src, ip + 12);
 			fpt_ip4(dst, ip + 16);
 			((struct rte_ipv4_hdr *)ip)->hdr_checksum =
 				rte_ipv4_cksum((const struct rte_ipv4_hdr *)ip);
 		} else {
-			b[12] = 0x86; b[13] = 0xdd;
+			b[12] = 0x86;
+			b[13] = 0xdd;
 			ip[0] = 0x60;
-			ip[4] = (uint8_t)((8 + k) >> 8); ip[5] = (uint8_t)(8 + k);
-			ip[6] = 44; ip[7] = 64;
+			ip[4] = (uint8_t)((8 + k) >> 8);
+			ip[5] = (uint8_t)(8 + k);
+			ip[6] = 44;
+			ip[7] = 64;
 			fpt_ip6(src, ip + 8);
 			fpt_ip6(dst, ip + 24);
 			ip[40] = proto;
-			ip[42] = (uint8_t)(off >> 8); ip[43] = (uint8_t)((off & 0xf8) | (more ? 1 : 0));
-			ip[44] = (uint8_t)(id >> 24); ip[45] = (uint8_t)(id >> 16);
-			ip[46] = (uint8_t)(id >> 8); ip[47] = (uint8_t)id;
+			ip[42] = (uint8_t)(off >> 8);
+			ip[43] = (uint8_t)((off & 0xf8) | (more ? 1 : 0));
+			ip[44] = (uint8_t)(id >> 24);
+			ip[45] = (uint8_t)(id >> 16);
+			ip[46] = (uint8_t)(id >> 8);
+			ip[47] = (uint8_t)id;
 		}
 		memcpy(ip + hl, l4 + off, k);
 		out[n] = m;
@@ -117,7 +127,11 @@ static void grab(void *arg, struct rte_mbuf *m)
 static void test_worker_big_datagrams_punted(void)
 {
 	static const struct {
-		int fam; uint8_t proto; uint16_t dport; uint32_t marker, first; bool punt;
+		int fam;
+		uint8_t proto;
+		uint16_t dport;
+		uint32_t marker, first;
+		bool punt;
 	} cases[] = {
 		{ 4, 17, 500, 0x11223344, 1232, true },   /* IKE_SA_INIT of 3,000 bytes */
 		{ 4, 17, 4500, 0, 1232, true },           /* IKE after NAT-T */
@@ -155,12 +169,17 @@ static void test_worker_big_datagrams_punted(void)
 		for (unsigned i = 0; i < sizeof(l4); i++)
 			l4[i] = (uint8_t)(i * 13 + c);
 		if (cases[c].proto == 17) {
-			l4[0] = 0x01; l4[1] = 0xf4;                    /* from 500 */
-			l4[2] = (uint8_t)(cases[c].dport >> 8); l4[3] = (uint8_t)cases[c].dport;
-			l4[4] = (uint8_t)(sizeof(l4) >> 8); l4[5] = (uint8_t)sizeof(l4);
+			l4[0] = 0x01;
+			l4[1] = 0xf4; /* from 500 */
+			l4[2] = (uint8_t)(cases[c].dport >> 8);
+			l4[3] = (uint8_t)cases[c].dport;
+			l4[4] = (uint8_t)(sizeof(l4) >> 8);
+			l4[5] = (uint8_t)sizeof(l4);
 			l4[6] = l4[7] = 0;
-			l4[8] = (uint8_t)(cases[c].marker >> 24); l4[9] = (uint8_t)(cases[c].marker >> 16);
-			l4[10] = (uint8_t)(cases[c].marker >> 8); l4[11] = (uint8_t)cases[c].marker;
+			l4[8] = (uint8_t)(cases[c].marker >> 24);
+			l4[9] = (uint8_t)(cases[c].marker >> 16);
+			l4[10] = (uint8_t)(cases[c].marker >> 8);
+			l4[11] = (uint8_t)cases[c].marker;
 		}
 		n = frags_of(cases[c].fam, src, dst, cases[c].proto, l4, sizeof(l4), 0x4000 + c,
 			     cases[c].first, f);
@@ -197,19 +216,23 @@ static void test_worker_big_datagrams_punted(void)
 				CU_ASSERT_EQUAL(fpt_be16at(got[0], 14 + 6) & 0x3fff, 0);
 				CU_ASSERT_EQUAL(rte_raw_cksum(w + 14, 20), 0xffff);
 			} else {
-				CU_ASSERT_EQUAL(w[14 + 6], cases[c].proto);   /* no Fragment header */
+				CU_ASSERT_EQUAL(w[14 + 6], cases[c].proto); /* no Fragment header */
 				CU_ASSERT_EQUAL(fpt_be16at(got[0], 14 + 4), sizeof(l4));
 			}
 			rte_pktmbuf_free(got[0]);
 		}
 	}
-	CU_ASSERT_EQUAL(b.c->punt_chains, 0);          /* every chain taken off again */
+	CU_ASSERT_EQUAL(b.c->punt_chains, 0); /* every chain taken off again */
 
 	/* At most FP_PUNT_CHAINS wait on the punt ring; more are dropped as
 	 * ring_full until the control core takes some off. */
 	memset(l4, 0, 12);
-	l4[0] = 0x01; l4[1] = 0xf4; l4[2] = 0x01; l4[3] = 0xf4;
-	l4[4] = (uint8_t)(sizeof(l4) >> 8); l4[5] = (uint8_t)sizeof(l4);
+	l4[0] = 0x01;
+	l4[1] = 0xf4;
+	l4[2] = 0x01;
+	l4[3] = 0xf4;
+	l4[4] = (uint8_t)(sizeof(l4) >> 8);
+	l4[5] = (uint8_t)sizeof(l4);
 	for (unsigned i = 0; i <= FP_PUNT_CHAINS; i++) {
 		unsigned n = frags_of(4, "192.0.2.7", "192.0.2.2", 17, l4, sizeof(l4), 0x5000 + i,
 				      1232, f);
@@ -230,7 +253,7 @@ static void test_worker_big_datagrams_punted(void)
 	while (fp_ctrl_poll(b.c) != 0)
 		;
 	fpt_gw_fini(&b);
-	CU_ASSERT_EQUAL(rte_mempool_avail_count(fpt_pool), avail);  /* every mbuf back */
+	CU_ASSERT_EQUAL(rte_mempool_avail_count(fpt_pool), avail); /* every mbuf back */
 }
 
 /* Our ESP over the peer port's MTU leaves in fragments (IPv4 outer and
@@ -260,23 +283,23 @@ static void test_worker_fragments(void)
 	inet_pton(AF_INET6, "2001:db8::", pfx6);
 	CU_ASSERT_FATAL(fp_routes_add(a.routes, 6, pfx6, 32, &nh6) == 0);
 
-	fpt_gcm(&p, FP_DIR_OUT, 0x7101, true);                     /* IPv4 outer */
+	fpt_gcm(&p, FP_DIR_OUT, 0x7101, true); /* IPv4 outer */
 	fpt_add_sa(a.c, &p);
 	fpt_gcm(&p, FP_DIR_IN, 0x7101, false);
 	fpt_add_sa(b.c, &p);
-	fpt_gcm6(&p, FP_DIR_OUT, 0x7102, true);                    /* IPv6 outer */
+	fpt_gcm6(&p, FP_DIR_OUT, 0x7102, true); /* IPv6 outer */
 	fpt_add_sa(a.c, &p);
 	fpt_gcm6(&p, FP_DIR_IN, 0x7102, false);
 	fpt_add_sa(b.c, &p);
 	fpt_rule4_from(&r[0], "198.51.100.1", FP_SPD_PROTECT, 0x7101);
 	fpt_rule4_from(&r[1], "198.51.100.2", FP_SPD_PROTECT, 0x7102);
 	fpt_rule4_from(&r[2], "198.51.100.3", FP_SPD_BYPASS, 0);
-	fpt_gcm(&p, FP_DIR_OUT, 0x7103, true);          /* a second SA to the same peer */
+	fpt_gcm(&p, FP_DIR_OUT, 0x7103, true); /* a second SA to the same peer */
 	fpt_add_sa(a.c, &p);
 	fpt_rule4_from(&r[3], "198.51.100.4", FP_SPD_PROTECT, 0x7103);
 	/* ICMP errors from A to the LAN; any IPv6 bypassed. */
-	fpt_rule4(&r[4], "192.0.2.1", "192.0.2.1", "198.51.100.0", "198.51.100.255",
-		  FP_SPD_BYPASS, 0);
+	fpt_rule4(&r[4], "192.0.2.1", "192.0.2.1", "198.51.100.0", "198.51.100.255", FP_SPD_BYPASS,
+		  0);
 	memset(&r[5], 0, sizeof(r[5]));
 	r[5].sel.family = 6;
 	memset(r[5].sel.src_hi, 0xff, 16);
@@ -325,10 +348,12 @@ static void test_worker_fragments(void)
 		CU_ASSERT_EQUAL(fpt_be16at(f[i], 14 + 4), f[i]->pkt_len - 14 - 40);
 		CU_ASSERT_EQUAL(fo & 1, i % 2 == 0 ? 1 : 0);
 		CU_ASSERT_EQUAL(fo & ~7u, i % 2 == 0 ? 0 : (1280 - 48) & ~7u);
-		CU_ASSERT_EQUAL(memcmp(ip + 44, rte_pktmbuf_mtod_offset(f[i ^ 1], uint8_t *, 14 + 44),
-				       4), 0);
+		CU_ASSERT_EQUAL(memcmp(ip + 44,
+				       rte_pktmbuf_mtod_offset(f[i ^ 1], uint8_t *, 14 + 44), 4),
+				0);
 		if (i >= 8)
-			CU_ASSERT(memcmp(ip + 44, rte_pktmbuf_mtod_offset(f[i - 2], uint8_t *, 14 + 44),
+			CU_ASSERT(memcmp(ip + 44,
+					 rte_pktmbuf_mtod_offset(f[i - 2], uint8_t *, 14 + 44),
 					 4) != 0);
 	}
 	/* The second SA's first packet (sequence number 1, like the first
@@ -392,13 +417,13 @@ static void test_worker_fragments(void)
 
 	/* Bypassed and too big: DF set is `mtu`, without DF two fragments. */
 	mb[0] = fpt_udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
-	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;       /* DF */
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40; /* DF */
 	mb[1] = fpt_udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
 	fp_worker_input(a.w[0], mb, 2);
 	CU_ASSERT_EQUAL(fpt_wdrops(&a, FP_WD_MTU), 1);
 	n = fpt_ring_take(a.tx[1][0], f, 64);
 	CU_ASSERT_EQUAL(n, 2);
-	if (n == 2)                  /* forwarded: the source's identification */
+	if (n == 2) /* forwarded: the source's identification */
 		CU_ASSERT_EQUAL(fpt_be16at(f[0], 14 + 4), fpt_be16at(f[1], 14 + 4));
 	rte_pktmbuf_free_bulk(f, n);
 	/* The DF packet's source was told, from A's address, through the
@@ -419,9 +444,10 @@ static void test_worker_fragments(void)
 		CU_ASSERT(memcmp(ip + 12, want_src, 4) == 0 && memcmp(ip + 16, want_dst, 4) == 0);
 		CU_ASSERT_EQUAL(rte_raw_cksum(ip, 20), 0xffff);
 		CU_ASSERT(ic[0] == 3 && ic[1] == 4 && fpt_be16at(f[0], 14 + 20 + 6) == 1280);
-		CU_ASSERT_EQUAL(fpt_be16at(f[0], 14 + 20 + 4), 0);           /* unused */
+		CU_ASSERT_EQUAL(fpt_be16at(f[0], 14 + 20 + 4), 0); /* unused */
 		CU_ASSERT_EQUAL(rte_raw_cksum(ic, 576 - 20), 0xffff);
-		CU_ASSERT(ic[8] == 0x45 && (ic[8 + 6] & 0x40) && memcmp(ic + 8 + 12, want_dst, 4) == 0);
+		CU_ASSERT(ic[8] == 0x45 && (ic[8 + 6] & 0x40) &&
+			  memcmp(ic + 8 + 12, want_dst, 4) == 0);
 	}
 	rte_pktmbuf_free_bulk(f, n);
 	/* At most FP_ICMP_PER_S a second: 110 more DF packets, 99 more
@@ -440,9 +466,9 @@ static void test_worker_fragments(void)
 	/* An error about an ICMP error is never sent (RFC 1812 4.3.2.7). */
 	mb[0] = fpt_udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
 	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;
-	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[9] = 1;          /* ICMP */
-	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14 + 20)[0] = 3;     /* unreachable */
-	rte_delay_ms(1001);                                             /* a new second */
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[9] = 1;      /* ICMP */
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14 + 20)[0] = 3; /* unreachable */
+	rte_delay_ms(1001);                                        /* a new second */
 	fp_worker_input(a.w[0], mb, 1);
 	CU_ASSERT_EQUAL(fpt_wdrops(&a, FP_WD_MTU), 112);
 	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->icmp_too_big, FP_ICMP_PER_S);
@@ -455,10 +481,14 @@ static void test_worker_fragments(void)
 		uint8_t *e = rte_pktmbuf_mtod(mb[0], uint8_t *), *ip = e + 14;
 		uint16_t plen = (uint16_t)(mb[0]->pkt_len - 14 - 40);
 
-		e[12] = 0x86; e[13] = 0xdd;
+		e[12] = 0x86;
+		e[13] = 0xdd;
 		memset(ip, 0, 40);
-		ip[0] = 0x60; ip[4] = (uint8_t)(plen >> 8); ip[5] = (uint8_t)plen;
-		ip[6] = 17; ip[7] = 64;
+		ip[0] = 0x60;
+		ip[4] = (uint8_t)(plen >> 8);
+		ip[5] = (uint8_t)plen;
+		ip[6] = 17;
+		ip[7] = 64;
 		inet_pton(AF_INET6, "2001:db8:5::7", ip + 8);
 		inet_pton(AF_INET6, "2001:db8::99", ip + 24);
 	}
@@ -476,9 +506,9 @@ static void test_worker_fragments(void)
 		CU_ASSERT_EQUAL(f[0]->pkt_len, 14u + 1280);
 		CU_ASSERT(ip[6] == 58 && ip[40] == 2 && ip[41] == 0);
 		CU_ASSERT(memcmp(ip + 24, want, 16) == 0);
-		inet_pton(AF_INET6, "2001:db8::1", want);                 /* A's address */
+		inet_pton(AF_INET6, "2001:db8::1", want); /* A's address */
 		CU_ASSERT(memcmp(ip + 8, want, 16) == 0);
-		CU_ASSERT_EQUAL(ip[7], 63);                               /* 64, forwarded once */
+		CU_ASSERT_EQUAL(ip[7], 63); /* 64, forwarded once */
 		CU_ASSERT(fpt_be16at(f[0], 14 + 44) == 0 && fpt_be16at(f[0], 14 + 46) == 1280);
 		/* pseudo-header (RFC 8200 8.1) + message sum to all ones */
 		sum = rte_raw_cksum(ip + 8, 32) + rte_cpu_to_be_16(1240) + rte_cpu_to_be_16(58) +
@@ -530,10 +560,10 @@ static void test_worker_fragments(void)
 	 * stays on the last piece; one whose pieces would end past 65,535
 	 * bytes is `mtu`. */
 	mb[0] = fpt_udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
-	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20;     /* MF, offset 100 */
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20; /* MF, offset 100 */
 	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[7] = 100;
 	mb[1] = fpt_udp_pkt("198.51.100.3", "192.0.2.9", 1, 2, 0, 64, 1400);
-	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[6] = 0x1f;     /* offset 0x1fe0 */
+	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[6] = 0x1f; /* offset 0x1fe0 */
 	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[7] = 0xe0;
 	fp_worker_input(a.w[0], mb, 2);
 	CU_ASSERT_EQUAL(fpt_wdrops(&a, FP_WD_MTU), 115);
@@ -573,9 +603,9 @@ static void test_worker_fragments(void)
 	 * second half, alone until reassembly.timeout_ms passes. Each is
 	 * counted once as `frag`. */
 	mb[0] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 13);
-	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20;        /* MF, length 21 */
+	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20; /* MF, length 21 */
 	mb[1] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 32);
-	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[6] = 0x1f;        /* offset 65,528 */
+	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[6] = 0x1f; /* offset 65,528 */
 	rte_pktmbuf_mtod_offset(mb[1], uint8_t *, 14)[7] = 0xff;
 	fp_worker_input(b.w[0], mb, 2);
 	CU_ASSERT_EQUAL(fpt_wdrops(&b, FP_WD_FRAG), 3);
@@ -584,26 +614,29 @@ static void test_worker_fragments(void)
 	{
 		uint8_t *e = rte_pktmbuf_mtod(mb[0], uint8_t *), *ip = e + 14;
 
-		e[12] = 0x86; e[13] = 0xdd;
+		e[12] = 0x86;
+		e[13] = 0xdd;
 		memset(ip, 0, 40);
-		ip[0] = 0x60; ip[5] = (uint8_t)(mb[0]->pkt_len - 14 - 40);
-		ip[6] = 50; ip[7] = 64;
+		ip[0] = 0x60;
+		ip[5] = (uint8_t)(mb[0]->pkt_len - 14 - 40);
+		ip[6] = 50;
+		ip[7] = 64;
 		inet_pton(AF_INET6, "2001:db8::1", ip + 8);
 		inet_pton(AF_INET6, "2001:db8::2", ip + 24);
 	}
-	fpt_ins_frag6(mb[0], 1);                                            /* offset 0, M */
+	fpt_ins_frag6(mb[0], 1); /* offset 0, M */
 	fp_worker_input(b.w[0], mb, 1);
 	CU_ASSERT_EQUAL(fpt_wdrops(&b, FP_WD_FRAG), 4);
 	mb[0] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 32);
 	rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x20;
 	mb[1] = rte_pktmbuf_copy(mb[0], fpt_pool, 0, UINT32_MAX);
 	mb[2] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 32);
-	rte_pktmbuf_mtod_offset(mb[2], uint8_t *, 14)[7] = 5;           /* offset 40 */
+	rte_pktmbuf_mtod_offset(mb[2], uint8_t *, 14)[7] = 5; /* offset 40 */
 	fp_worker_input(b.w[0], mb, 3);
-	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, 7);    /* 6 + the atomic one */
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->reassembled, 7); /* 6 + the atomic one */
 	CU_ASSERT_EQUAL(fpt_wdrops(&b, FP_WD_FRAG), 6);
 	rte_delay_ms(60);
-	fp_worker_poll(b.w[0]);                 /* its first loop looks for expired ones */
+	fp_worker_poll(b.w[0]); /* its first loop looks for expired ones */
 	CU_ASSERT_EQUAL(fpt_wdrops(&b, FP_WD_FRAG), 7);
 
 	/* Three fragments of a 3,860-byte ESP datagram: put together, it
@@ -614,9 +647,9 @@ static void test_worker_fragments(void)
 		/* 1,280 of data */
 		mb[i] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 1, 2, 0, 64, 1272);
 		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[9] = IPPROTO_ESP;
-		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[5] = 0x77;       /* its own ID */
-		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[6] =
-			(uint8_t)((i < 2 ? 0x20 : 0) | ((i * 160) >> 8));
+		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[5] = 0x77; /* its own ID */
+		rte_pktmbuf_mtod_offset(mb[i], uint8_t *,
+					14)[6] = (uint8_t)((i < 2 ? 0x20 : 0) | ((i * 160) >> 8));
 		rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14)[7] = (uint8_t)(i * 160);
 	}
 	fp_worker_input(b.w[0], mb, 3);
@@ -659,15 +692,15 @@ static void test_worker_fragments(void)
 	b.dp.local.a4_port1[1] = (uint8_t)(b.port[0] + 1);
 	fpt_rule4(&r[1], "203.0.113.254", "203.0.113.254", "198.51.100.0", "198.51.100.255",
 		  FP_SPD_PROTECT, 0x7105);
-	fpt_rule4(&r[2], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255",
-		  FP_SPD_BYPASS, 0);
+	fpt_rule4(&r[2], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255", FP_SPD_BYPASS,
+		  0);
 	CU_ASSERT_FATAL(fp_ctrl_replace_spd(b.c, &r[2], 1, err, sizeof(err)) == 0);
 	for (unsigned k = 0; k < 2; k++) {
 		mb[0] = fpt_udp_pkt("198.51.100.1", "203.0.113.5", 1, 2, 0, 64, 1300);
 		rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14)[6] = 0x40;
 		fp_worker_input(a.w[0], mb, 1);
 		nf = fpt_ring_take(a.tx[1][0], f, 64);
-		CU_ASSERT_EQUAL_FATAL(nf, 2);                   /* our ESP, in two */
+		CU_ASSERT_EQUAL_FATAL(nf, 2); /* our ESP, in two */
 		fp_worker_input(b.w[0], f, 2);
 		CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->esp_in, k + 1);
 		CU_ASSERT_EQUAL(fpt_wdrops(&b, FP_WD_MTU), k + 1);
@@ -688,7 +721,8 @@ static void test_worker_fragments(void)
 			n = fpt_ring_take(a.tx[0][0], f, 64);
 			CU_ASSERT_EQUAL_FATAL(n, 1);
 			{
-				const uint8_t *ip = rte_pktmbuf_mtod_offset(f[0], const uint8_t *, 14);
+				const uint8_t *ip = rte_pktmbuf_mtod_offset(f[0], const uint8_t *,
+									    14);
 				uint8_t want[4];
 
 				fpt_ip4("203.0.113.254", want);

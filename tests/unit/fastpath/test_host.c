@@ -147,57 +147,56 @@ static void test_ike_datagrams(void)
 	CU_ASSERT(d.len == 11 && d.payload[0] == 1 && d.payload[10] == 11);
 	CU_ASSERT_EQUAL(fp_host_parse_udp(f, fl + 6, &loc, &d, &why), 1); /* padding */
 
-#define PARSE_IS(rc_, why_) \
-	CU_ASSERT(parse_is(f, fl, &loc, rc_, why_))
+#define PARSE_IS(rc_, why_) CU_ASSERT(parse_is(f, fl, &loc, rc_, why_))
 	/* Kernel-like checks, each a reason of its own. */
-	f[14 + 28 + 3] ^= 1;                               /* payload */
+	f[14 + 28 + 3] ^= 1; /* payload */
 	PARSE_IS(-1, "bad UDP checksum");
 	f[14 + 28 + 3] ^= 1;
-	f[14 + 8] ^= 1;                                    /* TTL: header checksum */
+	f[14 + 8] ^= 1; /* TTL: header checksum */
 	PARSE_IS(-1, "bad IPv4 header checksum");
 	f[14 + 8] ^= 1;
-	f[14 + 26] = f[14 + 27] = 0;                       /* no UDP checksum: allowed */
+	f[14 + 26] = f[14 + 27] = 0; /* no UDP checksum: allowed */
 	PARSE_IS(1, NULL);
-	f[14 + 25] = 8 + 12;                               /* UDP length past the packet */
+	f[14 + 25] = 8 + 12; /* UDP length past the packet */
 	PARSE_IS(-1, "bad UDP length");
 	f[14 + 25] = 7;
 	PARSE_IS(-1, "bad UDP length");
 	fl = frame(f, b4, n4, 0x0800);
-	f[14 + 6] = 0x20;                                  /* MF: a fragment */
+	f[14 + 6] = 0x20; /* MF: a fragment */
 	PARSE_IS(-1, "bad IPv4 header");
 	fl = frame(f, b4, n4, 0x0800);
 	PARSE_IS(1, NULL);
-	fl -= 1;                                           /* truncated */
+	fl -= 1; /* truncated */
 	PARSE_IS(-1, "bad IPv4 header");
 	fl = frame(f, b4, n4, 0x0800);
-	f[14 + 23] = 0xf5;                                 /* port 501: not IKE */
+	f[14 + 23] = 0xf5; /* port 501: not IKE */
 	PARSE_IS(0, NULL);
 	fl = frame(f, b4, n4, 0x0800);
-	f[14 + 19] = 9;                                    /* not our address */
+	f[14 + 19] = 9; /* not our address */
 	PARSE_IS(0, NULL);
 	fl = frame(f, b4, n4, 0x0800);
-	f[14 + 12] = 224;                                  /* multicast source */
+	f[14 + 12] = 224; /* multicast source */
 	ip4_sum(f + 14);
 	PARSE_IS(-1, "martian IPv4 source");
 	fl = frame(f, b4, n4, 0x0800);
-	memcpy(f + 14 + 12, f + 14 + 16, 4);               /* our own address */
+	memcpy(f + 14 + 12, f + 14 + 16, 4); /* our own address */
 	ip4_sum(f + 14);
 	PARSE_IS(-1, "martian IPv4 source");
 	fl = frame(f, b6, n6, 0x86dd);
-	memset(f + 14 + 8, 0, 16);                         /* :: */
+	memset(f + 14 + 8, 0, 16); /* :: */
 	PARSE_IS(-1, "martian IPv6 source");
 	fl = frame(f, b6, n6, 0x86dd);
-	f[14 + 8] = 0xff;                                  /* multicast */
+	f[14 + 8] = 0xff; /* multicast */
 	PARSE_IS(-1, "martian IPv6 source");
-	fl = frame(f, b4, n4, 0x0806);      /* ARP */
+	fl = frame(f, b4, n4, 0x0806); /* ARP */
 	PARSE_IS(0, NULL);
 	fl = 13;
 	PARSE_IS(0, NULL);
 	fl = frame(f, b6, n6, 0x86dd);
-	f[14 + 46] = f[14 + 47] = 0;                       /* IPv6 must have one */
+	f[14 + 46] = f[14 + 47] = 0; /* IPv6 must have one */
 	PARSE_IS(-1, "IPv6 UDP without checksum");
 	fl = frame(f, b6, n6, 0x86dd);
-	f[14 + 5] = 0x40;                                  /* payload length past the frame */
+	f[14 + 5] = 0x40; /* payload length past the frame */
 	PARSE_IS(-1, "bad IPv6 payload length");
 #undef PARSE_IS
 
@@ -205,8 +204,7 @@ static void test_ike_datagrams(void)
 	 * asan), and what is accepted lies inside it. */
 	srand(7);
 	for (unsigned i = 0; i < 20000; i++) {
-		size_t base = i & 1 ? frame(f, b6, n6, 0x86dd)
-				    : frame(f, b4, n4, 0x0800);
+		size_t base = i & 1 ? frame(f, b6, n6, 0x86dd) : frame(f, b4, n4, 0x0800);
 		uint8_t *g = mutated(f, base, 4, &fl);
 		int rc;
 
@@ -250,20 +248,20 @@ static void test_echo_reply(void)
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n + 4, &loc, out, sizeof(out), &fam, dst), wn);
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n, &loc, out, wn - 1, &fam, dst), 0);
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n - 1, &loc, out, sizeof(out), &fam, dst), 0);
-	in[n - 1] ^= 1;                                   /* ICMP checksum */
+	in[n - 1] ^= 1; /* ICMP checksum */
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 	in[n - 1] ^= 1;
-	in[19] = 9;                                       /* not ours */
+	in[19] = 9; /* not ours */
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 	n = put(in, q4, nq4);
-	in[20] = 0;                                       /* a reply, not a request */
+	in[20] = 0; /* a reply, not a request */
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 	n = put(in, q4, nq4);
-	in[12] = 224;                                     /* multicast source */
+	in[12] = 224; /* multicast source */
 	ip4_sum(in);
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 	n = put(in, q4, nq4);
-	in[6] = 0x20;                                     /* a fragment */
+	in[6] = 0x20; /* a fragment */
 	ip4_sum(in);
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 
@@ -271,13 +269,13 @@ static void test_echo_reply(void)
 	wn = nr6;
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), wn);
 	CU_ASSERT(memcmp(out, r6, wn) == 0 && fam == 6 && memcmp(dst, in + 8, 16) == 0);
-	in[n - 1] ^= 1;                                   /* ICMPv6 checksum */
+	in[n - 1] ^= 1; /* ICMPv6 checksum */
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 	in[n - 1] ^= 1;
-	in[8] = 0xff;                                     /* multicast source */
+	in[8] = 0xff; /* multicast source */
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 	n = put(in, q6, nq6);
-	in[5] = 0x40;                                     /* payload past the frame */
+	in[5] = 0x40; /* payload past the frame */
 	CU_ASSERT_EQUAL(fp_host_echo_reply(in, n, &loc, out, sizeof(out), &fam, dst), 0);
 
 	/* mutations: never a read outside the packet (ASan in make asan) */
@@ -291,7 +289,6 @@ static void test_echo_reply(void)
 		free(g);
 	}
 }
-
 
 /* The frames on TX queue 1 of g's port 1 (the control core's: g has one
  * worker), at most max, into out. */
@@ -380,8 +377,8 @@ static void test_host_echo(void)
 	h = fp_host_create(&hc, err, sizeof(err));
 	CU_ASSERT_FATAL(h != NULL);
 	fl = frame(fr, q, test_unhex(req4, q, sizeof(q)), 0x0800);
-	CU_ASSERT_EQUAL(fp_host_echo(h, fr, fl, 5000, &why), 0);     /* from a tunnel */
-	fr[6] = 0x02;                                                 /* a source MAC */
+	CU_ASSERT_EQUAL(fp_host_echo(h, fr, fl, 5000, &why), 0); /* from a tunnel */
+	fr[6] = 0x02;                                            /* a source MAC */
 	CU_ASSERT(fp_host_echo(h, fr, fl, 5000, &why) == 1 && why == NULL);
 	CU_ASSERT_FATAL(sent_frames(&g, f, 8) == 1);
 	CU_ASSERT(fpt_be16at(f[0], 12) == 0x0800 && fpt_be16at(f[0], 14 + 20) == 0x0000);
@@ -391,7 +388,7 @@ static void test_host_echo(void)
 		if (sent_frames(&g, f, 1) == 1)
 			rte_pktmbuf_free(f[0]);
 	}
-	CU_ASSERT_EQUAL(ok, FP_HOST_ECHO_PER_S - 1);                 /* this second's */
+	CU_ASSERT_EQUAL(ok, FP_HOST_ECHO_PER_S - 1); /* this second's */
 	CU_ASSERT(fp_host_echo(h, fr, fl, 6000, &why) == 1 && sent_frames(&g, f, 1) == 1);
 	rte_pktmbuf_free(f[0]);
 	fpt_rule4_from(&r, "192.0.2.1", FP_SPD_DISCARD, 0);

@@ -21,16 +21,16 @@ static void test_routes_default(void)
 	r = fp_routes_create("rtdef", 16, -1);
 	CU_ASSERT_FATAL(r != NULL);
 	inet_pton(AF_INET, "192.0.2.9", &d);
-	CU_ASSERT_PTR_NULL(fp_routes_lookup4(r, d));              /* nothing yet */
-	CU_ASSERT_EQUAL(fp_routes_add(r, 4, p, 0, &a), 0);          /* 0.0.0.0/0 */
+	CU_ASSERT_PTR_NULL(fp_routes_lookup4(r, d));       /* nothing yet */
+	CU_ASSERT_EQUAL(fp_routes_add(r, 4, p, 0, &a), 0); /* 0.0.0.0/0 */
 	inet_pton(AF_INET, "192.0.2.0", p);
 	CU_ASSERT_EQUAL(fp_routes_add(r, 4, p, 24, &b), 0);
 	CU_ASSERT(fp_routes_lookup4(r, d) != NULL && fp_routes_lookup4(r, d)->port == 2);
 	inet_pton(AF_INET, "203.0.113.1", &d);
 	CU_ASSERT(fp_routes_lookup4(r, d) != NULL && fp_routes_lookup4(r, d)->port == 1);
-	CU_ASSERT_PTR_NULL(fp_routes_lookup6(r, d6));             /* no IPv6 default */
+	CU_ASSERT_PTR_NULL(fp_routes_lookup6(r, d6)); /* no IPv6 default */
 	memset(p, 0, sizeof(p));
-	CU_ASSERT_EQUAL(fp_routes_add(r, 6, p, 0, &c), 0);          /* ::/0 */
+	CU_ASSERT_EQUAL(fp_routes_add(r, 6, p, 0, &c), 0); /* ::/0 */
 	CU_ASSERT(fp_routes_lookup6(r, d6) != NULL && fp_routes_lookup6(r, d6)->port == 3);
 	CU_ASSERT_EQUAL(fp_routes_add(r, 4, p, 33, &c), -EINVAL);
 	fp_routes_free(r);

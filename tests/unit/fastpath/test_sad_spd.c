@@ -25,7 +25,7 @@ static void test_sad(void)
 	fpt_gcm(&p, FP_DIR_IN, 0x1002, false);
 	fpt_add_sa(c, &p);
 	CU_ASSERT_EQUAL(fp_ctrl_add_sa(c, &p, err, sizeof(err)), -EEXIST);
-	p.spi = 5;                                  /* reserved */
+	p.spi = 5; /* reserved */
 	CU_ASSERT_EQUAL(fp_ctrl_add_sa(c, &p, err, sizeof(err)), -EINVAL);
 	fpt_gcm(&p, FP_DIR_OUT, 0x2001, true);
 	fpt_add_sa(c, &p);
@@ -34,7 +34,7 @@ static void test_sad(void)
 	keys[0] = rte_cpu_to_be_32(0x1001);
 	keys[1] = rte_cpu_to_be_32(0x1003);
 	keys[2] = rte_cpu_to_be_32(0x1002);
-	keys[3] = rte_cpu_to_be_32(0x2001);         /* outbound: not in the hash */
+	keys[3] = rte_cpu_to_be_32(0x2001); /* outbound: not in the hash */
 	fp_sad_lookup_in(c->sad, keys, 4, out);
 	CU_ASSERT(out[0] != NULL && out[0]->spi == 0x1001);
 	CU_ASSERT(out[1] == NULL);
@@ -63,7 +63,8 @@ static void test_sad(void)
 				nn += o2[i] != NULL && o2[i]->spi == want;
 			}
 		}
-		CU_ASSERT_EQUAL(nn, FP_MAX_BURST - 15);   /* 0x1003 at 3 of 12 places, x3, 64 packets */
+		CU_ASSERT_EQUAL(nn,
+				FP_MAX_BURST - 15); /* 0x1003 at 3 of 12 places, x3, 64 packets */
 	}
 
 	int slot = fp_sad_out_slot(c->sad, 0x2001, 0);
@@ -113,12 +114,17 @@ static void rnd_range(uint8_t fam, uint8_t *lo, uint8_t *hi)
 	memset(lo, 0, 16);
 	memset(hi, 0, 16);
 	if (fam == 4) {
-		lo[0] = hi[0] = 198; lo[1] = hi[1] = 51; lo[2] = hi[2] = 100;
+		lo[0] = hi[0] = 198;
+		lo[1] = hi[1] = 51;
+		lo[2] = hi[2] = 100;
 	} else {
-		lo[0] = hi[0] = 0x20; lo[1] = hi[1] = 0x01; lo[2] = hi[2] = 0x0d; lo[3] = hi[3] = 0xb8;
+		lo[0] = hi[0] = 0x20;
+		lo[1] = hi[1] = 0x01;
+		lo[2] = hi[2] = 0x0d;
+		lo[3] = hi[3] = 0xb8;
 	}
 	uint8_t a = (uint8_t)(rnd() & 0xff), b = (uint8_t)(rnd() & 0xff);
-	if (rnd() % 4 == 0) {                       /* any in the /24 (/120) */
+	if (rnd() % 4 == 0) { /* any in the /24 (/120) */
 		a = 0;
 		b = 255;
 	}
@@ -129,8 +135,7 @@ static void rnd_range(uint8_t fam, uint8_t *lo, uint8_t *hi)
 /* nr random policies (both families) through the control core, then np
  * random packets classified by the built SPD and by the reference; the
  * packets that hit a policy. */
-static unsigned spd_random_check(struct fp_ctrl *c, struct fp_spd_rule *r, unsigned nr,
-				 unsigned np)
+static unsigned spd_random_check(struct fp_ctrl *c, struct fp_spd_rule *r, unsigned nr, unsigned np)
 {
 	char err[128] = "";
 	unsigned hits = 0;
@@ -150,7 +155,7 @@ static unsigned spd_random_check(struct fp_ctrl *c, struct fp_spd_rule *r, unsig
 		r[i].spi = 0x3000 + i % 7;
 	}
 	if (fp_ctrl_replace_spd(c, r, nr, err, sizeof(err)) != 0) {
-		CU_FAIL("fp_ctrl_replace_spd");      /* not fatal: callers reset the scan limit */
+		CU_FAIL("fp_ctrl_replace_spd"); /* not fatal: callers reset the scan limit */
 		return 0;
 	}
 	const struct fp_spd *spd = fp_ctrl_spd(c);
@@ -207,7 +212,7 @@ static void test_spd_acl(void)
 	FPT_SETUP();
 	struct fp_ctrl *c = fpt_ctrl_new("spd", 1);
 	hits = spd_random_check(c, r, NR, NP);
-	CU_ASSERT(fp_spd_scan_count(fp_ctrl_spd(c)) == 0);   /* > 8 per family: rte_acl */
+	CU_ASSERT(fp_spd_scan_count(fp_ctrl_spd(c)) == 0); /* > 8 per family: rte_acl */
 	CU_ASSERT(hits > NP / 10);
 	/* A range that is not a prefix splits into prefixes. */
 	fpt_rule4(&r[0], "198.51.100.3", "198.51.100.77", "0.0.0.0", "255.255.255.255",
@@ -247,7 +252,7 @@ static void test_spd_scan(void)
 		fp_spd_set_linear_max(0);
 		hits += spd_random_check(c, r, nr, NP);
 		CU_ASSERT_EQUAL(fp_spd_scan_count(fp_ctrl_spd(c)), 0);
-		rnd_state = save;               /* the scan gets the same rules and packets */
+		rnd_state = save; /* the scan gets the same rules and packets */
 		fp_spd_set_linear_max(FP_SPD_LINEAR_CAP);
 		hits += spd_random_check(c, r, nr, NP);
 		scanned += fp_spd_scan_count(fp_ctrl_spd(c)) == nr;
@@ -260,8 +265,8 @@ static void test_spd_scan(void)
 	fpt_rule4(&r[0], "198.51.100.3", "198.51.100.77", "0.0.0.0", "255.255.255.255",
 		  FP_SPD_DISCARD, 0);
 	r[0].sel.dport_lo = 1;
-	fpt_rule4(&r[1], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255",
-		  FP_SPD_BYPASS, 0);
+	fpt_rule4(&r[1], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255", FP_SPD_BYPASS,
+		  0);
 	for (unsigned way = 0; way < 2; way++) {
 		fp_spd_set_linear_max(way ? FP_SPD_LINEAR_CAP : 0);
 		CU_ASSERT_FATAL(fp_ctrl_replace_spd(c, r, 2, err, sizeof(err)) == 0);
@@ -276,7 +281,7 @@ static void test_spd_scan(void)
 			k.dport = a & 1 ? rte_cpu_to_be_16(65535) : 0;
 			fp_spd_classify4(fp_ctrl_spd(c), &kp, &res, 1);
 			CU_ASSERT_EQUAL(res, (a >= 3 && a <= 77 && (a & 1)) ? FP_SPD_DISCARD
-									  : FP_SPD_BYPASS);
+									    : FP_SPD_BYPASS);
 		}
 	}
 	/* IPv6: a source range across the 2^64 boundary of the address's low
@@ -317,7 +322,7 @@ static void test_spd_scan(void)
 			CU_ASSERT_EQUAL(res, in ? FP_SPD_DISCARD : FP_SPD_BYPASS);
 			disc += res == FP_SPD_DISCARD;
 		}
-		CU_ASSERT_EQUAL(disc, 16);      /* the odd d in [-15, 15] */
+		CU_ASSERT_EQUAL(disc, 16); /* the odd d in [-15, 15] */
 	}
 	fp_spd_set_linear_max(FP_SPD_LINEAR_DEFAULT);
 	fp_ctrl_free(c);

@@ -84,7 +84,7 @@ static void test_tx_fit(void)
 	CU_ASSERT(nh->port == g.port[1] && memo.nh == nh);
 	CU_ASSERT(fp_tx_route(&t, rte_pktmbuf_mtod(m, const uint8_t *), &memo) == nh);
 	CU_ASSERT_EQUAL(fp_tx_frame(&t, m, NULL, ET4), -FP_WD_NO_ROUTE);
-	CU_ASSERT_EQUAL(m->pkt_len, 128);                  /* untouched */
+	CU_ASSERT_EQUAL(m->pkt_len, 128); /* untouched */
 	CU_ASSERT_EQUAL(fp_tx_frame(&t, m, nh, ET4), 1);
 	e = rte_pktmbuf_mtod(m, const uint8_t *);
 	CU_ASSERT(m->pkt_len == 142 && e[12] == 0x08 && e[13] == 0x00);
@@ -99,7 +99,7 @@ static void test_tx_fit(void)
 	e = rte_pktmbuf_mtod(m, const uint8_t *);
 	CU_ASSERT(out[0] == m && m->pkt_len == 14 + 148 && e[12] == 0x86 && e[13] == 0xdd);
 	rte_pktmbuf_free(m);
-	CU_ASSERT_EQUAL(t.id_seq, 7);                      /* no identification taken */
+	CU_ASSERT_EQUAL(t.id_seq, 7); /* no identification taken */
 	fpt_gw_fini(&g);
 }
 
@@ -138,7 +138,7 @@ static void test_tx_big4(void)
 
 	FPT_SETUP();
 	gw_setup(&x.g, "txbig4", &x.t);
-	x.nh = pkt_hop(&x.t, "192.0.2.1", "192.0.2.2", 1972, 0x1234, &x.m);   /* 2000 bytes */
+	x.nh = pkt_hop(&x.t, "192.0.2.1", "192.0.2.2", 1972, 0x1234, &x.m); /* 2000 bytes */
 	CU_ASSERT_EQUAL(fp_tx_frame(&x.t, x.m, x.nh, ET4), 0);
 	CU_ASSERT_EQUAL(x.m->pkt_len, 2000);
 	x.n = fp_tx_frames(&x.t, x.m, x.nh, ET4, FP_TX_KEEP_ID, x.out);
@@ -151,9 +151,9 @@ static void test_tx_big4(void)
 	rte_pktmbuf_free_bulk(x.out, x.n > 0 ? (unsigned)x.n : 0);
 
 	x.m = ip_pkt("192.0.2.1", "192.0.2.2", 1972, 0x1234);
-	rte_pktmbuf_mtod(x.m, uint8_t *)[6] |= 0x40;           /* DF */
+	rte_pktmbuf_mtod(x.m, uint8_t *)[6] |= 0x40; /* DF */
 	CU_ASSERT_EQUAL(fp_tx_frames(&x.t, x.m, x.nh, ET4, FP_TX_KEEP_ID, x.out), -FP_WD_MTU);
-	CU_ASSERT_EQUAL(x.m->pkt_len, 2000);                   /* untouched */
+	CU_ASSERT_EQUAL(x.m->pkt_len, 2000); /* untouched */
 	rte_pktmbuf_free(x.m);
 	fpt_gw_fini(&x.g);
 }
@@ -166,7 +166,7 @@ static void test_tx_big6_trim(void)
 
 	FPT_SETUP();
 	gw_setup(&x.g, "txbig6", &x.t);
-	x.nh = pkt_hop(&x.t, "2001:db8::1", "2001:db8::2", 1952, 0, &x.m);    /* 2000 bytes */
+	x.nh = pkt_hop(&x.t, "2001:db8::1", "2001:db8::2", 1952, 0, &x.m); /* 2000 bytes */
 	CU_ASSERT_EQUAL(fp_tx_frames(&x.t, x.m, x.nh, ET6, FP_TX_KEEP_ID, x.out), -FP_WD_MTU);
 	x.n = fp_tx_frames(&x.t, x.m, x.nh, ET6, FP_TX_NEW_ID, x.out);
 	CU_ASSERT_FATAL(x.n == 2);
@@ -181,8 +181,8 @@ static void test_tx_big6_trim(void)
 	CU_ASSERT_EQUAL(x.t.id_seq, 8);
 	rte_pktmbuf_free_bulk(x.out, (unsigned)x.n);
 
-	x.nh = pkt_hop(&x.t, "192.0.2.1", "192.0.2.2", 1252, 0x4321, &x.m);   /* 1280 bytes */
-	memset(rte_pktmbuf_append(x.m, 10), 0, 10);            /* trailing bytes */
+	x.nh = pkt_hop(&x.t, "192.0.2.1", "192.0.2.2", 1252, 0x4321, &x.m); /* 1280 bytes */
+	memset(rte_pktmbuf_append(x.m, 10), 0, 10);                         /* trailing bytes */
 	CU_ASSERT_EQUAL(fp_tx_frame(&x.t, x.m, x.nh, ET4), 0);
 	CU_ASSERT_EQUAL(fp_tx_frames(&x.t, x.m, x.nh, ET4, FP_TX_NEW_ID, x.out), 1);
 	CU_ASSERT(x.out[0] == x.m && x.m->pkt_len == 14 + 1280 && x.t.id_seq == 8);

@@ -35,10 +35,12 @@ static void test_worker_end_to_end(void)
 	fpt_gcm(&p, FP_DIR_OUT, 0x7001, true);
 	fpt_add_sa(a.c, &p);
 	fpt_gcm(&p, FP_DIR_IN, 0x7001, false);
-	p.n_sel = 1;                           /* inner policy: 198.51.100/24 -> 203.0.113/24 */
+	p.n_sel = 1; /* inner policy: 198.51.100/24 -> 203.0.113/24 */
 	p.sel[0].family = 4;
-	fpt_ip4("198.51.100.0", p.sel[0].src_lo); fpt_ip4("198.51.100.255", p.sel[0].src_hi);
-	fpt_ip4("203.0.113.0", p.sel[0].dst_lo); fpt_ip4("203.0.113.255", p.sel[0].dst_hi);
+	fpt_ip4("198.51.100.0", p.sel[0].src_lo);
+	fpt_ip4("198.51.100.255", p.sel[0].src_hi);
+	fpt_ip4("203.0.113.0", p.sel[0].dst_lo);
+	fpt_ip4("203.0.113.255", p.sel[0].dst_hi);
 	p.sel[0].sport_hi = p.sel[0].dport_hi = 65535;
 	fpt_add_sa(b.c, &p);
 	fpt_rule4(&r[0], "198.51.100.0", "198.51.100.255", "203.0.113.0", "203.0.113.255",
@@ -62,10 +64,10 @@ static void test_worker_end_to_end(void)
 	CU_ASSERT_EQUAL(fpt_wdrops(&a, FP_WD_NO_POLICY), 1);
 	CU_ASSERT_EQUAL(fpt_wdrops(&a, FP_WD_TTL), 1);
 	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->bypass, 1);
-	n = fpt_ring_take(a.tx[0][0], mb, 64);          /* bypass goes to the plaintext side */
+	n = fpt_ring_take(a.tx[0][0], mb, 64); /* bypass goes to the plaintext side */
 	CU_ASSERT_EQUAL(n, 1);
 	rte_pktmbuf_free_bulk(mb, n);
-	n = fpt_ring_take(a.tx[1][0], mb, 64);          /* ESP to the peer */
+	n = fpt_ring_take(a.tx[1][0], mb, 64); /* ESP to the peer */
 	CU_ASSERT_EQUAL_FATAL(n, 10);
 	CU_ASSERT_EQUAL(rte_pktmbuf_mtod_offset(mb[0], uint8_t *, 14 + 9)[0], 50);
 	CU_ASSERT_EQUAL(fp_worker_stats(a.w[0])->port[a.port[1]].tx, 10);
@@ -74,35 +76,35 @@ static void test_worker_end_to_end(void)
 	 * an IKE packet, an NAT-T IKE packet (non-ESP marker) and ARP. */
 	mb[10] = rte_pktmbuf_copy(mb[3], fpt_pool, 0, UINT32_MAX);
 	mb[11] = rte_pktmbuf_copy(mb[4], fpt_pool, 0, UINT32_MAX);
-	rte_pktmbuf_mtod_offset(mb[11], uint8_t *, 14 + 20)[3] ^= 1;     /* SPI */
+	rte_pktmbuf_mtod_offset(mb[11], uint8_t *, 14 + 20)[3] ^= 1; /* SPI */
 	mb[12] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 500, 500, 0, 64, 40);
-	mb[13] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 4500, 4500, 0, 64, 40);  /* marker 0 */
+	mb[13] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 4500, 4500, 0, 64, 40); /* marker 0 */
 	mb[14] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 1, 1, 0, 64, 4);
 	rte_pktmbuf_mtod(mb[14], uint8_t *)[12] = 0x08;
-	rte_pktmbuf_mtod(mb[14], uint8_t *)[13] = 0x06;                   /* ARP */
-	mb[15] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 7, 9, 0, 64, 4);        /* to us */
+	rte_pktmbuf_mtod(mb[14], uint8_t *)[13] = 0x06;                 /* ARP */
+	mb[15] = fpt_udp_pkt("192.0.2.1", "192.0.2.2", 7, 9, 0, 64, 4); /* to us */
 	fp_worker_input(b.w[0], mb, 16);
 	n = fpt_ring_take(b.tx[0][0], mb, 64);
 	CU_ASSERT_EQUAL(n, 10);
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *ip = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14);
 
-		CU_ASSERT_EQUAL(ip[8], 62);                      /* TTL: A and B */
-		CU_ASSERT_EQUAL(ip[20 + 8 + 3], i);              /* ids in order */
+		CU_ASSERT_EQUAL(ip[8], 62);         /* TTL: A and B */
+		CU_ASSERT_EQUAL(ip[20 + 8 + 3], i); /* ids in order */
 		CU_ASSERT_EQUAL(mb[i]->pkt_len, 14u + 20 + 8 + 100);
 	}
 	rte_pktmbuf_free_bulk(mb, n);
 	CU_ASSERT_EQUAL(fpt_wdrops(&b, FP_DROP_REPLAY), 1);
 	CU_ASSERT_EQUAL(fpt_wdrops(&b, FP_DROP_NO_SA), 1);
 	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->punt, 4);
-	CU_ASSERT_EQUAL(fp_ctrl_poll(b.c), 4);                 /* punts drained */
+	CU_ASSERT_EQUAL(fp_ctrl_poll(b.c), 4); /* punts drained */
 	struct fp_ctrl_stats cs;
 	fp_ctrl_get_stats(b.c, &cs);
 	CU_ASSERT_EQUAL(cs.punted, 4);
 
 	/* No route: a bypass to an address with no route. */
-	fpt_rule4(&r[0], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255",
-		  FP_SPD_BYPASS, 0);
+	fpt_rule4(&r[0], "0.0.0.0", "255.255.255.255", "0.0.0.0", "255.255.255.255", FP_SPD_BYPASS,
+		  0);
 	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a.c, r, 1, err, sizeof(err)) == 0);
 	mb[0] = fpt_udp_pkt("198.51.100.1", "100.64.0.1", 1, 2, 0, 64, 10);
 	fp_worker_input(a.w[0], mb, 1);
@@ -149,8 +151,8 @@ static void bypass_lan(struct fpt_gw *a)
 	char err[128];
 
 	CU_ASSERT_FATAL(fp_ctrl_worker_join(a->c, 0, a->w[0]) == 0);
-	fpt_rule4(&r, "198.51.100.0", "198.51.100.255", "0.0.0.0", "255.255.255.255",
-		  FP_SPD_BYPASS, 0);
+	fpt_rule4(&r, "198.51.100.0", "198.51.100.255", "0.0.0.0", "255.255.255.255", FP_SPD_BYPASS,
+		  0);
 	CU_ASSERT_FATAL(fp_ctrl_replace_spd(a->c, &r, 1, err, sizeof(err)) == 0);
 }
 
@@ -158,8 +160,9 @@ static void bypass_lan(struct fpt_gw *a)
 static void lan_enqueue(struct fpt_gw *a, unsigned n, uint16_t id0)
 {
 	for (unsigned i = 0; i < n; i++)
-		CU_ASSERT_FATAL(rte_ring_enqueue(a->rx[0][0], fpt_udp_pkt("198.51.100.1",
-			"192.0.2.50", 1, 2, (uint16_t)(id0 + i), 64, 10)) == 0);
+		CU_ASSERT_FATAL(rte_ring_enqueue(a->rx[0][0],
+						 fpt_udp_pkt("198.51.100.1", "192.0.2.50", 1, 2,
+							     (uint16_t)(id0 + i), 64, 10)) == 0);
 }
 
 /* fastpath.rx_burst: a poll takes at most rx_burst packets of a queue. */
@@ -208,14 +211,19 @@ static struct rte_mbuf *arp_req(const char *tpa, uint16_t op, uint16_t port)
 	struct rte_mbuf *m = rte_pktmbuf_alloc(fpt_pool);
 	uint8_t *e, *a;
 
-	if (m == NULL || (e = (uint8_t *)rte_pktmbuf_append(m, 60)) == NULL)   /* padded */
-		abort();                        /* a fresh mbuf from a fpt_pool of 16k */
+	if (m == NULL || (e = (uint8_t *)rte_pktmbuf_append(m, 60)) == NULL) /* padded */
+		abort(); /* a fresh mbuf from a fpt_pool of 16k */
 	memset(e, 0, 60);
 	memset(e, 0xff, 6);
 	memset(e + 6, 0x06, 6);
-	e[12] = 0x08; e[13] = 0x06;
+	e[12] = 0x08;
+	e[13] = 0x06;
 	a = e + 14;
-	a[1] = 1; a[2] = 0x08; a[4] = 6; a[5] = 4; a[7] = (uint8_t)op;
+	a[1] = 1;
+	a[2] = 0x08;
+	a[4] = 6;
+	a[5] = 4;
+	a[7] = (uint8_t)op;
 	memset(a + 8, 0x06, 6);
 	fpt_ip4("198.51.100.5", a + 14);
 	fpt_ip4(tpa, a + 24);
@@ -236,12 +244,18 @@ static struct rte_mbuf *ns_req(const char *src, const char *tgt, uint8_t hl, boo
 	if (m == NULL || (e = (uint8_t *)rte_pktmbuf_append(m, 14 + 40 + 24)) == NULL)
 		abort();
 	memset(e, 0, 14 + 40 + 24);
-	e[0] = 0x33; e[1] = 0x33; e[2] = 0xff;
+	e[0] = 0x33;
+	e[1] = 0x33;
+	e[2] = 0xff;
 	memset(e + 6, 0x05, 6);
-	e[12] = 0x86; e[13] = 0xdd;
+	e[12] = 0x86;
+	e[13] = 0xdd;
 	ip = e + 14;
 	ic = ip + 40;
-	ip[0] = 0x60; ip[5] = 24; ip[6] = 58; ip[7] = hl;
+	ip[0] = 0x60;
+	ip[5] = 24;
+	ip[6] = 58;
+	ip[7] = hl;
 	if (src != NULL)
 		inet_pton(AF_INET6, src, ip + 8);
 	inet_pton(AF_INET6, "ff02::1:ff00:1", ip + 24);
@@ -290,7 +304,7 @@ static void test_worker_neighbours(void)
 
 	FPT_SETUP();
 	fpt_gw_init(&a, "gnb", "192.0.2.1", 1);
-	fpt_gw_rework(&a, 0, 8);                    /* joined, with a reassembly table */
+	fpt_gw_rework(&a, 0, 8); /* joined, with a reassembly table */
 	st = fp_worker_stats(a.w[0]);
 	memset(&a.dp.mac[a.port[1]], 0x0a, sizeof(a.dp.mac[0]));
 	a.dp.local.n6 = 1;
@@ -306,7 +320,7 @@ static void test_worker_neighbours(void)
 
 		memset(five, 0x06, 6);
 		memset(ours, 0x0a, 6);
-		CU_ASSERT_EQUAL(f[0]->pkt_len, 60);                   /* a minimum frame */
+		CU_ASSERT_EQUAL(f[0]->pkt_len, 60); /* a minimum frame */
 		CU_ASSERT(memcmp(e + 42, zero, 18) == 0);
 		CU_ASSERT(memcmp(e, five, 6) == 0 && memcmp(e + 6, ours, 6) == 0);
 		CU_ASSERT_EQUAL(fpt_be16at(f[0], 14 + 6), 2);
@@ -325,7 +339,7 @@ static void test_worker_neighbours(void)
 	mb[0] = arp_req("192.0.2.1", 1, a.port[1]);
 	mb[1] = arp_req("192.0.2.1", 2, a.port[0]);
 	mb[2] = arp_req("192.0.2.77", 1, a.port[0]);
-	mb[3] = arp_req("192.0.2.1", 1, a.port[0]);               /* answered */
+	mb[3] = arp_req("192.0.2.1", 1, a.port[0]); /* answered */
 	fp_worker_input(a.w[0], mb, 4);
 	CU_ASSERT_EQUAL(st->punt, 3);
 	CU_ASSERT_EQUAL(st->neigh_replies, 2);
@@ -348,7 +362,8 @@ static void test_worker_neighbours(void)
 	n = fpt_ring_take(a.tx[1][0], f, 16);
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	for (unsigned i = 0; i < n; i++) {
-		const uint8_t *e = rte_pktmbuf_mtod(f[i], const uint8_t *), *ip = e + 14, *ic = ip + 40;
+		const uint8_t *e = rte_pktmbuf_mtod(f[i], const uint8_t *), *ip = e + 14,
+			      *ic = ip + 40;
 		uint8_t want[16], ours[6];
 		uint32_t sum;
 
@@ -356,7 +371,7 @@ static void test_worker_neighbours(void)
 		CU_ASSERT_EQUAL(f[i]->pkt_len, 14u + 40 + 32);
 		CU_ASSERT(ip[6] == 58 && ip[7] == 255 && fpt_be16at(f[i], 14 + 4) == 32);
 		CU_ASSERT(ic[0] == 136 && ic[1] == 0);
-		CU_ASSERT_EQUAL(ic[4], i == 0 ? 0xe0 : 0xa0);           /* R, S, O; DAD: R, O */
+		CU_ASSERT_EQUAL(ic[4], i == 0 ? 0xe0 : 0xa0); /* R, S, O; DAD: R, O */
 		inet_pton(AF_INET6, "2001:db8::1", want);
 		CU_ASSERT(memcmp(ip + 8, want, 16) == 0 && memcmp(ic + 8, want, 16) == 0);
 		inet_pton(AF_INET6, i == 0 ? "2001:db8::5" : "ff02::1", want);
@@ -386,7 +401,7 @@ static void test_worker_neighbours(void)
 	mb[3] = ns_opt(NULL, 1, 1);
 	mb[4] = ns_req(NULL, "2001:db8::1", 255, false, a.port[1]);
 	inet_pton(AF_INET6, "ff02::1", rte_pktmbuf_mtod_offset(mb[4], uint8_t *, 14 + 24));
-	{                                       /* the checksum again, for the new destination */
+	{ /* the checksum again, for the new destination */
 		uint8_t *ip = rte_pktmbuf_mtod_offset(mb[4], uint8_t *, 14);
 		uint16_t ck;
 
@@ -396,7 +411,7 @@ static void test_worker_neighbours(void)
 	}
 	mb[5] = ns_req("2001:db8::1", "2001:db8::1", 255, false, a.port[1]);
 	mb[6] = ns_req("2001:db8::5", "2001:db8::1", 255, false, a.port[1]);
-	{                                       /* unicast (as in unreachability detection) */
+	{ /* unicast (as in unreachability detection) */
 		uint8_t *ip = rte_pktmbuf_mtod_offset(mb[6], uint8_t *, 14);
 		uint16_t ck;
 
@@ -416,7 +431,7 @@ static void test_worker_neighbours(void)
 	CU_ASSERT_EQUAL(n, 1);
 	rte_pktmbuf_free_bulk(f, n);
 	CU_ASSERT_EQUAL(fpt_ring_take(a.tx[0][0], f, 16), 0);
-	CU_ASSERT_EQUAL(fp_ctrl_poll(a.c), 13);                 /* punts freed */
+	CU_ASSERT_EQUAL(fp_ctrl_poll(a.c), 13); /* punts freed */
 
 	fp_ctrl_worker_leave(a.c, 0);
 	fpt_gw_fini(&a);
@@ -435,15 +450,15 @@ static void test_worker_poll_defers(void)
 	bypass_lan(&a);
 	st = fp_worker_stats(a.w[0]);
 	lan_enqueue(&a, 5, 0);
-	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 0);              /* received, held */
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 0); /* received, held */
 	CU_ASSERT_EQUAL(st->rx, 5);
 	CU_ASSERT_EQUAL(fpt_ring_take(a.tx[1][0], mb, 64), 0);
 	CU_ASSERT_EQUAL(st->idle_loops, 0);
 	lan_enqueue(&a, 3, 100);
-	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 5);              /* the first 5 go */
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 5); /* the first 5 go */
 	CU_ASSERT_EQUAL(fpt_ring_take(a.tx[1][0], mb, 64), 5);
 	rte_pktmbuf_free_bulk(mb, 5);
-	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 3);              /* nothing new: the 3 go */
+	CU_ASSERT_EQUAL(fp_worker_poll(a.w[0]), 3); /* nothing new: the 3 go */
 	CU_ASSERT_EQUAL(fpt_ring_take(a.tx[1][0], mb, 64), 3);
 	rte_pktmbuf_free_bulk(mb, 3);
 	CU_ASSERT_EQUAL(st->idle_loops, 0);
@@ -521,7 +536,7 @@ static int cmp_u64(const void *x, const void *y)
 
 static void test_two_workers(void)
 {
-	enum { N = 1000 };                  /* per RX queue */
+	enum { N = 1000 }; /* per RX queue */
 	struct fpt_gw a, b;
 	struct launch la, lb;
 	struct fp_sa_params p;
@@ -552,8 +567,8 @@ static void test_two_workers(void)
 
 	/* A: the same flow arrives on both RX queues, one per worker. */
 	for (uint32_t i = 0; i < 2 * N; i++) {
-		struct rte_mbuf *m = fpt_udp_pkt("198.51.100.1", "203.0.113.5", 1000, 2000, i,
-						 64, 64);
+		struct rte_mbuf *m = fpt_udp_pkt("198.51.100.1", "203.0.113.5", 1000, 2000, i, 64,
+						 64);
 
 		in_bytes += m->pkt_len;
 		CU_ASSERT_FATAL(rte_ring_enqueue(a.rx[0][i % FPT_NQ], m) == 0);
@@ -590,8 +605,9 @@ static void test_two_workers(void)
 			CU_FAIL("outbound sequence numbers not unique");
 			break;
 		}
-	CU_ASSERT_EQUAL(fp_sad_get_out(a.c->out, (uint32_t)fp_sad_out_slot(a.c->sad, 0x8001, 0))
-			->h.seq, 2 * N);
+	CU_ASSERT_EQUAL(
+		fp_sad_get_out(a.c->out, (uint32_t)fp_sad_out_slot(a.c->sad, 0x8001, 0))->h.seq,
+		2 * N);
 
 	/* B: every ESP packet arrives twice, once on each queue (each worker),
 	 * so worker 0 hands its copies to the owner, worker 1. */
@@ -611,8 +627,10 @@ static void test_two_workers(void)
 	for (unsigned q = 0; q < FPT_NQ; q++)
 		while ((k = fpt_ring_take(b.tx[0][q], mb, 64)) != 0) {
 			for (unsigned i = 0; i < k; i++) {
-				const uint8_t *u = rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 14 + 20);
-				uint32_t id = (uint32_t)u[8] << 24 | u[9] << 16 | u[10] << 8 | u[11];
+				const uint8_t *u = rte_pktmbuf_mtod_offset(mb[i], uint8_t *,
+									   14 + 20);
+				uint32_t id = (uint32_t)u[8] << 24 | u[9] << 16 | u[10] << 8 |
+					      u[11];
 
 				if (id < 2 * N && !seen[id]) {
 					seen[id] = 1;
@@ -625,7 +643,7 @@ static void test_two_workers(void)
 		}
 	CU_ASSERT_EQUAL(got, 2 * N);
 	CU_ASSERT_EQUAL(fpt_wdrops(&b, FP_DROP_REPLAY), 2 * N);
-	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->esp_in, 0);         /* not the owner */
+	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->esp_in, 0); /* not the owner */
 	CU_ASSERT_EQUAL(fp_worker_stats(b.w[0])->handoff_out, 2 * N);
 	CU_ASSERT_EQUAL(fp_worker_stats(b.w[1])->esp_in, 2 * N);
 	CU_ASSERT_EQUAL(fp_sad_find_in(b.c->sad, 0x8001)->sa.stats.packets, 2 * N);

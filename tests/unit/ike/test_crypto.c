@@ -8,7 +8,6 @@
 #include "ike/v2/ikev2_wire.h"
 #include "tests/unit/test.h"
 
-
 /* ---- memory, random ---- */
 
 static void test_memeq_wipe_random(void)
@@ -34,13 +33,14 @@ static void test_memeq_wipe_random(void)
 
 struct hmac_kat {
 	uint16_t prf;
-	const char *key;    /* hex */
-	const char *data;   /* ASCII */
-	const char *mac;    /* hex */
+	const char *key;  /* hex */
+	const char *data; /* ASCII */
+	const char *mac;  /* hex */
 };
 
 /* 131 bytes of 0xaa */
-#define LONG_KEY "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
+#define LONG_KEY                                                           \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
 	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" \
@@ -79,8 +79,7 @@ static const struct hmac_kat hmac_kats[] = {
 	{ IKEV2_PRF_HMAC_SHA2_512, LONG_KEY, LONG_DATA,
 	  "80b24263c7c1a3ebb71493c1dd7be8b49b46d1f41b4aeec1121b013783f8f352"
 	  "6b56d037e05f2598bd0fd2215d6a1e5295e64f73f63f0aec8b915a985d786598" },
-	{ IKEV2_PRF_HMAC_SHA1, LONG_KEY, LONG_DATA,
-	  "90d0dace1c1bdc957339307803160335bde6df2b" },
+	{ IKEV2_PRF_HMAC_SHA1, LONG_KEY, LONG_DATA, "90d0dace1c1bdc957339307803160335bde6df2b" },
 };
 
 static void test_hmac_kat(void)
@@ -93,7 +92,8 @@ static void test_hmac_kat(void)
 		CU_ASSERT_TRUE(klen > 0);
 
 		CU_ASSERT_EQUAL(ike_prf(k->prf, key, klen, (const uint8_t *)k->data,
-					strlen(k->data), out), 0);
+					strlen(k->data), out),
+				0);
 		CU_ASSERT_TRUE(test_eq_hex(out, ike_prf_len(k->prf), k->mac));
 	}
 }
@@ -125,8 +125,9 @@ static void test_prf_misc(void)
 	/* Empty key is a valid HMAC key (RFC 2104 pads it with zeros). */
 	CU_ASSERT_EQUAL(ike_prf(IKEV2_PRF_HMAC_SHA2_256, NULL, 0, all, 10, a), 0);
 	/* python3: hmac.new(b"", b"abcdefghij", hashlib.sha256).hexdigest() */
-	CU_ASSERT_TRUE(test_eq_hex(a, 32, "daf1d400bf265da5a4e607613b34b2bc"
-				     "345e8c2337f48f6780363a890a0a4a7d"));
+	CU_ASSERT_TRUE(test_eq_hex(a, 32,
+				   "daf1d400bf265da5a4e607613b34b2bc"
+				   "345e8c2337f48f6780363a890a0a4a7d"));
 }
 
 /* Expected values produced once with an independent implementation in
@@ -147,25 +148,28 @@ static void test_prf_plus(void)
 	for (unsigned i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)i;
 	CU_ASSERT_EQUAL(ike_prf_plus(IKEV2_PRF_HMAC_SHA2_256, key, 32, (const uint8_t *)seed,
-				     strlen(seed), out, 100), 0);
-	CU_ASSERT_TRUE(test_eq_hex(out, 100,
-		"86bcef72495d5d4a88b06aaa1872e77de880d015261f1d77dea0cc40a13b9212"
-		"507e037b7e3d8fba75e9ff8ee46cbaa4c5353985b52bd0d69af11b7a6f538e04"
-		"fbdd2e5bac3c9876718277623721ebfb599ea8ff9dfe7478137fee383d656620"
-		"b7f693b6"));
+				     strlen(seed), out, 100),
+			0);
+	CU_ASSERT_TRUE(
+		test_eq_hex(out, 100,
+			    "86bcef72495d5d4a88b06aaa1872e77de880d015261f1d77dea0cc40a13b9212"
+			    "507e037b7e3d8fba75e9ff8ee46cbaa4c5353985b52bd0d69af11b7a6f538e04"
+			    "fbdd2e5bac3c9876718277623721ebfb599ea8ff9dfe7478137fee383d656620"
+			    "b7f693b6"));
 	CU_ASSERT_EQUAL(ike_prf_plus(IKEV2_PRF_HMAC_SHA2_512, (const uint8_t *)"Jefe", 4,
-				     (const uint8_t *)seed, strlen(seed), out, 130), 0);
-	CU_ASSERT_TRUE(test_eq_hex(out, 130,
-		"5b8b7b58c325853ecaa10320d3cf8593485d7f8ffa03d7e175b675bc25f63445"
-		"42be9df3d34f293ae542d3b0945623ccbe9e07f8897df11e54586f2732cb5753"
-		"c568b1c1555187221b70eaa7e026fe1348c9f21a132821387e600124122d4c62"
-		"afd047f02aaef3268a63339ccede3bd067c1fadd39c555941110e661ec0ba611"
-		"7891"));
+				     (const uint8_t *)seed, strlen(seed), out, 130),
+			0);
+	CU_ASSERT_TRUE(
+		test_eq_hex(out, 130,
+			    "5b8b7b58c325853ecaa10320d3cf8593485d7f8ffa03d7e175b675bc25f63445"
+			    "42be9df3d34f293ae542d3b0945623ccbe9e07f8897df11e54586f2732cb5753"
+			    "c568b1c1555187221b70eaa7e026fe1348c9f21a132821387e600124122d4c62"
+			    "afd047f02aaef3268a63339ccede3bd067c1fadd39c555941110e661ec0ba611"
+			    "7891"));
 	/* 255 blocks is the most prf+ can produce. */
-	CU_ASSERT_EQUAL(ike_prf_plus(IKEV2_PRF_HMAC_SHA2_256, key, 32, NULL, 0,
-				     out, 255 * 32), 0);
-	CU_ASSERT_EQUAL(ike_prf_plus(IKEV2_PRF_HMAC_SHA2_256, key, 32, NULL, 0,
-				     out, 255 * 32 + 1), -EINVAL);
+	CU_ASSERT_EQUAL(ike_prf_plus(IKEV2_PRF_HMAC_SHA2_256, key, 32, NULL, 0, out, 255 * 32), 0);
+	CU_ASSERT_EQUAL(ike_prf_plus(IKEV2_PRF_HMAC_SHA2_256, key, 32, NULL, 0, out, 255 * 32 + 1),
+			-EINVAL);
 	CU_ASSERT_EQUAL(ike_prf_plus(99, key, 32, NULL, 0, out, 32), -EINVAL);
 }
 
@@ -195,11 +199,13 @@ static void test_integ_kat(void)
 		CU_ASSERT_EQUAL(ike_integ_icvlen(kats[i].id), kats[i].icvlen);
 		memset(icv, 0xee, sizeof(icv));
 		CU_ASSERT_EQUAL(ike_integ(kats[i].id, key, kats[i].keylen,
-					  (const uint8_t *)"Hi There", 8, icv), 0);
+					  (const uint8_t *)"Hi There", 8, icv),
+				0);
 		CU_ASSERT_TRUE(test_eq_hex(icv, kats[i].icvlen, kats[i].icv));
-		CU_ASSERT_EQUAL(icv[kats[i].icvlen], 0xee);   /* writes icvlen only */
+		CU_ASSERT_EQUAL(icv[kats[i].icvlen], 0xee); /* writes icvlen only */
 		CU_ASSERT_EQUAL(ike_integ(kats[i].id, key, kats[i].keylen - 1,
-					  (const uint8_t *)"Hi There", 8, icv), -EINVAL);
+					  (const uint8_t *)"Hi There", 8, icv),
+				-EINVAL);
 	}
 	CU_ASSERT_EQUAL(ike_integ_keylen(IKEV2_INTEG_NONE), 0);
 	CU_ASSERT_EQUAL(ike_integ_icvlen(99), 0);
@@ -214,8 +220,8 @@ static void test_encr_info(void)
 
 	CU_ASSERT_EQUAL(ike_encr_info(IKEV2_ENCR_AES_CBC, 192, &ei), 0);
 	CU_ASSERT(ei.id == IKEV2_ENCR_AES_CBC && ei.keybits == 192 && ei.keylen == 24 &&
-		  ei.saltlen == 0 && ei.ivlen == 16 && ei.blocklen == 16 &&
-		  ei.icvlen == 0 && !ei.aead);
+		  ei.saltlen == 0 && ei.ivlen == 16 && ei.blocklen == 16 && ei.icvlen == 0 &&
+		  !ei.aead);
 	CU_ASSERT_EQUAL(ike_encr_info(IKEV2_ENCR_AES_GCM_16, 256, &ei), 0);
 	CU_ASSERT(ei.keybits == 256 && ei.keylen == 36 && ei.saltlen == 4 && ei.ivlen == 8 &&
 		  ei.blocklen == 1 && ei.icvlen == 16 && ei.aead);
@@ -234,9 +240,9 @@ static void test_encr_info(void)
 
 /* Encrypts pt, compares with ct||tag, decrypts back, then checks that a
  * flipped tag bit and a flipped ciphertext bit are refused. */
-static void check_aead(uint16_t id, uint16_t keybits, const char *key_hex,
-		       const char *nonce_hex, const char *aad_hex, const char *pt_hex,
-		       const char *ct_hex, const char *tag_hex)
+static void check_aead(uint16_t id, uint16_t keybits, const char *key_hex, const char *nonce_hex,
+		       const char *aad_hex, const char *pt_hex, const char *ct_hex,
+		       const char *tag_hex)
 {
 	uint8_t key[36], nonce[12], aad[32], pt[128], ct[128], out[128], tag[16];
 	size_t klen = test_unhex(key_hex, key, sizeof(key));
@@ -266,23 +272,25 @@ static void check_aead(uint16_t id, uint16_t keybits, const char *key_hex,
 	ct[0] ^= 0x80;
 	CU_ASSERT_EQUAL(ike_aead_decrypt(&ei, key, nonce + 4, aad, aadlen, ct, len, tag, out),
 			-EBADMSG);
-	for (size_t i = 0; i < len; i++)   /* unauthenticated plaintext is wiped */
+	for (size_t i = 0; i < len; i++) /* unauthenticated plaintext is wiped */
 		CU_ASSERT_EQUAL_FATAL(out[i], 0);
 	ct[0] ^= 0x80;
 	if (aadlen > 0) {
 		aad[0] ^= 1;
-		CU_ASSERT_EQUAL(ike_aead_decrypt(&ei, key, nonce + 4, aad, aadlen, ct, len,
-						 tag, out), -EBADMSG);
+		CU_ASSERT_EQUAL(ike_aead_decrypt(&ei, key, nonce + 4, aad, aadlen, ct, len, tag,
+						 out),
+				-EBADMSG);
 	}
 	/* CBC entry points refuse an AEAD descriptor. */
 	CU_ASSERT_EQUAL(ike_cbc_encrypt(&ei, key, nonce, pt, 16, out), -EINVAL);
 }
 
-#define GCM_K    "feffe9928665731c6d6a8f9467308308"
-#define GCM_IV   "cafebabefacedbaddecaf888"
-#define GCM_A    "feedfacedeadbeeffeedfacedeadbeefabaddad2"
-#define GCM_P60  "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72" \
-		 "1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
+#define GCM_K  "feffe9928665731c6d6a8f9467308308"
+#define GCM_IV "cafebabefacedbaddecaf888"
+#define GCM_A  "feedfacedeadbeeffeedfacedeadbeefabaddad2"
+#define GCM_P60                                                            \
+	"d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a72" \
+	"1c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39"
 
 /* McGrew & Viega, "The Galois/Counter Mode of Operation", test cases 3, 4,
  * 10 and 16 (AES-128 without and with AAD, AES-192, AES-256). */
@@ -310,7 +318,8 @@ static void test_aes_gcm_kat(void)
  * salt (07000000) || iv (4041424344454647) in RFC 7634 terms. */
 static void test_chacha20_poly1305_kat(void)
 {
-	static const char sunscreen[] = "Ladies and Gentlemen of the class of '99: If I could "
+	static const char sunscreen[] =
+		"Ladies and Gentlemen of the class of '99: If I could "
 		"offer you only one tip for the future, sunscreen would be it.";
 	char pt_hex[2 * sizeof(sunscreen) + 1];
 
@@ -465,17 +474,17 @@ static void test_dh_modp_reject(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(dh);
 	memset(y, 0, sizeof(y));
-	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG);          /* 0 */
+	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG); /* 0 */
 	y[255] = 1;
-	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG);          /* 1 */
+	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG); /* 1 */
 	y[255] = 2;
-	CU_ASSERT_EQUAL(dh_try(dh, y, 256), 0);                 /* 2 = g is fine */
+	CU_ASSERT_EQUAL(dh_try(dh, y, 256), 0); /* 2 = g is fine */
 	CU_ASSERT_FATAL(test_unhex(modp2048_p, y, sizeof(y)) == 256);
-	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG);          /* p */
+	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG); /* p */
 	y[255] -= 1;
-	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG);          /* p-1 */
+	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG); /* p-1 */
 	memset(y, 0xff, sizeof(y));
-	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG);          /* > p */
+	CU_ASSERT_EQUAL(dh_try(dh, y, 256), -EBADMSG); /* > p */
 	ike_dh_free(dh);
 }
 
@@ -493,14 +502,14 @@ static void test_dh_ecp_reject(void)
 		CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 		CU_ASSERT_EQUAL(ike_dh_pub(b, pub, sizeof(pub)), 0);
 		CU_ASSERT_EQUAL(dh_try(a, pub, publen), 0);
-		pub[publen - 1] ^= 0x01;                         /* y off by one */
+		pub[publen - 1] ^= 0x01; /* y off by one */
 		CU_ASSERT_EQUAL(dh_try(a, pub, publen), -EBADMSG);
 		pub[publen - 1] ^= 0x01;
-		pub[publen / 2 - 1] ^= 0x01;                     /* x off by one */
+		pub[publen / 2 - 1] ^= 0x01; /* x off by one */
 		CU_ASSERT_EQUAL(dh_try(a, pub, publen), -EBADMSG);
 		memset(pub, 0, publen);
 		CU_ASSERT_EQUAL(dh_try(a, pub, publen), -EBADMSG);
-		memset(pub, 0xff, publen);                       /* coordinates >= p */
+		memset(pub, 0xff, publen); /* coordinates >= p */
 		CU_ASSERT_EQUAL(dh_try(a, pub, publen), -EBADMSG);
 		ike_dh_free(a);
 		ike_dh_free(b);
@@ -515,9 +524,9 @@ static void test_dh_ecx_reject(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x25519);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(x448);
-	CU_ASSERT_EQUAL(dh_try(x25519, u, 32), -EBADMSG);      /* u = 0 */
+	CU_ASSERT_EQUAL(dh_try(x25519, u, 32), -EBADMSG); /* u = 0 */
 	CU_ASSERT_EQUAL(dh_try(x448, u, 56), -EBADMSG);
-	u[0] = 1;                                              /* u = 1, little-endian */
+	u[0] = 1; /* u = 1, little-endian */
 	CU_ASSERT_EQUAL(dh_try(x25519, u, 32), -EBADMSG);
 	CU_ASSERT_EQUAL(dh_try(x448, u, 56), -EBADMSG);
 	CU_ASSERT_EQUAL(dh_try(x25519, u, 31), -EBADMSG);
@@ -527,20 +536,20 @@ static void test_dh_ecx_reject(void)
 }
 
 static const struct test_case cases[] = {
-	{ "memeq_wipe_random",        test_memeq_wipe_random },
-	{ "hmac_rfc4231_rfc2202",     test_hmac_kat },
-	{ "prf_misc",                 test_prf_misc },
-	{ "prf_plus",                 test_prf_plus },
-	{ "integ_rfc4868",            test_integ_kat },
-	{ "encr_info",                test_encr_info },
-	{ "aes_gcm_kat",              test_aes_gcm_kat },
+	{ "memeq_wipe_random", test_memeq_wipe_random },
+	{ "hmac_rfc4231_rfc2202", test_hmac_kat },
+	{ "prf_misc", test_prf_misc },
+	{ "prf_plus", test_prf_plus },
+	{ "integ_rfc4868", test_integ_kat },
+	{ "encr_info", test_encr_info },
+	{ "aes_gcm_kat", test_aes_gcm_kat },
 	{ "chacha20_poly1305_rfc7539", test_chacha20_poly1305_kat },
-	{ "aead_edge",                test_aead_edge },
-	{ "aes_cbc_sp800_38a",        test_aes_cbc_kat },
-	{ "dh_agree",                 test_dh_agree },
-	{ "dh_modp_reject",           test_dh_modp_reject },
-	{ "dh_ecp_reject",            test_dh_ecp_reject },
-	{ "dh_ecx_reject",            test_dh_ecx_reject },
+	{ "aead_edge", test_aead_edge },
+	{ "aes_cbc_sp800_38a", test_aes_cbc_kat },
+	{ "dh_agree", test_dh_agree },
+	{ "dh_modp_reject", test_dh_modp_reject },
+	{ "dh_ecp_reject", test_dh_ecp_reject },
+	{ "dh_ecx_reject", test_dh_ecx_reject },
 	{ NULL, NULL },
 };
 TEST_SUITE(crypto, cases)

@@ -9,10 +9,14 @@
 #include "ike/v2/ikev2_wire.h"
 #include "tests/unit/test.h"
 
-#define QMAX 64
+#define QMAX  64
 #define EVMAX 64
 
-struct pkt { ike_addr_t from, to; size_t len; uint8_t buf[4096]; };
+struct pkt {
+	ike_addr_t from, to;
+	size_t len;
+	uint8_t buf[4096];
+};
 
 struct peer {
 	struct ike_engine *e;
@@ -24,13 +28,14 @@ struct peer {
 static struct {
 	struct pkt q[QMAX];
 	unsigned n;
-	unsigned drop_next;     /* drop this many upcoming datagrams */
+	unsigned drop_next; /* drop this many upcoming datagrams */
 	unsigned sent;
 	uint64_t now;
 	struct peer a, b;
 } net;
 
-static void t_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const uint8_t *buf, size_t len)
+static void t_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const uint8_t *buf,
+		   size_t len)
 {
 	(void)ctx;
 	net.sent++;
@@ -89,7 +94,8 @@ static void conn_cfg(struct ike_conn_cfg *c, bool is_a, const char *ike, const c
 	c->n_children = 1;
 	snprintf(c->children[0].name, IKE_NAME_MAX, "net");
 	c->children[0].n_proposals = 1;
-	CU_ASSERT_FATAL(ike_proposal_parse(esp, false, &c->children[0].proposals[0], err, sizeof(err)) == 0);
+	CU_ASSERT_FATAL(ike_proposal_parse(esp, false, &c->children[0].proposals[0], err,
+					   sizeof(err)) == 0);
 	c->children[0].n_local_ts = c->children[0].n_remote_ts = 1;
 	ike_ts_parse(is_a ? "198.51.100.0/24" : "203.0.113.0/24", &c->children[0].local_ts[0]);
 	ike_ts_parse(is_a ? "203.0.113.0/24" : "198.51.100.0/24", &c->children[0].remote_ts[0]);
@@ -98,9 +104,8 @@ static void conn_cfg(struct ike_conn_cfg *c, bool is_a, const char *ike, const c
 /* Lets a test adjust the generated connection of side A or B. */
 static void (*tweak)(struct ike_conn_cfg *c, bool is_a);
 
-static void setup(const char *ike_a, const char *esp_a, const char *psk_a,
-		  const char *ike_b, const char *esp_b, const char *psk_b,
-		  const struct ike_engine_cfg *ecfg)
+static void setup(const char *ike_a, const char *esp_a, const char *psk_a, const char *ike_b,
+		  const char *esp_b, const char *psk_b, const struct ike_engine_cfg *ecfg)
 {
 	struct ike_engine_cfg def;
 	struct ike_conn_cfg c;
@@ -202,8 +207,10 @@ static void run_proposal(const char *ike, const char *esp)
 {
 	setup(ike, esp, "secret-psk-123", ike, esp, "secret-psk-123", NULL);
 	establish();
-	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_IKE_UP, 0)->spi_i, find_ev(&net.b, IKE_EV_IKE_UP, 0)->spi_i);
-	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_IKE_UP, 0)->spi_r, find_ev(&net.b, IKE_EV_IKE_UP, 0)->spi_r);
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_IKE_UP, 0)->spi_i,
+			find_ev(&net.b, IKE_EV_IKE_UP, 0)->spi_i);
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_IKE_UP, 0)->spi_r,
+			find_ev(&net.b, IKE_EV_IKE_UP, 0)->spi_r);
 	teardown();
 }
 
@@ -231,7 +238,7 @@ static void test_child_rekey(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ra);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(rb);
 	assert_child_pair(ra->child, rb->child);
-	CU_ASSERT_EQUAL(ra->child->algs.dh, IKEV2_DH_X25519);   /* PFS in the rekey */
+	CU_ASSERT_EQUAL(ra->child->algs.dh, IKEV2_DH_X25519); /* PFS in the rekey */
 	CU_ASSERT_EQUAL(ra->child->old_spi_in, find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->spi_in);
 	/* The old pair is gone on both sides. */
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 1);
@@ -248,8 +255,8 @@ static void test_ike_rekey(void)
 {
 	const struct ike_event *ra, *rb;
 
-	setup("aes256-sha256-modp2048", "aes256-sha256", "secret-psk-123",
-	      "aes256-sha256-modp2048", "aes256-sha256", "secret-psk-123", NULL);
+	setup("aes256-sha256-modp2048", "aes256-sha256", "secret-psk-123", "aes256-sha256-modp2048",
+	      "aes256-sha256", "secret-psk-123", NULL);
 	establish();
 	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.b.e, "c", net.now), 0);
 	pump();
@@ -339,9 +346,9 @@ static void test_lost_message(void)
 	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
 	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
 	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
-	deliver_first_lose_answer(net.b.e);        /* IKE_SA_INIT response lost */
+	deliver_first_lose_answer(net.b.e); /* IKE_SA_INIT response lost */
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 0);
-	advance(600);                              /* retransmitted, answered from cache */
+	advance(600); /* retransmitted, answered from cache */
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 1);
 	ike_engine_stats(net.b.e, &s);
@@ -371,7 +378,8 @@ static void test_wrong_psk(void)
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 0);
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_FAILED, 0));
-	CU_ASSERT_PTR_NOT_NULL(strstr(find_ev(&net.a, IKE_EV_FAILED, 0)->reason, "AUTHENTICATION_FAILED"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(find_ev(&net.a, IKE_EV_FAILED, 0)->reason, "AUTHENTICATION_FAILED"));
 	CU_ASSERT_PTR_NOT_NULL(find_ev(&net.b, IKE_EV_FAILED, 0));
 	teardown();
 }
@@ -383,7 +391,8 @@ static void test_no_proposal(void)
 	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
 	pump();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_FAILED, 0));
-	CU_ASSERT_PTR_NOT_NULL(strstr(find_ev(&net.a, IKE_EV_FAILED, 0)->reason, "NO_PROPOSAL_CHOSEN"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(find_ev(&net.a, IKE_EV_FAILED, 0)->reason, "NO_PROPOSAL_CHOSEN"));
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 0);
 	teardown();
 }
@@ -417,13 +426,14 @@ static void test_dead_peer(void)
 	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
 	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
 	establish();
-	ike_engine_free(net.b.e);           /* the peer vanishes */
+	ike_engine_free(net.b.e); /* the peer vanishes */
 	net.b.e = ike_engine_new(&(struct ike_engine_cfg){ .natt_port = 4500 }, &ops, &net.b);
 	CU_ASSERT_EQUAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
 	for (int i = 0; i < 40 && !count_ev(&net.a, IKE_EV_IKE_DOWN); i++)
 		advance(1000);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_IKE_DOWN, 0));
-	CU_ASSERT_PTR_NOT_NULL(strstr(find_ev(&net.a, IKE_EV_IKE_DOWN, 0)->reason, "not responding"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(find_ev(&net.a, IKE_EV_IKE_DOWN, 0)->reason, "not responding"));
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 1);
 	teardown();
 }
@@ -444,7 +454,7 @@ static void test_garbage_input(void)
 		size_t len = (size_t)(rand() % (int)sizeof(buf));
 		for (size_t k = 0; k < len; k++)
 			buf[k] = (uint8_t)rand();
-		if (len >= 28 && (i & 1)) {       /* plausible header, random body */
+		if (len >= 28 && (i & 1)) { /* plausible header, random body */
 			buf[17] = 0x20;
 			ikev2_put32(buf + 24, (uint32_t)len);
 		}
@@ -457,7 +467,6 @@ static void test_garbage_input(void)
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
 	teardown();
 }
-
 
 static void tw_v6(struct ike_conn_cfg *c, bool is_a)
 {
@@ -477,7 +486,8 @@ static void test_ipv6(void)
 	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
 	establish();
 	CU_ASSERT_STRING_EQUAL(ike_ts_str(&find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->remote_ts[0],
-					  buf, sizeof(buf)), "2001:db8:b::/48");
+					  buf, sizeof(buf)),
+			       "2001:db8:b::/48");
 	teardown();
 }
 
@@ -499,7 +509,8 @@ static void test_narrowing(void)
 	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
 	establish();
 	ca = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child;
-	CU_ASSERT_STRING_EQUAL(ike_ts_str(&ca->local_ts[0], buf, sizeof(buf)), "198.51.100.7/32[6/22]");
+	CU_ASSERT_STRING_EQUAL(ike_ts_str(&ca->local_ts[0], buf, sizeof(buf)),
+			       "198.51.100.7/32[6/22]");
 	teardown();
 }
 
@@ -523,7 +534,8 @@ static void test_ts_unacceptable(void)
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_UP), 0);
 	/* The initiator is told its tunnel did not come up, and why. */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_FAILED, 0));
-	CU_ASSERT_PTR_NOT_NULL(strstr(find_ev(&net.a, IKE_EV_FAILED, 0)->reason, "TS_UNACCEPTABLE"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(find_ev(&net.a, IKE_EV_FAILED, 0)->reason, "TS_UNACCEPTABLE"));
 	teardown();
 }
 
@@ -615,16 +627,18 @@ static void test_simultaneous_rekey(void)
 	qa = net.q[0];
 	net.n = 0;
 	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.b.e, "c", net.now), 0);
-	net.q[net.n++] = qa;          /* both requests cross on the wire */
+	net.q[net.n++] = qa; /* both requests cross on the wire */
 	pump();
 	for (int i = 0; i < 5; i++)
 		advance(1000);
 	ike_engine_stats(net.a.e, &s);
 	CU_ASSERT_EQUAL(s.established, 1);
 	{
-		unsigned up_a = count_ev(&net.a, IKE_EV_CHILD_UP) + count_ev(&net.a, IKE_EV_CHILD_REKEYED);
+		unsigned up_a = count_ev(&net.a, IKE_EV_CHILD_UP) +
+				count_ev(&net.a, IKE_EV_CHILD_REKEYED);
 		unsigned down_a = count_ev(&net.a, IKE_EV_CHILD_DOWN);
-		unsigned up_b = count_ev(&net.b, IKE_EV_CHILD_UP) + count_ev(&net.b, IKE_EV_CHILD_REKEYED);
+		unsigned up_b = count_ev(&net.b, IKE_EV_CHILD_UP) +
+				count_ev(&net.b, IKE_EV_CHILD_REKEYED);
 		unsigned down_b = count_ev(&net.b, IKE_EV_CHILD_DOWN);
 		CU_ASSERT_EQUAL(up_a - down_a, 1);
 		CU_ASSERT_EQUAL(up_b - down_b, 1);
@@ -649,12 +663,12 @@ static void test_unknown_critical(void)
 	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
 	memset(m, 0, sizeof(m));
 	ikev2_put64(m, 0x1122334455667788ull);
-	m[16] = 60;                       /* unassigned payload type */
+	m[16] = 60; /* unassigned payload type */
 	m[17] = 0x20;
 	m[18] = IKEV2_EXCH_IKE_SA_INIT;
 	m[19] = IKEV2_FLAG_INITIATOR;
 	ikev2_put32(m + 24, sizeof(m));
-	m[29] = 0x80;                     /* critical */
+	m[29] = 0x80; /* critical */
 	ikev2_put16(m + 30, 8);
 	ike_addr_parse("192.0.2.2", &l);
 	ike_addr_parse("192.0.2.1", &r);
@@ -710,12 +724,12 @@ static void test_half_open_limit(void)
 	ike_engine_stats(net.b.e, &s);
 	CU_ASSERT_EQUAL(s.half_open, 2);
 	CU_ASSERT_EQUAL(s.init_dropped, 1);
-	CU_ASSERT_EQUAL(net.n, 2);            /* two answers, nothing for the third */
-	pump();                               /* the two complete */
+	CU_ASSERT_EQUAL(net.n, 2); /* two answers, nothing for the third */
+	pump();                    /* the two complete */
 	ike_engine_stats(net.b.e, &s);
 	CU_ASSERT_EQUAL(s.established, 2);
 	CU_ASSERT_EQUAL(s.half_open, 0);
-	advance(600);                         /* the third retransmits and now fits */
+	advance(600); /* the third retransmits and now fits */
 	ike_engine_stats(net.b.e, &s);
 	CU_ASSERT_EQUAL(s.established, 3);
 	teardown();

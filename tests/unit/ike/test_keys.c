@@ -90,7 +90,6 @@
 #include "ike/core/ike_priv.h"
 #include "tests/unit/test.h"
 
-
 /* out[i] = (mul * i + add) ^ xor, the patterns of the script above. */
 static void fill(uint8_t *out, size_t n, unsigned mul, unsigned add, unsigned xr)
 {
@@ -107,8 +106,9 @@ struct ike_kat {
 	const char *sk_d, *sk_ai, *sk_ar, *sk_ei, *sk_er, *sk_pi, *sk_pr;
 };
 
-static const struct ike_kat kat_a1 = {   /* aes128gcm16 / prfsha256 */
-	.sk_d  = "4b8e3c382572ee279a51d78da4a8fe9225bd267ffc1c2928f78531b7aa01bcad",
+static const struct ike_kat kat_a1 = {
+	/* aes128gcm16 / prfsha256 */
+	.sk_d = "4b8e3c382572ee279a51d78da4a8fe9225bd267ffc1c2928f78531b7aa01bcad",
 	.sk_ai = "",
 	.sk_ar = "",
 	.sk_ei = "2b8fb1fb30621efc600a5da1595a0d6d11d02669",
@@ -117,8 +117,9 @@ static const struct ike_kat kat_a1 = {   /* aes128gcm16 / prfsha256 */
 	.sk_pr = "5fd37ea202609e4c5076540fd0326645d902050f466407f706fc496dbcd67d2c",
 };
 
-static const struct ike_kat kat_a2 = {   /* aes256 / sha256 (-128) / prfsha256 */
-	.sk_d  = "4b8e3c382572ee279a51d78da4a8fe9225bd267ffc1c2928f78531b7aa01bcad",
+static const struct ike_kat kat_a2 = {
+	/* aes256 / sha256 (-128) / prfsha256 */
+	.sk_d = "4b8e3c382572ee279a51d78da4a8fe9225bd267ffc1c2928f78531b7aa01bcad",
 	.sk_ai = "2b8fb1fb30621efc600a5da1595a0d6d11d02669bffbb2e456b0c65cc7cdc9ae",
 	.sk_ar = "736678b7d151d6635e9fde0483e19e9ce9df0808cccbdcdb15f4fec8a6cb8785",
 	.sk_ei = "1623aff4bf39be695fd37ea202609e4c5076540fd0326645d902050f466407f7",
@@ -129,8 +130,8 @@ static const struct ike_kat kat_a2 = {   /* aes256 / sha256 (-128) / prfsha256 *
 
 /* Rekey of a1 (SKEYSEED with the old prfsha256) into aes256gcm16/prfsha384. */
 static const struct ike_kat kat_b384 = {
-	.sk_d  = "81a479de4002ec8e19d15e80b9385e448e7432b659b6dcddcde27041c41f160f"
-		 "02645ee688630a8d9ce17e7da1ea107c",
+	.sk_d = "81a479de4002ec8e19d15e80b9385e448e7432b659b6dcddcde27041c41f160f"
+		"02645ee688630a8d9ce17e7da1ea107c",
 	.sk_ai = "",
 	.sk_ar = "",
 	.sk_ei = "00c0a6bd7851f094fa73aad29f02a5f19c641fc8124416c1cde285c4f286520d4282213b",
@@ -143,7 +144,7 @@ static const struct ike_kat kat_b384 = {
 
 /* Rekey of a1 into the same algorithms (aes128gcm16/prfsha256). */
 static const struct ike_kat kat_b256 = {
-	.sk_d  = "dc2b8ce925a431d061d5b1c574106659f22b6f6eb9f19a11c0b5b23a656ac40f",
+	.sk_d = "dc2b8ce925a431d061d5b1c574106659f22b6f6eb9f19a11c0b5b23a656ac40f",
 	.sk_ai = "",
 	.sk_ar = "",
 	.sk_ei = "f1e9f0faaea815f0502784a38c5d701420ffcff7",
@@ -155,7 +156,7 @@ static const struct ike_kat kat_b256 = {
 /* Rekey of an aes256gcm16/prfsha384 SA into aes128gcm16/prfsha256: the old
  * PRF's 48-byte SKEYSEED keys the new PRF's prf+. */
 static const struct ike_kat kat_b_from384 = {
-	.sk_d  = "3af0d8bbc87fce0737754551d1c91543aa109f874a31cc8c5763e47574359345",
+	.sk_d = "3af0d8bbc87fce0737754551d1c91543aa109f874a31cc8c5763e47574359345",
 	.sk_ai = "",
 	.sk_ar = "",
 	.sk_ei = "ad28c2907d23dcce3c6c0cfd8942b0f74c56a38c",
@@ -163,12 +164,11 @@ static const struct ike_kat kat_b_from384 = {
 	.sk_pi = "eefd70bc6c2a5eab47cb0ba138730afb6c2266323434e23f17dc1fdbb0213530",
 	.sk_pr = "9f1cc1a550b1976d902dfa0e83a3740154b6a8113cb35a1ae1b7151f68e7d53c",
 };
-static const char o384_sk_d[] =
-	"5d6165a58ae4fce2026f60d3792dab8e1b9adc14b14bc33e3fd763979e4e14ba"
-	"7a4391cb78f67640f086d71395a427d8";
+static const char o384_sk_d[] = "5d6165a58ae4fce2026f60d3792dab8e1b9adc14b14bc33e3fd763979e4e14ba"
+				"7a4391cb78f67640f086d71395a427d8";
 
-static void check_ike_keys(const struct ike_sa *sa, const struct ike_kat *k,
-			   size_t prf_len, size_t integ_len, size_t encr_len)
+static void check_ike_keys(const struct ike_sa *sa, const struct ike_kat *k, size_t prf_len,
+			   size_t integ_len, size_t encr_len)
 {
 	CU_ASSERT_EQUAL(sa->prf_len, prf_len);
 	CU_ASSERT_EQUAL(sa->integ_len, integ_len);
@@ -272,9 +272,11 @@ static void rekey_case(bool old384, uint16_t encr, uint16_t keybits, uint16_t pr
 	fill(gir, sizeof(gir), 1, 0xa0, 0);
 	fill(gir2, sizeof(gir2), 1, 0x10, 0);
 	if (old384)
-		old = sa_initial(IKEV2_ENCR_AES_GCM_16, 256, IKEV2_INTEG_NONE, IKEV2_PRF_HMAC_SHA2_384);
+		old = sa_initial(IKEV2_ENCR_AES_GCM_16, 256, IKEV2_INTEG_NONE,
+				 IKEV2_PRF_HMAC_SHA2_384);
 	else
-		old = sa_initial(IKEV2_ENCR_AES_GCM_16, 128, IKEV2_INTEG_NONE, IKEV2_PRF_HMAC_SHA2_256);
+		old = sa_initial(IKEV2_ENCR_AES_GCM_16, 128, IKEV2_INTEG_NONE,
+				 IKEV2_PRF_HMAC_SHA2_256);
 	CU_ASSERT_EQUAL_FATAL(ikev2_derive_ike_keys(old, gir, sizeof(gir), NULL), 0);
 	CU_ASSERT_EQUAL(old->prf_len, old384 ? 48 : 32);
 	CU_ASSERT_TRUE(test_eq_hex(old->sk_d, old->prf_len, old384 ? o384_sk_d : kat_a1.sk_d));
@@ -300,12 +302,14 @@ static void test_ike_keys_rekey(void)
 	rekey_case(false, IKEV2_ENCR_AES_GCM_16, 128, IKEV2_PRF_HMAC_SHA2_256, &kat_b256, 32, 20);
 	/* PRF changes in the rekey: SKEYSEED is as long as the old PRF's output. */
 	rekey_case(false, IKEV2_ENCR_AES_GCM_16, 256, IKEV2_PRF_HMAC_SHA2_384, &kat_b384, 48, 36);
-	rekey_case(true, IKEV2_ENCR_AES_GCM_16, 128, IKEV2_PRF_HMAC_SHA2_256, &kat_b_from384, 32, 20);
+	rekey_case(true, IKEV2_ENCR_AES_GCM_16, 128, IKEV2_PRF_HMAC_SHA2_256, &kat_b_from384, 32,
+		   20);
 }
 
 /* ---- CHILD SA keys (2.17) ---- */
 
-static const char *const c_cbc[4] = {   /* encr_i, integ_i, encr_r, integ_r */
+static const char *const c_cbc[4] = {
+	/* encr_i, integ_i, encr_r, integ_r */
 	"f69cb83e47ad30ae221fe076da411b41da165e2f8408d8dea48ae95edf8baa02",
 	"2ba6f7aa28749dcc3e8525f4ab8fae631628f882e53e35ef28814848d0ae35a8",
 	"effbd8190152042af5869c5467b2bc8d146d251c516c08578f1b922f3747d294",
@@ -317,7 +321,8 @@ static const char *const c_cbc_pfs[4] = {
 	"51a6684504d2fd2014e33e90e5303342113c58dbed9f4f6651c4d0d90ee8f76a",
 	"3e23cc04224bda4876fc75e63a88bc97db18d3e0e4e6531d8134a468bb20d6f1",
 };
-static const char *const c_gcm[2] = {   /* encr_i, encr_r (16 + 4 salt) */
+static const char *const c_gcm[2] = {
+	/* encr_i, encr_r (16 + 4 salt) */
 	"f69cb83e47ad30ae221fe076da411b41da165e2f",
 	"8408d8dea48ae95edf8baa022ba6f7aa28749dcc",
 };
@@ -333,8 +338,8 @@ static struct ike_sa *sa_with_skd(void)
 	return sa;
 }
 
-static void child_case(bool we_initiated, bool pfs, uint16_t encr, uint16_t keybits,
-		       uint16_t integ, const char *const *want, size_t el, size_t il)
+static void child_case(bool we_initiated, bool pfs, uint16_t encr, uint16_t keybits, uint16_t integ,
+		       const char *const *want, size_t el, size_t il)
 {
 	uint8_t ni[32], nr[32], gir[32];
 	struct ike_sa *sa = sa_with_skd();
@@ -350,8 +355,9 @@ static void child_case(bool we_initiated, bool pfs, uint16_t encr, uint16_t keyb
 	c->info.algs.encr = encr;
 	c->info.algs.encr_keybits = keybits;
 	c->info.algs.integ = integ;
-	CU_ASSERT_EQUAL(ikev2_child_keys(sa, c, we_initiated, pfs ? gir : NULL, pfs ? 32 : 0,
-					 ni, 32, nr, 32), 0);
+	CU_ASSERT_EQUAL(ikev2_child_keys(sa, c, we_initiated, pfs ? gir : NULL, pfs ? 32 : 0, ni,
+					 32, nr, 32),
+			0);
 	CU_ASSERT_EQUAL(c->info.enc_key_len, el);
 	CU_ASSERT_EQUAL(c->info.integ_key_len, il);
 	CU_ASSERT_TRUE(test_eq_hex(c->info.enc_out, el, we_initiated ? ei : er));
@@ -364,10 +370,14 @@ static void child_case(bool we_initiated, bool pfs, uint16_t encr, uint16_t keyb
 
 static void test_child_keys(void)
 {
-	child_case(true, false, IKEV2_ENCR_AES_CBC, 256, IKEV2_INTEG_HMAC_SHA2_256_128, c_cbc, 32, 32);
-	child_case(false, false, IKEV2_ENCR_AES_CBC, 256, IKEV2_INTEG_HMAC_SHA2_256_128, c_cbc, 32, 32);
-	child_case(true, true, IKEV2_ENCR_AES_CBC, 256, IKEV2_INTEG_HMAC_SHA2_256_128, c_cbc_pfs, 32, 32);
-	child_case(false, true, IKEV2_ENCR_AES_CBC, 256, IKEV2_INTEG_HMAC_SHA2_256_128, c_cbc_pfs, 32, 32);
+	child_case(true, false, IKEV2_ENCR_AES_CBC, 256, IKEV2_INTEG_HMAC_SHA2_256_128, c_cbc, 32,
+		   32);
+	child_case(false, false, IKEV2_ENCR_AES_CBC, 256, IKEV2_INTEG_HMAC_SHA2_256_128, c_cbc, 32,
+		   32);
+	child_case(true, true, IKEV2_ENCR_AES_CBC, 256, IKEV2_INTEG_HMAC_SHA2_256_128, c_cbc_pfs,
+		   32, 32);
+	child_case(false, true, IKEV2_ENCR_AES_CBC, 256, IKEV2_INTEG_HMAC_SHA2_256_128, c_cbc_pfs,
+		   32, 32);
 	child_case(true, false, IKEV2_ENCR_AES_GCM_16, 128, IKEV2_INTEG_NONE, c_gcm, 20, 0);
 	child_case(false, false, IKEV2_ENCR_AES_GCM_16, 128, IKEV2_INTEG_NONE, c_gcm, 20, 0);
 }
@@ -438,26 +448,26 @@ static void test_psk_auth(void)
 
 	CU_ASSERT_EQUAL(ikev2_psk_auth(sa, true, idi, sizeof(idi), out, &outlen), 0);
 	CU_ASSERT_EQUAL(outlen, 32);
-	CU_ASSERT_TRUE(test_eq_hex(out, outlen,
-		"1dad40d723d741b2cecc8b6e5c2dbb1ad87026ab4a5161a1d5f020b9b92de3ed"));
+	CU_ASSERT_TRUE(test_eq_hex(
+		out, outlen, "1dad40d723d741b2cecc8b6e5c2dbb1ad87026ab4a5161a1d5f020b9b92de3ed"));
 	CU_ASSERT_EQUAL(ikev2_psk_auth(sa, false, idr, sizeof(idr), out, &outlen), 0);
 	CU_ASSERT_EQUAL(outlen, 32);
-	CU_ASSERT_TRUE(test_eq_hex(out, outlen,
-		"a38d38f854e90908632975e590002b6d40045040204b0ef177e788f311266cdf"));
+	CU_ASSERT_TRUE(test_eq_hex(
+		out, outlen, "a38d38f854e90908632975e590002b6d40045040204b0ef177e788f311266cdf"));
 
 	/* Any change to the signed octets changes AUTH. */
 	conn->cfg.psk[0] ^= 1;
-	conn->psk_pad_prf = 0;      /* the padded-key cache assumes a fixed PSK */
+	conn->psk_pad_prf = 0; /* the padded-key cache assumes a fixed PSK */
 	CU_ASSERT_EQUAL(ikev2_psk_auth(sa, true, idi, sizeof(idi), out, &outlen), 0);
-	CU_ASSERT_FALSE(test_eq_hex(out, outlen,
-		"1dad40d723d741b2cecc8b6e5c2dbb1ad87026ab4a5161a1d5f020b9b92de3ed"));
+	CU_ASSERT_FALSE(test_eq_hex(
+		out, outlen, "1dad40d723d741b2cecc8b6e5c2dbb1ad87026ab4a5161a1d5f020b9b92de3ed"));
 	conn->cfg.psk[0] ^= 1;
 	conn->psk_pad_prf = 0;
 	/* Without the IKE_SA_INIT message there is nothing to sign. */
 	sa->init_msg[0] = NULL;
 	CU_ASSERT_NOT_EQUAL(ikev2_psk_auth(sa, true, idi, sizeof(idi), out, &outlen), 0);
 
-	sa->init_msg[0] = sa->init_msg[1] = NULL;   /* static: not ours to free */
+	sa->init_msg[0] = sa->init_msg[1] = NULL; /* static: not ours to free */
 	free(conn);
 	sa_release(sa);
 }

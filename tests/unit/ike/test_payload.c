@@ -16,9 +16,13 @@
 static void put_hdr(uint8_t *buf, uint8_t first, size_t len)
 {
 	struct ikev2_hdr h = {
-		.spi_i = SPI_I, .spi_r = SPI_R, .next_payload = first,
-		.exchange = IKEV2_EXCH_INFORMATIONAL, .flags = IKEV2_FLAG_INITIATOR,
-		.msgid = 3, .length = (uint32_t)len,
+		.spi_i = SPI_I,
+		.spi_r = SPI_R,
+		.next_payload = first,
+		.exchange = IKEV2_EXCH_INFORMATIONAL,
+		.flags = IKEV2_FLAG_INITIATOR,
+		.msgid = 3,
+		.length = (uint32_t)len,
 	};
 	ikev2_hdr_write(buf, &h);
 }
@@ -69,9 +73,9 @@ static void test_roundtrip(void)
 	struct ikev2_chain c;
 	struct ikev2_hdr h;
 	static const uint8_t want_types[] = {
-		IKEV2_PL_SA, IKEV2_PL_KE, IKEV2_PL_NONCE, IKEV2_PL_IDI, IKEV2_PL_IDR, IKEV2_PL_AUTH,
-		IKEV2_PL_NOTIFY, IKEV2_PL_NOTIFY, IKEV2_PL_NOTIFY, IKEV2_PL_DELETE, IKEV2_PL_DELETE,
-		IKEV2_PL_TSI, IKEV2_PL_TSR,
+		IKEV2_PL_SA,     IKEV2_PL_KE,     IKEV2_PL_NONCE,  IKEV2_PL_IDI,    IKEV2_PL_IDR,
+		IKEV2_PL_AUTH,   IKEV2_PL_NOTIFY, IKEV2_PL_NOTIFY, IKEV2_PL_NOTIFY, IKEV2_PL_DELETE,
+		IKEV2_PL_DELETE, IKEV2_PL_TSI,    IKEV2_PL_TSR,
 	};
 	unsigned n, k = 0;
 
@@ -82,10 +86,14 @@ static void test_roundtrip(void)
 	props[0].spi_size = 8;
 	fill(props[0].spi, 8, 0x10);
 	props[0].n_trans = 5;
-	props[0].trans[0] = (struct ikev2_transform){ IKEV2_TRANS_ENCR, IKEV2_ENCR_AES_CBC, 256, false };
-	props[0].trans[1] = (struct ikev2_transform){ IKEV2_TRANS_ENCR, IKEV2_ENCR_AES_GCM_16, 128, false };
-	props[0].trans[2] = (struct ikev2_transform){ IKEV2_TRANS_PRF, IKEV2_PRF_HMAC_SHA2_256, 0, false };
-	props[0].trans[3] = (struct ikev2_transform){ IKEV2_TRANS_INTEG, IKEV2_INTEG_HMAC_SHA2_256_128, 0, false };
+	props[0].trans[0] = (struct ikev2_transform){ IKEV2_TRANS_ENCR, IKEV2_ENCR_AES_CBC, 256,
+						      false };
+	props[0].trans[1] = (struct ikev2_transform){ IKEV2_TRANS_ENCR, IKEV2_ENCR_AES_GCM_16, 128,
+						      false };
+	props[0].trans[2] = (struct ikev2_transform){ IKEV2_TRANS_PRF, IKEV2_PRF_HMAC_SHA2_256, 0,
+						      false };
+	props[0].trans[3] = (struct ikev2_transform){ IKEV2_TRANS_INTEG,
+						      IKEV2_INTEG_HMAC_SHA2_256_128, 0, false };
 	props[0].trans[4] = (struct ikev2_transform){ IKEV2_TRANS_DH, IKEV2_DH_X25519, 0, false };
 	/* ESP proposals: 4-byte SPI. */
 	props[1].num = 2;
@@ -93,7 +101,8 @@ static void test_roundtrip(void)
 	props[1].spi_size = 4;
 	fill(props[1].spi, 4, 0x20);
 	props[1].n_trans = 3;
-	props[1].trans[0] = (struct ikev2_transform){ IKEV2_TRANS_ENCR, IKEV2_ENCR_AES_GCM_16, 256, false };
+	props[1].trans[0] = (struct ikev2_transform){ IKEV2_TRANS_ENCR, IKEV2_ENCR_AES_GCM_16, 256,
+						      false };
 	props[1].trans[1] = (struct ikev2_transform){ IKEV2_TRANS_ESN, IKEV2_ESN_NO, 0, false };
 	props[1].trans[2] = (struct ikev2_transform){ IKEV2_TRANS_ESN, IKEV2_ESN_YES, 0, false };
 	props[2].num = 3;
@@ -101,7 +110,8 @@ static void test_roundtrip(void)
 	props[2].spi_size = 4;
 	fill(props[2].spi, 4, 0x30);
 	props[2].n_trans = 1;
-	props[2].trans[0] = (struct ikev2_transform){ IKEV2_TRANS_ENCR, IKEV2_ENCR_CHACHA20_POLY1305, 0, false };
+	props[2].trans[0] = (struct ikev2_transform){ IKEV2_TRANS_ENCR,
+						      IKEV2_ENCR_CHACHA20_POLY1305, 0, false };
 
 	fill(ke, sizeof(ke), 1);
 	fill(nonce, sizeof(nonce), 2);
@@ -135,7 +145,7 @@ static void test_roundtrip(void)
 	ikev2_w_ts(&w, IKEV2_PL_TSR, tsr, 3);
 	CU_ASSERT_FALSE_FATAL(w.overflow);
 	put_hdr(msg, msg[16], w.len);
-	CU_ASSERT_EQUAL(msg[w.len], 0xcc);      /* nothing written past len */
+	CU_ASSERT_EQUAL(msg[w.len], 0xcc); /* nothing written past len */
 
 	CU_ASSERT_EQUAL_FATAL(ikev2_hdr_parse(msg, w.len, &h), 0);
 	CU_ASSERT_EQUAL(h.spi_i, SPI_I);
@@ -147,7 +157,8 @@ static void test_roundtrip(void)
 	CU_ASSERT_EQUAL(h.msgid, 3);
 	CU_ASSERT_EQUAL(h.length, w.len);
 	CU_ASSERT_EQUAL_FATAL(ikev2_chain_parse(h.next_payload, msg + IKEV2_HDR_LEN,
-						w.len - IKEV2_HDR_LEN, &c, NULL), 0);
+						w.len - IKEV2_HDR_LEN, &c, NULL),
+			      0);
 	CU_ASSERT_EQUAL_FATAL(c.n, sizeof(want_types));
 	for (unsigned i = 0; i < c.n; i++) {
 		CU_ASSERT_EQUAL(c.pl[i].type, want_types[i]);
@@ -179,7 +190,7 @@ static void test_roundtrip(void)
 		const uint8_t *t = c.pl[k].body + 8 + 8;
 		static const uint8_t want[] = { 3, 0, 0, 12, 1, 0, 0, 12, 0x80, 0x0e, 0x01, 0x00 };
 		CU_ASSERT_EQUAL(memcmp(t, want, sizeof(want)), 0);
-		CU_ASSERT_EQUAL(c.pl[k].body[0], 2);   /* more proposals follow */
+		CU_ASSERT_EQUAL(c.pl[k].body[0], 2); /* more proposals follow */
 	}
 	k++;
 	/* KE */
@@ -262,9 +273,10 @@ static void test_roundtrip(void)
 	CU_ASSERT_EQUAL(memcmp(ts, tsi, sizeof(tsi)), 0);
 	{
 		/* IPv4 selector on the wire: type 7, any proto, len 16, 0-65535. */
-		static const uint8_t want[] = { 2, 0, 0, 0, 7, 0, 0, 16, 0, 0, 0xff, 0xff,
-						198, 51, 100, 0, 198, 51, 100, 255, 8, 6, 0, 40,
-						0x03, 0xe8, 0x07, 0xd0 };
+		static const uint8_t want[] = { 2,   0, 0,   0,    7,    0,    0,
+						16,  0, 0,   0xff, 0xff, 198,  51,
+						100, 0, 198, 51,   100,  255,  8,
+						6,   0, 40,  0x03, 0xe8, 0x07, 0xd0 };
 		CU_ASSERT_EQUAL(memcmp(c.pl[k].body, want, sizeof(want)), 0);
 		CU_ASSERT_EQUAL(c.pl[k].len, 4 + 16 + 40);
 	}
@@ -302,7 +314,8 @@ static void test_roundtrip_small(void)
 	p.num = 1;
 	p.proto = IKEV2_PROTO_IKE;
 	p.n_trans = 1;
-	p.trans[0] = (struct ikev2_transform){ IKEV2_TRANS_ENCR, IKEV2_ENCR_AES_GCM_16, 192, false };
+	p.trans[0] = (struct ikev2_transform){ IKEV2_TRANS_ENCR, IKEV2_ENCR_AES_GCM_16, 192,
+					       false };
 	CU_ASSERT_EQUAL_FATAL(ike_id_parse("192.0.2.1", &id), 0);
 	ikev2_w_init(&w, msg, sizeof(msg), 16);
 	w.len = IKEV2_HDR_LEN;
@@ -324,8 +337,8 @@ static void test_roundtrip_small(void)
 	CU_ASSERT_EQUAL(got.spi_size, 0);
 	CU_ASSERT_EQUAL(got.n_trans, 1);
 	CU_ASSERT_EQUAL(got.trans[0].keybits, 192);
-	CU_ASSERT_EQUAL(c.pl[1].body[0], 0);   /* last proposal */
-	CU_ASSERT_EQUAL(c.pl[1].body[8], 0);   /* last transform */
+	CU_ASSERT_EQUAL(c.pl[1].body[0], 0); /* last proposal */
+	CU_ASSERT_EQUAL(c.pl[1].body[8], 0); /* last transform */
 }
 
 /* ---- header and chain errors ---- */
@@ -361,7 +374,7 @@ static void test_chain_lengths(void)
 {
 	uint8_t msg[128];
 	struct ikev2_chain c;
-	uint8_t body[24] = { 0, 0, 0, 20 };   /* Nonce, 16 octets */
+	uint8_t body[24] = { 0, 0, 0, 20 }; /* Nonce, 16 octets */
 	size_t len;
 
 	/* Payload length below the generic header. */
@@ -400,8 +413,8 @@ static void test_chain_lengths(void)
 static void test_chain_critical(void)
 {
 	/* Unknown payload 200, then a Nonce. */
-	uint8_t body[8 + 20] = { IKEV2_PL_NONCE, 0x00, 0, 8, 0xde, 0xad, 0xbe, 0xef,
-				 IKEV2_PL_NONE, 0, 0, 20 };
+	uint8_t body[8 + 20] = { IKEV2_PL_NONCE, 0x00,          0, 8, 0xde, 0xad, 0xbe,
+				 0xef,           IKEV2_PL_NONE, 0, 0, 20 };
 	uint8_t msg[128], bad = 0;
 	struct ikev2_chain c;
 	size_t len = mkmsg(msg, 200, body, sizeof(body));
@@ -511,7 +524,7 @@ static void test_sa_errors(void)
 	/* ENCR AES-GCM-16 keylen 128 (more), ESN no (last). */
 	static const uint8_t two[] = {
 		3, 0, 0, 12, IKEV2_TRANS_ENCR, 0, 0, 20, 0x80, 0x0e, 0x00, 0x80,
-		0, 0, 0, 8, IKEV2_TRANS_ESN, 0, 0, 0,
+		0, 0, 0, 8,  IKEV2_TRANS_ESN,  0, 0, 0,
 	};
 	uint8_t sa[128], t[64];
 	struct ikev2_prop p[2];
@@ -569,14 +582,17 @@ static void test_sa_errors(void)
 	/* Attribute overrunning the transform: TLV form with length 10 in a
 	 * 12-octet transform, and a TV attribute cut to 2 octets. */
 	{
-		static const uint8_t tlv[] = { 0, 0, 0, 12, IKEV2_TRANS_ENCR, 0, 0, 12,
+		static const uint8_t tlv[] = { 0,    0,    0,    12,  IKEV2_TRANS_ENCR, 0, 0, 12,
 					       0x00, 0x0e, 0x00, 0x0a };
-		static const uint8_t tv_short[] = { 0, 0, 0, 10, IKEV2_TRANS_ENCR, 0, 0, 12,
-						    0x80, 0x0e };
-		static const uint8_t tlv_ok[] = { 0, 0, 0, 14, IKEV2_TRANS_ENCR, 0, 0, 12,
-						  0x00, 0x63, 0x00, 0x02, 0xaa, 0xbb };
-		static const uint8_t tv_unknown[] = { 0, 0, 0, 16, IKEV2_TRANS_ENCR, 0, 0, 12,
-						      0x80, 0x0e, 0x01, 0x00, 0x80, 0x63, 0, 1 };
+		static const uint8_t tv_short[] = { 0, 0, 0,  10,   IKEV2_TRANS_ENCR,
+						    0, 0, 12, 0x80, 0x0e };
+		static const uint8_t tlv_ok[] = { 0,    0,    0,    14,   IKEV2_TRANS_ENCR,
+						  0,    0,    12,   0x00, 0x63,
+						  0x00, 0x02, 0xaa, 0xbb };
+		static const uint8_t tv_unknown[] = { 0,    0,    0,    16,   IKEV2_TRANS_ENCR,
+						      0,    0,    12,   0x80, 0x0e,
+						      0x01, 0x00, 0x80, 0x63, 0,
+						      1 };
 
 		len = mk_prop(sa, 1, tlv, sizeof(tlv));
 		CU_ASSERT_EQUAL(ikev2_sa_parse(sa, len, p, 2, &n), IKEV2_E_MALFORMED);
@@ -685,18 +701,18 @@ static void test_payload_errors(void)
 	ikev2_put16(b + 2, 0xffff);
 	CU_ASSERT_EQUAL(ikev2_delete_parse(b, 4 + 8, &d), IKEV2_E_COUNT);
 	ikev2_put16(b + 2, 2);
-	b[1] = 8;                                   /* ESP with 8-byte SPIs */
+	b[1] = 8; /* ESP with 8-byte SPIs */
 	CU_ASSERT_EQUAL(ikev2_delete_parse(b, 4 + 16, &d), IKEV2_E_SPI);
 	b[0] = IKEV2_PROTO_AH;
 	CU_ASSERT_EQUAL(ikev2_delete_parse(b, 4 + 16, &d), IKEV2_E_SPI);
-	b[0] = IKEV2_PROTO_IKE;                     /* IKE with 4-byte SPIs */
+	b[0] = IKEV2_PROTO_IKE; /* IKE with 4-byte SPIs */
 	b[1] = 4;
 	CU_ASSERT_EQUAL(ikev2_delete_parse(b, 4 + 8, &d), IKEV2_E_SPI);
 	b[1] = 0;
 	ikev2_put16(b + 2, 0);
 	CU_ASSERT_EQUAL(ikev2_delete_parse(b, 4, &d), 0);
 	CU_ASSERT_EQUAL(ikev2_delete_parse(b, 5, &d), IKEV2_E_COUNT);
-	b[0] = 9;                                   /* unknown protocol */
+	b[0] = 9; /* unknown protocol */
 	CU_ASSERT_EQUAL(ikev2_delete_parse(b, 4, &d), IKEV2_E_MALFORMED);
 	CU_ASSERT_EQUAL(ikev2_delete_parse(b, 3, &d), IKEV2_E_MALFORMED);
 }
@@ -717,11 +733,11 @@ static void test_ts_errors(void)
 	CU_ASSERT_EQUAL(ts[1].family, 6);
 
 	CU_ASSERT_EQUAL(ikev2_ts_parse(b, 3, ts, 4, &n), IKEV2_E_MALFORMED);
-	b[0] = 0;                                          /* count 0 */
+	b[0] = 0; /* count 0 */
 	CU_ASSERT_EQUAL(ikev2_ts_parse(b, len, ts, 4, &n), IKEV2_E_COUNT);
-	b[0] = 3;                                          /* count too high */
+	b[0] = 3; /* count too high */
 	CU_ASSERT_EQUAL(ikev2_ts_parse(b, len, ts, 4, &n), IKEV2_E_COUNT);
-	b[0] = 1;                                          /* count too low */
+	b[0] = 1; /* count too low */
 	CU_ASSERT_EQUAL(ikev2_ts_parse(b, len, ts, 4, &n), IKEV2_E_COUNT);
 	b[0] = 2;
 	CU_ASSERT_EQUAL(ikev2_ts_parse(b, len + 1, ts, 4, &n), IKEV2_E_COUNT);
@@ -759,7 +775,8 @@ static size_t write_all(uint8_t *buf, size_t cap, bool *overflow)
 	p.spi_size = 4;
 	p.n_trans = 3;
 	p.trans[0] = (struct ikev2_transform){ IKEV2_TRANS_ENCR, IKEV2_ENCR_AES_CBC, 128, false };
-	p.trans[1] = (struct ikev2_transform){ IKEV2_TRANS_INTEG, IKEV2_INTEG_HMAC_SHA2_256_128, 0, false };
+	p.trans[1] = (struct ikev2_transform){ IKEV2_TRANS_INTEG, IKEV2_INTEG_HMAC_SHA2_256_128, 0,
+					       false };
 	p.trans[2] = (struct ikev2_transform){ IKEV2_TRANS_ESN, IKEV2_ESN_NO, 0, false };
 	fill(d, sizeof(d), 9);
 	ike_id_parse("gw.example.org", &id);
@@ -856,7 +873,8 @@ static void ts_ok(const char *in, const char *want_str)
 	}
 	ike_ts_str(&t, s, sizeof(s));
 	if (strcmp(s, want_str) != 0) {
-		fprintf(stderr, "\n    ike_ts_str(\"%s\") = \"%s\", want \"%s\"\n", in, s, want_str);
+		fprintf(stderr, "\n    ike_ts_str(\"%s\") = \"%s\", want \"%s\"\n", in, s,
+			want_str);
 		CU_FAIL("ike_ts_str");
 	}
 	CU_ASSERT_EQUAL_FATAL(ike_ts_parse(s, &t2), 0);
@@ -866,14 +884,33 @@ static void ts_ok(const char *in, const char *want_str)
 static void test_ts_text(void)
 {
 	static const char *const bad[] = {
-		"198.51.100.1/24", "198.51.100.0/33", "2001:db8::1/32", "2001:db8::/129",
-		"x", "", "198.51.100.0/", "/24", "198.51.100.0/x", "198.51.100.0/24x",
-		"192.0.2.9-192.0.2.1", "192.0.2.1-2001:db8::1", "192.0.2.1-", "-192.0.2.1",
-		"10.0.0.0/8[udp/70000]", "10.0.0.0/8[udp/2000-1000]", "10.0.0.0/8[bogus]",
-		"10.0.0.0/8[udp/500", "10.0.0.0/8[]", "10.0.0.0/8[256]", "10.0.0.0/8[udp/5x]",
-		"10.0.0.0/8[udp/1-]", "10.0.0.0/8[udp]x", "256.0.0.0/8",
-		"10.0.0.0/4294967304",   /* 2^32 + 8 must not wrap to /8 */
-		"10.0.0.0/+8", "10.0.0.0/ 8",
+		"198.51.100.1/24",
+		"198.51.100.0/33",
+		"2001:db8::1/32",
+		"2001:db8::/129",
+		"x",
+		"",
+		"198.51.100.0/",
+		"/24",
+		"198.51.100.0/x",
+		"198.51.100.0/24x",
+		"192.0.2.9-192.0.2.1",
+		"192.0.2.1-2001:db8::1",
+		"192.0.2.1-",
+		"-192.0.2.1",
+		"10.0.0.0/8[udp/70000]",
+		"10.0.0.0/8[udp/2000-1000]",
+		"10.0.0.0/8[bogus]",
+		"10.0.0.0/8[udp/500",
+		"10.0.0.0/8[]",
+		"10.0.0.0/8[256]",
+		"10.0.0.0/8[udp/5x]",
+		"10.0.0.0/8[udp/1-]",
+		"10.0.0.0/8[udp]x",
+		"256.0.0.0/8",
+		"10.0.0.0/4294967304", /* 2^32 + 8 must not wrap to /8 */
+		"10.0.0.0/+8",
+		"10.0.0.0/ 8",
 	};
 	struct ike_ts t;
 
@@ -888,8 +925,11 @@ static void test_ts_text(void)
 	ts_ok("2001:db8::/32", "2001:db8::/32");
 	CU_ASSERT_EQUAL_FATAL(ike_ts_parse("2001:db8::/32", &t), 0);
 	CU_ASSERT_EQUAL(t.family, 6);
-	CU_ASSERT_EQUAL(memcmp(t.end, "\x20\x01\x0d\xb8\xff\xff\xff\xff\xff\xff\xff\xff"
-				      "\xff\xff\xff\xff", 16), 0);
+	CU_ASSERT_EQUAL(memcmp(t.end,
+			       "\x20\x01\x0d\xb8\xff\xff\xff\xff\xff\xff\xff\xff"
+			       "\xff\xff\xff\xff",
+			       16),
+			0);
 	ts_ok("0.0.0.0/0", "0.0.0.0/0");
 	ts_ok("::/0", "::/0");
 	ts_ok("192.0.2.7", "192.0.2.7/32");
@@ -928,8 +968,9 @@ static void test_ts_text(void)
 static void test_id_text(void)
 {
 	static const char *const bad[] = {
-		"keyid:", "keyid:abc", "keyid:zz", "keyid:0x", "has space", "fqdn:", "email:",
-		"tab\tname", "caf\xc3\xa9.example",
+		"keyid:",   "keyid:abc", "keyid:zz",
+		"keyid:0x", "has space", "fqdn:",
+		"email:",   "tab\tname", "caf\xc3\xa9.example",
 	};
 	struct ike_id id;
 	char s[600], big[300];
@@ -997,7 +1038,10 @@ static void test_id_text(void)
 	/* Peer-supplied bytes are made printable; small buffers are safe. */
 	id.type = IKEV2_ID_FQDN;
 	id.len = 4;
-	memcpy(id.data, "a\x01\x7f" "b", 4);
+	memcpy(id.data,
+	       "a\x01\x7f"
+	       "b",
+	       4);
 	CU_ASSERT_STRING_EQUAL(ike_id_str(&id, s, sizeof(s)), "a??b");
 	id.type = IKEV2_ID_DER_ASN1_DN;
 	id.len = 255;
@@ -1027,8 +1071,8 @@ static void test_proposal_text(void)
 	struct ike_proposal p;
 	char err[160], s[256];
 
-	CU_ASSERT_EQUAL_FATAL(ike_proposal_parse("aes128gcm16-prfsha256-x25519", true, &p,
-						 err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		ike_proposal_parse("aes128gcm16-prfsha256-x25519", true, &p, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(p.n_encr, 1);
 	CU_ASSERT_EQUAL(p.encr[0].id, IKEV2_ENCR_AES_GCM_16);
 	CU_ASSERT_EQUAL(p.encr[0].keybits, 128);
@@ -1041,8 +1085,8 @@ static void test_proposal_text(void)
 	CU_ASSERT_STRING_EQUAL(ike_proposal_str(&p, s, sizeof(s)), "aes128gcm16/prfsha256/x25519");
 
 	/* IKE with a non-AEAD cipher: the PRF follows from the integrity algorithm. */
-	CU_ASSERT_EQUAL_FATAL(ike_proposal_parse("aes256-sha384-modp2048", true, &p,
-						 err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		ike_proposal_parse("aes256-sha384-modp2048", true, &p, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(p.encr[0].id, IKEV2_ENCR_AES_CBC);
 	CU_ASSERT_EQUAL(p.encr[0].keybits, 256);
 	CU_ASSERT_EQUAL(p.n_integ, 1);
@@ -1052,9 +1096,11 @@ static void test_proposal_text(void)
 	CU_ASSERT_EQUAL(p.dh[0], IKEV2_DH_MODP2048);
 
 	/* Several choices per type keep their order. */
-	CU_ASSERT_EQUAL_FATAL(ike_proposal_parse(
-		"aes256gcm16-aes128gcm16-prfsha384-prfsha256-ecp256-x25519-modp3072", true, &p,
-		err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		ike_proposal_parse(
+			"aes256gcm16-aes128gcm16-prfsha384-prfsha256-ecp256-x25519-modp3072", true,
+			&p, err, sizeof(err)),
+		0);
 	CU_ASSERT_EQUAL(p.n_encr, 2);
 	CU_ASSERT_EQUAL(p.encr[0].keybits, 256);
 	CU_ASSERT_EQUAL(p.encr[1].keybits, 128);
@@ -1063,8 +1109,9 @@ static void test_proposal_text(void)
 	CU_ASSERT_EQUAL(p.n_dh, 3);
 	CU_ASSERT_EQUAL(p.dh[2], IKEV2_DH_MODP3072);
 
-	CU_ASSERT_EQUAL_FATAL(ike_proposal_parse("chacha20poly1305-prfsha512-x448", true, &p,
-						 err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_proposal_parse("chacha20poly1305-prfsha512-x448", true, &p, err,
+						 sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(p.encr[0].id, IKEV2_ENCR_CHACHA20_POLY1305);
 	CU_ASSERT_EQUAL(p.encr[0].keybits, 256);
 
@@ -1074,13 +1121,14 @@ static void test_proposal_text(void)
 	CU_ASSERT_EQUAL(p.esn[0], IKEV2_ESN_NO);
 	CU_ASSERT_EQUAL(p.n_dh, 0);
 	CU_ASSERT_EQUAL(p.n_prf, 0);
-	CU_ASSERT_EQUAL_FATAL(ike_proposal_parse("aes256-sha256-esn-noesn", false, &p,
-						 err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+		ike_proposal_parse("aes256-sha256-esn-noesn", false, &p, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(p.n_esn, 2);
 	CU_ASSERT_EQUAL(p.esn[0], IKEV2_ESN_YES);
 	CU_ASSERT_EQUAL(p.esn[1], IKEV2_ESN_NO);
 	CU_ASSERT_EQUAL(p.integ[0], IKEV2_INTEG_HMAC_SHA2_256_128);
-	CU_ASSERT_EQUAL_FATAL(ike_proposal_parse("aes128gcm16-x25519", false, &p, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(ike_proposal_parse("aes128gcm16-x25519", false, &p, err, sizeof(err)),
+			      0);
 	CU_ASSERT_EQUAL(p.n_dh, 1);
 
 	prop_err("foo-prfsha256-x25519", true, "unknown algorithm 'foo'");
@@ -1090,7 +1138,8 @@ static void test_proposal_text(void)
 	prop_err("3des-sha256-prfsha256-x25519", true, "refused");
 	prop_err("aes128gcm16-prfsha256-modp768", true, "refused");
 	prop_err("null-sha256", false, "refused");
-	prop_err("aes128gcm16-sha256-prfsha256-x25519", true, "integrity algorithm given with an AEAD");
+	prop_err("aes128gcm16-sha256-prfsha256-x25519", true,
+		 "integrity algorithm given with an AEAD");
 	prop_err("aes128gcm16-sha256", false, "integrity algorithm given with an AEAD");
 	prop_err("aes256-prfsha256-x25519", true, "no integrity algorithm");
 	prop_err("aes256", false, "no integrity algorithm");
@@ -1153,7 +1202,8 @@ static void test_ts_narrow(void)
 	/* Protocol and ports intersect; "any" takes the other side's value. */
 	CU_ASSERT_EQUAL_FATAL(narrow("10.0.0.0/8[tcp]", "10.0.0.0/8[any/1000-3000]", out), 1);
 	assert_ts(&out[0], "10.0.0.0/8[6/1000-3000]");
-	CU_ASSERT_EQUAL_FATAL(narrow("10.0.0.0/8[tcp/2000-4000]", "10.0.0.0/8[tcp/1000-3000]", out), 1);
+	CU_ASSERT_EQUAL_FATAL(narrow("10.0.0.0/8[tcp/2000-4000]", "10.0.0.0/8[tcp/1000-3000]", out),
+			      1);
 	assert_ts(&out[0], "10.0.0.0/8[6/2000-3000]");
 	CU_ASSERT_EQUAL_FATAL(narrow("10.0.0.0/8", "10.0.0.0/16[udp/500]", out), 1);
 	assert_ts(&out[0], "10.0.0.0/16[17/500]");
