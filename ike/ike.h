@@ -199,7 +199,9 @@ void ike_engine_tick(struct ike_engine *e, uint64_t now_ms);
 uint64_t ike_engine_next_timer(const struct ike_engine *e);
 
 /* Control actions on a connection by name. 0 or negative errno:
- * -ENOENT no such connection/SA, -EBUSY an exchange is already pending. */
+ * -ENOENT no such connection/SA; initiate: -EALREADY established, -EBUSY
+ * being set up. Rekeys, deletes and liveness checks are queued on the IKE SA
+ * and run in order as its request window frees. */
 int ike_engine_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms);
 int ike_engine_rekey_child(struct ike_engine *e, const char *conn, uint64_t now_ms);
 int ike_engine_rekey_ike(struct ike_engine *e, const char *conn, uint64_t now_ms);
@@ -220,10 +222,11 @@ int ike_engine_initiate_ex(struct ike_engine *e, const char *conn,
 int ike_engine_delete_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms);
 int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms);
 /* Actions on one CHILD SA given by its inbound SPI (ours), for a data
- * plane that reports on SAs, not connections. 0: the exchange has started;
- * -ENOENT: no CHILD SA with that SPI (gone, or never ours); -EAGAIN: not
- * now (its IKE SA is not established or has an exchange in flight or
- * waiting, or the CHILD SA is being rekeyed or deleted): ask again. */
+ * plane that reports on SAs, not connections. 0: queued on its IKE SA,
+ * started now or when the exchanges queued before it are done (an action
+ * that is moot by then, the CHILD SA replaced or deleted meanwhile, is
+ * dropped with a debug line); -ENOENT: no CHILD SA with that SPI (gone, or
+ * never ours). Never -EAGAIN: every action is taken. */
 int ike_engine_rekey_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms);
 int ike_engine_delete_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms);
 

@@ -19,13 +19,10 @@
 
 /* How long a control client may take (app_ctlsock_set_budget()). */
 #define GW_CTL_BUDGET_MS 100u
-/* Engine actions asked for by fast-path events, run from app_gw_ike_poll():
- * never from inside the engine's own callbacks, and again a second later
- * while the engine says "not now". */
-#define ACTIONS_MAX  64u
-#define ACTION_TRIES 30u
-
-enum action { ACT_REKEY, ACT_DELETE };
+/* Deletes of CHILD SAs the fast path refused, asked for inside the
+ * engine's event callback and so run from app_gw_ike_poll(): the engine is
+ * not called back into. It queues every action it is given. */
+#define DEFERRED_MAX 64u
 
 struct app_gw_ike {
 	struct app_config *cfg;
@@ -35,12 +32,8 @@ struct app_gw_ike {
 	FILE *keylog;
 	struct fp_host *host;             /* punts in, messages and echo replies out */
 	struct app_gw_children *children; /* what CHILD SA events installed */
-	struct {
-		uint32_t spi_in;
-		uint8_t what, tries;
-		uint64_t at;
-	} act[ACTIONS_MAX];
-	unsigned n_act;
+	uint32_t deferred[DEFERRED_MAX];  /* inbound SPIs of CHILD SAs to delete */
+	unsigned n_deferred;
 	struct app_gw_ike_stats st;
 };
 
@@ -97,7 +90,7 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 	}
 }
 
-static void queue_action(struct app_gw_ike *g, uint32_t spi_in, enum action what);
+static void defer_delete(struct app_gw_ike *g, uint32_t spi_in);
 
 static void op_event(void *ctx, const struct ike_event *ev)
 {
@@ -122,7 +115,7 @@ static void op_event(void *ctx, const struct ike_event *ev)
 			"fastpath: CHILD_SA %s/%s (SAs in 0x%08x out 0x%08x) not "
 			"installed: %s; deleting it",
 			ci->conn, ci->child, ci->spi_in, ci->spi_out, err);
-		queue_action(g, ci->spi_in, ACT_DELETE);
+		defer_delete(g, ci->spi_in);
 	} else if (ev->type == IKE_EV_CHILD_DOWN) {
 		int rc = app_gw_remove_child(g->children, ci, err, sizeof(err));
 
@@ -196,7 +189,7 @@ static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 		for (unsigned i = 0; i < RTE_DIM(names); i++)
 			rte_tel_data_add_dict_u64(d, names[i],
 						  __atomic_load_n(&v[i], __ATOMIC_RELAXED));
-		rte_tel_data_add_dict_int(d, "actions_waiting", (int)tel_ike->n_act);
+		rte_tel_data_add_dict_int(d, "actions_waiting", (int)tel_ike->n_deferred);
 		rc = 0;
 	}
 	pthread_mutex_unlock(&tel_lock);
@@ -346,63 +339,44 @@ void app_gw_ike_punt(struct app_gw_ike *g, struct rte_mbuf *m)
 	rte_pktmbuf_free(m);
 }
 
-static void queue_action(struct app_gw_ike *g, uint32_t spi_in, enum action what)
+static void defer_delete(struct app_gw_ike *g, uint32_t spi_in)
 {
-	for (unsigned i = 0; i < g->n_act; i++)
-		if (g->act[i].spi_in == spi_in) {
-			if (what == ACT_DELETE && g->act[i].what != ACT_DELETE) {
-				g->act[i].what = ACT_DELETE; /* a delete wins, now */
-				g->act[i].tries = 0;
-				g->act[i].at = 0;
-			}
+	for (unsigned i = 0; i < g->n_deferred; i++)
+		if (g->deferred[i] == spi_in)
 			return;
-		}
-	if (g->n_act == ACTIONS_MAX) {
-		app_log(IKE_LOG_WARN,
-			"fastpath: too many CHILD_SA actions waiting: %s of SA "
-			"0x%08x dropped",
-			what == ACT_REKEY ? "rekey" : "delete", spi_in);
+	if (g->n_deferred == DEFERRED_MAX) {
+		app_log(IKE_LOG_ERR,
+			"fastpath: too many refused CHILD_SAs at once: SA 0x%08x "
+			"not deleted",
+			spi_in);
 		return;
 	}
-	g->act[g->n_act].spi_in = spi_in;
-	g->act[g->n_act].what = (uint8_t)what;
-	g->act[g->n_act].tries = 0;
-	g->act[g->n_act++].at = 0;
+	g->deferred[g->n_deferred++] = spi_in;
 }
 
-/* Runs what is due; an action the engine cannot take now is tried again
- * a second later, ACTION_TRIES times. */
-static unsigned run_actions(struct app_gw_ike *g, uint64_t now)
+/* A rekey or delete of the CHILD SA with inbound SPI spi_in, queued by
+ * the engine and run as soon as its IKE SA's window is free. */
+static void child_action(struct app_gw_ike *g, uint32_t spi_in, bool rekey, uint64_t now)
 {
-	unsigned work = 0;
+	int rc = rekey ? ike_engine_rekey_child_spi(g->engine, spi_in, now)
+		       : ike_engine_delete_child_spi(g->engine, spi_in, now);
 
-	for (unsigned i = 0; i < g->n_act;) {
-		uint32_t spi = g->act[i].spi_in;
-		bool rekey = g->act[i].what == ACT_REKEY;
-		int rc;
+	if (rc == 0)
+		app_log(IKE_LOG_INFO, "fastpath: CHILD_SA with SA in 0x%08x: %s queued", spi_in,
+			rekey ? "rekey" : "delete");
+	else if (rc != -ENOENT) /* -ENOENT: gone already, nothing to do */
+		app_log(IKE_LOG_ERR, "fastpath: CHILD_SA with SA in 0x%08x: %s refused: %s", spi_in,
+			rekey ? "rekey" : "delete", strerror(-rc));
+}
 
-		if (g->act[i].at > now) {
-			i++;
-			continue;
-		}
-		work++;
-		rc = rekey ? ike_engine_rekey_child_spi(g->engine, spi, now)
-			   : ike_engine_delete_child_spi(g->engine, spi, now);
-		if (rc == -EAGAIN && ++g->act[i].tries < ACTION_TRIES) {
-			g->act[i++].at = now + 1000;
-			continue;
-		}
-		if (rc == 0)
-			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA with SA in 0x%08x: %s started",
-				spi, rekey ? "rekey" : "delete");
-		else if (rc != -ENOENT) /* gone already: nothing to do */
-			app_log(IKE_LOG_WARN,
-				"fastpath: CHILD_SA with SA in 0x%08x: %s not "
-				"possible after %u tries",
-				spi, rekey ? "rekey" : "delete", (unsigned)g->act[i].tries);
-		g->act[i] = g->act[--g->n_act];
-	}
-	return work;
+static unsigned run_deferred(struct app_gw_ike *g, uint64_t now)
+{
+	unsigned n = g->n_deferred;
+
+	g->n_deferred = 0;
+	for (unsigned i = 0; i < n; i++)
+		child_action(g, g->deferred[i], false, now);
+	return n;
 }
 
 void app_gw_ike_fp_event(struct app_gw_ike *g, const struct fp_ctrl_event *ev)
@@ -419,13 +393,13 @@ void app_gw_ike_fp_event(struct app_gw_ike *g, const struct fp_ctrl_event *ev)
 			"fastpath: %s SA 0x%08x reached its soft limit: rekeying "
 			"its CHILD_SA",
 			ev->dir == FP_DIR_IN ? "inbound" : "outbound", ev->spi);
-		queue_action(g, spi_in, ACT_REKEY);
+		child_action(g, spi_in, true, app_mono_ms());
 	} else {
 		app_log(IKE_LOG_WARN, "fastpath: %s SA 0x%08x %s: deleting its CHILD_SA",
 			ev->dir == FP_DIR_IN ? "inbound" : "outbound", ev->spi,
 			ev->type == FP_EV_SEQ_OVERFLOW ? "ran out of sequence numbers"
 						       : "reached its hard limit");
-		queue_action(g, spi_in, ACT_DELETE);
+		child_action(g, spi_in, false, app_mono_ms());
 	}
 }
 
@@ -438,8 +412,8 @@ unsigned app_gw_ike_poll(struct app_gw_ike *g)
 		ike_engine_tick(g->engine, now);
 		work++;
 	}
-	if (g->n_act)
-		work += run_actions(g, now);
+	if (g->n_deferred)
+		work += run_deferred(g, now);
 	if (g->ctl) {
 		struct pollfd p = { .fd = app_ctlsock_fd(g->ctl), .events = POLLIN };
 

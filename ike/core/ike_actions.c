@@ -47,48 +47,48 @@ int ike_engine_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms)
 	return r;
 }
 
-/* Queues action `what` on sa and starts it if the request window is free;
+/* Queues action k on sa and starts it if the request window is free;
  * the entry points' common ending (timers re-armed, dead SAs freed). */
-static int pend(struct ike_engine *e, struct ike_sa *sa, unsigned what)
+static int pend(struct ike_engine *e, struct ike_sa *sa, enum ike_act k, uint32_t spi)
 {
-	sa->pending |= what;
+	int r = ike_sa_queue(sa, k, spi);
+
+	if (r < 0)
+		return r;
 	ike_sa_run_pending(sa);
 	ike_timer_touch(sa);
 	ike_engine_reap(e);
 	return 0;
 }
 
-static int queue_action(struct ike_engine *e, const char *conn, uint64_t now, unsigned what)
+static int queue_action(struct ike_engine *e, const char *conn, uint64_t now, enum ike_act k)
 {
 	int err;
 	struct ike_sa *sa = action_sa(e, conn, now, &err);
+	struct ike_child *ch;
 
 	if (!sa)
 		return err;
-	if (what & (PEND_REKEY_CHILD | PEND_DELETE_CHILD)) {
-		struct ike_child *ch = sa->children;
-		while (ch && ch->state != CHILD_INSTALLED)
-			ch = ch->next;
-		if (!ch)
-			return -ENOENT;
-		sa->pending_child_spi = ch->info.spi_in;
-	}
-	return pend(e, sa, what);
+	if (k != IKE_ACT_REKEY_CHILD && k != IKE_ACT_DELETE_CHILD)
+		return pend(e, sa, k, 0);
+	for (ch = sa->children; ch && ch->state != CHILD_INSTALLED;)
+		ch = ch->next;
+	return ch ? pend(e, sa, k, ch->info.spi_in) : -ENOENT;
 }
 
 int ike_engine_rekey_child(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
-	return queue_action(e, conn, now_ms, PEND_REKEY_CHILD);
+	return queue_action(e, conn, now_ms, IKE_ACT_REKEY_CHILD);
 }
 
 int ike_engine_rekey_ike(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
-	return queue_action(e, conn, now_ms, PEND_REKEY_IKE);
+	return queue_action(e, conn, now_ms, IKE_ACT_REKEY_IKE);
 }
 
 int ike_engine_delete_child(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
-	return queue_action(e, conn, now_ms, PEND_DELETE_CHILD);
+	return queue_action(e, conn, now_ms, IKE_ACT_DELETE_CHILD);
 }
 
 int ike_engine_delete_ike(struct ike_engine *e, const char *conn, uint64_t now_ms)
@@ -109,7 +109,7 @@ int ike_engine_delete_ike(struct ike_engine *e, const char *conn, uint64_t now_m
 		ike_engine_reap(e);
 		return 0;
 	}
-	return queue_action(e, conn, now_ms, PEND_DELETE_IKE);
+	return queue_action(e, conn, now_ms, IKE_ACT_DELETE_IKE);
 }
 
 int ike_engine_initiate_ex(struct ike_engine *e, const char *conn,
@@ -164,7 +164,7 @@ int ike_engine_delete_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms
 
 	if (!sa)
 		return -ENOENT;
-	return pend(e, sa, PEND_DELETE_IKE);
+	return pend(e, sa, IKE_ACT_DELETE_IKE, 0);
 }
 
 int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms)
@@ -173,45 +173,36 @@ int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t n
 
 	if (!sa || !sa->children)
 		return -ENOENT;
-	sa->pending_child_spi = sa->children->info.spi_in;
-	return pend(e, sa, PEND_REKEY_CHILD);
+	return pend(e, sa, IKE_ACT_REKEY_CHILD, sa->children->info.spi_in);
 }
 
-static int child_action(struct ike_engine *e, uint32_t spi_in, uint64_t now, unsigned what)
+/* Queued on the CHILD SA's IKE SA whatever that is doing: an exchange in
+ * flight, a rekey of the IKE SA (the queue moves to the new SA) or of the
+ * CHILD SA itself (the action is moot once the CHILD SA is replaced). */
+static int child_action(struct ike_engine *e, uint32_t spi_in, uint64_t now, enum ike_act k)
 {
 	e->now = now;
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		struct ike_child *ch = sa->state == IKE_S_DEAD ? NULL : sa->children;
-
-		while (ch && ch->info.spi_in != spi_in)
-			ch = ch->next;
-		if (ch == NULL)
+		if (sa->state == IKE_S_DEAD || !ike_child_find_in(sa, spi_in))
 			continue;
-		/* Only an action that starts now is taken: one left waiting
-		 * behind an exchange in flight could lose its single
-		 * pending_child_spi slot to the engine's own rekeys. */
-		if (sa->state != IKE_S_ESTABLISHED || ch->state != CHILD_INSTALLED ||
-		    sa->req_kind != REQ_NONE || sa->pending != 0)
-			return -EAGAIN;
-		sa->pending_child_spi = spi_in;
-		return pend(e, sa, what);
+		return pend(e, sa, k, spi_in);
 	}
 	return -ENOENT;
 }
 
 int ike_engine_rekey_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms)
 {
-	return child_action(e, spi_in, now_ms, PEND_REKEY_CHILD);
+	return child_action(e, spi_in, now_ms, IKE_ACT_REKEY_CHILD);
 }
 
 int ike_engine_delete_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms)
 {
-	return child_action(e, spi_in, now_ms, PEND_DELETE_CHILD);
+	return child_action(e, spi_in, now_ms, IKE_ACT_DELETE_CHILD);
 }
 
 int ike_engine_dpd(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
-	return queue_action(e, conn, now_ms, PEND_DPD);
+	return queue_action(e, conn, now_ms, IKE_ACT_DPD);
 }
 
 void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg)

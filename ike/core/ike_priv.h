@@ -63,14 +63,22 @@ enum ike_req_kind {
 	REQ_DPD,
 };
 
-/* Local actions waiting for the request window (size 1). */
-enum ike_pending {
-	PEND_REKEY_CHILD = 1u << 0,
-	PEND_REKEY_IKE = 1u << 1,
-	PEND_DELETE_IKE = 1u << 2,
-	PEND_DPD = 1u << 3,
-	PEND_DELETE_CHILD = 1u << 4,
+/* Local actions waiting for the request window (size 1), in order
+ * (ike_queue.c). */
+enum ike_act {
+	IKE_ACT_DELETE_IKE = 1,
+	IKE_ACT_REKEY_IKE,
+	IKE_ACT_DELETE_CHILD,
+	IKE_ACT_REKEY_CHILD,
+	IKE_ACT_DPD,
 };
+struct ike_action {
+	uint8_t kind; /* enum ike_act */
+	uint32_t spi; /* the CHILD SA's inbound SPI, for child actions */
+};
+/* One action per CHILD SA (old and new while rekeyed) and one of each
+ * other kind: the queue never fills. */
+#define IKE_MAX_ACTIONS (IKE_MAX_CHILDREN * 2 + 4)
 
 /* State of a CREATE_CHILD_SA we initiated, kept until its response. */
 struct ike_exch_ctx {
@@ -128,8 +136,8 @@ struct ike_sa {
 	size_t req_len;
 	uint64_t rtx_at;
 	unsigned rtx_count;
-	unsigned pending;           /* enum ike_pending bits */
-	uint32_t pending_child_spi; /* child for PEND_REKEY_CHILD / DELETE_CHILD */
+	uint8_t n_act; /* queued actions */
+	struct ike_action act[IKE_MAX_ACTIONS];
 
 	/* Requests we answer. */
 	uint32_t msgid_in; /* next request ID expected from the peer */
@@ -199,7 +207,15 @@ void ike_sa_kill(struct ike_sa *sa, const char *reason);
 uint32_t ike_spi_alloc(struct ike_engine *e);
 uint64_t ike_jitter(uint64_t base_ms, uint64_t rand_ms);
 void ike_sa_schedule(struct ike_sa *sa); /* arms rekey/dpd timers */
+/* ike_queue.c: queue action k (for CHILD SA spi), merged with one queued
+ * for the same thing; 0, or -ENOSPC with an ERR line (cannot happen within
+ * IKE_MAX_CHILDREN). Runs nothing: ike_sa_run_pending() starts queued
+ * actions while the window is free. */
+int ike_sa_queue(struct ike_sa *sa, enum ike_act k, uint32_t spi);
 void ike_sa_run_pending(struct ike_sa *sa);
+/* A rekeyed IKE SA's queue goes to its successor. */
+void ike_sa_queue_move(struct ike_sa *to, struct ike_sa *from);
+bool ike_sa_queued(const struct ike_sa *sa, enum ike_act k, uint32_t spi);
 
 /* ike_timer.c: one heap entry per SA holding its earliest deadline, so a
  * tick touches only the SAs that are due. */

@@ -147,28 +147,6 @@ void ike_sa_schedule(struct ike_sa *sa)
 	sa->dpd_at = cfg->dpd_delay_s ? sa->last_rx + cfg->dpd_delay_s * 1000ull : 0;
 }
 
-void ike_sa_run_pending(struct ike_sa *sa)
-{
-	if (sa->req_kind != REQ_NONE || sa->state != IKE_S_ESTABLISHED)
-		return;
-	if (sa->pending & PEND_DELETE_IKE) {
-		sa->pending = 0;
-		ikev2_delete_ike_start(sa);
-	} else if (sa->pending & PEND_REKEY_IKE) {
-		sa->pending &= ~PEND_REKEY_IKE;
-		ikev2_rekey_ike_start(sa);
-	} else if (sa->pending & PEND_DELETE_CHILD) {
-		sa->pending &= ~PEND_DELETE_CHILD;
-		ikev2_delete_child_start(sa, sa->pending_child_spi);
-	} else if (sa->pending & PEND_REKEY_CHILD) {
-		sa->pending &= ~PEND_REKEY_CHILD;
-		ikev2_rekey_child_start(sa, sa->pending_child_spi);
-	} else if (sa->pending & PEND_DPD) {
-		sa->pending &= ~PEND_DPD;
-		ikev2_dpd_start(sa);
-	}
-}
-
 static void child_timers(struct ike_sa *sa, uint64_t now)
 {
 	for (struct ike_child *c = sa->children; c; c = c->next) {
@@ -176,12 +154,10 @@ static void child_timers(struct ike_sa *sa, uint64_t now)
 			ike_sa_log(sa, IKE_LOG_INFO, "CHILD_SA %s %08x hard lifetime expired",
 				   c->info.child, c->info.spi_in);
 			c->expire_at = 0;
-			sa->pending_child_spi = c->info.spi_in;
-			sa->pending |= PEND_DELETE_CHILD;
+			ike_sa_queue(sa, IKE_ACT_DELETE_CHILD, c->info.spi_in);
 		} else if (c->rekey_at && now >= c->rekey_at && c->state == CHILD_INSTALLED) {
 			c->rekey_at = 0;
-			sa->pending_child_spi = c->info.spi_in;
-			sa->pending |= PEND_REKEY_CHILD;
+			ike_sa_queue(sa, IKE_ACT_REKEY_CHILD, c->info.spi_in);
 		}
 	}
 }
@@ -217,11 +193,11 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		return;
 	if (sa->rekey_at && now >= sa->rekey_at) {
 		sa->rekey_at = 0;
-		sa->pending |= PEND_REKEY_IKE;
+		ike_sa_queue(sa, IKE_ACT_REKEY_IKE, 0);
 	}
 	child_timers(sa, now);
 	if (dpd_due(sa) <= now) {
-		sa->pending |= PEND_DPD;
+		ike_sa_queue(sa, IKE_ACT_DPD, 0);
 		sa->dpd_at = now + sa->conn->cfg.dpd_delay_s * 1000ull;
 	}
 	ike_sa_run_pending(sa);
@@ -264,7 +240,7 @@ uint64_t ike_sa_deadline(const struct ike_sa *sa)
 		t = min_nz(t, c->rekey_at);
 		t = min_nz(t, c->expire_at);
 	}
-	if (sa->pending && sa->req_kind == REQ_NONE)
+	if (sa->n_act && sa->req_kind == REQ_NONE)
 		t = min_nz(t, sa->e->now);
 	return t;
 }

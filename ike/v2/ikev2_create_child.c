@@ -121,9 +121,7 @@ static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
 	nsa->nat_local = old->nat_local;
 	nsa->nat_remote = old->nat_remote;
 	nsa->last_rx = old->last_rx;
-	nsa->pending = old->pending & ~(PEND_REKEY_IKE | PEND_DPD);
-	nsa->pending_child_spi = old->pending_child_spi;
-	old->pending = 0;
+	ike_sa_queue_move(nsa, old);
 	ike_sa_set_state(nsa, IKE_S_ESTABLISHED);
 	ike_sa_set_state(old, IKE_S_REKEYED);
 	old->delete_at = old->e->now + 30000;
@@ -330,14 +328,12 @@ static void child_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, struct i
 			   "simultaneous CHILD_SA rekey lost: deleting our redundant %08x",
 			   child->info.spi_in);
 		child->state = CHILD_REKEYED;
-		sa->pending_child_spi = child->info.spi_in;
-		sa->pending |= PEND_DELETE_CHILD;
+		ike_sa_queue(sa, IKE_ACT_DELETE_CHILD, child->info.spi_in);
 		return;
 	}
 	if (old) {
 		old->state = CHILD_REKEYED;
-		sa->pending_child_spi = old->info.spi_in;
-		sa->pending |= PEND_DELETE_CHILD;
+		ike_sa_queue(sa, IKE_ACT_DELETE_CHILD, old->info.spi_in);
 	}
 }
 

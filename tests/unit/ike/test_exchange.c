@@ -1,6 +1,7 @@
 /* Two engines in one process, joined by an in-memory network that can drop
  * messages: whole exchanges between our initiator and our responder. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -312,9 +313,10 @@ static void test_child_by_spi(void)
 	/* The peer's SPI is not one of ours. */
 	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, b_in, net.now), -ENOENT);
 	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), 0);
-	/* An exchange is in flight: nothing is left waiting, "ask again". */
-	CU_ASSERT_EQUAL(ike_engine_delete_child_spi(net.a.e, a_in, net.now), -EAGAIN);
-	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), -EAGAIN);
+	/* An exchange is in flight: both are queued; the delete takes the
+	 * rekey with it, and then deletes the replaced SA the rekey leaves. */
+	CU_ASSERT_EQUAL(ike_engine_delete_child_spi(net.a.e, a_in, net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), 0);
 	pump();
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
 	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_CHILD_REKEYED, 0)->child->old_spi_in, a_in);
@@ -326,6 +328,77 @@ static void test_child_by_spi(void)
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 2);
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 2);
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+	teardown();
+}
+
+static unsigned ev_index(const struct peer *p, enum ike_event_type t)
+{
+	for (unsigned i = 0; i < p->nev; i++)
+		if (p->ev[i].type == t)
+			return i;
+	return UINT_MAX;
+}
+
+/* Actions asked for while an exchange is in flight wait in the IKE SA's
+ * queue and run in order; a delete of a CHILD SA takes a queued rekey of
+ * the same CHILD SA with it. */
+static void test_queued_actions(void)
+{
+	uint32_t a_in, n_in;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	a_in = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->spi_in;
+	/* INFORMATIONAL { } --> holds the window. */
+	CU_ASSERT_EQUAL_FATAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.a.e, "c", net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), 0); /* merged */
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT(ev_index(&net.a, IKE_EV_CHILD_REKEYED) < ev_index(&net.a, IKE_EV_IKE_REKEYED));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_CHILD_REKEYED, 0));
+	n_in = find_ev(&net.a, IKE_EV_CHILD_REKEYED, 0)->child->spi_in;
+
+	/* The new CHILD SA: a rekey, then a delete, behind a liveness check
+	 * on the new IKE SA: deleted, not rekeyed. */
+	CU_ASSERT_EQUAL_FATAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, n_in, net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_delete_child_spi(net.a.e, n_in, net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_REKEYED), 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_CHILD_DOWN, 1));
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_CHILD_DOWN, 1)->child->spi_in, n_in);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+	teardown();
+}
+
+/* A queued action whose CHILD SA the peer deleted meanwhile is dropped and
+ * the next one starts at once. */
+static void test_moot_action(void)
+{
+	uint32_t a_in, b_in;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	a_in = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->spi_in;
+	b_in = find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->spi_in;
+	CU_ASSERT_EQUAL_FATAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in, net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.a.e, "c", net.now), 0);
+	/* <-- INFORMATIONAL { D(ESP) } crosses our liveness check. */
+	CU_ASSERT_EQUAL(ike_engine_delete_child_spi(net.b.e, b_in, net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_REKEYED), 0);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_REKEYED), 1);
 	teardown();
 }
 
@@ -741,6 +814,8 @@ static const struct test_case cases[] = {
 	{ "IKE_SA rekey by each side", test_ike_rekey },
 	{ "delete CHILD_SA and IKE_SA", test_delete },
 	{ "rekey and delete a CHILD_SA by its SPI", test_child_by_spi },
+	{ "actions queued behind an exchange run in order", test_queued_actions },
+	{ "a moot queued action is dropped, the next runs", test_moot_action },
 	{ "lost messages are retransmitted", test_lost_message },
 	{ "wrong PSK fails with AUTHENTICATION_FAILED", test_wrong_psk },
 	{ "proposal mismatch fails with NO_PROPOSAL_CHOSEN", test_no_proposal },
