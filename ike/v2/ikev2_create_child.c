@@ -370,6 +370,77 @@ static void ike_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, const stru
 	ikev2_delete_ike_start(sa);
 }
 
+/* 2.25: a rekey refused with TEMPORARY_FAILURE (the peer is rekeying or
+ * deleting the IKE SA: a crossing exchange) is tried again after a short
+ * random delay; one refused otherwise after a longer one. Either way its
+ * timer is armed again: an SA never stays without a rekey. */
+#define RETRY_TEMP_MS  5000u /* 1-5 s */
+#define RETRY_TEMP_RND 4000u
+#define RETRY_FAIL_MS  60000u /* 30-60 s */
+#define RETRY_FAIL_RND 30000u
+
+static uint64_t retry_at(const struct ike_sa *sa, uint16_t err)
+{
+	bool temp = err == IKEV2_N_TEMPORARY_FAILURE;
+
+	return sa->e->now + ike_jitter(temp ? RETRY_TEMP_MS : RETRY_FAIL_MS,
+				       temp ? RETRY_TEMP_RND : RETRY_FAIL_RND);
+}
+
+/* The CHILD SA being rekeyed, which an IKE rekey that crossed ours may
+ * have moved to the new IKE SA meanwhile. */
+static struct ike_child *rekeyed_child(struct ike_sa *sa, uint32_t spi_in, struct ike_sa **owner)
+{
+	for (struct ike_sa *s = sa->e->sas; s; s = s->next) {
+		struct ike_child *c = s->state == IKE_S_DEAD ? NULL : ike_child_find_in(s, spi_in);
+
+		if (c) {
+			*owner = s;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static void retry_child_rekey(struct ike_sa *sa, const struct ike_exch_ctx *x, uint16_t err)
+{
+	struct ike_sa *owner = sa;
+	struct ike_child *c = rekeyed_child(sa, x->old_spi_in, &owner);
+
+	if (!c)
+		return;
+	if (err == IKEV2_N_CHILD_SA_NOT_FOUND) {
+		ike_child_remove(owner, c, "peer does not know this CHILD_SA", true);
+		return;
+	}
+	if (c->state == CHILD_INSTALLED) {
+		c->rekey_at = retry_at(owner, err);
+		ike_timer_touch(owner);
+	}
+}
+
+static void refused(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_exch_ctx *x,
+		    uint16_t err)
+{
+	const char *what = kind == REQ_IKE_REKEY     ? "IKE rekey"
+			   : kind == REQ_CHILD_REKEY ? "CHILD rekey"
+						     : "new CHILD";
+	bool temp = err == IKEV2_N_TEMPORARY_FAILURE;
+
+	const char *next = kind == REQ_CHILD_NEW               ? ""
+			   : err == IKEV2_N_CHILD_SA_NOT_FOUND ? "; removing the CHILD_SA"
+			   : temp                              ? "; trying again in 1-5 s"
+							       : "; trying again in 30-60 s";
+
+	ike_sa_log(sa, temp ? IKE_LOG_INFO : IKE_LOG_ERR,
+		   "CREATE_CHILD_SA (%s) %s: peer answered %s%s", what,
+		   temp ? "refused for now" : "failed", ikev2_notify_name(err), next);
+	if (kind == REQ_IKE_REKEY && sa->state == IKE_S_ESTABLISHED)
+		sa->rekey_at = retry_at(sa, err);
+	else if (kind == REQ_CHILD_REKEY)
+		retry_child_rekey(sa, x, err);
+}
+
 void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind, struct ike_exch_ctx *x,
 				 const struct ikev2_chain *c)
 {
@@ -379,16 +450,7 @@ void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind, stru
 	uint16_t err = ikev2_error_notify(c);
 
 	if (err) {
-		ike_sa_log(sa, IKE_LOG_ERR, "CREATE_CHILD_SA (%s) failed: peer answered %s",
-			   kind == REQ_IKE_REKEY     ? "IKE rekey"
-			   : kind == REQ_CHILD_REKEY ? "CHILD rekey"
-						     : "new CHILD",
-			   ikev2_notify_name(err));
-		if (err == IKEV2_N_CHILD_SA_NOT_FOUND && kind == REQ_CHILD_REKEY) {
-			struct ike_child *old = ike_child_find_in(sa, x->old_spi_in);
-			if (old)
-				ike_child_remove(sa, old, "peer does not know this CHILD_SA", true);
-		}
+		refused(sa, kind, x, err);
 		return;
 	}
 	if (kind == REQ_IKE_REKEY) {

@@ -402,6 +402,64 @@ static void test_moot_action(void)
 	teardown();
 }
 
+/* Advances the clock in steps of 100 ms until both ends saw n events of
+ * type t, at most 60 s. */
+static void advance_until(enum ike_event_type t, unsigned n)
+{
+	for (unsigned i = 0; i < 600; i++) {
+		if (count_ev(&net.a, t) >= n && count_ev(&net.b, t) >= n)
+			return;
+		advance(100);
+	}
+}
+
+/* 2.25: crossed IKE SA rekeys are both refused with TEMPORARY_FAILURE; each
+ * end tries again after a random delay, and the IKE SA is rekeyed once. */
+static void test_crossed_ike_rekeys(void)
+{
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	/* CREATE_CHILD_SA { SA, Ni, KEi } <--> crossing */
+	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.a.e, "c", net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.b.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 0);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_REKEYED), 0);
+	advance_until(IKE_EV_IKE_REKEYED, 1);
+	advance(10000);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 0);
+	teardown();
+}
+
+/* A CHILD SA rekey that crosses the peer's IKE SA rekey is refused for now;
+ * it is tried again on the new IKE SA the CHILD SA moved to. */
+static void test_child_rekey_crosses_ike_rekey(void)
+{
+	uint32_t b_in;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	b_in = find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->spi_in;
+	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.a.e, "c", net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.b.e, b_in, net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 0);
+	advance_until(IKE_EV_CHILD_REKEYED, 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_REKEYED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.b, IKE_EV_CHILD_REKEYED, 0));
+	CU_ASSERT_EQUAL(find_ev(&net.b, IKE_EV_CHILD_REKEYED, 0)->child->old_spi_in, b_in);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -816,6 +874,9 @@ static const struct test_case cases[] = {
 	{ "rekey and delete a CHILD_SA by its SPI", test_child_by_spi },
 	{ "actions queued behind an exchange run in order", test_queued_actions },
 	{ "a moot queued action is dropped, the next runs", test_moot_action },
+	{ "crossed IKE_SA rekeys: TEMPORARY_FAILURE, retried", test_crossed_ike_rekeys },
+	{ "CHILD_SA rekey crossing an IKE_SA rekey: retried on the new SA",
+	  test_child_rekey_crosses_ike_rekey },
 	{ "lost messages are retransmitted", test_lost_message },
 	{ "wrong PSK fails with AUTHENTICATION_FAILED", test_wrong_psk },
 	{ "proposal mismatch fails with NO_PROPOSAL_CHOSEN", test_no_proposal },
