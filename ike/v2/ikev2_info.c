@@ -109,7 +109,7 @@ static void peer_deletes_children(struct ike_sa *sa, const struct ikev2_delete *
 void ikev2_info_request(struct ike_sa *sa, const struct ikev2_chain *c)
 {
 	struct ikev2_out *o = malloc(sizeof(*o));
-	bool delete_ike = false;
+	bool delete_ike = false, auth_failed = false;
 
 	if (!o)
 		return;
@@ -126,14 +126,25 @@ void ikev2_info_request(struct ike_sa *sa, const struct ikev2_chain *c)
 				peer_deletes_children(sa, &d, &o->w);
 		} else if (p->type == IKEV2_PL_NOTIFY &&
 			   ikev2_notify_parse(p->body, p->len, &n) == 0 && n.type < 16384) {
-			ike_sa_log(sa, IKE_LOG_WARN, "peer reports %s", ikev2_notify_name(n.type));
+			auth_failed |= n.type == IKEV2_N_AUTHENTICATION_FAILED;
+			if (n.type != IKEV2_N_AUTHENTICATION_FAILED)
+				ike_sa_log(sa, IKE_LOG_WARN, "peer reports %s",
+					   ikev2_notify_name(n.type));
 		}
 	}
 	if (delete_ike)
 		o->w.len = o->inner_off; /* answer a delete of the IKE SA empty */
 	ikev2_send_response(sa, o, sa->msgid_in);
 	free(o);
-	if (delete_ike) {
+	if (auth_failed && !delete_ike) {
+		/* 2.21.2: the peer did not accept our authentication (or its
+		 * policy refused our identity) after IKE_AUTH looked complete
+		 * here: it has destroyed the SA on its side. */
+		ike_sa_log(sa, IKE_LOG_ERR,
+			   "peer reports AUTHENTICATION_FAILED after IKE_AUTH: it "
+			   "rejected our authentication or identity; IKE SA deleted");
+		ike_sa_kill(sa, "peer reports AUTHENTICATION_FAILED");
+	} else if (delete_ike) {
 		ike_sa_log(sa, IKE_LOG_INFO, "IKE SA deleted by peer");
 		if (sa->state == IKE_S_REKEYED)
 			ike_sa_set_state(sa, IKE_S_DEAD), sa->e->reap = true;

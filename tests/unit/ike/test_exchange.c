@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ike/ike.h"
+#include "ike/core/ike_priv.h" /* to make b send a notify the engine never sends so */
 #include "ike/crypto/ike_crypto.h"
 #include "ike/v2/ikev2_wire.h"
 #include "tests/unit/test.h"
@@ -460,6 +461,33 @@ static void test_child_rekey_crosses_ike_rekey(void)
 	teardown();
 }
 
+/* 2.21.2: <-- INFORMATIONAL { N(AUTHENTICATION_FAILED) } after IKE_AUTH
+ * (strongSwan sends it when its identity constraints fail): the peer has
+ * destroyed the SA, so do we, with its CHILD SAs. */
+static void test_auth_failed_after_ike_auth(void)
+{
+	struct ikev2_out *o = malloc(sizeof(*o));
+	struct ike_sa *bsa;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+	bsa = ike_sa_lookup(net.b.e, find_ev(&net.b, IKE_EV_IKE_UP, 0)->spi_r);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(bsa);
+	ikev2_out_init(o, bsa, IKEV2_EXCH_INFORMATIONAL, false);
+	ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
+	CU_ASSERT_EQUAL(ikev2_send_request(bsa, o, REQ_DPD), 0);
+	free(o);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_IKE_DOWN, 0));
+	CU_ASSERT(strstr(find_ev(&net.a, IKE_EV_IKE_DOWN, 0)->reason, "AUTHENTICATION_FAILED") !=
+		  NULL);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -875,6 +903,8 @@ static const struct test_case cases[] = {
 	{ "actions queued behind an exchange run in order", test_queued_actions },
 	{ "a moot queued action is dropped, the next runs", test_moot_action },
 	{ "crossed IKE_SA rekeys: TEMPORARY_FAILURE, retried", test_crossed_ike_rekeys },
+	{ "AUTHENTICATION_FAILED after IKE_AUTH tears the IKE_SA down",
+	  test_auth_failed_after_ike_auth },
 	{ "CHILD_SA rekey crossing an IKE_SA rekey: retried on the new SA",
 	  test_child_rekey_crosses_ike_rekey },
 	{ "lost messages are retransmitted", test_lost_message },
