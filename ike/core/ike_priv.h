@@ -146,6 +146,7 @@ struct ike_sa {
 	bool resp_valid;
 
 	uint64_t created, last_rx, dpd_at, rekey_at, delete_at;
+	uint64_t peer_id_hash; /* the peer's authenticated ID (ike_id_hash), 0 before */
 	struct ike_child *children;
 	struct ike_child_cfg *own_child; /* per-SA selectors (initiate_ex) */
 	struct ike_sa *hnext;            /* hash chain by our SPI */
@@ -215,6 +216,15 @@ int ike_sa_queue(struct ike_sa *sa, enum ike_act k, uint32_t spi);
 void ike_sa_run_pending(struct ike_sa *sa);
 /* A rekeyed IKE SA's queue goes to its successor. */
 void ike_sa_queue_move(struct ike_sa *to, struct ike_sa *from);
+/* ike_contact.c: INITIAL_CONTACT (2.4). Whether our IKE_AUTH request on sa
+ * carries it: no other IKE SA of its connection is alive. */
+bool ike_sa_first_contact(const struct ike_sa *sa);
+/* The peer of the just authenticated sa says it holds no other IKE SA with
+ * us: the older IKE SAs of the same connection, peer address and peer
+ * identity are gone on its side, and go here too (with their CHILD SAs,
+ * reported down), without a Delete. Returns how many. */
+unsigned ike_sa_initial_contact(struct ike_sa *sa);
+uint64_t ike_id_hash(const struct ike_id *id);
 bool ike_sa_queued(const struct ike_sa *sa, enum ike_act k, uint32_t spi);
 
 /* ike_timer.c: one heap entry per SA holding its earliest deadline, so a

@@ -35,8 +35,9 @@ static bool id_matches(const struct ike_id *want, const struct ike_id *got)
 	       memcmp(want->data, got->data, got->len) == 0;
 }
 
-static void established(struct ike_sa *sa)
+static void established(struct ike_sa *sa, const struct ikev2_chain *c)
 {
+	struct ikev2_ntf n;
 	char a[256];
 
 	ike_sa_set_state(sa, IKE_S_ESTABLISHED);
@@ -44,6 +45,8 @@ static void established(struct ike_sa *sa)
 		   ike_algs_str(&sa->algs, true, a, sizeof(a)), sa->natt ? ", NAT-T" : "");
 	ike_emit_sa(sa, IKE_EV_IKE_UP, NULL);
 	ike_sa_schedule(sa);
+	if (ikev2_find_notify(c, IKEV2_N_INITIAL_CONTACT, &n))
+		ike_sa_initial_contact(sa);
 }
 
 int ikev2_auth_start(struct ike_sa *sa)
@@ -66,6 +69,8 @@ int ikev2_auth_start(struct ike_sa *sa)
 	if (cfg->remote_id.type)
 		ikev2_w_id(&o->w, IKEV2_PL_IDR, &cfg->remote_id);
 	ikev2_w_auth(&o->w, IKEV2_AUTH_PSK, auth, alen);
+	if (ike_sa_first_contact(sa))
+		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0);
 	if (cfg->n_children)
 		ikev2_child_write_offer(sa, &o->w,
 					sa->own_child ? sa->own_child : &cfg->children[0],
@@ -122,6 +127,7 @@ static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer
 			 ike_id_str(&id, s1, sizeof(s1)));
 		return -EACCES;
 	}
+	sa->peer_id_hash = ike_id_hash(&id);
 	return 0;
 }
 
@@ -176,7 +182,7 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
 		return;
 	}
 	ike_sa_free_nego(sa);
-	established(sa);
+	established(sa, c);
 	if (child) {
 		ike_keylog_child(sa, child);
 		ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);
@@ -209,7 +215,7 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 		ike_sa_kill(sa, why);
 		return;
 	}
-	established(sa);
+	established(sa, c);
 	if (!sa->conn->cfg.n_children || err) {
 		if (err) {
 			/* The IKE SA stands; the event says the tunnel is not up. */

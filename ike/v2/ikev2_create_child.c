@@ -121,6 +121,7 @@ static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
 	nsa->nat_local = old->nat_local;
 	nsa->nat_remote = old->nat_remote;
 	nsa->last_rx = old->last_rx;
+	nsa->peer_id_hash = old->peer_id_hash;
 	ike_sa_queue_move(nsa, old);
 	ike_sa_set_state(nsa, IKE_S_ESTABLISHED);
 	ike_sa_set_state(old, IKE_S_REKEYED);

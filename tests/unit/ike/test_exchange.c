@@ -488,6 +488,83 @@ static void test_auth_failed_after_ike_auth(void)
 	teardown();
 }
 
+static unsigned established_sas(struct ike_engine *e)
+{
+	struct ike_stats st;
+
+	ike_engine_stats(e, &st);
+	return (unsigned)st.established;
+}
+
+/* 2.4: A restarts (a new engine, its SAs lost) and initiates again; its
+ * IKE_AUTH carries INITIAL_CONTACT and B drops the IKE SA it still held
+ * for A, with its CHILD SA. A second IKE SA while the first lives carries
+ * none, and both stay. */
+static void test_initial_contact(void)
+{
+	struct ike_engine_cfg def;
+	struct ike_conn_cfg c;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL_FATAL(ike_engine_initiate_ex(net.a.e, "c", &(struct ike_initiate_opts){ 0 },
+						     net.now, &(uint64_t){ 0 }),
+			      0);
+	pump();
+	CU_ASSERT_EQUAL(established_sas(net.b.e), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 0);
+
+	ike_engine_free(net.a.e); /* kill -9 */
+	ike_engine_cfg_defaults(&def);
+	net.a.e = ike_engine_new(&def, &ops, &net.a);
+	conn_cfg(&c, true, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
+	CU_ASSERT_FATAL(net.a.e && ike_engine_add_conn(net.a.e, &c) == 0);
+	net.a.nev = 0;
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 2);
+	CU_ASSERT_EQUAL(established_sas(net.b.e), 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.b, IKE_EV_IKE_DOWN, 0));
+	CU_ASSERT(strstr(find_ev(&net.b, IKE_EV_IKE_DOWN, 0)->reason, "INITIAL_CONTACT") != NULL);
+	teardown();
+}
+
+static void tw_any_id(struct ike_conn_cfg *c, bool is_a)
+{
+	if (!is_a)
+		memset(&c->remote_id, 0, sizeof(c->remote_id));
+}
+
+/* INITIAL_CONTACT speaks for one identity: a restarted peer that comes back
+ * as another identity (same address, same connection) leaves the first's
+ * IKE SA alone. */
+static void test_initial_contact_other_identity(void)
+{
+	struct ike_engine_cfg def;
+	struct ike_conn_cfg c;
+
+	tweak = tw_any_id;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	ike_engine_free(net.a.e);
+	ike_engine_cfg_defaults(&def);
+	net.a.e = ike_engine_new(&def, &ops, &net.a);
+	conn_cfg(&c, true, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
+	ike_id_parse("a2.example", &c.local_id);
+	CU_ASSERT_FATAL(net.a.e && ike_engine_add_conn(net.a.e, &c) == 0);
+	net.a.nev = 0;
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 0);
+	CU_ASSERT_EQUAL(established_sas(net.b.e), 2);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -903,6 +980,9 @@ static const struct test_case cases[] = {
 	{ "actions queued behind an exchange run in order", test_queued_actions },
 	{ "a moot queued action is dropped, the next runs", test_moot_action },
 	{ "crossed IKE_SA rekeys: TEMPORARY_FAILURE, retried", test_crossed_ike_rekeys },
+	{ "INITIAL_CONTACT after a restart replaces the stale IKE_SAs", test_initial_contact },
+	{ "INITIAL_CONTACT of another identity leaves the IKE_SA",
+	  test_initial_contact_other_identity },
 	{ "AUTHENTICATION_FAILED after IKE_AUTH tears the IKE_SA down",
 	  test_auth_failed_after_ike_auth },
 	{ "CHILD_SA rekey crossing an IKE_SA rekey: retried on the new SA",

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* INITIAL_CONTACT (RFC 7296 2.4): a peer that restarted has lost its IKE
+ * SAs; told so in its first IKE_AUTH, we drop ours at once rather than
+ * keep them until a liveness check fails (or forever without one). */
+#include "ike/core/ike_priv.h"
+
+/* FNV-1a over the ID type and body: SAs compare authenticated peers by it
+ * (a collision could at worst drop one SA of another peer at the same
+ * address and connection). */
+uint64_t ike_id_hash(const struct ike_id *id)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	h = (h ^ id->type) * 0x100000001b3ull;
+	for (unsigned i = 0; i < id->len; i++)
+		h = (h ^ id->data[i]) * 0x100000001b3ull;
+	return h ? h : 1;
+}
+
+static bool alive(const struct ike_sa *sa)
+{
+	return sa->state != IKE_S_DEAD;
+}
+
+bool ike_sa_first_contact(const struct ike_sa *sa)
+{
+	for (const struct ike_sa *o = sa->e->sas; o; o = o->next)
+		if (o != sa && o->conn == sa->conn && alive(o))
+			return false;
+	return true;
+}
+
+unsigned ike_sa_initial_contact(struct ike_sa *sa)
+{
+	unsigned n = 0;
+
+	for (struct ike_sa *o = sa->e->sas; o; o = o->next) {
+		if (o == sa || o->conn != sa->conn || !alive(o) ||
+		    o->peer_id_hash != sa->peer_id_hash || !ike_addr_ip_eq(&o->remote, &sa->remote))
+			continue;
+		ike_sa_log(o, IKE_LOG_INFO, "IKE SA replaced: the peer restarted (INITIAL_CONTACT "
+					    "on %016llx_i %016llx_r)",
+			   (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
+		ike_sa_kill(o, "peer restarted (INITIAL_CONTACT)");
+		n++;
+	}
+	return n;
+}
