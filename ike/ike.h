@@ -83,6 +83,7 @@ int ike_id_parse(const char *s, struct ike_id *id);
 const char *ike_id_str(const struct ike_id *id, char *buf, size_t len);
 
 enum ike_mode { IKE_MODE_TUNNEL = 0, IKE_MODE_TRANSPORT = 1 };
+enum ike_conn_action { IKE_ACTION_CLEAR = 0, IKE_ACTION_RESTART = 1 };
 
 struct ike_child_cfg {
 	char name[IKE_NAME_MAX];
@@ -115,7 +116,17 @@ struct ike_conn_cfg {
 	bool force_encap;     /* UDP-encapsulate ESP even without NAT */
 	bool allow_weak_dh;   /* permit MODP groups below 2048 bits */
 	bool initiate;        /* start when loaded */
+	/* When an IKE SA of the connection ends and no other is left
+	 * (ike/core/ike_restart.c): after a failed liveness check or
+	 * retransmissions (dpd_action), after the peer deleted it
+	 * (close_action): IKE_ACTION_CLEAR (0) or IKE_ACTION_RESTART. */
+	enum ike_conn_action dpd_action, close_action;
+	/* Attempts at establishing it (ours, by initiate or restart) before
+	 * giving up, with a growing delay between them; 0 counts as 1,
+	 * IKE_KEYINGTRIES_FOREVER never gives up. */
+	uint32_t keyingtries;
 };
+#define IKE_KEYINGTRIES_FOREVER UINT32_MAX
 
 struct ike_engine_cfg {
 	uint32_t retransmit_timeout_ms; /* first retransmission (default 500) */

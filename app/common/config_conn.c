@@ -9,11 +9,12 @@
 #define CFG_MAX_TIME 31536000u /* one year, in seconds */
 #define CFG_PSK_MIN  8u
 
-static const char *const conn_keys[] = { "name",          "local_addr", "remote_addr",
-					 "local_id",      "remote_id",  "auth",
-					 "ike_proposals", "rekey_time", "rand_time",
-					 "dpd_delay",     "encap",      "allow_weak_groups",
-					 "initiate",      "children",   NULL };
+static const char *const conn_keys[] = {
+	"name",       "local_addr",        "remote_addr", "local_id",  "remote_id",
+	"auth",       "ike_proposals",     "rekey_time",  "rand_time", "dpd_delay",
+	"encap",      "allow_weak_groups", "initiate",    "children",  "start_action",
+	"dpd_action", "close_action",      "keyingtries", NULL
+};
 static const char *const auth_keys[] = { "method", "psk", "psk_hex", NULL };
 static const char *const child_keys[] = { "name",          "local_ts",  "remote_ts",
 					  "esp_proposals", "mode",      "rekey_time",
@@ -386,6 +387,35 @@ static int cfg_children(struct cfg_ctx *c, const char *path, json_t *o, struct i
 
 /* ---- connections ---- */
 
+/* start_action (initiate is its older boolean form), dpd_action,
+ * close_action, keyingtries: a connection we start restarts by itself
+ * after a failed liveness check and retries a failed attempt forever,
+ * unless told otherwise; after the peer's delete it stays down (a peer's
+ * operator meant it) unless close_action says restart. */
+static int cfg_conn_actions(struct cfg_ctx *c, const char *path, json_t *o,
+			    struct ike_conn_cfg *conn)
+{
+	static const char *const start[] = { "none", "start", NULL };
+	static const char *const dpd[] = { "clear", "restart", NULL };
+	static const char *const close[] = { "none", "restart", NULL };
+	int st = conn->initiate, da, ca = IKE_ACTION_CLEAR, rc;
+	uint32_t tries;
+
+	if ((rc = cfg_get_enum(c, path, o, "start_action", start, &st)))
+		return rc;
+	conn->initiate = st == 1;
+	da = conn->initiate ? IKE_ACTION_RESTART : IKE_ACTION_CLEAR;
+	tries = conn->initiate ? 0 : 1;
+	if ((rc = cfg_get_enum(c, path, o, "dpd_action", dpd, &da)) ||
+	    (rc = cfg_get_enum(c, path, o, "close_action", close, &ca)) ||
+	    (rc = cfg_get_uint(c, path, o, "keyingtries", 0, 1000000, &tries)))
+		return rc;
+	conn->dpd_action = (enum ike_conn_action)da;
+	conn->close_action = (enum ike_conn_action)ca;
+	conn->keyingtries = tries ? tries : IKE_KEYINGTRIES_FOREVER;
+	return 0;
+}
+
 static int cfg_conn_flags(struct cfg_ctx *c, const char *path, json_t *o, struct ike_conn_cfg *conn)
 {
 	int rc;
@@ -395,7 +425,8 @@ static int cfg_conn_flags(struct cfg_ctx *c, const char *path, json_t *o, struct
 	    (rc = cfg_get_uint(c, path, o, "dpd_delay", 0, 86400, &conn->dpd_delay_s)) ||
 	    (rc = cfg_get_bool(c, path, o, "encap", &conn->force_encap)) ||
 	    (rc = cfg_get_bool(c, path, o, "allow_weak_groups", &conn->allow_weak_dh)) ||
-	    (rc = cfg_get_bool(c, path, o, "initiate", &conn->initiate)))
+	    (rc = cfg_get_bool(c, path, o, "initiate", &conn->initiate)) ||
+	    (rc = cfg_conn_actions(c, path, o, conn)))
 		return rc;
 	return 0;
 }

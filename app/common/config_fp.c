@@ -175,24 +175,6 @@ static int get_proto(struct cfg_ctx *c, const char *path, json_t *o, uint8_t *ou
 			"udp, gre, esp, icmp6, sctp");
 }
 
-static int get_enum(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
-		    const char *const names[], int *out)
-{
-	char p[CFG_PATH_MAX];
-	const char *s;
-	int rc = cfg_get_string(c, path, o, key, false, &s);
-
-	if (rc || !s)
-		return rc;
-	for (int i = 0; names[i]; i++)
-		if (strcmp(s, names[i]) == 0) {
-			*out = i;
-			return 0;
-		}
-	cfg_path_key(p, path, key);
-	return cfg_fail(c, p, "unknown value '%s'", s);
-}
-
 static int get_u64(struct cfg_ctx *c, const char *path, json_t *o, const char *key, uint64_t *out)
 {
 	char p[CFG_PATH_MAX];
@@ -418,7 +400,7 @@ static int sa_crypto(struct cfg_ctx *c, const char *path, json_t *o, struct app_
 		return rc;
 	if (!cn->key_len && json_object_get(o, "key"))
 		return cfg_fail(c, path, "cipher 'null' takes no key");
-	if ((rc = get_enum(c, path, o, "auth", auths, &auth)))
+	if ((rc = cfg_get_enum(c, path, o, "auth", auths, &auth)))
 		return rc;
 	if (cn->aead && auth)
 		return cfg_fail(c, path, "AEAD cipher '%s' takes no 'auth'", cn->name);
@@ -469,8 +451,8 @@ static int fp_sa(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp_c
 	sa->encap_local_port = sa->encap_remote_port = f->natt_port;
 	if ((rc = cfg_check_object(c, path, o, sa_keys)) ||
 	    (rc = get_spi(c, path, o, "spi", &sa->spi)) ||
-	    (rc = get_enum(c, path, o, "dir", dirs, &dir)) ||
-	    (rc = get_enum(c, path, o, "mode", modes, &mode)) ||
+	    (rc = cfg_get_enum(c, path, o, "dir", dirs, &dir)) ||
+	    (rc = cfg_get_enum(c, path, o, "mode", modes, &mode)) ||
 	    (rc = cfg_get_addr(c, path, o, "local", 0, &sa->local)) ||
 	    (rc = cfg_get_addr(c, path, o, "remote", 0, &sa->remote)) ||
 	    (rc = cfg_get_bool(c, path, o, "encap", &sa->encap)) ||
@@ -533,7 +515,7 @@ static int fp_policy(struct cfg_ctx *c, const char *path, json_t *o, struct app_
 	    (rc = get_proto(c, path, o, &pol->proto)) ||
 	    (rc = get_ports(c, path, o, "sport", &pol->sport_lo, &pol->sport_hi)) ||
 	    (rc = get_ports(c, path, o, "dport", &pol->dport_lo, &pol->dport_hi)) ||
-	    (rc = get_enum(c, path, o, "action", acts, &act)))
+	    (rc = cfg_get_enum(c, path, o, "action", acts, &act)))
 		return rc;
 	if (act <= 0)
 		return cfg_fail(c, path, "missing 'action' (protect, bypass or discard)");

@@ -267,3 +267,24 @@ int cfg_get_name(struct cfg_ctx *c, const char *path, json_t *obj, const char *k
 	strcpy(out, s);
 	return 0;
 }
+
+int cfg_get_enum(struct cfg_ctx *c, const char *path, json_t *o, const char *key,
+		 const char *const names[], int *out)
+{
+	char p[CFG_PATH_MAX], want[160] = "";
+	const char *s;
+	int rc = cfg_get_string(c, path, o, key, false, &s);
+
+	if (rc || !s)
+		return rc;
+	for (int i = 0; names[i]; i++) {
+		if (strcmp(s, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s\"%s\"",
+			 i ? ", " : "", names[i]);
+	}
+	cfg_path_key(p, path, key);
+	return cfg_fail(c, p, "unknown value '%s' (expected %s)", s, want);
+}

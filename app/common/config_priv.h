@@ -61,6 +61,10 @@ int cfg_elem_string(struct cfg_ctx *c, const char *path, json_t *arr, size_t i, 
  * out is left unchanged when the key is absent and not required. */
 int cfg_get_name(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, bool required,
 		 size_t max, char *out);
+/* Optional string member that must be one of names[] (NULL-terminated):
+ * *out is its index, unchanged when the key is absent. */
+int cfg_get_enum(struct cfg_ctx *c, const char *path, json_t *obj, const char *key,
+		 const char *const names[], int *out);
 /* Required member holding one address (no prefix); out->port is set to port. */
 int cfg_get_addr(struct cfg_ctx *c, const char *path, json_t *obj, const char *key, uint16_t port,
 		 ike_addr_t *out);

@@ -100,11 +100,14 @@ int ike_engine_delete_ike(struct ike_engine *e, const char *conn, uint64_t now_m
 	if (!c)
 		return -ENOENT;
 	sa = ike_conn_sa(e, c);
+	/* An operator's delete also ends the connection's retries. */
+	if (ike_conn_restart_cancel(e, c) && !sa)
+		return 0;
 	if (!sa)
 		return -ENOENT;
 	if (sa->state != IKE_S_ESTABLISHED) {
 		/* Nothing authenticated to tell the peer: just forget it. */
-		ike_sa_kill(sa, "deleted locally before establishment");
+		ike_sa_end(sa, IKE_END_LOCAL, "deleted locally before establishment");
 		ike_timer_touch(sa);
 		ike_engine_reap(e);
 		return 0;

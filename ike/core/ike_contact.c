@@ -38,10 +38,11 @@ unsigned ike_sa_initial_contact(struct ike_sa *sa)
 		if (o == sa || o->conn != sa->conn || !alive(o) ||
 		    o->peer_id_hash != sa->peer_id_hash || !ike_addr_ip_eq(&o->remote, &sa->remote))
 			continue;
-		ike_sa_log(o, IKE_LOG_INFO, "IKE SA replaced: the peer restarted (INITIAL_CONTACT "
-					    "on %016llx_i %016llx_r)",
+		ike_sa_log(o, IKE_LOG_INFO,
+			   "IKE SA replaced: the peer restarted (INITIAL_CONTACT "
+			   "on %016llx_i %016llx_r)",
 			   (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r);
-		ike_sa_kill(o, "peer restarted (INITIAL_CONTACT)");
+		ike_sa_end(o, IKE_END_REPLACED, "peer restarted (INITIAL_CONTACT)");
 		n++;
 	}
 	return n;

@@ -22,7 +22,22 @@ struct ike_conn {
 	 * handshake. */
 	uint16_t psk_pad_prf;
 	uint8_t psk_pad[IKE_MAX_PRF_LEN];
+	/* A restart or retry waiting (ike_restart.c): when, attempts so far
+	 * since the last IKE SA came up, the engine's list of those waiting. */
+	uint64_t restart_at;
+	uint32_t tries;
+	bool restart_queued;
+	struct ike_conn *rnext;
 	struct ike_conn *next;
+};
+
+/* Why an IKE SA ended, for what its connection does next. */
+enum ike_end {
+	IKE_END_FAILED = 0, /* an attempt failed, or it broke (auth, resources) */
+	IKE_END_DEAD,       /* no answer: retransmissions or liveness check */
+	IKE_END_PEER,       /* the peer deleted it */
+	IKE_END_LOCAL,      /* we were told to delete it */
+	IKE_END_REPLACED,   /* rekeyed, or the peer restarted (INITIAL_CONTACT) */
 };
 
 enum ike_child_state { CHILD_INSTALLED, CHILD_REKEYED, CHILD_DELETING };
@@ -167,6 +182,7 @@ struct ike_engine {
 	struct ike_ops ops;
 	void *ctx;
 	struct ike_conn *conns;
+	struct ike_conn *restarts; /* connections with a restart waiting */
 	struct ike_sa *sas;
 	struct ike_sa *hash[IKE_HASH_BUCKETS];
 	struct ike_sa *phash[IKE_HASH_BUCKETS];
@@ -204,7 +220,16 @@ void ike_sa_rehash(struct ike_sa *sa, uint64_t spi); /* sets our SPI */
 int ike_sha1(const uint8_t *const data[], const size_t len[], unsigned n, uint8_t out[20]);
 int ike_sha256(const uint8_t *const data[], const size_t len[], unsigned n, uint8_t out[32]);
 /* Ends the SA: emits DOWN events, frees at the end of the call. */
-void ike_sa_kill(struct ike_sa *sa, const char *reason);
+void ike_sa_kill(struct ike_sa *sa, const char *reason); /* as IKE_END_FAILED */
+void ike_sa_end(struct ike_sa *sa, enum ike_end why, const char *reason);
+/* ike_restart.c: what the connection does after sa ended (was_up: it had
+ * been established); restarts falling due; the next one's time. */
+void ike_conn_sa_ended(struct ike_sa *sa, enum ike_end why, bool was_up);
+void ike_conn_sa_up(struct ike_sa *sa);
+void ike_restarts_run(struct ike_engine *e, uint64_t now);
+/* Drops a waiting restart of c (an operator's delete); true if one was. */
+bool ike_conn_restart_cancel(struct ike_engine *e, struct ike_conn *c);
+uint64_t ike_restarts_next(const struct ike_engine *e);
 uint32_t ike_spi_alloc(struct ike_engine *e);
 uint64_t ike_jitter(uint64_t base_ms, uint64_t rand_ms);
 void ike_sa_schedule(struct ike_sa *sa); /* arms rekey/dpd timers */

@@ -176,6 +176,11 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st)
 
 void ike_sa_kill(struct ike_sa *sa, const char *reason)
 {
+	ike_sa_end(sa, IKE_END_FAILED, reason);
+}
+
+void ike_sa_end(struct ike_sa *sa, enum ike_end why, const char *reason)
+{
 	/* A rekeyed SA handed its children on; its end is not a tunnel going down. */
 	bool was_up = sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_DELETING;
 
@@ -191,6 +196,7 @@ void ike_sa_kill(struct ike_sa *sa, const char *reason)
 		ike_emit_sa(sa, IKE_EV_IKE_DOWN, reason);
 	ike_sa_set_state(sa, IKE_S_DEAD);
 	sa->e->reap = true;
+	ike_conn_sa_ended(sa, why, was_up);
 }
 
 void ike_sa_free(struct ike_sa *sa)

@@ -186,7 +186,7 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		return;
 	}
 	if (sa->delete_at && now >= sa->delete_at) {
-		ike_sa_kill(sa, "rekeyed SA not deleted by peer");
+		ike_sa_end(sa, IKE_END_REPLACED, "rekeyed SA not deleted by peer");
 		return;
 	}
 	if (sa->state != IKE_S_ESTABLISHED)
@@ -208,6 +208,7 @@ void ike_engine_tick(struct ike_engine *e, uint64_t now_ms)
 	struct ike_sa *sa;
 
 	e->now = now_ms;
+	ike_restarts_run(e, now_ms);
 	while ((sa = ike_timer_pop_due(e, now_ms)) != NULL) {
 		if (sa->state != IKE_S_DEAD)
 			sa_timers(sa, now_ms);
@@ -247,5 +248,7 @@ uint64_t ike_sa_deadline(const struct ike_sa *sa)
 
 uint64_t ike_engine_next_timer(const struct ike_engine *e)
 {
-	return ike_timer_next(e);
+	uint64_t t = ike_timer_next(e), r = ike_restarts_next(e);
+
+	return r < t ? r : t;
 }

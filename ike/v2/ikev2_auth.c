@@ -45,6 +45,7 @@ static void established(struct ike_sa *sa, const struct ikev2_chain *c)
 		   ike_algs_str(&sa->algs, true, a, sizeof(a)), sa->natt ? ", NAT-T" : "");
 	ike_emit_sa(sa, IKE_EV_IKE_UP, NULL);
 	ike_sa_schedule(sa);
+	ike_conn_sa_up(sa);
 	if (ikev2_find_notify(c, IKEV2_N_INITIAL_CONTACT, &n))
 		ike_sa_initial_contact(sa);
 }

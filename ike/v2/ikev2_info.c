@@ -149,7 +149,7 @@ void ikev2_info_request(struct ike_sa *sa, const struct ikev2_chain *c)
 		if (sa->state == IKE_S_REKEYED)
 			ike_sa_set_state(sa, IKE_S_DEAD), sa->e->reap = true;
 		else
-			ike_sa_kill(sa, "deleted by peer");
+			ike_sa_end(sa, IKE_END_PEER, "deleted by peer");
 	}
 }
 
@@ -164,7 +164,7 @@ void ikev2_info_response(struct ike_sa *sa, enum ike_req_kind kind, struct ike_e
 			ike_sa_set_state(sa, IKE_S_DEAD);
 			sa->e->reap = true;
 		} else {
-			ike_sa_kill(sa, "deleted locally");
+			ike_sa_end(sa, IKE_END_LOCAL, "deleted locally");
 		}
 		break;
 	case REQ_DELETE_CHILD:

@@ -416,6 +416,45 @@ static void test_timers(void)
 		   "connections[0].children[0].mode: expected \"tunnel\" or \"transport\"");
 }
 
+/* start_action / dpd_action / close_action / keyingtries and their
+ * defaults: a connection we start restarts after DPD and retries forever;
+ * one we do not, neither. */
+static void test_conn_actions(void)
+{
+	struct app_config *cfg = parse_ok(ROOT(CONN("'initiate':true,") "," CONN_X("b", "")));
+	const struct ike_conn_cfg *a = &cfg->conns[0], *b = &cfg->conns[1];
+
+	CU_ASSERT(a->initiate);
+	CU_ASSERT_EQUAL(a->dpd_action, IKE_ACTION_RESTART);
+	CU_ASSERT_EQUAL(a->close_action, IKE_ACTION_CLEAR);
+	CU_ASSERT_EQUAL(a->keyingtries, IKE_KEYINGTRIES_FOREVER);
+	CU_ASSERT(!b->initiate);
+	CU_ASSERT_EQUAL(b->dpd_action, IKE_ACTION_CLEAR);
+	CU_ASSERT_EQUAL(b->keyingtries, 1);
+	app_config_clear(cfg);
+	free(cfg);
+	cfg = parse_ok(ROOT(CONN("'start_action':'start','dpd_action':'clear',"
+				 "'close_action':'restart','keyingtries':3,")));
+	CU_ASSERT(cfg->conns[0].initiate);
+	CU_ASSERT_EQUAL(cfg->conns[0].dpd_action, IKE_ACTION_CLEAR);
+	CU_ASSERT_EQUAL(cfg->conns[0].close_action, IKE_ACTION_RESTART);
+	CU_ASSERT_EQUAL(cfg->conns[0].keyingtries, 3);
+	app_config_clear(cfg);
+	free(cfg);
+	cfg = parse_ok(ROOT(CONN("'initiate':true,'start_action':'none','keyingtries':0,")));
+	CU_ASSERT(!cfg->conns[0].initiate);
+	CU_ASSERT_EQUAL(cfg->conns[0].keyingtries, IKE_KEYINGTRIES_FOREVER);
+	app_config_clear(cfg);
+	free(cfg);
+	expect_err(ROOT(CONN("'start_action':'trap',")),
+		   "connections[0].start_action: unknown value 'trap' (expected \"none\", "
+		   "\"start\")");
+	expect_err(ROOT(CONN("'dpd_action':'hold',")),
+		   "connections[0].dpd_action: unknown value 'hold' (expected \"clear\", "
+		   "\"restart\")");
+	expect_err(ROOT(CONN("'keyingtries':-1,")), "connections[0].keyingtries");
+}
+
 /* No error may quote the PSK, whatever went wrong around it. */
 static void test_psk_not_leaked(void)
 {
@@ -438,6 +477,7 @@ static const struct test_case cases[] = {
 	{ "full config: connection", test_full_conn },
 	{ "full config: child", test_full_child },
 	{ "defaults", test_defaults },
+	{ "connection actions and keyingtries", test_conn_actions },
 	{ "docs/examples/gateway.json loads", test_example_file },
 	{ "load: missing file", test_load_missing },
 	{ "clear wipes PSKs", test_clear },

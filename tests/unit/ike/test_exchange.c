@@ -565,6 +565,106 @@ static void test_initial_contact_other_identity(void)
 	teardown();
 }
 
+static void tw_restart(struct ike_conn_cfg *c, bool is_a)
+{
+	if (is_a) {
+		c->dpd_action = IKE_ACTION_RESTART;
+		c->close_action = IKE_ACTION_RESTART;
+	}
+}
+
+/* dpd_action restart: B loses its SAs silently (a restart without
+ * INITIAL_CONTACT of its own); A's liveness check goes unanswered and A
+ * sets the tunnel up again by itself. */
+static void test_dpd_restart(void)
+{
+	struct ike_engine_cfg def;
+	struct ike_conn_cfg c;
+
+	tweak = tw_restart;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	ike_engine_free(net.b.e);
+	ike_engine_cfg_defaults(&def);
+	net.b.e = ike_engine_new(&def, &ops, &net.b);
+	conn_cfg(&c, false, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
+	CU_ASSERT_FATAL(net.b.e && ike_engine_add_conn(net.b.e, &c) == 0);
+	CU_ASSERT_EQUAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
+	pump();
+	for (unsigned i = 0; i < 600 && count_ev(&net.a, IKE_EV_CHILD_UP) < 2; i++)
+		advance(100);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 2);
+	CU_ASSERT_EQUAL(established_sas(net.b.e), 1);
+	teardown();
+}
+
+/* close_action restart: B deletes the IKE SA and A sets it up again; an
+ * operator's delete on A is not undone. */
+static void test_close_restart(void)
+{
+	tweak = tw_restart;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_delete_ike(net.b.e, "c", net.now), 0);
+	pump();
+	advance(100);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 2);
+	CU_ASSERT_EQUAL(established_sas(net.a.e), 1);
+	CU_ASSERT_EQUAL(established_sas(net.b.e), 1);
+
+	CU_ASSERT_EQUAL(ike_engine_delete_ike(net.a.e, "c", net.now), 0);
+	pump();
+	for (unsigned i = 0; i < 100; i++)
+		advance(100);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 2);
+	CU_ASSERT_EQUAL(established_sas(net.a.e), 0);
+	teardown();
+}
+
+static uint32_t tw_tries;
+static void tw_keyingtries(struct ike_conn_cfg *c, bool is_a)
+{
+	if (is_a)
+		c->keyingtries = tw_tries;
+}
+
+/* Attempts against a peer that never answers, over 10 minutes. */
+static unsigned failed_attempts(uint32_t keyingtries)
+{
+	unsigned n;
+
+	tw_tries = keyingtries;
+	tweak = tw_keyingtries;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	net.drop_next = UINT_MAX;
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	for (unsigned i = 0; i < 6000; i++)
+		advance(100);
+	n = count_ev(&net.a, IKE_EV_FAILED);
+	teardown();
+	return n;
+}
+
+/* keyingtries: so many attempts and no more; forever, with a growing delay
+ * (about 12 in 10 minutes: each attempt's own retransmissions take ~20 s). */
+static void test_keyingtries(void)
+{
+	unsigned forever;
+
+	CU_ASSERT_EQUAL(failed_attempts(0), 1);
+	CU_ASSERT_EQUAL(failed_attempts(3), 3);
+	forever = failed_attempts(IKE_KEYINGTRIES_FOREVER);
+	fprintf(stderr, "keyingtries forever: %u attempts in 10 min\n", forever);
+	CU_ASSERT(forever > 5);
+	CU_ASSERT(forever < 20);
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -983,6 +1083,9 @@ static const struct test_case cases[] = {
 	{ "INITIAL_CONTACT after a restart replaces the stale IKE_SAs", test_initial_contact },
 	{ "INITIAL_CONTACT of another identity leaves the IKE_SA",
 	  test_initial_contact_other_identity },
+	{ "dpd_action restart sets a lost tunnel up again", test_dpd_restart },
+	{ "close_action restart after the peer's delete, not ours", test_close_restart },
+	{ "keyingtries: attempts with a growing delay", test_keyingtries },
 	{ "AUTHENTICATION_FAILED after IKE_AUTH tears the IKE_SA down",
 	  test_auth_failed_after_ike_auth },
 	{ "CHILD_SA rekey crossing an IKE_SA rekey: retried on the new SA",

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* What a connection does when its IKE SA ends (strongSwan's dpd_action,
+ * close_action and keyingtries): a tunnel whose peer went silent or deleted
+ * it is set up again when the connection says restart, and a failed attempt
+ * of ours is tried again after a growing delay until keyingtries attempts
+ * have failed. Nothing happens while another IKE SA of the connection is
+ * alive (a rekey's successor, a peer's new one), for an SA deleted on
+ * request, for per-SA load-generator SAs, or for a connection without one
+ * peer address to initiate to. */
+#include <string.h>
+
+#include "ike/core/ike_priv.h"
+
+/* Delay before attempt n+1 after n failed: 1 s, doubling, at most 60 s,
+ * less up to a quarter at random so that peers restarting together do not
+ * stay in step. */
+#define RETRY_FIRST_MS 1000u
+#define RETRY_MAX_MS   60000u
+
+static uint64_t retry_delay(uint32_t failed)
+{
+	uint64_t d = RETRY_FIRST_MS;
+
+	while (--failed && d < RETRY_MAX_MS)
+		d *= 2;
+	if (d > RETRY_MAX_MS)
+		d = RETRY_MAX_MS;
+	return ike_jitter(d, d / 4);
+}
+
+static bool other_alive(const struct ike_sa *sa)
+{
+	for (const struct ike_sa *o = sa->e->sas; o; o = o->next)
+		if (o != sa && o->conn == sa->conn && o->state != IKE_S_DEAD)
+			return true;
+	return false;
+}
+
+static void schedule(struct ike_sa *sa, uint64_t delay, const char *why)
+{
+	struct ike_conn *c = sa->conn;
+	struct ike_engine *e = sa->e;
+
+	c->restart_at = e->now + delay;
+	if (!c->restart_queued) {
+		c->rnext = e->restarts;
+		e->restarts = c;
+		c->restart_queued = true;
+	}
+	ike_sa_log(sa, IKE_LOG_INFO, "connection %s: %s; initiating again in %llu ms",
+		   c->cfg.name, why, (unsigned long long)delay);
+}
+
+/* One of our attempts failed before the IKE SA was up. */
+static void attempt_failed(struct ike_sa *sa)
+{
+	struct ike_conn *c = sa->conn;
+	uint32_t max = c->cfg.keyingtries ? c->cfg.keyingtries : 1;
+	char why[64];
+
+	c->tries++;
+	if (c->tries >= max) { /* IKE_KEYINGTRIES_FOREVER: 2^32 - 1 attempts */
+		if (max > 1)
+			ike_sa_log(sa, IKE_LOG_ERR,
+				   "connection %s: giving up after %u attempts (keyingtries)",
+				   c->cfg.name, c->tries);
+		c->tries = 0;
+		return;
+	}
+	snprintf(why, sizeof(why), "attempt %u failed", c->tries);
+	schedule(sa, retry_delay(c->tries), why);
+}
+
+void ike_conn_sa_ended(struct ike_sa *sa, enum ike_end why, bool was_up)
+{
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	enum ike_conn_action act;
+
+	if (cfg->remote_is_prefix || sa->own_child || why == IKE_END_LOCAL ||
+	    why == IKE_END_REPLACED || other_alive(sa))
+		return;
+	if (!was_up) {
+		if (sa->initiator)
+			attempt_failed(sa);
+		return;
+	}
+	act = why == IKE_END_PEER ? cfg->close_action : cfg->dpd_action;
+	if (act == IKE_ACTION_RESTART)
+		schedule(sa, 0,
+			 why == IKE_END_PEER ? "peer deleted the IKE SA (close_action restart)"
+					     : "IKE SA lost (dpd_action restart)");
+}
+
+void ike_conn_sa_up(struct ike_sa *sa)
+{
+	sa->conn->tries = 0;
+}
+
+bool ike_conn_restart_cancel(struct ike_engine *e, struct ike_conn *c)
+{
+	struct ike_conn **p = &e->restarts;
+
+	if (!c->restart_queued)
+		return false;
+	while (*p && *p != c)
+		p = &(*p)->rnext;
+	if (*p)
+		*p = c->rnext;
+	c->restart_queued = false;
+	c->tries = 0;
+	return true;
+}
+
+void ike_restarts_run(struct ike_engine *e, uint64_t now)
+{
+	struct ike_conn *c = e->restarts, *next;
+	uint32_t tries;
+
+	for (; c; c = next) {
+		next = c->rnext;
+		if (c->restart_at > now)
+			continue;
+		tries = c->tries;
+		ike_conn_restart_cancel(e, c);
+		c->tries = tries;
+		/* -EALREADY / -EBUSY: the peer set one up meanwhile. */
+		ike_engine_initiate(e, c->cfg.name, now);
+	}
+}
+
+uint64_t ike_restarts_next(const struct ike_engine *e)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (const struct ike_conn *c = e->restarts; c; c = c->rnext)
+		if (c->restart_at < t)
+			t = c->restart_at;
+	return t;
+}
