@@ -178,7 +178,7 @@ struct ike_event {
 	uint64_t old_spi_i, old_spi_r;      /* IKE_REKEYED only */
 	struct ike_algs algs;               /* IKE SA algorithms for IKE_UP/REKEYED */
 	const struct ike_child_info *child; /* CHILD_* events */
-	const char *reason;                 /* DOWN/FAILED: why */
+	const char *reason;                 /* DOWN/FAILED: why (valid during the call) */
 };
 
 enum ike_log_level { IKE_LOG_ERR, IKE_LOG_WARN, IKE_LOG_INFO, IKE_LOG_DEBUG };

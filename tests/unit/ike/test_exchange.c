@@ -24,6 +24,7 @@ struct peer {
 	struct ike_engine *e;
 	struct ike_event ev[EVMAX];
 	struct ike_child_info child[EVMAX];
+	char reason[EVMAX][256]; /* ev.reason lives only during the callback */
 	unsigned nev;
 };
 
@@ -63,6 +64,10 @@ static void t_event(void *ctx, const struct ike_event *ev)
 	if (ev->child) {
 		p->child[p->nev] = *ev->child;
 		p->ev[p->nev].child = &p->child[p->nev];
+	}
+	if (ev->reason) {
+		snprintf(p->reason[p->nev], sizeof(p->reason[0]), "%s", ev->reason);
+		p->ev[p->nev].reason = p->reason[p->nev];
 	}
 	p->nev++;
 }
