@@ -86,6 +86,7 @@ enum ike_act {
 	IKE_ACT_DELETE_CHILD,
 	IKE_ACT_REKEY_CHILD,
 	IKE_ACT_DPD,
+	IKE_ACT_CREATE_CHILD, /* spi: index of the connection's child */
 };
 struct ike_action {
 	uint8_t kind; /* enum ike_act */
@@ -93,7 +94,7 @@ struct ike_action {
 };
 /* One action per CHILD SA (old and new while rekeyed) and one of each
  * other kind: the queue never fills. */
-#define IKE_MAX_ACTIONS (IKE_MAX_CHILDREN * 2 + 4)
+#define IKE_MAX_ACTIONS (IKE_MAX_CHILDREN * 3 + 4)
 
 /* State of a CREATE_CHILD_SA we initiated, kept until its response. */
 struct ike_exch_ctx {
@@ -365,6 +366,7 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c);
 void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,
 				 struct ike_exch_ctx *ctx, const struct ikev2_chain *c);
 int ikev2_rekey_child_start(struct ike_sa *sa, uint32_t spi_in);
+int ikev2_create_child_start(struct ike_sa *sa, const struct ike_child_cfg *cfg);
 int ikev2_rekey_ike_start(struct ike_sa *sa);
 void ikev2_info_request(struct ike_sa *sa, const struct ikev2_chain *c);
 void ikev2_info_response(struct ike_sa *sa, enum ike_req_kind kind, struct ike_exch_ctx *ctx,

@@ -18,6 +18,7 @@ static const char *act_name(enum ike_act k)
 	case IKE_ACT_DELETE_CHILD: return "delete CHILD_SA";
 	case IKE_ACT_REKEY_CHILD: return "rekey CHILD_SA";
 	case IKE_ACT_DPD: return "liveness check";
+	case IKE_ACT_CREATE_CHILD: return "create CHILD_SA";
 	}
 	return "?";
 }
@@ -36,7 +37,8 @@ static struct ike_action *merge_with(struct ike_sa *sa, enum ike_act k, uint32_t
 
 		if (a->kind == IKE_ACT_DELETE_IKE)
 			return a;
-		if (is_child_act(k) ? is_child_act(a->kind) && a->spi == spi : a->kind == k)
+		if (is_child_act(k) ? is_child_act(a->kind) && a->spi == spi
+				    : a->kind == k && a->spi == spi)
 			return a;
 	}
 	return NULL;
@@ -91,6 +93,10 @@ static int start(struct ike_sa *sa, const struct ike_action *a)
 	case IKE_ACT_DELETE_CHILD: return ikev2_delete_child_start(sa, a->spi);
 	case IKE_ACT_REKEY_CHILD: return ikev2_rekey_child_start(sa, a->spi);
 	case IKE_ACT_DPD: return ikev2_dpd_start(sa);
+	case IKE_ACT_CREATE_CHILD:
+		if (a->spi >= sa->conn->cfg.n_children)
+			return -ENOENT;
+		return ikev2_create_child_start(sa, &sa->conn->cfg.children[a->spi]);
 	}
 	return -EINVAL;
 }

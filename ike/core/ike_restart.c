@@ -47,8 +47,8 @@ static void schedule(struct ike_sa *sa, uint64_t delay, const char *why)
 		e->restarts = c;
 		c->restart_queued = true;
 	}
-	ike_sa_log(sa, IKE_LOG_INFO, "connection %s: %s; initiating again in %llu ms",
-		   c->cfg.name, why, (unsigned long long)delay);
+	ike_sa_log(sa, IKE_LOG_INFO, "connection %s: %s; initiating again in %llu ms", c->cfg.name,
+		   why, (unsigned long long)delay);
 }
 
 /* One of our attempts failed before the IKE SA was up. */

@@ -190,6 +190,15 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
 	}
 }
 
+/* 1.3.1: the connection's other CHILD SAs, one CREATE_CHILD_SA each. */
+static void queue_other_children(struct ike_sa *sa)
+{
+	if (sa->own_child)
+		return;
+	for (unsigned i = 1; i < sa->conn->cfg.n_children; i++)
+		ike_sa_queue(sa, IKE_ACT_CREATE_CHILD, i);
+}
+
 void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 {
 	struct ikev2_child_req rq;
@@ -217,6 +226,7 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 		return;
 	}
 	established(sa, c);
+	queue_other_children(sa);
 	if (!sa->conn->cfg.n_children || err) {
 		if (err) {
 			/* The IKE SA stands; the event says the tunnel is not up. */

@@ -21,45 +21,65 @@ static uint16_t pfs_group(const struct ike_child_cfg *cfg)
 	return cfg->n_proposals && cfg->proposals[0].n_dh ? cfg->proposals[0].dh[0] : 0;
 }
 
-int ikev2_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
+/* CREATE_CHILD_SA { [N(REKEY_SA),] SA, Ni, [KEi,] TSi, TSr } --> for a new
+ * CHILD SA of cfg, or the replacement of CHILD SA old_spi (0: none). */
+static int child_request(struct ike_sa *sa, const struct ike_child_cfg *cfg, uint32_t old_spi,
+			 enum ike_req_kind kind)
 {
-	struct ike_child *old = ike_child_find_in(sa, spi_in);
 	struct ike_exch_ctx *x = &sa->req_ctx;
-	struct ikev2_out *o;
+	struct ikev2_out *o = malloc(sizeof(*o));
 	uint8_t s[4];
 	uint16_t g;
 	int r;
 
-	if (!old || old->state != CHILD_INSTALLED)
-		return -ENOENT;
-	o = malloc(sizeof(*o));
 	if (!o)
 		return -ENOMEM;
 	memset(x, 0, sizeof(*x));
-	x->old_spi_in = spi_in;
-	x->child_cfg = old->cfg;
+	x->old_spi_in = old_spi;
+	x->child_cfg = cfg;
 	x->new_spi = ike_spi_alloc(sa->e);
-	g = pfs_group(old->cfg);
+	g = pfs_group(cfg);
 	x->dh = g ? ike_dh_new(g) : NULL;
 	r = new_nonce(x->nonce, &x->nonce_len);
 	if (r == 0 && g && !x->dh)
 		r = -ENOMEM;
 	ikev2_out_init(o, sa, IKEV2_EXCH_CREATE_CHILD_SA, false);
-	ikev2_put32(s, spi_in);
-	ikev2_w_notify(&o->w, IKEV2_PROTO_ESP, s, 4, IKEV2_N_REKEY_SA, NULL, 0);
-	ikev2_child_write_offer(sa, &o->w, old->cfg, x->new_spi, g != 0, x->nonce, x->nonce_len,
-				x->dh);
+	if (old_spi) {
+		ikev2_put32(s, old_spi);
+		ikev2_w_notify(&o->w, IKEV2_PROTO_ESP, s, 4, IKEV2_N_REKEY_SA, NULL, 0);
+	}
+	ikev2_child_write_offer(sa, &o->w, cfg, x->new_spi, g != 0, x->nonce, x->nonce_len, x->dh);
 	if (r == 0)
-		r = ikev2_send_request(sa, o, REQ_CHILD_REKEY);
+		r = ikev2_send_request(sa, o, kind);
 	free(o);
 	if (r < 0) {
 		ike_dh_free(x->dh);
 		memset(x, 0, sizeof(*x));
-		return r;
 	}
-	ike_sa_log(sa, IKE_LOG_INFO, "rekeying CHILD_SA %s %08x_i %08x_o", old->info.child,
-		   old->info.spi_in, old->info.spi_out);
-	return 0;
+	return r;
+}
+
+int ikev2_rekey_child_start(struct ike_sa *sa, uint32_t spi_in)
+{
+	struct ike_child *old = ike_child_find_in(sa, spi_in);
+	int r;
+
+	if (!old || old->state != CHILD_INSTALLED)
+		return -ENOENT;
+	r = child_request(sa, old->cfg, spi_in, REQ_CHILD_REKEY);
+	if (r == 0)
+		ike_sa_log(sa, IKE_LOG_INFO, "rekeying CHILD_SA %s %08x_i %08x_o", old->info.child,
+			   old->info.spi_in, old->info.spi_out);
+	return r;
+}
+
+int ikev2_create_child_start(struct ike_sa *sa, const struct ike_child_cfg *cfg)
+{
+	int r = child_request(sa, cfg, 0, REQ_CHILD_NEW);
+
+	if (r == 0)
+		ike_sa_log(sa, IKE_LOG_INFO, "creating CHILD_SA %s", cfg->name);
+	return r;
 }
 
 int ikev2_rekey_ike_start(struct ike_sa *sa)

@@ -670,6 +670,87 @@ static void test_keyingtries(void)
 	CU_ASSERT(forever < 20);
 }
 
+/* Three CHILD SAs of one connection, disjoint selectors. */
+static void tw_three(struct ike_conn_cfg *c, bool is_a)
+{
+	static const char *const l[] = { "198.51.100.0/25", "198.51.100.128/26",
+					 "198.51.100.192/26" };
+	static const char *const r[] = { "203.0.113.0/25", "203.0.113.128/26", "203.0.113.192/26" };
+
+	for (unsigned i = 0; i < 3; i++) {
+		c->children[i] = c->children[0];
+		snprintf(c->children[i].name, IKE_NAME_MAX, "net%u", i);
+		ike_ts_parse(is_a ? l[i] : r[i], &c->children[i].local_ts[0]);
+		ike_ts_parse(is_a ? r[i] : l[i], &c->children[i].remote_ts[0]);
+	}
+	c->n_children = 3;
+}
+
+static const struct ike_child_info *child_of(const struct peer *p, enum ike_event_type t,
+					     const char *name)
+{
+	for (unsigned i = 0; i < p->nev; i++)
+		if (p->ev[i].type == t && strcmp(p->ev[i].child->child, name) == 0)
+			return p->ev[i].child;
+	return NULL;
+}
+
+static uint32_t child_in(const struct peer *p, enum ike_event_type t, const char *name)
+{
+	const struct ike_child_info *c = child_of(p, t, name);
+
+	return c ? c->spi_in : 0;
+}
+
+/* 1.3.1: the initiator brings up every CHILD SA of the connection (the
+ * first in IKE_AUTH, the others by CREATE_CHILD_SA); all three rekeyed at
+ * once, then one deleted on its own; both ends name each pair alike. */
+static void test_three_children(void)
+{
+	uint32_t a_in[3], n1;
+	char name[8];
+
+	tweak = tw_three;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 3);
+	CU_ASSERT_EQUAL_FATAL(count_ev(&net.b, IKE_EV_CHILD_UP), 3);
+	for (unsigned i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "net%u", i);
+		a_in[i] = child_in(&net.a, IKE_EV_CHILD_UP, name);
+		CU_ASSERT_FATAL(a_in[i] != 0);
+		CU_ASSERT_FATAL(child_in(&net.b, IKE_EV_CHILD_UP, name) != 0);
+		assert_child_pair(child_of(&net.a, IKE_EV_CHILD_UP, name),
+				  child_of(&net.b, IKE_EV_CHILD_UP, name));
+	}
+	for (unsigned i = 0; i < 3; i++)
+		CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(net.a.e, a_in[i], net.now), 0);
+	/* <-- CREATE_CHILD_SA { N(REKEY_SA) } for net2 from B too: it goes
+	 * first, A's own rekey of net2 is moot by its turn. */
+	CU_ASSERT_EQUAL(ike_engine_rekey_child_spi(
+				net.b.e, child_in(&net.b, IKE_EV_CHILD_UP, "net2"), net.now),
+			0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_REKEYED), 3);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 3);
+	/* three each, the old ones gone */
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP) + count_ev(&net.a, IKE_EV_CHILD_REKEYED) -
+				count_ev(&net.a, IKE_EV_CHILD_DOWN),
+			3);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_UP) + count_ev(&net.b, IKE_EV_CHILD_REKEYED) -
+				count_ev(&net.b, IKE_EV_CHILD_DOWN),
+			3);
+	n1 = child_in(&net.a, IKE_EV_CHILD_REKEYED, "net1");
+	CU_ASSERT_EQUAL(ike_engine_delete_child_spi(net.a.e, n1, net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_UP) + count_ev(&net.b, IKE_EV_CHILD_REKEYED) -
+				count_ev(&net.b, IKE_EV_CHILD_DOWN),
+			2);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -1088,6 +1169,7 @@ static const struct test_case cases[] = {
 	{ "INITIAL_CONTACT after a restart replaces the stale IKE_SAs", test_initial_contact },
 	{ "INITIAL_CONTACT of another identity leaves the IKE_SA",
 	  test_initial_contact_other_identity },
+	{ "three CHILD_SAs: created, rekeyed at once, one deleted", test_three_children },
 	{ "dpd_action restart sets a lost tunnel up again", test_dpd_restart },
 	{ "close_action restart after the peer's delete, not ours", test_close_restart },
 	{ "keyingtries: attempts with a growing delay", test_keyingtries },
