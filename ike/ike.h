@@ -138,7 +138,10 @@ struct ike_engine_cfg {
 	uint16_t natt_port;             /* 4500 */
 	bool force_cookies;             /* tests: demand cookies always */
 	bool keylog;                    /* emit key material through ops->keylog */
-	int log_level;                  /* enum ike_log_level; finer lines are not even formatted */
+	/* Liveness check of an IKE SA whose connection has no dpd_delay, after
+	 * this long without inbound IKE or CHILD SA traffic (600; 0 = never). */
+	uint32_t liveness_idle_s;
+	int log_level; /* enum ike_log_level; finer lines are not even formatted */
 };
 void ike_engine_cfg_defaults(struct ike_engine_cfg *c);
 
@@ -240,6 +243,10 @@ int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t n
  * never ours). Never -EAGAIN: every action is taken. */
 int ike_engine_rekey_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms);
 int ike_engine_delete_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t now_ms);
+/* The data plane saw inbound traffic on a CHILD SA of the IKE SA with
+ * these SPIs (struct ike_child_info's ike_spi_i/r): the peer is alive, and
+ * its liveness check waits. 0 or -ENOENT. */
+int ike_engine_sa_active(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r, uint64_t now_ms);
 
 /* Snapshot of established SAs for listing. */
 struct ike_sa_summary {

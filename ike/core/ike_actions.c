@@ -241,3 +241,15 @@ void ike_engine_stats(const struct ike_engine *e, struct ike_stats *s)
 	for (const struct ike_sa *sa = e->sas; sa; sa = sa->next)
 		s->established += sa->state == IKE_S_ESTABLISHED;
 }
+
+int ike_engine_sa_active(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r, uint64_t now_ms)
+{
+	struct ike_sa *sa = ike_sa_lookup(e, spi_i);
+
+	if (!sa || sa->spi_i != spi_i || sa->spi_r != spi_r)
+		sa = ike_sa_lookup(e, spi_r);
+	if (!sa || sa->spi_i != spi_i || sa->spi_r != spi_r || sa->state == IKE_S_DEAD)
+		return -ENOENT;
+	sa->last_traffic = now_ms;
+	return 0;
+}

@@ -144,7 +144,7 @@ void ike_sa_schedule(struct ike_sa *sa)
 	if (cfg->rekey_time_s)
 		sa->rekey_at = now +
 			       ike_jitter(cfg->rekey_time_s * 1000ull, cfg->rand_time_s * 1000ull);
-	sa->dpd_at = cfg->dpd_delay_s ? sa->last_rx + cfg->dpd_delay_s * 1000ull : 0;
+	sa->dpd_at = 0;
 }
 
 static void child_timers(struct ike_sa *sa, uint64_t now)
@@ -164,13 +164,24 @@ static void child_timers(struct ike_sa *sa, uint64_t now)
 
 /* Liveness check when the peer was silent for dpd_delay and we have no
  * request out (an outstanding request is itself a liveness check). */
+/* The connection's dpd_delay, or else the engine's liveness_idle_s: an SA
+ * whose peer is gone is found even where nobody configured DPD. */
+static uint64_t dpd_interval(const struct ike_sa *sa)
+{
+	uint32_t s = sa->conn->cfg.dpd_delay_s;
+
+	return (s ? s : sa->e->cfg.liveness_idle_s) * 1000ull;
+}
+
+/* Inbound IKE, or traffic on one of its CHILD SAs the data plane reported
+ * (ike_engine_sa_active()), is life from the peer. */
 static uint64_t dpd_due(const struct ike_sa *sa)
 {
-	uint64_t d = sa->conn->cfg.dpd_delay_s * 1000ull, t;
+	uint64_t d = dpd_interval(sa), t;
 
 	if (!d || sa->req_kind != REQ_NONE || sa->state != IKE_S_ESTABLISHED)
 		return UINT64_MAX;
-	t = sa->last_rx + d;
+	t = (sa->last_rx > sa->last_traffic ? sa->last_rx : sa->last_traffic) + d;
 	return t > sa->dpd_at ? t : sa->dpd_at;
 }
 
@@ -198,7 +209,7 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 	child_timers(sa, now);
 	if (dpd_due(sa) <= now) {
 		ike_sa_queue(sa, IKE_ACT_DPD, 0);
-		sa->dpd_at = now + sa->conn->cfg.dpd_delay_s * 1000ull;
+		sa->dpd_at = now + dpd_interval(sa);
 	}
 	ike_sa_run_pending(sa);
 }

@@ -751,6 +751,40 @@ static void test_three_children(void)
 	teardown();
 }
 
+/* With no dpd_delay, an IKE SA idle for liveness_idle_s (600 s) is checked:
+ * a peer that vanished is found; CHILD SA traffic the data plane reports
+ * holds the check off. */
+static void test_liveness_without_dpd(void)
+{
+	const struct ike_event *up;
+	unsigned sent;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	up = find_ev(&net.a, IKE_EV_IKE_UP, 0);
+	sent = net.sent;
+	for (unsigned i = 0; i < 10; i++) {
+		CU_ASSERT_EQUAL(ike_engine_sa_active(net.a.e, up->spi_i, up->spi_r, net.now), 0);
+		CU_ASSERT_EQUAL(ike_engine_sa_active(net.b.e, up->spi_i, up->spi_r, net.now), 0);
+		advance(100000);
+	}
+	CU_ASSERT_EQUAL(net.sent, sent); /* 1,000 s with traffic: no check */
+	CU_ASSERT_EQUAL(ike_engine_sa_active(net.a.e, up->spi_i + 1, up->spi_r, net.now), -ENOENT);
+	advance(600000);
+	/* idle: checked, by one end or both at once, and answered */
+	CU_ASSERT(net.sent == sent + 2 || net.sent == sent + 4);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
+
+	ike_engine_free(net.b.e); /* the peer vanishes */
+	net.b.e = ike_engine_new(&(struct ike_engine_cfg){ .natt_port = 4500 }, &ops, &net.b);
+	for (unsigned i = 0; i < 700 && !count_ev(&net.a, IKE_EV_IKE_DOWN); i++)
+		advance(1000);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.a, IKE_EV_IKE_DOWN, 0));
+	CU_ASSERT(strstr(find_ev(&net.a, IKE_EV_IKE_DOWN, 0)->reason, "not responding") != NULL);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -1170,6 +1204,7 @@ static const struct test_case cases[] = {
 	{ "INITIAL_CONTACT of another identity leaves the IKE_SA",
 	  test_initial_contact_other_identity },
 	{ "three CHILD_SAs: created, rekeyed at once, one deleted", test_three_children },
+	{ "liveness check without dpd_delay, held off by traffic", test_liveness_without_dpd },
 	{ "dpd_action restart sets a lost tunnel up again", test_dpd_restart },
 	{ "close_action restart after the peer's delete, not ours", test_close_restart },
 	{ "keyingtries: attempts with a growing delay", test_keyingtries },
