@@ -54,6 +54,12 @@ int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen);
  * true with its inbound SPI (how IKE names it) in *spi_in. */
 bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi,
 		     uint32_t *spi_in);
+/* The children's IKE SA after an IKE_REKEYED event (they moved to it). */
+void app_gw_children_ike_rekeyed(struct app_gw_children *ch, const struct ike_event *ev);
+/* Calls fn with the IKE SA's SPIs of each child whose inbound SA received
+ * packets since the last call (the engine's liveness clock); the count. */
+typedef void (*app_gw_active_fn)(void *arg, uint64_t ike_spi_i, uint64_t ike_spi_r);
+unsigned app_gw_children_active(struct app_gw_children *ch, app_gw_active_fn fn, void *arg);
 /* Whether an inbound SA with this SPI is installed (SPI allocation). */
 bool app_gw_spi_in_use(const struct app_gw_children *ch, uint32_t spi);
 

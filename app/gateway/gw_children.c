@@ -16,6 +16,8 @@
 
 struct gw_child {
 	uint32_t spi_in, spi_out;
+	uint64_t ike_spi_i, ike_spi_r; /* its IKE SA, followed over IKE rekeys */
+	uint64_t packets;              /* inbound packets when last looked at */
 };
 
 struct app_gw_children {
@@ -86,7 +88,10 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 			fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, e2, sizeof(e2));
 	}
 	if (rc == 0)
-		ch->v[ch->n++] = (struct gw_child){ ci->spi_in, ci->spi_out };
+		ch->v[ch->n++] = (struct gw_child){ .spi_in = ci->spi_in,
+						    .spi_out = ci->spi_out,
+						    .ike_spi_i = ci->ike_spi_i,
+						    .ike_spi_r = ci->ike_spi_r };
 	ike_wipe(&in, sizeof(in));
 	ike_wipe(&out, sizeof(out));
 	return rc;
@@ -132,4 +137,32 @@ bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t
 bool app_gw_spi_in_use(const struct app_gw_children *ch, uint32_t spi)
 {
 	return ch->ctrl != NULL && fp_ctrl_has_in_sa(ch->ctrl, spi);
+}
+
+void app_gw_children_ike_rekeyed(struct app_gw_children *ch, const struct ike_event *ev)
+{
+	for (unsigned i = 0; i < ch->n; i++)
+		if (ch->v[i].ike_spi_i == ev->old_spi_i && ch->v[i].ike_spi_r == ev->old_spi_r) {
+			ch->v[i].ike_spi_i = ev->spi_i;
+			ch->v[i].ike_spi_r = ev->spi_r;
+		}
+}
+
+unsigned app_gw_children_active(struct app_gw_children *ch, app_gw_active_fn fn, void *arg)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < ch->n; i++) {
+		const struct fp_sa *sa = fp_ctrl_in_sa(ch->ctrl, ch->v[i].spi_in);
+		/* The owner worker's counter, read without a lock: at worst
+		 * one burst old, which only delays the report. */
+		uint64_t p = sa ? __atomic_load_n(&sa->stats.packets, __ATOMIC_RELAXED) : 0;
+
+		if (sa && p != ch->v[i].packets) {
+			ch->v[i].packets = p;
+			fn(arg, ch->v[i].ike_spi_i, ch->v[i].ike_spi_r);
+			n++;
+		}
+	}
+	return n;
 }

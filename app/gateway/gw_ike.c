@@ -23,6 +23,9 @@
  * engine's event callback and so run from app_gw_ike_poll(): the engine is
  * not called back into. It queues every action it is given. */
 #define DEFERRED_MAX 64u
+/* How often CHILD SA traffic is told to the engine: well inside any
+ * sensible dpd_delay. */
+#define GW_ACTIVITY_MS 5000u
 
 struct app_gw_ike {
 	struct app_config *cfg;
@@ -34,6 +37,7 @@ struct app_gw_ike {
 	struct app_gw_children *children; /* what CHILD SA events installed */
 	uint32_t deferred[DEFERRED_MAX];  /* inbound SPIs of CHILD SAs to delete */
 	unsigned n_deferred;
+	uint64_t activity_at;
 	struct app_gw_ike_stats st;
 };
 
@@ -99,6 +103,8 @@ static void op_event(void *ctx, const struct ike_event *ev)
 	char line[APP_LOG_LINE_MAX], err[160];
 
 	app_log(IKE_LOG_INFO, "%s", app_log_event_str(ev, line, sizeof(line)));
+	if (ev->type == IKE_EV_IKE_REKEYED)
+		app_gw_children_ike_rekeyed(g->children, ev);
 	if (ci == NULL)
 		return;
 	if (ev->type == IKE_EV_CHILD_UP || ev->type == IKE_EV_CHILD_REKEYED) {
@@ -403,11 +409,23 @@ void app_gw_ike_fp_event(struct app_gw_ike *g, const struct fp_ctrl_event *ev)
 	}
 }
 
+static void sa_active(void *arg, uint64_t spi_i, uint64_t spi_r)
+{
+	struct app_gw_ike *g = arg;
+
+	ike_engine_sa_active(g->engine, spi_i, spi_r, app_mono_ms());
+}
+
 unsigned app_gw_ike_poll(struct app_gw_ike *g)
 {
 	uint64_t now = app_mono_ms();
 	unsigned work = 0;
 
+	/* Tunnels carrying traffic need no liveness check (ike.h). */
+	if (now >= g->activity_at) {
+		g->activity_at = now + GW_ACTIVITY_MS;
+		work += app_gw_children_active(g->children, sa_active, g) != 0;
+	}
 	if (ike_engine_next_timer(g->engine) <= now) {
 		ike_engine_tick(g->engine, now);
 		work++;

@@ -115,6 +115,43 @@ static void test_child_params(void)
 	CU_ASSERT_EQUAL(n, 0);
 }
 
+struct activity {
+	unsigned n;
+	uint64_t spi_i, spi_r;
+};
+
+static void on_active(void *arg, uint64_t spi_i, uint64_t spi_r)
+{
+	struct activity *a = arg;
+
+	a->n++;
+	a->spi_i = spi_i;
+	a->spi_r = spi_r;
+}
+
+/* Inbound packets on an installed child are told once per change, under
+ * its IKE SA's SPIs, which follow an IKE rekey. */
+static void check_activity(struct app_gw_children *ch, struct fp_ctrl *c,
+			   const struct ike_child_info *ci)
+{
+	struct ike_event ev = { .type = IKE_EV_IKE_REKEYED, .spi_i = 0x1111, .spi_r = 0x2222 };
+	struct activity a = { 0 };
+	struct fp_sa *sa = fp_ctrl_in_sa(c, ci->spi_in);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_EQUAL(app_gw_children_active(ch, on_active, &a), 0);
+	sa->stats.packets += 5;
+	CU_ASSERT_EQUAL(app_gw_children_active(ch, on_active, &a), 1);
+	CU_ASSERT(a.n == 1 && a.spi_i == ci->ike_spi_i && a.spi_r == ci->ike_spi_r);
+	CU_ASSERT_EQUAL(app_gw_children_active(ch, on_active, &a), 0);
+	ev.old_spi_i = ci->ike_spi_i;
+	ev.old_spi_r = ci->ike_spi_r;
+	app_gw_children_ike_rekeyed(ch, &ev);
+	sa->stats.packets++;
+	CU_ASSERT_EQUAL(app_gw_children_active(ch, on_active, &a), 1);
+	CU_ASSERT(a.n == 2 && a.spi_i == 0x1111 && a.spi_r == 0x2222);
+}
+
 /* Installed on the control core: SAs in the SAD, policies in the SPD; all
  * or nothing, and removed only by the child that installed them. */
 static void test_install_child(void)
@@ -164,6 +201,7 @@ static void test_install_child(void)
 	CU_ASSERT(fp_ctrl_out_slot(c, 0xd0000001) == slot);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);
 	CU_ASSERT(app_gw_spi_in_use(ch, 0xc0000001) && !app_gw_spi_in_use(ch, 0xc0000002));
+	check_activity(ch, c, &ci);
 	/* Fast-path events find the installed child, by either SPI. */
 	uint32_t in = 0;
 	CU_ASSERT(app_gw_child_of(ch, FP_DIR_OUT, 0xd0000001, &in) && in == 0xc0000001);
