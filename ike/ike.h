@@ -141,6 +141,9 @@ struct ike_engine_cfg {
 	/* Liveness check of an IKE SA whose connection has no dpd_delay, after
 	 * this long without inbound IKE or CHILD SA traffic (600; 0 = never). */
 	uint32_t liveness_idle_s;
+	/* NAT keepalives (RFC 3948 4: one 0xFF octet to the peer's NAT-T port)
+	 * while a NAT is in front of us, every natt_keepalive_s (20; 0 = off). */
+	uint32_t natt_keepalive_s;
 	int log_level; /* enum ike_log_level; finer lines are not even formatted */
 };
 void ike_engine_cfg_defaults(struct ike_engine_cfg *c);
@@ -267,6 +270,7 @@ struct ike_stats {
 	uint64_t rx, tx, retransmits, dup_requests, bad_messages, cookies_sent;
 	uint64_t esp_dropped;  /* ESP-in-UDP reaching the IKE socket: no data plane here */
 	uint64_t init_dropped; /* IKE_SA_INIT requests dropped by half-open limits */
+	uint64_t keepalives;   /* NAT keepalives sent */
 	uint64_t ike_up, ike_failed, child_up, half_open, established;
 };
 void ike_engine_stats(const struct ike_engine *e, struct ike_stats *s);

@@ -20,11 +20,11 @@ static const char *const root_keys[] = { "local",       "log",      "control", "
 static const char *const local_keys[] = { "addresses", "ike_port", "natt_port", NULL };
 static const char *const log_keys[] = { "level", "keylog", NULL };
 static const char *const control_keys[] = { "socket", NULL };
-static const char *const ike_keys[] = {
-	"retransmit_timeout_ms", "retransmit_tries",   "retransmit_base",
-	"cookie_threshold",      "half_open_per_peer", "half_open_max",
-	"force_cookies",         "liveness_idle",      NULL
-};
+static const char *const ike_keys[] = { "retransmit_timeout_ms", "retransmit_tries",
+					"retransmit_base",       "cookie_threshold",
+					"half_open_per_peer",    "half_open_max",
+					"force_cookies",         "liveness_idle",
+					"natt_keepalive",        NULL };
 
 static void cfg_defaults(struct app_config *cfg)
 {
@@ -139,7 +139,8 @@ static int cfg_ike(struct cfg_ctx *c, json_t *root, struct ike_engine_cfg *e)
 			       &e->half_open_per_peer)) ||
 	    (rc = cfg_get_uint(c, "ike", o, "half_open_max", 0, UINT32_MAX, &e->half_open_max)) ||
 	    (rc = cfg_get_bool(c, "ike", o, "force_cookies", &e->force_cookies)) ||
-	    (rc = cfg_get_uint(c, "ike", o, "liveness_idle", 0, 86400, &e->liveness_idle_s)))
+	    (rc = cfg_get_uint(c, "ike", o, "liveness_idle", 0, 86400, &e->liveness_idle_s)) ||
+	    (rc = cfg_get_uint(c, "ike", o, "natt_keepalive", 0, 3600, &e->natt_keepalive_s)))
 		return rc;
 	e->retransmit_base_pct = (uint32_t)(base * 100.0 + 0.5);
 	return 0;

@@ -14,6 +14,7 @@ void ike_engine_cfg_defaults(struct ike_engine_cfg *c)
 	c->retransmit_base_pct = 180;
 	c->cookie_threshold = 1000;
 	c->liveness_idle_s = 600;
+	c->natt_keepalive_s = 20;
 	c->natt_port = 4500;
 	c->log_level = IKE_LOG_INFO;
 }

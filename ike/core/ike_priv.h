@@ -163,6 +163,7 @@ struct ike_sa {
 
 	uint64_t created, last_rx, dpd_at, rekey_at, delete_at;
 	uint64_t last_traffic; /* inbound ESP on a child, as the data plane says */
+	uint64_t keepalive_at; /* next NAT keepalive, 0 = none due */
 	uint64_t peer_id_hash; /* the peer's authenticated ID (ike_id_hash), 0 before */
 	struct ike_child *children;
 	struct ike_child_cfg *own_child; /* per-SA selectors (initiate_ex) */

@@ -145,6 +145,10 @@ void ike_sa_schedule(struct ike_sa *sa)
 		sa->rekey_at = now +
 			       ike_jitter(cfg->rekey_time_s * 1000ull, cfg->rand_time_s * 1000ull);
 	sa->dpd_at = 0;
+	/* RFC 3948 4: keeps the NAT's mapping for us open while nothing else
+	 * may flow (an idle tunnel); armed always, sent only behind a NAT. */
+	sa->keepalive_at = sa->e->cfg.natt_keepalive_s ? now + sa->e->cfg.natt_keepalive_s * 1000ull
+						       : 0;
 }
 
 static void child_timers(struct ike_sa *sa, uint64_t now)
@@ -185,6 +189,26 @@ static uint64_t dpd_due(const struct ike_sa *sa)
 	return t > sa->dpd_at ? t : sa->dpd_at;
 }
 
+/* RFC 3948 4: keeps the NAT's mapping for us open while nothing else may
+ * flow (an idle tunnel); the keepalive is no IKE message and gets no
+ * answer. */
+static uint64_t keepalive_due(const struct ike_sa *sa)
+{
+	return sa->nat_local && sa->state == IKE_S_ESTABLISHED ? sa->keepalive_at : 0;
+}
+
+static void keepalive(struct ike_sa *sa, uint64_t now)
+{
+	static const uint8_t ka = 0xff;
+	uint64_t due = keepalive_due(sa);
+
+	if (!due || now < due)
+		return;
+	sa->e->ops.send(sa->e->ctx, &sa->local, &sa->remote, &ka, 1);
+	sa->e->stats.keepalives++;
+	sa->keepalive_at = now + sa->e->cfg.natt_keepalive_s * 1000ull;
+}
+
 static void sa_timers(struct ike_sa *sa, uint64_t now)
 {
 	if (sa->req_buf && sa->rtx_at && now >= sa->rtx_at)
@@ -207,6 +231,7 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		ike_sa_queue(sa, IKE_ACT_REKEY_IKE, 0);
 	}
 	child_timers(sa, now);
+	keepalive(sa, now);
 	if (dpd_due(sa) <= now) {
 		ike_sa_queue(sa, IKE_ACT_DPD, 0);
 		sa->dpd_at = now + dpd_interval(sa);
@@ -248,6 +273,7 @@ uint64_t ike_sa_deadline(const struct ike_sa *sa)
 		return t;
 	t = min_nz(t, sa->rekey_at);
 	t = min_nz(t, dpd_due(sa));
+	t = min_nz(t, keepalive_due(sa));
 	for (const struct ike_child *c = sa->children; c; c = c->next) {
 		t = min_nz(t, c->rekey_at);
 		t = min_nz(t, c->expire_at);

@@ -84,7 +84,7 @@ static const char full_doc[] =
 	" 'control':{'socket':'/run/test.sock'},"
 	" 'ike':{'retransmit_timeout_ms':250,'retransmit_tries':3,"
 	"  'retransmit_base':1.5,'cookie_threshold':10,'half_open_per_peer':4,"
-	"  'force_cookies':true},"
+	"  'force_cookies':true,'liveness_idle':300,'natt_keepalive':25},"
 	" 'connections':[{'name':'site-b','local_addr':'192.0.2.1',"
 	"  'remote_addr':'192.0.2.2','local_id':'gw-a.example.org',"
 	"  'remote_id':'%any'," AUTH ","
@@ -115,6 +115,8 @@ static void test_full_globals(void)
 	CU_ASSERT_EQUAL(cfg->engine.half_open_per_peer, 4);
 	CU_ASSERT_EQUAL(cfg->engine.natt_port, 14500);
 	CU_ASSERT(cfg->engine.force_cookies);
+	CU_ASSERT_EQUAL(cfg->engine.liveness_idle_s, 300);
+	CU_ASSERT_EQUAL(cfg->engine.natt_keepalive_s, 25);
 	CU_ASSERT(cfg->engine.keylog);
 	free(cfg);
 }

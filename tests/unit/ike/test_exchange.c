@@ -33,6 +33,10 @@ static struct {
 	unsigned n;
 	unsigned drop_next; /* drop this many upcoming datagrams */
 	unsigned sent;
+	unsigned keepalives_a; /* NAT keepalives A sent */
+	/* A behind a NAT: its datagrams leave from 192.0.2.100, port + nat_off */
+	bool nat;
+	uint16_t nat_off;
 	uint64_t now;
 	struct peer a, b;
 } net;
@@ -42,6 +46,8 @@ static void t_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const ui
 {
 	(void)ctx;
 	net.sent++;
+	if (ctx == &net.a && len == 1 && buf[0] == 0xff)
+		net.keepalives_a++;
 	if (net.drop_next) {
 		net.drop_next--;
 		return;
@@ -49,6 +55,10 @@ static void t_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const ui
 	CU_ASSERT_FATAL(net.n < QMAX && len <= sizeof(net.q[0].buf));
 	net.q[net.n].from = *l;
 	net.q[net.n].to = *r;
+	if (net.nat && ctx == &net.a) {
+		ike_addr_parse("192.0.2.100", &net.q[net.n].from);
+		net.q[net.n].from.port = (uint16_t)(l->port + net.nat_off);
+	}
 	net.q[net.n].len = len;
 	memcpy(net.q[net.n].buf, buf, len);
 	net.n++;
@@ -154,6 +164,16 @@ static void pump(void)
 
 		memmove(net.q, net.q + 1, (net.n - 1) * sizeof(net.q[0]));
 		net.n--;
+		if (net.nat && p.to.family == 4 && p.to.a[3] == 100) {
+			/* back through the NAT: only its current mapping */
+			uint16_t inner = (uint16_t)(p.to.port - net.nat_off);
+
+			if (p.to.port < net.nat_off || (inner != 500 && inner != 4500))
+				continue;
+			ike_addr_parse("192.0.2.1", &p.to);
+			p.to.port = (uint16_t)(p.to.port - net.nat_off);
+			to_a = true;
+		}
 		ike_engine_input(to_a ? net.a.e : net.b.e, &p.to, &p.from, p.buf, p.len, net.now);
 	}
 }
@@ -785,6 +805,40 @@ static void test_liveness_without_dpd(void)
 	teardown();
 }
 
+/* B knows A by the NAT's public address. */
+static void tw_nat(struct ike_conn_cfg *c, bool is_a)
+{
+	if (!is_a) {
+		ike_addr_parse("192.0.2.100", &c->remote);
+		c->remote.port = 500;
+	}
+}
+
+/* RFC 3948 4: behind a NAT, A sends a keepalive to B's NAT-T port every
+ * 20 s; B, with no NAT in front of it, sends none. */
+static void test_natt_keepalives(void)
+{
+	struct ike_stats st;
+
+	tweak = tw_nat;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	net.nat = true;
+	net.nat_off = 10000;
+	establish();
+	CU_ASSERT(find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->encap);
+	CU_ASSERT_EQUAL(find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->remote.port, 14500);
+	CU_ASSERT_EQUAL(net.keepalives_a, 0);
+	for (unsigned i = 0; i < 605; i++)
+		advance(100);
+	CU_ASSERT_EQUAL(net.keepalives_a, 3); /* 20, 40, 60 s */
+	ike_engine_stats(net.a.e, &st);
+	CU_ASSERT_EQUAL(st.keepalives, 3);
+	ike_engine_stats(net.b.e, &st);
+	CU_ASSERT_EQUAL(st.keepalives, 0);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -1205,6 +1259,7 @@ static const struct test_case cases[] = {
 	  test_initial_contact_other_identity },
 	{ "three CHILD_SAs: created, rekeyed at once, one deleted", test_three_children },
 	{ "liveness check without dpd_delay, held off by traffic", test_liveness_without_dpd },
+	{ "NAT keepalives behind a NAT", test_natt_keepalives },
 	{ "dpd_action restart sets a lost tunnel up again", test_dpd_restart },
 	{ "close_action restart after the peer's delete, not ours", test_close_restart },
 	{ "keyingtries: attempts with a growing delay", test_keyingtries },
