@@ -227,7 +227,7 @@ check "ipsecgw starts with the static SA" gw_start "$DIR5"
 ss_swanctl "$DIR5" --initiate --child net >"$DIR5/ss_initiate.out" 2>&1
 check "the CHILD SA is refused, naming the SPI in use" wait_until 10 us_log_has "$DIR5" \
 	"not installed: outbound SA 0xc0001234: SPI already installed; deleting it"
-check "and deleted through IKE" wait_until 10 us_log_has "$DIR5" "delete started"
+check "and deleted through IKE" wait_until 10 us_log_has "$DIR5" "delete queued"
 ss_child_gone() { [ "$(ss_query "$DIR5" 'sum(1 for sa in sas for c in children(sa))')" = 0 ] 2>/dev/null; }
 check "charon has no CHILD SA left, its IKE SA stays" wait_until 10 \
 	eval 'ss_child_gone && [ "$(ss_query "$DIR5" "len(sas)")" = 1 ]'
