@@ -197,6 +197,40 @@ int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, s
 	return rc;
 }
 
+/* Sequence numbers a replaced outbound SA skips: more than its workers can
+ * still take from the old SA during the grace period (a few bursts), so no
+ * number goes out twice; the receiver's window takes the gap. */
+#define FP_MOVE_SEQ_SKIP 65536u
+
+int fp_ctrl_move_out_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, size_t errlen)
+{
+	int slot = fp_sad_out_slot(c->sad, p->spi, 0);
+	struct fp_sad_ent *e, *old;
+	int rc;
+
+	if (p->dir != FP_DIR_OUT || slot < 0 || c->out[slot].e == NULL) {
+		snprintf(err, errlen, "outbound SA 0x%08x not installed", p->spi);
+		return -ENOENT;
+	}
+	e = rte_zmalloc_socket("fp_sa", sizeof(*e), RTE_CACHE_LINE_SIZE, c->cfg.socket);
+	if (e == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	rc = fp_sa_init(&e->sa, p, c->be, err, errlen);
+	if (rc != 0) {
+		rte_free(e);
+		return rc;
+	}
+	e->dir = FP_DIR_OUT;
+	e->owner = FP_SAD_NO_OWNER;
+	old = c->out[slot].e;
+	e->sa.stats = old->sa.stats;
+	fp_sa_set_seq(&e->sa, __atomic_load_n(&old->sa.h.seq, __ATOMIC_RELAXED) + FP_MOVE_SEQ_SKIP);
+	old = fp_sad_set_out(c->sad, (uint32_t)slot, e);
+	return defer(c, D_SA_OUT, old, 0);
+}
+
 int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, size_t errlen)
 {
 	struct fp_sad_ent *e = NULL;

@@ -88,6 +88,11 @@ unsigned fp_ctrl_poll(struct fp_ctrl *c);
  * 0 or negative errno with a reason in err. */
 int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, size_t errlen);
 int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, size_t errlen);
+/* An installed outbound SA with new outer addresses or ports (the peer's
+ * NAT mapping moved): a new SA takes its slot at once, with its counters
+ * and its sequence numbers continued (a few skipped), and the old one is
+ * freed after the grace period. -ENOENT when not installed. */
+int fp_ctrl_move_out_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, size_t errlen);
 int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n, char *err,
 			size_t errlen);
 int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n, char *err,

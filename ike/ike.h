@@ -172,8 +172,11 @@ enum ike_event_type {
 	IKE_EV_CHILD_UP,
 	IKE_EV_CHILD_REKEYED,
 	IKE_EV_CHILD_DOWN,
-	IKE_EV_FAILED, /* negotiation failed (IKE SA, or the first CHILD SA
+	IKE_EV_FAILED,      /* negotiation failed (IKE SA, or the first CHILD SA
 	                          * of an IKE SA that stands); reason set */
+	IKE_EV_CHILD_MOVED, /* the peer's NAT mapping changed: the CHILD SA's
+	                     * outer addresses and ports (child->local/remote)
+	                     * are new; same SPIs and keys */
 };
 const char *ike_event_name(enum ike_event_type t);
 

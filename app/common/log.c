@@ -203,6 +203,7 @@ static const char *event_type_name(enum ike_event_type t)
 	case IKE_EV_CHILD_REKEYED: return "CHILD_REKEYED";
 	case IKE_EV_CHILD_DOWN: return "CHILD_DOWN";
 	case IKE_EV_FAILED: return "FAILED";
+	case IKE_EV_CHILD_MOVED: return "CHILD_MOVED";
 	}
 	return "UNKNOWN";
 }
@@ -249,6 +250,7 @@ const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len)
 	case IKE_EV_CHILD_UP:
 	case IKE_EV_CHILD_REKEYED:
 	case IKE_EV_CHILD_DOWN:
+	case IKE_EV_CHILD_MOVED:
 		if (ev->child)
 			sb_child(&b, ev->child, ev->type != IKE_EV_CHILD_DOWN,
 				 ev->type == IKE_EV_CHILD_REKEYED);

@@ -54,6 +54,11 @@ int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen);
  * true with its inbound SPI (how IKE names it) in *spi_in. */
 bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi,
 		     uint32_t *spi_in);
+/* CHILD_MOVED: the installed child's outbound SA takes its new outer
+ * addresses and ports in place (fp_ctrl_move_out_sa()); -ENOENT when not
+ * installed here. Inbound SAs are found by SPI whatever the source. */
+int app_gw_move_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
+		      size_t errlen);
 /* The children's IKE SA after an IKE_REKEYED event (they moved to it). */
 void app_gw_children_ike_rekeyed(struct app_gw_children *ch, const struct ike_event *ev);
 /* Calls fn with the IKE SA's SPIs of each child whose inbound SA received

@@ -139,6 +139,26 @@ bool app_gw_spi_in_use(const struct app_gw_children *ch, uint32_t spi)
 	return ch->ctrl != NULL && fp_ctrl_has_in_sa(ch->ctrl, spi);
 }
 
+int app_gw_move_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
+		      size_t errlen)
+{
+	struct fp_sa_params in, out;
+	struct fp_spd_rule rules[IKE_MAX_TS * IKE_MAX_TS];
+	unsigned n;
+	int rc;
+
+	if (child_find(ch, ci->spi_in, ci->spi_out) < 0) {
+		snprintf(err, errlen, "not installed here");
+		return -ENOENT;
+	}
+	rc = app_gw_child_params(ci, &in, &out, rules, RTE_DIM(rules), &n, err, errlen);
+	if (rc == 0)
+		rc = fp_ctrl_move_out_sa(ch->ctrl, &out, err, errlen);
+	ike_wipe(&in, sizeof(in));
+	ike_wipe(&out, sizeof(out));
+	return rc;
+}
+
 void app_gw_children_ike_rekeyed(struct app_gw_children *ch, const struct ike_event *ev)
 {
 	for (unsigned i = 0; i < ch->n; i++)

@@ -122,6 +122,16 @@ static void op_event(void *ctx, const struct ike_event *ev)
 			"installed: %s; deleting it",
 			ci->conn, ci->child, ci->spi_in, ci->spi_out, err);
 		defer_delete(g, ci->spi_in);
+	} else if (ev->type == IKE_EV_CHILD_MOVED) {
+		if (app_gw_move_child(g->children, ci, err, sizeof(err)) == 0)
+			app_log(IKE_LOG_INFO,
+				"fastpath: CHILD_SA %s/%s: outbound SA 0x%08x now to %s", ci->conn,
+				ci->child, ci->spi_out,
+				ike_addr_str(&ci->remote, line, sizeof(line)));
+		else
+			app_log(IKE_LOG_ERR,
+				"fastpath: CHILD_SA %s/%s: outbound SA 0x%08x not moved: %s",
+				ci->conn, ci->child, ci->spi_out, err);
 	} else if (ev->type == IKE_EV_CHILD_DOWN) {
 		int rc = app_gw_remove_child(g->children, ci, err, sizeof(err));
 

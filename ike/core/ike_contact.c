@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* INITIAL_CONTACT (RFC 7296 2.4): a peer that restarted has lost its IKE
- * SAs; told so in its first IKE_AUTH, we drop ours at once rather than
- * keep them until a liveness check fails (or forever without one). */
+/* Where the peer is: INITIAL_CONTACT (RFC 7296 2.4), a peer that restarted
+ * has lost its IKE SAs; told so in its first IKE_AUTH, we drop ours at once
+ * rather than keep them until a liveness check fails (or forever without
+ * one). And a peer behind a NAT whose mapping changed (2.23). */
 #include "ike/core/ike_priv.h"
 
 /* FNV-1a over the ID type and body: SAs compare authenticated peers by it
@@ -46,4 +47,21 @@ unsigned ike_sa_initial_contact(struct ike_sa *sa)
 		n++;
 	}
 	return n;
+}
+
+void ike_sa_peer_moved(struct ike_sa *sa, const ike_addr_t *to)
+{
+	char a[64], b[64];
+
+	ike_sa_log(sa, IKE_LOG_INFO, "peer moved from %s to %s (NAT mapping changed)",
+		   ike_addr_str(&sa->remote, a, sizeof(a)), ike_addr_str(to, b, sizeof(b)));
+	sa->remote = *to;
+	for (struct ike_child *c = sa->children; c; c = c->next) {
+		if (!c->info.encap)
+			continue;
+		c->info.local = sa->local;
+		c->info.remote = sa->remote;
+		if (c->state == CHILD_INSTALLED)
+			ike_emit_child(sa, IKE_EV_CHILD_MOVED, c, NULL);
+	}
 }

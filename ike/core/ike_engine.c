@@ -23,7 +23,7 @@ const char *ike_event_name(enum ike_event_type t)
 {
 	static const char *const names[] = {
 		"IKE_UP",        "IKE_REKEYED", "IKE_DOWN", "CHILD_UP",
-		"CHILD_REKEYED", "CHILD_DOWN",  "FAILED",
+		"CHILD_REKEYED", "CHILD_DOWN",  "FAILED",   "CHILD_MOVED",
 	};
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "UNKNOWN";
 }
@@ -141,13 +141,23 @@ static bool strip_marker(struct ike_engine *e, const ike_addr_t *local, const ik
 /* After the float to port 4500 (2.23) follow the peer's port, which a NAT
  * may change; only on authenticated messages, so a forged packet cannot
  * redirect the SA. */
+/* 2.23: on the NAT-T port an authenticated message says where the peer is
+ * now: its port (a NAT's new mapping), and its address too when it is
+ * behind a NAT. The CHILD SAs of an SA already floated move with it. */
 static void follow_peer(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote)
 {
-	if (local->port != sa->e->cfg.natt_port || !ike_addr_ip_eq(&sa->remote, remote))
+	bool moved;
+
+	if (local->port != sa->e->cfg.natt_port ||
+	    (!ike_addr_ip_eq(&sa->remote, remote) && !sa->nat_remote))
 		return;
+	moved = sa->natt && !ike_addr_eq(&sa->remote, remote);
 	sa->natt = true;
 	sa->local.port = local->port;
-	sa->remote.port = remote->port;
+	if (moved)
+		ike_sa_peer_moved(sa, remote);
+	else
+		sa->remote.port = remote->port;
 }
 
 static void resend_cached(struct ike_sa *sa)

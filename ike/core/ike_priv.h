@@ -253,6 +253,9 @@ bool ike_sa_first_contact(const struct ike_sa *sa);
  * reported down), without a Delete. Returns how many. */
 unsigned ike_sa_initial_contact(struct ike_sa *sa);
 uint64_t ike_id_hash(const struct ike_id *id);
+/* The peer of sa, on the NAT-T port, is now at to: the SA and its CHILD
+ * SAs' outer addresses follow, with a CHILD_MOVED event for each. */
+void ike_sa_peer_moved(struct ike_sa *sa, const ike_addr_t *to);
 bool ike_sa_queued(const struct ike_sa *sa, enum ike_act k, uint32_t spi);
 
 /* ike_timer.c: one heap entry per SA holding its earliest deadline, so a

@@ -11,6 +11,50 @@
 
 /* ---- RCU: nothing is freed before every worker passed a quiescent state ---- */
 
+/* fp_ctrl_move_out_sa(): the peer's NAT mapping moved; a new outbound SA
+ * takes the slot with the new outer header, counters and sequence numbers
+ * going on (a few skipped), the old one freed after the grace period. */
+static void test_move_out_sa(void)
+{
+	struct fp_sa_params p;
+	struct fp_sa *sa;
+	char err[128];
+	int slot;
+
+	FPT_SETUP();
+	struct fp_ctrl *c = fpt_ctrl_new("mv", 1);
+	CU_ASSERT_FATAL(fp_ctrl_worker_join(c, 0, NULL) == 0);
+	fpt_gcm(&p, FP_DIR_OUT, 0x4101, true);
+	p.udp_encap = true;
+	p.encap_local_port = p.encap_remote_port = 4500;
+	fpt_add_sa(c, &p);
+	slot = fp_ctrl_out_slot(c, 0x4101);
+	CU_ASSERT_FATAL(slot >= 0);
+	sa = &c->out[slot].e->sa;
+	sa->h.seq = 1000;
+	sa->stats.packets = 77;
+	p.encap_remote_port = 14500;
+	fpt_ip4("192.0.2.99", p.remote);
+	CU_ASSERT_EQUAL(fp_ctrl_move_out_sa(c, &p, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fp_ctrl_out_slot(c, 0x4101), slot);
+	CU_ASSERT_PTR_NOT_EQUAL(&c->out[slot].e->sa, sa);
+	sa = &c->out[slot].e->sa;
+	CU_ASSERT_EQUAL(sa->h.seq, 1000 + 65536);
+	CU_ASSERT_EQUAL(sa->stats.packets, 77);
+	CU_ASSERT(memcmp(sa->tmpl + 16, p.remote, 4) == 0); /* IPv4 destination */
+	CU_ASSERT_EQUAL((uint16_t)(sa->tmpl[22] << 8 | sa->tmpl[23]),
+			14500);                 /* UDP destination port */
+	CU_ASSERT_EQUAL(fp_ctrl_pending(c), 1); /* the old SA, after a grace period */
+	rte_rcu_qsbr_quiescent(c->rcu, 0);
+	fp_ctrl_poll(c);
+	CU_ASSERT_EQUAL(fp_ctrl_pending(c), 0);
+	p.spi = 0x4102;
+	CU_ASSERT_EQUAL(fp_ctrl_move_out_sa(c, &p, err, sizeof(err)), -ENOENT);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "outbound SA 0x00004102 not installed"));
+	fp_ctrl_worker_leave(c, 0);
+	fp_ctrl_free(c);
+}
+
 static void test_rcu_grace(void)
 {
 	struct fp_sa_params p;
@@ -148,6 +192,7 @@ static void test_concurrent_readers(void)
 }
 
 static const struct test_case cases[] = {
+	{ "move_out_sa", test_move_out_sa },
 	{ "rcu_grace_period", test_rcu_grace },
 	{ "concurrent_readers", test_concurrent_readers },
 	{ NULL, NULL },

@@ -839,6 +839,36 @@ static void test_natt_keepalives(void)
 	teardown();
 }
 
+/* 2.23: A's NAT gives it a new mapping; A's next message comes from there,
+ * B's IKE SA and its CHILD SA follow (a CHILD_MOVED event with the new
+ * outer port for the data plane) and B's own requests reach A again. */
+static void test_nat_rebinding(void)
+{
+	const struct ike_event *mv;
+
+	tweak = tw_nat;
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	net.nat = true;
+	net.nat_off = 10000;
+	establish();
+	net.nat_off = 20000; /* the old mapping is gone */
+	CU_ASSERT_EQUAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_MOVED), 1);
+	mv = find_ev(&net.b, IKE_EV_CHILD_MOVED, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mv);
+	CU_ASSERT_EQUAL(mv->child->remote.port, 24500);
+	CU_ASSERT_EQUAL(mv->child->spi_in, find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->spi_in);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_MOVED), 0);
+	CU_ASSERT_EQUAL(ike_engine_dpd(net.b.e, "c", net.now), 0);
+	for (unsigned i = 0; i < 60; i++)
+		advance(1000);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 0);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_MOVED), 1);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -1260,6 +1290,7 @@ static const struct test_case cases[] = {
 	{ "three CHILD_SAs: created, rekeyed at once, one deleted", test_three_children },
 	{ "liveness check without dpd_delay, held off by traffic", test_liveness_without_dpd },
 	{ "NAT keepalives behind a NAT", test_natt_keepalives },
+	{ "NAT rebinding: the SAs follow the peer's new mapping", test_nat_rebinding },
 	{ "dpd_action restart sets a lost tunnel up again", test_dpd_restart },
 	{ "close_action restart after the peer's delete, not ours", test_close_restart },
 	{ "keyingtries: attempts with a growing delay", test_keyingtries },
