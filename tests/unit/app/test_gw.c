@@ -202,6 +202,12 @@ static void test_install_child(void)
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);
 	CU_ASSERT(app_gw_spi_in_use(ch, 0xc0000001) && !app_gw_spi_in_use(ch, 0xc0000002));
 	check_activity(ch, c, &ci);
+	/* CHILD_MOVED: the outbound SA moves in place, only for a child of ours. */
+	struct ike_child_info moved = ci;
+	moved.remote.a[3] = 99;
+	CU_ASSERT_EQUAL(app_gw_move_child(ch, &moved, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fp_ctrl_out_slot(c, 0xd0000001), slot);
+	CU_ASSERT_EQUAL(app_gw_move_child(ch, &other, err, sizeof(err)), -ENOENT);
 	/* Fast-path events find the installed child, by either SPI. */
 	uint32_t in = 0;
 	CU_ASSERT(app_gw_child_of(ch, FP_DIR_OUT, 0xd0000001, &in) && in == 0xc0000001);
