@@ -169,6 +169,10 @@ ss_defaults() {
 	SS_LOGLEVEL=${IPGW_CHARON_LOGLEVEL:-2}   # ike/cfg/chd level; 4 prints key material
 	SS_ENCAP=no
 	SS_START_ACTION=none
+	# "no": an older IKE SA of the same peer is replaced only when the new
+	# one's IKE_AUTH carries INITIAL_CONTACT (strongSwan's default "yes"
+	# replaces it anyway, which would hide whether we send it)
+	SS_UNIQUEIDS=no
 }
 ss_defaults
 
@@ -187,6 +191,7 @@ charon {
   retransmit_base = 1.4
   retransmit_tries = 3
   delete_rekeyed_delay = 2
+  uniqueids = $SS_UNIQUEIDS
   plugins {
     vici {
       socket = unix://$dir/charon.vici

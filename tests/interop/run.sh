@@ -50,6 +50,8 @@ all_cases() {
 	echo delete.by-us
 	echo delete.by-ss
 	echo dpd.peer-killed
+	echo restart.us-killed
+	echo restart.ss-killed
 	# the same on a tunnel strongSwan initiated (our daemon is IKE responder)
 	local t
 	for t in child-rekey ike-rekey delete; do
@@ -379,6 +381,49 @@ case_dpd() {
 	us_no_sa || fail "our list-sas still lists an SA after IKE_DOWN" || return 1
 }
 
+us_ike_count() { us_query "$CDIR" 'len(sas)'; }
+ss_ike_count() { ss_query "$CDIR" 'len(sas)'; }
+one_each_up() { [ "$(us_ike_count)" = 1 ] && [ "$(ss_ike_count)" = 1 ] && both_up; }
+
+# restart.us-killed: our daemon (start_action start) is killed with -9 and
+# started again: it initiates by itself, with INITIAL_CONTACT, and charon
+# (uniqueids=no: it replaces only on INITIAL_CONTACT) drops the stale SA.
+case_restart_us() {
+	local old t0 dt
+	US_INITIATE=true
+	start_both || return 1
+	wait_until 15 both_up || fail "the tunnel did not come up by itself (start_action start)" || return 1
+	old=$(us_ike_spis)
+	kill -KILL "$(us_pid "$CDIR")"; wait "$(us_pid "$CDIR")" 2>/dev/null
+	mv "$CDIR/us.log" "$CDIR/us.before-kill.log"
+	t0=$(ipgw_now_ms)
+	us_start "$US_NS" "$CDIR" || fail "ipsecgw-ike did not start again" || return 1
+	wait_until 15 one_each_up || fail "after the restart: ours lists $(us_ike_count) IKE SA(s), charon $(ss_ike_count) ($(ss_ike_spis | tr '\n' ';'))" || return 1
+	dt=$(( ($(ipgw_now_ms) - t0) / 10 ))
+	[ "$(us_ike_spis)" != "$old" ] || fail "the IKE SA did not change" || return 1
+	grep -q 'INITIAL_CONTACT' "$CDIR/charon.log" || note "charon's log does not name INITIAL_CONTACT"
+	note "tunnel back $((dt / 100)).$((dt % 100 / 10)) s after our restart; charon kept one IKE SA: $(ss_ike_spis | tr '\n' ' ')"
+}
+
+# restart.ss-killed: charon (start_action start) is killed with -9 and
+# started again; its INITIAL_CONTACT makes us drop the stale IKE SA at once
+# (no DPD configured on our side).
+case_restart_ss() {
+	local t0 dt
+	SS_START_ACTION=start
+	start_both || return 1
+	wait_until 15 both_up || fail "charon's start_action did not bring the tunnel up" || return 1
+	ss_kill9 "$CDIR"
+	t0=$(ipgw_now_ms)
+	ss_start "$SS_NS" "$CDIR" || fail "charon did not start again" || return 1
+	wait_until 15 one_each_up || fail "after charon's restart: ours lists $(us_ike_count) IKE SA(s), charon $(ss_ike_count)" || return 1
+	dt=$(( ($(ipgw_now_ms) - t0) / 10 ))
+	us_has_event "$CDIR" IKE_DOWN || fail "no IKE_DOWN for the stale SA" || return 1
+	[ "$(ev_field "$(us_event "$CDIR" IKE_DOWN)" reason)" = "peer restarted (INITIAL_CONTACT)" ] ||
+		fail "stale SA ended for another reason: $(ev_field "$(us_event "$CDIR" IKE_DOWN)" reason)" || return 1
+	note "tunnel back and the stale IKE SA gone $((dt / 100)).$((dt % 100 / 10)) s after charon's restart"
+}
+
 run_case() {
 	local name=$1 p
 	TUNNEL_BY=us
@@ -398,6 +443,8 @@ run_case() {
 	delete.by-us)       case_delete us ;;
 	delete.by-ss)       case_delete ss ;;
 	dpd.peer-killed)    case_dpd ;;
+	restart.us-killed)  case_restart_us ;;
+	restart.ss-killed)  case_restart_ss ;;
 	*)
 		for p in "${PROPOSALS[@]}"; do
 			IFS='|' read -r ike esp kind <<<"$p"
