@@ -328,6 +328,25 @@ int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen
 	return rc;
 }
 
+int fp_ctrl_spd_retarget(struct fp_ctrl *c, uint32_t old_spi, uint32_t new_spi, char *err,
+			 size_t errlen)
+{
+	struct fp_spd_rule *r = malloc((c->n_rules + 1) * sizeof(*r));
+	int rc;
+
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	memcpy(r, c->rules, c->n_rules * sizeof(*r));
+	for (uint32_t i = 0; i < c->n_rules; i++)
+		if (r[i].action == FP_SPD_PROTECT && r[i].spi == old_spi)
+			r[i].spi = new_spi;
+	rc = fp_ctrl_replace_spd(c, r, c->n_rules, err, errlen);
+	free(r);
+	return rc;
+}
+
 /* ---- requests ---- */
 
 static int req_send(struct fp_ctrl *c, struct fp_msg *m)

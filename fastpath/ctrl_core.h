@@ -98,6 +98,10 @@ int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t
 int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n, char *err,
 			size_t errlen);
 int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen);
+/* The PROTECT rules of outbound SA old_spi protect with new_spi instead, in
+ * one new SPD generation (a rekeyed CHILD SA's traffic moves at once). */
+int fp_ctrl_spd_retarget(struct fp_ctrl *c, uint32_t old_spi, uint32_t new_spi, char *err,
+			 size_t errlen);
 /* What the current SPD says of a packet the control core itself sends
  * (addresses in network order bytes, 4 or 16 of them; ports host order). */
 enum fp_spd_action fp_ctrl_spd_lookup(const struct fp_ctrl *c, uint8_t family, uint8_t proto,

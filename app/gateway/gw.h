@@ -59,6 +59,11 @@ bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t
  * installed here. Inbound SAs are found by SPI whatever the source. */
 int app_gw_move_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
 		      size_t errlen);
+/* Inbound SAs of children that went down stay this long (packets the peer
+ * sent before it heard of the delete); app_gw_children_reap() removes the
+ * due ones (all with UINT64_MAX), returning how many. */
+#define GW_INBOUND_GRACE_MS 2000u
+unsigned app_gw_children_reap(struct app_gw_children *ch, uint64_t now_ms);
 /* The children's IKE SA after an IKE_REKEYED event (they moved to it). */
 void app_gw_children_ike_rekeyed(struct app_gw_children *ch, const struct ike_event *ev);
 /* Calls fn with the IKE SA's SPIs of each child whose inbound SA received

@@ -12,18 +12,33 @@
 #include <rte_common.h>
 
 #include "ike/ike.h"
+#include "app/common/log.h"
 #include "app/gateway/gw.h"
 
 struct gw_child {
 	uint32_t spi_in, spi_out;
+	/* A rekeyed child waiting for its predecessor's CHILD_DOWN: the
+	 * predecessor's outbound SPI, whose policies it then takes over. */
+	uint32_t prev_out;
+	uint64_t ts_hash;              /* its selectors (same: a plain rekey) */
 	uint64_t ike_spi_i, ike_spi_r; /* its IKE SA, followed over IKE rekeys */
 	uint64_t packets;              /* inbound packets when last looked at */
 };
+
+/* An inbound SA of a child that went down, kept a little for the packets
+ * the peer sent before it heard of the delete. */
+struct gw_dying {
+	uint32_t spi_in;
+	uint64_t at; /* app_mono_ms() when it goes */
+};
+#define GW_DYING_MAX 1024u
 
 struct app_gw_children {
 	struct fp_ctrl *ctrl;
 	struct gw_child *v;
 	unsigned n, cap;
+	struct gw_dying dying[GW_DYING_MAX];
+	unsigned n_dying;
 };
 
 struct app_gw_children *app_gw_children_new(struct fp_ctrl *c)
@@ -38,6 +53,7 @@ struct app_gw_children *app_gw_children_new(struct fp_ctrl *c)
 void app_gw_children_free(struct app_gw_children *ch)
 {
 	if (ch) {
+		app_gw_children_reap(ch, UINT64_MAX);
 		free(ch->v);
 		free(ch);
 	}
@@ -51,11 +67,39 @@ static int child_find(const struct app_gw_children *ch, uint32_t spi_in, uint32_
 	return -1;
 }
 
+/* FNV-1a over the child's selectors. */
+static uint64_t ts_hash(const struct ike_child_info *ci)
+{
+	const uint8_t *p[2] = { (const uint8_t *)ci->local_ts, (const uint8_t *)ci->remote_ts };
+	size_t len[2] = { ci->n_local_ts * sizeof(ci->local_ts[0]),
+			  ci->n_remote_ts * sizeof(ci->remote_ts[0]) };
+	uint64_t h = 0xcbf29ce484222325ull ^ ci->n_local_ts;
+
+	for (unsigned k = 0; k < 2; k++)
+		for (size_t i = 0; i < len[k]; i++)
+			h = (h ^ p[k][i]) * 0x100000001b3ull;
+	return h;
+}
+
+/* The installed child a rekeyed ci replaces with the same selectors (and
+ * whose policies it will take over), or NULL. */
+static const struct gw_child *predecessor(const struct app_gw_children *ch,
+					  const struct ike_child_info *ci)
+{
+	uint64_t h = ts_hash(ci);
+
+	for (unsigned i = 0; ci->old_spi_in && i < ch->n; i++)
+		if (ch->v[i].spi_in == ci->old_spi_in && ch->v[i].ts_hash == h)
+			return &ch->v[i];
+	return NULL;
+}
+
 int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
 			 size_t errlen)
 {
 	struct fp_sa_params in, out;
 	struct fp_spd_rule rules[IKE_MAX_TS * IKE_MAX_TS];
+	const struct gw_child *prev;
 	char e2[160];
 	unsigned n;
 	int rc;
@@ -76,12 +120,15 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 		ch->cap = cap;
 	}
 	rc = app_gw_child_params(ci, &in, &out, rules, RTE_DIM(rules), &n, err, errlen);
+	prev = rc == 0 ? predecessor(ch, ci) : NULL;
 	if (rc == 0 && (rc = fp_ctrl_add_sa(ch->ctrl, &in, err, errlen)) == 0) {
 		/* Fail closed: without its outbound SA or its policies, no part
-		 * of the child stays (the caller deletes it through IKE). The
-		 * new policies go in front, so a rekeyed child's win; the old
-		 * ones leave with the old child's CHILD_DOWN. */
-		if ((rc = fp_ctrl_add_sa(ch->ctrl, &out, err, errlen)) == 0 &&
+		 * of the child stays (the caller deletes it through IKE). A
+		 * plain rekey (same selectors) takes no policies yet: traffic
+		 * stays on the old SA until its CHILD_DOWN, when the peer has
+		 * the new one for certain (make before break). Otherwise the
+		 * new policies go in front. */
+		if ((rc = fp_ctrl_add_sa(ch->ctrl, &out, err, errlen)) == 0 && !prev &&
 		    (rc = fp_ctrl_spd_prepend(ch->ctrl, rules, n, err, errlen)) != 0)
 			fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, e2, sizeof(e2));
 		if (rc != 0)
@@ -90,6 +137,8 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 	if (rc == 0)
 		ch->v[ch->n++] = (struct gw_child){ .spi_in = ci->spi_in,
 						    .spi_out = ci->spi_out,
+						    .prev_out = prev ? prev->spi_out : 0,
+						    .ts_hash = ts_hash(ci),
 						    .ike_spi_i = ci->ike_spi_i,
 						    .ike_spi_r = ci->ike_spi_r };
 	ike_wipe(&in, sizeof(in));
@@ -97,10 +146,45 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 	return rc;
 }
 
+static struct gw_child *successor(struct app_gw_children *ch, uint32_t spi_out)
+{
+	for (unsigned i = 0; i < ch->n; i++)
+		if (ch->v[i].prev_out == spi_out)
+			return &ch->v[i];
+	return NULL;
+}
+
+/* The inbound SA stays GW_INBOUND_GRACE_MS; false: no room, remove now. */
+static bool dying_add(struct app_gw_children *ch, uint32_t spi_in)
+{
+	if (ch->n_dying == GW_DYING_MAX)
+		return false;
+	ch->dying[ch->n_dying++] = (struct gw_dying){ spi_in, app_mono_ms() + GW_INBOUND_GRACE_MS };
+	return true;
+}
+
+unsigned app_gw_children_reap(struct app_gw_children *ch, uint64_t now)
+{
+	unsigned n = 0;
+	char err[160];
+
+	for (unsigned i = 0; i < ch->n_dying;) {
+		if (ch->dying[i].at > now) {
+			i++;
+			continue;
+		}
+		fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ch->dying[i].spi_in, err, sizeof(err));
+		ch->dying[i] = ch->dying[--ch->n_dying];
+		n++;
+	}
+	return n;
+}
+
 int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
 			size_t errlen)
 {
 	int i = child_find(ch, ci->spi_in, ci->spi_out), rc;
+	struct gw_child *next;
 
 	if (ch->ctrl == NULL) {
 		snprintf(err, errlen, "no fast path");
@@ -112,13 +196,20 @@ int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info 
 	}
 	/* Policies first: while one names the outbound SPI, the SA stays
 	 * (its traffic is dropped rather than sent where another child with
-	 * that SPI would take it), and so does the entry, for a retry. */
-	if ((rc = fp_ctrl_spd_del_sa(ch->ctrl, ci->spi_out, err, errlen)) != 0)
+	 * that SPI would take it), and so does the entry, for a retry. A
+	 * successor waiting for them takes them over. */
+	next = successor(ch, ci->spi_out);
+	rc = next ? fp_ctrl_spd_retarget(ch->ctrl, ci->spi_out, next->spi_out, err, errlen)
+		  : fp_ctrl_spd_del_sa(ch->ctrl, ci->spi_out, err, errlen);
+	if (rc != 0)
 		return rc;
+	if (next)
+		next->prev_out = 0;
 	ch->v[i] = ch->v[--ch->n];
 	if (fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, err, errlen) != 0)
 		rc = -ENOENT;
-	if (fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, err, errlen) != 0)
+	if (!dying_add(ch, ci->spi_in) &&
+	    fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, err, errlen) != 0)
 		rc = -ENOENT;
 	return rc;
 }

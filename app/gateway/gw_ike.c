@@ -442,6 +442,7 @@ unsigned app_gw_ike_poll(struct app_gw_ike *g)
 	}
 	if (g->n_deferred)
 		work += run_deferred(g, now);
+	work += app_gw_children_reap(g->children, now);
 	if (g->ctl) {
 		struct pollfd p = { .fd = app_ctlsock_fd(g->ctl), .events = POLLIN };
 

@@ -706,6 +706,8 @@ static int run(struct gw *g)
 	for (unsigned i = 0; i < g->nw; i++)
 		fp_worker_stop(g->w[i]);
 	rte_eal_mp_wait_lcore();
+	/* Nothing more arrives: the inbound SAs kept for late packets go. */
+	app_gw_children_reap(g->children, UINT64_MAX);
 	if (g->o.stats)
 		write_stats(g);
 	return 0;

@@ -175,19 +175,22 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
 			child_failed_log(sa, "IKE_AUTH", (uint16_t)err, false);
 		}
 	}
-	if (r == 0)
+	/* Up before the response leaves: the initiator may send on the CHILD
+	 * SA as soon as it has the response. */
+	if (r == 0) {
+		established(sa, c);
+		if (child) {
+			ike_keylog_child(sa, child);
+			ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);
+		}
 		r = ikev2_send_response(sa, o, sa->msgid_in);
+	}
 	free(o);
 	if (r < 0) {
 		ike_sa_kill(sa, "cannot send IKE_AUTH response");
 		return;
 	}
 	ike_sa_free_nego(sa);
-	established(sa, c);
-	if (child) {
-		ike_keylog_child(sa, child);
-		ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);
-	}
 }
 
 /* 1.3.1: the connection's other CHILD SAs, one CREATE_CHILD_SA each. */

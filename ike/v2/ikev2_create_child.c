@@ -278,16 +278,18 @@ static void respond_child(struct ike_sa *sa, const struct ikev2_chain *c, struct
 	err = ikev2_child_respond(sa, &rq, &o->w, &child);
 	if (err > 0)
 		ikev2_w_notify(&o->w, 0, NULL, 0, (uint16_t)err, NULL, 0);
-	if (ikev2_send_response(sa, o, sa->msgid_in) < 0 || !child)
-		return;
-	ike_keylog_child(sa, child);
-	if (old) {
-		child->info.old_spi_in = old->info.spi_in;
-		old->state = CHILD_REKEYED;
-		ike_emit_child(sa, IKE_EV_CHILD_REKEYED, child, NULL);
-	} else {
-		ike_emit_child(sa, IKE_EV_CHILD_UP, child, NULL);
+	/* Announced before the response leaves: the initiator may send on
+	 * the new SA as soon as it has the response, so the data plane must
+	 * have our inbound SA by then. */
+	if (child) {
+		ike_keylog_child(sa, child);
+		if (old) {
+			child->info.old_spi_in = old->info.spi_in;
+			old->state = CHILD_REKEYED;
+		}
+		ike_emit_child(sa, old ? IKE_EV_CHILD_REKEYED : IKE_EV_CHILD_UP, child, NULL);
 	}
+	ikev2_send_response(sa, o, sa->msgid_in);
 }
 
 void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c)

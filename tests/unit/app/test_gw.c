@@ -11,6 +11,7 @@
 
 #include "ike/ike.h"
 #include "app/common/config.h"
+#include "app/common/log.h"
 #include "app/gateway/gw.h"
 #include "app/gateway/gw_ike.h"
 #include "fastpath/ctrl_core.h"
@@ -152,6 +153,60 @@ static void check_activity(struct app_gw_children *ch, struct fp_ctrl *c,
 	CU_ASSERT(a.n == 2 && a.spi_i == 0x1111 && a.spi_r == 0x2222);
 }
 
+static uint32_t spd_slot(const struct fp_ctrl *c)
+{
+	uint8_t src[4], dst[4];
+
+	inet_pton(AF_INET, "198.51.100.7", src);
+	inet_pton(AF_INET, "203.0.113.9", dst);
+	return fp_spd_slot(fp_ctrl_spd_result(c, 4, 17, src, dst, 0, 53));
+}
+
+/* Make before break: a rekeyed child with the same selectors is installed
+ * beside the old one, traffic stays on the old SA until the old child's
+ * CHILD_DOWN and then moves to the new one in one SPD generation; the old
+ * inbound SA stays for late packets. A rekey that changes the selectors
+ * puts its policies in front at once. */
+static void test_make_before_break(void)
+{
+	struct fp_ctrl_cfg cfg = { .name = "gwm", .n_workers = 1, .max_sa = 64 };
+	struct ike_child_info a, b, d;
+	char err[160];
+
+	CU_ASSERT_FATAL(test_eal_init() == 0);
+	struct fp_ctrl *c = fp_ctrl_create(&cfg, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	struct app_gw_children *ch = app_gw_children_new(c);
+	CU_ASSERT_FATAL(ch != NULL);
+	child(&a);
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &a, err, sizeof(err)), 0);
+	b = a;
+	b.spi_in = 0xc0000002;
+	b.spi_out = 0xd0000002;
+	b.old_spi_in = a.spi_in;
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &b, err, sizeof(err)), 0);
+	CU_ASSERT(fp_ctrl_has_in_sa(c, b.spi_in) && fp_ctrl_out_slot(c, b.spi_out) >= 0);
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 2); /* a's only */
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, a.spi_out));
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 2);
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, b.spi_out));
+	CU_ASSERT(fp_ctrl_out_slot(c, a.spi_out) < 0);
+	CU_ASSERT(fp_ctrl_has_in_sa(c, a.spi_in)); /* grace */
+	/* b rekeyed into d with other selectors: d's policies win at once. */
+	d = b;
+	d.spi_in = 0xc0000003;
+	d.spi_out = 0xd0000003;
+	d.old_spi_in = b.spi_in;
+	d.n_local_ts = 1;
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &d, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, d.spi_out));
+	app_gw_children_free(ch); /* takes the inbound SAs in their grace */
+	CU_ASSERT(!fp_ctrl_has_in_sa(c, a.spi_in));
+	fp_ctrl_free(c);
+}
+
 /* Installed on the control core: SAs in the SAD, policies in the SPD; all
  * or nothing, and removed only by the child that installed them. */
 static void test_install_child(void)
@@ -216,6 +271,10 @@ static void test_install_child(void)
 	CU_ASSERT(!app_gw_child_of(ch, FP_DIR_IN, 0xc0000002, &in));
 
 	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &ci, err, sizeof(err)), 0);
+	/* the inbound SA stays a grace period for late packets */
+	CU_ASSERT(fp_ctrl_has_in_sa(c, 0xc0000001));
+	CU_ASSERT_EQUAL(app_gw_children_reap(ch, app_mono_ms()), 0);
+	CU_ASSERT_EQUAL(app_gw_children_reap(ch, app_mono_ms() + GW_INBOUND_GRACE_MS + 1), 1);
 	CU_ASSERT(!fp_ctrl_has_in_sa(c, 0xc0000001));
 	CU_ASSERT(fp_ctrl_out_slot(c, 0xd0000001) < 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 1);
@@ -553,6 +612,7 @@ static void test_check_conns(void)
 static const struct test_case cases[] = {
 	{ "child_sa_to_fastpath_params", test_child_params },
 	{ "install_child_through_ctrl", test_install_child },
+	{ "make_before_break", test_make_before_break },
 	{ "config_fastpath_section", test_config_fastpath },
 	{ "connections_fit_ports_and_routes", test_check_conns },
 	{ NULL, NULL },

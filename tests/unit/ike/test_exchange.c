@@ -25,6 +25,7 @@ struct peer {
 	struct ike_event ev[EVMAX];
 	struct ike_child_info child[EVMAX];
 	char reason[EVMAX][256]; /* ev.reason lives only during the callback */
+	unsigned sent_at[EVMAX]; /* datagrams sent by then (either end) */
 	unsigned nev;
 };
 
@@ -75,6 +76,7 @@ static void t_event(void *ctx, const struct ike_event *ev)
 		p->child[p->nev] = *ev->child;
 		p->ev[p->nev].child = &p->child[p->nev];
 	}
+	p->sent_at[p->nev] = net.sent;
 	if (ev->reason) {
 		snprintf(p->reason[p->nev], sizeof(p->reason[0]), "%s", ev->reason);
 		p->ev[p->nev].reason = p->reason[p->nev];
@@ -869,6 +871,34 @@ static void test_nat_rebinding(void)
 	teardown();
 }
 
+static unsigned sent_at(const struct peer *p, enum ike_event_type t)
+{
+	unsigned i = ev_index(p, t);
+
+	return i < p->nev ? p->sent_at[i] : UINT_MAX;
+}
+
+/* The responder announces a CHILD SA (the data plane installs its inbound
+ * SA) before its response leaves, in IKE_AUTH and in a CHILD rekey: the
+ * initiator may send on it as soon as it has the response. */
+static void test_responder_installs_first(void)
+{
+	unsigned s;
+
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	establish();
+	/* IKE_SA_INIT -->, <--, IKE_AUTH --> : B's CHILD_UP, then <-- */
+	CU_ASSERT_EQUAL(sent_at(&net.b, IKE_EV_CHILD_UP), 3);
+	CU_ASSERT(sent_at(&net.a, IKE_EV_CHILD_UP) >= 4);
+	s = net.sent;
+	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(sent_at(&net.b, IKE_EV_CHILD_REKEYED), s + 1);
+	CU_ASSERT(sent_at(&net.a, IKE_EV_CHILD_REKEYED) >= s + 2);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -1282,6 +1312,7 @@ static const struct test_case cases[] = {
 	{ "delete CHILD_SA and IKE_SA", test_delete },
 	{ "rekey and delete a CHILD_SA by its SPI", test_child_by_spi },
 	{ "actions queued behind an exchange run in order", test_queued_actions },
+	{ "the responder announces a CHILD_SA before answering", test_responder_installs_first },
 	{ "a moot queued action is dropped, the next runs", test_moot_action },
 	{ "crossed IKE_SA rekeys: TEMPORARY_FAILURE, retried", test_crossed_ike_rekeys },
 	{ "INITIAL_CONTACT after a restart replaces the stale IKE_SAs", test_initial_contact },
