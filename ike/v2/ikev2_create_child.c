@@ -260,15 +260,34 @@ static void respond_child(struct ike_sa *sa, const struct ikev2_chain *c, struct
 	if (ikev2_find_notify(c, IKEV2_N_REKEY_SA, &rn)) {
 		if (rn.proto != IKEV2_PROTO_ESP || rn.spi_size != 4 ||
 		    !(old = ike_child_find_out(sa, ikev2_get32(rn.spi)))) {
+			/* 2.25: it crossed our delete of that CHILD SA (or our
+			 * rekey that replaced it): the answer lets the peer drop
+			 * it. Unanswered, the peer would give the IKE SA up. */
 			ikev2_w_notify(&o->w, IKEV2_PROTO_ESP, rn.spi, rn.spi_size == 4 ? 4 : 0,
 				       IKEV2_N_CHILD_SA_NOT_FOUND, NULL, 0);
-			ike_sa_log(sa, IKE_LOG_WARN,
-				   "peer wants to rekey a CHILD_SA we do not have");
+			ike_sa_log(sa, IKE_LOG_INFO,
+				   "peer wants to rekey a CHILD_SA we no longer have: "
+				   "CHILD_SA_NOT_FOUND");
+			ikev2_send_response(sa, o, sa->msgid_in);
+			return;
+		}
+		if (old->state != CHILD_INSTALLED) {
+			/* 2.25.1: replaced by a rekey that completed (its delete
+			 * is on its way) or being deleted. Answering normally
+			 * would replace it twice, and the end whose rekey was late
+			 * would keep a second CHILD SA nobody deletes. */
+			ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+			ike_sa_log(sa, IKE_LOG_INFO,
+				   "peer wants to rekey CHILD_SA %08x, already replaced or being "
+				   "deleted: TEMPORARY_FAILURE",
+				   old->info.spi_in);
+			ikev2_send_response(sa, o, sa->msgid_in);
 			return;
 		}
 	}
 	if (!n_pl || ikev2_nonce_parse(n_pl->body, n_pl->len) < 0 || new_nonce(nr, &nr_len) < 0) {
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INVALID_SYNTAX, NULL, 0);
+		ikev2_send_response(sa, o, sa->msgid_in);
 		return;
 	}
 	ikev2_child_req_init(&rq, c, "CREATE_CHILD_SA", n_pl->body, n_pl->len, nr, nr_len);
@@ -292,6 +311,14 @@ static void respond_child(struct ike_sa *sa, const struct ikev2_chain *c, struct
 	ikev2_send_response(sa, o, sa->msgid_in);
 }
 
+/* A CREATE_CHILD_SA whose first proposal is for an IKE SA: a rekey of it. */
+static bool is_ike_rekey(const struct ikev2_pl *sa_pl, struct ikev2_prop *first, unsigned *np)
+{
+	*np = 0;
+	return ikev2_sa_parse(sa_pl->body, sa_pl->len, first, 1, np) == 0 &&
+	       first->proto == IKEV2_PROTO_IKE;
+}
+
 void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c)
 {
 	const struct ikev2_pl *sa_pl = ikev2_chain_find(c, IKEV2_PL_SA);
@@ -310,8 +337,14 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c)
 	} else if (!sa_pl) {
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		ikev2_send_response(sa, o, sa->msgid_in);
-	} else if (ikev2_sa_parse(sa_pl->body, sa_pl->len, &first, 1, &np) == 0 &&
-		   first.proto == IKEV2_PROTO_IKE) {
+	} else if (is_ike_rekey(sa_pl, &first, &np) && sa->req_kind != REQ_NONE) {
+		/* An exchange of ours is in flight on this IKE SA: its answer
+		 * would come to the old SA after the children had moved to the
+		 * new one (a CHILD SA made there would die with it). The peer
+		 * tries again after a short delay (2.25). */
+		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
+		ikev2_send_response(sa, o, sa->msgid_in);
+	} else if (is_ike_rekey(sa_pl, &first, &np)) {
 		struct ike_sa *nsa = respond_ike_rekey(sa, c, o);
 
 		if (ikev2_send_response(sa, o, sa->msgid_in) == 0 && nsa)
@@ -346,7 +379,12 @@ static void child_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, struct i
 	ike_keylog_child(sa, child);
 	/* Announced even if redundant: the peer may already send on it. */
 	ike_emit_child(sa, IKE_EV_CHILD_REKEYED, child, NULL);
-	if (old && old->state == CHILD_REKEYED && lost_rekey_collision(sa, child, x->old_spi_in)) {
+	/* The old SA may be gone already: when our answer to the peer's rekey
+	 * was lost, the peer can have settled the collision and deleted it
+	 * before our retransmitted request got its answer; the peer's
+	 * replacement still tells us there was a collision. */
+	if ((!old || old->state == CHILD_REKEYED) &&
+	    lost_rekey_collision(sa, child, x->old_spi_in)) {
 		ike_sa_log(sa, IKE_LOG_INFO,
 			   "simultaneous CHILD_SA rekey lost: deleting our redundant %08x",
 			   child->info.spi_in);
@@ -410,35 +448,21 @@ static uint64_t retry_at(const struct ike_sa *sa, uint16_t err)
 				       temp ? RETRY_TEMP_RND : RETRY_FAIL_RND);
 }
 
-/* The CHILD SA being rekeyed, which an IKE rekey that crossed ours may
- * have moved to the new IKE SA meanwhile. */
-static struct ike_child *rekeyed_child(struct ike_sa *sa, uint32_t spi_in, struct ike_sa **owner)
-{
-	for (struct ike_sa *s = sa->e->sas; s; s = s->next) {
-		struct ike_child *c = s->state == IKE_S_DEAD ? NULL : ike_child_find_in(s, spi_in);
-
-		if (c) {
-			*owner = s;
-			return c;
-		}
-	}
-	return NULL;
-}
-
 static void retry_child_rekey(struct ike_sa *sa, const struct ike_exch_ctx *x, uint16_t err)
 {
-	struct ike_sa *owner = sa;
-	struct ike_child *c = rekeyed_child(sa, x->old_spi_in, &owner);
+	/* Still on this IKE SA: an IKE rekey is refused while our exchange
+	 * is in flight (ikev2_create_child_request()). */
+	struct ike_child *c = ike_child_find_in(sa, x->old_spi_in);
 
 	if (!c)
 		return;
 	if (err == IKEV2_N_CHILD_SA_NOT_FOUND) {
-		ike_child_remove(owner, c, "peer does not know this CHILD_SA", true);
+		ike_child_remove(sa, c, "peer does not know this CHILD_SA", true);
 		return;
 	}
 	if (c->state == CHILD_INSTALLED) {
-		c->rekey_at = retry_at(owner, err);
-		ike_timer_touch(owner);
+		c->rekey_at = retry_at(sa, err);
+		ike_timer_touch(sa);
 	}
 }
 
