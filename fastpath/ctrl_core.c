@@ -156,12 +156,14 @@ static int slot_of(void *arg, uint32_t spi)
 
 /* ---- table changes (control core) ---- */
 
-int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, size_t errlen)
+/* A new SAD entry for p, its SA initialised (keys expanded, header built). */
+static int sa_entry_new(struct fp_ctrl *c, const struct fp_sa_params *p, struct fp_sad_ent **out,
+			char *err, size_t errlen)
 {
-	struct fp_sad_ent *e;
-	int rc, slot;
+	struct fp_sad_ent *e = rte_zmalloc_socket("fp_sa", sizeof(*e), RTE_CACHE_LINE_SIZE,
+						  c->cfg.socket);
+	int rc;
 
-	e = rte_zmalloc_socket("fp_sa", sizeof(*e), RTE_CACHE_LINE_SIZE, c->cfg.socket);
 	if (e == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
@@ -172,6 +174,18 @@ int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, s
 		return rc;
 	}
 	e->dir = (uint8_t)p->dir;
+	*out = e;
+	return 0;
+}
+
+int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, size_t errlen)
+{
+	struct fp_sad_ent *e;
+	int rc, slot;
+
+	rc = sa_entry_new(c, p, &e, err, errlen);
+	if (rc != 0)
+		return rc;
 	if (p->dir == FP_DIR_IN) {
 		e->owner = (uint16_t)(p->spi % c->n_workers);
 		rc = fp_sad_add_in(c->sad, e);
@@ -212,17 +226,9 @@ int fp_ctrl_move_out_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *e
 		snprintf(err, errlen, "outbound SA 0x%08x not installed", p->spi);
 		return -ENOENT;
 	}
-	e = rte_zmalloc_socket("fp_sa", sizeof(*e), RTE_CACHE_LINE_SIZE, c->cfg.socket);
-	if (e == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	rc = fp_sa_init(&e->sa, p, c->be, err, errlen);
-	if (rc != 0) {
-		rte_free(e);
+	rc = sa_entry_new(c, p, &e, err, errlen);
+	if (rc != 0)
 		return rc;
-	}
-	e->dir = FP_DIR_OUT;
 	e->owner = FP_SAD_NO_OWNER;
 	old = c->out[slot].e;
 	e->sa.stats = old->sa.stats;

@@ -164,6 +164,30 @@ static void setup(const char *ike_a, const char *esp_a, const char *psk_a, const
 	CU_ASSERT_FATAL(ike_engine_add_conn(net.b.e, &c) == 0);
 }
 
+/* Both ends alike: AES-GCM, X25519, the same PSK. */
+static void setup_gcm(void)
+{
+	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
+	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+}
+
+/* p's engine restarts (kill -9: its SAs are lost) with its connection,
+ * under local_id when given. */
+static void restart_engine(struct peer *p, const char *local_id)
+{
+	struct ike_engine_cfg def;
+	struct ike_conn_cfg c;
+
+	ike_engine_free(p->e);
+	ike_engine_cfg_defaults(&def);
+	p->e = ike_engine_new(&def, &ops, p);
+	conn_cfg(&c, p == &net.a, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
+	if (local_id)
+		ike_id_parse(local_id, &c.local_id);
+	CU_ASSERT_FATAL(p->e && ike_engine_add_conn(p->e, &c) == 0);
+	p->nev = 0;
+}
+
 static void teardown(void)
 {
 	ike_engine_free(net.a.e);
@@ -328,8 +352,7 @@ static void test_ike_rekey(void)
 
 static void test_delete(void)
 {
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	CU_ASSERT_EQUAL(ike_engine_delete_child(net.b.e, "c", net.now), 0);
 	pump();
@@ -348,8 +371,7 @@ static void test_child_by_spi(void)
 {
 	uint32_t a_in, b_in;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	a_in = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->spi_in;
 	b_in = find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->spi_in;
@@ -389,8 +411,7 @@ static void test_queued_actions(void)
 {
 	uint32_t a_in, n_in;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	a_in = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->spi_in;
 	/* INFORMATIONAL { } --> holds the window. */
@@ -427,8 +448,7 @@ static void test_moot_action(void)
 {
 	uint32_t a_in, b_in;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	a_in = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->spi_in;
 	b_in = find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->spi_in;
@@ -460,8 +480,7 @@ static void advance_until(enum ike_event_type t, unsigned n)
  * end tries again after a random delay, and the IKE SA is rekeyed once. */
 static void test_crossed_ike_rekeys(void)
 {
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	/* CREATE_CHILD_SA { SA, Ni, KEi } <--> crossing */
 	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.a.e, "c", net.now), 0);
@@ -486,8 +505,7 @@ static void test_child_rekey_crosses_ike_rekey(void)
 {
 	uint32_t b_in;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	b_in = find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->spi_in;
 	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.a.e, "c", net.now), 0);
@@ -516,8 +534,7 @@ static void test_auth_failed_after_ike_auth(void)
 	struct ikev2_out *o = malloc(sizeof(*o));
 	struct ike_sa *bsa;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(o);
 	bsa = ike_sa_lookup(net.b.e, find_ev(&net.b, IKE_EV_IKE_UP, 0)->spi_r);
@@ -549,11 +566,8 @@ static unsigned established_sas(struct ike_engine *e)
  * none, and both stay. */
 static void test_initial_contact(void)
 {
-	struct ike_engine_cfg def;
-	struct ike_conn_cfg c;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	CU_ASSERT_EQUAL_FATAL(ike_engine_initiate_ex(net.a.e, "c", &(struct ike_initiate_opts){ 0 },
 						     net.now, &(uint64_t){ 0 }),
@@ -562,12 +576,7 @@ static void test_initial_contact(void)
 	CU_ASSERT_EQUAL(established_sas(net.b.e), 2);
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 0);
 
-	ike_engine_free(net.a.e); /* kill -9 */
-	ike_engine_cfg_defaults(&def);
-	net.a.e = ike_engine_new(&def, &ops, &net.a);
-	conn_cfg(&c, true, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
-	CU_ASSERT_FATAL(net.a.e && ike_engine_add_conn(net.a.e, &c) == 0);
-	net.a.nev = 0;
+	restart_engine(&net.a, NULL); /* kill -9 */
 	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
 	pump();
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
@@ -590,20 +599,11 @@ static void tw_any_id(struct ike_conn_cfg *c, bool is_a)
  * IKE SA alone. */
 static void test_initial_contact_other_identity(void)
 {
-	struct ike_engine_cfg def;
-	struct ike_conn_cfg c;
 
 	tweak = tw_any_id;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
-	ike_engine_free(net.a.e);
-	ike_engine_cfg_defaults(&def);
-	net.a.e = ike_engine_new(&def, &ops, &net.a);
-	conn_cfg(&c, true, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
-	ike_id_parse("a2.example", &c.local_id);
-	CU_ASSERT_FATAL(net.a.e && ike_engine_add_conn(net.a.e, &c) == 0);
-	net.a.nev = 0;
+	restart_engine(&net.a, "a2.example");
 	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
 	pump();
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
@@ -625,18 +625,11 @@ static void tw_restart(struct ike_conn_cfg *c, bool is_a)
  * sets the tunnel up again by itself. */
 static void test_dpd_restart(void)
 {
-	struct ike_engine_cfg def;
-	struct ike_conn_cfg c;
 
 	tweak = tw_restart;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
-	ike_engine_free(net.b.e);
-	ike_engine_cfg_defaults(&def);
-	net.b.e = ike_engine_new(&def, &ops, &net.b);
-	conn_cfg(&c, false, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
-	CU_ASSERT_FATAL(net.b.e && ike_engine_add_conn(net.b.e, &c) == 0);
+	restart_engine(&net.b, NULL);
 	CU_ASSERT_EQUAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
 	pump();
 	for (unsigned i = 0; i < 600 && count_ev(&net.a, IKE_EV_CHILD_UP) < 2; i++)
@@ -653,8 +646,7 @@ static void test_dpd_restart(void)
 static void test_close_restart(void)
 {
 	tweak = tw_restart;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	CU_ASSERT_EQUAL(ike_engine_delete_ike(net.b.e, "c", net.now), 0);
 	pump();
@@ -687,8 +679,7 @@ static unsigned failed_attempts(uint32_t keyingtries)
 
 	tw_tries = keyingtries;
 	tweak = tw_keyingtries;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	net.drop_next = UINT_MAX;
 	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
 	for (unsigned i = 0; i < 6000; i++)
@@ -753,8 +744,7 @@ static void test_three_children(void)
 	char name[8];
 
 	tweak = tw_three;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 3);
 	CU_ASSERT_EQUAL_FATAL(count_ev(&net.b, IKE_EV_CHILD_UP), 3);
@@ -801,8 +791,7 @@ static void test_liveness_without_dpd(void)
 	const struct ike_event *up;
 	unsigned sent;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	up = find_ev(&net.a, IKE_EV_IKE_UP, 0);
 	sent = net.sent;
@@ -843,8 +832,7 @@ static void test_natt_keepalives(void)
 	struct ike_stats st;
 
 	tweak = tw_nat;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	net.nat = true;
 	net.nat_off = 10000;
 	establish();
@@ -869,8 +857,7 @@ static void test_nat_rebinding(void)
 	const struct ike_event *mv;
 
 	tweak = tw_nat;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	net.nat = true;
 	net.nat_off = 10000;
 	establish();
@@ -905,8 +892,7 @@ static void test_responder_installs_first(void)
 {
 	unsigned s;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	/* IKE_SA_INIT -->, <--, IKE_AUTH --> : B's CHILD_UP, then <-- */
 	CU_ASSERT_EQUAL(sent_at(&net.b, IKE_EV_CHILD_UP), 3);
@@ -963,8 +949,7 @@ static void test_soak_ourselves(void)
 	bool ok = false;
 
 	tweak = tw_soak;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	pump();
 	srand(16);
@@ -1004,8 +989,7 @@ static void test_lost_message(void)
 {
 	struct ike_stats s;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
 	deliver_first_lose_answer(net.b.e); /* IKE_SA_INIT response lost */
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 0);
@@ -1084,8 +1068,7 @@ static void test_cookies(void)
 
 static void test_dead_peer(void)
 {
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	ike_engine_free(net.b.e); /* the peer vanishes */
 	net.b.e = ike_engine_new(&(struct ike_engine_cfg){ .natt_port = 4500 }, &ops, &net.b);
@@ -1104,8 +1087,7 @@ static void test_garbage_input(void)
 	uint8_t buf[600];
 	ike_addr_t l, r;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	ike_addr_parse("192.0.2.2", &l);
 	ike_addr_parse("192.0.2.1", &r);
@@ -1143,8 +1125,7 @@ static void test_ipv6(void)
 	char buf[64];
 
 	tweak = tw_v6;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	CU_ASSERT_STRING_EQUAL(ike_ts_str(&find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->remote_ts[0],
 					  buf, sizeof(buf)),
@@ -1166,8 +1147,7 @@ static void test_narrowing(void)
 	const struct ike_child_info *ca;
 
 	tweak = tw_narrow;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	ca = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child;
 	CU_ASSERT_STRING_EQUAL(ike_ts_str(&ca->local_ts[0], buf, sizeof(buf)),
@@ -1184,8 +1164,7 @@ static void tw_disjoint(struct ike_conn_cfg *c, bool is_a)
 static void test_ts_unacceptable(void)
 {
 	tweak = tw_disjoint;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
 	pump();
 	/* The IKE SA stands, the CHILD SA is refused. */
@@ -1209,8 +1188,7 @@ static void tw_transport(struct ike_conn_cfg *c, bool is_a)
 static void test_transport(void)
 {
 	tweak = tw_transport;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->mode, IKE_MODE_TRANSPORT);
 	CU_ASSERT_EQUAL(find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->mode, IKE_MODE_TRANSPORT);
@@ -1227,8 +1205,7 @@ static void test_forced_encap(void)
 	const struct ike_child_info *ca, *cb;
 
 	tweak = tw_encap;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	ca = find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child;
 	cb = find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child;
@@ -1249,8 +1226,7 @@ static void tw_lifetimes(struct ike_conn_cfg *c, bool is_a)
 static void test_lifetimes(void)
 {
 	tweak = tw_lifetimes;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	advance(17000);
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_REKEYED), 0);
@@ -1281,8 +1257,7 @@ static void test_simultaneous_rekey(void)
 	struct pkt qa;
 	struct ike_stats s;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.a.e, "c", net.now), 0);
 	qa = net.q[0];
@@ -1320,8 +1295,7 @@ static void test_unknown_critical(void)
 	uint8_t m[36];
 	ike_addr_t l, r;
 
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	memset(m, 0, sizeof(m));
 	ikev2_put64(m, 0x1122334455667788ull);
 	m[16] = 60; /* unassigned payload type */
@@ -1356,8 +1330,7 @@ static void tw_any(struct ike_conn_cfg *c, bool is_a)
 static void test_responder_prefix(void)
 {
 	tweak = tw_any;
-	setup("aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123",
-	      "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123", NULL);
+	setup_gcm();
 	establish();
 	CU_ASSERT_EQUAL(ike_engine_initiate(net.b.e, "c", net.now), -EDESTADDRREQ);
 	teardown();
