@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* "fastpath" section of the configuration: ports, workers, crypto backend,
  * static (manually keyed) SAs, outbound policies and routes of the DPDK gateway
  * (build/ipsecgw). Plain structs, no DPDK header: app/gateway/gw.c converts them to

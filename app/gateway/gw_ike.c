@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IKE in the DPDK gateway, on the control core. See gw_ike.h. */
 #include <errno.h>
 #include <poll.h>

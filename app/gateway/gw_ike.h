@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IKE in the DPDK gateway: the engine of ike/ bound to the fast path
  * instead of kernel sockets, on the control core.
  *

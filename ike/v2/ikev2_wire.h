@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IKEv2 wire constants (RFC 7296 section 3 and the IANA IKEv2 registries).
  * Only numbers live here; parsing is in ikev2_payload.c. */
 #ifndef IKEV2_WIRE_H

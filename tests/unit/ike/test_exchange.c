@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Two engines in one process, joined by an in-memory network that can drop
  * messages: whole exchanges between our initiator and our responder. */
 #include <errno.h>
