@@ -148,7 +148,7 @@ test: deps
 	bash tests/fastpath/ike_frag_run.sh $(BUILD)
 	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
 	@$(MAKE) --no-print-directory fuzz-fp
-	bash tests/interop/run.sh
+	IPGW_LOSS_ROUNDS=10 bash tests/interop/run.sh
 	bash tests/interop/gw_run.sh
 	bash tests/interop/load.sh
 

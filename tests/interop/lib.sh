@@ -416,6 +416,7 @@ us_defaults() {
 	US_CHILD_REKEY_TIME=0
 	US_RETRANS_MS=500
 	US_RETRANS_TRIES=3
+	US_KEYINGTRIES=1
 	US_ENCAP=false
 	US_INITIATE=false
 	US_LOGLEVEL=debug
@@ -454,6 +455,7 @@ us_gen_conf() {
       "dpd_delay": $US_DPD_DELAY,
       "encap": $US_ENCAP,
       "initiate": $US_INITIATE,
+      "keyingtries": $US_KEYINGTRIES,
       "children": [
         {
           "name": "net",

@@ -21,7 +21,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/interop/lib.sh
 source "$HERE/lib.sh"
 
-MATRIX_BUDGET_S=${IPGW_MATRIX_BUDGET_S:-280}   # whole run, wall clock
+MATRIX_BUDGET_S=${IPGW_MATRIX_BUDGET_S:-480}   # whole run, wall clock (loss.bring-ups: ~5 s a round)
 
 # ---------------------------------------------------------------- case list
 
@@ -52,6 +52,7 @@ all_cases() {
 	echo dpd.peer-killed
 	echo restart.us-killed
 	echo restart.ss-killed
+	echo loss.bring-ups
 	# the same on a tunnel strongSwan initiated (our daemon is IKE responder)
 	local t
 	for t in child-rekey ike-rekey delete; do
@@ -424,6 +425,41 @@ case_restart_ss() {
 	note "tunnel back and the stale IKE SA gone $((dt / 100)).$((dt % 100 / 10)) s after charon's restart"
 }
 
+# loss.bring-ups: nftables in our namespace drops 30 % of the IKE datagrams
+# each way (numgen random); 50 times we initiate, wait for the tunnel and
+# delete it. Every bring-up must succeed, by retransmission and keyingtries
+# (0: forever); the number of failed attempts and the times are noted.
+LOSS_ROUNDS=${IPGW_LOSS_ROUNDS:-50}
+loss_nft() {
+	ip netns exec "$US_NS" nft -f - <<'NFT'
+table inet ipgw_loss {
+	chain in { type filter hook input priority 0; udp dport { 500, 4500 } numgen random mod 100 < 30 drop; }
+	chain out { type filter hook output priority 0; udp sport { 500, 4500 } numgen random mod 100 < 30 drop; }
+}
+NFT
+}
+case_loss() {
+	local i t0 t dt ok=0 times=() failed
+	US_KEYINGTRIES=0
+	start_both || return 1
+	loss_nft || fail "nft could not install the loss rules" || return 1
+	t0=$(ipgw_now_ms)
+	for i in $(seq 1 "$LOSS_ROUNDS"); do
+		t=$(ipgw_now_ms)
+		us_ctl "$CDIR" initiate c1 >/dev/null 2>&1
+		wait_until 60 both_up || { note "bring-up $i did not complete within 60 s"; break; }
+		times+=($(( $(ipgw_now_ms) - t )))
+		ok=$((ok + 1))
+		us_ctl "$CDIR" delete-ike c1 >/dev/null 2>&1
+		wait_until 20 us_no_sa
+	done
+	ip netns exec "$US_NS" nft delete table inet ipgw_loss 2>/dev/null
+	dt=$(( ($(ipgw_now_ms) - t0) / 1000 ))
+	failed=$(grep -c 'event FAILED' "$CDIR/us.log")
+	note "$ok of $LOSS_ROUNDS bring-ups with 30 % of IKE datagrams lost each way in $dt s; $failed attempt(s) failed and were retried (keyingtries); per bring-up median $(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') ms, max $(printf '%s\n' "${times[@]}" | sort -n | tail -1) ms"
+	[ "$ok" = "$LOSS_ROUNDS" ] || fail "only $ok of $LOSS_ROUNDS bring-ups succeeded" || return 1
+}
+
 run_case() {
 	local name=$1 p
 	TUNNEL_BY=us
@@ -445,6 +481,7 @@ run_case() {
 	dpd.peer-killed)    case_dpd ;;
 	restart.us-killed)  case_restart_us ;;
 	restart.ss-killed)  case_restart_ss ;;
+	loss.bring-ups)     case_loss ;;
 	*)
 		for p in "${PROPOSALS[@]}"; do
 			IFS='|' read -r ike esp kind <<<"$p"
