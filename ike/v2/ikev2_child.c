@@ -239,6 +239,11 @@ int ikev2_child_respond(struct ike_sa *sa, const struct ikev2_child_req *rq, str
 	if (err)
 		goto done;
 	transport = p->transport && ch->cfg->mode == IKE_MODE_TRANSPORT;
+	if (p->transport && !transport)
+		ike_sa_log(sa, IKE_LOG_INFO,
+			   "CHILD_SA %s: the initiator asked for transport mode, ours is tunnel "
+			   "mode: tunnel",
+			   ch->cfg->name);
 	child = child_new(sa, ch->cfg, &ch->algs, ike_spi_alloc(sa->e),
 			  ikev2_get32(p->props[ch->prop].spi), transport);
 	if (!child || ikev2_child_keys(sa, child, false, dh ? shared : NULL, slen, rq->ni,
@@ -320,6 +325,11 @@ int ikev2_child_complete(struct ike_sa *sa, const struct ikev2_child_req *rq, ui
 			err = 0;
 		else
 			snprintf(why, sizeof(why), "key derivation failed");
+		if (!err && cfg->mode == IKE_MODE_TRANSPORT && !p->transport)
+			ike_sa_log(sa, IKE_LOG_INFO,
+				   "CHILD_SA %s: we asked for transport mode, the responder chose "
+				   "tunnel mode (no USE_TRANSPORT_MODE in its answer)",
+				   cfg->name);
 	}
 	ike_wipe(shared, sizeof(shared));
 	if (err) {

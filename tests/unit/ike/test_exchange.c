@@ -44,6 +44,7 @@ static struct {
 	unsigned lost;
 	unsigned child_collisions; /* 2.8.1 crossings seen in the logs */
 	unsigned temp_failures;    /* TEMPORARY_FAILURE answers seen */
+	unsigned mode_fallbacks;   /* "transport mode ... tunnel" lines */
 	uint64_t now;
 	struct peer a, b;
 } net;
@@ -103,6 +104,7 @@ static void t_log(void *ctx, enum ike_log_level lvl, const char *line)
 	(void)ctx;
 	(void)lvl;
 	net.child_collisions += strstr(line, "simultaneous CHILD_SA rekey") != NULL;
+	net.mode_fallbacks += strstr(line, "transport mode") && strstr(line, "tunnel");
 	net.temp_failures += strstr(line, "TEMPORARY_FAILURE") != NULL && strstr(line, "answered");
 	if (getenv("TEST_IKE_LOG"))
 		fprintf(stderr, "    [%s] %s\n", ctx == &net.a ? "A" : "B", line);
@@ -976,6 +978,25 @@ static void test_soak_ourselves(void)
 	teardown();
 }
 
+static void tw_transport_a(struct ike_conn_cfg *c, bool is_a)
+{
+	if (is_a)
+		c->children[0].mode = IKE_MODE_TRANSPORT;
+}
+
+/* A asks for transport mode, B is configured for tunnel mode: the CHILD SA
+ * is a tunnel, and both ends say so in a line. */
+static void test_transport_falls_back(void)
+{
+	tweak = tw_transport_a;
+	setup_gcm();
+	establish();
+	CU_ASSERT_EQUAL(find_ev(&net.a, IKE_EV_CHILD_UP, 0)->child->mode, IKE_MODE_TUNNEL);
+	CU_ASSERT_EQUAL(find_ev(&net.b, IKE_EV_CHILD_UP, 0)->child->mode, IKE_MODE_TUNNEL);
+	CU_ASSERT_EQUAL(net.mode_fallbacks, 2);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -1406,6 +1427,7 @@ static const struct test_case cases[] = {
 	{ "traffic selector narrowing", test_narrowing },
 	{ "TS_UNACCEPTABLE keeps the IKE SA", test_ts_unacceptable },
 	{ "transport mode", test_transport },
+	{ "transport mode refused: tunnel, said on both ends", test_transport_falls_back },
 	{ "forced UDP encapsulation floats to 4500", test_forced_encap },
 	{ "lifetimes trigger CHILD and IKE rekeys", test_lifetimes },
 	{ "simultaneous CHILD_SA rekey", test_simultaneous_rekey },
