@@ -15,7 +15,9 @@
 #   sudo bash tests/interop/gw_run.sh   (make test runs it)
 # Then (5) an outbound SPI the peer chooses that a static SA already has:
 # the CHILD SA is refused whole, deleted through IKE, the static SA stays;
-# (6) the same tunnel over IPv6 outside (NS answered, ESP-in-UDP over IPv6).
+# (6) the gateway killed with -9 and started again brings the tunnel back
+# by itself (initiate, INITIAL_CONTACT); (7) the same tunnel over IPv6
+# outside (NS answered, ESP-in-UDP over IPv6).
 # Prints "N passed, N failed"; exits 1 on any failure.
 set -u
 
@@ -238,8 +240,42 @@ check "stats: the static SA survived the child's end, nothing else is left" \
 	eval '[ "$(stat_of "$DIR5" control.sa_out)" = 1 ] && [ "$(stat_of "$DIR5" control.sa_in)" = 0 ] &&
 	      [ "$(stat_of "$DIR5" control.spd_rules)" = 0 ]'
 
-echo "== 6. IPv6 outside at MTU 1280: IKE (in fragments) and ESP-in-UDP over 2001:db8::/64"
+echo "== 6. killed with -9 and started again: the tunnel comes back by itself"
+# "initiate": true (start_action start); charon replaces an IKE SA of the
+# same peer only on INITIAL_CONTACT (uniqueids = no, lib.sh).
 ss_stop "$DIR5"
+kill -TERM "$GW_PID" 2>/dev/null
+wait_until 10 ipgw_pid_gone "$GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
+wait "$GW_PID" 2>/dev/null
+DIR7=$IPGW_WORK/gw7
+mkdir -p "$DIR7"
+ss_gen_conf "$DIR7" "$SS_IP" "$US_IP" "$SS_NET" "$US_NET"
+gw_gen_conf "$DIR7"
+"$PYTHON" -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["connections"][0]["initiate"] = True
+json.dump(c, open(sys.argv[1], "w"), indent=1)' "$DIR7/gw.json"
+check "charon starts" ss_start "$SS_NS" "$DIR7"
+check "ipsecgw starts and brings the tunnel up by itself" eval 'gw_start "$DIR7" && wait_until 15 gw_tunnel_up "$DIR7"'
+check "first echo through it" wait_until 10 first_reply
+kill -KILL "$GW_PID" 2>/dev/null
+wait "$GW_PID" 2>/dev/null
+mv "$DIR7/us.log" "$DIR7/us.before-kill.log"
+t0=$(ipgw_now_ms)
+check "ipsecgw starts again after kill -9" gw_start "$DIR7"
+one_sa_each() { gw_tunnel_up "$DIR7" && [ "$(ss_query "$DIR7" "len(sas)")" = 1 ]; }
+check "the tunnel is back, charon holds one IKE SA (INITIAL_CONTACT)" wait_until 20 one_sa_each
+check "echo through the new tunnel" wait_until 10 first_reply
+dt=$(( $(ipgw_now_ms) - t0 ))
+echo "  note: tunnel and traffic back ${dt} ms after the restart"
+n=$(replies 5)
+check "5 of 5 echo replies (got ${n:-0})" [ "${n:-0}" = 5 ]
+kill -TERM "$GW_PID" 2>/dev/null
+wait_until 10 ipgw_pid_gone "$GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
+wait "$GW_PID" 2>/dev/null
+
+echo "== 7. IPv6 outside at MTU 1280: IKE (in fragments) and ESP-in-UDP over 2001:db8::/64"
+ss_stop "$DIR7"
 DIR6=$IPGW_WORK/gw6
 mkdir -p "$DIR6"
 ip netns exec "$SS_NS" sysctl -qw net.ipv6.conf.v1.disable_ipv6=0
