@@ -44,6 +44,7 @@ lb_defaults() {
 	LB_FORCE_COOKIES=false
 	LB_SS_DOS=off                   # off: DoS limits raised out of the way; cookies: cookie_threshold=$LB_COOKIE_THRESHOLD
 	LB_US_LOGLEVEL=info
+	LB_LIVENESS_IDLE=600            # ours: liveness check of idle SAs without dpd_delay
 	LB_SS_LOGLEVEL=0                # charon filelog default level (0 = audit: SA up/down, errors)
 }
 lb_defaults
@@ -107,7 +108,8 @@ lb_us_conf() {
   "log": { "level": "$LB_US_LOGLEVEL" },
   "control": { "socket": "$dir/ctl.sock" },
   "ike": { "retransmit_timeout_ms": 1000, "retransmit_tries": 3,
-           "cookie_threshold": $LB_COOKIE_THRESHOLD, "force_cookies": $LB_FORCE_COOKIES },
+           "cookie_threshold": $LB_COOKIE_THRESHOLD, "force_cookies": $LB_FORCE_COOKIES,
+           "liveness_idle": $LB_LIVENESS_IDLE },
   "connections": [
     {
       "name": "load",

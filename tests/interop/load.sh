@@ -15,6 +15,10 @@
 #                         on by themselves (stats cookies_sent > 0)
 #   cookie.ss-init        charon initiates to our responder with
 #                         force_cookies: it comes up, cookies_sent >= 1
+#   leak.vanished-peer    500 SAs up from ikeload, which then exits without
+#                         a Delete; no dpd_delay: our liveness check of idle
+#                         SAs (liveness_idle 5 s here) finds every one dead,
+#                         list-sas empty within 60 s
 #
 # Environment: IKELOAD_BIN, IKE_BIN, CTL_BIN (other binaries),
 # LOAD_FLOOD_RATE (default 5000 IKE_SA_INIT/s), LOAD_FLOOR_PCT (default 90),
@@ -38,6 +42,7 @@ all_cases() {
 	echo load-200.charon
 	echo flood.us
 	echo cookie.ss-init
+	echo leak.vanished-peer
 }
 
 WHY=""; NOTES=(); CDIR=""
@@ -132,6 +137,20 @@ case_cookie_ss_init() {
 	note "cookies_sent=$cs"
 }
 
+case_leak() {
+	local t0 dt
+	LB_LIVENESS_IDLE=5
+	lb_us_conf "$CDIR"
+	lb_us_start "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+	lb_gen "$CDIR" "$CDIR/ikeload.json" --count 500 --inflight 64 --unique-ts --timeout 60
+	check_json "$CDIR/ikeload.json" established 500 || return 1
+	[ "$(lb_us_nsas "$CDIR")" = 500 ] || fail "list-sas lists $(lb_us_nsas "$CDIR") IKE SAs, want 500 before the peer vanishes" || return 1
+	t0=$(ipgw_now_ms)
+	wait_until 60 us_empty || fail "$(lb_us_nsas "$CDIR") IKE SAs still listed 60 s after the peer vanished" || return 1
+	dt=$(( ($(ipgw_now_ms) - t0) / 100 ))
+	note "500 IKE SAs of a peer gone without a Delete: all freed $((dt / 10)).$((dt % 10)) s later (liveness_idle 5 s, 3 retransmissions)"
+}
+
 run_case() {
 	lb_defaults
 	ss_defaults
@@ -140,6 +159,7 @@ run_case() {
 	load-200.charon) case_load_charon ;;
 	flood.us)        case_flood_us ;;
 	cookie.ss-init)  case_cookie_ss_init ;;
+	leak.vanished-peer) case_leak ;;
 	*)               fail "unknown case" ;;
 	esac
 }
