@@ -232,9 +232,18 @@ int fp_ctrl_move_out_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *e
 	e->owner = FP_SAD_NO_OWNER;
 	old = c->out[slot].e;
 	e->sa.stats = old->sa.stats;
+	e->sa.life = old->sa.life; /* lifetime limits already reported */
 	fp_sa_set_seq(&e->sa, __atomic_load_n(&old->sa.h.seq, __ATOMIC_RELAXED) + FP_MOVE_SEQ_SKIP);
 	old = fp_sad_set_out(c->sad, (uint32_t)slot, e);
-	return defer(c, D_SA_OUT, old, 0);
+	rc = defer(c, D_SA_OUT, old, 0);
+	if (rc != 0) {
+		/* No grace period to be had (out of memory): the old SA goes
+		 * back, and the new one, which a worker may have seen, is left
+		 * unfreed rather than freed under it. */
+		fp_sad_set_out(c->sad, (uint32_t)slot, old);
+		snprintf(err, errlen, "out of memory");
+	}
+	return rc;
 }
 
 int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, size_t errlen)

@@ -203,8 +203,15 @@ int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info 
 		  : fp_ctrl_spd_del_sa(ch->ctrl, ci->spi_out, err, errlen);
 	if (rc != 0)
 		return rc;
-	if (next)
+	if (next) {
+		/* In a rekey collision both new CHILD SAs wait for the old one;
+		 * the other now waits for the one that got the policies (the
+		 * redundant one's CHILD_DOWN hands them on). */
+		for (unsigned k = 0; k < ch->n; k++)
+			if (&ch->v[k] != next && ch->v[k].prev_out == ci->spi_out)
+				ch->v[k].prev_out = next->spi_out;
 		next->prev_out = 0;
+	}
 	ch->v[i] = ch->v[--ch->n];
 	if (fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, err, errlen) != 0)
 		rc = -ENOENT;

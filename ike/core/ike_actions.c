@@ -167,6 +167,7 @@ int ike_engine_delete_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms
 
 	if (!sa)
 		return -ENOENT;
+	ike_conn_restart_cancel(e, sa->conn); /* e.g. at shutdown */
 	return pend(e, sa, IKE_ACT_DELETE_IKE, 0);
 }
 

@@ -23,10 +23,12 @@ static bool alive(const struct ike_sa *sa)
 	return sa->state != IKE_S_DEAD;
 }
 
+/* INITIAL_CONTACT speaks for every IKE SA between the two ends, whatever
+ * the connection: sent only when we hold no other with that peer. */
 bool ike_sa_first_contact(const struct ike_sa *sa)
 {
 	for (const struct ike_sa *o = sa->e->sas; o; o = o->next)
-		if (o != sa && o->conn == sa->conn && alive(o))
+		if (o != sa && alive(o) && ike_addr_ip_eq(&o->remote, &sa->remote))
 			return false;
 	return true;
 }
@@ -36,8 +38,8 @@ unsigned ike_sa_initial_contact(struct ike_sa *sa)
 	unsigned n = 0;
 
 	for (struct ike_sa *o = sa->e->sas; o; o = o->next) {
-		if (o == sa || o->conn != sa->conn || !alive(o) ||
-		    o->peer_id_hash != sa->peer_id_hash || !ike_addr_ip_eq(&o->remote, &sa->remote))
+		if (o == sa || !alive(o) || o->peer_id_hash != sa->peer_id_hash ||
+		    !ike_addr_ip_eq(&o->remote, &sa->remote))
 			continue;
 		ike_sa_log(o, IKE_LOG_INFO,
 			   "IKE SA replaced: the peer restarted (INITIAL_CONTACT "
@@ -61,7 +63,8 @@ void ike_sa_peer_moved(struct ike_sa *sa, const ike_addr_t *to)
 			continue;
 		c->info.local = sa->local;
 		c->info.remote = sa->remote;
-		if (c->state == CHILD_INSTALLED)
-			ike_emit_child(sa, IKE_EV_CHILD_MOVED, c, NULL);
+		/* A rekeyed one too: it carries the traffic until its delete
+		 * (make before break). */
+		ike_emit_child(sa, IKE_EV_CHILD_MOVED, c, NULL);
 	}
 }

@@ -245,12 +245,12 @@ void ike_sa_run_pending(struct ike_sa *sa);
 /* A rekeyed IKE SA's queue goes to its successor. */
 void ike_sa_queue_move(struct ike_sa *to, struct ike_sa *from);
 /* ike_contact.c: INITIAL_CONTACT (2.4). Whether our IKE_AUTH request on sa
- * carries it: no other IKE SA of its connection is alive. */
+ * carries it: no other IKE SA with that peer address is alive. */
 bool ike_sa_first_contact(const struct ike_sa *sa);
 /* The peer of the just authenticated sa says it holds no other IKE SA with
- * us: the older IKE SAs of the same connection, peer address and peer
- * identity are gone on its side, and go here too (with their CHILD SAs,
- * reported down), without a Delete. Returns how many. */
+ * us: the older IKE SAs with the same peer address and peer identity, in
+ * any connection, are gone on its side, and go here too (with their CHILD
+ * SAs, reported down), without a Delete. Returns how many. */
 unsigned ike_sa_initial_contact(struct ike_sa *sa);
 uint64_t ike_id_hash(const struct ike_id *id);
 /* The peer of sa, on the NAT-T port, is now at to: the SA and its CHILD

@@ -7,6 +7,7 @@
  * alive (a rekey's successor, a peer's new one), for an SA deleted on
  * request, for per-SA load-generator SAs, or for a connection without one
  * peer address to initiate to. */
+#include <errno.h>
 #include <string.h>
 
 #include "ike/core/ike_priv.h"
@@ -28,10 +29,16 @@ static uint64_t retry_delay(uint32_t failed)
 	return ike_jitter(d, d / 4);
 }
 
+/* Another IKE SA of the connection carries on: an established one, or an
+ * attempt of ours under way. A rekeyed predecessor waiting for its delete
+ * does not (it goes within 30 s), nor a responder's half-open SA that
+ * anyone could start with a forged address. */
 static bool other_alive(const struct ike_sa *sa)
 {
 	for (const struct ike_sa *o = sa->e->sas; o; o = o->next)
-		if (o != sa && o->conn == sa->conn && o->state != IKE_S_DEAD)
+		if (o != sa && o->conn == sa->conn &&
+		    (o->state == IKE_S_ESTABLISHED || o->state == IKE_S_INIT_SENT ||
+		     o->state == IKE_S_AUTH_SENT))
 			return true;
 	return false;
 }
@@ -123,8 +130,15 @@ void ike_restarts_run(struct ike_engine *e, uint64_t now)
 		tries = c->tries;
 		ike_conn_restart_cancel(e, c);
 		c->tries = tries;
-		/* -EALREADY / -EBUSY: the peer set one up meanwhile. */
-		ike_engine_initiate(e, c->cfg.name, now);
+		/* -EALREADY: the peer set one up meanwhile. -EBUSY: an SA of
+		 * the connection is being set up, maybe only half-open on our
+		 * responder side: look again in a second. */
+		if (ike_engine_initiate(e, c->cfg.name, now) == -EBUSY) {
+			c->restart_at = now + RETRY_FIRST_MS;
+			c->rnext = e->restarts;
+			e->restarts = c;
+			c->restart_queued = true;
+		}
 	}
 }
 

@@ -157,11 +157,14 @@ static void child_timers(struct ike_sa *sa, uint64_t now)
 		if (c->expire_at && now >= c->expire_at) {
 			ike_sa_log(sa, IKE_LOG_INFO, "CHILD_SA %s %08x hard lifetime expired",
 				   c->info.child, c->info.spi_in);
-			c->expire_at = 0;
-			ike_sa_queue(sa, IKE_ACT_DELETE_CHILD, c->info.spi_in);
+			/* a full queue (more children than the bound): again in 1 s */
+			c->expire_at = ike_sa_queue(sa, IKE_ACT_DELETE_CHILD, c->info.spi_in) == 0
+					       ? 0
+					       : now + 1000;
 		} else if (c->rekey_at && now >= c->rekey_at && c->state == CHILD_INSTALLED) {
-			c->rekey_at = 0;
-			ike_sa_queue(sa, IKE_ACT_REKEY_CHILD, c->info.spi_in);
+			c->rekey_at = ike_sa_queue(sa, IKE_ACT_REKEY_CHILD, c->info.spi_in) == 0
+					      ? 0
+					      : now + 1000;
 		}
 	}
 }

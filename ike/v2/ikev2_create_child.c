@@ -398,6 +398,9 @@ static void child_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, struct i
 	}
 }
 
+static void rearm(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_exch_ctx *x,
+		  uint16_t err);
+
 static void ike_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, const struct ikev2_chain *c)
 {
 	const struct ikev2_pl *sa_pl = ikev2_chain_find(c, IKEV2_PL_SA);
@@ -423,6 +426,7 @@ static void ike_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, const stru
 	ike_wipe(shared, sizeof(shared));
 	if (!nsa) {
 		ike_sa_log(sa, IKE_LOG_ERR, "IKE SA rekey failed: invalid response");
+		rearm(sa, REQ_IKE_REKEY, x, 0);
 		return;
 	}
 	ike_sa_takeover(sa, nsa);
@@ -448,6 +452,20 @@ static uint64_t retry_at(const struct ike_sa *sa, uint16_t err)
 				       temp ? RETRY_TEMP_RND : RETRY_FAIL_RND);
 }
 
+/* 2.25: a CHILD SA the peer no longer has is created afresh, unless
+ * another CHILD SA of its configuration is up (a crossing rekey left one). */
+static void recreate(struct ike_sa *sa, const struct ike_child_cfg *cfg)
+{
+	const struct ike_conn_cfg *cc = &sa->conn->cfg;
+
+	if (cfg < cc->children || cfg >= cc->children + cc->n_children)
+		return; /* a load generator's own selectors */
+	for (const struct ike_child *c = sa->children; c; c = c->next)
+		if (c->cfg == cfg && c->state == CHILD_INSTALLED)
+			return;
+	ike_sa_queue(sa, IKE_ACT_CREATE_CHILD, (uint32_t)(cfg - cc->children));
+}
+
 static void retry_child_rekey(struct ike_sa *sa, const struct ike_exch_ctx *x, uint16_t err)
 {
 	/* Still on this IKE SA: an IKE rekey is refused while our exchange
@@ -457,13 +475,26 @@ static void retry_child_rekey(struct ike_sa *sa, const struct ike_exch_ctx *x, u
 	if (!c)
 		return;
 	if (err == IKEV2_N_CHILD_SA_NOT_FOUND) {
+		const struct ike_child_cfg *cfg = c->cfg;
+
 		ike_child_remove(sa, c, "peer does not know this CHILD_SA", true);
+		recreate(sa, cfg);
 		return;
 	}
 	if (c->state == CHILD_INSTALLED) {
 		c->rekey_at = retry_at(sa, err);
 		ike_timer_touch(sa);
 	}
+}
+
+/* The rekey timer of what the failed request was for, armed again. */
+static void rearm(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_exch_ctx *x,
+		  uint16_t err)
+{
+	if (kind == REQ_IKE_REKEY && sa->state == IKE_S_ESTABLISHED)
+		sa->rekey_at = retry_at(sa, err);
+	else if (kind == REQ_CHILD_REKEY)
+		retry_child_rekey(sa, x, err);
 }
 
 static void refused(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_exch_ctx *x,
@@ -482,10 +513,7 @@ static void refused(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_
 	ike_sa_log(sa, temp ? IKE_LOG_INFO : IKE_LOG_ERR,
 		   "CREATE_CHILD_SA (%s) %s: peer answered %s%s", what,
 		   temp ? "refused for now" : "failed", ikev2_notify_name(err), next);
-	if (kind == REQ_IKE_REKEY && sa->state == IKE_S_ESTABLISHED)
-		sa->rekey_at = retry_at(sa, err);
-	else if (kind == REQ_CHILD_REKEY)
-		retry_child_rekey(sa, x, err);
+	rearm(sa, kind, x, err);
 }
 
 void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind, struct ike_exch_ctx *x,
@@ -506,14 +534,17 @@ void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind, stru
 	}
 	if (!n_pl || ikev2_nonce_parse(n_pl->body, n_pl->len) < 0) {
 		ike_sa_log(sa, IKE_LOG_ERR, "CREATE_CHILD_SA response without a valid nonce");
+		rearm(sa, kind, x, 0);
 		return;
 	}
 	ikev2_child_req_init(&rq, c, "CREATE_CHILD_SA", x->nonce, x->nonce_len, n_pl->body,
 			     n_pl->len);
 	rq.cfg = x->child_cfg;
 	rq.dh = x->dh;
-	if (ikev2_child_complete(sa, &rq, x->new_spi, &child) < 0)
+	if (ikev2_child_complete(sa, &rq, x->new_spi, &child) < 0) {
+		rearm(sa, kind, x, 0); /* logged there */
 		return;
+	}
 	if (kind == REQ_CHILD_REKEY) {
 		child_rekey_done(sa, x, child);
 	} else {

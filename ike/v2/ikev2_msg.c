@@ -191,8 +191,14 @@ void ikev2_retransmit(struct ike_sa *sa)
 		ike_sa_log(sa, IKE_LOG_WARN, "%s, declaring the peer dead", why);
 		if (sa->state != IKE_S_ESTABLISHED && sa->state != IKE_S_DELETING)
 			ike_emit_sa(sa, IKE_EV_FAILED, why);
-		/* A delete we asked for that goes unanswered is still ours. */
-		ike_sa_end(sa, sa->req_kind == REQ_DELETE_IKE ? IKE_END_LOCAL : IKE_END_DEAD, why);
+		/* A delete we asked for, in flight or waiting behind the
+		 * unanswered exchange, makes the end ours, not a loss. */
+		ike_sa_end(sa,
+			   sa->req_kind == REQ_DELETE_IKE ||
+					   ike_sa_queued(sa, IKE_ACT_DELETE_IKE, 0)
+				   ? IKE_END_LOCAL
+				   : IKE_END_DEAD,
+			   why);
 		return;
 	}
 	sa->rtx_count++;

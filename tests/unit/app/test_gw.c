@@ -207,6 +207,39 @@ static void test_make_before_break(void)
 	fp_ctrl_free(c);
 }
 
+/* A rekey collision: both ends' new CHILD SAs (e, f) wait for the old one
+ * (a). a's CHILD_DOWN hands the policies to e; e, the redundant one, goes
+ * next and hands them to f, which must end with them. */
+static void test_make_before_break_collision(void)
+{
+	struct fp_ctrl_cfg cfg = { .name = "gwk", .n_workers = 1, .max_sa = 64 };
+	struct ike_child_info a, e, f;
+	char err[160];
+
+	CU_ASSERT_FATAL(test_eal_init() == 0);
+	struct fp_ctrl *c = fp_ctrl_create(&cfg, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	struct app_gw_children *ch = app_gw_children_new(c);
+	CU_ASSERT_FATAL(ch != NULL);
+	child(&a);
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &a, err, sizeof(err)), 0);
+	e = f = a;
+	e.old_spi_in = f.old_spi_in = a.spi_in;
+	e.spi_in = 0xc0000005;
+	e.spi_out = 0xd0000005;
+	f.spi_in = 0xc0000006;
+	f.spi_out = 0xd0000006;
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &e, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_out));
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &e, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 2);
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, f.spi_out));
+	app_gw_children_free(ch);
+	fp_ctrl_free(c);
+}
+
 /* Installed on the control core: SAs in the SAD, policies in the SPD; all
  * or nothing, and removed only by the child that installed them. */
 static void test_install_child(void)
@@ -613,6 +646,7 @@ static const struct test_case cases[] = {
 	{ "child_sa_to_fastpath_params", test_child_params },
 	{ "install_child_through_ctrl", test_install_child },
 	{ "make_before_break", test_make_before_break },
+	{ "make_before_break_collision", test_make_before_break_collision },
 	{ "config_fastpath_section", test_config_fastpath },
 	{ "connections_fit_ports_and_routes", test_check_conns },
 	{ NULL, NULL },

@@ -1006,6 +1006,28 @@ static void test_transport_falls_back(void)
 	teardown();
 }
 
+/* A second connection to the same peer: its IKE_AUTH carries no
+ * INITIAL_CONTACT (it speaks for every IKE SA with that peer, whatever the
+ * connection), and the first connection's IKE SA stays on both ends. */
+static void test_initial_contact_two_connections(void)
+{
+	struct ike_conn_cfg c2;
+
+	setup_gcm();
+	conn_cfg(&c2, true, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
+	snprintf(c2.name, sizeof(c2.name), "c2");
+	ike_ts_parse("198.51.100.128/25", &c2.children[0].local_ts[0]);
+	CU_ASSERT_FATAL(ike_engine_add_conn(net.a.e, &c2) == 0);
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c2", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 0);
+	CU_ASSERT_EQUAL(established_sas(net.b.e), 2);
+	CU_ASSERT_EQUAL(established_sas(net.a.e), 2);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -1411,6 +1433,8 @@ static const struct test_case cases[] = {
 	{ "a moot queued action is dropped, the next runs", test_moot_action },
 	{ "crossed IKE_SA rekeys: TEMPORARY_FAILURE, retried", test_crossed_ike_rekeys },
 	{ "INITIAL_CONTACT after a restart replaces the stale IKE_SAs", test_initial_contact },
+	{ "INITIAL_CONTACT not sent on a second connection to a peer",
+	  test_initial_contact_two_connections },
 	{ "INITIAL_CONTACT of another identity leaves the IKE_SA",
 	  test_initial_contact_other_identity },
 	{ "three CHILD_SAs: created, rekeyed at once, one deleted", test_three_children },
