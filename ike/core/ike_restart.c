@@ -43,17 +43,34 @@ static bool other_alive(const struct ike_sa *sa)
 	return false;
 }
 
-static void schedule(struct ike_sa *sa, uint64_t delay, const char *why)
+/* c restarts at `at`, on the engine's list once. */
+static void queue_restart(struct ike_engine *e, struct ike_conn *c, uint64_t at)
 {
-	struct ike_conn *c = sa->conn;
-	struct ike_engine *e = sa->e;
-
-	c->restart_at = e->now + delay;
+	c->restart_at = at;
 	if (!c->restart_queued) {
 		c->rnext = e->restarts;
 		e->restarts = c;
 		c->restart_queued = true;
 	}
+}
+
+static void unqueue_restart(struct ike_engine *e, struct ike_conn *c)
+{
+	struct ike_conn **p = &e->restarts;
+
+	while (*p && *p != c)
+		p = &(*p)->rnext;
+	if (*p)
+		*p = c->rnext;
+	c->restart_queued = false;
+}
+
+static void schedule(struct ike_sa *sa, uint64_t delay, const char *why)
+{
+	struct ike_conn *c = sa->conn;
+	struct ike_engine *e = sa->e;
+
+	queue_restart(e, c, e->now + delay);
 	ike_sa_log(sa, IKE_LOG_INFO, "connection %s: %s; initiating again in %llu ms", c->cfg.name,
 		   why, (unsigned long long)delay);
 }
@@ -105,15 +122,9 @@ void ike_conn_sa_up(struct ike_sa *sa)
 
 bool ike_conn_restart_cancel(struct ike_engine *e, struct ike_conn *c)
 {
-	struct ike_conn **p = &e->restarts;
-
 	if (!c->restart_queued)
 		return false;
-	while (*p && *p != c)
-		p = &(*p)->rnext;
-	if (*p)
-		*p = c->rnext;
-	c->restart_queued = false;
+	unqueue_restart(e, c);
 	c->tries = 0;
 	return true;
 }
@@ -121,24 +132,17 @@ bool ike_conn_restart_cancel(struct ike_engine *e, struct ike_conn *c)
 void ike_restarts_run(struct ike_engine *e, uint64_t now)
 {
 	struct ike_conn *c = e->restarts, *next;
-	uint32_t tries;
 
 	for (; c; c = next) {
 		next = c->rnext;
 		if (c->restart_at > now)
 			continue;
-		tries = c->tries;
-		ike_conn_restart_cancel(e, c);
-		c->tries = tries;
+		unqueue_restart(e, c);
 		/* -EALREADY: the peer set one up meanwhile. -EBUSY: an SA of
 		 * the connection is being set up, maybe only half-open on our
 		 * responder side: look again in a second. */
-		if (ike_engine_initiate(e, c->cfg.name, now) == -EBUSY) {
-			c->restart_at = now + RETRY_FIRST_MS;
-			c->rnext = e->restarts;
-			e->restarts = c;
-			c->restart_queued = true;
-		}
+		if (ike_engine_initiate(e, c->cfg.name, now) == -EBUSY)
+			queue_restart(e, c, now + RETRY_FIRST_MS);
 	}
 }
 

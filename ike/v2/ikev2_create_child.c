@@ -325,6 +325,7 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c)
 	struct ikev2_out *o = malloc(sizeof(*o));
 	struct ikev2_prop first;
 	unsigned np = 0;
+	bool ike_rekey = sa_pl && is_ike_rekey(sa_pl, &first, &np);
 
 	if (!o)
 		return;
@@ -337,14 +338,14 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c)
 	} else if (!sa_pl) {
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		ikev2_send_response(sa, o, sa->msgid_in);
-	} else if (is_ike_rekey(sa_pl, &first, &np) && sa->req_kind != REQ_NONE) {
+	} else if (ike_rekey && sa->req_kind != REQ_NONE) {
 		/* An exchange of ours is in flight on this IKE SA: its answer
 		 * would come to the old SA after the children had moved to the
 		 * new one (a CHILD SA made there would die with it). The peer
 		 * tries again after a short delay (2.25). */
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
 		ikev2_send_response(sa, o, sa->msgid_in);
-	} else if (is_ike_rekey(sa_pl, &first, &np)) {
+	} else if (ike_rekey) {
 		struct ike_sa *nsa = respond_ike_rekey(sa, c, o);
 
 		if (ikev2_send_response(sa, o, sa->msgid_in) == 0 && nsa)

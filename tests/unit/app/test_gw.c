@@ -162,6 +162,32 @@ static uint32_t spd_slot(const struct fp_ctrl *c)
 	return fp_spd_slot(fp_ctrl_spd_result(c, 4, 17, src, dst, 0, 53));
 }
 
+/* A control core for the registry tests, and the registry on it. */
+static struct fp_ctrl *gw_ctrl_new(const char *name, struct app_gw_children **ch)
+{
+	struct fp_ctrl_cfg cfg = { .name = name, .n_workers = 1, .max_sa = 64 };
+	char err[160];
+	struct fp_ctrl *c;
+
+	CU_ASSERT_FATAL(test_eal_init() == 0);
+	c = fp_ctrl_create(&cfg, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	*ch = app_gw_children_new(c);
+	CU_ASSERT_FATAL(*ch != NULL);
+	return c;
+}
+
+/* old's successor after a CHILD rekey: same selectors, SPIs in / out. */
+static struct ike_child_info rekeyed(const struct ike_child_info *old, uint32_t in, uint32_t out)
+{
+	struct ike_child_info n = *old;
+
+	n.spi_in = in;
+	n.spi_out = out;
+	n.old_spi_in = old->spi_in;
+	return n;
+}
+
 /* Make before break: a rekeyed child with the same selectors is installed
  * beside the old one, traffic stays on the old SA until the old child's
  * CHILD_DOWN and then moves to the new one in one SPD generation; the old
@@ -169,21 +195,15 @@ static uint32_t spd_slot(const struct fp_ctrl *c)
  * puts its policies in front at once. */
 static void test_make_before_break(void)
 {
-	struct fp_ctrl_cfg cfg = { .name = "gwm", .n_workers = 1, .max_sa = 64 };
 	struct ike_child_info a, b, d;
 	char err[160];
 
-	CU_ASSERT_FATAL(test_eal_init() == 0);
-	struct fp_ctrl *c = fp_ctrl_create(&cfg, err, sizeof(err));
-	CU_ASSERT_FATAL(c != NULL);
-	struct app_gw_children *ch = app_gw_children_new(c);
-	CU_ASSERT_FATAL(ch != NULL);
+	struct app_gw_children *ch;
+	struct fp_ctrl *c = gw_ctrl_new("gwm", &ch);
+
 	child(&a);
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &a, err, sizeof(err)), 0);
-	b = a;
-	b.spi_in = 0xc0000002;
-	b.spi_out = 0xd0000002;
-	b.old_spi_in = a.spi_in;
+	b = rekeyed(&a, 0xc0000002, 0xd0000002);
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &b, err, sizeof(err)), 0);
 	CU_ASSERT(fp_ctrl_has_in_sa(c, b.spi_in) && fp_ctrl_out_slot(c, b.spi_out) >= 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 2); /* a's only */
@@ -194,10 +214,7 @@ static void test_make_before_break(void)
 	CU_ASSERT(fp_ctrl_out_slot(c, a.spi_out) < 0);
 	CU_ASSERT(fp_ctrl_has_in_sa(c, a.spi_in)); /* grace */
 	/* b rekeyed into d with other selectors: d's policies win at once. */
-	d = b;
-	d.spi_in = 0xc0000003;
-	d.spi_out = 0xd0000003;
-	d.old_spi_in = b.spi_in;
+	d = rekeyed(&b, 0xc0000003, 0xd0000003);
 	d.n_local_ts = 1;
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &d, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);
@@ -212,23 +229,16 @@ static void test_make_before_break(void)
  * next and hands them to f, which must end with them. */
 static void test_make_before_break_collision(void)
 {
-	struct fp_ctrl_cfg cfg = { .name = "gwk", .n_workers = 1, .max_sa = 64 };
 	struct ike_child_info a, e, f;
 	char err[160];
 
-	CU_ASSERT_FATAL(test_eal_init() == 0);
-	struct fp_ctrl *c = fp_ctrl_create(&cfg, err, sizeof(err));
-	CU_ASSERT_FATAL(c != NULL);
-	struct app_gw_children *ch = app_gw_children_new(c);
-	CU_ASSERT_FATAL(ch != NULL);
+	struct app_gw_children *ch;
+	struct fp_ctrl *c = gw_ctrl_new("gwk", &ch);
+
 	child(&a);
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &a, err, sizeof(err)), 0);
-	e = f = a;
-	e.old_spi_in = f.old_spi_in = a.spi_in;
-	e.spi_in = 0xc0000005;
-	e.spi_out = 0xd0000005;
-	f.spi_in = 0xc0000006;
-	f.spi_out = 0xd0000006;
+	e = rekeyed(&a, 0xc0000005, 0xd0000005);
+	f = rekeyed(&a, 0xc0000006, 0xd0000006);
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &e, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &f, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
