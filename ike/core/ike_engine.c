@@ -258,8 +258,9 @@ static void dispatch_request(struct ike_sa *sa, const ike_addr_t *local, const i
 		if (sa->state == IKE_S_HALF_OPEN)
 			ikev2_auth_request(sa, &inner);
 		break;
-	case IKEV2_EXCH_CREATE_CHILD_SA:
-		if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_DELETING)
+	case IKEV2_EXCH_CREATE_CHILD_SA: /* refused for now unless established (2.25) */
+		if (sa->state == IKE_S_ESTABLISHED || sa->state == IKE_S_DELETING ||
+		    sa->state == IKE_S_REKEYED)
 			ikev2_create_child_request(sa, &inner);
 		break;
 	case IKEV2_EXCH_INFORMATIONAL:

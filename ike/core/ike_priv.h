@@ -12,6 +12,7 @@
 
 #define IKE_NONCE_LEN  32
 #define IKE_MAX_NONCE  256
+#define IKE_MIN_NONCE  16 /* octets of a nonce compared in collisions (3.9: the least) */
 #define IKE_MAX_COOKIE 64
 #define IKE_MSG_MAX    8192 /* largest message we build */
 
@@ -49,7 +50,7 @@ struct ike_child {
 	uint64_t rekey_at, expire_at; /* ms, 0 = never */
 	/* Lower of Ni and Nr of the creating exchange, first 16 octets (the
 	 * minimum nonce length): enough to settle a rekey collision (2.8.1). */
-	uint8_t min_nonce[16];
+	uint8_t min_nonce[IKE_MIN_NONCE];
 	struct ike_child *next;
 };
 
@@ -106,6 +107,12 @@ struct ike_exch_ctx {
 	uint32_t old_spi_in;  /* child being rekeyed/deleted */
 	const struct ike_child_cfg *child_cfg;
 	uint16_t dh_group;
+};
+
+/* The peer's rekey of an IKE SA answered while ours was in flight (2.8.2). */
+struct ike_rekey_collision {
+	uint64_t spi;                     /* our SPI of the SA it made (state REKEYED) */
+	uint8_t min_nonce[IKE_MIN_NONCE]; /* the lower of that exchange's nonces */
 };
 
 /* Negotiation-only state, freed when the SA is established so an idle SA
@@ -165,6 +172,7 @@ struct ike_sa {
 	uint64_t last_traffic; /* inbound ESP on a child, as the data plane says */
 	uint64_t keepalive_at; /* next NAT keepalive, 0 = none due */
 	uint64_t peer_id_hash; /* the peer's authenticated ID (ike_id_hash), 0 before */
+	struct ike_rekey_collision *collide; /* 2.8.2, while our IKE rekey is in flight */
 	struct ike_child *children;
 	struct ike_child_cfg *own_child; /* per-SA selectors (initiate_ex) */
 	struct ike_sa *hnext;            /* hash chain by our SPI */
@@ -372,7 +380,18 @@ void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,
 				 struct ike_exch_ctx *ctx, const struct ikev2_chain *c);
 int ikev2_rekey_child_start(struct ike_sa *sa, uint32_t spi_in);
 int ikev2_create_child_start(struct ike_sa *sa, const struct ike_child_cfg *cfg);
+int ikev2_new_nonce(uint8_t *n, size_t *len);
+/* ikev2_ike_rekey.c: the IKE SA rekey, both roles, and its collision (2.8.2). */
 int ikev2_rekey_ike_start(struct ike_sa *sa);
+/* Answers the peer's rekey request into o and sends it. */
+void ikev2_ike_rekey_respond(struct ike_sa *sa, const struct ikev2_chain *c, struct ikev2_out *o);
+/* Our rekey's answer: 0, or -EBADMSG when it was malformed. */
+int ikev2_ike_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, const struct ikev2_chain *c);
+/* Ours failed, was refused, or the peer deleted the old SA while the
+ * peer's crossing rekey waited: that one takes over; false if none. */
+bool ikev2_ike_rekey_adopt(struct ike_sa *sa);
+/* sa is ending: the peer's crossing rekey waiting on it goes too. */
+void ikev2_ike_rekey_drop(struct ike_sa *sa);
 void ikev2_info_request(struct ike_sa *sa, const struct ikev2_chain *c);
 void ikev2_info_response(struct ike_sa *sa, enum ike_req_kind kind, struct ike_exch_ctx *ctx,
 			 const struct ikev2_chain *c);

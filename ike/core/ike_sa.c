@@ -186,6 +186,7 @@ void ike_sa_end(struct ike_sa *sa, enum ike_end why, const char *reason)
 
 	if (sa->state == IKE_S_DEAD)
 		return;
+	ikev2_ike_rekey_drop(sa);
 	/* Every child left goes down with an event, whatever the SA's state:
 	 * one created on an SA that was rekeyed meanwhile (a CREATE_CHILD_SA
 	 * answered after the takeover) was reported up, and a data plane
@@ -213,6 +214,7 @@ void ike_sa_free(struct ike_sa *sa)
 	ike_dh_free(sa->dh);
 	ike_dh_free(sa->req_ctx.dh);
 	free(sa->own_child);
+	free(sa->collide);
 	ike_sa_free_nego(sa);
 	free(sa->req_buf);
 	free(sa->resp_buf);

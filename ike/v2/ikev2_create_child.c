@@ -1,16 +1,16 @@
-/* CREATE_CHILD_SA (RFC 7296 1.3): new CHILD SA, CHILD SA rekey (1.3.3) and
- * IKE SA rekey (1.3.2, 2.18), both roles, with PFS when the proposal has a
- * DH group, and the simultaneous-rekey rule of 2.8.1.
+/* CREATE_CHILD_SA (RFC 7296 1.3): new CHILD SA and CHILD SA rekey (1.3.3),
+ * both roles, with PFS when the proposal has a DH group, the simultaneous-
+ * rekey rule of 2.8.1 and the collisions of 2.25; the IKE SA rekey is in
+ * ikev2_ike_rekey.c.
  *   HDR, SK {N(REKEY_SA), SA, Ni, [KEi], TSi, TSr}  -->
- *                       <--  HDR, SK {SA, Nr, [KEr], TSi, TSr}
- *   HDR, SK {SA, Ni, KEi}  -->  <--  HDR, SK {SA, Nr, KEr}        (IKE rekey) */
+ *                       <--  HDR, SK {SA, Nr, [KEr], TSi, TSr} */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ike/core/ike_priv.h"
 
-static int new_nonce(uint8_t *n, size_t *len)
+int ikev2_new_nonce(uint8_t *n, size_t *len)
 {
 	*len = IKE_NONCE_LEN;
 	return ike_random_public(n, *len);
@@ -40,7 +40,7 @@ static int child_request(struct ike_sa *sa, const struct ike_child_cfg *cfg, uin
 	x->new_spi = ike_spi_alloc(sa->e);
 	g = pfs_group(cfg);
 	x->dh = g ? ike_dh_new(g) : NULL;
-	r = new_nonce(x->nonce, &x->nonce_len);
+	r = ikev2_new_nonce(x->nonce, &x->nonce_len);
 	if (r == 0 && g && !x->dh)
 		r = -ENOMEM;
 	ikev2_out_init(o, sa, IKEV2_EXCH_CREATE_CHILD_SA, false);
@@ -82,170 +82,7 @@ int ikev2_create_child_start(struct ike_sa *sa, const struct ike_child_cfg *cfg)
 	return r;
 }
 
-int ikev2_rekey_ike_start(struct ike_sa *sa)
-{
-	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
-	struct ike_exch_ctx *x = &sa->req_ctx;
-	struct ikev2_prop props[IKE_MAX_PROPOSALS];
-	uint8_t spi[8], pub[IKE_MAX_DH_PUB];
-	struct ikev2_out *o = malloc(sizeof(*o));
-	int r;
-
-	if (!o)
-		return -ENOMEM;
-	memset(x, 0, sizeof(*x));
-	/* Offer the group in use first: the peer already accepted it. */
-	x->dh_group = sa->algs.dh;
-	x->dh = ike_dh_new(x->dh_group);
-	r = new_nonce(x->nonce, &x->nonce_len);
-	while (r == 0 && !x->new_ike_spi)
-		r = ike_random_public((uint8_t *)&x->new_ike_spi, 8);
-	if (r == 0 && (!x->dh || ike_dh_pub(x->dh, pub, sizeof(pub)) < 0))
-		r = -ENOMEM;
-	if (r == 0) {
-		ikev2_out_init(o, sa, IKEV2_EXCH_CREATE_CHILD_SA, false);
-		ikev2_put64(spi, x->new_ike_spi);
-		ikev2_props_from_cfg(cfg->proposals, cfg->n_proposals, IKEV2_PROTO_IKE, spi, 8,
-				     true, props);
-		ikev2_w_sa(&o->w, props, cfg->n_proposals);
-		ikev2_w_nonce(&o->w, x->nonce, x->nonce_len);
-		ikev2_w_ke(&o->w, x->dh_group, pub, ike_dh_publen(x->dh_group));
-		r = ikev2_send_request(sa, o, REQ_IKE_REKEY);
-	}
-	free(o);
-	if (r < 0) {
-		ike_dh_free(x->dh);
-		memset(x, 0, sizeof(*x));
-		return r;
-	}
-	ike_sa_log(sa, IKE_LOG_INFO, "rekeying IKE SA");
-	return 0;
-}
-
-/* Moves the CHILD SAs and control state of old onto its replacement. */
-static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
-{
-	struct ike_event ev;
-
-	nsa->children = old->children;
-	old->children = NULL;
-	nsa->own_child = old->own_child; /* the children point at it */
-	old->own_child = NULL;
-	for (struct ike_child *c = nsa->children; c; c = c->next) {
-		c->info.ike_spi_i = nsa->spi_i;
-		c->info.ike_spi_r = nsa->spi_r;
-	}
-	nsa->local = old->local;
-	nsa->remote = old->remote;
-	nsa->natt = old->natt;
-	nsa->nat_local = old->nat_local;
-	nsa->nat_remote = old->nat_remote;
-	nsa->last_rx = old->last_rx;
-	nsa->peer_id_hash = old->peer_id_hash;
-	ike_sa_queue_move(nsa, old);
-	ike_sa_set_state(nsa, IKE_S_ESTABLISHED);
-	ike_sa_set_state(old, IKE_S_REKEYED);
-	old->delete_at = old->e->now + 30000;
-	ike_sa_schedule(nsa);
-	ike_keylog_ike(nsa);
-	ike_event_init(&ev, nsa, IKE_EV_IKE_REKEYED, NULL);
-	ev.old_spi_i = old->spi_i;
-	ev.old_spi_r = old->spi_r;
-	ev.algs = nsa->algs;
-	ike_emit(nsa->e, &ev);
-	ike_sa_log(nsa, IKE_LOG_INFO, "IKE SA rekeyed, replaces %016llx_i %016llx_r",
-		   (unsigned long long)old->spi_i, (unsigned long long)old->spi_r);
-}
-
-/* Builds the replacement IKE SA once both nonces and g^ir are known. */
-static struct ike_sa *rekeyed_sa(struct ike_sa *old, bool initiator, uint64_t spi_i, uint64_t spi_r,
-				 const struct ike_algs *algs, const uint8_t *ni, size_t ni_len,
-				 const uint8_t *nr, size_t nr_len, const uint8_t *shared,
-				 size_t slen)
-{
-	struct ike_sa *nsa = ike_sa_new(old->e, old->conn, initiator);
-
-	if (!nsa)
-		return NULL;
-	ike_sa_rehash(nsa, initiator ? spi_i : spi_r);
-	nsa->spi_i = spi_i;
-	nsa->spi_r = spi_r;
-	nsa->algs = *algs;
-	memcpy(nsa->ni, ni, ni_len);
-	nsa->ni_len = ni_len;
-	memcpy(nsa->nr, nr, nr_len);
-	nsa->nr_len = nr_len;
-	if (ikev2_derive_ike_keys(nsa, shared, slen, old) < 0) {
-		ike_sa_kill(nsa, "key derivation failed");
-		return NULL;
-	}
-	ike_sa_free_nego(nsa);
-	return nsa;
-}
-
 /* ---- responder ---- */
-
-/* Writes the answer (or an error notify) into o; returns the new SA. */
-static struct ike_sa *respond_ike_rekey(struct ike_sa *sa, const struct ikev2_chain *c,
-					struct ikev2_out *o)
-{
-	const struct ikev2_pl *sa_pl = ikev2_chain_find(c, IKEV2_PL_SA);
-	const struct ikev2_pl *ke_pl = ikev2_chain_find(c, IKEV2_PL_KE);
-	const struct ikev2_pl *n_pl = ikev2_chain_find(c, IKEV2_PL_NONCE);
-	struct ikev2_prop props[IKE_MAX_PROPOSALS * 2], reply;
-	struct ike_algs algs;
-	struct ikev2_ke ke;
-	struct ike_dh *dh = NULL;
-	struct ike_sa *nsa = NULL;
-	uint8_t nr[IKE_MAX_NONCE], shared[IKE_MAX_DH_SHARED], pub[IKE_MAX_DH_PUB], spi[8];
-	size_t nr_len, slen = IKE_MAX_DH_SHARED;
-	uint64_t spi_r = 0;
-	unsigned np = 0;
-	int k = -1;
-	char ours[512], theirs[768];
-
-	if (ke_pl && n_pl && ikev2_ke_parse(ke_pl->body, ke_pl->len, &ke) == 0 &&
-	    ikev2_nonce_parse(n_pl->body, n_pl->len) == 0 &&
-	    ikev2_sa_parse(sa_pl->body, sa_pl->len, props, IKE_MAX_PROPOSALS * 2, &np) == 0)
-		k = ikev2_props_select(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, props,
-				       np, IKEV2_PROTO_IKE, true, &algs);
-	if (k < 0 || props[k].spi_size != 8) {
-		ike_sa_log(
-			sa, IKE_LOG_ERR,
-			"IKE SA rekey refused: NO_PROPOSAL_CHOSEN: peer offered [%s], we accept [%s]",
-			ikev2_props_str(props, np, theirs, sizeof(theirs)),
-			ike_cfg_props_str(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, ours,
-					  sizeof(ours)));
-		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		return NULL;
-	}
-	if (ke.group != algs.dh) {
-		uint8_t g[2];
-		ikev2_put16(g, algs.dh);
-		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INVALID_KE_PAYLOAD, g, 2);
-		return NULL;
-	}
-	dh = ike_dh_new(algs.dh);
-	while (!spi_r)
-		if (ike_random_public((uint8_t *)&spi_r, 8) < 0)
-			break;
-	if (!dh || new_nonce(nr, &nr_len) < 0 || ike_dh_pub(dh, pub, sizeof(pub)) < 0 ||
-	    ike_dh_shared(dh, ke.data, ke.len, shared, &slen) < 0 ||
-	    !(nsa = rekeyed_sa(sa, false, ikev2_get64(props[k].spi), spi_r, &algs, n_pl->body,
-			       n_pl->len, nr, nr_len, shared, slen))) {
-		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
-		ike_sa_log(sa, IKE_LOG_ERR, "IKE SA rekey refused: invalid KE or out of resources");
-	} else {
-		ikev2_put64(spi, spi_r);
-		ikev2_prop_from_algs(&algs, props[k].num, IKEV2_PROTO_IKE, spi, 8, &reply);
-		ikev2_w_sa(&o->w, &reply, 1);
-		ikev2_w_nonce(&o->w, nr, nr_len);
-		ikev2_w_ke(&o->w, algs.dh, pub, ike_dh_publen(algs.dh));
-	}
-	ike_dh_free(dh);
-	ike_wipe(shared, sizeof(shared));
-	return nsa;
-}
 
 static void respond_child(struct ike_sa *sa, const struct ikev2_chain *c, struct ikev2_out *o)
 {
@@ -285,7 +122,8 @@ static void respond_child(struct ike_sa *sa, const struct ikev2_chain *c, struct
 			return;
 		}
 	}
-	if (!n_pl || ikev2_nonce_parse(n_pl->body, n_pl->len) < 0 || new_nonce(nr, &nr_len) < 0) {
+	if (!n_pl || ikev2_nonce_parse(n_pl->body, n_pl->len) < 0 ||
+	    ikev2_new_nonce(nr, &nr_len) < 0) {
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		ikev2_send_response(sa, o, sa->msgid_in);
 		return;
@@ -330,28 +168,25 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c)
 	if (!o)
 		return;
 	ikev2_out_init(o, sa, IKEV2_EXCH_CREATE_CHILD_SA, true);
-	if (sa->state != IKE_S_ESTABLISHED || sa->req_kind == REQ_IKE_REKEY ||
-	    sa->req_kind == REQ_DELETE_IKE) {
+	if (sa->state != IKE_S_ESTABLISHED || sa->req_kind == REQ_DELETE_IKE ||
+	    (sa->req_kind == REQ_IKE_REKEY && !ike_rekey)) {
 		/* A rekey or delete of this IKE SA is under way (2.25). */
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
 		ikev2_send_response(sa, o, sa->msgid_in);
 	} else if (!sa_pl) {
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		ikev2_send_response(sa, o, sa->msgid_in);
-	} else if (ike_rekey && sa->req_kind != REQ_NONE) {
+	} else if (ike_rekey && sa->req_kind != REQ_NONE &&
+		   (sa->req_kind != REQ_IKE_REKEY || sa->collide)) {
 		/* An exchange of ours is in flight on this IKE SA: its answer
 		 * would come to the old SA after the children had moved to the
 		 * new one (a CHILD SA made there would die with it). The peer
-		 * tries again after a short delay (2.25). */
+		 * tries again after a short delay (2.25). A crossing IKE SA
+		 * rekey is answered (2.8.2). */
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_TEMPORARY_FAILURE, NULL, 0);
 		ikev2_send_response(sa, o, sa->msgid_in);
 	} else if (ike_rekey) {
-		struct ike_sa *nsa = respond_ike_rekey(sa, c, o);
-
-		if (ikev2_send_response(sa, o, sa->msgid_in) == 0 && nsa)
-			ike_sa_takeover(sa, nsa);
-		else if (nsa)
-			ike_sa_kill(nsa, "cannot answer rekey");
+		ikev2_ike_rekey_respond(sa, c, o);
 	} else {
 		respond_child(sa, c, o);
 	}
@@ -397,43 +232,6 @@ static void child_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, struct i
 		old->state = CHILD_REKEYED;
 		ike_sa_queue(sa, IKE_ACT_DELETE_CHILD, old->info.spi_in);
 	}
-}
-
-static void rearm(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_exch_ctx *x,
-		  uint16_t err);
-
-static void ike_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, const struct ikev2_chain *c)
-{
-	const struct ikev2_pl *sa_pl = ikev2_chain_find(c, IKEV2_PL_SA);
-	const struct ikev2_pl *ke_pl = ikev2_chain_find(c, IKEV2_PL_KE);
-	const struct ikev2_pl *n_pl = ikev2_chain_find(c, IKEV2_PL_NONCE);
-	struct ikev2_prop prop;
-	struct ike_algs algs;
-	struct ikev2_ke ke;
-	struct ike_sa *nsa = NULL;
-	uint8_t shared[IKE_MAX_DH_SHARED];
-	size_t slen = IKE_MAX_DH_SHARED;
-	unsigned np = 0;
-
-	if (sa_pl && ke_pl && n_pl && ikev2_sa_parse(sa_pl->body, sa_pl->len, &prop, 1, &np) == 0 &&
-	    np == 1 && prop.spi_size == 8 && ikev2_ke_parse(ke_pl->body, ke_pl->len, &ke) == 0 &&
-	    ikev2_nonce_parse(n_pl->body, n_pl->len) == 0 &&
-	    ikev2_props_accept(sa->conn->cfg.proposals, sa->conn->cfg.n_proposals, &prop,
-			       IKEV2_PROTO_IKE, true, &algs) == 0 &&
-	    algs.dh == x->dh_group && ke.group == x->dh_group &&
-	    ike_dh_shared(x->dh, ke.data, ke.len, shared, &slen) == 0)
-		nsa = rekeyed_sa(sa, true, x->new_ike_spi, ikev2_get64(prop.spi), &algs, x->nonce,
-				 x->nonce_len, n_pl->body, n_pl->len, shared, slen);
-	ike_wipe(shared, sizeof(shared));
-	if (!nsa) {
-		ike_sa_log(sa, IKE_LOG_ERR, "IKE SA rekey failed: invalid response");
-		rearm(sa, REQ_IKE_REKEY, x, 0);
-		return;
-	}
-	ike_sa_takeover(sa, nsa);
-	/* The rekey initiator deletes the old IKE SA (2.18). */
-	sa->delete_at = 0;
-	ikev2_delete_ike_start(sa);
 }
 
 /* 2.25: a rekey refused with TEMPORARY_FAILURE (the peer is rekeying or
@@ -492,7 +290,8 @@ static void retry_child_rekey(struct ike_sa *sa, const struct ike_exch_ctx *x, u
 static void rearm(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_exch_ctx *x,
 		  uint16_t err)
 {
-	if (kind == REQ_IKE_REKEY && sa->state == IKE_S_ESTABLISHED)
+	/* A crossing rekey of the peer's that we answered replaces the SA. */
+	if (kind == REQ_IKE_REKEY && sa->state == IKE_S_ESTABLISHED && !ikev2_ike_rekey_adopt(sa))
 		sa->rekey_at = retry_at(sa, err);
 	else if (kind == REQ_CHILD_REKEY)
 		retry_child_rekey(sa, x, err);
@@ -530,7 +329,8 @@ void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind, stru
 		return;
 	}
 	if (kind == REQ_IKE_REKEY) {
-		ike_rekey_done(sa, x, c);
+		if (ikev2_ike_rekey_done(sa, x, c) < 0)
+			rearm(sa, kind, x, 0);
 		return;
 	}
 	if (!n_pl || ikev2_nonce_parse(n_pl->body, n_pl->len) < 0) {

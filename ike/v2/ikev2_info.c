@@ -146,6 +146,10 @@ void ikev2_info_request(struct ike_sa *sa, const struct ikev2_chain *c)
 		ike_sa_kill(sa, "peer reports AUTHENTICATION_FAILED");
 	} else if (delete_ike) {
 		ike_sa_log(sa, IKE_LOG_INFO, "IKE SA deleted by peer");
+		/* 2.8.2: with its rekey crossing ours, the peer deletes the old
+		 * SA only if its new one won (or ours never reached it). */
+		if (sa->state == IKE_S_ESTABLISHED)
+			ikev2_ike_rekey_adopt(sa);
 		if (sa->state == IKE_S_REKEYED)
 			ike_sa_set_state(sa, IKE_S_DEAD), sa->e->reap = true;
 		else

@@ -183,6 +183,15 @@ void ikev2_retransmit(struct ike_sa *sa)
 	struct ike_engine *e = sa->e;
 	uint64_t next = e->cfg.retransmit_timeout_ms;
 
+	if (sa->rtx_count >= e->cfg.retransmit_tries && sa->state == IKE_S_REKEYED) {
+		/* Its successor carries the tunnel: a lost Delete is no loss. */
+		ike_sa_log(sa, IKE_LOG_INFO,
+			   "no answer to the %s request on a replaced IKE SA after %u "
+			   "retransmissions: dropping it",
+			   ikev2_exchange_name(sa->req_buf[18]), sa->rtx_count);
+		ike_sa_end(sa, IKE_END_REPLACED, "replaced, peer did not answer");
+		return;
+	}
 	if (sa->rtx_count >= e->cfg.retransmit_tries) {
 		char why[160];
 		snprintf(why, sizeof(why),

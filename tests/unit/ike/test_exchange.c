@@ -35,6 +35,7 @@ static struct {
 	struct pkt q[QMAX];
 	unsigned n;
 	unsigned drop_next; /* drop this many upcoming datagrams */
+	uint32_t drop_mask; /* drop the upcoming datagrams whose bit is set */
 	unsigned sent;
 	unsigned keepalives_a; /* NAT keepalives A sent */
 	/* A behind a NAT: its datagrams leave from 192.0.2.100, port + nat_off */
@@ -42,9 +43,11 @@ static struct {
 	uint16_t nat_off;
 	unsigned loss_pct; /* datagrams lost at random */
 	unsigned lost;
-	unsigned child_collisions; /* 2.8.1 crossings seen in the logs */
-	unsigned temp_failures;    /* TEMPORARY_FAILURE answers seen */
-	unsigned mode_fallbacks;   /* "transport mode ... tunnel" lines */
+	unsigned child_collisions;               /* 2.8.1 crossings seen in the logs */
+	unsigned temp_failures;                  /* TEMPORARY_FAILURE answers seen */
+	unsigned ike_collisions;                 /* 2.8.2 crossings answered */
+	unsigned ike_won, ike_lost, ike_adopted; /* and how each end settled them */
+	unsigned mode_fallbacks;                 /* "transport mode ... tunnel" lines */
 	uint64_t now;
 	struct peer a, b;
 } net;
@@ -59,6 +62,13 @@ static void t_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const ui
 	if (net.drop_next) {
 		net.drop_next--;
 		return;
+	}
+	if (net.drop_mask) {
+		bool drop = net.drop_mask & 1;
+
+		net.drop_mask >>= 1;
+		if (drop)
+			return;
 	}
 	if (net.loss_pct && (unsigned)(rand() % 100) < net.loss_pct) {
 		net.lost++;
@@ -106,6 +116,10 @@ static void t_log(void *ctx, enum ike_log_level lvl, const char *line)
 	net.child_collisions += strstr(line, "simultaneous CHILD_SA rekey") != NULL;
 	net.mode_fallbacks += strstr(line, "transport mode") && strstr(line, "tunnel");
 	net.temp_failures += strstr(line, "TEMPORARY_FAILURE") != NULL && strstr(line, "answered");
+	net.ike_collisions += strstr(line, "IKE SA rekey: answered the peer's") != NULL;
+	net.ike_won += strstr(line, "IKE SA rekey won") != NULL;
+	net.ike_lost += strstr(line, "IKE SA rekey lost") != NULL;
+	net.ike_adopted += strstr(line, "ours did not complete") != NULL;
 	if (getenv("TEST_IKE_LOG"))
 		fprintf(stderr, "    [%s] %s\n", ctx == &net.a ? "A" : "B", line);
 }
@@ -199,27 +213,32 @@ static void teardown(void)
 	tweak = NULL;
 }
 
+/* Takes the oldest queued datagram off the network and delivers it. */
+static void deliver_first(void)
+{
+	struct pkt p = net.q[0];
+	bool to_a = p.to.family == 4 ? p.to.a[3] == 1 : p.to.a[15] == 1;
+
+	memmove(net.q, net.q + 1, (net.n - 1) * sizeof(net.q[0]));
+	net.n--;
+	if (net.nat && p.to.family == 4 && p.to.a[3] == 100) {
+		/* back through the NAT: only its current mapping */
+		uint16_t inner = (uint16_t)(p.to.port - net.nat_off);
+
+		if (p.to.port < net.nat_off || (inner != 500 && inner != 4500))
+			return;
+		ike_addr_parse("192.0.2.1", &p.to);
+		p.to.port = (uint16_t)(p.to.port - net.nat_off);
+		to_a = true;
+	}
+	ike_engine_input(to_a ? net.a.e : net.b.e, &p.to, &p.from, p.buf, p.len, net.now);
+}
+
 /* Delivers queued datagrams until the network is quiet. */
 static void pump(void)
 {
-	for (unsigned guard = 0; net.n && guard < 200; guard++) {
-		struct pkt p = net.q[0];
-		bool to_a = p.to.family == 4 ? p.to.a[3] == 1 : p.to.a[15] == 1;
-
-		memmove(net.q, net.q + 1, (net.n - 1) * sizeof(net.q[0]));
-		net.n--;
-		if (net.nat && p.to.family == 4 && p.to.a[3] == 100) {
-			/* back through the NAT: only its current mapping */
-			uint16_t inner = (uint16_t)(p.to.port - net.nat_off);
-
-			if (p.to.port < net.nat_off || (inner != 500 && inner != 4500))
-				continue;
-			ike_addr_parse("192.0.2.1", &p.to);
-			p.to.port = (uint16_t)(p.to.port - net.nat_off);
-			to_a = true;
-		}
-		ike_engine_input(to_a ? net.a.e : net.b.e, &p.to, &p.from, p.buf, p.len, net.now);
-	}
+	for (unsigned guard = 0; net.n && guard < 200; guard++)
+		deliver_first();
 }
 
 static void advance(uint64_t ms)
@@ -479,24 +498,128 @@ static void advance_until(enum ike_event_type t, unsigned n)
 	}
 }
 
-/* 2.25: crossed IKE SA rekeys are both refused with TEMPORARY_FAILURE; each
- * end tries again after a random delay, and the IKE SA is rekeyed once. */
+static struct ike_sa *only_sa(struct ike_engine *e)
+{
+	return e->sas && !e->sas->next ? e->sas : NULL;
+}
+
+/* After crossing IKE SA rekeys: one IKE SA on each end, the same, holding
+ * the CHILD SA, which never went down. */
+static void assert_one_ike_sa(void)
+{
+	struct ike_sa *a = only_sa(net.a.e), *b = only_sa(net.b.e);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(a->state, IKE_S_ESTABLISHED);
+	CU_ASSERT_EQUAL(b->state, IKE_S_ESTABLISHED);
+	CU_ASSERT_EQUAL(a->spi_i, b->spi_i);
+	CU_ASSERT_EQUAL(a->spi_r, b->spi_r);
+	CU_ASSERT_NOT_EQUAL(a->initiator, b->initiator);
+	CU_ASSERT_FATAL(a->children && b->children && !a->children->next && !b->children->next);
+	assert_child_pair(&a->children->info, &b->children->info);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN) + count_ev(&net.b, IKE_EV_IKE_DOWN), 0);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN) + count_ev(&net.b, IKE_EV_CHILD_DOWN),
+			0);
+}
+
+/* 2.8.2: crossed IKE SA rekeys are both answered; the new SA made by the
+ * exchange holding the lowest of the four nonces is deleted by its
+ * initiator, the other takes the CHILD SA, and its initiator deletes the
+ * old IKE SA. */
 static void test_crossed_ike_rekeys(void)
 {
+	struct ike_sa *a, *b;
+	uint8_t a_exch[IKE_MIN_NONCE], b_exch[IKE_MIN_NONCE];
+	bool a_lost;
+
 	setup_gcm();
 	establish();
+	a = only_sa(net.a.e);
+	b = only_sa(net.b.e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	/* CREATE_CHILD_SA { SA, Ni, KEi } <--> crossing */
 	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.a.e, "c", net.now), 0);
 	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.b.e, "c", net.now), 0);
+	CU_ASSERT_EQUAL_FATAL(net.n, 2);
+	deliver_first();
+	deliver_first();
+	/* Both answered; each holds the lower nonce of the other's exchange. */
+	CU_ASSERT_FATAL(a->collide && b->collide);
+	memcpy(b_exch, a->collide->min_nonce, sizeof(b_exch));
+	memcpy(a_exch, b->collide->min_nonce, sizeof(a_exch));
+	a_lost = memcmp(a_exch, b_exch, sizeof(a_exch)) < 0;
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 0); /* not yet announced */
 	pump();
-	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 0);
-	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_REKEYED), 0);
-	advance_until(IKE_EV_IKE_REKEYED, 1);
-	advance(10000);
+	CU_ASSERT_EQUAL(net.ike_collisions, 2);
+	CU_ASSERT_EQUAL(net.ike_won, 1);
+	CU_ASSERT_EQUAL(net.ike_lost, 1);
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 1);
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_REKEYED), 1);
-	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 0);
-	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 0);
+	assert_one_ike_sa();
+	/* The survivor is the SA the winning exchange made: its initiator is
+	 * the end whose exchange held the higher nonces. */
+	CU_ASSERT_EQUAL(only_sa(net.a.e)->initiator, !a_lost);
+	/* And it works: a CHILD SA rekey on it. */
+	CU_ASSERT_EQUAL(ike_engine_rekey_child(net.b.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_REKEYED), 1);
+	teardown();
+}
+
+/* The same crossing with every combination of the first six datagrams lost
+ * (requests, answers, the deletes that settle it): retransmissions and the
+ * peer's deletes settle it the same way on both ends, every time. */
+static void test_crossed_ike_rekeys_lossy(void)
+{
+	unsigned bad = 0;
+
+	for (uint32_t mask = 0; mask < 64; mask++) {
+		setup_gcm();
+		establish();
+		net.drop_mask = mask;
+		CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.a.e, "c", net.now), 0);
+		CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.b.e, "c", net.now), 0);
+		pump();
+		for (unsigned i = 0; i < 120; i++)
+			advance(1000);
+		if (!only_sa(net.a.e) || !only_sa(net.b.e) ||
+		    count_ev(&net.a, IKE_EV_IKE_DOWN) + count_ev(&net.b, IKE_EV_IKE_DOWN))
+			bad++, fprintf(stderr, "\n    drop mask %02x: not settled", mask);
+		else
+			assert_one_ike_sa();
+		CU_ASSERT(count_ev(&net.a, IKE_EV_IKE_REKEYED) >= 1);
+		teardown();
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
+/* The peer refuses our crossing rekey (TEMPORARY_FAILURE, as an end does
+ * that has another exchange in flight or knows no 2.8.2) after we answered
+ * its own: that one replaces the IKE SA at once. */
+static void test_crossed_ike_rekey_refused(void)
+{
+	struct ike_sa *b;
+
+	setup_gcm();
+	establish();
+	b = only_sa(net.b.e);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
+	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.a.e, "c", net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_rekey_ike(net.b.e, "c", net.now), 0);
+	/* B behaves as if a crossing were settled already: it refuses A's. */
+	b->collide = calloc(1, sizeof(*b->collide));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(b->collide);
+	deliver_first(); /* A's request: TEMPORARY_FAILURE */
+	deliver_first(); /* B's request: answered by A, which waits */
+	deliver_first(); /* the refusal: A takes B's new SA */
+	CU_ASSERT_EQUAL(net.ike_adopted, 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_REKEYED), 1);
+	pump();
+	advance(1000);
+	assert_one_ike_sa();
+	CU_ASSERT_EQUAL(only_sa(net.a.e)->initiator, false); /* B's exchange made it */
 	teardown();
 }
 
@@ -975,15 +1098,16 @@ static void test_soak_ourselves(void)
 	}
 	fprintf(stderr,
 		"soak: %u lost, %u CHILD rekeys (A), %u IKE rekeys (A), %u CHILD collisions, "
-		"%u TEMPORARY_FAILURE answers, %u IKE_DOWN\n",
+		"%u TEMPORARY_FAILURE answers, %u IKE collisions, %u IKE_DOWN\n",
 		net.lost, net.a.n_type[IKE_EV_CHILD_REKEYED], net.a.n_type[IKE_EV_IKE_REKEYED],
-		net.child_collisions, net.temp_failures, net.a.n_type[IKE_EV_IKE_DOWN]);
+		net.child_collisions, net.temp_failures, net.ike_collisions,
+		net.a.n_type[IKE_EV_IKE_DOWN]);
 	CU_ASSERT(ok);
 	CU_ASSERT_EQUAL(net.a.n_type[IKE_EV_IKE_DOWN], 0);
 	CU_ASSERT_EQUAL(net.b.n_type[IKE_EV_IKE_DOWN], 0);
 	CU_ASSERT(net.a.n_type[IKE_EV_IKE_REKEYED] >= 100);
 	CU_ASSERT(net.a.n_type[IKE_EV_CHILD_REKEYED] >= 400);
-	CU_ASSERT(net.child_collisions > 0 && net.temp_failures > 0);
+	CU_ASSERT(net.child_collisions > 0 && net.temp_failures > 0 && net.ike_collisions > 0);
 	teardown();
 }
 
@@ -1431,7 +1555,10 @@ static const struct test_case cases[] = {
 	{ "actions queued behind an exchange run in order", test_queued_actions },
 	{ "the responder announces a CHILD_SA before answering", test_responder_installs_first },
 	{ "a moot queued action is dropped, the next runs", test_moot_action },
-	{ "crossed IKE_SA rekeys: TEMPORARY_FAILURE, retried", test_crossed_ike_rekeys },
+	{ "crossed IKE_SA rekeys: the lowest nonce loses (2.8.2)", test_crossed_ike_rekeys },
+	{ "crossed IKE_SA rekeys, any of six datagrams lost", test_crossed_ike_rekeys_lossy },
+	{ "crossed IKE_SA rekey refused: the peer's replaces the SA",
+	  test_crossed_ike_rekey_refused },
 	{ "INITIAL_CONTACT after a restart replaces the stale IKE_SAs", test_initial_contact },
 	{ "INITIAL_CONTACT not sent on a second connection to a peer",
 	  test_initial_contact_two_connections },
