@@ -47,6 +47,7 @@ all_cases() {
 	echo child-rekey.by-ss
 	echo ike-rekey.by-us
 	echo ike-rekey.by-ss
+	echo ike-rekey.crossed
 	echo delete.by-us
 	echo delete.by-ss
 	echo dpd.peer-killed
@@ -351,6 +352,64 @@ ike_rekey_done() {
 	[ "$(grep -c . <<<"$us")" = 1 ] && [ "$(grep -c . <<<"$ss")" = 1 ] && ! grep -q "$1" <<<"$us$ss"
 }
 
+# 2.8.2 against charon: both ends rekey the IKE SA at once, and each must
+# get the other's request while its own is outstanding. Our namespace first
+# drops all IKE traffic while both requests leave, then for 2 s only the
+# responses (flags bit 0x20; on port 4500 behind the four-zero non-ESP
+# marker), so the retransmitted requests cross on both sides; reopened, the
+# next retransmissions fetch the answers.
+cut_nft() { # TABLE all|responses
+	local match="udp sport { 500, 4500 } drop"
+	[ "$2" = responses ] && match="udp sport 500 @th,216,8 & 0x20 == 0x20 drop
+		udp sport 4500 @th,64,32 == 0 @th,248,8 & 0x20 == 0x20 drop"
+	ip netns exec "$US_NS" nft -f - <<NFT
+table inet $1 {
+	chain in { type filter hook input priority 0; jump cut; }
+	chain out { type filter hook output priority 0; jump cut; }
+	chain cut {
+		$match
+	}
+}
+NFT
+}
+case_ike_rekey_crossed() {
+	local old_i old_r child_before us ss pid t0
+	US_RETRANS_TRIES=5
+	establish_default || return 1
+	read -r old_i old_r <<<"$(us_ike_spis)"
+	child_before=$(us_child_spis)
+	t0=$(ipgw_now_ms)
+	cut_nft ipgw_cut_resp responses && cut_nft ipgw_cut_all all ||
+		fail "nft could not cut the link" || return 1
+	ss_swanctl "$CDIR" --rekey --ike c1 >"$CDIR/swanctl-rekey.out" 2>&1 &
+	pid=$!
+	us_ctl "$CDIR" rekey-ike c1 >/dev/null || fail "ipsecgw-ctl rekey-ike c1 failed" || return 1
+	sleep 0.6
+	ip netns exec "$US_NS" nft delete table inet ipgw_cut_all
+	sleep 2
+	ip netns exec "$US_NS" nft delete table inet ipgw_cut_resp
+	wait "$pid"
+	# The loser may never get its answer when the winner deletes the old SA
+	# at once (charon does): then the winner drops the redundant SA after
+	# 30 s (charon's HALF_OPEN_IKE_SA_TIMEOUT, our parked SA's limit).
+	wait_until 40 ike_rekey_done "$old_i"
+	us=$(us_ike_spis); ss=$(ss_ike_spis)
+	[ "$(grep -c . <<<"$us")" = 1 ] || fail "our list-sas shows IKE SAs [${us//$'\n'/; }] (want exactly one)" || return 1
+	[ "$(grep -c . <<<"$ss")" = 1 ] || fail "swanctl shows IKE SAs [${ss//$'\n'/; }] (want exactly one)" || return 1
+	grep -q "$old_i" <<<"$us" && fail "the IKE SA was not rekeyed (still $old_i)" && return 1
+	[[ $ss == "$us ESTABLISHED" ]] || fail "strongSwan's IKE_SA '$ss' differs from ours '$us'" || return 1
+	grep -q "simultaneous IKE SA rekey: answered the peer's" "$CDIR/us.log" ||
+		fail "no crossing seen in our log (the rekeys did not cross)" || return 1
+	check_spis_match || return 1
+	[ "$(us_child_spis)" = "$child_before" ] || fail "CHILD_SA SPIs changed: '$child_before' -> '$(us_child_spis)'" || return 1
+	[ "$(us_event_count "$CDIR" IKE_DOWN)" = 0 ] || fail "an IKE SA went down in the crossing" || return 1
+	note "settled in $(( ($(ipgw_now_ms) - t0) / 1000 )) s; $(grep -o 'simultaneous IKE SA rekey [a-z]*' "$CDIR/us.log" | sort | uniq -c | tr -s ' ' | paste -sd, -); charon: $(grep -c -i 'collision' "$CDIR/charon.log") collision line(s); now $us"
+	# the survivor works: charon deletes it, we answer
+	ss_swanctl "$CDIR" --terminate --ike c1 --timeout 5 >"$CDIR/swanctl-terminate.out" 2>&1 ||
+		fail "swanctl --terminate over the surviving IKE_SA failed" || return 1
+	wait_until 5 both_no_sa || fail "deleting the surviving IKE_SA did not clear both sides" || return 1
+}
+
 case_delete() { # BY
 	local by=$1
 	establish_default || return 1
@@ -476,6 +535,7 @@ run_case() {
 	child-rekey.by-ss)  case_child_rekey ss ;;
 	ike-rekey.by-us)    case_ike_rekey us ;;
 	ike-rekey.by-ss)    case_ike_rekey ss ;;
+	ike-rekey.crossed)  case_ike_rekey_crossed ;;
 	delete.by-us)       case_delete us ;;
 	delete.by-ss)       case_delete ss ;;
 	dpd.peer-killed)    case_dpd ;;
