@@ -137,7 +137,7 @@ interop: deps
 	@$(MAKE) --no-print-directory all
 	bash tests/interop/run.sh
 	bash tests/interop/gw_run.sh
-	bash tests/interop/load.sh
+	LOAD_BUSY_COUNT=50000 LOAD_BUDGET_S=600 bash tests/interop/load.sh
 
 test: deps
 	@$(MAKE) --no-print-directory format-check

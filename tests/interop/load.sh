@@ -19,6 +19,13 @@
 #                         a Delete; no dpd_delay: our liveness check of idle
 #                         SAs (liveness_idle 5 s here) finds every one dead,
 #                         list-sas empty within 60 s
+#   leak.busy             LOAD_BUSY_COUNT (default 5000; make interop: 50000)
+#                         SAs brought up and deleted by ikeload (one try per
+#                         message, 3 % of them dropped, so Deletes are lost
+#                         and stay lost) while a flood
+#                         of IKE_SA_INIT from 192.0.2.3 and list-sas calls
+#                         keep the daemon busy: every SA whose Delete was
+#                         lost is found by the liveness check, list-sas 0
 #
 # Environment: IKELOAD_BIN, IKE_BIN, CTL_BIN (other binaries),
 # LOAD_FLOOD_RATE (default 5000 IKE_SA_INIT/s), LOAD_FLOOR_PCT (default 90),
@@ -43,6 +50,7 @@ all_cases() {
 	echo flood.us
 	echo cookie.ss-init
 	echo leak.vanished-peer
+	echo leak.busy
 }
 
 WHY=""; NOTES=(); CDIR=""
@@ -151,6 +159,43 @@ case_leak() {
 	note "500 IKE SAs of a peer gone without a Delete: all freed $((dt / 10)).$((dt % 10)) s later (liveness_idle 5 s, 3 retransmissions)"
 }
 
+# The daemon kept busy while ikeload brings COUNT SAs up and deletes them
+# with one try per message: what it could not take is lost, Deletes
+# included, and the SAs they were for must still go (liveness check).
+case_leak_busy() {
+	local n=${LOAD_BUSY_COUNT:-5000} t0 dt left est del lister
+	LB_LIVENESS_IDLE=5
+	lb_us_conf "$CDIR"
+	lb_us_start "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+	lb_flood_start "$CDIR" 2000 $((n / 500 + 20))
+	(while kill -0 "$(cat "$CDIR/flood.pid")" 2>/dev/null; do
+		us_ctl "$CDIR" list-sas >/dev/null 2>&1
+	done) &
+	lister=$!
+	ipgw_track_pid "$lister"
+	# and 3 % of ikeload's datagrams lost on the way in, so that some
+	# Deletes are lost for certain, whatever the machine's speed
+	ip netns exec "$LB_RESP_NS" nft -f - <<NFT || fail "nft could not install the loss rule" || return 1
+table inet ipgw_busy {
+	chain in { type filter hook input priority 0; ip saddr $LB_GEN_IP udp dport 500 numgen random mod 100 < 3 drop; }
+}
+NFT
+	lb_gen "$CDIR" "$CDIR/ikeload.json" --count "$n" --inflight 256 --delete --tries 1 \
+		--timeout $((n / 100 + 60)) --quiet
+	est=$(lb_json "$CDIR/ikeload.json" established)
+	del=$(lb_json "$CDIR/ikeload.json" deleted)
+	ipgw_kill_pid "$(cat "$CDIR/flood.pid")" 2
+	ipgw_kill_pid "$lister" 2
+	left=$(us_query "$CDIR" "len([s for s in sas if s.get('state') == 'ESTABLISHED'])")
+	[ "${est:-0}" -gt 0 ] || fail "ikeload established no SA: $(ikeload_summary)" || return 1
+	[ "${left:-0}" -gt 0 ] || fail "no established SA was left behind: the case tests nothing ($(ikeload_summary))" || return 1
+	t0=$(ipgw_now_ms)
+	wait_until 120 us_empty || fail "$(lb_us_nsas "$CDIR") IKE SAs still listed 120 s after ikeload ended ($left right after)" || return 1
+	dt=$(( ($(ipgw_now_ms) - t0) / 100 ))
+	us_alive "$CDIR" || fail "ipsecgw-ike exited" || return 1
+	note "$n SAs asked for under a 2000/s IKE_SA_INIT flood, list-sas in a loop and 3 % of ikeload's datagrams dropped: $est up, $del deleted by ikeload, ${left:-?} established SAs left behind by lost messages; all SAs (half-open ones of the flood too) freed $((dt / 10)).$((dt % 10)) s later (liveness_idle 5 s)"
+}
+
 run_case() {
 	lb_defaults
 	ss_defaults
@@ -160,6 +205,7 @@ run_case() {
 	flood.us)        case_flood_us ;;
 	cookie.ss-init)  case_cookie_ss_init ;;
 	leak.vanished-peer) case_leak ;;
+	leak.busy)          case_leak_busy ;;
 	*)               fail "unknown case" ;;
 	esac
 }
