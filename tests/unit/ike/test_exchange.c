@@ -623,6 +623,84 @@ static void test_crossed_ike_rekey_refused(void)
 	teardown();
 }
 
+/* The collision matrix: A starts one action and B another before either
+ * hears of the other's, for every ordered pair of rekeys, deletes and
+ * liveness checks, each with every loss pattern of the first four
+ * datagrams. Two minutes later both ends must agree: the IKE SA gone if
+ * either deleted it, else one IKE SA with the same SPIs, holding no CHILD
+ * SA if either deleted it, else one CHILD SA whose ends mirror each other;
+ * no IKE SA lost on the way. */
+enum x_act { X_REKEY_CHILD, X_REKEY_IKE, X_DELETE_CHILD, X_DELETE_IKE, X_DPD, X_N };
+static const char *const x_name[X_N] = { "rekey-child", "rekey-ike", "delete-child", "delete-ike",
+					 "dpd" };
+
+static int x_start(struct ike_engine *e, enum x_act a)
+{
+	switch (a) {
+	case X_REKEY_CHILD: return ike_engine_rekey_child(e, "c", net.now);
+	case X_REKEY_IKE: return ike_engine_rekey_ike(e, "c", net.now);
+	case X_DELETE_CHILD: return ike_engine_delete_child(e, "c", net.now);
+	case X_DELETE_IKE: return ike_engine_delete_ike(e, "c", net.now);
+	default: return ike_engine_dpd(e, "c", net.now);
+	}
+}
+
+static unsigned n_children(const struct ike_sa *sa)
+{
+	unsigned n = 0;
+
+	for (const struct ike_child *c = sa->children; c; c = c->next)
+		n++;
+	return n;
+}
+
+/* Whether the two ends agree on what the pair (x, y) must leave. */
+static bool x_settled(enum x_act x, enum x_act y)
+{
+	struct ike_sa *a = only_sa(net.a.e), *b = only_sa(net.b.e);
+	bool ike_gone = x == X_DELETE_IKE || y == X_DELETE_IKE;
+	unsigned want = x == X_DELETE_CHILD || y == X_DELETE_CHILD ? 0 : 1;
+
+	if (ike_gone)
+		return !net.a.e->sas && !net.b.e->sas;
+	if (!a || !b || a->state != IKE_S_ESTABLISHED || b->state != IKE_S_ESTABLISHED ||
+	    a->spi_i != b->spi_i || a->spi_r != b->spi_r || n_children(a) != want ||
+	    n_children(b) != want || count_ev(&net.a, IKE_EV_IKE_DOWN) ||
+	    count_ev(&net.b, IKE_EV_IKE_DOWN))
+		return false;
+	if (want)
+		assert_child_pair(&a->children->info, &b->children->info);
+	return !want || a->children->info.spi_in == b->children->info.spi_out;
+}
+
+static void test_collision_matrix(void)
+{
+	unsigned bad = 0, runs = 0;
+
+	for (unsigned x = 0; x < X_N; x++)
+		for (unsigned y = 0; y < X_N; y++)
+			for (uint32_t mask = 0; mask < 16; mask++) {
+				setup_gcm();
+				establish();
+				net.drop_mask = mask;
+				CU_ASSERT_EQUAL(x_start(net.a.e, x), 0);
+				CU_ASSERT_EQUAL(x_start(net.b.e, y), 0);
+				pump();
+				for (unsigned i = 0; i < 120; i++)
+					advance(1000);
+				runs++;
+				if (!x_settled(x, y)) {
+					bad++;
+					fprintf(stderr,
+						"\n    A %s, B %s, drop mask %x: not settled",
+						x_name[x], x_name[y], mask);
+				}
+				teardown();
+			}
+	CU_ASSERT_EQUAL(runs, X_N * X_N * 16);
+	CU_ASSERT_EQUAL(bad, 0);
+}
+
 /* A CHILD SA rekey that crosses the peer's IKE SA rekey: each end refuses
  * the other's for now (an IKE rekey is not answered while an exchange of
  * ours is in flight: its answer would reach the old IKE SA after the
@@ -1557,6 +1635,7 @@ static const struct test_case cases[] = {
 	{ "a moot queued action is dropped, the next runs", test_moot_action },
 	{ "crossed IKE_SA rekeys: the lowest nonce loses (2.8.2)", test_crossed_ike_rekeys },
 	{ "crossed IKE_SA rekeys, any of six datagrams lost", test_crossed_ike_rekeys_lossy },
+	{ "collision matrix: rekeys, deletes, DPD, both orders, lossy", test_collision_matrix },
 	{ "crossed IKE_SA rekey refused: the peer's replaces the SA",
 	  test_crossed_ike_rekey_refused },
 	{ "INITIAL_CONTACT after a restart replaces the stale IKE_SAs", test_initial_contact },
