@@ -3,6 +3,8 @@
  * has lost its IKE SAs; told so in its first IKE_AUTH, we drop ours at once
  * rather than keep them until a liveness check fails (or forever without
  * one). And a peer behind a NAT whose mapping changed (2.23). */
+#include <string.h>
+
 #include "ike/core/ike_priv.h"
 
 /* FNV-1a over the ID type and body: SAs compare authenticated peers by it
@@ -23,12 +25,27 @@ static bool alive(const struct ike_sa *sa)
 	return sa->state != IKE_S_DEAD;
 }
 
-/* INITIAL_CONTACT speaks for every IKE SA between the two ends, whatever
- * the connection: sent only when we hold no other with that peer. */
+static bool same_id(const struct ike_id *a, const struct ike_id *b)
+{
+	return a->type == b->type && a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+/* INITIAL_CONTACT speaks for the IKE SAs between the same two ends (2.4:
+ * between the authenticated identities), whatever the connection: the
+ * same peer address, and our same address and identity. A box with two
+ * addresses (or identities), one connection on each, is two ends: its
+ * connections must not drop each other's SAs. */
+static bool same_ends(const struct ike_sa *o, const struct ike_sa *sa)
+{
+	return ike_addr_ip_eq(&o->remote, &sa->remote) && ike_addr_ip_eq(&o->local, &sa->local) &&
+	       same_id(&o->conn->cfg.local_id, &sa->conn->cfg.local_id);
+}
+
+/* Sent only when we hold no other IKE SA between the same ends. */
 bool ike_sa_first_contact(const struct ike_sa *sa)
 {
 	for (const struct ike_sa *o = sa->e->sas; o; o = o->next)
-		if (o != sa && alive(o) && ike_addr_ip_eq(&o->remote, &sa->remote))
+		if (o != sa && alive(o) && same_ends(o, sa))
 			return false;
 	return true;
 }
@@ -39,7 +56,7 @@ unsigned ike_sa_initial_contact(struct ike_sa *sa)
 
 	for (struct ike_sa *o = sa->e->sas; o; o = o->next) {
 		if (o == sa || !alive(o) || o->peer_id_hash != sa->peer_id_hash ||
-		    !ike_addr_ip_eq(&o->remote, &sa->remote))
+		    !same_ends(o, sa))
 			continue;
 		ike_sa_log(o, IKE_LOG_INFO,
 			   "IKE SA replaced: the peer restarted (INITIAL_CONTACT "

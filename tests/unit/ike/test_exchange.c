@@ -1230,6 +1230,40 @@ static void test_initial_contact_two_connections(void)
 	teardown();
 }
 
+/* Two connections from one address of A to two addresses of one box B:
+ * each IKE_AUTH carries INITIAL_CONTACT (a peer address with no IKE SA),
+ * and B keeps both IKE SAs: INITIAL_CONTACT speaks for the SAs between the
+ * same two ends, and B's ends differ by address. (Matching the peer alone,
+ * B dropped c's IKE SA on c2's IKE_AUTH, and the two knocked each other
+ * down at every restart: found by the gateway soak.) */
+static void test_initial_contact_two_addresses(void)
+{
+	struct ike_conn_cfg c2;
+
+	setup_gcm();
+	conn_cfg(&c2, true, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
+	snprintf(c2.name, sizeof(c2.name), "c2");
+	ike_addr_parse("192.0.2.3", &c2.remote);
+	c2.remote.port = 500;
+	ike_ts_parse("198.51.100.128/25", &c2.children[0].local_ts[0]);
+	CU_ASSERT_FATAL(ike_engine_add_conn(net.a.e, &c2) == 0);
+	conn_cfg(&c2, false, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
+	snprintf(c2.name, sizeof(c2.name), "c2");
+	ike_addr_parse("192.0.2.3", &c2.local);
+	c2.local.port = 500;
+	ike_ts_parse("198.51.100.128/25", &c2.children[0].remote_ts[0]);
+	CU_ASSERT_FATAL(ike_engine_add_conn(net.b.e, &c2) == 0);
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c2", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 0);
+	CU_ASSERT_EQUAL(established_sas(net.b.e), 2);
+	CU_ASSERT_EQUAL(established_sas(net.a.e), 2);
+	teardown();
+}
+
 /* Delivers the first queued datagram and loses whatever it provokes. */
 static void deliver_first_lose_answer(struct ike_engine *to)
 {
@@ -1641,6 +1675,8 @@ static const struct test_case cases[] = {
 	{ "INITIAL_CONTACT after a restart replaces the stale IKE_SAs", test_initial_contact },
 	{ "INITIAL_CONTACT not sent on a second connection to a peer",
 	  test_initial_contact_two_connections },
+	{ "INITIAL_CONTACT to another address of the peer leaves the IKE_SA",
+	  test_initial_contact_two_addresses },
 	{ "INITIAL_CONTACT of another identity leaves the IKE_SA",
 	  test_initial_contact_other_identity },
 	{ "three CHILD_SAs: created, rekeyed at once, one deleted", test_three_children },
