@@ -138,6 +138,7 @@ interop: deps
 	bash tests/interop/run.sh
 	bash tests/interop/gw_run.sh
 	LOAD_BUSY_COUNT=50000 LOAD_BUDGET_S=600 bash tests/interop/load.sh
+	SOAK_SECS=600 bash tests/interop/soak.sh
 
 test: deps
 	@$(MAKE) --no-print-directory format-check
@@ -151,6 +152,7 @@ test: deps
 	IPGW_LOSS_ROUNDS=10 bash tests/interop/run.sh
 	bash tests/interop/gw_run.sh
 	bash tests/interop/load.sh
+	bash tests/interop/soak.sh
 
 # Random and mutated messages through every payload parser, under ASan+UBSan
 # (fuzz/fuzz_ikev2_msg.c also builds as a libFuzzer target with clang).

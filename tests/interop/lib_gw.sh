@@ -12,6 +12,7 @@
 GW_BIN=${GW_BIN:-$IPGW_ROOT/build/ipsecgw}
 GW_NS=ipgw-gw-$$
 GW_PREFIX=gwike$$            # EAL file prefix: dpdk-telemetry.py -f $GW_PREFIX
+GW_LCORES=${GW_LCORES:-0-1}  # EAL core list: the control core and one worker
 LAN_NS=ipgw-lan-$$
 SS_MAC=02:00:00:00:02:02
 LAN_MAC=02:00:00:00:03:03
@@ -85,7 +86,8 @@ EOF
 
 # gw_start DIR: build/ipsecgw in $GW_NS with DIR/gw.json (stderr, the IKE
 # log, -> DIR/us.log, so that lib.sh's us_* helpers read it); GW_PID is
-# set; waits for the control socket.
+# set; waits for the control socket. A second gateway is started with
+# GW_NS and GW_PREFIX (and GW_LCORES) of its own set for the call.
 gw_start() {
 	local dir=$1
 	rm -f "$dir/ctl.sock" "$dir/stats.json"
@@ -94,7 +96,7 @@ gw_start() {
 	# SIGKILL of ipgw_cleanup would leave it running, spinning its worker
 	# core in a deleted namespace.
 	ip netns exec "$GW_NS" "$GW_BIN" --no-huge -m 512 --no-pci \
-		--file-prefix "$GW_PREFIX" -l 0-1 --log-level=lib.eal:error \
+		--file-prefix "$GW_PREFIX" -l "$GW_LCORES" --log-level=lib.eal:error \
 		-- -c "$dir/gw.json" --stats "$dir/stats.json" \
 		>"$dir/gw.stdout" 2>"$dir/us.log" </dev/null &
 	GW_PID=$!
@@ -102,6 +104,15 @@ gw_start() {
 	echo "$GW_PID" >"$dir/us.pid"
 	wait_until 20 us_ready_or_dead "$dir" "$GW_PID"
 	[ -S "$dir/ctl.sock" ] && kill -0 "$GW_PID" 2>/dev/null
+}
+
+# gw_stop PID: SIGTERM, up to 10 s to exit, then SIGKILL; returns the
+# gateway's exit status (137 when it had to be killed).
+gw_stop() {
+	local pid=$1
+	kill -TERM "$pid" 2>/dev/null
+	wait_until 10 ipgw_pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
 }
 
 # ss_child_installed DIR / gw_tunnel_up DIR: strongSwan has an INSTALLED
