@@ -448,12 +448,28 @@ static void test_conn_actions(void)
 	CU_ASSERT_EQUAL(cfg->conns[0].keyingtries, IKE_KEYINGTRIES_FOREVER);
 	app_config_clear(cfg);
 	free(cfg);
-	expect_err(ROOT(CONN("'start_action':'trap',")),
-		   "connections[0].start_action: unknown value 'trap' (expected \"none\", "
-		   "\"start\")");
+	cfg = parse_ok(ROOT(CONN("'start_action':'trap','dpd_action':'trap',"
+				 "'close_action':'trap',")));
+	CU_ASSERT(cfg->conns[0].trap);
+	CU_ASSERT(!cfg->conns[0].initiate);
+	CU_ASSERT_EQUAL(cfg->conns[0].dpd_action, IKE_ACTION_TRAP);
+	CU_ASSERT_EQUAL(cfg->conns[0].close_action, IKE_ACTION_TRAP);
+	CU_ASSERT_EQUAL(cfg->conns[0].keyingtries, 1);
+	app_config_clear(cfg);
+	free(cfg);
+	cfg = parse_ok(ROOT(CONN("'start_action':'start',")));
+	CU_ASSERT(!cfg->conns[0].trap);
+	app_config_clear(cfg);
+	free(cfg);
+	expect_err(ROOT("{'name':'p','local_addr':'192.0.2.1','remote_addr':'%any'," AUTH
+			",'dpd_action':'trap','children':[" CHILD "]}"),
+		   "connections[0]: 'trap' needs a single remote_addr");
+	expect_err(ROOT(CONN("'start_action':'hold',")),
+		   "connections[0].start_action: unknown value 'hold' (expected \"none\", "
+		   "\"start\", \"trap\")");
 	expect_err(ROOT(CONN("'dpd_action':'hold',")),
 		   "connections[0].dpd_action: unknown value 'hold' (expected \"clear\", "
-		   "\"restart\")");
+		   "\"restart\", \"trap\")");
 	expect_err(ROOT(CONN("'keyingtries':-1,")), "connections[0].keyingtries");
 }
 
