@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
@@ -121,17 +122,29 @@ static unsigned reclaim(struct fp_ctrl *c, bool force)
 
 /* ---- outbound slots ---- */
 
-static bool rules_name(const struct fp_ctrl *c, uint32_t spi)
+static bool rules_name(const struct fp_ctrl *c, enum fp_spd_action a, uint32_t spi)
 {
 	for (uint32_t i = 0; i < c->n_rules; i++)
-		if (c->rules[i].action == FP_SPD_PROTECT && c->rules[i].spi == spi)
+		if (c->rules[i].action == a && c->rules[i].spi == spi)
 			return true;
 	return false;
 }
 
-/* Slots with no SA and no rule naming them are quarantined (SPI 0 never
- * matches) and freed after a grace period: an old SPD generation may still
- * send packets to the slot number until then. */
+/* Whether slot o is in use: an SA's, or named by a rule (an SA's PROTECT
+ * rules, a trap's TRAP rules). Quarantined slots (SPI 0, no trap) are not. */
+static bool slot_named(const struct fp_ctrl *c, const struct fp_sad_out *o)
+{
+	if (o->e != NULL)
+		return true;
+	if (o->trap)
+		return rules_name(c, FP_SPD_TRAP, o->trap);
+	return o->spi == 0 || rules_name(c, FP_SPD_PROTECT, o->spi);
+}
+
+/* Slots with no SA and no rule naming them are quarantined (SPI 0 and
+ * trap 0 never match) and freed after a grace period: an old SPD
+ * generation may still send packets to the slot number until then (a
+ * trap's then count as no_sa). */
 static void slots_gc(struct fp_ctrl *c)
 {
 	uint32_t max = fp_sad_max(c->sad);
@@ -139,19 +152,22 @@ static void slots_gc(struct fp_ctrl *c)
 	for (uint32_t i = 0; i < max; i++) {
 		struct fp_sad_out *o = &c->out[i];
 
-		if (!o->used || o->spi == 0 || o->e != NULL || rules_name(c, o->spi))
+		if (!o->used || slot_named(c, o))
 			continue;
 		o->spi = 0;
+		__atomic_store_n(&o->trap, 0, __ATOMIC_RELAXED);
 		if (defer(c, D_SLOT, NULL, i) != 0)
 			o->used = 0; /* no memory: nothing better to do */
 	}
 }
 
-static int slot_of(void *arg, uint32_t spi)
+static int slot_of(void *arg, const struct fp_spd_rule *r)
 {
 	struct fp_ctrl *c = arg;
 
-	return fp_sad_out_slot(c->sad, spi, 1);
+	if (r->action == FP_SPD_TRAP)
+		return fp_sad_trap_slot(c->sad, r->spi, 1);
+	return fp_sad_out_slot(c->sad, r->spi, 1);
 }
 
 /* ---- table changes (control core) ---- */
@@ -512,6 +528,17 @@ static unsigned punts_drain(struct fp_ctrl *c)
 	return n;
 }
 
+static unsigned acquires_drain(struct fp_ctrl *c)
+{
+	uint32_t ids[32];
+	unsigned n = rte_ring_sc_dequeue_burst_elem(c->acq, ids, sizeof(ids[0]), 32, NULL);
+
+	c->st.acquires += n;
+	for (unsigned i = 0; i < n && c->cfg.on_acquire != NULL; i++)
+		c->cfg.on_acquire(c->cfg.arg, ids[i]);
+	return n;
+}
+
 unsigned fp_ctrl_poll(struct fp_ctrl *c)
 {
 	void *msgs[16];
@@ -522,6 +549,7 @@ unsigned fp_ctrl_poll(struct fp_ctrl *c)
 	work += reclaim(c, false);
 	work += notes_drain(c);
 	work += punts_drain(c);
+	work += acquires_drain(c);
 	return work;
 }
 
@@ -667,11 +695,15 @@ struct fp_ctrl *fp_ctrl_create(const struct fp_ctrl_cfg *cfg, char *err, size_t 
 	c->req = ring_new(pfx, "req", rs, cfg->socket, RING_F_SC_DEQ, 0);
 	c->note = ring_new(pfx, "note", rs, cfg->socket, RING_F_SC_DEQ, sizeof(struct fp_note));
 	c->punt = ring_new(pfx, "punt", rs, cfg->socket, RING_F_SC_DEQ, 0);
+	c->acq = ring_new(pfx, "acq", cfg->acquire_ring_size ? cfg->acquire_ring_size : 256,
+			  cfg->socket, RING_F_SC_DEQ, sizeof(uint32_t));
+	c->acq_interval = rte_get_tsc_hz() / 1000 *
+			  (cfg->acquire_interval_ms ? cfg->acquire_interval_ms : 1000);
 	for (unsigned i = 0; i < nw; i++) {
 		snprintf(nm, sizeof(nm), "ho%u", i);
 		c->handoff[i] = ring_new(pfx, nm, rs, cfg->socket, RING_F_SC_DEQ, 0);
 	}
-	bool ok = c->sad && c->rcu && c->req && c->note && c->punt;
+	bool ok = c->sad && c->rcu && c->req && c->note && c->punt && c->acq;
 	for (unsigned i = 0; i < nw; i++)
 		ok = ok && c->handoff[i] != NULL;
 	if (!ok || rte_rcu_qsbr_thread_register(c->rcu, nw) != 0) {
@@ -713,6 +745,7 @@ void fp_ctrl_free(struct fp_ctrl *c)
 	rte_ring_free(c->req);
 	rte_ring_free(c->note);
 	rte_ring_free(c->punt);
+	rte_ring_free(c->acq);
 	rte_free(c->rcu);
 	rte_free(c);
 }

@@ -10,7 +10,8 @@
  *
  * The other direction: workers report soft/hard lifetime and sequence
  * overflow on a second ring, and punt packets (IKE, ARP, ND, traffic to
- * our own addresses) on a third; fp_ctrl_poll() hands both to callbacks.
+ * our own addresses) on a third, and raise acquires (a packet met a trap
+ * policy: FP_SPD_TRAP) on a fourth; fp_ctrl_poll() hands them to callbacks.
  * Inbound SAs are owned by one worker each (spi % n_workers); other workers
  * pass their packets to the owner on a per-worker hand-off ring. */
 #ifndef FP_CTRL_H
@@ -55,11 +56,18 @@ struct fp_ctrl_cfg {
 	 * it punted packets are counted and freed. */
 	void (*on_event)(void *arg, const struct fp_ctrl_event *ev);
 	void (*on_punt)(void *arg, struct rte_mbuf *m);
+	/* A packet met the TRAP rules of this id (spd.h) with no SA: the
+	 * packet is dropped (worker drop `trap`), this is called at most once
+	 * per acquire_interval_ms per trap, whatever the workers. */
+	void (*on_acquire)(void *arg, uint32_t trap);
 	void *arg;
+	uint32_t acquire_interval_ms; /* 0 = 1000 */
+	unsigned acquire_ring_size;   /* power of two; 0 = 256; full: the acquire
+				       * is dropped (worker acquires_lost) */
 };
 
 struct fp_ctrl_stats {
-	uint64_t req_ok, req_failed, events, punted, freed, defer_pending;
+	uint64_t req_ok, req_failed, events, punted, freed, defer_pending, acquires;
 	uint64_t sa_in, sa_out, spd_rules, spd_acl_rules, spd_scan_rules, spd_generation;
 };
 

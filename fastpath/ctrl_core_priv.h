@@ -32,6 +32,10 @@ struct fp_ctrl {
 	struct fp_spd *spd;       /* current generation (atomic pointer) */
 	struct rte_rcu_qsbr *rcu; /* thread ids: workers 0..n-1, telemetry n */
 	struct rte_ring *req, *note, *punt;
+	/* Acquires: trap ids (uint32_t elements), many workers, the control
+	 * core consumes; at most one per trap per acq_interval (TSC cycles). */
+	struct rte_ring *acq;
+	uint64_t acq_interval;
 	struct rte_ring *handoff[FP_MAX_WORKERS];
 	struct fp_worker *workers[FP_MAX_WORKERS];
 	unsigned n_workers;

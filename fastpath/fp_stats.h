@@ -55,6 +55,7 @@ enum fp_wdrop {
 	FP_WD_FRAG,      /* fragment to us not reassembled (timeout,
 					 * table full, overlap, too big, malformed) */
 	FP_WD_NO_MBUF,   /* no mbuf for a fragment we had to make */
+	FP_WD_TRAP,      /* met a trap policy: its SA is not there yet */
 	FP_WD_MAX
 };
 

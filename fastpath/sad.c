@@ -154,7 +154,7 @@ int fp_sad_out_slot(struct fp_sad *s, uint32_t spi, int create)
 	int free_slot = -1;
 
 	for (uint32_t i = 0; i < s->max; i++) {
-		if (s->out[i].used && s->out[i].spi == spi)
+		if (s->out[i].used && !s->out[i].trap && s->out[i].spi == spi)
 			return (int)i;
 		if (!s->out[i].used && free_slot < 0)
 			free_slot = (int)i;
@@ -165,6 +165,30 @@ int fp_sad_out_slot(struct fp_sad *s, uint32_t spi, int create)
 		return -ENOSPC;
 	s->out[free_slot].used = 1;
 	s->out[free_slot].spi = spi;
+	return free_slot;
+}
+
+int fp_sad_trap_slot(struct fp_sad *s, uint32_t id, int create)
+{
+	int free_slot = -1;
+
+	if (id == 0)
+		return -EINVAL;
+	for (uint32_t i = 0; i < s->max; i++) {
+		if (s->out[i].used && s->out[i].trap == id)
+			return (int)i;
+		if (!s->out[i].used && free_slot < 0)
+			free_slot = (int)i;
+	}
+	if (!create)
+		return -ENOENT;
+	if (free_slot < 0)
+		return -ENOSPC;
+	s->out[free_slot].used = 1;
+	s->out[free_slot].spi = 0;
+	s->out[free_slot].acq_tsc = 0;
+	/* Seen by workers only through an SPD generation published after. */
+	__atomic_store_n(&s->out[free_slot].trap, id, __ATOMIC_RELAXED);
 	return free_slot;
 }
 

@@ -58,6 +58,10 @@ struct fp_sad_ent *fp_sad_find_in(const struct fp_sad *s, uint32_t spi);
  * there is none: the SPD may name an SA before it is installed, packets
  * then count as no_sa. -ENOENT / -ENOSPC. */
 int fp_sad_out_slot(struct fp_sad *s, uint32_t spi, int create);
+/* The slot of trap id (FP_SPD_TRAP rules), allocating one when create is
+ * set: a slot that never holds an SA, where workers find the trap's id and
+ * keep the time of its last acquire. -ENOENT / -ENOSPC. */
+int fp_sad_trap_slot(struct fp_sad *s, uint32_t id, int create);
 /* Stores e (may be NULL) in the slot of its SPI; returns the previous entry
  * for freeing after a grace period. */
 struct fp_sad_ent *fp_sad_set_out(struct fp_sad *s, uint32_t slot, struct fp_sad_ent *e);
@@ -80,6 +84,11 @@ struct fp_sad_out {
 	struct fp_sad_ent *e;
 	uint32_t spi;  /* control side only */
 	uint32_t used; /* control side only */
+	/* A trap's slot (e stays NULL): its id, 0 in an SA's slot (workers
+	 * read it), and the TSC of its last acquire (workers compare and
+	 * swap it: one acquire per interval whichever worker sees the packet). */
+	uint32_t trap;
+	uint64_t acq_tsc;
 } __rte_cache_aligned;
 
 static inline struct fp_sa *fp_sad_get_out(struct fp_sad_out *slots, uint32_t slot)

@@ -344,7 +344,7 @@ static int check_rule(const struct fp_spd_rule *r, uint32_t i, char *err, size_t
 		snprintf(err, errlen, "rule %u: empty range", i);
 		return -EINVAL;
 	}
-	if (r->action < FP_SPD_DISCARD || r->action > FP_SPD_PROTECT) {
+	if (r->action < FP_SPD_DISCARD || r->action > FP_SPD_TRAP) {
 		snprintf(err, errlen, "rule %u: bad action", i);
 		return -EINVAL;
 	}
@@ -384,11 +384,12 @@ struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n, fp_spd_
 
 		if ((rc = check_rule(r, i, err, errlen)) != 0)
 			break;
-		if (r->action == FP_SPD_PROTECT) {
-			int slot = slot_of(arg, r->spi);
+		if (r->action == FP_SPD_PROTECT || r->action == FP_SPD_TRAP) {
+			int slot = slot_of(arg, r);
 
 			if (slot < 0) {
-				snprintf(err, errlen, "rule %u: no slot for SA 0x%08x", i, r->spi);
+				snprintf(err, errlen, "rule %u: no slot for %s 0x%08x", i,
+					 r->action == FP_SPD_TRAP ? "trap" : "SA", r->spi);
 				rc = slot;
 				break;
 			}

@@ -19,6 +19,12 @@ enum fp_spd_action {
 	FP_SPD_DISCARD = 1,
 	FP_SPD_BYPASS = 2,
 	FP_SPD_PROTECT = 3,
+	/* A trap policy (strongSwan's start_action trap): an SA is wanted but
+	 * not there yet. The packet is dropped (`trap`) and the control core
+	 * told (an acquire, rate-limited: ctrl_core.h). Classified as PROTECT
+	 * of a slot that never holds an SA, so workers pay nothing for it but
+	 * on a packet it catches; fp_spd_action() never returns it. */
+	FP_SPD_TRAP = 4,
 };
 
 /* One policy. sel.src/dst are the packet's source/destination ranges;
@@ -26,7 +32,8 @@ enum fp_spd_action {
 struct fp_spd_rule {
 	struct fp_selector sel;
 	enum fp_spd_action action;
-	uint32_t spi; /* PROTECT: the outbound SA's SPI (host order) */
+	uint32_t spi; /* PROTECT: the outbound SA's SPI (host order); TRAP: the
+		       * trap's id, non-zero, the caller's choice */
 };
 
 #define FP_SPD_MAX_RULES 4096u
@@ -56,9 +63,9 @@ static inline uint32_t fp_spd_slot(uint32_t res)
 struct fp_spd; /* one built generation: immutable once built */
 
 /* Builds a generation from rules[0..n) (index = priority, 0 highest).
- * slot_of(arg, spi) gives the outbound slot of a PROTECT rule's SA (>= 0).
- * NULL with a reason in err on failure. */
-typedef int (*fp_spd_slot_fn)(void *arg, uint32_t spi);
+ * slot_of(arg, r) gives the outbound slot of a PROTECT rule's SA or of a
+ * TRAP rule's trap (>= 0). NULL with a reason in err on failure. */
+typedef int (*fp_spd_slot_fn)(void *arg, const struct fp_spd_rule *r);
 struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n, fp_spd_slot_fn slot_of,
 			    void *arg, int socket, char *err, size_t errlen);
 void fp_spd_free(struct fp_spd *spd);

@@ -66,6 +66,8 @@ static void add_worker_fields(struct rte_tel_data *d, const struct fp_worker_sta
 	U64(d, s, frag_out);
 	U64(d, s, icmp_too_big);
 	U64(d, s, neigh_replies);
+	U64(d, s, acquires);
+	U64(d, s, acquires_lost);
 }
 
 /* Crypto engine counters (cryptodev: bursts the device did not finish in
@@ -148,6 +150,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64(d, &cs, punted);
 	U64(d, &cs, freed);
 	U64(d, &cs, defer_pending);
+	U64(d, &cs, acquires);
 	free(t);
 	return 0;
 }

@@ -70,8 +70,8 @@ struct fp_worker {
 } __rte_cache_aligned;
 
 static const char *const wdrop_names[FP_WD_MAX - FP_DROP_MAX] = {
-	"no_policy", "discard", "ttl", "no_route", "ring_full",
-	"tx_full",   "not_ip",  "mtu", "frag",     "no_mbuf",
+	"no_policy", "discard", "ttl",  "no_route", "ring_full", "tx_full",
+	"not_ip",    "mtu",     "frag", "no_mbuf",  "trap",
 };
 
 const char *fp_wdrop_name(unsigned r)
@@ -533,6 +533,32 @@ static void inbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t s
 	esp_runs(w, rm, rsa, k, true);
 }
 
+/* A PROTECT result whose slot holds no SA: a trap's slot (its first
+ * packets: an acquire for the control core, one per trap and interval,
+ * whichever worker wins the swap), or an SA not installed yet or gone. */
+static void no_out_sa(struct fp_worker *w, struct rte_mbuf *m, uint32_t slot)
+{
+	struct fp_sad_out *o = &w->ctrl->out[slot];
+	uint32_t id = __atomic_load_n(&o->trap, __ATOMIC_RELAXED);
+	uint64_t now, last;
+
+	if (id == 0) {
+		drop(w, m, FP_DROP_NO_SA);
+		return;
+	}
+	drop(w, m, FP_WD_TRAP);
+	now = rte_get_tsc_cycles();
+	last = __atomic_load_n(&o->acq_tsc, __ATOMIC_RELAXED);
+	if (now - last < w->ctrl->acq_interval ||
+	    !__atomic_compare_exchange_n(&o->acq_tsc, &last, now, false, __ATOMIC_RELAXED,
+					 __ATOMIC_RELAXED))
+		return;
+	if (rte_ring_mp_enqueue_elem(w->ctrl->acq, &id, sizeof(id)) == 0)
+		w->st.acquires++;
+	else
+		w->st.acquires_lost++;
+}
+
 /* SPD results to actions; PROTECT packets go to their SA's run. */
 static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t res[], uint16_t n,
 		     struct rte_mbuf *pm[], struct fp_sa *psa[], uint16_t *np)
@@ -544,7 +570,8 @@ static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t 
 		struct fp_sa *sa;
 
 		switch (fp_spd_action(res[i])) {
-		case FP_SPD_NONE: drop(w, m, FP_WD_NO_POLICY); break;
+		case FP_SPD_NONE:
+		case FP_SPD_TRAP: /* never a result (spd.h) */ drop(w, m, FP_WD_NO_POLICY); break;
 		case FP_SPD_DISCARD: drop(w, m, FP_WD_DISCARD); break;
 		case FP_SPD_BYPASS:
 			if (unlikely(w->icmp_tunnel_only)) {
@@ -558,7 +585,7 @@ static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t 
 		case FP_SPD_PROTECT:
 			sa = fp_sad_get_out(w->ctrl->out, fp_spd_slot(res[i]));
 			if (unlikely(sa == NULL)) {
-				drop(w, m, FP_DROP_NO_SA);
+				no_out_sa(w, m, fp_spd_slot(res[i]));
 				break;
 			}
 			rte_pktmbuf_adj(m, ETH_LEN);

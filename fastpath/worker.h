@@ -14,7 +14,10 @@
  *     keepalives, other ARP and ND, multicast/broadcast and anything else
  *     for our own addresses -> punted to the control core (ring);
  *   - everything else is outbound plaintext -> TTL -> SPD (rte_acl) ->
- *     PROTECT (encrypt, encapsulate) / BYPASS / DISCARD -> route -> TX.
+ *     PROTECT (encrypt, encapsulate) / BYPASS / DISCARD -> route -> TX;
+ *     a trap policy (PROTECT of a slot with a trap and no SA) drops the
+ *     packet and raises an acquire on the control core's ring, at most one
+ *     per trap per interval, never waiting (ring full: counted, lost).
  * Packets of one SA that are consecutive in a burst go to fp_esp_process()
  * in one call. Packets over the egress MTU are fragmented or dropped
  * (tx.h, frag.h). No locks, no allocation (but mbufs for fragments), no system
@@ -75,6 +78,9 @@ struct fp_worker_stats {
 	uint64_t frag_in, reassembled, frag_out, icmp_too_big;
 	/* ARP requests and neighbour solicitations for our addresses answered */
 	uint64_t neigh_replies;
+	/* acquires raised for trap policies (spd.h FP_SPD_TRAP; the packets
+	 * count as drop `trap`), and those lost to a full acquire ring */
+	uint64_t acquires, acquires_lost;
 	uint64_t drops[FP_WD_MAX];
 	struct fp_port_stats port[FP_MAX_PORTS];
 };

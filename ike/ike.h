@@ -83,7 +83,7 @@ int ike_id_parse(const char *s, struct ike_id *id);
 const char *ike_id_str(const struct ike_id *id, char *buf, size_t len);
 
 enum ike_mode { IKE_MODE_TUNNEL = 0, IKE_MODE_TRANSPORT = 1 };
-enum ike_conn_action { IKE_ACTION_CLEAR = 0, IKE_ACTION_RESTART = 1 };
+enum ike_conn_action { IKE_ACTION_CLEAR = 0, IKE_ACTION_RESTART = 1, IKE_ACTION_TRAP = 2 };
 
 struct ike_child_cfg {
 	char name[IKE_NAME_MAX];
@@ -116,6 +116,11 @@ struct ike_conn_cfg {
 	bool force_encap;     /* UDP-encapsulate ESP even without NAT */
 	bool allow_weak_dh;   /* permit MODP groups below 2048 bits */
 	bool initiate;        /* start when loaded */
+	/* start_action trap: nothing is started when loaded; the embedder
+	 * puts the CHILD SAs' policies to trap and calls ike_engine_acquire()
+	 * for the first packet one of them catches. The engine does not read
+	 * it. */
+	bool trap;
 	/* When an IKE SA of the connection ends and no other is left
 	 * (ike/core/ike_restart.c): after a failed liveness check or
 	 * retransmissions (dpd_action), after the peer deleted it
@@ -177,6 +182,9 @@ enum ike_event_type {
 	IKE_EV_CHILD_MOVED, /* the peer's NAT mapping changed: the CHILD SA's
 	                     * outer addresses and ports (child->local/remote)
 	                     * are new; same SPIs and keys */
+	IKE_EV_TRAP,        /* the connection's last IKE SA (spi_i/r) ended and
+	                     * its dpd_action or close_action is trap: its CHILD
+	                     * SAs' policies go (back) to trap; reason set */
 };
 const char *ike_event_name(enum ike_event_type t);
 
@@ -228,6 +236,17 @@ int ike_engine_rekey_ike(struct ike_engine *e, const char *conn, uint64_t now_ms
 int ike_engine_delete_child(struct ike_engine *e, const char *conn, uint64_t now_ms);
 int ike_engine_delete_ike(struct ike_engine *e, const char *conn, uint64_t now_ms);
 int ike_engine_dpd(struct ike_engine *e, const char *conn, uint64_t now_ms);
+/* A packet met a trap policy of the connection's CHILD SA child (index in
+ * its children) with no SA to carry it (strongSwan's acquire). With an
+ * established IKE SA the CHILD SA is created on it; with none, the
+ * connection is initiated as by ike_engine_initiate() (keyingtries apply).
+ * 0: started or queued now. -EALREADY: nothing to do, the CHILD SA is up
+ * or it or its IKE SA is being set up (a retry waiting, an exchange under
+ * way, the peer's IKE_SA_INIT half-open, our delete in flight): repeated
+ * acquires cost a look at the connection's SAs, nothing is sent or logged
+ * above debug. -ENOENT no such connection, -EINVAL no such child,
+ * -EDESTADDRREQ a responder-only connection. */
+int ike_engine_acquire(struct ike_engine *e, const char *conn, unsigned child, uint64_t now_ms);
 
 /* Load generators and multi-SA embedders: always starts a new IKE SA of the
  * connection, optionally from another local address/port and with its own

@@ -813,10 +813,10 @@ static inline unsigned sad_lookup32(const struct bench_sad *b, const uint32_t *s
 
 /* ---- SPD classification: rte_acl against the scan of few rules ---- */
 
-static int spd_slot0(void *arg, uint32_t spi)
+static int spd_slot0(void *arg, const struct fp_spd_rule *r)
 {
 	(void)arg;
-	(void)spi;
+	(void)r;
 	return 0;
 }
 

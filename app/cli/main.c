@@ -20,17 +20,22 @@
 static const struct {
 	const char *cmd;
 	bool needs_conn;
+	bool takes_child; /* an optional second argument */
 } commands[] = {
-	{ "initiate", true },     { "rekey-child", true }, { "rekey-ike", true },
-	{ "delete-child", true }, { "delete-ike", true },  { "dpd", true },
-	{ "list-sas", false },    { "stats", false },
+	{ "initiate", true, false },   { "rekey-child", true, false },
+	{ "rekey-ike", true, false },  { "delete-child", true, false },
+	{ "delete-ike", true, false }, { "dpd", true, false },
+	{ "acquire", true, true },     { "list-sas", false, false },
+	{ "stats", false, false },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ipsecgw-ctl -s SOCKET CMD [CONN]\n"
+	fprintf(f, "usage: ipsecgw-ctl -s SOCKET CMD [CONN [CHILD]]\n"
 		   "  CMD with CONN: initiate, rekey-child, rekey-ike, delete-child,\n"
 		   "                 delete-ike, dpd\n"
+		   "  acquire CONN [CHILD]: what a trap policy's first packet does\n"
+		   "                 (CHILD: a child name, the first by default)\n"
 		   "  CMD alone:     list-sas, stats\n");
 }
 
@@ -155,7 +160,7 @@ static json_t *transact(const char *path, json_t *req)
 
 int main(int argc, char **argv)
 {
-	const char *path = NULL, *cmd, *conn = NULL;
+	const char *path = NULL, *cmd, *conn = NULL, *child = NULL;
 	json_t *req, *reply;
 	char *out;
 	int opt, idx, rc;
@@ -182,16 +187,21 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		conn = argv[optind++];
+	if (optind < argc && commands[idx].takes_child)
+		child = argv[optind++];
 	if (optind < argc || (commands[idx].needs_conn && !conn) ||
 	    (!commands[idx].needs_conn && conn)) {
 		fprintf(stderr, "ipsecgw-ctl: command '%s' takes %s\n", cmd,
-			commands[idx].needs_conn ? "exactly one connection name" : "no argument");
+			commands[idx].takes_child  ? "a connection name and optionally a child name"
+			: commands[idx].needs_conn ? "exactly one connection name"
+						   : "no argument");
 		usage(stderr);
 		return 2;
 	}
 
-	req = conn ? json_pack("{s:s, s:s}", "cmd", cmd, "conn", conn)
-		   : json_pack("{s:s}", "cmd", cmd);
+	req = child  ? json_pack("{s:s, s:s, s:s}", "cmd", cmd, "conn", conn, "child", child)
+	      : conn ? json_pack("{s:s, s:s}", "cmd", cmd, "conn", conn)
+		     : json_pack("{s:s}", "cmd", cmd);
 	reply = req ? transact(path, req) : NULL;
 	json_decref(req);
 	if (!reply)

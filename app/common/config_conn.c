@@ -391,19 +391,22 @@ static int cfg_children(struct cfg_ctx *c, const char *path, json_t *o, struct i
  * close_action, keyingtries: a connection we start restarts by itself
  * after a failed liveness check and retries a failed attempt forever,
  * unless told otherwise; after the peer's delete it stays down (a peer's
- * operator meant it) unless close_action says restart. */
+ * operator meant it) unless close_action says restart. A trapped one is
+ * started by traffic, each acquire one attempt (the trap asks again while
+ * traffic lasts), and its policies stay trapped whatever ends its SAs. */
 static int cfg_conn_actions(struct cfg_ctx *c, const char *path, json_t *o,
 			    struct ike_conn_cfg *conn)
 {
-	static const char *const start[] = { "none", "start", NULL };
-	static const char *const dpd[] = { "clear", "restart", NULL };
-	static const char *const close[] = { "none", "restart", NULL };
+	static const char *const start[] = { "none", "start", "trap", NULL };
+	static const char *const dpd[] = { "clear", "restart", "trap", NULL };
+	static const char *const close[] = { "none", "restart", "trap", NULL };
 	int st = conn->initiate, da, ca = IKE_ACTION_CLEAR, rc;
 	uint32_t tries;
 
 	if ((rc = cfg_get_enum(c, path, o, "start_action", start, &st)))
 		return rc;
 	conn->initiate = st == 1;
+	conn->trap = st == 2;
 	da = conn->initiate ? IKE_ACTION_RESTART : IKE_ACTION_CLEAR;
 	tries = conn->initiate ? 0 : 1;
 	if ((rc = cfg_get_enum(c, path, o, "dpd_action", dpd, &da)) ||
@@ -413,6 +416,11 @@ static int cfg_conn_actions(struct cfg_ctx *c, const char *path, json_t *o,
 	conn->dpd_action = (enum ike_conn_action)da;
 	conn->close_action = (enum ike_conn_action)ca;
 	conn->keyingtries = tries ? tries : IKE_KEYINGTRIES_FOREVER;
+	if (conn->remote_is_prefix &&
+	    (conn->trap || da == IKE_ACTION_TRAP || ca == IKE_ACTION_TRAP))
+		return cfg_fail(c, path,
+				"'trap' needs a single remote_addr: a prefix of peers "
+				"cannot be initiated to");
 	return 0;
 }
 

@@ -111,6 +111,71 @@ static json_t *do_conn_cmd(struct ike_engine *e, const struct app_config *cfg, c
 	return conn_action_error(cmd, conn, rc, cfg);
 }
 
+/* The child's index in connection cc by name (NULL: the first), -1 when
+ * there is none; without a configuration only the first is known. */
+static int child_index(const struct ike_conn_cfg *cc, const char *child)
+{
+	if (!child)
+		return 0;
+	for (unsigned k = 0; cc && k < cc->n_children; k++)
+		if (strcmp(cc->children[k].name, child) == 0)
+			return (int)k;
+	return -1;
+}
+
+static const struct ike_conn_cfg *conn_cfg(const struct app_config *cfg, const char *name)
+{
+	for (unsigned i = 0; cfg && i < cfg->n_conns; i++)
+		if (strcmp(cfg->conns[i].name, name) == 0)
+			return &cfg->conns[i];
+	return NULL;
+}
+
+static json_t *acquire_error(const char *conn, const char *child, int rc)
+{
+	switch (rc) {
+	case -ENOENT: return reply_error("no such connection '%.64s'", conn);
+	case -EINVAL: return reply_error("connection '%.64s' has no child '%.64s'", conn, child);
+	case -EALREADY:
+		return reply_error("CHILD_SA %.64s/%.64s is already up or being set up", conn,
+				   child);
+	case -EDESTADDRREQ:
+		return reply_error("connection '%.64s' has no single peer to initiate to", conn);
+	default:
+		return reply_error("acquire on connection '%.64s' failed: %s", conn,
+				   strerror(rc < 0 ? -rc : rc));
+	}
+}
+
+/* What a trap policy does on its first packet (ike_engine_acquire()), by
+ * hand: for ipsecgw-ike, which has no data plane to trap with. */
+static json_t *do_acquire(struct ike_engine *e, const struct app_config *cfg, json_t *req,
+			  uint64_t now_ms)
+{
+	const char *conn = json_string_value(json_object_get(req, "conn"));
+	json_t *jchild = json_object_get(req, "child");
+	const char *child = json_string_value(jchild);
+	const struct ike_conn_cfg *cc;
+	int idx, rc;
+
+	if (!conn || !*conn)
+		return reply_error("command 'acquire' needs \"conn\": a connection name");
+	if (jchild && !child)
+		return reply_error("\"child\" must be a string: a child name");
+	if (!conn_known(cfg, conn))
+		return reply_error("no such connection '%.64s'", conn);
+	cc = conn_cfg(cfg, conn);
+	idx = child_index(cc, child);
+	if (idx < 0)
+		return acquire_error(conn, child, -EINVAL);
+	if (cc)
+		child = cc->children[idx].name;
+	rc = ike_engine_acquire(e, conn, (unsigned)idx, now_ms);
+	app_log(IKE_LOG_INFO, "control: acquire %s/%s: %s", conn, child ? child : "#0",
+		rc == 0 ? "started" : strerror(-rc));
+	return rc == 0 ? reply_ok() : acquire_error(conn, child ? child : "#0", rc);
+}
+
 static json_t *hex_u64(uint64_t v)
 {
 	char s[17];
@@ -219,6 +284,8 @@ static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg, json
 	for (size_t i = 0; i < sizeof(conn_cmds) / sizeof(conn_cmds[0]); i++)
 		if (strcmp(cmd, conn_cmds[i].cmd) == 0)
 			return do_conn_cmd(e, cfg, conn_cmds[i].fn, cmd, req, now_ms);
+	if (strcmp(cmd, "acquire") == 0)
+		return do_acquire(e, cfg, req, now_ms);
 	if (strcmp(cmd, "list-sas") == 0)
 		return do_list_sas(e);
 	if (strcmp(cmd, "stats") == 0)

@@ -3,6 +3,8 @@
  * a newline, then the server closes. Requests:
  *   {"cmd":"initiate"|"rekey-child"|"rekey-ike"|"delete-child"|"delete-ike"|"dpd",
  *    "conn":"NAME"}                     -> {"ok":true}
+ *   {"cmd":"acquire","conn":"NAME"[,"child":"NAME"]} -> {"ok":true}
+ *                                        (as a trap policy's first packet)
  *   {"cmd":"list-sas"}                  -> {"ok":true,"sas":[...]}
  *   {"cmd":"stats"}                     -> {"ok":true,"stats":{...}}
  * and on any error {"ok":false,"error":"..."}. See docs/operations.md. */

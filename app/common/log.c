@@ -204,6 +204,7 @@ static const char *event_type_name(enum ike_event_type t)
 	case IKE_EV_CHILD_DOWN: return "CHILD_DOWN";
 	case IKE_EV_FAILED: return "FAILED";
 	case IKE_EV_CHILD_MOVED: return "CHILD_MOVED";
+	case IKE_EV_TRAP: return "TRAP";
 	}
 	return "UNKNOWN";
 }
@@ -259,6 +260,7 @@ const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len)
 		break;
 	case IKE_EV_IKE_DOWN:
 	case IKE_EV_FAILED:
+	case IKE_EV_TRAP:
 		if (ev->spi_i || ev->spi_r)
 			sb_add(&b, " spi_i=%016llx spi_r=%016llx", (unsigned long long)ev->spi_i,
 			       (unsigned long long)ev->spi_r);

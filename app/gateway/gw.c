@@ -147,6 +147,22 @@ static int child_one(const struct ike_child_info *ci, bool out, struct fp_sa_par
 	return 0;
 }
 
+unsigned app_gw_trap_rules(const struct ike_child_cfg *cc, uint32_t trap, struct fp_spd_rule *rules,
+			   unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned l = 0; l < cc->n_local_ts; l++)
+		for (unsigned r = 0; r < cc->n_remote_ts && n < max; r++) {
+			memset(&rules[n], 0, sizeof(rules[0]));
+			if (!ts_pair(&cc->local_ts[l], &cc->remote_ts[r], &rules[n].sel))
+				continue;
+			rules[n].action = FP_SPD_TRAP;
+			rules[n++].spi = trap;
+		}
+	return n;
+}
+
 int app_gw_child_params(const struct ike_child_info *ci, struct fp_sa_params *in,
 			struct fp_sa_params *out, struct fp_spd_rule *rules, unsigned max,
 			unsigned *n_rules, char *err, size_t errlen)

@@ -31,6 +31,12 @@ int app_gw_child_params(const struct ike_child_info *ci, struct fp_sa_params *in
 			struct fp_sa_params *out, struct fp_spd_rule *rules, unsigned max,
 			unsigned *n_rules, char *err, size_t errlen);
 
+/* The trap policies of a CHILD SA configuration (start_action trap and the
+ * like): one FP_SPD_TRAP rule with spi = trap per local_ts x remote_ts
+ * pair of one family, at most max (IKE_MAX_TS^2 is enough); the count. */
+unsigned app_gw_trap_rules(const struct ike_child_cfg *cc, uint32_t trap, struct fp_spd_rule *rules,
+			   unsigned max);
+
 /* The registry of CHILD SAs installed for IKE on control core c
  * (gw_children.c); freeing it leaves the fast path as it is. */
 struct app_gw_children;

@@ -40,7 +40,15 @@ struct app_gw_ike {
 	unsigned n_deferred;
 	uint64_t activity_at;
 	struct app_gw_ike_stats st;
+	/* Trap policies installed, by trap id - 1 (trap_id()). */
+	bool trapped[APP_MAX_CONNS * IKE_MAX_CHILDREN];
 };
+
+/* The fast path's id of the trap of child k of connection ci (not 0). */
+static uint32_t trap_id(unsigned ci, unsigned k)
+{
+	return (uint32_t)(ci * IKE_MAX_CHILDREN + k + 1);
+}
 
 /* The engine's addresses to the host stack's and back: the same fields,
  * two types, since the fast path does not depend on ike/. */
@@ -97,6 +105,41 @@ static void op_send(void *ctx, const ike_addr_t *local, const ike_addr_t *remote
 
 static void defer_delete(struct app_gw_ike *g, uint32_t spi_in);
 
+/* The CHILD SA configurations of connection ci get their trap policies,
+ * once. In front of the SPD: nothing of the connection is up when this
+ * runs (started, or its last IKE SA gone), and a CHILD SA's own policies
+ * go in front of them when it comes. */
+static void trap_conn(struct app_gw_ike *g, unsigned ci)
+{
+	const struct ike_conn_cfg *c = &g->cfg->conns[ci];
+	struct fp_spd_rule rules[IKE_MAX_TS * IKE_MAX_TS];
+	char err[160] = "no selector pair of one family";
+
+	for (unsigned k = 0; k < c->n_children; k++) {
+		uint32_t id = trap_id(ci, k);
+		unsigned n;
+
+		if (g->trapped[id - 1])
+			continue;
+		n = app_gw_trap_rules(&c->children[k], id, rules, RTE_DIM(rules));
+		g->trapped[id - 1] = n && fp_ctrl_spd_prepend(g->dp->ctrl, rules, n, err,
+							      sizeof(err)) == 0;
+		if (g->trapped[id - 1])
+			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s trapped: %u polic%s",
+				c->name, c->children[k].name, n, n == 1 ? "y" : "ies");
+		else
+			app_log(IKE_LOG_ERR, "fastpath: CHILD_SA %s/%s not trapped: %s", c->name,
+				c->children[k].name, err);
+	}
+}
+
+static void trap_event(struct app_gw_ike *g, const char *conn)
+{
+	for (unsigned i = 0; i < g->cfg->n_conns; i++)
+		if (strcmp(g->cfg->conns[i].name, conn) == 0)
+			trap_conn(g, i);
+}
+
 static void op_event(void *ctx, const struct ike_event *ev)
 {
 	struct app_gw_ike *g = ctx;
@@ -106,6 +149,8 @@ static void op_event(void *ctx, const struct ike_event *ev)
 	app_log(IKE_LOG_INFO, "%s", app_log_event_str(ev, line, sizeof(line)));
 	if (ev->type == IKE_EV_IKE_REKEYED)
 		app_gw_children_ike_rekeyed(g->children, ev);
+	if (ev->type == IKE_EV_TRAP)
+		trap_event(g, ev->conn);
 	if (ci == NULL)
 		return;
 	if (ev->type == IKE_EV_CHILD_UP || ev->type == IKE_EV_CHILD_REKEYED) {
@@ -190,8 +235,9 @@ static bool tel_registered;
 
 static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	static const char *const names[] = { "rx",       "rx_bad",    "rx_other",    "tx",
-					     "tx_frags", "tx_failed", "echo_replies" };
+	static const char *const names[] = { "rx",           "rx_bad",   "rx_other",
+					     "tx",           "tx_frags", "tx_failed",
+					     "echo_replies", "acquires", "acquires_started" };
 	int rc = -ENODEV;
 
 	(void)cmd;
@@ -200,7 +246,7 @@ static int cmd_ike(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (tel_ike != NULL) {
 		const uint64_t *v = &tel_ike->st.rx;
 
-		_Static_assert(sizeof(struct app_gw_ike_stats) == 7 * sizeof(uint64_t),
+		_Static_assert(sizeof(struct app_gw_ike_stats) == 9 * sizeof(uint64_t),
 			       "one name per counter");
 		rte_tel_data_start_dict(d);
 		for (unsigned i = 0; i < RTE_DIM(names); i++)
@@ -462,11 +508,35 @@ void app_gw_ike_start(struct app_gw_ike *g)
 		const struct ike_conn_cfg *c = &g->cfg->conns[i];
 		int rc;
 
+		if (c->trap)
+			trap_conn(g, i);
 		if (c->initiate &&
 		    (rc = ike_engine_initiate(g->engine, c->name, app_mono_ms())) < 0)
 			app_log(IKE_LOG_WARN, "cannot initiate '%s': %s", c->name, strerror(-rc));
 	}
 	app_log_flush();
+}
+
+void app_gw_ike_acquire(struct app_gw_ike *g, uint32_t trap)
+{
+	unsigned ci = (trap - 1) / IKE_MAX_CHILDREN, k = (trap - 1) % IKE_MAX_CHILDREN;
+	const struct ike_conn_cfg *c;
+	int rc;
+
+	if (trap == 0 || ci >= g->cfg->n_conns || k >= g->cfg->conns[ci].n_children)
+		return; /* not one of ours: cannot happen */
+	c = &g->cfg->conns[ci];
+	g->st.acquires++;
+	rc = ike_engine_acquire(g->engine, c->name, k, app_mono_ms());
+	if (rc == 0) {
+		g->st.acquires_started++;
+		app_log(IKE_LOG_INFO, "fastpath: acquire for CHILD_SA %s/%s: setting it up",
+			c->name, c->children[k].name);
+	} else {
+		app_log(rc == -EALREADY ? IKE_LOG_DEBUG : IKE_LOG_WARN,
+			"fastpath: acquire for CHILD_SA %s/%s: %s", c->name, c->children[k].name,
+			rc == -EALREADY ? "already under way" : strerror(-rc));
+	}
 }
 
 struct spi_list {

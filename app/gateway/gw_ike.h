@@ -15,7 +15,13 @@
  *   SAs: CHILD_UP / CHILD_REKEYED install both SAs and the policies,
  *        CHILD_DOWN removes them (app/gateway/gw.c -> fastpath/ctrl_core.c); a fast-path
  *        soft lifetime (outbound sequence numbers running out) asks the
- *        engine for a rekey, a hard one for a delete.
+ *        engine for a rekey, a hard one for a delete;
+ *   traps: a connection with start_action trap gets, when started, trap
+ *        policies for each CHILD SA configuration (behind the CHILD SA's
+ *        own, which go in front when it is up), and one whose dpd_action
+ *        or close_action is trap gets them when the engine says so
+ *        (IKE_EV_TRAP); they stay. A worker's acquire for one comes back
+ *        through app_gw_ike_acquire() and becomes ike_engine_acquire().
  * The control socket (ipsecgw-ctl) and the key log work as in ipsecgw-ike.
  * Single-threaded: everything here runs on the control core. */
 #ifndef APP_GW_IKE_H
@@ -44,13 +50,15 @@ struct app_gw_ike_cfg {
 };
 
 struct app_gw_ike_stats {
-	uint64_t rx;           /* datagrams given to the engine */
-	uint64_t rx_bad;       /* IKE-looking but malformed: lengths, checksums */
-	uint64_t rx_other;     /* punted, not IKE (ARP, ICMP, other UDP): freed */
-	uint64_t tx;           /* messages sent (a fragmented one counts once) */
-	uint64_t tx_frags;     /* IP fragments of those */
-	uint64_t tx_failed;    /* no route, no mbuf, too big, TX queue full */
-	uint64_t echo_replies; /* to echo requests for our addresses (fastpath/host.h) */
+	uint64_t rx;               /* datagrams given to the engine */
+	uint64_t rx_bad;           /* IKE-looking but malformed: lengths, checksums */
+	uint64_t rx_other;         /* punted, not IKE (ARP, ICMP, other UDP): freed */
+	uint64_t tx;               /* messages sent (a fragmented one counts once) */
+	uint64_t tx_frags;         /* IP fragments of those */
+	uint64_t tx_failed;        /* no route, no mbuf, too big, TX queue full */
+	uint64_t echo_replies;     /* to echo requests for our addresses (fastpath/host.h) */
+	uint64_t acquires;         /* from trap policies, given to the engine */
+	uint64_t acquires_started; /* of those, ones that started an exchange */
 };
 
 /* NULL with a reason in err: a connection whose local address is not one
@@ -67,8 +75,11 @@ void app_gw_ike_punt(struct app_gw_ike *g, struct rte_mbuf *m);
 void app_gw_ike_fp_event(struct app_gw_ike *g, const struct fp_ctrl_event *ev);
 /* Timers and the control socket; the amount of work done (0 = idle). */
 unsigned app_gw_ike_poll(struct app_gw_ike *g);
-/* Starts connections with "initiate": true. */
+/* Starts connections with "initiate": true, traps those with
+ * start_action trap. */
 void app_gw_ike_start(struct app_gw_ike *g);
+/* fp_ctrl_cfg.on_acquire's work: a packet met trap policy trap. */
+void app_gw_ike_acquire(struct app_gw_ike *g, uint32_t trap);
 /* Deletes every IKE SA (the peer is told); then app_gw_ike_sa_count() falls
  * to 0 as the deletes are answered or time out. */
 void app_gw_ike_shutdown(struct app_gw_ike *g);

@@ -365,6 +365,15 @@ static void on_punt(void *arg, struct rte_mbuf *m)
 		rte_pktmbuf_free(m); /* the short window before IKE exists */
 }
 
+/* A trap policy's acquire (fastpath/ctrl_core.h): IKE sets the tunnel up. */
+static void on_acquire(void *arg, uint32_t trap)
+{
+	struct gw *g = arg;
+
+	if (g->ike)
+		app_gw_ike_acquire(g->ike, trap);
+}
+
 static int tables_setup(struct gw *g)
 {
 	const struct app_fp_cfg *f = &g->cfg->fastpath;
@@ -545,6 +554,8 @@ static json_t *stats_json(const struct gw *g)
 						 "frag_out", (json_int_t)s->frag_out,
 						 "icmp_too_big", (json_int_t)s->icmp_too_big,
 						 "neigh_replies", (json_int_t)s->neigh_replies));
+		json_object_update_new(w, json_pack("{sIsI}", "acquires", (json_int_t)s->acquires,
+						    "acquires_lost", (json_int_t)s->acquires_lost));
 		for (unsigned r = 1; r < FP_WD_MAX; r++)
 			tot[r] += s->drops[r];
 		json_array_append_new(ws, w);
@@ -591,6 +602,10 @@ static json_t *stats_json(const struct gw *g)
 					      (json_int_t)is.tx_failed, "echo_replies",
 					      (json_int_t)is.echo_replies, "sas",
 					      (json_int_t)app_gw_ike_sa_count(g->ike)));
+		json_object_update_new(json_object_get(root, "ike"),
+				       json_pack("{sIsI}", "acquires", (json_int_t)is.acquires,
+						 "acquires_started",
+						 (json_int_t)is.acquires_started));
 	}
 	return root;
 }
@@ -639,6 +654,7 @@ static int run(struct gw *g)
 		.on_event = on_event,
 		.arg = g,
 		.on_punt = g->cfg->n_conns ? on_punt : NULL,
+		.on_acquire = on_acquire,
 	};
 	char err[160];
 	int rc;

@@ -209,6 +209,60 @@ int ike_engine_dpd(struct ike_engine *e, const char *conn, uint64_t now_ms)
 	return queue_action(e, conn, now_ms, IKE_ACT_DPD);
 }
 
+/* CHILD SA number idx of the connection is up on sa (a rekeyed one's
+ * successor is up, or its rekey is under way), being created, or queued. */
+static bool child_wanted(const struct ike_sa *sa, unsigned idx)
+{
+	const struct ike_child_cfg *cfg = &sa->conn->cfg.children[idx];
+
+	for (const struct ike_child *ch = sa->children; ch; ch = ch->next)
+		if (ch->cfg == cfg && ch->state == CHILD_INSTALLED)
+			return true;
+	if (sa->req_kind == REQ_CHILD_NEW && sa->req_ctx.child_cfg == cfg)
+		return true;
+	for (unsigned i = 0; i < sa->n_act; i++)
+		if (sa->act[i].kind == IKE_ACT_CREATE_CHILD && sa->act[i].spi == idx)
+			return true;
+	return false;
+}
+
+static int acquire_initiate(struct ike_engine *e, struct ike_conn *c, unsigned idx)
+{
+	int r = ike_engine_initiate(e, c->cfg.name, e->now);
+
+	if (r == 0)
+		ike_log(e, IKE_LOG_INFO, "connection %s: acquire for CHILD_SA %s: initiating",
+			c->cfg.name, c->cfg.children[idx].name);
+	return r == -EBUSY ? -EALREADY : r;
+}
+
+int ike_engine_acquire(struct ike_engine *e, const char *conn, unsigned child, uint64_t now_ms)
+{
+	struct ike_conn *c = ike_conn_find(e, conn);
+	struct ike_sa *sa;
+
+	e->now = now_ms;
+	if (!c)
+		return -ENOENT;
+	if (child >= c->cfg.n_children)
+		return -EINVAL;
+	if (c->cfg.remote_is_prefix)
+		return -EDESTADDRREQ;
+	if (c->restart_queued) /* a retry of ours is waiting: it will do */
+		return -EALREADY;
+	sa = ike_conn_sa(e, c);
+	if (!sa)
+		return acquire_initiate(e, c, child);
+	if (sa->state != IKE_S_ESTABLISHED || child_wanted(sa, child)) {
+		ike_log(e, IKE_LOG_DEBUG, "connection %s: acquire for CHILD_SA %s: under way",
+			c->cfg.name, c->cfg.children[child].name);
+		return -EALREADY;
+	}
+	ike_sa_log(sa, IKE_LOG_INFO, "connection %s: acquire for CHILD_SA %s: creating it",
+		   c->cfg.name, c->cfg.children[child].name);
+	return pend(e, sa, IKE_ACT_CREATE_CHILD, child);
+}
+
 void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg)
 {
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {

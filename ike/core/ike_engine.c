@@ -22,8 +22,8 @@ void ike_engine_cfg_defaults(struct ike_engine_cfg *c)
 const char *ike_event_name(enum ike_event_type t)
 {
 	static const char *const names[] = {
-		"IKE_UP",        "IKE_REKEYED", "IKE_DOWN", "CHILD_UP",
-		"CHILD_REKEYED", "CHILD_DOWN",  "FAILED",   "CHILD_MOVED",
+		"IKE_UP",     "IKE_REKEYED", "IKE_DOWN",    "CHILD_UP", "CHILD_REKEYED",
+		"CHILD_DOWN", "FAILED",      "CHILD_MOVED", "TRAP",
 	};
 	return (unsigned)t < sizeof(names) / sizeof(names[0]) ? names[t] : "UNKNOWN";
 }

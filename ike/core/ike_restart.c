@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* What a connection does when its IKE SA ends (strongSwan's dpd_action,
  * close_action and keyingtries): a tunnel whose peer went silent or deleted
- * it is set up again when the connection says restart, and a failed attempt
+ * it is set up again when the connection says restart, or left to the
+ * first packet that needs it when it says trap (the embedder's trap
+ * policies call ike_engine_acquire()), and a failed attempt
  * of ours is tried again after a growing delay until keyingtries attempts
  * have failed. Nothing happens while another IKE SA of the connection is
  * alive (a rekey's successor, a peer's new one), for an SA deleted on
@@ -95,6 +97,18 @@ static void attempt_failed(struct ike_sa *sa)
 	schedule(sa, retry_delay(c->tries), why);
 }
 
+/* The embedder puts the connection's policies back to trap: no restart
+ * now, an acquire when traffic wants the tunnel. */
+static void trap(struct ike_sa *sa, const char *why)
+{
+	struct ike_event ev;
+
+	ike_sa_log(sa, IKE_LOG_INFO, "connection %s: %s; its policies go back to trap",
+		   sa->conn->cfg.name, why);
+	ike_event_init(&ev, sa, IKE_EV_TRAP, why);
+	ike_emit(sa->e, &ev);
+}
+
 void ike_conn_sa_ended(struct ike_sa *sa, enum ike_end why, bool was_up)
 {
 	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
@@ -113,6 +127,9 @@ void ike_conn_sa_ended(struct ike_sa *sa, enum ike_end why, bool was_up)
 		schedule(sa, 0,
 			 why == IKE_END_PEER ? "peer deleted the IKE SA (close_action restart)"
 					     : "IKE SA lost (dpd_action restart)");
+	else if (act == IKE_ACTION_TRAP)
+		trap(sa, why == IKE_END_PEER ? "peer deleted the IKE SA (close_action trap)"
+					     : "IKE SA lost (dpd_action trap)");
 }
 
 void ike_conn_sa_up(struct ike_sa *sa)

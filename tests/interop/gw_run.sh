@@ -17,7 +17,9 @@
 # the CHILD SA is refused whole, deleted through IKE, the static SA stays;
 # (6) the gateway killed with -9 and started again brings the tunnel back
 # by itself (initiate, INITIAL_CONTACT); (7) the same tunnel over IPv6
-# outside (NS answered, ESP-in-UDP over IPv6).
+# outside (NS answered, ESP-in-UDP over IPv6); (8) start_action trap: a
+# ping from the LAN host brings the tunnel up, and again after charon
+# deleted it.
 # Prints "N passed, N failed"; exits 1 on any failure.
 set -u
 
@@ -329,10 +331,59 @@ check "stats (IPv6): ESP out >= 15 and in >= 15, an NA sent, nothing malformed" 
 	      [ "$(stat_of "$DIR6" drops.malformed)" = 0 ] && [ "$(stat_of "$DIR6" workers.0.frag_out)" -ge 6 ] &&
 	      [ "$(stat_of "$DIR6" ike.tx_frags)" -ge 2 ] && [ "$(stat_of "$DIR6" ike.tx_failed)" = 0 ]'
 
+echo "== 8. start_action trap: the first packet brings the tunnel up, and back after charon's delete"
+# Nothing is initiated at start; the LAN host's pings meet the trap
+# policy: the first are dropped (counted as drop "trap") while one acquire
+# a second reaches the IKE engine, the later ones pass.
+ss_stop "$DIR6"
+ip -n "$SS_NS" link set v1 mtu 1500
+DIR8=$IPGW_WORK/gw8
+mkdir -p "$DIR8"
+ss_gen_conf "$DIR8" "$SS_IP" "$US_IP" "$SS_NET" "$US_NET"
+gw_gen_conf "$DIR8"
+"$PYTHON" -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+k = c["connections"][0]
+k.pop("initiate", None)
+k["start_action"] = "trap"
+json.dump(c, open(sys.argv[1], "w"), indent=1)' "$DIR8/gw.json"
+check "charon starts" ss_start "$SS_NS" "$DIR8"
+check "ipsecgw starts and traps c1/net" eval 'gw_start "$DIR8" &&
+	wait_until 5 us_log_has "$DIR8" "fastpath: CHILD_SA c1/net trapped: 1 policy"'
+sleep 1
+check "nothing initiated before traffic" eval '! us_has_event "$DIR8" IKE_UP &&
+	[ "$(ss_query "$DIR8" "len(sas)")" = 0 ]'
+n=$(replies 10)
+echo "  note: ${n:-0} of the first 10 echo requests (0.2 s apart) came back"
+check "a ping from the LAN host brings the tunnel up (acquire)" eval 'wait_until 10 gw_tunnel_up "$DIR8" &&
+	us_log_has "$DIR8" "acquire for CHILD_SA c1/net: setting it up"'
+n=$(replies 5)
+check "then 5 of 5 echo replies (got ${n:-0})" [ "${n:-0}" = 5 ]
+ss_swanctl "$DIR8" --terminate --ike c1 >"$DIR8/ss_terminate.out" 2>&1
+# events DIR TYPE: how many TYPE events our log has
+events() { grep -c "event $2 " "$1/us.log"; }
+ike_gone() { [ "$(events "$DIR8" IKE_DOWN)" = 1 ] && [ "$(us_query "$DIR8" "len(sas)")" = 0 ]; }
+tunnel_again() { [ "$(events "$DIR8" CHILD_UP)" = 2 ] && ss_child_installed "$DIR8"; }
+check "charon deletes the IKE SA; we hold none" wait_until 10 ike_gone
+n=$(replies 10)
+check "the trap is back: pings bring the tunnel up again" wait_until 10 tunnel_again
+n=$(replies 5)
+check "and 5 of 5 echo replies through it (got ${n:-0})" [ "${n:-0}" = 5 ]
+kill -TERM "$GW_PID" 2>/dev/null
+wait_until 10 ipgw_pid_gone "$GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
+wait "$GW_PID" 2>/dev/null
+echo "  note: drops.trap $(stat_of "$DIR8" drops.trap), acquires $(stat_of "$DIR8" workers.0.acquires)" \
+	"(lost $(stat_of "$DIR8" workers.0.acquires_lost)), started $(stat_of "$DIR8" ike.acquires_started)"
+check "stats: packets dropped on the trap, two acquires started, none lost" \
+	eval '[ "$(stat_of "$DIR8" drops.trap)" -ge 2 ] && [ "$(stat_of "$DIR8" ike.acquires_started)" = 2 ] &&
+	      [ "$(stat_of "$DIR8" workers.0.acquires_lost)" = 0 ] &&
+	      [ "$(stat_of "$DIR8" workers.0.acquires)" -ge 2 ]'
+
 if [ "$FAIL" -gt 0 ]; then
 	IPGW_TAIL_LINES=40 ipgw_show_logs "$DIR" >&2
 	[ -s "${DIR5:-/nonexistent}/us.log" ] && IPGW_TAIL_LINES=20 ipgw_show_logs "$DIR5" >&2
 	[ -s "${DIR6:-/nonexistent}/us.log" ] && IPGW_TAIL_LINES=20 ipgw_show_logs "$DIR6" >&2
+	[ -s "${DIR8:-/nonexistent}/us.log" ] && IPGW_TAIL_LINES=30 ipgw_show_logs "$DIR8" >&2
 	tail -n 30 "$DIR/gw.stdout" >&2
 	[ -f "$DIR/stats.json" ] && cat "$DIR/stats.json" >&2
 fi

@@ -6,6 +6,7 @@
 
 #include "ike/ike.h"
 #include "app/common/config.h"
+#include "app/common/ctl_socket.h"
 #include "tests/unit/test.h"
 
 #define PSK  "Sup3r-s3cret-PSK"
@@ -448,12 +449,28 @@ static void test_conn_actions(void)
 	CU_ASSERT_EQUAL(cfg->conns[0].keyingtries, IKE_KEYINGTRIES_FOREVER);
 	app_config_clear(cfg);
 	free(cfg);
-	expect_err(ROOT(CONN("'start_action':'trap',")),
-		   "connections[0].start_action: unknown value 'trap' (expected \"none\", "
-		   "\"start\")");
+	cfg = parse_ok(ROOT(CONN("'start_action':'trap','dpd_action':'trap',"
+				 "'close_action':'trap',")));
+	CU_ASSERT(cfg->conns[0].trap);
+	CU_ASSERT(!cfg->conns[0].initiate);
+	CU_ASSERT_EQUAL(cfg->conns[0].dpd_action, IKE_ACTION_TRAP);
+	CU_ASSERT_EQUAL(cfg->conns[0].close_action, IKE_ACTION_TRAP);
+	CU_ASSERT_EQUAL(cfg->conns[0].keyingtries, 1);
+	app_config_clear(cfg);
+	free(cfg);
+	cfg = parse_ok(ROOT(CONN("'start_action':'start',")));
+	CU_ASSERT(!cfg->conns[0].trap);
+	app_config_clear(cfg);
+	free(cfg);
+	expect_err(ROOT("{'name':'p','local_addr':'192.0.2.1','remote_addr':'%any'," AUTH
+			",'dpd_action':'trap','children':[" CHILD "]}"),
+		   "connections[0]: 'trap' needs a single remote_addr");
+	expect_err(ROOT(CONN("'start_action':'hold',")),
+		   "connections[0].start_action: unknown value 'hold' (expected \"none\", "
+		   "\"start\", \"trap\")");
 	expect_err(ROOT(CONN("'dpd_action':'hold',")),
 		   "connections[0].dpd_action: unknown value 'hold' (expected \"clear\", "
-		   "\"restart\")");
+		   "\"restart\", \"trap\")");
 	expect_err(ROOT(CONN("'keyingtries':-1,")), "connections[0].keyingtries");
 }
 
@@ -474,12 +491,67 @@ static void test_psk_not_leaked(void)
 		expect_err(docs[i], ": ");
 }
 
+static unsigned ctl_sent;
+static void ctl_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const uint8_t *buf,
+		     size_t len)
+{
+	(void)ctx, (void)l, (void)r, (void)buf, (void)len;
+	ctl_sent++;
+}
+
+/* The reply to req must contain want. */
+static void ctl_expect(struct ike_engine *e, const struct app_config *cfg, const char *req,
+		       const char *want)
+{
+	char *out = app_ctlsock_handle(e, cfg, req, strlen(req), 1000);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	if (!strstr(out, want))
+		fprintf(stderr, "\n%s: wanted '%s', got '%s'\n", req, want, out);
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, want));
+	free(out);
+}
+
+/* ipsecgw-ctl acquire CONN [CHILD]: names checked, the engine's answers
+ * told apart; one IKE_SA_INIT for two acquires. */
+static void test_ctl_acquire(void)
+{
+	struct app_config *cfg = parse_ok(ROOT(CONN_KIDS(
+		"'start_action':'trap',", CHILD ",{'name':'net2','local_ts':['198.51.100.0/24'],"
+						"'remote_ts':['203.0.113.0/24']}")));
+	static const struct ike_ops ops = { .send = ctl_send };
+	struct ike_engine_cfg ec;
+	struct ike_engine *e;
+
+	ike_engine_cfg_defaults(&ec);
+	e = ike_engine_new(&ec, &ops, NULL);
+	CU_ASSERT_FATAL(e && ike_engine_add_conn(e, &cfg->conns[0]) == 0);
+	ctl_sent = 0;
+	ctl_expect(e, cfg, "{\"cmd\":\"acquire\"}", "needs \\\"conn\\\"");
+	ctl_expect(e, cfg, "{\"cmd\":\"acquire\",\"conn\":\"zz\"}", "no such connection 'zz'");
+	ctl_expect(e, cfg, "{\"cmd\":\"acquire\",\"conn\":\"a\",\"child\":\"zz\"}",
+		   "connection 'a' has no child 'zz'");
+	ctl_expect(e, cfg, "{\"cmd\":\"acquire\",\"conn\":\"a\",\"child\":1}",
+		   "\\\"child\\\" must be a string");
+	CU_ASSERT_EQUAL(ctl_sent, 0);
+	ctl_expect(e, cfg, "{\"cmd\":\"acquire\",\"conn\":\"a\",\"child\":\"net2\"}",
+		   "{\"ok\":true}");
+	CU_ASSERT_EQUAL(ctl_sent, 1);
+	ctl_expect(e, cfg, "{\"cmd\":\"acquire\",\"conn\":\"a\"}",
+		   "CHILD_SA a/net is already up or being set up");
+	CU_ASSERT_EQUAL(ctl_sent, 1);
+	ike_engine_free(e);
+	app_config_clear(cfg);
+	free(cfg);
+}
+
 static const struct test_case cases[] = {
 	{ "full config: global sections", test_full_globals },
 	{ "full config: connection", test_full_conn },
 	{ "full config: child", test_full_child },
 	{ "defaults", test_defaults },
 	{ "connection actions and keyingtries", test_conn_actions },
+	{ "control socket: acquire CONN [CHILD]", test_ctl_acquire },
 	{ "docs/examples/gateway.json loads", test_example_file },
 	{ "load: missing file", test_load_missing },
 	{ "clear wipes PSKs", test_clear },

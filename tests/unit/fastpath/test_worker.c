@@ -655,12 +655,121 @@ static void test_two_workers(void)
 	free(seen);
 }
 
+struct acq_seen {
+	uint32_t id[300];
+	unsigned n;
+};
+
+static void on_acquire(void *arg, uint32_t trap)
+{
+	struct acq_seen *a = arg;
+
+	if (a->n < RTE_DIM(a->id))
+		a->id[a->n++] = trap;
+}
+
+static void trap_send(struct fpt_gw *g, const char *src, unsigned n)
+{
+	struct rte_mbuf *mb[8];
+
+	for (unsigned i = 0; i < n; i++)
+		mb[i] = fpt_udp_pkt(src, "203.0.113.5", 1000, 2000, i, 64, 100);
+	fp_worker_input(g->w[0], mb, (uint16_t)n);
+}
+
+/* Trap policies (FP_SPD_TRAP): packets dropped as `trap`, one acquire per
+ * trap and interval on the ring, never waiting for it (full: counted);
+ * an SA's PROTECT rules in front carry the traffic, and once they go the
+ * trap catches it again; a trap no rule names any more gives up its slot. */
+static void test_worker_trap(void)
+{
+	const struct fp_worker_stats *st;
+	struct acq_seen seen = { .n = 0 };
+	struct fp_spd_rule r[3];
+	struct fp_sa_params p;
+	struct fp_ctrl_stats cs;
+	struct rte_mbuf *mb[8];
+	uint32_t junk = 99;
+	char err[128];
+	unsigned filled = 0;
+	struct fpt_gw g;
+
+	FPT_SETUP();
+	fpt_gw_init(&g, "gwt", "192.0.2.1", 1);
+	CU_ASSERT_FATAL(fp_ctrl_worker_join(g.c, 0, g.w[0]) == 0);
+	st = fp_worker_stats(g.w[0]);
+	g.c->cfg.on_acquire = on_acquire;
+	g.c->cfg.arg = &seen;
+	fpt_rule4_from(&r[0], "198.51.100.20", FP_SPD_TRAP, 9);
+	fpt_rule4(&r[1], "198.51.100.0", "198.51.100.255", "203.0.113.0", "203.0.113.255",
+		  FP_SPD_TRAP, 7);
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(g.c, r, 2, err, sizeof(err)) == 0);
+	CU_ASSERT(fp_sad_trap_slot(g.c->sad, 7, 0) >= 0);
+
+	/* one acquire for a burst, none for the next while the interval runs */
+	g.c->acq_interval = rte_get_tsc_hz() * 3600;
+	trap_send(&g, "198.51.100.1", 3);
+	trap_send(&g, "198.51.100.2", 2);
+	CU_ASSERT_EQUAL(fpt_wdrops(&g, FP_WD_TRAP), 5);
+	CU_ASSERT_EQUAL(st->acquires, 1);
+	trap_send(&g, "198.51.100.20", 1); /* another trap: its own limit */
+	CU_ASSERT_EQUAL(st->acquires, 2);
+	g.c->acq_interval = 0; /* every packet */
+	trap_send(&g, "198.51.100.3", 1);
+	CU_ASSERT_EQUAL(st->acquires, 3);
+	CU_ASSERT_EQUAL(fpt_ring_take(g.tx[1][0], mb, 8), 0); /* nothing left */
+	CU_ASSERT_EQUAL(fp_ctrl_poll(g.c), 3);
+	CU_ASSERT_EQUAL_FATAL(seen.n, 3);
+	CU_ASSERT(seen.id[0] == 7 && seen.id[1] == 9 && seen.id[2] == 7);
+	fp_ctrl_get_stats(g.c, &cs);
+	CU_ASSERT_EQUAL(cs.acquires, 3);
+	CU_ASSERT_STRING_EQUAL(fp_wdrop_name(FP_WD_TRAP), "trap");
+
+	/* the control core behind: a full ring loses the acquire, not the
+	 * worker's time */
+	while (rte_ring_mp_enqueue_elem(g.c->acq, &junk, sizeof(junk)) == 0)
+		filled++;
+	trap_send(&g, "198.51.100.4", 1);
+	CU_ASSERT_EQUAL(st->acquires, 3);
+	CU_ASSERT_EQUAL(st->acquires_lost, 1);
+	CU_ASSERT_EQUAL(fpt_wdrops(&g, FP_WD_TRAP), 8);
+	while (fp_ctrl_poll(g.c))
+		;
+	fp_ctrl_get_stats(g.c, &cs);
+	CU_ASSERT_EQUAL(cs.acquires, 3 + filled);
+
+	/* the SA comes: its policy in front; it goes: trapped again */
+	fpt_gcm(&p, FP_DIR_OUT, 0x7001, true);
+	fpt_add_sa(g.c, &p);
+	fpt_rule4(&r[2], "198.51.100.0", "198.51.100.255", "203.0.113.0", "203.0.113.255",
+		  FP_SPD_PROTECT, 0x7001);
+	CU_ASSERT_FATAL(fp_ctrl_spd_prepend(g.c, &r[2], 1, err, sizeof(err)) == 0);
+	trap_send(&g, "198.51.100.5", 2);
+	CU_ASSERT_EQUAL(fpt_ring_take(g.tx[1][0], mb, 8), 2);
+	rte_pktmbuf_free_bulk(mb, 2);
+	CU_ASSERT_EQUAL(st->acquires + st->acquires_lost, 4);
+	CU_ASSERT(fp_ctrl_spd_del_sa(g.c, 0x7001, err, sizeof(err)) == 0);
+	CU_ASSERT(fp_ctrl_del_sa(g.c, FP_DIR_OUT, 0x7001, err, sizeof(err)) == 0);
+	trap_send(&g, "198.51.100.5", 1);
+	CU_ASSERT_EQUAL(fpt_wdrops(&g, FP_WD_TRAP), 9);
+	CU_ASSERT_EQUAL(st->acquires, 4);
+
+	/* no TRAP rule names trap 7 any more: its slot goes */
+	CU_ASSERT_FATAL(fp_ctrl_replace_spd(g.c, r, 1, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(fp_sad_trap_slot(g.c->sad, 7, 0), -ENOENT);
+	CU_ASSERT(fp_sad_trap_slot(g.c->sad, 9, 0) >= 0);
+	while (fp_ctrl_poll(g.c))
+		;
+	fpt_gw_fini(&g);
+}
+
 static const struct test_case cases[] = {
 	{ "worker_end_to_end", test_worker_end_to_end },
 	{ "worker_poll_defers_one_loop", test_worker_poll_defers },
 	{ "worker_rx_burst", test_worker_rx_burst },
 	{ "worker_neighbours", test_worker_neighbours },
 	{ "two_workers_one_sa", test_two_workers },
+	{ "worker_trap_acquire", test_worker_trap },
 	{ NULL, NULL },
 };
 TEST_SUITE(worker, cases)

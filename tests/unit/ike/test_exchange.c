@@ -907,6 +907,151 @@ static void test_keyingtries(void)
 	CU_ASSERT(forever < 20);
 }
 
+/* start_action trap (A): nothing until an acquire; the first one
+ * initiates, repeated ones while it is under way or up do nothing and send
+ * nothing. */
+static void test_trap_acquire(void)
+{
+	setup_gcm();
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "nope", 0, net.now), -ENOENT);
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 1, net.now), -EINVAL);
+	CU_ASSERT_EQUAL(net.n, 0);
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 0, net.now), 0);
+	CU_ASSERT_EQUAL(net.n, 1); /* IKE_SA_INIT */
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 0, net.now), -EALREADY);
+	CU_ASSERT_EQUAL(net.n, 1);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_UP), 1);
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 0, net.now), -EALREADY);
+	CU_ASSERT_EQUAL(net.n, 0);
+	teardown();
+}
+
+/* An acquire on an established IKE SA whose CHILD SA went (the peer
+ * deleted it) creates that CHILD SA on it, once. */
+static void test_trap_acquire_child(void)
+{
+	setup_gcm();
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_delete_child(net.b.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL_FATAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 1);
+	/* queued behind a liveness check, then in flight */
+	CU_ASSERT_EQUAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 0, net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 0, net.now), -EALREADY);
+	CU_ASSERT_EQUAL(net.n, 1); /* INFORMATIONAL */
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 2);
+	CU_ASSERT_EQUAL(ike_engine_delete_child(net.b.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 0, net.now), 0);
+	CU_ASSERT_EQUAL(net.n, 1); /* CREATE_CHILD_SA */
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 0, net.now), -EALREADY);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 3);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_UP), 3);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 0, net.now), -EALREADY);
+	CU_ASSERT_EQUAL(net.n, 0);
+	teardown();
+}
+
+static void tw_trap(struct ike_conn_cfg *c, bool is_a)
+{
+	if (is_a) {
+		c->trap = true;
+		c->dpd_action = IKE_ACTION_TRAP;
+		c->close_action = IKE_ACTION_TRAP;
+		c->keyingtries = 3;
+	}
+}
+
+/* dpd_action trap: the lost IKE SA is not set up again by itself; A is
+ * told to trap, and the next acquire brings the tunnel back. */
+static void test_trap_dpd(void)
+{
+	const struct ike_event *t;
+
+	tweak = tw_trap;
+	setup_gcm();
+	establish();
+	restart_engine(&net.b, NULL);
+	CU_ASSERT_EQUAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
+	pump();
+	for (unsigned i = 0; i < 600; i++) /* a minute */
+		advance(100);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(established_sas(net.b.e), 0);
+	CU_ASSERT_EQUAL_FATAL(count_ev(&net.a, IKE_EV_TRAP), 1);
+	t = find_ev(&net.a, IKE_EV_TRAP, 0);
+	CU_ASSERT_STRING_EQUAL(t->conn, "c");
+	CU_ASSERT_PTR_NOT_NULL(strstr(t->reason, "dpd_action trap"));
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 0, net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 2);
+	CU_ASSERT_EQUAL(established_sas(net.b.e), 1);
+	teardown();
+}
+
+/* close_action trap: the peer's delete leaves A trapped, not restarted;
+ * our own delete tells nothing. */
+static void test_trap_close(void)
+{
+	tweak = tw_trap;
+	setup_gcm();
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_delete_ike(net.b.e, "c", net.now), 0);
+	pump();
+	advance(100);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(established_sas(net.a.e), 0);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_TRAP), 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(find_ev(&net.a, IKE_EV_TRAP, 0)->reason, "close_action"));
+	CU_ASSERT_EQUAL(ike_engine_acquire(net.a.e, "c", 0, net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(established_sas(net.a.e), 1);
+	CU_ASSERT_EQUAL(ike_engine_delete_ike(net.a.e, "c", net.now), 0);
+	pump();
+	advance(100);
+	CU_ASSERT_EQUAL(established_sas(net.a.e), 0);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_TRAP), 1);
+	teardown();
+}
+
+/* Acquires against a silent peer: the attempt's retransmissions and the
+ * keyingtries retries waiting between attempts are all "under way". */
+static void test_trap_acquire_retries(void)
+{
+	unsigned started = 0, refused = 0;
+
+	tweak = tw_trap;
+	setup_gcm();
+	net.drop_next = UINT_MAX;
+	for (unsigned i = 0; i < 1200; i++) { /* two minutes, an acquire a second */
+		if (i % 10 == 0) {
+			int r = ike_engine_acquire(net.a.e, "c", 0, net.now);
+
+			started += r == 0;
+			refused += r == -EALREADY;
+		}
+		advance(100);
+	}
+	/* keyingtries 3: one acquire, three attempts of ~20 s each (their
+	 * retransmissions) 1 s and 2 s apart, given up after ~64 s; the next
+	 * acquire starts again: two more attempts failed by 2 min */
+	CU_ASSERT_EQUAL(started, 2);
+	CU_ASSERT_EQUAL(started + refused, 120);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_FAILED), 5);
+	fprintf(stderr, "trap, silent peer: %u acquires started in 2 min, %u deduped\n", started,
+		refused);
+	teardown();
+}
+
 /* Three CHILD SAs of one connection, disjoint selectors. */
 static void tw_three(struct ike_conn_cfg *c, bool is_a)
 {
@@ -1687,6 +1832,11 @@ static const struct test_case cases[] = {
 	{ "dpd_action restart sets a lost tunnel up again", test_dpd_restart },
 	{ "close_action restart after the peer's delete, not ours", test_close_restart },
 	{ "keyingtries: attempts with a growing delay", test_keyingtries },
+	{ "trap: an acquire initiates, repeated ones do nothing", test_trap_acquire },
+	{ "trap: an acquire creates a missing CHILD_SA", test_trap_acquire_child },
+	{ "dpd_action trap: no restart, trapped, acquired again", test_trap_dpd },
+	{ "close_action trap after the peer's delete, not ours", test_trap_close },
+	{ "trap: acquires during attempts and retries deduped", test_trap_acquire_retries },
 	{ "AUTHENTICATION_FAILED after IKE_AUTH tears the IKE_SA down",
 	  test_auth_failed_after_ike_auth },
 	{ "CHILD_SA rekey crossing an IKE_SA rekey: both refused, retried",
