@@ -310,7 +310,10 @@ static void refused(struct ike_sa *sa, enum ike_req_kind kind, const struct ike_
 			   : temp                              ? "; trying again in 1-5 s"
 							       : "; trying again in 30-60 s";
 
-	ike_sa_log(sa, temp ? IKE_LOG_INFO : IKE_LOG_ERR,
+	/* CHILD_SA_NOT_FOUND: the peer's delete crossed our rekey (charon
+	 * also answers so when our request meets its own in flight): it is
+	 * recovered below, not an error. */
+	ike_sa_log(sa, temp || err == IKEV2_N_CHILD_SA_NOT_FOUND ? IKE_LOG_INFO : IKE_LOG_ERR,
 		   "CREATE_CHILD_SA (%s) %s: peer answered %s%s", what,
 		   temp ? "refused for now" : "failed", ikev2_notify_name(err), next);
 	rearm(sa, kind, x, err);
