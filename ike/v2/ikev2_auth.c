@@ -85,6 +85,38 @@ int ikev2_auth_start(struct ike_sa *sa)
 	return r;
 }
 
+/* Whether the negotiated algorithms are among p's. */
+static bool algs_offered(const struct ike_proposal *p, const struct ike_algs *a)
+{
+	bool e = false, f = false, i = !a->integ, d = false;
+
+	for (unsigned k = 0; k < p->n_encr; k++)
+		e |= p->encr[k].id == a->encr && p->encr[k].keybits == a->encr_keybits;
+	for (unsigned k = 0; k < p->n_prf; k++)
+		f |= p->prf[k] == a->prf;
+	for (unsigned k = 0; k < p->n_integ; k++)
+		i |= p->integ[k] == a->integ;
+	for (unsigned k = 0; k < p->n_dh; k++)
+		d |= p->dh[k] == a->dh;
+	return e && f && i && d;
+}
+
+/* A connection the peer may mean: our address, the peer's address
+ * accepted (exactly or by prefix), the negotiated IKE algorithms offered. */
+static bool conn_candidate(const struct ike_conn *k, const struct ike_sa *sa)
+{
+	const struct ike_conn_cfg *c = &k->cfg;
+	bool algs = false;
+
+	if (!ike_addr_ip_eq(&c->local, &sa->local) ||
+	    (c->remote_is_prefix ? !ike_addr_in_prefix(&c->remote, c->remote_plen, &sa->remote)
+				 : !ike_addr_ip_eq(&c->remote, &sa->remote)))
+		return false;
+	for (unsigned i = 0; i < c->n_proposals && !algs; i++)
+		algs = algs_offered(&c->proposals[i], &sa->algs);
+	return algs;
+}
+
 /* Verifies the peer's AUTH payload; 0 or a reason in why. */
 static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer_is_initiator,
 		       char *why, size_t wlen)
@@ -109,7 +141,7 @@ static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer
 		snprintf(why, wlen,
 			 "peer identity '%s' does not match the configured remote_id '%s'",
 			 ike_id_str(&id, s1, sizeof(s1)), ike_id_str(want, s2, sizeof(s2)));
-		return -EACCES;
+		return -EPERM;
 	}
 	if (au.method != IKEV2_AUTH_PSK) {
 		snprintf(why, wlen,
@@ -132,6 +164,43 @@ static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer
 	return 0;
 }
 
+/* The connection the peer means (as strongSwan picks a peer config):
+ * connections may share the addresses and differ only in the peer's
+ * identity and key, a concentrator's per-user PSKs. The one chosen at
+ * IKE_SA_INIT is tried first, then the other candidates in order; the
+ * first whose remote_id matches IDi and whose key verifies AUTH is taken.
+ * On failure, the reason given (and the connection the log line names)
+ * is that of a connection whose identity matched, if one did: it says
+ * more than a mismatch. */
+static int select_and_verify(struct ike_sa *sa, const struct ikev2_chain *c, char *why, size_t wlen)
+{
+	struct ike_conn *first = sa->conn, *best = first;
+	bool id_ok;
+	char w[512];
+	int r = verify_peer(sa, c, true, why, wlen);
+
+	id_ok = r != -EPERM;
+	for (struct ike_conn *k = sa->e->conns; r == -EPERM || r == -EACCES; k = k->next) {
+		if (!k) {
+			sa->conn = best; /* the log line names the one that said most */
+			return r;
+		}
+		if (k == first || !conn_candidate(k, sa))
+			continue;
+		sa->conn = k;
+		r = verify_peer(sa, c, true, w, sizeof(w));
+		if (r == 0 || (r != -EPERM && !id_ok)) {
+			snprintf(why, wlen, "%s", w);
+			id_ok = r != -EPERM;
+			best = k;
+		}
+	}
+	if (r == 0 && sa->conn != first)
+		ike_sa_log(sa, IKE_LOG_INFO, "peer's identity and key select connection %s",
+			   sa->conn->cfg.name);
+	return r;
+}
+
 static void child_failed_log(struct ike_sa *sa, const char *exch, uint16_t err, bool by_peer)
 {
 	ike_sa_log(sa, IKE_LOG_ERR, "%s: CHILD_SA not created: %s %s", exch,
@@ -152,7 +221,7 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
 	if (!o)
 		return;
 	ikev2_out_init(o, sa, IKEV2_EXCH_IKE_AUTH, true);
-	if (verify_peer(sa, c, true, why, sizeof(why)) < 0) {
+	if (select_and_verify(sa, c, why, sizeof(why)) < 0) {
 		ike_sa_log(sa, IKE_LOG_ERR, "IKE_AUTH failed: AUTHENTICATION_FAILED: %s", why);
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
 		ikev2_send_response(sa, o, sa->msgid_in);

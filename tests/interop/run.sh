@@ -48,6 +48,7 @@ all_cases() {
 	echo ike-rekey.by-us
 	echo ike-rekey.by-ss
 	echo ike-rekey.crossed
+	echo psk.per-user
 	echo delete.by-us
 	echo delete.by-ss
 	echo dpd.peer-killed
@@ -410,6 +411,80 @@ case_ike_rekey_crossed() {
 	wait_until 5 both_no_sa || fail "deleting the surviving IKE_SA did not clear both sides" || return 1
 }
 
+# Three users on one address of ours, each with its own identity and PSK
+# (a concentrator's per-user keys): charon brings up u1, u2 and u3, and our
+# responder picks each one's connection by IDi and key, not the first that
+# matched the addresses. Then u3 comes with u2's key and is refused, and
+# our log says the keys differ.
+users_conf() { # DIR U3_SECRET
+	local dir=$1 n
+	"$PYTHON" - "$dir/us.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+base = doc["connections"][0]
+conns = []
+for n in (1, 2, 3):
+    c = json.loads(json.dumps(base))
+    c["name"] = "user%d" % n
+    c["remote_addr"] = "%any"
+    c["remote_id"] = "u%d.example" % n
+    c["auth"] = {"method": "psk", "psk": "psk-of-user-%d" % n}
+    c["children"][0]["remote_ts"] = ["203.0.113.%d/32" % n]
+    c.pop("initiate", None)
+    c.pop("keyingtries", None)
+    conns.append(c)
+doc["connections"] = conns
+json.dump(doc, open(sys.argv[1], "w"), indent=2)
+PY
+	{
+		echo "connections {"
+		for n in 1 2 3; do
+			sed -n '/^  c1 {/,/^  }$/p' "$dir/swanctl.conf" |
+				sed "s/^  c1 {/  u$n {/; s/      id = $SS_IP/      id = u$n.example/; s|local_ts = .*|local_ts = 203.0.113.$n/32|"
+		done
+		echo "}"
+		echo "secrets {"
+		for n in 1 2; do printf '  ike-u%s {\n    id = u%s.example\n    secret = "psk-of-user-%s"\n  }\n' $n $n $n; done
+		printf '  ike-u3 {\n    id = u3.example\n    secret = "%s"\n  }\n' "$2"
+		echo "}"
+	} >"$dir/swanctl.users"
+	cp "$dir/swanctl.users" "$dir/swanctl.conf"
+}
+case_psk_per_user() {
+	local n up
+	ss_gen_conf "$CDIR" "$SS_IP" "$US_IP" "$SS_NET" "$US_NET"
+	us_gen_conf "$CDIR"
+	users_conf "$CDIR" psk-of-user-3
+	# charon routes each user's CHILD SA from its own inner address
+	for n in 2 3; do ip -n "$SS_NS" addr replace "203.0.113.$n/32" dev lo; done
+	ss_start "$SS_NS" "$CDIR" || fail "charon: $(cat "$CDIR/ss_error" 2>/dev/null)" || return 1
+	us_start "$US_NS" "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+	for n in 1 2 3; do
+		ss_swanctl "$CDIR" --initiate --child net --ike "u$n" >"$CDIR/swanctl-u$n.out" 2>&1 ||
+			fail "swanctl --initiate u$n failed: $(tail -n 1 "$CDIR/swanctl-u$n.out")" || return 1
+	done
+	up=$(us_query "$CDIR" '" ".join(sorted(sa.get("conn","?") for sa in sas))')
+	[ "$up" = "user1 user2 user3" ] || fail "our IKE SAs belong to [$up], want user1 user2 user3" || return 1
+	# the three CHILD SAs mirror charon's: our in = its out
+	local ours theirs
+	ours=$(us_child_spis | awk '{print $2, $1}' | sort)
+	theirs=$(ss_child_spis | awk '$3 == "INSTALLED" {print $1, $2}' | sort)
+	[ "$(grep -c . <<<"$ours")" = 3 ] && [ "$ours" = "$theirs" ] ||
+		fail "CHILD SAs differ: ours (out in) [${ours//$'\n'/; }], charon's [${theirs//$'\n'/; }]" || return 1
+	us_log_has "$CDIR" "select connection user2" || fail "no 'select connection user2' line in our log" || return 1
+	# u3 with u2's key
+	ss_swanctl "$CDIR" --terminate --ike u3 --timeout 5 >/dev/null 2>&1
+	users_conf "$CDIR" psk-of-user-2
+	ss_swanctl "$CDIR" --load-creds --clear --file "$CDIR/swanctl.conf" >"$CDIR/swanctl-creds.out" 2>&1 ||
+		fail "swanctl --load-creds failed: $(tail -n 1 "$CDIR/swanctl-creds.out")" || return 1
+	ss_swanctl "$CDIR" --initiate --child net --ike u3 >"$CDIR/swanctl-u3b.out" 2>&1 &&
+		fail "u3 came up with u2's key" && return 1
+	wait_until 5 us_log_has "$CDIR" "AUTH payload of 'u3.example' does not verify: pre-shared keys differ" ||
+		fail "our log does not say that u3's key differs: $(grep 'IKE_AUTH failed' "$CDIR/us.log" | tail -n 1)" || return 1
+	for n in 2 3; do ip -n "$SS_NS" addr del "203.0.113.$n/32" dev lo; done
+	note "three users on $US_IP selected by IDi and key; u3 with u2's key refused: $(grep -o 'IKE_AUTH failed.*' "$CDIR/us.log" | tail -n 1)"
+}
+
 case_delete() { # BY
 	local by=$1
 	establish_default || return 1
@@ -536,6 +611,7 @@ run_case() {
 	ike-rekey.by-us)    case_ike_rekey us ;;
 	ike-rekey.by-ss)    case_ike_rekey ss ;;
 	ike-rekey.crossed)  case_ike_rekey_crossed ;;
+	psk.per-user)       case_psk_per_user ;;
 	delete.by-us)       case_delete us ;;
 	delete.by-ss)       case_delete ss ;;
 	dpd.peer-killed)    case_dpd ;;

@@ -48,6 +48,7 @@ static struct {
 	unsigned ike_collisions;                 /* 2.8.2 crossings answered */
 	unsigned ike_won, ike_lost, ike_adopted; /* and how each end settled them */
 	unsigned mode_fallbacks;                 /* "transport mode ... tunnel" lines */
+	char auth_failed_reason[512];            /* B's last "IKE_AUTH failed" line */
 	uint64_t now;
 	struct peer a, b;
 } net;
@@ -115,6 +116,8 @@ static void t_log(void *ctx, enum ike_log_level lvl, const char *line)
 	(void)lvl;
 	net.child_collisions += strstr(line, "simultaneous CHILD_SA rekey") != NULL;
 	net.mode_fallbacks += strstr(line, "transport mode") && strstr(line, "tunnel");
+	if (ctx == &net.b && strstr(line, "IKE_AUTH failed"))
+		snprintf(net.auth_failed_reason, sizeof(net.auth_failed_reason), "%s", line);
 	net.temp_failures += strstr(line, "TEMPORARY_FAILURE") != NULL && strstr(line, "answered");
 	net.ike_collisions += strstr(line, "IKE SA rekey: answered the peer's") != NULL;
 	net.ike_won += strstr(line, "IKE SA rekey won") != NULL;
@@ -1770,6 +1773,84 @@ static void test_responder_prefix(void)
 	teardown();
 }
 
+/* B's connection for user n of a concentrator: any peer in 192.0.2.0/24,
+ * identity un.example, its own PSK and inner range. */
+static void user_conn(struct ike_conn_cfg *c, unsigned n)
+{
+	char id[32], psk[32], ts[32];
+
+	snprintf(psk, sizeof(psk), "psk-of-user-%u", n);
+	conn_cfg(c, false, "aes128gcm16-prfsha256-x25519", "aes128gcm16", psk);
+	snprintf(c->name, sizeof(c->name), "user%u", n);
+	tw_any(c, false);
+	snprintf(id, sizeof(id), "u%u.example", n);
+	ike_id_parse(id, &c->remote_id);
+	snprintf(ts, sizeof(ts), "198.51.100.%u/32", n);
+	ike_ts_parse(ts, &c->children[0].remote_ts[0]);
+}
+
+/* A as user n with key psk: its connection's identity, key and inner
+ * address set to match. */
+static void as_user(unsigned n, const char *psk)
+{
+	struct ike_conn_cfg c;
+	char id[32], ts[32];
+
+	struct ike_engine_cfg ec;
+
+	ike_engine_cfg_defaults(&ec);
+	ike_engine_free(net.a.e);
+	net.a.e = ike_engine_new(&ec, &ops, &net.a);
+	CU_ASSERT_FATAL(net.a.e != NULL);
+	conn_cfg(&c, true, "aes128gcm16-prfsha256-x25519", "aes128gcm16", psk);
+	snprintf(id, sizeof(id), "u%u.example", n);
+	ike_id_parse(id, &c.local_id);
+	snprintf(ts, sizeof(ts), "198.51.100.%u/32", n);
+	ike_ts_parse(ts, &c.children[0].local_ts[0]);
+	CU_ASSERT_FATAL(ike_engine_add_conn(net.a.e, &c) == 0);
+	net.a.nev = 0;
+	net.b.nev = 0;
+}
+
+/* Three users on one address, each with its own identity and PSK (a
+ * concentrator's per-user keys): the responder picks the connection whose
+ * remote_id matches IDi and whose key verifies AUTH, not the first one
+ * IKE_SA_INIT matched; a user with another's key is refused, and the log
+ * says the keys differ (its identity matched a connection). */
+static void test_per_user_psk(void)
+{
+	struct ike_conn_cfg c;
+	struct ike_engine_cfg ec;
+
+	setup_gcm();
+	ike_engine_cfg_defaults(&ec);
+	ike_engine_free(net.b.e);
+	net.b.e = ike_engine_new(&ec, &ops, &net.b);
+	CU_ASSERT_FATAL(net.b.e != NULL);
+	for (unsigned n = 1; n <= 3; n++) {
+		user_conn(&c, n);
+		CU_ASSERT_FATAL(ike_engine_add_conn(net.b.e, &c) == 0);
+	}
+	for (unsigned n = 1; n <= 3; n++) {
+		char psk[32];
+
+		snprintf(psk, sizeof(psk), "psk-of-user-%u", n);
+		as_user(n, psk);
+		CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+		pump();
+		CU_ASSERT_PTR_NOT_NULL_FATAL(find_ev(&net.b, IKE_EV_CHILD_UP, 0));
+		snprintf(psk, sizeof(psk), "user%u", n);
+		CU_ASSERT_STRING_EQUAL(find_ev(&net.b, IKE_EV_CHILD_UP, 0)->conn, psk);
+	}
+	as_user(3, "psk-of-user-2");
+	net.auth_failed_reason[0] = 0;
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 0);
+	CU_ASSERT(strstr(net.auth_failed_reason, "'u3.example' does not verify") != NULL);
+	teardown();
+}
+
 /* With a per-peer limit of 2, a third half-open SA from one address is
  * dropped; once one completes, the peer may start another. */
 static void test_half_open_limit(void)
@@ -1859,6 +1940,7 @@ static const struct test_case cases[] = {
 	{ "unknown critical payload refused", test_unknown_critical },
 	{ "responder connection for a prefix of peers", test_responder_prefix },
 	{ "per-peer half-open limit", test_half_open_limit },
+	{ "per-user PSKs on one address: IDi and key select the connection", test_per_user_psk },
 	{ NULL, NULL },
 };
 TEST_SUITE(exchange, cases)
