@@ -10,11 +10,12 @@
  *
  * libFuzzer:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_ikev2_msg.c \
- *         ike/v2/ikev2_payload.c ike/core/ike_addr.c -o fuzz_ikev2_msg
+ *         ike/v2/ikev2_payload.c ike/v2/ikev2_cert.c ike/core/ike_addr.c -o fuzz_ikev2_msg
  *   ./fuzz_ikev2_msg -max_total_time=60 corpus/
  * Standalone (any compiler; N pseudo-random inputs from a fixed seed):
  *   gcc -g -O1 -fsanitize=address,undefined -DFUZZ_STANDALONE -I. \
- *       fuzz/fuzz_ikev2_msg.c ike/v2/ikev2_payload.c ike/core/ike_addr.c -o fuzz_ikev2_msg
+ *       fuzz/fuzz_ikev2_msg.c ike/v2/ikev2_payload.c ike/v2/ikev2_cert.c ike/core/ike_addr.c \
+ *       -o fuzz_ikev2_msg
  *   ./fuzz_ikev2_msg [N [seed]]
  */
 #include <stdint.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 
 #include "ike/ike.h"
+#include "ike/v2/ikev2_cert.h"
 #include "ike/v2/ikev2_payload.h"
 #include "ike/v2/ikev2_wire.h"
 #include "fuzz/fuzz_check.h"
@@ -147,6 +149,32 @@ static void fuzz_id(const uint8_t *b, size_t len)
 	CHECK(blen == len && body[0] == b[0] && memcmp(body + 4, b + 4, len - 4) == 0);
 }
 
+/* CERT and CERTREQ bodies (ike/v2/ikev2_cert.c): parsed, written back,
+ * the same bytes. */
+static void fuzz_cert(const uint8_t *b, size_t len)
+{
+	struct ikev2_writer w;
+	struct ikev2_cert c;
+	struct ikev2_certreq r;
+	const uint8_t *body;
+	size_t blen;
+
+	if (ikev2_cert_parse(b, len, &c) == 0) {
+		CHECK(c.len >= 1 && c.len <= IKEV2_CERT_MAX_LEN && c.data + c.len == b + len);
+		w_start(&w);
+		ikev2_w_cert(&w, c.encoding, c.data, c.len);
+		body = w_body(&w, &blen);
+		CHECK(blen == len && memcmp(body, b, len) == 0);
+	}
+	if (ikev2_certreq_parse(b, len, &r) == 0 && r.encoding == IKEV2_CERT_X509_SIG) {
+		CHECK(r.n * IKEV2_CERTREQ_HASH_LEN == len - 1);
+		w_start(&w);
+		ikev2_w_certreq(&w, r.encoding, r.hashes, r.n);
+		body = w_body(&w, &blen);
+		CHECK(blen == len && memcmp(body, b, len) == 0);
+	}
+}
+
 static void fuzz_payload(const uint8_t *b, size_t len)
 {
 	struct ikev2_writer w;
@@ -160,6 +188,7 @@ static void fuzz_payload(const uint8_t *b, size_t len)
 	fuzz_sa(b, len);
 	fuzz_ts(b, len);
 	fuzz_id(b, len);
+	fuzz_cert(b, len);
 
 	if (ikev2_ke_parse(b, len, &ke) == 0) {
 		CHECK(ke.data + ke.len == b + len);

@@ -9,11 +9,11 @@ KIND is "us" (our IKE engine's log: build/ipsecgw's stderr) or "charon"
 of event with the count from each log, writes the counts to OUT.json.
 
 Rows are from the point of view of the log's owner ("sent" = this end
-refused the peer's request). A "-" is an event that log does not record:
-our engine answers a crossing IKE rekey with TEMPORARY_FAILURE without a
-log line, so IKE/IKE collisions show in our log only as our own IKE rekey
-refused (when the peer is our engine too); a CHILD/CHILD collision shows
-in ours as two CHILD_REKEYED events with the same old_spi_in. charon's
+refused the peer's request). A "-" is an event that log does not record.
+Our engine answers a crossing IKE rekey (RFC 7296 2.8.2) and logs it
+("simultaneous IKE SA rekey: answered the peer's ..."), then how it was
+settled (won / lost / the peer's replaced it); a CHILD/CHILD collision
+shows in ours as two CHILD_REKEYED events with the same old_spi_in. charon's
 lines are strongSwan 5.9's (filelog, ike level 2).
 """
 import json
@@ -28,8 +28,12 @@ ROWS = [
     ("CHILD/CHILD collisions", "TWICE", r"detected CHILD_REKEY collision with CHILD_REKEY"),
     ("  lost by this end (its new SA redundant)", r"simultaneous CHILD_SA rekey lost",
      r"CHILD_SA rekey collision lost"),
-    ("IKE/IKE collisions", None, r"detected IKE_REKEY collision with IKE_REKEY"),
-    ("  settled by the peer's rekey", None, r"peer did not notice IKE_SA rekey collision"),
+    ("IKE/IKE collisions", r"simultaneous IKE SA rekey: answered the peer's",
+     r"detected IKE_REKEY collision with IKE_REKEY"),
+    ("  lost by this end (its new IKE SA redundant)", r"simultaneous IKE SA rekey lost",
+     r"IKE_SA rekey collision lost"),
+    ("  settled by the peer's rekey", r"ours did not complete, the peer's replaces",
+     r"peer (did not|may not have) notice"),
     ("CHILD rekey vs CHILD delete collisions", None,
      r"detected CHILD_REKEY collision with CHILD_DELETE"),
     ("TEMPORARY_FAILURE sent, IKE rekey vs CHILD rekey", None,
@@ -92,9 +96,8 @@ def main():
     # (between our engines) a CHILD rekey refused by the peer.
     def most(row):
         return max([c[1].get(row, 0) for c in cols] + [0])
-    charon = [c[1] for c in cols if "IKE/IKE collisions" in c[1]]
-    ike_ike = charon[0]["IKE/IKE collisions"] if charon else min(
-        c[1].get("TEMPORARY_FAILURE received, IKE rekey", 0) for c in cols)
+    charon = [c[1] for c in cols if "TEMPORARY_FAILURE sent, IKE rekey vs CHILD rekey" in c[1]]
+    ike_ike = most("IKE/IKE collisions")
     child_ike = (charon[0]["TEMPORARY_FAILURE sent, IKE rekey vs CHILD rekey"] +
                  charon[0]["TEMPORARY_FAILURE sent, CHILD rekey vs IKE rekey"]) if charon else \
         most("TEMPORARY_FAILURE received, CHILD rekey")
