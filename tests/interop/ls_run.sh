@@ -39,7 +39,7 @@ WHACK=$LS_ROOT/usr/libexec/ipsec/whack
 FAKESA=${LS_FAKESA:-$IPGW_ROOT/build/tests/interop/ls_fakesa.so}
 LS_IP=$SS_IP
 LS_NET=$SS_NET
-BUDGET_S=${IPGW_LS_BUDGET_S:-300}
+BUDGET_S=${IPGW_LS_BUDGET_S:-480}   # whole run, wall clock
 
 # ---------------------------------------------------------------- case list
 
