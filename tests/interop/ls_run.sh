@@ -221,7 +221,7 @@ ls_alg_alias() {
 	local t res=()
 	local vals
 	# "{cipher=A integ=B prf=C group=D}" or "xfrm=A-B": the values only
-	vals=$(tr '{} -' '\n\n\n\n' <<<"${1^^}" | sed -n -e 's/^[A-Z]*=//' -e '/^[A-Z0-9_]*$/p' | grep .)
+	vals=$(tr -s '{} -' '\n' <<<"${1^^}" | sed -n -e 's/^[A-Z]*=//' -e '/^[A-Z0-9_]*$/p' | grep .)
 	for t in $vals; do
 		case $t in
 		N/A|NONE) continue ;;
