@@ -2,7 +2,7 @@
 #   make          build the library, daemon and tools
 #   make test     unit tests, fast-path runs and fuzzing, strongSwan interop (installs deps)
 #   make asan     unit tests, the gateway on pcap traffic and with strongSwan, under ASan + UBSan
-#   make interop  strongSwan interop matrix only
+#   make interop  interop with strongSwan and Libreswan, the gateway, IKE load
 #   make demo     IKEv2 tunnels with strongSwan in namespaces (daemon, then DPDK gateway with traffic)
 #   make bench    fast-path and IKE benchmarks (perf/fp_bench.sh, perf/ike_bench.sh)
 #   make format   format every C file as .clang-format says; format-check (in make test) checks
@@ -70,9 +70,12 @@ IMBCEIL   := $(BUILD)/imb_ceiling
 ZCGEN     := $(BUILD)/zc_gen
 XCORE     := $(BUILD)/xcore_rtt
 FP_PERF_BINS := $(FPBENCH) $(IMBCEIL) $(ZCGEN) $(XCORE)
+# LD_PRELOAD shim that stands in for the kernel's ESP states under Libreswan's
+# pluto in tests/interop/ls_run.sh
+LSFAKESA  := $(BUILD)/tests/interop/ls_fakesa.so
 
 .PHONY: all test unit asan interop demo deps clean fuzz fuzz-fp bench format format-check
-all: $(LIBIKE) $(LIBFP) $(DAEMON) $(CTL) $(GW) $(UNIT) $(IKELOAD) $(CEILING) $(FP_PERF_BINS)
+all: $(LIBIKE) $(LIBFP) $(DAEMON) $(CTL) $(GW) $(UNIT) $(IKELOAD) $(CEILING) $(FP_PERF_BINS) $(LSFAKESA)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -115,6 +118,10 @@ $(ZCGEN): $(BUILD)/perf/zc_gen.o $(LIBFP)
 $(XCORE): $(BUILD)/perf/xcore_rtt.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) -pthread
 
+$(LSFAKESA): tests/interop/ls_fakesa.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -shared -o $@ $< $(LDFLAGS) -ldl
+
 $(IMBCEIL): $(BUILD)/perf/imb_ceiling.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(IMB_LIBS)
 
@@ -136,6 +143,7 @@ unit: deps
 interop: deps
 	@$(MAKE) --no-print-directory all
 	bash tests/interop/run.sh
+	bash tests/interop/ls_run.sh
 	bash tests/interop/gw_run.sh
 	LOAD_BUSY_COUNT=50000 LOAD_BUDGET_S=600 bash tests/interop/load.sh
 	SOAK_SECS=600 bash tests/interop/soak.sh

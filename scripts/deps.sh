@@ -14,6 +14,10 @@ PKGS=(
   strongswan-charon strongswan-swanctl strongswan-pki
   libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins
   tshark tcpdump iproute2 iputils-ping nftables ethtool python3 python3-scapy python3-cryptography
+  # Libreswan's pluto (tests/interop/ls_run.sh) is extracted by
+  # scripts/libreswan.sh, not installed; these are the libraries and tools
+  # it needs beyond what charon pulls in
+  libldns3 libevent-pthreads-2.1-7 libnss3-tools
 )
 
 missing=()
@@ -23,7 +27,16 @@ for p in "${PKGS[@]}"; do
   fi
 done
 
+# libreswan conflicts with strongswan-charon as a package: extract it instead
+# (idempotent; nothing is fetched when it is already there)
+libreswan() {
+  if [ "$(id -u)" -eq 0 ]; then
+    bash "$(dirname "${BASH_SOURCE[0]}")/libreswan.sh" >/dev/null
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  libreswan
   exit 0
 fi
 
@@ -43,4 +56,5 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if command -v systemctl >/dev/null 2>&1; then
   systemctl disable --now strongswan-starter strongswan 2>/dev/null || true
 fi
+libreswan
 echo "deps.sh: done"

@@ -432,7 +432,8 @@ ipgw_json_list() {
 	echo "$out]"
 }
 
-# us_gen_conf DIR: writes DIR/us.json from the US_* settings.
+# us_gen_conf DIR: writes DIR/us.json from the US_* settings. An empty
+# US_IKE_PROPS / US_ESP_PROPS leaves the key out: the daemon's defaults.
 us_gen_conf() {
 	local dir=$1
 	# shellcheck disable=SC2086
@@ -450,7 +451,7 @@ us_gen_conf() {
       "local_id": "$US_IP",
       "remote_id": "$SS_IP",
       "auth": { "method": "psk", "psk": "$US_PSK" },
-      "ike_proposals": $(ipgw_json_list $US_IKE_PROPS),
+$( [ -n "$US_IKE_PROPS" ] && echo "      \"ike_proposals\": $(ipgw_json_list $US_IKE_PROPS),")
       "rekey_time": $US_REKEY_TIME,
       "dpd_delay": $US_DPD_DELAY,
       "encap": $US_ENCAP,
@@ -461,7 +462,7 @@ us_gen_conf() {
           "name": "net",
           "local_ts": ["$US_NET"],
           "remote_ts": ["$SS_NET"],
-          "esp_proposals": $(ipgw_json_list $US_ESP_PROPS),
+$( [ -n "$US_ESP_PROPS" ] && echo "          \"esp_proposals\": $(ipgw_json_list $US_ESP_PROPS),")
           "mode": "tunnel",
           "rekey_time": $US_CHILD_REKEY_TIME
         }
