@@ -348,13 +348,12 @@ soak_vs_ours() {
 	mkdir -p "$da" "$db"
 	echo "== 2. ipsecgw <-> ipsecgw: the same soak between two of our gateways (EAL cores ${GW_LCORES} each)"
 	gw_pair_topology || { fail "namespaces could not be set up"; return 1; }
-	# c2 from an address of its own on A: with one address on A and two
-	# on B (as against charon), B takes A's INITIAL_CONTACT on c2 for c1's
-	# too and drops it (it matches peer address and identity, not its own
-	# side), and the two connections knock each other down at every
-	# re-initiation. SOAK_PAIR_ONE_ADDR=1 shows it (docs/ike.md, Soak).
-	local a2=192.0.2.4 wan_a=("$US_IP" 192.0.2.4)
-	if [ "${SOAK_PAIR_ONE_ADDR:-0}" = 1 ]; then a2=$US_IP wan_a=("$US_IP"); fi
+	# One address on A for both connections, two on B (as against charon):
+	# A's INITIAL_CONTACT on c2 must not drop c1 on B (it speaks for the
+	# SAs between the same two ends; B's differ). SOAK_PAIR_TWO_ADDR=1
+	# gives c2 an address of its own on A instead.
+	local a2=$US_IP wan_a=("$US_IP")
+	if [ "${SOAK_PAIR_TWO_ADDR:-0}" = 1 ]; then a2=192.0.2.4 wan_a=("$US_IP" 192.0.2.4); fi
 	gw_gen_conf "$da" debug
 	soak_gw_ports "$da/gw.json" "${wan_a[@]}" -- "$GWB_MAC" "$GW_LAN" "$US_NET" "$LANA_MAC"
 	soak_gw_conns "$da/gw.json" true lan "$US_IP" "$SS_IP" "$a2" "$SS_IP2"
