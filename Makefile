@@ -137,6 +137,7 @@ interop: deps
 	@$(MAKE) --no-print-directory all
 	bash tests/interop/run.sh
 	bash tests/interop/gw_run.sh
+	bash tests/interop/nat_run.sh
 	bash tests/interop/load.sh
 
 test: deps
@@ -150,6 +151,7 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-fp
 	IPGW_LOSS_ROUNDS=10 bash tests/interop/run.sh
 	bash tests/interop/gw_run.sh
+	bash tests/interop/nat_run.sh
 	bash tests/interop/load.sh
 
 # Random and mutated messages through every payload parser, under ASan+UBSan
