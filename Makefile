@@ -145,6 +145,7 @@ interop: deps
 	bash tests/interop/run.sh
 	bash tests/interop/ls_run.sh
 	bash tests/interop/gw_run.sh
+	bash tests/interop/nat_run.sh
 	LOAD_BUSY_COUNT=50000 LOAD_BUDGET_S=600 bash tests/interop/load.sh
 	SOAK_SECS=600 bash tests/interop/soak.sh
 
@@ -159,6 +160,7 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz-fp
 	IPGW_LOSS_ROUNDS=10 bash tests/interop/run.sh
 	bash tests/interop/gw_run.sh
+	bash tests/interop/nat_run.sh
 	bash tests/interop/load.sh
 	bash tests/interop/soak.sh
 

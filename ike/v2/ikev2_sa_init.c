@@ -77,6 +77,10 @@ static bool check_natd(struct ike_sa *sa, const struct ikev2_chain *c, uint64_t 
 		return false;
 	sa->nat_remote = !src_match;
 	sa->nat_local = !dst_match;
+	if (sa->nat_local || sa->nat_remote)
+		ike_sa_log(sa, IKE_LOG_INFO, "NAT detected:%s%s",
+			   sa->nat_local ? " in front of us" : "",
+			   sa->nat_remote ? " in front of the peer" : "");
 	return true;
 }
 
