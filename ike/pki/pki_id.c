@@ -133,14 +133,24 @@ const char *ike_pki_dn_str(const X509_NAME *name, char *buf, size_t len)
 	return buf;
 }
 
-/* Attribute names as strongSwan spells them where OpenSSL's differ
- * ("SN" is serialNumber there, surname here). */
+/* Attribute names as strongSwan spells them, in any case ("SN" is
+ * serialNumber there, surname in OpenSSL); then OpenSSL's names and OIDs. */
 static int attr_nid(const char *name)
 {
 	static const struct {
 		const char *name;
 		int nid;
 	} alias[] = {
+		{ "C", NID_countryName },
+		{ "ST", NID_stateOrProvinceName },
+		{ "L", NID_localityName },
+		{ "O", NID_organizationName },
+		{ "OU", NID_organizationalUnitName },
+		{ "CN", NID_commonName },
+		{ "DC", NID_domainComponent },
+		{ "UID", NID_userId },
+		{ "emailAddress", NID_pkcs9_emailAddress },
+		{ "serialNumber", NID_serialNumber },
 		{ "E", NID_pkcs9_emailAddress },
 		{ "Email", NID_pkcs9_emailAddress },
 		{ "SN", NID_serialNumber },

@@ -182,7 +182,7 @@ static enum ike_pki_result ca_constraint(STACK_OF(X509) * path, const struct ike
 					 char *reason, size_t rlen)
 {
 	bool cert_ok = !o->ca_cert, dn_ok = !o->ca_dn;
-	char s[256];
+	char s[256], ca[256];
 
 	for (int i = 1; i < sk_X509_num(path); i++) {
 		X509 *x = sk_X509_value(path, i);
@@ -194,7 +194,7 @@ static enum ike_pki_result ca_constraint(STACK_OF(X509) * path, const struct ike
 	pki_err(reason, rlen, "certificate \"%s\" is not issued through the required CA \"%s\"",
 		subj(sk_X509_value(path, 0), s, sizeof(s)),
 		!dn_ok ? o->ca_dn
-		       : ike_pki_dn_str(X509_get_subject_name(o->ca_cert), s, sizeof(s)));
+		       : ike_pki_dn_str(X509_get_subject_name(o->ca_cert), ca, sizeof(ca)));
 	return IKE_PKI_CA_CONSTRAINT;
 }
 
