@@ -97,6 +97,18 @@ struct ike_child_cfg {
 	uint32_t rand_time_s;  /* jitter subtracted from rekey_time */
 };
 
+/* How an end authenticates: local_auth says how we do, remote_auth what
+ * we accept from the peer. */
+enum ike_authby {
+	IKE_AUTHBY_PSK = 0,
+	IKE_AUTHBY_PUBKEY, /* an X.509 certificate and a signature (ike/ike_pki.h) */
+	IKE_AUTHBY_ANY,    /* remote only: either */
+};
+#define IKE_MAX_LOCAL_CREDS 4
+struct ike_cred;  /* ike/ike_pki.h */
+struct ike_creds; /* ike/ike_pki.h */
+struct x509_st;   /* OpenSSL's X509 */
+
 struct ike_conn_cfg {
 	char name[IKE_NAME_MAX];
 	ike_addr_t local, remote; /* ports are IKE ports (usually 500) */
@@ -105,8 +117,19 @@ struct ike_conn_cfg {
 	bool remote_is_prefix;
 	uint8_t remote_plen;
 	struct ike_id local_id, remote_id;
-	uint8_t psk[IKE_MAX_PSK];
+	uint8_t psk[IKE_MAX_PSK]; /* PSK on either side */
 	size_t psk_len;
+	uint8_t local_auth, remote_auth; /* enum ike_authby */
+	/* local_auth pubkey: our certificates, from the engine's credential
+	 * store (ike_engine_set_creds); the one sent is one that chains to a
+	 * CA the peer asked for (CERTREQ). Without local_id, our identity is
+	 * the subject DN of the one sent. */
+	const struct ike_cred *local_creds[IKE_MAX_LOCAL_CREDS];
+	uint8_t n_local_creds;
+	bool sig_pss; /* RSA keys sign with RSASSA-PSS (RFC 7427) */
+	/* remote_auth pubkey: the peer's chain must go through this CA
+	 * certificate (NULL: any trust anchor of the store). */
+	struct x509_st *remote_ca;
 	uint8_t n_proposals, n_children;
 	struct ike_proposal proposals[IKE_MAX_PROPOSALS];
 	struct ike_child_cfg children[IKE_MAX_CHILDREN];
@@ -217,6 +240,10 @@ struct ike_engine;
 struct ike_engine *ike_engine_new(const struct ike_engine_cfg *cfg, const struct ike_ops *ops,
 				  void *ctx);
 void ike_engine_free(struct ike_engine *e);
+/* The trust anchors, intermediates and our certificates the engine
+ * verifies and signs with; it takes a reference (ike_creds_ref) and drops
+ * the previous store's. Connections name credentials of this store. */
+void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *c);
 int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *c);
 
 /* now_ms is a monotonic clock in milliseconds, supplied by the embedder. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ike/core/ike_priv.h"
+#include "ike/ike_pki.h"
 
 void ike_engine_cfg_defaults(struct ike_engine_cfg *c)
 {
@@ -77,14 +78,27 @@ void ike_engine_free(struct ike_engine *e)
 	}
 	ike_wipe(e->cookie_secret, sizeof(e->cookie_secret));
 	ike_timer_free(e);
+	ike_creds_unref(e->creds);
 	free(e);
+}
+
+void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *c)
+{
+	struct ike_creds *old = e->creds;
+
+	e->creds = c ? ike_creds_ref(c) : NULL;
+	ike_creds_unref(old);
 }
 
 int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg)
 {
 	struct ike_conn *c, **tail = &e->conns;
 
-	if (!cfg->name[0] || !cfg->n_proposals || !cfg->psk_len)
+	bool psk = cfg->local_auth == IKE_AUTHBY_PSK || cfg->remote_auth == IKE_AUTHBY_PSK;
+
+	if (!cfg->name[0] || !cfg->n_proposals || (psk && !cfg->psk_len) ||
+	    (cfg->local_auth == IKE_AUTHBY_PUBKEY && !cfg->n_local_creds) ||
+	    cfg->local_auth == IKE_AUTHBY_ANY || cfg->n_local_creds > IKE_MAX_LOCAL_CREDS)
 		return -EINVAL;
 	if (ike_conn_find(e, cfg->name))
 		return -EEXIST;

@@ -10,11 +10,12 @@
 #include "ike/v2/ikev2_payload.h"
 #include "ike/v2/ikev2_wire.h"
 
-#define IKE_NONCE_LEN  32
-#define IKE_MAX_NONCE  256
-#define IKE_MIN_NONCE  16 /* octets of a nonce compared in collisions (3.9: the least) */
-#define IKE_MAX_COOKIE 64
-#define IKE_MSG_MAX    8192 /* largest message we build */
+#define IKE_NONCE_LEN   32
+#define IKE_MAX_NONCE   256
+#define IKE_MAX_CERTREQ 16 /* CAs a peer's CERTREQs may name that we keep */
+#define IKE_MIN_NONCE   16 /* octets of a nonce compared in collisions (3.9: the least) */
+#define IKE_MAX_COOKIE  64
+#define IKE_MSG_MAX     8192 /* largest message we build */
 
 struct ike_conn {
 	struct ike_conn_cfg cfg;
@@ -120,6 +121,11 @@ struct ike_rekey_collision {
 struct ike_nego {
 	uint8_t ni[IKE_MAX_NONCE], nr[IKE_MAX_NONCE];
 	uint8_t cookie[IKE_MAX_COOKIE];
+	/* What the peer said for certificates: its CAs (CERTREQ hashes) and
+	 * its signature hash algorithms (RFC 7427 4, IKE_PKI_HASH_BIT). */
+	uint8_t certreq[IKE_MAX_CERTREQ * 20];
+	uint16_t certreq_len;
+	uint32_t peer_hashes;
 };
 
 struct ike_sa {
@@ -201,6 +207,7 @@ struct ike_engine {
 	struct ike_sa **heap;                    /* min-heap of SAs by deadline */
 	size_t heap_n, heap_cap;
 	struct ike_sa *dirty;
+	struct ike_creds *creds; /* ike_engine_set_creds; NULL: PSK only */
 	uint8_t rxbuf[IKEV2_MAX_MSG];
 	uint8_t txbuf[IKE_MSG_MAX + IKEV2_NON_ESP_MARKER];
 	bool reap;
@@ -333,6 +340,32 @@ void ike_sa_wipe_keys(struct ike_sa *sa);
  * the responder over its ID payload body; *outlen is the PRF's length. */
 int ikev2_psk_auth(const struct ike_sa *sa, bool for_initiator, const uint8_t *id_body,
 		   size_t id_len, uint8_t *out, size_t *outlen);
+
+/* An identity for log lines, a DN as text ("C=CH, O=..., CN=..."). */
+const char *ike_id_text(const struct ike_id *id, char *buf, size_t len);
+/* ike/auth/auth_sig.c: certificates and signatures in the exchanges. The
+ * octets an AUTH covers (for the initiator's or the responder's), fresh
+ * memory the caller frees. */
+int ikev2_signed_octets(const struct ike_sa *sa, bool for_initiator, const uint8_t *id_body,
+			size_t id_len, uint8_t **out, size_t *olen);
+/* IKE_SA_INIT: N(SIGNATURE_HASH_ALGORITHMS) when the engine has
+ * credentials, and in a response our CERTREQ. */
+void ikev2_cert_init_write(const struct ike_sa *sa, struct ikev2_writer *w, bool response);
+void ikev2_certreq_write(const struct ike_sa *sa, struct ikev2_writer *w);
+/* The peer's hash algorithms and CERTREQ hashes, kept in sa->nego. */
+void ikev2_cert_peer_read(struct ike_sa *sa, const struct ikev2_chain *c);
+/* Our certificate for this peer (by its CERTREQ), its CERT payloads, and
+ * the signature AUTH payload over our ID payload body. */
+const struct ike_cred *ikev2_cred_choose(const struct ike_sa *sa);
+void ikev2_cert_write(struct ikev2_writer *w, const struct ike_cred *cr);
+int ikev2_sig_auth_write(const struct ike_sa *sa, bool initiator, const struct ike_cred *cr,
+			 const uint8_t *id_body, size_t id_len, struct ikev2_writer *w);
+/* The peer's certificate chain, identity and signature: 0, or -EACCES with
+ * a line for the operator in why. */
+int ikev2_sig_auth_verify(const struct ike_sa *sa, bool peer_is_initiator,
+			  const struct ikev2_chain *c, const struct ike_id *id,
+			  const uint8_t *id_body, size_t id_len, const struct ikev2_auth *au,
+			  char *why, size_t wlen);
 
 /* ike_proposal.c: text forms. Appends sep then s at buf[off] (buf[len] stays
  * NUL-terminated, the tail is cut); the new offset, len or more once full. */

@@ -1,17 +1,21 @@
-/* IKE_AUTH with pre-shared keys (RFC 7296 1.2, 2.15) and the first CHILD SA.
- *   HDR, SK {IDi, [IDr,] AUTH, SAi2, TSi, TSr}  -->
- *                        <--  HDR, SK {IDr, AUTH, SAr2, TSi, TSr} */
+/* IKE_AUTH (RFC 7296 1.2, 2.15) with pre-shared keys or certificates (the
+ * signature work in ike/auth/auth_sig.c), the connection the peer means,
+ * and the first CHILD SA.
+ *   HDR, SK {IDi, [CERT,] [CERTREQ,] [IDr,] AUTH, SAi2, TSi, TSr}  -->
+ *                        <--  HDR, SK {IDr, [CERT,] AUTH, SAr2, TSi, TSr} */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ike/core/ike_priv.h"
+#include "ike/ike_pki.h"
 
-/* Our identity; without one configured, our IP address. */
-static void own_id(const struct ike_sa *sa, struct ike_id *id)
+/* Our identity; without one configured, the subject of the certificate
+ * we send, or our IP address. */
+static void own_id(const struct ike_sa *sa, const struct ike_cred *cr, struct ike_id *id)
 {
 	*id = sa->conn->cfg.local_id;
-	if (id->type)
+	if (id->type || (cr && ike_cred_id(cr, id) == 0))
 		return;
 	id->type = sa->local.family == 4 ? IKEV2_ID_IPV4_ADDR : IKEV2_ID_IPV6_ADDR;
 	id->len = sa->local.family == 4 ? 4 : 16;
@@ -25,6 +29,35 @@ static size_t id_body(const struct ike_id *id, uint8_t *out)
 	out[1] = out[2] = out[3] = 0;
 	memcpy(out + 4, id->data, id->len);
 	return 4u + id->len;
+}
+
+/* Our AUTH payload over our ID payload body: signed with the certificate's
+ * key, or the PSK's MAC. */
+static int write_auth(const struct ike_sa *sa, bool initiator, const struct ike_cred *cr,
+		      const uint8_t *body, size_t blen, struct ikev2_writer *w)
+{
+	uint8_t auth[IKE_MAX_PRF_LEN];
+	size_t alen;
+	int r;
+
+	if (cr)
+		return ikev2_sig_auth_write(sa, initiator, cr, body, blen, w);
+	r = ikev2_psk_auth(sa, initiator, body, blen, auth, &alen);
+	if (r == 0)
+		ikev2_w_auth(w, IKEV2_AUTH_PSK, auth, alen);
+	ike_wipe(auth, sizeof(auth));
+	return r;
+}
+
+/* Our certificate for this peer when the connection signs; -ENOENT if it
+ * signs and has none. */
+static int local_cred(const struct ike_sa *sa, const struct ike_cred **cr)
+{
+	*cr = NULL;
+	if (sa->conn->cfg.local_auth != IKE_AUTHBY_PUBKEY)
+		return 0;
+	*cr = ikev2_cred_choose(sa);
+	return *cr ? 0 : -ENOENT;
 }
 
 static bool id_matches(const struct ike_id *want, const struct ike_id *got)
@@ -53,23 +86,27 @@ static void established(struct ike_sa *sa, const struct ikev2_chain *c)
 int ikev2_auth_start(struct ike_sa *sa)
 {
 	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
-	struct ikev2_out *o = malloc(sizeof(*o));
-	uint8_t body[4 + IKE_MAX_ID], auth[IKE_MAX_PRF_LEN];
-	size_t blen, alen;
+	struct ikev2_out *o;
+	const struct ike_cred *cr;
+	uint8_t body[4 + IKE_MAX_ID];
+	size_t blen;
 	struct ike_id id;
-	int r;
+	int r = local_cred(sa, &cr);
 
-	if (!o)
-		return -ENOMEM;
-	own_id(sa, &id);
+	if (r < 0 || !(o = malloc(sizeof(*o))))
+		return r < 0 ? r : -ENOMEM;
+	own_id(sa, cr, &id);
 	blen = id_body(&id, body);
-	r = ikev2_psk_auth(sa, true, body, blen, auth, &alen);
 	sa->child_spi = ike_spi_alloc(sa->e);
 	ikev2_out_init(o, sa, IKEV2_EXCH_IKE_AUTH, false);
 	ikev2_w_id(&o->w, IKEV2_PL_IDI, &id);
+	if (cr)
+		ikev2_cert_write(&o->w, cr);
+	if (cfg->remote_auth != IKE_AUTHBY_PSK)
+		ikev2_certreq_write(sa, &o->w);
 	if (cfg->remote_id.type)
 		ikev2_w_id(&o->w, IKEV2_PL_IDR, &cfg->remote_id);
-	ikev2_w_auth(&o->w, IKEV2_AUTH_PSK, auth, alen);
+	r = write_auth(sa, true, cr, body, blen, &o->w);
 	if (ike_sa_first_contact(sa))
 		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_INITIAL_CONTACT, NULL, 0);
 	if (cfg->n_children)
@@ -78,7 +115,6 @@ int ikev2_auth_start(struct ike_sa *sa)
 					sa->child_spi, false, NULL, 0, NULL);
 	if (r == 0)
 		r = ikev2_send_request(sa, o, REQ_AUTH);
-	ike_wipe(auth, sizeof(auth));
 	free(o);
 	if (r == 0)
 		ike_sa_set_state(sa, IKE_S_AUTH_SENT);
@@ -117,6 +153,45 @@ static bool conn_candidate(const struct ike_conn *k, const struct ike_sa *sa)
 	return algs;
 }
 
+/* The peer's PSK AUTH: 0, or -EACCES when the keys differ. */
+static int verify_psk(struct ike_sa *sa, bool peer_is_initiator, const struct ikev2_pl *id_pl,
+		      const struct ike_id *id, const struct ikev2_auth *au, char *why, size_t wlen)
+{
+	uint8_t expect[IKE_MAX_PRF_LEN];
+	size_t elen;
+	char s1[300];
+	bool ok;
+
+	if (ikev2_psk_auth(sa, peer_is_initiator, id_pl->body, id_pl->len, expect, &elen) < 0) {
+		snprintf(why, wlen, "AUTH computation failed");
+		return -EIO;
+	}
+	ok = au->len == elen && ike_memeq_ct(au->data, expect, elen);
+	ike_wipe(expect, sizeof(expect));
+	if (ok)
+		return 0;
+	snprintf(why, wlen, "AUTH payload of '%s' does not verify: pre-shared keys differ",
+		 ike_id_text(id, s1, sizeof(s1)));
+	return -EACCES;
+}
+
+/* Whether the connection accepts the peer's kind of AUTH: -EACCES with a
+ * line saying what each side wants otherwise. */
+static int method_allowed(const struct ike_sa *sa, const struct ike_id *id, uint8_t method,
+			  char *why, size_t wlen)
+{
+	uint8_t want = sa->conn->cfg.remote_auth;
+	bool psk = method == IKEV2_AUTH_PSK;
+	char s1[300];
+
+	if (want == IKE_AUTHBY_ANY || (want == IKE_AUTHBY_PSK) == psk)
+		return 0;
+	snprintf(why, wlen, "peer '%s' authenticates with %s (method %u), this connection %s",
+		 ike_id_text(id, s1, sizeof(s1)), psk ? "a pre-shared key" : "a signature", method,
+		 want == IKE_AUTHBY_PSK ? "uses a pre-shared key (2)" : "requires a certificate");
+	return -EACCES;
+}
+
 /* Verifies the peer's AUTH payload; 0 or a reason in why. */
 static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer_is_initiator,
 		       char *why, size_t wlen)
@@ -125,12 +200,10 @@ static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer
 									     : IKEV2_PL_IDR);
 	const struct ikev2_pl *au_pl = ikev2_chain_find(c, IKEV2_PL_AUTH);
 	const struct ike_id *want = &sa->conn->cfg.remote_id;
-	uint8_t expect[IKE_MAX_PRF_LEN];
 	struct ikev2_auth au;
 	struct ike_id id;
-	size_t elen;
 	char s1[300], s2[300];
-	bool ok;
+	int r;
 
 	if (!id_pl || !au_pl || ikev2_id_parse(id_pl->body, id_pl->len, &id) < 0 ||
 	    ikev2_auth_parse(au_pl->body, au_pl->len, &au) < 0) {
@@ -140,28 +213,18 @@ static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer
 	if (!id_matches(want, &id)) {
 		snprintf(why, wlen,
 			 "peer identity '%s' does not match the configured remote_id '%s'",
-			 ike_id_str(&id, s1, sizeof(s1)), ike_id_str(want, s2, sizeof(s2)));
+			 ike_id_text(&id, s1, sizeof(s1)), ike_id_text(want, s2, sizeof(s2)));
 		return -EPERM;
 	}
-	if (au.method != IKEV2_AUTH_PSK) {
-		snprintf(why, wlen,
-			 "peer '%s' authenticates with method %u, this connection uses PSK (2)",
-			 ike_id_str(&id, s1, sizeof(s1)), au.method);
-		return -EACCES;
-	}
-	if (ikev2_psk_auth(sa, peer_is_initiator, id_pl->body, id_pl->len, expect, &elen) < 0) {
-		snprintf(why, wlen, "AUTH computation failed");
-		return -EIO;
-	}
-	ok = au.len == elen && ike_memeq_ct(au.data, expect, elen);
-	ike_wipe(expect, sizeof(expect));
-	if (!ok) {
-		snprintf(why, wlen, "AUTH payload of '%s' does not verify: pre-shared keys differ",
-			 ike_id_str(&id, s1, sizeof(s1)));
-		return -EACCES;
-	}
-	sa->peer_id_hash = ike_id_hash(&id);
-	return 0;
+	if ((r = method_allowed(sa, &id, au.method, why, wlen)) < 0)
+		return r;
+	r = au.method == IKEV2_AUTH_PSK
+		    ? verify_psk(sa, peer_is_initiator, id_pl, &id, &au, why, wlen)
+		    : ikev2_sig_auth_verify(sa, peer_is_initiator, c, &id, id_pl->body, id_pl->len,
+					    &au, why, wlen);
+	if (r == 0)
+		sa->peer_id_hash = ike_id_hash(&id);
+	return r;
 }
 
 /* The connection the peer means (as strongSwan picks a peer config):
@@ -207,35 +270,63 @@ static void child_failed_log(struct ike_sa *sa, const char *exch, uint16_t err, 
 		   by_peer ? "peer answered" : "we answered", ikev2_notify_name(err));
 }
 
-void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
+/* AUTHENTICATION_FAILED answered (2.21.2), the SA gone. */
+static void refuse_auth(struct ike_sa *sa, const char *why)
 {
 	struct ikev2_out *o = malloc(sizeof(*o));
+
+	ike_sa_log(sa, IKE_LOG_ERR, "IKE_AUTH failed: AUTHENTICATION_FAILED: %s", why);
+	if (o) {
+		ikev2_out_init(o, sa, IKEV2_EXCH_IKE_AUTH, true);
+		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
+		ikev2_send_response(sa, o, sa->msgid_in);
+		free(o);
+	}
+	ike_emit_sa(sa, IKE_EV_FAILED, why);
+	ike_sa_kill(sa, "authentication failed");
+}
+
+/* Our IDr, [CERT,] AUTH in the response. */
+static int respond_auth(struct ike_sa *sa, struct ikev2_writer *w)
+{
+	const struct ike_cred *cr;
+	uint8_t body[4 + IKE_MAX_ID];
+	size_t blen;
+	struct ike_id id;
+	int r = local_cred(sa, &cr);
+
+	if (r < 0)
+		return r;
+	own_id(sa, cr, &id);
+	blen = id_body(&id, body);
+	ikev2_w_id(w, IKEV2_PL_IDR, &id);
+	if (cr)
+		ikev2_cert_write(w, cr);
+	return write_auth(sa, false, cr, body, blen, w);
+}
+
+void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
+{
+	struct ikev2_out *o;
 	struct ikev2_child_req rq;
 	struct ike_child *child = NULL;
-	uint8_t body[4 + IKE_MAX_ID], auth[IKE_MAX_PRF_LEN];
-	size_t blen, alen;
-	struct ike_id id;
 	char why[512];
 	int r;
 
-	if (!o)
-		return;
-	ikev2_out_init(o, sa, IKEV2_EXCH_IKE_AUTH, true);
+	ikev2_cert_peer_read(sa, c); /* its CERTREQ: which of our certificates */
 	if (select_and_verify(sa, c, why, sizeof(why)) < 0) {
-		ike_sa_log(sa, IKE_LOG_ERR, "IKE_AUTH failed: AUTHENTICATION_FAILED: %s", why);
-		ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
-		ikev2_send_response(sa, o, sa->msgid_in);
-		ike_emit_sa(sa, IKE_EV_FAILED, why);
-		ike_sa_kill(sa, "authentication failed");
-		free(o);
+		refuse_auth(sa, why);
 		return;
 	}
-	own_id(sa, &id);
-	blen = id_body(&id, body);
-	r = ikev2_psk_auth(sa, false, body, blen, auth, &alen);
-	ikev2_w_id(&o->w, IKEV2_PL_IDR, &id);
-	ikev2_w_auth(&o->w, IKEV2_AUTH_PSK, auth, alen);
-	ike_wipe(auth, sizeof(auth));
+	if (!(o = malloc(sizeof(*o))))
+		return;
+	ikev2_out_init(o, sa, IKEV2_EXCH_IKE_AUTH, true);
+	if ((r = respond_auth(sa, &o->w)) < 0) {
+		free(o);
+		refuse_auth(sa, r == -ENOENT ? "we have no certificate for this connection"
+					     : "our AUTH could not be computed (see log)");
+		return;
+	}
 	ikev2_child_req_init(&rq, c, "IKE_AUTH", sa->ni, sa->ni_len, sa->nr, sa->nr_len);
 	if (ikev2_chain_find(c, IKEV2_PL_SA)) {
 		int err = ikev2_child_respond(sa, &rq, &o->w, &child);

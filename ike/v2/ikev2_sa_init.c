@@ -131,6 +131,7 @@ int ikev2_sa_init_start(struct ike_sa *sa)
 	ikev2_w_ke(&o->w, sa->ke_group, pub, publen);
 	ikev2_w_nonce(&o->w, sa->ni, sa->ni_len);
 	write_natd(sa, &o->w, 0);
+	ikev2_cert_init_write(sa, &o->w, false);
 	sa->msgid_out = 0;
 	r = ikev2_send_request(sa, o, REQ_SA_INIT);
 	if (r == 0)
@@ -284,6 +285,7 @@ void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	sa->dh = NULL;
 	if (check_natd(sa, c, sa->spi_r))
 		maybe_float(sa);
+	ikev2_cert_peer_read(sa, c);
 	ike_keylog_ike(sa);
 	ikev2_request_done(sa);
 	if (ikev2_auth_start(sa) < 0)
@@ -412,6 +414,7 @@ static int respond_init(struct ike_sa *sa, uint8_t num, const uint8_t *pub, size
 	ikev2_w_ke(&o->w, sa->algs.dh, pub, publen);
 	ikev2_w_nonce(&o->w, sa->nr, sa->nr_len);
 	write_natd(sa, &o->w, sa->spi_r);
+	ikev2_cert_init_write(sa, &o->w, true);
 	r = ikev2_send_response(sa, o, 0);
 	if (r == 0)
 		r = dup_msg(&sa->init_msg[1], &sa->init_len[1], sa->resp_buf, sa->resp_len);
@@ -483,6 +486,7 @@ void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local, const 
 		return;
 	}
 	check_natd(sa, c, 0);
+	ikev2_cert_peer_read(sa, c);
 	sa->msgid_in = 0;
 	if (respond_init(sa, num, pub, ike_dh_publen(algs.dh)) < 0) {
 		ike_sa_kill(sa, "cannot send IKE_SA_INIT response");

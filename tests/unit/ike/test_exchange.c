@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "ike/ike.h"
+#include "ike/ike_pki.h"
 #include "ike/core/ike_priv.h" /* to make b send a notify the engine never sends so */
 #include "ike/crypto/ike_crypto.h"
 #include "ike/v2/ikev2_wire.h"
+#include "tests/unit/ike/pki_fixture.h"
 #include "tests/unit/test.h"
 
 #define QMAX  64
@@ -1851,6 +1853,178 @@ static void test_per_user_psk(void)
 	teardown();
 }
 
+/* ---- certificates (ike/auth/auth_sig.c with ike/pki) ---- */
+
+/* Each end's store: the test root trusted (and "other" for B when asked),
+ * the intermediate, its own certificate. */
+static struct {
+	const char *a_cert, *a_key, *b_cert, *b_key;
+	bool a_psk_remote; /* A accepts B's PSK (mixed methods) */
+	bool b_psk_local;  /* B authenticates with the PSK */
+	const char *a_id;  /* A's claimed identity, NULL: its certificate's DN */
+	const struct ike_cred *a_cred, *b_cred;
+	struct ike_creds *a_store, *b_store;
+} cx;
+
+static struct ike_creds *cx_store(const char *cert, const char *key, const struct ike_cred **cr)
+{
+	struct ike_creds *c = ike_creds_new();
+	char err[300];
+
+	CU_ASSERT_FATAL(c != NULL);
+	CU_ASSERT_EQUAL_FATAL(ike_creds_load_ca(c, pki_fixture_path("root.crt"), err, sizeof(err)),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(
+		ike_creds_load_intermediate(c, pki_fixture_path("inter.crt"), err, sizeof(err)), 0);
+	if (ike_creds_load_local(c, pki_fixture_path(cert), pki_fixture_path(key), NULL, cr, err,
+				 sizeof(err)) != 0)
+		fprintf(stderr, "\n    %s\n", err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*cr);
+	return c;
+}
+
+static void tw_certs(struct ike_conn_cfg *c, bool is_a)
+{
+	memset(&c->remote_id, 0, sizeof(c->remote_id));
+	memset(&c->local_id, 0, sizeof(c->local_id));
+	if (is_a) {
+		c->local_auth = IKE_AUTHBY_PUBKEY;
+		c->local_creds[c->n_local_creds++] = cx.a_cred;
+		c->remote_auth = cx.a_psk_remote ? IKE_AUTHBY_PSK : IKE_AUTHBY_PUBKEY;
+		if (cx.a_id)
+			ike_id_parse(cx.a_id, &c->local_id);
+		return;
+	}
+	c->remote_auth = IKE_AUTHBY_PUBKEY;
+	if (!cx.b_psk_local) {
+		c->local_auth = IKE_AUTHBY_PUBKEY;
+		c->local_creds[c->n_local_creds++] = cx.b_cred;
+	}
+}
+
+/* Sets both ends up with certificates as cx says. */
+static bool cx_setup(void)
+{
+	if (!pki_fixture_dir()) {
+		CU_FAIL("the test PKI could not be made");
+		return false;
+	}
+	cx.a_store = cx_store(cx.a_cert, cx.a_key, &cx.a_cred);
+	cx.b_store = cx_store(cx.b_cert, cx.b_key, &cx.b_cred);
+	tweak = tw_certs;
+	setup_gcm();
+	ike_engine_set_creds(net.a.e, cx.a_store);
+	ike_engine_set_creds(net.b.e, cx.b_store);
+	return true;
+}
+
+static void cx_teardown(void)
+{
+	teardown();
+	ike_creds_unref(cx.a_store);
+	ike_creds_unref(cx.b_store);
+	memset(&cx, 0, sizeof(cx));
+}
+
+/* A (ECDSA P-256, through the intermediate) and B (RSA-3072) both sign;
+ * each ends up with the other's DN as the peer's identity. */
+static void test_cert_auth(void)
+{
+	static const char *const pairs[][4] = {
+		{ "p256chain.crt", "p256.key", "rsa.crt", "rsa.key" },
+		{ "ed25519.crt", "ed25519.key", "p384.crt", "p384.key" },
+		{ "p521.crt", "p521.key", "ed448.crt", "ed448.key" },
+	};
+
+	for (unsigned i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		cx.a_cert = pairs[i][0];
+		cx.a_key = pairs[i][1];
+		cx.b_cert = pairs[i][2];
+		cx.b_key = pairs[i][3];
+		if (!cx_setup())
+			return;
+		net.auth_failed_reason[0] = 0;
+		CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+		pump();
+		if (!find_ev(&net.b, IKE_EV_CHILD_UP, 0))
+			fprintf(stderr, "\n    %s/%s: %s", pairs[i][0], pairs[i][2],
+				net.auth_failed_reason);
+		CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+		CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 1);
+		CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 1);
+		cx_teardown();
+	}
+}
+
+/* Refusals name the reason: an expired certificate (with its dates), one
+ * of a CA B does not trust, an identity the certificate does not hold. */
+static void run_cert_refusal(const char *cert, const char *key, const char *id, const char *reason)
+{
+	cx.a_cert = cert;
+	cx.a_key = key;
+	cx.b_cert = "rsa.crt";
+	cx.b_key = "rsa.key";
+	cx.a_id = id;
+	if (!cx_setup())
+		return;
+	net.auth_failed_reason[0] = 0;
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 0);
+	if (!strstr(net.auth_failed_reason, reason))
+		fprintf(stderr, "\n    want '%s' in: %s", reason, net.auth_failed_reason);
+	CU_ASSERT(strstr(net.auth_failed_reason, reason) != NULL);
+	cx_teardown();
+}
+
+static void test_cert_refusals(void)
+{
+	run_cert_refusal("expired.crt", "expired.key", NULL, "expired");
+	run_cert_refusal("stranger.crt", "stranger.key", NULL, "not accepted");
+	run_cert_refusal("p256.crt", "p256.key", "wrong.example.org",
+			 "identity 'wrong.example.org' is not in its certificate");
+}
+
+/* Mixed methods: A signs, B answers with the PSK; B's connection accepts a
+ * certificate from A, A's a PSK from B. And a peer that sends a PSK where
+ * a certificate is required is refused, saying so. */
+static void test_cert_mixed(void)
+{
+	cx.a_cert = "p256chain.crt";
+	cx.a_key = "p256.key";
+	cx.b_cert = "rsa.crt";
+	cx.b_key = "rsa.key";
+	cx.a_psk_remote = true;
+	cx.b_psk_local = true;
+	if (!cx_setup())
+		return;
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_UP), 1);
+	cx_teardown();
+}
+
+static void tw_b_wants_cert(struct ike_conn_cfg *c, bool is_a)
+{
+	if (!is_a)
+		c->remote_auth = IKE_AUTHBY_PUBKEY;
+}
+
+/* A PSK where the connection requires a certificate: refused, and the line
+ * says which side wanted what. */
+static void test_psk_where_cert_required(void)
+{
+	tweak = tw_b_wants_cert;
+	setup_gcm();
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 0);
+	CU_ASSERT(strstr(net.auth_failed_reason, "authenticates with a pre-shared key (method 2), "
+						 "this connection requires a certificate") != NULL);
+	teardown();
+}
+
 /* With a per-peer limit of 2, a third half-open SA from one address is
  * dropped; once one completes, the peer may start another. */
 static void test_half_open_limit(void)
@@ -1941,6 +2115,11 @@ static const struct test_case cases[] = {
 	{ "responder connection for a prefix of peers", test_responder_prefix },
 	{ "per-peer half-open limit", test_half_open_limit },
 	{ "per-user PSKs on one address: IDi and key select the connection", test_per_user_psk },
+	{ "certificates: ECDSA, RSA, EdDSA both ways, through the intermediate", test_cert_auth },
+	{ "certificates refused: expired, unknown CA, identity not in it", test_cert_refusals },
+	{ "mixed methods: we sign, the peer uses a PSK", test_cert_mixed },
+	{ "a PSK where a certificate is required: refused, said why",
+	  test_psk_where_cert_required },
 	{ NULL, NULL },
 };
 TEST_SUITE(exchange, cases)
