@@ -130,6 +130,7 @@ struct ike_conn_cfg {
 	/* remote_auth pubkey: the peer's chain must go through this CA
 	 * certificate (NULL: any trust anchor of the store). */
 	struct x509_st *remote_ca;
+	char remote_ca_dn[256]; /* or a CA whose subject matches this DN pattern */
 	uint8_t n_proposals, n_children;
 	struct ike_proposal proposals[IKE_MAX_PROPOSALS];
 	struct ike_child_cfg children[IKE_MAX_CHILDREN];

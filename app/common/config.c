@@ -11,12 +11,13 @@
 #include <unistd.h>
 
 #include "app/common/config_priv.h"
+#include "ike/ike_pki.h"
 
 #define CFG_FILE_MAX (1u << 20) /* larger files are refused */
 #define CFG_SUN_PATH sizeof(((struct sockaddr_un *)0)->sun_path)
 
-static const char *const root_keys[] = { "local",       "log",      "control", "ike",
-					 "connections", "fastpath", NULL };
+static const char *const root_keys[] = { "local",       "log",      "control",     "ike",
+					 "connections", "fastpath", "credentials", NULL };
 static const char *const local_keys[] = { "addresses", "ike_port", "natt_port", NULL };
 static const char *const log_keys[] = { "level", "keylog", NULL };
 static const char *const control_keys[] = { "socket", NULL };
@@ -182,7 +183,7 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	cfg_defaults(cfg);
 	if ((rc = cfg_check_object(c, "", root, root_keys)) || (rc = cfg_local(c, root, cfg)) ||
 	    (rc = cfg_log(c, root, cfg)) || (rc = cfg_control(c, root, cfg)) ||
-	    (rc = cfg_ike(c, root, &cfg->engine)) ||
+	    (rc = cfg_ike(c, root, &cfg->engine)) || (rc = cfg_credentials(c, root, cfg)) ||
 	    /* A gateway with static SAs only needs no connection. */
 	    (rc = (json_object_get(root, "connections") || !json_object_get(root, "fastpath"))
 			  ? cfg_connections(c, root, cfg)
@@ -213,6 +214,7 @@ static int cfg_syntax(struct cfg_ctx *c, const json_error_t *je)
 
 static void cfg_wipe(struct app_config *cfg)
 {
+	ike_creds_unref(cfg->creds);
 	ike_wipe(cfg, sizeof *cfg);
 	memset(cfg, 0, sizeof *cfg);
 }
@@ -313,4 +315,6 @@ void app_config_clear(struct app_config *cfg)
 		cfg->conns[i].psk_len = 0;
 	}
 	ike_wipe(cfg->fastpath.sas, sizeof cfg->fastpath.sas);
+	ike_creds_unref(cfg->creds);
+	cfg->creds = NULL;
 }

@@ -24,6 +24,9 @@ struct app_config {
 	unsigned n_conns;
 	struct ike_conn_cfg conns[APP_MAX_CONNS];
 	struct app_fp_cfg fastpath; /* "fastpath" (DPDK gateway), optional */
+	/* "credentials" and the connections' certificates; NULL without any.
+	 * The connections' local_creds point into it. */
+	struct ike_creds *creds;
 };
 
 /* Parses and validates. On error returns -EINVAL (or -ENOENT/-EIO for the
@@ -34,7 +37,7 @@ struct app_config {
 int app_config_parse(const char *text, size_t len, struct app_config *cfg, char *err,
 		     size_t errlen);
 int app_config_load(const char *path, struct app_config *cfg, char *err, size_t errlen);
-/* Wipes secrets (PSKs). */
+/* Wipes secrets (PSKs) and drops the credential store. */
 void app_config_clear(struct app_config *cfg);
 
 #endif

@@ -5,17 +5,16 @@
 #include <string.h>
 
 #include "app/common/config_priv.h"
+#include "ike/ike_pki.h"
 
 #define CFG_MAX_TIME 31536000u /* one year, in seconds */
-#define CFG_PSK_MIN  8u
 
 static const char *const conn_keys[] = {
-	"name",       "local_addr",        "remote_addr", "local_id",  "remote_id",
-	"auth",       "ike_proposals",     "rekey_time",  "rand_time", "dpd_delay",
-	"encap",      "allow_weak_groups", "initiate",    "children",  "start_action",
-	"dpd_action", "close_action",      "keyingtries", NULL
+	"name",       "local_addr",        "remote_addr", "local_id",    "remote_id",
+	"auth",       "ike_proposals",     "rekey_time",  "rand_time",   "dpd_delay",
+	"encap",      "allow_weak_groups", "initiate",    "children",    "start_action",
+	"dpd_action", "close_action",      "keyingtries", "remote_auth", NULL
 };
-static const char *const auth_keys[] = { "method", "psk", "psk_hex", NULL };
 static const char *const child_keys[] = { "name",          "local_ts",  "remote_ts",
 					  "esp_proposals", "mode",      "rekey_time",
 					  "life_time",     "rand_time", NULL };
@@ -99,109 +98,13 @@ static int cfg_id(struct cfg_ctx *c, const char *path, json_t *o, const char *ke
 		return rc;
 	if (!s)
 		s = json_string_value(json_object_get(o, dflt));
-	if (s && strchr(s, '/'))
+	if (s && strchr(s, '/') && !strchr(s, '='))
 		s = "%any"; /* a prefix of peers: any identity unless given */
-	if (ike_id_parse(s, out) != 0) {
+	if (s && strchr(s, '=') ? ike_pki_id_from_dn(s, out) != 0 : ike_id_parse(s, out) != 0) {
 		cfg_path_key(p, path, key);
 		return cfg_fail(c, p, "invalid identity '%s'", s);
 	}
 	return 0;
-}
-
-/* ---- authentication ---- */
-
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = (char)tolower((unsigned char)ch);
-	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* Decodes "0x..." (prefix optional) into out; -1 on bad text or size. */
-static long hex_decode(const char *s, uint8_t *out, size_t max)
-{
-	size_t n;
-
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	n = strlen(s);
-	if (n % 2 || n / 2 > max)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (long)(n / 2);
-}
-
-static int cfg_psk_text(struct cfg_ctx *c, const char *p, const char *s, struct ike_conn_cfg *conn)
-{
-	size_t n = strlen(s);
-
-	if (n == 0)
-		return cfg_fail(c, p, "must not be empty");
-	if (n < CFG_PSK_MIN)
-		return cfg_fail(c, p, "too short (at least %u characters)", CFG_PSK_MIN);
-	if (n > IKE_MAX_PSK)
-		return cfg_fail(c, p, "too long (at most %u bytes)", IKE_MAX_PSK);
-	memcpy(conn->psk, s, n);
-	conn->psk_len = n;
-	return 0;
-}
-
-static int cfg_psk_hex(struct cfg_ctx *c, const char *p, const char *s, struct ike_conn_cfg *conn)
-{
-	long n = hex_decode(s, conn->psk, IKE_MAX_PSK);
-
-	if (n < 0)
-		return cfg_fail(c, p,
-				"expected 0x followed by pairs of hex digits, "
-				"at most %u bytes",
-				IKE_MAX_PSK);
-	if (n < (long)CFG_PSK_MIN)
-		return cfg_fail(c, p, "too short (at least %u bytes)", CFG_PSK_MIN);
-	conn->psk_len = (size_t)n;
-	return 0;
-}
-
-static int cfg_auth_method(struct cfg_ctx *c, const char *path, json_t *a)
-{
-	char p[CFG_PATH_MAX];
-	const char *m;
-	int rc = cfg_get_string(c, path, a, "method", true, &m);
-
-	if (rc || strcmp(m, "psk") == 0)
-		return rc;
-	cfg_path_key(p, path, "method");
-	return cfg_fail(c, p,
-			"unsupported method '%s' (only \"psk\" is "
-			"supported)",
-			m);
-}
-
-static int cfg_auth(struct cfg_ctx *c, const char *path, json_t *o, struct ike_conn_cfg *conn)
-{
-	char ap[CFG_PATH_MAX], p[CFG_PATH_MAX];
-	const char *psk, *hex;
-	json_t *a;
-	int rc;
-
-	cfg_path_key(ap, path, "auth");
-	if ((rc = cfg_require(c, path, o, "auth", &a)) ||
-	    (rc = cfg_check_object(c, ap, a, auth_keys)) || (rc = cfg_auth_method(c, ap, a)) ||
-	    (rc = cfg_get_string(c, ap, a, "psk", false, &psk)) ||
-	    (rc = cfg_get_string(c, ap, a, "psk_hex", false, &hex)))
-		return rc;
-	if (psk && hex)
-		return cfg_fail(c, ap, "set only one of 'psk' and 'psk_hex'");
-	if (!psk && !hex)
-		return cfg_fail(c, ap, "missing 'psk' (or 'psk_hex')");
-	cfg_path_key(p, ap, psk ? "psk" : "psk_hex");
-	return psk ? cfg_psk_text(c, p, psk, conn) : cfg_psk_hex(c, p, hex, conn);
 }
 
 /* ---- proposals ---- */
@@ -440,7 +343,7 @@ static int cfg_conn_flags(struct cfg_ctx *c, const char *path, json_t *o, struct
 }
 
 static int cfg_conn(struct cfg_ctx *c, const char *path, json_t *o, uint16_t port,
-		    struct ike_conn_cfg *conn)
+		    struct ike_conn_cfg *conn, struct ike_creds **store)
 {
 	int rc;
 
@@ -449,7 +352,7 @@ static int cfg_conn(struct cfg_ctx *c, const char *path, json_t *o, uint16_t por
 	    (rc = cfg_conn_addrs(c, path, o, port, conn)) ||
 	    (rc = cfg_id(c, path, o, "local_id", "local_addr", &conn->local_id)) ||
 	    (rc = cfg_id(c, path, o, "remote_id", "remote_addr", &conn->remote_id)) ||
-	    (rc = cfg_auth(c, path, o, conn)) || (rc = cfg_conn_flags(c, path, o, conn)) ||
+	    (rc = cfg_auth(c, path, o, conn, store)) || (rc = cfg_conn_flags(c, path, o, conn)) ||
 	    (rc = cfg_proposals(c, path, o, "ike_proposals", ike_default_props, true,
 				conn->allow_weak_dh, conn->proposals, &conn->n_proposals)) ||
 	    (rc = cfg_children(c, path, o, conn)))
@@ -471,7 +374,7 @@ int cfg_connections(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 		struct ike_conn_cfg *conn = &cfg->conns[i];
 
 		cfg_path_idx(p, "connections", i);
-		if ((rc = cfg_conn(c, p, json_array_get(arr, i), cfg->ike_port, conn)))
+		if ((rc = cfg_conn(c, p, json_array_get(arr, i), cfg->ike_port, conn, &cfg->creds)))
 			return rc;
 		for (size_t j = 0; j < i; j++) {
 			if (strcmp(cfg->conns[j].name, conn->name) != 0)
@@ -482,23 +385,4 @@ int cfg_connections(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 		cfg->n_conns = (unsigned)i + 1;
 	}
 	return 0;
-}
-
-/* The Jansson tree is freed without wiping; overwrite the PSK strings it
- * still holds first. The strings are the tree's own heap copies. */
-void cfg_scrub_json(json_t *root)
-{
-	static const char *const keys[] = { "psk", "psk_hex" };
-	json_t *conns = json_object_get(root, "connections");
-
-	for (size_t i = 0; i < json_array_size(conns); i++) {
-		json_t *auth = json_object_get(json_array_get(conns, i), "auth");
-
-		for (unsigned k = 0; k < 2; k++) {
-			json_t *v = json_object_get(auth, keys[k]);
-
-			if (json_is_string(v))
-				ike_wipe((char *)json_string_value(v), json_string_length(v));
-		}
-	}
 }

@@ -23,6 +23,12 @@ struct cfg_ctx {
 	size_t errlen;
 };
 
+/* config_auth.c: a connection's "auth" and "remote_auth" (certificates go
+ * into *store, made on first use); the "credentials" section. */
+int cfg_auth(struct cfg_ctx *c, const char *path, json_t *o, struct ike_conn_cfg *conn,
+	     struct ike_creds **store);
+int cfg_credentials(struct cfg_ctx *c, json_t *root, struct app_config *cfg);
+
 /* Writes "path: reason" (control characters replaced) and returns -EINVAL. */
 int cfg_fail(struct cfg_ctx *c, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -307,6 +307,7 @@ static int check_config(struct daemon *d)
 		fprintf(stderr, "ipsecgw-ike: config error: cannot create IKE engine\n");
 		return 1;
 	}
+	ike_engine_set_creds(d->engine, d->cfg->creds);
 	for (unsigned i = 0; i < d->cfg->n_conns && !rc; i++) {
 		rc = ike_engine_add_conn(d->engine, &d->cfg->conns[i]);
 		if (rc < 0)
@@ -331,6 +332,7 @@ static int run_daemon(struct daemon *d)
 		app_log(IKE_LOG_ERR, "cannot create IKE engine");
 		return 1;
 	}
+	ike_engine_set_creds(d->engine, d->cfg->creds);
 	if (add_conns(d) < 0 || open_sockets(d) < 0 || open_control(d) < 0)
 		return 1;
 	app_log(IKE_LOG_INFO, "ipsecgw-ike started: %u connection%s", d->cfg->n_conns,

@@ -161,10 +161,13 @@ static struct ike_pki_chain *peer_chain(const struct ikev2_chain *c, char *why, 
 }
 
 /* The chain verified to a trust anchor (and the connection's CA). */
-static int check_chain(const struct ike_sa *sa, const struct ike_pki_chain *ch,
-		       const char *who, char *why, size_t wlen)
+static int check_chain(const struct ike_sa *sa, const struct ike_pki_chain *ch, const char *who,
+		       char *why, size_t wlen)
 {
-	struct ike_pki_verify_opts o = { .now = time(NULL), .ca_cert = sa->conn->cfg.remote_ca };
+	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
+	struct ike_pki_verify_opts o = { .now = time(NULL),
+					 .ca_cert = cfg->remote_ca,
+					 .ca_dn = cfg->remote_ca_dn[0] ? cfg->remote_ca_dn : NULL };
 	char reason[400];
 	enum ike_pki_result res;
 

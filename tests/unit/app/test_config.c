@@ -7,6 +7,8 @@
 #include "ike/ike.h"
 #include "app/common/config.h"
 #include "app/common/ctl_socket.h"
+#include "ike/ike_alg.h"
+#include "tests/unit/ike/pki_fixture.h"
 #include "tests/unit/test.h"
 
 #define PSK  "Sup3r-s3cret-PSK"
@@ -373,7 +375,11 @@ static void test_auth(void)
 	expect_err(CONN_AUTH("{'method':'psk','psk':'Zq7x'}"),
 		   "connections[0].auth.psk: too short");
 	expect_err(CONN_AUTH("{'method':'pubkey','psk':'" PSK "'}"),
-		   "connections[0].auth.method: unsupported method 'pubkey' (only");
+		   "connections[0].auth: missing 'cert'");
+	expect_err(CONN_AUTH("{'method':'eap','psk':'" PSK "'}"),
+		   "connections[0].auth.method: unknown method 'eap' (\"psk\" or \"pubkey\")");
+	expect_err(CONN_AUTH("{'method':'psk','psk':'" PSK "','cert':'x.pem'}"),
+		   "connections[0].auth: certificates need method \"pubkey\"");
 	expect_err(CONN_AUTH("{'psk':'" PSK "'}"), "connections[0].auth: missing 'method'");
 	expect_err(CONN_AUTH("{'method':'psk','psk_hex':'0x0102g3'}"),
 		   "connections[0].auth.psk_hex: expected 0x");
@@ -384,6 +390,65 @@ static void test_auth(void)
 	CU_ASSERT_EQUAL(cfg->conns[0].psk_len, 10);
 	CU_ASSERT_EQUAL(cfg->conns[0].psk[9], 0x99);
 	free(cfg);
+}
+
+/* A connection signing with a certificate of the test PKI; extra is
+ * spliced into the connection, auth_extra into its auth object. */
+static char *cert_doc(const char *auth_extra, const char *extra, const char *key)
+{
+	static char doc[2048];
+	const char *d = pki_fixture_dir();
+
+	snprintf(doc, sizeof(doc),
+		 "{'credentials':{'cacerts':['%s/root.crt'],'intermediates':['%s/inter.crt']},"
+		 "'connections':[{'name':'a','local_addr':'192.0.2.1','remote_addr':'192.0.2.2',"
+		 "'auth':{'method':'pubkey','cert':'%s/p256chain.crt','key':'%s/%s'%s},%s"
+		 "'children':[" CHILD "]}]}",
+		 d, d, d, d, key, auth_extra, extra);
+	return doc;
+}
+
+/* Certificates: the store holds what "credentials" and the connection
+ * name; our identity is the certificate's unless given; remote_auth
+ * defaults to ours; every error names the file or the key. */
+static void test_auth_certs(void)
+{
+	struct app_config *cfg;
+
+	if (!pki_fixture_dir()) {
+		CU_FAIL("the test PKI could not be made");
+		return;
+	}
+	cfg = parse_ok(cert_doc("", "", "p256.key"));
+	CU_ASSERT_PTR_NOT_NULL(cfg->creds);
+	CU_ASSERT_EQUAL(cfg->conns[0].local_auth, IKE_AUTHBY_PUBKEY);
+	CU_ASSERT_EQUAL(cfg->conns[0].remote_auth, IKE_AUTHBY_PUBKEY);
+	CU_ASSERT_EQUAL(cfg->conns[0].n_local_creds, 1);
+	CU_ASSERT_EQUAL(cfg->conns[0].local_id.type, 0);
+	CU_ASSERT_EQUAL(cfg->conns[0].psk_len, 0);
+	app_config_clear(cfg);
+	free(cfg);
+	cfg = parse_ok(cert_doc("",
+				"'local_id':'C=CH, O=Example, CN=p256.example.org',"
+				"'remote_auth':{'method':'psk','psk':'" PSK "'},",
+				"p256.key"));
+	CU_ASSERT_EQUAL(cfg->conns[0].local_id.type, IKEV2_ID_DER_ASN1_DN);
+	CU_ASSERT_EQUAL(cfg->conns[0].remote_auth, IKE_AUTHBY_PSK);
+	CU_ASSERT_EQUAL(cfg->conns[0].psk_len, strlen(PSK));
+	app_config_clear(cfg);
+	free(cfg);
+	expect_err(cert_doc("", "", "rsa.key"), "connections[0].auth: ");
+	expect_err(cert_doc("", "", "nonexistent.key"), "nonexistent.key");
+	expect_err(cert_doc("", "'remote_auth':{'method':'psk'},", "p256.key"),
+		   "connections[0].remote_auth: missing 'psk'");
+	expect_err(cert_doc("", "'remote_auth':{'method':'psk','psk':'" PSK "','ca':'CN=x'},",
+			    "p256.key"),
+		   "connections[0].remote_auth.ca: a CA constraint needs method");
+	expect_err(cert_doc(",'psk':'" PSK "'", "'remote_auth':{'method':'any','psk':'" PSK "'},",
+			    "p256.key"),
+		   "the connection has a PSK already");
+	expect_err("{'credentials':{'cacerts':['/nonexistent/ca.pem']},'connections':[]}",
+		   "credentials.cacerts[0]: ");
 }
 
 static void test_duplicates(void)
@@ -564,6 +629,7 @@ static const struct test_case cases[] = {
 	{ "algorithms", test_algorithms },
 	{ "weak DH groups", test_weak_groups },
 	{ "authentication", test_auth },
+	{ "authentication with certificates", test_auth_certs },
 	{ "duplicate and invalid names", test_duplicates },
 	{ "connections and children required", test_no_connections },
 	{ "timers and mode", test_timers },
