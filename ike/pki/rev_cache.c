@@ -156,8 +156,7 @@ void rev_cache_store(struct ike_rev_ctx *ctx, struct rev_job *job)
 	e->crl = job->crl;
 	job->crl = NULL;
 	X509_NAME_oneline(X509_CRL_get_issuer(e->crl), e->issuer_dn, sizeof(e->issuer_dn));
-	e->refetch_at =
-		rc_refetch_at(ctx, ike_rev_time(X509_CRL_get0_nextUpdate(e->crl)), now);
+	e->refetch_at = rc_refetch_at(ctx, ike_rev_time(X509_CRL_get0_nextUpdate(e->crl)), now);
 }
 
 /* The whole file, at most RC_MAX_FILE bytes. */

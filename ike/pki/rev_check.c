@@ -15,14 +15,13 @@
 
 #include "ike/pki/rev_priv.h"
 
-static void rk_add_url(struct rev_check *c, char (*list)[REV_URL_MAX], unsigned *n,
-		       const char *url)
+static void rk_add_url(struct rev_check *c, char (*list)[REV_URL_MAX], unsigned *n, const char *url)
 {
 	c->has_source = true;
 	if (strncasecmp(url, "http://", 7) != 0 || strlen(url) >= REV_URL_MAX) {
 		if (!c->skipped[0])
-			snprintf(c->skipped, sizeof(c->skipped), "%.*s is not fetched (http:// only)",
-				 REV_URL_MAX - 1, url);
+			snprintf(c->skipped, sizeof(c->skipped),
+				 "%.*s is not fetched (http:// only)", REV_URL_MAX - 1, url);
 		return;
 	}
 	for (unsigned i = 0; i < *n; i++)
@@ -49,7 +48,8 @@ static void rk_cdp(struct rev_check *c)
 
 			if (gn->type == GEN_URI)
 				rk_add_url(c, c->crl, &c->n_crl,
-					   (const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier));
+					   (const char *)ASN1_STRING_get0_data(
+						   gn->d.uniformResourceIdentifier));
 		}
 	}
 	sk_DIST_POINT_pop_free(dps, DIST_POINT_free);
@@ -84,7 +84,8 @@ static void rk_note(struct rk_notes *n, const char *a, const char *b)
 			 a, b ? ": " : "", b ? b : "");
 
 	if (w > 0)
-		n->len += (size_t)w < sizeof(n->buf) - n->len ? (size_t)w : sizeof(n->buf) - n->len - 1;
+		n->len += (size_t)w < sizeof(n->buf) - n->len ? (size_t)w
+							      : sizeof(n->buf) - n->len - 1;
 }
 
 /* True when the cached entry e gives a definite answer (into r). */

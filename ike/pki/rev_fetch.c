@@ -21,7 +21,7 @@
 #include "ike/pki/rev_priv.h"
 
 #define RF_MAX_CONNS 16
-#define RF_READ	     65536
+#define RF_READ      65536
 
 enum rf_state { RF_CONNECTING, RF_SENDING, RF_RECEIVING };
 
@@ -127,7 +127,8 @@ static int rf_connect_next(struct rf_conn *c)
 	for (; c->cur; c->cur = c->cur->ai_next) {
 		if (c->fd >= 0)
 			close(c->fd);
-		c->fd = socket(c->cur->ai_family, c->cur->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		c->fd = socket(c->cur->ai_family,
+			       c->cur->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			       c->cur->ai_protocol);
 		if (c->fd < 0)
 			continue;
@@ -338,9 +339,9 @@ static void rf_poll_once(struct rev_fetcher *f)
 	for (unsigned i = 0; i < n; i++) {
 		struct rf_conn *c = &f->conns[i];
 
-		pfd[i + 1] = (struct pollfd){
-			.fd = c->fd, .events = c->state == RF_RECEIVING ? POLLIN : POLLOUT
-		};
+		pfd[i + 1] = (struct pollfd){ .fd = c->fd,
+					      .events = c->state == RF_RECEIVING ? POLLIN
+										 : POLLOUT };
 		if (c->deadline_ms < first)
 			first = c->deadline_ms;
 	}

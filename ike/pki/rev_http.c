@@ -123,7 +123,8 @@ int ike_rev_http_request(char *out, size_t cap, const struct ike_rev_url *u, con
 		n = snprintf(out, cap,
 			     "GET %s HTTP/1.0\r\nHost: %s%s%s%s%s\r\nUser-Agent: ipsecgw\r\n"
 			     "Connection: close\r\n\r\n",
-			     u->path, v6 ? "[" : "", u->host, v6 ? "]" : "", *port ? ":" : "", port);
+			     u->path, v6 ? "[" : "", u->host, v6 ? "]" : "", *port ? ":" : "",
+			     port);
 	else
 		n = snprintf(out, cap,
 			     "POST %s HTTP/1.0\r\nHost: %s%s%s%s%s\r\nUser-Agent: ipsecgw\r\n"

@@ -84,8 +84,7 @@ static int ro_delegated(X509 *signer, X509 *issuer, time_t now, struct ike_rev_o
 
 /* Finds the signer (the issuer, or a certificate in the response),
  * checks the delegation and the signature. */
-static int ro_signature(OCSP_BASICRESP *bs, X509 *issuer, time_t now,
-			struct ike_rev_ocsp_answer *a)
+static int ro_signature(OCSP_BASICRESP *bs, X509 *issuer, time_t now, struct ike_rev_ocsp_answer *a)
 {
 	STACK_OF(X509) *extra = sk_X509_new_null();
 	STACK_OF(X509) *only = sk_X509_new_null();
@@ -115,8 +114,7 @@ out:
 	return rc;
 }
 
-static int ro_status(OCSP_BASICRESP *bs, X509 *cert, X509 *issuer,
-		     struct ike_rev_ocsp_answer *a)
+static int ro_status(OCSP_BASICRESP *bs, X509 *cert, X509 *issuer, struct ike_rev_ocsp_answer *a)
 {
 	OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
 	ASN1_GENERALIZEDTIME *rev = NULL, *thisu = NULL, *nextu = NULL;
@@ -159,8 +157,8 @@ static int ro_basic(OCSP_RESPONSE *resp, OCSP_REQUEST *req, X509 *cert, X509 *is
 	return rc;
 }
 
-int ike_rev_ocsp_check(OCSP_REQUEST *req, const uint8_t *der, size_t len, X509 *cert,
-		       X509 *issuer, time_t now, struct ike_rev_ocsp_answer *a)
+int ike_rev_ocsp_check(OCSP_REQUEST *req, const uint8_t *der, size_t len, X509 *cert, X509 *issuer,
+		       time_t now, struct ike_rev_ocsp_answer *a)
 {
 	const unsigned char *p = der;
 	OCSP_RESPONSE *resp;

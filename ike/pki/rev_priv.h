@@ -19,7 +19,7 @@ struct rev_job {
 	struct rev_job *next;
 	/* request */
 	enum rev_kind kind;
-	char *key;  /* the cache entry it fills */
+	char *key;    /* the cache entry it fills */
 	uint64_t gen; /* ... if the entry still has this generation */
 	char url[1024];
 	X509 *cert;   /* OCSP only */
@@ -73,7 +73,7 @@ struct rev_ent {
 	enum rev_state state;
 	uint64_t gen;
 	unsigned char ikh[REV_IKH_LEN]; /* the issuer's */
-	char src[REV_URL_MAX + 16]; /* "CRL http://...", "OCSP ...", "CRL file ..." */
+	char src[REV_URL_MAX + 16];     /* "CRL http://...", "OCSP ...", "CRL file ..." */
 	char issuer_dn[256];
 	X509_CRL *crl;
 	struct ike_rev_ocsp_answer ans;

@@ -54,9 +54,9 @@ void ike_rev_time_str(time_t t, char *buf, size_t len)
 const char *ike_rev_reason_str(int reason)
 {
 	static const char *const names[] = {
-		"unspecified",	      "keyCompromise", "cACompromise",	       "affiliationChanged",
-		"superseded",	      "cessationOfOperation", "certificateHold", "unspecified (7)",
-		"removeFromCRL",      "privilegeWithdrawn",   "aACompromise",
+		"unspecified",   "keyCompromise",        "cACompromise",    "affiliationChanged",
+		"superseded",    "cessationOfOperation", "certificateHold", "unspecified (7)",
+		"removeFromCRL", "privilegeWithdrawn",   "aACompromise",
 	};
 
 	if (reason < 0 || reason >= (int)(sizeof(names) / sizeof(names[0])))

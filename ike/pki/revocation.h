@@ -50,12 +50,12 @@ enum ike_rev_status {
  *   revocation status of 'O=Test, CN=peer' serial 1004 unknown: CRL http://192.0.2.1/x.crl: no complete answer within 5000 ms; refused under strict */
 struct ike_rev_result {
 	enum ike_rev_status status;
-	bool pass;              /* the policy accepts the certificate */
-	bool has_source;        /* a CRL/OCSP URI or a configured CRL/responder */
-	int reason;             /* CRL reason code when revoked, -1 when none */
-	time_t rev_time;        /* when revoked */
-	char serial[80];        /* hex, as openssl prints it */
-	char source[300];       /* "CRL file PATH", "CRL URL", "OCSP URL" */
+	bool pass;        /* the policy accepts the certificate */
+	bool has_source;  /* a CRL/OCSP URI or a configured CRL/responder */
+	int reason;       /* CRL reason code when revoked, -1 when none */
+	time_t rev_time;  /* when revoked */
+	char serial[80];  /* hex, as openssl prints it */
+	char source[300]; /* "CRL file PATH", "CRL URL", "OCSP URL" */
 	char msg[800];
 };
 
@@ -119,12 +119,12 @@ unsigned ike_rev_pending(const struct ike_rev_ctx *ctx);
 
 /* Cached CRLs, for `ipsecgw-ctl list-crls`. */
 struct ike_rev_crl_info {
-	const char *source;  /* "CRL file PATH" or "CRL URL" */
-	const char *issuer;  /* the CRL's issuer DN */
-	time_t this_update;  /* 0 when the CRL is not loaded */
-	time_t next_update;  /* 0 when none */
-	unsigned n_revoked;  /* entries */
-	const char *error;   /* the last failure, "" when none */
+	const char *source; /* "CRL file PATH" or "CRL URL" */
+	const char *issuer; /* the CRL's issuer DN */
+	time_t this_update; /* 0 when the CRL is not loaded */
+	time_t next_update; /* 0 when none */
+	unsigned n_revoked; /* entries */
+	const char *error;  /* the last failure, "" when none */
 };
 void ike_rev_list_crls(struct ike_rev_ctx *ctx,
 		       void (*fn)(void *arg, const struct ike_rev_crl_info *ci), void *arg);
@@ -153,8 +153,8 @@ void ike_rev_crl_lookup(X509_CRL *crl, X509 *cert, time_t now, const char *sourc
 OCSP_REQUEST *ike_rev_ocsp_request(X509 *cert, X509 *issuer, uint8_t **der, size_t *len);
 /* What a checked OCSP response says about one certificate. */
 struct ike_rev_ocsp_answer {
-	int status;        /* V_OCSP_CERTSTATUS_*; -1 when the response is bad */
-	int reason;        /* OCSP_REVOKED_STATUS_*, -1 when none */
+	int status; /* V_OCSP_CERTSTATUS_*; -1 when the response is bad */
+	int reason; /* OCSP_REVOKED_STATUS_*, -1 when none */
 	time_t rev_time;
 	time_t this_update;
 	time_t next_update; /* 0 when none */
@@ -165,8 +165,8 @@ struct ike_rev_ocsp_answer {
  * by a responder the issuer certified for OCSP signing (valid at now), with
  * a SingleResponse for cert. Times are not checked here. 0, or -1 with
  * a->err set. */
-int ike_rev_ocsp_check(OCSP_REQUEST *req, const uint8_t *der, size_t len, X509 *cert,
-		       X509 *issuer, time_t now, struct ike_rev_ocsp_answer *a);
+int ike_rev_ocsp_check(OCSP_REQUEST *req, const uint8_t *der, size_t len, X509 *cert, X509 *issuer,
+		       time_t now, struct ike_rev_ocsp_answer *a);
 /* The result of a checked answer at now: thisUpdate not in the future
  * (5 min skew), nextUpdate not past. */
 void ike_rev_ocsp_result(const struct ike_rev_ocsp_answer *a, X509 *cert, time_t now,

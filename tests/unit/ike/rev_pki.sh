@@ -32,6 +32,12 @@ crlDistributionPoints = URI:http://127.0.0.1:$HP/stall
 [ee_big]
 basicConstraints = CA:false
 crlDistributionPoints = URI:http://127.0.0.1:$HP/big
+[ee_crl]
+basicConstraints = CA:false
+crlDistributionPoints = URI:http://127.0.0.1:$HP/ca.crl
+[ee_biglen]
+basicConstraints = CA:false
+crlDistributionPoints = URI:http://127.0.0.1:$HP/biglen
 [ee_ldap]
 basicConstraints = CA:false
 crlDistributionPoints = URI:ldap://ldap.example/cn=ca?certificateRevocationList
@@ -63,6 +69,9 @@ issue nouri 0x1003 ee_nouri
 issue stall 0x1004 ee_stall
 issue big 0x1005 ee_big
 issue ldap 0x1006 ee_ldap
+issue crlgood 0x1007 ee_crl
+issue crlrev 0x1008 ee_crl
+issue biglen 0x1009 ee_biglen
 issue ocsp 0x2001 ocsp
 issue noeku 0x2002 noeku
 issue rogue 0x2003 ocsp ca2
@@ -75,6 +84,9 @@ V	$exp		1003	unknown	/O=Test/CN=nouri
 V	$exp		1004	unknown	/O=Test/CN=stall
 V	$exp		1005	unknown	/O=Test/CN=big
 V	$exp		1006	unknown	/O=Test/CN=ldap
+V	$exp		1007	unknown	/O=Test/CN=crlgood
+R	$exp	250304050607Z,superseded	1008	unknown	/O=Test/CN=crlrev
+V	$exp		1009	unknown	/O=Test/CN=biglen
 IDX
 # gencrl CA OUT DAYS
 gencrl() {
@@ -92,6 +104,8 @@ CNF
 	openssl crl -in $2.pem -outform DER -out $2.der
 }
 gencrl ca ca.crl 24
+gencrl ca ca72.crl 72
 gencrl ca2 forged.crl 24
 cp ca.crl.der www_ca.crl
+rm -f *.csr
 echo ok
