@@ -156,7 +156,8 @@ static void test_http_parse(void)
 		{ "HTTP/1.0 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", false, 10,
 		  -1, "conflicting" },
 		{ "HTTP/1.0 200 OK\r\nContent-Length: 1x\r\n\r\nab", false, 10, -1, "bad Content" },
-		{ "HTTP/1.0 200 OK\r\nContent-Length: 9999999999999\r\n\r\n", false, 10, -1, "bad" },
+		{ "HTTP/1.0 200 OK\r\nContent-Length: 9999999999999\r\n\r\n", false, 10, -1,
+		  "bad" },
 		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc", false, 10, -1,
 		  "Transfer-Encoding" },
 		{ "HTTP/1.0 404 Not Found\r\n\r\n", true, 10, -1, "HTTP status 404" },
@@ -482,8 +483,7 @@ static void test_ocsp_nonce_and_signature(void)
 	CU_ASSERT_EQUAL(ike_rev_ocsp_check(other.req, copy, len, g.cert, g.ca, time(NULL), &a), 0);
 	/* One flipped bit in the responder's certificate (the last byte). */
 	copy[len - 1] ^= 1;
-	CU_ASSERT_EQUAL(ike_rev_ocsp_check(other.req, copy, len, g.cert, g.ca, time(NULL), &a),
-			-1);
+	CU_ASSERT_EQUAL(ike_rev_ocsp_check(other.req, copy, len, g.cert, g.ca, time(NULL), &a), -1);
 	CU_ASSERT(rt_has(a.err, "signed by '/O=Test/CN=ocsp', not certified by the issuer"));
 	/* ... in the signature: the CA signs, no certificates follow it. */
 	resp = rt_ocsp_answer(other.der, other.len, "ca", "-resp_no_certs", &len);
@@ -491,8 +491,7 @@ static void test_ocsp_nonce_and_signature(void)
 	memcpy(copy, resp, len);
 	CU_ASSERT_EQUAL(ike_rev_ocsp_check(other.req, copy, len, g.cert, g.ca, time(NULL), &a), 0);
 	copy[len - 1] ^= 1;
-	CU_ASSERT_EQUAL(ike_rev_ocsp_check(other.req, copy, len, g.cert, g.ca, time(NULL), &a),
-			-1);
+	CU_ASSERT_EQUAL(ike_rev_ocsp_check(other.req, copy, len, g.cert, g.ca, time(NULL), &a), -1);
 	CU_ASSERT(rt_has(a.err, "signature does not verify"));
 	/* A responder that sends no nonce (pre-signed answers) is taken. */
 	snprintf(cmd, sizeof(cmd),
@@ -769,7 +768,7 @@ static bool rt_ns_make(void)
 	snprintf(port, sizeof(port), "%d", RT_OCSP_PORT);
 	char *http[] = { "python3", "tests/unit/ike/rev_http_server.py", "8080", rt_dir, NULL };
 	char *ocsp[] = { "openssl", "ocsp", "-index", f[0], "-rsigner", f[1], "-rkey", f[2],
-			 "-CA", f[3], "-port", port, "-ndays", "1", NULL };
+			 "-CA",     f[3],   "-port",  port, "-ndays",   "1",  NULL };
 
 	rt_ns_orig = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (rt_ns_orig < 0 || unshare(CLONE_NEWNET) != 0) {
@@ -952,7 +951,8 @@ static void test_fetch_timeout(void)
 	CU_ASSERT(d2.r.status == IKE_REV_GOOD);
 	CU_ASSERT_EQUAL(d.calls, 0);
 	CU_ASSERT(rt_wait(ctx, &d, 5000));
-	end_ms = (double)(d.at.tv_sec - t0.tv_sec) * 1e3 + (double)(d.at.tv_nsec - t0.tv_nsec) / 1e6;
+	end_ms = (double)(d.at.tv_sec - t0.tv_sec) * 1e3 +
+		 (double)(d.at.tv_nsec - t0.tv_nsec) / 1e6;
 	printf("    stalled check ended after %.0f ms\n", end_ms);
 	CU_ASSERT(end_ms >= 900 && end_ms < 4000);
 	CU_ASSERT(d.r.status == IKE_REV_UNKNOWN && !d.r.pass);
