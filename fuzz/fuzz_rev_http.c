@@ -111,6 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t max = size ? data[0] * 7u : 0;
 
 	fuzz_response(data, size, max);
+	fuzz_response(data, size, size ? data[size - 1] % 16u : 0);
 	fuzz_response(data, size, (size_t)-1 / 2);
 	fuzz_url(data, size);
 	return 0;

@@ -48,6 +48,10 @@ extendedKeyUsage = OCSPSigning
 [noeku]
 basicConstraints = CA:false
 keyUsage = critical,digitalSignature
+[wrongeku]
+basicConstraints = CA:false
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
 CNF
 
 for ca in ca ca2; do
@@ -74,6 +78,7 @@ issue crlrev 0x1008 ee_crl
 issue biglen 0x1009 ee_biglen
 issue ocsp 0x2001 ocsp
 issue noeku 0x2002 noeku
+issue wrongeku 0x2004 wrongeku
 issue rogue 0x2003 ocsp ca2
 
 exp=$(date -u -d '+1 year' +%y%m%d%H%M%SZ)

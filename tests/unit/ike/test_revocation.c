@@ -454,6 +454,8 @@ static void test_ocsp_signer(void)
 	/* Certified by the CA, but not for OCSP signing. */
 	CU_ASSERT_EQUAL(rt_ocsp_check(&g, "noeku", "", &a), -1);
 	CU_ASSERT(rt_has(a.err, "lacks the OCSPSigning extended key usage"));
+	CU_ASSERT_EQUAL(rt_ocsp_check(&g, "wrongeku", "", &a), -1);
+	CU_ASSERT(rt_has(a.err, "'/O=Test/CN=wrongeku' lacks the OCSPSigning"));
 	/* Signed by the other CA's key under the CA's name (and its
 	 * certificate sent along): the CA's key does not verify it. */
 	CU_ASSERT_EQUAL(rt_ocsp_check(&g, "ca2", "", &a), -1);
@@ -594,10 +596,11 @@ static bool rt_wait(struct ike_rev_ctx *ctx, struct rt_done *d, int ms)
 
 /* Starts a check of cert (issued by ca); the result in *r when it is done
  * at once, else IKE_REV_PENDING and d gets it. */
-static int rt_start(struct ike_rev_ctx *ctx, const char *cert, enum ike_rev_policy p,
-		    struct rt_done *d, struct ike_rev_result *r, uint64_t *id)
+static int rt_start_by(struct ike_rev_ctx *ctx, const char *cert, const char *issuer,
+		       enum ike_rev_policy p, struct rt_done *d, struct ike_rev_result *r,
+		       uint64_t *id)
 {
-	X509 *ca = rt_cert("ca"), *x = rt_cert(cert);
+	X509 *ca = rt_cert(issuer), *x = rt_cert(cert);
 	uint64_t dummy;
 	int rc = -1;
 
@@ -606,6 +609,12 @@ static int rt_start(struct ike_rev_ctx *ctx, const char *cert, enum ike_rev_poli
 	X509_free(ca);
 	X509_free(x);
 	return rc;
+}
+
+static int rt_start(struct ike_rev_ctx *ctx, const char *cert, enum ike_rev_policy p,
+		    struct rt_done *d, struct ike_rev_result *r, uint64_t *id)
+{
+	return rt_start_by(ctx, cert, "ca", p, d, r, id);
 }
 
 static struct ike_rev_ctx *rt_ctx(unsigned timeout_ms, size_t max_crl)
@@ -677,6 +686,10 @@ static void test_crl_file(void)
 	CU_ASSERT_EQUAL(rt_start(ctx, "revoked", IKE_REV_RELAXED, &d, &r, NULL), IKE_REV_DONE);
 	CU_ASSERT(r.status == IKE_REV_REVOKED && !r.pass);
 	CU_ASSERT(rt_has(r.msg, "revoked on 2024-01-02 03:04:05 UTC (keyCompromise) by CRL file "));
+	/* The file speaks for its CA only: not for ca2's certificates. */
+	CU_ASSERT_EQUAL(rt_start_by(ctx, "rogue", "ca2", IKE_REV_STRICT, &d, &r, NULL),
+			IKE_REV_DONE);
+	CU_ASSERT(r.status == IKE_REV_UNKNOWN && !r.has_source);
 	/* Two days on, the file is stale: unknown, and a source was there. */
 	rt_clock = time(NULL) + 2 * 86400;
 	CU_ASSERT_EQUAL(rt_start(ctx, "nouri", IKE_REV_IFURI, &d, &r, NULL), IKE_REV_DONE);
