@@ -36,21 +36,27 @@ X509_CRL *ike_rev_crl_parse(const uint8_t *buf, size_t len, char *err, size_t er
 	return crl;
 }
 
-/* Extensions we must not ignore: a delta CRL or an indirect one. */
+/* Extensions we must not ignore: a delta CRL, an indirect one, or one
+ * whose scope leaves out end-entity certificates or some reasons (its
+ * silence about a certificate would not mean "good"). */
 static int rc_scope(X509_CRL *crl, char *err, size_t errlen)
 {
 	ISSUING_DIST_POINT *idp;
-	int crit, indirect;
+	const char *why = NULL;
+	int crit;
 
 	if (X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0) {
 		snprintf(err, errlen, "delta CRLs are not supported");
 		return -1;
 	}
 	idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, &crit, NULL);
-	indirect = idp && idp->indirectCRL;
+	if (idp && idp->indirectCRL)
+		why = "indirect CRLs are not supported";
+	else if (idp && (idp->onlyCA || idp->onlyattr || idp->onlysomereasons))
+		why = "CRL covers only part of the certificates (issuingDistributionPoint)";
 	ISSUING_DIST_POINT_free(idp);
-	if (indirect) {
-		snprintf(err, errlen, "indirect CRLs are not supported");
+	if (why) {
+		snprintf(err, errlen, "%s", why);
 		return -1;
 	}
 	return 0;

@@ -93,7 +93,7 @@ V	$exp		1007	unknown	/O=Test/CN=crlgood
 R	$exp	250304050607Z,superseded	1008	unknown	/O=Test/CN=crlrev
 V	$exp		1009	unknown	/O=Test/CN=biglen
 IDX
-# gencrl CA OUT DAYS
+# gencrl CA OUT HOURS [EXTENSIONS]
 gencrl() {
 	cat >$1-crl.cnf <<CNF
 [ca]
@@ -102,6 +102,11 @@ default_ca = d
 database = $D/index.txt
 default_md = sha256
 crlnumber = $D/$1.crlnum
+${4:+crl_extensions = ext}
+[ext]
+${4:-}
+[idp]
+onlyCA = TRUE
 CNF
 	[ -f $1.crlnum ] || echo 01 >$1.crlnum
 	openssl ca -gencrl -config $1-crl.cnf -cert $1.pem -keyfile $1.key -crlhours $3 \
@@ -111,6 +116,8 @@ CNF
 gencrl ca ca.crl 24
 gencrl ca ca72.crl 72
 gencrl ca2 forged.crl 24
+gencrl ca delta.crl 24 "deltaCRL = critical,DER:02:01:01"
+gencrl ca onlyca.crl 24 "issuingDistributionPoint = critical,@idp"
 cp ca.crl.der www_ca.crl
 rm -f *.csr
 echo ok

@@ -329,7 +329,21 @@ static void test_crl_expired(void)
 static void test_crl_garbage(void)
 {
 	static const uint8_t junk[] = { 0x30, 0x03, 0x02, 0x01, 0x01 };
-	char err[100];
+	X509_CRL *delta, *onlyca;
+	char err[100] = "";
+	X509 *ca;
+
+	if (!rt_pki()) {
+		CU_FAIL("no test PKI");
+		return;
+	}
+	ca = rt_cert("ca"), delta = rt_crl("delta.crl.der"), onlyca = rt_crl("onlyca.crl.der");
+	CU_ASSERT_FATAL(ca && delta && onlyca);
+	CU_ASSERT_EQUAL(ike_rev_crl_verify(delta, ca, err, sizeof(err)), -1);
+	CU_ASSERT(rt_has(err, "delta CRLs are not supported"));
+	CU_ASSERT_EQUAL(ike_rev_crl_verify(onlyca, ca, err, sizeof(err)), -1);
+	CU_ASSERT(rt_has(err, "covers only part of the certificates"));
+	X509_free(ca), X509_CRL_free(delta), X509_CRL_free(onlyca);
 
 	CU_ASSERT_PTR_NULL(ike_rev_crl_parse(junk, sizeof(junk), err, sizeof(err)));
 	CU_ASSERT(rt_has(err, "not a CRL"));
@@ -1027,7 +1041,7 @@ static const struct test_case revocation_cases[] = {
 	{ "URL parser and requests", test_url_parse },
 	{ "CRL signature, issuer, lookup", test_crl_verify },
 	{ "CRL expiry and future thisUpdate", test_crl_expired },
-	{ "CRL garbage", test_crl_garbage },
+	{ "CRL garbage, delta, partial scope", test_crl_garbage },
 	{ "OCSP good, revoked, expired", test_ocsp_good_revoked },
 	{ "OCSP wrong signers", test_ocsp_signer },
 	{ "OCSP nonce and signature", test_ocsp_nonce_and_signature },
