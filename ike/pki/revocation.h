@@ -16,7 +16,8 @@
  * size bound, parses and checks signatures, and hands the result back; it
  * never touches the cache or calls back. The caller learns that results
  * wait from ike_rev_fd() becoming readable (poll it with its own sockets)
- * and delivers them with ike_rev_poll(). X509 objects passed in are
+ * and delivers them with ike_rev_poll(). A callback may start or cancel
+ * checks, but must not free the context. X509 objects passed in are
  * up-referenced, never modified; the caller may free its references when a
  * call returns. Other functions (those without a ctx) are pure and
  * thread-safe.
@@ -46,8 +47,8 @@ enum ike_rev_status {
 
 /* What a check found, and its verdict under the check's policy. msg is one
  * line for the log, e.g.
- *   certificate 'O=Test, CN=peer' serial 1002 revoked on 2024-01-02 03:04:05 UTC (keyCompromise) by CRL http://192.0.2.1/ca.crl
- *   revocation status of 'O=Test, CN=peer' serial 1004 unknown: CRL http://192.0.2.1/x.crl: no complete answer within 5000 ms; refused under strict */
+ *   certificate '/O=Test/CN=peer' serial 1002 revoked on 2024-01-02 03:04:05 UTC (keyCompromise) by CRL http://192.0.2.1/ca.crl
+ *   revocation status of '/O=Test/CN=peer' serial 1004 unknown: CRL http://192.0.2.1/x.crl: no complete answer within 5000 ms; refused under strict */
 struct ike_rev_result {
 	enum ike_rev_status status;
 	bool pass;        /* the policy accepts the certificate */
