@@ -173,8 +173,16 @@ $(BUILD)/fuzz/fuzz_ikev2_msg: fuzz/fuzz_ikev2_msg.c ike/v2/ikev2_payload.c ike/v
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DFUZZ_STANDALONE \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all $^ -o $@
 
-fuzz: $(BUILD)/fuzz/fuzz_ikev2_msg
+# The HTTP of revocation fetches (ike/pki/rev_http.c): response parser and
+# URL parser, on what a CRL/OCSP server or a certificate could hold.
+$(BUILD)/fuzz/fuzz_rev_http: fuzz/fuzz_rev_http.c ike/pki/rev_http.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DFUZZ_STANDALONE \
+	    -fsanitize=address,undefined -fno-sanitize-recover=all $^ -o $@
+
+fuzz: $(BUILD)/fuzz/fuzz_ikev2_msg $(BUILD)/fuzz/fuzz_rev_http
 	$(BUILD)/fuzz/fuzz_ikev2_msg $(FUZZ_RUNS) 1
+	$(BUILD)/fuzz/fuzz_rev_http $(FUZZ_RUNS) 1
 
 ASAN_OPT := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
