@@ -104,6 +104,16 @@ enum ike_authby {
 	IKE_AUTHBY_PUBKEY, /* an X.509 certificate and a signature (ike/ike_pki.h) */
 	IKE_AUTHBY_ANY,    /* remote only: either */
 };
+/* Revocation of the peer's certificates (CRL, OCSP), as strongSwan's
+ * policies: relaxed fails only on a known revocation, ifuri also when the
+ * certificate names a source that gave no answer, strict whenever the
+ * status is not known good. */
+enum ike_revocation {
+	IKE_REVOCATION_RELAXED = 0,
+	IKE_REVOCATION_IFURI,
+	IKE_REVOCATION_STRICT,
+	IKE_REVOCATION_NONE, /* not checked */
+};
 #define IKE_MAX_LOCAL_CREDS 4
 struct ike_cred;  /* ike/ike_pki.h */
 struct ike_creds; /* ike/ike_pki.h */
@@ -131,6 +141,7 @@ struct ike_conn_cfg {
 	 * certificate (NULL: any trust anchor of the store). */
 	struct x509_st *remote_ca;
 	char remote_ca_dn[256]; /* or a CA whose subject matches this DN pattern */
+	uint8_t revocation;     /* enum ike_revocation */
 	uint8_t n_proposals, n_children;
 	struct ike_proposal proposals[IKE_MAX_PROPOSALS];
 	struct ike_child_cfg children[IKE_MAX_CHILDREN];
@@ -245,6 +256,13 @@ void ike_engine_free(struct ike_engine *e);
  * verifies and signs with; it takes a reference (ike_creds_ref) and drops
  * the previous store's. Connections name credentials of this store. */
 void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *c);
+/* A CRL file (PEM or DER) for the store's CA that issued it, checked with
+ * its key now. Revocation fetches (CRL distribution points, OCSP) run on a
+ * thread of the engine's own and never block it; ike_engine_tick()
+ * collects their answers (ike_engine_next_timer() is at most 100 ms away
+ * while one runs), and an IKE_AUTH waiting for one is answered when the
+ * peer retransmits it. 0, or -1 with a line in err. */
+int ike_engine_add_crl_file(struct ike_engine *e, const char *path, char *err, size_t errlen);
 int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *c);
 
 /* now_ms is a monotonic clock in milliseconds, supplied by the embedder. */

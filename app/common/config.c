@@ -308,6 +308,16 @@ int app_config_load(const char *path, struct app_config *cfg, char *err, size_t 
 	return rc;
 }
 
+int app_config_give_creds(const struct app_config *cfg, struct ike_engine *e, char *err,
+			  size_t errlen)
+{
+	ike_engine_set_creds(e, cfg->creds);
+	for (unsigned i = 0; i < cfg->n_crls; i++)
+		if (ike_engine_add_crl_file(e, cfg->crls[i], err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
 void app_config_clear(struct app_config *cfg)
 {
 	for (unsigned i = 0; i < APP_MAX_CONNS; i++) {

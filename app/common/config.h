@@ -9,6 +9,7 @@
 #include "app/common/config_fp.h"
 
 #define APP_MAX_CONNS  64
+#define APP_MAX_CRLS   32
 #define APP_MAX_LISTEN 8
 #define APP_PATH_MAX   256
 
@@ -27,6 +28,8 @@ struct app_config {
 	/* "credentials" and the connections' certificates; NULL without any.
 	 * The connections' local_creds point into it. */
 	struct ike_creds *creds;
+	unsigned n_crls; /* "credentials.crls": CRL files, given to the engine */
+	char crls[APP_MAX_CRLS][APP_PATH_MAX];
 };
 
 /* Parses and validates. On error returns -EINVAL (or -ENOENT/-EIO for the
@@ -37,6 +40,10 @@ struct app_config {
 int app_config_parse(const char *text, size_t len, struct app_config *cfg, char *err,
 		     size_t errlen);
 int app_config_load(const char *path, struct app_config *cfg, char *err, size_t errlen);
+/* Gives the engine the credential store and the CRL files; 0, or -1 with
+ * a line naming the file in err. */
+int app_config_give_creds(const struct app_config *cfg, struct ike_engine *e, char *err,
+			  size_t errlen);
 /* Wipes secrets (PSKs) and drops the credential store. */
 void app_config_clear(struct app_config *cfg);
 

@@ -13,11 +13,12 @@
 
 #define CFG_PSK_MIN 8u
 
-static const char *const auth_keys[] = { "method", "psk",   "psk_hex", "cert", "key",
-					 "key_passphrase_file", "certs", "pss", NULL };
-static const char *const remote_keys[] = { "method", "psk", "psk_hex", "ca", NULL };
+static const char *const auth_keys[] = { "method", "psk", "psk_hex",
+					 "cert",   "key", "key_passphrase_file",
+					 "certs",  "pss", NULL };
+static const char *const remote_keys[] = { "method", "psk", "psk_hex", "ca", "revocation", NULL };
 static const char *const cert_keys[] = { "cert", "key", "key_passphrase_file", NULL };
-static const char *const cred_keys[] = { "cacerts", "intermediates", NULL };
+static const char *const cred_keys[] = { "cacerts", "intermediates", "crls", NULL };
 
 static int hexval(char ch)
 {
@@ -175,6 +176,28 @@ static int cfg_local_certs(struct cfg_ctx *c, const char *ap, json_t *a, struct 
 	return conn->n_local_creds ? 0 : cfg_fail(c, p, "at least one certificate is required");
 }
 
+/* "revocation": strongSwan's policies, "relaxed" unless said. */
+static int cfg_revocation(struct cfg_ctx *c, const char *rp, json_t *r, struct ike_conn_cfg *conn)
+{
+	static const char *const names[] = { [IKE_REVOCATION_RELAXED] = "relaxed",
+					     [IKE_REVOCATION_IFURI] = "ifuri",
+					     [IKE_REVOCATION_STRICT] = "strict",
+					     [IKE_REVOCATION_NONE] = "none" };
+	char p[CFG_PATH_MAX];
+	const char *s;
+	int rc = cfg_get_string(c, rp, r, "revocation", false, &s);
+
+	if (rc || !s)
+		return rc;
+	for (uint8_t i = 0; i < 4; i++)
+		if (strcmp(s, names[i]) == 0) {
+			conn->revocation = i;
+			return 0;
+		}
+	cfg_path_key(p, rp, "revocation");
+	return cfg_fail(c, p, "unknown policy '%s' (strict, ifuri, relaxed or none)", s);
+}
+
 /* "remote_auth": what the peer may authenticate with; without it, what we
  * do. The PSK may be given here (we sign, the peer uses the PSK). */
 static int cfg_remote_auth(struct cfg_ctx *c, const char *path, json_t *o,
@@ -199,7 +222,7 @@ static int cfg_remote_auth(struct cfg_ctx *c, const char *path, json_t *o,
 	}
 	if (conn->remote_auth == IKE_AUTHBY_PSK && !conn->psk_len)
 		return cfg_fail(c, rp, "missing 'psk' (or 'psk_hex')");
-	return 0;
+	return cfg_revocation(c, rp, r, conn);
 }
 
 int cfg_auth(struct cfg_ctx *c, const char *path, json_t *o, struct ike_conn_cfg *conn,
@@ -252,6 +275,25 @@ static int cfg_cert_list(struct cfg_ctx *c, json_t *o, const char *key, struct i
 	return rc;
 }
 
+/* CRL files: checked against their CA when the engine takes them. */
+static int cfg_crls(struct cfg_ctx *c, json_t *o, struct app_config *cfg)
+{
+	char p[CFG_PATH_MAX];
+	json_t *arr;
+	const char *s;
+	int rc = cfg_get_array(c, "credentials", o, "crls", APP_MAX_CRLS, &arr);
+
+	cfg_path_key(p, "credentials", "crls");
+	for (size_t i = 0; rc == 0 && i < json_array_size(arr); i++) {
+		if ((rc = cfg_elem_string(c, p, arr, i, &s)))
+			break;
+		if (strlen(s) >= APP_PATH_MAX)
+			return cfg_fail(c, p, "path %zu too long", i);
+		snprintf(cfg->crls[cfg->n_crls++], APP_PATH_MAX, "%s", s);
+	}
+	return rc;
+}
+
 int cfg_credentials(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 {
 	json_t *o;
@@ -262,7 +304,7 @@ int cfg_credentials(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	if ((rc = cfg_cert_list(c, o, "cacerts", &cfg->creds, ike_creds_load_ca)) ||
 	    (rc = cfg_cert_list(c, o, "intermediates", &cfg->creds, ike_creds_load_intermediate)))
 		return rc;
-	return 0;
+	return cfg_crls(c, o, cfg);
 }
 
 /* The Jansson tree is freed without wiping; overwrite the PSK strings it

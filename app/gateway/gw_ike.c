@@ -308,7 +308,8 @@ struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, 
 		snprintf(err, errlen, "cannot create the IKE engine");
 		goto fail;
 	}
-	ike_engine_set_creds(g->engine, c->cfg->creds);
+	if (app_config_give_creds(c->cfg, g->engine, err, errlen) < 0)
+		goto fail;
 	for (unsigned i = 0; i < c->cfg->n_conns; i++)
 		if ((rc = ike_engine_add_conn(g->engine, &c->cfg->conns[i])) < 0) {
 			snprintf(err, errlen, "connection '%s': %s", c->cfg->conns[i].name,

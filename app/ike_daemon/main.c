@@ -300,6 +300,7 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 
 static int check_config(struct daemon *d)
 {
+	char err[512];
 	int rc = 0;
 
 	d->engine = ike_engine_new(&d->cfg->engine, &daemon_ops, d);
@@ -307,7 +308,10 @@ static int check_config(struct daemon *d)
 		fprintf(stderr, "ipsecgw-ike: config error: cannot create IKE engine\n");
 		return 1;
 	}
-	ike_engine_set_creds(d->engine, d->cfg->creds);
+	if (app_config_give_creds(d->cfg, d->engine, err, sizeof(err)) < 0) {
+		fprintf(stderr, "ipsecgw-ike: config error: %s\n", err);
+		return 1;
+	}
 	for (unsigned i = 0; i < d->cfg->n_conns && !rc; i++) {
 		rc = ike_engine_add_conn(d->engine, &d->cfg->conns[i]);
 		if (rc < 0)
@@ -323,6 +327,7 @@ static int check_config(struct daemon *d)
 static int run_daemon(struct daemon *d)
 {
 	sigset_t wait_mask;
+	char err[512];
 
 	setup_signals(&wait_mask);
 	if (d->cfg->keylog_path[0] && !(d->keylog = app_keylog_open(d->cfg->keylog_path)))
@@ -332,7 +337,10 @@ static int run_daemon(struct daemon *d)
 		app_log(IKE_LOG_ERR, "cannot create IKE engine");
 		return 1;
 	}
-	ike_engine_set_creds(d->engine, d->cfg->creds);
+	if (app_config_give_creds(d->cfg, d->engine, err, sizeof(err)) < 0) {
+		app_log(IKE_LOG_ERR, "%s", err);
+		return 1;
+	}
 	if (add_conns(d) < 0 || open_sockets(d) < 0 || open_control(d) < 0)
 		return 1;
 	app_log(IKE_LOG_INFO, "ipsecgw-ike started: %u connection%s", d->cfg->n_conns,

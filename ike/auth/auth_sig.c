@@ -10,6 +10,7 @@
 
 #include "ike/core/ike_priv.h"
 #include "ike/ike_pki.h"
+#include "ike/pki/pki_rev_link.h"
 #include "ike/v2/ikev2_cert.h"
 
 const char *ike_id_text(const struct ike_id *id, char *buf, size_t len)
@@ -160,14 +161,36 @@ static struct ike_pki_chain *peer_chain(const struct ikev2_chain *c, char *why, 
 	return ch;
 }
 
-/* The chain verified to a trust anchor (and the connection's CA). */
-static int check_chain(const struct ike_sa *sa, const struct ike_pki_chain *ch, const char *who,
+/* The verifier's revocation hook: each element of the peer's chain under
+ * the connection's policy. */
+static enum ike_pki_rev rev_hook(void *arg, struct x509_st *cert, struct x509_st *issuer,
+				 char *reason, size_t rlen)
+{
+	struct ike_sa *sa = arg;
+	unsigned policy = sa->conn->cfg.revocation;
+	struct ike_rev_ctx *ctx;
+
+	if (policy == IKE_REVOCATION_NONE)
+		return IKE_PKI_REV_NOT_CHECKED;
+	if (!(ctx = ike_engine_rev(sa->e))) {
+		snprintf(reason, rlen, "revocation checking is not available");
+		return policy == IKE_REVOCATION_RELAXED ? IKE_PKI_REV_NOT_CHECKED
+							: IKE_PKI_REV_UNKNOWN;
+	}
+	return ike_pki_rev_check(ctx, policy, cert, issuer, reason, rlen);
+}
+
+/* The chain verified to a trust anchor (and the connection's CA); -EINPROGRESS
+ * while a revocation fetch runs. */
+static int check_chain(struct ike_sa *sa, const struct ike_pki_chain *ch, const char *who,
 		       char *why, size_t wlen)
 {
 	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
 	struct ike_pki_verify_opts o = { .now = time(NULL),
 					 .ca_cert = cfg->remote_ca,
-					 .ca_dn = cfg->remote_ca_dn[0] ? cfg->remote_ca_dn : NULL };
+					 .ca_dn = cfg->remote_ca_dn[0] ? cfg->remote_ca_dn : NULL,
+					 .revocation = rev_hook,
+					 .revocation_arg = sa };
 	char reason[400];
 	enum ike_pki_result res;
 
@@ -178,14 +201,17 @@ static int check_chain(const struct ike_sa *sa, const struct ike_pki_chain *ch, 
 	res = ike_pki_verify(sa->e->creds, ch, &o, reason, sizeof(reason));
 	if (res == IKE_PKI_OK)
 		return 0;
+	if (res == IKE_PKI_PENDING) {
+		snprintf(why, wlen, "waiting for the revocation status of '%s'", who);
+		return -EINPROGRESS;
+	}
 	snprintf(why, wlen, "certificate of '%s' not accepted: %s", who, reason);
 	return -EACCES;
 }
 
-int ikev2_sig_auth_verify(const struct ike_sa *sa, bool peer_is_initiator,
-			  const struct ikev2_chain *c, const struct ike_id *id,
-			  const uint8_t *id_body, size_t id_len, const struct ikev2_auth *au,
-			  char *why, size_t wlen)
+int ikev2_sig_auth_verify(struct ike_sa *sa, bool peer_is_initiator, const struct ikev2_chain *c,
+			  const struct ike_id *id, const uint8_t *id_body, size_t id_len,
+			  const struct ikev2_auth *au, char *why, size_t wlen)
 {
 	char who[300], held[600], reason[300];
 	struct ike_pki_chain *ch = peer_chain(c, why, wlen);
@@ -196,8 +222,9 @@ int ikev2_sig_auth_verify(const struct ike_sa *sa, bool peer_is_initiator,
 	ike_id_text(id, who, sizeof(who));
 	if (!ch)
 		return -EACCES;
-	if (check_chain(sa, ch, who, why, wlen) < 0)
+	if ((r = check_chain(sa, ch, who, why, wlen)) < 0)
 		goto out;
+	r = -EACCES;
 	if (!ike_pki_id_matches(ike_pki_chain_leaf(ch), id)) {
 		snprintf(why, wlen, "identity '%s' is not in its certificate (%s)", who,
 			 ike_pki_cert_ids_str(ike_pki_chain_leaf(ch), held, sizeof(held)));

@@ -6,6 +6,7 @@
 
 #include "ike/core/ike_priv.h"
 #include "ike/ike_pki.h"
+#include "ike/pki/pki_rev_link.h"
 
 void ike_engine_cfg_defaults(struct ike_engine_cfg *c)
 {
@@ -79,7 +80,24 @@ void ike_engine_free(struct ike_engine *e)
 	ike_wipe(e->cookie_secret, sizeof(e->cookie_secret));
 	ike_timer_free(e);
 	ike_creds_unref(e->creds);
+	ike_pki_rev_free(e->rev);
 	free(e);
+}
+
+struct ike_rev_ctx *ike_engine_rev(struct ike_engine *e)
+{
+	if (!e->rev)
+		e->rev = ike_pki_rev_new();
+	return e->rev;
+}
+
+int ike_engine_add_crl_file(struct ike_engine *e, const char *path, char *err, size_t errlen)
+{
+	if (!ike_engine_rev(e)) {
+		snprintf(err, errlen, "%s: revocation checking cannot start", path);
+		return -1;
+	}
+	return ike_pki_rev_add_crl(e->rev, e->creds, path, err, errlen);
 }
 
 void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *c)
@@ -214,6 +232,8 @@ static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const 
 	}
 	r = ikev2_decrypt(sa, msg, len, h, c, &inner, NULL);
 	if (!decrypted(sa, local, remote, h, r, "response"))
+		return;
+	if (kind == REQ_AUTH && ikev2_auth_response_waits(sa, &inner))
 		return;
 	ctx = sa->req_ctx;
 	memset(&sa->req_ctx, 0, sizeof(sa->req_ctx));

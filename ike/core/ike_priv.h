@@ -208,6 +208,7 @@ struct ike_engine {
 	size_t heap_n, heap_cap;
 	struct ike_sa *dirty;
 	struct ike_creds *creds; /* ike_engine_set_creds; NULL: PSK only */
+	struct ike_rev_ctx *rev; /* revocation checks, made on first use */
 	uint8_t rxbuf[IKEV2_MAX_MSG];
 	uint8_t txbuf[IKE_MSG_MAX + IKEV2_NON_ESP_MARKER];
 	bool reap;
@@ -341,6 +342,9 @@ void ike_sa_wipe_keys(struct ike_sa *sa);
 int ikev2_psk_auth(const struct ike_sa *sa, bool for_initiator, const uint8_t *id_body,
 		   size_t id_len, uint8_t *out, size_t *outlen);
 
+/* The engine's revocation context, started on first use; NULL if it
+ * cannot be. */
+struct ike_rev_ctx *ike_engine_rev(struct ike_engine *e);
 /* An identity for log lines, a DN as text ("C=CH, O=..., CN=..."). */
 const char *ike_id_text(const struct ike_id *id, char *buf, size_t len);
 /* ike/auth/auth_sig.c: certificates and signatures in the exchanges. The
@@ -362,10 +366,9 @@ int ikev2_sig_auth_write(const struct ike_sa *sa, bool initiator, const struct i
 			 const uint8_t *id_body, size_t id_len, struct ikev2_writer *w);
 /* The peer's certificate chain, identity and signature: 0, or -EACCES with
  * a line for the operator in why. */
-int ikev2_sig_auth_verify(const struct ike_sa *sa, bool peer_is_initiator,
-			  const struct ikev2_chain *c, const struct ike_id *id,
-			  const uint8_t *id_body, size_t id_len, const struct ikev2_auth *au,
-			  char *why, size_t wlen);
+int ikev2_sig_auth_verify(struct ike_sa *sa, bool peer_is_initiator, const struct ikev2_chain *c,
+			  const struct ike_id *id, const uint8_t *id_body, size_t id_len,
+			  const struct ikev2_auth *au, char *why, size_t wlen);
 
 /* ike_proposal.c: text forms. Appends sep then s at buf[off] (buf[len] stays
  * NUL-terminated, the tail is cut); the new offset, len or more once full. */
@@ -407,6 +410,9 @@ void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 			    const struct ikev2_hdr *h, const struct ikev2_chain *c);
 void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c);
 void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c);
+/* Whether the IKE_AUTH response must wait for a revocation answer (the
+ * request then stays outstanding and is retransmitted). */
+bool ikev2_auth_response_waits(struct ike_sa *sa, const struct ikev2_chain *c);
 int ikev2_auth_start(struct ike_sa *sa);
 void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c);
 void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "ike/core/ike_priv.h"
+#include "ike/pki/pki_rev_link.h"
 
 static void swap(struct ike_engine *e, size_t a, size_t b)
 {
@@ -247,6 +248,8 @@ void ike_engine_tick(struct ike_engine *e, uint64_t now_ms)
 	struct ike_sa *sa;
 
 	e->now = now_ms;
+	if (e->rev)
+		ike_pki_rev_poll(e->rev);
 	ike_restarts_run(e, now_ms);
 	while ((sa = ike_timer_pop_due(e, now_ms)) != NULL) {
 		if (sa->state != IKE_S_DEAD)
@@ -290,5 +293,8 @@ uint64_t ike_engine_next_timer(const struct ike_engine *e)
 {
 	uint64_t t = ike_timer_next(e), r = ike_restarts_next(e);
 
+	/* Answers of revocation fetches are collected by the tick. */
+	if (e->rev && ike_pki_rev_pending(e->rev) && e->now + 100 < t)
+		t = e->now + 100;
 	return r < t ? r : t;
 }

@@ -261,6 +261,8 @@ static int select_and_verify(struct ike_sa *sa, const struct ikev2_chain *c, cha
 	if (r == 0 && sa->conn != first)
 		ike_sa_log(sa, IKE_LOG_INFO, "peer's identity and key select connection %s",
 			   sa->conn->cfg.name);
+	if (r == -EINPROGRESS)
+		sa->conn = first; /* chosen again when the answer is in */
 	return r;
 }
 
@@ -314,7 +316,12 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
 	int r;
 
 	ikev2_cert_peer_read(sa, c); /* its CERTREQ: which of our certificates */
-	if (select_and_verify(sa, c, why, sizeof(why)) < 0) {
+	if ((r = select_and_verify(sa, c, why, sizeof(why))) == -EINPROGRESS) {
+		/* Unanswered: its retransmission finds the answer cached. */
+		ike_sa_log(sa, IKE_LOG_INFO, "IKE_AUTH: %s", why);
+		return;
+	}
+	if (r < 0) {
 		refuse_auth(sa, why);
 		return;
 	}
@@ -351,6 +358,19 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
 		return;
 	}
 	ike_sa_free_nego(sa);
+}
+
+bool ikev2_auth_response_waits(struct ike_sa *sa, const struct ikev2_chain *c)
+{
+	char why[512];
+
+	if (sa->state != IKE_S_AUTH_SENT || !ikev2_chain_find(c, IKEV2_PL_AUTH) ||
+	    verify_peer(sa, c, false, why, sizeof(why)) != -EINPROGRESS)
+		return false;
+	/* The request stays outstanding: our retransmission fetches the
+	 * cached answer again, by which time the status is known. */
+	ike_sa_log(sa, IKE_LOG_INFO, "IKE_AUTH: %s", why);
+	return true;
 }
 
 /* 1.3.1: the connection's other CHILD SAs, one CREATE_CHILD_SA each. */

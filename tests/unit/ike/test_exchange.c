@@ -1862,6 +1862,7 @@ static struct {
 	bool a_psk_remote; /* A accepts B's PSK (mixed methods) */
 	bool b_psk_local;  /* B authenticates with the PSK */
 	const char *a_id;  /* A's claimed identity, NULL: its certificate's DN */
+	bool b_rev_none;   /* B does not check revocation */
 	const struct ike_cred *a_cred, *b_cred;
 	struct ike_creds *a_store, *b_store;
 } cx;
@@ -1896,6 +1897,8 @@ static void tw_certs(struct ike_conn_cfg *c, bool is_a)
 		return;
 	}
 	c->remote_auth = IKE_AUTHBY_PUBKEY;
+	if (cx.b_rev_none)
+		c->revocation = IKE_REVOCATION_NONE;
 	if (!cx.b_psk_local) {
 		c->local_auth = IKE_AUTHBY_PUBKEY;
 		c->local_creds[c->n_local_creds++] = cx.b_cred;
@@ -2002,6 +2005,68 @@ static void test_cert_mixed(void)
 	pump();
 	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 1);
 	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_UP), 1);
+	cx_teardown();
+}
+
+/* A CRL of the intermediate revoking the P-384 certificate (openssl ca),
+ * made once in the test PKI; its path, or NULL. */
+static const char *revoking_crl(void)
+{
+	static int made;
+	char cmd[512];
+	const char *d = pki_fixture_dir();
+
+	if (d && !made) {
+		snprintf(cmd, sizeof(cmd),
+			 "cd '%s' && openssl ca -batch -config ca.cnf -cert inter.crt -keyfile "
+			 "inter.key -revoke p384.crt -crl_reason keyCompromise >/dev/null 2>&1 && "
+			 "openssl ca -batch -config ca.cnf -cert inter.crt -keyfile inter.key "
+			 "-gencrl -crldays 30 -out inter.crl >/dev/null 2>&1",
+			 d);
+		made = system(cmd) == 0 ? 1 : -1;
+	}
+	return made == 1 ? pki_fixture_path("inter.crl") : NULL;
+}
+
+/* A certificate revoked by a CRL file the responder holds: refused, the
+ * line names the serial, reason and CRL; with revocation "none" the same
+ * certificate passes (the check is what refused it). */
+static void test_cert_revoked(void)
+{
+	char crl[200], err[300];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(revoking_crl());
+	snprintf(crl, sizeof(crl), "%s", revoking_crl()); /* the fixture's buffers rotate */
+	for (int none = 0; none < 2; none++) {
+		cx.a_cert = "p384.crt";
+		cx.a_key = "p384.key";
+		cx.b_cert = "rsa.crt";
+		cx.b_key = "rsa.key";
+		cx.b_rev_none = none;
+		if (!cx_setup())
+			return;
+		err[0] = 0;
+		CU_ASSERT_EQUAL(ike_engine_add_crl_file(net.b.e, crl, err, sizeof(err)), 0);
+		if (err[0])
+			fprintf(stderr, "\n    %s", err);
+		net.auth_failed_reason[0] = 0;
+		CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+		pump();
+		CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), none ? 1 : 0);
+		if (!none)
+			CU_ASSERT(strstr(net.auth_failed_reason, "revoked") &&
+				  strstr(net.auth_failed_reason, "keyCompromise"));
+		cx_teardown();
+	}
+	/* A CRL of a CA we do not have is refused, naming it. */
+	cx.a_cert = cx.b_cert = "rsa.crt";
+	cx.a_key = cx.b_key = "rsa.key";
+	if (!cx_setup())
+		return;
+	CU_ASSERT_EQUAL(ike_engine_add_crl_file(net.b.e, pki_fixture_path("nonexistent.crl"), err,
+						sizeof(err)),
+			-1);
+	CU_ASSERT(strstr(err, "nonexistent.crl") != NULL);
 	cx_teardown();
 }
 
@@ -2120,6 +2185,7 @@ static const struct test_case cases[] = {
 	{ "mixed methods: we sign, the peer uses a PSK", test_cert_mixed },
 	{ "a PSK where a certificate is required: refused, said why",
 	  test_psk_where_cert_required },
+	{ "a certificate revoked by a CRL file: refused, said why", test_cert_revoked },
 	{ NULL, NULL },
 };
 TEST_SUITE(exchange, cases)

@@ -842,6 +842,38 @@ static void test_sig_refusals(void)
 }
 
 /* Our signature, checked by openssl; and openssl refuses it altered. */
+
+/* One DER INTEGER of the big-endian unsigned v[0..n): minimal (leading
+ * zero octets dropped, one 0x00 added before a high bit). */
+static size_t der_uint(const uint8_t *v, size_t n, uint8_t *out)
+{
+	size_t k = 0;
+
+	while (n > 1 && v[0] == 0)
+		v++, n--;
+	out[k++] = 2;
+	out[k++] = (uint8_t)(n + (v[0] & 0x80 ? 1 : 0));
+	if (v[0] & 0x80)
+		out[k++] = 0;
+	memcpy(out + k, v, n);
+	return k + n;
+}
+
+/* RFC 4754 r || s as the DER ECDSA-Sig-Value openssl reads. */
+static size_t raw_to_der(const uint8_t *raw, size_t len, uint8_t *der)
+{
+	uint8_t body[160];
+	size_t b = der_uint(raw, len / 2, body), n = 0;
+
+	b += der_uint(raw + len / 2, len / 2, body + b);
+	der[n++] = 0x30;
+	if (b >= 128)
+		der[n++] = 0x81;
+	der[n++] = (uint8_t)b;
+	memcpy(der + n, body, b);
+	return n + b;
+}
+
 static void us_to_openssl(const char *cert, const char *key, const struct ike_pki_scheme *s,
 			  const char *alg_hex, const char *verify_cmd)
 {
@@ -863,19 +895,7 @@ static void us_to_openssl(const char *cert, const char *key, const struct ike_pk
 				ike_pki_sigalg_str(&s->alg, alg, sizeof(alg)));
 	}
 	if (s->method >= 9 && s->method <= 11) { /* r || s to DER for openssl */
-		size_t h = alen / 2, rl, sl;
-		uint8_t r0 = auth[0] & 0x80 ? 1 : 0, s0 = auth[h] & 0x80 ? 1 : 0;
-		rl = h + r0;
-		sl = h + s0;
-		n = 0;
-		der[n++] = 0x30;
-		if (rl + sl + 4 >= 128)
-			der[n++] = 0x81;
-		der[n++] = (uint8_t)(rl + sl + 4);
-		der[n++] = 2, der[n++] = (uint8_t)rl, n += r0 ? (der[n] = 0, 1) : 0;
-		memcpy(der + n, auth, h), n += h;
-		der[n++] = 2, der[n++] = (uint8_t)sl, n += s0 ? (der[n] = 0, 1) : 0;
-		memcpy(der + n, auth + h, h), n += h;
+		n = raw_to_der(auth, alen, der);
 		spit("oursig", der, n);
 	} else {
 		spit("oursig", auth + off, alen - off);

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The chain verifier's revocation hook on the revocation module: one
+ * element checked under the connection's policy, the answer cached there.
+ * A check whose fetch runs says PENDING; the exchange waits for the peer's
+ * retransmission (or ours), by which time the answer is in the cache. */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "ike/pki/pki_priv.h"
+#include "ike/pki/pki_rev_link.h"
+#include "ike/pki/revocation.h"
+
+struct ike_rev_ctx *ike_pki_rev_new(void)
+{
+	struct ike_rev_cfg cfg;
+
+	memset(&cfg, 0, sizeof(cfg));
+	return ike_rev_new(&cfg);
+}
+
+void ike_pki_rev_free(struct ike_rev_ctx *ctx)
+{
+	if (ctx)
+		ike_rev_free(ctx);
+}
+
+void ike_pki_rev_poll(struct ike_rev_ctx *ctx)
+{
+	ike_rev_poll(ctx);
+}
+
+unsigned ike_pki_rev_pending(const struct ike_rev_ctx *ctx)
+{
+	return ike_rev_pending(ctx);
+}
+
+/* The answer goes to the cache; the exchange asks again. */
+static void nothing(void *arg, const struct ike_rev_result *r)
+{
+	(void)arg;
+	(void)r;
+}
+
+enum ike_pki_rev ike_pki_rev_check(struct ike_rev_ctx *ctx, unsigned policy, struct x509_st *cert,
+				   struct x509_st *issuer, char *reason, size_t rlen)
+{
+	static const enum ike_rev_policy map[] = { [IKE_REVOCATION_RELAXED] = IKE_REV_RELAXED,
+						   [IKE_REVOCATION_IFURI] = IKE_REV_IFURI,
+						   [IKE_REVOCATION_STRICT] = IKE_REV_STRICT };
+	struct ike_rev_result out;
+	uint64_t id;
+	int r;
+
+	if (policy == IKE_REVOCATION_NONE || policy > IKE_REVOCATION_STRICT)
+		return IKE_PKI_REV_NOT_CHECKED;
+	r = ike_rev_check_start(ctx, cert, issuer, map[policy], nothing, NULL, &out, &id);
+	if (r == IKE_REV_PENDING)
+		return IKE_PKI_REV_PENDING;
+	if (r != IKE_REV_DONE) {
+		snprintf(reason, rlen, "revocation check could not start");
+		return policy == IKE_REVOCATION_RELAXED ? IKE_PKI_REV_NOT_CHECKED
+							: IKE_PKI_REV_UNKNOWN;
+	}
+	snprintf(reason, rlen, "%s", out.msg);
+	if (out.status == IKE_REV_REVOKED)
+		return IKE_PKI_REV_REVOKED;
+	if (!out.pass)
+		return IKE_PKI_REV_UNKNOWN;
+	return out.status == IKE_REV_GOOD ? IKE_PKI_REV_GOOD : IKE_PKI_REV_NOT_CHECKED;
+}
+
+static X509_CRL *read_crl(const char *path, char *err, size_t errlen)
+{
+	X509_CRL *crl = NULL;
+	FILE *f = fopen(path, "rb");
+
+	if (!f) {
+		snprintf(err, errlen, "%s: cannot open", path);
+		return NULL;
+	}
+	crl = PEM_read_X509_CRL(f, NULL, NULL, NULL);
+	if (!crl) {
+		rewind(f);
+		crl = d2i_X509_CRL_fp(f, NULL);
+	}
+	fclose(f);
+	if (!crl)
+		snprintf(err, errlen, "%s: not a CRL (PEM or DER)", path);
+	return crl;
+}
+
+/* The CA or intermediate of the store whose subject issued crl. */
+static X509 *issuer_of(const struct ike_creds *c, X509_CRL *crl)
+{
+	const struct pki_certs *sets[] = { &c->cas, &c->inters };
+
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned i = 0; i < sets[s]->n; i++)
+			if (X509_NAME_cmp(X509_get_subject_name(sets[s]->v[i].x),
+					  X509_CRL_get_issuer(crl)) == 0)
+				return sets[s]->v[i].x;
+	return NULL;
+}
+
+int ike_pki_rev_add_crl(struct ike_rev_ctx *ctx, const struct ike_creds *c, const char *path,
+			char *err, size_t errlen)
+{
+	X509_CRL *crl = read_crl(path, err, errlen);
+	X509 *issuer;
+	char dn[256];
+	int r;
+
+	if (!crl)
+		return -1;
+	issuer = c ? issuer_of(c, crl) : NULL;
+	if (!issuer) {
+		ike_pki_dn_str(X509_CRL_get_issuer(crl), dn, sizeof(dn));
+		snprintf(err, errlen, "%s: issued by '%s', which is none of our CAs", path, dn);
+		X509_CRL_free(crl);
+		return -1;
+	}
+	X509_CRL_free(crl);
+	r = ike_rev_add_crl_file(ctx, issuer, path, err, errlen);
+	return r < 0 ? -1 : 0;
+}
