@@ -29,10 +29,10 @@ static struct {
 	bool hold_req, hold_resp;
 	struct pkt held[QMAX];
 	unsigned n_held;
-	unsigned drop_next;       /* datagrams to lose */
+	unsigned drop_next;         /* datagrams to lose */
 	unsigned skf_req, skf_resp; /* SKF datagrams sent, requests and responses */
-	size_t max_ip;            /* largest IP datagram sent (UDP payload + 28) */
-	unsigned up_a, up_b;      /* IKE_UP events */
+	size_t max_ip;              /* largest IP datagram sent (UDP payload + 28) */
+	unsigned up_a, up_b;        /* IKE_UP events */
 	uint64_t now;
 	struct ike_engine *a, *b;
 } net;
@@ -499,14 +499,32 @@ static void test_partial_discarded(void)
 	teardown();
 }
 
+static void test_skf_parse(void)
+{
+	static const uint8_t ok[] = { 0, 2, 0, 3, 0xaa, 0xbb };
+	static const uint8_t zero_num[] = { 0, 0, 0, 3 }, zero_total[] = { 0, 1, 0, 0 };
+	static const uint8_t over[] = { 0, 4, 0, 3 }, one[] = { 0, 1, 0, 1 };
+	struct ikev2_skf f;
+
+	CU_ASSERT_EQUAL(ikev2_skf_parse(ok, sizeof(ok), &f), 0);
+	CU_ASSERT(f.num == 2 && f.total == 3 && f.data == ok + 4 && f.len == 2);
+	CU_ASSERT_EQUAL(ikev2_skf_parse(one, sizeof(one), &f), 0);
+	CU_ASSERT(f.num == 1 && f.total == 1 && f.len == 0);
+	for (size_t n = 0; n < 4; n++)
+		CU_ASSERT_EQUAL(ikev2_skf_parse(ok, n, &f), IKEV2_E_PL_LENGTH);
+	CU_ASSERT_EQUAL(ikev2_skf_parse(zero_num, 4, &f), IKEV2_E_MALFORMED);
+	CU_ASSERT_EQUAL(ikev2_skf_parse(zero_total, 4, &f), IKEV2_E_MALFORMED);
+	CU_ASSERT_EQUAL(ikev2_skf_parse(over, 4, &f), IKEV2_E_MALFORMED);
+}
+
 static const struct test_case cases[] = {
+	{ "SKF header parser", test_skf_parse },
 	{ "IKE_AUTH fragmented both ways within fragment_size", test_both_ways },
 	{ "fragments in reverse order", test_reversed },
 	{ "duplicate fragments; a retransmitted request answered once", test_duplicates },
 	{ "a lost fragment: the retransmission completes the message",
 	  test_missing_then_retransmitted },
-	{ "a lost response fragment: answered again on fragment 1",
-	  test_response_fragment_lost },
+	{ "a lost response fragment: answered again on fragment 1", test_response_fragment_lost },
 	{ "more Total Fragments than we take refused", test_too_many_fragments },
 	{ "fragments over the octet limit dropped", test_oversize },
 	{ "a smaller Total Fragments is dropped", test_smaller_total_dropped },
