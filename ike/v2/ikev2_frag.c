@@ -145,7 +145,8 @@ int ikev2_frag_seal(struct ike_sa *sa, const struct ikev2_out *o, uint8_t flags,
 	*dlen = off;
 	sa->e->stats.frag_tx += n;
 	ike_sa_log(sa, IKE_LOG_DEBUG, "%s %s of %zu octets of payloads sent in %zu fragments",
-		   ikev2_exchange_name(o->exchange), o->response ? "response" : "request", inner, n);
+		   ikev2_exchange_name(o->exchange), o->response ? "response" : "request", inner,
+		   n);
 	return 0;
 }
 
@@ -271,7 +272,8 @@ static int frag_keep(struct ike_sa *sa, unsigned slot, const struct ikev2_hdr *h
 	if (!d) {
 		ike_sa_log(sa, IKE_LOG_DEBUG, "fragment %u/%u of message %u dropped: %s", f->num,
 			   f->total, h->msgid,
-			   sa->defrag[slot] ? "fewer Total Fragments than before" : "out of memory");
+			   sa->defrag[slot] ? "fewer Total Fragments than before"
+					    : "out of memory");
 		return IKEV2_FRAG_MORE;
 	}
 	if (d->frag[f->num - 1].p)
