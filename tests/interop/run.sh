@@ -521,69 +521,18 @@ case_loss() {
 	[ "$ok" = "$LOSS_ROUNDS" ] || fail "only $ok of $LOSS_ROUNDS bring-ups succeeded" || return 1
 }
 
-# frag.us-init / frag.ss-init: IKE fragmentation (RFC 7383) with charon.
-# Both ends at fragment_size 576 (IPv4's minimum datagram, RFC 7383 2.5.1),
-# identities of some 200 octets and eight selectors a side (IKE_AUTH grows
-# as a certificate chain would make it), so that IKE_AUTH is fragmented both
-# ways. The SA must come up, and our capture must show SKF payloads in
+# frag.us-init / frag.ss-init: IKE fragmentation (RFC 7383) with charon,
+# set up by lib.sh's frag_* helpers: both ends at fragment_size 576, long
+# identities and eight selectors a side, so that IKE_AUTH is fragmented
+# both ways. The SA must come up, and our capture must show SKF payloads in
 # IKE_AUTH from each end, every one within 576 octets of IP datagram.
-FRAG_SIZE=576
-frag_id() { # SIDE: a long FQDN identity
-	printf '%s-%s.%s.%s.example' "$1" "$(printf 'a%.0s' {1..60})" "$(printf 'b%.0s' {1..60})" "$(printf 'c%.0s' {1..60})"
-}
-frag_nets() { # PREFIX (three octets): its /24 as eight /27, comma-separated
-	local i out=""
-	for i in 0 32 64 96 128 160 192 224; do out+="${out:+,}$1.$i/27"; done
-	echo "$out"
-}
 frag_confs() {
 	local us_id ss_id
 	us_id=$(frag_id us); ss_id=$(frag_id ss)
 	ss_gen_conf "$CDIR" "$SS_IP" "$US_IP" "$(frag_nets 203.0.113)" "$(frag_nets 198.51.100)"
 	us_gen_conf "$CDIR"
-	"$PYTHON" - "$CDIR" "$us_id" "$ss_id" "$FRAG_SIZE" "$(frag_nets 198.51.100)" "$(frag_nets 203.0.113)" <<'PY'
-import json, re, sys
-d, us_id, ss_id, size, us_nets, ss_nets = sys.argv[1:]
-j = json.load(open(d + "/us.json"))
-j["ike"]["fragment_size"] = int(size)
-c = j["connections"][0]
-c["local_id"], c["remote_id"] = us_id, ss_id
-c["children"][0]["local_ts"] = us_nets.split(",")
-c["children"][0]["remote_ts"] = ss_nets.split(",")
-json.dump(j, open(d + "/us.json", "w"), indent=1)
-s = open(d + "/strongswan.conf").read()
-s = s.replace("  install_routes = yes\n", "  install_routes = yes\n  fragment_size = %s\n" % size, 1)
-open(d + "/strongswan.conf", "w").write(s)
-s = open(d + "/swanctl.conf").read()
-s = s.replace("    mobike = no\n", "    mobike = no\n    fragmentation = yes\n", 1)
-s = re.sub(r"(local \{\n\s*auth = psk\n\s*id = )\S+", r"\g<1>" + ss_id, s)
-s = re.sub(r"(remote \{\n\s*auth = psk\n\s*id = )\S+", r"\g<1>" + us_id, s)
-s = re.sub(r"id-1 = \S+", "id-1 = " + ss_id, s)
-s = re.sub(r"id-2 = \S+", "id-2 = " + us_id, s)
-open(d + "/swanctl.conf", "w").write(s)
-PY
-}
-# frag_count PCAP: "SKF datagrams of IKE_AUTH from us, from charon, largest
-# IP datagram among them" from a capture of UDP 500 and 4500.
-frag_count() {
-	tshark -r "$1" -T fields -e ip.src -e ip.len -e udp.srcport -e udp.dstport -e udp.payload 2>/dev/null |
-		"$PYTHON" -c '
-import sys
-n = {"192.0.2.1": 0, "192.0.2.2": 0}; big = 0
-for line in sys.stdin:
-    f = line.split("\t")
-    if len(f) < 5:
-        continue
-    b = bytes.fromhex(f[4].strip().replace(":", ""))
-    if "4500" in (f[2], f[3]):
-        if b[:4] != bytes(4):
-            continue  # ESP
-        b = b[4:]
-    if len(b) >= 28 and b[16] == 53 and b[18] == 35:
-        n[f[0]] = n.get(f[0], 0) + 1
-        big = max(big, int(f[1]))
-print(n["192.0.2.1"], n["192.0.2.2"], big)
-'
+	frag_ss_conf "$CDIR" "$us_id" "$ss_id"
+	frag_us_json "$CDIR/us.json" "$us_id" "$ss_id"
 }
 case_frag() { # WHO
 	local who=$1 pid us ss big st
@@ -609,16 +558,6 @@ case_frag() { # WHO
 	note "IKE_AUTH in SKF datagrams: $us from us, $ss from charon, largest $big octets; our stats frag_tx/frag_rx/reassembled: $st"
 	key_check || return 1
 }
-# charon routes each selector pair through its TUN from an address of the
-# local selector: one in each /27 of its side.
-frag_addrs() { # add|del
-	local i
-	for i in 33 65 97 129 161 193 225; do
-		ip -n "$SS_NS" addr "$1" "203.0.113.$i/32" dev lo 2>/dev/null
-	done
-	return 0
-}
-
 run_case() {
 	local name=$1 p
 	TUNNEL_BY=us
@@ -642,8 +581,8 @@ run_case() {
 	restart.us-killed)  case_restart_us ;;
 	restart.ss-killed)  case_restart_ss ;;
 	loss.bring-ups)     case_loss ;;
-	frag.us-init)       frag_addrs add; case_frag us; p=$?; frag_addrs del; return $p ;;
-	frag.ss-init)       frag_addrs add; case_frag ss; p=$?; frag_addrs del; return $p ;;
+	frag.us-init)       frag_ss_addrs add; case_frag us; p=$?; frag_ss_addrs del; return $p ;;
+	frag.ss-init)       frag_ss_addrs add; case_frag ss; p=$?; frag_ss_addrs del; return $p ;;
 	*)
 		for p in "${PROPOSALS[@]}"; do
 			IFS='|' read -r ike esp kind <<<"$p"
