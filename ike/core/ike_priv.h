@@ -136,6 +136,7 @@ struct ike_sa {
 	ike_addr_t local, remote;
 	bool natt;                  /* moved to the NAT-T port */
 	bool nat_local, nat_remote; /* NAT detected in front of us / the peer */
+	bool frag_ok;               /* RFC 7383: the peer announced it, and we did */
 
 	struct ike_algs algs;
 	struct ike_encr_info ei;
@@ -173,10 +174,9 @@ struct ike_sa {
 	size_t resp_len;
 	bool resp_valid;
 
-	/* RFC 7383: the peer announced fragmentation and so did we. The
-	 * reassembly of the peer's request [0] and of the response to ours
-	 * [1]: allocated only while a fragmented message is arriving. */
-	bool frag_ok;
+	/* RFC 7383: the reassembly of the peer's request [0] and of the
+	 * response to ours [1], allocated only while a fragmented message is
+	 * arriving (ikev2_frag.c). */
 	struct ikev2_defrag *defrag[2];
 
 	uint64_t created, last_rx, dpd_at, rekey_at, delete_at;
