@@ -53,9 +53,9 @@ all_cases() {
 	echo dpd.peer-killed
 	echo restart.us-killed
 	echo restart.ss-killed
-	echo loss.bring-ups
 	echo frag.us-init
 	echo frag.ss-init
+	echo loss.bring-ups
 	# the same on a tunnel strongSwan initiated (our daemon is IKE responder)
 	local t
 	for t in child-rekey ike-rekey delete; do
