@@ -185,7 +185,17 @@ struct ike_engine_cfg {
 	 * while a NAT is in front of us, every natt_keepalive_s (20; 0 = off). */
 	uint32_t natt_keepalive_s;
 	int log_level; /* enum ike_log_level; finer lines are not even formatted */
+	/* IKE fragmentation (RFC 7383): announced in IKE_SA_INIT and accepted
+	 * from the peer (default on). An encrypted message whose IP datagram
+	 * would be larger than fragment_size octets (IP and UDP headers
+	 * counted, as strongSwan's charon.fragment_size) leaves as Encrypted
+	 * Fragment payloads when the peer announced it too; 0 = 1280, values
+	 * below IKE_FRAG_SIZE_MIN are raised to it. */
+	bool fragmentation;
+	uint16_t fragment_size;
 };
+#define IKE_FRAG_SIZE_DEFAULT 1280
+#define IKE_FRAG_SIZE_MIN     256
 void ike_engine_cfg_defaults(struct ike_engine_cfg *c);
 
 /* What the data plane needs to install one direction pair of a CHILD SA. */
@@ -340,6 +350,9 @@ struct ike_stats {
 	uint64_t init_dropped; /* IKE_SA_INIT requests dropped by half-open limits */
 	uint64_t keepalives;   /* NAT keepalives sent */
 	uint64_t ike_up, ike_failed, child_up, half_open, established;
+	/* RFC 7383: fragments sent, authenticated fragments received, and
+	 * messages put together from them */
+	uint64_t frag_tx, frag_rx, frag_reassembled;
 };
 void ike_engine_stats(const struct ike_engine *e, struct ike_stats *s);
 

@@ -21,11 +21,11 @@ static const char *const root_keys[] = { "local",       "log",      "control",  
 static const char *const local_keys[] = { "addresses", "ike_port", "natt_port", NULL };
 static const char *const log_keys[] = { "level", "keylog", NULL };
 static const char *const control_keys[] = { "socket", NULL };
-static const char *const ike_keys[] = { "retransmit_timeout_ms", "retransmit_tries",
-					"retransmit_base",       "cookie_threshold",
-					"half_open_per_peer",    "half_open_max",
-					"force_cookies",         "liveness_idle",
-					"natt_keepalive",        NULL };
+static const char *const ike_keys[] = {
+	"retransmit_timeout_ms", "retransmit_tries", "retransmit_base", "cookie_threshold",
+	"half_open_per_peer",    "half_open_max",    "force_cookies",   "liveness_idle",
+	"natt_keepalive",        "fragmentation",    "fragment_size",   NULL
+};
 
 static void cfg_defaults(struct app_config *cfg)
 {
@@ -122,6 +122,19 @@ static int cfg_control(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	return cfg_get_strbuf(c, "control", o, "socket", cfg->control_socket, max);
 }
 
+/* RFC 7383: on or off, and the largest IP datagram of a fragment. */
+static int cfg_ike_frag(struct cfg_ctx *c, json_t *o, struct ike_engine_cfg *e)
+{
+	uint32_t size = e->fragment_size;
+	int rc;
+
+	if ((rc = cfg_get_bool(c, "ike", o, "fragmentation", &e->fragmentation)) ||
+	    (rc = cfg_get_uint(c, "ike", o, "fragment_size", IKE_FRAG_SIZE_MIN, 65535, &size)))
+		return rc;
+	e->fragment_size = (uint16_t)size;
+	return 0;
+}
+
 static int cfg_ike(struct cfg_ctx *c, json_t *root, struct ike_engine_cfg *e)
 {
 	json_t *o;
@@ -129,6 +142,8 @@ static int cfg_ike(struct cfg_ctx *c, json_t *root, struct ike_engine_cfg *e)
 	int rc = cfg_get_object(c, "", root, "ike", ike_keys, &o);
 
 	if (rc || !o)
+		return rc;
+	if ((rc = cfg_ike_frag(c, o, e)))
 		return rc;
 	if ((rc = cfg_get_uint(c, "ike", o, "retransmit_timeout_ms", 1, 60000,
 			       &e->retransmit_timeout_ms)) ||

@@ -259,11 +259,12 @@ static json_t *do_stats(struct ike_engine *e)
 	ike_engine_stats(e, &st);
 #define STAT(f) #f, (json_int_t)st.f
 	return json_pack(
-		"{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}", "ok",
-		1, "stats", STAT(rx), STAT(tx), STAT(retransmits), STAT(dup_requests),
+		"{s:b, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		"s:I}}",
+		"ok", 1, "stats", STAT(rx), STAT(tx), STAT(retransmits), STAT(dup_requests),
 		STAT(bad_messages), STAT(cookies_sent), STAT(ike_up), STAT(ike_failed),
 		STAT(child_up), STAT(half_open), STAT(established), STAT(esp_dropped),
-		STAT(init_dropped));
+		STAT(init_dropped), STAT(frag_tx), STAT(frag_rx), STAT(frag_reassembled));
 #undef STAT
 }
 

@@ -19,6 +19,8 @@ void ike_engine_cfg_defaults(struct ike_engine_cfg *c)
 	c->natt_keepalive_s = 20;
 	c->natt_port = 4500;
 	c->log_level = IKE_LOG_INFO;
+	c->fragmentation = true;
+	c->fragment_size = IKE_FRAG_SIZE_DEFAULT;
 }
 
 const char *ike_event_name(enum ike_event_type t)
@@ -53,6 +55,10 @@ struct ike_engine *ike_engine_new(const struct ike_engine_cfg *cfg, const struct
 		e->cfg.retransmit_timeout_ms = 500;
 	if (!e->cfg.retransmit_base_pct)
 		e->cfg.retransmit_base_pct = 180;
+	if (!e->cfg.fragment_size)
+		e->cfg.fragment_size = IKE_FRAG_SIZE_DEFAULT;
+	if (e->cfg.fragment_size < IKE_FRAG_SIZE_MIN)
+		e->cfg.fragment_size = IKE_FRAG_SIZE_MIN;
 	e->ops = *ops;
 	e->ctx = ctx;
 	if (ike_random(e->cookie_secret, sizeof(e->cookie_secret)) < 0) {
@@ -195,12 +201,13 @@ static void follow_peer(struct ike_sa *sa, const ike_addr_t *local, const ike_ad
 static void resend_cached(struct ike_sa *sa)
 {
 	sa->e->stats.dup_requests++;
-	ikev2_send_raw(sa->e, &sa->local, &sa->remote, sa->resp_buf, sa->resp_len);
+	ikev2_send_stored(sa->e, &sa->local, &sa->remote, sa->resp_buf, sa->resp_len);
 }
 
 /* Requests and responses alike: a message that failed decryption is logged
  * and counted; one that passed is authenticated, so it counts as life from
- * the peer and may move the SA's ports. false to drop the message. */
+ * the peer and may move the SA's ports. false to drop the message, also
+ * for a fragment kept until the rest of its message (r > 0). */
 static bool decrypted(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote,
 		      const struct ikev2_hdr *h, int r, const char *what)
 {
@@ -212,7 +219,7 @@ static bool decrypted(struct ike_sa *sa, const ike_addr_t *local, const ike_addr
 	}
 	sa->last_rx = sa->e->now;
 	follow_peer(sa, local, remote);
-	return true;
+	return r == 0;
 }
 
 static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const ike_addr_t *remote,
@@ -275,7 +282,9 @@ static void dispatch_request(struct ike_sa *sa, const ike_addr_t *local, const i
 	int r;
 
 	if (sa->resp_valid && h->msgid + 1 == sa->msgid_in) {
-		resend_cached(sa);
+		/* RFC 7383 2.6.1: once per retransmission, on its first fragment. */
+		if (!ikev2_frag_later(c))
+			resend_cached(sa);
 		return;
 	}
 	if (h->msgid != sa->msgid_in)

@@ -16,6 +16,11 @@
 #define IKE_MIN_NONCE   16 /* octets of a nonce compared in collisions (3.9: the least) */
 #define IKE_MAX_COOKIE  64
 #define IKE_MSG_MAX     8192 /* largest message we build */
+/* RFC 7383 reassembly, per IKE SA and direction: fragments and octets of
+ * plaintext kept at most, and how long a partial message waits. */
+#define IKE_FRAG_MAX_COUNT  64
+#define IKE_FRAG_MAX_BYTES  32768
+#define IKE_FRAG_TIMEOUT_MS 30000
 
 struct ike_conn {
 	struct ike_conn_cfg cfg;
@@ -137,6 +142,7 @@ struct ike_sa {
 	ike_addr_t local, remote;
 	bool natt;                  /* moved to the NAT-T port */
 	bool nat_local, nat_remote; /* NAT detected in front of us / the peer */
+	bool frag_ok;               /* RFC 7383: the peer announced it, and we did */
 
 	struct ike_algs algs;
 	struct ike_encr_info ei;
@@ -173,6 +179,11 @@ struct ike_sa {
 	uint8_t *resp_buf; /* last response, for retransmitted requests */
 	size_t resp_len;
 	bool resp_valid;
+
+	/* RFC 7383: the reassembly of the peer's request [0] and of the
+	 * response to ours [1], allocated only while a fragmented message is
+	 * arriving (ikev2_frag.c). */
+	struct ikev2_defrag *defrag[2];
 
 	uint64_t created, last_rx, dpd_at, rekey_at, delete_at;
 	uint64_t last_traffic; /* inbound ESP on a child, as the data plane says */
@@ -327,6 +338,49 @@ int ikev2_decrypt(struct ike_sa *sa, uint8_t *msg, size_t len, const struct ikev
 		  const struct ikev2_chain *outer, struct ikev2_chain *inner, uint8_t *bad_type);
 void ikev2_retransmit(struct ike_sa *sa);
 void ikev2_request_done(struct ike_sa *sa);
+/* Sends a stored request or response: one message, or the fragments of
+ * one back to back (each IKE header gives its length). */
+void ikev2_send_stored(struct ike_engine *e, const ike_addr_t *local, const ike_addr_t *remote,
+		       const uint8_t *buf, size_t len);
+/* Protects the encrypted (SK or SKF) payload of the message at msg whose
+ * IV is at msg + iv_off, followed by inner octets of plaintext: pads, sets
+ * the payload and message lengths, encrypts, appends the ICV. cap: room
+ * from msg. The message's length in *wire_len. */
+int ikev2_sk_seal(struct ike_sa *sa, uint8_t *msg, size_t iv_off, size_t inner, size_t cap,
+		  size_t *wire_len);
+/* Verifies and decrypts in place the len octets from iv (IV, ciphertext,
+ * ICV) of the message at msg; the plaintext without padding in *pt and
+ * *ptlen. -EBADMSG when the ICV fails. */
+int ikev2_sk_open(struct ike_sa *sa, uint8_t *msg, bool from_i, uint8_t *iv, size_t len,
+		  uint8_t **pt, size_t *ptlen);
+
+/* ikev2_frag.c: IKE fragmentation (RFC 7383). */
+/* Whether o, once sealed, goes out in fragments (debug line when it would
+ * but the peer did not announce support). */
+bool ikev2_frag_needed(const struct ike_sa *sa, const struct ikev2_out *o);
+/* Seals o's inner payloads as Encrypted Fragment messages, stored back to
+ * back in a new *dst (the old one freed) of *dlen octets. */
+int ikev2_frag_seal(struct ike_sa *sa, const struct ikev2_out *o, uint8_t flags, uint8_t **dst,
+		    size_t *dlen);
+/* One fragment message: header h (its length is set), fragment num of
+ * total carrying len octets of plaintext (first: the inner first payload
+ * type, written in fragment 1 only). Its length, or -EMSGSIZE/-EIO. */
+int ikev2_frag_build(struct ike_sa *sa, const struct ikev2_hdr *h, uint8_t first, uint16_t num,
+		     uint16_t total, const uint8_t *pt, size_t len, uint8_t *out, size_t cap);
+/* An authenticated fragment of the message h: 0 and the inner chain when it
+ * completed the message (put together in the engine's rxbuf, which the
+ * chain points into), IKEV2_FRAG_MORE when kept or ignored (a duplicate, a
+ * stale Total Fragments), or an error. */
+#define IKEV2_FRAG_MORE 1
+int ikev2_frag_input(struct ike_sa *sa, uint8_t *msg, const struct ikev2_hdr *h,
+		     const struct ikev2_pl *skf, struct ikev2_chain *inner, uint8_t *bad_type);
+/* A fragment other than the first (or a malformed one): 2.6.1, it does not
+ * make us send our cached response again. */
+bool ikev2_frag_later(const struct ikev2_chain *outer);
+void ikev2_frag_free(struct ike_sa *sa, unsigned slot); /* 0 requests, 1 responses */
+void ikev2_frag_free_all(struct ike_sa *sa);
+uint64_t ikev2_frag_deadline(const struct ike_sa *sa); /* 0 = none */
+void ikev2_frag_expire(struct ike_sa *sa, uint64_t now);
 
 /* ikev2_keys.c */
 int ikev2_derive_ike_keys(struct ike_sa *sa, const uint8_t *shared, size_t slen,

@@ -218,6 +218,7 @@ void ike_sa_free(struct ike_sa *sa)
 	ike_sa_free_nego(sa);
 	free(sa->req_buf);
 	free(sa->resp_buf);
+	ikev2_frag_free_all(sa);
 	ike_sa_wipe_keys(sa);
 	ike_wipe(sa, sizeof(*sa));
 	free(sa);

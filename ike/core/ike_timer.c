@@ -219,6 +219,7 @@ static void sa_timers(struct ike_sa *sa, uint64_t now)
 		ikev2_retransmit(sa);
 	if (sa->state == IKE_S_DEAD)
 		return;
+	ikev2_frag_expire(sa, now);
 	if (sa->state == IKE_S_HALF_OPEN && now >= sa->created + 30000) {
 		ike_sa_log(sa, IKE_LOG_INFO, "half-open IKE SA timed out waiting for IKE_AUTH");
 		ike_sa_kill(sa, "half-open timeout");
@@ -275,6 +276,7 @@ uint64_t ike_sa_deadline(const struct ike_sa *sa)
 	if (sa->state == IKE_S_HALF_OPEN)
 		t = min_nz(t, sa->created + 30000);
 	t = min_nz(t, sa->delete_at);
+	t = min_nz(t, ikev2_frag_deadline(sa));
 	if (sa->state != IKE_S_ESTABLISHED)
 		return t;
 	t = min_nz(t, sa->rekey_at);

@@ -110,6 +110,7 @@ static struct ike_sa *rekeyed_sa(struct ike_sa *old, bool initiator, uint64_t sp
 	nsa->local = old->local;
 	nsa->remote = old->remote;
 	nsa->natt = old->natt;
+	nsa->frag_ok = old->frag_ok; /* RFC 7383 2.5: negotiated once, kept */
 	nsa->spi_i = spi_i;
 	nsa->spi_r = spi_r;
 	nsa->algs = *algs;

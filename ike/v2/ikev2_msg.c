@@ -24,40 +24,40 @@ void ikev2_out_init(struct ikev2_out *o, const struct ike_sa *sa, uint8_t exchan
 	memset(o->buf, 0, o->inner_off);
 }
 
-static int seal_sk(struct ike_sa *sa, struct ikev2_out *o, uint8_t *msg)
+int ikev2_sk_seal(struct ike_sa *sa, uint8_t *msg, size_t iv_off, size_t inner, size_t cap,
+		  size_t *wire_len)
 {
 	const struct ike_encr_info *ei = &sa->ei;
 	bool from_i = sa->initiator;
 	const uint8_t *ek = from_i ? sa->sk_ei : sa->sk_er;
 	const uint8_t *ak = from_i ? sa->sk_ai : sa->sk_ar;
-	uint8_t *sk = msg + IKEV2_HDR_LEN;
-	uint8_t *iv = sk + IKEV2_PL_HDR_LEN;
+	uint8_t *iv = msg + iv_off;
 	uint8_t *pt = iv + ei->ivlen;
-	size_t inner = o->w.len - o->inner_off;
 	size_t pad = ei->aead ? 0 : (ei->blocklen - (inner + 1) % ei->blocklen) % ei->blocklen;
 	size_t ptlen = inner + pad + 1;
-	size_t sklen = IKEV2_PL_HDR_LEN + ei->ivlen + ptlen + sa->icv_len;
+	size_t total = iv_off + ei->ivlen + ptlen + sa->icv_len;
 	int r;
 
-	if (sk + sklen > o->buf + sizeof(o->buf))
+	if (total > cap)
 		return -EMSGSIZE;
 	memset(pt + inner, 0, pad);
 	pt[inner + pad] = (uint8_t)pad;
-	sk[1] = 0;
-	ikev2_put16(sk + 2, (uint16_t)sklen);
-	ikev2_put32(msg + 24, (uint32_t)(IKEV2_HDR_LEN + sklen));
+	msg[IKEV2_HDR_LEN + 1] = 0;
+	ikev2_put16(msg + IKEV2_HDR_LEN + 2, (uint16_t)(total - IKEV2_HDR_LEN));
+	ikev2_put32(msg + 24, (uint32_t)total);
 	if (ike_random_public(iv, ei->ivlen) < 0)
 		return -EIO;
+	/* The associated data (RFC 5282 5.1) is all before the IV: the IKE
+	 * header and the payload's header, with an SKF's fragment fields. */
 	if (ei->aead)
-		r = ike_aead_encrypt(ei, ek, iv, msg, IKEV2_HDR_LEN + IKEV2_PL_HDR_LEN, pt, ptlen,
-				     pt, pt + ptlen);
+		r = ike_aead_encrypt(ei, ek, iv, msg, iv_off, pt, ptlen, pt, pt + ptlen);
 	else {
 		r = ike_cbc_encrypt(ei, ek, iv, pt, ptlen, pt);
 		if (r == 0)
 			r = ike_integ(sa->algs.integ, ak, sa->integ_len, msg,
 				      (size_t)(pt + ptlen - msg), pt + ptlen);
 	}
-	o->wire_len = IKEV2_HDR_LEN + sklen;
+	*wire_len = total;
 	return r;
 }
 
@@ -88,7 +88,8 @@ int ikev2_out_seal(struct ike_sa *sa, struct ikev2_out *o, uint64_t spi_i, uint6
 	o->wire = msg;
 	o->wire_len = h.length;
 	if (o->encrypted)
-		return seal_sk(sa, o, msg);
+		return ikev2_sk_seal(sa, msg, IKEV2_HDR_LEN + IKEV2_PL_HDR_LEN,
+				     o->w.len - o->inner_off, sizeof(o->buf) - MARK, &o->wire_len);
 	return 0;
 }
 
@@ -126,26 +127,55 @@ static uint8_t hdr_flags(const struct ike_sa *sa)
 	return sa->initiator ? IKEV2_FLAG_INITIATOR : 0;
 }
 
+void ikev2_send_stored(struct ike_engine *e, const ike_addr_t *local, const ike_addr_t *remote,
+		       const uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (len - off >= IKEV2_HDR_LEN) {
+		size_t l = ikev2_get32(buf + off + 24);
+
+		if (l < IKEV2_HDR_LEN || l > len - off)
+			return;
+		ikev2_send_raw(e, local, remote, buf + off, l);
+		off += l;
+	}
+}
+
+/* Seals o whole, or in fragments (RFC 7383), into *dst. */
+static int seal_store(struct ike_sa *sa, struct ikev2_out *o, uint8_t **dst, size_t *dlen)
+{
+	int r;
+
+	if (ikev2_frag_needed(sa, o))
+		return ikev2_frag_seal(sa, o, hdr_flags(sa), dst, dlen);
+	r = ikev2_out_seal(sa, o, sa->spi_i, sa->spi_r, hdr_flags(sa));
+	if (r < 0)
+		return r;
+	return store(dst, dlen, o->wire, o->wire_len);
+}
+
+static const char *seal_err(int r)
+{
+	return r == -EMSGSIZE ? "too large" : r == -ENOMEM ? "out of memory" : "crypto error";
+}
+
 int ikev2_send_request(struct ike_sa *sa, struct ikev2_out *o, enum ike_req_kind kind)
 {
 	int r;
 
 	o->msgid = sa->msgid_out;
-	r = ikev2_out_seal(sa, o, sa->spi_i, sa->spi_r, hdr_flags(sa));
+	r = seal_store(sa, o, &sa->req_buf, &sa->req_len);
 	if (r < 0) {
 		ike_sa_log(sa, IKE_LOG_ERR, "cannot build %s request: %s",
-			   ikev2_exchange_name(o->exchange),
-			   r == -EMSGSIZE ? "too large" : "crypto error");
+			   ikev2_exchange_name(o->exchange), seal_err(r));
 		return r;
 	}
-	r = store(&sa->req_buf, &sa->req_len, o->wire, o->wire_len);
-	if (r < 0)
-		return r;
 	sa->msgid_out++;
 	sa->req_kind = kind;
 	sa->rtx_count = 0;
 	sa->rtx_at = sa->e->now + sa->e->cfg.retransmit_timeout_ms;
-	ikev2_send_raw(sa->e, &sa->local, &sa->remote, sa->req_buf, sa->req_len);
+	ikev2_send_stored(sa->e, &sa->local, &sa->remote, sa->req_buf, sa->req_len);
 	return 0;
 }
 
@@ -154,18 +184,15 @@ int ikev2_send_response(struct ike_sa *sa, struct ikev2_out *o, uint32_t msgid)
 	int r;
 
 	o->msgid = msgid;
-	r = ikev2_out_seal(sa, o, sa->spi_i, sa->spi_r, hdr_flags(sa));
+	r = seal_store(sa, o, &sa->resp_buf, &sa->resp_len);
 	if (r < 0) {
-		ike_sa_log(sa, IKE_LOG_ERR, "cannot build %s response",
-			   ikev2_exchange_name(o->exchange));
+		ike_sa_log(sa, IKE_LOG_ERR, "cannot build %s response: %s",
+			   ikev2_exchange_name(o->exchange), seal_err(r));
 		return r;
 	}
-	r = store(&sa->resp_buf, &sa->resp_len, o->wire, o->wire_len);
-	if (r < 0)
-		return r;
 	sa->resp_valid = true;
 	sa->msgid_in = msgid + 1;
-	ikev2_send_raw(sa->e, &sa->local, &sa->remote, sa->resp_buf, sa->resp_len);
+	ikev2_send_stored(sa->e, &sa->local, &sa->remote, sa->resp_buf, sa->resp_len);
 	return 0;
 }
 
@@ -176,6 +203,7 @@ void ikev2_request_done(struct ike_sa *sa)
 	sa->req_len = 0;
 	sa->rtx_at = 0;
 	sa->req_kind = REQ_NONE;
+	ikev2_frag_free(sa, 1); /* a half-arrived answer to it is moot */
 }
 
 void ikev2_retransmit(struct ike_sa *sa)
@@ -217,29 +245,22 @@ void ikev2_retransmit(struct ike_sa *sa)
 	e->stats.retransmits++;
 	ike_sa_log(sa, IKE_LOG_DEBUG, "retransmit %u of %s request", sa->rtx_count,
 		   ikev2_exchange_name(sa->req_buf[18]));
-	ikev2_send_raw(e, &sa->local, &sa->remote, sa->req_buf, sa->req_len);
+	ikev2_send_stored(e, &sa->local, &sa->remote, sa->req_buf, sa->req_len);
 }
 
-int ikev2_decrypt(struct ike_sa *sa, uint8_t *msg, size_t len, const struct ikev2_hdr *h,
-		  const struct ikev2_chain *outer, struct ikev2_chain *inner, uint8_t *bad_type)
+int ikev2_sk_open(struct ike_sa *sa, uint8_t *msg, bool from_i, uint8_t *iv, size_t len,
+		  uint8_t **pt, size_t *ptlen)
 {
 	const struct ike_encr_info *ei = &sa->ei;
-	const struct ikev2_pl *sk;
-	bool from_i = h->flags & IKEV2_FLAG_INITIATOR;
 	const uint8_t *ek = from_i ? sa->sk_ei : sa->sk_er;
 	const uint8_t *ak = from_i ? sa->sk_ai : sa->sk_ar;
-	uint8_t *iv, *ct, icv[IKE_MAX_PRF_LEN];
+	uint8_t *ct = iv + ei->ivlen, icv[IKE_MAX_PRF_LEN];
 	size_t ctlen, padlen;
 	int r;
 
-	if (!outer->n || outer->pl[outer->n - 1].type != IKEV2_PL_SK || !sa->ei.keylen)
-		return IKEV2_E_MALFORMED;
-	sk = &outer->pl[outer->n - 1];
-	if (sk->len < (size_t)ei->ivlen + sa->icv_len + 1)
+	if (len < (size_t)ei->ivlen + sa->icv_len + 1)
 		return IKEV2_E_PL_LENGTH;
-	iv = msg + (sk->body - msg);
-	ct = iv + ei->ivlen;
-	ctlen = sk->len - ei->ivlen - sa->icv_len;
+	ctlen = len - ei->ivlen - sa->icv_len;
 	if (ei->aead) {
 		r = ike_aead_decrypt(ei, ek, iv, msg, (size_t)(iv - msg), ct, ctlen, ct + ctlen,
 				     ct);
@@ -258,6 +279,32 @@ int ikev2_decrypt(struct ike_sa *sa, uint8_t *msg, size_t len, const struct ikev
 	padlen = ct[ctlen - 1];
 	if (padlen + 1 > ctlen)
 		return IKEV2_E_MALFORMED;
+	*pt = ct;
+	*ptlen = ctlen - padlen - 1;
+	return 0;
+}
+
+int ikev2_decrypt(struct ike_sa *sa, uint8_t *msg, size_t len, const struct ikev2_hdr *h,
+		  const struct ikev2_chain *outer, struct ikev2_chain *inner, uint8_t *bad_type)
+{
+	const struct ikev2_pl *sk;
+	uint8_t *pt;
+	size_t ptlen;
+	int r;
+
 	(void)len;
-	return ikev2_chain_parse(sk->hdr[0], ct, ctlen - padlen - 1, inner, bad_type);
+	if (!outer->n || !sa->ei.keylen)
+		return IKEV2_E_MALFORMED;
+	sk = &outer->pl[outer->n - 1];
+	if (sk->type == IKEV2_PL_SKF)
+		return ikev2_frag_input(sa, msg, h, sk, inner, bad_type);
+	if (sk->type != IKEV2_PL_SK)
+		return IKEV2_E_MALFORMED;
+	r = ikev2_sk_open(sa, msg, h->flags & IKEV2_FLAG_INITIATOR, msg + (sk->body - msg), sk->len,
+			  &pt, &ptlen);
+	if (r < 0)
+		return r;
+	/* A whole message came: fragments of one before it are moot. */
+	ikev2_frag_free(sa, h->flags & IKEV2_FLAG_RESPONSE ? 1 : 0);
+	return ikev2_chain_parse(sk->hdr[0], pt, ptlen, inner, bad_type);
 }

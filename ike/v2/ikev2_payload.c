@@ -21,6 +21,8 @@ const char *ikev2_perr_str(int err)
 	case IKEV2_E_COUNT: return "count field disagrees with payload content";
 	case IKEV2_E_TRAILING: return "trailing bytes after the last payload";
 	case IKEV2_E_SPI: return "invalid SPI size";
+	case IKEV2_E_FRAG_OFF: return "fragment received with fragmentation off";
+	case IKEV2_E_FRAG_LIMIT: return "fragmented message over the reassembly limits";
 	default: return "unknown parse error";
 	}
 }
@@ -235,6 +237,19 @@ int ikev2_nonce_parse(const uint8_t *buf, size_t len)
 {
 	(void)buf;
 	return len >= 16 && len <= 256 ? 0 : IKEV2_E_MALFORMED;
+}
+
+int ikev2_skf_parse(const uint8_t *buf, size_t len, struct ikev2_skf *f)
+{
+	if (len < IKEV2_SKF_FIELDS)
+		return IKEV2_E_PL_LENGTH;
+	f->num = ikev2_get16(buf);
+	f->total = ikev2_get16(buf + 2);
+	if (f->num == 0 || f->num > f->total)
+		return IKEV2_E_MALFORMED;
+	f->data = buf + IKEV2_SKF_FIELDS;
+	f->len = len - IKEV2_SKF_FIELDS;
+	return 0;
 }
 
 int ikev2_id_parse(const uint8_t *buf, size_t len, struct ike_id *id)

@@ -22,6 +22,9 @@ enum ikev2_perr {
 	IKEV2_E_COUNT = -9,       /* a count field disagrees with the content */
 	IKEV2_E_TRAILING = -10,   /* bytes after the last payload */
 	IKEV2_E_SPI = -11,        /* SPI size invalid for the protocol */
+	/* Encrypted Fragment payloads (RFC 7383), refused after parsing */
+	IKEV2_E_FRAG_OFF = -12,   /* fragment while we do not do fragmentation */
+	IKEV2_E_FRAG_LIMIT = -13, /* over the reassembly limits */
 };
 const char *ikev2_perr_str(int err);
 
@@ -100,6 +103,16 @@ struct ikev2_delete {
 };
 int ikev2_delete_parse(const uint8_t *buf, size_t len, struct ikev2_delete *d);
 int ikev2_ts_parse(const uint8_t *buf, size_t len, struct ike_ts *ts, unsigned max, unsigned *n);
+/* Encrypted Fragment payload body (RFC 7383 2.5): Fragment Number and
+ * Total Fragments (1 <= number <= total), then IV, ciphertext and ICV,
+ * returned as data/len for the IKE SA's transforms to check. */
+struct ikev2_skf {
+	uint16_t num, total;
+	const uint8_t *data;
+	size_t len;
+};
+#define IKEV2_SKF_FIELDS 4u /* Fragment Number, Total Fragments */
+int ikev2_skf_parse(const uint8_t *buf, size_t len, struct ikev2_skf *f);
 
 /* Writer: appends payloads, patching the previous next-payload field. */
 struct ikev2_writer {

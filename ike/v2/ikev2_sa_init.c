@@ -52,6 +52,21 @@ static void write_natd(struct ike_sa *sa, struct ikev2_writer *w, uint64_t spi_r
 	ikev2_w_notify(w, 0, NULL, 0, IKEV2_N_NAT_DETECTION_DESTINATION_IP, hdst, 20);
 }
 
+/* RFC 7383 2.3: both ends announce fragmentation in IKE_SA_INIT; the
+ * responder only in answer to an initiator that did. */
+static bool peer_fragments(const struct ike_engine *e, const struct ikev2_chain *c)
+{
+	struct ikev2_ntf n;
+
+	return e->cfg.fragmentation &&
+	       ikev2_find_notify(c, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, &n) != NULL;
+}
+
+static void write_frag_supported(struct ikev2_writer *w)
+{
+	ikev2_w_notify(w, 0, NULL, 0, IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+}
+
 /* Checks the peer's NAT-D notifies; returns false when it sent none. */
 static bool check_natd(struct ike_sa *sa, const struct ikev2_chain *c, uint64_t spi_r)
 {
@@ -132,6 +147,8 @@ int ikev2_sa_init_start(struct ike_sa *sa)
 	ikev2_w_nonce(&o->w, sa->ni, sa->ni_len);
 	write_natd(sa, &o->w, 0);
 	ikev2_cert_init_write(sa, &o->w, false);
+	if (sa->e->cfg.fragmentation)
+		write_frag_supported(&o->w);
 	sa->msgid_out = 0;
 	r = ikev2_send_request(sa, o, REQ_SA_INIT);
 	if (r == 0)
@@ -286,6 +303,7 @@ void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	if (check_natd(sa, c, sa->spi_r))
 		maybe_float(sa);
 	ikev2_cert_peer_read(sa, c);
+	sa->frag_ok = peer_fragments(sa->e, c);
 	ike_keylog_ike(sa);
 	ikev2_request_done(sa);
 	if (ikev2_auth_start(sa) < 0)
@@ -415,6 +433,8 @@ static int respond_init(struct ike_sa *sa, uint8_t num, const uint8_t *pub, size
 	ikev2_w_nonce(&o->w, sa->nr, sa->nr_len);
 	write_natd(sa, &o->w, sa->spi_r);
 	ikev2_cert_init_write(sa, &o->w, true);
+	if (sa->frag_ok)
+		write_frag_supported(&o->w);
 	r = ikev2_send_response(sa, o, 0);
 	if (r == 0)
 		r = dup_msg(&sa->init_msg[1], &sa->init_len[1], sa->resp_buf, sa->resp_len);
@@ -487,6 +507,7 @@ void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local, const 
 	}
 	check_natd(sa, c, 0);
 	ikev2_cert_peer_read(sa, c);
+	sa->frag_ok = peer_fragments(e, c);
 	sa->msgid_in = 0;
 	if (respond_init(sa, num, pub, ike_dh_publen(algs.dh)) < 0) {
 		ike_sa_kill(sa, "cannot send IKE_SA_INIT response");

@@ -19,7 +19,8 @@
 # by itself (initiate, INITIAL_CONTACT); (7) the same tunnel over IPv6
 # outside (NS answered, ESP-in-UDP over IPv6); (8) start_action trap: a
 # ping from the LAN host brings the tunnel up, and again after charon
-# deleted it.
+# deleted it; (9) IKE fragmentation (RFC 7383): IKE_AUTH in fragments both
+# ways at fragment_size 400, then traffic.
 # Prints "N passed, N failed"; exits 1 on any failure.
 set -u
 
@@ -379,11 +380,48 @@ check "stats: packets dropped on the trap, two acquires started, none lost" \
 	      [ "$(stat_of "$DIR8" workers.0.acquires_lost)" = 0 ] &&
 	      [ "$(stat_of "$DIR8" workers.0.acquires)" -ge 2 ]'
 
+echo "== 9. IKE fragmentation (RFC 7383): IKE_AUTH in fragments both ways, through the fast path"
+# lib.sh's frag_* setup: long identities and, the fast path taking four
+# selector pairs, two /27 selectors a side; fragment_size 400 on both ends
+# then makes IKE_AUTH fragmented both ways.
+FRAG_SIZE=400 FRAG_NETS=2
+ss_stop "$DIR8"
+DIR9=$IPGW_WORK/gw9
+mkdir -p "$DIR9"
+ss_gen_conf "$DIR9" "$SS_IP" "$US_IP" "$(frag_nets 203.0.113)" "$(frag_nets 198.51.100)"
+gw_gen_conf "$DIR9"
+frag_ss_conf "$DIR9" "$(frag_id us)" "$(frag_id ss)"
+frag_us_json "$DIR9/gw.json" "$(frag_id us)" "$(frag_id ss)"
+frag_ss_addrs add
+check "charon starts at fragment_size $FRAG_SIZE" ss_start "$SS_NS" "$DIR9"
+check "ipsecgw starts at fragment_size $FRAG_SIZE" gw_start "$DIR9"
+ip netns exec "$SS_NS" tcpdump -i v1 -n -U --immediate-mode -s 0 -w "$DIR9/ike.pcap" \
+	'udp port 500 or udp port 4500' >"$DIR9/tcpdump.out" 2>&1 </dev/null &
+cap_pid=$!
+ipgw_track_pid "$cap_pid"
+wait_until 5 grep -q 'listening on' "$DIR9/tcpdump.out" || fail "tcpdump did not start"
+us_ctl "$DIR9" initiate c1 >/dev/null
+check "CHILD SA up (we initiate)" wait_until 15 gw_tunnel_up "$DIR9"
+check "first echo through it" wait_until 10 first_reply
+sleep 0.3
+kill -INT "$cap_pid" 2>/dev/null
+wait_until 3 ipgw_pid_gone "$cap_pid"
+wait "$cap_pid" 2>/dev/null
+read -r f_us f_ss f_big <<<"$(frag_count "$DIR9/ike.pcap")"
+check "IKE_AUTH in SKF payloads both ways (from us ${f_us:-?}, from charon ${f_ss:-?}), none over $FRAG_SIZE octets (${f_big:-?})" \
+	eval '[ "${f_us:-0}" -ge 2 ] && [ "${f_ss:-0}" -ge 2 ] && [ "${f_big:-99999}" -le "$FRAG_SIZE" ]'
+check "our engine put the peer's fragments together" us_log_has "$DIR9" "IKE_AUTH response 1 put together from"
+kill -TERM "$GW_PID" 2>/dev/null
+wait_until 10 ipgw_pid_gone "$GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
+wait "$GW_PID" 2>/dev/null
+frag_ss_addrs del
+
 if [ "$FAIL" -gt 0 ]; then
 	IPGW_TAIL_LINES=40 ipgw_show_logs "$DIR" >&2
 	[ -s "${DIR5:-/nonexistent}/us.log" ] && IPGW_TAIL_LINES=20 ipgw_show_logs "$DIR5" >&2
 	[ -s "${DIR6:-/nonexistent}/us.log" ] && IPGW_TAIL_LINES=20 ipgw_show_logs "$DIR6" >&2
 	[ -s "${DIR8:-/nonexistent}/us.log" ] && IPGW_TAIL_LINES=30 ipgw_show_logs "$DIR8" >&2
+	[ -s "${DIR9:-/nonexistent}/us.log" ] && IPGW_TAIL_LINES=30 ipgw_show_logs "$DIR9" >&2
 	tail -n 30 "$DIR/gw.stdout" >&2
 	[ -f "$DIR/stats.json" ] && cat "$DIR/stats.json" >&2
 fi

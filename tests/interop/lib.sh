@@ -764,3 +764,82 @@ ipgw_select_cases() {
 	[ ${#SELECTED[@]} -gt 0 ]
 }
 
+# ---------------------------------------------------------------- IKE fragmentation
+
+# RFC 7383 cases (run.sh frag.*, gw_run.sh): both ends at FRAG_SIZE (IPv4's
+# minimum datagram, RFC 7383 2.5.1), identities of about 200 octets and
+# FRAG_NETS /27 selectors a side, so that IKE_AUTH outgrows it both ways as
+# a certificate chain would make it.
+FRAG_SIZE=576
+FRAG_NETS=8 # selectors a side (the gateway's fast path takes 4 pairs)
+frag_id() { # SIDE: a long FQDN identity
+	printf '%s-%s.%s.%s.example' "$1" "$(printf 'a%.0s' {1..60})" "$(printf 'b%.0s' {1..60})" "$(printf 'c%.0s' {1..60})"
+}
+frag_nets() { # PREFIX (three octets): FRAG_NETS /27s of its /24, comma-separated
+	local i out=""
+	for ((i = 0; i < FRAG_NETS; i++)); do out+="${out:+,}$1.$((i * 32))/27"; done
+	echo "$out"
+}
+# frag_ss_conf DIR US_ID SS_ID: charon's fragment_size, fragmentation = yes
+# and the identities in what ss_gen_conf wrote.
+frag_ss_conf() {
+	"$PYTHON" - "$@" "$FRAG_SIZE" <<'PY'
+import re, sys
+d, us_id, ss_id, size = sys.argv[1:]
+s = open(d + "/strongswan.conf").read()
+s = s.replace("  install_routes = yes\n", "  install_routes = yes\n  fragment_size = %s\n" % size, 1)
+open(d + "/strongswan.conf", "w").write(s)
+s = open(d + "/swanctl.conf").read()
+s = s.replace("    mobike = no\n", "    mobike = no\n    fragmentation = yes\n", 1)
+s = re.sub(r"(local \{\n\s*auth = psk\n\s*id = )\S+", r"\g<1>" + ss_id, s)
+s = re.sub(r"(remote \{\n\s*auth = psk\n\s*id = )\S+", r"\g<1>" + us_id, s)
+s = re.sub(r"id-1 = \S+", "id-1 = " + ss_id, s)
+s = re.sub(r"id-2 = \S+", "id-2 = " + us_id, s)
+open(d + "/swanctl.conf", "w").write(s)
+PY
+}
+# frag_us_json FILE US_ID SS_ID: the same in our JSON (daemon or gateway).
+frag_us_json() {
+	"$PYTHON" - "$@" "$FRAG_SIZE" "$(frag_nets 198.51.100)" "$(frag_nets 203.0.113)" <<'PY'
+import json, sys
+f, us_id, ss_id, size, us_nets, ss_nets = sys.argv[1:]
+j = json.load(open(f))
+j["ike"]["fragment_size"] = int(size)
+c = j["connections"][0]
+c["local_id"], c["remote_id"] = us_id, ss_id
+c["children"][0]["local_ts"] = us_nets.split(",")
+c["children"][0]["remote_ts"] = ss_nets.split(",")
+json.dump(j, open(f, "w"), indent=1)
+PY
+}
+# frag_ss_addrs add|del: charon routes each selector pair through its TUN
+# from an address of the local selector: one in each /27 of its side.
+frag_ss_addrs() {
+	local i
+	for i in 33 65 97 129 161 193 225; do
+		ip -n "$SS_NS" addr "$1" "203.0.113.$i/32" dev lo 2>/dev/null
+	done
+	return 0
+}
+# frag_count PCAP: "SKF datagrams of IKE_AUTH from 192.0.2.1, from
+# 192.0.2.2, largest IP datagram among them" in a capture of UDP 500/4500.
+frag_count() {
+	tshark -r "$1" -T fields -e ip.src -e ip.len -e udp.srcport -e udp.dstport -e udp.payload 2>/dev/null |
+		"$PYTHON" -c '
+import sys
+n = {"192.0.2.1": 0, "192.0.2.2": 0}; big = 0
+for line in sys.stdin:
+    f = line.split("\t")
+    if len(f) < 5:
+        continue
+    b = bytes.fromhex(f[4].strip().replace(":", ""))
+    if "4500" in (f[2], f[3]):
+        if b[:4] != bytes(4):
+            continue  # ESP
+        b = b[4:]
+    if len(b) >= 28 and b[16] == 53 and b[18] == 35:
+        n[f[0]] = n.get(f[0], 0) + 1
+        big = max(big, int(f[1]))
+print(n["192.0.2.1"], n["192.0.2.2"], big)
+'
+}

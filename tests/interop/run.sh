@@ -54,6 +54,8 @@ all_cases() {
 	echo dpd.peer-killed
 	echo restart.us-killed
 	echo restart.ss-killed
+	echo frag.us-init
+	echo frag.ss-init
 	echo loss.bring-ups
 	# the same on a tunnel strongSwan initiated (our daemon is IKE responder)
 	local t
@@ -594,6 +596,43 @@ case_loss() {
 	[ "$ok" = "$LOSS_ROUNDS" ] || fail "only $ok of $LOSS_ROUNDS bring-ups succeeded" || return 1
 }
 
+# frag.us-init / frag.ss-init: IKE fragmentation (RFC 7383) with charon,
+# set up by lib.sh's frag_* helpers: both ends at fragment_size 576, long
+# identities and eight selectors a side, so that IKE_AUTH is fragmented
+# both ways. The SA must come up, and our capture must show SKF payloads in
+# IKE_AUTH from each end, every one within 576 octets of IP datagram.
+frag_confs() {
+	local us_id ss_id
+	us_id=$(frag_id us); ss_id=$(frag_id ss)
+	ss_gen_conf "$CDIR" "$SS_IP" "$US_IP" "$(frag_nets 203.0.113)" "$(frag_nets 198.51.100)"
+	us_gen_conf "$CDIR"
+	frag_ss_conf "$CDIR" "$us_id" "$ss_id"
+	frag_us_json "$CDIR/us.json" "$us_id" "$ss_id"
+}
+case_frag() { # WHO
+	local who=$1 pid us ss big st
+	frag_confs
+	ss_start "$SS_NS" "$CDIR" || fail "charon: $(cat "$CDIR/ss_error" 2>/dev/null)" || return 1
+	us_start "$US_NS" "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+	ip netns exec "$US_NS" tcpdump -i v0 -n -U --immediate-mode -s 0 -w "$CDIR/ike.pcap" \
+		'udp port 500 or udp port 4500' >"$CDIR/tcpdump-ike.out" 2>&1 </dev/null &
+	pid=$!
+	ipgw_track_pid "$pid"
+	wait_until 5 grep -q 'listening on' "$CDIR/tcpdump-ike.out" || fail "tcpdump did not start" || return 1
+	initiate "$who"
+	wait_until 15 both_up
+	sleep 0.3
+	kill -INT "$pid" 2>/dev/null; wait_until 3 ipgw_pid_gone "$pid"; wait "$pid" 2>/dev/null
+	check_up "$US_IKE_PROPS" "$US_ESP_PROPS" || return 1
+	read -r us ss big <<<"$(frag_count "$CDIR/ike.pcap")"
+	[ "${us:-0}" -ge 2 ] && [ "${ss:-0}" -ge 2 ] ||
+		fail "IKE_AUTH not fragmented both ways: SKF datagrams from us ${us:-?}, from charon ${ss:-?}" || return 1
+	[ "$big" -le "$FRAG_SIZE" ] || fail "an SKF datagram of $big octets, over fragment_size $FRAG_SIZE" || return 1
+	grep -q 'received fragment #' "$CDIR/charon.log" || note "charon's log (level 2) does not show the fragments it received"
+	st=$(us_ctl "$CDIR" stats | "$PYTHON" -c 'import sys, json; s = json.load(sys.stdin)["stats"]; print(s["frag_tx"], s["frag_rx"], s["frag_reassembled"])')
+	note "IKE_AUTH in SKF datagrams: $us from us, $ss from charon, largest $big octets; our stats frag_tx/frag_rx/reassembled: $st"
+	key_check || return 1
+}
 run_case() {
 	local name=$1 p
 	TUNNEL_BY=us
@@ -618,6 +657,8 @@ run_case() {
 	restart.us-killed)  case_restart_us ;;
 	restart.ss-killed)  case_restart_ss ;;
 	loss.bring-ups)     case_loss ;;
+	frag.us-init)       frag_ss_addrs add; case_frag us; p=$?; frag_ss_addrs del; return $p ;;
+	frag.ss-init)       frag_ss_addrs add; case_frag ss; p=$?; frag_ss_addrs del; return $p ;;
 	*)
 		for p in "${PROPOSALS[@]}"; do
 			IFS='|' read -r ike esp kind <<<"$p"

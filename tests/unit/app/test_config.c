@@ -87,7 +87,8 @@ static const char full_doc[] =
 	" 'control':{'socket':'/run/test.sock'},"
 	" 'ike':{'retransmit_timeout_ms':250,'retransmit_tries':3,"
 	"  'retransmit_base':1.5,'cookie_threshold':10,'half_open_per_peer':4,"
-	"  'force_cookies':true,'liveness_idle':300,'natt_keepalive':25},"
+	"  'force_cookies':true,'liveness_idle':300,'natt_keepalive':25,"
+	"  'fragmentation':false,'fragment_size':576},"
 	" 'connections':[{'name':'site-b','local_addr':'192.0.2.1',"
 	"  'remote_addr':'192.0.2.2','local_id':'gw-a.example.org',"
 	"  'remote_id':'%any'," AUTH ","
@@ -120,6 +121,8 @@ static void test_full_globals(void)
 	CU_ASSERT(cfg->engine.force_cookies);
 	CU_ASSERT_EQUAL(cfg->engine.liveness_idle_s, 300);
 	CU_ASSERT_EQUAL(cfg->engine.natt_keepalive_s, 25);
+	CU_ASSERT_FALSE(cfg->engine.fragmentation);
+	CU_ASSERT_EQUAL(cfg->engine.fragment_size, 576);
 	CU_ASSERT(cfg->engine.keylog);
 	free(cfg);
 }
@@ -182,6 +185,8 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(cfg->natt_port, 4500);
 	CU_ASSERT_EQUAL(cfg->engine.natt_port, 4500);
 	CU_ASSERT_EQUAL(cfg->engine.retransmit_base_pct, 180);
+	CU_ASSERT(cfg->engine.fragmentation);
+	CU_ASSERT_EQUAL(cfg->engine.fragment_size, 1280);
 	CU_ASSERT_FALSE(cfg->engine.keylog);
 	CU_ASSERT_EQUAL(cfg->log_level, IKE_LOG_INFO);
 	CU_ASSERT_STRING_EQUAL(cfg->control_socket, "");
@@ -268,6 +273,9 @@ static void test_wrong_types(void)
 		   "local.ike_port: expected integer 1-65535, got 70000");
 	expect_err("{'ike':{'retransmit_tries':1.5}}", "ike.retransmit_tries: expected integer");
 	expect_err("{'ike':{'retransmit_base':20}}", "ike.retransmit_base: expected number");
+	expect_err("{'ike':{'fragment_size':255}}",
+		   "ike.fragment_size: expected integer 256-65535, got 255");
+	expect_err("{'ike':{'fragmentation':'yes'}}", "ike.fragmentation: expected boolean");
 	expect_err(ROOT(CONN("'encap':1,")), "connections[0].encap: expected boolean, got integer");
 	expect_err("{'connections':{}}", "connections: expected array, got object");
 	expect_err("[]", "top level: expected object, got array");
