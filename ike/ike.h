@@ -142,6 +142,9 @@ struct ike_conn_cfg {
 	struct x509_st *remote_ca;
 	char remote_ca_dn[256]; /* or a CA whose subject matches this DN pattern */
 	uint8_t revocation;     /* enum ike_revocation */
+	/* The peer's claimed IP address identity must be its source address
+	 * (an identity of another type is then refused too). */
+	bool id_is_source;
 	uint8_t n_proposals, n_children;
 	struct ike_proposal proposals[IKE_MAX_PROPOSALS];
 	struct ike_child_cfg children[IKE_MAX_CHILDREN];

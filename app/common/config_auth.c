@@ -16,7 +16,8 @@
 static const char *const auth_keys[] = { "method", "psk", "psk_hex",
 					 "cert",   "key", "key_passphrase_file",
 					 "certs",  "pss", NULL };
-static const char *const remote_keys[] = { "method", "psk", "psk_hex", "ca", "revocation", NULL };
+static const char *const remote_keys[] = { "method",     "psk",          "psk_hex", "ca",
+					   "revocation", "id_is_source", NULL };
 static const char *const cert_keys[] = { "cert", "key", "key_passphrase_file", NULL };
 static const char *const cred_keys[] = { "cacerts", "intermediates", "crls", NULL };
 
@@ -213,7 +214,8 @@ static int cfg_remote_auth(struct cfg_ctx *c, const char *path, json_t *o,
 	cfg_path_key(rp, path, "remote_auth");
 	if ((rc = cfg_method(c, rp, r, true, &conn->remote_auth)) ||
 	    (rc = cfg_psk(c, rp, r, false, conn)) ||
-	    (rc = cfg_get_strbuf(c, rp, r, "ca", conn->remote_ca_dn, sizeof(conn->remote_ca_dn))))
+	    (rc = cfg_get_strbuf(c, rp, r, "ca", conn->remote_ca_dn, sizeof(conn->remote_ca_dn))) ||
+	    (rc = cfg_get_bool(c, rp, r, "id_is_source", &conn->id_is_source)))
 		return rc;
 	if (conn->remote_auth != IKE_AUTHBY_PUBKEY && conn->remote_auth != IKE_AUTHBY_ANY &&
 	    conn->remote_ca_dn[0]) {

@@ -192,6 +192,21 @@ static int method_allowed(const struct ike_sa *sa, const struct ike_id *id, uint
 	return -EACCES;
 }
 
+/* With id_is_source: the claimed identity is the address it came from. */
+static int id_source_ok(const struct ike_sa *sa, const struct ike_id *id, char *why, size_t wlen)
+{
+	bool v4 = sa->remote.family == 4;
+	char s1[300], s2[64];
+
+	if (!sa->conn->cfg.id_is_source ||
+	    (id->type == (v4 ? IKEV2_ID_IPV4_ADDR : IKEV2_ID_IPV6_ADDR) &&
+	     id->len == (v4 ? 4 : 16) && memcmp(id->data, sa->remote.a, id->len) == 0))
+		return 0;
+	snprintf(why, wlen, "peer identity '%s' is not its source address %s",
+		 ike_id_text(id, s1, sizeof(s1)), ike_addr_str(&sa->remote, s2, sizeof(s2)));
+	return -EPERM;
+}
+
 /* Verifies the peer's AUTH payload; 0 or a reason in why. */
 static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer_is_initiator,
 		       char *why, size_t wlen)
@@ -216,7 +231,8 @@ static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer
 			 ike_id_text(&id, s1, sizeof(s1)), ike_id_text(want, s2, sizeof(s2)));
 		return -EPERM;
 	}
-	if ((r = method_allowed(sa, &id, au.method, why, wlen)) < 0)
+	if ((r = method_allowed(sa, &id, au.method, why, wlen)) < 0 ||
+	    (r = id_source_ok(sa, &id, why, wlen)) < 0)
 		return r;
 	r = au.method == IKEV2_AUTH_PSK
 		    ? verify_psk(sa, peer_is_initiator, id_pl, &id, &au, why, wlen)

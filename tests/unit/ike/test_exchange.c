@@ -2070,6 +2070,38 @@ static void test_cert_revoked(void)
 	cx_teardown();
 }
 
+static bool a_id_is_addr;
+
+static void tw_id_source(struct ike_conn_cfg *c, bool is_a)
+{
+	if (!is_a) {
+		c->id_is_source = true;
+		memset(&c->remote_id, 0, sizeof(c->remote_id));
+	} else if (a_id_is_addr) {
+		ike_id_parse("192.0.2.1", &c->local_id);
+	}
+}
+
+/* id_is_source: the peer's claimed identity must be the address it sends
+ * from; an FQDN is refused, saying both. */
+static void test_id_is_source(void)
+{
+	for (int addr = 0; addr < 2; addr++) {
+		a_id_is_addr = addr;
+		tweak = tw_id_source;
+		setup_gcm();
+		net.auth_failed_reason[0] = 0;
+		CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+		pump();
+		CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), addr ? 1 : 0);
+		if (!addr)
+			CU_ASSERT(strstr(net.auth_failed_reason,
+					 "peer identity 'a.example' is not its "
+					 "source address 192.0.2.1") != NULL);
+		teardown();
+	}
+}
+
 static void tw_b_wants_cert(struct ike_conn_cfg *c, bool is_a)
 {
 	if (!is_a)
@@ -2186,6 +2218,7 @@ static const struct test_case cases[] = {
 	{ "a PSK where a certificate is required: refused, said why",
 	  test_psk_where_cert_required },
 	{ "a certificate revoked by a CRL file: refused, said why", test_cert_revoked },
+	{ "id_is_source: the claimed identity is the source address", test_id_is_source },
 	{ NULL, NULL },
 };
 TEST_SUITE(exchange, cases)
