@@ -255,4 +255,13 @@ int ike_cred_sign(const struct ike_cred *cr, const struct ike_pki_scheme *s, con
 int ike_pki_verify_auth(struct x509_st *cert, uint8_t method, const uint8_t *auth, size_t alen,
 			const uint8_t *octets, size_t olen, char *reason, size_t rlen);
 
+/* ---- for operators ---- */
+struct ike_pki_cert_info {
+	char subject[256], issuer[256];
+	char sans[512];                     /* "a.example.org, 192.0.2.1, ..." ("" if none) */
+	char not_before[32], not_after[32]; /* "2026-12-07 10:00:00 UTC" */
+	char key[48];                       /* "EC 256 bits", "RSA 3072 bits", "ED25519 253 bits" */
+};
+void ike_pki_cert_info(struct x509_st *cert, struct ike_pki_cert_info *out);
+
 #endif

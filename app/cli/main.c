@@ -22,11 +22,11 @@ static const struct {
 	bool needs_conn;
 	bool takes_child; /* an optional second argument */
 } commands[] = {
-	{ "initiate", true, false },   { "rekey-child", true, false },
-	{ "rekey-ike", true, false },  { "delete-child", true, false },
-	{ "delete-ike", true, false }, { "dpd", true, false },
-	{ "acquire", true, true },     { "list-sas", false, false },
-	{ "stats", false, false },
+	{ "initiate", true, false },    { "rekey-child", true, false },
+	{ "rekey-ike", true, false },   { "delete-child", true, false },
+	{ "delete-ike", true, false },  { "dpd", true, false },
+	{ "acquire", true, true },      { "list-sas", false, false },
+	{ "list-certs", false, false }, { "stats", false, false },
 };
 
 static void usage(FILE *f)
@@ -36,7 +36,7 @@ static void usage(FILE *f)
 		   "                 delete-ike, dpd\n"
 		   "  acquire CONN [CHILD]: what a trap policy's first packet does\n"
 		   "                 (CHILD: a child name, the first by default)\n"
-		   "  CMD alone:     list-sas, stats\n");
+		   "  CMD alone:     list-sas, list-certs, stats\n");
 }
 
 static int find_command(const char *cmd)

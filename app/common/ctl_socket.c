@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ike/ike_pki.h"
 #include "app/common/ctl_socket.h"
 #include "app/common/log.h"
 
@@ -268,6 +269,28 @@ static json_t *do_stats(struct ike_engine *e)
 #undef STAT
 }
 
+static void cert_visit(void *arg, const char *kind, struct x509_st *cert, const char *source)
+{
+	struct ike_pki_cert_info i;
+
+	ike_pki_cert_info(cert, &i);
+	json_array_append_new(arg,
+			      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "kind", kind,
+					"subject", i.subject, "issuer", i.issuer, "sans", i.sans,
+					"not_before", i.not_before, "not_after", i.not_after, "key",
+					i.key, "source", source ? source : ""));
+}
+
+/* Every certificate of the store: our own, intermediates, trust anchors. */
+static json_t *do_list_certs(const struct app_config *cfg)
+{
+	json_t *certs = json_array();
+
+	if (cfg && cfg->creds)
+		ike_creds_foreach(cfg->creds, cert_visit, certs);
+	return json_pack("{s:b, s:o}", "ok", 1, "certs", certs);
+}
+
 static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg, json_t *req,
 			uint64_t now_ms)
 {
@@ -291,6 +314,8 @@ static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg, json
 		return do_list_sas(e);
 	if (strcmp(cmd, "stats") == 0)
 		return do_stats(e);
+	if (strcmp(cmd, "list-certs") == 0)
+		return do_list_certs(cfg);
 	return reply_error("unknown command '%.64s'", cmd);
 }
 

@@ -587,6 +587,33 @@ static void ctl_expect(struct ike_engine *e, const struct app_config *cfg, const
 
 /* ipsecgw-ctl acquire CONN [CHILD]: names checked, the engine's answers
  * told apart; one IKE_SA_INIT for two acquires. */
+/* list-certs: each certificate of the store with what an operator needs. */
+static void test_ctl_list_certs(void)
+{
+	struct app_config *cfg;
+	struct ike_engine_cfg ec;
+	struct ike_engine *e;
+
+	if (!pki_fixture_dir()) {
+		CU_FAIL("the test PKI could not be made");
+		return;
+	}
+	cfg = parse_ok(cert_doc("", "", "p256.key"));
+	ike_engine_cfg_defaults(&ec);
+	e = ike_engine_new(&ec, &(struct ike_ops){ .send = ctl_send }, NULL);
+	CU_ASSERT_FATAL(e != NULL);
+	ctl_expect(e, cfg, "{\"cmd\":\"list-certs\"}",
+		   "{\"kind\":\"local\",\"subject\":\"C=CH, O=Example, OU=Gateways, "
+		   "CN=p256.example.org\",\"issuer\":\"C=CH, O=Example, CN=Test Intermediate "
+		   "CA\",\"sans\":\"p256.example.org\"");
+	ctl_expect(e, cfg, "{\"cmd\":\"list-certs\"}", "\"key\":\"EC 256 bits\"");
+	ctl_expect(e, cfg, "{\"cmd\":\"list-certs\"}",
+		   "\"kind\":\"ca\",\"subject\":\"C=CH, O=Example, CN=Test Root CA\"");
+	ike_engine_free(e);
+	app_config_clear(cfg);
+	free(cfg);
+}
+
 static void test_ctl_acquire(void)
 {
 	struct app_config *cfg = parse_ok(ROOT(CONN_KIDS(
@@ -625,6 +652,7 @@ static const struct test_case cases[] = {
 	{ "defaults", test_defaults },
 	{ "connection actions and keyingtries", test_conn_actions },
 	{ "control socket: acquire CONN [CHILD]", test_ctl_acquire },
+	{ "control socket: list-certs", test_ctl_list_certs },
 	{ "docs/examples/gateway.json loads", test_example_file },
 	{ "load: missing file", test_load_missing },
 	{ "clear wipes PSKs", test_clear },
