@@ -164,11 +164,12 @@ test: deps
 	bash tests/interop/load.sh
 	bash tests/interop/soak.sh
 
-# Random and mutated messages through every payload parser, under ASan+UBSan
+# Random and mutated messages through every payload parser and the RFC 7427
+# parsers of ike/pki/pki_wire.c, under ASan+UBSan
 # (fuzz/fuzz_ikev2_msg.c also builds as a libFuzzer target with clang).
 FUZZ_RUNS ?= 1000000
 $(BUILD)/fuzz/fuzz_ikev2_msg: fuzz/fuzz_ikev2_msg.c ike/v2/ikev2_payload.c ike/v2/ikev2_cert.c \
-    ike/core/ike_addr.c
+    ike/core/ike_addr.c ike/pki/pki_wire.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DFUZZ_STANDALONE \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all $^ -o $@
