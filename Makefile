@@ -62,6 +62,7 @@ CTL       := $(BUILD)/ipsecgw-ctl
 UNIT      := $(BUILD)/tests/unit_tests
 IKELOAD   := $(BUILD)/ikeload
 CEILING   := $(BUILD)/x25519_ceiling
+ECDSACEIL := $(BUILD)/ecdsa_ceiling
 GW        := $(BUILD)/ipsecgw
 # Fast-path benchmarks (perf/fp_bench.sh): ESP layer alone, raw
 # intel-ipsec-mb, zero-copy traffic source/sink for net_ring ports.
@@ -75,7 +76,7 @@ FP_PERF_BINS := $(FPBENCH) $(IMBCEIL) $(ZCGEN) $(XCORE)
 LSFAKESA  := $(BUILD)/tests/interop/ls_fakesa.so
 
 .PHONY: all test unit asan interop demo deps clean fuzz fuzz-fp bench format format-check
-all: $(LIBIKE) $(LIBFP) $(DAEMON) $(CTL) $(GW) $(UNIT) $(IKELOAD) $(CEILING) $(FP_PERF_BINS) $(LSFAKESA)
+all: $(LIBIKE) $(LIBFP) $(DAEMON) $(CTL) $(GW) $(UNIT) $(IKELOAD) $(CEILING) $(ECDSACEIL) $(FP_PERF_BINS) $(LSFAKESA)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -105,6 +106,10 @@ $(IKELOAD): $(BUILD)/perf/ikeload.o $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CRYPTO_LIBS)
 
 $(CEILING): $(BUILD)/perf/x25519_ceiling.o $(LIBIKE)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CRYPTO_LIBS)
+
+# ECDSA P-256 sign/verify and chain checks per second through ike/pki.
+$(ECDSACEIL): $(BUILD)/perf/ecdsa_ceiling.o $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CRYPTO_LIBS)
 
 $(BUILD)/perf/fp_bench.o $(BUILD)/perf/zc_gen.o: CFLAGS += $(DPDK_CFLAGS)
@@ -164,11 +169,12 @@ test: deps
 	bash tests/interop/load.sh
 	bash tests/interop/soak.sh
 
-# Random and mutated messages through every payload parser, under ASan+UBSan
+# Random and mutated messages through every payload parser and the RFC 7427
+# parsers of ike/pki/pki_wire.c, under ASan+UBSan
 # (fuzz/fuzz_ikev2_msg.c also builds as a libFuzzer target with clang).
 FUZZ_RUNS ?= 1000000
 $(BUILD)/fuzz/fuzz_ikev2_msg: fuzz/fuzz_ikev2_msg.c ike/v2/ikev2_payload.c ike/v2/ikev2_cert.c \
-    ike/core/ike_addr.c
+    ike/core/ike_addr.c ike/pki/pki_wire.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O1 -g -Wall -Wextra -Werror -D_GNU_SOURCE -I. -DFUZZ_STANDALONE \
 	    -fsanitize=address,undefined -fno-sanitize-recover=all $^ -o $@

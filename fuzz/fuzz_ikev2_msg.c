@@ -7,17 +7,20 @@
  * runs on every payload body whatever its type; what parses is written back
  * with the ikev2_w_* writer and parsed again, and must come back the same
  * (the Encrypted Fragment header, which has no writer, is checked against
- * its octets, and the rest of an SKF walked as a chain).
+ * its octets, and the rest of an SKF walked as a chain). The RFC 7427
+ * parsers of ike/pki/pki_wire.c (AlgorithmIdentifier, the AUTH data of
+ * method 14, SIGNATURE_HASH_ALGORITHMS) run on every payload body too.
  * Violated invariants abort().
  *
  * libFuzzer:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_ikev2_msg.c \
- *         ike/v2/ikev2_payload.c ike/v2/ikev2_cert.c ike/core/ike_addr.c -o fuzz_ikev2_msg
+ *         ike/v2/ikev2_payload.c ike/v2/ikev2_cert.c ike/core/ike_addr.c ike/pki/pki_wire.c \
+ *         -o fuzz_ikev2_msg
  *   ./fuzz_ikev2_msg -max_total_time=60 corpus/
  * Standalone (any compiler; N pseudo-random inputs from a fixed seed):
  *   gcc -g -O1 -fsanitize=address,undefined -DFUZZ_STANDALONE -I. \
  *       fuzz/fuzz_ikev2_msg.c ike/v2/ikev2_payload.c ike/v2/ikev2_cert.c ike/core/ike_addr.c \
- *       -o fuzz_ikev2_msg
+ *       ike/pki/pki_wire.c -o fuzz_ikev2_msg
  *   ./fuzz_ikev2_msg [N [seed]]
  */
 #include <stdint.h>
@@ -26,6 +29,7 @@
 #include <string.h>
 
 #include "ike/ike.h"
+#include "ike/ike_pki.h"
 #include "ike/v2/ikev2_cert.h"
 #include "ike/v2/ikev2_payload.h"
 #include "ike/v2/ikev2_wire.h"
@@ -177,6 +181,48 @@ static void fuzz_cert(const uint8_t *b, size_t len)
 	}
 }
 
+/* RFC 7427: the AUTH data of method 14 and an AlgorithmIdentifier alone;
+ * what parses is written again and parses the same. */
+static void fuzz_sigalg(const uint8_t *b, size_t len)
+{
+	struct ike_pki_sigalg a, again;
+	const uint8_t *sig;
+	size_t slen;
+	uint8_t out[256];
+	char s[96];
+	int n, r = ike_pki_auth14_parse(b, len, &a, &sig, &slen);
+
+	CHECK(r <= 0 && r >= IKE_PKI_E_SPACE && ike_pki_perr_str(r) != NULL);
+	if (r == 0)
+		CHECK(sig == b + 1 + b[0] && slen >= 1 && sig + slen == b + len);
+	if (ike_pki_algid_parse(b, len, &a) != 0)
+		return;
+	CHECK(a.sig >= IKE_PKI_SIG_RSA_PKCS1 && a.sig <= IKE_PKI_SIG_ED448);
+	check_str(ike_pki_sigalg_str(&a, s, sizeof(s)), sizeof(s));
+	n = ike_pki_algid_encode(&a, out, sizeof(out));
+	CHECK(n > 0);
+	CHECK(ike_pki_algid_parse(out, (size_t)n, &again) == 0);
+	CHECK(a.sig == again.sig && a.hash == again.hash && a.mgf1_hash == again.mgf1_hash &&
+	      a.salt_len == again.salt_len);
+}
+
+/* SIGNATURE_HASH_ALGORITHMS notify data (RFC 7427 4). */
+static void fuzz_hashes(const uint8_t *b, size_t len)
+{
+	uint32_t bits, again;
+	uint8_t out[64];
+	int n;
+
+	if (ike_pki_hashes_parse(b, len, &bits) != 0) {
+		CHECK(len == 0 || len % 2);
+		return;
+	}
+	n = ike_pki_hashes_encode(bits, out, sizeof(out));
+	CHECK(n >= 0 && n <= (int)len);
+	if (n > 0)
+		CHECK(ike_pki_hashes_parse(out, (size_t)n, &again) == 0 && again == bits);
+}
+
 static void fuzz_payload(const uint8_t *b, size_t len)
 {
 	struct ikev2_writer w;
@@ -191,6 +237,8 @@ static void fuzz_payload(const uint8_t *b, size_t len)
 	fuzz_sa(b, len);
 	fuzz_ts(b, len);
 	fuzz_id(b, len);
+	fuzz_sigalg(b, len);
+	fuzz_hashes(b, len);
 	fuzz_cert(b, len);
 
 	if (ikev2_ke_parse(b, len, &ke) == 0) {
@@ -353,12 +401,50 @@ static const uint8_t pl_types[] = {
 	200,
 };
 
+/* RFC 7427 material: the AUTH data of method 14 (length, AlgorithmIdentifier,
+ * signature), an AlgorithmIdentifier alone or a hash list; a byte or two
+ * changed now and then. */
+static size_t gen_sig(uint8_t *p, size_t max)
+{
+	static const uint8_t algs[][68] = {
+		{ 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b,
+		  0x05, 0x00 },
+		{ 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03 },
+		{ 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70 },
+		{ 0x30, 0x41, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01,
+		  0x0a, 0x30, 0x34, 0xa0, 0x0f, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48,
+		  0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0xa1, 0x1c, 0x30, 0x1a,
+		  0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x08, 0x30,
+		  0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01,
+		  0x05, 0x00, 0xa2, 0x03, 0x02, 0x01, 0x20 },
+	};
+	const uint8_t *a = algs[rnd() % 4];
+	size_t n = 0, al = (size_t)a[1] + 2, k;
+
+	if (rnd() % 4 == 0) { /* a hash list */
+		for (k = rnd() % 8; k > 0 && n + 2 <= max; k--) {
+			p[n++] = (uint8_t)(rnd() % 8 ? 0 : rnd());
+			p[n++] = (uint8_t)(rnd() % 8);
+		}
+		return n;
+	}
+	if (rnd() % 2)
+		p[n++] = (uint8_t)al;
+	memcpy(p + n, a, al);
+	n += al;
+	for (k = rnd() % 3; k > 0; k--)
+		p[rnd() % n] = (uint8_t)rnd();
+	for (k = rnd() % 70; k > 0 && n < max; k--)
+		p[n++] = (uint8_t)rnd();
+	return n;
+}
+
 /* A plausible payload body: mostly the structure of one of the types. */
 static size_t gen_body(uint8_t *p, size_t max)
 {
 	size_t n = 0;
 
-	switch (rnd() % 6) {
+	switch (rnd() % 7) {
 	case 0: { /* SA: proposals of transforms with attributes */
 		unsigned np = 1 + rnd() % 3;
 		for (unsigned i = 0; i < np && n + 16 < max; i++) {
@@ -450,6 +536,7 @@ static size_t gen_body(uint8_t *p, size_t max)
 			p[n++] = (uint8_t)rnd();
 		break;
 	}
+	case 5: n = gen_sig(p, max); break;
 	default: { /* random */
 		size_t l = rnd() % 64;
 		for (size_t k = 0; k < l && n < max; k++)

@@ -273,7 +273,8 @@ static void w_bytes(struct wbuf *w, const void *b, size_t n)
 		w->overflow = true;
 		return;
 	}
-	memcpy(w->p + w->len, b, n);
+	if (n) /* NULL content of length 0 (a DER NULL) */
+		memcpy(w->p + w->len, b, n);
 	w->len += n;
 }
 
