@@ -207,6 +207,12 @@ struct ike_child_info {
 	uint64_t ike_spi_i, ike_spi_r;
 	uint32_t spi_in, spi_out; /* host order */
 	uint32_t old_spi_in;      /* set when this replaces a rekeyed SA */
+	/* A simultaneous rekey (2.8.1) settled with this CHILD_REKEYED: this
+	 * new SA is the redundant one (it is deleted; traffic stays on the
+	 * other), or, when ours won, redundant_in names the peer's redundant
+	 * one (the peer deletes it). A data plane sends on neither. */
+	bool redundant;
+	uint32_t redundant_in;
 	ike_addr_t local, remote; /* outer addresses; ports meaningful if encap */
 	bool encap;
 	enum ike_mode mode;

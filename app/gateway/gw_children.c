@@ -23,6 +23,9 @@ struct gw_child {
 	uint64_t ts_hash;              /* its selectors (same: a plain rekey) */
 	uint64_t ike_spi_i, ike_spi_r; /* its IKE SA, followed over IKE rekeys */
 	uint64_t packets;              /* inbound packets when last looked at */
+	/* The loser of a simultaneous rekey (2.8.1): it is deleted soon and
+	 * never takes the policies (inbound only until then). */
+	bool redundant;
 };
 
 /* An inbound SA of a child that went down, kept a little for the packets
@@ -94,6 +97,30 @@ static const struct gw_child *predecessor(const struct app_gw_children *ch,
 	return NULL;
 }
 
+/* The peer's new SA lost the simultaneous rekey to ours, win (2.8.1): it
+ * never carries traffic. If the old SA's policies went to it already (the
+ * old one went down first), they move on to ours now. */
+static void demote(struct app_gw_children *ch, uint32_t spi_in, struct gw_child *win)
+{
+	char err[160];
+
+	for (unsigned i = 0; i < ch->n; i++) {
+		struct gw_child *r = &ch->v[i];
+
+		if (r->spi_in != spi_in || r == win)
+			continue;
+		r->redundant = true;
+		if (win->prev_out != r->spi_out)
+			return;
+		if (fp_ctrl_spd_retarget(ch->ctrl, r->spi_out, win->spi_out, err, sizeof(err)) == 0)
+			win->prev_out = 0;
+		else
+			app_log(IKE_LOG_ERR, "fastpath: policies of %08x not moved to %08x: %s",
+				r->spi_out, win->spi_out, err);
+		return;
+	}
+}
+
 int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
 			 size_t errlen)
 {
@@ -129,6 +156,7 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 		 * the new one for certain (make before break). Otherwise the
 		 * new policies go in front. */
 		if ((rc = fp_ctrl_add_sa(ch->ctrl, &out, err, errlen)) == 0 && !prev &&
+		    !ci->redundant &&
 		    (rc = fp_ctrl_spd_prepend(ch->ctrl, rules, n, err, errlen)) != 0)
 			fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, e2, sizeof(e2));
 		if (rc != 0)
@@ -140,7 +168,10 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 						    .prev_out = prev ? prev->spi_out : 0,
 						    .ts_hash = ts_hash(ci),
 						    .ike_spi_i = ci->ike_spi_i,
-						    .ike_spi_r = ci->ike_spi_r };
+						    .ike_spi_r = ci->ike_spi_r,
+						    .redundant = ci->redundant };
+	if (rc == 0 && ci->redundant_in)
+		demote(ch, ci->redundant_in, &ch->v[ch->n - 1]);
 	ike_wipe(&in, sizeof(in));
 	ike_wipe(&out, sizeof(out));
 	return rc;
@@ -149,7 +180,7 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 static struct gw_child *successor(struct app_gw_children *ch, uint32_t spi_out)
 {
 	for (unsigned i = 0; i < ch->n; i++)
-		if (ch->v[i].prev_out == spi_out)
+		if (ch->v[i].prev_out == spi_out && !ch->v[i].redundant)
 			return &ch->v[i];
 	return NULL;
 }

@@ -195,32 +195,44 @@ void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c)
 
 /* ---- initiator: the response ---- */
 
+/* The peer's replacement of old_spi made by its crossing rekey, if any. */
+static struct ike_child *sibling(struct ike_sa *sa, const struct ike_child *ours, uint32_t old_spi)
+{
+	for (struct ike_child *c = sa->children; c; c = c->next)
+		if (c != ours && c->info.old_spi_in == old_spi)
+			return c;
+	return NULL;
+}
+
 /* 2.8.1: both ends rekeyed the same CHILD SA. The new SA made by the
  * exchange holding the lowest of the four nonces is redundant, and is
  * deleted by the end that initiated that exchange. Returns true if ours
  * lost (we delete our new SA; the peer deletes the old one). */
 static bool lost_rekey_collision(struct ike_sa *sa, const struct ike_child *ours, uint32_t old_spi)
 {
-	for (const struct ike_child *c = sa->children; c; c = c->next)
-		if (c != ours && c->info.old_spi_in == old_spi)
-			return memcmp(ours->min_nonce, c->min_nonce, sizeof(c->min_nonce)) < 0;
-	return false;
+	const struct ike_child *c = sibling(sa, ours, old_spi);
+
+	return c && memcmp(ours->min_nonce, c->min_nonce, sizeof(c->min_nonce)) < 0;
 }
 
 static void child_rekey_done(struct ike_sa *sa, struct ike_exch_ctx *x, struct ike_child *child)
 {
-	struct ike_child *old = ike_child_find_in(sa, x->old_spi_in);
-
-	child->info.old_spi_in = x->old_spi_in;
-	ike_keylog_child(sa, child);
-	/* Announced even if redundant: the peer may already send on it. */
-	ike_emit_child(sa, IKE_EV_CHILD_REKEYED, child, NULL);
+	struct ike_child *old = ike_child_find_in(sa, x->old_spi_in), *sib;
 	/* The old SA may be gone already: when our answer to the peer's rekey
 	 * was lost, the peer can have settled the collision and deleted it
 	 * before our retransmitted request got its answer; the peer's
 	 * replacement still tells us there was a collision. */
-	if ((!old || old->state == CHILD_REKEYED) &&
-	    lost_rekey_collision(sa, child, x->old_spi_in)) {
+	bool lost = (!old || old->state == CHILD_REKEYED) &&
+		    lost_rekey_collision(sa, child, x->old_spi_in);
+
+	child->info.old_spi_in = x->old_spi_in;
+	child->info.redundant = lost;
+	sib = lost ? NULL : sibling(sa, child, x->old_spi_in);
+	child->info.redundant_in = sib ? sib->info.spi_in : 0;
+	ike_keylog_child(sa, child);
+	/* Announced even if redundant: the peer may already send on it. */
+	ike_emit_child(sa, IKE_EV_CHILD_REKEYED, child, NULL);
+	if (lost) {
 		ike_sa_log(sa, IKE_LOG_INFO,
 			   "simultaneous CHILD_SA rekey lost: deleting our redundant %08x",
 			   child->info.spi_in);

@@ -250,6 +250,67 @@ static void test_make_before_break_collision(void)
 	fp_ctrl_free(c);
 }
 
+/* The engine says which new SA of a collision is redundant (2.8.1): it
+ * never takes the policies. Ours won after the peer's was announced: at
+ * the old SA's CHILD_DOWN the policies go to ours, not to the first one
+ * waiting (1 s of traffic to charon's redundant SA was lost in the soak
+ * that way); if the old one went first, they move to ours at once. */
+static void test_collision_redundant(void)
+{
+	struct ike_child_info a, e, f;
+	char err[160];
+	struct app_gw_children *ch;
+	struct fp_ctrl *c = gw_ctrl_new("gwr", &ch);
+
+	for (uint32_t old_first = 0; old_first < 2; old_first++) {
+		child(&a); /* inbound SAs of removed children linger: new SPIs each round */
+		a.spi_in += 0x100 * old_first;
+		a.spi_out += 0x100 * old_first;
+		CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &a, err, sizeof(err)), 0);
+		e = rekeyed(&a, 0xc0000015 + 0x100 * old_first, 0xd0000015 + 0x100 * old_first);
+		f = rekeyed(&a, 0xc0000016 + 0x100 * old_first, 0xd0000016 + 0x100 * old_first);
+		/* e: the peer's, we answered it; f: ours, which won */
+		f.redundant_in = e.spi_in;
+		CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &e, err, sizeof(err)), 0);
+		if (old_first) {
+			CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
+			CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_out));
+		}
+		CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &f, err, sizeof(err)), 0);
+		if (!old_first)
+			CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, f.spi_out));
+		/* the peer deletes its redundant SA: nothing moves */
+		CU_ASSERT_EQUAL(app_gw_remove_child(ch, &e, err, sizeof(err)), 0);
+		CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, f.spi_out));
+		CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 2);
+		CU_ASSERT_EQUAL(app_gw_remove_child(ch, &f, err, sizeof(err)), 0);
+	}
+	/* Ours lost: it never takes the policies, the peer's does. */
+	child(&a);
+	a.spi_in += 0x1000;
+	a.spi_out += 0x1000;
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &a, err, sizeof(err)), 0);
+	e = rekeyed(&a, 0xc0000025, 0xd0000025);
+	f = rekeyed(&a, 0xc0000026, 0xd0000026);
+	f.redundant = true;
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &e, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_out));
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_out));
+	/* ... also when the old one is gone before ours is announced: ours
+	 * has no predecessor and still takes nothing. */
+	f = rekeyed(&e, 0xc0000036, 0xd0000036);
+	f.redundant = true;
+	f.old_spi_in = 0xc0000999; /* an SA the registry no longer holds */
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &f, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_out));
+	app_gw_children_free(ch);
+	fp_ctrl_free(c);
+}
+
 /* Installed on the control core: SAs in the SAD, policies in the SPD; all
  * or nothing, and removed only by the child that installed them. */
 static void test_install_child(void)
@@ -657,6 +718,7 @@ static const struct test_case cases[] = {
 	{ "install_child_through_ctrl", test_install_child },
 	{ "make_before_break", test_make_before_break },
 	{ "make_before_break_collision", test_make_before_break_collision },
+	{ "collision: the redundant SA never takes the policies", test_collision_redundant },
 	{ "config_fastpath_section", test_config_fastpath },
 	{ "connections_fit_ports_and_routes", test_check_conns },
 	{ NULL, NULL },

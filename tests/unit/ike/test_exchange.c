@@ -1689,6 +1689,23 @@ static void grab_child(void *arg, const struct ike_sa_summary *s)
 		*out = *s->children[0];
 }
 
+/* Marks of redundancy in p's CHILD_REKEYED events: a redundant SA that is
+ * not the survivor, or the survivor naming the peer's redundant one. */
+static unsigned redundant_marks(const struct peer *p, uint32_t survivor_in)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < p->nev; i++) {
+		const struct ike_event *ev = &p->ev[i];
+
+		if (ev->type != IKE_EV_CHILD_REKEYED)
+			continue;
+		n += ev->child->redundant && ev->child->spi_in != survivor_in;
+		n += ev->child->redundant_in && ev->child->spi_in == survivor_in;
+	}
+	return n;
+}
+
 /* Both ends rekey the same CHILD SA at once (2.8.1): afterwards each side
  * has exactly one CHILD SA, and they are the same pair. */
 static void test_simultaneous_rekey(void)
@@ -1725,6 +1742,10 @@ static void test_simultaneous_rekey(void)
 		ike_engine_foreach_sa(net.a.e, grab_child, &ca);
 		ike_engine_foreach_sa(net.b.e, grab_child, &cb);
 		assert_child_pair(&ca, &cb);
+		/* The data planes were told which new SA is redundant: the end
+		 * that lost marks its own, the winner names the peer's. */
+		CU_ASSERT_EQUAL(
+			redundant_marks(&net.a, ca.spi_in) + redundant_marks(&net.b, cb.spi_in), 2);
 	}
 	teardown();
 }
