@@ -149,12 +149,14 @@ void fp_sad_lookup_in(const struct fp_sad *s, const uint32_t spi_be[], uint32_t 
 		out[i] = (hit >> key_of[i]) & 1 ? data[key_of[i]] : NULL;
 }
 
-int fp_sad_out_slot(struct fp_sad *s, uint32_t spi, int create)
+/* The outbound slot of SA spi (trap 0) or of trap id trap, or with create
+ * a free one taken for it; -ENOENT / -ENOSPC. */
+static int out_slot(struct fp_sad *s, uint32_t spi, uint32_t trap, int create)
 {
 	int free_slot = -1;
 
 	for (uint32_t i = 0; i < s->max; i++) {
-		if (s->out[i].used && !s->out[i].trap && s->out[i].spi == spi)
+		if (s->out[i].used && s->out[i].trap == trap && (trap || s->out[i].spi == spi))
 			return (int)i;
 		if (!s->out[i].used && free_slot < 0)
 			free_slot = (int)i;
@@ -165,31 +167,20 @@ int fp_sad_out_slot(struct fp_sad *s, uint32_t spi, int create)
 		return -ENOSPC;
 	s->out[free_slot].used = 1;
 	s->out[free_slot].spi = spi;
+	s->out[free_slot].acq_tsc = 0;
+	/* Seen by workers only through an SPD generation published after. */
+	__atomic_store_n(&s->out[free_slot].trap, trap, __ATOMIC_RELAXED);
 	return free_slot;
+}
+
+int fp_sad_out_slot(struct fp_sad *s, uint32_t spi, int create)
+{
+	return out_slot(s, spi, 0, create);
 }
 
 int fp_sad_trap_slot(struct fp_sad *s, uint32_t id, int create)
 {
-	int free_slot = -1;
-
-	if (id == 0)
-		return -EINVAL;
-	for (uint32_t i = 0; i < s->max; i++) {
-		if (s->out[i].used && s->out[i].trap == id)
-			return (int)i;
-		if (!s->out[i].used && free_slot < 0)
-			free_slot = (int)i;
-	}
-	if (!create)
-		return -ENOENT;
-	if (free_slot < 0)
-		return -ENOSPC;
-	s->out[free_slot].used = 1;
-	s->out[free_slot].spi = 0;
-	s->out[free_slot].acq_tsc = 0;
-	/* Seen by workers only through an SPD generation published after. */
-	__atomic_store_n(&s->out[free_slot].trap, id, __ATOMIC_RELAXED);
-	return free_slot;
+	return id == 0 ? -EINVAL : out_slot(s, 0, id, create);
 }
 
 struct fp_sad_ent *fp_sad_set_out(struct fp_sad *s, uint32_t slot, struct fp_sad_ent *e)
