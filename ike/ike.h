@@ -282,6 +282,17 @@ void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *c);
  * while one runs), and an IKE_AUTH waiting for one is answered when the
  * peer retransmits it. 0, or -1 with a line in err. */
 int ike_engine_add_crl_file(struct ike_engine *e, const char *path, char *err, size_t errlen);
+/* The CRLs the engine holds (files and fetched), for operators. Times are
+ * "YYYY-MM-DD HH:MM:SS UTC", "" when unknown. */
+struct ike_crl_info {
+	const char *source; /* "CRL file PATH" or "CRL URL" */
+	const char *issuer; /* the CRL's issuer DN */
+	char this_update[32], next_update[32];
+	unsigned n_revoked;
+	const char *error; /* the last failure, "" when none */
+};
+void ike_engine_list_crls(struct ike_engine *e, void (*fn)(void *arg, const struct ike_crl_info *),
+			  void *arg);
 int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *c);
 
 /* now_ms is a monotonic clock in milliseconds, supplied by the embedder. */

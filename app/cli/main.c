@@ -26,7 +26,8 @@ static const struct {
 	{ "rekey-ike", true, false },   { "delete-child", true, false },
 	{ "delete-ike", true, false },  { "dpd", true, false },
 	{ "acquire", true, true },      { "list-sas", false, false },
-	{ "list-certs", false, false }, { "stats", false, false },
+	{ "list-certs", false, false }, { "list-crls", false, false },
+	{ "stats", false, false },
 };
 
 static void usage(FILE *f)
@@ -36,7 +37,7 @@ static void usage(FILE *f)
 		   "                 delete-ike, dpd\n"
 		   "  acquire CONN [CHILD]: what a trap policy's first packet does\n"
 		   "                 (CHILD: a child name, the first by default)\n"
-		   "  CMD alone:     list-sas, list-certs, stats\n");
+		   "  CMD alone:     list-sas, list-certs, list-crls, stats\n");
 }
 
 static int find_command(const char *cmd)

@@ -291,6 +291,22 @@ static json_t *do_list_certs(const struct app_config *cfg)
 	return json_pack("{s:b, s:o}", "ok", 1, "certs", certs);
 }
 
+static void crl_visit(void *arg, const struct ike_crl_info *ci)
+{
+	json_array_append_new(arg, json_pack("{s:s, s:s, s:s, s:s, s:i, s:s}", "source", ci->source,
+					     "issuer", ci->issuer, "this_update", ci->this_update,
+					     "next_update", ci->next_update, "revoked",
+					     (json_int_t)ci->n_revoked, "error", ci->error));
+}
+
+static json_t *do_list_crls(struct ike_engine *e)
+{
+	json_t *crls = json_array();
+
+	ike_engine_list_crls(e, crl_visit, crls);
+	return json_pack("{s:b, s:o}", "ok", 1, "crls", crls);
+}
+
 static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg, json_t *req,
 			uint64_t now_ms)
 {
@@ -316,6 +332,8 @@ static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg, json
 		return do_stats(e);
 	if (strcmp(cmd, "list-certs") == 0)
 		return do_list_certs(cfg);
+	if (strcmp(cmd, "list-crls") == 0)
+		return do_list_crls(e);
 	return reply_error("unknown command '%.64s'", cmd);
 }
 

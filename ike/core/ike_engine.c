@@ -97,6 +97,13 @@ struct ike_rev_ctx *ike_engine_rev(struct ike_engine *e)
 	return e->rev;
 }
 
+void ike_engine_list_crls(struct ike_engine *e, void (*fn)(void *arg, const struct ike_crl_info *),
+			  void *arg)
+{
+	if (e->rev)
+		ike_pki_rev_list(e->rev, fn, arg);
+}
+
 int ike_engine_add_crl_file(struct ike_engine *e, const char *path, char *err, size_t errlen)
 {
 	if (!ike_engine_rev(e)) {

@@ -72,6 +72,42 @@ enum ike_pki_rev ike_pki_rev_check(struct ike_rev_ctx *ctx, unsigned policy, str
 	return out.status == IKE_REV_GOOD ? IKE_PKI_REV_GOOD : IKE_PKI_REV_NOT_CHECKED;
 }
 
+struct list_arg {
+	void (*fn)(void *arg, const struct ike_crl_info *);
+	void *arg;
+};
+
+static void time_text(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+
+	if (t && gmtime_r(&t, &tm))
+		strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	else
+		buf[0] = '\0';
+}
+
+static void list_one(void *arg, const struct ike_rev_crl_info *ci)
+{
+	const struct list_arg *la = arg;
+	struct ike_crl_info out = { .source = ci->source,
+				    .issuer = ci->issuer,
+				    .n_revoked = ci->n_revoked,
+				    .error = ci->error };
+
+	time_text(ci->this_update, out.this_update, sizeof(out.this_update));
+	time_text(ci->next_update, out.next_update, sizeof(out.next_update));
+	la->fn(la->arg, &out);
+}
+
+void ike_pki_rev_list(struct ike_rev_ctx *ctx, void (*fn)(void *arg, const struct ike_crl_info *),
+		      void *arg)
+{
+	struct list_arg la = { fn, arg };
+
+	ike_rev_list_crls(ctx, list_one, &la);
+}
+
 static X509_CRL *read_crl(const char *path, char *err, size_t errlen)
 {
 	X509_CRL *crl = NULL;

@@ -24,6 +24,9 @@ unsigned ike_pki_rev_pending(const struct ike_rev_ctx *ctx);
  * answer is cached for the next check). */
 enum ike_pki_rev ike_pki_rev_check(struct ike_rev_ctx *ctx, unsigned policy, struct x509_st *cert,
 				   struct x509_st *issuer, char *reason, size_t rlen);
+/* The CRLs held, in the engine's public form. */
+void ike_pki_rev_list(struct ike_rev_ctx *ctx, void (*fn)(void *arg, const struct ike_crl_info *),
+		      void *arg);
 /* A CRL file (PEM or DER) for the CA of the store that issued it. */
 int ike_pki_rev_add_crl(struct ike_rev_ctx *ctx, const struct ike_creds *c, const char *path,
 			char *err, size_t errlen);

@@ -614,6 +614,41 @@ static void test_ctl_list_certs(void)
 	free(cfg);
 }
 
+/* list-crls: the CRL files the engine took, with issuer and entries. */
+static void test_ctl_list_crls(void)
+{
+	struct app_config *cfg;
+	struct ike_engine_cfg ec;
+	struct ike_engine *e;
+	char doc[2048], cerr[300];
+	const char *d = pki_fixture_dir();
+
+	if (!d) {
+		CU_FAIL("the test PKI could not be made");
+		return;
+	}
+	snprintf(doc, sizeof(doc), "%s", cert_doc("", "", "p256.key"));
+	{
+		char *p = strstr(doc, "]},'connections'");
+		char tail[1600], crl[200];
+
+		snprintf(tail, sizeof(tail), "%s", p + 1);
+		snprintf(crl, sizeof(crl), ",'crls':['%s/inter.crl']", d);
+		snprintf(p + 1, sizeof(doc) - (size_t)(p + 1 - doc), "%s%s", crl, tail);
+	}
+	cfg = parse_ok(doc);
+	ike_engine_cfg_defaults(&ec);
+	e = ike_engine_new(&ec, &(struct ike_ops){ .send = ctl_send }, NULL);
+	CU_ASSERT_FATAL(e != NULL);
+	CU_ASSERT_EQUAL(app_config_give_creds(cfg, e, cerr, sizeof(cerr)), 0);
+	ctl_expect(e, cfg, "{\"cmd\":\"list-crls\"}",
+		   "inter.crl\",\"issuer\":\"/C=CH/O=Example/CN=Test Intermediate CA\"");
+	ctl_expect(e, cfg, "{\"cmd\":\"list-crls\"}", "\"revoked\":1");
+	ike_engine_free(e);
+	app_config_clear(cfg);
+	free(cfg);
+}
+
 static void test_ctl_acquire(void)
 {
 	struct app_config *cfg = parse_ok(ROOT(CONN_KIDS(
@@ -653,6 +688,7 @@ static const struct test_case cases[] = {
 	{ "connection actions and keyingtries", test_conn_actions },
 	{ "control socket: acquire CONN [CHILD]", test_ctl_acquire },
 	{ "control socket: list-certs", test_ctl_list_certs },
+	{ "control socket: list-crls", test_ctl_list_crls },
 	{ "docs/examples/gateway.json loads", test_example_file },
 	{ "load: missing file", test_load_missing },
 	{ "clear wipes PSKs", test_clear },

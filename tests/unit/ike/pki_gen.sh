@@ -109,6 +109,12 @@ openssl ca -batch -config ca.cnf -cert inter.crt -keyfile inter.key -in expired.
 	-notext -out expired.crt
 
 # a bundle (end entity then intermediate) and a CA folder
+# The intermediate's CRL: the P-384 certificate revoked (keyCompromise).
+openssl ca -batch -config ca.cnf -cert inter.crt -keyfile inter.key -revoke p384.crt \
+	-crl_reason keyCompromise
+openssl ca -batch -config ca.cnf -cert inter.crt -keyfile inter.key -gencrl -crldays 30 \
+	-out inter.crl
+
 cat p256.crt inter.crt >p256chain.crt
 mkdir -p cadir && cp root.crt cadir/ && cp other.der cadir/
 chmod 600 ./*.key ./*.der ./*.p8 pass.txt
