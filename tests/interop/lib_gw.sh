@@ -102,7 +102,8 @@ gw_start() {
 	GW_PID=$!
 	ipgw_track_pid "$GW_PID"
 	echo "$GW_PID" >"$dir/us.pid"
-	wait_until 20 us_ready_or_dead "$dir" "$GW_PID"
+	# EAL start takes 1-5 s alone, up to ~20 s on a loaded 2-core machine
+	wait_until 60 us_ready_or_dead "$dir" "$GW_PID"
 	[ -S "$dir/ctl.sock" ] && kill -0 "$GW_PID" 2>/dev/null
 }
 
