@@ -4,6 +4,8 @@
  * command line (tests/unit/ike/pki_gen.sh) in a folder under build/.
  * Signatures are checked both ways against the openssl command line. */
 #include <errno.h>
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
 #include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -504,6 +506,49 @@ static void test_id_dn(void)
 	ike_creds_unref(c);
 }
 
+/* strongSwan's DN identity from text: every value a PrintableString */
+static void printable_dn_id(const char *cn, struct ike_id *id)
+{
+	static const char *const f[][2] = { { "C", "CH" }, { "O", "Example" }, { "CN", NULL } };
+	X509_NAME *n = X509_NAME_new();
+	const unsigned char *der;
+	size_t len = 0;
+
+	for (unsigned i = 0; n && i < 3; i++)
+		X509_NAME_add_entry_by_txt(n, f[i][0], V_ASN1_PRINTABLESTRING,
+					   (const unsigned char *)(f[i][1] ? f[i][1] : cn), -1, -1,
+					   0);
+	CU_ASSERT_FATAL(n && X509_NAME_get0_der(n, &der, &len) && len <= IKE_MAX_ID);
+	id->type = IKEV2_ID_DER_ASN1_DN;
+	id->len = (uint8_t)len;
+	memcpy(id->data, der, len);
+	X509_NAME_free(n);
+}
+
+static void test_id_eq(void)
+{
+	struct ike_id cfg, peer, fqdn;
+
+	CU_ASSERT_EQUAL_FATAL(ike_pki_id_from_dn("C=CH, O=Example, CN=ss.example.org", &cfg), 0);
+	printable_dn_id("SS.example.org", &peer);
+	/* other bytes, the same name */
+	CU_ASSERT_FALSE(cfg.len == peer.len && memcmp(cfg.data, peer.data, cfg.len) == 0);
+	CU_ASSERT_TRUE(ike_pki_id_eq(&cfg, &peer));
+	CU_ASSERT_TRUE(ike_pki_id_eq(&peer, &cfg));
+	CU_ASSERT_TRUE(ike_pki_id_eq(&cfg, &cfg));
+	printable_dn_id("ss2.example.org", &peer);
+	CU_ASSERT_FALSE(ike_pki_id_eq(&cfg, &peer));
+	/* not a DN: bytes; a DN that does not decode is equal only to itself */
+	CU_ASSERT_EQUAL(ike_id_parse("ss.example.org", &fqdn), 0);
+	CU_ASSERT_FALSE(ike_pki_id_eq(&cfg, &fqdn));
+	CU_ASSERT_TRUE(ike_pki_id_eq(&fqdn, &fqdn));
+	peer = cfg;
+	peer.len--;
+	CU_ASSERT_FALSE(ike_pki_id_eq(&cfg, &peer));
+	fqdn.type = IKEV2_ID_DER_ASN1_DN;
+	CU_ASSERT_FALSE(ike_pki_id_eq(&fqdn, &cfg));
+}
+
 static void test_id_key_id(void)
 {
 	uint8_t ski[64];
@@ -841,6 +886,27 @@ static void test_sig_refusals(void)
 	X509_free(ed);
 }
 
+/* r || s as an ECDSA-Sig-Value: openssl accepts only minimal INTEGERs, and
+ * a P-521 r or s has a leading zero octet about half the time. */
+static size_t ecdsa_rs_to_der(const uint8_t *rs, size_t len, uint8_t *out, size_t cap)
+{
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	BIGNUM *r = BN_bin2bn(rs, (int)(len / 2), NULL),
+	       *s = BN_bin2bn(rs + len / 2, (int)(len / 2), NULL);
+	unsigned char *p = out;
+	int n = -1;
+
+	if (sig && r && s && ECDSA_SIG_set0(sig, r, s)) {
+		r = s = NULL;
+		if (i2d_ECDSA_SIG(sig, NULL) <= (int)cap)
+			n = i2d_ECDSA_SIG(sig, &p);
+	}
+	BN_free(r);
+	BN_free(s);
+	ECDSA_SIG_free(sig);
+	return n > 0 ? (size_t)n : 0;
+}
+
 /* Our signature, checked by openssl; and openssl refuses it altered. */
 static void us_to_openssl(const char *cert, const char *key, const struct ike_pki_scheme *s,
 			  const char *alg_hex, const char *verify_cmd)
@@ -863,19 +929,8 @@ static void us_to_openssl(const char *cert, const char *key, const struct ike_pk
 				ike_pki_sigalg_str(&s->alg, alg, sizeof(alg)));
 	}
 	if (s->method >= 9 && s->method <= 11) { /* r || s to DER for openssl */
-		size_t h = alen / 2, rl, sl;
-		uint8_t r0 = auth[0] & 0x80 ? 1 : 0, s0 = auth[h] & 0x80 ? 1 : 0;
-		rl = h + r0;
-		sl = h + s0;
-		n = 0;
-		der[n++] = 0x30;
-		if (rl + sl + 4 >= 128)
-			der[n++] = 0x81;
-		der[n++] = (uint8_t)(rl + sl + 4);
-		der[n++] = 2, der[n++] = (uint8_t)rl, n += r0 ? (der[n] = 0, 1) : 0;
-		memcpy(der + n, auth, h), n += h;
-		der[n++] = 2, der[n++] = (uint8_t)sl, n += s0 ? (der[n] = 0, 1) : 0;
-		memcpy(der + n, auth + h, h), n += h;
+		n = ecdsa_rs_to_der(auth, alen, der, sizeof(der));
+		CU_ASSERT_FATAL(n > 0);
 		spit("oursig", der, n);
 	} else {
 		spit("oursig", auth + off, alen - off);
@@ -1196,6 +1251,7 @@ static const struct test_case pki_cases[] = {
 	{ "chain: revocation hook", test_chain_revocation_hook },
 	{ "identity table (SANs)", test_id_table },
 	{ "identity DN and own identity", test_id_dn },
+	{ "identity equality across DN encodings", test_id_eq },
 	{ "identity KEY_ID", test_id_key_id },
 	{ "DN patterns", test_dn_pattern },
 	{ "CERTREQ hashes = openssl SPKI SHA-1", test_certreq_hashes },
