@@ -13,8 +13,9 @@
 
 #define CFG_PSK_MIN 8u
 
-static const char *const auth_keys[] = { "method", "psk",   "psk_hex", "cert", "key",
-					 "key_passphrase_file", "certs", "pss", NULL };
+static const char *const auth_keys[] = { "method", "psk", "psk_hex",
+					 "cert",   "key", "key_passphrase_file",
+					 "certs",  "pss", NULL };
 static const char *const remote_keys[] = { "method", "psk", "psk_hex", "ca", NULL };
 static const char *const cert_keys[] = { "cert", "key", "key_passphrase_file", NULL };
 static const char *const cred_keys[] = { "cacerts", "intermediates", NULL };
