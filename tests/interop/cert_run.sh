@@ -21,6 +21,8 @@ US_NS=${US_NS:-ipgw-cus-$$}
 SS_NS=${SS_NS:-ipgw-css-$$}
 # shellcheck source=tests/interop/lib.sh
 source "$HERE/lib.sh"
+# shellcheck source=tests/interop/lib_gw.sh
+source "$HERE/lib_gw.sh"
 # shellcheck source=tests/interop/cert_pki.sh
 source "$HERE/cert_pki.sh"
 
@@ -62,6 +64,9 @@ all_cases() {
 		echo "ss-refuses.expired.$w"
 		echo "ss-refuses.untrusted.$w"
 	done
+	# last: they need the gateway's topology (lib_gw.sh) instead
+	echo "gw.p256.ss-init"
+	echo "gw.p256.us-init"
 }
 
 # ---------------------------------------------------------------- configuration
@@ -459,6 +464,67 @@ case_ss_refuses() { # expired|untrusted WHO
 }
 us_no_sa() { [ "$(us_query "$CDIR" 'len(sas)')" = 0 ]; }
 
+# ---- the DPDK gateway (build/ipsecgw) with certificates, traffic through it
+
+# gw_cert_conf DIR: lib_gw.sh's gw.json, its connection signing with
+# us-p256 and verifying charon's chain to the root.
+gw_cert_conf() {
+	gw_gen_conf "$1" debug
+	"$PYTHON" - "$1/gw.json" "$PKI" "$(dn_of ss-p256)" <<'PY'
+import json, sys
+path, pki, peer = sys.argv[1:4]
+d = json.load(open(path))
+d["credentials"] = {"cacerts": [pki + "/root.crt"]}
+c = d["connections"][0]
+c.pop("local_id", None)
+c["remote_id"] = peer
+c["auth"] = {"method": "pubkey", "cert": pki + "/us-p256.pem", "key": pki + "/us-p256.key"}
+json.dump(d, open(path, "w"), indent=1)
+PY
+}
+
+# gw.p256: the gateway and charon authenticate with P-256 certificates
+# (chain through the intermediate); the LAN host's pings cross the tunnel
+# (our ESP encryption and decryption in the fast path, charon's).
+case_gw() { # WHO
+	local who=$1 n
+	SS_REMOTE_ID=$(dn_of us-p256)
+	gw_cert_conf "$CDIR"
+	ss_cert_conf "$CDIR"
+	export SWANCTL_DIR=$CDIR
+	ss_start "$SS_NS" "$CDIR" || fail "charon: $(cat "$CDIR/ss_error" 2>/dev/null)" || return 1
+	gw_start "$CDIR" || fail "ipsecgw did not start: $(tail -n 2 "$CDIR/us.log")" || return 1
+	initiate "$who"
+	wait_until 20 gw_tunnel_up "$CDIR" || fail "tunnel not up through the gateway" || return 1
+	check_ss_received_cert "$(dn_of us-p256)" || return 1
+	check_ss_authenticated "$(dn_of us-p256)" ECDSA || return 1
+	us_log_has "$CDIR" "fastpath: CHILD_SA c1/net installed" ||
+		fail "the CHILD SA is not installed in the fast path" || return 1
+	wait_until 10 first_reply || fail "no echo reply through the tunnel" || return 1
+	n=$(replies 5)
+	if [ "${n:-0}" != 5 ]; then
+		# seen once in ten runs on a loaded machine: one reply of six
+		# (the gateway's ESP out 6, in 1); a second batch tells a
+		# passing stall from a broken tunnel
+		note "only ${n:-0} of 5 echo replies (workers: $(stat_of "$CDIR" workers.0.esp_out) ESP out, $(stat_of "$CDIR" workers.0.esp_in) in); second batch"
+		n=$(replies 5)
+	fi
+	[ "${n:-0}" = 5 ] || fail "${n:-0} of 5 echo replies through the tunnel" || return 1
+	[ "$(ss_query "$CDIR" 'sum(1 for sa in sas for c in children(sa) if int(c.get("packets-in", 0)) >= 5 and int(c.get("packets-out", 0)) >= 5)')" -ge 1 ] ||
+		fail "charon did not count 5 ESP packets each way" || return 1
+	note "5 of 5 echo replies from $SS_INNER through the gateway's tunnel"
+}
+
+# gw_topology_once: the gateway cases need lib_gw.sh's namespaces; the
+# daemon's go first.
+GW_TOPO=0
+gw_topology_once() {
+	[ "$GW_TOPO" = 1 ] && return 0
+	GW_TOPO=1
+	ipgw_ns_teardown
+	ipgw_require_tools cert_run "$GW_BIN" -- ethtool && gw_topology
+}
+
 run_case() {
 	local name=$1 who=${1##*.}
 	who=${who%-init}
@@ -479,6 +545,7 @@ run_case() {
 	refuse.ca-constraint.*) case_refuse_ca "$who" ;;
 	ss-refuses.expired.*) case_ss_refuses expired "$who" ;;
 	ss-refuses.untrusted.*) case_ss_refuses untrusted "$who" ;;
+	gw.*) case_gw "$who" ;;
 	*) fail "unknown case" ;;
 	esac
 }
@@ -514,6 +581,8 @@ for CASE in "${SELECTED[@]}"; do
 	t0=$(ipgw_now_ms)
 	if (( ($(ipgw_now_ms) - RUN_T0) / 1000 > BUDGET_S )); then
 		WHY="not run: time budget of $BUDGET_S s exhausted"; ok=1
+	elif [[ $CASE == gw.* ]] && ! gw_topology_once; then
+		WHY="the gateway's namespaces could not be set up"; ok=1
 	else
 		run_case "$CASE"; ok=$?
 		if ! us_alive "$CDIR" && [ -f "$CDIR/us.pid" ] && [ ! -s "$CDIR/us_error" ]; then
@@ -522,7 +591,8 @@ for CASE in "${SELECTED[@]}"; do
 		fi
 	fi
 	ipgw_mark_logs "$CDIR"
-	us_stop "$CDIR"; ss_stop "$CDIR"
+	if [[ $CASE == gw.* ]]; then gw_stop "$(us_pid "$CDIR")"; else us_stop "$CDIR"; fi
+	ss_stop "$CDIR"
 	san=$(grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$CDIR/us.log" 2>/dev/null)
 	[ -n "$san" ] && { WHY="sanitizer report in us.log: $san${WHY:+; also: $WHY}"; ok=1; }
 	secs=$(( ($(ipgw_now_ms) - t0) / 100 ))
