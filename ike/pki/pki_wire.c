@@ -273,6 +273,8 @@ static void w_bytes(struct wbuf *w, const void *b, size_t n)
 		w->overflow = true;
 		return;
 	}
+	if (n == 0) /* a NULL's empty content: memcpy must not see NULL */
+		return;
 	memcpy(w->p + w->len, b, n);
 	w->len += n;
 }

@@ -1196,7 +1196,9 @@ static void test_algid_encode(void)
 	n = ike_pki_algid_encode(&a, b, sizeof(b)); /* a two-byte salt, another MGF1 hash */
 	CU_ASSERT_TRUE(n > 0);
 	CU_ASSERT_EQUAL(ike_pki_algid_parse(b, (size_t)n, &back), 0);
-	CU_ASSERT_EQUAL(memcmp(&a, &back, sizeof(a)), 0);
+	/* field by field: a memcmp would compare the padding before salt_len */
+	CU_ASSERT_TRUE(a.sig == back.sig && a.hash == back.hash && a.mgf1_hash == back.mgf1_hash &&
+		       a.salt_len == back.salt_len);
 	CU_ASSERT_EQUAL(ike_pki_algid_encode(&rows[0].a, b, 14), IKE_PKI_E_SPACE);
 	a.hash = IKE_PKI_HASH_SHA1;
 	CU_ASSERT_EQUAL(ike_pki_algid_encode(&a, b, sizeof(b)), IKE_PKI_E_ALG);
