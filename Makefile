@@ -1,6 +1,6 @@
 # IPsec gateway: top-level build. Everything lands under build/.
 #   make          build the library, daemon and tools
-#   make test     unit tests, fast-path runs and fuzzing, strongSwan interop (installs deps)
+#   make test     unit tests, fast-path runs and fuzzing, strongSwan interop (PSK and certificates; installs deps)
 #   make asan     unit tests, the gateway on pcap traffic and with strongSwan, under ASan + UBSan
 #   make interop  interop with strongSwan and Libreswan, the gateway, IKE load
 #   make demo     IKEv2 tunnels with strongSwan in namespaces (daemon, then DPDK gateway with traffic)
@@ -148,6 +148,7 @@ unit: deps
 interop: deps
 	@$(MAKE) --no-print-directory all
 	bash tests/interop/run.sh
+	bash tests/interop/cert_run.sh
 	bash tests/interop/ls_run.sh
 	bash tests/interop/gw_run.sh
 	bash tests/interop/nat_run.sh
@@ -164,6 +165,7 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
 	@$(MAKE) --no-print-directory fuzz-fp
 	IPGW_LOSS_ROUNDS=10 bash tests/interop/run.sh
+	bash tests/interop/cert_run.sh
 	bash tests/interop/gw_run.sh
 	bash tests/interop/nat_run.sh
 	bash tests/interop/load.sh

@@ -162,6 +162,10 @@ bool ike_pki_dn_match(const char *pattern, const struct X509_name_st *name);
 const char *ike_pki_dn_str(const struct X509_name_st *name, char *buf, size_t len);
 /* An ID_DER_ASN1_DN from its text form, for configuration. */
 int ike_pki_id_from_dn(const char *text, struct ike_id *id);
+/* Whether two identities are the same: of one type, and equal bytes or,
+ * for ID_DER_ASN1_DN, the same name in canonical form (string types and
+ * case aside), as a configured remote_id must match a peer's IDi/IDr. */
+bool ike_pki_id_eq(const struct ike_id *a, const struct ike_id *b);
 /* An ID_DER_ASN1_DN identity as DN text; "(bad DN)" when it does not decode. */
 const char *ike_pki_id_dn_str(const struct ike_id *id, char *buf, size_t len);
 /* What the certificate holds for messages: "subject \"...\", SANs: a, b". */

@@ -275,6 +275,31 @@ int ike_pki_id_from_dn(const char *text, struct ike_id *id)
 	return r;
 }
 
+/* Peers encode the same DN differently: strongSwan writes a DN identity
+ * given as text with PrintableString values, openssl's certificates and
+ * our configuration UTF8String. Byte equality would refuse the peer. */
+static bool dn_ids_eq(const struct ike_id *a, const struct ike_id *b)
+{
+	const unsigned char *pa = a->data, *pb = b->data;
+	X509_NAME *na = d2i_X509_NAME(NULL, &pa, a->len);
+	X509_NAME *nb = d2i_X509_NAME(NULL, &pb, b->len);
+	bool eq = na && nb && pa == a->data + a->len && pb == b->data + b->len &&
+		  X509_NAME_cmp(na, nb) == 0;
+
+	X509_NAME_free(na);
+	X509_NAME_free(nb);
+	return eq;
+}
+
+bool ike_pki_id_eq(const struct ike_id *a, const struct ike_id *b)
+{
+	if (a->type != b->type)
+		return false;
+	if (a->len == b->len && memcmp(a->data, b->data, a->len) == 0)
+		return true;
+	return a->type == IKEV2_ID_DER_ASN1_DN && dn_ids_eq(a, b);
+}
+
 const char *ike_pki_id_dn_str(const struct ike_id *id, char *buf, size_t len)
 {
 	const unsigned char *p = id->data;

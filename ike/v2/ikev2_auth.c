@@ -62,10 +62,7 @@ static int local_cred(const struct ike_sa *sa, const struct ike_cred **cr)
 
 static bool id_matches(const struct ike_id *want, const struct ike_id *got)
 {
-	if (!want->type)
-		return true;
-	return want->type == got->type && want->len == got->len &&
-	       memcmp(want->data, got->data, got->len) == 0;
+	return !want->type || ike_pki_id_eq(want, got);
 }
 
 static void established(struct ike_sa *sa, const struct ikev2_chain *c)

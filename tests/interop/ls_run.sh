@@ -22,6 +22,10 @@
 # included) can be tested. No packet is protected: there is no traffic or key
 # check here (strongSwan's run.sh does that with tshark).
 #
+# cert.us-init / cert.ls-init: certificates (ECDSA P-256 both ends, chains
+# through an intermediate; the PKI of cert_pki.sh), pluto's in its NSS
+# database.
+#
 # Environment: IKE_BIN / CTL_BIN, LIBRESWAN_ROOT, IPGW_KEEP_LOGS=1,
 # IPGW_LOG_DIR, IPGW_TAIL_LINES. Prints "PASS name" / "FAIL name: why" per
 # case and ends with "N passed, M failed"; exits non-zero if any case failed.
@@ -32,6 +36,8 @@ US_NS=${US_NS:-ipgw-lsus-$$}
 SS_NS=${SS_NS:-ipgw-ls-$$}
 # shellcheck source=tests/interop/lib.sh
 source "$HERE/lib.sh"
+# shellcheck source=tests/interop/cert_pki.sh
+source "$HERE/cert_pki.sh"
 
 LS_ROOT=${LIBRESWAN_ROOT:-/var/cache/ipsecgw/libreswan}
 PLUTO=$LS_ROOT/usr/libexec/ipsec/pluto
@@ -74,6 +80,8 @@ all_cases() {
 	echo restart.ls-killed.stale-sa
 	echo restart.us-killed
 	echo restart.us-killed.uniqueids-no
+	echo cert.us-init
+	echo cert.ls-init
 }
 
 # ---------------------------------------------------------------- pluto
@@ -610,10 +618,74 @@ check_child_spis() {
 	ls_ike_spis | grep -qx "$(us_ike_spis)" || fail "our IKE SA [$(us_ike_spis)] is not among pluto's [$(ls_ike_spis | tr '\n' ';')]" || return 1
 }
 
+# ---- certificates: ECDSA P-256 both ends, chains through the intermediate
+# (the PKI of tests/interop/cert_pki.sh, made once, when a cert case runs).
+# pluto holds its certificate, key and the intermediate in its NSS database
+# (pk12util), the root as a trusted CA (certutil -t CT,,).
+
+LS_PKI=""
+ls_pki_once() {
+	[ -n "$LS_PKI" ] && return 0
+	cert_pki_make "$IPGW_WORK/pki" || { tail -n 2 "$IPGW_WORK/pki/gen.log"; return 1; }
+	LS_PKI=$IPGW_WORK/pki
+}
+
+ls_cert_nss() { # DIR
+	local dir=$1 db=sql:$1/nss
+	cp -a "$IPGW_WORK/nss" "$dir/nss" &&
+		openssl pkcs12 -export -in "$LS_PKI/ss-p256.crt" -inkey "$LS_PKI/ss-p256.key" \
+			-certfile "$LS_PKI/inter.crt" -name ss -passout pass: -out "$dir/ss.p12" &&
+		pk12util -i "$dir/ss.p12" -d "$db" -W "" &&
+		certutil -A -d "$db" -n root -t "CT,," -i "$LS_PKI/root.crt"
+}
+
+# the PSK connection of ls_gen_conf / us_gen_conf turned to certificates
+ls_cert_conf() { # DIR
+	local dir=$1
+	ls_gen_conf "$dir"
+	# sendca=all: pluto sends the intermediate too (default: none of it)
+	sed -i -e 's/^    authby=secret$/    authby=ecdsa/' -e 's/^    authby=ecdsa$/&\n    sendca=all/' \
+		-e 's/^    leftid=.*/    leftid=%fromcert\n    leftcert=ss\n    leftsendcert=always/' \
+		-e "s/^    rightid=.*/    rightid=\"$(cert_dn us-p256)\"/" "$dir/ipsec.conf"
+	us_gen_conf "$dir"
+	"$PYTHON" - "$dir/us.json" "$LS_PKI" "$(cert_dn ss-p256)" <<'PY'
+import json, sys
+path, pki, peer = sys.argv[1:4]
+d = json.load(open(path))
+d["credentials"] = {"cacerts": [pki + "/root.crt"]}
+c = d["connections"][0]
+c.pop("local_id", None)
+c["remote_id"] = peer
+c["auth"] = {"method": "pubkey", "cert": pki + "/us-p256.pem", "key": pki + "/us-p256.key"}
+json.dump(d, open(path, "w"), indent=1)
+PY
+}
+cert_dn() { echo "C=CH, O=Example, CN=$1.example.org"; }
+
+case_cert() { # WHO
+	local who=$1 line
+	ls_pki_once >"$CDIR/pki_error" 2>&1 || fail "the PKI could not be made: $(cat "$CDIR/pki_error")" || return 1
+	ls_cert_nss "$CDIR" >"$CDIR/nss.out" 2>&1 || fail "pluto's NSS database: $(tail -n 2 "$CDIR/nss.out")" || return 1
+	ls_cert_conf "$CDIR"
+	ls_start "$SS_NS" "$CDIR" || fail "pluto: $(cat "$CDIR/ls_error" 2>/dev/null)" || return 1
+	us_start "$US_NS" "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+	initiate "$who"
+	wait_until 15 one_each_up || fail "no tunnel: $(grep -m1 -o 'IKE_AUTH failed.*' "$CDIR/us.log")" || return 1
+	check_up || return 1
+	# pluto: "... established IKE SA; authenticated peer using authby=ecdsa
+	# and ... certificate 'DN' issued by CA 'DN'"
+	line=$(grep -v '^|' "$CDIR/pluto.log" | grep -m1 'established IKE SA; authenticated peer')
+	[[ $line == *"$(cert_dn us-p256)"* ]] ||
+		fail "pluto's log does not say it authenticated our certificate: '${line:-no such line}'" || return 1
+	note "pluto: ${line#*: }"
+}
+
 run_case() {
 	local name=$1 s
 	TUNNEL_BY=us
 	case $name in
+	cert.us-init)             case_cert us ;;
+	cert.ls-init)             case_cert ls ;;
 	child-rekey.by-us)        case_child_rekey us ;;
 	child-rekey.by-ls)        case_child_rekey ls ;;
 	child-rekey.by-us.no-pfs) case_child_rekey us no-pfs ;;

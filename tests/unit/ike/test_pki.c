@@ -4,6 +4,8 @@
  * command line (tests/unit/ike/pki_gen.sh) in a folder under build/.
  * Signatures are checked both ways against the openssl command line. */
 #include <errno.h>
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
 #include <openssl/x509.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -476,6 +478,49 @@ static void test_id_dn(void)
 			       "gw.example.org, email:admin@example.org, 192.0.2.1, 2001:db8::1");
 	X509_free(other);
 	ike_creds_unref(c);
+}
+
+/* strongSwan's DN identity from text: every value a PrintableString */
+static void printable_dn_id(const char *cn, struct ike_id *id)
+{
+	static const char *const f[][2] = { { "C", "CH" }, { "O", "Example" }, { "CN", NULL } };
+	X509_NAME *n = X509_NAME_new();
+	const unsigned char *der;
+	size_t len = 0;
+
+	for (unsigned i = 0; n && i < 3; i++)
+		X509_NAME_add_entry_by_txt(n, f[i][0], V_ASN1_PRINTABLESTRING,
+					   (const unsigned char *)(f[i][1] ? f[i][1] : cn), -1, -1,
+					   0);
+	CU_ASSERT_FATAL(n && X509_NAME_get0_der(n, &der, &len) && len <= IKE_MAX_ID);
+	id->type = IKEV2_ID_DER_ASN1_DN;
+	id->len = (uint8_t)len;
+	memcpy(id->data, der, len);
+	X509_NAME_free(n);
+}
+
+static void test_id_eq(void)
+{
+	struct ike_id cfg, peer, fqdn;
+
+	CU_ASSERT_EQUAL_FATAL(ike_pki_id_from_dn("C=CH, O=Example, CN=ss.example.org", &cfg), 0);
+	printable_dn_id("SS.example.org", &peer);
+	/* other bytes, the same name */
+	CU_ASSERT_FALSE(cfg.len == peer.len && memcmp(cfg.data, peer.data, cfg.len) == 0);
+	CU_ASSERT_TRUE(ike_pki_id_eq(&cfg, &peer));
+	CU_ASSERT_TRUE(ike_pki_id_eq(&peer, &cfg));
+	CU_ASSERT_TRUE(ike_pki_id_eq(&cfg, &cfg));
+	printable_dn_id("ss2.example.org", &peer);
+	CU_ASSERT_FALSE(ike_pki_id_eq(&cfg, &peer));
+	/* not a DN: bytes; a DN that does not decode is equal only to itself */
+	CU_ASSERT_EQUAL(ike_id_parse("ss.example.org", &fqdn), 0);
+	CU_ASSERT_FALSE(ike_pki_id_eq(&cfg, &fqdn));
+	CU_ASSERT_TRUE(ike_pki_id_eq(&fqdn, &fqdn));
+	peer = cfg;
+	peer.len--;
+	CU_ASSERT_FALSE(ike_pki_id_eq(&cfg, &peer));
+	fqdn.type = IKEV2_ID_DER_ASN1_DN;
+	CU_ASSERT_FALSE(ike_pki_id_eq(&fqdn, &cfg));
 }
 
 static void test_id_key_id(void)
@@ -1212,6 +1257,7 @@ static const struct test_case pki_cases[] = {
 	{ "chain: revocation hook", test_chain_revocation_hook },
 	{ "identity table (SANs)", test_id_table },
 	{ "identity DN and own identity", test_id_dn },
+	{ "identity equality across DN encodings", test_id_eq },
 	{ "identity KEY_ID", test_id_key_id },
 	{ "DN patterns", test_dn_pattern },
 	{ "CERTREQ hashes = openssl SPKI SHA-1", test_certreq_hashes },
