@@ -373,6 +373,21 @@ void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c)
 	ike_sa_free_nego(sa);
 }
 
+/* 2.21.2: the responder's authentication refused, the responder still
+ * thinks the IKE SA is up; an INFORMATIONAL with AUTHENTICATION_FAILED
+ * (sent once, the SA goes at once) lets it drop the SA and its CHILD SA. */
+static void tell_auth_failed(struct ike_sa *sa)
+{
+	struct ikev2_out *o = malloc(sizeof(*o));
+
+	if (!o)
+		return;
+	ikev2_out_init(o, sa, IKEV2_EXCH_INFORMATIONAL, false);
+	ikev2_w_notify(&o->w, 0, NULL, 0, IKEV2_N_AUTHENTICATION_FAILED, NULL, 0);
+	ikev2_send_request(sa, o, REQ_DPD);
+	free(o);
+}
+
 bool ikev2_auth_response_waits(struct ike_sa *sa, const struct ikev2_chain *c)
 {
 	char why[512];
@@ -408,8 +423,9 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 	if (!ikev2_chain_find(c, IKEV2_PL_AUTH)) {
 		snprintf(why, sizeof(why), "peer answered %s%s",
 			 err ? ikev2_notify_name(err) : "without AUTH payload",
-			 err == IKEV2_N_AUTHENTICATION_FAILED ? " (it rejected our PSK or identity)"
-							      : "");
+			 err == IKEV2_N_AUTHENTICATION_FAILED
+				 ? " (it rejected our authentication or identity)"
+				 : "");
 		ike_sa_log(sa, IKE_LOG_ERR, "IKE_AUTH failed: %s", why);
 		ike_emit_sa(sa, IKE_EV_FAILED, why);
 		ike_sa_kill(sa, why);
@@ -417,6 +433,7 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 	}
 	if (verify_peer(sa, c, false, why, sizeof(why)) < 0) {
 		ike_sa_log(sa, IKE_LOG_ERR, "IKE_AUTH failed: AUTHENTICATION_FAILED: %s", why);
+		tell_auth_failed(sa);
 		ike_emit_sa(sa, IKE_EV_FAILED, why);
 		ike_sa_kill(sa, why);
 		return;

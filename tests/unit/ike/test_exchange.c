@@ -735,6 +735,28 @@ static void test_child_rekey_crosses_ike_rekey(void)
 	teardown();
 }
 
+static void tw_a_wants_other(struct ike_conn_cfg *c, bool is_a)
+{
+	if (is_a)
+		ike_id_parse("other.example", &c->remote_id);
+}
+
+/* We refuse the responder's identity: besides dropping our SA, we tell the
+ * responder (2.21.2), which drops the IKE SA and CHILD SA it had set up. */
+static void test_initiator_refuses_responder(void)
+{
+	tweak = tw_a_wants_other;
+	setup_gcm();
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_FAILED), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_PTR_NULL(net.b.e->sas);
+	teardown();
+}
+
 /* 2.21.2: <-- INFORMATIONAL { N(AUTHENTICATION_FAILED) } after IKE_AUTH
  * (strongSwan sends it when its identity constraints fail): the peer has
  * destroyed the SA, so do we, with its CHILD SAs. */
@@ -2196,6 +2218,8 @@ static const struct test_case cases[] = {
 	{ "dpd_action trap: no restart, trapped, acquired again", test_trap_dpd },
 	{ "close_action trap after the peer's delete, not ours", test_trap_close },
 	{ "trap: acquires during attempts and retries deduped", test_trap_acquire_retries },
+	{ "we refuse the responder: it hears AUTHENTICATION_FAILED",
+	  test_initiator_refuses_responder },
 	{ "AUTHENTICATION_FAILED after IKE_AUTH tears the IKE_SA down",
 	  test_auth_failed_after_ike_auth },
 	{ "CHILD_SA rekey crossing an IKE_SA rekey: both refused, retried",
