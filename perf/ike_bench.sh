@@ -30,7 +30,9 @@
 #      chain verify, one X25519: build/ecdsa_ceiling + build/x25519_ceiling,
 #      once per pair); then the same with BENCH_CERT_PEERS (128) distinct
 #      generator certificates in turn (more than ike/pki's 64 parsed
-#      certificates, so the responder parses each peer's certificate anew)
+#      certificates, so the responder parses each peer's certificate anew),
+#      and with one certificate again for BENCH_CERT_SMALL (1000) SAs
+#      (charon's CHILD SA backend slows down with the SAs it holds)
 #
 # Writes build/bench/ike.json (BENCH_OUT) and build/bench/ike-runs.jsonl (one
 # line per run), prints a summary with the ratios and the targets.
@@ -41,7 +43,7 @@
 # BENCH_FLOOD_RATE (8000), BENCH_FLOOD_S (20), BENCH_FLOOD_LEGIT (2000),
 # BENCH_SKIP_CHARON=1, BENCH_UNIQUE_TS=1 (distinct IPv6 selectors per SA),
 # BENCH_CERT=0 (no certificate runs), BENCH_CERT_ONLY=1 (only those),
-# BENCH_CERT_COUNT, BENCH_CERT_PEERS (0: no distinct-peer runs),
+# BENCH_CERT_COUNT, BENCH_CERT_PEERS (0: no distinct-peer runs), BENCH_CERT_SMALL,
 # BENCH_KEEP_LOGS=1 (copy run directories to build/bench/logs).
 set -u
 
@@ -52,7 +54,7 @@ source "$HERE/lib_bench.sh"
 if [ "${BENCH_QUICK:-0}" = 1 ]; then
 	: "${BENCH_PAIRS:=1}" "${BENCH_COUNT:=2000}" "${BENCH_SMALL:=500}" "${BENCH_BIG:=20000}"
 	: "${BENCH_BIG_RUNS:=1}" "${BENCH_BIG_SS_LIMIT:=60}" "${BENCH_FLOOD_S:=8}" "${BENCH_FLOOD_LEGIT:=500}"
-	: "${BENCH_CERT_COUNT:=2000}"
+	: "${BENCH_CERT_COUNT:=2000}" "${BENCH_CERT_SMALL:=500}"
 fi
 PAIRS=${BENCH_PAIRS:-3}
 COUNT=${BENCH_COUNT:-10000}
@@ -67,6 +69,7 @@ FLOOD_LEGIT=${BENCH_FLOOD_LEGIT:-2000}
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-300}      # one bring-up of COUNT SAs
 CERT_COUNT=${BENCH_CERT_COUNT:-10000}
 CERT_PEERS=${BENCH_CERT_PEERS:-128}
+CERT_SMALL=${BENCH_CERT_SMALL:-1000}
 DO_CERT=${BENCH_CERT:-1}
 DO_PSK=1
 [ "${BENCH_CERT_ONLY:-0}" = 1 ] && { DO_CERT=1; DO_PSK=0; }
@@ -266,6 +269,7 @@ if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
 			ecdsa_ceiling "$p"
 			ceiling "$p" x25519_cert
 			for who in "${WHO_LIST[@]}"; do bringup cert "$who" "$p" "$CERT_COUNT" "$RUN_TIMEOUT"; done
+			for who in "${WHO_LIST[@]}"; do bringup cert_small "$who" "$p" "$CERT_SMALL" 120; done
 			[ "$CERT_PEERS" -gt 1 ] || continue
 			LB_CERT_PEERS=$CERT_PEERS
 			for who in "${WHO_LIST[@]}"; do bringup cert_peers "$who" "$p" "$CERT_COUNT" "$RUN_TIMEOUT"; done
@@ -276,7 +280,7 @@ if [ "${BENCH_REPORT_ONLY:-0}" != 1 ]; then
 
 	WALL=$(( ($(ipgw_now_ms) - T0) / 1000 ))
 	record test=meta date="\"$START_DATE\"" unique_ts="${BENCH_UNIQUE_TS:-0}" wall_s="$WALL" count="$COUNT" big="$BIG" big_ss_limit="$BIG_SS_LIMIT" pairs="$PAIRS" \
-		psk_runs="$DO_PSK" cert_runs="$DO_CERT" cert_count="$CERT_COUNT" cert_peers="$CERT_PEERS" \
+		psk_runs="$DO_PSK" cert_runs="$DO_CERT" cert_count="$CERT_COUNT" cert_peers="$CERT_PEERS" cert_small="$CERT_SMALL" \
 		inflight="$INFLIGHT" small="$SMALL" flood_rate="$FLOOD_RATE" flood_s="$FLOOD_S" flood_legit="$FLOOD_LEGIT" \
 		loadavg="\"$(cut -d' ' -f1-3 /proc/loadavg)\""
 else
@@ -487,6 +491,9 @@ def cert_block(test, peers):
 res["cert"] = cert_block("cert", 1)
 if sel("cert_peers"):
     res["cert_peers"] = cert_block("cert_peers", meta.get("cert_peers"))
+if sel("cert_small"):
+    res["cert_small"] = cert_block("cert_small", 1)
+    res["cert_small"]["count"] = meta.get("cert_small")
 cert_o = res["cert"]["ours"]
 cert_fr = res["cert"]["fraction_of_ceiling"]["per_pair"]
 hs_o = res["handshake"]["ours"] or {}
@@ -511,6 +518,9 @@ if sel("cert"):
                                                         "per_pair": cert_fr}
     res["targets"]["cert_rss_per_sa_bytes"] = {"target": 4096, "measured": (cert_o or {}).get("rss_bytes_per_sa"),
                                               "values": ((cert_o or {}).get("values") or {}).get("rss_bytes_per_sa")}
+if sel("cert_small"):
+    res["targets"]["cert_small_rate_vs_charon_per_core"] = {"target": 5.0, "measured": res["cert_small"]["ratio"]["median_per_cpu"],
+                                                           "per_pair": res["cert_small"]["ratio"]["per_pair_per_cpu"]}
 if sel("cert_peers"):
     cp = res["cert_peers"]
     res["targets"]["cert_peers_rate_vs_charon_per_core"] = {"target": 5.0, "measured": cp["ratio"]["median_per_cpu"],
@@ -533,7 +543,7 @@ problems = []
 for r in runs:
     if r.get("error"):
         problems.append("%s %s #%s: %s" % (r.get("test"), r.get("who"), r.get("pair"), r["error"]))
-for r in sel("hs", "ours") + sel("hs_small", "ours") + sel("big", "ours") + sel("noflood") + sel("hs_small", "charon") + sel("hs", "charon") + sel("cert") + sel("cert_peers"):
+for r in sel("hs", "ours") + sel("hs_small", "ours") + sel("big", "ours") + sel("noflood") + sel("hs_small", "charon") + sel("hs", "charon") + sel("cert") + sel("cert_peers") + sel("cert_small"):
     if r.get("count") and est(r) < r["count"]:
         problems.append("%s %s #%s: %s of %s SAs up" % (r["test"], r["who"], r.get("pair"), est(r), r["count"]))
 for r in sel("flood"):
@@ -627,6 +637,8 @@ if sel("cert"):
     cert_rows(C, "one generator certificate")
     if res.get("cert_peers"):
         cert_rows(res["cert_peers"], "%s distinct generator certificates in turn" % res["cert_peers"]["peers"])
+    if res.get("cert_small"):
+        cert_rows(res["cert_small"], "one generator certificate")
     L.append("")
     L.append("Public-key ceiling of one responder handshake (1 ECDSA sign + AUTH verify + chain verify + 1 X25519, per CPU-second; `build/ecdsa_ceiling`, `build/x25519_ceiling`, CPU 0, once per pair): **%s** (pairs: %s); with the intermediate's signature as well (what a chain of two costs without a cache of verified CAs): %s." % (
         n0(cl.get("handshakes_per_cpu_s")), ", ".join(n0(c["handshakes_per_cpu_s"]) for _, c in sorted(cl["per_pair"].items())), n0(cl.get("with_intermediate_per_cpu_s"))))
@@ -638,6 +650,8 @@ if sel("cert"):
     L.append("| target (certificates) | measured | met |")
     L.append("|---|---|---|")
     L.append("| >= 5x charon's handshakes per responder CPU-second, one peer | %sx (pairs: %s) | %s |" % (TC["cert_rate_vs_charon_per_core"]["measured"], ", ".join(map(str, TC["cert_rate_vs_charon_per_core"]["per_pair"])), yn("cert_rate_vs_charon_per_core")))
+    if "cert_small_rate_vs_charon_per_core" in TC:
+        L.append("| >= 5x charon's, one peer, %s SAs | %sx (pairs: %s) | %s |" % (n0(res["cert_small"]["count"]), TC["cert_small_rate_vs_charon_per_core"]["measured"], ", ".join(map(str, TC["cert_small_rate_vs_charon_per_core"]["per_pair"])), yn("cert_small_rate_vs_charon_per_core")))
     if "cert_peers_rate_vs_charon_per_core" in TC:
         L.append("| >= 5x charon's, %s distinct peers | %sx (pairs: %s) | %s |" % (res["cert_peers"]["peers"], TC["cert_peers_rate_vs_charon_per_core"]["measured"], ", ".join(map(str, TC["cert_peers_rate_vs_charon_per_core"]["per_pair"])), yn("cert_peers_rate_vs_charon_per_core")))
     L.append("| >= 60 %% of the public-key ceiling, one peer | %s | %s |" % (pct(TC["cert_fraction_of_pubkey_ceiling"]["measured_per_cpu"]), yn("cert_fraction_of_pubkey_ceiling")))
@@ -680,7 +694,7 @@ for who in ("ours", "charon"):
             who, f(fl["legit_established"]), fl["legit_count"], f(fl["legit_rate_per_s"]), f(nf.get("legit_rate_per_s")),
             fs.get("rate_under_flood_vs_baseline"), f(fl["resp_busy_share"] and fl["resp_busy_share"] * 100),
             f(nf.get("resp_busy_share") and nf["resp_busy_share"] * 100), f(fl["flood_rate_achieved_per_s"]), f(fl.get("cookies_sent"))))
-for key in ("cert", "cert_peers"):
+for key in ("cert", "cert_peers", "cert_small"):
     C = res.get(key) if sel(key) else None
     if not C:
         continue
