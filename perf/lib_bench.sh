@@ -131,14 +131,14 @@ authorityKeyIdentifier = keyid
 EOF
 	lb_pki_key "$d/root.key" && lb_pki_key "$d/inter.key" &&
 		lb_pki_key "$d/resp.key" && lb_pki_key "$d/gen.key" || return 1
-	openssl req -new -x509 -key "$d/root.key" -subj "/C=CH/O=ipsecgw bench/CN=Bench Root CA" \
+	if ! { openssl req -new -x509 -key "$d/root.key" -subj "/C=CH/O=ipsecgw bench/CN=Bench Root CA" \
 		-days 30 -sha256 -extensions ca -config "$d/ext.cnf" -out "$d/root.pem" 2>>"$d/pki.log" &&
 		lb_pki_issue "$d" inter root ca "/C=CH/O=ipsecgw bench/CN=Bench Intermediate CA" &&
 		lb_pki_issue "$d" resp inter resp "/C=CH/O=ipsecgw bench/CN=responder.bench.example" &&
-		lb_pki_issue "$d" gen inter gen "/C=CH/O=ipsecgw bench/CN=generator.bench.example" || {
+		lb_pki_issue "$d" gen inter gen "/C=CH/O=ipsecgw bench/CN=generator.bench.example"; }; then
 		echo "lib_bench: openssl could not make the PKI: $(tail -n 3 "$d/pki.log")" >&2
 		return 1
-	}
+	fi
 	cat "$d/gen.pem" "$d/inter.pem" >"$d/gen-chain.pem"
 }
 # lb_pki_peers DIR N: N more generator end entities under the intermediate,
@@ -148,16 +148,16 @@ lb_pki_peers() {
 	local d=$1 i
 	for i in $(seq 1 "$2"); do
 		[ -s "$d/peer-$i.pem" ] && continue
-		(umask 077 && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		if ! { (umask 077 && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 			-keyout "$d/peer-$i.key" -subj "/C=CH/O=ipsecgw bench/CN=peer-$i.bench.example" \
 			-out "$d/peer-$i.csr" 2>>"$d/pki.log") &&
 			openssl x509 -req -in "$d/peer-$i.csr" -CA "$d/inter.pem" -CAkey "$d/inter.key" \
 				-CAcreateserial -days 30 -sha256 -extfile "$d/ext.cnf" -extensions gen \
 				-out "$d/peer-$i.crt" 2>>"$d/pki.log" &&
-			cat "$d/peer-$i.crt" "$d/inter.pem" >"$d/peer-$i.pem" || {
+			cat "$d/peer-$i.crt" "$d/inter.pem" >"$d/peer-$i.pem"; }; then
 			echo "lib_bench: openssl could not make peer $i: $(tail -n 3 "$d/pki.log")" >&2
 			return 1
-		}
+		fi
 	done
 }
 # lb_pki_key FILE: an EC P-256 key (SEC1 PEM), mode 0600 as both daemons want.
