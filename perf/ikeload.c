@@ -1,6 +1,10 @@
 /* ikeload: an IKEv2 initiator load generator on the project's own engine.
  * Opens N IKE SAs (one CHILD SA each) against a responder with at most K
  * half-open at a time, from a pool of source ports, and reports the rate,
+ * authenticating with a PSK or with a certificate (--cert/--key, verifying
+ * the responder's against --ca, as the daemon does: the same ike/pki code;
+ * several --cert/--key pairs: SA i uses pair i modulo their count, so the
+ * responder sees that many distinct peers),
  * latency percentiles, retransmissions and failures by reason. Optional
  * rekey and delete storms; a flood mode that never completes a handshake.
  * Bounded in count and time; meant for loopback or the project's own
@@ -19,9 +23,11 @@
 #include <unistd.h>
 
 #include "ike/ike.h"
+#include "ike/ike_pki.h"
 
 #define MAX_PORTS   1024
 #define MAX_REASONS 32
+#define MAX_CERTS   256 /* --cert/--key pairs: one connection each */
 
 enum sa_st { S_FREE, S_PENDING, S_UP, S_FAILED, S_DOWN };
 
@@ -39,8 +45,13 @@ static struct {
 	double flood_rate;
 	bool unique_ts, rekey, del, quiet;
 	const char *proposal, *esp, *psk, *local_id, *remote_id, *json;
+	const char *ca, *inter; /* certificate mode */
+	const char *certs[MAX_CERTS], *keys[MAX_CERTS];
+	unsigned n_certs, n_keys;
 	/* state */
 	struct ike_engine *e;
+	struct ike_creds *creds;
+	const struct ike_cred *cred[MAX_CERTS];
 	int fds[MAX_PORTS], natt_fd;
 	struct slot *slots;
 	uint64_t *hash; /* spi -> slot index + 1, open addressing */
@@ -221,12 +232,59 @@ static void op_log(void *ctx, enum ike_log_level lvl, const char *line)
 		fprintf(stderr, "ikeload: %s\n", line);
 }
 
-static int make_conn(struct ike_conn_cfg *c)
+/* The trust anchors, intermediates and our certificates for --cert, loaded
+ * once into the store the engine shares between all SAs. */
+static int load_creds(void)
+{
+	char err[512];
+
+	g.creds = ike_creds_new();
+	if (!g.creds || ike_creds_load_ca(g.creds, g.ca, err, sizeof(err)) < 0 ||
+	    (g.inter && ike_creds_load_intermediate(g.creds, g.inter, err, sizeof(err)) < 0))
+		goto fail;
+	for (unsigned i = 0; i < g.n_certs; i++)
+		if (ike_creds_load_local(g.creds, g.certs[i], g.keys[i], NULL, &g.cred[i], err,
+					 sizeof(err)) < 0)
+			goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "ikeload: %s\n", g.creds ? err : "out of memory");
+	return -1;
+}
+
+/* The connection SA i uses: one per certificate. */
+static const char *conn_name(unsigned i, char *buf, size_t len)
+{
+	if (g.n_certs <= 1)
+		snprintf(buf, len, "load");
+	else
+		snprintf(buf, len, "load%u", i % g.n_certs);
+	return buf;
+}
+
+/* PSK, or a signature with certificate k (the peer's verified to --ca). */
+static int make_auth(struct ike_conn_cfg *c, unsigned k)
+{
+	if (g.n_certs) {
+		c->local_auth = c->remote_auth = IKE_AUTHBY_PUBKEY;
+		c->local_creds[0] = g.cred[k];
+		c->n_local_creds = 1;
+		c->revocation = IKE_REVOCATION_NONE;
+		return 0;
+	}
+	c->psk_len = strlen(g.psk);
+	if (c->psk_len == 0 || c->psk_len > sizeof(c->psk))
+		return fprintf(stderr, "ikeload: bad --psk\n"), -1;
+	memcpy(c->psk, g.psk, c->psk_len);
+	return 0;
+}
+
+static int make_conn(struct ike_conn_cfg *c, unsigned k)
 {
 	char err[160];
 
 	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "load");
+	conn_name(k, c->name, sizeof(c->name));
 	c->local = g.local;
 	c->local.port = (uint16_t)g.port_base;
 	c->remote = g.remote;
@@ -236,10 +294,8 @@ static int make_conn(struct ike_conn_cfg *c)
 		fprintf(stderr, "ikeload: invalid identity\n");
 		return -1;
 	}
-	c->psk_len = strlen(g.psk);
-	if (c->psk_len == 0 || c->psk_len > sizeof(c->psk))
-		return fprintf(stderr, "ikeload: bad --psk\n"), -1;
-	memcpy(c->psk, g.psk, c->psk_len);
+	if (make_auth(c, k) < 0)
+		return -1;
 	c->n_proposals = 1;
 	if (ike_proposal_parse(g.proposal, true, &c->proposals[0], err, sizeof(err)) < 0)
 		return fprintf(stderr, "ikeload: --proposal: %s\n", err), -1;
@@ -261,6 +317,7 @@ static void launch_one(uint64_t t)
 	ike_addr_t local = g.local;
 	unsigned i = g.launched;
 	uint64_t spi = 0;
+	char name[IKE_NAME_MAX];
 
 	memset(&o, 0, sizeof(o));
 	local.port = (uint16_t)(g.port_base + i % g.n_ports);
@@ -274,7 +331,7 @@ static void launch_one(uint64_t t)
 		o.remote_ts = &rts;
 	}
 	g.launched++;
-	if (ike_engine_initiate_ex(g.e, "load", &o, t, &spi) < 0) {
+	if (ike_engine_initiate_ex(g.e, conn_name(i, name, sizeof(name)), &o, t, &spi) < 0) {
 		g.failed++;
 		reason_add("could not start IKE_SA_INIT");
 		return;
@@ -459,7 +516,8 @@ static void report(double elapsed)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ikeload --remote ADDR --local ADDR --psk SECRET [--count N] [--inflight K]\n"
+		"usage: ikeload --remote ADDR --local ADDR (--psk SECRET | --ca FILE (--cert FILE --key FILE)...\n"
+		"  [--intermediate FILE]) [--count N] [--inflight K]\n"
 		"  [--port-base 20000] [--ports 64] [--proposal P] [--esp P] [--local-id ID]\n"
 		"  [--remote-id ID] [--unique-ts] [--rekey] [--delete] [--flood RATE]\n"
 		"  [--duration S] [--timeout S] [--retransmit-ms MS] [--tries N] [--json FILE] [--quiet]\n");
@@ -479,7 +537,9 @@ static void parse_args(int argc, char **argv)
 		{ "flood", 1, 0, 'f' },         { "duration", 1, 0, 'd' },
 		{ "timeout", 1, 0, 't' },       { "json", 1, 0, 'j' },
 		{ "retransmit-ms", 1, 0, 'm' }, { "tries", 1, 0, 'T' },
-		{ "quiet", 0, 0, 'q' },         { 0, 0, 0, 0 },
+		{ "quiet", 0, 0, 'q' },         { "ca", 1, 0, 'C' },
+		{ "cert", 1, 0, 'c' },          { "key", 1, 0, 'y' },
+		{ "intermediate", 1, 0, 'i' },  { 0, 0, 0, 0 },
 	};
 	int c;
 
@@ -522,10 +582,26 @@ static void parse_args(int argc, char **argv)
 		case 'm': g.rtx_ms = (unsigned)atoi(optarg); break;
 		case 'T': g.tries = (unsigned)atoi(optarg); break;
 		case 'q': g.quiet = true; break;
+		case 'C': g.ca = optarg; break;
+		case 'c':
+			if (g.n_certs == MAX_CERTS)
+				usage();
+			g.certs[g.n_certs++] = optarg;
+			break;
+		case 'y':
+			if (g.n_keys == MAX_CERTS)
+				usage();
+			g.keys[g.n_keys++] = optarg;
+			break;
+		case 'i': g.inter = optarg; break;
 		default: usage();
 		}
 	}
-	if (!g.remote.family || !g.local.family || !g.psk || g.remote.family != g.local.family)
+	if (!g.remote.family || !g.local.family || g.remote.family != g.local.family)
+		usage();
+	/* exactly one way to authenticate; a certificate needs all its files */
+	if (!g.psk == !g.n_certs || g.n_certs != g.n_keys || (g.n_certs && !g.ca) ||
+	    (!g.n_certs && (g.ca || g.inter)))
 		usage();
 	if (!g.count || g.count > 10000000 || !g.inflight || !g.n_ports || g.n_ports > MAX_PORTS ||
 	    g.port_base + g.n_ports > 65536 ||
@@ -548,7 +624,7 @@ int main(int argc, char **argv)
 	g.slots = calloc(g.count, sizeof(*g.slots));
 	g.hash = calloc(2 * ((size_t)g.hmask + 1), sizeof(uint64_t));
 	g.lat = calloc(g.count, sizeof(uint64_t));
-	if (!conn || !g.slots || !g.hash || !g.lat || make_conn(conn) < 0)
+	if (!conn || !g.slots || !g.hash || !g.lat || (g.n_certs && load_creds() < 0))
 		return 1;
 	for (unsigned i = 0; i < g.n_ports; i++)
 		if ((g.fds[i] = open_sock((uint16_t)(g.port_base + i))) < 0)
@@ -559,8 +635,13 @@ int main(int argc, char **argv)
 	ec.retransmit_timeout_ms = g.rtx_ms;
 	ec.retransmit_tries = g.flood_rate > 0 ? 0 : g.tries;
 	g.e = ike_engine_new(&ec, &ops, NULL);
-	if (!g.e || ike_engine_add_conn(g.e, conn) < 0)
+	if (!g.e)
 		return 1;
+	if (g.creds)
+		ike_engine_set_creds(g.e, g.creds);
+	for (unsigned k = 0; k < (g.n_certs > 1 ? g.n_certs : 1); k++)
+		if (make_conn(conn, k) < 0 || ike_engine_add_conn(g.e, conn) < 0)
+			return 1;
 	ike_wipe(conn, sizeof(*conn));
 	free(conn);
 
@@ -591,6 +672,7 @@ int main(int argc, char **argv)
 	}
 	report(elapsed);
 	ike_engine_free(g.e);
+	ike_creds_unref(g.creds);
 	free(g.slots);
 	free(g.hash);
 	free(g.lat);

@@ -19,6 +19,8 @@
 # Callers: install `trap lb_cleanup EXIT`, then lb_init, lb_ns_setup.
 # Per responder run: a directory D (lb_newdir NAME), lb_us_conf D / lb_ss_conf
 # D, lb_us_start D / lb_ss_start D, lb_gen D OUT.json ARGS..., lb_*_stop D.
+# Certificates instead of the PSK: lb_pki_make DIR once, then LB_AUTH=cert
+# and LB_PKI=DIR (responders and ikeload then use that PKI).
 
 LB_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/interop/lib.sh
@@ -46,6 +48,9 @@ lb_defaults() {
 	LB_US_LOGLEVEL=info
 	LB_LIVENESS_IDLE=600            # ours: liveness check of idle SAs without dpd_delay
 	LB_SS_LOGLEVEL=0                # charon filelog default level (0 = audit: SA up/down, errors)
+	LB_AUTH=psk                     # psk or cert (ECDSA P-256 from lb_pki_make, in $LB_PKI)
+	LB_PKI=${LB_PKI:-}
+	LB_CERT_PEERS=1                 # >1: ikeload authenticates as that many distinct peers (lb_pki_peers)
 }
 lb_defaults
 
@@ -94,17 +99,98 @@ lb_ns_setup() {
 # lb_pin PID CPU: every thread of PID onto CPU (new threads inherit it).
 lb_pin() { taskset -a -p -c "$2" "$1" >/dev/null 2>&1; }
 
+# ---------------------------------------------------------------- certificates
+
+# lb_pki_make DIR: a PKI made with openssl, every key ECDSA P-256: a root CA
+# (the trust anchor), an intermediate CA under it, and under the
+# intermediate the responder's end entity (subjectAltName IP 192.0.2.1, the
+# identity it claims) and the generator's (identity: its subject DN).
+# Files: root.pem inter.pem resp.pem resp.key gen.pem gen.key, and
+# gen-chain.pem (the generator's end entity + intermediate, what it sends).
+lb_pki_make() {
+	local d=$1
+	mkdir -p "$d" || return 1
+	cat >"$d/ext.cnf" <<EOF
+[ca]
+basicConstraints = critical, CA:TRUE
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[resp]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature
+subjectAltName = IP:$LB_RESP_IP, DNS:responder.bench.example
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+[gen]
+basicConstraints = CA:FALSE
+keyUsage = critical, digitalSignature
+subjectAltName = DNS:generator.bench.example
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+EOF
+	lb_pki_key "$d/root.key" && lb_pki_key "$d/inter.key" &&
+		lb_pki_key "$d/resp.key" && lb_pki_key "$d/gen.key" || return 1
+	if ! { openssl req -new -x509 -key "$d/root.key" -subj "/C=CH/O=ipsecgw bench/CN=Bench Root CA" \
+		-days 30 -sha256 -extensions ca -config "$d/ext.cnf" -out "$d/root.pem" 2>>"$d/pki.log" &&
+		lb_pki_issue "$d" inter root ca "/C=CH/O=ipsecgw bench/CN=Bench Intermediate CA" &&
+		lb_pki_issue "$d" resp inter resp "/C=CH/O=ipsecgw bench/CN=responder.bench.example" &&
+		lb_pki_issue "$d" gen inter gen "/C=CH/O=ipsecgw bench/CN=generator.bench.example"; }; then
+		echo "lib_bench: openssl could not make the PKI: $(tail -n 3 "$d/pki.log")" >&2
+		return 1
+	fi
+	cat "$d/gen.pem" "$d/inter.pem" >"$d/gen-chain.pem"
+}
+# lb_pki_peers DIR N: N more generator end entities under the intermediate,
+# DIR/peer-I.pem (end entity + intermediate) and DIR/peer-I.key, I = 1..N:
+# with LB_CERT_PEERS=N ikeload is N distinct peers, one per SA in turn.
+lb_pki_peers() {
+	local d=$1 i
+	for i in $(seq 1 "$2"); do
+		[ -s "$d/peer-$i.pem" ] && continue
+		if ! { (umask 077 && openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+			-keyout "$d/peer-$i.key" -subj "/C=CH/O=ipsecgw bench/CN=peer-$i.bench.example" \
+			-out "$d/peer-$i.csr" 2>>"$d/pki.log") &&
+			openssl x509 -req -in "$d/peer-$i.csr" -CA "$d/inter.pem" -CAkey "$d/inter.key" \
+				-CAcreateserial -days 30 -sha256 -extfile "$d/ext.cnf" -extensions gen \
+				-out "$d/peer-$i.crt" 2>>"$d/pki.log" &&
+			cat "$d/peer-$i.crt" "$d/inter.pem" >"$d/peer-$i.pem"; }; then
+			echo "lib_bench: openssl could not make peer $i: $(tail -n 3 "$d/pki.log")" >&2
+			return 1
+		fi
+	done
+}
+# lb_pki_key FILE: an EC P-256 key (SEC1 PEM), mode 0600 as both daemons want.
+lb_pki_key() {
+	(umask 077 && openssl ecparam -name prime256v1 -genkey -noout -out "$1" 2>/dev/null)
+}
+# lb_pki_issue DIR NAME ISSUER EXT SUBJECT: DIR/NAME.pem signed by DIR/ISSUER.
+lb_pki_issue() {
+	local d=$1
+	openssl req -new -key "$d/$2.key" -subj "$5" -out "$d/$2.csr" 2>>"$d/pki.log" &&
+		openssl x509 -req -in "$d/$2.csr" -CA "$d/$3.pem" -CAkey "$d/$3.key" -CAcreateserial \
+			-days 30 -sha256 -extfile "$d/ext.cnf" -extensions "$4" -out "$d/$2.pem" 2>>"$d/pki.log"
+}
+
 # ---------------------------------------------------------------- our daemon
 
-# lb_us_conf DIR: DIR/us.json, a responder-only connection for 192.0.2.0/24.
+# lb_us_conf DIR: DIR/us.json, a responder-only connection for 192.0.2.0/24
+# (LB_AUTH=cert: root trusted, the intermediate known, our end entity sent
+# with the intermediate, any peer identity its certificate carries).
 # The child accepts the generator's default selectors (198.51.100.0/24 <->
 # 203.0.113.0/24) and its --unique-ts IPv6 ones (2001:db8:1::/64 <->
 # 2001:db8:2::/64), narrowed to what the initiator proposed.
 lb_us_conf() {
-	local dir=$1
+	local dir=$1 creds="" auth="\"auth\": { \"method\": \"psk\", \"psk\": \"$LB_PSK\" },"
+	if [ "$LB_AUTH" = cert ]; then
+		creds="\"credentials\": { \"cacerts\": [\"$LB_PKI/root.pem\"], \"intermediates\": [\"$LB_PKI/inter.pem\"] },"
+		auth="\"auth\": { \"method\": \"pubkey\", \"cert\": \"$LB_PKI/resp.pem\", \"key\": \"$LB_PKI/resp.key\" },
+      \"remote_auth\": { \"method\": \"pubkey\" },"
+	fi
 	cat >"$dir/us.json" <<EOF
 {
   "local": { "addresses": ["$LB_RESP_IP"] },
+  $creds
   "log": { "level": "$LB_US_LOGLEVEL" },
   "control": { "socket": "$dir/ctl.sock" },
   "ike": { "retransmit_timeout_ms": 1000, "retransmit_tries": 3,
@@ -117,7 +203,7 @@ lb_us_conf() {
       "remote_addr": "192.0.2.0/24",
       "local_id": "$LB_RESP_IP",
       "remote_id": "%any",
-      "auth": { "method": "psk", "psk": "$LB_PSK" },
+      $auth
       "ike_proposals": ["$LB_IKE_PROP"],
       "rekey_time": 0,
       "dpd_delay": 0,
@@ -160,8 +246,18 @@ lb_us_nsas() { us_query "$1" 'len(sas)'; }
 
 # lb_ss_conf DIR: DIR/strongswan.conf + DIR/swanctl.conf for charon as a
 # responder to any peer in 192.0.2.0/24 (connection "load", child "net").
+# LB_AUTH=cert: the same files as ours in swanctl's folders under DIR
+# (x509ca: the root; x509: our end entity and the intermediate, untrusted,
+# which charon sends with ours; private: our key); lb_ss_start points
+# swanctl at DIR (SWANCTL_DIR).
 lb_ss_conf() {
-	local dir=$1 dos
+	local dir=$1 dos auth=psk
+	if [ "$LB_AUTH" = cert ]; then
+		auth=pubkey
+		mkdir -p "$dir/x509" "$dir/x509ca" "$dir/private"
+		cp "$LB_PKI/root.pem" "$dir/x509ca/" && cp "$LB_PKI/resp.pem" "$LB_PKI/inter.pem" "$dir/x509/" &&
+			cp -p "$LB_PKI/resp.key" "$dir/private/" || return 1
+	fi
 	if [ "$LB_SS_DOS" = cookies ]; then
 		# the same policy as our daemon: cookies for everybody above a
 		# global number of half-open SAs, no per-IP limit
@@ -225,11 +321,12 @@ connections {
     mobike = no
     unique = no
     local {
-      auth = psk
+      auth = $auth
       id = $LB_RESP_IP
+$( [ "$LB_AUTH" = cert ] && echo "      certs = resp.pem")
     }
     remote {
-      auth = psk
+      auth = $auth
       id = %any
     }
     children {
@@ -256,7 +353,7 @@ EOF
 
 lb_ss_start() {
 	local dir=$1
-	ss_start "$LB_RESP_NS" "$dir" || return 1
+	SWANCTL_DIR=$dir ss_start "$LB_RESP_NS" "$dir" || return 1
 	lb_pin "$(ss_pid "$dir")" "$LB_RESP_CPU"
 }
 lb_ss_stop() { ss_stop "$1"; }
@@ -283,10 +380,17 @@ lb_cpu_busy() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9 }'
 # Output in DIR/ikeload.out (appended); the exit status is ikeload's.
 lb_gen() {
 	local dir=$1 json=$2; shift 2
+	local auth=(--psk "$LB_PSK") i
+	if [ "$LB_AUTH" = cert ] && [ "$LB_CERT_PEERS" -gt 1 ]; then
+		auth=(--ca "$LB_PKI/root.pem")
+		for i in $(seq 1 "$LB_CERT_PEERS"); do auth+=(--cert "$LB_PKI/peer-$i.pem" --key "$LB_PKI/peer-$i.key"); done
+	elif [ "$LB_AUTH" = cert ]; then
+		auth=(--ca "$LB_PKI/root.pem" --cert "$LB_PKI/gen-chain.pem" --key "$LB_PKI/gen.key")
+	fi
 	rm -f "$json"
 	echo "\$ ikeload $*" >>"$dir/ikeload.out"
 	timeout -k 5 "${LB_GEN_LIMIT:-900}" ip netns exec "$LB_GEN_NS" taskset -c "$LB_GEN_CPU" \
-		"$IKELOAD_BIN" --local "$LB_GEN_IP" --remote "$LB_RESP_IP" --psk "$LB_PSK" \
+		"$IKELOAD_BIN" --local "$LB_GEN_IP" --remote "$LB_RESP_IP" "${auth[@]}" \
 		--proposal "$LB_IKE_PROP" --esp "$LB_ESP_PROP" --remote-id "$LB_RESP_IP" \
 		--json "$json" "$@" >>"$dir/ikeload.out" 2>&1
 }

@@ -55,6 +55,9 @@ int pki_key_from_file(const char *key_path, const char *pass_path, EVP_PKEY **ou
 /* pki_local.c */
 int pki_local_build(struct ike_creds *c, struct ike_cred *cr);
 void pki_local_free(struct ike_cred *cr);
+/* pki_cache.c: the certificate in der (exactly len bytes), parsed, a new
+ * reference; NULL when it is not one DER X.509 certificate. */
+X509 *pki_cache_d2i(const uint8_t *der, size_t len);
 /* pki_verify.c */
 const char *pki_time_str(const ASN1_TIME *t, char *buf, size_t len);
 /* pki_sig.c */

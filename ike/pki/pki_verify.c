@@ -36,11 +36,9 @@ void ike_pki_chain_free(struct ike_pki_chain *ch)
 int ike_pki_chain_add_der(struct ike_pki_chain *ch, const uint8_t *der, size_t len, char *err,
 			  size_t errlen)
 {
-	const unsigned char *p = der;
-	X509 *x = len <= 65535 ? d2i_X509(NULL, &p, (long)len) : NULL;
+	X509 *x = pki_cache_d2i(der, len);
 
-	if (!x || p != der + len) {
-		X509_free(x);
+	if (!x) {
 		pki_err(err, errlen, "certificate %d of %zu bytes is not DER X.509",
 			sk_X509_num(ch->certs) + 1, len);
 		return -EINVAL;

@@ -306,6 +306,58 @@ static void test_chain_bad_signature(void)
 	ike_creds_unref(c);
 }
 
+/* Peer certificates are parsed once and shared by their exact DER bytes
+ * (ike/pki/pki_cache.c): the same bytes give the same object, bytes that
+ * differ anywhere (same length) or by a trailing byte do not. */
+static void test_chain_parse_cache(void)
+{
+	struct ike_creds *c;
+	struct ike_pki_chain *a, *b, *m;
+	uint8_t der[4096], copy[4096];
+	uint8_t *cn;
+	size_t n;
+	char err[128], subj[256];
+
+	if (!pki_ready())
+		return;
+	c = std_creds(true);
+	CU_ASSERT_EQUAL(sh("openssl x509 -in p256.crt -outform DER -out x.der"), 0);
+	n = slurp("x.der", der, sizeof(der));
+	memcpy(copy, der, n);
+	a = ike_pki_chain_new();
+	b = ike_pki_chain_new();
+	m = ike_pki_chain_new();
+	CU_ASSERT_FATAL(a && b && m);
+	CU_ASSERT_EQUAL(ike_pki_chain_add_der(a, der, n, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ike_pki_chain_add_der(b, copy, n, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL(ike_pki_chain_leaf(a));
+	CU_ASSERT_PTR_EQUAL(ike_pki_chain_leaf(a), ike_pki_chain_leaf(b));
+	/* the shared object outlives the chain that parsed it first */
+	ike_pki_chain_free(a);
+	CU_ASSERT_EQUAL(verify_at(c, b, time(NULL), err, sizeof(err)), IKE_PKI_OK);
+	/* one byte of the subject changed, same length: parsed from its bytes */
+	cn = memmem(copy, n, "p256.example.org", 16);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cn);
+	*cn = 'q';
+	CU_ASSERT_EQUAL(ike_pki_chain_add_der(m, copy, n, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_EQUAL(ike_pki_chain_leaf(m), ike_pki_chain_leaf(b));
+	ike_pki_dn_str(X509_get_subject_name(ike_pki_chain_leaf(m)), subj, sizeof(subj));
+	CU_ASSERT_PTR_NOT_NULL(strstr(subj, "q256.example.org"));
+	CU_ASSERT_EQUAL(verify_at(c, m, time(NULL), err, sizeof(err)), IKE_PKI_BAD_SIGNATURE);
+	/* the cached bytes followed by one more are still refused, whatever
+	 * the byte (some of the 256 share the cached copy's slot) */
+	CU_ASSERT_EQUAL(ike_pki_chain_add_der(b, der, n, err, sizeof(err)), 0);
+	for (unsigned v = 0; v < 256; v++) {
+		der[n] = (uint8_t)v;
+		if (ike_pki_chain_add_der(m, der, n + 1, err, sizeof(err)) != -EINVAL)
+			CU_FAIL("trailing byte accepted");
+	}
+	CU_ASSERT_EQUAL(ike_pki_chain_add_der(m, der, n - 1, err, sizeof(err)), -EINVAL);
+	ike_pki_chain_free(b);
+	ike_pki_chain_free(m);
+	ike_creds_unref(c);
+}
+
 static void test_chain_ca_constraint(void)
 {
 	struct ike_creds *c;
@@ -1253,6 +1305,7 @@ static const struct test_case pki_cases[] = {
 	{ "CA from PEM, DER, folder; foreach", test_load_ca_forms },
 	{ "chain results and reasons", test_chain_results },
 	{ "chain: bad signature, malformed DER", test_chain_bad_signature },
+	{ "chain: parsed certificates shared by DER", test_chain_parse_cache },
 	{ "chain: CA constraint", test_chain_ca_constraint },
 	{ "chain: revocation hook", test_chain_revocation_hook },
 	{ "identity table (SANs)", test_id_table },
