@@ -118,7 +118,7 @@ int ikev2_frag_seal(struct ike_sa *sa, const struct ikev2_out *o, uint8_t flags,
 	size_t n = (inner + chunk - 1) / chunk, off = 0;
 	/* 256: padding (at most 255 octets) and the pad length. */
 	size_t per = IKEV2_HDR_LEN + SKF_HDR + sa->ei.ivlen + chunk + 256 + sa->icv_len;
-	uint8_t first = o->buf[IKEV2_NON_ESP_MARKER + IKEV2_HDR_LEN], *buf;
+	uint8_t first = o->buf[IKEV2_NON_ESP_MARKER + IKEV2_HDR_LEN], *buf, *shrunk;
 	struct ikev2_hdr h;
 
 	if (o->w.overflow)
@@ -140,8 +140,11 @@ int ikev2_frag_seal(struct ike_sa *sa, const struct ikev2_out *o, uint8_t flags,
 		}
 		off += (size_t)r;
 	}
+	/* Kept as the SA's last response or request: no room left over for
+	 * the worst case (~1.8 KB an SA with a certificate chain). */
+	shrunk = realloc(buf, off);
 	free(*dst);
-	*dst = buf;
+	*dst = shrunk ? shrunk : buf;
 	*dlen = off;
 	sa->e->stats.frag_tx += n;
 	ike_sa_log(sa, IKE_LOG_DEBUG, "%s %s of %zu octets of payloads sent in %zu fragments",
