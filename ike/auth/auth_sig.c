@@ -182,7 +182,7 @@ static enum ike_pki_rev rev_hook(void *arg, struct x509_st *cert, struct x509_st
 
 /* The chain verified to a trust anchor (and the connection's CA); -EINPROGRESS
  * while a revocation fetch runs. */
-static int check_chain(struct ike_sa *sa, const struct ike_pki_chain *ch, const char *who,
+static int check_chain(struct ike_sa *sa, const struct ike_pki_chain *ch, const struct ike_id *id,
 		       char *why, size_t wlen)
 {
 	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
@@ -191,16 +191,18 @@ static int check_chain(struct ike_sa *sa, const struct ike_pki_chain *ch, const 
 					 .ca_dn = cfg->remote_ca_dn[0] ? cfg->remote_ca_dn : NULL,
 					 .revocation = rev_hook,
 					 .revocation_arg = sa };
-	char reason[400];
-	enum ike_pki_result res;
+	char reason[400], who[300];
+	enum ike_pki_result res = IKE_PKI_NO_CERT;
 
+	if (sa->e->creds)
+		res = ike_pki_verify(sa->e->creds, ch, &o, reason, sizeof(reason));
+	if (res == IKE_PKI_OK)
+		return 0;
+	ike_id_text(id, who, sizeof(who)); /* for the line: only on failure */
 	if (!sa->e->creds) {
 		snprintf(why, wlen, "certificate of '%s' cannot be checked: no trust anchors", who);
 		return -EACCES;
 	}
-	res = ike_pki_verify(sa->e->creds, ch, &o, reason, sizeof(reason));
-	if (res == IKE_PKI_OK)
-		return 0;
 	if (res == IKE_PKI_PENDING) {
 		snprintf(why, wlen, "waiting for the revocation status of '%s'", who);
 		return -EINPROGRESS;
@@ -219,14 +221,14 @@ int ikev2_sig_auth_verify(struct ike_sa *sa, bool peer_is_initiator, const struc
 	size_t olen;
 	int r = -EACCES;
 
-	ike_id_text(id, who, sizeof(who));
 	if (!ch)
 		return -EACCES;
-	if ((r = check_chain(sa, ch, who, why, wlen)) < 0)
+	if ((r = check_chain(sa, ch, id, why, wlen)) < 0)
 		goto out;
 	r = -EACCES;
 	if (!ike_pki_id_matches(ike_pki_chain_leaf(ch), id)) {
-		snprintf(why, wlen, "identity '%s' is not in its certificate (%s)", who,
+		snprintf(why, wlen, "identity '%s' is not in its certificate (%s)",
+			 ike_id_text(id, who, sizeof(who)),
 			 ike_pki_cert_ids_str(ike_pki_chain_leaf(ch), held, sizeof(held)));
 		goto out;
 	}
@@ -237,7 +239,8 @@ int ikev2_sig_auth_verify(struct ike_sa *sa, bool peer_is_initiator, const struc
 	r = ike_pki_verify_auth(ike_pki_chain_leaf(ch), au->method, au->data, au->len, oct, olen,
 				reason, sizeof(reason));
 	if (r < 0) {
-		snprintf(why, wlen, "AUTH signature of '%s' does not verify: %s", who, reason);
+		snprintf(why, wlen, "AUTH signature of '%s' does not verify: %s",
+			 ike_id_text(id, who, sizeof(who)), reason);
 		r = -EACCES;
 	}
 out:
