@@ -146,6 +146,10 @@ struct ike_pki_verify_opts {
  * receives one line for an operator. */
 enum ike_pki_result ike_pki_verify(const struct ike_creds *c, const struct ike_pki_chain *ch,
 				   const struct ike_pki_verify_opts *o, char *reason, size_t rlen);
+/* A path verified once is kept with the certificates the peer sent, while
+ * every element of it is valid (ike/pki/pki_vcache.c); the CA constraint
+ * and revocation are checked at every call. How often it answered. */
+void ike_creds_verify_stats(const struct ike_creds *c, unsigned long *hits, unsigned long *misses);
 
 /* ---- identities ---- */
 /* Whether the certificate carries the identity: ID_DER_ASN1_DN equal to

@@ -10,8 +10,8 @@
  * it, a peer's end entity at each reauthentication), so the parsed X509 is
  * kept and shared (X509_up_ref: OpenSSL shares X509 objects between
  * threads, as every X509_STORE does). A hit is the object d2i_X509 made
- * from the very same bytes; every check of the chain is still made on it at
- * each verification (OpenSSL 3.0 keeps no signature result in an X509).
+ * from the very same bytes, so the chains verified before can be found by
+ * these objects (pki_vcache.c).
  *
  * Direct-mapped, PKI_CACHE_SLOTS slots: a new certificate takes its slot
  * from the one before, so memory stays bounded whatever peers send. */

@@ -42,6 +42,7 @@ struct ike_creds {
 	struct pki_certs cas, inters;
 	struct ike_cred **locals;
 	unsigned n_locals;
+	struct pki_vcache *vcache; /* chains verified (pki_vcache.c) */
 };
 
 /* pki_store.c */
@@ -58,6 +59,16 @@ void pki_local_free(struct ike_cred *cr);
 /* pki_cache.c: the certificate in der (exactly len bytes), parsed, a new
  * reference; NULL when it is not one DER X.509 certificate. */
 X509 *pki_cache_d2i(const uint8_t *der, size_t len);
+/* pki_vcache.c: paths X509_verify_cert() built for the certificates a
+ * peer sent (end entity first), kept while all of the path is valid; every
+ * load into the store must clear it. get: a new reference, or NULL. */
+struct pki_vcache;
+struct pki_vcache *pki_vcache_new(void);
+void pki_vcache_free(struct pki_vcache *v);
+void pki_vcache_clear(struct pki_vcache *v);
+STACK_OF(X509) * pki_vcache_get(struct pki_vcache *v, STACK_OF(X509) * sent, time_t now);
+void pki_vcache_put(struct pki_vcache *v, STACK_OF(X509) * sent, STACK_OF(X509) * path);
+void pki_vcache_stats(struct pki_vcache *v, unsigned long *hits, unsigned long *misses);
 /* pki_verify.c */
 const char *pki_time_str(const ASN1_TIME *t, char *buf, size_t len);
 /* pki_sig.c */

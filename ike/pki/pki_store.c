@@ -47,7 +47,10 @@ struct ike_creds *ike_creds_new(void)
 	if (!c)
 		return NULL;
 	c->store = X509_STORE_new();
-	if (!c->store) {
+	c->vcache = pki_vcache_new();
+	if (!c->store || !c->vcache) {
+		X509_STORE_free(c->store);
+		pki_vcache_free(c->vcache);
 		free(c);
 		return NULL;
 	}
@@ -80,6 +83,7 @@ void ike_creds_unref(struct ike_creds *c)
 	certs_free(&c->cas);
 	certs_free(&c->inters);
 	X509_STORE_free(c->store);
+	pki_vcache_free(c->vcache);
 	free(c);
 }
 
@@ -172,6 +176,7 @@ static int load_certs(struct ike_creds *c, const char *path, bool trusted, char 
 	}
 	r = S_ISDIR(st.st_mode) ? add_dir(c, path, trusted, err, errlen)
 				: add_file(c, path, trusted, err, errlen);
+	pki_vcache_clear(c->vcache); /* a path verified before may differ now */
 	return r < 0 ? r : rebuild_locals(c);
 }
 

@@ -223,17 +223,14 @@ static enum ike_pki_result revocation(STACK_OF(X509) * path, const struct ike_pk
 	return IKE_PKI_OK;
 }
 
-static enum ike_pki_result after_path(X509_STORE_CTX *ctx, const struct ike_pki_verify_opts *o,
-				      char *reason, size_t rlen)
+/* What depends on the connection and on the time, checked on the path at
+ * every verification, cached or not. */
+static enum ike_pki_result path_checks(STACK_OF(X509) * path, const struct ike_pki_verify_opts *o,
+				       char *reason, size_t rlen)
 {
-	STACK_OF(X509) *path = X509_STORE_CTX_get0_chain(ctx);
-	enum ike_pki_result r = leaf_usage(sk_X509_value(path, 0), reason, rlen);
+	enum ike_pki_result r = ca_constraint(path, o, reason, rlen);
 
-	if (r == IKE_PKI_OK)
-		r = ca_constraint(path, o, reason, rlen);
-	if (r == IKE_PKI_OK)
-		r = revocation(path, o, reason, rlen);
-	return r;
+	return r == IKE_PKI_OK ? revocation(path, o, reason, rlen) : r;
 }
 
 static STACK_OF(X509) * untrusted(const struct ike_creds *c, const struct ike_pki_chain *ch)
@@ -247,30 +244,57 @@ static STACK_OF(X509) * untrusted(const struct ike_creds *c, const struct ike_pk
 	return u;
 }
 
+/* X509_verify_cert() and the leaf's key usage; on success *path is the
+ * path built (a new reference). */
+static enum ike_pki_result build_path(const struct ike_creds *c, const struct ike_pki_chain *ch,
+				      time_t now, STACK_OF(X509) * *path, char *reason, size_t rlen)
+{
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	STACK_OF(X509) *u = untrusted(c, ch);
+	enum ike_pki_result r = IKE_PKI_INVALID;
+
+	if (!ctx || !u || !X509_STORE_CTX_init(ctx, c->store, ike_pki_chain_leaf(ch), u)) {
+		pki_err(reason, rlen, "out of memory");
+	} else {
+		/* any CA we load is an anchor, as in strongSwan's cacerts */
+		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
+		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), now);
+		r = X509_verify_cert(ctx) == 1 ? IKE_PKI_OK : explain(ctx, now, reason, rlen);
+	}
+	if (r == IKE_PKI_OK)
+		r = leaf_usage(ike_pki_chain_leaf(ch), reason, rlen);
+	if (r == IKE_PKI_OK && !(*path = X509_chain_up_ref(X509_STORE_CTX_get0_chain(ctx)))) {
+		pki_err(reason, rlen, "out of memory");
+		r = IKE_PKI_INVALID;
+	}
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(u);
+	return r;
+}
+
 enum ike_pki_result ike_pki_verify(const struct ike_creds *c, const struct ike_pki_chain *ch,
 				   const struct ike_pki_verify_opts *o, char *reason, size_t rlen)
 {
-	X509_STORE_CTX *ctx;
-	STACK_OF(X509) * u;
-	enum ike_pki_result r = IKE_PKI_INVALID;
+	STACK_OF(X509) * path;
+	enum ike_pki_result r = IKE_PKI_OK;
 
 	pki_err(reason, rlen, "ok");
 	if (!ch || !ike_pki_chain_leaf(ch)) {
 		pki_err(reason, rlen, "no certificate to verify");
 		return IKE_PKI_NO_CERT;
 	}
-	ctx = X509_STORE_CTX_new();
-	u = untrusted(c, ch);
-	if (!ctx || !u || !X509_STORE_CTX_init(ctx, c->store, ike_pki_chain_leaf(ch), u)) {
-		pki_err(reason, rlen, "out of memory");
-	} else {
-		/* any CA we load is an anchor, as in strongSwan's cacerts */
-		X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
-		X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), o->now);
-		r = X509_verify_cert(ctx) == 1 ? after_path(ctx, o, reason, rlen)
-					       : explain(ctx, o->now, reason, rlen);
-	}
-	X509_STORE_CTX_free(ctx);
-	sk_X509_free(u);
+	path = pki_vcache_get(c->vcache, ch->certs, o->now);
+	if (!path && (r = build_path(c, ch, o->now, &path, reason, rlen)) == IKE_PKI_OK)
+		pki_vcache_put(c->vcache, ch->certs, path);
+	if (r == IKE_PKI_OK)
+		r = path_checks(path, o, reason, rlen);
+	sk_X509_pop_free(path, X509_free);
 	return r;
+}
+
+void ike_creds_verify_stats(const struct ike_creds *c, unsigned long *hits, unsigned long *misses)
+{
+	*hits = *misses = 0;
+	if (c && c->vcache)
+		pki_vcache_stats(c->vcache, hits, misses);
 }

@@ -358,6 +358,62 @@ static void test_chain_parse_cache(void)
 	ike_creds_unref(c);
 }
 
+static void expect_stats(struct ike_creds *c, unsigned long hits, unsigned long misses)
+{
+	unsigned long h, m;
+
+	ike_creds_verify_stats(c, &h, &m);
+	CU_ASSERT_EQUAL(h, hits);
+	CU_ASSERT_EQUAL(m, misses);
+	if (h != hits || m != misses)
+		fprintf(stderr, "\n  cache hits %lu misses %lu, want %lu %lu\n", h, m, hits,
+			misses);
+}
+
+/* A verified path is kept (ike/pki/pki_vcache.c) for the same certificates
+ * sent, only while all of it is valid, and forgotten when the store
+ * changes; a forgery of a cached certificate is not the cached one. */
+static void test_chain_verify_cache(void)
+{
+	struct ike_creds *c;
+	time_t now = time(NULL);
+	uint8_t der[4096];
+	struct ike_pki_chain *forged;
+	size_t n;
+	char err[256];
+
+	if (!pki_ready())
+		return;
+	c = std_creds(true);
+	expect_chain(c, chain_of("p256.crt", "inter.crt", NULL), now, IKE_PKI_OK, "ok", "");
+	expect_stats(c, 0, 1);
+	expect_chain(c, chain_of("p256.crt", "inter.crt", NULL), now + 60, IKE_PKI_OK, "ok", "");
+	expect_stats(c, 1, 1);
+	/* outside the window of the path: verified again, and refused */
+	expect_chain(c, chain_of("p256.crt", "inter.crt", NULL), now + 86400 * 400, IKE_PKI_EXPIRED,
+		     "expired", "p256.example.org");
+	expect_chain(c, chain_of("p256.crt", "inter.crt", NULL), now - 86400 * 3,
+		     IKE_PKI_NOT_YET_VALID, "is not yet valid", "valid from");
+	expect_stats(c, 1, 3);
+	/* other certificates sent (the intermediate from the store): a miss */
+	expect_chain(c, chain_of("p256.crt", NULL), now, IKE_PKI_OK, "ok", "");
+	expect_stats(c, 1, 4);
+	/* the same bytes but one bit of the signature */
+	CU_ASSERT_EQUAL(sh("openssl x509 -in p256.crt -outform DER -out x.der"), 0);
+	n = slurp("x.der", der, sizeof(der));
+	der[n - 5] ^= 0x01;
+	forged = ike_pki_chain_new();
+	CU_ASSERT_EQUAL(ike_pki_chain_add_der(forged, der, n, err, sizeof(err)), 0);
+	expect_chain(c, forged, now, IKE_PKI_BAD_SIGNATURE, "bad signature", "p256.example.org");
+	/* a load into the store empties it */
+	CU_ASSERT_EQUAL(ike_creds_load_ca(c, P("other.crt"), err, sizeof(err)), 0);
+	expect_chain(c, chain_of("p256.crt", "inter.crt", NULL), now, IKE_PKI_OK, "ok", "");
+	expect_stats(c, 1, 6);
+	expect_chain(c, chain_of("p256.crt", "inter.crt", NULL), now, IKE_PKI_OK, "ok", "");
+	expect_stats(c, 2, 6);
+	ike_creds_unref(c);
+}
+
 static void test_chain_ca_constraint(void)
 {
 	struct ike_creds *c;
@@ -1306,6 +1362,7 @@ static const struct test_case pki_cases[] = {
 	{ "chain results and reasons", test_chain_results },
 	{ "chain: bad signature, malformed DER", test_chain_bad_signature },
 	{ "chain: parsed certificates shared by DER", test_chain_parse_cache },
+	{ "chain: verified paths kept while valid", test_chain_verify_cache },
 	{ "chain: CA constraint", test_chain_ca_constraint },
 	{ "chain: revocation hook", test_chain_revocation_hook },
 	{ "identity table (SANs)", test_id_table },
