@@ -236,6 +236,7 @@ static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const 
 	struct ikev2_chain inner;
 	enum ike_req_kind kind = sa->req_kind;
 	struct ike_exch_ctx ctx;
+	struct ikev2_auth_verdict av = { .checked = false };
 	int r;
 
 	if (kind == REQ_NONE || !sa->req_buf || h->msgid != sa->msgid_out - 1)
@@ -247,13 +248,13 @@ static void dispatch_response(struct ike_sa *sa, const ike_addr_t *local, const 
 	r = ikev2_decrypt(sa, msg, len, h, c, &inner, NULL);
 	if (!decrypted(sa, local, remote, h, r, "response"))
 		return;
-	if (kind == REQ_AUTH && ikev2_auth_response_waits(sa, &inner))
+	if (kind == REQ_AUTH && ikev2_auth_response_waits(sa, &inner, &av))
 		return;
 	ctx = sa->req_ctx;
 	memset(&sa->req_ctx, 0, sizeof(sa->req_ctx));
 	ikev2_request_done(sa);
 	switch (kind) {
-	case REQ_AUTH: ikev2_auth_response(sa, &inner); break;
+	case REQ_AUTH: ikev2_auth_response(sa, &inner, &av); break;
 	case REQ_CHILD_NEW:
 	case REQ_CHILD_REKEY:
 	case REQ_IKE_REKEY: ikev2_create_child_response(sa, kind, &ctx, &inner); break;

@@ -463,10 +463,19 @@ void ikev2_sa_init_unsupported(struct ike_engine *e, const ike_addr_t *local,
 void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 			    const struct ikev2_hdr *h, const struct ikev2_chain *c);
 void ikev2_auth_request(struct ike_sa *sa, const struct ikev2_chain *c);
-void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c);
-/* Whether the IKE_AUTH response must wait for a revocation answer (the
- * request then stays outstanding and is retransmitted). */
-bool ikev2_auth_response_waits(struct ike_sa *sa, const struct ikev2_chain *c);
+/* The initiator's check of the responder's AUTH, made once per response:
+ * ikev2_auth_response_waits() says whether it waits for a revocation
+ * answer (the request then stays outstanding and is retransmitted) and
+ * otherwise leaves the verdict for ikev2_auth_response(). */
+struct ikev2_auth_verdict {
+	bool checked;
+	int r; /* 0 or why the responder is refused */
+	char why[512];
+};
+bool ikev2_auth_response_waits(struct ike_sa *sa, const struct ikev2_chain *c,
+			       struct ikev2_auth_verdict *v);
+void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c,
+			 const struct ikev2_auth_verdict *v);
 int ikev2_auth_start(struct ike_sa *sa);
 void ikev2_create_child_request(struct ike_sa *sa, const struct ikev2_chain *c);
 void ikev2_create_child_response(struct ike_sa *sa, enum ike_req_kind kind,

@@ -147,7 +147,8 @@ void pki_vcache_put(struct pki_vcache *v, STACK_OF(X509) * sent, STACK_OF(X509) 
 	struct pki_vcache_slot n = { .n_sent = sk_X509_num(sent) }, *s;
 
 	if (!v || n.n_sent < 1 || n.n_sent > PKI_VCACHE_SENT ||
-	    path_window(path, &n.valid_from, &n.valid_to) < 0 || !(n.path = X509_chain_up_ref(path)))
+	    path_window(path, &n.valid_from, &n.valid_to) < 0 ||
+	    !(n.path = X509_chain_up_ref(path)))
 		return;
 	for (int i = 0; i < n.n_sent; i++) {
 		n.sent[i] = sk_X509_value(sent, i);

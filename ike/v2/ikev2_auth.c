@@ -388,16 +388,18 @@ static void tell_auth_failed(struct ike_sa *sa)
 	free(o);
 }
 
-bool ikev2_auth_response_waits(struct ike_sa *sa, const struct ikev2_chain *c)
+bool ikev2_auth_response_waits(struct ike_sa *sa, const struct ikev2_chain *c,
+			       struct ikev2_auth_verdict *v)
 {
-	char why[512];
-
-	if (sa->state != IKE_S_AUTH_SENT || !ikev2_chain_find(c, IKEV2_PL_AUTH) ||
-	    verify_peer(sa, c, false, why, sizeof(why)) != -EINPROGRESS)
+	if (sa->state != IKE_S_AUTH_SENT || !ikev2_chain_find(c, IKEV2_PL_AUTH))
+		return false;
+	v->r = verify_peer(sa, c, false, v->why, sizeof(v->why));
+	v->checked = v->r != -EINPROGRESS;
+	if (v->checked)
 		return false;
 	/* The request stays outstanding: our retransmission fetches the
 	 * cached answer again, by which time the status is known. */
-	ike_sa_log(sa, IKE_LOG_INFO, "IKE_AUTH: %s", why);
+	ike_sa_log(sa, IKE_LOG_INFO, "IKE_AUTH: %s", v->why);
 	return true;
 }
 
@@ -410,7 +412,8 @@ static void queue_other_children(struct ike_sa *sa)
 		ike_sa_queue(sa, IKE_ACT_CREATE_CHILD, i);
 }
 
-void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
+void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c,
+			 const struct ikev2_auth_verdict *v)
 {
 	struct ikev2_child_req rq;
 	struct ike_child *child = NULL;
@@ -431,7 +434,9 @@ void ikev2_auth_response(struct ike_sa *sa, const struct ikev2_chain *c)
 		ike_sa_kill(sa, why);
 		return;
 	}
-	if (verify_peer(sa, c, false, why, sizeof(why)) < 0) {
+	if (v->checked)
+		snprintf(why, sizeof(why), "%s", v->why);
+	if ((v->checked ? v->r : verify_peer(sa, c, false, why, sizeof(why))) < 0) {
 		ike_sa_log(sa, IKE_LOG_ERR, "IKE_AUTH failed: AUTHENTICATION_FAILED: %s", why);
 		tell_auth_failed(sa);
 		ike_emit_sa(sa, IKE_EV_FAILED, why);

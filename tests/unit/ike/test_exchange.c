@@ -1972,6 +1972,14 @@ static void cx_teardown(void)
 	memset(&cx, 0, sizeof(cx));
 }
 
+static unsigned long verifications(const struct ike_creds *c)
+{
+	unsigned long hits, misses;
+
+	ike_creds_verify_stats(c, &hits, &misses);
+	return hits + misses;
+}
+
 /* A (ECDSA P-256, through the intermediate) and B (RSA-3072) both sign;
  * each ends up with the other's DN as the peer's identity. */
 static void test_cert_auth(void)
@@ -1998,6 +2006,9 @@ static void test_cert_auth(void)
 		CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
 		CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 1);
 		CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_UP), 1);
+		/* each end checked the other's chain once, the initiator too */
+		CU_ASSERT_EQUAL(verifications(cx.a_store), 1);
+		CU_ASSERT_EQUAL(verifications(cx.b_store), 1);
 		cx_teardown();
 	}
 }
