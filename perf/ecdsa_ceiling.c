@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* ECDSA P-256 through ike/pki on one core: AUTH signatures made
- * (ike_cred_sign) and checked (ike_pki_verify_auth), and peer chains
- * verified (ike_pki_verify: a leaf under a trusted CA), each per
- * CPU-second. Keys and certificates are made here in a temporary
+ * (ike_cred_sign) and checked (ike_pki_verify_auth), and a certificate's
+ * signature checked with its CA's key (X509_verify: the public-key work of
+ * a chain check, without the path building that ike/pki's verified-path
+ * cache spares a returning peer), each per CPU-second. Keys and certificates are made here in a temporary
  * folder. Prints JSON; figures in docs/performance.md. */
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -117,6 +118,7 @@ struct bench {
 	const struct ike_cred *cr;
 	struct ike_creds *c;
 	struct ike_pki_chain *ch;
+	EVP_PKEY *ca_key;
 	struct ike_pki_scheme s;
 	uint8_t octets[500], auth[IKE_PKI_MAX_AUTH];
 	size_t alen;
@@ -141,9 +143,17 @@ static int do_verify(void *arg)
 static int do_chain(void *arg)
 {
 	struct bench *b = arg;
-	struct ike_pki_verify_opts o = { .now = time(NULL) };
 
-	return ike_pki_verify(b->c, b->ch, &o, NULL, 0) == IKE_PKI_OK ? 0 : -1;
+	return X509_verify(ike_pki_chain_leaf(b->ch), b->ca_key) == 1 ? 0 : -1;
+}
+
+static void find_ca(void *arg, const char *kind, X509 *cert, const char *source)
+{
+	struct bench *b = arg;
+
+	(void)source;
+	if (!b->ca_key && strcmp(kind, "ca") == 0)
+		b->ca_key = X509_get0_pubkey(cert);
 }
 
 int main(void)
@@ -162,6 +172,9 @@ int main(void)
 	if (!b.ch || ike_pki_chain_add_der(b.ch, der, dlen, NULL, 0) < 0 ||
 	    ike_cred_scheme(b.cr, 0, false, &b.s) < 0)
 		return 1;
+	ike_creds_foreach(b.c, find_ca, &b);
+	if (!b.ca_key)
+		return 1;
 	memset(b.octets, 0x5a, sizeof(b.octets));
 	sign = rate(do_sign, &b);
 	verify = rate(do_verify, &b);
@@ -172,7 +185,7 @@ int main(void)
 		return 1;
 	}
 	printf("{\"method\":%u,\"octets\":%zu,\"sign_per_s\":%.0f,\"verify_per_s\":%.0f,"
-	       "\"chain_verify_per_s\":%.0f}\n",
+	       "\"cert_verify_per_s\":%.0f}\n",
 	       b.s.method, sizeof(b.octets), sign, verify, chain);
 	ike_pki_chain_free(b.ch);
 	ike_creds_unref(b.c);
