@@ -49,7 +49,8 @@ int app_config_creds_check(const struct app_config *running, const struct app_co
 			return refuse(err, errlen, r->name,
 				      "uses certificates and is not in the new file");
 		if (n->local_auth != r->local_auth || n->remote_auth != r->remote_auth)
-			return refuse(err, errlen, r->name, "has other auth methods in the new file");
+			return refuse(err, errlen, r->name,
+				      "has other auth methods in the new file");
 		if (r->local_auth == IKE_AUTHBY_PUBKEY && !n->n_local_creds)
 			return refuse(err, errlen, r->name, "has no certificates in the new file");
 	}
@@ -126,8 +127,7 @@ static void count_one(void *arg, const char *kind, struct x509_st *cert, const c
 	(*(unsigned *)arg)++;
 }
 
-int app_config_reload_creds(struct app_config *cfg, struct ike_engine *e, char *msg,
-			    size_t msglen)
+int app_config_reload_creds(struct app_config *cfg, struct ike_engine *e, char *msg, size_t msglen)
 {
 	struct app_config *next = calloc(1, sizeof(*next));
 	char err[600], again[600];
@@ -151,8 +151,8 @@ int app_config_reload_creds(struct app_config *cfg, struct ike_engine *e, char *
 	keep(cfg, next);
 	if (cfg->creds)
 		ike_creds_foreach(cfg->creds, count_one, &n_certs);
-	snprintf(msg, msglen, "%u certificates, %u CRL files, %u OCSP responders from %s",
-		 n_certs, cfg->n_crls, cfg->n_ocsp, cfg->path);
+	snprintf(msg, msglen, "%u certificates, %u CRL files, %u OCSP responders from %s", n_certs,
+		 cfg->n_crls, cfg->n_ocsp, cfg->path);
 	rc = 0;
 out:
 	app_config_clear(next);
