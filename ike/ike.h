@@ -282,6 +282,23 @@ void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *c);
  * while one runs), and an IKE_AUTH waiting for one is answered when the
  * peer retransmits it. 0, or -1 with a line in err. */
 int ike_engine_add_crl_file(struct ike_engine *e, const char *path, char *err, size_t errlen);
+/* An OCSP responder (http://host[:port][/path]) asked, before the AIA's,
+ * about the certificates the CA `ca` issued: ca is the file of one of the
+ * store's CA certificates (trust anchor or intermediate) or a DN pattern
+ * that exactly one of them matches. 0, or -1 with a line in err. */
+int ike_engine_add_ocsp_uri(struct ike_engine *e, const char *ca, const char *url, char *err,
+			    size_t errlen);
+/* Forgets the CRL files and responders given above and every fetched CRL
+ * and OCSP answer (a reload, which then gives them again). */
+void ike_engine_reset_revocation(struct ike_engine *e);
+/* Points the running connection `name` at other credentials (a reload,
+ * after ike_engine_set_creds with the new store): from's local_creds,
+ * remote_ca and remote_ca_dn are taken; nothing else of it. SAs of the
+ * connection stay; the next AUTH they write or check uses these.
+ * -ENOENT no such connection; -EINVAL the connection signs with a
+ * certificate and from has none (or too many). */
+int ike_engine_set_conn_creds(struct ike_engine *e, const char *name,
+			      const struct ike_conn_cfg *from);
 /* The CRLs the engine holds (files and fetched), for operators. Times are
  * "YYYY-MM-DD HH:MM:SS UTC", "" when unknown. */
 struct ike_crl_info {

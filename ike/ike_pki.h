@@ -67,6 +67,19 @@ typedef void (*ike_creds_visit_fn)(void *arg, const char *kind, struct x509_st *
 				   const char *source);
 void ike_creds_foreach(const struct ike_creds *c, ike_creds_visit_fn fn, void *arg);
 
+/* The CA certificate of the store (a trust anchor or an intermediate) that
+ * `ca` names: a certificate file (PEM or DER) whose first certificate is
+ * one of them, or a DN pattern (ike_pki_dn_match) that exactly one of them
+ * matches. NULL with a line in err (unknown CA, several match). */
+struct x509_st *ike_creds_find_ca(const struct ike_creds *c, const char *ca, char *err,
+				  size_t errlen);
+/* A CRL file (PEM or DER) issued by a CA of the store, its signature
+ * checked with that CA's key: 0, or -EINVAL with a line naming the file. */
+int ike_creds_check_crl(const struct ike_creds *c, const char *path, char *err, size_t errlen);
+/* Whether url is an OCSP responder we can ask: http://host[:port][/path]
+ * (plain HTTP, as RFC 6960 A.1 and every AIA in practice). */
+int ike_pki_ocsp_url_check(const char *url, char *err, size_t errlen);
+
 /* ---- CERTREQ (RFC 7296 3.7) ---- */
 /* The hashes of our trust anchors, 20 bytes each, concatenated: the body of
  * our CERTREQ after its encoding byte. Returns the byte count (0: none);

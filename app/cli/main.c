@@ -27,7 +27,7 @@ static const struct {
 	{ "delete-ike", true, false },  { "dpd", true, false },
 	{ "acquire", true, true },      { "list-sas", false, false },
 	{ "list-certs", false, false }, { "list-crls", false, false },
-	{ "stats", false, false },
+	{ "stats", false, false },      { "reload-creds", false, false },
 };
 
 static void usage(FILE *f)
@@ -37,7 +37,8 @@ static void usage(FILE *f)
 		   "                 delete-ike, dpd\n"
 		   "  acquire CONN [CHILD]: what a trap policy's first packet does\n"
 		   "                 (CHILD: a child name, the first by default)\n"
-		   "  CMD alone:     list-sas, list-certs, list-crls, stats\n");
+		   "  CMD alone:     list-sas, list-certs, list-crls, stats,\n"
+		   "                 reload-creds (certificates, CRLs, responders)\n");
 }
 
 static int find_command(const char *cmd)

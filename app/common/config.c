@@ -313,9 +313,13 @@ int app_config_load(const char *path, struct app_config *cfg, char *err, size_t 
 	memset(cfg, 0, sizeof *cfg);
 	if (errlen)
 		err[0] = '\0';
+	if (strlen(path) >= sizeof(cfg->path))
+		return cfg_fail(&c, "", "file name '%.64s...' too long", path);
 	rc = cfg_read_file(path, &text, &len, &c);
 	if (rc == 0)
 		rc = app_config_parse(text, len, cfg, err, errlen);
+	if (rc == 0)
+		snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 	if (text) {
 		ike_wipe(text, len);
 		free(text);
@@ -329,6 +333,9 @@ int app_config_give_creds(const struct app_config *cfg, struct ike_engine *e, ch
 	ike_engine_set_creds(e, cfg->creds);
 	for (unsigned i = 0; i < cfg->n_crls; i++)
 		if (ike_engine_add_crl_file(e, cfg->crls[i], err, errlen) < 0)
+			return -1;
+	for (unsigned i = 0; i < cfg->n_ocsp; i++)
+		if (ike_engine_add_ocsp_uri(e, cfg->ocsp[i].ca, cfg->ocsp[i].uri, err, errlen) < 0)
 			return -1;
 	return 0;
 }

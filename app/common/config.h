@@ -10,6 +10,7 @@
 
 #define APP_MAX_CONNS  64
 #define APP_MAX_CRLS   32
+#define APP_MAX_OCSP   32
 #define APP_MAX_LISTEN 8
 #define APP_PATH_MAX   256
 
@@ -30,6 +31,16 @@ struct app_config {
 	struct ike_creds *creds;
 	unsigned n_crls; /* "credentials.crls": CRL files, given to the engine */
 	char crls[APP_MAX_CRLS][APP_PATH_MAX];
+	/* "credentials.ocsp_responders": a CA (its file or a DN pattern,
+	 * checked against the store) and a responder asked for it */
+	unsigned n_ocsp;
+	struct app_ocsp {
+		char ca[APP_PATH_MAX];
+		char uri[APP_PATH_MAX];
+	} ocsp[APP_MAX_OCSP];
+	/* The file app_config_load read ("" after app_config_parse): what
+	 * reload-creds reads again. */
+	char path[APP_PATH_MAX];
 };
 
 /* Parses and validates. On error returns -EINVAL (or -ENOENT/-EIO for the
@@ -40,10 +51,25 @@ struct app_config {
 int app_config_parse(const char *text, size_t len, struct app_config *cfg, char *err,
 		     size_t errlen);
 int app_config_load(const char *path, struct app_config *cfg, char *err, size_t errlen);
-/* Gives the engine the credential store and the CRL files; 0, or -1 with
- * a line naming the file in err. */
+/* Gives the engine the credential store, the CRL files and the OCSP
+ * responders; 0, or -1 with a line naming the file in err. */
 int app_config_give_creds(const struct app_config *cfg, struct ike_engine *e, char *err,
 			  size_t errlen);
+/* reload-creds (strongSwan's swanctl --load-creds): reads cfg->path again
+ * and, when the whole file loads and app_config_creds_check() allows it,
+ * gives e the new store, CRL files and responders (fetched CRLs and OCSP
+ * answers are forgotten), points the running connections at their new
+ * certificates and CA constraints and keeps them in cfg. Nothing else of
+ * the file is applied, and no SA is touched. 0 with a summary in msg, or
+ * -1 with a line in msg (naming the file) and nothing changed. */
+int app_config_reload_creds(struct app_config *cfg, struct ike_engine *e, char *msg, size_t msglen);
+/* Whether next can replace the credentials of running: every connection
+ * of running that uses certificates (either end) is in next under its
+ * name, with the same auth methods, and still has certificates where it
+ * signs. 0, or -1 with "reload-creds changes credentials only; connection
+ * 'X' ..." in err. */
+int app_config_creds_check(const struct app_config *running, const struct app_config *next,
+			   char *err, size_t errlen);
 /* Wipes secrets (PSKs) and drops the credential store. */
 void app_config_clear(struct app_config *cfg);
 

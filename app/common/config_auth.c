@@ -19,7 +19,9 @@ static const char *const auth_keys[] = { "method", "psk", "psk_hex",
 static const char *const remote_keys[] = { "method",     "psk",          "psk_hex", "ca",
 					   "revocation", "id_is_source", NULL };
 static const char *const cert_keys[] = { "cert", "key", "key_passphrase_file", NULL };
-static const char *const cred_keys[] = { "cacerts", "intermediates", "crls", NULL };
+static const char *const cred_keys[] = { "cacerts", "intermediates", "crls", "ocsp_responders",
+					 NULL };
+static const char *const ocsp_keys[] = { "ca", "uri", NULL };
 
 static int hexval(char ch)
 {
@@ -277,21 +279,64 @@ static int cfg_cert_list(struct cfg_ctx *c, json_t *o, const char *key, struct i
 	return rc;
 }
 
-/* CRL files: checked against their CA when the engine takes them. */
+/* CRL files: each issued by a CA loaded above, its signature checked now
+ * (the engine checks again when it takes them). */
 static int cfg_crls(struct cfg_ctx *c, json_t *o, struct app_config *cfg)
 {
-	char p[CFG_PATH_MAX];
+	char p[CFG_PATH_MAX], ep[CFG_PATH_MAX], e[512];
 	json_t *arr;
 	const char *s;
 	int rc = cfg_get_array(c, "credentials", o, "crls", APP_MAX_CRLS, &arr);
 
 	cfg_path_key(p, "credentials", "crls");
 	for (size_t i = 0; rc == 0 && i < json_array_size(arr); i++) {
+		cfg_path_idx(ep, p, i);
 		if ((rc = cfg_elem_string(c, p, arr, i, &s)))
 			break;
 		if (strlen(s) >= APP_PATH_MAX)
 			return cfg_fail(c, p, "path %zu too long", i);
+		if (ike_creds_check_crl(cfg->creds, s, e, sizeof(e)) < 0)
+			return cfg_fail(c, ep, "%s", e);
 		snprintf(cfg->crls[cfg->n_crls++], APP_PATH_MAX, "%s", s);
+	}
+	return rc;
+}
+
+/* One configured OCSP responder: {"ca": file or DN pattern, "uri"}. */
+static int cfg_ocsp_one(struct cfg_ctx *c, const char *ep, json_t *r, struct app_config *cfg)
+{
+	struct app_ocsp *oc = &cfg->ocsp[cfg->n_ocsp];
+	char p[CFG_PATH_MAX], e[512];
+	const char *ca, *uri;
+	int rc;
+
+	if ((rc = cfg_check_object(c, ep, r, ocsp_keys)) ||
+	    (rc = cfg_get_string(c, ep, r, "ca", true, &ca)) ||
+	    (rc = cfg_get_string(c, ep, r, "uri", true, &uri)) ||
+	    (rc = cfg_get_strbuf(c, ep, r, "ca", oc->ca, sizeof(oc->ca))) ||
+	    (rc = cfg_get_strbuf(c, ep, r, "uri", oc->uri, sizeof(oc->uri))))
+		return rc;
+	cfg_path_key(p, ep, "uri");
+	if (ike_pki_ocsp_url_check(oc->uri, e, sizeof(e)) < 0)
+		return cfg_fail(c, p, "%s", e);
+	cfg_path_key(p, ep, "ca");
+	if (!ike_creds_find_ca(cfg->creds, oc->ca, e, sizeof(e)))
+		return cfg_fail(c, p, "%s", e);
+	cfg->n_ocsp++;
+	return 0;
+}
+
+/* OCSP responders per CA (strongSwan's authorities.NAME.ocsp_uris). */
+static int cfg_ocsp(struct cfg_ctx *c, json_t *o, struct app_config *cfg)
+{
+	char p[CFG_PATH_MAX], ep[CFG_PATH_MAX];
+	json_t *arr;
+	int rc = cfg_get_array(c, "credentials", o, "ocsp_responders", APP_MAX_OCSP, &arr);
+
+	cfg_path_key(p, "credentials", "ocsp_responders");
+	for (size_t i = 0; rc == 0 && i < json_array_size(arr); i++) {
+		cfg_path_idx(ep, p, i);
+		rc = cfg_ocsp_one(c, ep, json_array_get(arr, i), cfg);
 	}
 	return rc;
 }
@@ -306,7 +351,9 @@ int cfg_credentials(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	if ((rc = cfg_cert_list(c, o, "cacerts", &cfg->creds, ike_creds_load_ca)) ||
 	    (rc = cfg_cert_list(c, o, "intermediates", &cfg->creds, ike_creds_load_intermediate)))
 		return rc;
-	return cfg_crls(c, o, cfg);
+	if ((rc = cfg_crls(c, o, cfg)))
+		return rc;
+	return cfg_ocsp(c, o, cfg);
 }
 
 /* The Jansson tree is freed without wiping; overwrite the PSK strings it

@@ -24,7 +24,7 @@ struct app_ctlsock {
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ike_engine *engine;
-	const struct app_config *cfg;
+	struct app_config *cfg;
 	unsigned budget_ms; /* one client, request to reply */
 	char buf[APP_CTLSOCK_MAX_REQUEST + 1];
 };
@@ -307,8 +307,22 @@ static json_t *do_list_crls(struct ike_engine *e)
 	return json_pack("{s:b, s:o}", "ok", 1, "crls", crls);
 }
 
-static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg, json_t *req,
-			uint64_t now_ms)
+/* reload-creds: the credentials of the file the program started with. */
+static json_t *do_reload_creds(struct ike_engine *e, struct app_config *cfg)
+{
+	char msg[800];
+
+	if (!cfg)
+		return reply_error("reload-creds: no configuration to read again");
+	if (app_config_reload_creds(cfg, e, msg, sizeof(msg)) < 0) {
+		app_log(IKE_LOG_WARN, "control: reload-creds refused: %s", msg);
+		return reply_error("%s", msg);
+	}
+	app_log(IKE_LOG_INFO, "control: reload-creds: %s", msg);
+	return json_pack("{s:b, s:s}", "ok", 1, "loaded", msg);
+}
+
+static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *req, uint64_t now_ms)
 {
 	json_t *jcmd;
 	const char *cmd;
@@ -334,11 +348,13 @@ static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg, json
 		return do_list_certs(cfg);
 	if (strcmp(cmd, "list-crls") == 0)
 		return do_list_crls(e);
+	if (strcmp(cmd, "reload-creds") == 0)
+		return do_reload_creds(e, cfg);
 	return reply_error("unknown command '%.64s'", cmd);
 }
 
-char *app_ctlsock_handle(struct ike_engine *e, const struct app_config *cfg, const char *req,
-			 size_t len, uint64_t now_ms)
+char *app_ctlsock_handle(struct ike_engine *e, struct app_config *cfg, const char *req, size_t len,
+			 uint64_t now_ms)
 {
 	json_error_t jerr;
 	json_t *jreq, *reply;
@@ -428,8 +444,8 @@ static int listen_unix(const char *path, char *err, size_t errlen)
 	return fd;
 }
 
-struct app_ctlsock *app_ctlsock_open(const char *path, struct ike_engine *e,
-				     const struct app_config *cfg, char *err, size_t errlen)
+struct app_ctlsock *app_ctlsock_open(const char *path, struct ike_engine *e, struct app_config *cfg,
+				     char *err, size_t errlen)
 {
 	struct app_ctlsock *c = calloc(1, sizeof(*c));
 

@@ -7,6 +7,9 @@
  *                                        (as a trap policy's first packet)
  *   {"cmd":"list-sas"}                  -> {"ok":true,"sas":[...]}
  *   {"cmd":"stats"}                     -> {"ok":true,"stats":{...}}
+ *   {"cmd":"reload-creds"}              -> {"ok":true,"loaded":"..."}
+ *                                        (certificates, CRLs, responders
+ *                                        read again: app_config_reload_creds)
  * and on any error {"ok":false,"error":"..."}. See docs/operations.md. */
 #ifndef APP_CTLSOCK_H
 #define APP_CTLSOCK_H
@@ -22,10 +25,12 @@ struct app_ctlsock;
 
 /* Creates the socket at path (a stale one is unlinked first), mode 0600,
  * listening. cfg (may be NULL) is used to tell unknown connection names from
- * connections without an SA in error texts and must outlive the control.
+ * connections without an SA in error texts, is what reload-creds updates
+ * (cfg->creds and the connections' credentials) and must outlive the
+ * control.
  * NULL with err set on failure. */
-struct app_ctlsock *app_ctlsock_open(const char *path, struct ike_engine *e,
-				     const struct app_config *cfg, char *err, size_t errlen);
+struct app_ctlsock *app_ctlsock_open(const char *path, struct ike_engine *e, struct app_config *cfg,
+				     char *err, size_t errlen);
 /* Closes and unlinks the socket. */
 void app_ctlsock_close(struct app_ctlsock *c);
 int app_ctlsock_fd(const struct app_ctlsock *c);
@@ -46,7 +51,7 @@ int app_ctlsock_send_all(int fd, const char *p, size_t len);
 /* Handles one request text (without the newline) and returns the reply
  * JSON text without newline, malloc'd (NULL only when out of memory).
  * Never fails on bad input: errors become {"ok":false,"error":...}. */
-char *app_ctlsock_handle(struct ike_engine *e, const struct app_config *cfg, const char *req,
-			 size_t len, uint64_t now_ms);
+char *app_ctlsock_handle(struct ike_engine *e, struct app_config *cfg, const char *req, size_t len,
+			 uint64_t now_ms);
 
 #endif

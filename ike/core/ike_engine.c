@@ -113,6 +113,41 @@ int ike_engine_add_crl_file(struct ike_engine *e, const char *path, char *err, s
 	return ike_pki_rev_add_crl(e->rev, e->creds, path, err, errlen);
 }
 
+int ike_engine_add_ocsp_uri(struct ike_engine *e, const char *ca, const char *url, char *err,
+			    size_t errlen)
+{
+	if (!ike_engine_rev(e)) {
+		snprintf(err, errlen, "%s: revocation checking cannot start", url);
+		return -1;
+	}
+	return ike_pki_rev_add_ocsp(e->rev, e->creds, ca, url, err, errlen);
+}
+
+void ike_engine_reset_revocation(struct ike_engine *e)
+{
+	if (e->rev)
+		ike_pki_rev_reset(e->rev);
+}
+
+/* A connection that signs keeps signing: a reload that takes its
+ * certificates away is a configuration change, not a credential one. */
+int ike_engine_set_conn_creds(struct ike_engine *e, const char *name,
+			      const struct ike_conn_cfg *from)
+{
+	struct ike_conn *c = ike_conn_find(e, name);
+
+	if (!c)
+		return -ENOENT;
+	if (from->n_local_creds > IKE_MAX_LOCAL_CREDS ||
+	    (c->cfg.local_auth == IKE_AUTHBY_PUBKEY && !from->n_local_creds))
+		return -EINVAL;
+	memcpy(c->cfg.local_creds, from->local_creds, sizeof(c->cfg.local_creds));
+	c->cfg.n_local_creds = from->n_local_creds;
+	c->cfg.remote_ca = from->remote_ca;
+	memcpy(c->cfg.remote_ca_dn, from->remote_ca_dn, sizeof(c->cfg.remote_ca_dn));
+	return 0;
+}
+
 void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *c)
 {
 	struct ike_creds *old = e->creds;

@@ -3,14 +3,17 @@
  * element checked under the connection's policy, the answer cached there.
  * A check whose fetch runs says PENDING; the exchange waits for the peer's
  * retransmission (or ours), by which time the answer is in the cache. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "ike/pki/pki_priv.h"
 #include "ike/pki/pki_rev_link.h"
+#include "ike/pki/rev_priv.h"
 #include "ike/pki/revocation.h"
 
 struct ike_rev_ctx *ike_pki_rev_new(void)
@@ -35,6 +38,11 @@ void ike_pki_rev_poll(struct ike_rev_ctx *ctx)
 unsigned ike_pki_rev_pending(const struct ike_rev_ctx *ctx)
 {
 	return ike_rev_pending(ctx);
+}
+
+void ike_pki_rev_reset(struct ike_rev_ctx *ctx)
+{
+	ike_rev_reset(ctx);
 }
 
 /* The answer goes to the cache; the exchange asks again. */
@@ -141,24 +149,133 @@ static X509 *issuer_of(const struct ike_creds *c, X509_CRL *crl)
 	return NULL;
 }
 
-int ike_pki_rev_add_crl(struct ike_rev_ctx *ctx, const struct ike_creds *c, const char *path,
-			char *err, size_t errlen)
+/* The store's CA that issued the CRL in path, its signature checked. */
+static X509 *crl_issuer(const struct ike_creds *c, const char *path, char *err, size_t errlen)
 {
 	X509_CRL *crl = read_crl(path, err, errlen);
 	X509 *issuer;
-	char dn[256];
-	int r;
+	char dn[256], why[300];
 
 	if (!crl)
-		return -1;
+		return NULL;
 	issuer = c ? issuer_of(c, crl) : NULL;
 	if (!issuer) {
 		ike_pki_dn_str(X509_CRL_get_issuer(crl), dn, sizeof(dn));
 		snprintf(err, errlen, "%s: issued by '%s', which is none of our CAs", path, dn);
-		X509_CRL_free(crl);
-		return -1;
+	} else if (ike_rev_crl_verify(crl, issuer, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		issuer = NULL;
 	}
 	X509_CRL_free(crl);
-	r = ike_rev_add_crl_file(ctx, issuer, path, err, errlen);
-	return r < 0 ? -1 : 0;
+	return issuer;
+}
+
+int ike_creds_check_crl(const struct ike_creds *c, const char *path, char *err, size_t errlen)
+{
+	return crl_issuer(c, path, err, errlen) ? 0 : -EINVAL;
+}
+
+int ike_pki_rev_add_crl(struct ike_rev_ctx *ctx, const struct ike_creds *c, const char *path,
+			char *err, size_t errlen)
+{
+	X509 *issuer = crl_issuer(c, path, err, errlen);
+
+	if (!issuer)
+		return -1;
+	return ike_rev_add_crl_file(ctx, issuer, path, err, errlen) < 0 ? -1 : 0;
+}
+
+/* The CA or intermediate of the store equal to the first certificate of
+ * the file at path. */
+static X509 *ca_by_file(const struct ike_creds *c, const char *path, char *err, size_t errlen)
+{
+	const struct pki_certs *sets[] = { &c->cas, &c->inters };
+	STACK_OF(X509) *sk = NULL;
+	X509 *found = NULL;
+
+	if (pki_certs_from_file(path, &sk, err, errlen) < 0)
+		return NULL;
+	for (unsigned s = 0; s < 2 && !found; s++)
+		for (unsigned i = 0; i < sets[s]->n && !found; i++)
+			if (X509_cmp(sets[s]->v[i].x, sk_X509_value(sk, 0)) == 0)
+				found = sets[s]->v[i].x;
+	sk_X509_pop_free(sk, X509_free);
+	if (!found)
+		snprintf(err, errlen,
+			 "%s: not one of the CA certificates loaded "
+			 "(credentials.cacerts or intermediates)",
+			 path);
+	return found;
+}
+
+/* The one CA or intermediate of the store whose subject matches pattern. */
+static X509 *ca_by_dn(const struct ike_creds *c, const char *pattern, char *err, size_t errlen)
+{
+	const struct pki_certs *sets[] = { &c->cas, &c->inters };
+	X509 *found = NULL;
+	unsigned n = 0;
+
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned i = 0; i < sets[s]->n; i++)
+			if (ike_pki_dn_match(pattern, X509_get_subject_name(sets[s]->v[i].x))) {
+				/* one CA in two sets (a root named as an
+				 * intermediate too) is still one */
+				if (found && X509_cmp(found, sets[s]->v[i].x) == 0)
+					continue;
+				found = sets[s]->v[i].x;
+				n++;
+			}
+	if (n == 1)
+		return found;
+	if (n)
+		snprintf(
+			err, errlen,
+			"CA '%s' matches %u of our CA certificates: name one (its file or full DN)",
+			pattern, n);
+	else
+		snprintf(err, errlen, "CA '%s' matches none of our CA certificates", pattern);
+	return NULL;
+}
+
+struct x509_st *ike_creds_find_ca(const struct ike_creds *c, const char *ca, char *err,
+				  size_t errlen)
+{
+	if (!c) {
+		snprintf(err, errlen, "CA '%s': no CA certificates are loaded", ca);
+		return NULL;
+	}
+	if (access(ca, F_OK) == 0)
+		return ca_by_file(c, ca, err, errlen);
+	if (!strchr(ca, '=')) {
+		snprintf(err, errlen, "CA '%s': no such file, and not a DN", ca);
+		return NULL;
+	}
+	return ca_by_dn(c, ca, err, errlen);
+}
+
+int ike_pki_ocsp_url_check(const char *url, char *err, size_t errlen)
+{
+	struct ike_rev_url u;
+	char why[300];
+
+	if (strlen(url) >= REV_URL_MAX) {
+		snprintf(err, errlen, "OCSP URL longer than %d bytes", REV_URL_MAX - 1);
+		return -EINVAL;
+	}
+	if (ike_rev_url_parse(url, &u, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "'%s': %s", url, why);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ike_pki_rev_add_ocsp(struct ike_rev_ctx *ctx, const struct ike_creds *c, const char *ca,
+			 const char *url, char *err, size_t errlen)
+{
+	X509 *issuer;
+
+	if (ike_pki_ocsp_url_check(url, err, errlen) < 0 ||
+	    !(issuer = ike_creds_find_ca(c, ca, err, errlen)))
+		return -1;
+	return ike_rev_add_ocsp_uri(ctx, issuer, url, err, errlen) < 0 ? -1 : 0;
 }

@@ -19,6 +19,8 @@ void ike_pki_rev_free(struct ike_rev_ctx *ctx);
 /* Delivers finished fetches into the cache; never blocks. */
 void ike_pki_rev_poll(struct ike_rev_ctx *ctx);
 unsigned ike_pki_rev_pending(const struct ike_rev_ctx *ctx);
+/* Forgets configured CRL files and responders and fetched answers. */
+void ike_pki_rev_reset(struct ike_rev_ctx *ctx);
 /* cert (issued by issuer) under policy (enum ike_revocation): GOOD, REVOKED
  * or UNKNOWN with a line in reason, or PENDING while a fetch runs (the
  * answer is cached for the next check). */
@@ -30,5 +32,9 @@ void ike_pki_rev_list(struct ike_rev_ctx *ctx, void (*fn)(void *arg, const struc
 /* A CRL file (PEM or DER) for the CA of the store that issued it. */
 int ike_pki_rev_add_crl(struct ike_rev_ctx *ctx, const struct ike_creds *c, const char *path,
 			char *err, size_t errlen);
+/* A configured OCSP responder for the store's CA that `ca` names
+ * (ike_creds_find_ca), asked before the certificates' AIA. */
+int ike_pki_rev_add_ocsp(struct ike_rev_ctx *ctx, const struct ike_creds *c, const char *ca,
+			 const char *url, char *err, size_t errlen);
 
 #endif

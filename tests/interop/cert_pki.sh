@@ -18,6 +18,16 @@
 # NAME.pem the certificate followed by its intermediate (what is sent), and
 # NAME.key the key (mode 0600: the daemon refuses group-readable keys).
 # us-r2b.pem is us-r2 followed by the Second Root CA.
+#
+# Revocation (reload-creds and configured OCSP responder cases; no
+# certificate here names a CRL or OCSP URI of its own):
+#   ss-ocsp-good, ss-ocsp-revoked         charon's, under the intermediate
+#   ocsp-inter/index.txt                  the intermediate's database for
+#                                         `openssl ocsp`: ss-ocsp-good valid,
+#                                         ss-ocsp-revoked revoked (keyCompromise)
+#   ocsp-root/index.txt                   the root's: the intermediate valid
+#   inter-none.crl, inter-p256.crl        the intermediate's CRLs: nothing
+#                                         revoked; ss-p256 revoked (keyCompromise)
 
 cert_pki_ext() {
 	cat <<'EOF'
@@ -114,6 +124,45 @@ EOF
 		cat "$n.crt" inter.crt >"$n.pem"
 }
 
+# cert_pki_db DIR: an `openssl ca` database in DIR (DIR/ca.cnf).
+cert_pki_db() {
+	mkdir -p "$1" && : >"$1/index.txt" && echo 1000 >"$1/crlnumber" && cat >"$1/ca.cnf" <<EOF
+[ca]
+default_ca=c
+[c]
+database=$1/index.txt
+crlnumber=$1/crlnumber
+new_certs_dir=$1
+default_md=sha256
+default_crl_days=30
+policy=p
+[p]
+commonName=supplied
+EOF
+}
+
+# cert_pki_db_add DIR CA valid|revoked CERT: CERT (issued by CA) in DIR.
+cert_pki_db_add() {
+	local how=(-valid "$4.crt")
+	[ "$3" = revoked ] && how=(-revoke "$4.crt" -crl_reason keyCompromise)
+	openssl ca -batch -config "$1/ca.cnf" -cert "$2.crt" -keyfile "$2.key" "${how[@]}"
+}
+
+# cert_pki_revocation: what the revocation cases use (see the top).
+cert_pki_revocation() {
+	cert_pki_ee ss ss-ocsp-good p256 inter &&
+		cert_pki_ee ss ss-ocsp-revoked p256 inter || return 1
+	cert_pki_db ocsp-inter && cert_pki_db_add ocsp-inter inter valid ss-ocsp-good &&
+		cert_pki_db_add ocsp-inter inter revoked ss-ocsp-revoked || return 1
+	cert_pki_db ocsp-root && cert_pki_db_add ocsp-root root valid inter || return 1
+	cert_pki_db crl-inter &&
+		openssl ca -batch -config crl-inter/ca.cnf -cert inter.crt -keyfile inter.key \
+			-gencrl -out inter-none.crl &&
+		cert_pki_db_add crl-inter inter revoked ss-p256 &&
+		openssl ca -batch -config crl-inter/ca.cnf -cert inter.crt -keyfile inter.key \
+			-gencrl -out inter-p256.crl
+}
+
 cert_pki_all() {
 	local side t
 	cert_pki_ext >ext.cnf
@@ -133,6 +182,7 @@ cert_pki_all() {
 	# the same with its root in the file: the root is not sent, but it
 	# lets the daemon match a CERTREQ for it without trusting it
 	cat us-r2.crt root2.crt >us-r2b.pem && cp us-r2.key us-r2b.key || return 1
+	cert_pki_revocation || return 1
 	chmod 600 ./*.key
 }
 

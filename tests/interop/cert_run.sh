@@ -4,7 +4,10 @@
 # in the namespaces of tests/interop/lib.sh, with a PKI made at run time by
 # tests/interop/cert_pki.sh (root, intermediate, RSA-3072 / P-256 / P-384 /
 # Ed25519 end entities, an expired one, one from an untrusted CA, a second
-# root).
+# root, OCSP databases and CRLs). Revocation: `openssl ocsp` responders in
+# charon's namespace answer for the configured responders
+# (credentials.ocsp_responders); ipsecgw-ctl reload-creds swaps CRL files and
+# certificates under a live SA.
 #
 #   bash tests/interop/cert_run.sh              run every case
 #   bash tests/interop/cert_run.sh -l           list the case names
@@ -26,7 +29,7 @@ source "$HERE/lib_gw.sh"
 # shellcheck source=tests/interop/cert_pki.sh
 source "$HERE/cert_pki.sh"
 
-BUDGET_S=${IPGW_CERT_BUDGET_S:-300}   # whole run, wall clock
+BUDGET_S=${IPGW_CERT_BUDGET_S:-420}   # whole run, wall clock (235 s seen under load)
 PKI=""                                # the PKI folder, made once per run
 PSK="interop-cert-psk-0123456789"
 
@@ -64,6 +67,12 @@ all_cases() {
 		echo "ss-refuses.expired.$w"
 		echo "ss-refuses.untrusted.$w"
 	done
+	echo "ocsp-responder.good.us-init"
+	echo "ocsp-responder.good.ss-init"
+	echo "ocsp-responder.revoked.ss-init"
+	echo "ocsp-responder.revoked.us-init"
+	echo "reload-creds.crl.ss-init"
+	echo "reload-creds.bad-file.ss-init"
 	# last: they need the gateway's topology (lib_gw.sh) instead
 	echo "gw.p256.ss-init"
 	echo "gw.p256.us-init"
@@ -83,6 +92,9 @@ cert_defaults() {
 	US_REMOTE_CA=""
 	US_CACERTS="root"         # credentials.cacerts
 	US_INTERMEDIATES=""       # credentials.intermediates
+	US_CRLS=""                # credentials.crls: NAME.crl in $PKI
+	US_OCSP=""                # credentials.ocsp_responders: "CA=PORT ..." (CA.crt, charon's address)
+	US_REVOCATION=""          # remote_auth.revocation (with US_REMOTE_METHOD)
 	SS_AUTH=pubkey            # charon's local auth
 	SS_CERT="ss-p256"
 	SS_ID="$(dn_of ss-p256)"
@@ -92,13 +104,19 @@ cert_defaults() {
 	SS_IMS="inter"            # other CA certificates it holds (x509)
 	SS_SEND_CERT=ifasked
 	SS_RSA_PSS=no
+	SS_CONNS="c1"             # charon's connections: the same but for the name
+	SS_C2_ID=""               # charon's identity in c2 (empty: SS_ID)
 }
 
 # us_cert_conf DIR: DIR/us.json from the US_* settings.
 us_cert_conf() {
-	local dir=$1 auth remote cas=() ims=() c n
+	local dir=$1 auth remote cas=() ims=() crls=() ocsp="" c n
 	for c in $US_CACERTS; do cas+=("$PKI/$c.crt"); done
 	for c in $US_INTERMEDIATES; do ims+=("$PKI/$c.crt"); done
+	for c in $US_CRLS; do crls+=("$PKI/$c.crl"); done
+	for c in $US_OCSP; do
+		ocsp+="${ocsp:+, }{ \"ca\": \"$PKI/${c%%=*}.crt\", \"uri\": \"http://$SS_IP:${c#*=}/\" }"
+	done
 	if [ "$US_METHOD" = psk ]; then
 		auth="{ \"method\": \"psk\", \"psk\": \"$PSK\" }"
 	elif [ -n "$US_CERTS" ]; then
@@ -118,6 +136,7 @@ us_cert_conf() {
 		remote="\"remote_auth\": { \"method\": \"$US_REMOTE_METHOD\""
 		[ "$US_REMOTE_METHOD" = psk ] && remote+=", \"psk\": \"$PSK\""
 		[ -n "$US_REMOTE_CA" ] && remote+=", \"ca\": \"$US_REMOTE_CA\""
+		[ -n "$US_REVOCATION" ] && remote+=", \"revocation\": \"$US_REVOCATION\""
 		remote+=" },"
 	fi
 	cat >"$dir/us.json" <<EOF
@@ -126,7 +145,8 @@ us_cert_conf() {
   "log": { "level": "debug", "keylog": "$dir/us.keylog" },
   "control": { "socket": "$dir/ctl.sock" },
   "ike": { "retransmit_timeout_ms": 500, "retransmit_tries": 3 },
-  "credentials": { "cacerts": $(ipgw_json_list "${cas[@]}"), "intermediates": $(ipgw_json_list "${ims[@]}") },
+  "credentials": { "cacerts": $(ipgw_json_list "${cas[@]}"), "intermediates": $(ipgw_json_list "${ims[@]}"),
+    "crls": $(ipgw_json_list "${crls[@]}"), "ocsp_responders": [ $ocsp ] },
   "connections": [
     {
       "name": "c1",
@@ -178,7 +198,20 @@ ss_cert_conf() {
 	fi
 	{
 		echo "connections {"
-		echo "  c1 {"
+		for c in $SS_CONNS; do ss_conn_lines "$c"; done
+		echo "}"
+		echo "secrets {"
+		echo "  ike-c1 {"
+		echo "    secret = \"$PSK\""
+		echo "  }"
+		echo "}"
+	} >"$dir/swanctl.conf"
+}
+
+# ss_conn_lines NAME: one connection of charon's swanctl.conf.
+ss_conn_lines() {
+	{
+		echo "  $1 {"
 		echo "    version = 2"
 		echo "    local_addrs = $SS_IP"
 		echo "    remote_addrs = $US_IP"
@@ -188,7 +221,8 @@ ss_cert_conf() {
 		echo "    mobike = no"
 		echo "    send_cert = $SS_SEND_CERT"
 		echo "    local {"
-		ss_auth_lines "$SS_AUTH" "$([ "$SS_AUTH" = psk ] || echo "$SS_CERT")" "$SS_ID"
+		ss_auth_lines "$SS_AUTH" "$([ "$SS_AUTH" = psk ] || echo "$SS_CERT")" \
+			"$([ "$1" = c2 ] && echo "${SS_C2_ID:-$SS_ID}" || echo "$SS_ID")"
 		echo "    }"
 		echo "    remote {"
 		ss_auth_lines "$SS_REMOTE_AUTH" "" "$SS_REMOTE_ID"
@@ -204,13 +238,7 @@ ss_cert_conf() {
 		echo "      }"
 		echo "    }"
 		echo "  }"
-		echo "}"
-		echo "secrets {"
-		echo "  ike-c1 {"
-		echo "    secret = \"$PSK\""
-		echo "  }"
-		echo "}"
-	} >"$dir/swanctl.conf"
+	}
 }
 
 # ---------------------------------------------------------------- case plumbing
@@ -464,6 +492,134 @@ case_ss_refuses() { # expired|untrusted WHO
 }
 us_no_sa() { [ "$(us_query "$CDIR" 'len(sas)')" = 0 ]; }
 
+# ---- revocation: configured OCSP responders, reload-creds
+
+# ocsp_start DB CA PORT: `openssl ocsp` for CA's database DB (cert_pki.sh)
+# in charon's namespace, signing with CA's key.
+ocsp_start() {
+	local pid
+	ip netns exec "$SS_NS" openssl ocsp -index "$PKI/$1/index.txt" -CA "$PKI/$2.crt" \
+		-rsigner "$PKI/$2.crt" -rkey "$PKI/$2.key" -port "$3" -nmin 5 \
+		>"$CDIR/ocsp-$3.log" 2>&1 </dev/null &
+	pid=$!
+	ipgw_track_pid "$pid"
+	echo "$pid" >>"$CDIR/ocsp.pids"
+	wait_until 5 grep -q 'waiting for OCSP client' "$CDIR/ocsp-$3.log" ||
+		fail "openssl ocsp on port $3 did not start: $(tail -n 2 "$CDIR/ocsp-$3.log")"
+}
+ocsp_stop() {
+	local pid
+	[ -f "$CDIR/ocsp.pids" ] || return 0
+	while read -r pid; do ipgw_kill_pid "$pid" 2; done <"$CDIR/ocsp.pids"
+	rm -f "$CDIR/ocsp.pids"
+}
+# ocsp_asked PORT: the responder on PORT received a request
+ocsp_asked() { grep -q 'Received request' "$CDIR/ocsp-$1.log" 2>/dev/null; }
+
+# revoked_line NAME DB SOURCE [ID]: our log's reason for charon's revoked
+# NAME (claiming ID, its DN by default), the date and serial from the OCSP
+# or CRL database DB that revoked it.
+revoked_line() {
+	local row serial when
+	row=$(grep -F "CN=$1.example.org" "$PKI/$2/index.txt" | grep '^R')
+	serial=$(echo "$row" | cut -f4)
+	when=$(echo "$row" | cut -f3 | cut -d, -f1)
+	when="20${when:0:2}-${when:2:2}-${when:4:2} ${when:6:2}:${when:8:2}:${when:10:2} UTC"
+	echo "IKE_AUTH failed: AUTHENTICATION_FAILED: certificate of '${4:-$(dn_of "$1")}' not accepted: certificate '/C=CH/O=Example/CN=$1.example.org' serial $serial revoked on $when (keyCompromise) by $3"
+}
+
+# ocsp-responder.STATUS: charon's certificate names no OCSP URI (no AIA);
+# our connection is strict and its status comes only from the responders
+# configured for the intermediate and the root.
+case_ocsp_responder() { # good|revoked WHO
+	SS_CERT="ss-ocsp-$1"; SS_ID=$(dn_of "$SS_CERT"); US_REMOTE_ID="%any"
+	US_REMOTE_METHOD=pubkey; US_REVOCATION=strict
+	# a responder's CA is one we hold: the intermediate too
+	US_INTERMEDIATES=inter; US_OCSP="inter=8881 root=8882"
+	ocsp_start ocsp-inter inter 8881 && ocsp_start ocsp-root root 8882 || return 1
+	if [ "$1" = revoked ]; then
+		expect_refusal "$2" "$(revoked_line "$SS_CERT" ocsp-inter "OCSP http://$SS_IP:8881/")"
+		return
+	fi
+	start_both || return 1
+	initiate "$2"
+	check_tunnel || return 1
+	ocsp_asked 8881 && ocsp_asked 8882 || fail "a configured responder was not asked" || return 1
+	note "strict: good from the configured responders (no AIA in charon's certificate)"
+}
+
+ss_initiate_ike() { # IKE: charon starts connection IKE's child
+	ss_swanctl "$CDIR" --initiate --ike "$1" --child net --timeout 15 >>"$CDIR/swanctl-initiate.out" 2>&1
+}
+ss_responses() { grep -c 'generating INFORMATIONAL response' "$CDIR/charon.log" 2>/dev/null; }
+ss_responses_over() { [ "$(ss_responses)" -gt "$1" ]; }
+
+# check_sa_kept: c1's SA is listed on both ends and answers a liveness check.
+check_sa_kept() {
+	local n
+	n=$(ss_responses)
+	us_ctl "$CDIR" dpd c1 >/dev/null || fail "ipsecgw-ctl dpd c1 failed after reload-creds" || return 1
+	wait_until 5 ss_responses_over "$n" || fail "charon did not answer our DPD after reload-creds" || return 1
+	us_has_event "$CDIR" IKE_DOWN && { fail "our log shows IKE_DOWN"; return 1; }
+	us_child_listed && ss_child_installed || fail "the CHILD SA is gone on one end" || return 1
+}
+
+# Charon's c2 claims its FQDN: with an identity of its own it is no
+# duplicate of c1, and charon starts a new IKE SA for it.
+reload_defaults() { SS_CONNS="c1 c2"; SS_C2_ID=ss.example.org; US_REMOTE_ID="%any"; }
+
+# reload-creds.crl: an SA up, then a CRL file revoking charon's certificate
+# loaded by reload-creds: the SA stays (DPD answered), charon's next IKE SA
+# is refused for the revocation, and the first one still stays.
+case_reload_crl() {
+	reload_defaults; US_CRLS="inter-none"; US_INTERMEDIATES=inter
+	local out
+	start_both || return 1
+	ss_initiate_ike c1
+	check_tunnel || return 1
+	US_CRLS="inter-p256"; us_cert_conf "$CDIR"
+	out=$(us_ctl "$CDIR" reload-creds) || fail "reload-creds: $out" || return 1
+	[[ $out == *'1 CRL files'* ]] || fail "reload-creds answered: $out" || return 1
+	us_ctl "$CDIR" list-crls | grep -q 'inter-p256.crl' || fail "list-crls does not show inter-p256.crl" || return 1
+	check_sa_kept || return 1
+	ss_initiate_ike c2 && { fail "charon's second IKE SA was accepted"; return 1; }
+	local want
+	want=$(revoked_line ss-p256 crl-inter "CRL file $PKI/inter-p256.crl" ss.example.org)
+	wait_until 10 us_log_fixed "$want" ||
+		fail "our log lacks '$want' (it has: $(grep -m1 -o 'IKE_AUTH failed.*' "$CDIR/us.log"))" || return 1
+	check_sa_kept || return 1
+	note "reload-creds: $(echo "$out" | grep -o '"loaded": *"[^"]*"')"
+}
+
+# reload-creds.bad-file: a key that does not match, a syntax error, a
+# connection gone: each refused with the file and the reason, and the old
+# credentials still serve (list-certs, a new IKE SA of charon's).
+case_reload_bad() {
+	reload_defaults
+	local out f=$CDIR/us.json
+	start_both || return 1
+	ss_initiate_ike c1
+	check_tunnel || return 1
+	cp "$f" "$f.good"
+	sed "s|us-p256.key|us-rsa.key|" "$f.good" >"$f"
+	out=$(us_ctl "$CDIR" reload-creds) && { fail "a key of another certificate was taken"; return 1; }
+	[[ $out == *"$f: connections[0].auth: "*us-rsa.key*"; nothing changed"* ]] || fail "reload-creds answered: $out" || return 1
+	note "bad key: $out"
+	echo '{ "connections": [' >"$f"
+	out=$(us_ctl "$CDIR" reload-creds) && { fail "a file that does not parse was taken"; return 1; }
+	[[ $out == *"$f: line "*"; nothing changed"* ]] || fail "reload-creds answered: $out" || return 1
+	sed 's|"name": "c1"|"name": "c9"|' "$f.good" >"$f"
+	out=$(us_ctl "$CDIR" reload-creds) && { fail "a file without connection c1 was taken"; return 1; }
+	[[ $out == *"reload-creds changes credentials only; connection 'c1' uses certificates and is not in the new file"* ]] ||
+		fail "reload-creds answered: $out" || return 1
+	cp "$f.good" "$f"
+	us_ctl "$CDIR" list-certs | grep -q "$PKI/us-p256.pem" || fail "list-certs lost us-p256.pem" || return 1
+	check_sa_kept || return 1
+	ss_initiate_ike c2 || fail "charon's second IKE SA failed with the old credentials" || return 1
+	wait_until 5 us_ike_up_twice || fail "no second IKE_UP" || return 1
+}
+us_ike_up_twice() { [ "$(us_event_count "$CDIR" IKE_UP)" -ge 2 ]; }
+
 # ---- the DPDK gateway (build/ipsecgw) with certificates, traffic through it
 
 # gw_cert_conf DIR: lib_gw.sh's gw.json, its connection signing with
@@ -513,6 +669,13 @@ case_gw() { # WHO
 	[ "$(ss_query "$CDIR" 'sum(1 for sa in sas for c in children(sa) if int(c.get("packets-in", 0)) >= 5 and int(c.get("packets-out", 0)) >= 5)')" -ge 1 ] ||
 		fail "charon did not count 5 ESP packets each way" || return 1
 	note "5 of 5 echo replies from $SS_INNER through the gateway's tunnel"
+	# reload-creds on the gateway: the same store again, the tunnel stays
+	local out
+	out=$(us_ctl "$CDIR" reload-creds) || fail "reload-creds on the gateway: $out" || return 1
+	n=$(replies 5)
+	[ "${n:-0}" = 5 ] || n=$(replies 5) # the passing stall above
+	[ "${n:-0}" = 5 ] || fail "after reload-creds: ${n:-0} of 5 echo replies" || return 1
+	note "reload-creds on the gateway: $(echo "$out" | grep -o '"loaded": *"[^"]*"'); 5 of 5 replies after it"
 }
 
 # gw_topology_once: the gateway cases need lib_gw.sh's namespaces; the
@@ -546,6 +709,10 @@ run_case() {
 	ss-refuses.expired.*) case_ss_refuses expired "$who" ;;
 	ss-refuses.untrusted.*) case_ss_refuses untrusted "$who" ;;
 	gw.*) case_gw "$who" ;;
+	ocsp-responder.good.*) case_ocsp_responder good "$who" ;;
+	ocsp-responder.revoked.*) case_ocsp_responder revoked "$who" ;;
+	reload-creds.crl.*) case_reload_crl ;;
+	reload-creds.bad-file.*) case_reload_bad ;;
 	*) fail "unknown case" ;;
 	esac
 }
@@ -593,6 +760,7 @@ for CASE in "${SELECTED[@]}"; do
 	ipgw_mark_logs "$CDIR"
 	if [[ $CASE == gw.* ]]; then gw_stop "$(us_pid "$CDIR")"; else us_stop "$CDIR"; fi
 	ss_stop "$CDIR"
+	ocsp_stop
 	san=$(grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$CDIR/us.log" 2>/dev/null)
 	[ -n "$san" ] && { WHY="sanitizer report in us.log: $san${WHY:+; also: $WHY}"; ok=1; }
 	secs=$(( ($(ipgw_now_ms) - t0) / 100 ))

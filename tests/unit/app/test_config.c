@@ -8,6 +8,7 @@
 #include "app/common/config.h"
 #include "app/common/ctl_socket.h"
 #include "ike/ike_alg.h"
+#include "ike/ike_pki.h"
 #include "tests/unit/ike/pki_fixture.h"
 #include "tests/unit/test.h"
 
@@ -459,6 +460,67 @@ static void test_auth_certs(void)
 		   "credentials.cacerts[0]: ");
 }
 
+/* cert_doc() with extra spliced into its "credentials" object. */
+static char *creds_doc(const char *extra)
+{
+	static char doc[3072];
+	char tail[2048];
+	char *p;
+
+	snprintf(doc, sizeof(doc), "%s", cert_doc("", "", "p256.key"));
+	p = strstr(doc, "]},'connections'");
+	snprintf(tail, sizeof(tail), "%s", p + 1);
+	snprintf(p + 1, sizeof(doc) - (size_t)(p + 1 - doc), "%s%s", extra, tail);
+	return doc;
+}
+
+/* credentials.ocsp_responders: a CA of the store (file or DN) and an
+ * http:// URL each; CRL files are checked against their CA when parsed. */
+static void test_ocsp_responders(void)
+{
+	const char *d = pki_fixture_dir();
+	struct app_config *cfg;
+	char x[600];
+
+	if (!d) {
+		CU_FAIL("the test PKI could not be made");
+		return;
+	}
+	snprintf(x, sizeof(x),
+		 ",'ocsp_responders':[{'ca':'%s/inter.crt','uri':'http://192.0.2.9/ocsp'},"
+		 "{'ca':'C=CH, O=Example, CN=Test Root CA','uri':'http://192.0.2.9:8080'}]",
+		 d);
+	cfg = parse_ok(creds_doc(x));
+	CU_ASSERT_EQUAL(cfg->n_ocsp, 2);
+	CU_ASSERT_STRING_EQUAL(cfg->ocsp[1].uri, "http://192.0.2.9:8080");
+	app_config_clear(cfg);
+	free(cfg);
+	expect_err(
+		creds_doc(",'ocsp_responders':[{'ca':'C=CH, O=Nobody, CN=x','uri':'http://a/'}]"),
+		"credentials.ocsp_responders[0].ca: CA 'C=CH, O=Nobody, CN=x' matches none of our "
+		"CA certificates");
+	expect_err(creds_doc(
+			   ",'ocsp_responders':[{'ca':'C=CH, O=Example, CN=*','uri':'http://a/'}]"),
+		   "matches 2 of our CA certificates");
+	expect_err(creds_doc(",'ocsp_responders':[{'ca':'ca.pem','uri':'http://a/'}]"),
+		   "credentials.ocsp_responders[0].ca: CA 'ca.pem': no such file, and not a DN");
+	snprintf(x, sizeof(x), ",'ocsp_responders':[{'ca':'%s/other.der','uri':'http://a/'}]", d);
+	expect_err(creds_doc(x), "other.der: not one of the CA certificates loaded");
+	expect_err(
+		creds_doc(",'ocsp_responders':[{'ca':'C=CH, O=Example, CN=Test Root CA',"
+			  "'uri':'https://a/'}]"),
+		"credentials.ocsp_responders[0].uri: 'https://a/': only http:// URLs are fetched");
+	expect_err(creds_doc(",'ocsp_responders':[{'ca':'C=CH, O=Example, CN=Test Root CA'}]"),
+		   "credentials.ocsp_responders[0]: missing 'uri'");
+	expect_err(creds_doc(",'ocsp_responders':[{'ca':'x=y','uri':'http://a/','url':1}]"),
+		   "credentials.ocsp_responders[0].url: unknown key");
+	snprintf(x, sizeof(x),
+		 "{'credentials':{'cacerts':['%s/root.crt'],'crls':['%s/inter.crl']}}", d, d);
+	expect_err(x, "credentials.crls[0]: ");
+	expect_err(x, "inter.crl: issued by 'C=CH, O=Example, CN=Test Intermediate CA', which is "
+		      "none of our CAs");
+}
+
 static void test_duplicates(void)
 {
 	expect_err(ROOT(CONN_X("x", "") "," CONN_X("y", "") "," CONN_X("x", "")),
@@ -573,7 +635,7 @@ static void ctl_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const 
 }
 
 /* The reply to req must contain want. */
-static void ctl_expect(struct ike_engine *e, const struct app_config *cfg, const char *req,
+static void ctl_expect(struct ike_engine *e, struct app_config *cfg, const char *req,
 		       const char *want)
 {
 	char *out = app_ctlsock_handle(e, cfg, req, strlen(req), 1000);
@@ -649,6 +711,139 @@ static void test_ctl_list_crls(void)
 	free(cfg);
 }
 
+/* Writes doc (single quotes turned double) to path. */
+static void write_doc(const char *path, const char *doc)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	for (const char *p = doc; *p; p++)
+		fputc(*p == '\'' ? '"' : *p, f);
+	fclose(f);
+}
+
+/* doc with the first `from` (a format with one %s: dir) replaced by `to`. */
+static char *replace_once(const char *doc, const char *from, const char *to, const char *dir)
+{
+	static char out[3072];
+	char f[400], t[400];
+	const char *at;
+
+	snprintf(f, sizeof(f), from, dir);
+	snprintf(t, sizeof(t), to, dir);
+	at = strstr(doc, f);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+	snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - doc), doc, t, at + strlen(f));
+	return out;
+}
+
+/* reload-creds refuses a file where a connection that uses certificates is
+ * gone, signs otherwise or has no certificates; PSK connections may go. */
+static void test_creds_check(void)
+{
+	struct app_config *run, *next;
+	char e[300];
+
+	if (!pki_fixture_dir()) {
+		CU_FAIL("the test PKI could not be made");
+		return;
+	}
+	run = parse_ok(cert_doc("", "", "p256.key"));
+	next = parse_ok(cert_doc("", "", "p256.key"));
+	CU_ASSERT_EQUAL(app_config_creds_check(run, next, e, sizeof(e)), 0);
+	snprintf(next->conns[0].name, sizeof(next->conns[0].name), "b");
+	CU_ASSERT_EQUAL(app_config_creds_check(run, next, e, sizeof(e)), -1);
+	CU_ASSERT_STRING_EQUAL(e, "reload-creds changes credentials only; connection 'a' uses "
+				  "certificates and is not in the new file");
+	snprintf(next->conns[0].name, sizeof(next->conns[0].name), "a");
+	next->conns[0].n_local_creds = 0;
+	CU_ASSERT_EQUAL(app_config_creds_check(run, next, e, sizeof(e)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e, "connection 'a' has no certificates in the new file"));
+	next->conns[0].n_local_creds = 1;
+	next->conns[0].remote_auth = IKE_AUTHBY_PSK;
+	CU_ASSERT_EQUAL(app_config_creds_check(run, next, e, sizeof(e)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(e, "connection 'a' has other auth methods"));
+	/* a PSK connection is not the reload's business */
+	run->conns[0].local_auth = run->conns[0].remote_auth = IKE_AUTHBY_PSK;
+	snprintf(next->conns[0].name, sizeof(next->conns[0].name), "b");
+	CU_ASSERT_EQUAL(app_config_creds_check(run, next, e, sizeof(e)), 0);
+	app_config_clear(run);
+	app_config_clear(next);
+	free(run);
+	free(next);
+}
+
+static bool has_cert(struct app_config *cfg, struct ike_engine *e, const char *subject)
+{
+	static const char req[] = "{\"cmd\":\"list-certs\"}";
+	char *out = app_ctlsock_handle(e, cfg, req, strlen(req), 0);
+	bool r = out && strstr(out, subject);
+
+	free(out);
+	return r;
+}
+
+/* reload-creds: a file that loads replaces the store and the connection's
+ * certificates (list-certs shows them); one that does not (syntax, a key
+ * that does not match, a refused change) changes nothing and says why,
+ * naming the file. */
+static void test_reload_creds(void)
+{
+	const char *d = pki_fixture_dir();
+	struct app_config *cfg = calloc(1, sizeof(*cfg));
+	struct ike_creds *first;
+	struct ike_engine_cfg ec;
+	struct ike_engine *e;
+	char path[200], msg[800], crl[200];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
+	if (!d) {
+		CU_FAIL("the test PKI could not be made");
+		free(cfg);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/reload.json", d);
+	write_doc(path, cert_doc("", "", "p256.key"));
+	CU_ASSERT_EQUAL_FATAL(app_config_load(path, cfg, err, sizeof(err)), 0);
+	ike_engine_cfg_defaults(&ec);
+	e = ike_engine_new(&ec, &(struct ike_ops){ .send = ctl_send }, NULL);
+	CU_ASSERT_FATAL(e != NULL);
+	CU_ASSERT_EQUAL(app_config_give_creds(cfg, e, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(ike_engine_add_conn(e, &cfg->conns[0]), 0);
+	first = cfg->creds;
+	/* bad files: nothing changes */
+	write_doc(path, "{'connections':[");
+	CU_ASSERT_EQUAL(app_config_reload_creds(cfg, e, msg, sizeof(msg)), -1);
+	CU_ASSERT(strstr(msg, path) == msg && strstr(msg, "line 1") && strstr(msg, "nothing"));
+	write_doc(path, cert_doc("", "", "rsa.key"));
+	CU_ASSERT_EQUAL(app_config_reload_creds(cfg, e, msg, sizeof(msg)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "rsa.key"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "connections[0].auth"));
+	write_doc(path, ROOT(CONN("")));
+	CU_ASSERT_EQUAL(app_config_reload_creds(cfg, e, msg, sizeof(msg)), -1);
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(msg, "reload-creds changes credentials only; connection 'a'"));
+	CU_ASSERT(cfg->creds == first);
+	CU_ASSERT(has_cert(cfg, e, "CN=p256.example.org"));
+	/* a good one: the RSA certificate replaces the P-256 one, a CRL */
+	snprintf(crl, sizeof(crl), ",'crls':['%s/inter.crl']", d);
+	write_doc(path, replace_once(creds_doc(crl), "p256chain.crt','key':'%s/p256.key",
+				     "rsa.crt','key':'%s/rsa.key", d));
+	CU_ASSERT_EQUAL(app_config_reload_creds(cfg, e, msg, sizeof(msg)), 0);
+	if (cfg->creds == first)
+		fprintf(stderr, "\nreload: %s\n", msg);
+	CU_ASSERT(cfg->creds != first);
+	CU_ASSERT(cfg->conns[0].local_creds[0] == ike_creds_local_at(cfg->creds, 0));
+	CU_ASSERT(has_cert(cfg, e, "CN=gw.example.org"));
+	CU_ASSERT(!has_cert(cfg, e, "CN=p256.example.org"));
+	ctl_expect(e, cfg, "{\"cmd\":\"list-crls\"}", "inter.crl");
+	ctl_expect(e, cfg, "{\"cmd\":\"reload-creds\"}",
+		   "\"loaded\":\"3 certificates, 1 CRL files");
+	ike_engine_free(e);
+	app_config_clear(cfg);
+	free(cfg);
+}
+
 static void test_ctl_acquire(void)
 {
 	struct app_config *cfg = parse_ok(ROOT(CONN_KIDS(
@@ -702,6 +897,9 @@ static const struct test_case cases[] = {
 	{ "weak DH groups", test_weak_groups },
 	{ "authentication", test_auth },
 	{ "authentication with certificates", test_auth_certs },
+	{ "credentials.ocsp_responders and CRL files", test_ocsp_responders },
+	{ "reload-creds: which changes are refused", test_creds_check },
+	{ "reload-creds: new file taken, bad ones change nothing", test_reload_creds },
 	{ "duplicate and invalid names", test_duplicates },
 	{ "connections and children required", test_no_connections },
 	{ "timers and mode", test_timers },

@@ -2110,6 +2110,100 @@ static void test_cert_revoked(void)
 	cx_teardown();
 }
 
+/* B's credentials replaced under a live SA (reload-creds): the old store
+ * is freed at once (ASan would see a use), the SA answers liveness checks,
+ * the next handshake is checked against the reloaded CRL, and B signs with
+ * its new certificate once the revocation sources are reset. */
+static void reload_b(const char *cert, const char *key)
+{
+	struct ike_conn_cfg from;
+	const struct ike_cred *cr;
+	struct ike_creds *next = cx_store(cert, key, &cr);
+
+	memset(&from, 0, sizeof(from));
+	ike_engine_set_creds(net.b.e, next);
+	ike_creds_unref(cx.b_store); /* the engine held the other reference */
+	cx.b_store = next;
+	CU_ASSERT_EQUAL(ike_engine_set_conn_creds(net.b.e, "nope", &from), -ENOENT);
+	CU_ASSERT_EQUAL(ike_engine_set_conn_creds(net.b.e, "c", &from), -EINVAL);
+	from.local_creds[0] = cr;
+	from.n_local_creds = 1;
+	snprintf(from.remote_ca_dn, sizeof(from.remote_ca_dn), "C=CH, O=Example, CN=*");
+	CU_ASSERT_EQUAL(ike_engine_set_conn_creds(net.b.e, "c", &from), 0);
+	ike_engine_reset_revocation(net.b.e);
+}
+
+static void test_cert_reload(void)
+{
+	char crl[200], err[300];
+
+	snprintf(crl, sizeof(crl), "%s", revoking_crl() ? revoking_crl() : "");
+	cx.a_cert = "p384.crt"; /* revoked by inter.crl */
+	cx.a_key = "p384.key";
+	cx.b_cert = "rsa.crt";
+	cx.b_key = "rsa.key";
+	if (!cx_setup())
+		return;
+	establish();
+	reload_b("p256chain.crt", "p256.key");
+	CU_ASSERT_EQUAL(ike_engine_add_crl_file(net.b.e, crl, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ike_engine_dpd(net.a.e, "c", net.now), 0);
+	CU_ASSERT_EQUAL(ike_engine_dpd(net.b.e, "c", net.now), 0);
+	advance(100);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN) + count_ev(&net.b, IKE_EV_IKE_DOWN), 0);
+	/* a new handshake meets the reloaded CRL */
+	CU_ASSERT_EQUAL(ike_engine_delete_ike(net.a.e, "c", net.now), 0);
+	advance(100);
+	net.auth_failed_reason[0] = 0;
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 1);
+	CU_ASSERT(strstr(net.auth_failed_reason, "revoked") != NULL);
+	/* without it, B answers with its new certificate */
+	ike_engine_reset_revocation(net.b.e);
+	advance(30000);
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 2);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 2);
+	cx_teardown();
+}
+
+/* Configured OCSP responders: a CA of the store named by DN or file, an
+ * http:// URL; anything else is refused with a line saying why. */
+static void test_ocsp_uri_config(void)
+{
+	char err[300], ca[200];
+
+	cx.a_cert = cx.b_cert = "rsa.crt";
+	cx.a_key = cx.b_key = "rsa.key";
+	if (!cx_setup())
+		return;
+	snprintf(ca, sizeof(ca), "%s", pki_fixture_path("inter.crt"));
+	CU_ASSERT_EQUAL(
+		ike_engine_add_ocsp_uri(net.b.e, ca, "http://192.0.2.9/ocsp", err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(ike_engine_add_ocsp_uri(net.b.e, "C=CH, O=Example, CN=Test Root CA",
+						"http://192.0.2.9:8080", err, sizeof(err)),
+			0);
+	CU_ASSERT_EQUAL(ike_engine_add_ocsp_uri(net.b.e, "C=CH, O=Example, CN=Test Root CA",
+						"https://192.0.2.9/", err, sizeof(err)),
+			-1);
+	CU_ASSERT(strstr(err, "only http:// URLs") != NULL);
+	CU_ASSERT_EQUAL(ike_engine_add_ocsp_uri(net.b.e, "C=CH, O=Nobody, CN=x",
+						"http://192.0.2.9/", err, sizeof(err)),
+			-1);
+	CU_ASSERT(strstr(err, "matches none of our CA certificates") != NULL);
+	CU_ASSERT_EQUAL(ike_engine_add_ocsp_uri(net.b.e, "C=CH, O=Example, CN=*",
+						"http://192.0.2.9/", err, sizeof(err)),
+			-1);
+	CU_ASSERT(strstr(err, "matches 2 of our CA certificates") != NULL);
+	snprintf(ca, sizeof(ca), "%s", pki_fixture_path("other.der"));
+	CU_ASSERT_EQUAL(ike_engine_add_ocsp_uri(net.b.e, ca, "http://192.0.2.9/", err, sizeof(err)),
+			-1);
+	CU_ASSERT(strstr(err, "other.der: not one of the CA certificates loaded") != NULL);
+	cx_teardown();
+}
+
 static bool a_id_is_addr;
 
 static void tw_id_source(struct ike_conn_cfg *c, bool is_a)
@@ -2260,6 +2354,8 @@ static const struct test_case cases[] = {
 	{ "a PSK where a certificate is required: refused, said why",
 	  test_psk_where_cert_required },
 	{ "a certificate revoked by a CRL file: refused, said why", test_cert_revoked },
+	{ "credentials reloaded under a live SA", test_cert_reload },
+	{ "configured OCSP responders: CA and URL checked", test_ocsp_uri_config },
 	{ "id_is_source: the claimed identity is the source address", test_id_is_source },
 	{ NULL, NULL },
 };
