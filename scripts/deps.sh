@@ -9,7 +9,7 @@ PKGS=(
   dpdk dpdk-dev libdpdk-dev dpdk-doc
   libipsec-mb-dev
   libssl-dev openssl
-  libjansson-dev
+  libjansson-dev libcap-dev
   libcunit1-dev
   strongswan-charon strongswan-swanctl strongswan-pki
   libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins

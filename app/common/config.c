@@ -16,11 +16,13 @@
 #define CFG_FILE_MAX (1u << 20) /* larger files are refused */
 #define CFG_SUN_PATH sizeof(((struct sockaddr_un *)0)->sun_path)
 
-static const char *const root_keys[] = { "local",       "log",      "control",     "ike",
-					 "connections", "fastpath", "credentials", NULL };
+static const char *const root_keys[] = { "local",       "log",         "control",
+					 "ike",         "connections", "fastpath",
+					 "credentials", "privileges",  NULL };
 static const char *const local_keys[] = { "addresses", "ike_port", "natt_port", NULL };
 static const char *const log_keys[] = { "level", "keylog", NULL };
 static const char *const control_keys[] = { "socket", NULL };
+static const char *const privs_keys[] = { "user", "group", NULL };
 static const char *const ike_keys[] = {
 	"retransmit_timeout_ms", "retransmit_tries", "retransmit_base", "cookie_threshold",
 	"half_open_per_peer",    "half_open_max",    "force_cookies",   "liveness_idle",
@@ -122,6 +124,23 @@ static int cfg_control(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	return cfg_get_strbuf(c, "control", o, "socket", cfg->control_socket, max);
 }
 
+/* "privileges": whom the program runs as once set up (app/common/privs.h). */
+static int cfg_privileges(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
+{
+	struct app_privs_cfg *p = &cfg->privs;
+	json_t *o;
+	int rc = cfg_get_object(c, "", root, "privileges", privs_keys, &o);
+
+	if (rc || !o)
+		return rc;
+	if ((rc = cfg_get_strbuf(c, "privileges", o, "user", p->user, sizeof(p->user))) ||
+	    (rc = cfg_get_strbuf(c, "privileges", o, "group", p->group, sizeof(p->group))))
+		return rc;
+	if (p->group[0] && !p->user[0])
+		return cfg_fail(c, "privileges.group", "needs 'user'");
+	return 0;
+}
+
 /* RFC 7383: on or off, and the largest IP datagram of a fragment. */
 static int cfg_ike_frag(struct cfg_ctx *c, json_t *o, struct ike_engine_cfg *e)
 {
@@ -198,7 +217,8 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	cfg_defaults(cfg);
 	if ((rc = cfg_check_object(c, "", root, root_keys)) || (rc = cfg_local(c, root, cfg)) ||
 	    (rc = cfg_log(c, root, cfg)) || (rc = cfg_control(c, root, cfg)) ||
-	    (rc = cfg_ike(c, root, &cfg->engine)) || (rc = cfg_credentials(c, root, cfg)) ||
+	    (rc = cfg_privileges(c, root, cfg)) || (rc = cfg_ike(c, root, &cfg->engine)) ||
+	    (rc = cfg_credentials(c, root, cfg)) ||
 	    /* A gateway with static SAs only needs no connection. */
 	    (rc = (json_object_get(root, "connections") || !json_object_get(root, "fastpath"))
 			  ? cfg_connections(c, root, cfg)

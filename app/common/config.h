@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "ike/ike.h"
 #include "app/common/config_fp.h"
+#include "app/common/privs.h"
 
 #define APP_MAX_CONNS  64
 #define APP_MAX_CRLS   32
@@ -22,6 +23,7 @@ struct app_config {
 	ike_addr_t listen[APP_MAX_LISTEN]; /* "local.addresses" (ports unset) */
 	char control_socket[APP_PATH_MAX]; /* "control.socket", "" = none */
 	char keylog_path[APP_PATH_MAX];    /* "log.keylog", "" = off */
+	struct app_privs_cfg privs;        /* "privileges" */
 	enum ike_log_level log_level;      /* "log.level" */
 	unsigned n_conns;
 	struct ike_conn_cfg conns[APP_MAX_CONNS];

@@ -272,12 +272,46 @@ const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len)
 	return buf;
 }
 
+/* An existing key log is appended to only when it is ours and no one
+ * else may read it: a file another user made (or left readable) would
+ * hand the session keys to them. */
+static int keylog_check(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		app_log(IKE_LOG_ERR, "key log %s: not a regular file", path);
+		return -1;
+	}
+	if (st.st_uid != geteuid()) {
+		app_log(IKE_LOG_ERR, "key log %s: owned by uid %u, not by us (uid %u): refused",
+			path, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		app_log(IKE_LOG_ERR,
+			"key log %s: mode %04o lets others read it: refused (chmod 600)", path,
+			(unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
 FILE *app_keylog_open(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	FILE *f = NULL;
 
-	if (fd < 0 || fchmod(fd, 0600) < 0 || !(f = fdopen(fd, "a"))) {
+	if (fd < 0 && errno == EEXIST) {
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd >= 0 && keylog_check(fd, path) < 0) {
+			close(fd);
+			return NULL;
+		}
+	}
+	if (fd < 0 || !(f = fdopen(fd, "a"))) {
 		app_log(IKE_LOG_ERR, "cannot open key log %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);

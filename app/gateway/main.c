@@ -19,6 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/capability.h>
+
 #include <rte_bus_vdev.h>
 #include <rte_cryptodev.h>
 #include <rte_cycles.h>
@@ -643,6 +645,26 @@ static void teardown(struct gw *g)
 		fprintf(stderr, "crypto: device still in use at exit\n");
 }
 
+/* Once DPDK runs and the ports, workers and control socket are set up.
+ * What the EAL and the PMDs may still do on the control core at run time
+ * (docs/operations.md, "Privileges"): lock and map memory that grows
+ * (IPC_LOCK; SYS_ADMIN for the physical addresses of drivers that use
+ * them), and link operations of kernel-backed ports such as net_tap and
+ * net_af_packet (NET_ADMIN, NET_RAW). */
+static int drop_privileges(struct gw *g)
+{
+	static const int keep[] = { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW };
+	char info[300], err[300];
+
+	if (app_privs_drop(&g->cfg->privs, keep, sizeof(keep) / sizeof(keep[0]), info,
+			   sizeof(info), err, sizeof(err)) < 0) {
+		fprintf(stderr, "privileges: %s\n", err);
+		return -1;
+	}
+	printf("privileges: %s\n", info);
+	return 0;
+}
+
 static int run(struct gw *g)
 {
 	const struct app_fp_cfg *f = &g->cfg->fastpath;
@@ -657,7 +679,7 @@ static int run(struct gw *g)
 		.on_acquire = on_acquire,
 	};
 	char err[160];
-	int rc;
+	int rc = 0;
 
 	/* Each datagram being reassembled may hold RTE_LIBRTE_IP_FRAG_MAX_FRAG
 	 * mbufs until it expires: room for all of them, so spoofed fragments
@@ -709,14 +731,19 @@ static int run(struct gw *g)
 	}
 	if ((rc = fp_telemetry_init(g->ctrl)) != 0)
 		fprintf(stderr, "telemetry commands not registered: %d\n", rc);
+	rc = 0;
 	for (unsigned i = 0; i < g->nw; i++)
 		rte_eal_remote_launch(fp_worker_run, g->w[i], g->lcore[i]);
 	printf("running: %u worker(s), %u static SA(s), %u polic%s, %u route(s), %u IKE "
 	       "connection(s)\n",
 	       g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies", f->n_routes,
 	       g->cfg->n_conns);
+	if (drop_privileges(g) < 0) {
+		quit = 1; /* the workers run: stop them as at a signal */
+		rc = 1;
+	}
 	fflush(stdout);
-	if (g->ike)
+	if (g->ike && !quit)
 		app_gw_ike_start(g->ike);
 	control_loop(g);
 	for (unsigned i = 0; i < g->nw; i++)
@@ -726,7 +753,7 @@ static int run(struct gw *g)
 	app_gw_children_reap(g->children, UINT64_MAX);
 	if (g->o.stats)
 		write_stats(g);
-	return 0;
+	return rc;
 }
 
 int main(int argc, char **argv)

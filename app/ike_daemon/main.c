@@ -324,6 +324,21 @@ static int check_config(struct daemon *d)
 	return 0;
 }
 
+/* Once the sockets are bound and the control socket and key log are open,
+ * the daemon needs no capability: it reads files again only at a reload,
+ * as the user it runs as (docs/operations.md, "Privileges"). */
+static int drop_privileges(struct daemon *d)
+{
+	char info[300], err[300];
+
+	if (app_privs_drop(&d->cfg->privs, NULL, 0, info, sizeof(info), err, sizeof(err)) < 0) {
+		app_log(IKE_LOG_ERR, "privileges: %s", err);
+		return -1;
+	}
+	app_log(IKE_LOG_INFO, "privileges: %s", info);
+	return 0;
+}
+
 static int run_daemon(struct daemon *d)
 {
 	sigset_t wait_mask;
@@ -341,7 +356,8 @@ static int run_daemon(struct daemon *d)
 		app_log(IKE_LOG_ERR, "%s", err);
 		return 1;
 	}
-	if (add_conns(d) < 0 || open_sockets(d) < 0 || open_control(d) < 0)
+	if (add_conns(d) < 0 || open_sockets(d) < 0 || open_control(d) < 0 ||
+	    drop_privileges(d) < 0)
 		return 1;
 	app_log(IKE_LOG_INFO, "ipsecgw-ike started: %u connection%s", d->cfg->n_conns,
 		d->cfg->n_conns == 1 ? "" : "s");

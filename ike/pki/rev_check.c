@@ -182,6 +182,7 @@ static bool rk_fetch(struct ike_rev_ctx *ctx, struct rev_check *c, enum rev_kind
 	char *key = rev_key(kind, c->ikh, kind == REV_OCSP ? c->res.serial : NULL, url);
 	struct rev_ent *e = key ? rev_get(ctx, key, kind) : NULL;
 	struct rev_job *j;
+	uint64_t gen = 0;
 	bool wait = false;
 
 	if (!e || e->state == REV_FETCHING || (e->refetch_at > now && e->src[0])) {
@@ -191,6 +192,13 @@ static bool rk_fetch(struct ike_rev_ctx *ctx, struct rev_check *c, enum rev_kind
 	snprintf(e->src, sizeof(e->src), "%s %s", kind == REV_OCSP ? "OCSP" : "CRL", url);
 	memcpy(e->ikh, c->ikh, REV_IKH_LEN);
 	j = rk_job(ctx, c, kind, url, key, now);
+	if (j) {
+		j->gen = gen = ++ctx->next_gen;
+		if (rev_fetch_submit(ctx->fetch, j) < 0) {
+			rev_job_free(j);
+			j = NULL;
+		}
+	}
 	if (!j) {
 		rev_ent_clear(e);
 		e->state = REV_FAILED;
@@ -199,8 +207,7 @@ static bool rk_fetch(struct ike_rev_ctx *ctx, struct rev_check *c, enum rev_kind
 		goto out;
 	}
 	e->state = REV_FETCHING;
-	j->gen = e->gen = ++ctx->next_gen;
-	rev_fetch_submit(ctx->fetch, j);
+	e->gen = gen; /* j is the fetch thread's now */
 	wait = true;
 out:
 	free(key);

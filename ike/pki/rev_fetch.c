@@ -44,6 +44,7 @@ struct rev_fetcher {
 	int wake_fd; /* jobs in, or stop */
 	int done_fd; /* jobs out */
 	bool stop;
+	bool started; /* the thread runs (from the first job on) */
 	struct rf_conn conns[RF_MAX_CONNS];
 	unsigned n_conns;
 };
@@ -389,7 +390,7 @@ struct rev_fetcher *rev_fetch_start(void)
 	pthread_mutex_init(&f->mu, NULL);
 	f->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	f->done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (f->wake_fd < 0 || f->done_fd < 0 || pthread_create(&f->thr, NULL, rf_main, f) != 0) {
+	if (f->wake_fd < 0 || f->done_fd < 0) {
 		if (f->wake_fd >= 0)
 			close(f->wake_fd);
 		if (f->done_fd >= 0)
@@ -415,11 +416,13 @@ void rev_fetch_stop(struct rev_fetcher *f)
 {
 	if (!f)
 		return;
-	pthread_mutex_lock(&f->mu);
-	f->stop = true;
-	pthread_mutex_unlock(&f->mu);
-	rf_signal(f->wake_fd);
-	pthread_join(f->thr, NULL);
+	if (f->started) {
+		pthread_mutex_lock(&f->mu);
+		f->stop = true;
+		pthread_mutex_unlock(&f->mu);
+		rf_signal(f->wake_fd);
+		pthread_join(f->thr, NULL);
+	}
 	rf_free_list(f->in_head);
 	rf_free_list(f->done_head);
 	close(f->wake_fd);
@@ -428,12 +431,20 @@ void rev_fetch_stop(struct rev_fetcher *f)
 	free(f);
 }
 
-void rev_fetch_submit(struct rev_fetcher *f, struct rev_job *job)
+/* The thread starts with the first job, not with the context: a program
+ * that never fetches has none, and one that drops its privileges after
+ * setting up (app/common/privs.c) starts it without them, since a thread
+ * keeps the capabilities it was created with. */
+int rev_fetch_submit(struct rev_fetcher *f, struct rev_job *job)
 {
+	if (!f->started && pthread_create(&f->thr, NULL, rf_main, f) != 0)
+		return -1;
+	f->started = true;
 	pthread_mutex_lock(&f->mu);
 	rf_push(&f->in_head, &f->in_tail, job);
 	pthread_mutex_unlock(&f->mu);
 	rf_signal(f->wake_fd);
+	return 0;
 }
 
 struct rev_job *rev_fetch_take(struct rev_fetcher *f)

@@ -40,7 +40,8 @@ struct rev_job {
 struct rev_fetcher;
 struct rev_fetcher *rev_fetch_start(void);
 void rev_fetch_stop(struct rev_fetcher *f);
-void rev_fetch_submit(struct rev_fetcher *f, struct rev_job *job);
+/* 0, or -1 when the fetch thread cannot start (the job stays the caller's). */
+int rev_fetch_submit(struct rev_fetcher *f, struct rev_job *job);
 /* The finished jobs, oldest first (NULL: none); clears the fd. */
 struct rev_job *rev_fetch_take(struct rev_fetcher *f);
 int rev_fetch_fd(const struct rev_fetcher *f);

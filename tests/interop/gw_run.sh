@@ -52,6 +52,13 @@ check "charon starts" ss_start "$SS_NS" "$DIR"
 check "ipsecgw starts with IKE on its fast path (control socket up)" gw_start "$DIR"
 grep -q "IKE on the fast path: 1 connection" "$DIR/us.log" ||
 	fail "start line 'IKE on the fast path' missing"
+# the control core keeps only what DPDK may need at run time (IPC_LOCK,
+# NET_ADMIN, NET_RAW, SYS_ADMIN: 0x207000), and no new privileges
+gw_caps() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$GW_PID/status"; }
+check "the control core dropped its capabilities (CapBnd 0000000000207000)" \
+	eval 'wait_until 10 grep -q "privileges: running as uid 0" "$DIR/gw.stdout" &&
+	[ "$(gw_caps CapBnd)" = 0000000000207000 ] && [ "$(gw_caps CapEff)" = 0000000000207000 ] &&
+	[ "$(gw_caps NoNewPrivs)" = 1 ]'
 
 echo "== 1. strongSwan initiates; traffic crosses both ESP directions"
 ss_swanctl "$DIR" --initiate --child net >"$DIR/ss_initiate.out" 2>&1

@@ -420,6 +420,7 @@ us_defaults() {
 	US_ENCAP=false
 	US_INITIATE=false
 	US_LOGLEVEL=debug
+	US_USER=""                                      # "privileges.user", "" = none
 }
 us_defaults
 
@@ -442,6 +443,7 @@ us_gen_conf() {
   "local": { "addresses": ["$US_IP"] },
   "log": { "level": "$US_LOGLEVEL", "keylog": "$dir/us.keylog" },
   "control": { "socket": "$dir/ctl.sock" },
+$( [ -n "$US_USER" ] && echo "  \"privileges\": { \"user\": \"$US_USER\" },")
   "ike": { "retransmit_timeout_ms": $US_RETRANS_MS, "retransmit_tries": $US_RETRANS_TRIES },
   "connections": [
     {

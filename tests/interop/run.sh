@@ -54,6 +54,7 @@ all_cases() {
 	echo dpd.peer-killed
 	echo restart.us-killed
 	echo restart.ss-killed
+	echo privileges.nobody
 	echo frag.us-init
 	echo frag.ss-init
 	echo loss.bring-ups
@@ -518,6 +519,33 @@ case_dpd() {
 	us_no_sa || fail "our list-sas still lists an SA after IKE_DOWN" || return 1
 }
 
+# privileges.nobody: "privileges": {"user": "nobody"}: after set-up the
+# daemon runs as nobody with no capability, no bounding set and
+# NoNewPrivs, and still negotiates, answers its control socket, writes its
+# key log and rekeys.
+proc_field() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+case_privileges() {
+	US_USER=nobody
+	establish_default || return 1
+	local pid uid f
+	pid=$(us_pid "$CDIR")
+	uid=$(proc_field "$pid" Uid)
+	[ "$uid" = "$(id -u nobody)" ] || fail "daemon runs as uid $uid, not nobody's $(id -u nobody)" || return 1
+	for f in CapEff CapPrm CapBnd; do
+		[ "$(proc_field "$pid" $f)" = 0000000000000000 ] || fail "$f is $(proc_field "$pid" $f), want none" || return 1
+	done
+	[ "$(proc_field "$pid" NoNewPrivs)" = 1 ] || fail "NoNewPrivs is not set" || return 1
+	us_log_has "$CDIR" "privileges: running as uid $uid" || fail "no 'privileges: running as uid $uid' line in our log" || return 1
+	key_check || return 1
+	local old_in old_out
+	read -r old_in old_out <<<"$(us_child_spis)"
+	us_ctl "$CDIR" rekey-child c1 >/dev/null || fail "ipsecgw-ctl rekey-child c1 failed as nobody: $(tail -n 1 "$CDIR/ctl.log")" || return 1
+	wait_until 15 us_has_event "$CDIR" CHILD_REKEYED || fail "no 'event CHILD_REKEYED' in our log" || return 1
+	wait_until 10 child_rekey_done "$old_in" "$old_out"
+	check_spis_match || return 1
+	note "uid $uid, no capability, NoNewPrivs; key log, control socket and a CHILD rekey work"
+}
+
 us_ike_count() { us_query "$CDIR" 'len(sas)'; }
 ss_ike_count() { ss_query "$CDIR" 'len(sas)'; }
 one_each_up() { [ "$(us_ike_count)" = 1 ] && [ "$(ss_ike_count)" = 1 ] && both_up; }
@@ -657,6 +685,7 @@ run_case() {
 	restart.us-killed)  case_restart_us ;;
 	restart.ss-killed)  case_restart_ss ;;
 	loss.bring-ups)     case_loss ;;
+	privileges.nobody)  case_privileges ;;
 	frag.us-init)       frag_ss_addrs add; case_frag us; p=$?; frag_ss_addrs del; return $p ;;
 	frag.ss-init)       frag_ss_addrs add; case_frag ss; p=$?; frag_ss_addrs del; return $p ;;
 	*)
