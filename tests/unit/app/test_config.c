@@ -226,6 +226,96 @@ static void test_example_file(void)
 	free(cfg);
 }
 
+/* s with its one occurrence of from replaced by to (a new string), or
+ * NULL when from is not in s exactly once. */
+static char *replace_single(const char *s, const char *from, const char *to)
+{
+	const char *at = strstr(s, from);
+	size_t n = strlen(from);
+	char *out;
+
+	if (!at || strstr(at + n, from))
+		return NULL;
+	out = malloc(strlen(s) - n + strlen(to) + 1);
+	if (out)
+		sprintf(out, "%.*s%s%s", (int)(at - s), s, to, at + n);
+	return out;
+}
+
+static char *read_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	size_t n = 0;
+
+	if (f && buf)
+		n = fread(buf, 1, 65535, f);
+	if (f)
+		fclose(f);
+	if (n == 0 || n == 65535) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* docs/examples/gateway-dpdk.json (docs/deploy.md), with its files in
+ * /etc/ipsecgw/pki swapped for the test PKI's: every other line of it
+ * as an operator copies it. */
+static char *example_dpdk_text(void)
+{
+	static const char *const map[][2] = {
+		{ "/etc/ipsecgw/pki/root.crt", "root.crt" },
+		{ "/etc/ipsecgw/pki/inter.crt", "inter.crt" },
+		{ "/etc/ipsecgw/pki/gw-a.crt", "p256chain.crt" },
+		{ "/etc/ipsecgw/pki/private/gw-a.key", "p256.key" },
+	};
+	char *text = read_text("docs/examples/gateway-dpdk.json");
+
+	for (unsigned i = 0; text && i < sizeof(map) / sizeof(map[0]); i++) {
+		char *next = replace_single(text, map[i][0], pki_fixture_path(map[i][1]));
+
+		if (!next)
+			fprintf(stderr, "\ngateway-dpdk.json: no single '%s'\n", map[i][0]);
+		free(text);
+		text = next;
+	}
+	return text;
+}
+
+static void test_example_dpdk(void)
+{
+	struct app_config *cfg = calloc(1, sizeof *cfg);
+	char *text;
+	int rc;
+
+	if (!pki_fixture_dir()) {
+		CU_FAIL("the test PKI could not be made");
+		free(cfg);
+		return;
+	}
+	text = example_dpdk_text();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	rc = app_config_parse(text, strlen(text), cfg, err, sizeof err);
+	if (rc)
+		fprintf(stderr, "\ndocs/examples/gateway-dpdk.json: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(cfg->n_conns, 2);
+	CU_ASSERT_EQUAL(cfg->conns[0].local_auth, IKE_AUTHBY_PUBKEY);
+	CU_ASSERT_EQUAL(cfg->conns[0].n_local_creds, 1);
+	CU_ASSERT_TRUE(cfg->conns[0].initiate);
+	CU_ASSERT_EQUAL(cfg->conns[1].local_auth, IKE_AUTHBY_PSK);
+	CU_ASSERT_TRUE(cfg->conns[1].trap);
+	CU_ASSERT_TRUE(cfg->fastpath.present);
+	CU_ASSERT_EQUAL(cfg->fastpath.workers, 2);
+	CU_ASSERT_EQUAL(cfg->fastpath.n_ports, 2);
+	CU_ASSERT_EQUAL(cfg->fastpath.n_policies, 1);
+	CU_ASSERT_EQUAL(cfg->fastpath.n_routes, 2);
+	app_config_clear(cfg);
+	free(cfg);
+	free(text);
+}
+
 static void test_load_missing(void)
 {
 	struct app_config *cfg = calloc(1, sizeof *cfg);
@@ -885,6 +975,7 @@ static const struct test_case cases[] = {
 	{ "control socket: list-certs", test_ctl_list_certs },
 	{ "control socket: list-crls", test_ctl_list_crls },
 	{ "docs/examples/gateway.json loads", test_example_file },
+	{ "docs/examples/gateway-dpdk.json loads", test_example_dpdk },
 	{ "load: missing file", test_load_missing },
 	{ "clear wipes PSKs", test_clear },
 	{ "syntax errors", test_syntax },
