@@ -20,7 +20,8 @@
 
 /* ---- dropping, checked from /proc/self/status by the child ---- */
 
-static unsigned long long status_hex(const char *field)
+/* A field of /proc/self/status in the given base; all ones when absent. */
+static unsigned long long status_field(const char *field, int base)
 {
 	char line[256];
 	unsigned long long v = ~0ull;
@@ -29,26 +30,14 @@ static unsigned long long status_hex(const char *field)
 
 	while (f && fgets(line, sizeof(line), f))
 		if (strncmp(line, field, n) == 0 && line[n] == ':')
-			v = strtoull(line + n + 1, NULL, 16);
+			v = strtoull(line + n + 1, NULL, base);
 	if (f)
 		fclose(f);
 	return v;
 }
 
-static unsigned long status_dec(const char *field)
-{
-	char line[256];
-	unsigned long v = ~0ul;
-	size_t n = strlen(field);
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (strncmp(line, field, n) == 0 && line[n] == ':')
-			v = strtoul(line + n + 1, NULL, 10);
-	if (f)
-		fclose(f);
-	return v;
-}
+#define status_hex(field) status_field(field, 16)
+#define status_dec(field) status_field(field, 10)
 
 /* In the child: what must hold after the drop; the exit status says which
  * check failed (0: all held). */
@@ -155,8 +144,8 @@ static void test_config(void)
 	char err[300];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL(parse("\"privileges\":{\"user\":\"ipsecgw\",\"group\":\"nogroup\"},",
-			      cfg, err, sizeof(err)),
+	CU_ASSERT_EQUAL(parse("\"privileges\":{\"user\":\"ipsecgw\",\"group\":\"nogroup\"},", cfg,
+			      err, sizeof(err)),
 			0);
 	CU_ASSERT_STRING_EQUAL(cfg->privs.user, "ipsecgw");
 	CU_ASSERT_STRING_EQUAL(cfg->privs.group, "nogroup");
