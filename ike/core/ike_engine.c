@@ -151,16 +151,37 @@ struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name)
 	return NULL;
 }
 
-/* The newest live IKE SA of a connection. */
-struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c)
+uint32_t ike_next_id(struct ike_engine *e)
+{
+	if (++e->last_id == 0) /* 2^32 SAs later: 0 means "none" */
+		e->last_id = 1;
+	return e->last_id;
+}
+
+/* Ids grow with creation, so the highest id is the newest SA. */
+static struct ike_sa *conn_newest(struct ike_engine *e, struct ike_conn *c, bool established)
 {
 	struct ike_sa *best = NULL;
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->conn == c && sa->state != IKE_S_DEAD && sa->state != IKE_S_REKEYED &&
-		    (!best || sa->created >= best->created))
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->conn != c || sa->state == IKE_S_DEAD || sa->state == IKE_S_REKEYED)
+			continue;
+		if (established && sa->state != IKE_S_ESTABLISHED)
+			continue;
+		if (!best || sa->id > best->id)
 			best = sa;
+	}
 	return best;
+}
+
+struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c)
+{
+	return conn_newest(e, c, true);
+}
+
+struct ike_sa *ike_conn_sa_any(struct ike_engine *e, struct ike_conn *c)
+{
+	return conn_newest(e, c, false);
 }
 
 /* Strips the non-ESP marker on the NAT-T port; returns false for datagrams

@@ -56,6 +56,7 @@ void ike_event_init(struct ike_event *ev, const struct ike_sa *sa, enum ike_even
 	ev->conn = sa->conn->cfg.name;
 	ev->spi_i = sa->spi_i;
 	ev->spi_r = sa->spi_r;
+	ev->ike_id = sa->id;
 	ev->reason = reason;
 }
 

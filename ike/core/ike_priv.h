@@ -136,6 +136,7 @@ struct ike_nego {
 struct ike_sa {
 	struct ike_engine *e;
 	struct ike_conn *conn;
+	uint32_t id; /* unique, from e->last_id */
 	uint64_t spi_i, spi_r;
 	bool initiator; /* original initiator of this IKE SA */
 	enum ike_sa_state state;
@@ -227,6 +228,7 @@ struct ike_engine {
 	uint64_t now;
 	uint8_t cookie_secret[32];
 	uint32_t half_open;
+	uint32_t last_id; /* unique ids of IKE and CHILD SAs (ike_engine_command) */
 };
 
 /* ike_sa.c, ike_engine.c, ike_control.c */
@@ -242,7 +244,17 @@ struct ike_sa *ike_sa_find_half_open(struct ike_engine *e, uint64_t spi_i,
 struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name);
 /* Whether another half-open SA from this address is allowed (2.6, DoS). */
 bool ike_half_open_allowed(struct ike_engine *e, const ike_addr_t *remote);
+/* The newest established IKE SA of c: what an operator's command on the
+ * connection acts on (never a half-open one). */
 struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c);
+/* The newest live IKE SA of c in any state, half-open included: for
+ * initiate and acquire, which must not start a second one. */
+struct ike_sa *ike_conn_sa_any(struct ike_engine *e, struct ike_conn *c);
+uint32_t ike_next_id(struct ike_engine *e);
+/* ike_select.c: the SA an operator's selector names (ike.h struct ike_sel) */
+bool ike_sel_empty(const struct ike_sel *sel);
+struct ike_sa *ike_sel_sa(struct ike_engine *e, const struct ike_sel *sel);
+struct ike_child *ike_sel_child(struct ike_sa *sa, const struct ike_sel *sel);
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiator);
 void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st);
 void ike_sa_free_nego(struct ike_sa *sa);            /* drops IKE_SA_INIT state */
