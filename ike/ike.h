@@ -188,6 +188,12 @@ struct ike_engine_cfg {
 	 * while a NAT is in front of us, every natt_keepalive_s (20; 0 = off). */
 	uint32_t natt_keepalive_s;
 	int log_level; /* enum ike_log_level; finer lines are not even formatted */
+	/* Lines caused by unauthenticated input (refused IKE_SA_INIT requests,
+	 * malformed datagrams, messages failing their integrity check): at
+	 * most this many a second of each kind, then one line saying how
+	 * many were suppressed (10; 0 = no limit). Such lines are never at
+	 * error level. */
+	uint32_t log_rate;
 	/* IKE fragmentation (RFC 7383): announced in IKE_SA_INIT and accepted
 	 * from the peer (default on). An encrypted message whose IP datagram
 	 * would be larger than fragment_size octets (IP and UDP headers
@@ -199,6 +205,7 @@ struct ike_engine_cfg {
 };
 #define IKE_FRAG_SIZE_DEFAULT 1280
 #define IKE_FRAG_SIZE_MIN     256
+#define IKE_LOG_RATE_DEFAULT  10
 void ike_engine_cfg_defaults(struct ike_engine_cfg *c);
 
 /* What the data plane needs to install one direction pair of a CHILD SA. */

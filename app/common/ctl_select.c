@@ -11,9 +11,9 @@ static const struct {
 	const char *name;
 	enum ike_cmd cmd;
 } cmds[] = {
-	{ "rekey-ike", IKE_CMD_REKEY_IKE },	  { "delete-ike", IKE_CMD_DELETE_IKE },
-	{ "terminate", IKE_CMD_DELETE_IKE },	  { "dpd", IKE_CMD_DPD },
-	{ "rekey-child", IKE_CMD_REKEY_CHILD },	  { "delete-child", IKE_CMD_DELETE_CHILD },
+	{ "rekey-ike", IKE_CMD_REKEY_IKE },     { "delete-ike", IKE_CMD_DELETE_IKE },
+	{ "terminate", IKE_CMD_DELETE_IKE },    { "dpd", IKE_CMD_DPD },
+	{ "rekey-child", IKE_CMD_REKEY_CHILD }, { "delete-child", IKE_CMD_DELETE_CHILD },
 };
 
 int app_ctl_cmd_of(const char *name)
@@ -59,7 +59,8 @@ static int parse_numbers(json_t *req, struct app_ctl_sel *s, char *err, size_t e
 		return -1;
 	}
 	if ((v = json_object_get(req, "spi")) && get_u32(v, 16, &s->sel.spi) < 0) {
-		snprintf(err, errlen, "\"spi\" must be a CHILD SA's SPI in hex (e.g. \"c1a2b3c4\")");
+		snprintf(err, errlen,
+			 "\"spi\" must be a CHILD SA's SPI in hex (e.g. \"c1a2b3c4\")");
 		return -1;
 	}
 	return 0;
@@ -73,7 +74,8 @@ static int parse_peers(json_t *req, struct app_ctl_sel *s, char *err, size_t err
 	if ((v = json_object_get(req, "peer"))) {
 		t = json_string_value(v);
 		if (!t || ike_addr_parse(t, &s->peer) < 0) {
-			snprintf(err, errlen, "\"peer\" must be an IP address (e.g. \"192.0.2.1\")");
+			snprintf(err, errlen,
+				 "\"peer\" must be an IP address (e.g. \"192.0.2.1\")");
 			return -1;
 		}
 		s->sel.peer = &s->peer;
@@ -81,8 +83,9 @@ static int parse_peers(json_t *req, struct app_ctl_sel *s, char *err, size_t err
 	if ((v = json_object_get(req, "peer_id"))) {
 		t = json_string_value(v);
 		if (!t || !*t || strcmp(t, "%any") == 0 || ike_id_parse(t, &s->peer_id) < 0) {
-			snprintf(err, errlen,
-				 "\"peer_id\" must be an identity (FQDN, email, address, keyid:HEX)");
+			snprintf(
+				err, errlen,
+				"\"peer_id\" must be an identity (FQDN, email, address, keyid:HEX)");
 			return -1;
 		}
 		s->sel.peer_id = &s->peer_id;

@@ -19,6 +19,7 @@ void ike_engine_cfg_defaults(struct ike_engine_cfg *c)
 	c->natt_keepalive_s = 20;
 	c->natt_port = 4500;
 	c->log_level = IKE_LOG_INFO;
+	c->log_rate = IKE_LOG_RATE_DEFAULT;
 	c->fragmentation = true;
 	c->fragment_size = IKE_FRAG_SIZE_DEFAULT;
 }
@@ -240,8 +241,9 @@ static bool decrypted(struct ike_sa *sa, const ike_addr_t *local, const ike_addr
 		      const struct ikev2_hdr *h, int r, const char *what)
 {
 	if (r < 0) {
-		ike_sa_log(sa, IKE_LOG_WARN, "%s %s dropped: %s", ikev2_exchange_name(h->exchange),
-			   what, r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
+		ike_log_unauth(sa->e, sa, IKE_LOGK_INTEGRITY, IKE_LOG_WARN, "%s %s dropped: %s",
+			       ikev2_exchange_name(h->exchange), what,
+			       r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
 		sa->e->stats.bad_messages++;
 		return false;
 	}
@@ -370,8 +372,9 @@ void ike_engine_input(struct ike_engine *e, const ike_addr_t *local, const ike_a
 	if (r < 0) {
 		char a[64];
 		e->stats.bad_messages++;
-		ike_log(e, IKE_LOG_DEBUG, "dropped datagram from %s: %s",
-			ike_addr_str(remote, a, sizeof(a)), ikev2_perr_str(r));
+		ike_log_unauth(e, NULL, IKE_LOGK_MALFORMED, IKE_LOG_DEBUG,
+			       "dropped datagram from %s: %s", ike_addr_str(remote, a, sizeof(a)),
+			       ikev2_perr_str(r));
 		return;
 	}
 	if (h.exchange == IKEV2_EXCH_IKE_SA_INIT && !(h.flags & IKEV2_FLAG_RESPONSE)) {

@@ -12,7 +12,7 @@
 #include "app/common/ctl_socket.h"
 #include "tests/unit/test.h"
 
-#define QMAX 64
+#define QMAX  64
 #define N_ENG 4 /* index = last octet of the engine's address; 0 unused */
 
 struct cpkt {
@@ -159,8 +159,7 @@ static void c_spoof_init(void)
 	cn.n = 0;
 	CU_ASSERT_EQUAL_FATAL(ike_engine_initiate(m, "c", cn.now), 0);
 	CU_ASSERT_EQUAL_FATAL(cn.n, 1);
-	ike_engine_input(cn.eng[2].e, &cn.q[0].to, &cn.q[0].from, cn.q[0].buf, cn.q[0].len,
-			 cn.now);
+	ike_engine_input(cn.eng[2].e, &cn.q[0].to, &cn.q[0].from, cn.q[0].buf, cn.q[0].len, cn.now);
 	cn.n = 0; /* B's answer never reaches anyone */
 	ike_engine_free(m);
 	ike_engine_stats(cn.eng[2].e, &st);
@@ -325,7 +324,8 @@ static void test_selector_spi_and_mismatch(void)
 	b_ids(3, &i3, &c3);
 	ike_addr_parse("192.0.2.1", &p1);
 	ike_id_parse("a3.example", &id3);
-	CU_ASSERT_EQUAL(cmd(IKE_CMD_DPD, &(struct ike_sel){ .peer = &p1, .id = i3 }, NULL), -ENOENT);
+	CU_ASSERT_EQUAL(cmd(IKE_CMD_DPD, &(struct ike_sel){ .peer = &p1, .id = i3 }, NULL),
+			-ENOENT);
 	CU_ASSERT_EQUAL(cmd(IKE_CMD_DPD, &(struct ike_sel){ .peer = &p1, .peer_id = &id3 }, NULL),
 			-ENOENT);
 	CU_ASSERT_EQUAL(cmd(IKE_CMD_DPD, &(struct ike_sel){ .conn = "zz" }, NULL), -ENOENT);
@@ -334,8 +334,8 @@ static void test_selector_spi_and_mismatch(void)
 	/* A CHILD SA id does not name a CHILD SA of another IKE SA. */
 	CU_ASSERT_EQUAL(cmd(IKE_CMD_REKEY_CHILD, &(struct ike_sel){ .id = c3, .peer = &p1 }, NULL),
 			-ENOENT);
-	CU_ASSERT_EQUAL(cn.eng[1].n_type[IKE_EV_CHILD_REKEYED] + cn.eng[3].n_type[IKE_EV_CHILD_REKEYED],
-			0);
+	CU_ASSERT_EQUAL(
+		cn.eng[1].n_type[IKE_EV_CHILD_REKEYED] + cn.eng[3].n_type[IKE_EV_CHILD_REKEYED], 0);
 	c_teardown();
 }
 
