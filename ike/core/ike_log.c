@@ -33,7 +33,7 @@ static const char *sa_prefix(const struct ike_sa *sa, char *buf, size_t len)
 {
 	char a[64];
 
-	snprintf(buf, len, "%s %016llx_i %016llx_r peer %s: ", sa->conn->cfg.name,
+	snprintf(buf, len, "%s #%u %016llx_i %016llx_r peer %s: ", sa->conn->cfg.name, sa->id,
 		 (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
 		 ike_addr_str(&sa->remote, a, sizeof(a)));
 	return buf;
