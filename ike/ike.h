@@ -188,6 +188,12 @@ struct ike_engine_cfg {
 	 * while a NAT is in front of us, every natt_keepalive_s (20; 0 = off). */
 	uint32_t natt_keepalive_s;
 	int log_level; /* enum ike_log_level; finer lines are not even formatted */
+	/* Lines caused by unauthenticated input (refused IKE_SA_INIT requests,
+	 * malformed datagrams, messages failing their integrity check): at
+	 * most this many a second of each kind, then one line saying how
+	 * many were suppressed (10; 0 = no limit). Such lines are never at
+	 * error level. */
+	uint32_t log_rate;
 	/* IKE fragmentation (RFC 7383): announced in IKE_SA_INIT and accepted
 	 * from the peer (default on). An encrypted message whose IP datagram
 	 * would be larger than fragment_size octets (IP and UDP headers
@@ -199,11 +205,15 @@ struct ike_engine_cfg {
 };
 #define IKE_FRAG_SIZE_DEFAULT 1280
 #define IKE_FRAG_SIZE_MIN     256
+#define IKE_LOG_RATE_DEFAULT  10
 void ike_engine_cfg_defaults(struct ike_engine_cfg *c);
 
 /* What the data plane needs to install one direction pair of a CHILD SA. */
 struct ike_child_info {
 	const char *conn, *child;
+	/* Unique ids (ike_engine_command()): this CHILD SA's, and that of
+	 * the IKE SA carrying it now (it changes when the IKE SA is rekeyed). */
+	uint32_t id, ike_id;
 	uint64_t ike_spi_i, ike_spi_r;
 	uint32_t spi_in, spi_out; /* host order */
 	uint32_t old_spi_in;      /* set when this replaces a rekeyed SA */
@@ -247,6 +257,7 @@ struct ike_event {
 	const char *conn;
 	uint64_t spi_i, spi_r;              /* IKE SA (new SA for IKE_REKEYED) */
 	uint64_t old_spi_i, old_spi_r;      /* IKE_REKEYED only */
+	uint32_t ike_id, old_ike_id;        /* unique ids of the same SAs */
 	struct ike_algs algs;               /* IKE SA algorithms for IKE_UP/REKEYED */
 	const struct ike_child_info *child; /* CHILD_* events */
 	const char *reason;                 /* DOWN/FAILED: why (valid during the call) */
@@ -321,8 +332,11 @@ uint64_t ike_engine_next_timer(const struct ike_engine *e);
 
 /* Control actions on a connection by name. 0 or negative errno:
  * -ENOENT no such connection/SA; initiate: -EALREADY established, -EBUSY
- * being set up. Rekeys, deletes and liveness checks are queued on the IKE SA
- * and run in order as its request window frees. */
+ * being set up. Rekeys, deletes and liveness checks act on the newest
+ * established IKE SA of the connection (ike_engine_command() with only
+ * conn), are queued on it and run in order as its request window frees.
+ * delete_ike also drops a waiting restart and, with no established SA,
+ * forgets one we are initiating; never a half-open SA the peer started. */
 int ike_engine_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms);
 int ike_engine_rekey_child(struct ike_engine *e, const char *conn, uint64_t now_ms);
 int ike_engine_rekey_ike(struct ike_engine *e, const char *conn, uint64_t now_ms);
@@ -340,6 +354,38 @@ int ike_engine_dpd(struct ike_engine *e, const char *conn, uint64_t now_ms);
  * above debug. -ENOENT no such connection, -EINVAL no such child,
  * -EDESTADDRREQ a responder-only connection. */
 int ike_engine_acquire(struct ike_engine *e, const char *conn, unsigned child, uint64_t now_ms);
+
+/* Every IKE SA and CHILD SA gets an id from one counter of the engine
+ * (1, 2, ...; never reused while the engine lives), shown in events
+ * (struct ike_event, struct ike_child_info) and listings. An operator's
+ * command names its SA by a selector: every field given must match, at
+ * least one must be given. Commands act on established IKE SAs only (a
+ * half-open SA, which one unauthenticated datagram makes, is never
+ * chosen); of several matching, the newest. */
+struct ike_sel {
+	const char *conn;             /* connection name */
+	uint32_t id;                  /* the IKE SA's id or one of its CHILD SAs' */
+	const ike_addr_t *peer;       /* the peer's address (port not compared) */
+	const struct ike_id *peer_id; /* the peer's authenticated identity */
+	uint32_t spi;                 /* a CHILD SA's SPI, inbound or outbound */
+};
+enum ike_cmd {
+	IKE_CMD_REKEY_IKE,
+	IKE_CMD_DELETE_IKE,
+	IKE_CMD_DPD,
+	IKE_CMD_REKEY_CHILD,  /* CHILD SA: by id or spi, else the IKE SA's first */
+	IKE_CMD_DELETE_CHILD, /* (same) */
+};
+/* Queues cmd on the SA sel chooses; *acted (may be NULL) gets the id of
+ * the IKE SA or CHILD SA acted on. 0, -EINVAL empty selector, -ENOENT
+ * no established SA (or no installed CHILD SA) matches. */
+int ike_engine_command(struct ike_engine *e, enum ike_cmd cmd, const struct ike_sel *sel,
+		       uint64_t now_ms, uint32_t *acted);
+/* Shutdown: a Delete queued on every established IKE SA, every other
+ * (half-open) one forgotten, waiting restarts dropped. Returns how many
+ * Deletes were queued; ike_engine_foreach_sa() shows the ones still
+ * waiting for the peer's answer (state DELETING). */
+unsigned ike_engine_delete_all(struct ike_engine *e, uint64_t now_ms);
 
 /* Load generators and multi-SA embedders: always starts a new IKE SA of the
  * connection, optionally from another local address/port and with its own
@@ -369,6 +415,7 @@ int ike_engine_sa_active(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r, u
 /* Snapshot of established SAs for listing. */
 struct ike_sa_summary {
 	const char *conn;
+	uint32_t id; /* unique id of the IKE SA */
 	uint64_t spi_i, spi_r;
 	bool initiator;
 	const char *state;

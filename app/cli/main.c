@@ -21,20 +21,37 @@ static const struct {
 	const char *cmd;
 	bool needs_conn;
 	bool takes_child; /* an optional second argument */
+	bool takes_sel;   /* --id, --peer, --peer-id, --spi instead of / with CONN */
 } commands[] = {
-	{ "initiate", true, false },    { "rekey-child", true, false },
-	{ "rekey-ike", true, false },   { "delete-child", true, false },
-	{ "delete-ike", true, false },  { "dpd", true, false },
-	{ "acquire", true, true },      { "list-sas", false, false },
-	{ "list-certs", false, false }, { "list-crls", false, false },
-	{ "stats", false, false },      { "reload-creds", false, false },
+	{ "initiate", true, false, false },   { "rekey-child", true, false, true },
+	{ "rekey-ike", true, false, true },   { "delete-child", true, false, true },
+	{ "delete-ike", true, false, true },  { "terminate", true, false, true },
+	{ "dpd", true, false, true },         { "acquire", true, true, false },
+	{ "list-sas", false, false, false },  { "list-certs", false, false, false },
+	{ "list-crls", false, false, false }, { "stats", false, false, false },
+	{ "reload-creds", false, false, false },
+};
+
+/* Selector options of SA commands, and the request field each fills. */
+static const struct {
+	const char *opt, *field;
+	bool number; /* sent as a JSON integer */
+} sel_opts[] = {
+	{ "--id", "id", true },
+	{ "--peer", "peer", false },
+	{ "--peer-id", "peer_id", false },
+	{ "--spi", "spi", false },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ipsecgw-ctl -s SOCKET CMD [CONN [CHILD]]\n"
-		   "  CMD with CONN: initiate, rekey-child, rekey-ike, delete-child,\n"
-		   "                 delete-ike, dpd\n"
+	fprintf(f, "usage: ipsecgw-ctl -s SOCKET CMD [CONN [CHILD]] [SELECTOR...]\n"
+		   "  initiate CONN\n"
+		   "  SA commands:   rekey-child, rekey-ike, delete-child, delete-ike\n"
+		   "                 (or terminate), dpd; on CONN's newest established SA,\n"
+		   "                 or the one the selectors name (all must match):\n"
+		   "                 --id N (an IKE or CHILD SA id, see list-sas),\n"
+		   "                 --peer ADDR, --peer-id IDENTITY, --spi HEX (a CHILD SA)\n"
 		   "  acquire CONN [CHILD]: what a trap policy's first packet does\n"
 		   "                 (CHILD: a child name, the first by default)\n"
 		   "  CMD alone:     list-sas, list-certs, list-crls, stats,\n"
@@ -160,9 +177,91 @@ static json_t *transact(const char *path, json_t *req)
 	return reply;
 }
 
+/* "--id 12" or "--id=12": the option's index in sel_opts and its value,
+ * -1 for an argument that is no selector option. */
+static int sel_opt(char **argv, int argc, int *i, const char **val)
+{
+	for (size_t k = 0; k < sizeof(sel_opts) / sizeof(sel_opts[0]); k++) {
+		size_t n = strlen(sel_opts[k].opt);
+
+		if (strncmp(argv[*i], sel_opts[k].opt, n) != 0)
+			continue;
+		if (argv[*i][n] == '=') {
+			*val = argv[*i] + n + 1;
+			return (int)k;
+		}
+		if (argv[*i][n] == '\0' && *i + 1 < argc) {
+			*val = argv[++*i];
+			return (int)k;
+		}
+	}
+	return -1;
+}
+
+static int add_sel(json_t *req, int k, const char *val)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!sel_opts[k].number)
+		return json_object_set_new(req, sel_opts[k].field, json_string(val));
+	n = strtoull(val, &end, 10);
+	if (!*val || *end || n == 0 || n > UINT32_MAX) {
+		fprintf(stderr, "ipsecgw-ctl: %s takes a positive number, not '%s'\n",
+			sel_opts[k].opt, val);
+		return -1;
+	}
+	return json_object_set_new(req, sel_opts[k].field, json_integer((json_int_t)n));
+}
+
+/* The request for command idx from the arguments after it; NULL after a
+ * message on a usage error. */
+static json_t *build_request(int idx, int argc, char **argv, int first)
+{
+	json_t *req = json_pack("{s:s}", "cmd", commands[idx].cmd);
+	const char *pos[2] = { NULL, NULL }, *val;
+	unsigned npos = 0, nsel = 0;
+	bool bad = !req;
+
+	for (int i = first; i < argc && !bad; i++) {
+		int k = commands[idx].takes_sel ? sel_opt(argv, argc, &i, &val) : -1;
+
+		if (k >= 0 && add_sel(req, k, val) < 0) {
+			json_decref(req);
+			return NULL; /* said why */
+		} else if (k >= 0) {
+			nsel++;
+		} else if (argv[i][0] == '-' && argv[i][1] == '-') {
+			bad = true;
+		} else if (npos < (commands[idx].takes_child ? 2u : 1u)) {
+			pos[npos++] = argv[i];
+		} else {
+			bad = true;
+		}
+	}
+	if (!bad && ((commands[idx].needs_conn && !pos[0] && !nsel) ||
+		     (!commands[idx].needs_conn && pos[0]))) {
+		bad = true;
+	}
+	if (bad) {
+		fprintf(stderr, "ipsecgw-ctl: command '%s' takes %s\n", commands[idx].cmd,
+			commands[idx].takes_child  ? "a connection name and optionally a child name"
+			: commands[idx].takes_sel  ? "a connection name and/or selectors"
+			: commands[idx].needs_conn ? "exactly one connection name"
+						   : "no argument");
+		json_decref(req);
+		return NULL;
+	}
+	if (pos[0])
+		json_object_set_new(req, "conn", json_string(pos[0]));
+	if (pos[1])
+		json_object_set_new(req, "child", json_string(pos[1]));
+	return req;
+}
+
 int main(int argc, char **argv)
 {
-	const char *path = NULL, *cmd, *conn = NULL, *child = NULL;
+	const char *path = NULL, *cmd;
 	json_t *req, *reply;
 	char *out;
 	int opt, idx, rc;
@@ -187,24 +286,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (optind < argc)
-		conn = argv[optind++];
-	if (optind < argc && commands[idx].takes_child)
-		child = argv[optind++];
-	if (optind < argc || (commands[idx].needs_conn && !conn) ||
-	    (!commands[idx].needs_conn && conn)) {
-		fprintf(stderr, "ipsecgw-ctl: command '%s' takes %s\n", cmd,
-			commands[idx].takes_child  ? "a connection name and optionally a child name"
-			: commands[idx].needs_conn ? "exactly one connection name"
-						   : "no argument");
+	req = build_request(idx, argc, argv, optind);
+	if (!req) {
 		usage(stderr);
 		return 2;
 	}
-
-	req = child  ? json_pack("{s:s, s:s, s:s}", "cmd", cmd, "conn", conn, "child", child)
-	      : conn ? json_pack("{s:s, s:s}", "cmd", cmd, "conn", conn)
-		     : json_pack("{s:s}", "cmd", cmd);
-	reply = req ? transact(path, req) : NULL;
+	reply = transact(path, req);
 	json_decref(req);
 	if (!reply)
 		return 2;

@@ -15,6 +15,7 @@
 
 #include "ike/ike_pki.h"
 #include "app/common/ctl_socket.h"
+#include "app/common/ctl_select.h"
 #include "app/common/log.h"
 
 #define CONTROL_CLIENT_TIMEOUT_MS 1000 /* per receive / send */
@@ -40,6 +41,7 @@ static const struct {
 	{ "initiate", ike_engine_initiate },     { "rekey-child", ike_engine_rekey_child },
 	{ "rekey-ike", ike_engine_rekey_ike },   { "delete-child", ike_engine_delete_child },
 	{ "delete-ike", ike_engine_delete_ike }, { "dpd", ike_engine_dpd },
+	{ "terminate", ike_engine_delete_ike },
 };
 
 static json_t *reply_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -93,12 +95,50 @@ static json_t *conn_action_error(const char *cmd, const char *conn, int rc,
 	}
 }
 
+/* A command on an SA named by a selector (ctl_select.h); a connection
+ * name alone keeps its old meaning: the connection's newest established
+ * IKE SA, and for delete-ike also a waiting retry or our own attempt. */
+static json_t *do_sel_cmd(struct ike_engine *e, const struct app_config *cfg, conn_action_fn fn,
+			  const char *cmd, json_t *req, uint64_t now_ms)
+{
+	struct app_ctl_sel s;
+	char err[256], what[512];
+	uint32_t acted = 0;
+	bool conn_only;
+	int rc;
+
+	if (app_ctl_sel_parse(req, &s, err, sizeof(err)) < 0)
+		return reply_error("%s", err);
+	conn_only = !s.sel.id && !s.sel.peer && !s.sel.peer_id && !s.sel.spi;
+	if (conn_only && !s.sel.conn)
+		return reply_error("command '%s' needs \"conn\", \"id\", \"peer\", \"peer_id\" or "
+				   "\"spi\"",
+				   cmd);
+	if (s.sel.conn && !conn_known(cfg, s.sel.conn))
+		return reply_error("no such connection '%.64s'", s.sel.conn);
+	app_ctl_sel_str(&s, what, sizeof(what));
+	rc = ike_engine_command(e, (enum ike_cmd)app_ctl_cmd_of(cmd), &s.sel, now_ms, &acted);
+	if (rc == -ENOENT && conn_only && fn == ike_engine_delete_ike)
+		rc = fn(e, s.sel.conn, now_ms);
+	if (rc < 0) {
+		app_log(IKE_LOG_INFO, "control: %s %s failed: %s", cmd, what, strerror(-rc));
+		if (conn_only)
+			return conn_action_error(cmd, s.sel.conn, rc, cfg);
+		return rc == -ENOENT ? reply_error("no established SA matches %s", what)
+				     : reply_error("%s on %s failed: %s", cmd, what, strerror(-rc));
+	}
+	app_log(IKE_LOG_INFO, "control: %s %s: SA #%u", cmd, what, acted);
+	return acted ? json_pack("{s:b, s:I}", "ok", 1, "id", (json_int_t)acted) : reply_ok();
+}
+
 static json_t *do_conn_cmd(struct ike_engine *e, const struct app_config *cfg, conn_action_fn fn,
 			   const char *cmd, json_t *req, uint64_t now_ms)
 {
 	const char *conn = json_string_value(json_object_get(req, "conn"));
 	int rc;
 
+	if (app_ctl_cmd_of(cmd) >= 0)
+		return do_sel_cmd(e, cfg, fn, cmd, req, now_ms);
 	if (!conn || !*conn)
 		return reply_error("command '%s' needs \"conn\": a connection name", cmd);
 	if (!conn_known(cfg, conn))
@@ -214,8 +254,8 @@ static json_t *child_json(const struct ike_child_info *c)
 {
 	char algs[128];
 
-	return json_pack("{s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "child",
-			 c->child ? c->child : "", "spi_in", hex_u32(c->spi_in), "spi_out",
+	return json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)c->id,
+			 "child", c->child ? c->child : "", "spi_in", hex_u32(c->spi_in), "spi_out",
 			 hex_u32(c->spi_out), "algs",
 			 ike_algs_str(&c->algs, false, algs, sizeof(algs)), "mode",
 			 c->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel", "encap", c->encap,
@@ -231,10 +271,10 @@ static void sa_visit(void *arg, const struct ike_sa_summary *s)
 	for (unsigned i = 0; i < s->n_children && i < IKE_MAX_CHILDREN * 2; i++)
 		if (s->children[i])
 			json_array_append_new(children, child_json(s->children[i]));
-	sa = json_pack("{s:s, s:o, s:o, s:b, s:s, s:s, s:o, s:o, s:b, s:b, s:o}", "conn",
-		       s->conn ? s->conn : "", "spi_i", hex_u64(s->spi_i), "spi_r",
-		       hex_u64(s->spi_r), "initiator", s->initiator, "state",
-		       s->state ? s->state : "unknown", "ike_algs",
+	sa = json_pack("{s:I, s:s, s:o, s:o, s:b, s:s, s:s, s:o, s:o, s:b, s:b, s:o}", "id",
+		       (json_int_t)s->id, "conn", s->conn ? s->conn : "", "spi_i",
+		       hex_u64(s->spi_i), "spi_r", hex_u64(s->spi_r), "initiator", s->initiator,
+		       "state", s->state ? s->state : "unknown", "ike_algs",
 		       ike_algs_str(&s->algs, true, algs, sizeof(algs)), "local",
 		       addr_json(&s->local), "remote", addr_json(&s->remote), "nat_local",
 		       s->nat_local, "nat_remote", s->nat_remote, "children", children);

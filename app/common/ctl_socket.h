@@ -1,8 +1,11 @@
 /* Control socket of the IKE daemon: a unix stream socket where a client
  * sends one JSON object ended by a newline and receives one JSON object and
  * a newline, then the server closes. Requests:
- *   {"cmd":"initiate"|"rekey-child"|"rekey-ike"|"delete-child"|"delete-ike"|"dpd",
- *    "conn":"NAME"}                     -> {"ok":true}
+ *   {"cmd":"initiate","conn":"NAME"}   -> {"ok":true}
+ *   {"cmd":"rekey-child"|"rekey-ike"|"delete-child"|"delete-ike"|"terminate"|"dpd",
+ *    "conn":"NAME", "id":N, "peer":"ADDR", "peer_id":"ID", "spi":"HEX"}
+ *                                        (at least one; ctl_select.h)
+ *                                        -> {"ok":true,"id":N}
  *   {"cmd":"acquire","conn":"NAME"[,"child":"NAME"]} -> {"ok":true}
  *                                        (as a trap policy's first packet)
  *   {"cmd":"list-sas"}                  -> {"ok":true,"sas":[...]}

@@ -214,8 +214,8 @@ static void sb_child(struct sbuf *b, const struct ike_child_info *c, bool full, 
 {
 	char tmp[128], a1[64], a2[64];
 
-	sb_add(b, " child=%s spi_in=%08x spi_out=%08x", c->child ? c->child : "-", c->spi_in,
-	       c->spi_out);
+	sb_add(b, " child=%s child_id=%u spi_in=%08x spi_out=%08x", c->child ? c->child : "-",
+	       c->id, c->spi_in, c->spi_out);
 	if (rekeyed)
 		sb_add(b, " old_spi_in=%08x", c->old_spi_in);
 	if (!full)
@@ -237,6 +237,10 @@ const char *app_log_event_str(const struct ike_event *ev, char *buf, size_t len)
 		return buf;
 	buf[0] = '\0';
 	sb_add(&b, "event %s conn=%s", event_type_name(ev->type), ev->conn ? ev->conn : "-");
+	if (ev->ike_id)
+		sb_add(&b, " ike_id=%u", ev->ike_id);
+	if (ev->old_ike_id)
+		sb_add(&b, " old_ike_id=%u", ev->old_ike_id);
 	switch (ev->type) {
 	case IKE_EV_IKE_UP:
 	case IKE_EV_IKE_REKEYED:

@@ -541,43 +541,13 @@ void app_gw_ike_acquire(struct app_gw_ike *g, uint32_t trap)
 	}
 }
 
-struct spi_list {
-	uint64_t *spi;
-	unsigned n, cap;
-};
-
-static void collect_sa(void *arg, const struct ike_sa_summary *s)
-{
-	struct spi_list *l = arg;
-
-	if (l->n == l->cap) {
-		unsigned cap = l->cap ? 2 * l->cap : 64;
-		uint64_t *p = realloc(l->spi, cap * sizeof(*p));
-
-		if (p == NULL)
-			return;
-		l->spi = p;
-		l->cap = cap;
-	}
-	l->spi[l->n++] = s->initiator ? s->spi_i : s->spi_r;
-}
-
 /* Every IKE SA, not one per connection: a responder connection for a
- * prefix of peers holds one per peer. Collected first: a delete may free
- * SAs of the list being walked. */
+ * prefix of peers holds one per peer. */
 void app_gw_ike_shutdown(struct app_gw_ike *g)
 {
-	struct spi_list l = { NULL, 0, 0 };
+	unsigned n = ike_engine_delete_all(g->engine, app_mono_ms());
 
-	ike_engine_foreach_sa(g->engine, collect_sa, &l);
-	for (unsigned i = 0; i < l.n; i++) {
-		int rc = ike_engine_delete_sa(g->engine, l.spi[i], app_mono_ms());
-
-		if (rc < 0 && rc != -ENOENT)
-			app_log(IKE_LOG_WARN, "cannot delete IKE SA %016llx: %s",
-				(unsigned long long)l.spi[i], strerror(-rc));
-	}
-	free(l.spi);
+	app_log(IKE_LOG_INFO, "deleting %u IKE SA%s", n, n == 1 ? "" : "s");
 	app_log_flush();
 }
 

@@ -181,10 +181,12 @@ static void setup_signals(sigset_t *wait_mask)
 
 /* ---- event loop ---- */
 
+/* SAs whose Delete is still going out or waiting for its answer: the
+ * shutdown grace waits for these, not for a rekeyed SA's leftovers. */
 static void count_sa(void *arg, const struct ike_sa_summary *s)
 {
-	(void)s;
-	(*(unsigned *)arg)++;
+	if (strcmp(s->state, "ESTABLISHED") == 0 || strcmp(s->state, "DELETING") == 0)
+		(*(unsigned *)arg)++;
 }
 
 static unsigned sa_count(struct daemon *d)
@@ -195,16 +197,13 @@ static unsigned sa_count(struct daemon *d)
 	return n;
 }
 
+/* Every IKE SA, not one per connection: a responder connection for a
+ * prefix of peers holds one per peer. */
 static void delete_all(struct daemon *d)
 {
-	for (unsigned i = 0; i < d->cfg->n_conns; i++) {
-		const char *name = d->cfg->conns[i].name;
-		int rc = ike_engine_delete_ike(d->engine, name, app_mono_ms());
+	unsigned n = ike_engine_delete_all(d->engine, app_mono_ms());
 
-		if (rc < 0 && rc != -ENOENT)
-			app_log(IKE_LOG_WARN, "cannot delete IKE SA of '%s': %s", name,
-				strerror(-rc));
-	}
+	app_log(IKE_LOG_INFO, "deleting %u IKE SA%s", n, n == 1 ? "" : "s");
 }
 
 static void drain_socket(struct daemon *d, unsigned idx)

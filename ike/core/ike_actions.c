@@ -7,22 +7,6 @@
 
 #include "ike/core/ike_priv.h"
 
-static struct ike_sa *action_sa(struct ike_engine *e, const char *conn, uint64_t now, int *err)
-{
-	struct ike_conn *c = ike_conn_find(e, conn);
-	struct ike_sa *sa;
-
-	e->now = now;
-	*err = -ENOENT;
-	if (!c)
-		return NULL;
-	sa = ike_conn_sa(e, c);
-	if (!sa || sa->state != IKE_S_ESTABLISHED)
-		return NULL;
-	*err = 0;
-	return sa;
-}
-
 int ike_engine_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
 	struct ike_conn *c = ike_conn_find(e, conn);
@@ -34,7 +18,7 @@ int ike_engine_initiate(struct ike_engine *e, const char *conn, uint64_t now_ms)
 		return -ENOENT;
 	if (c->cfg.remote_is_prefix)
 		return -EDESTADDRREQ; /* responder-only: no single peer address */
-	sa = ike_conn_sa(e, c);
+	sa = ike_conn_sa_any(e, c);
 	if (sa)
 		return sa->state == IKE_S_ESTABLISHED ? -EALREADY : -EBUSY;
 	sa = ike_sa_new(e, c, true);
@@ -61,58 +45,89 @@ static int pend(struct ike_engine *e, struct ike_sa *sa, enum ike_act k, uint32_
 	return 0;
 }
 
-static int queue_action(struct ike_engine *e, const char *conn, uint64_t now, enum ike_act k)
+static int sa_command(struct ike_engine *e, enum ike_cmd cmd, struct ike_sa *sa,
+		      const struct ike_sel *sel, uint32_t *acted)
 {
-	int err;
-	struct ike_sa *sa = action_sa(e, conn, now, &err);
+	static const enum ike_act act[] = {
+		[IKE_CMD_REKEY_IKE] = IKE_ACT_REKEY_IKE,
+		[IKE_CMD_DELETE_IKE] = IKE_ACT_DELETE_IKE,
+		[IKE_CMD_DPD] = IKE_ACT_DPD,
+		[IKE_CMD_REKEY_CHILD] = IKE_ACT_REKEY_CHILD,
+		[IKE_CMD_DELETE_CHILD] = IKE_ACT_DELETE_CHILD,
+	};
 	struct ike_child *ch;
 
-	if (!sa)
-		return err;
-	if (k != IKE_ACT_REKEY_CHILD && k != IKE_ACT_DELETE_CHILD)
-		return pend(e, sa, k, 0);
-	for (ch = sa->children; ch && ch->state != CHILD_INSTALLED;)
-		ch = ch->next;
-	return ch ? pend(e, sa, k, ch->info.spi_in) : -ENOENT;
+	if (cmd != IKE_CMD_REKEY_CHILD && cmd != IKE_CMD_DELETE_CHILD) {
+		if (cmd == IKE_CMD_DELETE_IKE)
+			ike_conn_restart_cancel(e, sa->conn); /* an operator's delete */
+		if (acted)
+			*acted = sa->id;
+		return pend(e, sa, act[cmd], 0);
+	}
+	ch = ike_sel_child(sa, sel);
+	if (!ch)
+		return -ENOENT;
+	if (acted)
+		*acted = ch->info.id;
+	return pend(e, sa, act[cmd], ch->info.spi_in);
+}
+
+int ike_engine_command(struct ike_engine *e, enum ike_cmd cmd, const struct ike_sel *sel,
+		       uint64_t now_ms, uint32_t *acted)
+{
+	struct ike_sa *sa;
+
+	e->now = now_ms;
+	if (ike_sel_empty(sel) || (unsigned)cmd > IKE_CMD_DELETE_CHILD)
+		return -EINVAL;
+	sa = ike_sel_sa(e, sel);
+	return sa ? sa_command(e, cmd, sa, sel, acted) : -ENOENT;
+}
+
+static int conn_command(struct ike_engine *e, const char *conn, uint64_t now, enum ike_cmd cmd)
+{
+	struct ike_sel sel = { .conn = conn };
+
+	return ike_engine_command(e, cmd, &sel, now, NULL);
 }
 
 int ike_engine_rekey_child(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
-	return queue_action(e, conn, now_ms, IKE_ACT_REKEY_CHILD);
+	return conn_command(e, conn, now_ms, IKE_CMD_REKEY_CHILD);
 }
 
 int ike_engine_rekey_ike(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
-	return queue_action(e, conn, now_ms, IKE_ACT_REKEY_IKE);
+	return conn_command(e, conn, now_ms, IKE_CMD_REKEY_IKE);
 }
 
 int ike_engine_delete_child(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
-	return queue_action(e, conn, now_ms, IKE_ACT_DELETE_CHILD);
+	return conn_command(e, conn, now_ms, IKE_CMD_DELETE_CHILD);
 }
 
+/* With no established SA, one we are initiating is forgotten (nothing
+ * authenticated to tell the peer); a half-open SA the peer started is
+ * left alone: anyone can start one with the peer's address. */
 int ike_engine_delete_ike(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
 	struct ike_conn *c = ike_conn_find(e, conn);
 	struct ike_sa *sa;
+	bool cancelled;
 
 	e->now = now_ms;
 	if (!c)
 		return -ENOENT;
-	sa = ike_conn_sa(e, c);
-	/* An operator's delete also ends the connection's retries. */
-	if (ike_conn_restart_cancel(e, c) && !sa)
-		return 0;
-	if (!sa)
-		return -ENOENT;
-	if (sa->state != IKE_S_ESTABLISHED) {
-		/* Nothing authenticated to tell the peer: just forget it. */
-		ike_sa_end(sa, IKE_END_LOCAL, "deleted locally before establishment");
-		ike_timer_touch(sa);
-		ike_engine_reap(e);
-		return 0;
-	}
-	return queue_action(e, conn, now_ms, IKE_ACT_DELETE_IKE);
+	if (ike_conn_sa(e, c))
+		return conn_command(e, conn, now_ms, IKE_CMD_DELETE_IKE);
+	cancelled = ike_conn_restart_cancel(e, c);
+	sa = ike_conn_sa_any(e, c);
+	if (!sa || !sa->initiator)
+		return cancelled ? 0 : -ENOENT;
+	ike_sa_end(sa, IKE_END_LOCAL, "deleted locally before establishment");
+	ike_timer_touch(sa);
+	ike_engine_reap(e);
+	return 0;
 }
 
 int ike_engine_initiate_ex(struct ike_engine *e, const char *conn,
@@ -171,6 +186,29 @@ int ike_engine_delete_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms
 	return pend(e, sa, IKE_ACT_DELETE_IKE, 0);
 }
 
+/* Ended SAs are freed only by the reap at the end, so the walk is safe. A
+ * rekeyed SA is left to the delete already due for it. */
+unsigned ike_engine_delete_all(struct ike_engine *e, uint64_t now_ms)
+{
+	unsigned n = 0;
+
+	e->now = now_ms;
+	for (struct ike_conn *c = e->conns; c; c = c->next)
+		ike_conn_restart_cancel(e, c);
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->state == IKE_S_ESTABLISHED) {
+			n += ike_sa_queue(sa, IKE_ACT_DELETE_IKE, 0) == 0;
+			ike_sa_run_pending(sa);
+		} else if (sa->state != IKE_S_DEAD && sa->state != IKE_S_DELETING &&
+			   sa->state != IKE_S_REKEYED) {
+			ike_sa_end(sa, IKE_END_LOCAL, "shutting down");
+		}
+		ike_timer_touch(sa);
+	}
+	ike_engine_reap(e);
+	return n;
+}
+
 int ike_engine_rekey_child_sa(struct ike_engine *e, uint64_t our_spi, uint64_t now_ms)
 {
 	struct ike_sa *sa = sa_by_spi(e, our_spi, now_ms);
@@ -206,7 +244,7 @@ int ike_engine_delete_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t 
 
 int ike_engine_dpd(struct ike_engine *e, const char *conn, uint64_t now_ms)
 {
-	return queue_action(e, conn, now_ms, IKE_ACT_DPD);
+	return conn_command(e, conn, now_ms, IKE_CMD_DPD);
 }
 
 /* CHILD SA number idx of the connection is up on sa (a rekeyed one's
@@ -250,7 +288,7 @@ int ike_engine_acquire(struct ike_engine *e, const char *conn, unsigned child, u
 		return -EDESTADDRREQ;
 	if (c->restart_queued) /* a retry of ours is waiting: it will do */
 		return -EALREADY;
-	sa = ike_conn_sa(e, c);
+	sa = ike_conn_sa_any(e, c);
 	if (!sa)
 		return acquire_initiate(e, c, child);
 	if (sa->state != IKE_S_ESTABLISHED || child_wanted(sa, child)) {
@@ -272,6 +310,7 @@ void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg)
 			continue;
 		memset(&s, 0, sizeof(s));
 		s.conn = sa->conn->cfg.name;
+		s.id = sa->id;
 		s.spi_i = sa->spi_i;
 		s.spi_r = sa->spi_r;
 		s.initiator = sa->initiator;

@@ -19,6 +19,7 @@ void ike_engine_cfg_defaults(struct ike_engine_cfg *c)
 	c->natt_keepalive_s = 20;
 	c->natt_port = 4500;
 	c->log_level = IKE_LOG_INFO;
+	c->log_rate = IKE_LOG_RATE_DEFAULT;
 	c->fragmentation = true;
 	c->fragment_size = IKE_FRAG_SIZE_DEFAULT;
 }
@@ -186,16 +187,37 @@ struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name)
 	return NULL;
 }
 
-/* The newest live IKE SA of a connection. */
-struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c)
+uint32_t ike_next_id(struct ike_engine *e)
+{
+	if (++e->last_id == 0) /* 2^32 SAs later: 0 means "none" */
+		e->last_id = 1;
+	return e->last_id;
+}
+
+/* Ids grow with creation, so the highest id is the newest SA. */
+static struct ike_sa *conn_newest(struct ike_engine *e, struct ike_conn *c, bool established)
 {
 	struct ike_sa *best = NULL;
 
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)
-		if (sa->conn == c && sa->state != IKE_S_DEAD && sa->state != IKE_S_REKEYED &&
-		    (!best || sa->created >= best->created))
+	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
+		if (sa->conn != c || sa->state == IKE_S_DEAD || sa->state == IKE_S_REKEYED)
+			continue;
+		if (established && sa->state != IKE_S_ESTABLISHED)
+			continue;
+		if (!best || sa->id > best->id)
 			best = sa;
+	}
 	return best;
+}
+
+struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c)
+{
+	return conn_newest(e, c, true);
+}
+
+struct ike_sa *ike_conn_sa_any(struct ike_engine *e, struct ike_conn *c)
+{
+	return conn_newest(e, c, false);
 }
 
 /* Strips the non-ESP marker on the NAT-T port; returns false for datagrams
@@ -254,8 +276,9 @@ static bool decrypted(struct ike_sa *sa, const ike_addr_t *local, const ike_addr
 		      const struct ikev2_hdr *h, int r, const char *what)
 {
 	if (r < 0) {
-		ike_sa_log(sa, IKE_LOG_WARN, "%s %s dropped: %s", ikev2_exchange_name(h->exchange),
-			   what, r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
+		ike_log_unauth(sa->e, sa, IKE_LOGK_INTEGRITY, IKE_LOG_WARN, "%s %s dropped: %s",
+			       ikev2_exchange_name(h->exchange), what,
+			       r == -EBADMSG ? "integrity check failed" : ikev2_perr_str(r));
 		sa->e->stats.bad_messages++;
 		return false;
 	}
@@ -385,8 +408,9 @@ void ike_engine_input(struct ike_engine *e, const ike_addr_t *local, const ike_a
 	if (r < 0) {
 		char a[64];
 		e->stats.bad_messages++;
-		ike_log(e, IKE_LOG_DEBUG, "dropped datagram from %s: %s",
-			ike_addr_str(remote, a, sizeof(a)), ikev2_perr_str(r));
+		ike_log_unauth(e, NULL, IKE_LOGK_MALFORMED, IKE_LOG_DEBUG,
+			       "dropped datagram from %s: %s", ike_addr_str(remote, a, sizeof(a)),
+			       ikev2_perr_str(r));
 		return;
 	}
 	if (h.exchange == IKEV2_EXCH_IKE_SA_INIT && !(h.flags & IKEV2_FLAG_RESPONSE)) {

@@ -29,17 +29,86 @@ void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
-void ike_sa_log(const struct ike_sa *sa, enum ike_log_level lvl, const char *fmt, ...)
+static const char *sa_prefix(const struct ike_sa *sa, char *buf, size_t len)
 {
-	char prefix[160], a[64];
-	va_list ap;
+	char a[64];
 
-	snprintf(prefix, sizeof(prefix), "%s %016llx_i %016llx_r peer %s: ", sa->conn->cfg.name,
+	snprintf(buf, len, "%s #%u %016llx_i %016llx_r peer %s: ", sa->conn->cfg.name, sa->id,
 		 (unsigned long long)sa->spi_i, (unsigned long long)sa->spi_r,
 		 ike_addr_str(&sa->remote, a, sizeof(a)));
+	return buf;
+}
+
+void ike_sa_log(const struct ike_sa *sa, enum ike_log_level lvl, const char *fmt, ...)
+{
+	char prefix[160];
+	va_list ap;
+
+	if (!sa->e->ops.log || (int)lvl > sa->e->cfg.log_level)
+		return;
 	va_start(ap, fmt);
-	vlog(sa->e, lvl, prefix, fmt, ap);
+	vlog(sa->e, lvl, sa_prefix(sa, prefix, sizeof(prefix)), fmt, ap);
 	va_end(ap);
+}
+
+static const char *const logk_name[IKE_LOGK_N] = {
+	[IKE_LOGK_INIT_REFUSED] = "refused IKE_SA_INIT",
+	[IKE_LOGK_MALFORMED] = "malformed message",
+	[IKE_LOGK_INTEGRITY] = "integrity check failed",
+};
+
+static void limit_summary(struct ike_engine *e, enum ike_logk k)
+{
+	struct ike_log_limit *l = &e->log_limit[k];
+	enum ike_log_level lvl = (enum ike_log_level)l->lvl;
+	uint64_t since = 0;
+	uint32_t n = ike_limit_summary(l, e->cfg.log_rate, e->now, &since);
+
+	if (n)
+		ike_log(e, lvl, "suppressed %u similar lines (%s) in the last %llu s", n,
+			logk_name[k], (unsigned long long)((e->now - since) / 1000 + 1));
+}
+
+void ike_log_unauth(struct ike_engine *e, const struct ike_sa *sa, enum ike_logk k,
+		    enum ike_log_level lvl, const char *fmt, ...)
+{
+	struct ike_log_limit *l = &e->log_limit[k];
+	char prefix[160];
+	va_list ap;
+
+	if (lvl < IKE_LOG_WARN)
+		lvl = IKE_LOG_WARN;
+	if (!e->ops.log || (int)lvl > e->cfg.log_level)
+		return;
+	if (l->suppressed)
+		limit_summary(e, k);
+	if (!ike_limit_take(l, e->cfg.log_rate, e->now)) {
+		if (l->suppressed == 1 || lvl < l->lvl)
+			l->lvl = (uint8_t)lvl;
+		return;
+	}
+	va_start(ap, fmt);
+	vlog(e, lvl, sa ? sa_prefix(sa, prefix, sizeof(prefix)) : "", fmt, ap);
+	va_end(ap);
+}
+
+void ike_log_limit_flush(struct ike_engine *e)
+{
+	for (unsigned k = 0; k < IKE_LOGK_N; k++)
+		if (e->log_limit[k].suppressed)
+			limit_summary(e, (enum ike_logk)k);
+}
+
+uint64_t ike_log_limit_next(const struct ike_engine *e)
+{
+	uint64_t t = UINT64_MAX;
+
+	for (unsigned k = 0; k < IKE_LOGK_N; k++) {
+		uint64_t n = ike_limit_next(&e->log_limit[k], e->cfg.log_rate);
+
+		t = n < t ? n : t;
+	}
+	return t;
 }
 
 void ike_emit(struct ike_engine *e, const struct ike_event *ev)
@@ -56,6 +125,7 @@ void ike_event_init(struct ike_event *ev, const struct ike_sa *sa, enum ike_even
 	ev->conn = sa->conn->cfg.name;
 	ev->spi_i = sa->spi_i;
 	ev->spi_r = sa->spi_r;
+	ev->ike_id = sa->id;
 	ev->reason = reason;
 }
 

@@ -136,6 +136,7 @@ struct ike_nego {
 struct ike_sa {
 	struct ike_engine *e;
 	struct ike_conn *conn;
+	uint32_t id; /* unique, from e->last_id */
 	uint64_t spi_i, spi_r;
 	bool initiator; /* original initiator of this IKE SA */
 	enum ike_sa_state state;
@@ -205,6 +206,32 @@ struct ike_sa {
 
 #define IKE_HASH_BUCKETS 4096u
 
+/* Kinds of log lines that unauthenticated input causes, each limited on
+ * its own (ike_log_unauth). */
+enum ike_logk {
+	IKE_LOGK_INIT_REFUSED, /* IKE_SA_INIT refused: no connection, proposal, KE */
+	IKE_LOGK_MALFORMED,    /* datagrams or IKE_SA_INIT requests that do not parse */
+	IKE_LOGK_INTEGRITY,    /* messages of an SA failing decryption */
+	IKE_LOGK_N,
+};
+/* A token bucket in thousandths of a line: rate lines a second, as many
+ * at once; what it refuses is counted for the summary line. */
+struct ike_log_limit {
+	uint64_t at;         /* ms of the last refill */
+	uint32_t tokens;     /* 1000 per line */
+	uint32_t suppressed; /* lines refused since the last summary */
+	uint64_t since;      /* ms of the first of them */
+	bool started;
+	uint8_t lvl; /* the most severe suppressed line's level, for the summary */
+};
+/* true: the line may go out. rate 0: always. */
+bool ike_limit_take(struct ike_log_limit *l, uint32_t rate, uint64_t now);
+/* The suppressed count to report now (and reset), 0 when none is due:
+ * some were suppressed and a token is there for the summary line. */
+uint32_t ike_limit_summary(struct ike_log_limit *l, uint32_t rate, uint64_t now, uint64_t *since);
+/* When a summary falls due, UINT64_MAX when none waits. */
+uint64_t ike_limit_next(const struct ike_log_limit *l, uint32_t rate);
+
 struct ike_engine {
 	struct ike_engine_cfg cfg;
 	struct ike_ops ops;
@@ -227,6 +254,8 @@ struct ike_engine {
 	uint64_t now;
 	uint8_t cookie_secret[32];
 	uint32_t half_open;
+	uint32_t last_id; /* unique ids of IKE and CHILD SAs (ike_engine_command) */
+	struct ike_log_limit log_limit[IKE_LOGK_N];
 };
 
 /* ike_sa.c, ike_engine.c, ike_control.c */
@@ -242,7 +271,20 @@ struct ike_sa *ike_sa_find_half_open(struct ike_engine *e, uint64_t spi_i,
 struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name);
 /* Whether another half-open SA from this address is allowed (2.6, DoS). */
 bool ike_half_open_allowed(struct ike_engine *e, const ike_addr_t *remote);
+/* The newest established IKE SA of c: what an operator's command on the
+ * connection acts on (never a half-open one). */
 struct ike_sa *ike_conn_sa(struct ike_engine *e, struct ike_conn *c);
+/* The newest live IKE SA of c in any state, half-open included: for
+ * initiate and acquire, which must not start a second one. */
+struct ike_sa *ike_conn_sa_any(struct ike_engine *e, struct ike_conn *c);
+uint32_t ike_next_id(struct ike_engine *e);
+/* ike_proposal.c: the name of an IANA transform (IKEV2_TRANS_*) we never
+ * accept ("modp1024", "sha1"), NULL when it has none. */
+const char *ike_alg_unsupported_name(uint8_t type, uint16_t id);
+/* ike_select.c: the SA an operator's selector names (ike.h struct ike_sel) */
+bool ike_sel_empty(const struct ike_sel *sel);
+struct ike_sa *ike_sel_sa(struct ike_engine *e, const struct ike_sel *sel);
+struct ike_child *ike_sel_child(struct ike_sa *sa, const struct ike_sel *sel);
 struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiator);
 void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st);
 void ike_sa_free_nego(struct ike_sa *sa);            /* drops IKE_SA_INIT state */
@@ -300,6 +342,16 @@ void ike_log(struct ike_engine *e, enum ike_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void ike_sa_log(const struct ike_sa *sa, enum ike_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* A line caused by unauthenticated input, rate-limited per kind
+ * (ike_engine_cfg.log_rate); lvl is capped at IKE_LOG_WARN: anyone can
+ * send what causes it. sa may be NULL. */
+void ike_log_unauth(struct ike_engine *e, const struct ike_sa *sa, enum ike_logk k,
+		    enum ike_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Summaries of suppressed lines that fell due (from the tick), and when
+ * the next one will. */
+void ike_log_limit_flush(struct ike_engine *e);
+uint64_t ike_log_limit_next(const struct ike_engine *e);
 void ike_emit(struct ike_engine *e, const struct ike_event *ev);
 /* What every event about an IKE SA or its children carries, the rest zero. */
 void ike_event_init(struct ike_event *ev, const struct ike_sa *sa, enum ike_event_type t,

@@ -85,6 +85,41 @@ static const char *alg_name_of(uint8_t type, uint16_t id, uint16_t keybits)
 	return "unknown";
 }
 
+/* IANA algorithms we never accept, named for the log line that says a
+ * peer offered only those (strongSwan's names). */
+static const struct {
+	uint8_t type;
+	uint16_t id;
+	const char *name;
+} unsupported[] = {
+	{ IKEV2_TRANS_ENCR, 2, "des" },          { IKEV2_TRANS_ENCR, 3, "3des" },
+	{ IKEV2_TRANS_ENCR, 11, "null" },        { IKEV2_TRANS_ENCR, 13, "aesctr" },
+	{ IKEV2_TRANS_ENCR, 14, "aesccm8" },     { IKEV2_TRANS_ENCR, 15, "aesccm12" },
+	{ IKEV2_TRANS_ENCR, 16, "aesccm16" },    { IKEV2_TRANS_ENCR, 18, "aesgcm8" },
+	{ IKEV2_TRANS_ENCR, 19, "aesgcm12" },    { IKEV2_TRANS_ENCR, 23, "camellia" },
+	{ IKEV2_TRANS_PRF, 1, "prfmd5" },        { IKEV2_TRANS_PRF, 2, "prfsha1" },
+	{ IKEV2_TRANS_PRF, 4, "prfaesxcbc" },    { IKEV2_TRANS_PRF, 8, "prfaescmac" },
+	{ IKEV2_TRANS_INTEG, 1, "md5" },         { IKEV2_TRANS_INTEG, 2, "sha1" },
+	{ IKEV2_TRANS_INTEG, 5, "aesxcbc" },     { IKEV2_TRANS_INTEG, 6, "md5_128" },
+	{ IKEV2_TRANS_INTEG, 7, "sha1_160" },    { IKEV2_TRANS_INTEG, 8, "aescmac" },
+	{ IKEV2_TRANS_INTEG, 9, "aes128gmac" },  { IKEV2_TRANS_INTEG, 10, "aes192gmac" },
+	{ IKEV2_TRANS_INTEG, 11, "aes256gmac" }, { IKEV2_TRANS_DH, 1, "modp768" },
+	{ IKEV2_TRANS_DH, 2, "modp1024" },       { IKEV2_TRANS_DH, 17, "modp6144" },
+	{ IKEV2_TRANS_DH, 18, "modp8192" },      { IKEV2_TRANS_DH, 22, "modp1024s160" },
+	{ IKEV2_TRANS_DH, 23, "modp2048s224" },  { IKEV2_TRANS_DH, 24, "modp2048s256" },
+	{ IKEV2_TRANS_DH, 25, "ecp192" },        { IKEV2_TRANS_DH, 26, "ecp224" },
+	{ IKEV2_TRANS_DH, 27, "ecp224bp" },      { IKEV2_TRANS_DH, 28, "ecp256bp" },
+	{ IKEV2_TRANS_DH, 29, "ecp384bp" },      { IKEV2_TRANS_DH, 30, "ecp512bp" },
+};
+
+const char *ike_alg_unsupported_name(uint8_t type, uint16_t id)
+{
+	for (size_t i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+		if (unsupported[i].type == type && unsupported[i].id == id)
+			return unsupported[i].name;
+	return NULL;
+}
+
 const char *ike_encr_name(uint16_t id, uint16_t keybits)
 {
 	return alg_name_of(IKEV2_TRANS_ENCR, id, keybits);

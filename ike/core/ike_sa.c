@@ -106,6 +106,7 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiat
 		}
 	sa->e = e;
 	sa->conn = c;
+	sa->id = ike_next_id(e);
 	sa->initiator = initiator;
 	if (initiator)
 		sa->spi_i = spi;

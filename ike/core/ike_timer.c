@@ -252,6 +252,7 @@ void ike_engine_tick(struct ike_engine *e, uint64_t now_ms)
 	if (e->rev)
 		ike_pki_rev_poll(e->rev);
 	ike_restarts_run(e, now_ms);
+	ike_log_limit_flush(e);
 	while ((sa = ike_timer_pop_due(e, now_ms)) != NULL) {
 		if (sa->state != IKE_S_DEAD)
 			sa_timers(sa, now_ms);
@@ -293,7 +294,10 @@ uint64_t ike_sa_deadline(const struct ike_sa *sa)
 
 uint64_t ike_engine_next_timer(const struct ike_engine *e)
 {
-	uint64_t t = ike_timer_next(e), r = ike_restarts_next(e);
+	uint64_t t = ike_timer_next(e), r = ike_restarts_next(e), l = ike_log_limit_next(e);
+
+	if (l < t)
+		t = l;
 
 	/* Answers of revocation fetches are collected by the tick. */
 	if (e->rev && ike_pki_rev_pending(e->rev) && e->now + 100 < t)

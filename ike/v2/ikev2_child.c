@@ -122,6 +122,8 @@ static struct ike_child *child_new(struct ike_sa *sa, const struct ike_child_cfg
 	ci = &ch->info;
 	ci->conn = sa->conn->cfg.name;
 	ci->child = cfg->name;
+	ci->id = ike_next_id(sa->e);
+	ci->ike_id = sa->id;
 	ci->ike_spi_i = sa->spi_i;
 	ci->ike_spi_r = sa->spi_r;
 	ci->spi_in = spi_in;

@@ -69,6 +69,7 @@ static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
 	nsa->own_child = old->own_child; /* the children point at it */
 	old->own_child = NULL;
 	for (struct ike_child *c = nsa->children; c; c = c->next) {
+		c->info.ike_id = nsa->id;
 		c->info.ike_spi_i = nsa->spi_i;
 		c->info.ike_spi_r = nsa->spi_r;
 	}
@@ -89,6 +90,7 @@ static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
 	ike_event_init(&ev, nsa, IKE_EV_IKE_REKEYED, NULL);
 	ev.old_spi_i = old->spi_i;
 	ev.old_spi_r = old->spi_r;
+	ev.old_ike_id = old->id;
 	ev.algs = nsa->algs;
 	ike_emit(nsa->e, &ev);
 	ike_sa_log(nsa, IKE_LOG_INFO, "IKE SA rekeyed, replaces %016llx_i %016llx_r",

@@ -189,6 +189,13 @@ void ikev2_prop_from_algs(const struct ike_algs *a, uint8_t num, uint8_t proto, 
 		add_trans(out, IKEV2_TRANS_ESN, a->esn, 0);
 }
 
+static const char *trans_type_name(uint8_t type)
+{
+	static const char *const names[] = { "type0", "encr", "prf", "integ", "dh", "esn" };
+
+	return names[type <= IKEV2_TRANS_ESN ? type : 0];
+}
+
 static const char *trans_name(const struct ikev2_transform *t, char *buf, size_t len)
 {
 	const char *n = "?";
@@ -203,10 +210,18 @@ static const char *trans_name(const struct ikev2_transform *t, char *buf, size_t
 	case IKEV2_TRANS_ESN: n = t->id ? "esn" : "noesn"; break;
 	default: break;
 	}
-	if (strcmp(n, "unknown") == 0 || strcmp(n, "?") == 0)
-		snprintf(buf, len, "type%u:%u%s", t->type, t->id, t->keybits ? "(keylen)" : "");
-	else
+	if (strcmp(n, "unknown") != 0 && strcmp(n, "?") != 0)
 		snprintf(buf, len, "%s", n);
+	else if (t->type == IKEV2_TRANS_ENCR && t->id == IKEV2_ENCR_AES_CBC)
+		snprintf(buf, len, "aes%u", t->keybits); /* a key size we do not take */
+	else if (t->type == IKEV2_TRANS_ENCR && t->id == IKEV2_ENCR_AES_GCM_16)
+		snprintf(buf, len, "aes%ugcm16", t->keybits);
+	else if ((n = ike_alg_unsupported_name(t->type, t->id)) != NULL)
+		snprintf(buf, len, "%s", n);
+	else if (t->type <= IKEV2_TRANS_ESN) /* no name known: the number */
+		snprintf(buf, len, "%s:%u", trans_type_name(t->type), t->id);
+	else
+		snprintf(buf, len, "type%u:%u", t->type, t->id);
 	return buf;
 }
 

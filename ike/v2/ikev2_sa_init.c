@@ -371,9 +371,13 @@ static void refuse(struct ike_engine *e, const ike_addr_t *local, const ike_addr
 	char a[64];
 
 	e->stats.ike_failed++;
-	ike_log(e, IKE_LOG_ERR, "IKE_SA_INIT from %s %016llx_i refused with %s: %s",
-		ike_addr_str(remote, a, sizeof(a)), (unsigned long long)h->spi_i,
-		ikev2_notify_name(type), why);
+	/* Anyone can send one: warning at most, rate-limited. */
+	ike_log_unauth(e, NULL,
+		       type == IKEV2_N_INVALID_SYNTAX ? IKE_LOGK_MALFORMED : IKE_LOGK_INIT_REFUSED,
+		       type == IKEV2_N_INVALID_SYNTAX ? IKE_LOG_INFO : IKE_LOG_WARN,
+		       "IKE_SA_INIT from %s %016llx_i refused with %s: %s",
+		       ike_addr_str(remote, a, sizeof(a)), (unsigned long long)h->spi_i,
+		       ikev2_notify_name(type), why);
 	send_plain_notify(e, local, remote, h, type, NULL, 0);
 }
 
@@ -408,7 +412,8 @@ static int negotiate(struct ike_engine *e, struct ike_conn *conn, const ike_addr
 		char a[64];
 
 		ikev2_put16(g, algs->dh);
-		ike_log(e, IKE_LOG_INFO,
+		ike_log_unauth(
+			e, NULL, IKE_LOGK_INIT_REFUSED, IKE_LOG_INFO,
 			"IKE_SA_INIT from %s: peer sent KE for %s, asking for %s (INVALID_KE_PAYLOAD)",
 			ike_addr_str(remote, a, sizeof(a)), ike_dh_name(ke->group),
 			ike_dh_name(algs->dh));
@@ -494,9 +499,9 @@ void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local, const 
 		return;
 	}
 	if (dh_compute(sa->dh, &ke, shared, &slen) < 0) {
-		ike_sa_log(sa, IKE_LOG_ERR,
-			   "IKE_SA_INIT refused: peer's %s public value is invalid (RFC 6989)",
-			   ike_dh_name(algs.dh));
+		ike_log_unauth(e, sa, IKE_LOGK_MALFORMED, IKE_LOG_WARN,
+			       "IKE_SA_INIT refused: peer's %s public value is invalid (RFC 6989)",
+			       ike_dh_name(algs.dh));
 		send_plain_notify(e, local, remote, h, IKEV2_N_INVALID_SYNTAX, NULL, 0);
 		ike_sa_kill(sa, "invalid KE");
 		return;
@@ -524,7 +529,8 @@ void ikev2_sa_init_unsupported(struct ike_engine *e, const ike_addr_t *local,
 {
 	char a[64];
 
-	ike_log(e, IKE_LOG_WARN, "IKE_SA_INIT from %s: unsupported critical payload type %u",
-		ike_addr_str(remote, a, sizeof(a)), type);
+	ike_log_unauth(e, NULL, IKE_LOGK_MALFORMED, IKE_LOG_WARN,
+		       "IKE_SA_INIT from %s: unsupported critical payload type %u",
+		       ike_addr_str(remote, a, sizeof(a)), type);
 	send_plain_notify(e, local, remote, h, IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD, &type, 1);
 }

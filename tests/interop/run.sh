@@ -49,6 +49,8 @@ all_cases() {
 	echo ike-rekey.by-ss
 	echo ike-rekey.crossed
 	echo psk.per-user
+	echo select.by-id
+	echo sigterm.every-sa
 	echo delete.by-us
 	echo delete.by-ss
 	echo dpd.peer-killed
@@ -488,6 +490,99 @@ case_psk_per_user() {
 	note "three users on $US_IP selected by IDi and key; u3 with u2's key refused: $(grep -o 'IKE_AUTH failed.*' "$CDIR/us.log" | tail -n 1)"
 }
 
+# Three IKE SAs on one responder connection of ours (remote_addr %any, any
+# identity, one PSK), all from charon's one address: u1, u2 and u3, each
+# with its own identity and inner address.
+peers_conf() { # DIR
+	local dir=$1 n
+	"$PYTHON" - "$dir/us.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+c = doc["connections"][0]
+c["remote_addr"] = "%any"
+c.pop("remote_id", None)
+c.pop("initiate", None)
+json.dump(doc, open(sys.argv[1], "w"), indent=2)
+PY
+	{
+		echo "connections {"
+		for n in 1 2 3; do
+			sed -n '/^  c1 {/,/^  }$/p' "$dir/swanctl.conf" |
+				sed "s/^  c1 {/  u$n {/; s/      id = $SS_IP/      id = u$n.example/; s|local_ts = .*|local_ts = 203.0.113.$n/32|"
+		done
+		echo "}"
+		printf 'secrets {\n  ike-any {\n    secret = "%s"\n  }\n}\n' "$SS_PSK"
+	} >"$dir/swanctl.peers"
+	cp "$dir/swanctl.peers" "$dir/swanctl.conf"
+}
+peers_up() {
+	local n
+	ss_gen_conf "$CDIR" "$SS_IP" "$US_IP" "$SS_NET" "$US_NET"
+	us_gen_conf "$CDIR"
+	peers_conf "$CDIR"
+	for n in 2 3; do ip -n "$SS_NS" addr replace "203.0.113.$n/32" dev lo; done
+	ss_start "$SS_NS" "$CDIR" || fail "charon: $(cat "$CDIR/ss_error" 2>/dev/null)" || return 1
+	us_start "$US_NS" "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+	for n in 1 2 3; do
+		ss_swanctl "$CDIR" --initiate --child net --ike "u$n" >"$CDIR/swanctl-u$n.out" 2>&1 ||
+			fail "swanctl --initiate u$n failed: $(tail -n 1 "$CDIR/swanctl-u$n.out")" || return 1
+	done
+	[ "$(us_ike_count)" = 3 ] || fail "we hold $(us_ike_count) IKE SAs, want 3" || return 1
+}
+peers_addrs_del() { local n; for n in 2 3; do ip -n "$SS_NS" addr del "203.0.113.$n/32" dev lo 2>/dev/null; done; }
+# the id of our IKE SA (or with "child" its CHILD SA's inbound SPI) whose
+# CHILD SA reaches 203.0.113.N
+us_sa_of_user() { # N [child]
+	local what='str(sa.get("id"))'
+	[ "${2:-}" = child ] && what='c.get("spi_in")'
+	us_query "$CDIR" "\" \".join($what for sa in sas for c in children(sa) if c.get(\"remote_ts\") == [\"203.0.113.$1/32\"])"
+}
+ss_names() { ss_query "$CDIR" '" ".join(sorted(sa.get("name", "?") for sa in sas))'; }
+
+# select.by-id: ipsecgw-ctl names one of three IKE SAs that share the
+# connection and the peer address by its id, then a CHILD SA by SPI and
+# one by the peer's identity; only those are acted on.
+case_select_by_id() {
+	local id2 spi3 out rc
+	peers_up || { peers_addrs_del; return 1; }
+	id2=$(us_sa_of_user 2); spi3=$(us_sa_of_user 3 child)
+	[ -n "$id2" ] && [ -n "$spi3" ] || fail "list-sas has no id for u2 or no SPI for u3: $(us_sas_json "$CDIR" | tr -d '\n' | cut -c1-300)" || { peers_addrs_del; return 1; }
+	out=$(us_ctl "$CDIR" terminate --id "$id2"); rc=$?
+	[ $rc = 0 ] && grep -q "\"id\": $id2\$" <<<"$out" || fail "ipsecgw-ctl terminate --id $id2 exited $rc: $out" || { peers_addrs_del; return 1; }
+	wait_until 10 test "$(ss_names)" = "u1 u3"
+	[ "$(ss_names)" = "u1 u3" ] || fail "charon holds [$(ss_names)] after terminate --id $id2 (u2's), want u1 u3" || { peers_addrs_del; return 1; }
+	[ "$(us_ike_count)" = 2 ] || fail "we hold $(us_ike_count) IKE SAs, want 2" || { peers_addrs_del; return 1; }
+	us_ctl "$CDIR" rekey-child --spi "$spi3" >/dev/null || fail "ipsecgw-ctl rekey-child --spi $spi3 failed: $(tail -n 1 "$CDIR/ctl.log")" || { peers_addrs_del; return 1; }
+	wait_until 10 us_has_event "$CDIR" CHILD_REKEYED || fail "no CHILD_REKEYED after rekey-child --spi $spi3" || { peers_addrs_del; return 1; }
+	us_log_has "$CDIR" "event CHILD_REKEYED .*old_spi_in=$spi3" || fail "the CHILD SA rekeyed is not u3's ($spi3): $(us_event "$CDIR" CHILD_REKEYED)" || { peers_addrs_del; return 1; }
+	us_ctl "$CDIR" delete-child c1 --peer-id u1.example >/dev/null || fail "ipsecgw-ctl delete-child --peer-id u1.example failed: $(tail -n 1 "$CDIR/ctl.log")" || { peers_addrs_del; return 1; }
+	wait_until 10 test "$(us_sa_of_user 1 child)" = ""
+	[ -z "$(us_sa_of_user 1 child)" ] && [ -n "$(us_sa_of_user 3 child)" ] || fail "after delete-child --peer-id u1.example: u1's CHILD SA [$(us_sa_of_user 1 child)], u3's [$(us_sa_of_user 3 child)]" || { peers_addrs_del; return 1; }
+	out=$(us_ctl "$CDIR" dpd --id 99999 2>&1) && fail "dpd --id 99999 succeeded: $out" && { peers_addrs_del; return 1; }
+	peers_addrs_del
+	note "terminate --id $id2 took u2's IKE SA only; rekey-child --spi $spi3 u3's CHILD SA; delete-child --peer-id u1.example u1's"
+}
+
+# sigterm.every-sa: SIGTERM on our daemon sends a Delete for each of the
+# three IKE SAs of its one responder connection, and exits.
+case_sigterm_every_sa() {
+	local pid t0 dt
+	peers_up || { peers_addrs_del; return 1; }
+	pid=$(us_pid "$CDIR"); t0=$(ipgw_now_ms)
+	kill -TERM "$pid"
+	wait_until 5 ipgw_pid_gone "$pid" || fail "ipsecgw-ike still runs 5 s after SIGTERM" || { peers_addrs_del; return 1; }
+	dt=$(( $(ipgw_now_ms) - t0 ))
+	wait "$pid" 2>/dev/null
+	rm -f "$CDIR/us.pid" # its exit is what this case wants
+	wait_until 5 test "$(ss_ike_count)" = 0
+	[ "$(ss_ike_count)" = 0 ] || fail "charon still holds [$(ss_names)] after our SIGTERM" || { peers_addrs_del; return 1; }
+	[ "$(grep -c 'received DELETE for IKE_SA' "$CDIR/charon.log")" = 3 ] ||
+		fail "charon logged $(grep -c 'received DELETE for IKE_SA' "$CDIR/charon.log") 'received DELETE for IKE_SA' lines, want 3" || { peers_addrs_del; return 1; }
+	us_log_has "$CDIR" "deleting 3 IKE SAs" || fail "our log does not say 'deleting 3 IKE SAs'" || { peers_addrs_del; return 1; }
+	peers_addrs_del
+	note "SIGTERM: 3 Deletes received by charon, daemon gone after $dt ms"
+}
+
 case_delete() { # BY
 	local by=$1
 	establish_default || return 1
@@ -679,6 +774,8 @@ run_case() {
 	ike-rekey.by-ss)    case_ike_rekey ss ;;
 	ike-rekey.crossed)  case_ike_rekey_crossed ;;
 	psk.per-user)       case_psk_per_user ;;
+	select.by-id)       case_select_by_id ;;
+	sigterm.every-sa)   case_sigterm_every_sa ;;
 	delete.by-us)       case_delete us ;;
 	delete.by-ss)       case_delete ss ;;
 	dpd.peer-killed)    case_dpd ;;
