@@ -157,6 +157,7 @@ interop: deps
 
 test: deps
 	@$(MAKE) --no-print-directory format-check
+	bash scripts/check_spdx.sh
 	@$(MAKE) --no-print-directory all
 	$(UNIT)
 	bash tests/fastpath/pcap_run.sh $(BUILD)

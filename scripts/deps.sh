@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs every Debian 12 package the project needs. Idempotent: packages that
 # are already present are skipped, and apt-get is not run at all when nothing
 # is missing, so `make test` on a prepared machine costs no time here.

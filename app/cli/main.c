@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ipsecgw-ctl: sends one command to the daemon's control socket and prints
  * the reply. Exit status: 0 ok, 1 the daemon refused (reply "ok": false),
  * 2 usage error or the daemon could not be reached / answered garbage. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* JSON configuration: entry points, the global sections ("local", "log",
  * "control", "ike") and file loading. Connections are in config_conn.c.
  * The format is documented in docs/config.md. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* JSON configuration (Jansson), validated strictly: every error names the
  * JSON path and the reason, syntax errors also the line and column.
  * The format is documented in docs/config.md. */

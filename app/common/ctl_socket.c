@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Control socket server; see control.h for the protocol. */
 #include <errno.h>
 #include <jansson.h>

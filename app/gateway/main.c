@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* build/ipsecgw: the DPDK IPsec gateway.
  *
  *   ipsecgw [EAL options] -- -c config.json [--duration SEC] [--idle-exit MS]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ipsecgw-ike: the IKEv2 daemon. Binds the engine in ike/ to kernel UDP
  * sockets, a monotonic clock, a log on stderr, an optional key log and the
  * control socket. Single-threaded: one ppoll() loop. See docs/operations.md. */
