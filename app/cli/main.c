@@ -3,6 +3,7 @@
  * the reply. Exit status: 0 ok, 1 the daemon refused (reply "ok": false),
  * 2 usage error or the daemon could not be reached / answered garbage. */
 #include <errno.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "app/common/ctl_socket.h"
+#include "app/common/version.h"
 
 #define CTL_TIMEOUT_S 10
 #define CTL_MAX_REPLY (16u << 20)
@@ -28,17 +30,20 @@ static const struct {
 	{ "delete-ike", true, false },  { "dpd", true, false },
 	{ "acquire", true, true },      { "list-sas", false, false },
 	{ "list-certs", false, false }, { "list-crls", false, false },
-	{ "stats", false, false },
+	{ "stats", false, false },      { "version", false, false },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ipsecgw-ctl -s SOCKET CMD [CONN [CHILD]]\n"
+	fprintf(f, "usage: ipsecgw-ctl [-s SOCKET] CMD [CONN [CHILD]]\n"
+		   "  -s SOCKET       the program's control socket (default %s)\n"
+		   "  --version       this program's version; `version`: both programs'\n"
 		   "  CMD with CONN: initiate, rekey-child, rekey-ike, delete-child,\n"
 		   "                 delete-ike, dpd\n"
 		   "  acquire CONN [CHILD]: what a trap policy's first packet does\n"
 		   "                 (CHILD: a child name, the first by default)\n"
-		   "  CMD alone:     list-sas, list-certs, list-crls, stats\n");
+		   "  CMD alone:     list-sas, list-certs, list-crls, stats, version\n",
+		APP_CTL_SOCKET_DEFAULT);
 }
 
 static int find_command(const char *cmd)
@@ -160,23 +165,37 @@ static json_t *transact(const char *path, json_t *req)
 	return reply;
 }
 
+/* The reply to `version` as two lines, this program's first. */
+static void print_version(json_t *reply)
+{
+	const char *prog = json_string_value(json_object_get(reply, "program"));
+	const char *v = json_string_value(json_object_get(reply, "version"));
+
+	printf("ipsecgw-ctl %s\n%s %s\n", app_version(), prog ? prog : "program",
+	       v ? v : "(no version in the reply)");
+}
+
 int main(int argc, char **argv)
 {
-	const char *path = NULL, *cmd, *conn = NULL, *child = NULL;
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = APP_CTL_SOCKET_DEFAULT, *cmd, *conn = NULL, *child = NULL;
 	json_t *req, *reply;
 	char *out;
 	int opt, idx, rc;
 
-	while ((opt = getopt(argc, argv, "+s:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 's': path = optarg; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("ipsecgw-ctl %s\n", app_version()); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!path || optind >= argc) {
-		if (!path)
-			fprintf(stderr, "ipsecgw-ctl: -s SOCKET is required\n");
+	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
@@ -208,7 +227,9 @@ int main(int argc, char **argv)
 	json_decref(req);
 	if (!reply)
 		return 2;
-	out = json_dumps(reply, JSON_INDENT(2));
+	out = strcmp(cmd, "version") == 0 ? NULL : json_dumps(reply, JSON_INDENT(2));
+	if (!out && strcmp(cmd, "version") == 0 && json_is_true(json_object_get(reply, "ok")))
+		print_version(reply);
 	if (out) {
 		printf("%s\n", out);
 		free(out);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/common/config_priv.h"
+#include "app/common/version.h"
 #include "ike/ike_pki.h"
 
 #define CFG_FILE_MAX (1u << 20) /* larger files are refused */
@@ -119,8 +120,18 @@ static int cfg_control(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 
 	if (rc || !o)
 		return rc;
+	cfg->control_socket_set = json_object_get(o, "socket") != NULL;
 	/* The path must fit a sockaddr_un. */
 	return cfg_get_strbuf(c, "control", o, "socket", cfg->control_socket, max);
+}
+
+void app_config_control_default(struct app_config *cfg)
+{
+	struct stat st;
+
+	if (cfg->control_socket_set || stat(APP_RUN_DIR, &st) != 0 || !S_ISDIR(st.st_mode))
+		return;
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", APP_CTL_SOCKET_DEFAULT);
 }
 
 /* RFC 7383: on or off, and the largest IP datagram of a fragment. */

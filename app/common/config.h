@@ -5,6 +5,7 @@
 #ifndef APP_CONFIG_H
 #define APP_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "ike/ike.h"
 #include "app/common/config_fp.h"
@@ -21,6 +22,7 @@ struct app_config {
 	unsigned n_listen;
 	ike_addr_t listen[APP_MAX_LISTEN]; /* "local.addresses" (ports unset) */
 	char control_socket[APP_PATH_MAX]; /* "control.socket", "" = none */
+	bool control_socket_set;           /* "control.socket" given, even "" */
 	char keylog_path[APP_PATH_MAX];    /* "log.keylog", "" = off */
 	enum ike_log_level log_level;      /* "log.level" */
 	unsigned n_conns;
@@ -45,6 +47,9 @@ int app_config_load(const char *path, struct app_config *cfg, char *err, size_t 
  * a line naming the file in err. */
 int app_config_give_creds(const struct app_config *cfg, struct ike_engine *e, char *err,
 			  size_t errlen);
+/* Without "control.socket" in the file: APP_CTL_SOCKET_DEFAULT when its
+ * folder (APP_RUN_DIR, made by the systemd units) exists, else none. */
+void app_config_control_default(struct app_config *cfg);
 /* Wipes secrets (PSKs) and drops the credential store. */
 void app_config_clear(struct app_config *cfg);
 

@@ -17,6 +17,7 @@
 #include "ike/ike_pki.h"
 #include "app/common/ctl_socket.h"
 #include "app/common/log.h"
+#include "app/common/version.h"
 
 #define CONTROL_CLIENT_TIMEOUT_MS 1000 /* per receive / send */
 #define CONTROL_CLIENT_BUDGET_MS  2000 /* whole request */
@@ -335,6 +336,9 @@ static json_t *dispatch(struct ike_engine *e, const struct app_config *cfg, json
 		return do_list_certs(cfg);
 	if (strcmp(cmd, "list-crls") == 0)
 		return do_list_crls(e);
+	if (strcmp(cmd, "version") == 0)
+		return json_pack("{s:b, s:s, s:s}", "ok", 1, "program",
+				 program_invocation_short_name, "version", app_version());
 	return reply_error("unknown command '%.64s'", cmd);
 }
 
