@@ -35,14 +35,15 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ipsecgw-ctl [-s SOCKET] CMD [CONN [CHILD]]\n"
-		   "  -s SOCKET       the program's control socket (default %s)\n"
-		   "  --version       this program's version; `version`: both programs'\n"
-		   "  CMD with CONN: initiate, rekey-child, rekey-ike, delete-child,\n"
-		   "                 delete-ike, dpd\n"
-		   "  acquire CONN [CHILD]: what a trap policy's first packet does\n"
-		   "                 (CHILD: a child name, the first by default)\n"
-		   "  CMD alone:     list-sas, list-certs, list-crls, stats, version\n",
+	fprintf(f,
+		"usage: ipsecgw-ctl [-s SOCKET] CMD [CONN [CHILD]]\n"
+		"  -s SOCKET       the program's control socket (default %s)\n"
+		"  --version       this program's version; `version`: both programs'\n"
+		"  CMD with CONN: initiate, rekey-child, rekey-ike, delete-child,\n"
+		"                 delete-ike, dpd\n"
+		"  acquire CONN [CHILD]: what a trap policy's first packet does\n"
+		"                 (CHILD: a child name, the first by default)\n"
+		"  CMD alone:     list-sas, list-certs, list-crls, stats, version\n",
 		APP_CTL_SOCKET_DEFAULT);
 }
 

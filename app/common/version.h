@@ -15,7 +15,7 @@ const char *app_datadir(void);
  * and where ipsecgw-ctl looks without -s. Its folder is made by systemd
  * (RuntimeDirectory=ipsecgw); without the folder there is no default socket,
  * so programs started by hand or by the tests never share one by accident. */
-#define APP_RUN_DIR                "/run/ipsecgw"
-#define APP_CTL_SOCKET_DEFAULT     APP_RUN_DIR "/ipsecgw.ctl"
+#define APP_RUN_DIR            "/run/ipsecgw"
+#define APP_CTL_SOCKET_DEFAULT APP_RUN_DIR "/ipsecgw.ctl"
 
 #endif

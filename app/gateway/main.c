@@ -102,8 +102,7 @@ static void usage(const char *prog)
 		"                      exists, else %s/drivers-config)\n"
 		"  --check             validate the configuration and exit\n"
 		"  --version           print the version and exit (no EAL options)\n",
-		app_datadir(),
-		prog);
+		app_datadir(), prog);
 }
 
 /* A checkout's drivers-config (make demo, the tests) before the installed one. */
@@ -744,8 +743,8 @@ static int run(struct gw *g)
 		rte_eal_remote_launch(fp_worker_run, g->w[i], g->lcore[i]);
 	printf("running: ipsecgw %s, %u worker(s), %u static SA(s), %u polic%s, %u route(s), "
 	       "%u IKE connection(s)\n",
-	       app_version(), g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies", f->n_routes,
-	       g->cfg->n_conns);
+	       app_version(), g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies",
+	       f->n_routes, g->cfg->n_conns);
 	fflush(stdout);
 	if (g->ike)
 		app_gw_ike_start(g->ike);
