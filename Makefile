@@ -90,7 +90,9 @@ DATADIR    ?= $(PREFIX)/share/ipsecgw
 MANDIR     ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR    ?= /lib/systemd/system
-APP_VERSION := $(shell bash scripts/version.sh)
+# scripts/version.sh; IPSECGW_VERSION=... from outside wins (a package built
+# from a copy of the tree without .git, tests/pkg/pkg_run.sh).
+IPSECGW_VERSION ?= $(shell bash scripts/version.sh)
 
 .PHONY: all test unit asan interop demo deps clean fuzz fuzz-fp bench format format-check \
         programs install pkg-test FORCE
@@ -105,7 +107,7 @@ $(BUILD)/%.o: %.c
 $(BUILD)/gen/app_build.h: FORCE
 	@mkdir -p $(dir $@)
 	@printf '#define APP_BUILD_VERSION "%s"\n#define APP_BUILD_DATADIR "%s"\n' \
-	    '$(APP_VERSION)' '$(DATADIR)' >$@.tmp
+	    '$(IPSECGW_VERSION)' '$(DATADIR)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 $(BUILD)/app/common/version.o: $(BUILD)/gen/app_build.h
 $(BUILD)/app/common/version.o: CFLAGS += -I$(BUILD)/gen
@@ -218,6 +220,7 @@ test: deps
 	bash scripts/check_spdx.sh
 	@$(MAKE) --no-print-directory all
 	$(UNIT)
+	bash tests/pkg/pkg_run.sh
 	bash tests/fastpath/pcap_run.sh $(BUILD)
 	bash tests/fastpath/telemetry_run.sh $(BUILD)
 	bash tests/fastpath/ike_frag_run.sh $(BUILD)
