@@ -236,7 +236,7 @@ static void drain_socket(struct daemon *d, unsigned idx)
 	}
 }
 
-/* ppoll() timeout until the next engine timer or the shutdown deadline. */
+/* ppoll() timeout until the next engine timer or deadline (shutdown, watchdog). */
 static struct timespec *loop_timeout(struct daemon *d, uint64_t now, uint64_t deadline,
 				     struct timespec *ts)
 {

@@ -195,13 +195,20 @@ cat >"$T/gw.json" <<'EOF'
 EOF
 gw_from() { # gw_from SHARE_DIR: the gateway in $T with SHARE_DIR as /usr/share
 	(cd "$T" && timeout 30 unshare -m sh -c "mount --bind '$1' /usr/share &&
-		'$I/usr/sbin/ipsecgw' --no-huge -m 256 --no-pci -l 0-1 \
-		--file-prefix ipsecgw_pkg$$ -- -c gw.json --duration 0.5")
+		NOTIFY_SOCKET='$NOTIFY' WATCHDOG_USEC=400000 '$I/usr/sbin/ipsecgw' \
+		--no-huge -m 256 --no-pci -l 0-1 --file-prefix ipsecgw_pkg$$ -- -c gw.json \
+		--duration 1")
 }
 export -f gw_from
-export T I VERSION
+export T I VERSION NOTIFY
 check "the gateway runs with the installed profiles" bash -c \
 	'gw_from "$I/usr/share" 2>&1 | tee "$T/gw1.out" | grep -q "^running: ipsecgw $VERSION,"'
+gw_notified() { # after the gateway's READY: watchdog pings, then STOPPING
+	awk '/^READY=1 STATUS=ports/ { r = 1 } r && /^WATCHDOG=1/ { w++ }
+	     r && w && /^STOPPING=1/ { s = 1 } END { print "pings " w; exit !(r && w >= 2 && s) }' \
+		"$T/notify.log"
+}
+check "the gateway: READY=1, WATCHDOG=1 from the control loop, STOPPING=1" gw_notified
 mkdir -p "$T/empty_share"
 check "... and names the installed path when they are missing" bash -c \
 	'gw_from "$T/empty_share" 2>&1 | tee "$T/gw2.out" |
