@@ -5,6 +5,7 @@
 #   make interop  interop with strongSwan and Libreswan, the gateway, IKE load
 #   make demo     IKEv2 tunnels with strongSwan in namespaces (daemon, then DPDK gateway with traffic)
 #   make bench    fast-path and IKE benchmarks (perf/fp_bench.sh, perf/ike_bench.sh)
+#   make install  programs, units, manual pages, drivers-config (PREFIX=/usr, DESTDIR)
 #   make format   format every C file as .clang-format says; format-check (in make test) checks
 
 CC      ?= gcc
@@ -22,6 +23,9 @@ JANSSON_LIBS  := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljans
 # app/common/privs.c
 CAP_LIBS      := $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap)
 CUNIT_LIBS    := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
+# libsystemd for sd_notify (app/common/notify.c); without it the programs
+# build, but do not speak systemd's Type=notify protocol.
+SYSTEMD_LIBS  := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null)
 # Fast path: DPDK headers as -isystem so -Wextra/-Wshadow/-Werror apply to our
 # code only. DPDK 22.11 headers need SSSE3+ intrinsics; its .pc says
 # -march=corei7, we use -march=native (CI runs on the same kind of machine).
@@ -77,12 +81,39 @@ FP_PERF_BINS := $(FPBENCH) $(IMBCEIL) $(ZCGEN) $(XCORE)
 # pluto in tests/interop/ls_run.sh
 LSFAKESA  := $(BUILD)/tests/interop/ls_fakesa.so
 
-.PHONY: all test unit asan interop demo deps clean fuzz fuzz-fp bench format format-check
+# Where `make install` puts things (docs/operations.md): PREFIX for programs,
+# data and manual pages, DESTDIR a staging root (packages). The data folder is
+# compiled in (drivers-config is looked for there), so an install with another
+# PREFIX rebuilds what depends on it.
+PREFIX     ?= /usr
+DESTDIR    ?=
+SBINDIR    ?= $(PREFIX)/sbin
+DATADIR    ?= $(PREFIX)/share/ipsecgw
+MANDIR     ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR    ?= /lib/systemd/system
+# scripts/version.sh; IPSECGW_VERSION=... from outside wins (a package built
+# from a copy of the tree without .git, tests/pkg/pkg_run.sh).
+IPSECGW_VERSION ?= $(shell bash scripts/version.sh)
+
+.PHONY: all test unit asan interop demo deps clean fuzz fuzz-fp bench format format-check \
+        programs install pkg-test FORCE
 all: $(LIBIKE) $(LIBFP) $(DAEMON) $(CTL) $(GW) $(UNIT) $(IKELOAD) $(CEILING) $(ECDSACEIL) $(FP_PERF_BINS) $(LSFAKESA)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CRYPTO_CFLAGS) -c $< -o $@
+
+# The version and data folder, rewritten only when they change (so a build
+# with nothing new relinks nothing); only app/common/version.c includes it.
+$(BUILD)/gen/app_build.h: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#define APP_BUILD_VERSION "%s"\n#define APP_BUILD_DATADIR "%s"\n' \
+	    '$(IPSECGW_VERSION)' '$(DATADIR)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+$(BUILD)/app/common/version.o: $(BUILD)/gen/app_build.h
+$(BUILD)/app/common/version.o: CFLAGS += -I$(BUILD)/gen
+$(BUILD)/app/common/notify.o: CFLAGS += $(if $(SYSTEMD_LIBS),-DAPP_HAVE_LIBSYSTEMD)
 
 $(LIBIKE): $(IKE_OBJS)
 	@mkdir -p $(dir $@)
@@ -99,10 +130,10 @@ $(LIBFP): $(FP_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(DAEMON): $(DAEMON_OBJS) $(LIBAPP) $(LIBIKE)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) $(SYSTEMD_LIBS)
 
 $(CTL): $(CTL_OBJS) $(LIBAPP) $(LIBIKE)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) $(SYSTEMD_LIBS)
 
 $(IKELOAD): $(BUILD)/perf/ikeload.o $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CRYPTO_LIBS)
@@ -133,15 +164,44 @@ $(IMBCEIL): $(BUILD)/perf/imb_ceiling.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(IMB_LIBS)
 
 $(GW): $(BUILD)/app/gateway/main.o $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) $(DPDK_LIBS) $(IMB_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) $(DPDK_LIBS) $(IMB_LIBS) \
+	    $(SYSTEMD_LIBS)
 
 $(UNIT): $(UNIT_OBJS) $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CUNIT_LIBS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) \
-	    $(DPDK_LIBS) $(IMB_LIBS) $(RING_LIBS)
+	    $(DPDK_LIBS) $(IMB_LIBS) $(RING_LIBS) $(SYSTEMD_LIBS)
 
 deps:
 	@bash scripts/deps.sh
+
+# The three programs alone (what a package needs; debian/rules builds this).
+programs: $(DAEMON) $(GW) $(CTL)
+
+# FHS layout (docs/operations.md, "Installing"). Configuration files that
+# exist already are kept: an upgrade never overwrites an operator's file.
+INSTALL_UNIT = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+install: programs
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/drivers-config \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSCONFDIR)/ipsecgw $(DESTDIR)$(SYSCONFDIR)/default \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/ipsecgw/examples
+	install -m 0755 $(DAEMON) $(GW) $(CTL) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 drivers-config/*.json $(DESTDIR)$(DATADIR)/drivers-config/
+	install -m 0644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 README.md LICENSE docs/*.md $(DESTDIR)$(PREFIX)/share/doc/ipsecgw/
+	install -m 0644 docs/examples/* $(DESTDIR)$(PREFIX)/share/doc/ipsecgw/examples/
+	for u in ipsecgw-ike ipsecgw; do \
+	    $(INSTALL_UNIT) dist/systemd/$$u.service.in >$(DESTDIR)$(UNITDIR)/$$u.service && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u.service || exit 1; done
+	@for f in ipsecgw/ipsecgw-ike.json ipsecgw/ipsecgw.json default/ipsecgw; do \
+	    src=dist/etc/$$(basename $$f); [ $$f = default/ipsecgw ] && src=dist/etc/default-ipsecgw; \
+	    if [ -e $(DESTDIR)$(SYSCONFDIR)/$$f ]; then echo "kept $(DESTDIR)$(SYSCONFDIR)/$$f"; \
+	    else install -m 0640 $$src $(DESTDIR)$(SYSCONFDIR)/$$f || exit 1; fi; done
+
+# The install tree, the Debian package and the systemd units in a scratch
+# root (tests/pkg/pkg_run.sh).
+pkg-test: deps
+	bash tests/pkg/pkg_run.sh
 
 unit: deps
 	@$(MAKE) --no-print-directory $(UNIT)
@@ -159,8 +219,10 @@ interop: deps
 
 test: deps
 	@$(MAKE) --no-print-directory format-check
+	bash scripts/check_spdx.sh
 	@$(MAKE) --no-print-directory all
 	$(UNIT)
+	bash tests/pkg/pkg_run.sh
 	bash tests/fastpath/pcap_run.sh $(BUILD)
 	bash tests/fastpath/telemetry_run.sh $(BUILD)
 	bash tests/fastpath/ike_frag_run.sh $(BUILD)

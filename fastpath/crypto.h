@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Crypto backend table of the fast path.
  *
  * ESP code never calls a crypto library: it fills fp_crypto_op descriptors

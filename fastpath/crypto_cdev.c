@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* DPDK cryptodev backend (lookaside): the path a QAT card would take.
  * Tested with the software PMDs crypto_aesni_mb and crypto_openssl only.
  *

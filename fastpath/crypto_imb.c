@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* intel-ipsec-mb crypto backend.
  *
  * Session: keys expanded once on the control core (AES key schedules, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What the two crypto backends share. Not a public header: crypto_imb.c
  * and crypto_cdev.c only. */
 #ifndef FP_CRYPTO_PRIV_H

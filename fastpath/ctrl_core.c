@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Control core: the single writer of the SAD and SPD, RCU reclamation,
  * worker notifications and punted packets. See ctrl.h. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Control core of the fast path: the only writer of the SAD and the SPD.
  *
  * Any thread (the IKE engine, the config loader, the CLI) asks for changes

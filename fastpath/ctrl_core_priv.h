@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The parts of struct fp_ctrl workers and telemetry read directly.
  * Not a public header: ctrl.c, worker.c, telemetry.c. */
 #ifndef FP_CTRL_PRIV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ESP inbound: check, decrypt and decapsulate a burst for one SA.
  *
  * Packets arrive with the mbuf data at the outer IPv4/IPv6 header (no L2),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ESP outbound: encapsulate and encrypt a burst of packets for one SA.
  *
  * Packets arrive as plain IP (the mbuf data starts at the IPv4/IPv6 header,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers shared by esp_outbound.c and esp_inbound.c. Not a public header. */
 #ifndef FP_ESP_PRIV_H
 #define FP_ESP_PRIV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Security associations as the fast path sees them.
  *
  * struct fp_sa_params is the control-plane description (from an IKE CHILD SA

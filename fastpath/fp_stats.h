@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Counters of the fast path: per SA, and the reasons a worker drops a
  * packet for.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fragmentation out, and the checks and clean-up around rte_ip_frag's
  * reassembly in. See frag.h. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IP fragmentation on the way out, and what reassembly needs around
  * DPDK's rte_ip_frag on the way in. Only packets that do not fit the
  * egress MTU or arrive in pieces come here; the hot path tests one length.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ARP replies and Neighbor Advertisements for the gateway's addresses,
  * made in place from the request. See neigh.h. */
 #include <string.h>

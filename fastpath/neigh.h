@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Answers to neighbour discovery for the gateway's own addresses, made by
  * the worker that receives the request, in place: an ARP request (RFC 826)
  * becomes the ARP reply, an IPv6 Neighbor Solicitation (RFC 4861 7.2.4)

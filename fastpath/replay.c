@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Anti-replay window; see replay.h. */
 #include <errno.h>
 #include <stddef.h>

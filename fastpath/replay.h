@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ESP anti-replay window, RFC 4303 3.4.3 and appendix A2 (ESN).
  *
  * The window is a ring of 64-bit buckets (DPDK lib/ipsec style): sliding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Next-hop table: rte_lpm / rte_lpm6 to an index into nh[]. See route.h. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Next-hop table of the fast path: longest-prefix match (rte_lpm for IPv4,
  * rte_lpm6 for IPv6) to a next hop = output port + destination MAC. Built
  * from the configuration before the workers start and read-only after that

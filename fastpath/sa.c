@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Runtime SA: parameter checks, key expansion, handler choice.
  *
  * Everything that can be decided per SA is decided here, once, on the

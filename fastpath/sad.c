@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SAD: inbound rte_hash with lock-free readers, outbound slot table.
  * See sad.h. Only the control core writes; it frees what it takes out after
  * an RCU grace period (ctrl.c). */

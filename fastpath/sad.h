@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Security association database of the fast path.
  *
  * Inbound: an rte_hash keyed by SPI (network order, as on the wire) with

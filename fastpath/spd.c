@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SPD on rte_acl, or a scan for a family with few policies: a generation
  * is immutable once built from the whole rule list; see spd.h. Runs on
  * the control core, except the classify functions. */

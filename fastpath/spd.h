@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Security policy database for outbound traffic: 5-tuple (IPv4 and IPv6)
  * -> PROTECT(SA) / BYPASS / DISCARD, first matching rule wins.
  *

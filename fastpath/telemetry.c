@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rte_telemetry commands; see telemetry.h. Not on the fast path: a mutex
  * serialises the callbacks (several clients may ask at once). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rte_telemetry commands of the gateway (read with dpdk-telemetry.py):
  *   /ipsecgw/stats           totals over all workers + control-core counters
  *   /ipsecgw/drops           packets dropped, per reason, over all workers

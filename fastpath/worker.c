@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Worker loop: RX, classify, SAD/SPD, ESP per SA run, route, TX.
  * See worker.h for the classification and docs/fastpath.md for the
  * several-workers design (inbound SA owners, hand-off rings). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Worker lcores of the fast path.
  *
  * Each worker polls its RX queues in bursts and classifies every packet:

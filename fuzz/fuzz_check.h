@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* What the fuzz harnesses share: an invariant that aborts with its place
  * and text when it does not hold (the fuzzer, or make test, reports it). */
 #ifndef FUZZ_CHECK_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target for the fast path's worker (fastpath/worker.c and what it
  * calls: classification, SAD/SPD, ESP in and out, reassembly, fragmentation,
  * ICMP errors, ARP and neighbour answers), on one gateway whose WAN port loops back to itself: it owns

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Fuzz target for the IKEv2 message parsers (ike/v2/ikev2_payload.c) and the
  * text forms of what they return (ike/core/ike_addr.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Public interface of the IKE engine. The engine has no DPDK or socket
  * dependency: the embedder feeds it received datagrams and a monotonic clock,
  * and it answers through the callbacks in struct ike_ops. */

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # In-process A/B of a fast-path change on the zero-copy source.
 #
 #   bash perf/ab.sh [DIRS] [SIZES] [SECS] [ALG]     (default: "out in" "64 512 1420" 20 gcm)

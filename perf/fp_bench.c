@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fp_bench: our ESP layer alone (fastpath/ fp_esp_process) on one core.
  *
  * No ports, no classification: a pool of pre-built mbufs is pushed through

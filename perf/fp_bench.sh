@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # perf/fp_bench.sh - fast-path benchmark driver (`make bench` runs it).
 #
 # Measures one worker core of our whole gateway (build/ipsecgw) side by side

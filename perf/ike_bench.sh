@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # IKE control-plane benchmark: build/ipsecgw-ike against strongSwan's charon
 # as IKEv2 responders, loaded by build/ikeload (see docs/performance.md).
 #

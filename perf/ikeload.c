@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ikeload: an IKEv2 initiator load generator on the project's own engine.
  * Opens N IKE SAs (one CHILD SA each) against a responder with at most K
  * half-open at a time, from a pool of source ports, and reports the rate,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* imb_ceiling: raw intel-ipsec-mb throughput on one core, the ceiling an ESP
  * worker can approach.
  *

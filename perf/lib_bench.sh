@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # perf/lib_bench.sh - network namespaces and responders for IKE load runs.
 # Sourced (not executed) by perf/ike_bench.sh and tests/interop/load.sh.
 # Builds on tests/interop/lib.sh (wait_until, process tracking, ss_start /

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The public-key ceiling of an IKE responder on one core: one X25519 key
  * generation plus one shared-secret computation per handshake (OpenSSL,
  * through the engine's own ike_dh wrapper). Prints JSON. */

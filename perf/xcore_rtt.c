@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* xcore_rtt: round-trip time of one cache line between two CPUs.
  *
  *   xcore_rtt CPU_A CPU_B [ROUNDS]      -> {"bench":"xcore_rtt",...,"rtt_ns":N}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* zc_gen: zero-copy traffic source and sink for a DPDK gateway's net_ring
  * ports, and the pcap files for its net_pcap runs.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Demo: an IKEv2 tunnel between our daemon (build/ipsecgw-ike) and
 # strongSwan's charon, each in its own network namespace; then the same
 # tunnel negotiated by the DPDK gateway (build/ipsecgw), whose fast path

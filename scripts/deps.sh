@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Installs every Debian 12 package the project needs. Idempotent: packages that
 # are already present are skipped, and apt-get is not run at all when nothing
 # is missing, so `make test` on a prepared machine costs no time here.
@@ -13,6 +14,9 @@ PKGS=(
   libcunit1-dev
   strongswan-charon strongswan-swanctl strongswan-pki
   libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins
+  # libsystemd: sd_notify of the daemons; the rest builds and checks the
+  # Debian package, the manual pages and the systemd units (tests/pkg)
+  libsystemd-dev debhelper dpkg-dev fakeroot groff-base man-db systemd
   tshark tcpdump iproute2 iputils-ping nftables ethtool python3 python3-scapy python3-cryptography
   # Libreswan's pluto (tests/interop/ls_run.sh) is extracted by
   # scripts/libreswan.sh, not installed; these are the libraries and tools

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ipsecgw-ctl: sends one command to the daemon's control socket and prints
  * the reply. Exit status: 0 ok, 1 the daemon refused (reply "ok": false),
  * 2 usage error or the daemon could not be reached / answered garbage. */
 #include <errno.h>
+#include <getopt.h>
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "app/common/ctl_socket.h"
+#include "app/common/version.h"
 
 #define CTL_TIMEOUT_S 10
 #define CTL_MAX_REPLY (16u << 20)
@@ -29,7 +32,7 @@ static const struct {
 	{ "dpd", true, false, true },         { "acquire", true, true, false },
 	{ "list-sas", false, false, false },  { "list-certs", false, false, false },
 	{ "list-crls", false, false, false }, { "stats", false, false, false },
-	{ "reload-creds", false, false, false },
+	{ "reload-creds", false, false, false }, { "version", false, false, false },
 };
 
 /* Selector options of SA commands, and the request field each fills. */
@@ -45,17 +48,21 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ipsecgw-ctl -s SOCKET CMD [CONN [CHILD]] [SELECTOR...]\n"
-		   "  initiate CONN\n"
-		   "  SA commands:   rekey-child, rekey-ike, delete-child, delete-ike\n"
-		   "                 (or terminate), dpd; on CONN's newest established SA,\n"
-		   "                 or the one the selectors name (all must match):\n"
-		   "                 --id N (an IKE or CHILD SA id, see list-sas),\n"
-		   "                 --peer ADDR, --peer-id IDENTITY, --spi HEX (a CHILD SA)\n"
-		   "  acquire CONN [CHILD]: what a trap policy's first packet does\n"
-		   "                 (CHILD: a child name, the first by default)\n"
-		   "  CMD alone:     list-sas, list-certs, list-crls, stats,\n"
-		   "                 reload-creds (certificates, CRLs, responders)\n");
+	fprintf(f,
+		"usage: ipsecgw-ctl [-s SOCKET] CMD [CONN [CHILD]] [SELECTOR...]\n"
+		"  -s SOCKET       the program's control socket (default %s)\n"
+		"  --version       this program's version; `version`: both programs'\n"
+		"  initiate CONN\n"
+		"  SA commands:   rekey-child, rekey-ike, delete-child, delete-ike\n"
+		"                 (or terminate), dpd; on CONN's newest established SA,\n"
+		"                 or the one the selectors name (all must match):\n"
+		"                 --id N (an IKE or CHILD SA id, see list-sas),\n"
+		"                 --peer ADDR, --peer-id IDENTITY, --spi HEX (a CHILD SA)\n"
+		"  acquire CONN [CHILD]: what a trap policy's first packet does\n"
+		"                 (CHILD: a child name, the first by default)\n"
+		"  CMD alone:     list-sas, list-certs, list-crls, stats, version,\n"
+		"                 reload-creds (certificates, CRLs, responders)\n",
+		APP_CTL_SOCKET_DEFAULT);
 }
 
 static int find_command(const char *cmd)
@@ -259,23 +266,37 @@ static json_t *build_request(int idx, int argc, char **argv, int first)
 	return req;
 }
 
+/* The reply to `version` as two lines, this program's first. */
+static void print_version(json_t *reply)
+{
+	const char *prog = json_string_value(json_object_get(reply, "program"));
+	const char *v = json_string_value(json_object_get(reply, "version"));
+
+	printf("ipsecgw-ctl %s\n%s %s\n", app_version(), prog ? prog : "program",
+	       v ? v : "(no version in the reply)");
+}
+
 int main(int argc, char **argv)
 {
-	const char *path = NULL, *cmd;
+	static const struct option lo[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = APP_CTL_SOCKET_DEFAULT, *cmd;
 	json_t *req, *reply;
 	char *out;
 	int opt, idx, rc;
 
-	while ((opt = getopt(argc, argv, "+s:h")) != -1) {
+	while ((opt = getopt_long(argc, argv, "+s:h", lo, NULL)) != -1) {
 		switch (opt) {
 		case 's': path = optarg; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("ipsecgw-ctl %s\n", app_version()); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!path || optind >= argc) {
-		if (!path)
-			fprintf(stderr, "ipsecgw-ctl: -s SOCKET is required\n");
+	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
@@ -295,7 +316,9 @@ int main(int argc, char **argv)
 	json_decref(req);
 	if (!reply)
 		return 2;
-	out = json_dumps(reply, JSON_INDENT(2));
+	out = strcmp(cmd, "version") == 0 ? NULL : json_dumps(reply, JSON_INDENT(2));
+	if (!out && strcmp(cmd, "version") == 0 && json_is_true(json_object_get(reply, "ok")))
+		print_version(reply);
 	if (out) {
 		printf("%s\n", out);
 		free(out);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* JSON configuration: entry points, the global sections ("local", "log",
  * "control", "ike") and file loading. Connections are in config_conn.c.
  * The format is documented in docs/config.md. */
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/common/config_priv.h"
+#include "app/common/version.h"
 #include "ike/ike_pki.h"
 
 #define CFG_FILE_MAX (1u << 20) /* larger files are refused */
@@ -120,6 +122,7 @@ static int cfg_control(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 
 	if (rc || !o)
 		return rc;
+	cfg->control_socket_set = json_object_get(o, "socket") != NULL;
 	/* The path must fit a sockaddr_un. */
 	return cfg_get_strbuf(c, "control", o, "socket", cfg->control_socket, max);
 }
@@ -139,6 +142,15 @@ static int cfg_privileges(struct cfg_ctx *c, json_t *root, struct app_config *cf
 	if (p->group[0] && !p->user[0])
 		return cfg_fail(c, "privileges.group", "needs 'user'");
 	return 0;
+}
+
+void app_config_control_default(struct app_config *cfg)
+{
+	struct stat st;
+
+	if (cfg->control_socket_set || stat(APP_RUN_DIR, &st) != 0 || !S_ISDIR(st.st_mode))
+		return;
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", APP_CTL_SOCKET_DEFAULT);
 }
 
 /* RFC 7383: on or off, and the largest IP datagram of a fragment. */

@@ -1,9 +1,11 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* JSON configuration (Jansson), validated strictly: every error names the
  * JSON path and the reason, syntax errors also the line and column.
  * The format is documented in docs/config.md. */
 #ifndef APP_CONFIG_H
 #define APP_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "ike/ike.h"
 #include "app/common/config_fp.h"
@@ -22,6 +24,7 @@ struct app_config {
 	unsigned n_listen;
 	ike_addr_t listen[APP_MAX_LISTEN]; /* "local.addresses" (ports unset) */
 	char control_socket[APP_PATH_MAX]; /* "control.socket", "" = none */
+	bool control_socket_set;           /* "control.socket" given, even "" */
 	char keylog_path[APP_PATH_MAX];    /* "log.keylog", "" = off */
 	struct app_privs_cfg privs;        /* "privileges" */
 	enum ike_log_level log_level;      /* "log.level" */
@@ -72,6 +75,9 @@ int app_config_reload_creds(struct app_config *cfg, struct ike_engine *e, char *
  * 'X' ..." in err. */
 int app_config_creds_check(const struct app_config *running, const struct app_config *next,
 			   char *err, size_t errlen);
+/* Without "control.socket" in the file: APP_CTL_SOCKET_DEFAULT when its
+ * folder (APP_RUN_DIR, made by the systemd units) exists, else none. */
+void app_config_control_default(struct app_config *cfg);
 /* Wipes secrets (PSKs) and drops the credential store. */
 void app_config_clear(struct app_config *cfg);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* "connections" section: connections, their authentication, proposals and
  * CHILD SAs. The PSK is never echoed in an error message. */
 #include <ctype.h>

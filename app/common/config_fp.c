@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* "fastpath" section: ports, workers, crypto backend, static SAs, policies,
  * routes of the DPDK gateway. Keys are never echoed in an error. See
  * docs/config.md. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Typed access to Jansson values for the configuration parser. Each helper
  * checks type and range and, on failure, writes one error line naming the
  * JSON path. Values are echoed only by callers that know they are not

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Internals of the configuration parser shared by config.c (top level and
  * global sections), config_conn.c (connections and children) and
  * config_json.c (typed access to Jansson values).

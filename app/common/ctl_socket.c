@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Control socket server; see control.h for the protocol. */
 #include <errno.h>
 #include <jansson.h>
@@ -17,6 +18,7 @@
 #include "app/common/ctl_socket.h"
 #include "app/common/ctl_select.h"
 #include "app/common/log.h"
+#include "app/common/version.h"
 
 #define CONTROL_CLIENT_TIMEOUT_MS 1000 /* per receive / send */
 #define CONTROL_CLIENT_BUDGET_MS  2000 /* whole request */
@@ -390,6 +392,9 @@ static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *re
 		return do_list_crls(e);
 	if (strcmp(cmd, "reload-creds") == 0)
 		return do_reload_creds(e, cfg);
+	if (strcmp(cmd, "version") == 0)
+		return json_pack("{s:b, s:s, s:s}", "ok", 1, "program",
+				 program_invocation_short_name, "version", app_version());
 	return reply_error("unknown command '%.64s'", cmd);
 }
 

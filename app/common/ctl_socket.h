@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Control socket of the IKE daemon: a unix stream socket where a client
  * sends one JSON object ended by a newline and receives one JSON object and
  * a newline, then the server closes. Requests:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Log line formatting and output; see log.h. */
 #include <errno.h>
 #include <fcntl.h>

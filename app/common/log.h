@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Log lines of the daemon: "YYYY-mm-ddTHH:MM:SS.mmm LEVEL message", local
  * time, one line per call, flushed at once so that tests can tail it, or in
  * batched mode once per event-loop round (and at once for WARN and ERR). Control

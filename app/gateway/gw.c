@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Config / IKE -> fast-path conversions. See gw.h. */
 #include <arpa/inet.h>
 #include <errno.h>

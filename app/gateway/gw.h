@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The DPDK gateway's glue between app/ and fastpath/: configuration and
  * IKE CHILD SA events -> fp_sa_params and SPD rules -> control-core
  * requests (fastpath/ctrl_core.h). Compiled with DPDK headers (libgw, not

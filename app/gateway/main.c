@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* build/ipsecgw: the DPDK IPsec gateway.
  *
  *   ipsecgw [EAL options] -- -c config.json [--duration SEC] [--idle-exit MS]
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sys/capability.h>
@@ -37,6 +39,8 @@
 #include "app/gateway/gw.h"
 #include "app/gateway/gw_ike.h"
 #include "app/common/log.h"
+#include "app/common/notify.h"
+#include "app/common/version.h"
 #include "fastpath/ctrl_core.h"
 #include "fastpath/telemetry.h"
 #include "fastpath/worker.h"
@@ -96,9 +100,32 @@ static void usage(const char *prog)
 		"  --duration SEC      stop after SEC seconds (default: on SIGINT/SIGTERM)\n"
 		"  --idle-exit MS      stop when no packet was received for MS milliseconds\n"
 		"  --stats FILE        write final counters as JSON to FILE ('-' = stdout)\n"
-		"  --profiles DIR      driver profiles (default drivers-config)\n"
-		"  --check             validate the configuration and exit\n",
-		prog);
+		"  --profiles DIR      driver profiles (default ./drivers-config if it\n"
+		"                      exists, else %s/drivers-config)\n"
+		"  --check             validate the configuration and exit\n"
+		"  --version           print the version and exit (no EAL options)\n",
+		app_datadir(), prog);
+}
+
+/* A checkout's drivers-config (make demo, the tests) before the installed one. */
+static const char *profiles_default(void)
+{
+	static char dir[512];
+	struct stat st;
+
+	if (stat("drivers-config", &st) == 0 && S_ISDIR(st.st_mode))
+		return "drivers-config";
+	snprintf(dir, sizeof(dir), "%s/drivers-config", app_datadir());
+	return dir;
+}
+
+/* Before the EAL, which would take --version for one of its own options. */
+static bool want_version(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--version") == 0)
+			return true;
+	return false;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
@@ -115,7 +142,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	};
 	int c;
 
-	o->profiles = "drivers-config";
 	while ((c = getopt_long(argc, argv, "c:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
@@ -127,6 +153,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		default: return -1;
 		}
 	}
+	if (!o->profiles)
+		o->profiles = profiles_default();
 	return o->config ? 0 : -1;
 }
 
@@ -485,6 +513,7 @@ static void control_loop(struct gw *g)
 		uint64_t now = rte_get_timer_cycles(), rx;
 		unsigned work = fp_ctrl_poll(g->ctrl);
 
+		app_notify_watchdog(app_mono_ms());
 		if (g->ike)
 			work += app_gw_ike_poll(g->ike);
 		if (work == 0) {
@@ -506,6 +535,7 @@ static void control_loop(struct gw *g)
 		if (now - last_change > g->o.idle_exit_ms * hz / 1000)
 			break;
 	}
+	app_notify_stopping();
 	/* The peers are told the SAs end; the workers still run, so their
 	 * answers come in and the deletes go out. */
 	if (g->ike) {
@@ -734,10 +764,10 @@ static int run(struct gw *g)
 	rc = 0;
 	for (unsigned i = 0; i < g->nw; i++)
 		rte_eal_remote_launch(fp_worker_run, g->w[i], g->lcore[i]);
-	printf("running: %u worker(s), %u static SA(s), %u polic%s, %u route(s), %u IKE "
-	       "connection(s)\n",
-	       g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies", f->n_routes,
-	       g->cfg->n_conns);
+	printf("running: ipsecgw %s, %u worker(s), %u static SA(s), %u polic%s, %u route(s), "
+	       "%u IKE connection(s)\n",
+	       app_version(), g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies",
+	       f->n_routes, g->cfg->n_conns);
 	if (drop_privileges(g) < 0) {
 		quit = 1; /* the workers run: stop them as at a signal */
 		rc = 1;
@@ -745,6 +775,7 @@ static int run(struct gw *g)
 	fflush(stdout);
 	if (g->ike && !quit)
 		app_gw_ike_start(g->ike);
+	app_notify_ready("ports and IKE sockets open");
 	control_loop(g);
 	for (unsigned i = 0; i < g->nw; i++)
 		fp_worker_stop(g->w[i]);
@@ -763,6 +794,10 @@ int main(int argc, char **argv)
 	int n, rc;
 
 	memset(&g, 0, sizeof(g));
+	if (want_version(argc, argv)) {
+		printf("ipsecgw %s\n", app_version());
+		return 0;
+	}
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
@@ -782,6 +817,7 @@ int main(int argc, char **argv)
 		rte_eal_cleanup();
 		return 1;
 	}
+	app_config_control_default(g.cfg);
 	if (!g.cfg->fastpath.present) {
 		fprintf(stderr, "%s: no \"fastpath\" section\n", g.o.config);
 		rc = 1;

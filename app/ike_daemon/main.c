@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ipsecgw-ike: the IKEv2 daemon. Binds the engine in ike/ to kernel UDP
  * sockets, a monotonic clock, a log on stderr, an optional key log and the
  * control socket. Single-threaded: one ppoll() loop. See docs/operations.md. */
@@ -17,6 +18,8 @@
 #include "app/common/config.h"
 #include "app/common/ctl_socket.h"
 #include "app/common/log.h"
+#include "app/common/notify.h"
+#include "app/common/version.h"
 #include "app/ike_daemon/udp_io.h"
 
 #define SHUTDOWN_GRACE_MS 1000 /* time given to outgoing deletes on exit */
@@ -85,6 +88,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: ipsecgw-ike -c CONFIG.json [--check]\n"
 		   "  -c, --config FILE  configuration (JSON, see docs/config.md)\n"
 		   "      --check        validate the configuration and exit\n"
+		   "      --version      print the version and exit\n"
 		   "  -h, --help         this text\n");
 }
 
@@ -231,7 +235,7 @@ static void drain_socket(struct daemon *d, unsigned idx)
 	}
 }
 
-/* ppoll() timeout until the next engine timer or the shutdown deadline. */
+/* ppoll() timeout until the next engine timer or deadline (shutdown, watchdog). */
 static struct timespec *loop_timeout(struct daemon *d, uint64_t now, uint64_t deadline,
 				     struct timespec *ts)
 {
@@ -261,7 +265,7 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 
 	for (;;) {
 		struct timespec ts, *tsp;
-		uint64_t now = app_mono_ms();
+		uint64_t now = app_mono_ms(), wd;
 		int sig = got_signal;
 
 		if (sig) {
@@ -271,6 +275,7 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 				return;
 			}
 			app_log(IKE_LOG_INFO, "%s: deleting SAs and exiting", signame(sig));
+			app_notify_stopping();
 			stopping = true;
 			deadline = now + SHUTDOWN_GRACE_MS;
 			delete_all(d);
@@ -280,7 +285,8 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 		if (ike_engine_next_timer(d->engine) <= now)
 			ike_engine_tick(d->engine, now);
 
-		tsp = loop_timeout(d, now, deadline, &ts);
+		wd = app_notify_watchdog(now);
+		tsp = loop_timeout(d, now, wd < deadline ? wd : deadline, &ts);
 		app_log_flush();
 		if (ppoll(pfd, n_fds, tsp, wait_mask) < 0) {
 			if (errno != EINTR)
@@ -358,8 +364,9 @@ static int run_daemon(struct daemon *d)
 	if (add_conns(d) < 0 || open_sockets(d) < 0 || open_control(d) < 0 ||
 	    drop_privileges(d) < 0)
 		return 1;
-	app_log(IKE_LOG_INFO, "ipsecgw-ike started: %u connection%s", d->cfg->n_conns,
-		d->cfg->n_conns == 1 ? "" : "s");
+	app_log(IKE_LOG_INFO, "ipsecgw-ike %s started: %u connection%s", app_version(),
+		d->cfg->n_conns, d->cfg->n_conns == 1 ? "" : "s");
+	app_notify_ready("IKE sockets open");
 	initiate_conns(d);
 	app_log_set_batched(true);
 	run_loop(d, &wait_mask);
@@ -389,6 +396,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL;
@@ -402,6 +410,7 @@ int main(int argc, char **argv)
 		case 'c': path = optarg; break;
 		case 'C': check = true; break;
 		case 'h': usage(stdout); return 0;
+		case 'V': printf("ipsecgw-ike %s\n", app_version()); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -421,6 +430,7 @@ int main(int argc, char **argv)
 		cleanup(d);
 		return 1;
 	}
+	app_config_control_default(d->cfg);
 	app_log_set_level(d->cfg->log_level);
 	d->cfg->engine.log_level = d->cfg->log_level;
 	/* The engine emits key lines only when there is a file to take them. */

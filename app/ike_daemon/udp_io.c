@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Kernel UDP sockets for the IKE daemon; see udp_io.h. */
 #include <arpa/inet.h>
 #include <errno.h>

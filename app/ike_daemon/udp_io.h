@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Kernel UDP sockets for IKE (port 500) and NAT-T (port 4500).
  * A socket is bound either to one configured address or, when none is
  * configured, to the wildcard of its family; wildcard sockets learn the local

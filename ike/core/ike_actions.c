@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Control actions: what an operator or embedder asks of a connection or of
  * one IKE SA, queued until the SA's request window is free, and the views
  * for listing and statistics. */

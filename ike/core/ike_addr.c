@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Text forms of addresses, traffic selectors and identities (config, logs). */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The engine object: connections, the IKE SA table, datagram dispatch,
  * timers and the control actions. Exchanges live in ikev2_*.c. */
 #include <errno.h>

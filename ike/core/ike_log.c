@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Log lines, events and the opt-in key log. Every line about an SA names the
  * connection and the peer so an operator can grep one tunnel's story. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Engine internals shared by the ike/ files; not part of the public API. */
 #ifndef IKE_PRIV_H
 #define IKE_PRIV_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* strongSwan-style proposal strings ("aes128gcm16-prfsha256-x25519") and the
  * algorithm names used in logs. Keeping the operator's vocabulary identical
  * to strongSwan's means a proposal can be pasted from swanctl.conf. */

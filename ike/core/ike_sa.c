@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The IKE SA table and an SA's life: creation, hashing by our SPI (and, for
  * half-open SAs, by the peer's SPI and address), state changes, the end of
  * an SA and freeing it at the end of an engine call. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Timers: a binary min-heap with one entry per IKE SA keyed by the SA's
  * earliest deadline (retransmission, rekey, liveness, expiry). Anything that
  * may move a deadline marks the SA dirty; the engine re-arms dirty SAs once

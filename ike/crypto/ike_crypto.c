@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Symmetric crypto for IKE over OpenSSL 3 EVP: randomness, HMAC PRFs and
  * prf+ (RFC 7296 2.13), truncated HMAC integrity (RFC 4868, RFC 2404),
  * AES-GCM-16 (RFC 5282), ChaCha20-Poly1305 (RFC 7634) and AES-CBC (RFC 3602).

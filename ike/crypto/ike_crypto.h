@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Cryptographic primitives for IKE. ike_crypto.c and ike_dh.c are the only
  * files in the project that include OpenSSL headers; everything else sees
  * IANA transform numbers and byte buffers. All functions return 0 on success

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Diffie-Hellman for IKE over OpenSSL 3 EVP_PKEY: MODP groups 14/15/16
  * (RFC 3526), ECP groups 19/20/21 (RFC 5903) and X25519/X448 (RFC 8031).
  * Peer values are checked as RFC 6989 asks before any shared secret is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Plain hashes for IKE protocol fields (NAT detection, cookies). With
  * ike_crypto.c and ike_dh.c, one of the few files that include OpenSSL. */
 #include <errno.h>

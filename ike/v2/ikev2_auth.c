@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IKE_AUTH (RFC 7296 1.2, 2.15) with pre-shared keys or certificates (the
  * signature work in ike/auth/auth_sig.c), the connection the peer means,
  * and the first CHILD SA.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CHILD SA negotiation shared by IKE_AUTH and CREATE_CHILD_SA: proposal and
  * selector choice, KEYMAT, and the child list of an IKE SA. */
 #include <errno.h>

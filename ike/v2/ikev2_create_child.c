@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CREATE_CHILD_SA (RFC 7296 1.3): new CHILD SA and CHILD SA rekey (1.3.3),
  * both roles, with PFS when the proposal has a DH group, the simultaneous-
  * rekey rule of 2.8.1 and the collisions of 2.25; the IKE SA rekey is in

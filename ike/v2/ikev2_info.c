@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* INFORMATIONAL exchanges (RFC 7296 1.4, 1.5): deletes of IKE and CHILD SAs,
  * liveness checks (empty messages) and error notifies. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Key derivation (RFC 7296 2.14, 2.17, 2.18) and NAT detection hashes
  * (2.23). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Message framing: the encrypted payload (RFC 7296 3.14, RFC 5282 for AEAD),
  * sending with the non-ESP marker, the request window and retransmission. */
 #include <errno.h>

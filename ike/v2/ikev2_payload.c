@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IKEv2 payload parsing and building (RFC 7296 section 3). Parsers check each
  * length against what is left before reading and name the problem they find. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IKEv2 message and payload parsing (validate before use: every length is
  * checked against what is left) and building. */
 #ifndef IKEV2_PAYLOAD_H

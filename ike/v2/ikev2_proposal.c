@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* SA payload proposals: built from configuration, and the selection of one
  * proposal (RFC 7296 2.7, 3.3.6). The responder prefers its own order. */
 #include <stdio.h>

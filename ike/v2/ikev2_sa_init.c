@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* IKE_SA_INIT (RFC 7296 1.2), both roles, with cookies (2.6), the
  * INVALID_KE_PAYLOAD retry (1.2) and NAT detection (2.23).
  *   HDR, SAi1, KEi, Ni, N(NAT_D_SRC), N(NAT_D_DST)  -->

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Traffic selector narrowing (RFC 7296 2.9): the result is the intersection
  * of what each side allows, pair by pair. */
 #include <stdio.h>

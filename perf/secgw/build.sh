@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Builds DPDK's ipsec-secgw example (the comparison gateway for perf/fp_bench.sh)
 # from the Debian dpdk-doc sources into build/secgw/. Its sources are never
 # committed here: they are copied from /usr/share/dpdk/examples at bench time

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # A large IKE_SA_INIT in IP fragments, through the whole DPDK gateway
 # (build/ipsecgw with a responder connection, net_pcap ports, --no-huge):
 # the worker reassembles the 2,3xx-byte datagram, which does not fit one

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Inputs and checks for tests/fastpath/pcap_run.sh (run with /usr/bin/python3,
 which has scapy).
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # pcap-in/pcap-out run of the whole gateway (build/ipsecgw, one worker) on
 # net_pcap ports without hugepages: scapy writes plaintext (LAN) and ESP
 # (WAN) input, the gateway runs until its input is used up, then

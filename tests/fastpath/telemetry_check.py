@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """The running gateway's rte_telemetry commands, read with DPDK's own
 client (dpdk-telemetry.py, non-interactive: one command per line on stdin,
 one JSON reply per line), while it forwards the traffic of

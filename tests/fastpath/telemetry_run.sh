@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The gateway's telemetry, read the way an operator reads it: build/ipsecgw
 # (net_pcap ports, no hugepages, one worker) forwards the traffic of
 # tests/fastpath/pcap_esp.py and stays up; DPDK's dpdk-telemetry.py asks

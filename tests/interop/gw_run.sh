@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # The DPDK gateway (build/ipsecgw) negotiating with strongSwan over its own
 # ports and carrying the traffic of the CHILD SAs in its fast path:
 #

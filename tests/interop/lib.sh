@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/interop/lib.sh - helpers for the strongSwan interoperability tests and
 # the demo. Sourced (not executed) by tests/interop/run.sh and scripts/demo.sh.
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # tests/interop/lib_gw.sh - the DPDK gateway (build/ipsecgw) with IKE, in
 # network namespaces beside strongSwan; sourced after lib.sh by
 # tests/interop/gw_run.sh and scripts/demo.sh.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # Functional IKE load tests: build/ikeload against build/ipsecgw-ike and
 # against strongSwan's charon, in the namespaces of perf/lib_bench.sh.
 #

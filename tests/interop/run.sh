@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # strongSwan interoperability matrix for build/ipsecgw-ike.
 #
 #   bash tests/interop/run.sh              run every case

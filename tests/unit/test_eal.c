@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* One EAL per test process; see test_eal.h. */
 #include <stdio.h>
 

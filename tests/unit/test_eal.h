@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* DPDK EAL for unit tests: initialised once, on first use, inside a suite
  * (never from a constructor, so suites without DPDK are unaffected). No
  * hugepages, no PCI, lcores 0-2 (all on CPUs 0-1). */

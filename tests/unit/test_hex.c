@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Hex helpers shared by the known-answer tests. */
 #include <string.h>
 

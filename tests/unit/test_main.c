@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* CUnit runner. Each test file registers its suite from a constructor with
  * TEST_SUITE(), so adding a file needs no edit here. */
 #include <CUnit/Basic.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* app/common/config.c: JSON configuration parsing and validation. Test documents
  * are written with single quotes, turned into double quotes before parsing. */
 #include <errno.h>

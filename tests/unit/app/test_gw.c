@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* The DPDK gateway's glue (app/gateway/gw.c) and the "fastpath" configuration
  * section (app/common/config_fp.c): IKE CHILD SA -> fast-path SAs and policies,
  * installed through the control core; static SAs and policies from JSON;

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Independent ESP implementation for tests/unit/fastpath/test_esp.c (scapy).
 
   esp_scapy.py gen OUT     writes the SA matrix and, per SA, packets that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cryptodev backend (fastpath/crypto_cdev.c) on the software vdevs.
  *
  * The matrix of the esp suite (7 algorithm sets x tunnel 4-in-4, 6-in-4,

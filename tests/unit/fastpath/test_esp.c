@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ESP fast path (fastpath/): known answers from draft-mcgrew-gcm-test-01,
  * cross-checks against scapy (both directions) and tshark, anti-replay,
  * malformed input, sequence number overflow, lifetimes, burst order.

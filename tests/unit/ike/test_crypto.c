@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Known-answer and property tests for ike/crypto/ike_crypto.c and ike/crypto/ike_dh.c. */
 #include <errno.h>
 #include <stdio.h>

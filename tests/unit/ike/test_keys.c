@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* Key derivation (ike/v2/ikev2_keys.c) against vectors computed independently
  * of the engine, with Python's hmac/hashlib (script below; run it with
  * python3 and paste its output into the tables of this file).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* ike/v2/ikev2_payload.c (writer and parsers, round trips and malformed input),
  * the text forms of ike/core/ike_addr.c and ike/core/ike_proposal.c, and traffic
  * selector narrowing (ike/v2/ikev2_ts.c). */
