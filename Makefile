@@ -21,6 +21,8 @@ CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcr
 JANSSON_LIBS  := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 # app/common/privs.c
 CAP_LIBS      := $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap)
+# app/common/metrics.c (Prometheus endpoint)
+MHD_LIBS      := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 CUNIT_LIBS    := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 # Fast path: DPDK headers as -isystem so -Wextra/-Wshadow/-Werror apply to our
 # code only. DPDK 22.11 headers need SSSE3+ intrinsics; its .pc says
@@ -99,10 +101,10 @@ $(LIBFP): $(FP_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(DAEMON): $(DAEMON_OBJS) $(LIBAPP) $(LIBIKE)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS)
 
 $(CTL): $(CTL_OBJS) $(LIBAPP) $(LIBIKE)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS)
 
 $(IKELOAD): $(BUILD)/perf/ikeload.o $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CRYPTO_LIBS)
@@ -133,11 +135,11 @@ $(IMBCEIL): $(BUILD)/perf/imb_ceiling.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(IMB_LIBS)
 
 $(GW): $(BUILD)/app/gateway/main.o $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) $(DPDK_LIBS) $(IMB_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS) $(DPDK_LIBS) $(IMB_LIBS)
 
 $(UNIT): $(UNIT_OBJS) $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CUNIT_LIBS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) \
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CUNIT_LIBS) $(JANSSON_LIBS) $(CAP_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS) \
 	    $(DPDK_LIBS) $(IMB_LIBS) $(RING_LIBS)
 
 deps:
