@@ -118,11 +118,10 @@ struct app_metrics *app_metrics_open(const char *listen, app_metrics_fill_fn fil
 	}
 	m->fill = fill;
 	m->arg = arg;
-	m->d = MHD_start_daemon(MHD_USE_EPOLL | (a.sa.sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
-				0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &a.sa,
-				MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT,
-				5u, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-				MHD_OPTION_END);
+	m->d = MHD_start_daemon(MHD_USE_EPOLL | (a.sa.sa_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0,
+				NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &a.sa,
+				MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT, 5u,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, MHD_OPTION_END);
 	if (!m->d) {
 		snprintf(err, errlen, "metrics: cannot listen on %s (address in use or not ours)",
 			 listen);

@@ -66,8 +66,10 @@ static void globals(struct app_prom *p, struct ike_engine *e)
 		C(rx, "messages_received_total", "IKE datagrams received"),
 		C(tx, "messages_sent_total", "IKE datagrams sent"),
 		C(retransmits, "retransmits_total", "requests sent again"),
-		C(dup_requests, "duplicate_requests_total", "retransmitted requests answered again"),
-		C(bad_messages, "bad_messages_total", "datagrams refused (malformed, bad ICV, ...)"),
+		C(dup_requests, "duplicate_requests_total",
+		  "retransmitted requests answered again"),
+		C(bad_messages, "bad_messages_total",
+		  "datagrams refused (malformed, bad ICV, ...)"),
 		C(cookies_sent, "cookies_sent_total", "COOKIE notifies sent"),
 		C(esp_dropped, "esp_dropped_total", "ESP-in-UDP reaching the IKE socket"),
 		C(init_dropped, "init_dropped_total", "IKE_SA_INIT dropped by half-open limits"),
@@ -77,7 +79,8 @@ static void globals(struct app_prom *p, struct ike_engine *e)
 		C(child_up, "child_sa_up_total", "CHILD SAs established"),
 		C(frag_tx, "fragments_sent_total", "IKE fragments sent (RFC 7383)"),
 		C(frag_rx, "fragments_received_total", "authenticated IKE fragments received"),
-		C(frag_reassembled, "messages_reassembled_total", "messages put together from fragments"),
+		C(frag_reassembled, "messages_reassembled_total",
+		  "messages put together from fragments"),
 #undef C
 	};
 	struct ike_stats st;
@@ -110,8 +113,8 @@ static void per_conn(struct app_prom *p, const struct walk *w)
 		}
 }
 
-static void fp_family(struct app_prom *p, const struct walk *w, const char *name,
-		      const char *help, size_t off)
+static void fp_family(struct app_prom *p, const struct walk *w, const char *name, const char *help,
+		      size_t off)
 {
 	static const char *const dirs[] = { "in", "out" };
 

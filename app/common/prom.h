@@ -18,8 +18,7 @@ struct app_prom {
 enum app_prom_type { APP_PROM_COUNTER, APP_PROM_GAUGE };
 
 /* Starts a family: name (with "_total" for counters), help, type. */
-void app_prom_family(struct app_prom *p, const char *name, enum app_prom_type t,
-		     const char *help);
+void app_prom_family(struct app_prom *p, const char *name, enum app_prom_type t, const char *help);
 /* A sample of the current family. labels: NULL-terminated name, value
  * pairs (NULL for none); values are escaped. */
 void app_prom_sample(struct app_prom *p, const char *name, const char *const *labels,
