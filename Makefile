@@ -22,6 +22,8 @@ CRYPTO_LIBS   := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcr
 JANSSON_LIBS  := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson)
 # app/common/privs.c
 CAP_LIBS      := $(shell $(PKG_CONFIG) --libs libcap 2>/dev/null || echo -lcap)
+# app/common/metrics.c (Prometheus endpoint)
+MHD_LIBS      := $(shell $(PKG_CONFIG) --libs libmicrohttpd 2>/dev/null || echo -lmicrohttpd)
 CUNIT_LIBS    := $(shell $(PKG_CONFIG) --libs cunit 2>/dev/null || echo -lcunit)
 # libsystemd for sd_notify (app/common/notify.c); without it the programs
 # build, but do not speak systemd's Type=notify protocol.
@@ -130,10 +132,10 @@ $(LIBFP): $(FP_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 $(DAEMON): $(DAEMON_OBJS) $(LIBAPP) $(LIBIKE)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) $(SYSTEMD_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS) $(SYSTEMD_LIBS)
 
 $(CTL): $(CTL_OBJS) $(LIBAPP) $(LIBIKE)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) $(SYSTEMD_LIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS) $(SYSTEMD_LIBS)
 
 $(IKELOAD): $(BUILD)/perf/ikeload.o $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CRYPTO_LIBS)
@@ -164,12 +166,12 @@ $(IMBCEIL): $(BUILD)/perf/imb_ceiling.o
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(IMB_LIBS)
 
 $(GW): $(BUILD)/app/gateway/main.o $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) $(DPDK_LIBS) $(IMB_LIBS) \
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(JANSSON_LIBS) $(CAP_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS) $(DPDK_LIBS) $(IMB_LIBS) \
 	    $(SYSTEMD_LIBS)
 
 $(UNIT): $(UNIT_OBJS) $(GW_OBJS) $(LIBAPP) $(LIBIKE) $(LIBFP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CUNIT_LIBS) $(JANSSON_LIBS) $(CAP_LIBS) $(CRYPTO_LIBS) \
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CUNIT_LIBS) $(JANSSON_LIBS) $(CAP_LIBS) $(MHD_LIBS) $(CRYPTO_LIBS) \
 	    $(DPDK_LIBS) $(IMB_LIBS) $(RING_LIBS) $(SYSTEMD_LIBS)
 
 deps:

@@ -607,6 +607,13 @@ int fp_ctrl_out_slot(const struct fp_ctrl *c, uint32_t spi)
 	return slot >= 0 && fp_sad_get_out(c->out, (uint32_t)slot) ? slot : -ENOENT;
 }
 
+struct fp_sa *fp_ctrl_out_sa(const struct fp_ctrl *c, uint32_t spi)
+{
+	int slot = fp_sad_out_slot(c->sad, spi, 0);
+
+	return slot >= 0 ? fp_sad_get_out(c->out, (uint32_t)slot) : NULL;
+}
+
 uint32_t fp_ctrl_n_rules(const struct fp_ctrl *c)
 {
 	return c->n_rules;

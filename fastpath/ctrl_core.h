@@ -126,6 +126,8 @@ bool fp_ctrl_has_in_sa(const struct fp_ctrl *c, uint32_t spi);
  * number of SPD rules. */
 struct fp_sa *fp_ctrl_in_sa(const struct fp_ctrl *c, uint32_t spi);
 int fp_ctrl_out_slot(const struct fp_ctrl *c, uint32_t spi);
+/* The installed outbound SA of this SPI, or NULL (its counters). */
+struct fp_sa *fp_ctrl_out_sa(const struct fp_ctrl *c, uint32_t spi);
 uint32_t fp_ctrl_n_rules(const struct fp_ctrl *c);
 
 void fp_ctrl_get_stats(const struct fp_ctrl *c, struct fp_ctrl_stats *s);

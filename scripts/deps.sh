@@ -10,7 +10,7 @@ PKGS=(
   dpdk dpdk-dev libdpdk-dev dpdk-doc
   libipsec-mb-dev
   libssl-dev openssl
-  libjansson-dev libcap-dev
+  libjansson-dev libcap-dev libmicrohttpd-dev
   libcunit1-dev
   strongswan-charon strongswan-swanctl strongswan-pki
   libcharon-extra-plugins libstrongswan-extra-plugins libstrongswan-standard-plugins
@@ -18,6 +18,8 @@ PKGS=(
   # Debian package, the manual pages and the systemd units (tests/pkg)
   libsystemd-dev debhelper dpkg-dev fakeroot groff-base man-db systemd
   tshark tcpdump iproute2 iputils-ping nftables ethtool python3 python3-scapy python3-cryptography
+  # promtool checks the metrics endpoint's text in the tests
+  prometheus curl
   # Libreswan's pluto (tests/interop/ls_run.sh) is extracted by
   # scripts/libreswan.sh, not installed; these are the libraries and tools
   # it needs beyond what charon pulls in

@@ -13,18 +13,20 @@
 
 #include "app/common/config_priv.h"
 #include "app/common/version.h"
+#include "app/common/metrics.h"
 #include "ike/ike_pki.h"
 
 #define CFG_FILE_MAX (1u << 20) /* larger files are refused */
 #define CFG_SUN_PATH sizeof(((struct sockaddr_un *)0)->sun_path)
 
-static const char *const root_keys[] = { "local",       "log",         "control",
-					 "ike",         "connections", "fastpath",
-					 "credentials", "privileges",  NULL };
+static const char *const root_keys[] = { "local",       "log",      "control",     "ike",
+					 "connections", "fastpath", "credentials", "privileges",
+					 "metrics",     NULL };
 static const char *const local_keys[] = { "addresses", "ike_port", "natt_port", NULL };
 static const char *const log_keys[] = { "level", "keylog", NULL };
 static const char *const control_keys[] = { "socket", NULL };
 static const char *const privs_keys[] = { "user", "group", NULL };
+static const char *const metrics_keys[] = { "listen", NULL };
 static const char *const ike_keys[] = {
 	"retransmit_timeout_ms", "retransmit_tries", "retransmit_base", "cookie_threshold",
 	"half_open_per_peer",    "half_open_max",    "force_cookies",   "liveness_idle",
@@ -153,6 +155,24 @@ void app_config_control_default(struct app_config *cfg)
 	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", APP_CTL_SOCKET_DEFAULT);
 }
 
+/* "metrics": the Prometheus endpoint (app/common/metrics.h), off unless set. */
+static int cfg_metrics(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
+{
+	char err[200];
+	json_t *o;
+	int rc = cfg_get_object(c, "", root, "metrics", metrics_keys, &o);
+
+	if (rc || !o)
+		return rc;
+	if ((rc = cfg_get_strbuf(c, "metrics", o, "listen", cfg->metrics_listen,
+				 sizeof(cfg->metrics_listen))))
+		return rc;
+	if (cfg->metrics_listen[0] &&
+	    app_metrics_parse_listen(cfg->metrics_listen, err, sizeof(err)) < 0)
+		return cfg_fail(c, "metrics.listen", "%s", err);
+	return 0;
+}
+
 /* RFC 7383: on or off, and the largest IP datagram of a fragment. */
 static int cfg_ike_frag(struct cfg_ctx *c, json_t *o, struct ike_engine_cfg *e)
 {
@@ -229,8 +249,8 @@ static int cfg_root(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	cfg_defaults(cfg);
 	if ((rc = cfg_check_object(c, "", root, root_keys)) || (rc = cfg_local(c, root, cfg)) ||
 	    (rc = cfg_log(c, root, cfg)) || (rc = cfg_control(c, root, cfg)) ||
-	    (rc = cfg_privileges(c, root, cfg)) || (rc = cfg_ike(c, root, &cfg->engine)) ||
-	    (rc = cfg_credentials(c, root, cfg)) ||
+	    (rc = cfg_privileges(c, root, cfg)) || (rc = cfg_metrics(c, root, cfg)) ||
+	    (rc = cfg_ike(c, root, &cfg->engine)) || (rc = cfg_credentials(c, root, cfg)) ||
 	    /* A gateway with static SAs only needs no connection. */
 	    (rc = (json_object_get(root, "connections") || !json_object_get(root, "fastpath"))
 			  ? cfg_connections(c, root, cfg)

@@ -27,6 +27,7 @@ struct app_config {
 	bool control_socket_set;           /* "control.socket" given, even "" */
 	char keylog_path[APP_PATH_MAX];    /* "log.keylog", "" = off */
 	struct app_privs_cfg privs;        /* "privileges" */
+	char metrics_listen[64];           /* "metrics.listen", "" = off */
 	enum ike_log_level log_level;      /* "log.level" */
 	unsigned n_conns;
 	struct ike_conn_cfg conns[APP_MAX_CONNS];

@@ -571,3 +571,8 @@ void app_gw_ike_get_stats(const struct app_gw_ike *g, struct app_gw_ike_stats *s
 {
 	*s = g->st;
 }
+
+struct ike_engine *app_gw_ike_engine(struct app_gw_ike *g)
+{
+	return g->engine;
+}

@@ -86,4 +86,7 @@ void app_gw_ike_shutdown(struct app_gw_ike *g);
 unsigned app_gw_ike_sa_count(struct app_gw_ike *g);
 void app_gw_ike_get_stats(const struct app_gw_ike *g, struct app_gw_ike_stats *s);
 
+/* The engine, for what only reads it (metrics). */
+struct ike_engine *app_gw_ike_engine(struct app_gw_ike *g);
+
 #endif

@@ -13,6 +13,7 @@
  * See docs/fastpath.md for command lines. */
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,6 +39,8 @@
 #include "app/common/config.h"
 #include "app/gateway/gw.h"
 #include "app/gateway/gw_ike.h"
+#include "app/gateway/gw_metrics.h"
+#include "app/common/metrics.h"
 #include "app/common/log.h"
 #include "app/common/notify.h"
 #include "app/common/version.h"
@@ -77,6 +80,9 @@ struct gw {
 	struct app_gw_ike *ike;           /* NULL without "connections" */
 	struct app_gw_children *children; /* CHILD SAs IKE installed */
 	uint16_t ntxq;                    /* TX queues per port: one per worker (+1 for IKE) */
+	struct app_metrics *metrics;      /* "metrics.listen", NULL = off */
+	struct app_gw_metrics_src msrc;
+	uint16_t port_ids[APP_FP_MAX_PORTS];
 };
 
 /* Time the IKE SAs get at exit for their deletes to be answered. */
@@ -503,10 +509,53 @@ static uint64_t rx_total(const struct gw *g)
 #define CTRL_NAP_MIN_US 100u
 #define CTRL_NAP_MAX_US 2000u
 
+static void fill_metrics(void *arg, struct app_prom *p)
+{
+	app_gw_metrics_fill(arg, p);
+}
+
+static int open_metrics(struct gw *g)
+{
+	char err[300];
+
+	if (!g->cfg->metrics_listen[0])
+		return 0;
+	for (unsigned i = 0; i < g->cfg->fastpath.n_ports; i++)
+		g->port_ids[i] = g->port[i].id;
+	g->msrc = (struct app_gw_metrics_src){ .cfg = g->cfg,
+					       .ctrl = g->ctrl,
+					       .engine = g->ike ? app_gw_ike_engine(g->ike) : NULL,
+					       .workers = g->w,
+					       .n_workers = g->nw,
+					       .port_ids = g->port_ids };
+	g->metrics = app_metrics_open(g->cfg->metrics_listen, fill_metrics, &g->msrc, err,
+				      sizeof(err));
+	if (!g->metrics) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	printf("metrics on http://%s/metrics\n", g->cfg->metrics_listen);
+	return 0;
+}
+
+/* Scrapes are served between polls, at most every 10 ms: the control
+ * core's loop has no poll() of its own. */
+static void serve_metrics(struct gw *g, uint64_t now, uint64_t *last, uint64_t hz)
+{
+	struct pollfd p;
+
+	if (!g->metrics || now - *last < hz / 100)
+		return;
+	*last = now;
+	p = (struct pollfd){ .fd = app_metrics_fd(g->metrics), .events = POLLIN };
+	if (poll(&p, 1, 0) > 0)
+		app_metrics_serve(g->metrics);
+}
+
 static void control_loop(struct gw *g)
 {
 	uint64_t hz = rte_get_timer_hz(), start = rte_get_timer_cycles(), last_rx = 0;
-	uint64_t last_change = start, last_check = start;
+	uint64_t last_change = start, last_check = start, last_metrics = start;
 	unsigned nap = CTRL_NAP_MIN_US;
 
 	while (!quit) {
@@ -516,6 +565,7 @@ static void control_loop(struct gw *g)
 		app_notify_watchdog(app_mono_ms());
 		if (g->ike)
 			work += app_gw_ike_poll(g->ike);
+		serve_metrics(g, now, &last_metrics, hz);
 		if (work == 0) {
 			usleep(nap);
 			nap = nap * 2 > CTRL_NAP_MAX_US ? CTRL_NAP_MAX_US : nap * 2;
@@ -656,6 +706,8 @@ static void write_stats(const struct gw *g)
 static void teardown(struct gw *g)
 {
 	fp_telemetry_fini();
+	app_metrics_close(g->metrics);
+	g->metrics = NULL;
 	app_gw_children_free(g->children);
 	g->children = NULL;
 	for (unsigned i = 0; i < g->nw; i++)
@@ -768,7 +820,7 @@ static int run(struct gw *g)
 	       "%u IKE connection(s)\n",
 	       app_version(), g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies",
 	       f->n_routes, g->cfg->n_conns);
-	if (drop_privileges(g) < 0) {
+	if (open_metrics(g) < 0 || drop_privileges(g) < 0) {
 		quit = 1; /* the workers run: stop them as at a signal */
 		rc = 1;
 	}

@@ -20,6 +20,8 @@
 #include "app/common/log.h"
 #include "app/common/notify.h"
 #include "app/common/version.h"
+#include "app/common/metrics.h"
+#include "app/common/metrics_ike.h"
 #include "app/ike_daemon/udp_io.h"
 
 #define SHUTDOWN_GRACE_MS 1000 /* time given to outgoing deletes on exit */
@@ -30,6 +32,7 @@ struct daemon {
 	struct ike_engine *engine;
 	struct udp_io *io;
 	struct app_ctlsock *ctl;
+	struct app_metrics *metrics; /* "metrics.listen", NULL = off */
 	FILE *keylog;
 	uint8_t rx[UDP_IO_MAX_DGRAM];
 };
@@ -253,7 +256,7 @@ static struct timespec *loop_timeout(struct daemon *d, uint64_t now, uint64_t de
 
 static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 {
-	struct pollfd pfd[UDP_IO_MAX_SOCKS + 1];
+	struct pollfd pfd[UDP_IO_MAX_SOCKS + 2];
 	unsigned n_udp = udp_io_count(d->io), n_fds = n_udp;
 	uint64_t deadline = UINT64_MAX;
 	bool stopping = false;
@@ -262,6 +265,9 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 		pfd[i] = (struct pollfd){ .fd = udp_io_fd(d->io, i), .events = POLLIN };
 	if (d->ctl)
 		pfd[n_fds++] = (struct pollfd){ .fd = app_ctlsock_fd(d->ctl), .events = POLLIN };
+	if (d->metrics)
+		pfd[n_fds++] = (struct pollfd){ .fd = app_metrics_fd(d->metrics),
+						.events = POLLIN };
 
 	for (;;) {
 		struct timespec ts, *tsp;
@@ -298,6 +304,8 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 				drain_socket(d, i);
 		if (d->ctl && (pfd[n_udp].revents & POLLIN))
 			app_ctlsock_serve(d->ctl, app_mono_ms());
+		if (d->metrics && (pfd[n_fds - 1].revents & POLLIN))
+			app_metrics_serve(d->metrics);
 	}
 }
 
@@ -326,6 +334,28 @@ static int check_config(struct daemon *d)
 	if (rc < 0)
 		return 1;
 	printf("config OK: %u connection%s\n", d->cfg->n_conns, d->cfg->n_conns == 1 ? "" : "s");
+	return 0;
+}
+
+static void fill_metrics(void *arg, struct app_prom *p)
+{
+	struct daemon *d = arg;
+
+	app_metrics_ike(p, d->engine, d->cfg, NULL, NULL);
+}
+
+static int open_metrics(struct daemon *d)
+{
+	char err[300];
+
+	if (!d->cfg->metrics_listen[0])
+		return 0;
+	d->metrics = app_metrics_open(d->cfg->metrics_listen, fill_metrics, d, err, sizeof(err));
+	if (!d->metrics) {
+		app_log(IKE_LOG_ERR, "%s", err);
+		return -1;
+	}
+	app_log(IKE_LOG_INFO, "metrics on http://%s/metrics", d->cfg->metrics_listen);
 	return 0;
 }
 
@@ -361,7 +391,7 @@ static int run_daemon(struct daemon *d)
 		app_log(IKE_LOG_ERR, "%s", err);
 		return 1;
 	}
-	if (add_conns(d) < 0 || open_sockets(d) < 0 || open_control(d) < 0 ||
+	if (add_conns(d) < 0 || open_sockets(d) < 0 || open_control(d) < 0 || open_metrics(d) < 0 ||
 	    drop_privileges(d) < 0)
 		return 1;
 	app_log(IKE_LOG_INFO, "ipsecgw-ike %s started: %u connection%s", app_version(),
@@ -380,6 +410,7 @@ static void cleanup(struct daemon *d)
 	if (d->engine)
 		ike_engine_free(d->engine);
 	app_ctlsock_close(d->ctl);
+	app_metrics_close(d->metrics);
 	udp_io_close(d->io);
 	if (d->keylog)
 		fclose(d->keylog);

@@ -48,7 +48,7 @@ mkdir -p "$DIR"
 echo "== topology and daemons"
 gw_topology || { echo "gw_run: namespaces could not be set up" >&2; exit 1; }
 ss_gen_conf "$DIR" "$SS_IP" "$US_IP" "$SS_NET" "$US_NET"
-gw_gen_conf "$DIR"
+GW_METRICS=127.0.0.1:9460 gw_gen_conf "$DIR"
 check "charon starts" ss_start "$SS_NS" "$DIR"
 check "ipsecgw starts with IKE on its fast path (control socket up)" gw_start "$DIR"
 grep -q "IKE on the fast path: 1 connection" "$DIR/us.log" ||
@@ -72,6 +72,25 @@ check "5 of 5 echo replies from $SS_INNER through the tunnel (got ${n:-0})" [ "$
 # bytes on its CHILD SA in both directions.
 check "charon counted ESP in and out on the CHILD SA" \
 	[ "$(ss_query "$DIR" 'sum(1 for sa in sas for c in children(sa) if int(c.get("packets-in", 0)) >= 5 and int(c.get("packets-out", 0)) >= 5)')" -ge 1 ]
+
+# The metrics endpoint on the gateway's loopback: promtool accepts it, and
+# the tunnel's packets are counted on its child and on the ports.
+scrape() { ip netns exec "$GW_NS" curl -sf --max-time 5 http://127.0.0.1:9460/metrics >"$DIR/metrics.txt"; }
+metric() { awk -v k="$1" '$1 == k { print $2 }' "$DIR/metrics.txt"; }
+check "metrics scraped (GET /metrics)" scrape
+check "promtool check metrics accepts them" eval 'promtool check metrics <"$DIR/metrics.txt" >"$DIR/promtool.out" 2>&1'
+check "the CHILD SA counted: ipsecgw_ike_child_sas{conn=\"c1\",child=\"net\"} 1" \
+	[ "$(metric 'ipsecgw_ike_child_sas{conn="c1",child="net"}')" = 1 ]
+fp_child() { metric "ipsecgw_fastpath_child_packets_total{conn=\"c1\",child=\"net\",dir=\"$1\"}"; }
+check "the tunnel's packets counted on c1/net (in $(fp_child in), out $(fp_child out))" \
+	eval '[ "$(fp_child in)" -ge 5 ] && [ "$(fp_child out)" -ge 5 ]'
+# every series the Grafana dashboard draws is one the gateway exports
+dash_names() { grep -o 'ipsecgw_[a-z_]*' "$ROOT/docs/grafana-ipsecgw.json" | sort -u; }
+dash_missing() { local n; for n in $(dash_names); do grep -q "^$n[{ ]" "$DIR/metrics.txt" || echo "$n"; done; }
+check "docs/grafana-ipsecgw.json draws only exported series (missing: $(dash_missing | tr '\n' ' '))" \
+	eval '[ -z "$(dash_missing)" ] && [ "$(dash_names | wc -l)" -ge 10 ]'
+check "the WAN port counted by name (ipsecgw_fastpath_port_rx_packets_total{port=\"wan\"} > 0)" \
+	[ "$(metric 'ipsecgw_fastpath_port_rx_packets_total{port="wan"}')" -gt 0 ]
 
 # UDP echo through the tunnel, up to a size that does not fit the link:
 # 1472 B of payload is a 1500-byte inner packet whose ESP our workers

@@ -422,6 +422,7 @@ us_defaults() {
 	US_INITIATE=false
 	US_LOGLEVEL=debug
 	US_USER=""                                      # "privileges.user", "" = none
+	US_METRICS=""                                   # "metrics.listen", "" = off
 }
 us_defaults
 
@@ -445,6 +446,7 @@ us_gen_conf() {
   "log": { "level": "$US_LOGLEVEL", "keylog": "$dir/us.keylog" },
   "control": { "socket": "$dir/ctl.sock" },
 $( [ -n "$US_USER" ] && echo "  \"privileges\": { \"user\": \"$US_USER\" },")
+$( [ -n "$US_METRICS" ] && echo "  \"metrics\": { \"listen\": \"$US_METRICS\" },")
   "ike": { "retransmit_timeout_ms": $US_RETRANS_MS, "retransmit_tries": $US_RETRANS_TRIES },
   "connections": [
     {

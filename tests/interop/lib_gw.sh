@@ -54,6 +54,7 @@ gw_gen_conf() {
 {
   "log": { "level": "$level", "keylog": "$dir/gw.keylog" },
   "control": { "socket": "$dir/ctl.sock" },
+$( [ -n "${GW_METRICS:-}" ] && echo "  \"metrics\": { \"listen\": \"$GW_METRICS\" },")
   "ike": { "retransmit_timeout_ms": 500, "retransmit_tries": 3 },
   "connections": [
     {

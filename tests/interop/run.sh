@@ -58,6 +58,7 @@ all_cases() {
 	echo restart.us-killed
 	echo restart.ss-killed
 	echo privileges.nobody
+	echo metrics.scrape
 	echo frag.us-init
 	echo frag.ss-init
 	echo loss.bring-ups
@@ -642,6 +643,27 @@ case_privileges() {
 	note "uid $uid, no capability, NoNewPrivs; key log, control socket and a CHILD rekey work"
 }
 
+# metrics.scrape: "metrics": {"listen": ...}: the endpoint answers in our
+# namespace with text promtool accepts, and counts the tunnel that is up.
+case_metrics() {
+	US_METRICS="$US_IP:9460"
+	establish_default || return 1
+	local m=$CDIR/metrics.txt want
+	ip netns exec "$US_NS" curl -sS --max-time 5 -o "$m" -w '%{http_code} %{content_type}\n' \
+		"http://$US_IP:9460/metrics" >"$CDIR/curl.out" 2>&1 ||
+		fail "curl: $(tail -n 1 "$CDIR/curl.out")" || return 1
+	grep -q '^200 text/plain; version=0.0.4' "$CDIR/curl.out" || fail "answer: $(cat "$CDIR/curl.out")" || return 1
+	promtool check metrics <"$m" >"$CDIR/promtool.out" 2>&1 ||
+		fail "promtool check metrics: $(head -n 3 "$CDIR/promtool.out" | tr '\n' ' ')" || return 1
+	for want in 'ipsecgw_ike_conn_sas{conn="c1"} 1' 'ipsecgw_ike_child_sas{conn="c1",child="net"} 1' \
+		'ipsecgw_ike_ike_sa_up_total 1' 'ipsecgw_ike_sas_established 1'; do
+		grep -qxF "$want" "$m" || fail "no line '$want' in the metrics (see metrics.txt)" || return 1
+	done
+	ip netns exec "$US_NS" curl -s --max-time 5 -o /dev/null -w '%{http_code}' "http://$US_IP:9460/" >"$CDIR/curl404.out" 2>&1
+	[ "$(cat "$CDIR/curl404.out")" = 404 ] || fail "GET / answered $(cat "$CDIR/curl404.out"), not 404" || return 1
+	note "$(grep -c '^ipsecgw_' "$m") samples, promtool check metrics clean"
+}
+
 us_ike_count() { us_query "$CDIR" 'len(sas)'; }
 ss_ike_count() { ss_query "$CDIR" 'len(sas)'; }
 one_each_up() { [ "$(us_ike_count)" = 1 ] && [ "$(ss_ike_count)" = 1 ] && both_up; }
@@ -784,6 +806,7 @@ run_case() {
 	restart.ss-killed)  case_restart_ss ;;
 	loss.bring-ups)     case_loss ;;
 	privileges.nobody)  case_privileges ;;
+	metrics.scrape)     case_metrics ;;
 	frag.us-init)       frag_ss_addrs add; case_frag us; p=$?; frag_ss_addrs del; return $p ;;
 	frag.ss-init)       frag_ss_addrs add; case_frag ss; p=$?; frag_ss_addrs del; return $p ;;
 	*)
