@@ -28,6 +28,7 @@ static const struct {
 	{ "acquire", true, true },      { "list-sas", false, false },
 	{ "list-certs", false, false }, { "list-crls", false, false },
 	{ "stats", false, false },      { "reload-creds", false, false },
+	{ "reload", false, false },
 };
 
 static void usage(FILE *f)
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 		   "  acquire CONN [CHILD]: what a trap policy's first packet does\n"
 		   "                 (CHILD: a child name, the first by default)\n"
 		   "  CMD alone:     list-sas, list-certs, list-crls, stats,\n"
-		   "                 reload-creds (certificates, CRLs, responders)\n");
+		   "                 reload-creds (certificates, CRLs, responders),\n"
+		   "                 reload (the whole configuration file)\n");
 }
 
 static int find_command(const char *cmd)

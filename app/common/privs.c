@@ -16,7 +16,8 @@
 
 #include "app/common/privs.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -62,8 +63,9 @@ static int drop_bounding(const int *keep, unsigned n, char *err, size_t errlen)
 {
 	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
 		if (!kept(c, keep, n) && CAP_IS_SUPPORTED(c) && cap_drop_bound(c) < 0)
-			return fail(err, errlen, "cannot drop capability %d from the bounding set: %s",
-				    (int)c, strerror(errno));
+			return fail(err, errlen,
+				    "cannot drop capability %d from the bounding set: %s", (int)c,
+				    strerror(errno));
 	return 0;
 }
 

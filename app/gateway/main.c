@@ -656,8 +656,8 @@ static int drop_privileges(struct gw *g)
 	static const int keep[] = { CAP_IPC_LOCK, CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW };
 	char info[300], err[300];
 
-	if (app_privs_drop(&g->cfg->privs, keep, sizeof(keep) / sizeof(keep[0]), info,
-			   sizeof(info), err, sizeof(err)) < 0) {
+	if (app_privs_drop(&g->cfg->privs, keep, sizeof(keep) / sizeof(keep[0]), info, sizeof(info),
+			   err, sizeof(err)) < 0) {
 		fprintf(stderr, "privileges: %s\n", err);
 		return -1;
 	}

@@ -155,8 +155,8 @@ static void test_config(void)
 	char err[300];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
-	CU_ASSERT_EQUAL(parse("\"privileges\":{\"user\":\"ipsecgw\",\"group\":\"nogroup\"},",
-			      cfg, err, sizeof(err)),
+	CU_ASSERT_EQUAL(parse("\"privileges\":{\"user\":\"ipsecgw\",\"group\":\"nogroup\"},", cfg,
+			      err, sizeof(err)),
 			0);
 	CU_ASSERT_STRING_EQUAL(cfg->privs.user, "ipsecgw");
 	CU_ASSERT_STRING_EQUAL(cfg->privs.group, "nogroup");
