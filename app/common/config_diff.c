@@ -76,7 +76,8 @@ static const char *peers_diff(const struct ike_conn_cfg *a, const struct ike_con
 
 static const char *sa_diff(const struct ike_conn_cfg *a, const struct ike_conn_cfg *b)
 {
-	if (a->n_proposals != b->n_proposals || !props_eq(a->n_proposals, a->proposals, b->proposals))
+	if (a->n_proposals != b->n_proposals ||
+	    !props_eq(a->n_proposals, a->proposals, b->proposals))
 		return "proposals";
 	if (a->n_children != b->n_children)
 		return "children";
@@ -180,7 +181,8 @@ static bool engine_eq(const struct ike_engine_cfg *a, const struct ike_engine_cf
 
 static bool listen_eq(const struct app_config *a, const struct app_config *b)
 {
-	if (a->n_listen != b->n_listen || a->ike_port != b->ike_port || a->natt_port != b->natt_port)
+	if (a->n_listen != b->n_listen || a->ike_port != b->ike_port ||
+	    a->natt_port != b->natt_port)
 		return false;
 	for (unsigned i = 0; i < a->n_listen; i++)
 		if (!ike_addr_ip_eq(&a->listen[i], &b->listen[i]))
@@ -199,7 +201,8 @@ static const char *daemon_diff(const struct app_config *a, const struct app_conf
 		return "log.keylog";
 	if (a->log_level != b->log_level)
 		return "log.level";
-	if (strcmp(a->privs.user, b->privs.user) != 0 || strcmp(a->privs.group, b->privs.group) != 0)
+	if (strcmp(a->privs.user, b->privs.user) != 0 ||
+	    strcmp(a->privs.group, b->privs.group) != 0)
 		return "privileges";
 	if (!engine_eq(&a->engine, &b->engine))
 		return "ike";
@@ -207,7 +210,8 @@ static const char *daemon_diff(const struct app_config *a, const struct app_conf
 }
 
 /* Compared as parsed into zeroed memory, entry by entry in place. */
-#define FP_ARR_EQ(a, b, n, arr) ((a)->n == (b)->n && !memcmp((a)->arr, (b)->arr, (a)->n * sizeof((a)->arr[0])))
+#define FP_ARR_EQ(a, b, n, arr) \
+	((a)->n == (b)->n && !memcmp((a)->arr, (b)->arr, (a)->n * sizeof((a)->arr[0])))
 
 static const char *fastpath_diff(const struct app_fp_cfg *a, const struct app_fp_cfg *b)
 {
