@@ -11,8 +11,8 @@
 #include "tests/unit/test.h"
 
 #define CHILD(ts) "{'name':'net','local_ts':['198.51.100.0/24'],'remote_ts':['" ts "']}"
-#define CONN(name, remote, extra, ts)                                                          \
-	"{'name':'" name "','local_addr':'192.0.2.1','remote_addr':'" remote "',"               \
+#define CONN(name, remote, extra, ts)                                                                            \
+	"{'name':'" name "','local_addr':'192.0.2.1','remote_addr':'" remote "',"                                \
 	"'auth':{'method':'psk','psk':'secret-psk-123'},'ike_proposals':['aes128gcm16-prfsha256-x25519']," extra \
 	"'children':[" CHILD(ts) "]}"
 #define A CONN("a", "192.0.2.2", "", "203.0.113.0/24")
@@ -107,10 +107,10 @@ static void expect_changed(const char *extra_old, const char *extra_new, const c
 	char o[2048], n[2048];
 	const struct app_conn_change_item *it;
 
-	snprintf(o, sizeof(o), "{'connections':[" CONN("a", "192.0.2.2", "%s", "203.0.113.0/24") "]}",
-		 extra_old);
-	snprintf(n, sizeof(n), "{'connections':[" CONN("a", "192.0.2.2", "%s", "203.0.113.0/24") "]}",
-		 extra_new);
+	snprintf(o, sizeof(o),
+		 "{'connections':[" CONN("a", "192.0.2.2", "%s", "203.0.113.0/24") "]}", extra_old);
+	snprintf(n, sizeof(n),
+		 "{'connections':[" CONN("a", "192.0.2.2", "%s", "203.0.113.0/24") "]}", extra_new);
 	it = diff_one(o, n, "a", &d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(it);
 	CU_ASSERT_EQUAL(it->what, APP_CONN_CHANGED);
@@ -128,10 +128,12 @@ static void test_changes(void)
 	expect_changed("", "'rekey_time':600,", "IKE SA settings");
 	expect_changed("", "'initiate':true,", "actions");
 	expect_changed("", "'dpd_action':'restart',", "actions");
-	CU_ASSERT_EQUAL(diff_one("{'connections':[" A "]}",
-				 "{'connections':[" CONN("a", "192.0.2.9", "", "203.0.113.0/24") "]}",
-				 "a", &d)->what,
-			APP_CONN_CHANGED);
+	CU_ASSERT_EQUAL(
+		diff_one("{'connections':[" A "]}",
+			 "{'connections':[" CONN("a", "192.0.2.9", "", "203.0.113.0/24") "]}", "a",
+			 &d)
+			->what,
+		APP_CONN_CHANGED);
 	CU_ASSERT_STRING_EQUAL(d.item[0].why, "remote address");
 	snprintf(n, sizeof(n), "%s", "{'connections':[" A "]}");
 	memcpy(strstr(n, "aes128gcm16-prf"), "aes256", 6);
@@ -188,7 +190,8 @@ static void test_certificates(void)
 static void test_restart_needed(void)
 {
 	struct app_config *o = parse("{'local':{'addresses':['192.0.2.1']},'connections':[" A "]}");
-	struct app_config *n = parse("{'local':{'addresses':['192.0.2.1','192.0.2.7']},'connections':[" A "]}");
+	struct app_config *n =
+		parse("{'local':{'addresses':['192.0.2.1','192.0.2.7']},'connections':[" A "]}");
 	struct app_config *k = parse("{'local':{'addresses':['192.0.2.1']},"
 				     "'control':{'socket':'/run/x.sock'},'connections':[" A "]}");
 
