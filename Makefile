@@ -231,6 +231,7 @@ test: deps
 	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
 	@$(MAKE) --no-print-directory fuzz-fp
 	IPGW_LOSS_ROUNDS=10 bash tests/interop/run.sh
+	bash tests/interop/reload_run.sh
 	bash tests/interop/cert_run.sh
 	bash tests/interop/gw_run.sh
 	bash tests/interop/nat_run.sh

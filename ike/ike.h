@@ -305,7 +305,8 @@ int ike_engine_add_ocsp_uri(struct ike_engine *e, const char *ca, const char *ur
 void ike_engine_reset_revocation(struct ike_engine *e);
 /* Points the running connection `name` at other credentials (a reload,
  * after ike_engine_set_creds with the new store): from's local_creds,
- * remote_ca and remote_ca_dn are taken; nothing else of it. SAs of the
+ * remote_ca and remote_ca_dn are taken, and its PSK when the connection
+ * uses one and from has one; nothing else of it. SAs of the
  * connection stay; the next AUTH they write or check uses these.
  * -ENOENT no such connection; -EINVAL the connection signs with a
  * certificate and from has none (or too many). */
@@ -323,6 +324,17 @@ struct ike_crl_info {
 void ike_engine_list_crls(struct ike_engine *e, void (*fn)(void *arg, const struct ike_crl_info *),
 			  void *arg);
 int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *c);
+/* Takes connection `name` out (a configuration reload): its established
+ * IKE SAs are deleted through IKE (the peer gets a Delete; the CHILD SAs
+ * go down with events as for ike_engine_delete_ike), those not yet
+ * authenticated end at once, and its restart or retry is dropped; none
+ * of them restarts or traps afterwards. From the call on, the name is
+ * free (ike_engine_add_conn may add it again, as a changed connection)
+ * and no new SA takes the old one; the engine frees it when its last SA
+ * is gone. 0, or -ENOENT. */
+int ike_engine_remove_conn(struct ike_engine *e, const char *name, uint64_t now_ms);
+/* Whether a connection of that name was removed and still has SAs. */
+bool ike_engine_conn_removing(struct ike_engine *e, const char *name);
 
 /* now_ms is a monotonic clock in milliseconds, supplied by the embedder. */
 void ike_engine_input(struct ike_engine *e, const ike_addr_t *local, const ike_addr_t *remote,

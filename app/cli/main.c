@@ -32,7 +32,8 @@ static const struct {
 	{ "dpd", true, false, true },         { "acquire", true, true, false },
 	{ "list-sas", false, false, false },  { "list-certs", false, false, false },
 	{ "list-crls", false, false, false }, { "stats", false, false, false },
-	{ "reload-creds", false, false, false }, { "version", false, false, false },
+	{ "reload-creds", false, false, false }, { "reload", false, false, false },
+	{ "version", false, false, false },
 };
 
 /* Selector options of SA commands, and the request field each fills. */
@@ -61,7 +62,8 @@ static void usage(FILE *f)
 		"  acquire CONN [CHILD]: what a trap policy's first packet does\n"
 		"                 (CHILD: a child name, the first by default)\n"
 		"  CMD alone:     list-sas, list-certs, list-crls, stats, version,\n"
-		"                 reload-creds (certificates, CRLs, responders)\n",
+		"                 reload-creds (certificates, CRLs, responders),\n"
+		"                 reload (the whole configuration file)\n",
 		APP_CTL_SOCKET_DEFAULT);
 }
 

@@ -19,6 +19,7 @@
 #include "app/common/ctl_select.h"
 #include "app/common/log.h"
 #include "app/common/version.h"
+#include "app/common/reload.h"
 
 #define CONTROL_CLIENT_TIMEOUT_MS 1000 /* per receive / send */
 #define CONTROL_CLIENT_BUDGET_MS  2000 /* whole request */
@@ -364,6 +365,35 @@ static json_t *do_reload_creds(struct ike_engine *e, struct app_config *cfg)
 	return json_pack("{s:b, s:s}", "ok", 1, "loaded", msg);
 }
 
+static app_ctlsock_reload_fn reload_hook;
+static void *reload_arg;
+
+void app_ctlsock_set_reload(app_ctlsock_reload_fn fn, void *arg)
+{
+	reload_hook = fn;
+	reload_arg = arg;
+}
+
+/* reload: the whole file the program started with (app/common/reload.h). */
+static json_t *do_reload(struct ike_engine *e, struct app_config *cfg, uint64_t now_ms)
+{
+	char msg[800];
+	int rc;
+
+	if (!cfg)
+		return reply_error("reload: no configuration to read again");
+	app_reload_begin();
+	rc = reload_hook ? reload_hook(reload_arg, msg, sizeof(msg))
+			 : app_config_reload(cfg, e, false, NULL, NULL, now_ms, msg, sizeof(msg));
+	app_reload_end();
+	if (rc < 0) {
+		app_log(IKE_LOG_WARN, "control: reload refused: %s", msg);
+		return reply_error("%s", msg);
+	}
+	app_log(IKE_LOG_INFO, "control: reload: %s", msg);
+	return json_pack("{s:b, s:s}", "ok", 1, "loaded", msg);
+}
+
 static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *req, uint64_t now_ms)
 {
 	json_t *jcmd;
@@ -395,6 +425,8 @@ static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *re
 	if (strcmp(cmd, "version") == 0)
 		return json_pack("{s:b, s:s, s:s}", "ok", 1, "program",
 				 program_invocation_short_name, "version", app_version());
+	if (strcmp(cmd, "reload") == 0)
+		return do_reload(e, cfg, now_ms);
 	return reply_error("unknown command '%.64s'", cmd);
 }
 

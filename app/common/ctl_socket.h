@@ -14,6 +14,8 @@
  *   {"cmd":"reload-creds"}              -> {"ok":true,"loaded":"..."}
  *                                        (certificates, CRLs, responders
  *                                        read again: app_config_reload_creds)
+ *   {"cmd":"reload"}                    -> {"ok":true,"loaded":"..."}
+ *                                        (the whole file: app_config_reload)
  * and on any error {"ok":false,"error":"..."}. See docs/operations.md. */
 #ifndef APP_CTLSOCK_H
 #define APP_CTLSOCK_H
@@ -51,6 +53,12 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms);
 /* Sends all len bytes on a stream socket (no SIGPIPE, EINTR retried), for
  * both ends of the control socket: 0, or -1 with errno set. */
 int app_ctlsock_send_all(int fd, const char *p, size_t len);
+
+/* What "reload" runs instead of app_config_reload() without ops (the
+ * DPDK gateway's, with its fast-path checks and trap policies): 0 with a
+ * summary in msg, or -1 with the reason. One per process. */
+typedef int (*app_ctlsock_reload_fn)(void *arg, char *msg, size_t len);
+void app_ctlsock_set_reload(app_ctlsock_reload_fn fn, void *arg);
 
 /* Handles one request text (without the newline) and returns the reply
  * JSON text without newline, malloc'd (NULL only when out of memory).

@@ -16,6 +16,7 @@
 #include "app/gateway/gw.h"
 #include "app/gateway/gw_ike.h"
 #include "app/common/log.h"
+#include "app/common/reload.h"
 #include "fastpath/host.h"
 
 /* How long a control client may take (app_ctlsock_set_budget()). */
@@ -272,6 +273,71 @@ static void telemetry_attach(const struct app_gw_ike *g)
 
 /* ---- setup ---- */
 
+/* ---- live reload (app/common/reload.h) ---- */
+
+static bool uses_traps(const struct ike_conn_cfg *c)
+{
+	return c->trap || c->dpd_action == IKE_ACTION_TRAP || c->close_action == IKE_ACTION_TRAP;
+}
+
+static enum app_conn_change change_of(const struct app_conn_diff *d, const char *name)
+{
+	for (unsigned i = 0; i < d->n; i++)
+		if (strcmp(d->item[i].name, name) == 0)
+			return d->item[i].what;
+	return APP_CONN_UNCHANGED;
+}
+
+/* Trap policies are named by the connection's place in the file
+ * (trap_id()) and cannot be taken out of the fast path yet: a connection
+ * that uses them stays, unchanged, at its place. */
+static int reload_check(void *arg, const struct app_config *run, const struct app_config *next,
+			const struct app_conn_diff *d, char *err, size_t errlen)
+{
+	(void)arg;
+	if (app_gw_check_conns(next, err, errlen) != 0)
+		return -1;
+	for (unsigned i = 0; i < run->n_conns; i++) {
+		const struct ike_conn_cfg *c = &run->conns[i];
+
+		if (!uses_traps(c))
+			continue;
+		if (i >= next->n_conns || strcmp(next->conns[i].name, c->name) != 0 ||
+		    change_of(d, c->name) != APP_CONN_UNCHANGED) {
+			snprintf(err, errlen,
+				 "connection '%s' has trap policies: removing, changing or "
+				 "moving it in the file needs a restart",
+				 c->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void reload_start(void *arg, const struct ike_conn_cfg *c, uint64_t now)
+{
+	struct app_gw_ike *g = arg;
+	int rc;
+
+	for (unsigned i = 0; i < g->cfg->n_conns; i++)
+		if (&g->cfg->conns[i] == c && c->trap)
+			trap_conn(g, i);
+	if (c->initiate && (rc = ike_engine_initiate(g->engine, c->name, now)) < 0)
+		app_log(IKE_LOG_WARN, "reload: cannot initiate '%s': %s", c->name, strerror(-rc));
+}
+
+int app_gw_ike_reload(struct app_gw_ike *g, char *msg, size_t len)
+{
+	static const struct app_reload_ops ops = { .check = reload_check, .start = reload_start };
+
+	return app_config_reload(g->cfg, g->engine, true, &ops, g, app_mono_ms(), msg, len);
+}
+
+static int ctl_reload(void *arg, char *msg, size_t len)
+{
+	return app_gw_ike_reload(arg, msg, len);
+}
+
 struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, size_t errlen)
 {
 	struct app_gw_ike *g = calloc(1, sizeof(*g));
@@ -326,6 +392,7 @@ struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, 
 		/* Served on the control core: a client that stalls it stalls
 		 * SA installs, punts and RCU reclamation with it. */
 		app_ctlsock_set_budget(g->ctl, GW_CTL_BUDGET_MS);
+		app_ctlsock_set_reload(ctl_reload, g);
 	}
 	telemetry_attach(g);
 	app_log(IKE_LOG_INFO,

@@ -84,6 +84,11 @@ void app_gw_ike_acquire(struct app_gw_ike *g, uint32_t trap);
  * to 0 as the deletes are answered or time out. */
 void app_gw_ike_shutdown(struct app_gw_ike *g);
 unsigned app_gw_ike_sa_count(struct app_gw_ike *g);
+/* Live reload (SIGHUP, the control socket's reload): app_config_reload()
+ * with the fast path's checks; connections that use trap policies must
+ * stay unchanged at their place in the file. 0 with a summary in msg, or
+ * -1 with the reason and nothing changed. */
+int app_gw_ike_reload(struct app_gw_ike *g, char *msg, size_t len);
 void app_gw_ike_get_stats(const struct app_gw_ike *g, struct app_gw_ike_stats *s);
 
 /* The engine, for what only reads it (metrics). */

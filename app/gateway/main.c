@@ -44,6 +44,7 @@
 #include "app/common/log.h"
 #include "app/common/notify.h"
 #include "app/common/version.h"
+#include "app/common/reload.h"
 #include "fastpath/ctrl_core.h"
 #include "fastpath/telemetry.h"
 #include "fastpath/worker.h"
@@ -89,12 +90,34 @@ struct gw {
 #define IKE_SHUTDOWN_GRACE_MS 1000u
 #define GW_IKE_TX_DESC        64u
 
-static volatile sig_atomic_t quit;
+static volatile sig_atomic_t quit, hup;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	quit = 1;
+	if (sig == SIGHUP)
+		hup = 1;
+	else
+		quit = 1;
+}
+
+/* SIGHUP: the configuration file again (app_gw_ike_reload()); without IKE
+ * at start there is no engine to give connections to. */
+static void reload(struct gw *g)
+{
+	char msg[800];
+
+	hup = 0;
+	app_reload_begin();
+	if (!g->ike)
+		printf("SIGHUP: reload refused: %s: no connections at start: adding some needs a "
+		       "restart\n",
+		       g->o.config);
+	else if (app_gw_ike_reload(g->ike, msg, sizeof(msg)) < 0)
+		app_log(IKE_LOG_WARN, "SIGHUP: reload refused: %s", msg);
+	else
+		app_log(IKE_LOG_INFO, "SIGHUP: reload: %s", msg);
+	app_reload_end();
+	fflush(stdout);
 }
 
 static void usage(const char *prog)
@@ -566,6 +589,8 @@ static void control_loop(struct gw *g)
 		if (g->ike)
 			work += app_gw_ike_poll(g->ike);
 		serve_metrics(g, now, &last_metrics, hz);
+		if (hup)
+			reload(g);
 		if (work == 0) {
 			usleep(nap);
 			nap = nap * 2 > CTRL_NAP_MAX_US ? CTRL_NAP_MAX_US : nap * 2;
@@ -900,6 +925,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
 	rc = run(&g);
 	teardown(&g);
 out:

@@ -22,6 +22,7 @@
 #include "app/common/version.h"
 #include "app/common/metrics.h"
 #include "app/common/metrics_ike.h"
+#include "app/common/reload.h"
 #include "app/ike_daemon/udp_io.h"
 
 #define SHUTDOWN_GRACE_MS 1000 /* time given to outgoing deletes on exit */
@@ -37,7 +38,7 @@ struct daemon {
 	uint8_t rx[UDP_IO_MAX_DGRAM];
 };
 
-static volatile sig_atomic_t got_signal;
+static volatile sig_atomic_t got_signal, got_hup;
 
 /* ---- engine callbacks ---- */
 
@@ -162,10 +163,29 @@ static const char *signame(int sig)
 
 static void on_signal(int sig)
 {
-	got_signal = sig;
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_signal = sig;
 }
 
-/* SIGTERM/SIGINT are blocked except inside ppoll(), which gets *wait_mask. */
+/* SIGHUP: the configuration file again (app/common/reload.h), as the
+ * control socket's reload. */
+static void reload(struct daemon *d)
+{
+	char msg[800];
+
+	app_reload_begin();
+	if (app_config_reload(d->cfg, d->engine, false, NULL, NULL, app_mono_ms(), msg,
+			      sizeof(msg)) < 0)
+		app_log(IKE_LOG_WARN, "SIGHUP: reload refused: %s", msg);
+	else
+		app_log(IKE_LOG_INFO, "SIGHUP: reload: %s", msg);
+	app_reload_end();
+}
+
+/* SIGTERM/SIGINT/SIGHUP are blocked except inside ppoll(), which gets
+ * *wait_mask. */
 static void setup_signals(sigset_t *wait_mask)
 {
 	struct sigaction sa;
@@ -178,12 +198,15 @@ static void setup_signals(sigset_t *wait_mask)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, wait_mask);
 	sigdelset(wait_mask, SIGTERM);
 	sigdelset(wait_mask, SIGINT);
+	sigdelset(wait_mask, SIGHUP);
 }
 
 /* ---- event loop ---- */
@@ -285,6 +308,10 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 			stopping = true;
 			deadline = now + SHUTDOWN_GRACE_MS;
 			delete_all(d);
+		}
+		if (got_hup && !stopping) {
+			got_hup = 0;
+			reload(d);
 		}
 		if (stopping && (now >= deadline || sa_count(d) == 0))
 			return;

@@ -85,6 +85,7 @@ void ike_engine_free(struct ike_engine *e)
 		ike_wipe(c, sizeof(*c));
 		free(c);
 	}
+	ike_conns_free_retired(e, true);
 	ike_wipe(e->cookie_secret, sizeof(e->cookie_secret));
 	ike_timer_free(e);
 	ike_creds_unref(e->creds);
@@ -143,6 +144,13 @@ int ike_engine_set_conn_creds(struct ike_engine *e, const char *name,
 	if (from->n_local_creds > IKE_MAX_LOCAL_CREDS ||
 	    (c->cfg.local_auth == IKE_AUTHBY_PUBKEY && !from->n_local_creds))
 		return -EINVAL;
+	/* A new PSK serves the next authentication; SAs up keep theirs. */
+	if ((c->cfg.local_auth == IKE_AUTHBY_PSK || c->cfg.remote_auth == IKE_AUTHBY_PSK) &&
+	    from->psk_len) {
+		memcpy(c->cfg.psk, from->psk, sizeof(c->cfg.psk));
+		c->cfg.psk_len = from->psk_len;
+		c->psk_pad_prf = 0; /* the padded key is of the old PSK */
+	}
 	memcpy(c->cfg.local_creds, from->local_creds, sizeof(c->cfg.local_creds));
 	c->cfg.n_local_creds = from->n_local_creds;
 	c->cfg.remote_ca = from->remote_ca;

@@ -35,6 +35,9 @@ struct ike_conn {
 	uint64_t restart_at;
 	uint32_t tries;
 	bool restart_queued;
+	/* Taken out by ike_engine_remove_conn(): on e->retired until its
+	 * last SA is freed; its SAs' ends start nothing. */
+	bool removed;
 	struct ike_conn *rnext;
 	struct ike_conn *next;
 };
@@ -239,6 +242,7 @@ struct ike_engine {
 	void *ctx;
 	struct ike_conn *conns;
 	struct ike_conn *restarts; /* connections with a restart waiting */
+	struct ike_conn *retired;  /* removed, some SA still points at them */
 	struct ike_sa *sas;
 	struct ike_sa *hash[IKE_HASH_BUCKETS];
 	struct ike_sa *phash[IKE_HASH_BUCKETS];
@@ -303,6 +307,9 @@ void ike_restarts_run(struct ike_engine *e, uint64_t now);
 /* Drops a waiting restart of c (an operator's delete); true if one was. */
 bool ike_conn_restart_cancel(struct ike_engine *e, struct ike_conn *c);
 uint64_t ike_restarts_next(const struct ike_engine *e);
+/* ike_conn_remove.c: frees the removed connections no SA points at any
+ * more (all: every one, when the engine goes). */
+void ike_conns_free_retired(struct ike_engine *e, bool all);
 uint32_t ike_spi_alloc(struct ike_engine *e);
 uint64_t ike_jitter(uint64_t base_ms, uint64_t rand_ms);
 void ike_sa_schedule(struct ike_sa *sa); /* arms rekey/dpd timers */

@@ -114,7 +114,7 @@ void ike_conn_sa_ended(struct ike_sa *sa, enum ike_end why, bool was_up)
 	const struct ike_conn_cfg *cfg = &sa->conn->cfg;
 	enum ike_conn_action act;
 
-	if (cfg->remote_is_prefix || sa->own_child || why == IKE_END_LOCAL ||
+	if (sa->conn->removed || cfg->remote_is_prefix || sa->own_child || why == IKE_END_LOCAL ||
 	    why == IKE_END_REPLACED || other_alive(sa))
 		return;
 	if (!was_up) {

@@ -244,6 +244,8 @@ void ike_engine_reap(struct ike_engine *e)
 			pp = &sa->next;
 		}
 	}
+	if (e->retired)
+		ike_conns_free_retired(e, false);
 }
 
 void ike_sa_rehash(struct ike_sa *sa, uint64_t spi)

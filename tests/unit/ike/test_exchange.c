@@ -2289,6 +2289,66 @@ static void test_half_open_limit(void)
 	teardown();
 }
 
+/* A connection removed under an established SA (a reload): the peer hears
+ * a Delete, both ends report the SAs down, the name is free at once and
+ * the connection itself is freed with its last SA (ASan: no use after
+ * free), with no restart after (its dpd_action would restart it). */
+static void dpd_restart(struct ike_conn_cfg *c, bool is_a)
+{
+	if (is_a)
+		c->dpd_action = c->close_action = IKE_ACTION_RESTART;
+}
+
+static void test_remove_conn(void)
+{
+	struct ike_conn_cfg c;
+
+	tweak = dpd_restart;
+	setup_gcm();
+	establish();
+	CU_ASSERT_EQUAL(ike_engine_remove_conn(net.a.e, "c", net.now), 0);
+	CU_ASSERT_TRUE(ike_engine_conn_removing(net.a.e, "c"));
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), -ENOENT);
+	CU_ASSERT_EQUAL(ike_engine_remove_conn(net.a.e, "c", net.now), -ENOENT);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_CHILD_DOWN), 1);
+	CU_ASSERT_FALSE(ike_engine_conn_removing(net.a.e, "c"));
+	advance(5000); /* no restart */
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(net.n, 0);
+	/* The name again, as a changed connection: it comes up. */
+	conn_cfg(&c, true, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
+	CU_ASSERT_EQUAL_FATAL(ike_engine_add_conn(net.a.e, &c), 0);
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 2);
+	teardown();
+}
+
+/* Removed while the peer is silent: the Delete is retransmitted, then the
+ * SA and the connection go; the engine freed with a removed connection
+ * whose SA is still alive frees both (ASan: no leak). */
+static void test_remove_conn_silent(void)
+{
+	tweak = dpd_restart;
+	setup_gcm();
+	establish();
+	net.drop_next = 1000;
+	CU_ASSERT_EQUAL(ike_engine_remove_conn(net.a.e, "c", net.now), 0);
+	CU_ASSERT_TRUE(ike_engine_conn_removing(net.a.e, "c"));
+	for (int i = 0; i < 60 && ike_engine_conn_removing(net.a.e, "c"); i++)
+		advance(1000);
+	CU_ASSERT_FALSE(ike_engine_conn_removing(net.a.e, "c"));
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 1);
+	net.drop_next = 0;
+	CU_ASSERT_EQUAL(ike_engine_remove_conn(net.b.e, "c", net.now), 0);
+	CU_ASSERT_TRUE(ike_engine_conn_removing(net.b.e, "c"));
+	teardown();
+}
+
 static const struct test_case cases[] = {
 	{ "handshake for each proposal", test_proposals },
 	{ "CHILD_SA rekey by each side, with PFS", test_child_rekey },
@@ -2357,6 +2417,9 @@ static const struct test_case cases[] = {
 	{ "credentials reloaded under a live SA", test_cert_reload },
 	{ "configured OCSP responders: CA and URL checked", test_ocsp_uri_config },
 	{ "id_is_source: the claimed identity is the source address", test_id_is_source },
+	{ "connection removed under a live SA: Delete sent, freed after", test_remove_conn },
+	{ "connection removed, peer silent: freed when the Delete times out",
+	  test_remove_conn_silent },
 	{ NULL, NULL },
 };
 TEST_SUITE(exchange, cases)
