@@ -26,13 +26,20 @@ static const struct {
 	bool takes_child; /* an optional second argument */
 	bool takes_sel;   /* --id, --peer, --peer-id, --spi instead of / with CONN */
 } commands[] = {
-	{ "initiate", true, false, false },   { "rekey-child", true, false, true },
-	{ "rekey-ike", true, false, true },   { "delete-child", true, false, true },
-	{ "delete-ike", true, false, true },  { "terminate", true, false, true },
-	{ "dpd", true, false, true },         { "acquire", true, true, false },
-	{ "list-sas", false, false, false },  { "list-certs", false, false, false },
-	{ "list-crls", false, false, false }, { "stats", false, false, false },
-	{ "reload-creds", false, false, false }, { "reload", false, false, false },
+	{ "initiate", true, false, false },
+	{ "rekey-child", true, false, true },
+	{ "rekey-ike", true, false, true },
+	{ "delete-child", true, false, true },
+	{ "delete-ike", true, false, true },
+	{ "terminate", true, false, true },
+	{ "dpd", true, false, true },
+	{ "acquire", true, true, false },
+	{ "list-sas", false, false, false },
+	{ "list-certs", false, false, false },
+	{ "list-crls", false, false, false },
+	{ "stats", false, false, false },
+	{ "reload-creds", false, false, false },
+	{ "reload", false, false, false },
 	{ "version", false, false, false },
 };
 

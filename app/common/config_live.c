@@ -10,16 +10,17 @@
 #include <string.h>
 
 #include "app/common/log.h"
+#include "app/common/notify.h"
 #include "app/common/reload.h"
 
 void app_reload_begin(void)
 {
-	/* sd_notify(0, "RELOADING=1\nMONOTONIC_USEC=...") goes here. */
+	app_notify_reloading();
 }
 
 void app_reload_end(void)
 {
-	/* sd_notify(0, "READY=1") goes here. */
+	app_notify_ready("running");
 }
 
 static const struct ike_conn_cfg *conn_named(const struct app_config *cfg, const char *name)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "app/common/log.h"
 #include "app/common/notify.h"
@@ -35,6 +36,19 @@ void app_notify_stopping(void)
 	notify("STOPPING=1");
 }
 
+void app_notify_reloading(void)
+{
+	struct timespec ts;
+	char line[96];
+
+	/* systemd 253 and later want the time the reload began */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(line, sizeof(line), "RELOADING=1\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)ts.tv_sec * 1000000ull +
+			 (unsigned long long)ts.tv_nsec / 1000);
+	notify(line);
+}
+
 uint64_t app_notify_watchdog(uint64_t now_ms)
 {
 	uint64_t usec = 0;
@@ -64,6 +78,10 @@ void app_notify_ready(const char *status)
 }
 
 void app_notify_stopping(void)
+{
+}
+
+void app_notify_reloading(void)
 {
 }
 

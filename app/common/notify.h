@@ -11,6 +11,9 @@
 
 void app_notify_ready(const char *status);
 void app_notify_stopping(void);
+/* RELOADING=1 while the configuration is read again; app_notify_ready()
+ * when it is done. */
+void app_notify_reloading(void);
 /* Sends WATCHDOG=1 when half the watchdog interval has passed since the
  * last one; returns when it is next due (ms, the clock of now_ms), or
  * UINT64_MAX when there is no watchdog. */
