@@ -87,6 +87,10 @@ static json_t *conn_action_error(const char *cmd, const char *conn, int rc,
 		return reply_error("connection '%.64s' is busy: an exchange is "
 				   "already in progress, try again later",
 				   conn);
+	case -EDESTADDRREQ:
+		return reply_error("connection '%.64s' only answers (its remote_addr is %%any or a "
+				   "prefix): there is no single peer to initiate to",
+				   conn);
 	case -EALREADY:
 	case -EEXIST:
 		return reply_error("connection '%.64s' is already up or being "
@@ -138,6 +142,7 @@ static json_t *do_conn_cmd(struct ike_engine *e, const struct app_config *cfg, c
 			   const char *cmd, json_t *req, uint64_t now_ms)
 {
 	const char *conn = json_string_value(json_object_get(req, "conn"));
+	json_t *reply;
 	int rc;
 
 	if (app_ctl_cmd_of(cmd) >= 0)
@@ -151,8 +156,10 @@ static json_t *do_conn_cmd(struct ike_engine *e, const struct app_config *cfg, c
 		app_log(IKE_LOG_INFO, "control: %s %s", cmd, conn);
 		return reply_ok();
 	}
-	app_log(IKE_LOG_INFO, "control: %s %.64s failed: %s", cmd, conn, strerror(-rc));
-	return conn_action_error(cmd, conn, rc, cfg);
+	reply = conn_action_error(cmd, conn, rc, cfg);
+	app_log(IKE_LOG_INFO, "control: %s %.64s failed: %s", cmd, conn,
+		json_string_value(json_object_get(reply, "error")));
+	return reply;
 }
 
 /* The child's index in connection cc by name (NULL: the first), -1 when

@@ -966,6 +966,26 @@ static void test_ctl_acquire(void)
 	free(cfg);
 }
 
+/* initiate on a responder-only connection says why, not an errno text */
+static void test_ctl_initiate_any(void)
+{
+	struct app_config *cfg =
+		parse_ok(ROOT("{'name':'a','local_addr':'192.0.2.1','remote_addr':'%any'," AUTH
+			      ",'children':[" CHILD "]}"));
+	static const struct ike_ops ops = { .send = ctl_send };
+	struct ike_engine_cfg ec;
+	struct ike_engine *e;
+
+	ike_engine_cfg_defaults(&ec);
+	e = ike_engine_new(&ec, &ops, NULL);
+	CU_ASSERT_FATAL(e && ike_engine_add_conn(e, &cfg->conns[0]) == 0);
+	ctl_expect(e, cfg, "{\"cmd\":\"initiate\",\"conn\":\"a\"}",
+		   "connection 'a' only answers (its remote_addr is %any or a prefix)");
+	ike_engine_free(e);
+	app_config_clear(cfg);
+	free(cfg);
+}
+
 static const struct test_case cases[] = {
 	{ "full config: global sections", test_full_globals },
 	{ "full config: connection", test_full_conn },
@@ -973,6 +993,7 @@ static const struct test_case cases[] = {
 	{ "defaults", test_defaults },
 	{ "connection actions and keyingtries", test_conn_actions },
 	{ "control socket: acquire CONN [CHILD]", test_ctl_acquire },
+	{ "control socket: initiate on a %any connection", test_ctl_initiate_any },
 	{ "control socket: list-certs", test_ctl_list_certs },
 	{ "control socket: list-crls", test_ctl_list_crls },
 	{ "docs/examples/gateway.json loads", test_example_file },
