@@ -423,6 +423,17 @@ case_ike_rekey_crossed() {
 # responder picks each one's connection by IDi and key, not the first that
 # matched the addresses. Then u3 comes with u2's key and is refused, and
 # our log says the keys differ.
+# ss_user_conns DIR: charon's c1 three times, as u1, u2 and u3, each with
+# its own identity and inner address 203.0.113.N.
+ss_user_conns() {
+	local n
+	echo "connections {"
+	for n in 1 2 3; do
+		sed -n '/^  c1 {/,/^  }$/p' "$1/swanctl.conf" |
+			sed "s/^  c1 {/  u$n {/; s/      id = $SS_IP/      id = u$n.example/; s|local_ts = .*|local_ts = 203.0.113.$n/32|"
+	done
+	echo "}"
+}
 users_conf() { # DIR U3_SECRET
 	local dir=$1 n
 	"$PYTHON" - "$dir/us.json" <<'PY'
@@ -444,12 +455,7 @@ doc["connections"] = conns
 json.dump(doc, open(sys.argv[1], "w"), indent=2)
 PY
 	{
-		echo "connections {"
-		for n in 1 2 3; do
-			sed -n '/^  c1 {/,/^  }$/p' "$dir/swanctl.conf" |
-				sed "s/^  c1 {/  u$n {/; s/      id = $SS_IP/      id = u$n.example/; s|local_ts = .*|local_ts = 203.0.113.$n/32|"
-		done
-		echo "}"
+		ss_user_conns "$dir"
 		echo "secrets {"
 		for n in 1 2; do printf '  ike-u%s {\n    id = u%s.example\n    secret = "psk-of-user-%s"\n  }\n' $n $n $n; done
 		printf '  ike-u3 {\n    id = u3.example\n    secret = "%s"\n  }\n' "$2"
@@ -507,12 +513,7 @@ c.pop("initiate", None)
 json.dump(doc, open(sys.argv[1], "w"), indent=2)
 PY
 	{
-		echo "connections {"
-		for n in 1 2 3; do
-			sed -n '/^  c1 {/,/^  }$/p' "$dir/swanctl.conf" |
-				sed "s/^  c1 {/  u$n {/; s/      id = $SS_IP/      id = u$n.example/; s|local_ts = .*|local_ts = 203.0.113.$n/32|"
-		done
-		echo "}"
+		ss_user_conns "$dir"
 		printf 'secrets {\n  ike-any {\n    secret = "%s"\n  }\n}\n' "$SS_PSK"
 	} >"$dir/swanctl.peers"
 	cp "$dir/swanctl.peers" "$dir/swanctl.conf"

@@ -935,11 +935,9 @@ static void test_reload_creds(void)
 	free(cfg);
 }
 
-static void test_ctl_acquire(void)
+/* An engine with cfg's first connection, sending through ctl_send. */
+static struct ike_engine *ctl_engine(const struct app_config *cfg)
 {
-	struct app_config *cfg = parse_ok(ROOT(CONN_KIDS(
-		"'start_action':'trap',", CHILD ",{'name':'net2','local_ts':['198.51.100.0/24'],"
-						"'remote_ts':['203.0.113.0/24']}")));
 	static const struct ike_ops ops = { .send = ctl_send };
 	struct ike_engine_cfg ec;
 	struct ike_engine *e;
@@ -947,6 +945,15 @@ static void test_ctl_acquire(void)
 	ike_engine_cfg_defaults(&ec);
 	e = ike_engine_new(&ec, &ops, NULL);
 	CU_ASSERT_FATAL(e && ike_engine_add_conn(e, &cfg->conns[0]) == 0);
+	return e;
+}
+
+static void test_ctl_acquire(void)
+{
+	struct app_config *cfg = parse_ok(ROOT(CONN_KIDS(
+		"'start_action':'trap',", CHILD ",{'name':'net2','local_ts':['198.51.100.0/24'],"
+						"'remote_ts':['203.0.113.0/24']}")));
+	struct ike_engine *e = ctl_engine(cfg);
 	ctl_sent = 0;
 	ctl_expect(e, cfg, "{\"cmd\":\"acquire\"}", "needs \\\"conn\\\"");
 	ctl_expect(e, cfg, "{\"cmd\":\"acquire\",\"conn\":\"zz\"}", "no such connection 'zz'");
@@ -972,13 +979,7 @@ static void test_ctl_initiate_any(void)
 	struct app_config *cfg =
 		parse_ok(ROOT("{'name':'a','local_addr':'192.0.2.1','remote_addr':'%any'," AUTH
 			      ",'children':[" CHILD "]}"));
-	static const struct ike_ops ops = { .send = ctl_send };
-	struct ike_engine_cfg ec;
-	struct ike_engine *e;
-
-	ike_engine_cfg_defaults(&ec);
-	e = ike_engine_new(&ec, &ops, NULL);
-	CU_ASSERT_FATAL(e && ike_engine_add_conn(e, &cfg->conns[0]) == 0);
+	struct ike_engine *e = ctl_engine(cfg);
 	ctl_expect(e, cfg, "{\"cmd\":\"initiate\",\"conn\":\"a\"}",
 		   "connection 'a' only answers (its remote_addr is %any or a prefix)");
 	ike_engine_free(e);
