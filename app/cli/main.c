@@ -26,7 +26,7 @@ static const struct {
 	bool takes_child; /* an optional second argument */
 	bool takes_sel;   /* --id, --peer, --peer-id, --spi instead of / with CONN */
 } commands[] = {
-	{ "initiate", true, false, false },
+	{ "initiate", true, true, false },
 	{ "rekey-child", true, false, true },
 	{ "rekey-ike", true, false, true },
 	{ "delete-child", true, false, true },
@@ -60,7 +60,7 @@ static void usage(FILE *f)
 		"usage: ipsecgw-ctl [-s SOCKET] CMD [CONN [CHILD]] [SELECTOR...]\n"
 		"  -s SOCKET       the program's control socket (default %s)\n"
 		"  --version       this program's version; `version`: both programs'\n"
-		"  initiate CONN\n"
+		"  initiate CONN [CHILD]: the connection, or one CHILD SA of it\n"
 		"  SA commands:   rekey-child, rekey-ike, delete-child, delete-ike\n"
 		"                 (or terminate), dpd; on CONN's newest established SA,\n"
 		"                 or the one the selectors name (all must match):\n"

@@ -199,9 +199,11 @@ static json_t *acquire_error(const char *conn, const char *child, int rc)
 }
 
 /* What a trap policy does on its first packet (ike_engine_acquire()), by
- * hand: for ipsecgw-ike, which has no data plane to trap with. */
-static json_t *do_acquire(struct ike_engine *e, const struct app_config *cfg, json_t *req,
-			  uint64_t now_ms)
+ * hand: for ipsecgw-ike, which has no data plane to trap with; and
+ * `initiate CONN CHILD`, one CHILD SA brought up (on the established IKE SA,
+ * or with a new one), as swanctl --initiate --child. */
+static json_t *do_acquire(struct ike_engine *e, const struct app_config *cfg, const char *cmd,
+			  json_t *req, uint64_t now_ms)
 {
 	const char *conn = json_string_value(json_object_get(req, "conn"));
 	json_t *jchild = json_object_get(req, "child");
@@ -210,7 +212,7 @@ static json_t *do_acquire(struct ike_engine *e, const struct app_config *cfg, js
 	int idx, rc;
 
 	if (!conn || !*conn)
-		return reply_error("command 'acquire' needs \"conn\": a connection name");
+		return reply_error("command '%s' needs \"conn\": a connection name", cmd);
 	if (jchild && !child)
 		return reply_error("\"child\" must be a string: a child name");
 	if (!conn_known(cfg, conn))
@@ -222,7 +224,7 @@ static json_t *do_acquire(struct ike_engine *e, const struct app_config *cfg, js
 	if (cc)
 		child = cc->children[idx].name;
 	rc = ike_engine_acquire(e, conn, (unsigned)idx, now_ms);
-	app_log(IKE_LOG_INFO, "control: acquire %s/%s: %s", conn, child ? child : "#0",
+	app_log(IKE_LOG_INFO, "control: %s %s/%s: %s", cmd, conn, child ? child : "#0",
 		rc == 0 ? "started" : strerror(-rc));
 	return rc == 0 ? reply_ok() : acquire_error(conn, child ? child : "#0", rc);
 }
@@ -414,11 +416,12 @@ static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *re
 	cmd = json_string_value(jcmd);
 	if (!cmd)
 		return reply_error("\"cmd\" must be a string");
+	if (strcmp(cmd, "acquire") == 0 ||
+	    (strcmp(cmd, "initiate") == 0 && json_object_get(req, "child")))
+		return do_acquire(e, cfg, cmd, req, now_ms);
 	for (size_t i = 0; i < sizeof(conn_cmds) / sizeof(conn_cmds[0]); i++)
 		if (strcmp(cmd, conn_cmds[i].cmd) == 0)
 			return do_conn_cmd(e, cfg, conn_cmds[i].fn, cmd, req, now_ms);
-	if (strcmp(cmd, "acquire") == 0)
-		return do_acquire(e, cfg, req, now_ms);
 	if (strcmp(cmd, "list-sas") == 0)
 		return do_list_sas(e);
 	if (strcmp(cmd, "stats") == 0)

@@ -58,6 +58,7 @@ all_cases() {
 	echo restart.us-killed
 	echo restart.ss-killed
 	echo privileges.nobody
+	echo initiate.child
 	echo metrics.scrape
 	echo frag.us-init
 	echo frag.ss-init
@@ -644,6 +645,23 @@ case_privileges() {
 	note "uid $uid, no capability, NoNewPrivs; key log, control socket and a CHILD rekey work"
 }
 
+# initiate.child: `ipsecgw-ctl initiate c1 net` after the CHILD SA was
+# deleted brings it back on the same IKE SA (as swanctl --initiate --child).
+us_child_count() { us_query "$CDIR" 'sum(len(children(sa)) for sa in sas)'; }
+case_initiate_child() {
+	establish_default || return 1
+	local ike_before ike_after
+	ike_before=$(us_ike_spis)
+	us_ctl "$CDIR" delete-child c1 >/dev/null || fail "ipsecgw-ctl delete-child c1 failed: $(tail -n 1 "$CDIR/ctl.log")" || return 1
+	wait_until 10 eval '[ "$(us_child_count)" = 0 ]' || fail "the CHILD SA is still listed after delete-child" || return 1
+	us_ctl "$CDIR" initiate c1 net >/dev/null || fail "ipsecgw-ctl initiate c1 net failed: $(tail -n 1 "$CDIR/ctl.log")" || return 1
+	wait_until 15 eval '[ "$(us_child_count)" = 1 ] && ss_child_installed' || fail "no CHILD SA after initiate c1 net" || return 1
+	check_spis_match || return 1
+	ike_after=$(us_ike_spis)
+	[ "$ike_before" = "$ike_after" ] || fail "the IKE SA changed ($ike_before -> $ike_after): the CHILD SA should come on the one established" || return 1
+	note "CHILD SA net back on IKE SA $ike_after"
+}
+
 # metrics.scrape: "metrics": {"listen": ...}: the endpoint answers in our
 # namespace with text promtool accepts, and counts the tunnel that is up.
 case_metrics() {
@@ -807,6 +825,7 @@ run_case() {
 	restart.ss-killed)  case_restart_ss ;;
 	loss.bring-ups)     case_loss ;;
 	privileges.nobody)  case_privileges ;;
+	initiate.child)     case_initiate_child ;;
 	metrics.scrape)     case_metrics ;;
 	frag.us-init)       frag_ss_addrs add; case_frag us; p=$?; frag_ss_addrs del; return $p ;;
 	frag.ss-init)       frag_ss_addrs add; case_frag ss; p=$?; frag_ss_addrs del; return $p ;;

@@ -968,6 +968,12 @@ static void test_ctl_acquire(void)
 	ctl_expect(e, cfg, "{\"cmd\":\"acquire\",\"conn\":\"a\"}",
 		   "CHILD_SA a/net is already up or being set up");
 	CU_ASSERT_EQUAL(ctl_sent, 1);
+	/* initiate CONN CHILD: the same, by name */
+	ctl_expect(e, cfg, "{\"cmd\":\"initiate\",\"conn\":\"a\",\"child\":\"zz\"}",
+		   "connection 'a' has no child 'zz'");
+	ctl_expect(e, cfg, "{\"cmd\":\"initiate\",\"conn\":\"a\",\"child\":\"net2\"}",
+		   "CHILD_SA a/net2 is already up or being set up");
+	CU_ASSERT_EQUAL(ctl_sent, 1);
 	ike_engine_free(e);
 	app_config_clear(cfg);
 	free(cfg);
