@@ -38,6 +38,8 @@
 #include "ike/ike.h"
 #include "app/common/config.h"
 #include "app/gateway/gw.h"
+#include "app/gateway/gw_check.h"
+#include "app/gateway/gw_eal.h"
 #include "app/gateway/gw_ike.h"
 #include "app/gateway/gw_metrics.h"
 #include "app/common/metrics.h"
@@ -157,6 +159,22 @@ static bool want_version(int argc, char **argv)
 	return false;
 }
 
+/* --check needs no EAL: our options follow "--", or are every argument
+ * when no EAL option is given. */
+static bool want_check(int argc, char **argv, int *first)
+{
+	bool check = false;
+
+	*first = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0 && *first == 0)
+			*first = i;
+		else if (strcmp(argv[i], "--check") == 0)
+			check = true;
+	}
+	return check;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -189,43 +207,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 /* ---- ports ---- */
 
-struct profile {
-	uint16_t rx_queues, rx_desc, tx_desc;
-	bool promiscuous;
-	uint32_t qp_desc; /* cryptodev profiles */
-};
-
-/* drivers-config/<name>.json: only the keys the gateway uses are read. */
-static int load_profile(const char *dir, const char *name, struct profile *pr)
-{
-	char path[512];
-	json_error_t je;
-	json_t *root, *v;
-
-	*pr = (struct profile){ 1, 1024, 1024, true, 2048 };
-	if (name[0] == '\0')
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
-	root = json_load_file(path, 0, &je);
-	if (root == NULL) {
-		fprintf(stderr, "profile %s: %s (line %d)\n", path, je.text, je.line);
-		return -1;
-	}
-	if (json_is_integer(v = json_object_get(root, "rx_queues")))
-		pr->rx_queues = (uint16_t)json_integer_value(v);
-	if (json_is_integer(v = json_object_get(root, "rx_desc")))
-		pr->rx_desc = (uint16_t)json_integer_value(v);
-	if (json_is_integer(v = json_object_get(root, "tx_desc")))
-		pr->tx_desc = (uint16_t)json_integer_value(v);
-	if (json_is_boolean(v = json_object_get(root, "promiscuous")))
-		pr->promiscuous = json_is_true(v);
-	if (json_is_integer(v = json_object_get(root, "qp_desc")) && json_integer_value(v) > 0 &&
-	    json_integer_value(v) <= 65536)
-		pr->qp_desc = (uint32_t)json_integer_value(v);
-	json_decref(root);
-	return 0;
-}
-
 static int port_find(const struct app_fp_port *pc, uint16_t *id)
 {
 	char name[RTE_ETH_NAME_MAX_LEN];
@@ -237,7 +218,11 @@ static int port_find(const struct app_fp_port *pc, uint16_t *id)
 		snprintf(name, sizeof(name), "%.*s", (int)k, pc->devargs);
 		if (rte_eth_dev_get_port_by_name(name, id) != 0 &&
 		    rte_dev_probe(pc->devargs) != 0) {
-			fprintf(stderr, "port %s: cannot probe '%s'\n", pc->name, pc->devargs);
+			char why[300] = "";
+			bool known = app_gw_pci_cause(pc->devargs, why, sizeof(why));
+
+			fprintf(stderr, "port %s: cannot probe '%s'%s%s\n", pc->name, pc->devargs,
+				known ? ": " : "", why);
 			return -1;
 		}
 		n = name;
@@ -255,11 +240,16 @@ static int port_setup(struct gw *g, unsigned i)
 	const struct app_fp_port *pc = &g->cfg->fastpath.ports[i];
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
-	struct profile pr;
+	struct app_gw_profile pr;
+	char err[600];
 	uint16_t id, nrx;
 	int rc;
 
-	if (load_profile(g->o.profiles, pc->profile, &pr) != 0 || port_find(pc, &id) != 0)
+	if (app_gw_load_profile(g->o.profiles, pc->profile, &pr, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (port_find(pc, &id) != 0)
 		return -1;
 	nrx = pc->rx_queues ? pc->rx_queues : pr.rx_queues;
 	if ((rc = rte_eth_dev_info_get(id, &info)) != 0)
@@ -353,12 +343,12 @@ static int port_setup(struct gw *g, unsigned i)
 static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
 {
 	const struct app_fp_crypto *cc = &g->cfg->fastpath.crypto;
-	char name[APP_FP_CDEV_NAME_MAX], err[200];
+	char name[APP_FP_CDEV_NAME_MAX], err[600];
 	struct fp_cdev_cfg c = { .device = name,
 				 .n_qp = (uint16_t)g->nw,
 				 .max_sessions = GW_SESSIONS,
 				 .socket = (int)rte_socket_id() };
-	struct profile pr;
+	struct app_gw_profile pr;
 
 	*be = &fp_crypto_imb;
 	if (cc->backend == APP_FP_CRYPTO_IMB) {
@@ -377,8 +367,10 @@ static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
 		snprintf(name, sizeof(name), "%s", cc->device);
 	else
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(cc->devargs, ","), cc->devargs);
-	if (load_profile(g->o.profiles, cc->profile, &pr) != 0)
+	if (app_gw_load_profile(g->o.profiles, cc->profile, &pr, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
 		return -1;
+	}
 	if (cc->devargs[0] && rte_cryptodev_get_dev_id(name) < 0 &&
 	    rte_dev_probe(cc->devargs) != 0) {
 		fprintf(stderr, "crypto: cannot probe '%s'\n", cc->devargs);
@@ -864,6 +856,65 @@ static int run(struct gw *g)
 	return rc;
 }
 
+/* The checks a running gateway would fail at start, short of the
+ * devices themselves: 0 valid, 1 not (one line naming the file). */
+static int check_config(const struct opts *o)
+{
+	struct app_config *cfg = calloc(1, sizeof(*cfg));
+	char err[800];
+	int rc = 1;
+
+	if (cfg == NULL || app_config_load(o->config, cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", o->config, cfg ? err : "out of memory");
+		free(cfg);
+		return 1;
+	}
+	app_config_control_default(cfg);
+	if (!cfg->fastpath.present)
+		snprintf(err, sizeof(err), "%s: no \"fastpath\" section", o->config);
+	else if (app_gw_check_profiles(cfg, o->profiles, err, sizeof(err)) == 0 &&
+		 app_gw_check_paths(cfg, err, sizeof(err)) == 0)
+		rc = 0;
+	if (rc == 0)
+		printf("config OK: %u port(s), %u static SA(s), %u policies, %u route(s), "
+		       "%u IKE connection(s), %u worker(s)\n",
+		       cfg->fastpath.n_ports, cfg->fastpath.n_sas, cfg->fastpath.n_policies,
+		       cfg->fastpath.n_routes, cfg->n_conns, cfg->fastpath.workers);
+	else if (strncmp(err, o->config, strlen(o->config)) == 0)
+		fprintf(stderr, "%s\n", err);
+	else
+		fprintf(stderr, "%s: %s\n", o->config, err);
+	app_config_clear(cfg);
+	free(cfg);
+	return rc;
+}
+
+/* EAL options, when given, are not looked at: --check runs beside a
+ * gateway without disturbing it (systemd's ExecStartPre). */
+static int check_main(int argc, char **argv, int first)
+{
+	struct opts o;
+
+	memset(&o, 0, sizeof(o));
+	if (parse_opts(argc - first, argv + first, &o) != 0) {
+		usage("ipsecgw");
+		return 2;
+	}
+	return check_config(&o);
+}
+
+/* rte_errno alone says "Permission denied" for missing hugepages and
+ * "Success" for a busy runtime folder: name the likely cause. */
+static void eal_failed(int argc, char **argv, int err)
+{
+	struct app_gw_eal_facts f;
+	char why[600];
+
+	app_gw_eal_facts(argc, argv, &f);
+	fprintf(stderr, "rte_eal_init: %s: %s\n", err ? rte_strerror(err) : "failed",
+		app_gw_eal_cause(&f, err, why, sizeof(why)));
+}
+
 int main(int argc, char **argv)
 {
 	struct gw g;
@@ -875,9 +926,11 @@ int main(int argc, char **argv)
 		printf("ipsecgw %s\n", app_version());
 		return 0;
 	}
+	if (want_check(argc, argv, &n))
+		return check_main(argc, argv, n);
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
-		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
+		eal_failed(argc, argv, rte_errno);
 		return 1;
 	}
 	argc -= n;
@@ -908,19 +961,6 @@ int main(int argc, char **argv)
 			"use -l or --lcores\n",
 			g.nw, g.nw + 1, rte_lcore_count());
 		rc = 1;
-		goto out;
-	}
-	if (g.o.check) {
-		if (app_gw_check_conns(g.cfg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "%s: %s\n", g.o.config, err);
-			rc = 1;
-			goto out;
-		}
-		printf("config OK: %u port(s), %u static SA(s), %u policies, %u route(s), "
-		       "%u IKE connection(s)\n",
-		       g.cfg->fastpath.n_ports, g.cfg->fastpath.n_sas, g.cfg->fastpath.n_policies,
-		       g.cfg->fastpath.n_routes, g.cfg->n_conns);
-		rc = 0;
 		goto out;
 	}
 	signal(SIGINT, on_signal);
