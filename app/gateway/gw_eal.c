@@ -134,7 +134,8 @@ static void pci_driver(struct app_gw_eal_dev *d)
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", d->addr);
 	n = readlink(path, link, sizeof(link) - 1);
 	link[n > 0 ? n : 0] = '\0';
-	snprintf(d->driver, sizeof(d->driver), "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : "");
+	snprintf(d->driver, sizeof(d->driver), "%s",
+		 strrchr(link, '/') ? strrchr(link, '/') + 1 : "");
 }
 
 void app_gw_eal_facts(int argc, char **argv, struct app_gw_eal_facts *f)

@@ -15,21 +15,21 @@
 struct app_gw_eal_facts {
 	/* From the EAL options. */
 	bool no_huge, in_memory;
-	char prefix[64];       /* --file-prefix, default "rte" */
-	unsigned n_dev;        /* -a / --allow / -w PCI addresses */
+	char prefix[64]; /* --file-prefix, default "rte" */
+	unsigned n_dev;  /* -a / --allow / -w PCI addresses */
 	struct app_gw_eal_dev {
 		char addr[32];
-		bool exists;       /* /sys/bus/pci/devices/ADDR */
-		char driver[32];   /* its kernel driver, "" = none */
+		bool exists;     /* /sys/bus/pci/devices/ADDR */
+		char driver[32]; /* its kernel driver, "" = none */
 	} dev[APP_GW_EAL_MAX_DEV];
 	/* From the system. */
 	bool root;
-	char runtime_dir[256]; /* /var/run/dpdk/PREFIX (root) */
-	long lock_pid;         /* > 0: the process holding its lock */
+	char runtime_dir[256];      /* /var/run/dpdk/PREFIX (root) */
+	long lock_pid;              /* > 0: the process holding its lock */
 	long huge_total, huge_free; /* /proc/meminfo, -1 unknown */
-	bool hugetlbfs;        /* a hugetlbfs is mounted */
-	bool huge_access;      /* we may write in it */
-	bool vfio_access;      /* /dev/vfio/vfio opens read-write */
+	bool hugetlbfs;             /* a hugetlbfs is mounted */
+	bool huge_access;           /* we may write in it */
+	bool vfio_access;           /* /dev/vfio/vfio opens read-write */
 };
 
 /* The EAL's own options (argv up to "--"). */

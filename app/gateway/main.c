@@ -830,6 +830,8 @@ static int run(struct gw *g)
 	}
 	if ((rc = fp_telemetry_init(g->ctrl)) != 0)
 		fprintf(stderr, "telemetry commands not registered: %d\n", rc);
+	for (unsigned i = 0; i < f->n_ports; i++)
+		fp_telemetry_port_name(g->port[i].id, f->ports[i].name);
 	rc = 0;
 	for (unsigned i = 0; i < g->nw; i++)
 		rte_eal_remote_launch(fp_worker_run, g->w[i], g->lcore[i]);

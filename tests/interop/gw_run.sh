@@ -132,25 +132,29 @@ sys.exit(0 if bad == 0 else 1)' "$SS_INNER"
 check "UDP echo of 64 / 1000 / 1472 bytes, 3 each, all intact (our ESP fragmented)" udp_echo
 
 # What an operator sees live through DPDK's telemetry client: the CHILD
-# SA's two SAs among the fast path's, and IKE's datagram counters.
+# SA's two SAs among the fast path's, labelled with its connection, child
+# and id, and IKE's datagram counters.
 telemetry_shows_child() {
 	local spis
-	spis=$(us_query "$DIR" '" ".join(c["spi_in"] + " " + c["spi_out"] for sa in sas for c in children(sa))')
-	printf '/ipsecgw/sa/list\n/ipsecgw/ike\n' |
+	spis=$(us_query "$DIR" '" ".join(" ".join([c["spi_in"], c["spi_out"], sa["conn"], c["child"], str(c["id"])]) for sa in sas for c in children(sa))')
+	printf '/ipsecgw/sa/list\n/ipsecgw/ike\n/ipsecgw/sa/info,0x%s,in\n' "${spis%% *}" |
 		timeout 20 "$PYTHON" /usr/bin/dpdk-telemetry.py -f "$GW_PREFIX" 2>/dev/null |
 		"$PYTHON" -c 'import json, sys
 r = {}
 for line in sys.stdin:
     if line.startswith("{"):
         r.update(json.loads(line))
-spi_in, spi_out = sys.argv[1].split()
+spi_in, spi_out, conn, child, cid = sys.argv[1].split()[:5]
 sas, ike = r.get("/ipsecgw/sa/list") or [], r.get("/ipsecgw/ike") or {}
-print("telemetry: sa/list %s, ike %s" % (sas, ike))
+info = r.get("/ipsecgw/sa/info") or {}
+print("telemetry: sa/list %s, ike %s, sa/info %s" % (sas, ike, info))
 ok = ("in:0x" + spi_in in sas and "out:0x" + spi_out in sas and ike.get("rx", 0) >= 2
-      and ike.get("tx", 0) >= 2 and ike.get("rx_bad") == 0)
+      and ike.get("tx", 0) >= 2 and ike.get("rx_bad") == 0
+      and info.get("spi") == "0x" + spi_in and info.get("conn") == conn
+      and info.get("child") == child and str(info.get("child_id")) == cid)
 sys.exit(0 if ok else 1)' "$spis"
 }
-check "telemetry: the CHILD SA's SAs in /ipsecgw/sa/list, IKE counters in /ipsecgw/ike" \
+check "telemetry: the CHILD SA's SAs in /ipsecgw/sa/list, named in sa/info, IKE counters in /ipsecgw/ike" \
 	telemetry_shows_child
 
 # The gateway answers pings to its own addresses (from its control core).
