@@ -361,8 +361,7 @@ struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, 
 		goto fail;
 	if ((g->host = fp_host_create(&hc, err, errlen)) == NULL)
 		goto fail;
-	app_log_set_level(c->cfg->log_level);
-	c->cfg->engine.log_level = c->cfg->log_level;
+	app_config_apply_log(c->cfg);
 	c->cfg->engine.keylog = c->cfg->keylog_path[0] != '\0';
 	if (c->cfg->natt_port)
 		c->cfg->engine.natt_port = c->cfg->natt_port;

@@ -57,7 +57,7 @@ grep -q "IKE on the fast path: 1 connection" "$DIR/us.log" ||
 # NET_ADMIN, NET_RAW, SYS_ADMIN: 0x207000), and no new privileges
 gw_caps() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$GW_PID/status"; }
 check "the control core dropped its capabilities (CapBnd 0000000000207000)" \
-	eval 'wait_until 10 grep -q "privileges: running as uid 0" "$DIR/gw.stdout" &&
+	eval 'wait_until 10 grep -q "INFO control: privileges: running as uid 0" "$DIR/us.log" &&
 	[ "$(gw_caps CapBnd)" = 0000000000207000 ] && [ "$(gw_caps CapEff)" = 0000000000207000 ] &&
 	[ "$(gw_caps NoNewPrivs)" = 1 ]'
 
