@@ -394,6 +394,42 @@ static json_t *do_reload(struct ike_engine *e, struct app_config *cfg, uint64_t 
 	return json_pack("{s:b, s:s}", "ok", 1, "loaded", msg);
 }
 
+/* {"subsys": NAME|"all", "level": LEVEL} sets a level (the ike
+ * subsystem's is the engine's too); without them the levels are listed. */
+static json_t *do_log_level(struct ike_engine *e, json_t *req)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	const char *s = json_string_value(json_object_get(req, "subsys"));
+	const char *l = json_string_value(json_object_get(req, "level"));
+	enum ike_log_level lvl;
+	json_t *levels;
+	int sub;
+
+	if (s || l) {
+		if (!s || !l)
+			return reply_error("log-level takes a subsystem and a level");
+		if ((sub = app_log_parse_subsys(s)) < 0)
+			return reply_error("unknown subsystem '%.32s' (ike, fastpath, eal, "
+					   "control, all)",
+					   s);
+		if (app_log_parse_level(l, &lvl) < 0)
+			return reply_error("unknown level '%.32s' (error, warning, info, debug)",
+					   l);
+		for (int i = 0; i < APP_LOG_NSUB; i++)
+			if (sub == APP_LOG_NSUB || sub == i)
+				app_log_set_subsys_level((enum app_log_subsys)i, lvl);
+		if (e && (sub == APP_LOG_IKE || sub == APP_LOG_NSUB))
+			ike_engine_set_log_level(e, lvl);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "log level of %s set to %s", s, names[lvl]);
+	}
+	levels = json_object();
+	for (int i = 0; i < APP_LOG_NSUB; i++)
+		json_object_set_new(levels, app_log_subsys_name((enum app_log_subsys)i),
+				    json_string(
+					    names[app_log_subsys_level((enum app_log_subsys)i)]));
+	return json_pack("{s:b, s:o}", "ok", 1, "levels", levels);
+}
+
 static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *req, uint64_t now_ms)
 {
 	json_t *jcmd;
@@ -427,6 +463,8 @@ static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *re
 				 program_invocation_short_name, "version", app_version());
 	if (strcmp(cmd, "reload") == 0)
 		return do_reload(e, cfg, now_ms);
+	if (strcmp(cmd, "log-level") == 0)
+		return do_log_level(e, req);
 	return reply_error("unknown command '%.64s'", cmd);
 }
 
