@@ -25,7 +25,10 @@ int app_gw_load_profile(const char *dir, const char *name, struct app_gw_profile
 	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
 	root = json_load_file(path, 0, &je);
 	if (root == NULL) {
-		snprintf(err, errlen, "profile %s: %s (line %d)", path, je.text, je.line);
+		if (je.line > 0)
+			snprintf(err, errlen, "profile %s: line %d: %s", path, je.line, je.text);
+		else
+			snprintf(err, errlen, "profile %s: %s", path, je.text);
 		return -1;
 	}
 	if (json_is_integer(v = json_object_get(root, "rx_queues")))

@@ -9,9 +9,17 @@
 
 static void test_args(void)
 {
-	char *argv[] = { "ipsecgw", "--no-huge",	 "--file-prefix=gw1", "-a",
-			 "0000:01:00.0,rxq=2", "--allow=0000:02:00.1", "-l", "0-1",
-			 "--",	    "-a",			 "0000:09:00.0" };
+	char *argv[] = { "ipsecgw",
+			 "--no-huge",
+			 "--file-prefix=gw1",
+			 "-a",
+			 "0000:01:00.0,rxq=2",
+			 "--allow=0000:02:00.1",
+			 "-l",
+			 "0-1",
+			 "--",
+			 "-a",
+			 "0000:09:00.0" };
 	struct app_gw_eal_facts f;
 
 	memset(&f, 0, sizeof(f));

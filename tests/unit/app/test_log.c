@@ -30,7 +30,8 @@ static void test_text_line(void)
 	utc();
 	n = app_log_format(buf, sizeof(buf), &st, &ts0, APP_LOG_FASTPATH, IKE_LOG_WARN,
 			   "port lan: start\x01\x1b[2Jfake");
-	CU_ASSERT_STRING_EQUAL(buf, "1970-01-02T03:04:05.678 WARN fastpath: port lan: start??[2Jfake\n");
+	CU_ASSERT_STRING_EQUAL(buf,
+			       "1970-01-02T03:04:05.678 WARN fastpath: port lan: start??[2Jfake\n");
 	CU_ASSERT_EQUAL(n, strlen(buf));
 	app_log_format(buf, sizeof(buf), &st, &ts0, APP_LOG_IKE, IKE_LOG_ERR, "x\ny");
 	CU_ASSERT_STRING_EQUAL(buf, "1970-01-02T03:04:05.678 ERR ike: x?y\n");
@@ -99,8 +100,8 @@ static void test_names(void)
 	static const struct {
 		const char *name;
 		enum ike_log_level lvl;
-	} ok[] = { { "error", IKE_LOG_ERR },  { "err", IKE_LOG_ERR },   { "warning", IKE_LOG_WARN },
-		   { "warn", IKE_LOG_WARN },  { "info", IKE_LOG_INFO }, { "debug", IKE_LOG_DEBUG } };
+	} ok[] = { { "error", IKE_LOG_ERR }, { "err", IKE_LOG_ERR },   { "warning", IKE_LOG_WARN },
+		   { "warn", IKE_LOG_WARN }, { "info", IKE_LOG_INFO }, { "debug", IKE_LOG_DEBUG } };
 	enum ike_log_level lvl;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -227,13 +228,9 @@ static void test_config_keys(void)
 	app_config_clear(cfg);
 	CU_ASSERT_NOT_EQUAL(parse("{\"format\":\"xml\"}", cfg, err, sizeof(err)), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "log.format"));
-	CU_ASSERT_NOT_EQUAL(parse("{\"levels\":{\"dpdk\":\"info\"}}", cfg, err,
-				  sizeof(err)),
-			    0);
+	CU_ASSERT_NOT_EQUAL(parse("{\"levels\":{\"dpdk\":\"info\"}}", cfg, err, sizeof(err)), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown subsystem 'dpdk'"));
-	CU_ASSERT_NOT_EQUAL(parse("{\"levels\":{\"eal\":\"loud\"}}", cfg, err,
-				  sizeof(err)),
-			    0);
+	CU_ASSERT_NOT_EQUAL(parse("{\"levels\":{\"eal\":\"loud\"}}", cfg, err, sizeof(err)), 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "log.levels"));
 	/* back to the defaults for the suites after this one */
 	app_log_set_level(IKE_LOG_INFO);
