@@ -124,13 +124,14 @@ static json_t *do_sel_cmd(struct ike_engine *e, const struct app_config *cfg, co
 	if (rc == -ENOENT && conn_only && fn == ike_engine_delete_ike)
 		rc = fn(e, s.sel.conn, now_ms);
 	if (rc < 0) {
-		app_log(IKE_LOG_INFO, "control: %s %s failed: %s", cmd, what, strerror(-rc));
+		app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "%s %s failed: %s", cmd, what,
+			 strerror(-rc));
 		if (conn_only)
 			return conn_action_error(cmd, s.sel.conn, rc, cfg);
 		return rc == -ENOENT ? reply_error("no established SA matches %s", what)
 				     : reply_error("%s on %s failed: %s", cmd, what, strerror(-rc));
 	}
-	app_log(IKE_LOG_INFO, "control: %s %s: SA #%u", cmd, what, acted);
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "%s %s: SA #%u", cmd, what, acted);
 	return acted ? json_pack("{s:b, s:I}", "ok", 1, "id", (json_int_t)acted) : reply_ok();
 }
 
@@ -148,10 +149,10 @@ static json_t *do_conn_cmd(struct ike_engine *e, const struct app_config *cfg, c
 		return reply_error("no such connection '%.64s'", conn);
 	rc = fn(e, conn, now_ms);
 	if (rc == 0) {
-		app_log(IKE_LOG_INFO, "control: %s %s", cmd, conn);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "%s %s", cmd, conn);
 		return reply_ok();
 	}
-	app_log(IKE_LOG_INFO, "control: %s %.64s failed: %s", cmd, conn, strerror(-rc));
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "%s %.64s failed: %s", cmd, conn, strerror(-rc));
 	return conn_action_error(cmd, conn, rc, cfg);
 }
 
@@ -215,8 +216,8 @@ static json_t *do_acquire(struct ike_engine *e, const struct app_config *cfg, js
 	if (cc)
 		child = cc->children[idx].name;
 	rc = ike_engine_acquire(e, conn, (unsigned)idx, now_ms);
-	app_log(IKE_LOG_INFO, "control: acquire %s/%s: %s", conn, child ? child : "#0",
-		rc == 0 ? "started" : strerror(-rc));
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "acquire %s/%s: %s", conn, child ? child : "#0",
+		 rc == 0 ? "started" : strerror(-rc));
 	return rc == 0 ? reply_ok() : acquire_error(conn, child ? child : "#0", rc);
 }
 
@@ -358,10 +359,10 @@ static json_t *do_reload_creds(struct ike_engine *e, struct app_config *cfg)
 	if (!cfg)
 		return reply_error("reload-creds: no configuration to read again");
 	if (app_config_reload_creds(cfg, e, msg, sizeof(msg)) < 0) {
-		app_log(IKE_LOG_WARN, "control: reload-creds refused: %s", msg);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_WARN, "reload-creds refused: %s", msg);
 		return reply_error("%s", msg);
 	}
-	app_log(IKE_LOG_INFO, "control: reload-creds: %s", msg);
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "reload-creds: %s", msg);
 	return json_pack("{s:b, s:s}", "ok", 1, "loaded", msg);
 }
 
@@ -387,10 +388,10 @@ static json_t *do_reload(struct ike_engine *e, struct app_config *cfg, uint64_t 
 			 : app_config_reload(cfg, e, false, NULL, NULL, now_ms, msg, sizeof(msg));
 	app_reload_end();
 	if (rc < 0) {
-		app_log(IKE_LOG_WARN, "control: reload refused: %s", msg);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_WARN, "reload refused: %s", msg);
 		return reply_error("%s", msg);
 	}
-	app_log(IKE_LOG_INFO, "control: reload: %s", msg);
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "reload: %s", msg);
 	return json_pack("{s:b, s:s}", "ok", 1, "loaded", msg);
 }
 
@@ -660,7 +661,7 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 	fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			app_log(IKE_LOG_WARN, "control: accept: %s", strerror(errno));
+			app_logs(APP_LOG_CONTROL, IKE_LOG_WARN, "accept: %s", strerror(errno));
 		return;
 	}
 	set_timeouts(fd, c->budget_ms < CONTROL_CLIENT_TIMEOUT_MS ? c->budget_ms
@@ -675,7 +676,7 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 		reply = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
 	} else if (n < 0) {
-		app_log(IKE_LOG_DEBUG, "control: client dropped: %s", strerror((int)-n));
+		app_logs(APP_LOG_CONTROL, IKE_LOG_DEBUG, "client dropped: %s", strerror((int)-n));
 		close(fd);
 		return;
 	} else {

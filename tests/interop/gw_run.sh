@@ -442,6 +442,21 @@ read -r f_us f_ss f_big <<<"$(frag_count "$DIR9/ike.pcap")"
 check "IKE_AUTH in SKF payloads both ways (from us ${f_us:-?}, from charon ${f_ss:-?}), none over $FRAG_SIZE octets (${f_big:-?})" \
 	eval '[ "${f_us:-0}" -ge 2 ] && [ "${f_ss:-0}" -ge 2 ] && [ "${f_big:-99999}" -le "$FRAG_SIZE" ]'
 check "our engine put the peer's fragments together" us_log_has "$DIR9" "IKE_AUTH response 1 put together from"
+# The same gateway: a log level changed at run time, and a peer whose UDP
+# checksums are left to offload again (a lab mistake, docs/deploy.md).
+gw_log_level() {
+	local out
+	out=$(us_ctl "$DIR9" log-level fastpath debug) && grep -q '"fastpath": "debug"' <<<"$out" &&
+		wait_until 5 us_log_has "$DIR9" "INFO control: log level of fastpath set to debug" &&
+		! us_ctl "$DIR9" log-level dpdk debug >/dev/null &&
+		grep -q "unknown subsystem 'dpdk'" "$DIR9/ctl.log"
+}
+check "ipsecgw-ctl log-level fastpath debug: set at run time, an unknown name refused" gw_log_level
+ip netns exec "$SS_NS" ethtool -K v1 tx on >/dev/null
+us_ctl "$DIR9" dpd c1 >/dev/null
+check "charon's answers with unfinished UDP checksums (offload on): a WARN line naming the peer" \
+	wait_until 10 us_log_has "$DIR9" "WARN ike: IKE datagram from $SS_IP dropped: bad UDP checksum"
+ip netns exec "$SS_NS" ethtool -K v1 tx off >/dev/null
 kill -TERM "$GW_PID" 2>/dev/null
 wait_until 10 ipgw_pid_gone "$GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
 wait "$GW_PID" 2>/dev/null
