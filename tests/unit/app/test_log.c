@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "app/common/config.h"
+#include "app/common/ctl_socket.h"
 #include "app/common/log.h"
 #include "tests/unit/test.h"
 
@@ -239,6 +240,56 @@ static void test_config_keys(void)
 	free(cfg);
 }
 
+/* The control socket's log-level command (both programs serve it). */
+static char *ctl(struct ike_engine *e, const char *req)
+{
+	return app_ctlsock_handle(e, NULL, req, strlen(req), 0);
+}
+
+static void test_ctl_log_level(void)
+{
+	struct ike_engine_cfg ec;
+	struct ike_engine *e;
+	FILE *f = tmpfile();
+	char *out;
+
+	ike_engine_cfg_defaults(&ec);
+	e = ike_engine_new(&ec, &(struct ike_ops){ 0 }, NULL);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	app_log_set_level(IKE_LOG_INFO);
+	app_log_set_output(f);
+	out = ctl(e, "{\"cmd\":\"log-level\",\"subsys\":\"fastpath\",\"level\":\"debug\"}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ok\":true"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"fastpath\":\"debug\""));
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ike\":\"info\""));
+	CU_ASSERT_EQUAL(app_log_subsys_level(APP_LOG_FASTPATH), IKE_LOG_DEBUG);
+	CU_ASSERT_EQUAL(app_log_subsys_level(APP_LOG_EAL), IKE_LOG_INFO);
+	free(out);
+	out = ctl(e, "{\"cmd\":\"log-level\",\"subsys\":\"all\",\"level\":\"warning\"}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"ok\":true"));
+	for (int i = 0; i < APP_LOG_NSUB; i++)
+		CU_ASSERT_EQUAL(app_log_subsys_level((enum app_log_subsys)i), IKE_LOG_WARN);
+	free(out);
+	out = ctl(e, "{\"cmd\":\"log-level\",\"subsys\":\"dpdk\",\"level\":\"debug\"}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown subsystem 'dpdk'"));
+	free(out);
+	out = ctl(e, "{\"cmd\":\"log-level\",\"subsys\":\"ike\",\"level\":\"loud\"}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "unknown level 'loud'"));
+	free(out);
+	out = ctl(e, "{\"cmd\":\"log-level\",\"subsys\":\"ike\"}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "takes a subsystem and a level"));
+	free(out);
+	out = ctl(e, "{\"cmd\":\"log-level\"}");
+	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"control\":\"warning\""));
+	CU_ASSERT_EQUAL(app_log_subsys_level(APP_LOG_IKE), IKE_LOG_WARN);
+	free(out);
+	ike_engine_free(e);
+	app_log_set_output(NULL);
+	if (f)
+		fclose(f);
+	app_log_set_level(IKE_LOG_INFO);
+}
+
 static void test_journal_stream(void)
 {
 	unsetenv("JOURNAL_STREAM");
@@ -257,6 +308,7 @@ static const struct test_case cases[] = {
 	{ "line limiter: burst, then the count held back", test_limit },
 	{ "log.format and log.levels", test_config_keys },
 	{ "JOURNAL_STREAM must name stderr", test_journal_stream },
+	{ "control socket: log-level sets, lists, refuses unknown names", test_ctl_log_level },
 	{ NULL, NULL },
 };
 TEST_SUITE(app_log, cases)
