@@ -469,9 +469,9 @@ static void punt_dropped(struct app_gw_ike *g, const uint8_t *f, size_t len, con
 		return;
 	if (held)
 		app_log(IKE_LOG_WARN,
-			"IKE datagram from %s dropped: %s (and %u more in the last %u s, not "
-			"logged)",
-			frame_src(f, len, src, sizeof(src)), why, held, GW_DROP_WINDOW_MS / 1000);
+			"IKE datagram from %s dropped: %s (and %u more since the last such line, "
+			"not logged)",
+			frame_src(f, len, src, sizeof(src)), why, held);
 	else
 		app_log(IKE_LOG_WARN, "IKE datagram from %s dropped: %s",
 			frame_src(f, len, src, sizeof(src)), why);
