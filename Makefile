@@ -227,6 +227,7 @@ test: deps
 	bash tests/pkg/pkg_run.sh
 	bash tests/fastpath/pcap_run.sh $(BUILD)
 	bash tests/fastpath/telemetry_run.sh $(BUILD)
+	bash tests/fastpath/check_run.sh $(BUILD)
 	bash tests/fastpath/ike_frag_run.sh $(BUILD)
 	@$(MAKE) --no-print-directory fuzz FUZZ_RUNS=100000
 	@$(MAKE) --no-print-directory fuzz-fp

@@ -191,6 +191,10 @@ static int sa_entry_new(struct fp_ctrl *c, const struct fp_sa_params *p, struct 
 		return rc;
 	}
 	e->dir = (uint8_t)p->dir;
+	e->child_id = p->child_id;
+	memcpy(e->conn, p->conn, sizeof(e->conn));
+	memcpy(e->child, p->child, sizeof(e->child));
+	e->conn[sizeof(e->conn) - 1] = e->child[sizeof(e->child) - 1] = '\0';
 	*out = e;
 	return 0;
 }

@@ -50,6 +50,8 @@ struct fp_selector {
  * it to the receiver; useful for manually keyed SAs and replayed captures). */
 #define FP_REPLAY_OFF UINT32_MAX
 
+#define FP_SA_NAME_MAX 64
+
 struct fp_sa_params {
 	uint32_t spi; /* host order */
 	enum fp_dir dir;
@@ -70,6 +72,10 @@ struct fp_sa_params {
 	uint64_t soft_bytes, hard_bytes, soft_packets, hard_packets; /* 0 = none */
 	uint8_t n_sel;
 	struct fp_selector sel[4]; /* inner selectors (remote->local for inbound) */
+	/* What telemetry shows for the SA (the workers never read them): the
+	 * IKE connection and child and the CHILD SA's id, or "static". */
+	char conn[FP_SA_NAME_MAX], child[FP_SA_NAME_MAX];
+	uint32_t child_id;
 };
 
 /* Parses and checks params; -EINVAL with a reason for bad combinations. */

@@ -17,6 +17,8 @@
 static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct fp_ctrl *tel_ctrl;
 static bool tel_registered;
+/* The configured names of the ports (fp_telemetry_port_name()). */
+static char tel_port_name[FP_MAX_PORTS][FP_TEL_PORT_NAME_MAX];
 
 /* Read-side section for SA pointers: the telemetry RCU thread id is
  * n_workers (ctrl.c registers it, offline). */
@@ -243,8 +245,12 @@ static int cmd_port(const char *cmd, const char *params, struct rte_tel_data *d)
 		return -ENOMEM;
 	sum_workers(tel_ctrl, t);
 	rte_tel_data_start_dict(d);
-	if (rte_eth_dev_get_name_by_port((uint16_t)p, name) == 0)
-		rte_tel_data_add_dict_string(d, "name", name);
+	/* "name" is the operator's (fastpath.ports[].name), "device" the
+	 * ethdev's; without a configured one both are the ethdev's. */
+	if (rte_eth_dev_get_name_by_port((uint16_t)p, name) != 0)
+		name[0] = '\0';
+	rte_tel_data_add_dict_string(d, "name", tel_port_name[p][0] ? tel_port_name[p] : name);
+	rte_tel_data_add_dict_string(d, "device", name);
 	U64(d, &t->port[p], rx);
 	U64(d, &t->port[p], rx_bytes);
 	U64(d, &t->port[p], tx);
@@ -304,7 +310,7 @@ static int cmd_sa_info(const char *cmd, const char *params, struct rte_tel_data 
 	const char *comma;
 	struct fp_sad_ent *e;
 	unsigned long spi;
-	char *end;
+	char *end, hex[16];
 	int dir = -1;
 
 	(void)cmd;
@@ -327,8 +333,12 @@ static int cmd_sa_info(const char *cmd, const char *params, struct rte_tel_data 
 		return -ENOENT;
 	}
 	rte_tel_data_start_dict(d);
-	rte_tel_data_add_dict_u64(d, "spi", e->sa.spi);
+	snprintf(hex, sizeof(hex), "0x%08x", e->sa.spi);
+	rte_tel_data_add_dict_string(d, "spi", hex);
 	rte_tel_data_add_dict_string(d, "dir", e->dir == FP_DIR_IN ? "in" : "out");
+	rte_tel_data_add_dict_string(d, "conn", e->conn);
+	rte_tel_data_add_dict_string(d, "child", e->child);
+	rte_tel_data_add_dict_u64(d, "child_id", e->child_id);
 	if (e->dir == FP_DIR_IN)
 		rte_tel_data_add_dict_int(d, "owner_worker", e->owner);
 	rte_tel_data_add_dict_u64(d, "packets", e->sa.stats.packets);
@@ -393,6 +403,15 @@ int fp_telemetry_init(struct fp_ctrl *c)
 	}
 	pthread_mutex_unlock(&tel_lock);
 	return rc ? -EINVAL : 0;
+}
+
+void fp_telemetry_port_name(uint16_t port, const char *name)
+{
+	if (port >= FP_MAX_PORTS)
+		return;
+	pthread_mutex_lock(&tel_lock);
+	snprintf(tel_port_name[port], sizeof(tel_port_name[port]), "%s", name ? name : "");
+	pthread_mutex_unlock(&tel_lock);
 }
 
 void fp_telemetry_fini(void)

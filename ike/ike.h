@@ -287,6 +287,13 @@ void ike_engine_free(struct ike_engine *e);
  * verifies and signs with; it takes a reference (ike_creds_ref) and drops
  * the previous store's. Connections name credentials of this store. */
 void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *c);
+/* Lines finer than lvl are no longer formatted (ike_engine_cfg.log_level,
+ * changed at run time). */
+void ike_engine_set_log_level(struct ike_engine *e, enum ike_log_level lvl);
+/* The program dropped an IKE datagram before handing it over (a bad UDP
+ * checksum, say): counted, and named in "peer not responding" lines of
+ * requests that waited meanwhile, since the answer may be among them. */
+void ike_engine_note_rx_dropped(struct ike_engine *e);
 /* A CRL file (PEM or DER) for the store's CA that issued it, checked with
  * its key now. Revocation fetches (CRL distribution points, OCSP) run on a
  * thread of the engine's own and never block it; ike_engine_tick()
@@ -450,6 +457,9 @@ struct ike_stats {
 	/* RFC 7383: fragments sent, authenticated fragments received, and
 	 * messages put together from them */
 	uint64_t frag_tx, frag_rx, frag_reassembled;
+	/* Datagrams the program dropped before the engine saw them (bad UDP
+	 * checksums, malformed headers: ike_engine_note_rx_dropped()). */
+	uint64_t rx_dropped_early;
 };
 void ike_engine_stats(const struct ike_engine *e, struct ike_stats *s);
 

@@ -41,6 +41,7 @@ static const struct {
 	{ "reload-creds", false, false, false },
 	{ "reload", false, false, false },
 	{ "version", false, false, false },
+	{ "log-level", false, false, false }, /* build_log_level() */
 };
 
 /* Selector options of SA commands, and the request field each fills. */
@@ -70,7 +71,10 @@ static void usage(FILE *f)
 		"                 (CHILD: a child name, the first by default)\n"
 		"  CMD alone:     list-sas, list-certs, list-crls, stats, version,\n"
 		"                 reload-creds (certificates, CRLs, responders),\n"
-		"                 reload (the whole configuration file)\n",
+		"                 reload (the whole configuration file)\n"
+		"  log-level [SUBSYS LEVEL]: list the log levels, or set one\n"
+		"                 (ike, fastpath, eal, control, all; error, warning,\n"
+		"                 info, debug)\n",
 		APP_CTL_SOCKET_DEFAULT);
 }
 
@@ -275,6 +279,19 @@ static json_t *build_request(int idx, int argc, char **argv, int first)
 	return req;
 }
 
+/* log-level [SUBSYS LEVEL]: nothing lists the levels; the program checks
+ * the names. */
+static json_t *build_log_level(int argc, char **argv, int first)
+{
+	if (argc - first == 0)
+		return json_pack("{s:s}", "cmd", "log-level");
+	if (argc - first == 2)
+		return json_pack("{s:s, s:s, s:s}", "cmd", "log-level", "subsys", argv[first],
+				 "level", argv[first + 1]);
+	fprintf(stderr, "ipsecgw-ctl: log-level takes a subsystem and a level, or nothing\n");
+	return NULL;
+}
+
 /* The reply to `version` as two lines, this program's first. */
 static void print_version(json_t *reply)
 {
@@ -316,7 +333,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	req = build_request(idx, argc, argv, optind);
+	req = strcmp(cmd, "log-level") == 0 ? build_log_level(argc, argv, optind)
+					    : build_request(idx, argc, argv, optind);
 	if (!req) {
 		usage(stderr);
 		return 2;

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/common/config_priv.h"
+#include "app/common/log.h"
 #include "app/common/version.h"
 #include "app/common/metrics.h"
 #include "ike/ike_pki.h"
@@ -23,7 +24,7 @@ static const char *const root_keys[] = { "local",       "log",      "control",  
 					 "connections", "fastpath", "credentials", "privileges",
 					 "metrics",     NULL };
 static const char *const local_keys[] = { "addresses", "ike_port", "natt_port", NULL };
-static const char *const log_keys[] = { "level", "keylog", NULL };
+static const char *const log_keys[] = { "level", "keylog", "format", "levels", NULL };
 static const char *const control_keys[] = { "socket", NULL };
 static const char *const privs_keys[] = { "user", "group", NULL };
 static const char *const metrics_keys[] = { "listen", NULL };
@@ -39,6 +40,7 @@ static void cfg_defaults(struct app_config *cfg)
 	cfg->ike_port = 500;
 	cfg->natt_port = 4500;
 	cfg->log_level = IKE_LOG_INFO;
+	memset(cfg->log_levels, -1, sizeof(cfg->log_levels));
 }
 
 static int cfg_listen_one(struct cfg_ctx *c, json_t *arr, size_t i, struct app_config *cfg)
@@ -103,16 +105,48 @@ static int cfg_log_level(struct cfg_ctx *c, json_t *o, enum ike_log_level *out)
 			"expected \"error\", \"warn\", \"info\" or \"debug\", got '%s'", s);
 }
 
+/* "log.levels": {"fastpath": "debug", ...}, each overriding log.level. */
+static int cfg_log_levels(struct cfg_ctx *c, json_t *o, struct app_config *cfg)
+{
+	json_t *levels = json_object_get(o, "levels"), *v;
+	enum ike_log_level lvl;
+	const char *k;
+	int sub;
+
+	if (!levels)
+		return 0;
+	if (!json_is_object(levels))
+		return cfg_fail(c, "log.levels", "expected an object");
+	json_object_foreach(levels, k, v) {
+		if ((sub = app_log_parse_subsys(k)) < 0 || sub >= APP_LOG_NSUB)
+			return cfg_fail(c, "log.levels",
+					"unknown subsystem '%s' (ike, fastpath, eal, control)", k);
+		if (!json_is_string(v) || app_log_parse_level(json_string_value(v), &lvl) < 0)
+			return cfg_fail(c, "log.levels",
+					"%s: expected \"error\", \"warn\", \"info\" or \"debug\"",
+					k);
+		cfg->log_levels[sub] = (signed char)lvl;
+	}
+	return 0;
+}
+
 static int cfg_log(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 {
+	const char *fmt = NULL;
 	json_t *o;
 	int rc = cfg_get_object(c, "", root, "log", log_keys, &o);
 
 	if (rc || !o)
 		return rc;
 	if ((rc = cfg_log_level(c, o, &cfg->log_level)) ||
-	    (rc = cfg_get_strbuf(c, "log", o, "keylog", cfg->keylog_path, sizeof cfg->keylog_path)))
+	    (rc = cfg_get_strbuf(c, "log", o, "keylog", cfg->keylog_path,
+				 sizeof cfg->keylog_path)) ||
+	    (rc = cfg_get_string(c, "log", o, "format", false, &fmt)) ||
+	    (rc = cfg_log_levels(c, o, cfg)))
 		return rc;
+	if (fmt && strcmp(fmt, "json") != 0 && strcmp(fmt, "text") != 0)
+		return cfg_fail(c, "log.format", "expected \"text\" or \"json\", got '%s'", fmt);
+	cfg->log_json = fmt && strcmp(fmt, "json") == 0;
 	return 0;
 }
 
@@ -390,6 +424,19 @@ int app_config_give_creds(const struct app_config *cfg, struct ike_engine *e, ch
 		if (ike_engine_add_ocsp_uri(e, cfg->ocsp[i].ca, cfg->ocsp[i].uri, err, errlen) < 0)
 			return -1;
 	return 0;
+}
+
+void app_config_apply_log(struct app_config *cfg)
+{
+	_Static_assert(APP_LOG_SUBSYS == APP_LOG_NSUB, "log subsystems");
+	app_log_set_level(cfg->log_level);
+	for (unsigned i = 0; i < APP_LOG_NSUB; i++)
+		if (cfg->log_levels[i] >= 0)
+			app_log_set_subsys_level((enum app_log_subsys)i,
+						 (enum ike_log_level)cfg->log_levels[i]);
+	app_log_set_format(cfg->log_json ? APP_LOG_FMT_JSON : APP_LOG_FMT_TEXT);
+	app_log_set_journal(app_log_stderr_is_journal());
+	cfg->engine.log_level = (int)app_log_subsys_level(APP_LOG_IKE);
 }
 
 void app_config_clear(struct app_config *cfg)

@@ -16,6 +16,7 @@
 #define APP_MAX_OCSP   32
 #define APP_MAX_LISTEN 8
 #define APP_PATH_MAX   256
+#define APP_LOG_SUBSYS 4 /* app/common/log.h: APP_LOG_NSUB */
 
 struct app_config {
 	struct ike_engine_cfg engine; /* "ike" section, defaults applied */
@@ -29,6 +30,10 @@ struct app_config {
 	struct app_privs_cfg privs;        /* "privileges" */
 	char metrics_listen[64];           /* "metrics.listen", "" = off */
 	enum ike_log_level log_level;      /* "log.level" */
+	/* "log.levels": per subsystem (enum app_log_subsys order: ike,
+	 * fastpath, eal, control), -1 = log.level */
+	signed char log_levels[APP_LOG_SUBSYS];
+	bool log_json; /* "log.format": "json" (default "text") */
 	unsigned n_conns;
 	struct ike_conn_cfg conns[APP_MAX_CONNS];
 	struct app_fp_cfg fastpath; /* "fastpath" (DPDK gateway), optional */
@@ -79,6 +84,10 @@ int app_config_creds_check(const struct app_config *running, const struct app_co
 /* Without "control.socket" in the file: APP_CTL_SOCKET_DEFAULT when its
  * folder (APP_RUN_DIR, made by the systemd units) exists, else none. */
 void app_config_control_default(struct app_config *cfg);
+/* log.level, log.levels and log.format to app/common/log.c, the journal's
+ * "<N>" prefixes when stderr is the journal; the engine's level is the ike
+ * subsystem's. */
+void app_config_apply_log(struct app_config *cfg);
 /* Wipes secrets (PSKs) and drops the credential store. */
 void app_config_clear(struct app_config *cfg);
 

@@ -128,13 +128,14 @@ static json_t *do_sel_cmd(struct ike_engine *e, const struct app_config *cfg, co
 	if (rc == -ENOENT && conn_only && fn == ike_engine_delete_ike)
 		rc = fn(e, s.sel.conn, now_ms);
 	if (rc < 0) {
-		app_log(IKE_LOG_INFO, "control: %s %s failed: %s", cmd, what, strerror(-rc));
+		app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "%s %s failed: %s", cmd, what,
+			 strerror(-rc));
 		if (conn_only)
 			return conn_action_error(cmd, s.sel.conn, rc, cfg);
 		return rc == -ENOENT ? reply_error("no established SA matches %s", what)
 				     : reply_error("%s on %s failed: %s", cmd, what, strerror(-rc));
 	}
-	app_log(IKE_LOG_INFO, "control: %s %s: SA #%u", cmd, what, acted);
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "%s %s: SA #%u", cmd, what, acted);
 	return acted ? json_pack("{s:b, s:I}", "ok", 1, "id", (json_int_t)acted) : reply_ok();
 }
 
@@ -153,12 +154,12 @@ static json_t *do_conn_cmd(struct ike_engine *e, const struct app_config *cfg, c
 		return reply_error("no such connection '%.64s'", conn);
 	rc = fn(e, conn, now_ms);
 	if (rc == 0) {
-		app_log(IKE_LOG_INFO, "control: %s %s", cmd, conn);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "%s %s", cmd, conn);
 		return reply_ok();
 	}
 	reply = conn_action_error(cmd, conn, rc, cfg);
-	app_log(IKE_LOG_INFO, "control: %s %.64s failed: %s", cmd, conn,
-		json_string_value(json_object_get(reply, "error")));
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "%s %.64s failed: %s", cmd, conn,
+		 json_string_value(json_object_get(reply, "error")));
 	return reply;
 }
 
@@ -224,8 +225,8 @@ static json_t *do_acquire(struct ike_engine *e, const struct app_config *cfg, co
 	if (cc)
 		child = cc->children[idx].name;
 	rc = ike_engine_acquire(e, conn, (unsigned)idx, now_ms);
-	app_log(IKE_LOG_INFO, "control: %s %s/%s: %s", cmd, conn, child ? child : "#0",
-		rc == 0 ? "started" : strerror(-rc));
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "%s %s/%s: %s", cmd, conn, child ? child : "#0",
+		 rc == 0 ? "started" : strerror(-rc));
 	return rc == 0 ? reply_ok() : acquire_error(conn, child ? child : "#0", rc);
 }
 
@@ -367,10 +368,10 @@ static json_t *do_reload_creds(struct ike_engine *e, struct app_config *cfg)
 	if (!cfg)
 		return reply_error("reload-creds: no configuration to read again");
 	if (app_config_reload_creds(cfg, e, msg, sizeof(msg)) < 0) {
-		app_log(IKE_LOG_WARN, "control: reload-creds refused: %s", msg);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_WARN, "reload-creds refused: %s", msg);
 		return reply_error("%s", msg);
 	}
-	app_log(IKE_LOG_INFO, "control: reload-creds: %s", msg);
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "reload-creds: %s", msg);
 	return json_pack("{s:b, s:s}", "ok", 1, "loaded", msg);
 }
 
@@ -396,11 +397,47 @@ static json_t *do_reload(struct ike_engine *e, struct app_config *cfg, uint64_t 
 			 : app_config_reload(cfg, e, false, NULL, NULL, now_ms, msg, sizeof(msg));
 	app_reload_end();
 	if (rc < 0) {
-		app_log(IKE_LOG_WARN, "control: reload refused: %s", msg);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_WARN, "reload refused: %s", msg);
 		return reply_error("%s", msg);
 	}
-	app_log(IKE_LOG_INFO, "control: reload: %s", msg);
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "reload: %s", msg);
 	return json_pack("{s:b, s:s}", "ok", 1, "loaded", msg);
+}
+
+/* {"subsys": NAME|"all", "level": LEVEL} sets a level (the ike
+ * subsystem's is the engine's too); without them the levels are listed. */
+static json_t *do_log_level(struct ike_engine *e, json_t *req)
+{
+	static const char *const names[] = { "error", "warning", "info", "debug" };
+	const char *s = json_string_value(json_object_get(req, "subsys"));
+	const char *l = json_string_value(json_object_get(req, "level"));
+	enum ike_log_level lvl;
+	json_t *levels;
+	int sub;
+
+	if (s || l) {
+		if (!s || !l)
+			return reply_error("log-level takes a subsystem and a level");
+		if ((sub = app_log_parse_subsys(s)) < 0)
+			return reply_error("unknown subsystem '%.32s' (ike, fastpath, eal, "
+					   "control, all)",
+					   s);
+		if (app_log_parse_level(l, &lvl) < 0)
+			return reply_error("unknown level '%.32s' (error, warning, info, debug)",
+					   l);
+		for (int i = 0; i < APP_LOG_NSUB; i++)
+			if (sub == APP_LOG_NSUB || sub == i)
+				app_log_set_subsys_level((enum app_log_subsys)i, lvl);
+		if (e && (sub == APP_LOG_IKE || sub == APP_LOG_NSUB))
+			ike_engine_set_log_level(e, lvl);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "log level of %s set to %s", s, names[lvl]);
+	}
+	levels = json_object();
+	for (int i = 0; i < APP_LOG_NSUB; i++)
+		json_object_set_new(levels, app_log_subsys_name((enum app_log_subsys)i),
+				    json_string(
+					    names[app_log_subsys_level((enum app_log_subsys)i)]));
+	return json_pack("{s:b, s:o}", "ok", 1, "levels", levels);
 }
 
 static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *req, uint64_t now_ms)
@@ -437,6 +474,8 @@ static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *re
 				 program_invocation_short_name, "version", app_version());
 	if (strcmp(cmd, "reload") == 0)
 		return do_reload(e, cfg, now_ms);
+	if (strcmp(cmd, "log-level") == 0)
+		return do_log_level(e, req);
 	return reply_error("unknown command '%.64s'", cmd);
 }
 
@@ -632,7 +671,7 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 	fd = accept4(c->fd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			app_log(IKE_LOG_WARN, "control: accept: %s", strerror(errno));
+			app_logs(APP_LOG_CONTROL, IKE_LOG_WARN, "accept: %s", strerror(errno));
 		return;
 	}
 	set_timeouts(fd, c->budget_ms < CONTROL_CLIENT_TIMEOUT_MS ? c->budget_ms
@@ -647,7 +686,7 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 		reply = j ? json_dumps(j, JSON_COMPACT) : NULL;
 		json_decref(j);
 	} else if (n < 0) {
-		app_log(IKE_LOG_DEBUG, "control: client dropped: %s", strerror((int)-n));
+		app_logs(APP_LOG_CONTROL, IKE_LOG_DEBUG, "client dropped: %s", strerror((int)-n));
 		close(fd);
 		return;
 	} else {

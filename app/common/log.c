@@ -2,9 +2,11 @@
 /* Log line formatting and output; see log.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -12,17 +14,98 @@
 
 #include "app/common/log.h"
 
-static enum ike_log_level log_level = IKE_LOG_INFO;
+static enum ike_log_level sub_level[APP_LOG_NSUB] = { IKE_LOG_INFO, IKE_LOG_INFO, IKE_LOG_INFO,
+						      IKE_LOG_INFO };
 static FILE *log_out;
+static struct app_log_style style;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *const sub_names[APP_LOG_NSUB] = { "ike", "fastpath", "eal", "control" };
 
 void app_log_set_level(enum ike_log_level lvl)
 {
-	log_level = lvl;
+	for (unsigned i = 0; i < APP_LOG_NSUB; i++)
+		sub_level[i] = lvl;
 }
 
 enum ike_log_level app_log_get_level(void)
 {
-	return log_level;
+	return sub_level[APP_LOG_IKE];
+}
+
+void app_log_set_subsys_level(enum app_log_subsys sub, enum ike_log_level lvl)
+{
+	if ((unsigned)sub < APP_LOG_NSUB)
+		sub_level[sub] = lvl;
+}
+
+enum ike_log_level app_log_subsys_level(enum app_log_subsys sub)
+{
+	return (unsigned)sub < APP_LOG_NSUB ? sub_level[sub] : IKE_LOG_INFO;
+}
+
+const char *app_log_subsys_name(enum app_log_subsys sub)
+{
+	return (unsigned)sub < APP_LOG_NSUB ? sub_names[sub] : "?";
+}
+
+int app_log_parse_subsys(const char *name)
+{
+	if (strcmp(name, "all") == 0)
+		return APP_LOG_NSUB;
+	for (unsigned i = 0; i < APP_LOG_NSUB; i++)
+		if (strcmp(name, sub_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int app_log_parse_level(const char *name, enum ike_log_level *lvl)
+{
+	static const struct {
+		const char *name;
+		enum ike_log_level lvl;
+	} names[] = { { "error", IKE_LOG_ERR },    { "err", IKE_LOG_ERR },
+		      { "warning", IKE_LOG_WARN }, { "warn", IKE_LOG_WARN },
+		      { "info", IKE_LOG_INFO },    { "debug", IKE_LOG_DEBUG } };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i].name) == 0) {
+			*lvl = names[i].lvl;
+			return 0;
+		}
+	return -1;
+}
+
+int app_log_priority(enum ike_log_level lvl)
+{
+	switch (lvl) {
+	case IKE_LOG_ERR: return 3;
+	case IKE_LOG_WARN: return 4;
+	case IKE_LOG_INFO: return 6;
+	case IKE_LOG_DEBUG: return 7;
+	}
+	return 6;
+}
+
+void app_log_set_format(enum app_log_format fmt)
+{
+	style.format = fmt;
+}
+
+void app_log_set_journal(bool on)
+{
+	style.journal = on;
+}
+
+bool app_log_stderr_is_journal(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (v == NULL || sscanf(v, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) != 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 void app_log_set_output(FILE *f)
@@ -66,27 +149,82 @@ static size_t format_stamp(char *buf, size_t len, time_t sec)
 	return stamp_cache.len;
 }
 
-size_t app_log_format(char *buf, size_t len, const struct timespec *ts, enum ike_log_level lvl,
-		      const char *msg)
+/* The message, control characters neutralised ('?' in text, \u00XX in
+ * JSON, where '"' and '\' are escaped too); stops at room. */
+static size_t put_msg(char *buf, size_t n, size_t room, const char *msg, bool json)
 {
-	size_t n, room;
-
-	if (len < 32)
-		return 0;
-	n = format_stamp(buf, len, ts->tv_sec);
-	n += (size_t)snprintf(buf + n, len - n, ".%03ld %s ", (long)(ts->tv_nsec / 1000000),
-			      app_log_level_name(lvl));
-	if (n >= len - 1)
-		n = len - 2;
-	/* Copy the message, neutralising control characters; keep room for '\n'. */
-	room = len - 2;
 	for (; *msg && n < room; msg++) {
 		unsigned char c = (unsigned char)*msg;
-		buf[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+
+		if (!json) {
+			buf[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			if (n + 6 > room)
+				break;
+			n += (size_t)snprintf(buf + n, 7, "\\u%04x", c);
+		} else if (c == '"' || c == '\\') {
+			if (n + 2 > room)
+				break;
+			buf[n++] = '\\';
+			buf[n++] = (char)c;
+		} else {
+			buf[n++] = (char)c;
+		}
+	}
+	return n;
+}
+
+size_t app_log_format(char *buf, size_t len, const struct app_log_style *st,
+		      const struct timespec *ts, enum app_log_subsys sub, enum ike_log_level lvl,
+		      const char *msg)
+{
+	bool json = st->format == APP_LOG_FMT_JSON;
+	char stamp[40];
+	size_t n = 0, room;
+
+	if (len < 128)
+		return 0;
+	if (st->journal)
+		n += (size_t)snprintf(buf, len, "<%d>", app_log_priority(lvl));
+	format_stamp(stamp, 32, ts->tv_sec);
+	snprintf(stamp + strlen(stamp), 8, ".%03ld", (long)(ts->tv_nsec / 1000000) % 1000);
+	if (json)
+		n += (size_t)snprintf(
+			buf + n, len - n,
+			"{\"time\":\"%s\",\"level\":\"%s\",\"subsys\":\"%s\",\"msg\":\"", stamp,
+			app_log_level_name(lvl), app_log_subsys_name(sub));
+	else
+		n += (size_t)snprintf(buf + n, len - n, "%s%s%s %s: ", st->journal ? "" : stamp,
+				      st->journal ? "" : " ", app_log_level_name(lvl),
+				      app_log_subsys_name(sub));
+	/* Keep room for the closing '"}' and '\n'. */
+	room = len - 4;
+	n = put_msg(buf, n, room, msg, json);
+	if (json) {
+		buf[n++] = '"';
+		buf[n++] = '}';
 	}
 	buf[n++] = '\n';
 	buf[n] = '\0';
 	return n;
+}
+
+bool app_log_limit_take(struct app_log_limit *l, uint64_t now_ms, unsigned burst,
+			uint64_t window_ms, unsigned *suppressed)
+{
+	*suppressed = 0;
+	if (l->n == 0 || now_ms - l->start_ms >= window_ms) {
+		*suppressed = l->suppressed;
+		l->start_ms = now_ms;
+		l->n = 0;
+		l->suppressed = 0;
+	}
+	if (l->n >= burst) {
+		l->suppressed++;
+		return false;
+	}
+	l->n++;
+	return true;
 }
 
 /* Batched output (app_log_set_batched): lines collect here and go out in
@@ -97,7 +235,7 @@ static struct {
 	char buf[32768];
 } batch;
 
-void app_log_flush(void)
+static void flush_locked(void)
 {
 	FILE *f = log_out ? log_out : stderr;
 
@@ -108,29 +246,33 @@ void app_log_flush(void)
 	fflush(f);
 }
 
-void app_log_set_batched(bool on)
+void app_log_flush(void)
 {
-	if (!on)
-		app_log_flush();
-	batch.on = on;
+	pthread_mutex_lock(&log_lock);
+	flush_locked();
+	pthread_mutex_unlock(&log_lock);
 }
 
-void app_log(enum ike_log_level lvl, const char *fmt, ...)
+void app_log_set_batched(bool on)
 {
-	char msg[APP_LOG_LINE_MAX], line[APP_LOG_LINE_MAX + 64];
+	pthread_mutex_lock(&log_lock);
+	if (!on)
+		flush_locked();
+	batch.on = on;
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void emit(enum app_log_subsys sub, enum ike_log_level lvl, const char *msg)
+{
+	char line[APP_LOG_LINE_MAX * 2 + 128];
 	struct timespec ts;
-	va_list ap;
 	size_t n;
 
-	if (lvl > log_level)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	clock_gettime(CLOCK_REALTIME, &ts);
-	n = app_log_format(line, sizeof(line), &ts, lvl, msg);
+	pthread_mutex_lock(&log_lock);
+	n = app_log_format(line, sizeof(line), &style, &ts, sub, lvl, msg);
 	if (batch.on && batch.n + n > sizeof(batch.buf))
-		app_log_flush();
+		flush_locked();
 	if (batch.on && n <= sizeof(batch.buf)) {
 		memcpy(batch.buf + batch.n, line, n);
 		batch.n += n;
@@ -140,7 +282,56 @@ void app_log(enum ike_log_level lvl, const char *fmt, ...)
 	/* Warnings and errors are out before anything else happens: they
 	 * are what an operator reads after a crash. */
 	if (!batch.on || lvl <= IKE_LOG_WARN)
-		app_log_flush();
+		flush_locked();
+	pthread_mutex_unlock(&log_lock);
+}
+
+static void vlogs(enum app_log_subsys sub, enum ike_log_level lvl, const char *fmt, va_list ap)
+{
+	char msg[APP_LOG_LINE_MAX];
+
+	if (lvl > app_log_subsys_level(sub))
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	emit(sub, lvl, msg);
+}
+
+void app_log(enum ike_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlogs(APP_LOG_IKE, lvl, fmt, ap);
+	va_end(ap);
+}
+
+void app_logs(enum app_log_subsys sub, enum ike_log_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlogs(sub, lvl, fmt, ap);
+	va_end(ap);
+}
+
+void app_log_dpdk_line(enum ike_log_level lvl, const char *text, size_t len)
+{
+	char msg[APP_LOG_LINE_MAX];
+
+	if (lvl > sub_level[APP_LOG_EAL])
+		return;
+	while (len > 0) {
+		size_t k = 0;
+
+		while (k < len && text[k] != '\n')
+			k++;
+		if (k > 0) {
+			snprintf(msg, sizeof(msg), "%.*s", (int)k, text);
+			emit(APP_LOG_EAL, lvl, msg);
+		}
+		text += k < len ? k + 1 : k;
+		len -= k < len ? k + 1 : k;
+	}
 }
 
 /* ---- event lines ---- */

@@ -79,6 +79,7 @@ int app_gw_static_sa(const struct app_fp_sa *s, struct fp_sa_params *p, char *er
 		return rc;
 	p->spi = s->spi;
 	p->dir = s->out ? FP_DIR_OUT : FP_DIR_IN;
+	snprintf(p->conn, sizeof(p->conn), "static");
 	p->mode = s->mode == IKE_MODE_TRANSPORT ? FP_MODE_TRANSPORT : FP_MODE_TUNNEL;
 	p->outer_family = s->local.family;
 	addr_to(&s->local, p->local);
@@ -126,6 +127,9 @@ static int child_one(const struct ike_child_info *ci, bool out, struct fp_sa_par
 		return rc;
 	p->spi = out ? ci->spi_out : ci->spi_in;
 	p->dir = out ? FP_DIR_OUT : FP_DIR_IN;
+	snprintf(p->conn, sizeof(p->conn), "%s", ci->conn ? ci->conn : "");
+	snprintf(p->child, sizeof(p->child), "%s", ci->child ? ci->child : "");
+	p->child_id = ci->id;
 	p->mode = ci->mode == IKE_MODE_TRANSPORT ? FP_MODE_TRANSPORT : FP_MODE_TUNNEL;
 	p->outer_family = ci->local.family;
 	addr_to(&ci->local, p->local);

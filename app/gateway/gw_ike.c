@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* IKE in the DPDK gateway, on the control core. See gw_ike.h. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ struct app_gw_ike {
 	unsigned n_deferred;
 	uint64_t activity_at;
 	struct app_gw_ike_stats st;
+	struct app_log_limit drop_limit; /* warnings for dropped datagrams */
 	/* Trap policies installed, by trap id - 1 (trap_id()). */
 	bool trapped[APP_MAX_CONNS * IKE_MAX_CHILDREN];
 };
@@ -361,8 +363,7 @@ struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, 
 		goto fail;
 	if ((g->host = fp_host_create(&hc, err, errlen)) == NULL)
 		goto fail;
-	app_log_set_level(c->cfg->log_level);
-	c->cfg->engine.log_level = c->cfg->log_level;
+	app_config_apply_log(c->cfg);
 	c->cfg->engine.keylog = c->cfg->keylog_path[0] != '\0';
 	if (c->cfg->natt_port)
 		c->cfg->engine.natt_port = c->cfg->natt_port;
@@ -437,6 +438,45 @@ static void echo_reply(struct app_gw_ike *g, const uint8_t *f, size_t len)
 		app_log(IKE_LOG_DEBUG, "echo reply not sent: %s", why);
 }
 
+/* The IPv4 or IPv6 source of an Ethernet frame, "?" when there is none. */
+static const char *frame_src(const uint8_t *f, size_t len, char *buf, size_t blen)
+{
+	uint16_t et = len >= 14 ? (uint16_t)(f[12] << 8 | f[13]) : 0;
+
+	if (et == 0x0800 && len >= 14 + 20 && inet_ntop(AF_INET, f + 26, buf, (socklen_t)blen))
+		return buf;
+	if (et == 0x86dd && len >= 14 + 40 && inet_ntop(AF_INET6, f + 22, buf, (socklen_t)blen))
+		return buf;
+	return "?";
+}
+
+/* Each datagram an IKE peer sent that we drop may be the answer a request
+ * waits for (a veth's checksum offload leaves every one unfinished:
+ * docs/deploy.md): a warning, at most GW_DROP_LINES per GW_DROP_WINDOW_MS
+ * with the count of those left out, and the engine counts it for its "peer
+ * not responding" line. */
+#define GW_DROP_LINES     5u
+#define GW_DROP_WINDOW_MS 10000u
+
+static void punt_dropped(struct app_gw_ike *g, const uint8_t *f, size_t len, const char *why)
+{
+	char src[INET6_ADDRSTRLEN];
+	unsigned held;
+
+	ike_engine_note_rx_dropped(g->engine);
+	if (!app_log_limit_take(&g->drop_limit, app_mono_ms(), GW_DROP_LINES, GW_DROP_WINDOW_MS,
+				&held))
+		return;
+	if (held)
+		app_log(IKE_LOG_WARN,
+			"IKE datagram from %s dropped: %s (and %u more since the last such line, "
+			"not logged)",
+			frame_src(f, len, src, sizeof(src)), why, held);
+	else
+		app_log(IKE_LOG_WARN, "IKE datagram from %s dropped: %s",
+			frame_src(f, len, src, sizeof(src)), why);
+}
+
 void app_gw_ike_punt(struct app_gw_ike *g, struct rte_mbuf *m)
 {
 	size_t len;
@@ -452,7 +492,7 @@ void app_gw_ike_punt(struct app_gw_ike *g, struct rte_mbuf *m)
 			echo_reply(g, f, len);
 	} else if (rc < 0) {
 		g->st.rx_bad++;
-		app_log(IKE_LOG_DEBUG, "punted IKE datagram dropped: %s", why);
+		punt_dropped(g, f, len, why);
 	} else {
 		const ike_addr_t local = ike_addr(&d.local), remote = ike_addr(&d.remote);
 

@@ -38,6 +38,8 @@
 #include "ike/ike.h"
 #include "app/common/config.h"
 #include "app/gateway/gw.h"
+#include "app/gateway/gw_check.h"
+#include "app/gateway/gw_eal.h"
 #include "app/gateway/gw_ike.h"
 #include "app/gateway/gw_metrics.h"
 #include "app/common/metrics.h"
@@ -109,9 +111,10 @@ static void reload(struct gw *g)
 	hup = 0;
 	app_reload_begin();
 	if (!g->ike)
-		printf("SIGHUP: reload refused: %s: no connections at start: adding some needs a "
-		       "restart\n",
-		       g->o.config);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_WARN,
+			 "SIGHUP: reload refused: %s: no connections at start: adding some needs a "
+			 "restart",
+			 g->o.config);
 	else if (app_gw_ike_reload(g->ike, msg, sizeof(msg)) < 0)
 		app_log(IKE_LOG_WARN, "SIGHUP: reload refused: %s", msg);
 	else
@@ -157,6 +160,22 @@ static bool want_version(int argc, char **argv)
 	return false;
 }
 
+/* --check needs no EAL: our options follow "--", or are every argument
+ * when no EAL option is given. */
+static bool want_check(int argc, char **argv, int *first)
+{
+	bool check = false;
+
+	*first = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0 && *first == 0)
+			*first = i;
+		else if (strcmp(argv[i], "--check") == 0)
+			check = true;
+	}
+	return check;
+}
+
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	static const struct option lo[] = {
@@ -189,43 +208,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 /* ---- ports ---- */
 
-struct profile {
-	uint16_t rx_queues, rx_desc, tx_desc;
-	bool promiscuous;
-	uint32_t qp_desc; /* cryptodev profiles */
-};
-
-/* drivers-config/<name>.json: only the keys the gateway uses are read. */
-static int load_profile(const char *dir, const char *name, struct profile *pr)
-{
-	char path[512];
-	json_error_t je;
-	json_t *root, *v;
-
-	*pr = (struct profile){ 1, 1024, 1024, true, 2048 };
-	if (name[0] == '\0')
-		return 0;
-	snprintf(path, sizeof(path), "%s/%s.json", dir, name);
-	root = json_load_file(path, 0, &je);
-	if (root == NULL) {
-		fprintf(stderr, "profile %s: %s (line %d)\n", path, je.text, je.line);
-		return -1;
-	}
-	if (json_is_integer(v = json_object_get(root, "rx_queues")))
-		pr->rx_queues = (uint16_t)json_integer_value(v);
-	if (json_is_integer(v = json_object_get(root, "rx_desc")))
-		pr->rx_desc = (uint16_t)json_integer_value(v);
-	if (json_is_integer(v = json_object_get(root, "tx_desc")))
-		pr->tx_desc = (uint16_t)json_integer_value(v);
-	if (json_is_boolean(v = json_object_get(root, "promiscuous")))
-		pr->promiscuous = json_is_true(v);
-	if (json_is_integer(v = json_object_get(root, "qp_desc")) && json_integer_value(v) > 0 &&
-	    json_integer_value(v) <= 65536)
-		pr->qp_desc = (uint32_t)json_integer_value(v);
-	json_decref(root);
-	return 0;
-}
-
 static int port_find(const struct app_fp_port *pc, uint16_t *id)
 {
 	char name[RTE_ETH_NAME_MAX_LEN];
@@ -237,14 +219,18 @@ static int port_find(const struct app_fp_port *pc, uint16_t *id)
 		snprintf(name, sizeof(name), "%.*s", (int)k, pc->devargs);
 		if (rte_eth_dev_get_port_by_name(name, id) != 0 &&
 		    rte_dev_probe(pc->devargs) != 0) {
-			fprintf(stderr, "port %s: cannot probe '%s'\n", pc->name, pc->devargs);
+			char why[300] = "";
+			bool known = app_gw_pci_cause(pc->devargs, why, sizeof(why));
+
+			app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "port %s: cannot probe '%s'%s%s",
+				 pc->name, pc->devargs, known ? ": " : "", why);
 			return -1;
 		}
 		n = name;
 	}
 	if (rte_eth_dev_get_port_by_name(n, id) != 0) {
-		fprintf(stderr, "port %s: no ethdev named '%s' (give --vdev or \"devargs\")\n",
-			pc->name, n);
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR,
+			 "port %s: no ethdev named '%s' (give --vdev or \"devargs\")", pc->name, n);
 		return -1;
 	}
 	return 0;
@@ -255,11 +241,16 @@ static int port_setup(struct gw *g, unsigned i)
 	const struct app_fp_port *pc = &g->cfg->fastpath.ports[i];
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
-	struct profile pr;
+	struct app_gw_profile pr;
+	char err[600];
 	uint16_t id, nrx;
 	int rc;
 
-	if (load_profile(g->o.profiles, pc->profile, &pr) != 0 || port_find(pc, &id) != 0)
+	if (app_gw_load_profile(g->o.profiles, pc->profile, &pr, err, sizeof(err)) != 0) {
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "%s", err);
+		return -1;
+	}
+	if (port_find(pc, &id) != 0)
 		return -1;
 	nrx = pc->rx_queues ? pc->rx_queues : pr.rx_queues;
 	if ((rc = rte_eth_dev_info_get(id, &info)) != 0)
@@ -268,24 +259,26 @@ static int port_setup(struct gw *g, unsigned i)
 	 * the interface receives over all of them (PACKET_FANOUT, by flow):
 	 * a queue nobody polls would lose its flows without a trace. */
 	if (strcmp(info.driver_name, "net_af_packet") == 0 && nrx < info.max_rx_queues) {
-		printf("port %s: net_af_packet spreads received frames over all %u queue pairs: "
-		       "polling %u RX queues, not %u\n",
-		       pc->name, info.max_rx_queues, info.max_rx_queues, nrx);
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_INFO,
+			 "port %s: net_af_packet spreads received frames over all %u queue pairs: "
+			 "polling %u RX queues, not %u",
+			 pc->name, info.max_rx_queues, info.max_rx_queues, nrx);
 		nrx = info.max_rx_queues;
 	}
 	if (info.max_tx_queues < g->ntxq || info.max_rx_queues < nrx) {
-		fprintf(stderr,
-			"port %s: %u RX / %u TX queues needed (one TX queue per worker%s), "
-			"the device has %u / %u%s\n",
-			pc->name, nrx, g->ntxq, g->ntxq > g->nw ? " and one for IKE" : "",
-			info.max_rx_queues, info.max_tx_queues,
-			strcmp(info.driver_name, "net_af_packet") == 0
-				? " (net_af_packet: raise qpairs= in its devargs)"
-				: "");
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR,
+			 "port %s: %u RX / %u TX queues needed (one TX queue per worker%s), "
+			 "the device has %u / %u%s",
+			 pc->name, nrx, g->ntxq, g->ntxq > g->nw ? " and one for IKE" : "",
+			 info.max_rx_queues, info.max_tx_queues,
+			 strcmp(info.driver_name, "net_af_packet") == 0
+				 ? " (net_af_packet: raise qpairs= in its devargs)"
+				 : "");
 		return -1;
 	}
 	if ((rc = rte_eth_dev_configure(id, nrx, g->ntxq, &conf)) != 0) {
-		fprintf(stderr, "port %s: configure: %s\n", pc->name, rte_strerror(-rc));
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "port %s: configure: %s", pc->name,
+			 rte_strerror(-rc));
 		return rc;
 	}
 	for (uint16_t q = 0; q < nrx; q++)
@@ -308,12 +301,14 @@ static int port_setup(struct gw *g, unsigned i)
 	 * to when they send either way. */
 	rc = rte_eth_dev_set_mtu(id, pc->mtu);
 	if (rc != 0 && rc != -ENOTSUP)
-		printf("port %s: the device did not take MTU %u (%s); packets over it are "
-		       "still fragmented or dropped by the workers\n",
-		       pc->name, pc->mtu, rte_strerror(-rc));
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_WARN,
+			 "port %s: the device did not take MTU %u (%s); packets over it are "
+			 "still fragmented or dropped by the workers",
+			 pc->name, pc->mtu, rte_strerror(-rc));
 	g->dp.mtu[id] = pc->mtu;
 	if ((rc = rte_eth_dev_start(id)) != 0) {
-		fprintf(stderr, "port %s: start: %s\n", pc->name, rte_strerror(-rc));
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "port %s: start: %s", pc->name,
+			 rte_strerror(-rc));
 		return rc;
 	}
 	if (pr.promiscuous)
@@ -325,10 +320,10 @@ static int port_setup(struct gw *g, unsigned i)
 		struct fp_local *l = &g->dp.local;
 
 		if ((pc->addr[a].family == 4 ? l->n4 : l->n6) == FP_MAX_LOCAL) {
-			fprintf(stderr,
-				"port %s: more than %u IPv%u addresses over all ports (the "
-				"fast path holds %u per family)\n",
-				pc->name, FP_MAX_LOCAL, pc->addr[a].family, FP_MAX_LOCAL);
+			app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR,
+				 "port %s: more than %u IPv%u addresses over all ports (the "
+				 "fast path holds %u per family)",
+				 pc->name, FP_MAX_LOCAL, pc->addr[a].family, FP_MAX_LOCAL);
 			return -1;
 		}
 		if (pc->addr[a].family == 4) {
@@ -339,8 +334,9 @@ static int port_setup(struct gw *g, unsigned i)
 			memcpy(l->a6[l->n6++], pc->addr[a].a, 16);
 		}
 	}
-	printf("port %s: ethdev %u, %u RX queue(s), %u TX queue(s), MTU %u\n", pc->name, id, nrx,
-	       g->ntxq, pc->mtu);
+	app_logs(APP_LOG_FASTPATH, IKE_LOG_INFO,
+		 "port %s: ethdev %u, %u RX queue(s), %u TX queue(s), MTU %u", pc->name, id, nrx,
+		 g->ntxq, pc->mtu);
 	return 0;
 }
 
@@ -353,12 +349,12 @@ static int port_setup(struct gw *g, unsigned i)
 static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
 {
 	const struct app_fp_crypto *cc = &g->cfg->fastpath.crypto;
-	char name[APP_FP_CDEV_NAME_MAX], err[200];
+	char name[APP_FP_CDEV_NAME_MAX], err[600];
 	struct fp_cdev_cfg c = { .device = name,
 				 .n_qp = (uint16_t)g->nw,
 				 .max_sessions = GW_SESSIONS,
 				 .socket = (int)rte_socket_id() };
-	struct profile pr;
+	struct app_gw_profile pr;
 
 	*be = &fp_crypto_imb;
 	if (cc->backend == APP_FP_CRYPTO_IMB) {
@@ -370,29 +366,32 @@ static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
 		fp_imb_configure((enum fp_imb_short)cc->imb_short,
 				 cc->imb_short_max ? cc->imb_short_max : FP_IMB_SHORT_MAX_DEFAULT,
 				 desc, sizeof(desc));
-		printf("crypto: intel-ipsec-mb, %s\n", desc);
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_INFO, "crypto: intel-ipsec-mb, %s", desc);
 		return 0;
 	}
 	if (cc->device[0])
 		snprintf(name, sizeof(name), "%s", cc->device);
 	else
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(cc->devargs, ","), cc->devargs);
-	if (load_profile(g->o.profiles, cc->profile, &pr) != 0)
+	if (app_gw_load_profile(g->o.profiles, cc->profile, &pr, err, sizeof(err)) != 0) {
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "%s", err);
 		return -1;
+	}
 	if (cc->devargs[0] && rte_cryptodev_get_dev_id(name) < 0 &&
 	    rte_dev_probe(cc->devargs) != 0) {
-		fprintf(stderr, "crypto: cannot probe '%s'\n", cc->devargs);
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "crypto: cannot probe '%s'", cc->devargs);
 		return -1;
 	}
 	c.qp_desc = cc->qp_desc ? cc->qp_desc : pr.qp_desc;
 	c.timeout_us = cc->timeout_us;
 	if (fp_crypto_cdev_attach(&c, err, sizeof(err)) != 0) {
-		fprintf(stderr, "crypto: %s\n", err);
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "crypto: %s", err);
 		return -1;
 	}
 	*be = &fp_crypto_cdev;
-	printf("crypto: cryptodev %s, %u queue pair(s) of %u descriptors, burst wait bound %u us\n",
-	       name, g->nw, c.qp_desc, c.timeout_us ? c.timeout_us : FP_CDEV_TIMEOUT_US);
+	app_logs(APP_LOG_FASTPATH, IKE_LOG_INFO,
+		 "crypto: cryptodev %s, %u queue pair(s) of %u descriptors, burst wait bound %u us",
+		 name, g->nw, c.qp_desc, c.timeout_us ? c.timeout_us : FP_CDEV_TIMEOUT_US);
 	return 0;
 }
 
@@ -405,9 +404,10 @@ static void on_event(void *arg, const struct fp_ctrl_event *ev)
 	struct gw *g = arg;
 
 	g->events[ev->type]++;
-	fprintf(stderr, "fastpath event: %s %s spi=0x%08x%s%s\n", names[ev->type],
-		ev->dir == FP_DIR_IN ? "in" : "out", ev->spi, ev->why ? ": " : "",
-		ev->why ? ev->why : "");
+	app_logs(APP_LOG_FASTPATH, ev->type == FP_EV_SOFT_EXPIRED ? IKE_LOG_INFO : IKE_LOG_WARN,
+		 "fastpath event: %s %s spi=0x%08x%s%s", names[ev->type],
+		 ev->dir == FP_DIR_IN ? "in" : "out", ev->spi, ev->why ? ": " : "",
+		 ev->why ? ev->why : "");
 	if (g->ike)
 		app_gw_ike_fp_event(g->ike, ev);
 }
@@ -450,7 +450,8 @@ static int tables_setup(struct gw *g)
 
 		memcpy(nh.dmac.addr_bytes, r->mac, 6);
 		if ((rc = fp_routes_add(g->routes, r->family, r->prefix, r->plen, &nh)) != 0) {
-			fprintf(stderr, "fastpath.routes[%u]: %s\n", i, rte_strerror(-rc));
+			app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "fastpath.routes[%u]: %s", i,
+				 rte_strerror(-rc));
 			return rc;
 		}
 	}
@@ -459,7 +460,8 @@ static int tables_setup(struct gw *g)
 			rc = fp_ctrl_add_sa(g->ctrl, &p, err, sizeof(err));
 		ike_wipe(&p, sizeof(p));
 		if (rc != 0) {
-			fprintf(stderr, "fastpath.static_sas[%u]: %s\n", i, err);
+			app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "fastpath.static_sas[%u]: %s", i,
+				 err);
 			return rc;
 		}
 	}
@@ -470,7 +472,7 @@ static int tables_setup(struct gw *g)
 		app_gw_policy(&f->policies[i], &rules[i]);
 	rc = fp_ctrl_replace_spd(g->ctrl, rules, f->n_policies, err, sizeof(err));
 	if (rc != 0)
-		fprintf(stderr, "fastpath.policies: %s\n", err);
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "fastpath.policies: %s", err);
 	free(rules);
 	return rc;
 }
@@ -506,7 +508,8 @@ static int workers_setup(struct gw *g)
 		if (g->w[i] == NULL)
 			return -ENOMEM;
 		g->lcore[i] = lc;
-		printf("worker %u: lcore %u, %u RX queue(s)\n", i, lc, wc[i].n_rxq);
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_INFO, "worker %u: lcore %u, %u RX queue(s)", i,
+			 lc, wc[i].n_rxq);
 		lc = rte_get_next_lcore(lc, 1, 0);
 	}
 	return 0;
@@ -554,10 +557,11 @@ static int open_metrics(struct gw *g)
 	g->metrics = app_metrics_open(g->cfg->metrics_listen, fill_metrics, &g->msrc, err,
 				      sizeof(err));
 	if (!g->metrics) {
-		fprintf(stderr, "%s\n", err);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_ERR, "%s", err);
 		return -1;
 	}
-	printf("metrics on http://%s/metrics\n", g->cfg->metrics_listen);
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "metrics on http://%s/metrics",
+		 g->cfg->metrics_listen);
 	return 0;
 }
 
@@ -724,7 +728,7 @@ static void write_stats(const struct gw *g)
 	if (strcmp(g->o.stats, "-") == 0)
 		json_dumpf(j, stdout, JSON_INDENT(2));
 	else if (json_dump_file(j, g->o.stats, JSON_INDENT(2)) != 0)
-		fprintf(stderr, "cannot write %s\n", g->o.stats);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_ERR, "cannot write %s", g->o.stats);
 	json_decref(j);
 }
 
@@ -749,7 +753,7 @@ static void teardown(struct gw *g)
 	fp_routes_free(g->routes);
 	/* Last: the SAs freed above gave their device sessions back. */
 	if (fp_crypto_cdev_detach() != 0)
-		fprintf(stderr, "crypto: device still in use at exit\n");
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_WARN, "crypto: device still in use at exit");
 }
 
 /* Once DPDK runs and the ports, workers and control socket are set up.
@@ -765,10 +769,10 @@ static int drop_privileges(struct gw *g)
 
 	if (app_privs_drop(&g->cfg->privs, keep, sizeof(keep) / sizeof(keep[0]), info, sizeof(info),
 			   err, sizeof(err)) < 0) {
-		fprintf(stderr, "privileges: %s\n", err);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_ERR, "privileges: %s", err);
 		return -1;
 	}
-	printf("privileges: %s\n", info);
+	app_logs(APP_LOG_CONTROL, IKE_LOG_INFO, "privileges: %s", info);
 	return 0;
 }
 
@@ -798,7 +802,8 @@ static int run(struct gw *g)
 		return 1;
 	g->ctrl = g->pool ? fp_ctrl_create(&cc, err, sizeof(err)) : NULL;
 	if (g->ctrl == NULL) {
-		fprintf(stderr, "%s\n", g->pool ? err : "cannot create the mbuf pool");
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "%s",
+			 g->pool ? err : "cannot create the mbuf pool");
 		return 1;
 	}
 	g->dp.ctrl = g->ctrl;
@@ -811,7 +816,7 @@ static int run(struct gw *g)
 		return 1;
 	g->dp.routes = g->routes;
 	if ((g->children = app_gw_children_new(g->ctrl)) == NULL) {
-		fprintf(stderr, "ipsecgw: out of memory\n");
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "ipsecgw: out of memory");
 		return 1;
 	}
 	if (g->cfg->n_conns) {
@@ -828,23 +833,27 @@ static int run(struct gw *g)
 		for (unsigned i = 0; i < f->n_ports; i++)
 			ids[i] = g->port[i].id;
 		if ((g->ike = app_gw_ike_create(&ic, err, sizeof(err))) == NULL) {
-			fprintf(stderr, "IKE: %s\n", err);
+			app_logs(APP_LOG_IKE, IKE_LOG_ERR, "IKE: %s", err);
 			return 1;
 		}
 	}
 	if (workers_setup(g) != 0) {
-		fprintf(stderr, "cannot create workers\n");
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "cannot create workers");
 		return 1;
 	}
 	if ((rc = fp_telemetry_init(g->ctrl)) != 0)
-		fprintf(stderr, "telemetry commands not registered: %d\n", rc);
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_WARN, "telemetry commands not registered: %d",
+			 rc);
+	for (unsigned i = 0; i < f->n_ports; i++)
+		fp_telemetry_port_name(g->port[i].id, f->ports[i].name);
 	rc = 0;
 	for (unsigned i = 0; i < g->nw; i++)
 		rte_eal_remote_launch(fp_worker_run, g->w[i], g->lcore[i]);
-	printf("running: ipsecgw %s, %u worker(s), %u static SA(s), %u polic%s, %u route(s), "
-	       "%u IKE connection(s)\n",
-	       app_version(), g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies",
-	       f->n_routes, g->cfg->n_conns);
+	app_logs(APP_LOG_FASTPATH, IKE_LOG_INFO,
+		 "running: ipsecgw %s, %u worker(s), %u static SA(s), %u polic%s, %u route(s), "
+		 "%u IKE connection(s)",
+		 app_version(), g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies",
+		 f->n_routes, g->cfg->n_conns);
 	if (open_metrics(g) < 0 || drop_privileges(g) < 0) {
 		quit = 1; /* the workers run: stop them as at a signal */
 		rc = 1;
@@ -864,63 +873,152 @@ static int run(struct gw *g)
 	return rc;
 }
 
+/* The checks a running gateway would fail at start, short of the
+ * devices themselves: 0 valid, 1 not (one line naming the file). */
+static int check_config(const struct opts *o)
+{
+	struct app_config *cfg = calloc(1, sizeof(*cfg));
+	char err[800];
+	int rc = 1;
+
+	if (cfg == NULL || app_config_load(o->config, cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", o->config, cfg ? err : "out of memory");
+		free(cfg);
+		return 1;
+	}
+	app_config_control_default(cfg);
+	if (!cfg->fastpath.present)
+		snprintf(err, sizeof(err), "%s: no \"fastpath\" section", o->config);
+	else if (app_gw_check_profiles(cfg, o->profiles, err, sizeof(err)) == 0 &&
+		 app_gw_check_paths(cfg, err, sizeof(err)) == 0)
+		rc = 0;
+	if (rc == 0)
+		printf("config OK: %u port(s), %u static SA(s), %u policies, %u route(s), "
+		       "%u IKE connection(s), %u worker(s)\n",
+		       cfg->fastpath.n_ports, cfg->fastpath.n_sas, cfg->fastpath.n_policies,
+		       cfg->fastpath.n_routes, cfg->n_conns, cfg->fastpath.workers);
+	else if (strncmp(err, o->config, strlen(o->config)) == 0)
+		fprintf(stderr, "%s\n", err);
+	else
+		fprintf(stderr, "%s: %s\n", o->config, err);
+	app_config_clear(cfg);
+	free(cfg);
+	return rc;
+}
+
+/* EAL options, when given, are not looked at: --check runs beside a
+ * gateway without disturbing it (systemd's ExecStartPre). */
+static int check_main(int argc, char **argv, int first)
+{
+	struct opts o;
+
+	memset(&o, 0, sizeof(o));
+	if (parse_opts(argc - first, argv + first, &o) != 0) {
+		usage("ipsecgw");
+		return 2;
+	}
+	return check_config(&o);
+}
+
+/* rte_errno alone says "Permission denied" for missing hugepages and
+ * "Success" for a busy runtime folder: name the likely cause. */
+static void eal_failed(int argc, char **argv, int err)
+{
+	struct app_gw_eal_facts f;
+	char why[600];
+
+	app_gw_eal_facts(argc, argv, &f);
+	app_logs(APP_LOG_EAL, IKE_LOG_ERR, "rte_eal_init: %s: %s",
+		 err ? rte_strerror(err) : "failed", app_gw_eal_cause(&f, err, why, sizeof(why)));
+}
+
+/* DPDK's own lines in our format, as subsystem eal, at the level DPDK
+ * gave the message (its --log-level filters first). */
+static ssize_t dpdk_log_write(void *cookie, const char *buf, size_t len)
+{
+	int l = rte_log_cur_msg_loglevel();
+	enum ike_log_level lvl = l <= 0                      ? IKE_LOG_INFO
+				 : l <= (int)RTE_LOG_ERR     ? IKE_LOG_ERR
+				 : l == (int)RTE_LOG_WARNING ? IKE_LOG_WARN
+				 : l >= (int)RTE_LOG_DEBUG   ? IKE_LOG_DEBUG
+							     : IKE_LOG_INFO;
+
+	(void)cookie;
+	app_log_dpdk_line(lvl, buf, len);
+	return (ssize_t)len;
+}
+
+static void dpdk_log_open(void)
+{
+	static const cookie_io_functions_t io = { .write = dpdk_log_write };
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (f == NULL)
+		return;
+	/* rte_log() flushes after each message: one write per message. */
+	setvbuf(f, NULL, _IOFBF, 4096);
+	rte_openlog_stream(f);
+}
+
+/* Our options and the configuration before the EAL, so that its lines
+ * come out in the configured format and a bad file costs no EAL start. */
+static int load_before_eal(struct gw *g, int argc, char **argv, int first)
+{
+	char err[800];
+
+	if (first == 0 || parse_opts(argc - first, argv + first, &g->o) != 0) {
+		usage("ipsecgw");
+		return 2;
+	}
+	g->cfg = calloc(1, sizeof(*g->cfg));
+	if (g->cfg == NULL || app_config_load(g->o.config, g->cfg, err, sizeof(err)) != 0) {
+		app_logs(APP_LOG_CONTROL, IKE_LOG_ERR, "%s: %s", g->o.config,
+			 g->cfg ? err : "out of memory");
+		free(g->cfg);
+		g->cfg = NULL;
+		return 1;
+	}
+	app_config_control_default(g->cfg);
+	app_config_apply_log(g->cfg);
+	dpdk_log_open();
+	optind = 0; /* the EAL's getopt starts afresh */
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct gw g;
-	char err[256];
-	int n, rc;
+	int first, n, rc;
 
 	memset(&g, 0, sizeof(g));
 	if (want_version(argc, argv)) {
 		printf("ipsecgw %s\n", app_version());
 		return 0;
 	}
+	if (want_check(argc, argv, &first))
+		return check_main(argc, argv, first);
+	if ((rc = load_before_eal(&g, argc, argv, first)) != 0)
+		return rc;
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
-		fprintf(stderr, "rte_eal_init: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
-	argc -= n;
-	argv += n;
-	if (parse_opts(argc, argv, &g.o) != 0) {
-		usage("ipsecgw");
-		rte_eal_cleanup();
-		return 2;
-	}
-	g.cfg = calloc(1, sizeof(*g.cfg));
-	if (g.cfg == NULL || app_config_load(g.o.config, g.cfg, err, sizeof(err)) != 0) {
-		fprintf(stderr, "%s: %s\n", g.o.config, g.cfg ? err : "out of memory");
+		eal_failed(argc, argv, rte_errno);
+		app_config_clear(g.cfg);
 		free(g.cfg);
-		rte_eal_cleanup();
 		return 1;
 	}
-	app_config_control_default(g.cfg);
 	if (!g.cfg->fastpath.present) {
-		fprintf(stderr, "%s: no \"fastpath\" section\n", g.o.config);
+		app_logs(APP_LOG_CONTROL, IKE_LOG_ERR, "%s: no \"fastpath\" section", g.o.config);
 		rc = 1;
 		goto out;
 	}
 	g.nw = g.cfg->fastpath.workers;
 	g.ntxq = (uint16_t)(g.nw + (g.cfg->n_conns ? 1 : 0));
 	if (rte_lcore_count() < g.nw + 1) {
-		fprintf(stderr,
-			"%u worker(s) need %u lcores (one control core), EAL has %u: "
-			"use -l or --lcores\n",
-			g.nw, g.nw + 1, rte_lcore_count());
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR,
+			 "%u worker(s) need %u lcores (one control core), EAL has %u: "
+			 "use -l or --lcores",
+			 g.nw, g.nw + 1, rte_lcore_count());
 		rc = 1;
-		goto out;
-	}
-	if (g.o.check) {
-		if (app_gw_check_conns(g.cfg, err, sizeof(err)) != 0) {
-			fprintf(stderr, "%s: %s\n", g.o.config, err);
-			rc = 1;
-			goto out;
-		}
-		printf("config OK: %u port(s), %u static SA(s), %u policies, %u route(s), "
-		       "%u IKE connection(s)\n",
-		       g.cfg->fastpath.n_ports, g.cfg->fastpath.n_sas, g.cfg->fastpath.n_policies,
-		       g.cfg->fastpath.n_routes, g.cfg->n_conns);
-		rc = 0;
 		goto out;
 	}
 	signal(SIGINT, on_signal);

@@ -489,8 +489,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	app_config_control_default(d->cfg);
-	app_log_set_level(d->cfg->log_level);
-	d->cfg->engine.log_level = d->cfg->log_level;
+	app_config_apply_log(d->cfg);
 	/* The engine emits key lines only when there is a file to take them. */
 	d->cfg->engine.keylog = d->cfg->keylog_path[0] != '\0';
 	if (d->cfg->natt_port)

@@ -158,6 +158,16 @@ int ike_engine_set_conn_creds(struct ike_engine *e, const char *name,
 	return 0;
 }
 
+void ike_engine_set_log_level(struct ike_engine *e, enum ike_log_level lvl)
+{
+	e->cfg.log_level = (int)lvl;
+}
+
+void ike_engine_note_rx_dropped(struct ike_engine *e)
+{
+	e->stats.rx_dropped_early++;
+}
+
 void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *c)
 {
 	struct ike_creds *old = e->creds;

@@ -176,7 +176,8 @@ struct ike_sa {
 	size_t req_len;
 	uint64_t rtx_at;
 	unsigned rtx_count;
-	uint8_t n_act; /* queued actions */
+	uint64_t rtx_dropped_at; /* stats.rx_dropped_early when it was sent */
+	uint8_t n_act;           /* queued actions */
 	struct ike_action act[IKE_MAX_ACTIONS];
 
 	/* Requests we answer. */

@@ -175,6 +175,7 @@ int ikev2_send_request(struct ike_sa *sa, struct ikev2_out *o, enum ike_req_kind
 	sa->msgid_out++;
 	sa->req_kind = kind;
 	sa->rtx_count = 0;
+	sa->rtx_dropped_at = sa->e->stats.rx_dropped_early;
 	sa->rtx_at = sa->e->now + sa->e->cfg.retransmit_timeout_ms;
 	ikev2_send_stored(sa->e, &sa->local, &sa->remote, sa->req_buf, sa->req_len);
 	return 0;
@@ -222,10 +223,19 @@ void ikev2_retransmit(struct ike_sa *sa)
 		return;
 	}
 	if (sa->rtx_count >= e->cfg.retransmit_tries) {
-		char why[160];
-		snprintf(why, sizeof(why),
-			 "peer not responding: no answer to %s request after %u retransmissions",
-			 ikev2_exchange_name(sa->req_buf[18]), sa->rtx_count);
+		char why[240];
+		uint64_t dropped = e->stats.rx_dropped_early - sa->rtx_dropped_at;
+		int n = snprintf(why, sizeof(why),
+				 "peer not responding: no answer to %s request after %u "
+				 "retransmissions",
+				 ikev2_exchange_name(sa->req_buf[18]), sa->rtx_count);
+
+		/* The answers may have come and been dropped before us. */
+		if (dropped && n > 0 && (size_t)n < sizeof(why))
+			snprintf(why + n, sizeof(why) - (size_t)n,
+				 " (%llu IKE datagram%s from any peer dropped on arrival "
+				 "meanwhile: bad UDP checksum or malformed)",
+				 (unsigned long long)dropped, dropped == 1 ? "" : "s");
 		ike_sa_log(sa, IKE_LOG_WARN, "%s, declaring the peer dead", why);
 		if (sa->state != IKE_S_ESTABLISHED && sa->state != IKE_S_DELETING)
 			ike_emit_sa(sa, IKE_EV_FAILED, why);

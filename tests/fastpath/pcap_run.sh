@@ -38,7 +38,7 @@ for backend in imb cryptodev; do
 		--vdev "net_pcap1,rx_pcap=$DIR/wan_in.pcap,tx_pcap=$DIR/wan_out.pcap" \
 		-- -c "$conf" --idle-exit 1000 --duration 30 --stats "$DIR/stats.json" \
 		> "$DIR/gw.log" 2>&1 || { rc=$?; cat "$DIR/gw.log"; echo "FAIL ($backend): build/ipsecgw exited with status $rc (124: still running after 60 s)"; exit 1; }
-	grep -q "^$want" "$DIR/gw.log" || { cat "$DIR/gw.log"; echo "FAIL: backend $backend not used"; exit 1; }
+	grep -q "INFO fastpath: $want" "$DIR/gw.log" || { cat "$DIR/gw.log"; echo "FAIL: backend $backend not used"; exit 1; }
 	$PY tests/fastpath/pcap_esp.py check "$DIR" || { cat "$DIR/gw.log" "$DIR/stats.json"; echo "FAIL ($backend)"; exit 1; }
 	echo "pcap_run: backend $backend: OK"
 done

@@ -106,7 +106,12 @@ def main():
     check(w0["rx"] == frames and w0["esp_out"] == 2 * N + 2 and w0["drop_replay"] == 1
           and "crypto_timeouts" in w0, "worker,0: its own counters, drops and crypto counters")
     check(ports == [0, 1], "ports: [0, 1] (%s)" % ports)
-    check(p0["name"] == "net_pcap0" and p0["rx"] == 2 * N + 12 and p0["rx_bytes"] > 0
+    # Ports by their configured name (gw.json), the ethdev's as "device".
+    check(p0["name"] == "lan" and p0["device"] == "net_pcap0" and p1["name"] == "wan"
+          and p1["device"] == "net_pcap1",
+          "port,0/1: names lan/wan, devices net_pcap0/1 (%s/%s, %s/%s)" % (
+              p0.get("name"), p0.get("device"), p1.get("name"), p1.get("device")))
+    check(p0["rx"] == 2 * N + 12 and p0["rx_bytes"] > 0
           and p0["tx"] == 2 * N + 5 and p0["eth_ipackets"] == p0["rx"],
           "port,0 (LAN): rx %s, tx %s, ethdev ipackets %s" % (p0["rx"], p0["tx"], p0["eth_ipackets"]))
     # ESP adds 40-60 bytes to each of the 2N + 2 packets, fragments 34
@@ -124,6 +129,13 @@ def main():
           and in1["drop_auth"] == 1 and in1["owner_worker"] == 0,
           "sa/info,0x2001,in: %s packets, replay and auth drops" % (in1 and in1["packets"]))
     check(in1any == in1, "sa/info without a direction finds the inbound SA")
+    # SPIs in hex as everywhere else; a configured SA is labelled "static"
+    # (IKE's carry their connection, child and CHILD SA id: gw_run.sh).
+    check(out1 and out1["spi"] == "0x00001001" and in1 and in1["spi"] == "0x00002001"
+          and out1["conn"] == "static" and out1["child"] == "" and out1["child_id"] == 0,
+          "sa/info: spi %s / %s in hex, conn %r child %r" % (
+              out1 and out1.get("spi"), in1 and in1.get("spi"), out1 and out1.get("conn"),
+              out1 and out1.get("child")))
     for r, what in ((bad_w, "worker,7"), (bad_w2, "worker,x"), (bad_p, "port,999"),
                     (bad_sa, "sa/info,0x7777 (no such SA)"), (bad_dir, "sa/info,0x1001,sideways"),
                     (bad_empty, "sa/info,"), (bad_big, "sa/info,99999999999")):

@@ -57,7 +57,7 @@ grep -q "IKE on the fast path: 1 connection" "$DIR/us.log" ||
 # NET_ADMIN, NET_RAW, SYS_ADMIN: 0x207000), and no new privileges
 gw_caps() { awk -v f="$1:" '$1 == f { print $2 }' "/proc/$GW_PID/status"; }
 check "the control core dropped its capabilities (CapBnd 0000000000207000)" \
-	eval 'wait_until 10 grep -q "privileges: running as uid 0" "$DIR/gw.stdout" &&
+	eval 'wait_until 10 grep -q "INFO control: privileges: running as uid 0" "$DIR/us.log" &&
 	[ "$(gw_caps CapBnd)" = 0000000000207000 ] && [ "$(gw_caps CapEff)" = 0000000000207000 ] &&
 	[ "$(gw_caps NoNewPrivs)" = 1 ]'
 
@@ -132,25 +132,29 @@ sys.exit(0 if bad == 0 else 1)' "$SS_INNER"
 check "UDP echo of 64 / 1000 / 1472 bytes, 3 each, all intact (our ESP fragmented)" udp_echo
 
 # What an operator sees live through DPDK's telemetry client: the CHILD
-# SA's two SAs among the fast path's, and IKE's datagram counters.
+# SA's two SAs among the fast path's, labelled with its connection, child
+# and id, and IKE's datagram counters.
 telemetry_shows_child() {
 	local spis
-	spis=$(us_query "$DIR" '" ".join(c["spi_in"] + " " + c["spi_out"] for sa in sas for c in children(sa))')
-	printf '/ipsecgw/sa/list\n/ipsecgw/ike\n' |
+	spis=$(us_query "$DIR" '" ".join(" ".join([c["spi_in"], c["spi_out"], sa["conn"], c["child"], str(c["id"])]) for sa in sas for c in children(sa))')
+	printf '/ipsecgw/sa/list\n/ipsecgw/ike\n/ipsecgw/sa/info,0x%s,in\n' "${spis%% *}" |
 		timeout 20 "$PYTHON" /usr/bin/dpdk-telemetry.py -f "$GW_PREFIX" 2>/dev/null |
 		"$PYTHON" -c 'import json, sys
 r = {}
 for line in sys.stdin:
     if line.startswith("{"):
         r.update(json.loads(line))
-spi_in, spi_out = sys.argv[1].split()
+spi_in, spi_out, conn, child, cid = sys.argv[1].split()[:5]
 sas, ike = r.get("/ipsecgw/sa/list") or [], r.get("/ipsecgw/ike") or {}
-print("telemetry: sa/list %s, ike %s" % (sas, ike))
+info = r.get("/ipsecgw/sa/info") or {}
+print("telemetry: sa/list %s, ike %s, sa/info %s" % (sas, ike, info))
 ok = ("in:0x" + spi_in in sas and "out:0x" + spi_out in sas and ike.get("rx", 0) >= 2
-      and ike.get("tx", 0) >= 2 and ike.get("rx_bad") == 0)
+      and ike.get("tx", 0) >= 2 and ike.get("rx_bad") == 0
+      and info.get("spi") == "0x" + spi_in and info.get("conn") == conn
+      and info.get("child") == child and str(info.get("child_id")) == cid)
 sys.exit(0 if ok else 1)' "$spis"
 }
-check "telemetry: the CHILD SA's SAs in /ipsecgw/sa/list, IKE counters in /ipsecgw/ike" \
+check "telemetry: the CHILD SA's SAs in /ipsecgw/sa/list, named in sa/info, IKE counters in /ipsecgw/ike" \
 	telemetry_shows_child
 
 # The gateway answers pings to its own addresses (from its control core).
@@ -438,6 +442,21 @@ read -r f_us f_ss f_big <<<"$(frag_count "$DIR9/ike.pcap")"
 check "IKE_AUTH in SKF payloads both ways (from us ${f_us:-?}, from charon ${f_ss:-?}), none over $FRAG_SIZE octets (${f_big:-?})" \
 	eval '[ "${f_us:-0}" -ge 2 ] && [ "${f_ss:-0}" -ge 2 ] && [ "${f_big:-99999}" -le "$FRAG_SIZE" ]'
 check "our engine put the peer's fragments together" us_log_has "$DIR9" "IKE_AUTH response 1 put together from"
+# The same gateway: a log level changed at run time, and a peer whose UDP
+# checksums are left to offload again (a lab mistake, docs/deploy.md).
+gw_log_level() {
+	local out
+	out=$(us_ctl "$DIR9" log-level fastpath debug) && grep -q '"fastpath": "debug"' <<<"$out" &&
+		wait_until 5 us_log_has "$DIR9" "INFO control: log level of fastpath set to debug" &&
+		! us_ctl "$DIR9" log-level dpdk debug >/dev/null &&
+		grep -q "unknown subsystem 'dpdk'" "$DIR9/ctl.log"
+}
+check "ipsecgw-ctl log-level fastpath debug: set at run time, an unknown name refused" gw_log_level
+ip netns exec "$SS_NS" ethtool -K v1 tx on >/dev/null
+us_ctl "$DIR9" dpd c1 >/dev/null
+check "charon's answers with unfinished UDP checksums (offload on): a WARN line naming the peer" \
+	wait_until 10 us_log_has "$DIR9" "WARN ike: IKE datagram from $SS_IP dropped: bad UDP checksum"
+ip netns exec "$SS_NS" ethtool -K v1 tx off >/dev/null
 kill -TERM "$GW_PID" 2>/dev/null
 wait_until 10 ipgw_pid_gone "$GW_PID" || kill -KILL "$GW_PID" 2>/dev/null
 wait "$GW_PID" 2>/dev/null

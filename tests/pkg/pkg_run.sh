@@ -202,7 +202,7 @@ gw_from() { # gw_from SHARE_DIR: the gateway in $T with SHARE_DIR as /usr/share
 export -f gw_from
 export T I VERSION NOTIFY
 check "the gateway runs with the installed profiles" bash -c \
-	'gw_from "$I/usr/share" 2>&1 | tee "$T/gw1.out" | grep -q "^running: ipsecgw $VERSION,"'
+	'gw_from "$I/usr/share" 2>&1 | tee "$T/gw1.out" | grep -q "INFO fastpath: running: ipsecgw $VERSION,"'
 gw_notified() { # after the gateway's READY: watchdog pings, then STOPPING
 	awk '/^READY=1 STATUS=ports/ { r = 1 } r && /^WATCHDOG=1/ { w++ }
 	     r && w && /^STOPPING=1/ { s = 1 } END { print "pings " w; exit !(r && w >= 2 && s) }' \

@@ -920,6 +920,44 @@ static unsigned failed_attempts(uint32_t keyingtries)
 	return n;
 }
 
+/* The program dropped datagrams before the engine (a bad UDP checksum):
+ * the "peer not responding" reason says how many arrived meanwhile, and a
+ * silent peer without such drops gets the plain reason. */
+static void dropped_early(unsigned n_dropped, char *reason, size_t len)
+{
+	const struct ike_event *ev;
+	struct ike_stats s;
+
+	tw_tries = 0;
+	tweak = tw_keyingtries;
+	setup_gcm();
+	net.drop_next = UINT_MAX;
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	advance(100);
+	for (unsigned i = 0; i < n_dropped; i++)
+		ike_engine_note_rx_dropped(net.a.e);
+	for (unsigned i = 0; i < 600 && !find_ev(&net.a, IKE_EV_FAILED, 0); i++)
+		advance(100);
+	ev = find_ev(&net.a, IKE_EV_FAILED, 0);
+	CU_ASSERT_PTR_NOT_NULL(ev);
+	snprintf(reason, len, "%s", ev && ev->reason ? ev->reason : "");
+	ike_engine_stats(net.a.e, &s);
+	CU_ASSERT_EQUAL(s.rx_dropped_early, n_dropped);
+	teardown();
+}
+
+static void test_not_responding_names_drops(void)
+{
+	char r[256];
+
+	dropped_early(2, r, sizeof(r));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "peer not responding"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "(2 IKE datagrams from any peer dropped on arrival"));
+	dropped_early(0, r, sizeof(r));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "peer not responding"));
+	CU_ASSERT_PTR_NULL(strstr(r, "dropped on arrival"));
+}
+
 /* keyingtries: so many attempts and no more; forever, with a growing delay
  * (about 12 in 10 minutes: each attempt's own retransmissions take ~20 s). */
 static void test_keyingtries(void)
@@ -2395,6 +2433,8 @@ static const struct test_case cases[] = {
 	{ "INVALID_KE_PAYLOAD retry with the responder's group", test_invalid_ke_retry },
 	{ "cookies when forced", test_cookies },
 	{ "dead peer detected by liveness check", test_dead_peer },
+	{ "peer not responding names datagrams dropped before the engine",
+	  test_not_responding_names_drops },
 	{ "random garbage does not disturb an SA", test_garbage_input },
 	{ "IPv6 outer and inner addresses", test_ipv6 },
 	{ "traffic selector narrowing", test_narrowing },
