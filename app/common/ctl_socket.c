@@ -17,6 +17,7 @@
 #include "ike/ike_pki.h"
 #include "app/common/ctl_socket.h"
 #include "app/common/ctl_select.h"
+#include "app/common/ctl_list.h"
 #include "app/common/log.h"
 #include "app/common/version.h"
 #include "app/common/reload.h"
@@ -220,81 +221,6 @@ static json_t *do_acquire(struct ike_engine *e, const struct app_config *cfg, js
 	return rc == 0 ? reply_ok() : acquire_error(conn, child ? child : "#0", rc);
 }
 
-static json_t *hex_u64(uint64_t v)
-{
-	char s[17];
-
-	snprintf(s, sizeof(s), "%016llx", (unsigned long long)v);
-	return json_string(s);
-}
-
-static json_t *hex_u32(uint32_t v)
-{
-	char s[9];
-
-	snprintf(s, sizeof(s), "%08x", v);
-	return json_string(s);
-}
-
-static json_t *addr_json(const ike_addr_t *a)
-{
-	char s[80];
-
-	return json_string(ike_addr_str(a, s, sizeof(s)));
-}
-
-static json_t *ts_list_json(const struct ike_ts *ts, unsigned n)
-{
-	json_t *arr = json_array();
-	char s[128];
-
-	for (unsigned i = 0; i < n && i < IKE_MAX_TS; i++)
-		json_array_append_new(arr, json_string(ike_ts_str(&ts[i], s, sizeof(s))));
-	return arr;
-}
-
-static json_t *child_json(const struct ike_child_info *c)
-{
-	char algs[128];
-
-	return json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)c->id,
-			 "child", c->child ? c->child : "", "spi_in", hex_u32(c->spi_in), "spi_out",
-			 hex_u32(c->spi_out), "algs",
-			 ike_algs_str(&c->algs, false, algs, sizeof(algs)), "mode",
-			 c->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel", "encap", c->encap,
-			 "local_ts", ts_list_json(c->local_ts, c->n_local_ts), "remote_ts",
-			 ts_list_json(c->remote_ts, c->n_remote_ts));
-}
-
-static void sa_visit(void *arg, const struct ike_sa_summary *s)
-{
-	json_t *sas = arg, *children = json_array(), *sa;
-	char algs[128];
-
-	for (unsigned i = 0; i < s->n_children && i < IKE_MAX_CHILDREN * 2; i++)
-		if (s->children[i])
-			json_array_append_new(children, child_json(s->children[i]));
-	sa = json_pack("{s:I, s:s, s:o, s:o, s:b, s:s, s:s, s:o, s:o, s:b, s:b, s:o}", "id",
-		       (json_int_t)s->id, "conn", s->conn ? s->conn : "", "spi_i",
-		       hex_u64(s->spi_i), "spi_r", hex_u64(s->spi_r), "initiator", s->initiator,
-		       "state", s->state ? s->state : "unknown", "ike_algs",
-		       ike_algs_str(&s->algs, true, algs, sizeof(algs)), "local",
-		       addr_json(&s->local), "remote", addr_json(&s->remote), "nat_local",
-		       s->nat_local, "nat_remote", s->nat_remote, "children", children);
-	if (sa)
-		json_array_append_new(sas, sa);
-}
-
-static json_t *do_list_sas(struct ike_engine *e)
-{
-	json_t *sas = json_array();
-
-	if (!sas)
-		return NULL;
-	ike_engine_foreach_sa(e, sa_visit, sas);
-	return json_pack("{s:b, s:o}", "ok", 1, "sas", sas);
-}
-
 static json_t *do_stats(struct ike_engine *e)
 {
 	struct ike_stats st;
@@ -413,7 +339,9 @@ static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *re
 	if (strcmp(cmd, "acquire") == 0)
 		return do_acquire(e, cfg, req, now_ms);
 	if (strcmp(cmd, "list-sas") == 0)
-		return do_list_sas(e);
+		return app_ctl_list_sas(e, req, now_ms);
+	if (strcmp(cmd, "summary") == 0)
+		return app_ctl_summary(e);
 	if (strcmp(cmd, "stats") == 0)
 		return do_stats(e);
 	if (strcmp(cmd, "list-certs") == 0)

@@ -9,7 +9,10 @@
  *                                        -> {"ok":true,"id":N}
  *   {"cmd":"acquire","conn":"NAME"[,"child":"NAME"]} -> {"ok":true}
  *                                        (as a trap policy's first packet)
- *   {"cmd":"list-sas"}                  -> {"ok":true,"sas":[...]}
+ *   {"cmd":"list-sas"[,"conn","peer","peer_id","state","limit","cursor"]}
+ *                                        -> {"ok":true,"sas":[...][,"next":"C"]}
+ *                                        (one page: ctl_list.h)
+ *   {"cmd":"summary"}                   -> {"ok":true,"total":N,"conns":{...}}
  *   {"cmd":"stats"}                     -> {"ok":true,"stats":{...}}
  *   {"cmd":"reload-creds"}              -> {"ok":true,"loaded":"..."}
  *                                        (certificates, CRLs, responders

@@ -12,9 +12,11 @@
 #include <rte_random.h>
 #include <rte_telemetry.h>
 
+#include "app/common/ctl_list.h"
 #include "app/common/ctl_socket.h"
 #include "app/gateway/gw.h"
 #include "app/gateway/gw_ike.h"
+#include "app/gateway/gw_metrics.h"
 #include "app/common/log.h"
 #include "app/common/reload.h"
 #include "fastpath/host.h"
@@ -393,6 +395,7 @@ struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, 
 		 * SA installs, punts and RCU reclamation with it. */
 		app_ctlsock_set_budget(g->ctl, GW_CTL_BUDGET_MS);
 		app_ctlsock_set_reload(ctl_reload, g);
+		app_ctl_list_set_counters(app_gw_fp_child_counters, g->dp->ctrl);
 	}
 	telemetry_attach(g);
 	app_log(IKE_LOG_INFO,
