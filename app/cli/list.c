@@ -20,8 +20,10 @@ struct list_opts {
 static const struct {
 	const char *opt, *field;
 } filter_opts[] = {
-	{ "--conn", "conn" },       { "--peer", "peer" },
-	{ "--peer-id", "peer_id" }, { "--state", "state" },
+	{ "--conn", "conn" },
+	{ "--peer", "peer" },
+	{ "--peer-id", "peer_id" },
+	{ "--state", "state" },
 };
 
 /* "--opt V" or "--opt=V": the value, NULL when argv[*i] is not opt. */
@@ -130,7 +132,8 @@ static const char *dur(json_t *v, char *buf, size_t len)
 	if (!json_is_integer(v))
 		snprintf(buf, len, "-");
 	else if (s >= 86400)
-		snprintf(buf, len, "%lldd%02lldh", (long long)s / 86400, (long long)s % 86400 / 3600);
+		snprintf(buf, len, "%lldd%02lldh", (long long)s / 86400,
+			 (long long)s % 86400 / 3600);
 	else if (s >= 3600)
 		snprintf(buf, len, "%lldh%02lldm", (long long)s / 3600, (long long)s % 3600 / 60);
 	else if (s >= 60)
@@ -176,8 +179,7 @@ static void print_table(json_t *sas)
 
 	printf("%-8s %-16s %-11s %-24s %-28s %-8s %-8s %s\n", "ID", "CONN", "STATE", "PEER",
 	       "PEER-ID", "UPTIME", "REKEY", "IKE ALGS");
-	json_array_foreach(sas, i, sa)
-	{
+	json_array_foreach(sas, i, sa) {
 		size_t k;
 
 		printf("%-8lld %-16s %-11s %-24s %-28s %-8s %-8s %s\n", num(sa, "id"),

@@ -154,24 +154,63 @@ static json_t *sa_json(const struct ike_sa_summary *s, uint64_t now)
 
 /* ---- list-sas ---- */
 
+/* A page is written as it is built: its size and the time spent on it
+ * include the JSON text, and the reply needs no second pass. */
 struct page {
-	json_t *sas;
+	char *buf;
+	size_t len, cap;
 	unsigned limit, n;
 	uint64_t now, deadline_us;
+	bool failed;
 };
 
-/* The page ends at its limit, or once its time is spent (the clock read
- * every 16 SAs: a read costs about what a small SA's JSON does). */
+static void put(struct page *p, const char *s, size_t n)
+{
+	if (p->failed)
+		return;
+	if (p->len + n + 1 > p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 65536;
+		char *nb;
+
+		while (cap < p->len + n + 1)
+			cap *= 2;
+		nb = realloc(p->buf, cap);
+		if (!nb) {
+			p->failed = true;
+			return;
+		}
+		p->buf = nb;
+		p->cap = cap;
+	}
+	memcpy(p->buf + p->len, s, n);
+	p->len += n;
+	p->buf[p->len] = '\0';
+}
+
+static void put_str(struct page *p, const char *s)
+{
+	put(p, s, strlen(s));
+}
+
+/* The page ends at its count, its size (it must fit the socket's send
+ * buffer, so that a slow client never holds the event loop) or its time. */
 static bool page_add(void *arg, const struct ike_sa_summary *s)
 {
 	struct page *p = arg;
 	json_t *sa = sa_json(s, p->now);
+	char *t = sa ? json_dumps(sa, JSON_COMPACT) : NULL;
 
-	if (sa)
-		json_array_append_new(p->sas, sa);
-	if (++p->n >= p->limit)
+	json_decref(sa);
+	if (!t) {
+		p->failed = true;
 		return false;
-	return p->n % 16 || mono_us() < p->deadline_us;
+	}
+	if (p->n++)
+		put_str(p, ",");
+	put_str(p, t);
+	free(t);
+	return !p->failed && p->n < p->limit && p->len < APP_LIST_PAGE_BYTES &&
+	       mono_us() < p->deadline_us;
 }
 
 static json_t *bad(const char *msg)
@@ -216,31 +255,43 @@ static const char *parse_filter(json_t *req, struct app_ctl_sel *sel, struct ike
 	return NULL;
 }
 
-json_t *app_ctl_list_sas(struct ike_engine *e, json_t *req, uint64_t now_ms)
+static char *error_text(const char *msg)
+{
+	json_t *j = bad(msg);
+	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	json_decref(j);
+	return t;
+}
+
+char *app_ctl_list_sas(struct ike_engine *e, json_t *req, uint64_t now_ms)
 {
 	struct page p = { .now = now_ms, .deadline_us = mono_us() + APP_LIST_BUDGET_US };
 	struct ike_sa_filter f = { 0 };
 	struct ike_sa_cursor cur;
 	struct app_ctl_sel sel;
-	char err[256], next[48];
+	char err[256], next[64];
 	const char *why;
-	json_t *r;
 
 	why = parse_page(req, &p.limit, &cur);
 	if (!why)
 		why = parse_filter(req, &sel, &f, err, sizeof(err));
 	if (why)
-		return bad(why);
-	p.sas = json_array();
-	if (!p.sas)
-		return NULL;
+		return error_text(why);
+	put_str(&p, "{\"ok\":true,\"sas\":[");
 	ike_engine_list_sas(e, &f, &cur, APP_LIST_SCAN_MAX, page_add, &p);
-	r = json_pack("{s:b, s:o}", "ok", 1, "sas", p.sas);
-	if (r && cur.below) {
+	put_str(&p, "]");
+	if (cur.below) {
 		app_ctl_cursor_str(&cur, next, sizeof(next));
-		json_object_set_new(r, "next", json_string(next));
+		put_str(&p, ",\"next\":\"");
+		put_str(&p, next);
+		put_str(&p, "\"");
 	}
-	return r;
+	put_str(&p, "}");
+	if (!p.failed)
+		return p.buf;
+	free(p.buf);
+	return NULL;
 }
 
 /* ---- summary ---- */

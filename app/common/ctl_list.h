@@ -13,15 +13,17 @@
 #include "ike/ike.h"
 #include "app/common/metrics_ike.h"
 
-#define APP_LIST_PAGE_DEFAULT 1000u /* SAs a page holds without "limit" */
-#define APP_LIST_PAGE_MAX     5000u /* the most "limit" may ask for */
-#define APP_LIST_SCAN_MAX     8192u /* SAs examined per page (filters) */
-#define APP_LIST_BUDGET_US    2000u /* building one page, then it ends early */
+#define APP_LIST_PAGE_DEFAULT 1000u        /* SAs a page holds without "limit" */
+#define APP_LIST_PAGE_MAX     5000u        /* the most "limit" may ask for */
+#define APP_LIST_SCAN_MAX     8192u        /* SAs examined per page (filters) */
+#define APP_LIST_BUDGET_US    2000u        /* building one page, then it ends early */
+#define APP_LIST_PAGE_BYTES   (192u << 10) /* a page's JSON text, about */
 
 /* {"cmd":"list-sas"[,"conn","peer","peer_id","state","limit","cursor"]}
  * -> {"ok":true,"sas":[...][,"next":"CURSOR"]}: "next" while more may
- * follow. */
-json_t *app_ctl_list_sas(struct ike_engine *e, json_t *req, uint64_t now_ms);
+ * follow. The reply's text (malloc'd; NULL: out of memory), written as
+ * the page is built. */
+char *app_ctl_list_sas(struct ike_engine *e, json_t *req, uint64_t now_ms);
 /* {"cmd":"summary"} -> {"ok":true,"total":N,"conns":{"NAME":{"STATE":n}}} */
 json_t *app_ctl_summary(struct ike_engine *e);
 

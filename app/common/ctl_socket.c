@@ -338,8 +338,6 @@ static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *re
 			return do_conn_cmd(e, cfg, conn_cmds[i].fn, cmd, req, now_ms);
 	if (strcmp(cmd, "acquire") == 0)
 		return do_acquire(e, cfg, req, now_ms);
-	if (strcmp(cmd, "list-sas") == 0)
-		return app_ctl_list_sas(e, req, now_ms);
 	if (strcmp(cmd, "summary") == 0)
 		return app_ctl_summary(e);
 	if (strcmp(cmd, "stats") == 0)
@@ -374,6 +372,11 @@ char *app_ctlsock_handle(struct ike_engine *e, struct app_config *cfg, const cha
 	} else if (!(jreq = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr))) {
 		reply = reply_error("bad JSON: %s (line %d, column %d)", jerr.text, jerr.line,
 				    jerr.column);
+	} else if (json_is_string(json_object_get(jreq, "cmd")) &&
+		   strcmp(json_string_value(json_object_get(jreq, "cmd")), "list-sas") == 0) {
+		out = app_ctl_list_sas(e, jreq, now_ms); /* text as it is built */
+		json_decref(jreq);
+		return out;
 	} else {
 		reply = dispatch(e, cfg, jreq, now_ms);
 		json_decref(jreq);
@@ -492,9 +495,14 @@ int app_ctlsock_fd(const struct app_ctlsock *c)
 static void set_timeouts(int fd, unsigned ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	/* A list-sas page (APP_LIST_PAGE_BYTES) fits at once, with the
+	 * kernel's default net.core.wmem_max: sent without waiting for the
+	 * client to read. */
+	int sndbuf = 2 * APP_LIST_PAGE_BYTES;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 }
 
 /* Reads up to the first newline (or EOF). Returns the request length,
