@@ -24,13 +24,19 @@
 
 #define CONTROL_CLIENT_TIMEOUT_MS 1000 /* per receive / send */
 #define CONTROL_CLIENT_BUDGET_MS  2000 /* whole request */
+/* After a request whose handling took t, the socket rests 7t (at most
+ * 100 ms): back-to-back list-sas pages take at most an eighth of the
+ * event loop's time, and IKE keeps the rest. */
+#define CONTROL_PACE        7
+#define CONTROL_PACE_MAX_US 100000u
 
 struct app_ctlsock {
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ike_engine *engine;
 	struct app_config *cfg;
-	unsigned budget_ms; /* one client, request to reply */
+	unsigned budget_ms;     /* one client, request to reply */
+	uint64_t rest_until_us; /* CONTROL_PACE */
 	char buf[APP_CTLSOCK_MAX_REQUEST + 1];
 };
 
@@ -492,6 +498,35 @@ int app_ctlsock_fd(const struct app_ctlsock *c)
 	return c ? c->fd : -1;
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int app_ctlsock_poll_fd(const struct app_ctlsock *c, uint64_t *wake_ms)
+{
+	uint64_t now;
+
+	if (!c)
+		return -1;
+	now = mono_us();
+	if (now >= c->rest_until_us)
+		return c->fd;
+	if (wake_ms && (c->rest_until_us + 999) / 1000 < *wake_ms)
+		*wake_ms = (c->rest_until_us + 999) / 1000;
+	return -1;
+}
+
+static void rest_after(struct app_ctlsock *c, uint64_t t0)
+{
+	uint64_t now = mono_us(), rest = (now - t0) * CONTROL_PACE;
+
+	c->rest_until_us = now + (rest < CONTROL_PACE_MAX_US ? rest : CONTROL_PACE_MAX_US);
+}
+
 static void set_timeouts(int fd, unsigned ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
@@ -551,6 +586,7 @@ int app_ctlsock_send_all(int fd, const char *p, size_t len)
 
 void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 {
+	uint64_t t0 = 0;
 	char *reply = NULL;
 	ssize_t n;
 	int fd;
@@ -577,6 +613,7 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 		close(fd);
 		return;
 	} else {
+		t0 = mono_us(); /* the work, not the wait for the client's request */
 		reply = app_ctlsock_handle(c->engine, c->cfg, c->buf, (size_t)n, now_ms);
 	}
 	if (reply) { /* a client gone before the reply is its own loss */
@@ -585,4 +622,6 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 	}
 	free(reply);
 	close(fd);
+	if (t0)
+		rest_after(c, t0);
 }

@@ -415,6 +415,8 @@ void app_gw_ike_free(struct app_gw_ike *g)
 	if (g == NULL)
 		return;
 	telemetry_attach(NULL);
+	if (g->ctl) /* the fast path it reads goes with us */
+		app_ctl_list_set_counters(NULL, NULL);
 	app_ctlsock_close(g->ctl);
 	if (g->engine)
 		ike_engine_free(g->engine);
@@ -563,9 +565,9 @@ unsigned app_gw_ike_poll(struct app_gw_ike *g)
 		work += run_deferred(g, now);
 	work += app_gw_children_reap(g->children, now);
 	if (g->ctl) {
-		struct pollfd p = { .fd = app_ctlsock_fd(g->ctl), .events = POLLIN };
+		struct pollfd p = { .fd = app_ctlsock_poll_fd(g->ctl, NULL), .events = POLLIN };
 
-		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+		if (p.fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
 			app_ctlsock_serve(g->ctl, now);
 			work++;
 		}

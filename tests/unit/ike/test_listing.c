@@ -42,6 +42,7 @@ static void l_send(void *ctx, const ike_addr_t *l, const ike_addr_t *r, const ui
 }
 
 static const struct ike_ops l_ops = { .send = l_send };
+static const char *l_id1; /* A1's identity instead of a1.example */
 
 static void l_conn(struct ike_conn_cfg *c, unsigned me)
 {
@@ -57,6 +58,10 @@ static void l_conn(struct ike_conn_cfg *c, unsigned me)
 	c->local.port = c->remote.port = 500;
 	snprintf(id, sizeof(id), "a%u.example", me);
 	ike_id_parse(id, &c->local_id);
+	if (me == 1 && l_id1) { /* raw bytes, as a peer may send them */
+		c->local_id.len = (uint8_t)strlen(l_id1);
+		memcpy(c->local_id.data, l_id1, c->local_id.len);
+	}
 	c->psk_len = strlen("secret-psk-123");
 	memcpy(c->psk, "secret-psk-123", c->psk_len);
 	c->n_proposals = 1;
@@ -391,6 +396,25 @@ static void test_ctl_errors_summary(void)
 	l_teardown();
 }
 
+/* An identity with a quote, a backslash and bytes outside printable
+ * ASCII, as a peer may send: the page stays JSON and gives it back (the
+ * identity's text shows those bytes as '?'). */
+static void test_ctl_escaping(void)
+{
+	json_t *j, *sa;
+
+	l_id1 = "we\"ird\\id\x01\xe9.example";
+	l_setup();
+	l_id1 = NULL;
+	j = ctl("{\"cmd\":\"list-sas\",\"peer\":\"192.0.2.1\",\"limit\":1}");
+	sa = json_array_get(json_object_get(j, "sas"), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(sa);
+	CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(sa, "peer_id")),
+			       "we\"ird\\id??.example");
+	json_decref(j);
+	l_teardown();
+}
+
 static const struct test_case cases[] = {
 	{ "pages together list every SA once, newest first", test_pages },
 	{ "a cursor stays right while SAs come and go between pages", test_cursor_stable },
@@ -398,6 +422,7 @@ static const struct test_case cases[] = {
 	{ "a page examines at most max_scan SAs", test_scan_bound },
 	{ "control socket: list-sas pages, fields", test_ctl_pages },
 	{ "control socket: list-sas errors, summary", test_ctl_errors_summary },
+	{ "control socket: a peer's odd identity stays valid JSON", test_ctl_escaping },
 	{ NULL, NULL },
 };
 TEST_SUITE(listing, cases)
