@@ -6,8 +6,13 @@
  * A1 (192.0.2.1, identity a1.example) and A3 (192.0.2.3, a3.example). */
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "ike/ike.h"
 #include "app/common/ctl_list.h"
@@ -415,6 +420,36 @@ static void test_ctl_escaping(void)
 	l_teardown();
 }
 
+/* After serving a request the socket rests (poll fd -1, a wake time
+ * given), then is polled again. */
+static void test_ctl_rest(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char req[] = "{\"cmd\":\"list-sas\"}\n";
+	struct app_ctlsock *c;
+	uint64_t wake = UINT64_MAX;
+	char err[256], buf[4096];
+	int fd;
+
+	l_setup();
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/tmp/ipsecgw-test-rest-%d.sock", getpid());
+	c = app_ctlsock_open(sun.sun_path, ln.e[2], NULL, err, sizeof(err));
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(app_ctlsock_poll_fd(c, &wake), app_ctlsock_fd(c));
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	CU_ASSERT_FATAL(connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0);
+	CU_ASSERT_FATAL(write(fd, req, strlen(req)) == (ssize_t)strlen(req));
+	app_ctlsock_serve(c, ln.now);
+	CU_ASSERT(read(fd, buf, sizeof(buf)) > 0);
+	close(fd);
+	CU_ASSERT_EQUAL(app_ctlsock_poll_fd(c, &wake), -1);
+	CU_ASSERT(wake != UINT64_MAX);
+	usleep(110000); /* longer than the longest rest */
+	CU_ASSERT_EQUAL(app_ctlsock_poll_fd(c, NULL), app_ctlsock_fd(c));
+	app_ctlsock_close(c);
+	l_teardown();
+}
+
 static const struct test_case cases[] = {
 	{ "pages together list every SA once, newest first", test_pages },
 	{ "a cursor stays right while SAs come and go between pages", test_cursor_stable },
@@ -423,6 +458,7 @@ static const struct test_case cases[] = {
 	{ "control socket: list-sas pages, fields", test_ctl_pages },
 	{ "control socket: list-sas errors, summary", test_ctl_errors_summary },
 	{ "control socket: a peer's odd identity stays valid JSON", test_ctl_escaping },
+	{ "control socket: rests after a request, then serves again", test_ctl_rest },
 	{ NULL, NULL },
 };
 TEST_SUITE(listing, cases)
