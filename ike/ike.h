@@ -432,7 +432,8 @@ int ike_engine_delete_child_spi(struct ike_engine *e, uint32_t spi_in, uint64_t 
  * its liveness check waits. 0 or -ENOENT. */
 int ike_engine_sa_active(struct ike_engine *e, uint64_t spi_i, uint64_t spi_r, uint64_t now_ms);
 
-/* Snapshot of established SAs for listing. */
+/* Snapshot of an SA for listing (half-open and dying ones too: state).
+ * Times are engine milliseconds (the clock of now_ms), 0 = none. */
 struct ike_sa_summary {
 	const char *conn;
 	uint32_t id; /* unique id of the IKE SA */
@@ -442,11 +443,48 @@ struct ike_sa_summary {
 	struct ike_algs algs;
 	ike_addr_t local, remote;
 	bool nat_local, nat_remote;
+	const char *peer_id;  /* authenticated identity as text, NULL before */
+	uint64_t established; /* when this IKE SA came up (a rekey's new SA: then) */
+	uint64_t rekey_at;    /* its next rekey (or reauthentication) */
 	unsigned n_children;
 	const struct ike_child_info *children[IKE_MAX_CHILDREN * 2];
+	uint64_t child_up[IKE_MAX_CHILDREN * 2]; /* when each child was made */
+	uint64_t child_rekey_at[IKE_MAX_CHILDREN * 2];
 };
 typedef void (*ike_sa_visit_fn)(void *arg, const struct ike_sa_summary *s);
 void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg);
+
+/* Listing in pages, newest SA first (descending ids: an SA is put at the
+ * head of the engine's list when made and ids only grow). A page resumes
+ * below the id where the last one stopped, so SAs made meanwhile are not
+ * shown (they are newer than the listing), SAs gone meanwhile are simply
+ * missing, and every SA that lives through the whole listing is shown
+ * exactly once. The hint (that SA's SPI) resumes in O(1) while the SA is
+ * still there, else a walk from the head skips the newer ones. */
+struct ike_sa_filter {
+	const char *conn;             /* connection name, NULL: any */
+	const ike_addr_t *peer;       /* the peer's IP (port not compared) */
+	const struct ike_id *peer_id; /* its authenticated identity */
+	const char *state;            /* ike state name ("ESTABLISHED"), NULL: any */
+};
+struct ike_sa_cursor {
+	uint32_t below; /* 0: from the newest SA; else ids below this one */
+	uint64_t hint;  /* our SPI of SA #below when it was seen, 0: none */
+};
+/* false: the page is full, stop after this SA. */
+typedef bool (*ike_sa_page_fn)(void *arg, const struct ike_sa_summary *s);
+/* Visits matching SAs from *cur on, examining at most max_scan SAs (0: no
+ * bound) so that a filter that matches little still answers in bounded
+ * time. *cur becomes the cursor of the next page, below 0 when the walk
+ * reached the end. Returns the number of SAs examined. */
+unsigned ike_engine_list_sas(struct ike_engine *e, const struct ike_sa_filter *f,
+			     struct ike_sa_cursor *cur, unsigned max_scan, ike_sa_page_fn fn,
+			     void *arg);
+/* true when name is one of the state names listings show. */
+bool ike_sa_state_valid(const char *name);
+/* Counts of SAs by connection and state (name as in the listing). */
+typedef void (*ike_sa_count_fn)(void *arg, const char *conn, const char *state);
+void ike_engine_count_sas(struct ike_engine *e, ike_sa_count_fn fn, void *arg);
 
 struct ike_stats {
 	uint64_t rx, tx, retransmits, dup_requests, bad_messages, cookies_sent;

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "app/cli/cli.h"
 #include "app/common/ctl_socket.h"
 #include "app/common/version.h"
 
@@ -26,21 +27,14 @@ static const struct {
 	bool takes_child; /* an optional second argument */
 	bool takes_sel;   /* --id, --peer, --peer-id, --spi instead of / with CONN */
 } commands[] = {
-	{ "initiate", true, true, false },
-	{ "rekey-child", true, false, true },
-	{ "rekey-ike", true, false, true },
-	{ "delete-child", true, false, true },
-	{ "delete-ike", true, false, true },
-	{ "terminate", true, false, true },
-	{ "dpd", true, false, true },
-	{ "acquire", true, true, false },
-	{ "list-sas", false, false, false },
-	{ "list-certs", false, false, false },
-	{ "list-crls", false, false, false },
-	{ "stats", false, false, false },
-	{ "reload-creds", false, false, false },
-	{ "reload", false, false, false },
-	{ "version", false, false, false },
+	{ "initiate", true, true, false },    { "rekey-child", true, false, true },
+	{ "rekey-ike", true, false, true },   { "delete-child", true, false, true },
+	{ "delete-ike", true, false, true },  { "terminate", true, false, true },
+	{ "dpd", true, false, true },         { "acquire", true, true, false },
+	{ "list-sas", false, false, false },  { "list-certs", false, false, false },
+	{ "list-crls", false, false, false }, { "summary", false, false, false },
+	{ "stats", false, false, false },     { "reload-creds", false, false, false },
+	{ "reload", false, false, false },    { "version", false, false, false },
 	{ "log-level", false, false, false }, /* build_log_level() */
 };
 
@@ -69,7 +63,11 @@ static void usage(FILE *f)
 		"                 --peer ADDR, --peer-id IDENTITY, --spi HEX (a CHILD SA)\n"
 		"  acquire CONN [CHILD]: what a trap policy's first packet does\n"
 		"                 (CHILD: a child name, the first by default)\n"
-		"  CMD alone:     list-sas, list-certs, list-crls, stats, version,\n"
+		"  list-sas [--conn NAME] [--peer ADDR] [--peer-id ID] [--state STATE]\n"
+		"           [--limit N] [--json]: SAs, newest first, fetched in pages; a\n"
+		"                 table on a terminal, JSON otherwise or with --json\n"
+		"  summary:       SAs counted per connection and state\n"
+		"  CMD alone:     list-certs, list-crls, stats, version,\n"
 		"                 reload-creds (certificates, CRLs, responders),\n"
 		"                 reload (the whole configuration file)\n"
 		"  log-level [SUBSYS LEVEL]: list the log levels, or set one\n"
@@ -153,8 +151,7 @@ static char *recv_all(int fd, size_t *out_len)
 	return NULL;
 }
 
-/* Sends req, returns the parsed reply or NULL (message printed). */
-static json_t *transact(const char *path, json_t *req)
+json_t *cli_transact(const char *path, json_t *req)
 {
 	char *text = json_dumps(req, JSON_COMPACT), *reply_text;
 	json_error_t jerr;
@@ -333,13 +330,15 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (strcmp(cmd, "list-sas") == 0)
+		return cli_list_sas(path, argc - optind, argv + optind);
 	req = strcmp(cmd, "log-level") == 0 ? build_log_level(argc, argv, optind)
 					    : build_request(idx, argc, argv, optind);
 	if (!req) {
 		usage(stderr);
 		return 2;
 	}
-	reply = transact(path, req);
+	reply = cli_transact(path, req);
 	json_decref(req);
 	if (!reply)
 		return 2;

@@ -17,19 +17,26 @@
 #include "ike/ike_pki.h"
 #include "app/common/ctl_socket.h"
 #include "app/common/ctl_select.h"
+#include "app/common/ctl_list.h"
 #include "app/common/log.h"
 #include "app/common/version.h"
 #include "app/common/reload.h"
 
 #define CONTROL_CLIENT_TIMEOUT_MS 1000 /* per receive / send */
 #define CONTROL_CLIENT_BUDGET_MS  2000 /* whole request */
+/* After a request whose handling took t, the socket rests 7t (at most
+ * 100 ms): back-to-back list-sas pages take at most an eighth of the
+ * event loop's time, and IKE keeps the rest. */
+#define CONTROL_PACE        7
+#define CONTROL_PACE_MAX_US 100000u
 
 struct app_ctlsock {
 	int fd;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct ike_engine *engine;
 	struct app_config *cfg;
-	unsigned budget_ms; /* one client, request to reply */
+	unsigned budget_ms;     /* one client, request to reply */
+	uint64_t rest_until_us; /* CONTROL_PACE */
 	char buf[APP_CTLSOCK_MAX_REQUEST + 1];
 };
 
@@ -230,81 +237,6 @@ static json_t *do_acquire(struct ike_engine *e, const struct app_config *cfg, co
 	return rc == 0 ? reply_ok() : acquire_error(conn, child ? child : "#0", rc);
 }
 
-static json_t *hex_u64(uint64_t v)
-{
-	char s[17];
-
-	snprintf(s, sizeof(s), "%016llx", (unsigned long long)v);
-	return json_string(s);
-}
-
-static json_t *hex_u32(uint32_t v)
-{
-	char s[9];
-
-	snprintf(s, sizeof(s), "%08x", v);
-	return json_string(s);
-}
-
-static json_t *addr_json(const ike_addr_t *a)
-{
-	char s[80];
-
-	return json_string(ike_addr_str(a, s, sizeof(s)));
-}
-
-static json_t *ts_list_json(const struct ike_ts *ts, unsigned n)
-{
-	json_t *arr = json_array();
-	char s[128];
-
-	for (unsigned i = 0; i < n && i < IKE_MAX_TS; i++)
-		json_array_append_new(arr, json_string(ike_ts_str(&ts[i], s, sizeof(s))));
-	return arr;
-}
-
-static json_t *child_json(const struct ike_child_info *c)
-{
-	char algs[128];
-
-	return json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:b, s:o, s:o}", "id", (json_int_t)c->id,
-			 "child", c->child ? c->child : "", "spi_in", hex_u32(c->spi_in), "spi_out",
-			 hex_u32(c->spi_out), "algs",
-			 ike_algs_str(&c->algs, false, algs, sizeof(algs)), "mode",
-			 c->mode == IKE_MODE_TRANSPORT ? "transport" : "tunnel", "encap", c->encap,
-			 "local_ts", ts_list_json(c->local_ts, c->n_local_ts), "remote_ts",
-			 ts_list_json(c->remote_ts, c->n_remote_ts));
-}
-
-static void sa_visit(void *arg, const struct ike_sa_summary *s)
-{
-	json_t *sas = arg, *children = json_array(), *sa;
-	char algs[128];
-
-	for (unsigned i = 0; i < s->n_children && i < IKE_MAX_CHILDREN * 2; i++)
-		if (s->children[i])
-			json_array_append_new(children, child_json(s->children[i]));
-	sa = json_pack("{s:I, s:s, s:o, s:o, s:b, s:s, s:s, s:o, s:o, s:b, s:b, s:o}", "id",
-		       (json_int_t)s->id, "conn", s->conn ? s->conn : "", "spi_i",
-		       hex_u64(s->spi_i), "spi_r", hex_u64(s->spi_r), "initiator", s->initiator,
-		       "state", s->state ? s->state : "unknown", "ike_algs",
-		       ike_algs_str(&s->algs, true, algs, sizeof(algs)), "local",
-		       addr_json(&s->local), "remote", addr_json(&s->remote), "nat_local",
-		       s->nat_local, "nat_remote", s->nat_remote, "children", children);
-	if (sa)
-		json_array_append_new(sas, sa);
-}
-
-static json_t *do_list_sas(struct ike_engine *e)
-{
-	json_t *sas = json_array();
-
-	if (!sas)
-		return NULL;
-	ike_engine_foreach_sa(e, sa_visit, sas);
-	return json_pack("{s:b, s:o}", "ok", 1, "sas", sas);
-}
-
 static json_t *do_stats(struct ike_engine *e)
 {
 	struct ike_stats st;
@@ -459,8 +391,8 @@ static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *re
 	for (size_t i = 0; i < sizeof(conn_cmds) / sizeof(conn_cmds[0]); i++)
 		if (strcmp(cmd, conn_cmds[i].cmd) == 0)
 			return do_conn_cmd(e, cfg, conn_cmds[i].fn, cmd, req, now_ms);
-	if (strcmp(cmd, "list-sas") == 0)
-		return do_list_sas(e);
+	if (strcmp(cmd, "summary") == 0)
+		return app_ctl_summary(e);
 	if (strcmp(cmd, "stats") == 0)
 		return do_stats(e);
 	if (strcmp(cmd, "list-certs") == 0)
@@ -495,6 +427,11 @@ char *app_ctlsock_handle(struct ike_engine *e, struct app_config *cfg, const cha
 	} else if (!(jreq = json_loadb(req, len, JSON_REJECT_DUPLICATES, &jerr))) {
 		reply = reply_error("bad JSON: %s (line %d, column %d)", jerr.text, jerr.line,
 				    jerr.column);
+	} else if (json_is_string(json_object_get(jreq, "cmd")) &&
+		   strcmp(json_string_value(json_object_get(jreq, "cmd")), "list-sas") == 0) {
+		out = app_ctl_list_sas(e, jreq, now_ms); /* text as it is built */
+		json_decref(jreq);
+		return out;
 	} else {
 		reply = dispatch(e, cfg, jreq, now_ms);
 		json_decref(jreq);
@@ -610,12 +547,46 @@ int app_ctlsock_fd(const struct app_ctlsock *c)
 	return c ? c->fd : -1;
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int app_ctlsock_poll_fd(const struct app_ctlsock *c, uint64_t *wake_ms)
+{
+	uint64_t now;
+
+	if (!c)
+		return -1;
+	now = mono_us();
+	if (now >= c->rest_until_us)
+		return c->fd;
+	if (wake_ms && (c->rest_until_us + 999) / 1000 < *wake_ms)
+		*wake_ms = (c->rest_until_us + 999) / 1000;
+	return -1;
+}
+
+static void rest_after(struct app_ctlsock *c, uint64_t t0)
+{
+	uint64_t now = mono_us(), rest = (now - t0) * CONTROL_PACE;
+
+	c->rest_until_us = now + (rest < CONTROL_PACE_MAX_US ? rest : CONTROL_PACE_MAX_US);
+}
+
 static void set_timeouts(int fd, unsigned ms)
 {
 	struct timeval tv = { .tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000 };
+	/* A list-sas page (APP_LIST_PAGE_BYTES) fits at once, with the
+	 * kernel's default net.core.wmem_max: sent without waiting for the
+	 * client to read. */
+	int sndbuf = 2 * APP_LIST_PAGE_BYTES;
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 }
 
 /* Reads up to the first newline (or EOF). Returns the request length,
@@ -664,6 +635,7 @@ int app_ctlsock_send_all(int fd, const char *p, size_t len)
 
 void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 {
+	uint64_t t0 = 0;
 	char *reply = NULL;
 	ssize_t n;
 	int fd;
@@ -690,6 +662,7 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 		close(fd);
 		return;
 	} else {
+		t0 = mono_us(); /* the work, not the wait for the client's request */
 		reply = app_ctlsock_handle(c->engine, c->cfg, c->buf, (size_t)n, now_ms);
 	}
 	if (reply) { /* a client gone before the reply is its own loss */
@@ -698,4 +671,6 @@ void app_ctlsock_serve(struct app_ctlsock *c, uint64_t now_ms)
 	}
 	free(reply);
 	close(fd);
+	if (t0)
+		rest_after(c, t0);
 }

@@ -9,7 +9,10 @@
  *                                        -> {"ok":true,"id":N}
  *   {"cmd":"acquire","conn":"NAME"[,"child":"NAME"]} -> {"ok":true}
  *                                        (as a trap policy's first packet)
- *   {"cmd":"list-sas"}                  -> {"ok":true,"sas":[...]}
+ *   {"cmd":"list-sas"[,"conn","peer","peer_id","state","limit","cursor"]}
+ *                                        -> {"ok":true,"sas":[...][,"next":"C"]}
+ *                                        (one page: ctl_list.h)
+ *   {"cmd":"summary"}                   -> {"ok":true,"total":N,"conns":{...}}
  *   {"cmd":"stats"}                     -> {"ok":true,"stats":{...}}
  *   {"cmd":"reload-creds"}              -> {"ok":true,"loaded":"..."}
  *                                        (certificates, CRLs, responders
@@ -40,6 +43,11 @@ struct app_ctlsock *app_ctlsock_open(const char *path, struct ike_engine *e, str
 /* Closes and unlinks the socket. */
 void app_ctlsock_close(struct app_ctlsock *c);
 int app_ctlsock_fd(const struct app_ctlsock *c);
+/* What an event loop polls: the listening fd, or -1 (poll() skips it)
+ * while the socket rests after a costly request (seven times what it
+ * took, at most 100 ms); then *wake_ms (may be NULL) is lowered to when
+ * to poll it again (app_mono_ms()'s clock). */
+int app_ctlsock_poll_fd(const struct app_ctlsock *c, uint64_t *wake_ms);
 /* How long one client may take to send its request (and, per call, to
  * take the reply) before it is answered with a time-out error: 2 s by
  * default; the DPDK gateway's control core, which also serves the

@@ -13,9 +13,11 @@
 #include <rte_random.h>
 #include <rte_telemetry.h>
 
+#include "app/common/ctl_list.h"
 #include "app/common/ctl_socket.h"
 #include "app/gateway/gw.h"
 #include "app/gateway/gw_ike.h"
+#include "app/gateway/gw_metrics.h"
 #include "app/common/log.h"
 #include "app/common/reload.h"
 #include "fastpath/host.h"
@@ -394,6 +396,7 @@ struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, 
 		 * SA installs, punts and RCU reclamation with it. */
 		app_ctlsock_set_budget(g->ctl, GW_CTL_BUDGET_MS);
 		app_ctlsock_set_reload(ctl_reload, g);
+		app_ctl_list_set_counters(app_gw_fp_child_counters, g->dp->ctrl);
 	}
 	telemetry_attach(g);
 	app_log(IKE_LOG_INFO,
@@ -413,6 +416,8 @@ void app_gw_ike_free(struct app_gw_ike *g)
 	if (g == NULL)
 		return;
 	telemetry_attach(NULL);
+	if (g->ctl) /* the fast path it reads goes with us */
+		app_ctl_list_set_counters(NULL, NULL);
 	app_ctlsock_close(g->ctl);
 	if (g->engine)
 		ike_engine_free(g->engine);
@@ -600,9 +605,9 @@ unsigned app_gw_ike_poll(struct app_gw_ike *g)
 		work += run_deferred(g, now);
 	work += app_gw_children_reap(g->children, now);
 	if (g->ctl) {
-		struct pollfd p = { .fd = app_ctlsock_fd(g->ctl), .events = POLLIN };
+		struct pollfd p = { .fd = app_ctlsock_poll_fd(g->ctl, NULL), .events = POLLIN };
 
-		if (poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+		if (p.fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
 			app_ctlsock_serve(g->ctl, now);
 			work++;
 		}

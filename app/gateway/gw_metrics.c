@@ -93,12 +93,18 @@ static void add_sa(struct app_metrics_child *acc, int dir, const struct fp_sa *s
 		acc->drops[dir] += sa->stats.drops[r];
 }
 
+void app_gw_fp_child_counters(void *ctrl, const struct ike_child_info *c,
+			      struct app_metrics_child *acc)
+{
+	add_sa(acc, 0, fp_ctrl_in_sa(ctrl, c->spi_in));
+	add_sa(acc, 1, fp_ctrl_out_sa(ctrl, c->spi_out));
+}
+
 static void child_counters(void *arg, const struct ike_child_info *c, struct app_metrics_child *acc)
 {
 	const struct app_gw_metrics_src *s = arg;
 
-	add_sa(acc, 0, fp_ctrl_in_sa(s->ctrl, c->spi_in));
-	add_sa(acc, 1, fp_ctrl_out_sa(s->ctrl, c->spi_out));
+	app_gw_fp_child_counters(s->ctrl, c, acc);
 }
 
 void app_gw_metrics_fill(const struct app_gw_metrics_src *s, struct app_prom *p)

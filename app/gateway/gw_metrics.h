@@ -25,5 +25,11 @@ struct app_gw_metrics_src {
 };
 
 void app_gw_metrics_fill(const struct app_gw_metrics_src *s, struct app_prom *p);
+/* One CHILD SA's fast-path counters (ctrl: its struct fp_ctrl), for
+ * metrics and for list-sas (app_ctl_list_set_counters()). */
+struct ike_child_info;
+struct app_metrics_child;
+void app_gw_fp_child_counters(void *ctrl, const struct ike_child_info *c,
+			      struct app_metrics_child *acc);
 
 #endif

@@ -319,7 +319,11 @@ static void run_loop(struct daemon *d, const sigset_t *wait_mask)
 			ike_engine_tick(d->engine, now);
 
 		wd = app_notify_watchdog(now);
-		tsp = loop_timeout(d, now, wd < deadline ? wd : deadline, &ts);
+		if (wd > deadline)
+			wd = deadline;
+		if (d->ctl)
+			pfd[n_udp].fd = app_ctlsock_poll_fd(d->ctl, &wd);
+		tsp = loop_timeout(d, now, wd, &ts);
 		app_log_flush();
 		if (ppoll(pfd, n_fds, tsp, wait_mask) < 0) {
 			if (errno != EINTR)

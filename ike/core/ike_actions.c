@@ -302,32 +302,6 @@ int ike_engine_acquire(struct ike_engine *e, const char *conn, unsigned child, u
 	return pend(e, sa, IKE_ACT_CREATE_CHILD, child);
 }
 
-void ike_engine_foreach_sa(struct ike_engine *e, ike_sa_visit_fn fn, void *arg)
-{
-	for (struct ike_sa *sa = e->sas; sa; sa = sa->next) {
-		struct ike_sa_summary s;
-
-		if (sa->state == IKE_S_DEAD)
-			continue;
-		memset(&s, 0, sizeof(s));
-		s.conn = sa->conn->cfg.name;
-		s.id = sa->id;
-		s.spi_i = sa->spi_i;
-		s.spi_r = sa->spi_r;
-		s.initiator = sa->initiator;
-		s.state = ike_sa_state_name(sa->state);
-		s.algs = sa->algs;
-		s.local = sa->local;
-		s.remote = sa->remote;
-		s.nat_local = sa->nat_local;
-		s.nat_remote = sa->nat_remote;
-		for (struct ike_child *c = sa->children; c && s.n_children < IKE_MAX_CHILDREN * 2;
-		     c = c->next)
-			s.children[s.n_children++] = &c->info;
-		fn(arg, &s);
-	}
-}
-
 void ike_engine_stats(const struct ike_engine *e, struct ike_stats *s)
 {
 	*s = e->stats;

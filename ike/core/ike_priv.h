@@ -58,6 +58,7 @@ struct ike_child {
 	const struct ike_child_cfg *cfg;
 	enum ike_child_state state;
 	uint64_t rekey_at, expire_at; /* ms, 0 = never */
+	uint64_t made;                /* ms, for listings */
 	/* Lower of Ni and Nr of the creating exchange, first 16 octets (the
 	 * minimum nonce length): enough to settle a rekey collision (2.8.1). */
 	uint8_t min_nonce[IKE_MIN_NONCE];
@@ -195,6 +196,8 @@ struct ike_sa {
 	uint64_t last_traffic; /* inbound ESP on a child, as the data plane says */
 	uint64_t keepalive_at; /* next NAT keepalive, 0 = none due */
 	uint64_t peer_id_hash; /* the peer's authenticated ID (ike_id_hash), 0 before */
+	char *peer_id_txt;     /* the same as text for listings (malloc'd), NULL before */
+	uint64_t up_at;        /* ms it became ESTABLISHED, for listings */
 	struct ike_rekey_collision *collide; /* 2.8.2, while our IKE rekey is in flight */
 	struct ike_child *children;
 	struct ike_child_cfg *own_child; /* per-SA selectors (initiate_ex) */
@@ -331,6 +334,8 @@ bool ike_sa_first_contact(const struct ike_sa *sa);
  * SAs, reported down), without a Delete. Returns how many. */
 unsigned ike_sa_initial_contact(struct ike_sa *sa);
 uint64_t ike_id_hash(const struct ike_id *id);
+/* Records the peer's authenticated identity (hash and text). */
+void ike_sa_set_peer_id(struct ike_sa *sa, const struct ike_id *id);
 /* The peer of sa, on the NAT-T port, is now at to: the SA and its CHILD
  * SAs' outer addresses follow, with a CHILD_MOVED event for each. */
 void ike_sa_peer_moved(struct ike_sa *sa, const ike_addr_t *to);

@@ -173,6 +173,8 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st)
 		half_open_track(sa, false);
 	if (st == IKE_S_HALF_OPEN)
 		half_open_track(sa, true);
+	if (st == IKE_S_ESTABLISHED && !sa->up_at)
+		sa->up_at = sa->e->now;
 	sa->state = st;
 }
 
@@ -217,6 +219,7 @@ void ike_sa_free(struct ike_sa *sa)
 	ike_dh_free(sa->req_ctx.dh);
 	free(sa->own_child);
 	free(sa->collide);
+	free(sa->peer_id_txt);
 	ike_sa_free_nego(sa);
 	free(sa->req_buf);
 	free(sa->resp_buf);
@@ -273,4 +276,14 @@ void ike_sa_free_nego(struct ike_sa *sa)
 	sa->nego = NULL;
 	sa->ni = sa->nr = sa->cookie = NULL;
 	sa->ni_len = sa->nr_len = sa->cookie_len = 0;
+}
+
+void ike_sa_set_peer_id(struct ike_sa *sa, const struct ike_id *id)
+{
+	char txt[IKE_MAX_ID * 3 + 16];
+
+	sa->peer_id_hash = ike_id_hash(id);
+	free(sa->peer_id_txt);
+	/* out of memory: listed without it, selectors use the hash */
+	sa->peer_id_txt = strdup(ike_id_text(id, txt, sizeof(txt)));
 }

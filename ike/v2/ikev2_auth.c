@@ -237,7 +237,7 @@ static int verify_peer(struct ike_sa *sa, const struct ikev2_chain *c, bool peer
 		    : ikev2_sig_auth_verify(sa, peer_is_initiator, c, &id, id_pl->body, id_pl->len,
 					    &au, why, wlen);
 	if (r == 0)
-		sa->peer_id_hash = ike_id_hash(&id);
+		ike_sa_set_peer_id(sa, &id);
 	return r;
 }
 

@@ -120,6 +120,7 @@ static struct ike_child *child_new(struct ike_sa *sa, const struct ike_child_cfg
 	if (!ch)
 		return NULL;
 	ch->cfg = cfg;
+	ch->made = sa->e->now;
 	ci = &ch->info;
 	ci->conn = sa->conn->cfg.name;
 	ci->child = cfg->name;

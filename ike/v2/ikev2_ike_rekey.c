@@ -80,6 +80,7 @@ static void ike_sa_takeover(struct ike_sa *old, struct ike_sa *nsa)
 	nsa->nat_remote = old->nat_remote;
 	nsa->last_rx = old->last_rx;
 	nsa->peer_id_hash = old->peer_id_hash;
+	nsa->peer_id_txt = old->peer_id_txt ? strdup(old->peer_id_txt) : NULL;
 	ike_sa_queue_move(nsa, old);
 	ike_sa_set_state(nsa, IKE_S_ESTABLISHED);
 	nsa->delete_at = 0; /* it may have waited for a collision to settle */

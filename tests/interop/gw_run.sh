@@ -84,6 +84,10 @@ check "the CHILD SA counted: ipsecgw_ike_child_sas{conn=\"c1\",child=\"net\"} 1"
 fp_child() { metric "ipsecgw_fastpath_child_packets_total{conn=\"c1\",child=\"net\",dir=\"$1\"}"; }
 check "the tunnel's packets counted on c1/net (in $(fp_child in), out $(fp_child out))" \
 	eval '[ "$(fp_child in)" -ge 5 ] && [ "$(fp_child out)" -ge 5 ]'
+# list-sas: the same counters on the CHILD SA's entry (the gateway's hook)
+fp_listed() { us_query "$DIR" 'sum(1 for sa in sas for c in children(sa) if (c.get("fp") or {}).get("packets_in", 0) >= 5 and c["fp"].get("packets_out", 0) >= 5)'; }
+check "list-sas shows the fast path's packets on c1/net (fp packets_in, packets_out >= 5)" \
+	[ "$(fp_listed)" = 1 ]
 # every series the Grafana dashboard draws is one the gateway exports
 dash_names() { grep -o 'ipsecgw_[a-z_]*' "$ROOT/docs/grafana-ipsecgw.json" | sort -u; }
 dash_missing() { local n; for n in $(dash_names); do grep -q "^$n[{ ]" "$DIR/metrics.txt" || echo "$n"; done; }

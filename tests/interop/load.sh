@@ -27,6 +27,14 @@
 #                         of IKE_SA_INIT from 192.0.2.3 and list-sas calls
 #                         keep the daemon busy: every SA whose Delete was
 #                         lost is found by the liveness check, list-sas 0
+#   list.us               LOAD_LIST_COUNT (default 20000) SAs up, listed by
+#                         `ipsecgw-ctl list-sas` in pages: every SA once,
+#                         with its fields; --limit, --state, --peer,
+#                         summary; then LOAD_LIST_PROBE (2000) handshakes
+#                         twice, quiet and with list-sas in a loop: every
+#                         listing taken under load holds each of the
+#                         long-lived SAs exactly once; ikeload's p99 of the
+#                         two runs is reported (a ratio, not asserted)
 #
 # Environment: IKELOAD_BIN, IKE_BIN, CTL_BIN (other binaries),
 # LOAD_FLOOD_RATE (default 5000 IKE_SA_INIT/s), LOAD_FLOOR_PCT (default 90),
@@ -52,6 +60,7 @@ all_cases() {
 	echo cookie.ss-init
 	echo leak.vanished-peer
 	echo leak.busy
+	echo list.us
 }
 
 WHY=""; NOTES=(); CDIR=""
@@ -200,6 +209,130 @@ NFT
 	note "$dead IKE SAs found dead by the liveness check; $n SAs asked for under a 2000/s IKE_SA_INIT flood, list-sas in a loop and 3 % of ikeload's datagrams dropped: $est up, $del deleted by ikeload, ${left:-?} established SAs left behind by lost messages; all SAs (half-open ones of the flood too) freed $((dt / 10)).$((dt % 10)) s later (liveness_idle 5 s)"
 }
 
+# list_to FILE ARGS...: ipsecgw-ctl list-sas ARGS (JSON: stdout is a file).
+list_to() {
+	local f=$1; shift
+	timeout 60 "$CTL_BIN" -s "$CDIR/ctl.sock" list-sas "$@" >"$f" 2>>"$CDIR/ctl.err"
+}
+
+# check_listing FILE N [IDS]: FILE holds N ESTABLISHED SAs, ids unique,
+# newest first, each with the listing's fields; with IDS (a file of ids,
+# one a line): every one of them exactly once, other SAs allowed.
+check_listing() {
+	"$PYTHON" - "$@" <<'PY'
+import json, sys
+sas = json.load(open(sys.argv[1]))["sas"]
+n = int(sys.argv[2])
+ids = [s["id"] for s in sas]
+if len(set(ids)) != len(ids):
+    sys.exit("duplicate ids in the listing")
+if ids != sorted(ids, reverse=True):
+    sys.exit("listing not newest first")
+if len(sys.argv) > 3:
+    want = [int(x) for x in open(sys.argv[3]).read().split()]
+    seen = set(ids)
+    missing = [i for i in want if i not in seen]
+    if missing:
+        sys.exit("%d long-lived SAs missing (first %s) of %d listed" % (len(missing), missing[:3], len(ids)))
+    sys.exit(0)
+est = [s for s in sas if s.get("state") == "ESTABLISHED"]
+if len(est) != n:
+    sys.exit("%d ESTABLISHED SAs listed, want %d" % (len(est), n))
+for s in est:
+    c = s.get("children") or []
+    if not s.get("peer_id") or s.get("uptime_s") is None or len(c) != 1 or c[0].get("uptime_s") is None:
+        sys.exit("SA %s lacks peer_id, uptime_s or its CHILD SA: %s" % (s["id"], json.dumps(s)[:300]))
+PY
+}
+
+# page_times SOCKET: every page fetched by hand, each round trip timed
+# (the daemon serves one request at a time from its event loop: a page's
+# round trip bounds how long IKE waited for it).
+page_times() {
+	"$PYTHON" - "$1" <<'PY'
+import json, socket, sys, time
+cur, sizes, ms = None, [], []
+while True:
+    req = {"cmd": "list-sas"}
+    if cur:
+        req["cursor"] = cur
+    t = time.monotonic()
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall((json.dumps(req) + "\n").encode())
+    buf = b""
+    while True:
+        d = s.recv(1 << 20)
+        if not d:
+            break
+        buf += d
+    s.close()
+    ms.append((time.monotonic() - t) * 1000)
+    r = json.loads(buf)
+    sizes.append(len(r["sas"]))
+    cur = r.get("next")
+    if not cur or len(ms) > 10000:
+        break
+print("%d pages of %d-%d SAs, round trip %.1f ms mean, %.1f ms max" % (len(ms), min(sizes), max(sizes), sum(ms) / len(ms), max(ms)))
+PY
+}
+
+# The daemon's SAs listed in pages while ikeload works: complete listings,
+# and ikeload's p99 with and without a listing in a loop.
+case_list_us() {
+	local n=${LOAD_LIST_COUNT:-20000} m=${LOAD_LIST_PROBE:-2000} rss0 rss1 t0 dt why k=0 lister
+	local p99q p99b nl pages sdt
+	lb_us_conf "$CDIR"
+	lb_us_start "$CDIR" || fail "ipsecgw-ike: $(cat "$CDIR/us_error" 2>/dev/null)" || return 1
+	rss0=$(lb_rss_kib "$(us_pid "$CDIR")")
+	lb_gen "$CDIR" "$CDIR/up.json" --count "$n" --inflight 128 --timeout $((n / 50 + 60)) --quiet
+	check_json "$CDIR/up.json" established "$n" || return 1
+	rss1=$(lb_rss_kib "$(us_pid "$CDIR")")
+	t0=$(ipgw_now_ms)
+	list_to "$CDIR/all.json" || fail "list-sas failed: $(tail -n 1 "$CDIR/ctl.err")" || return 1
+	dt=$(($(ipgw_now_ms) - t0))
+	why=$(check_listing "$CDIR/all.json" "$n" 2>&1) || fail "list-sas of $n SAs: $why" || return 1
+	pages=$(page_times "$CDIR/ctl.sock" 2>&1) || fail "pages by hand: $pages" || return 1
+	"$PYTHON" -c 'import json,sys; print("\n".join(str(s["id"]) for s in json.load(open(sys.argv[1]))["sas"]))' \
+		"$CDIR/all.json" >"$CDIR/ids"
+	list_to "$CDIR/lim.json" --limit 10 && why=$(check_listing "$CDIR/lim.json" 10 2>&1) ||
+		fail "list-sas --limit 10: ${why:-failed}" || return 1
+	list_to "$CDIR/peer.json" --peer "$LB_GEN_IP" --state ESTABLISHED && why=$(check_listing "$CDIR/peer.json" "$n" 2>&1) ||
+		fail "list-sas --peer $LB_GEN_IP --state ESTABLISHED: ${why:-failed}" || return 1
+	list_to "$CDIR/none.json" --state HALF_OPEN --peer 192.0.2.99 && why=$(check_listing "$CDIR/none.json" 0 2>&1) ||
+		fail "list-sas --peer 192.0.2.99: ${why:-failed}" || return 1
+	t0=$(ipgw_now_ms)
+	timeout 20 "$CTL_BIN" -s "$CDIR/ctl.sock" summary >"$CDIR/summary.json" 2>>"$CDIR/ctl.err"
+	sdt=$(($(ipgw_now_ms) - t0))
+	[ "$(lb_json "$CDIR/summary.json" conns.load.ESTABLISHED)" = "$n" ] ||
+		fail "summary: $(head -c 200 "$CDIR/summary.json"), want $n ESTABLISHED of load" || return 1
+	lb_gen "$CDIR" "$CDIR/quiet.json" --count "$m" --inflight 64 --delete --timeout 120 --quiet
+	check_json "$CDIR/quiet.json" established "$m" || return 1
+	# the listing loop beside ikeload, at the lowest priority: ikeload's
+	# own CPU is not what is measured
+	(while [ ! -e "$CDIR/stop" ]; do
+		list_to "$CDIR/loop.tmp" && mv "$CDIR/loop.tmp" "$CDIR/loop.$k.json"
+		k=$((k + 1))
+	done) &
+	lister=$!
+	ipgw_track_pid "$lister"
+	taskset -a -p -c "$LB_GEN_CPU" "$lister" >/dev/null 2>&1
+	renice -n 19 -p "$lister" >/dev/null 2>&1
+	lb_gen "$CDIR" "$CDIR/busy.json" --count "$m" --inflight 64 --delete --timeout 120 --quiet
+	touch "$CDIR/stop"
+	wait_until 60 bash -c "! kill -0 $lister 2>/dev/null" || ipgw_kill_pid "$lister" 2
+	check_json "$CDIR/busy.json" established "$m" || return 1
+	nl=$(find "$CDIR" -name 'loop.*.json' | wc -l)
+	[ "$nl" -gt 0 ] || fail "no listing completed while ikeload ran" || return 1
+	for f in $(find "$CDIR" -name 'loop.*.json' | sort | head -n 2); do
+		why=$(check_listing "$f" 0 "$CDIR/ids" 2>&1) || fail "a listing under load ($f): $why" || return 1
+	done
+	p99q=$(lb_json "$CDIR/quiet.json" latency_ms.p99)
+	p99b=$(lb_json "$CDIR/busy.json" latency_ms.p99)
+	note "$n SAs: RSS $(( (rss1 - rss0) * 1024 / n )) B per SA; whole listing (all pages, the CLI's JSON) $dt ms; $pages; summary $sdt ms (ipsecgw-ctl's whole run); $nl listings under load, each holding all $n long-lived SAs once"
+	note "ikeload p99 of $m handshakes: $p99q ms quiet, $p99b ms with list-sas in a loop (ratio $("$PYTHON" -c "print('%.2f' % ($p99b / max($p99q, 0.1)))"))"
+}
+
 run_case() {
 	lb_defaults
 	ss_defaults
@@ -210,6 +343,7 @@ run_case() {
 	cookie.ss-init)  case_cookie_ss_init ;;
 	leak.vanished-peer) case_leak ;;
 	leak.busy)          case_leak_busy ;;
+	list.us)            case_list_us ;;
 	*)               fail "unknown case" ;;
 	esac
 }
