@@ -257,9 +257,10 @@ conffiles_ok() {
 	done
 }
 check "the configuration files are conffiles" conffiles_ok
-check "Depends names libsystemd and DPDK" sh -c \
+check "Depends names libsystemd, DPDK and procps (ExecReload's kill)" sh -c \
 	"dpkg-deb -f '$DEB' Depends | tee /dev/stderr | grep -q libsystemd0 &&
-	 dpkg-deb -f '$DEB' Depends | grep -q librte-eal"
+	 dpkg-deb -f '$DEB' Depends | grep -q librte-eal &&
+	 dpkg-deb -f '$DEB' Depends | grep -qw procps"
 check "packaged ipsecgw-ike --version" version_is "$R/usr/sbin/ipsecgw-ike" ipsecgw-ike
 check "packaged ipsecgw --version" version_is "$R/usr/sbin/ipsecgw" ipsecgw
 check "packaged ipsecgw-ctl --version" version_is "$R/usr/sbin/ipsecgw-ctl" ipsecgw-ctl
@@ -279,8 +280,10 @@ if ! command -v systemd-analyze >/dev/null; then
 elif ! systemd-analyze verify --root=/ /lib/systemd/system/basic.target >/dev/null 2>&1; then
 	skip "systemd-analyze verify: it cannot run in this container"
 else
-	# The targets and units ours refer to, from this system (no overwrite).
+	# The targets and units ours refer to, from this system (no overwrite),
+	# and ExecReload's /bin/kill (procps, in the package's Depends).
 	cp -rn /lib/systemd/system/. "$R/lib/systemd/system/"
+	mkdir -p "$R/bin" && cp -n /bin/kill "$R/bin/"
 	check "systemd-analyze verify ipsecgw-ike.service" verify_unit ipsecgw-ike.service
 	check "systemd-analyze verify ipsecgw.service" verify_unit ipsecgw.service
 fi
