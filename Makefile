@@ -1,7 +1,8 @@
 # IPsec gateway: top-level build. Everything lands under build/.
 #   make          build the library, daemon and tools
 #   make test     unit tests, fast-path runs and fuzzing, strongSwan interop (PSK and certificates; installs deps)
-#   make asan     unit tests, the gateway on pcap traffic and with strongSwan, under ASan + UBSan
+#   make asan     unit tests, the gateway on pcap traffic and with strongSwan, live reload
+#                 of both programs, under ASan + UBSan
 #   make interop  interop with strongSwan and Libreswan, the gateway, IKE load
 #   make demo     IKEv2 tunnels with strongSwan in namespaces (daemon, then DPDK gateway with traffic)
 #   make bench    fast-path and IKE benchmarks (perf/fp_bench.sh, perf/ike_bench.sh)
@@ -215,6 +216,7 @@ interop: deps
 	bash tests/interop/cert_run.sh
 	bash tests/interop/ls_run.sh
 	bash tests/interop/gw_run.sh
+	bash tests/interop/gw_reload_run.sh
 	bash tests/interop/nat_run.sh
 	LOAD_BUSY_COUNT=50000 LOAD_BUDGET_S=600 bash tests/interop/load.sh
 	SOAK_SECS=600 bash tests/interop/soak.sh
@@ -235,6 +237,7 @@ test: deps
 	bash tests/interop/reload_run.sh
 	bash tests/interop/cert_run.sh
 	bash tests/interop/gw_run.sh
+	bash tests/interop/gw_reload_run.sh
 	bash tests/interop/nat_run.sh
 	bash tests/interop/load.sh
 	bash tests/interop/soak.sh
@@ -277,7 +280,8 @@ fuzz-fp:
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan OPT="$(ASAN_OPT)" \
-	    LDFLAGS="-fsanitize=address,undefined" build/asan/tests/unit_tests build/asan/ipsecgw
+	    LDFLAGS="-fsanitize=address,undefined" build/asan/tests/unit_tests build/asan/ipsecgw \
+	    build/asan/ipsecgw-ike
 	@$(MAKE) --no-print-directory $(CTL)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 build/asan/tests/unit_tests
 	# the whole gateway on the pcap traffic: malformed packets, fragments, both backends
@@ -286,6 +290,11 @@ asan: deps
 	# ... and negotiating with strongSwan, carrying the tunnel's traffic
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 GW_BIN=build/asan/ipsecgw \
 	    bash tests/interop/gw_run.sh
+	# ... and live reload: connections removed (with their credential store), changed, added
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 GW_BIN=build/asan/ipsecgw \
+	    bash tests/interop/gw_reload_run.sh
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 IKE_BIN=build/asan/ipsecgw-ike \
+	    bash tests/interop/reload_run.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

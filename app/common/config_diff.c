@@ -199,6 +199,8 @@ static const char *daemon_diff(const struct app_config *a, const struct app_conf
 		return "control.socket";
 	if (strcmp(a->keylog_path, b->keylog_path) != 0)
 		return "log.keylog";
+	if (strcmp(a->metrics_listen, b->metrics_listen) != 0)
+		return "metrics.listen"; /* bound at start, as the sockets */
 	if (a->log_level != b->log_level)
 		return "log.level";
 	if (strcmp(a->privs.user, b->privs.user) != 0 ||

@@ -46,7 +46,7 @@ const char *app_conn_cfg_diff(const struct ike_conn_cfg *a, const struct ike_con
  * pointers into two stores) or the CA constraint differ. */
 bool app_conn_creds_differ(const struct ike_conn_cfg *a, const struct ike_conn_cfg *b);
 const char *app_conn_change_name(enum app_conn_change c);
-/* Settings read only at start (sockets, control socket, key log, user,
+/* Settings read only at start (sockets, control socket, key log, metrics, user,
  * the "ike" section, log.level) and, with fastpath, the "fastpath"
  * section: true with "X changed: needs a restart" in why when next
  * differs from old in one of them. */

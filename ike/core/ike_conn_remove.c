@@ -46,6 +46,12 @@ int ike_engine_remove_conn(struct ike_engine *e, const char *name, uint64_t now_
 	*pp = c->next;
 	ike_conn_restart_cancel(e, c);
 	c->removed = true;
+	/* It authenticates no one again, and its certificates and CA point
+	 * into a store a reload frees with the old configuration while the
+	 * SAs still end: nothing may reach them (test_remove_cert_conn). */
+	memset(c->cfg.local_creds, 0, sizeof(c->cfg.local_creds));
+	c->cfg.n_local_creds = 0;
+	c->cfg.remote_ca = NULL;
 	c->next = e->retired;
 	e->retired = c;
 	for (struct ike_sa *sa = e->sas; sa; sa = sa->next)

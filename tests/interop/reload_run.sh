@@ -5,7 +5,8 @@
 #   added (add), one changed (chg), one removed (gone), SIGHUP: add comes
 #   up, gone is deleted on charon's side, chg is negotiated again, keep
 #   keeps its SPIs on both ends; then `ipsecgw-ctl reload` with a broken
-#   file: the reply names the file and the problem, and nothing changes.
+#   file: the reply names the file and the problem, and nothing changes;
+#   SIGTERM, exit status 0 (IKE_BIN=build/asan/ipsecgw-ike: no ASan report).
 # Prints PASS/FAIL per check and "N passed, M failed".
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -129,6 +130,15 @@ cp "$D/us.good" "$D/us.json"
 out=$(us_ctl "$D" reload); rc=$?
 check "reload of the same file: nothing to do ($out)" \
 	bash -c '[[ $1 == *"0 added, 0 removed, 0 changed, 3 unchanged"* ]]' _ "$out"
+
+# (IKE_BIN built with ASan, make asan: an error report or a leak ends it
+# with a non-zero status)
+us_pid_now=$(us_pid "$D")
+kill -TERM "$us_pid_now" 2>/dev/null
+wait_until 10 ipgw_pid_gone "$us_pid_now" || kill -KILL "$us_pid_now" 2>/dev/null
+wait "$us_pid_now" 2>/dev/null
+rc=$?
+check "daemon exits with status 0 on SIGTERM (got $rc)" test "$rc" = 0
 
 if [ "$FAIL" -ne 0 ]; then
 	echo "--- our log (tail)"; tail -n 40 "$D/us.log"

@@ -7,7 +7,8 @@
 #  2. the installed ipsecgw-ike started as systemd would (private /run with
 #     /run/ipsecgw, a notify socket, WATCHDOG_USEC) in its own network and
 #     mount namespace: READY=1, watchdog pings, `ipsecgw-ctl version` on the
-#     default socket, STOPPING=1 on SIGTERM;
+#     default socket, SIGHUP (systemctl reload) framed by RELOADING=1 and
+#     READY=1, STOPPING=1 on SIGTERM;
 #  3. the installed ipsecgw outside the checkout finds its driver profiles in
 #     $(PREFIX)/share/ipsecgw/drivers-config (and fails without them);
 #  4. `dpkg-buildpackage -b -us -uc` on a copy of the tree, the .deb extracted
@@ -146,6 +147,9 @@ NOTIFY_SOCKET=$NOTIFY WATCHDOG_USEC=400000 "$I/usr/sbin/ipsecgw-ike" \
 pid=\$!
 for i in \$(seq 50); do grep -q READY=1 "$T/notify.log" 2>/dev/null && break; sleep 0.1; done
 "$I/usr/sbin/ipsecgw-ctl" version >"$T/ctl_version.out" 2>&1 || echo "ctl rc=\$?" >>"$T/ctl_version.out"
+# systemctl reload: ExecReload sends SIGHUP
+kill -HUP \$pid
+for i in \$(seq 50); do grep -q "SIGHUP: reload" "$T/ike.log" && break; sleep 0.1; done
 sleep 1
 kill -TERM \$pid
 wait \$pid
@@ -176,6 +180,15 @@ check "ipsecgw-ctl version on the default socket: both versions" \
 	diff <(printf 'ipsecgw-ctl %s\nipsecgw-ike %s\n' "$VERSION" "$VERSION") "$T/ctl_version.out"
 check "WATCHDOG=1 every 200 ms (WATCHDOG_USEC=400000, >= 3 in ~1 s)" \
 	test "$(grep -c '^WATCHDOG=1' "$T/notify.log")" -ge 3
+# READY=1, then on SIGHUP RELOADING=1 with the time it began (systemd 253
+# wants MONOTONIC_USEC), the reload, READY=1 again
+reloaded() {
+	grep -q 'SIGHUP: reload: .*0 added, 0 removed, 0 changed, 1 unchanged' "$T/ike.log" &&
+		awk '/^READY=1/ { if (l) a = 1; else r = 1 }
+		     r && /^RELOADING=1 MONOTONIC_USEC=[0-9]+ *$/ { l = 1 }
+		     END { exit !(r && l && a) }' "$T/notify.log"
+}
+check "SIGHUP (systemctl reload): RELOADING=1 MONOTONIC_USEC=..., the reload, READY=1" reloaded
 check "STOPPING=1 on SIGTERM, then exit 0" sh -c \
 	"grep -q '^STOPPING=1' '$T/notify.log' && grep -q '^exit 0' '$T/ike.log'"
 check "control socket removed at exit" test ! -s "$T/run_after.out"
@@ -244,9 +257,10 @@ conffiles_ok() {
 	done
 }
 check "the configuration files are conffiles" conffiles_ok
-check "Depends names libsystemd and DPDK" sh -c \
+check "Depends names libsystemd, DPDK and procps (ExecReload's kill)" sh -c \
 	"dpkg-deb -f '$DEB' Depends | tee /dev/stderr | grep -q libsystemd0 &&
-	 dpkg-deb -f '$DEB' Depends | grep -q librte-eal"
+	 dpkg-deb -f '$DEB' Depends | grep -q librte-eal &&
+	 dpkg-deb -f '$DEB' Depends | grep -qw procps"
 check "packaged ipsecgw-ike --version" version_is "$R/usr/sbin/ipsecgw-ike" ipsecgw-ike
 check "packaged ipsecgw --version" version_is "$R/usr/sbin/ipsecgw" ipsecgw
 check "packaged ipsecgw-ctl --version" version_is "$R/usr/sbin/ipsecgw-ctl" ipsecgw-ctl
@@ -266,15 +280,17 @@ if ! command -v systemd-analyze >/dev/null; then
 elif ! systemd-analyze verify --root=/ /lib/systemd/system/basic.target >/dev/null 2>&1; then
 	skip "systemd-analyze verify: it cannot run in this container"
 else
-	# The targets and units ours refer to, from this system (no overwrite).
+	# The targets and units ours refer to, from this system (no overwrite),
+	# and ExecReload's /bin/kill (procps, in the package's Depends).
 	cp -rn /lib/systemd/system/. "$R/lib/systemd/system/"
+	mkdir -p "$R/bin" && cp -n /bin/kill "$R/bin/"
 	check "systemd-analyze verify ipsecgw-ike.service" verify_unit ipsecgw-ike.service
 	check "systemd-analyze verify ipsecgw.service" verify_unit ipsecgw.service
 fi
-check "units: Type=notify, RuntimeDirectory=ipsecgw, WatchdogSec" sh -c \
+check "units: Type=notify, RuntimeDirectory=ipsecgw, WatchdogSec, ExecReload sends SIGHUP" sh -c \
 	"for u in ipsecgw-ike ipsecgw; do f='$R'/lib/systemd/system/\$u.service;
 	 grep -qx Type=notify \$f && grep -qx RuntimeDirectory=ipsecgw \$f &&
-	 grep -q '^WatchdogSec=' \$f || exit 1; done"
+	 grep -q '^WatchdogSec=' \$f && grep -qx 'ExecReload=/bin/kill -HUP \$MAINPID' \$f || exit 1; done"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]

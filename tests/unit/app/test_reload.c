@@ -194,6 +194,9 @@ static void test_restart_needed(void)
 		parse("{'local':{'addresses':['192.0.2.1','192.0.2.7']},'connections':[" A "]}");
 	struct app_config *k = parse("{'local':{'addresses':['192.0.2.1']},"
 				     "'control':{'socket':'/run/x.sock'},'connections':[" A "]}");
+	struct app_config *m = parse("{'local':{'addresses':['192.0.2.1']},"
+				     "'metrics':{'listen':'127.0.0.1:9460'},'connections':[" A
+				     "]}");
 
 	CU_ASSERT_TRUE(app_config_restart_needed(o, n, false, err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "local (addresses"));
@@ -201,9 +204,12 @@ static void test_restart_needed(void)
 	CU_ASSERT_TRUE(app_config_restart_needed(o, k, false, err, sizeof(err)));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "control.socket"));
 	CU_ASSERT_FALSE(app_config_restart_needed(o, o, false, err, sizeof(err)));
+	CU_ASSERT_TRUE(app_config_restart_needed(o, m, false, err, sizeof(err)));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "metrics.listen"));
 	drop(o);
 	drop(n);
 	drop(k);
+	drop(m);
 }
 
 static const struct test_case cases[] = {
@@ -212,7 +218,7 @@ static const struct test_case cases[] = {
 	{ "each kind of setting makes a change, named", test_changes },
 	{ "a new PSK: unchanged, credentials in place", test_psk_in_place },
 	{ "certificates compared as certificates", test_certificates },
-	{ "sockets, control socket: need a restart", test_restart_needed },
+	{ "sockets, control socket, metrics: need a restart", test_restart_needed },
 	{ NULL, NULL },
 };
 TEST_SUITE(reload, cases)

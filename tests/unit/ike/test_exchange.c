@@ -2387,6 +2387,58 @@ static void test_remove_conn_silent(void)
 	teardown();
 }
 
+/* A certificate connection removed by a reload whose new store replaces
+ * the old one, freed at once (app_config_reload() frees the old
+ * configuration with its store): the removed connection's copy still
+ * points at certificates of that store. Under ASan: nothing reads them.
+ * A's established SA sends its Delete; B's SA half-open when removed (A's
+ * IKE_AUTH on the way) ends, and A's IKE_AUTH then meets no SA. */
+static void cx_replace_store(struct ike_engine *e, struct ike_creds **store,
+			     const struct ike_cred **cred, const char *cert, const char *key)
+{
+	struct ike_creds *next = cx_store(cert, key, cred);
+
+	ike_engine_set_creds(e, next);
+	CU_ASSERT_EQUAL(ike_engine_remove_conn(e, "c", net.now), 0);
+	ike_creds_unref(*store); /* the engine's reference went above */
+	*store = next;
+}
+
+static void test_remove_cert_conn(void)
+{
+	struct ike_conn_cfg c;
+
+	cx.a_cert = "p256chain.crt", cx.a_key = "p256.key";
+	cx.b_cert = "rsa.crt", cx.b_key = "rsa.key";
+	if (!cx_setup())
+		return;
+	establish();
+	cx_replace_store(net.a.e, &cx.a_store, &cx.a_cred, cx.a_cert, cx.a_key);
+	pump();
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_DOWN), 1);
+	CU_ASSERT_FALSE(ike_engine_conn_removing(net.a.e, "c"));
+	/* A again, signing with the new store; B removes while A's IKE_AUTH
+	 * is on the way */
+	conn_cfg(&c, true, "aes128gcm16-prfsha256-x25519", "aes128gcm16", "secret-psk-123");
+	tw_certs(&c, true);
+	CU_ASSERT_EQUAL_FATAL(ike_engine_add_conn(net.a.e, &c), 0);
+	CU_ASSERT_EQUAL(ike_engine_initiate(net.a.e, "c", net.now), 0);
+	deliver_first(); /* IKE_SA_INIT request */
+	deliver_first(); /* its answer: A's IKE_AUTH (maybe in fragments) is queued */
+	CU_ASSERT(net.n >= 1);
+	CU_ASSERT_FATAL(only_sa(net.b.e) != NULL);
+	CU_ASSERT_EQUAL(only_sa(net.b.e)->state, IKE_S_HALF_OPEN);
+	cx_replace_store(net.b.e, &cx.b_store, &cx.b_cred, cx.b_cert, cx.b_key);
+	CU_ASSERT_FALSE(ike_engine_conn_removing(net.b.e, "c"));
+	for (int i = 0; i < 30; i++)
+		advance(1000);
+	CU_ASSERT_EQUAL(count_ev(&net.a, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_EQUAL(count_ev(&net.b, IKE_EV_IKE_UP), 1);
+	CU_ASSERT_PTR_NULL(net.b.e->sas);
+	cx_teardown();
+}
+
 static const struct test_case cases[] = {
 	{ "handshake for each proposal", test_proposals },
 	{ "CHILD_SA rekey by each side, with PFS", test_child_rekey },
@@ -2460,6 +2512,8 @@ static const struct test_case cases[] = {
 	{ "connection removed under a live SA: Delete sent, freed after", test_remove_conn },
 	{ "connection removed, peer silent: freed when the Delete times out",
 	  test_remove_conn_silent },
+	{ "certificate connection removed, its store freed: no use after free",
+	  test_remove_cert_conn },
 	{ NULL, NULL },
 };
 TEST_SUITE(exchange, cases)
