@@ -10,6 +10,7 @@
 #include "ike/ike.h"
 #include "ike/core/ike_priv.h" /* SA internals: keys to forge fragments, reassembly state */
 #include "ike/v2/ikev2_wire.h"
+#include "tests/unit/ike/conn_fixture.h"
 #include "tests/unit/test.h"
 
 #define QMAX      128
@@ -88,25 +89,14 @@ static const struct ike_ops ops = { .send = t_send, .event = t_event, .log = t_l
  * fragments at FRAG_SIZE. */
 static void conn_cfg(struct ike_conn_cfg *c, bool is_a)
 {
-	char err[128], ts[32];
+	char ts[32];
 
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "c");
+	test_psk_conn(c);
 	ike_addr_parse(is_a ? "192.0.2.1" : "192.0.2.2", &c->local);
 	ike_addr_parse(is_a ? "192.0.2.2" : "192.0.2.1", &c->remote);
 	c->local.port = c->remote.port = 500;
 	ike_id_parse(is_a ? "a.example" : "b.example", &c->local_id);
 	ike_id_parse(is_a ? "b.example" : "a.example", &c->remote_id);
-	c->psk_len = strlen("secret-psk-123");
-	memcpy(c->psk, "secret-psk-123", c->psk_len);
-	c->n_proposals = 1;
-	CU_ASSERT_FATAL(ike_proposal_parse("aes128gcm16-prfsha256-x25519", true, &c->proposals[0],
-					   err, sizeof(err)) == 0);
-	c->n_children = 1;
-	snprintf(c->children[0].name, IKE_NAME_MAX, "net");
-	c->children[0].n_proposals = 1;
-	CU_ASSERT_FATAL(ike_proposal_parse("aes128gcm16", false, &c->children[0].proposals[0], err,
-					   sizeof(err)) == 0);
 	c->children[0].n_local_ts = c->children[0].n_remote_ts = IKE_MAX_TS;
 	for (unsigned i = 0; i < IKE_MAX_TS; i++) {
 		snprintf(ts, sizeof(ts), "198.51.100.%u/32", i * 8);

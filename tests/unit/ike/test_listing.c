@@ -17,6 +17,7 @@
 #include "ike/ike.h"
 #include "app/common/ctl_list.h"
 #include "app/common/ctl_socket.h"
+#include "tests/unit/ike/conn_fixture.h"
 #include "tests/unit/test.h"
 
 #define LQMAX 16
@@ -51,10 +52,9 @@ static const char *l_id1; /* A1's identity instead of a1.example */
 
 static void l_conn(struct ike_conn_cfg *c, unsigned me)
 {
-	char err[128], a[32], id[32];
+	char a[32], id[32];
 
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "c");
+	test_psk_conn(c);
 	snprintf(a, sizeof(a), "192.0.2.%u", me);
 	ike_addr_parse(a, &c->local);
 	ike_addr_parse(me == 2 ? "192.0.2.0" : "192.0.2.2", &c->remote);
@@ -67,17 +67,7 @@ static void l_conn(struct ike_conn_cfg *c, unsigned me)
 		c->local_id.len = (uint8_t)strlen(l_id1);
 		memcpy(c->local_id.data, l_id1, c->local_id.len);
 	}
-	c->psk_len = strlen("secret-psk-123");
-	memcpy(c->psk, "secret-psk-123", c->psk_len);
-	c->n_proposals = 1;
-	CU_ASSERT_FATAL(ike_proposal_parse("aes128gcm16-prfsha256-x25519", true, &c->proposals[0],
-					   err, sizeof(err)) == 0);
-	c->n_children = 1;
-	snprintf(c->children[0].name, IKE_NAME_MAX, "net");
 	c->children[0].rekey_time_s = 3600;
-	c->children[0].n_proposals = 1;
-	CU_ASSERT_FATAL(ike_proposal_parse("aes128gcm16", false, &c->children[0].proposals[0], err,
-					   sizeof(err)) == 0);
 	c->children[0].n_local_ts = c->children[0].n_remote_ts = 1;
 	ike_ts_parse(me == 2 ? "203.0.113.0/24" : "198.51.100.0/24", &c->children[0].local_ts[0]);
 	ike_ts_parse(me == 2 ? "198.51.100.0/24" : "203.0.113.0/24", &c->children[0].remote_ts[0]);
