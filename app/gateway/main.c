@@ -776,7 +776,8 @@ static int drop_privileges(struct gw *g)
 	return 0;
 }
 
-static int run(struct gw *g)
+/* The mbuf pool, the crypto backend and the control core. */
+static int ctrl_setup(struct gw *g)
 {
 	const struct app_fp_cfg *f = &g->cfg->fastpath;
 	struct fp_ctrl_cfg cc = {
@@ -790,7 +791,6 @@ static int run(struct gw *g)
 		.on_acquire = on_acquire,
 	};
 	char err[160];
-	int rc = 0;
 
 	/* Each datagram being reassembled may hold RTE_LIBRTE_IP_FRAG_MAX_FRAG
 	 * mbufs until it expires: room for all of them, so spoofed fragments
@@ -799,54 +799,80 @@ static int run(struct gw *g)
 		"gw_mbufs", 16383 + (4096 + f->reasm_max * RTE_LIBRTE_IP_FRAG_MAX_FRAG) * g->nw,
 		256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
 	if (crypto_setup(g, &cc.be) != 0)
-		return 1;
+		return -1;
 	g->ctrl = g->pool ? fp_ctrl_create(&cc, err, sizeof(err)) : NULL;
 	if (g->ctrl == NULL) {
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "%s",
 			 g->pool ? err : "cannot create the mbuf pool");
-		return 1;
+		return -1;
 	}
 	g->dp.ctrl = g->ctrl;
 	g->dp.local.natt_port = g->cfg->natt_port;
 	g->dp.local.ike_port = g->cfg->ike_port;
+	return 0;
+}
+
+/* IKE on the control core, when the configuration has connections. */
+static int ike_setup(struct gw *g)
+{
+	const struct app_fp_cfg *f = &g->cfg->fastpath;
+	uint16_t ids[APP_FP_MAX_PORTS];
+	struct app_gw_ike_cfg ic = { .cfg = g->cfg,
+				     .dp = &g->dp,
+				     .children = g->children,
+				     .ports = ids,
+				     .n_ports = f->n_ports,
+				     .txq = (uint16_t)g->nw,
+				     .n_workers = g->nw,
+				     .socket = (int)rte_socket_id() };
+	char err[160];
+
+	if (!g->cfg->n_conns)
+		return 0;
 	for (unsigned i = 0; i < f->n_ports; i++)
+		ids[i] = g->port[i].id;
+	if ((g->ike = app_gw_ike_create(&ic, err, sizeof(err))) == NULL) {
+		app_logs(APP_LOG_IKE, IKE_LOG_ERR, "IKE: %s", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* Ports, tables, the CHILD SA registry, IKE and the workers (not started). */
+static int setup(struct gw *g)
+{
+	if (ctrl_setup(g) != 0)
+		return -1;
+	for (unsigned i = 0; i < g->cfg->fastpath.n_ports; i++)
 		if (port_setup(g, i) != 0)
-			return 1;
+			return -1;
 	if (tables_setup(g) != 0)
-		return 1;
+		return -1;
 	g->dp.routes = g->routes;
 	if ((g->children = app_gw_children_new(g->ctrl)) == NULL) {
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "ipsecgw: out of memory");
-		return 1;
+		return -1;
 	}
-	if (g->cfg->n_conns) {
-		uint16_t ids[APP_FP_MAX_PORTS];
-		struct app_gw_ike_cfg ic = { .cfg = g->cfg,
-					     .dp = &g->dp,
-					     .children = g->children,
-					     .ports = ids,
-					     .n_ports = f->n_ports,
-					     .txq = (uint16_t)g->nw,
-					     .n_workers = g->nw,
-					     .socket = (int)rte_socket_id() };
-
-		for (unsigned i = 0; i < f->n_ports; i++)
-			ids[i] = g->port[i].id;
-		if ((g->ike = app_gw_ike_create(&ic, err, sizeof(err))) == NULL) {
-			app_logs(APP_LOG_IKE, IKE_LOG_ERR, "IKE: %s", err);
-			return 1;
-		}
-	}
+	if (ike_setup(g) != 0)
+		return -1;
 	if (workers_setup(g) != 0) {
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "cannot create workers");
-		return 1;
+		return -1;
 	}
-	if ((rc = fp_telemetry_init(g->ctrl)) != 0)
+	return 0;
+}
+
+/* Telemetry, the workers launched, the start-up line. */
+static void start_workers(struct gw *g)
+{
+	const struct app_fp_cfg *f = &g->cfg->fastpath;
+	int rc = fp_telemetry_init(g->ctrl);
+
+	if (rc != 0)
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_WARN, "telemetry commands not registered: %d",
 			 rc);
 	for (unsigned i = 0; i < f->n_ports; i++)
 		fp_telemetry_port_name(g->port[i].id, f->ports[i].name);
-	rc = 0;
 	for (unsigned i = 0; i < g->nw; i++)
 		rte_eal_remote_launch(fp_worker_run, g->w[i], g->lcore[i]);
 	app_logs(APP_LOG_FASTPATH, IKE_LOG_INFO,
@@ -854,6 +880,15 @@ static int run(struct gw *g)
 		 "%u IKE connection(s)",
 		 app_version(), g->nw, f->n_sas, f->n_policies, f->n_policies == 1 ? "y" : "ies",
 		 f->n_routes, g->cfg->n_conns);
+}
+
+static int run(struct gw *g)
+{
+	int rc = 0;
+
+	if (setup(g) != 0)
+		return 1;
+	start_workers(g);
 	if (open_metrics(g) < 0 || drop_privileges(g) < 0) {
 		quit = 1; /* the workers run: stop them as at a signal */
 		rc = 1;
