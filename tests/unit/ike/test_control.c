@@ -71,20 +71,7 @@ static const struct ike_ops c_ops = { .send = c_send, .event = c_event, .log = c
 
 static void c_conn(struct ike_conn_cfg *c, unsigned me)
 {
-	char a[32], id[32];
-
-	test_psk_conn(c);
-	snprintf(a, sizeof(a), "192.0.2.%u", me);
-	ike_addr_parse(a, &c->local);
-	ike_addr_parse(me == 2 ? "192.0.2.0" : "192.0.2.2", &c->remote);
-	c->remote_is_prefix = me == 2;
-	c->remote_plen = me == 2 ? 24 : 0;
-	c->local.port = c->remote.port = 500;
-	snprintf(id, sizeof(id), "a%u.example", me);
-	ike_id_parse(id, &c->local_id);
-	c->children[0].n_local_ts = c->children[0].n_remote_ts = 1;
-	ike_ts_parse(me == 2 ? "203.0.113.0/24" : "198.51.100.0/24", &c->children[0].local_ts[0]);
-	ike_ts_parse(me == 2 ? "198.51.100.0/24" : "203.0.113.0/24", &c->children[0].remote_ts[0]);
+	test_psk_conn_trio(c, me);
 }
 
 static struct ike_engine *c_engine(unsigned me)
