@@ -112,14 +112,15 @@ static void sa_into_fp(struct fp_ctrl *c, const struct app_fp_sa *s, bool change
 		rc = fp_ctrl_add_sa(c, &p, err, sizeof(err));
 	ike_wipe(&p, sizeof(p));
 	if (rc != 0) {
-		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "reload: static SA %s 0x%08x not installed: %s",
-			 dir_name(s->out), s->spi, err);
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR,
+			 "reload: static SA %s 0x%08x not installed: %s", dir_name(s->out), s->spi,
+			 err);
 		n->failed++;
 		return;
 	}
 	changed ? n->changed++ : n->added++;
-	app_logs(APP_LOG_FASTPATH, IKE_LOG_INFO, "reload: static SA %s 0x%08x %s",
-		 dir_name(s->out), s->spi, changed ? "changed (new keys or settings)" : "added");
+	app_logs(APP_LOG_FASTPATH, IKE_LOG_INFO, "reload: static SA %s 0x%08x %s", dir_name(s->out),
+		 s->spi, changed ? "changed (new keys or settings)" : "added");
 }
 
 /* Out first, then in: a changed SA keeps its SPI, so its old self must go
