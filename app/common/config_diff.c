@@ -193,8 +193,7 @@ static bool listen_eq(const struct app_config *a, const struct app_config *b)
 static const char *daemon_diff(const struct app_config *a, const struct app_config *b)
 {
 	if (!listen_eq(a, b))
-		return "local (addresses, ports): the sockets are bound once, before privileges "
-		       "are dropped";
+		return "local (addresses, ports)"; /* bound once, before privileges go */
 	if (strcmp(a->control_socket, b->control_socket) != 0)
 		return "control.socket";
 	if (strcmp(a->keylog_path, b->keylog_path) != 0)

@@ -41,8 +41,7 @@ static int load_checked(const struct app_config *cfg, struct app_config *next,
 		snprintf(msg, msglen, "reload: the configuration was not read from a file");
 		return -1;
 	}
-	if (app_config_load(cfg->path, next, err, sizeof(err)) < 0 ||
-	    app_config_restart_needed(cfg, next, fastpath, err, sizeof(err))) {
+	if (app_config_load(cfg->path, next, err, sizeof(err)) < 0) {
 		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
 		return -1;
 	}
@@ -51,6 +50,10 @@ static int load_checked(const struct app_config *cfg, struct app_config *next,
 			 "%s: connections need the IKE engine, which the gateway starts only "
 			 "with connections: adding some needs a restart; nothing changed",
 			 cfg->path);
+		return -1;
+	}
+	if (app_config_restart_needed(cfg, next, fastpath, err, sizeof(err))) {
+		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
 		return -1;
 	}
 	app_config_diff_conns(cfg, next, d);

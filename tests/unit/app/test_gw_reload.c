@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/common/config.h"
 #include "app/gateway/gw.h"
@@ -133,15 +134,15 @@ static void test_reload_static_sas(void)
 	/* A new static SA on the SPI of IKE's inbound SA: refused, named. */
 	run->fastpath = next->fastpath;
 	next->fastpath.sas[3].spi = 0x9002;
-	CU_ASSERT_EQUAL(app_gw_fp_reload_check(c, &run->fastpath, &next->fastpath, err, sizeof(err)),
-			-1);
+	CU_ASSERT_EQUAL(
+		app_gw_fp_reload_check(c, &run->fastpath, &next->fastpath, err, sizeof(err)), -1);
 	CU_ASSERT_STRING_EQUAL(err, "fastpath.static_sas: SA in 0x00009002: the SPI is held by an "
 				    "IKE CHILD SA");
 	/* A static SA that was already there keeps its SPI. */
 	next->fastpath.sas[3].spi = 0x3003;
 	next->fastpath.sas[3].key[1] ^= 1;
-	CU_ASSERT_EQUAL(app_gw_fp_reload_check(c, &run->fastpath, &next->fastpath, err, sizeof(err)),
-			0);
+	CU_ASSERT_EQUAL(
+		app_gw_fp_reload_check(c, &run->fastpath, &next->fastpath, err, sizeof(err)), 0);
 	fp_ctrl_free(c);
 	app_config_clear(run);
 	app_config_clear(next);
@@ -149,7 +150,64 @@ static void test_reload_static_sas(void)
 	free(next);
 }
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	CU_ASSERT_FATAL(f != NULL);
+	fputs(text, f);
+	fclose(f);
+}
+
+#define NO_IKE_FILE(spi, extra)                                                      \
+	"{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}]," \
+	"\"static_sas\":[{\"spi\":" spi ",\"dir\":\"in\",\"local\":\"192.0.2.1\","   \
+	"\"remote\":\"192.0.2.2\",\"cipher\":\"aes128gcm16\","                       \
+	"\"key\":\"606162636465666768696a6b6c6d6e6f70717273\"}]}" extra "}"
+
+/* SIGHUP on a gateway started without connections: no IKE engine, the
+ * static SAs reloaded all the same, connections refused. */
+static void test_reload_without_ike(void)
+{
+	struct fp_ctrl_cfg cc = { .name = "gwn", .n_workers = 1, .max_sa = 16 };
+	struct app_config *cfg = calloc(1, sizeof(*cfg));
+	char path[] = "/tmp/gw_reload_XXXXXX", err[300], msg[600];
+	int fd = mkstemp(path);
+
+	CU_ASSERT_FATAL(fd >= 0 && cfg != NULL && test_eal_init() == 0);
+	close(fd);
+	write_file(path, NO_IKE_FILE("300", ""));
+	CU_ASSERT_EQUAL_FATAL(app_config_load(path, cfg, err, sizeof(err)), 0);
+	struct fp_ctrl *c = fp_ctrl_create(&cc, err, sizeof(err));
+	CU_ASSERT_FATAL(c != NULL);
+	install(c, &cfg->fastpath);
+	write_file(path, NO_IKE_FILE("301", ""));
+	CU_ASSERT_EQUAL(app_gw_fp_reload(cfg, c, 0, msg, sizeof(msg)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg,
+				      "0 added, 0 removed, 0 changed, 0 unchanged; static SAs: "
+				      "1 added, 1 removed, 0 changed"));
+	CU_ASSERT(fp_ctrl_has_in_sa(c, 301) && !fp_ctrl_has_in_sa(c, 300));
+	CU_ASSERT_EQUAL(cfg->fastpath.sas[0].spi, 301); /* the running configuration now */
+	write_file(
+		path,
+		NO_IKE_FILE(
+			"302",
+			",\"connections\":[{\"name\":\"c\","
+			"\"local_addr\":\"192.0.2.1\",\"remote_addr\":\"192.0.2.2\",\"auth\":{\"method\":"
+			"\"psk\",\"psk\":\"0123456789abcdef0123\"},"
+			"\"children\":[{\"name\":\"n\",\"local_ts\":[\"0.0.0.0/0\"],"
+			"\"remote_ts\":[\"0.0.0.0/0\"]}]}]"));
+	CU_ASSERT_EQUAL(app_gw_fp_reload(cfg, c, 0, msg, sizeof(msg)), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "adding some needs a restart; nothing changed"));
+	CU_ASSERT(fp_ctrl_has_in_sa(c, 301) && !fp_ctrl_has_in_sa(c, 302));
+	unlink(path);
+	fp_ctrl_free(c);
+	app_config_clear(cfg);
+	free(cfg);
+}
+
 static const struct test_case cases[] = {
+	{ "without_ike", test_reload_without_ike },
 	{ "static_sas_and_policies", test_reload_static_sas },
 	{ NULL, NULL },
 };
