@@ -23,14 +23,6 @@ void app_reload_end(void)
 	app_notify_ready("running");
 }
 
-static const struct ike_conn_cfg *conn_named(const struct app_config *cfg, const char *name)
-{
-	for (unsigned i = 0; i < cfg->n_conns; i++)
-		if (strcmp(cfg->conns[i].name, name) == 0)
-			return &cfg->conns[i];
-	return NULL;
-}
-
 static int load_checked(const struct app_config *cfg, struct app_config *next,
 			const struct ike_engine *e, bool fastpath, const struct app_reload_ops *ops,
 			void *arg, struct app_conn_diff *d, char *msg, size_t msglen)
@@ -56,7 +48,10 @@ static int load_checked(const struct app_config *cfg, struct app_config *next,
 		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
 		return -1;
 	}
-	app_config_diff_conns(cfg, next, d);
+	if (app_config_diff_conns(cfg, next, d) < 0) {
+		snprintf(msg, msglen, "reload: out of memory; nothing changed");
+		return -1;
+	}
 	if (ops && ops->check && ops->check(arg, cfg, next, d, err, sizeof(err)) < 0) {
 		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
 		return -1;
@@ -86,7 +81,7 @@ static void apply_conns(const struct app_config *next, struct ike_engine *e,
 {
 	for (unsigned i = 0; i < d->n; i++) {
 		const struct app_conn_change_item *it = &d->item[i];
-		const struct ike_conn_cfg *n = conn_named(next, it->name);
+		const struct ike_conn_cfg *n = app_config_conn_cfg(next, it->name);
 		int rc = 0;
 
 		if (it->what == APP_CONN_REMOVED || it->what == APP_CONN_CHANGED)
@@ -111,7 +106,7 @@ static void start_conns(const struct app_config *cfg, struct ike_engine *e,
 {
 	for (unsigned i = 0; i < d->n; i++) {
 		const struct app_conn_change_item *it = &d->item[i];
-		const struct ike_conn_cfg *c = conn_named(cfg, it->name);
+		const struct ike_conn_cfg *c = app_config_conn_cfg(cfg, it->name);
 		int rc;
 
 		if (it->what != APP_CONN_ADDED && it->what != APP_CONN_CHANGED)
@@ -138,6 +133,7 @@ static void swap_in(struct app_config *cfg, struct app_config *next)
 	next->engine.log_level = cfg->engine.log_level;
 	next->engine.keylog = cfg->engine.keylog;
 	next->engine.natt_port = cfg->engine.natt_port;
+	next->generation = cfg->generation + 1;
 	*old = *cfg;
 	*cfg = *next;
 	*next = *old;
@@ -177,6 +173,8 @@ out:
 	if (next)
 		app_config_clear(next);
 	free(next);
+	if (d)
+		app_conn_diff_free(d);
 	free(d);
 	return rc;
 }

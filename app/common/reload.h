@@ -29,16 +29,22 @@ struct app_conn_change_item {
 
 struct app_conn_diff {
 	unsigned n, count[APP_CONN_N_CHANGES];
-	struct app_conn_change_item item[2 * APP_MAX_CONNS];
+	struct app_conn_change_item *item; /* n; app_conn_diff_free() */
 };
 
 /* Compares the connections of old and next by name: those of old first
- * (in old's order: removed, changed or unchanged), then those only in next
- * (added). A PSK or certificate change alone leaves a connection unchanged
- * with creds set: credentials are swapped under running SAs, as
- * swanctl --load-creds does. Pure: reads both, changes nothing. */
-void app_config_diff_conns(const struct app_config *old, const struct app_config *next,
-			   struct app_conn_diff *d);
+ * (in old's order: removed, changed or unchanged; item[i] is old's
+ * conns[i]), then those only in next (added). A PSK or certificate change
+ * alone leaves a connection unchanged with creds set: credentials are
+ * swapped under running SAs, as swanctl --load-creds does. Pure: reads
+ * both, changes nothing. 0, or -ENOMEM with d empty. */
+int app_config_diff_conns(const struct app_config *old, const struct app_config *next,
+			  struct app_conn_diff *d);
+void app_conn_diff_free(struct app_conn_diff *d);
+/* What d says of connection name of old (the running file); ADDED for a
+ * name old does not have. */
+enum app_conn_change app_conn_diff_of(const struct app_conn_diff *d, const struct app_config *old,
+				      const char *name);
 /* The first setting other than credentials in which a and b differ, as a
  * few words ("proposals", "remote address"), or NULL. */
 const char *app_conn_cfg_diff(const struct ike_conn_cfg *a, const struct ike_conn_cfg *b);

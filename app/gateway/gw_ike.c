@@ -19,6 +19,7 @@
 #include "app/gateway/gw_ike.h"
 #include "app/gateway/gw_metrics.h"
 #include "app/gateway/gw_reload.h"
+#include "app/gateway/gw_traps.h"
 #include "app/common/log.h"
 #include "app/common/reload.h"
 #include "fastpath/host.h"
@@ -33,15 +34,6 @@
  * sensible dpd_delay. */
 #define GW_ACTIVITY_MS 5000u
 
-/* One trap per CHILD SA configuration at most. */
-#define GW_MAX_TRAPS (APP_MAX_CONNS * IKE_MAX_CHILDREN)
-
-struct gw_trap {
-	bool used;
-	unsigned child; /* index in the connection's children */
-	char conn[IKE_NAME_MAX];
-};
-
 struct app_gw_ike {
 	struct app_config *cfg;
 	const struct fp_dp *dp;
@@ -55,42 +47,8 @@ struct app_gw_ike {
 	uint64_t activity_at;
 	struct app_gw_ike_stats st;
 	struct app_log_limit drop_limit; /* warnings for dropped datagrams */
-	/* Trap policies installed, by trap id - 1: named by connection and
-	 * child, not by place in the file, so that a reload that removes or
-	 * reorders connections leaves the others' traps as they are. */
-	struct gw_trap traps[GW_MAX_TRAPS];
+	struct gw_traps traps;           /* trap policies in the fast path */
 };
-
-/* The installed trap of child k of connection conn, or NULL. */
-static struct gw_trap *trap_find(struct app_gw_ike *g, const char *conn, unsigned k)
-{
-	for (unsigned i = 0; i < GW_MAX_TRAPS; i++)
-		if (g->traps[i].used && g->traps[i].child == k &&
-		    strcmp(g->traps[i].conn, conn) == 0)
-			return &g->traps[i];
-	return NULL;
-}
-
-static const struct ike_conn_cfg *conn_named(const struct app_config *cfg, const char *name)
-{
-	for (unsigned i = 0; i < cfg->n_conns; i++)
-		if (strcmp(cfg->conns[i].name, name) == 0)
-			return &cfg->conns[i];
-	return NULL;
-}
-
-/* A free entry for child k of conn, its id (index + 1, never 0) in *id. */
-static struct gw_trap *trap_new(struct app_gw_ike *g, const char *conn, unsigned k, uint32_t *id)
-{
-	for (unsigned i = 0; i < GW_MAX_TRAPS; i++)
-		if (!g->traps[i].used) {
-			snprintf(g->traps[i].conn, sizeof(g->traps[i].conn), "%s", conn);
-			g->traps[i].child = k;
-			*id = i + 1;
-			return &g->traps[i];
-		}
-	return NULL;
-}
 
 /* The engine's addresses to the host stack's and back: the same fields,
  * two types, since the fast path does not depend on ike/. */
@@ -158,15 +116,22 @@ static void trap_conn(struct app_gw_ike *g, unsigned ci)
 	char err[160] = "no selector pair of one family";
 
 	for (unsigned k = 0; k < c->n_children; k++) {
-		struct gw_trap *t;
 		uint32_t id;
 		unsigned n;
+		bool ok;
 
-		if (trap_find(g, c->name, k) || !(t = trap_new(g, c->name, k, &id)))
-			continue; /* there are as many entries as children */
+		if (gw_traps_find(&g->traps, g->cfg, ci, k))
+			continue;
+		if (!(id = gw_traps_new(&g->traps, g->cfg, ci, k))) {
+			app_log(IKE_LOG_ERR, "fastpath: CHILD_SA %s/%s not trapped: out of memory",
+				c->name, c->children[k].name);
+			continue;
+		}
 		n = app_gw_trap_rules(&c->children[k], id, rules, RTE_DIM(rules));
-		t->used = n && fp_ctrl_spd_prepend(g->dp->ctrl, rules, n, err, sizeof(err)) == 0;
-		if (t->used)
+		ok = n && fp_ctrl_spd_prepend(g->dp->ctrl, rules, n, err, sizeof(err)) == 0;
+		if (!ok)
+			gw_traps_release(&g->traps, id);
+		if (ok)
 			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s trapped: %u polic%s",
 				c->name, c->children[k].name, n, n == 1 ? "y" : "ies");
 		else
@@ -177,9 +142,10 @@ static void trap_conn(struct app_gw_ike *g, unsigned ci)
 
 static void trap_event(struct app_gw_ike *g, const char *conn)
 {
-	for (unsigned i = 0; i < g->cfg->n_conns; i++)
-		if (strcmp(g->cfg->conns[i].name, conn) == 0)
-			trap_conn(g, i);
+	int i = app_config_conn(g->cfg, conn);
+
+	if (i >= 0)
+		trap_conn(g, (unsigned)i);
 }
 
 static void op_event(void *ctx, const struct ike_event *ev)
@@ -316,14 +282,6 @@ static void telemetry_attach(const struct app_gw_ike *g)
 
 /* ---- live reload (app/common/reload.h) ---- */
 
-static enum app_conn_change change_of(const struct app_conn_diff *d, const char *name)
-{
-	for (unsigned i = 0; i < d->n; i++)
-		if (strcmp(d->item[i].name, name) == 0)
-			return d->item[i].what;
-	return APP_CONN_UNCHANGED;
-}
-
 static int reload_check(void *arg, const struct app_config *run, const struct app_config *next,
 			const struct app_conn_diff *d, char *err, size_t errlen)
 {
@@ -342,23 +300,24 @@ static void untrap_changed(struct app_gw_ike *g, const struct app_config *run,
 {
 	char err[160];
 
-	for (unsigned i = 0; i < GW_MAX_TRAPS; i++) {
-		struct gw_trap *t = &g->traps[i];
+	for (uint32_t id = 1; id <= g->traps.n; id++) {
+		const struct gw_trap *t = gw_traps_get(&g->traps, id);
 		const struct ike_conn_cfg *c;
-		enum app_conn_change what = t->used ? change_of(d, t->conn) : APP_CONN_UNCHANGED;
+		enum app_conn_change what = t ? app_conn_diff_of(d, run, t->conn)
+					      : APP_CONN_UNCHANGED;
 
 		if (what != APP_CONN_REMOVED && what != APP_CONN_CHANGED)
 			continue;
-		if (fp_ctrl_spd_del_trap(g->dp->ctrl, i + 1, err, sizeof(err)) != 0) {
+		if (fp_ctrl_spd_del_trap(g->dp->ctrl, id, err, sizeof(err)) != 0) {
 			app_log(IKE_LOG_ERR, "reload: trap policies of %s not removed: %s", t->conn,
 				err);
 			continue;
 		}
-		c = conn_named(run, t->conn);
+		c = app_config_conn_cfg(run, t->conn);
 		app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s untrapped: its connection %s",
 			t->conn, c && t->child < c->n_children ? c->children[t->child].name : "?",
 			app_conn_change_name(what));
-		t->used = false;
+		gw_traps_release(&g->traps, id);
 	}
 }
 
@@ -376,9 +335,8 @@ static void reload_start(void *arg, const struct ike_conn_cfg *c, uint64_t now)
 	struct app_gw_ike *g = arg;
 	int rc;
 
-	for (unsigned i = 0; i < g->cfg->n_conns; i++)
-		if (&g->cfg->conns[i] == c && c->trap)
-			trap_conn(g, i);
+	if (c->trap) /* c is one of g->cfg->conns (config_live.c start_conns) */
+		trap_conn(g, (unsigned)(c - g->cfg->conns));
 	if (c->initiate && (rc = ike_engine_initiate(g->engine, c->name, now)) < 0)
 		app_log(IKE_LOG_WARN, "reload: cannot initiate '%s': %s", c->name, strerror(-rc));
 }
@@ -479,6 +437,7 @@ void app_gw_ike_free(struct app_gw_ike *g)
 	if (g->keylog)
 		fclose(g->keylog);
 	fp_host_free(g->host);
+	gw_traps_free(&g->traps);
 	app_log_flush();
 	free(g);
 }
@@ -688,8 +647,8 @@ void app_gw_ike_start(struct app_gw_ike *g)
 
 void app_gw_ike_acquire(struct app_gw_ike *g, uint32_t trap)
 {
-	const struct gw_trap *t = trap >= 1 && trap <= GW_MAX_TRAPS ? &g->traps[trap - 1] : NULL;
-	const struct ike_conn_cfg *c = t && t->used ? conn_named(g->cfg, t->conn) : NULL;
+	const struct gw_trap *t = gw_traps_get(&g->traps, trap);
+	const struct ike_conn_cfg *c = t ? app_config_conn_cfg(g->cfg, t->conn) : NULL;
 	unsigned k = t ? t->child : 0;
 	int rc;
 
