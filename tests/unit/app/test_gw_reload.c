@@ -13,6 +13,7 @@
 #include "app/gateway/gw.h"
 #include "app/gateway/gw_reload.h"
 #include "fastpath/ctrl_core.h"
+#include "fastpath/sad.h"
 #include "tests/unit/test.h"
 #include "tests/unit/test_eal.h"
 
@@ -206,7 +207,30 @@ static void test_reload_without_ike(void)
 	free(cfg);
 }
 
+/* fastpath.max_sas against the EAL's free memory. */
+static void test_sa_room(void)
+{
+	size_t per = fp_sad_bytes(1);
+	uint32_t max = 0;
+	char msg[400];
+
+	CU_ASSERT_EQUAL(app_gw_sa_room(0, 2 * per * 5000, &max, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(max, 5000); /* half of it */
+	CU_ASSERT_EQUAL(app_gw_sa_room(0, (size_t)1 << 40, &max, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(max, APP_FP_SAS_DEFAULT);
+	CU_ASSERT_EQUAL(app_gw_sa_room(8192, per * 8192, &max, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(max, 8192); /* given: all of it may go */
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "room for 8192 SAs per direction (fastpath.max_sas;"));
+	max = 1;
+	CU_ASSERT_EQUAL(app_gw_sa_room(8192, per * 8192 - 1, &max, msg, sizeof(msg)), -1);
+	CU_ASSERT_EQUAL(max, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "fastpath.max_sas 8192: about "));
+	CU_ASSERT_PTR_NOT_NULL(strstr(msg, "lower fastpath.max_sas or give the EAL more memory"));
+	CU_ASSERT_EQUAL(app_gw_sa_room(0, per * APP_FP_SAS_MIN, &max, msg, sizeof(msg)), -1);
+}
+
 static const struct test_case cases[] = {
+	{ "sa_room", test_sa_room },
 	{ "without_ike", test_reload_without_ike },
 	{ "static_sas_and_policies", test_reload_static_sas },
 	{ NULL, NULL },

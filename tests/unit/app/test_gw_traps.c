@@ -10,10 +10,10 @@
 #include "app/gateway/gw_traps.h"
 #include "tests/unit/test.h"
 
-#define CONN_JSON(name)                                                                   \
-	"{\"name\":\"" name "\",\"local_addr\":\"192.0.2.1\",\"remote_addr\":\"192.0.2.2\","  \
+#define CONN_JSON(name)                                                                      \
+	"{\"name\":\"" name "\",\"local_addr\":\"192.0.2.1\",\"remote_addr\":\"192.0.2.2\"," \
 	"\"auth\":{\"method\":\"psk\",\"psk\":\"0123456789abcdef0123\"},\"children\":["      \
-	"{\"name\":\"x\",\"local_ts\":[\"0.0.0.0/0\"],\"remote_ts\":[\"0.0.0.0/0\"]},"        \
+	"{\"name\":\"x\",\"local_ts\":[\"0.0.0.0/0\"],\"remote_ts\":[\"0.0.0.0/0\"]},"       \
 	"{\"name\":\"y\",\"local_ts\":[\"0.0.0.0/0\"],\"remote_ts\":[\"0.0.0.0/0\"]}]}"
 
 static struct app_config *parse(const char *text, unsigned generation)
@@ -35,9 +35,11 @@ static void drop(struct app_config *cfg)
 
 static void test_traps(void)
 {
-	struct app_config *a = parse("{\"connections\":[" CONN_JSON("p") "," CONN_JSON("q") "]}", 0);
+	struct app_config *a = parse("{\"connections\":[" CONN_JSON("p") "," CONN_JSON("q") "]}",
+				     0);
 	/* the next file: r first, q moved up, p gone */
-	struct app_config *b = parse("{\"connections\":[" CONN_JSON("r") "," CONN_JSON("q") "]}", 1);
+	struct app_config *b = parse("{\"connections\":[" CONN_JSON("r") "," CONN_JSON("q") "]}",
+				     1);
 	struct gw_traps t;
 	uint32_t q1, p0;
 
@@ -70,8 +72,10 @@ static void test_traps(void)
  * generation, not the count, says the indexes are stale. */
 static void test_traps_moved(void)
 {
-	struct app_config *a = parse("{\"connections\":[" CONN_JSON("p") "," CONN_JSON("q") "]}", 4);
-	struct app_config *b = parse("{\"connections\":[" CONN_JSON("q") "," CONN_JSON("p") "]}", 5);
+	struct app_config *a = parse("{\"connections\":[" CONN_JSON("p") "," CONN_JSON("q") "]}",
+				     4);
+	struct app_config *b = parse("{\"connections\":[" CONN_JSON("q") "," CONN_JSON("p") "]}",
+				     5);
 	struct gw_traps t;
 	uint32_t q;
 
