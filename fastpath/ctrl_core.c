@@ -107,7 +107,7 @@ static void defer_run(struct fp_ctrl *c, struct fp_defer *d)
 		break;
 	case D_SA_OUT: sa_release(d->ptr); break;
 	case D_SPD: fp_spd_free(d->ptr); break;
-	case D_SLOT: c->out[d->slot].used = 0; break;
+	case D_SLOT: fp_sad_out_release(c->sad, d->slot); break;
 	case D_FN: d->fn(d->ptr); break;
 	}
 	c->st.freed++;
@@ -166,10 +166,9 @@ static void slots_gc(struct fp_ctrl *c)
 
 		if (!o->used || slot_named(c, o))
 			continue;
-		o->spi = 0;
-		__atomic_store_n(&o->trap, 0, __ATOMIC_RELAXED);
+		fp_sad_out_quarantine(c->sad, i);
 		if (defer(c, D_SLOT, NULL, i) != 0)
-			o->used = 0; /* no memory: nothing better to do */
+			fp_sad_out_release(c->sad, i); /* no memory: nothing better to do */
 	}
 }
 

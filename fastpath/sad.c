@@ -18,7 +18,17 @@ struct fp_sad {
 	struct rte_hash *in;
 	uint32_t max;
 	struct fp_sad_out *out; /* max slots */
+	/* Control core only: the slot of an SPI or a trap id (out_key()), and
+	 * the free slots, so that a slot is found or taken without a scan of
+	 * all of them (131,072 by default). */
+	struct rte_hash *out_idx;
+	uint32_t *free_slots, n_free;
 };
+
+static uint64_t out_key(uint32_t spi, uint32_t trap)
+{
+	return (uint64_t)trap << 32 | spi;
+}
 
 /* rte_hash compares keys of sizes it has no routine for (4 bytes among
  * them) with memcmp() through a pointer: an SPI is one integer compare
@@ -67,7 +77,16 @@ struct fp_sad *fp_sad_create(const char *name, uint32_t max_sa, int socket)
 	s->out = rte_zmalloc_socket(NULL, sizeof(s->out[0]) * max_sa, RTE_CACHE_LINE_SIZE, socket);
 	if (s->in != NULL)
 		rte_hash_set_cmp_func(s->in, spi_cmp);
-	if (s->in == NULL || s->out == NULL) {
+	snprintf(hname, sizeof(hname), "%s_oi", name);
+	hp.key_len = sizeof(uint64_t);
+	hp.hash_func = NULL; /* the default (jhash) for 8 bytes */
+	hp.extra_flag = 0;   /* the control core alone */
+	s->out_idx = rte_hash_create(&hp);
+	s->free_slots = rte_malloc_socket(NULL, sizeof(uint32_t) * (max_sa + 1), 0, socket);
+	for (uint32_t i = 0; s->free_slots && i < max_sa; i++)
+		s->free_slots[i] = max_sa - 1 - i; /* slot 0 first */
+	s->n_free = max_sa;
+	if (s->in == NULL || s->out == NULL || s->out_idx == NULL || s->free_slots == NULL) {
 		fp_sad_free(s);
 		rte_errno = ENOMEM;
 		return NULL;
@@ -80,6 +99,8 @@ void fp_sad_free(struct fp_sad *s)
 	if (s == NULL)
 		return;
 	rte_hash_free(s->in);
+	rte_hash_free(s->out_idx);
+	rte_free(s->free_slots);
 	rte_free(s->out);
 	rte_free(s);
 }
@@ -163,24 +184,49 @@ void fp_sad_lookup_in(const struct fp_sad *s, const uint32_t spi_be[], uint32_t 
  * a free one taken for it; -ENOENT / -ENOSPC. */
 static int out_slot(struct fp_sad *s, uint32_t spi, uint32_t trap, int create)
 {
-	int free_slot = -1;
+	uint64_t key = out_key(trap ? 0 : spi, trap);
+	void *data;
+	uint32_t free_slot;
 
-	for (uint32_t i = 0; i < s->max; i++) {
-		if (s->out[i].used && s->out[i].trap == trap && (trap || s->out[i].spi == spi))
-			return (int)i;
-		if (!s->out[i].used && free_slot < 0)
-			free_slot = (int)i;
-	}
+	if (rte_hash_lookup_data(s->out_idx, &key, &data) >= 0)
+		return (int)(uintptr_t)data;
 	if (!create)
 		return -ENOENT;
-	if (free_slot < 0)
+	if (s->n_free == 0)
 		return -ENOSPC;
+	free_slot = s->free_slots[s->n_free - 1];
+	if (rte_hash_add_key_data(s->out_idx, &key, (void *)(uintptr_t)free_slot) != 0)
+		return -ENOSPC;
+	s->n_free--;
 	s->out[free_slot].used = 1;
 	s->out[free_slot].spi = spi;
 	s->out[free_slot].acq_tsc = 0;
 	/* Seen by workers only through an SPD generation published after. */
 	__atomic_store_n(&s->out[free_slot].trap, trap, __ATOMIC_RELAXED);
-	return free_slot;
+	return (int)free_slot;
+}
+
+void fp_sad_out_quarantine(struct fp_sad *s, uint32_t slot)
+{
+	struct fp_sad_out *o = &s->out[slot];
+	uint64_t key = out_key(o->trap ? 0 : o->spi, o->trap);
+
+	rte_hash_del_key(s->out_idx, &key);
+	o->spi = 0;
+	/* Workers read it: an acquire from the slot stops. */
+	__atomic_store_n(&o->trap, 0, __ATOMIC_RELAXED);
+}
+
+void fp_sad_out_release(struct fp_sad *s, uint32_t slot)
+{
+	struct fp_sad_out *o = &s->out[slot];
+
+	if (!o->used)
+		return;
+	if (o->spi || o->trap) /* not quarantined first */
+		fp_sad_out_quarantine(s, slot);
+	o->used = 0;
+	s->free_slots[s->n_free++] = slot;
 }
 
 int fp_sad_out_slot(struct fp_sad *s, uint32_t spi, int create)
@@ -198,7 +244,7 @@ struct fp_sad_ent *fp_sad_set_out(struct fp_sad *s, uint32_t slot, struct fp_sad
 	struct fp_sad_ent *old = s->out[slot].e;
 
 	if (e != NULL)
-		e->slot = (uint16_t)slot;
+		e->slot = slot;
 	/* Release: pairs with the acquire load in fp_sad_get_out(). */
 	__atomic_store_n(&s->out[slot].e, e, __ATOMIC_RELEASE);
 	return old;
@@ -209,7 +255,7 @@ void fp_sad_out_forget(struct fp_sad *s, uint32_t spi)
 	int slot = fp_sad_out_slot(s, spi, 0);
 
 	if (slot >= 0 && s->out[slot].e == NULL)
-		s->out[slot].used = 0;
+		fp_sad_out_release(s, (uint32_t)slot);
 }
 
 struct fp_sad_out *fp_sad_out_table(const struct fp_sad *s)

@@ -25,7 +25,7 @@
 struct fp_sad_ent {
 	struct fp_sa sa;
 	uint16_t owner;    /* inbound: index of the worker that runs it */
-	uint16_t slot;     /* outbound: its slot */
+	uint32_t slot;     /* outbound: its slot */
 	uint32_t notified; /* FP_SA_F_* already reported to the control core */
 	int32_t hash_pos;  /* inbound: key position, freed after the grace period */
 	uint8_t dir;       /* enum fp_dir */
@@ -76,6 +76,11 @@ int fp_sad_trap_slot(struct fp_sad *s, uint32_t id, int create);
 struct fp_sad_ent *fp_sad_set_out(struct fp_sad *s, uint32_t slot, struct fp_sad_ent *e);
 /* Forgets the slot of spi when its SA is gone and no rule names it. */
 void fp_sad_out_forget(struct fp_sad *s, uint32_t spi);
+/* A slot no longer found by its SPI or trap id (both 0: never matched),
+ * still not free: an old SPD generation may send packets to it until a
+ * grace period has passed; then fp_sad_out_release() frees it. */
+void fp_sad_out_quarantine(struct fp_sad *s, uint32_t slot);
+void fp_sad_out_release(struct fp_sad *s, uint32_t slot);
 
 /* Calls fn for every installed SA (control core; telemetry). */
 typedef void (*fp_sad_visit_fn)(void *arg, struct fp_sad_ent *e);
