@@ -668,6 +668,11 @@ uint32_t fp_ctrl_n_rules(const struct fp_ctrl *c)
 	return c->n_rules;
 }
 
+uint32_t fp_ctrl_max_sa(const struct fp_ctrl *c)
+{
+	return fp_sad_max(c->sad);
+}
+
 void fp_ctrl_get_stats(const struct fp_ctrl *c, struct fp_ctrl_stats *s)
 {
 	*s = c->st;

@@ -140,6 +140,8 @@ int fp_ctrl_out_slot(const struct fp_ctrl *c, uint32_t spi);
 /* The installed outbound SA of this SPI, or NULL (its counters). */
 struct fp_sa *fp_ctrl_out_sa(const struct fp_ctrl *c, uint32_t spi);
 uint32_t fp_ctrl_n_rules(const struct fp_ctrl *c);
+/* SAs per direction the tables have room for. */
+uint32_t fp_ctrl_max_sa(const struct fp_ctrl *c);
 
 void fp_ctrl_get_stats(const struct fp_ctrl *c, struct fp_ctrl_stats *s);
 /* Deferred frees still waiting for a grace period. */

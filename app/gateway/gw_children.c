@@ -10,6 +10,9 @@
 #include <string.h>
 
 #include <rte_common.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_lcore.h>
 
 #include "ike/ike.h"
 #include "app/common/log.h"
@@ -36,20 +39,53 @@ struct gw_dying {
 };
 #define GW_DYING_MAX 1024u
 
+/* The children are found by SPI through two indexes (position in v by
+ * inbound and by outbound SPI, each unique among installed children: the
+ * SAD refuses a second), not by a scan: at 100,000 tunnels every event
+ * would cost a walk of all of them. Children waiting for a predecessor's
+ * policies (prev_out set) exist only for the moment of a rekey: those
+ * few are kept in pend (their inbound SPIs) and scanned. */
 struct app_gw_children {
 	struct fp_ctrl *ctrl;
 	struct gw_child *v;
 	unsigned n, cap;
+	struct rte_hash *by_in, *by_out;
+	uint32_t *pend;
+	unsigned n_pend, cap_pend;
 	struct gw_dying dying[GW_DYING_MAX];
 	unsigned n_dying;
 };
+
+static struct rte_hash *index_new(const char *what, uint32_t entries)
+{
+	static unsigned seq;
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = entries < 64 ? 64 : entries,
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+	};
+
+	snprintf(name, sizeof(name), "gwch_%s_%u", what, seq++);
+	return rte_hash_create(&hp);
+}
 
 struct app_gw_children *app_gw_children_new(struct fp_ctrl *c)
 {
 	struct app_gw_children *ch = calloc(1, sizeof(*ch));
 
-	if (ch)
-		ch->ctrl = c;
+	if (!ch || !c)
+		return ch;
+	ch->ctrl = c;
+	/* a child holds an SA of each direction: no more than the SAD */
+	ch->by_in = index_new("in", fp_ctrl_max_sa(c));
+	ch->by_out = index_new("out", fp_ctrl_max_sa(c));
+	if (!ch->by_in || !ch->by_out) {
+		app_gw_children_free(ch);
+		return NULL;
+	}
 	return ch;
 }
 
@@ -57,17 +93,88 @@ void app_gw_children_free(struct app_gw_children *ch)
 {
 	if (ch) {
 		app_gw_children_reap(ch, UINT64_MAX);
+		rte_hash_free(ch->by_in);
+		rte_hash_free(ch->by_out);
+		free(ch->pend);
 		free(ch->v);
 		free(ch);
 	}
 }
 
+/* Position of the child with this SPI in direction dir, or -1. */
+static int child_at(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi)
+{
+	void *pos;
+
+	if (rte_hash_lookup_data(dir == FP_DIR_IN ? ch->by_in : ch->by_out, &spi, &pos) < 0)
+		return -1;
+	return (int)(uintptr_t)pos;
+}
+
 static int child_find(const struct app_gw_children *ch, uint32_t spi_in, uint32_t spi_out)
 {
-	for (unsigned i = 0; i < ch->n; i++)
-		if (ch->v[i].spi_in == spi_in && ch->v[i].spi_out == spi_out)
-			return (int)i;
-	return -1;
+	int i = ch->by_in ? child_at(ch, FP_DIR_IN, spi_in) : -1;
+
+	return i >= 0 && ch->v[i].spi_out == spi_out ? i : -1;
+}
+
+/* v[i] is where it is (added or moved): the indexes say so. */
+static int index_put(struct app_gw_children *ch, unsigned i)
+{
+	void *pos = (void *)(uintptr_t)i;
+
+	if (rte_hash_add_key_data(ch->by_in, &ch->v[i].spi_in, pos) != 0)
+		return -ENOSPC;
+	if (rte_hash_add_key_data(ch->by_out, &ch->v[i].spi_out, pos) != 0) {
+		rte_hash_del_key(ch->by_in, &ch->v[i].spi_in);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
+static void pend_add(struct app_gw_children *ch, uint32_t spi_in)
+{
+	if (ch->n_pend == ch->cap_pend) {
+		unsigned cap = ch->cap_pend ? 2 * ch->cap_pend : 16;
+		uint32_t *p = realloc(ch->pend, cap * sizeof(*p));
+
+		if (!p) /* it just never takes the old policies: they go with the old SA */
+			return;
+		ch->pend = p;
+		ch->cap_pend = cap;
+	}
+	ch->pend[ch->n_pend++] = spi_in;
+}
+
+static void pend_del(struct app_gw_children *ch, uint32_t spi_in)
+{
+	for (unsigned k = 0; k < ch->n_pend; k++)
+		if (ch->pend[k] == spi_in) {
+			ch->pend[k] = ch->pend[--ch->n_pend];
+			return;
+		}
+}
+
+/* The pending child k, or NULL when it is gone. */
+static struct gw_child *pend_child(struct app_gw_children *ch, unsigned k)
+{
+	int i = child_at(ch, FP_DIR_IN, ch->pend[k]);
+
+	return i >= 0 ? &ch->v[i] : NULL;
+}
+
+/* v[i] leaves: the last one takes its place. */
+static void child_drop(struct app_gw_children *ch, unsigned i)
+{
+	struct gw_child *c = &ch->v[i];
+
+	rte_hash_del_key(ch->by_in, &c->spi_in);
+	rte_hash_del_key(ch->by_out, &c->spi_out);
+	if (c->prev_out)
+		pend_del(ch, c->spi_in);
+	*c = ch->v[--ch->n];
+	if (i < ch->n)
+		index_put(ch, i); /* keys already there: only their data changes */
 }
 
 /* FNV-1a over the child's selectors. */
@@ -89,12 +196,9 @@ static uint64_t ts_hash(const struct ike_child_info *ci)
 static const struct gw_child *predecessor(const struct app_gw_children *ch,
 					  const struct ike_child_info *ci)
 {
-	uint64_t h = ts_hash(ci);
+	int i = ci->old_spi_in ? child_at(ch, FP_DIR_IN, ci->old_spi_in) : -1;
 
-	for (unsigned i = 0; ci->old_spi_in && i < ch->n; i++)
-		if (ch->v[i].spi_in == ci->old_spi_in && ch->v[i].ts_hash == h)
-			return &ch->v[i];
-	return NULL;
+	return i >= 0 && ch->v[i].ts_hash == ts_hash(ci) ? &ch->v[i] : NULL;
 }
 
 /* The peer's new SA lost the simultaneous rekey to ours, win (2.8.1): it
@@ -102,23 +206,50 @@ static const struct gw_child *predecessor(const struct app_gw_children *ch,
  * old one went down first), they move on to ours now. */
 static void demote(struct app_gw_children *ch, uint32_t spi_in, struct gw_child *win)
 {
+	int i = child_at(ch, FP_DIR_IN, spi_in);
+	struct gw_child *r = i >= 0 ? &ch->v[i] : NULL;
 	char err[160];
 
-	for (unsigned i = 0; i < ch->n; i++) {
-		struct gw_child *r = &ch->v[i];
-
-		if (r->spi_in != spi_in || r == win)
-			continue;
-		r->redundant = true;
-		if (win->prev_out != r->spi_out)
-			return;
-		if (fp_ctrl_spd_retarget(ch->ctrl, r->spi_out, win->spi_out, err, sizeof(err)) == 0)
-			win->prev_out = 0;
-		else
-			app_log(IKE_LOG_ERR, "fastpath: policies of %08x not moved to %08x: %s",
-				r->spi_out, win->spi_out, err);
+	if (!r || r == win)
 		return;
+	r->redundant = true;
+	if (win->prev_out != r->spi_out)
+		return;
+	if (fp_ctrl_spd_retarget(ch->ctrl, r->spi_out, win->spi_out, err, sizeof(err)) == 0) {
+		win->prev_out = 0;
+		pend_del(ch, win->spi_in);
+	} else {
+		app_log(IKE_LOG_ERR, "fastpath: policies of %08x not moved to %08x: %s", r->spi_out,
+			win->spi_out, err);
 	}
+}
+
+/* The child just installed in the fast path goes into v and the indexes;
+ * when that cannot be (out of memory), out of the fast path again. */
+static int child_keep(struct app_gw_children *ch, const struct ike_child_info *ci,
+		      const struct gw_child *prev, unsigned n_rules, char *err, size_t errlen)
+{
+	char e2[160];
+
+	ch->v[ch->n] = (struct gw_child){ .spi_in = ci->spi_in,
+					  .spi_out = ci->spi_out,
+					  .prev_out = prev ? prev->spi_out : 0,
+					  .ts_hash = ts_hash(ci),
+					  .ike_spi_i = ci->ike_spi_i,
+					  .ike_spi_r = ci->ike_spi_r,
+					  .redundant = ci->redundant };
+	if (index_put(ch, ch->n) == 0) {
+		if (ch->v[ch->n].prev_out)
+			pend_add(ch, ci->spi_in);
+		ch->n++;
+		return 0;
+	}
+	if (!prev && !ci->redundant && n_rules)
+		fp_ctrl_spd_del_sa(ch->ctrl, ci->spi_out, e2, sizeof(e2));
+	fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, e2, sizeof(e2));
+	fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, e2, sizeof(e2));
+	snprintf(err, errlen, "the gateway's index of CHILD SAs is full");
+	return -ENOSPC;
 }
 
 int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,
@@ -163,13 +294,7 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 			fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, e2, sizeof(e2));
 	}
 	if (rc == 0)
-		ch->v[ch->n++] = (struct gw_child){ .spi_in = ci->spi_in,
-						    .spi_out = ci->spi_out,
-						    .prev_out = prev ? prev->spi_out : 0,
-						    .ts_hash = ts_hash(ci),
-						    .ike_spi_i = ci->ike_spi_i,
-						    .ike_spi_r = ci->ike_spi_r,
-						    .redundant = ci->redundant };
+		rc = child_keep(ch, ci, prev, n, err, errlen);
 	if (rc == 0 && ci->redundant_in)
 		demote(ch, ci->redundant_in, &ch->v[ch->n - 1]);
 	ike_wipe(&in, sizeof(in));
@@ -179,9 +304,12 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 
 static struct gw_child *successor(struct app_gw_children *ch, uint32_t spi_out)
 {
-	for (unsigned i = 0; i < ch->n; i++)
-		if (ch->v[i].prev_out == spi_out && !ch->v[i].redundant)
-			return &ch->v[i];
+	for (unsigned k = 0; k < ch->n_pend; k++) {
+		struct gw_child *c = pend_child(ch, k);
+
+		if (c && c->prev_out == spi_out && !c->redundant)
+			return c;
+	}
 	return NULL;
 }
 
@@ -238,12 +366,16 @@ int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info 
 		/* In a rekey collision both new CHILD SAs wait for the old one;
 		 * the other now waits for the one that got the policies (the
 		 * redundant one's CHILD_DOWN hands them on). */
-		for (unsigned k = 0; k < ch->n; k++)
-			if (&ch->v[k] != next && ch->v[k].prev_out == ci->spi_out)
-				ch->v[k].prev_out = next->spi_out;
+		for (unsigned k = 0; k < ch->n_pend; k++) {
+			struct gw_child *c = pend_child(ch, k);
+
+			if (c && c != next && c->prev_out == ci->spi_out)
+				c->prev_out = next->spi_out;
+		}
 		next->prev_out = 0;
+		pend_del(ch, next->spi_in);
 	}
-	ch->v[i] = ch->v[--ch->n];
+	child_drop(ch, (unsigned)i);
 	if (fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, err, errlen) != 0)
 		rc = -ENOENT;
 	if (!dying_add(ch, ci->spi_in) &&
@@ -255,12 +387,11 @@ int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info 
 bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi,
 		     uint32_t *spi_in)
 {
-	for (unsigned i = 0; i < ch->n; i++)
-		if ((dir == FP_DIR_IN ? ch->v[i].spi_in : ch->v[i].spi_out) == spi) {
-			*spi_in = ch->v[i].spi_in;
-			return true;
-		}
-	return false;
+	int i = ch->by_in ? child_at(ch, dir, spi) : -1;
+
+	if (i >= 0)
+		*spi_in = ch->v[i].spi_in;
+	return i >= 0;
 }
 
 bool app_gw_spi_in_use(const struct app_gw_children *ch, uint32_t spi)
