@@ -716,18 +716,46 @@ static void test_check_conns(void)
 	free(cfg);
 }
 
-/* Many children installed and removed in random order: each found by
- * either SPI until it goes (the registry's indexes follow the entries
- * the removals move), and its SAs and policies go with it. */
+/* Many children installed and removed in random order, new ones coming
+ * in between: each found by either SPI while it is there and not after
+ * (the registry's indexes follow the entries a removal moves), its
+ * policies going with it. */
+enum { IDX_N = 300, IDX_FIRST = 200 };
+
+static void idx_child(struct ike_child_info *ci, unsigned i)
+{
+	child(ci);
+	ci->n_local_ts = ci->n_remote_ts = 1;
+	ci->remote_ts[0].start[1] = ci->remote_ts[0].end[1] = (uint8_t)(i >> 8);
+	ci->remote_ts[0].start[2] = ci->remote_ts[0].end[2] = (uint8_t)i;
+	ci->spi_in = 0xc0000100 + i;
+	ci->spi_out = 0xd0000100 + i;
+}
+
+static unsigned idx_wrong(struct app_gw_children *ch, const struct ike_child_info *ci,
+			  const bool *up)
+{
+	unsigned bad = 0;
+	uint32_t in;
+
+	for (unsigned i = 0; i < IDX_N; i++) {
+		bool by_in = app_gw_child_of(ch, FP_DIR_IN, ci[i].spi_in, &in) &&
+			     in == ci[i].spi_in;
+		bool by_out = app_gw_child_of(ch, FP_DIR_OUT, ci[i].spi_out, &in) &&
+			      in == ci[i].spi_in;
+
+		bad += by_in != up[i] || by_out != up[i];
+	}
+	return bad;
+}
+
 static void test_children_index(void)
 {
-	enum { N = 200 };
-	struct fp_ctrl_cfg cfg = { .name = "gwi", .n_workers = 1, .max_sa = 512 };
-	struct ike_child_info ci[N];
-	bool up[N];
+	struct fp_ctrl_cfg cfg = { .name = "gwi", .n_workers = 1, .max_sa = 1024 };
+	static struct ike_child_info ci[IDX_N];
+	bool up[IDX_N] = { false };
+	unsigned left = 0, next = IDX_FIRST;
 	char err[160];
-	uint32_t in;
-	unsigned left = N;
 
 	CU_ASSERT_FATAL(test_eal_init() == 0);
 	struct fp_ctrl *c = fp_ctrl_create(&cfg, err, sizeof(err));
@@ -735,35 +763,28 @@ static void test_children_index(void)
 	struct app_gw_children *ch = app_gw_children_new(c);
 	CU_ASSERT_FATAL(ch != NULL);
 	srand(7);
-	for (unsigned i = 0; i < N; i++) {
-		child(&ci[i]);
-		ci[i].n_local_ts = ci[i].n_remote_ts = 1;
-		ci[i].remote_ts[0].start[2] = (uint8_t)i; /* 203.0.i.0/24 */
-		ci[i].remote_ts[0].end[2] = (uint8_t)i;
-		ci[i].spi_in = 0xc0000100 + i;
-		ci[i].spi_out = 0xd0000100 + i;
+	for (unsigned i = 0; i < IDX_N; i++)
+		idx_child(&ci[i], i);
+	for (unsigned i = 0; i < IDX_FIRST; i++, left++) {
 		up[i] = app_gw_install_child(ch, &ci[i], err, sizeof(err)) == 0;
 		CU_ASSERT(up[i]);
-		fp_ctrl_poll(c);
+		fp_ctrl_poll(c); /* the old SPD generations freed (no worker: no wait) */
 	}
 	while (left > 0) {
-		unsigned k = (unsigned)rand() % N, bad = 0;
+		unsigned k = (unsigned)rand() % IDX_N;
 
 		if (!up[k])
 			continue;
 		CU_ASSERT_EQUAL(app_gw_remove_child(ch, &ci[k], err, sizeof(err)), 0);
-		fp_ctrl_poll(c); /* the old SPD generations freed (no worker: no wait) */
 		up[k] = false;
 		left--;
-		for (unsigned i = 0; i < N; i++) {
-			bool by_in = app_gw_child_of(ch, FP_DIR_IN, ci[i].spi_in, &in) &&
-				     in == ci[i].spi_in;
-			bool by_out = app_gw_child_of(ch, FP_DIR_OUT, ci[i].spi_out, &in) &&
-				      in == ci[i].spi_in;
-
-			bad += by_in != up[i] || by_out != up[i];
+		if (next < IDX_N && rand() % 2) {
+			up[next] = app_gw_install_child(ch, &ci[next], err, sizeof(err)) == 0;
+			CU_ASSERT(up[next]);
+			left += up[next++];
 		}
-		CU_ASSERT_EQUAL(bad, 0);
+		fp_ctrl_poll(c);
+		CU_ASSERT_EQUAL(idx_wrong(ch, ci, up), 0);
 		CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), left);
 	}
 	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &ci[0], err, sizeof(err)), -ENOENT);
