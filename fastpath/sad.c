@@ -23,6 +23,9 @@ struct fp_sad {
 	 * all of them (131,072 by default). */
 	struct rte_hash *out_idx;
 	uint32_t *free_slots, n_free;
+	/* Above it no slot has held an SA (the free slots go lowest first):
+	 * where listings stop. Read by telemetry's thread. */
+	uint32_t out_hw;
 };
 
 static uint64_t out_key(uint32_t spi, uint32_t trap)
@@ -245,6 +248,8 @@ struct fp_sad_ent *fp_sad_set_out(struct fp_sad *s, uint32_t slot, struct fp_sad
 
 	if (e != NULL)
 		e->slot = slot;
+	if (slot >= s->out_hw)
+		__atomic_store_n(&s->out_hw, slot + 1, __ATOMIC_RELEASE);
 	/* Release: pairs with the acquire load in fp_sad_get_out(). */
 	__atomic_store_n(&s->out[slot].e, e, __ATOMIC_RELEASE);
 	return old;
@@ -263,6 +268,48 @@ struct fp_sad_out *fp_sad_out_table(const struct fp_sad *s)
 	return s->out;
 }
 
+/* Cursor: rte_hash_iterate()'s position in the inbound hash, then, with
+ * WALK_OUT set, an outbound slot. */
+#define WALK_OUT 0x80000000u
+
+static uint32_t walk_out(const struct fp_sad *s, uint32_t slot, unsigned max, fp_sad_visit_fn fn,
+			 void *arg)
+{
+	uint32_t hw = __atomic_load_n(&s->out_hw, __ATOMIC_ACQUIRE);
+	uint32_t end = slot + FP_SAD_WALK_SLOTS < hw ? slot + FP_SAD_WALK_SLOTS : hw;
+	unsigned n = 0;
+
+	for (; slot < end && n < max; slot++) {
+		struct fp_sad_ent *e = __atomic_load_n(&s->out[slot].e, __ATOMIC_ACQUIRE);
+
+		if (e != NULL) {
+			fn(arg, e);
+			n++;
+		}
+	}
+	return slot < hw ? slot | WALK_OUT : FP_SAD_WALK_END;
+}
+
+uint32_t fp_sad_walk(const struct fp_sad *s, uint32_t pos, unsigned max, fp_sad_visit_fn fn,
+		     void *arg)
+{
+	const void *key;
+	void *data;
+	unsigned n = 0;
+
+	if (pos == FP_SAD_WALK_END)
+		return pos;
+	if (pos & WALK_OUT)
+		return walk_out(s, pos & ~WALK_OUT, max, fn, arg);
+	while (n < max && rte_hash_iterate(s->in, &key, &data, &pos) >= 0) {
+		fn(arg, data);
+		n++;
+	}
+	if (n == max) /* perhaps more inbound ones */
+		return pos;
+	return walk_out(s, 0, max - n, fn, arg);
+}
+
 void fp_sad_foreach(const struct fp_sad *s, fp_sad_visit_fn fn, void *arg)
 {
 	const void *key;
@@ -271,7 +318,7 @@ void fp_sad_foreach(const struct fp_sad *s, fp_sad_visit_fn fn, void *arg)
 
 	while (rte_hash_iterate(s->in, &key, &data, &next) >= 0)
 		fn(arg, data);
-	for (uint32_t i = 0; i < s->max; i++) {
+	for (uint32_t i = 0; i < __atomic_load_n(&s->out_hw, __ATOMIC_ACQUIRE); i++) {
 		struct fp_sad_ent *e = __atomic_load_n(&s->out[i].e, __ATOMIC_ACQUIRE);
 
 		if (e != NULL)

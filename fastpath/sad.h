@@ -85,6 +85,15 @@ void fp_sad_out_release(struct fp_sad *s, uint32_t slot);
 /* Calls fn for every installed SA (control core; telemetry). */
 typedef void (*fp_sad_visit_fn)(void *arg, struct fp_sad_ent *e);
 void fp_sad_foreach(const struct fp_sad *s, fp_sad_visit_fn fn, void *arg);
+/* The same a page at a time: fn for at most max SAs from cursor pos (0 at
+ * first), looking at no more than FP_SAD_WALK_SLOTS outbound slots (and
+ * none above the highest that ever held an SA); the
+ * cursor to go on from, or FP_SAD_WALK_END when all were visited. A
+ * listing of 131,072 slots costs each request a bounded slice. */
+#define FP_SAD_WALK_END   UINT32_MAX
+#define FP_SAD_WALK_SLOTS 16384u
+uint32_t fp_sad_walk(const struct fp_sad *s, uint32_t pos, unsigned max, fp_sad_visit_fn fn,
+		     void *arg);
 
 /* ---- workers ---- */
 

@@ -276,14 +276,32 @@ static void list_one(void *arg, struct fp_sad_ent *e)
 	rte_tel_data_add_array_string(arg, s);
 }
 
+/* SAs a /ipsecgw/sa/list answer holds (RTE_TEL_MAX_ARRAY_ENTRIES less
+ * one for the cursor). */
+#define SA_LIST_PAGE 256u
+
+/* A page of the installed SAs; the param is the cursor a page before
+ * ended with ("next:N", its last element when more may follow). */
 static int cmd_sa_list(const char *cmd, const char *params, struct rte_tel_data *d)
 {
+	unsigned long pos = 0;
+	char *end, next[32];
+
 	(void)cmd;
-	(void)params;
+	if (params != NULL && *params != '\0') {
+		errno = 0;
+		pos = strtoul(params, &end, 10);
+		if (*end != '\0' || errno || pos >= FP_SAD_WALK_END)
+			return -EINVAL;
+	}
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
 	rd_begin(tel_ctrl);
-	fp_sad_foreach(tel_ctrl->sad, list_one, d);
+	pos = fp_sad_walk(tel_ctrl->sad, (uint32_t)pos, SA_LIST_PAGE, list_one, d);
 	rd_end(tel_ctrl);
+	if (pos != FP_SAD_WALK_END) {
+		snprintf(next, sizeof(next), "next:%lu", pos);
+		rte_tel_data_add_array_string(d, next);
+	}
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_lcore.h>
 
 #include "fastpath/sad.h"
@@ -54,7 +55,60 @@ static void test_slots(void)
 	fp_sad_free(s);
 }
 
+static void count_visit(void *arg, struct fp_sad_ent *e)
+{
+	unsigned *seen = arg;
+
+	seen[e->hash_pos]++; /* the test's own numbering */
+}
+
+/* A listing a page at a time visits every SA once, whatever the page
+ * size, and a page over empty slots ends early with a cursor. */
+static void test_walk(void)
+{
+	static struct fp_sad_ent in[20], out[3];
+	unsigned seen[23], pages = 0, zero = 0;
+	struct fp_sad *s;
+	uint32_t pos = 0;
+
+	FPT_SETUP();
+	s = fp_sad_create("walk", SLOTS, (int)rte_socket_id());
+	CU_ASSERT_FATAL(s != NULL);
+	for (unsigned i = 0; i < 20; i++) {
+		in[i].sa.h.spi_be = rte_cpu_to_be_32(0x5000 + i);
+		in[i].hash_pos = (int32_t)i;
+		CU_ASSERT_FATAL(fp_sad_add_in(s, &in[i]) == 0);
+	}
+	for (unsigned i = 0; i < 3; i++) {
+		int slot = fp_sad_out_slot(s, 0x7000 + i, 1);
+
+		out[i].hash_pos = (int32_t)(20 + i);
+		CU_ASSERT_FATAL(slot >= 0);
+		/* the last one far out: pages of empty slots before it */
+		fp_sad_set_out(s, i == 2 ? SLOTS - 1 : (uint32_t)slot, &out[i]);
+	}
+	memset(seen, 0, sizeof(seen));
+	while (pos != FP_SAD_WALK_END && pages < 100) {
+		unsigned before = 0, after = 0;
+
+		for (unsigned i = 0; i < 23; i++)
+			before += seen[i];
+		pos = fp_sad_walk(s, pos, 3, count_visit, seen);
+		for (unsigned i = 0; i < 23; i++)
+			after += seen[i];
+		CU_ASSERT(after - before <= 3);
+		zero += after == before;
+		pages++;
+	}
+	for (unsigned i = 0; i < 23; i++)
+		CU_ASSERT_EQUAL(seen[i], 1);
+	CU_ASSERT(zero >= 2); /* 70,000 slots: at least 3 slices of 16,384 to the last */
+	CU_ASSERT_EQUAL(fp_sad_walk(s, FP_SAD_WALK_END, 3, count_visit, seen), FP_SAD_WALK_END);
+	fp_sad_free(s);
+}
+
 static const struct test_case cases[] = {
+	{ "walk in pages", test_walk },
 	{ "outbound slots by index", test_slots },
 	{ NULL, NULL },
 };
