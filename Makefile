@@ -57,6 +57,7 @@ APP_OBJS  := $(APP_SRCS:%.c=$(BUILD)/%.o)
 FP_OBJS   := $(FP_SRCS:%.c=$(BUILD)/%.o)
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 FP_UNIT_SRCS := $(sort $(wildcard tests/unit/fastpath/*.c)) tests/unit/app/test_gw.c \
+                tests/unit/app/test_gw_reload.c \
                 tests/unit/test_eal.c
 FP_UNIT_OBJS := $(FP_UNIT_SRCS:%.c=$(BUILD)/%.o)
 GW_OBJS   := $(GW_SRCS:%.c=$(BUILD)/%.o)

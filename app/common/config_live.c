@@ -31,9 +31,9 @@ static const struct ike_conn_cfg *conn_named(const struct app_config *cfg, const
 	return NULL;
 }
 
-static int load_checked(const struct app_config *cfg, struct app_config *next, bool fastpath,
-			const struct app_reload_ops *ops, void *arg, struct app_conn_diff *d,
-			char *msg, size_t msglen)
+static int load_checked(const struct app_config *cfg, struct app_config *next,
+			const struct ike_engine *e, bool fastpath, const struct app_reload_ops *ops,
+			void *arg, struct app_conn_diff *d, char *msg, size_t msglen)
 {
 	char err[600];
 
@@ -46,12 +46,34 @@ static int load_checked(const struct app_config *cfg, struct app_config *next, b
 		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
 		return -1;
 	}
+	if (!e && next->n_conns) {
+		snprintf(msg, msglen,
+			 "%s: connections need the IKE engine, which the gateway starts only "
+			 "with connections: adding some needs a restart; nothing changed",
+			 cfg->path);
+		return -1;
+	}
 	app_config_diff_conns(cfg, next, d);
 	if (ops && ops->check && ops->check(arg, cfg, next, d, err, sizeof(err)) < 0) {
 		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
 		return -1;
 	}
 	return 0;
+}
+
+/* next's credentials to e, or back to cfg's when they fail. */
+static int give_creds(const struct app_config *cfg, const struct app_config *next,
+		      struct ike_engine *e, char *msg, size_t msglen)
+{
+	char err[600], again[600];
+
+	ike_engine_reset_revocation(e);
+	if (app_config_give_creds(next, e, err, sizeof(err)) == 0)
+		return 0;
+	if (app_config_give_creds(cfg, e, again, sizeof(again)) < 0)
+		app_log(IKE_LOG_ERR, "reload: restoring the old credentials: %s", again);
+	snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
+	return -1;
 }
 
 /* The connections first out of the engine, then in: a changed one is
@@ -126,28 +148,27 @@ int app_config_reload(struct app_config *cfg, struct ike_engine *e, bool fastpat
 {
 	struct app_config *next = calloc(1, sizeof(*next));
 	struct app_conn_diff *d = calloc(1, sizeof(*d));
-	char err[600], again[600];
+	char note[300] = "";
 	int rc = -1;
 
 	if (!next || !d) {
 		snprintf(msg, msglen, "reload: out of memory; nothing changed");
 		goto out;
 	}
-	if (load_checked(cfg, next, fastpath, ops, arg, d, msg, msglen) < 0)
+	if (load_checked(cfg, next, e, fastpath, ops, arg, d, msg, msglen) < 0)
 		goto out;
-	ike_engine_reset_revocation(e);
-	if (app_config_give_creds(next, e, err, sizeof(err)) < 0) {
-		if (app_config_give_creds(cfg, e, again, sizeof(again)) < 0)
-			app_log(IKE_LOG_ERR, "reload: restoring the old credentials: %s", again);
-		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
+	if (e && give_creds(cfg, next, e, msg, msglen) < 0)
 		goto out;
-	}
-	apply_conns(next, e, d, now_ms);
+	if (ops && ops->apply)
+		ops->apply(arg, cfg, next, d, note, sizeof(note));
+	if (e)
+		apply_conns(next, e, d, now_ms);
 	swap_in(cfg, next);
-	start_conns(cfg, e, d, ops, arg, now_ms);
-	snprintf(msg, msglen, "%s: %u added, %u removed, %u changed, %u unchanged", cfg->path,
+	if (e)
+		start_conns(cfg, e, d, ops, arg, now_ms);
+	snprintf(msg, msglen, "%s: %u added, %u removed, %u changed, %u unchanged%s%s", cfg->path,
 		 d->count[APP_CONN_ADDED], d->count[APP_CONN_REMOVED], d->count[APP_CONN_CHANGED],
-		 d->count[APP_CONN_UNCHANGED]);
+		 d->count[APP_CONN_UNCHANGED], note[0] ? "; " : "", note);
 	rc = 0;
 out:
 	if (next)

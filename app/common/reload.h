@@ -48,7 +48,7 @@ bool app_conn_creds_differ(const struct ike_conn_cfg *a, const struct ike_conn_c
 const char *app_conn_change_name(enum app_conn_change c);
 /* Settings read only at start (sockets, control socket, key log, metrics, user,
  * the "ike" section, log.level) and, with fastpath, the "fastpath"
- * section: true with "X changed: needs a restart" in why when next
+ * section but its static SAs and policies (app/gateway/gw_reload.h): true with "X changed: needs a restart" in why when next
  * differs from old in one of them. */
 bool app_config_restart_needed(const struct app_config *old, const struct app_config *next,
 			       bool fastpath, char *why, size_t len);
@@ -59,18 +59,25 @@ struct app_reload_ops {
 	/* next may replace running: 0, or -1 with the reason in err */
 	int (*check)(void *arg, const struct app_config *running, const struct app_config *next,
 		     const struct app_conn_diff *d, char *err, size_t errlen);
+	/* after the check and the credentials, before the connections: what
+	 * the embedder holds of the file (the gateway's static SAs, policies
+	 * and traps); a summary for the reply in note ("" for none) */
+	void (*apply)(void *arg, const struct app_config *running, const struct app_config *next,
+		      const struct app_conn_diff *d, char *note, size_t notelen);
 	/* a connection added or changed is in the engine: start it per its
 	 * start action (default: initiate when "initiate" is set) */
 	void (*start)(void *arg, const struct ike_conn_cfg *c, uint64_t now_ms);
 };
 
 /* Reads cfg->path again; when the whole file loads and nothing in it needs
- * a restart: the credentials go to e (as reload-creds), removed and changed
+ * a restart: the credentials go to e (as reload-creds), ops->apply runs, removed and changed
  * connections are taken out through IKE (ike_engine_remove_conn: Delete
  * sent), added and changed ones added and started, untouched ones keep
  * their SAs (their PSK and certificates updated in place), and cfg becomes
  * the new file. 0 with a summary in msg, or -1 with a line naming the file
- * in msg and nothing changed. fastpath: the caller runs the fast path. */
+ * in msg and nothing changed. fastpath: the caller runs the fast path.
+ * e NULL: a gateway without IKE (no connections at start): the file must
+ * have none either, and only ops->apply acts. */
 int app_config_reload(struct app_config *cfg, struct ike_engine *e, bool fastpath,
 		      const struct app_reload_ops *ops, void *arg, uint64_t now_ms, char *msg,
 		      size_t msglen);

@@ -114,6 +114,7 @@ void app_gw_policy(const struct app_fp_policy *pol, struct fp_spd_rule *r)
 	ts_pair(&src, &dst, &r->sel);
 	r->action = (enum fp_spd_action)pol->action;
 	r->spi = pol->spi;
+	r->origin = FP_SPD_CONFIG;
 }
 
 static int child_one(const struct ike_child_info *ci, bool out, struct fp_sa_params *p, char *err,

@@ -18,6 +18,7 @@
 #include "app/gateway/gw.h"
 #include "app/gateway/gw_ike.h"
 #include "app/gateway/gw_metrics.h"
+#include "app/gateway/gw_reload.h"
 #include "app/common/log.h"
 #include "app/common/reload.h"
 #include "fastpath/host.h"
@@ -32,6 +33,15 @@
  * sensible dpd_delay. */
 #define GW_ACTIVITY_MS 5000u
 
+/* One trap per CHILD SA configuration at most. */
+#define GW_MAX_TRAPS (APP_MAX_CONNS * IKE_MAX_CHILDREN)
+
+struct gw_trap {
+	bool used;
+	unsigned child; /* index in the connection's children */
+	char conn[IKE_NAME_MAX];
+};
+
 struct app_gw_ike {
 	struct app_config *cfg;
 	const struct fp_dp *dp;
@@ -45,14 +55,41 @@ struct app_gw_ike {
 	uint64_t activity_at;
 	struct app_gw_ike_stats st;
 	struct app_log_limit drop_limit; /* warnings for dropped datagrams */
-	/* Trap policies installed, by trap id - 1 (trap_id()). */
-	bool trapped[APP_MAX_CONNS * IKE_MAX_CHILDREN];
+	/* Trap policies installed, by trap id - 1: named by connection and
+	 * child, not by place in the file, so that a reload that removes or
+	 * reorders connections leaves the others' traps as they are. */
+	struct gw_trap traps[GW_MAX_TRAPS];
 };
 
-/* The fast path's id of the trap of child k of connection ci (not 0). */
-static uint32_t trap_id(unsigned ci, unsigned k)
+/* The installed trap of child k of connection conn, or NULL. */
+static struct gw_trap *trap_find(struct app_gw_ike *g, const char *conn, unsigned k)
 {
-	return (uint32_t)(ci * IKE_MAX_CHILDREN + k + 1);
+	for (unsigned i = 0; i < GW_MAX_TRAPS; i++)
+		if (g->traps[i].used && g->traps[i].child == k &&
+		    strcmp(g->traps[i].conn, conn) == 0)
+			return &g->traps[i];
+	return NULL;
+}
+
+static const struct ike_conn_cfg *conn_named(const struct app_config *cfg, const char *name)
+{
+	for (unsigned i = 0; i < cfg->n_conns; i++)
+		if (strcmp(cfg->conns[i].name, name) == 0)
+			return &cfg->conns[i];
+	return NULL;
+}
+
+/* A free entry for child k of conn, its id (index + 1, never 0) in *id. */
+static struct gw_trap *trap_new(struct app_gw_ike *g, const char *conn, unsigned k, uint32_t *id)
+{
+	for (unsigned i = 0; i < GW_MAX_TRAPS; i++)
+		if (!g->traps[i].used) {
+			snprintf(g->traps[i].conn, sizeof(g->traps[i].conn), "%s", conn);
+			g->traps[i].child = k;
+			*id = i + 1;
+			return &g->traps[i];
+		}
+	return NULL;
 }
 
 /* The engine's addresses to the host stack's and back: the same fields,
@@ -121,15 +158,15 @@ static void trap_conn(struct app_gw_ike *g, unsigned ci)
 	char err[160] = "no selector pair of one family";
 
 	for (unsigned k = 0; k < c->n_children; k++) {
-		uint32_t id = trap_id(ci, k);
+		struct gw_trap *t;
+		uint32_t id;
 		unsigned n;
 
-		if (g->trapped[id - 1])
-			continue;
+		if (trap_find(g, c->name, k) || !(t = trap_new(g, c->name, k, &id)))
+			continue; /* there are as many entries as children */
 		n = app_gw_trap_rules(&c->children[k], id, rules, RTE_DIM(rules));
-		g->trapped[id - 1] = n && fp_ctrl_spd_prepend(g->dp->ctrl, rules, n, err,
-							      sizeof(err)) == 0;
-		if (g->trapped[id - 1])
+		t->used = n && fp_ctrl_spd_prepend(g->dp->ctrl, rules, n, err, sizeof(err)) == 0;
+		if (t->used)
 			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s trapped: %u polic%s",
 				c->name, c->children[k].name, n, n == 1 ? "y" : "ies");
 		else
@@ -279,11 +316,6 @@ static void telemetry_attach(const struct app_gw_ike *g)
 
 /* ---- live reload (app/common/reload.h) ---- */
 
-static bool uses_traps(const struct ike_conn_cfg *c)
-{
-	return c->trap || c->dpd_action == IKE_ACTION_TRAP || c->close_action == IKE_ACTION_TRAP;
-}
-
 static enum app_conn_change change_of(const struct app_conn_diff *d, const char *name)
 {
 	for (unsigned i = 0; i < d->n; i++)
@@ -292,30 +324,51 @@ static enum app_conn_change change_of(const struct app_conn_diff *d, const char 
 	return APP_CONN_UNCHANGED;
 }
 
-/* Trap policies are named by the connection's place in the file
- * (trap_id()) and cannot be taken out of the fast path yet: a connection
- * that uses them stays, unchanged, at its place. */
 static int reload_check(void *arg, const struct app_config *run, const struct app_config *next,
 			const struct app_conn_diff *d, char *err, size_t errlen)
 {
-	(void)arg;
+	struct app_gw_ike *g = arg;
+
+	(void)d;
 	if (app_gw_check_conns(next, err, errlen) != 0)
 		return -1;
-	for (unsigned i = 0; i < run->n_conns; i++) {
-		const struct ike_conn_cfg *c = &run->conns[i];
+	return app_gw_fp_reload_check(g->dp->ctrl, &run->fastpath, &next->fastpath, err, errlen);
+}
 
-		if (!uses_traps(c))
+/* The traps of connections removed or changed leave the SPD (a changed
+ * one is trapped again, as it is now, when it starts). */
+static void untrap_changed(struct app_gw_ike *g, const struct app_config *run,
+			   const struct app_conn_diff *d)
+{
+	char err[160];
+
+	for (unsigned i = 0; i < GW_MAX_TRAPS; i++) {
+		struct gw_trap *t = &g->traps[i];
+		const struct ike_conn_cfg *c;
+		enum app_conn_change what = t->used ? change_of(d, t->conn) : APP_CONN_UNCHANGED;
+
+		if (what != APP_CONN_REMOVED && what != APP_CONN_CHANGED)
 			continue;
-		if (i >= next->n_conns || strcmp(next->conns[i].name, c->name) != 0 ||
-		    change_of(d, c->name) != APP_CONN_UNCHANGED) {
-			snprintf(err, errlen,
-				 "connection '%s' has trap policies: removing, changing or "
-				 "moving it in the file needs a restart",
-				 c->name);
-			return -1;
+		if (fp_ctrl_spd_del_trap(g->dp->ctrl, i + 1, err, sizeof(err)) != 0) {
+			app_log(IKE_LOG_ERR, "reload: trap policies of %s not removed: %s", t->conn,
+				err);
+			continue;
 		}
+		c = conn_named(run, t->conn);
+		app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s untrapped: its connection %s",
+			t->conn, c && t->child < c->n_children ? c->children[t->child].name : "?",
+			app_conn_change_name(what));
+		t->used = false;
 	}
-	return 0;
+}
+
+static void reload_apply(void *arg, const struct app_config *run, const struct app_config *next,
+			 const struct app_conn_diff *d, char *note, size_t len)
+{
+	struct app_gw_ike *g = arg;
+
+	untrap_changed(g, run, d);
+	app_gw_fp_reload_apply(g->dp->ctrl, &run->fastpath, &next->fastpath, note, len);
 }
 
 static void reload_start(void *arg, const struct ike_conn_cfg *c, uint64_t now)
@@ -332,7 +385,9 @@ static void reload_start(void *arg, const struct ike_conn_cfg *c, uint64_t now)
 
 int app_gw_ike_reload(struct app_gw_ike *g, char *msg, size_t len)
 {
-	static const struct app_reload_ops ops = { .check = reload_check, .start = reload_start };
+	static const struct app_reload_ops ops = { .check = reload_check,
+						   .apply = reload_apply,
+						   .start = reload_start };
 
 	return app_config_reload(g->cfg, g->engine, true, &ops, g, app_mono_ms(), msg, len);
 }
@@ -633,13 +688,15 @@ void app_gw_ike_start(struct app_gw_ike *g)
 
 void app_gw_ike_acquire(struct app_gw_ike *g, uint32_t trap)
 {
-	unsigned ci = (trap - 1) / IKE_MAX_CHILDREN, k = (trap - 1) % IKE_MAX_CHILDREN;
-	const struct ike_conn_cfg *c;
+	const struct gw_trap *t = trap >= 1 && trap <= GW_MAX_TRAPS ? &g->traps[trap - 1] : NULL;
+	const struct ike_conn_cfg *c = t && t->used ? conn_named(g->cfg, t->conn) : NULL;
+	unsigned k = t ? t->child : 0;
 	int rc;
 
-	if (trap == 0 || ci >= g->cfg->n_conns || k >= g->cfg->conns[ci].n_children)
-		return; /* not one of ours: cannot happen */
-	c = &g->cfg->conns[ci];
+	/* A trap removed by a reload can still catch a packet in an SPD
+	 * generation the workers have not left yet. */
+	if (c == NULL || k >= c->n_children)
+		return;
 	g->st.acquires++;
 	rc = ike_engine_acquire(g->engine, c->name, k, app_mono_ms());
 	if (rc == 0) {

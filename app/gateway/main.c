@@ -41,6 +41,7 @@
 #include "app/gateway/gw_check.h"
 #include "app/gateway/gw_eal.h"
 #include "app/gateway/gw_ike.h"
+#include "app/gateway/gw_reload.h"
 #include "app/gateway/gw_metrics.h"
 #include "app/common/metrics.h"
 #include "app/common/log.h"
@@ -103,19 +104,17 @@ static void on_signal(int sig)
 }
 
 /* SIGHUP: the configuration file again (app_gw_ike_reload()); without IKE
- * at start there is no engine to give connections to. */
+ * at start only the fast path's static SAs and policies (gw_reload.h). */
 static void reload(struct gw *g)
 {
 	char msg[800];
+	int rc;
 
 	hup = 0;
 	app_reload_begin();
-	if (!g->ike)
-		app_logs(APP_LOG_CONTROL, IKE_LOG_WARN,
-			 "SIGHUP: reload refused: %s: no connections at start: adding some needs a "
-			 "restart",
-			 g->o.config);
-	else if (app_gw_ike_reload(g->ike, msg, sizeof(msg)) < 0)
+	rc = g->ike ? app_gw_ike_reload(g->ike, msg, sizeof(msg))
+		    : app_gw_fp_reload(g->cfg, g->ctrl, app_mono_ms(), msg, sizeof(msg));
+	if (rc < 0)
 		app_log(IKE_LOG_WARN, "SIGHUP: reload refused: %s", msg);
 	else
 		app_log(IKE_LOG_INFO, "SIGHUP: reload: %s", msg);
@@ -470,7 +469,7 @@ static int tables_setup(struct gw *g)
 		return -ENOMEM;
 	for (unsigned i = 0; i < f->n_policies; i++)
 		app_gw_policy(&f->policies[i], &rules[i]);
-	rc = fp_ctrl_replace_spd(g->ctrl, rules, f->n_policies, err, sizeof(err));
+	rc = fp_ctrl_spd_replace_config(g->ctrl, rules, f->n_policies, err, sizeof(err));
 	if (rc != 0)
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "fastpath.policies: %s", err);
 	free(rules);

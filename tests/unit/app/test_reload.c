@@ -212,6 +212,38 @@ static void test_restart_needed(void)
 	drop(m);
 }
 
+#define FP_PORT "'ports':[{'name':'a','addresses':['192.0.2.1']}]"
+#define FP_SA(spi)                                                            \
+	"{'spi':" spi ",'dir':'in','local':'192.0.2.1','remote':'192.0.2.2'," \
+	"'cipher':'aes128gcm16','key':'606162636465666768696a6b6c6d6e6f70717273'}"
+
+/* The gateway applies static SAs and policies at run time
+ * (app/gateway/gw_reload.c); ports, workers and routes still need a
+ * restart. */
+static void test_restart_fastpath(void)
+{
+	struct app_config *o = parse("{'fastpath':{" FP_PORT ",'static_sas':[" FP_SA("300") "]}}");
+	struct app_config *s = parse("{'fastpath':{" FP_PORT ",'static_sas':[" FP_SA(
+		"301") "],"
+		       "'policies':[{'src':'0.0.0.0/0','dst':'0.0.0.0/0',"
+		       "'action':'bypass'}]}}");
+	struct app_config *w = parse("{'fastpath':{'workers':2," FP_PORT
+				     ",'static_sas':[" FP_SA("300") "]}}");
+	struct app_config *r = parse("{'fastpath':{" FP_PORT ",'static_sas':[" FP_SA(
+		"300") "],'routes':[{'dst':'0.0.0.0/0','port':'a'}]}}");
+
+	CU_ASSERT_FALSE(app_config_restart_needed(o, s, true, err, sizeof(err)));
+	CU_ASSERT_TRUE(app_config_restart_needed(o, w, true, err, sizeof(err)));
+	CU_ASSERT_STRING_EQUAL(err, "fastpath.workers changed: needs a restart");
+	CU_ASSERT_TRUE(app_config_restart_needed(o, r, true, err, sizeof(err)));
+	CU_ASSERT_STRING_EQUAL(err, "fastpath.routes changed: needs a restart");
+	CU_ASSERT_FALSE(app_config_restart_needed(o, w, false, err, sizeof(err))); /* the daemon */
+	drop(o);
+	drop(s);
+	drop(w);
+	drop(r);
+}
+
 static const struct test_case cases[] = {
 	{ "added, removed, changed, unchanged by name", test_categories },
 	{ "the same file twice: nothing changes", test_same_file },
@@ -219,6 +251,7 @@ static const struct test_case cases[] = {
 	{ "a new PSK: unchanged, credentials in place", test_psk_in_place },
 	{ "certificates compared as certificates", test_certificates },
 	{ "sockets, control socket, metrics: need a restart", test_restart_needed },
+	{ "static SAs and policies: no restart; workers, routes: one", test_restart_fastpath },
 	{ NULL, NULL },
 };
 TEST_SUITE(reload, cases)
