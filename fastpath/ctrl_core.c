@@ -741,7 +741,8 @@ struct fp_ctrl *fp_ctrl_create(const struct fp_ctrl_cfg *cfg, char *err, size_t 
 	}
 	struct fp_spd_db_cfg sc = {
 		.max_rules = cfg->max_rules ? cfg->max_rules
-					    : RTE_MAX(FP_SPD_MAX_RULES, 4 * (c->sad ? fp_sad_max(c->sad) : 0)),
+					    : RTE_MAX(FP_SPD_MAX_RULES,
+						      4 * (c->sad ? fp_sad_max(c->sad) : 0)),
 		.socket = cfg->socket,
 		.slot_of = slot_of,
 		.retire = spd_retire,

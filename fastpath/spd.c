@@ -444,8 +444,8 @@ static inline bool rest_in(const struct lin_rest *l, uint8_t proto, uint16_t sp,
 
 /* First entry that matches and ranks better than rank[i]; the entries are
  * in rank order, so the scan stops at the first one that cannot win. */
-static void scan4(const struct spd_famgen *g, const struct fp_spd_key4 *const k[],
-		  uint32_t rank[], uint32_t res[], uint32_t n)
+static void scan4(const struct spd_famgen *g, const struct fp_spd_key4 *const k[], uint32_t rank[],
+		  uint32_t res[], uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fp_spd_key4 *key = k[i];
@@ -455,7 +455,8 @@ static void scan4(const struct spd_famgen *g, const struct fp_spd_key4 *const k[
 
 		for (uint32_t j = 0; j < g->n_lin && l[j].r.rank < rank[i]; j++) {
 			if (src - l[j].src_lo <= l[j].src_span &&
-			    dst - l[j].dst_lo <= l[j].dst_span && rest_in(&l[j].r, key->proto, sp, dp)) {
+			    dst - l[j].dst_lo <= l[j].dst_span &&
+			    rest_in(&l[j].r, key->proto, sp, dp)) {
 				rank[i] = l[j].r.rank;
 				res[i] = l[j].r.res;
 				break;
@@ -473,8 +474,8 @@ static inline u128 be128(const uint8_t *a)
 	return (u128)rte_be_to_cpu_64(hi) << 64 | rte_be_to_cpu_64(lo);
 }
 
-static void scan6(const struct spd_famgen *g, const struct fp_spd_key6 *const k[],
-		  uint32_t rank[], uint32_t res[], uint32_t n)
+static void scan6(const struct spd_famgen *g, const struct fp_spd_key6 *const k[], uint32_t rank[],
+		  uint32_t res[], uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fp_spd_key6 *key = k[i];
@@ -484,7 +485,8 @@ static void scan6(const struct spd_famgen *g, const struct fp_spd_key6 *const k[
 
 		for (uint32_t j = 0; j < g->n_lin && l[j].r.rank < rank[i]; j++) {
 			if (src - l[j].src_lo <= l[j].src_span &&
-			    dst - l[j].dst_lo <= l[j].dst_span && rest_in(&l[j].r, key->proto, sp, dp)) {
+			    dst - l[j].dst_lo <= l[j].dst_span &&
+			    rest_in(&l[j].r, key->proto, sp, dp)) {
 				rank[i] = l[j].r.rank;
 				res[i] = l[j].r.res;
 				break;
@@ -525,8 +527,8 @@ static void acl_rest(const struct spd_famgen *g, const void *const k[], uint32_t
 
 enum { CHUNK = RTE_HASH_LOOKUP_BULK_MAX };
 
-static void tiered4(const struct spd_famgen *g, const struct fp_spd_key4 *const k[],
-		    uint32_t res[], uint32_t n)
+static void tiered4(const struct spd_famgen *g, const struct fp_spd_key4 *const k[], uint32_t res[],
+		    uint32_t n)
 {
 	uint32_t rank[CHUNK];
 
@@ -542,8 +544,8 @@ static void tiered4(const struct spd_famgen *g, const struct fp_spd_key4 *const 
 		scan4(g, k, rank, res, n);
 }
 
-static void tiered6(const struct spd_famgen *g, const struct fp_spd_key6 *const k[],
-		    uint32_t res[], uint32_t n)
+static void tiered6(const struct spd_famgen *g, const struct fp_spd_key6 *const k[], uint32_t res[],
+		    uint32_t n)
 {
 	uint32_t rank[CHUNK];
 

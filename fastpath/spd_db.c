@@ -383,7 +383,8 @@ static int famgen_make(struct fp_spd_db *db, struct db_state *st, unsigned fi,
 		return -ENOMEM;
 	}
 	for (uint32_t id = f->l[l].head; id != NIL; id = st->rec[id].next[l])
-		b[n++] = (struct spd_brule){ &st->rec[id].r.sel, st->rec[id].rank, st->rec[id].res };
+		b[n++] = (struct spd_brule){ &st->rec[id].r.sel, st->rec[id].rank,
+					     st->rec[id].res };
 	*out = spd_famgen_build(b, n, every, f->ex, db->cfg.socket, err, errlen);
 	free(b);
 	return *out == NULL ? -ENOMEM : 0;
@@ -436,7 +437,8 @@ int fp_spd_db_commit(struct fp_spd_db *db, char *err, size_t errlen)
 		return rc;
 	/* Only now: the published structures no longer name these. */
 	for (uint32_t i = 0; i < db->n_unq; i++)
-		if (db->cfg.unnamed != NULL && names_get(&db->st, db->unq[i].a, db->unq[i].spi) == NIL)
+		if (db->cfg.unnamed != NULL &&
+		    names_get(&db->st, db->unq[i].a, db->unq[i].spi) == NIL)
 			db->cfg.unnamed(db->cfg.arg, db->unq[i].a, db->unq[i].spi);
 	db->n_unq = 0;
 	return 0;

@@ -49,7 +49,8 @@ struct spd_exact *spd_exact_new(uint8_t family, uint32_t cap, int socket)
 		.key_len = family == 4 ? sizeof(struct xkey4) : sizeof(struct xkey6),
 		.hash_func = rte_hash_crc,
 		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	struct spd_exact *x = rte_zmalloc_socket("spd_exact", sizeof(*x), 0, socket);
 

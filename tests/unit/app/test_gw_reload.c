@@ -133,15 +133,15 @@ static void test_reload_static_sas(void)
 	/* A new static SA on the SPI of IKE's inbound SA: refused, named. */
 	run->fastpath = next->fastpath;
 	next->fastpath.sas[3].spi = 0x9002;
-	CU_ASSERT_EQUAL(app_gw_fp_reload_check(c, &run->fastpath, &next->fastpath, err, sizeof(err)),
-			-1);
+	CU_ASSERT_EQUAL(
+		app_gw_fp_reload_check(c, &run->fastpath, &next->fastpath, err, sizeof(err)), -1);
 	CU_ASSERT_STRING_EQUAL(err, "fastpath.static_sas: SA in 0x00009002: the SPI is held by an "
 				    "IKE CHILD SA");
 	/* A static SA that was already there keeps its SPI. */
 	next->fastpath.sas[3].spi = 0x3003;
 	next->fastpath.sas[3].key[1] ^= 1;
-	CU_ASSERT_EQUAL(app_gw_fp_reload_check(c, &run->fastpath, &next->fastpath, err, sizeof(err)),
-			0);
+	CU_ASSERT_EQUAL(
+		app_gw_fp_reload_check(c, &run->fastpath, &next->fastpath, err, sizeof(err)), 0);
 	fp_ctrl_free(c);
 	app_config_clear(run);
 	app_config_clear(next);
