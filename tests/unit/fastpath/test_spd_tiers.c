@@ -69,13 +69,15 @@ static void set_prefix(uint8_t fam, uint8_t *lo, uint8_t *hi, unsigned plen)
 
 static void rnd_addr_sel(uint8_t fam, uint8_t *lo, uint8_t *hi, bool dst)
 {
-	static const unsigned p4[] = { 32, 32, 24, 30, 16, 22 }, p6[] = { 128, 128, 120, 64, 48, 124 };
+	static const unsigned p4[] = { 32, 32, 24, 30, 16, 22 },
+			      p6[] = { 128, 128, 120, 64, 48, 124 };
 	unsigned k = rnd() % 10;
 
 	if (k < (dst ? 6u : 3u)) { /* one prefix: the exact tier for a destination */
 		set_prefix(fam, lo, hi, (fam == 4 ? p4 : p6)[rnd() % 6]);
 	} else if (k < 8) { /* a range (IPv6: in one /64, or it splits into too many prefixes) */
-		u128 a = rnd_addr(fam), b = fam == 4 ? rnd_addr(fam) : (a & ~(u128)0xff) | rnd() % 256;
+		u128 a = rnd_addr(fam),
+		     b = fam == 4 ? rnd_addr(fam) : (a & ~(u128)0xff) | rnd() % 256;
 
 		set_range(fam, lo, hi, a < b ? a : b, a < b ? b : a);
 	} else { /* anything */
@@ -105,8 +107,10 @@ static void rnd_rule(struct fp_spd_rule *r, uint32_t spi)
 	s->proto = (uint8_t)((const uint8_t[]){ 0, 0, 0, 6, 17, 1 })[rnd() % 6];
 	rnd_ports(&s->sport_lo, &s->sport_hi);
 	rnd_ports(&s->dport_lo, &s->dport_hi);
-	r->action = a < 12 ? FP_SPD_PROTECT : a < 14 ? FP_SPD_TRAP : a < 17 ? FP_SPD_BYPASS
-								    : FP_SPD_DISCARD;
+	r->action = a < 12   ? FP_SPD_PROTECT
+		    : a < 14 ? FP_SPD_TRAP
+		    : a < 17 ? FP_SPD_BYPASS
+			     : FP_SPD_DISCARD;
 	r->spi = spi;
 }
 
@@ -185,8 +189,9 @@ static unsigned check_pkts(const struct fp_spd *spd, const struct fp_spd_rule *r
 			uint32_t ref;
 
 			rnd_pkt(&p, r, n);
-			ref = expect(r, n, fp_spd_match_ref(r, n, p.fam, p.src, p.dst, p.proto,
-							    p.sport, p.dport));
+			ref = expect(r, n,
+				     fp_spd_match_ref(r, n, p.fam, p.src, p.dst, p.proto, p.sport,
+						      p.dport));
 			hits += ref != 0;
 			if (p.fam == 4) {
 				k4[n4] = (struct fp_spd_key4){ .proto = p.proto,
@@ -222,8 +227,11 @@ static void test_tiers_vs_reference(void)
 {
 	static const struct {
 		uint32_t n, sets, pkts;
-	} plan[] = { { 3, 200, 2000 }, { 12, 100, 4000 }, { 40, 60, 6000 },
-		     { 150, 16, 12000 }, { 400, 4, 20000 } };
+	} plan[] = { { 3, 200, 2000 },
+		     { 12, 100, 4000 },
+		     { 40, 60, 6000 },
+		     { 150, 16, 12000 },
+		     { 400, 4, 20000 } };
 	unsigned bad = 0, hits = 0, total = 0, exact = 0, acl = 0;
 	char err[128] = "";
 
