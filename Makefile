@@ -84,7 +84,8 @@ FPBENCH   := $(BUILD)/fp_bench
 IMBCEIL   := $(BUILD)/imb_ceiling
 ZCGEN     := $(BUILD)/zc_gen
 XCORE     := $(BUILD)/xcore_rtt
-FP_PERF_BINS := $(FPBENCH) $(IMBCEIL) $(ZCGEN) $(XCORE)
+SPDBENCH  := $(BUILD)/spd_bench
+FP_PERF_BINS := $(FPBENCH) $(IMBCEIL) $(ZCGEN) $(XCORE) $(SPDBENCH)
 # LD_PRELOAD shim that stands in for the kernel's ESP states under Libreswan's
 # pluto in tests/interop/ls_run.sh
 LSFAKESA  := $(BUILD)/tests/interop/ls_fakesa.so
@@ -153,7 +154,10 @@ $(CEILING): $(BUILD)/perf/x25519_ceiling.o $(LIBIKE)
 $(ECDSACEIL): $(BUILD)/perf/ecdsa_ceiling.o $(LIBIKE)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(CRYPTO_LIBS)
 
-$(BUILD)/perf/fp_bench.o $(BUILD)/perf/zc_gen.o: CFLAGS += $(DPDK_CFLAGS)
+$(BUILD)/perf/fp_bench.o $(BUILD)/perf/zc_gen.o $(BUILD)/perf/spd_bench.o: CFLAGS += $(DPDK_CFLAGS)
+
+$(SPDBENCH): $(BUILD)/perf/spd_bench.o $(LIBFP)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(DPDK_LIBS) $(IMB_LIBS)
 
 $(FPBENCH): $(BUILD)/perf/fp_bench.o $(LIBFP)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS) $(DPDK_LIBS) $(IMB_LIBS)

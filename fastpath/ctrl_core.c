@@ -26,7 +26,7 @@ struct fp_msg {
 	struct fp_spd_rule rules[];
 };
 
-enum defer_kind { D_SA_IN, D_SA_OUT, D_SPD, D_SLOT, D_FN };
+enum defer_kind { D_SA_IN, D_SA_OUT, D_SLOT, D_FN };
 
 /* Something taken out of a table, freed once every worker has passed a
  * quiescent state after token. */
@@ -106,7 +106,6 @@ static void defer_run(struct fp_ctrl *c, struct fp_defer *d)
 		sa_release(d->ptr);
 		break;
 	case D_SA_OUT: sa_release(d->ptr); break;
-	case D_SPD: fp_spd_free(d->ptr); break;
 	case D_SLOT: fp_sad_out_release(c->sad, d->slot); break;
 	case D_FN: d->fn(d->ptr); break;
 	}
@@ -134,14 +133,6 @@ static unsigned reclaim(struct fp_ctrl *c, bool force)
 
 /* ---- outbound slots ---- */
 
-static bool rules_name(const struct fp_ctrl *c, enum fp_spd_action a, uint32_t spi)
-{
-	for (uint32_t i = 0; i < c->n_rules; i++)
-		if (c->rules[i].action == a && c->rules[i].spi == spi)
-			return true;
-	return false;
-}
-
 /* Whether slot o is in use: an SA's, or named by a rule (an SA's PROTECT
  * rules, a trap's TRAP rules). Quarantined slots (SPI 0, no trap) are not. */
 static bool slot_named(const struct fp_ctrl *c, const struct fp_sad_out *o)
@@ -149,27 +140,40 @@ static bool slot_named(const struct fp_ctrl *c, const struct fp_sad_out *o)
 	if (o->e != NULL)
 		return true;
 	if (o->trap)
-		return rules_name(c, FP_SPD_TRAP, o->trap);
-	return o->spi == 0 || rules_name(c, FP_SPD_PROTECT, o->spi);
+		return fp_spd_db_names(c->spd_db, FP_SPD_TRAP, o->trap);
+	return o->spi == 0 || fp_spd_db_names(c->spd_db, FP_SPD_PROTECT, o->spi);
 }
 
-/* Slots with no SA and no rule naming them are quarantined (SPI 0 and
- * trap 0 never match) and freed after a grace period: an old SPD
- * generation may still send packets to the slot number until then (a
- * trap's then count as no_sa). */
-static void slots_gc(struct fp_ctrl *c)
+/* A slot with no SA and no rule naming it is quarantined (SPI 0 and trap 0
+ * never match) and freed after a grace period: an old SPD generation or
+ * bucket may still send packets to the slot number until then (a trap's
+ * then count as no_sa). Only the slots a change may have freed are looked
+ * at: the SA's that went, the SPIs the SPD reports unnamed. */
+static void slot_gc(struct fp_ctrl *c, int slot)
 {
-	uint32_t max = fp_sad_max(c->sad);
+	struct fp_sad_out *o;
 
-	for (uint32_t i = 0; i < max; i++) {
-		struct fp_sad_out *o = &c->out[i];
+	if (slot < 0)
+		return;
+	o = &c->out[slot];
+	if (!o->used || slot_named(c, o))
+		return;
+	fp_sad_out_quarantine(c->sad, (uint32_t)slot);
+	if (defer(c, D_SLOT, NULL, (uint32_t)slot) != 0)
+		fp_sad_out_release(c->sad, (uint32_t)slot); /* no memory: nothing better to do */
+}
 
-		if (!o->used || slot_named(c, o))
-			continue;
-		fp_sad_out_quarantine(c->sad, i);
-		if (defer(c, D_SLOT, NULL, i) != 0)
-			fp_sad_out_release(c->sad, i); /* no memory: nothing better to do */
-	}
+static void spd_unnamed(void *arg, enum fp_spd_action a, uint32_t spi)
+{
+	struct fp_ctrl *c = arg;
+
+	slot_gc(c, a == FP_SPD_TRAP ? fp_sad_trap_slot(c->sad, spi, 0)
+				    : fp_sad_out_slot(c->sad, spi, 0));
+}
+
+static int spd_retire(void *arg, void (*fn)(void *), void *p)
+{
+	return fp_ctrl_defer_free(arg, fn, p);
 }
 
 static int slot_of(void *arg, const struct fp_spd_rule *r)
@@ -294,7 +298,7 @@ int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, 
 			e = fp_sad_set_out(c->sad, (uint32_t)slot, NULL);
 			c->st.sa_out--;
 			rc = defer(c, D_SA_OUT, e, 0);
-			slots_gc(c);
+			slot_gc(c, slot);
 			return rc;
 		}
 		rc = -ENOENT;
@@ -304,102 +308,67 @@ int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, 
 	return rc;
 }
 
+/* After each SPD change: publishes it (or, for a batch of requests, leaves
+ * that to fp_ctrl_poll(), once for the batch) and keeps the counters. */
+static int spd_commit(struct fp_ctrl *c, int rc, char *err, size_t errlen)
+{
+	const struct fp_spd *before = c->spd;
+	int crc;
+
+	if (c->spd_batch) {
+		c->spd_pending = true;
+		return rc;
+	}
+	crc = fp_spd_db_commit(c->spd_db, rc ? NULL : err, rc ? 0 : errlen);
+	c->st.spd_rules = fp_spd_db_count(c->spd_db);
+	c->st.spd_acl_rules = fp_spd_rule_count(c->spd);
+	c->st.spd_scan_rules = fp_spd_scan_count(c->spd);
+	c->st.spd_exact_rules = fp_spd_exact_count(c->spd);
+	c->st.spd_generation += c->spd != before;
+	return rc ? rc : crc;
+}
+
 int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n, char *err,
 			size_t errlen)
 {
-	struct fp_spd_rule *copy = NULL;
-	struct fp_spd *spd, *old;
-
-	if (n != 0) {
-		copy = malloc(n * sizeof(*r));
-		if (copy == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		memcpy(copy, r, n * sizeof(*r));
-	}
-	spd = fp_spd_build(r, n, slot_of, c, c->cfg.socket, err, errlen);
-	if (spd == NULL) {
-		free(copy);
-		slots_gc(c); /* slots made for the failed build */
-		return -EINVAL;
-	}
-	old = c->spd;
-	/* Release: the new generation is complete before workers see it. */
-	__atomic_store_n(&c->spd, spd, __ATOMIC_RELEASE);
-	free(c->rules);
-	c->rules = copy;
-	c->n_rules = n;
-	c->st.spd_rules = n;
-	c->st.spd_acl_rules = fp_spd_rule_count(spd);
-	c->st.spd_scan_rules = fp_spd_scan_count(spd);
-	c->st.spd_generation++;
-	slots_gc(c);
-	return old != NULL ? defer(c, D_SPD, old, 0) : 0;
+	return spd_commit(c, fp_spd_db_replace(c->spd_db, r, n, err, errlen), err, errlen);
 }
 
 int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n, char *err,
 			size_t errlen)
 {
-	struct fp_spd_rule *all = malloc((n + c->n_rules + 1) * sizeof(*r));
-	int rc;
-
-	if (all == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	memcpy(all, r, n * sizeof(*r));
-	if (c->n_rules != 0)
-		memcpy(all + n, c->rules, c->n_rules * sizeof(*r));
-	rc = fp_ctrl_replace_spd(c, all, n + c->n_rules, err, errlen);
-	free(all);
-	return rc;
-}
-
-/* The current rules but those of action a naming spi. */
-static int spd_remove(struct fp_ctrl *c, enum fp_spd_action a, uint32_t spi, char *err,
-		      size_t errlen)
-{
-	struct fp_spd_rule *keep = malloc((c->n_rules + 1) * sizeof(*keep));
-	uint32_t k = 0;
-	int rc;
-
-	if (keep == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	for (uint32_t i = 0; i < c->n_rules; i++)
-		if (!(c->rules[i].action == a && c->rules[i].spi == spi))
-			keep[k++] = c->rules[i];
-	rc = fp_ctrl_replace_spd(c, keep, k, err, errlen);
-	free(keep);
-	return rc;
+	return spd_commit(c, fp_spd_db_prepend(c->spd_db, r, n, err, errlen), err, errlen);
 }
 
 int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen)
 {
-	return spd_remove(c, FP_SPD_PROTECT, spi, err, errlen);
+	fp_spd_db_del(c->spd_db, FP_SPD_PROTECT, spi);
+	return spd_commit(c, 0, err, errlen);
 }
 
 int fp_ctrl_spd_del_trap(struct fp_ctrl *c, uint32_t id, char *err, size_t errlen)
 {
-	return spd_remove(c, FP_SPD_TRAP, id, err, errlen);
+	fp_spd_db_del(c->spd_db, FP_SPD_TRAP, id);
+	return spd_commit(c, 0, err, errlen);
 }
 
+/* A reload: rare, so a full replace of the list (O(rules)) that swaps
+ * every tier at once. */
 int fp_ctrl_spd_replace_config(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
 			       char *err, size_t errlen)
 {
-	struct fp_spd_rule *all = malloc((c->n_rules + n + 1) * sizeof(*all));
-	uint32_t k = 0;
+	uint32_t have = fp_spd_db_count(c->spd_db), k = 0;
+	struct fp_spd_rule *all = malloc((have + n + 1) * sizeof(*all));
 	int rc;
 
 	if (all == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	for (uint32_t i = 0; i < c->n_rules; i++)
-		if (c->rules[i].origin != FP_SPD_CONFIG)
-			all[k++] = c->rules[i];
+	have = fp_spd_db_list(c->spd_db, all, have);
+	for (uint32_t i = 0; i < have; i++)
+		if (all[i].origin != FP_SPD_CONFIG)
+			all[k++] = all[i];
 	for (uint32_t i = 0; i < n; i++) {
 		all[k] = r[i];
 		all[k++].origin = FP_SPD_CONFIG;
@@ -412,20 +381,8 @@ int fp_ctrl_spd_replace_config(struct fp_ctrl *c, const struct fp_spd_rule *r, u
 int fp_ctrl_spd_retarget(struct fp_ctrl *c, uint32_t old_spi, uint32_t new_spi, char *err,
 			 size_t errlen)
 {
-	struct fp_spd_rule *r = malloc((c->n_rules + 1) * sizeof(*r));
-	int rc;
-
-	if (r == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	memcpy(r, c->rules, c->n_rules * sizeof(*r));
-	for (uint32_t i = 0; i < c->n_rules; i++)
-		if (r[i].action == FP_SPD_PROTECT && r[i].spi == old_spi)
-			r[i].spi = new_spi;
-	rc = fp_ctrl_replace_spd(c, r, c->n_rules, err, errlen);
-	free(r);
-	return rc;
+	return spd_commit(c, fp_spd_db_retarget(c->spd_db, old_spi, new_spi, err, errlen), err,
+			  errlen);
 }
 
 /* ---- requests ---- */
@@ -537,6 +494,21 @@ static void msg_apply(struct fp_ctrl *c, struct fp_msg *m)
 
 /* ---- the control loop ---- */
 
+static void spd_batch_commit(struct fp_ctrl *c)
+{
+	char err[160] = "";
+	int rc;
+
+	c->spd_pending = false;
+	rc = spd_commit(c, 0, err, sizeof(err));
+	if (rc != 0) {
+		struct fp_ctrl_event ev = { .type = FP_EV_REQ_FAILED, .rc = rc, .why = err };
+
+		c->st.req_failed++;
+		ctrl_event(c, &ev);
+	}
+}
+
 static unsigned notes_drain(struct fp_ctrl *c)
 {
 	struct fp_note nb[32];
@@ -594,8 +566,14 @@ unsigned fp_ctrl_poll(struct fp_ctrl *c)
 	void *msgs[16];
 	unsigned n = rte_ring_sc_dequeue_burst(c->req, msgs, 16, NULL), work = n;
 
+	/* One SPD commit for the batch: a rest tier rebuilt once, not per
+	 * message (a batch is at most 16 messages: the delay is bounded). */
+	c->spd_batch = true;
 	for (unsigned i = 0; i < n; i++)
 		msg_apply(c, msgs[i]);
+	c->spd_batch = false;
+	if (c->spd_pending)
+		spd_batch_commit(c);
 	work += reclaim(c, false);
 	work += notes_drain(c);
 	work += punts_drain(c);
@@ -665,12 +643,18 @@ struct fp_sa *fp_ctrl_out_sa(const struct fp_ctrl *c, uint32_t spi)
 
 uint32_t fp_ctrl_n_rules(const struct fp_ctrl *c)
 {
-	return c->n_rules;
+	return fp_spd_db_count(c->spd_db);
 }
 
 uint32_t fp_ctrl_max_sa(const struct fp_ctrl *c)
 {
 	return fp_sad_max(c->sad);
+}
+
+uint32_t fp_ctrl_max_rules(const struct fp_ctrl *c)
+{
+	return c->cfg.max_rules ? c->cfg.max_rules
+				: RTE_MAX(FP_SPD_MAX_RULES, 4 * fp_sad_max(c->sad));
 }
 
 void fp_ctrl_get_stats(const struct fp_ctrl *c, struct fp_ctrl_stats *s)
@@ -765,7 +749,17 @@ struct fp_ctrl *fp_ctrl_create(const struct fp_ctrl_cfg *cfg, char *err, size_t 
 		snprintf(nm, sizeof(nm), "ho%u", i);
 		c->handoff[i] = ring_new(pfx, nm, rs, cfg->socket, RING_F_SC_DEQ, 0);
 	}
-	bool ok = c->sad && c->rcu && c->req && c->note && c->punt && c->acq;
+	struct fp_spd_db_cfg sc = {
+		.max_rules = c->sad ? fp_ctrl_max_rules(c) : FP_SPD_MAX_RULES,
+		.socket = cfg->socket,
+		.slot_of = slot_of,
+		.retire = spd_retire,
+		.unnamed = spd_unnamed,
+		.arg = c,
+		.publish = &c->spd,
+	};
+	c->spd_db = fp_spd_db_create(&sc, err, errlen);
+	bool ok = c->sad && c->rcu && c->req && c->note && c->punt && c->acq && c->spd_db;
 	for (unsigned i = 0; i < nw; i++)
 		ok = ok && c->handoff[i] != NULL;
 	if (!ok || rte_rcu_qsbr_thread_register(c->rcu, nw) != 0) {
@@ -802,8 +796,7 @@ void fp_ctrl_free(struct fp_ctrl *c)
 		fp_sad_foreach(c->sad, free_all_sa, NULL);
 		fp_sad_free(c->sad);
 	}
-	fp_spd_free(c->spd);
-	free(c->rules);
+	fp_spd_db_free(c->spd_db); /* after the deferred frees: it owns the rest */
 	rte_ring_free(c->req);
 	rte_ring_free(c->note);
 	rte_ring_free(c->punt);

@@ -50,6 +50,7 @@ struct fp_ctrl_cfg {
 	const char *name;   /* prefix of ring/table names */
 	unsigned n_workers; /* 1..FP_MAX_WORKERS */
 	uint32_t max_sa;    /* per direction; 0 = 1024 */
+	uint32_t max_rules; /* SPD rules; 0 = 4 per SA, at least FP_SPD_MAX_RULES */
 	unsigned ring_size; /* power of two; 0 = 1024 */
 	int socket;
 	const struct fp_crypto_backend *be; /* NULL = intel-ipsec-mb */
@@ -70,6 +71,7 @@ struct fp_ctrl_cfg {
 struct fp_ctrl_stats {
 	uint64_t req_ok, req_failed, events, punted, freed, defer_pending, acquires;
 	uint64_t sa_in, sa_out, spd_rules, spd_acl_rules, spd_scan_rules, spd_generation;
+	uint64_t spd_exact_rules; /* rules in the exact tier (spd.h) */
 };
 
 /* Control core. NULL with a reason in err. */
@@ -140,8 +142,9 @@ int fp_ctrl_out_slot(const struct fp_ctrl *c, uint32_t spi);
 /* The installed outbound SA of this SPI, or NULL (its counters). */
 struct fp_sa *fp_ctrl_out_sa(const struct fp_ctrl *c, uint32_t spi);
 uint32_t fp_ctrl_n_rules(const struct fp_ctrl *c);
-/* SAs per direction the tables have room for. */
+/* SAs per direction the tables have room for; SPD rules. */
 uint32_t fp_ctrl_max_sa(const struct fp_ctrl *c);
+uint32_t fp_ctrl_max_rules(const struct fp_ctrl *c);
 
 void fp_ctrl_get_stats(const struct fp_ctrl *c, struct fp_ctrl_stats *s);
 /* Deferred frees still waiting for a grace period. */

@@ -47,8 +47,8 @@ struct fp_ctrl {
 	/* Control core only. */
 	struct fp_ctrl_cfg cfg;
 	const struct fp_crypto_backend *be;
-	struct fp_spd_rule *rules;
-	uint32_t n_rules;
+	struct fp_spd_db *spd_db;    /* the rules; publishes spd */
+	bool spd_batch, spd_pending; /* fp_ctrl_poll(): one commit a batch */
 	struct fp_defer *dq_head, *dq_tail;
 	unsigned n_defer;
 	struct fp_ctrl_stats st;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* SPD on rte_acl, or a scan for a family with few policies: a generation
- * is immutable once built from the whole rule list; see spd.h. Runs on
- * the control core, except the classify functions. */
+/* The SPD's generations: per family, a scan of few rules, or the exact
+ * tier (spd_exact.c) plus the rest tier on rte_acl or a scan; immutable
+ * once built. See spd.h. Runs on the control core, except the classify
+ * functions. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,9 +12,10 @@
 #include <rte_acl.h>
 #include <rte_byteorder.h>
 #include <rte_errno.h>
+#include <rte_hash.h>
 #include <rte_malloc.h>
 
-#include "fastpath/spd.h"
+#include "fastpath/spd_priv.h"
 
 enum { F4_PROTO, F4_SRC, F4_DST, F4_SPORT, F4_DPORT, F4_NUM };
 enum { F6_PROTO, F6_SRC0, F6_DST0 = F6_SRC0 + 4, F6_SPORT = F6_DST0 + 4, F6_DPORT, F6_NUM };
@@ -21,29 +23,13 @@ enum { F6_PROTO, F6_SRC0, F6_DST0 = F6_SRC0 + 4, F6_SPORT = F6_DST0 + 4, F6_DPOR
 RTE_ACL_RULE_DEF(acl4_rule, F4_NUM);
 RTE_ACL_RULE_DEF(acl6_rule, F6_NUM);
 
-typedef unsigned __int128 u128;
-
 /* A family with at most linear_max policies is classified by scanning its
- * ranges in priority order instead of through rte_acl: rte_acl's cost per
- * packet is one trie transition per key byte, whatever the rule count,
- * while a scan that stops at the first match costs a few compares per
- * rule it passes (perf/fp_bench -P compares the two). Ranges need no
- * splitting into prefixes here. Values in host order; *_span = hi - lo, so
- * one unsigned compare checks both ends. */
-struct lin_rest { /* what both families' entries hold */
-	uint16_t sp_lo, sp_span, dp_lo, dp_span;
-	uint32_t res;
-	uint8_t proto;
-};
-struct lin4 {
-	uint32_t src_lo, src_span, dst_lo, dst_span;
-	struct lin_rest r;
-};
-struct lin6 {
-	u128 src_lo, src_span, dst_lo, dst_span;
-	struct lin_rest r;
-};
-
+ * ranges in priority order instead of through the tiers: rte_acl's cost
+ * per packet is one trie transition per key byte, whatever the rule
+ * count, and a hash probe about as much, while a scan that stops at the
+ * first match costs a few compares per rule it passes (perf/fp_bench -P
+ * compares them). The rest tier is scanned too when it is that small.
+ * Ranges need no splitting into prefixes here. */
 static unsigned linear_max = FP_SPD_LINEAR_DEFAULT;
 
 void fp_spd_set_linear_max(unsigned n)
@@ -51,13 +37,22 @@ void fp_spd_set_linear_max(unsigned n)
 	linear_max = n < FP_SPD_LINEAR_CAP ? n : FP_SPD_LINEAR_CAP;
 }
 
-struct fp_spd {
-	struct rte_acl_ctx *acl4, *acl6; /* NULL when scanned or no rule of that family */
-	uint32_t n_acl;                  /* ACL rules after splitting */
-	uint16_t n_lin4, n_lin6;
-	struct lin4 lin4[FP_SPD_LINEAR_CAP];
-	struct lin6 lin6[FP_SPD_LINEAR_CAP];
-};
+static bool exact_on = true;
+
+void fp_spd_set_exact_tier(int on)
+{
+	exact_on = on != 0;
+}
+
+unsigned spd_linear_max(void)
+{
+	return linear_max;
+}
+
+bool spd_exact_enabled(void)
+{
+	return exact_on;
+}
 
 #define K4(f) offsetof(struct fp_spd_key4, f)
 #define K6(f) offsetof(struct fp_spd_key6, f)
@@ -183,75 +178,80 @@ struct builder {
 	size_t errlen;
 };
 
-static struct rte_acl_ctx *ctx_new(const char *fam, unsigned nf, uint32_t max, int socket)
+static struct rte_acl_ctx *ctx_new(uint8_t family, uint32_t max, int socket)
 {
 	static unsigned gen; /* control core only: names must be unique */
 	char name[RTE_ACL_NAMESIZE];
 	struct rte_acl_param prm = {
 		.name = name,
 		.socket_id = socket,
-		.rule_size = RTE_ACL_RULE_SZ(nf),
+		.rule_size = family == 4 ? RTE_ACL_RULE_SZ(F4_NUM) : RTE_ACL_RULE_SZ(F6_NUM),
 		.max_rule_num = max,
 	};
 
-	snprintf(name, sizeof(name), "spd%s_%u", fam, gen++);
+	snprintf(name, sizeof(name), "spd%u_%u", family, gen++);
 	return rte_acl_create(&prm);
 }
 
-/* Adds the ACL rules of one policy (src prefixes x dst prefixes). */
-static int add_rule(struct builder *b, const struct fp_spd_rule *r, uint32_t prio, uint32_t res,
-		    int socket, uint32_t max)
+static int split_sel(const struct fp_selector *s, struct pfx *sp, int *ns, struct pfx *dp, int *nd)
 {
-	const struct fp_selector *s = &r->sel;
 	unsigned bits = s->family == 4 ? 32 : 128, alen = bits / 8;
-	struct pfx sp[FP_SPD_MAX_SPLIT], dp[FP_SPD_MAX_SPLIT];
-	int ns = split_range(to_u128(s->src_lo, alen), to_u128(s->src_hi, alen), bits, sp,
-			     FP_SPD_MAX_SPLIT);
-	int nd = split_range(to_u128(s->dst_lo, alen), to_u128(s->dst_hi, alen), bits, dp,
-			     FP_SPD_MAX_SPLIT);
 
-	if (ns < 0 || nd < 0) {
+	*ns = split_range(to_u128(s->src_lo, alen), to_u128(s->src_hi, alen), bits, sp,
+			  FP_SPD_MAX_SPLIT);
+	*nd = split_range(to_u128(s->dst_lo, alen), to_u128(s->dst_hi, alen), bits, dp,
+			  FP_SPD_MAX_SPLIT);
+	return *ns < 0 || *nd < 0 ? -E2BIG : 0;
+}
+
+bool spd_splittable(const struct fp_selector *s)
+{
+	struct pfx sp[FP_SPD_MAX_SPLIT], dp[FP_SPD_MAX_SPLIT];
+	int ns, nd;
+
+	return split_sel(s, sp, &ns, dp, &nd) == 0;
+}
+
+static int acl_add(struct builder *b, const struct fp_selector *s, const struct pfx *sp,
+		   const struct pfx *dp, uint32_t prio, uint32_t ud)
+{
+	if (s->family == 4) {
+		struct acl4_rule a;
+
+		memset(&a, 0, sizeof(a));
+		rule_common(&a.data, prio, ud);
+		proto_ports(s, a.field, F4_PROTO, F4_SPORT, F4_DPORT);
+		a.field[F4_SRC].value.u32 = (uint32_t)sp->addr;
+		a.field[F4_SRC].mask_range.u32 = sp->plen;
+		a.field[F4_DST].value.u32 = (uint32_t)dp->addr;
+		a.field[F4_DST].mask_range.u32 = dp->plen;
+		return rte_acl_add_rules(b->ctx, (struct rte_acl_rule *)&a, 1);
+	}
+	struct acl6_rule a;
+
+	memset(&a, 0, sizeof(a));
+	rule_common(&a.data, prio, ud);
+	proto_ports(s, a.field, F6_PROTO, F6_SPORT, F6_DPORT);
+	set6(a.field + F6_SRC0, sp);
+	set6(a.field + F6_DST0, dp);
+	return rte_acl_add_rules(b->ctx, (struct rte_acl_rule *)&a, 1);
+}
+
+/* Adds the ACL rules of one policy (src prefixes x dst prefixes). */
+static int add_rule(struct builder *b, const struct fp_selector *s, uint32_t prio, uint32_t ud)
+{
+	struct pfx sp[FP_SPD_MAX_SPLIT], dp[FP_SPD_MAX_SPLIT];
+	int ns, nd;
+
+	if (split_sel(s, sp, &ns, dp, &nd) != 0) {
 		snprintf(b->err, b->errlen, "address range needs more than %u prefixes",
 			 FP_SPD_MAX_SPLIT);
 		return -E2BIG;
 	}
-	if (b->ctx == NULL) {
-		b->ctx = s->family == 4 ? ctx_new("4", F4_NUM, max, socket)
-					: ctx_new("6", F6_NUM, max, socket);
-		if (b->ctx == NULL) {
-			snprintf(b->err, b->errlen, "rte_acl_create: %s", rte_strerror(rte_errno));
-			return -ENOMEM;
-		}
-	}
 	for (int i = 0; i < ns; i++) {
 		for (int j = 0; j < nd; j++) {
-			int rc;
+			int rc = acl_add(b, s, &sp[i], &dp[j], prio, ud);
 
-			if (b->added == max) {
-				snprintf(b->err, b->errlen, "more than %u ACL rules", max);
-				return -E2BIG;
-			}
-			if (s->family == 4) {
-				struct acl4_rule a;
-
-				memset(&a, 0, sizeof(a));
-				rule_common(&a.data, prio, res);
-				proto_ports(s, a.field, F4_PROTO, F4_SPORT, F4_DPORT);
-				a.field[F4_SRC].value.u32 = (uint32_t)sp[i].addr;
-				a.field[F4_SRC].mask_range.u32 = sp[i].plen;
-				a.field[F4_DST].value.u32 = (uint32_t)dp[j].addr;
-				a.field[F4_DST].mask_range.u32 = dp[j].plen;
-				rc = rte_acl_add_rules(b->ctx, (struct rte_acl_rule *)&a, 1);
-			} else {
-				struct acl6_rule a;
-
-				memset(&a, 0, sizeof(a));
-				rule_common(&a.data, prio, res);
-				proto_ports(s, a.field, F6_PROTO, F6_SPORT, F6_DPORT);
-				set6(a.field + F6_SRC0, &sp[i]);
-				set6(a.field + F6_DST0, &dp[j]);
-				rc = rte_acl_add_rules(b->ctx, (struct rte_acl_rule *)&a, 1);
-			}
 			if (rc != 0) {
 				snprintf(b->err, b->errlen, "rte_acl_add_rules: %s",
 					 rte_strerror(-rc));
@@ -263,55 +263,96 @@ static int add_rule(struct builder *b, const struct fp_spd_rule *r, uint32_t pri
 	return 0;
 }
 
-static int finish(struct builder *b, const struct rte_acl_field_def *defs, unsigned nf)
+static int finish(struct builder *b, uint8_t family)
 {
-	struct rte_acl_config cfg = { .num_categories = 1, .num_fields = nf };
+	struct rte_acl_config cfg = { .num_categories = 1 };
 	int rc;
 
 	if (b->ctx == NULL)
 		return 0;
-	memcpy(cfg.defs, defs, nf * sizeof(defs[0]));
+	if (defs6[F6_DPORT].size == 0)
+		defs6_init();
+	cfg.num_fields = family == 4 ? F4_NUM : F6_NUM;
+	memcpy(cfg.defs, family == 4 ? defs4 : defs6, cfg.num_fields * sizeof(defs4[0]));
 	rc = rte_acl_build(b->ctx, &cfg);
 	if (rc != 0)
 		snprintf(b->err, b->errlen, "rte_acl_build: %s", rte_strerror(-rc));
 	return rc;
 }
 
-void fp_spd_free(struct fp_spd *spd)
+/* The ACL rules the rest tier needs: rte_acl wants their number first. */
+static uint32_t acl_count(const struct spd_brule *r, uint32_t n)
 {
-	if (spd == NULL)
+	struct pfx sp[FP_SPD_MAX_SPLIT], dp[FP_SPD_MAX_SPLIT];
+	uint32_t total = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		int ns, nd;
+
+		if (split_sel(r[i].sel, sp, &ns, dp, &nd) == 0)
+			total += (uint32_t)(ns * nd);
+	}
+	return total;
+}
+
+/* The rest tier on rte_acl: priority by position (rte_acl: higher wins),
+ * userdata 1 + the index into rest[] where the rank and result are. */
+static int acl_build(struct spd_famgen *g, uint8_t family, const struct spd_brule *r, uint32_t n,
+		     int socket, char *err, size_t errlen)
+{
+	struct builder b = { .err = err, .errlen = errlen };
+	uint32_t max = acl_count(r, n);
+	int rc = 0;
+
+	g->rest = rte_malloc_socket("spd_rest", n * sizeof(g->rest[0]), 0, socket);
+	b.ctx = ctx_new(family, max ? max : 1, socket);
+	if (g->rest == NULL || b.ctx == NULL) {
+		snprintf(err, errlen, "rte_acl_create: %s", rte_strerror(rte_errno));
+		rte_acl_free(b.ctx);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < n && rc == 0; i++) {
+		g->rest[i] = (struct spd_rest_ent){ r[i].rank, r[i].res };
+		rc = add_rule(&b, r[i].sel, n - i, i + 1);
+	}
+	if (rc == 0)
+		rc = finish(&b, family);
+	g->acl = b.ctx;
+	g->n_acl = b.added;
+	return rc;
+}
+
+void spd_famgen_free(void *p)
+{
+	struct spd_famgen *g = p;
+
+	if (g == NULL)
 		return;
-	rte_acl_free(spd->acl4);
-	rte_acl_free(spd->acl6);
-	rte_free(spd);
+	rte_acl_free(g->acl);
+	rte_free(g->rest);
+	rte_free(g->lin4);
+	rte_free(g);
 }
 
-uint32_t fp_spd_rule_count(const struct fp_spd *spd)
+static void lin_rest_set(struct lin_rest *l, const struct spd_brule *b)
 {
-	return spd ? spd->n_acl : 0;
-}
+	const struct fp_selector *s = b->sel;
 
-uint32_t fp_spd_scan_count(const struct fp_spd *spd)
-{
-	return spd ? (uint32_t)spd->n_lin4 + spd->n_lin6 : 0;
-}
-
-static void lin_rest_set(struct lin_rest *l, const struct fp_selector *s, uint32_t res)
-{
 	l->sp_lo = s->sport_lo;
 	l->sp_span = (uint16_t)(s->sport_hi - s->sport_lo);
 	l->dp_lo = s->dport_lo;
 	l->dp_span = (uint16_t)(s->dport_hi - s->dport_lo);
 	l->proto = s->proto;
-	l->res = res;
+	l->res = b->res;
+	l->rank = b->rank;
 }
 
-static void add_scanned(struct fp_spd *spd, const struct fp_spd_rule *r, uint32_t res)
+static void lin_set(struct spd_famgen *g, uint32_t i, const struct spd_brule *b)
 {
-	const struct fp_selector *s = &r->sel;
+	const struct fp_selector *s = b->sel;
 
 	if (s->family == 4) {
-		struct lin4 *l = &spd->lin4[spd->n_lin4++];
+		struct lin4 *l = &g->lin4[i];
 		uint32_t slo = (uint32_t)to_u128(s->src_lo, 4),
 			 dlo = (uint32_t)to_u128(s->dst_lo, 4);
 
@@ -319,102 +360,79 @@ static void add_scanned(struct fp_spd *spd, const struct fp_spd_rule *r, uint32_
 		l->src_span = (uint32_t)to_u128(s->src_hi, 4) - slo;
 		l->dst_lo = dlo;
 		l->dst_span = (uint32_t)to_u128(s->dst_hi, 4) - dlo;
-		lin_rest_set(&l->r, s, res);
+		lin_rest_set(&l->r, b);
 	} else {
-		struct lin6 *l = &spd->lin6[spd->n_lin6++];
+		struct lin6 *l = &g->lin6[i];
 
 		l->src_lo = to_u128(s->src_lo, 16);
 		l->src_span = to_u128(s->src_hi, 16) - l->src_lo;
 		l->dst_lo = to_u128(s->dst_lo, 16);
 		l->dst_span = to_u128(s->dst_hi, 16) - l->dst_lo;
-		lin_rest_set(&l->r, s, res);
+		lin_rest_set(&l->r, b);
 	}
 }
 
-static int check_rule(const struct fp_spd_rule *r, uint32_t i, char *err, size_t errlen)
+static int lin_build(struct spd_famgen *g, uint8_t family, const struct spd_brule *r, uint32_t n,
+		     int socket)
 {
-	const struct fp_selector *s = &r->sel;
-	unsigned alen = s->family == 4 ? 4 : 16;
+	size_t esz = family == 4 ? sizeof(struct lin4) : sizeof(struct lin6);
 
-	if (s->family != 4 && s->family != 6) {
-		snprintf(err, errlen, "rule %u: family %u", i, s->family);
-		return -EINVAL;
-	}
-	if (s->sport_lo > s->sport_hi || s->dport_lo > s->dport_hi ||
-	    memcmp(s->src_lo, s->src_hi, alen) > 0 || memcmp(s->dst_lo, s->dst_hi, alen) > 0) {
-		snprintf(err, errlen, "rule %u: empty range", i);
-		return -EINVAL;
-	}
-	if (r->action < FP_SPD_DISCARD || r->action > FP_SPD_TRAP) {
-		snprintf(err, errlen, "rule %u: bad action", i);
-		return -EINVAL;
-	}
+	g->lin4 = rte_malloc_socket("spd_lin", n * esz, 64, socket);
+	if (g->lin4 == NULL)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < n; i++)
+		lin_set(g, i, &r[i]);
+	g->n_lin = n;
 	return 0;
 }
 
-struct fp_spd *fp_spd_build(const struct fp_spd_rule *rules, uint32_t n, fp_spd_slot_fn slot_of,
-			    void *arg, int socket, char *err, size_t errlen)
+struct spd_famgen *spd_famgen_build(const struct spd_brule *r, uint32_t n, bool every,
+				    const struct spd_exact *ex, int socket, char *err,
+				    size_t errlen)
 {
-	struct builder b4 = { .err = err, .errlen = errlen }, b6 = b4;
-	struct fp_spd *spd;
-	uint32_t n4 = 0, n6 = 0;
-	bool scan4, scan6;
+	struct spd_famgen *g = rte_zmalloc_socket("spd_famgen", sizeof(*g), 64, socket);
+	uint8_t family = n ? r[0].sel->family : 4;
 	int rc = 0;
 
-	if (n > FP_SPD_MAX_RULES) {
-		snprintf(err, errlen, "%u rules, at most %u", n, FP_SPD_MAX_RULES);
-		return NULL;
-	}
-	if (defs6[F6_DPORT].size == 0)
-		defs6_init();
-	spd = rte_zmalloc_socket("fp_spd", sizeof(*spd), 0, socket);
-	if (spd == NULL) {
+	if (g == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		n4 += rules[i].sel.family == 4;
-		n6 += rules[i].sel.family == 6;
-	}
-	scan4 = n4 <= linear_max;
-	scan6 = n6 <= linear_max;
-	for (uint32_t i = 0; i < n && rc == 0; i++) {
-		const struct fp_spd_rule *r = &rules[i];
-		uint32_t res = (uint32_t)r->action;
-		bool v4 = r->sel.family == 4;
-
-		if ((rc = check_rule(r, i, err, errlen)) != 0)
-			break;
-		if (r->action == FP_SPD_PROTECT || r->action == FP_SPD_TRAP) {
-			int slot = slot_of(arg, r);
-
-			if (slot < 0) {
-				snprintf(err, errlen, "rule %u: no slot for %s 0x%08x", i,
-					 r->action == FP_SPD_TRAP ? "trap" : "SA", r->spi);
-				rc = slot;
-				break;
-			}
-			res = FP_SPD_PROTECT + (uint32_t)slot;
-		}
-		if (v4 ? scan4 : scan6)
-			add_scanned(spd, r, res);
-		else
-			rc = add_rule(v4 ? &b4 : &b6, r, FP_SPD_MAX_RULES - i, res, socket,
-				      FP_SPD_MAX_RULES * 4);
-	}
-	if (rc == 0)
-		rc = finish(&b4, defs4, F4_NUM);
-	if (rc == 0)
-		rc = finish(&b6, defs6, F6_NUM);
-	spd->acl4 = b4.ctx;
-	spd->acl6 = b6.ctx;
-	spd->n_acl = b4.added + b6.added;
+	g->tiered = !every;
+	g->ex = every ? NULL : ex;
+	g->rest_min = n ? r[0].rank : SPD_RANK_NONE;
+	if (n != 0 && (every || n <= linear_max))
+		rc = lin_build(g, family, r, n, socket);
+	else if (n != 0)
+		rc = acl_build(g, family, r, n, socket, err, errlen);
+	if (rc == -ENOMEM && err[0] == '\0')
+		snprintf(err, errlen, "out of memory");
 	if (rc != 0) {
-		fp_spd_free(spd);
+		spd_famgen_free(g);
 		return NULL;
 	}
-	return spd;
+	return g;
 }
+
+uint32_t fp_spd_rule_count(const struct fp_spd *spd)
+{
+	return spd ? (spd->f4 ? spd->f4->n_acl : 0) + (spd->f6 ? spd->f6->n_acl : 0) : 0;
+}
+
+uint32_t fp_spd_scan_count(const struct fp_spd *spd)
+{
+	return spd ? (spd->f4 ? spd->f4->n_lin : 0) + (spd->f6 ? spd->f6->n_lin : 0) : 0;
+}
+
+uint32_t fp_spd_exact_count(const struct fp_spd *spd)
+{
+	if (spd == NULL)
+		return 0;
+	return (spd->f4 ? spd_exact_count(spd->f4->ex) : 0) +
+	       (spd->f6 ? spd_exact_count(spd->f6->ex) : 0);
+}
+
+/* ---- classification (workers) ---- */
 
 /* Protocol and ports of an entry against a key's (ports are 0 in keys of
  * protocols without them, as for rte_acl). */
@@ -424,20 +442,26 @@ static inline bool rest_in(const struct lin_rest *l, uint8_t proto, uint16_t sp,
 	       (uint16_t)(dp - l->dp_lo) <= l->dp_span;
 }
 
-static void scan4(const struct fp_spd *spd, const struct fp_spd_key4 *k[], uint32_t res[],
-		  uint32_t n)
+/* First entry that matches and ranks better than rank[i]; the entries are
+ * in rank order, so the scan stops at the first one that cannot win. */
+static void scan4(const struct spd_famgen *g, const struct fp_spd_key4 *const k[], uint32_t rank[],
+		  uint32_t res[], uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fp_spd_key4 *key = k[i];
 		uint32_t src = rte_be_to_cpu_32(key->src), dst = rte_be_to_cpu_32(key->dst);
 		uint16_t sp = rte_be_to_cpu_16(key->sport), dp = rte_be_to_cpu_16(key->dport);
-		unsigned j = 0;
+		const struct lin4 *l = g->lin4;
 
-		while (j < spd->n_lin4 && !(src - spd->lin4[j].src_lo <= spd->lin4[j].src_span &&
-					    dst - spd->lin4[j].dst_lo <= spd->lin4[j].dst_span &&
-					    rest_in(&spd->lin4[j].r, key->proto, sp, dp)))
-			j++;
-		res[i] = j < spd->n_lin4 ? spd->lin4[j].r.res : 0;
+		for (uint32_t j = 0; j < g->n_lin && l[j].r.rank < rank[i]; j++) {
+			if (src - l[j].src_lo <= l[j].src_span &&
+			    dst - l[j].dst_lo <= l[j].dst_span &&
+			    rest_in(&l[j].r, key->proto, sp, dp)) {
+				rank[i] = l[j].r.rank;
+				res[i] = l[j].r.res;
+				break;
+			}
+		}
 	}
 }
 
@@ -450,49 +474,117 @@ static inline u128 be128(const uint8_t *a)
 	return (u128)rte_be_to_cpu_64(hi) << 64 | rte_be_to_cpu_64(lo);
 }
 
-static void scan6(const struct fp_spd *spd, const struct fp_spd_key6 *k[], uint32_t res[],
-		  uint32_t n)
+static void scan6(const struct spd_famgen *g, const struct fp_spd_key6 *const k[], uint32_t rank[],
+		  uint32_t res[], uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		const struct fp_spd_key6 *key = k[i];
 		u128 src = be128(key->src), dst = be128(key->dst);
 		uint16_t sp = rte_be_to_cpu_16(key->sport), dp = rte_be_to_cpu_16(key->dport);
-		unsigned j = 0;
+		const struct lin6 *l = g->lin6;
 
-		while (j < spd->n_lin6 && !(src - spd->lin6[j].src_lo <= spd->lin6[j].src_span &&
-					    dst - spd->lin6[j].dst_lo <= spd->lin6[j].dst_span &&
-					    rest_in(&spd->lin6[j].r, key->proto, sp, dp)))
-			j++;
-		res[i] = j < spd->n_lin6 ? spd->lin6[j].r.res : 0;
+		for (uint32_t j = 0; j < g->n_lin && l[j].r.rank < rank[i]; j++) {
+			if (src - l[j].src_lo <= l[j].src_span &&
+			    dst - l[j].dst_lo <= l[j].dst_span &&
+			    rest_in(&l[j].r, key->proto, sp, dp)) {
+				rank[i] = l[j].r.rank;
+				res[i] = l[j].r.res;
+				break;
+			}
+		}
 	}
+}
+
+/* The rest tier on rte_acl, for the keys whose best so far ranks below
+ * its first rule (the others cannot change). */
+static void acl_rest(const struct spd_famgen *g, const void *const k[], uint32_t rank[],
+		     uint32_t res[], uint32_t n)
+{
+	const uint8_t *kk[RTE_HASH_LOOKUP_BULK_MAX];
+	uint32_t idx[RTE_HASH_LOOKUP_BULK_MAX], ud[RTE_HASH_LOOKUP_BULK_MAX], m = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		if (rank[i] > g->rest_min) {
+			idx[m] = i;
+			kk[m++] = k[i];
+		}
+	}
+	if (m == 0)
+		return;
+	rte_acl_classify(g->acl, kk, ud, m, 1);
+	for (uint32_t j = 0; j < m; j++) {
+		const struct spd_rest_ent *e;
+
+		if (ud[j] == 0)
+			continue;
+		e = &g->rest[ud[j] - 1];
+		if (e->rank < rank[idx[j]]) {
+			rank[idx[j]] = e->rank;
+			res[idx[j]] = e->res;
+		}
+	}
+}
+
+enum { CHUNK = RTE_HASH_LOOKUP_BULK_MAX };
+
+static void tiered4(const struct spd_famgen *g, const struct fp_spd_key4 *const k[], uint32_t res[],
+		    uint32_t n)
+{
+	uint32_t rank[CHUNK];
+
+	for (uint32_t i = 0; i < n; i++) {
+		rank[i] = SPD_RANK_NONE;
+		res[i] = 0;
+	}
+	if (g->ex != NULL)
+		spd_exact_lookup4(g->ex, k, rank, res, n);
+	if (g->acl != NULL)
+		acl_rest(g, (const void *const *)k, rank, res, n);
+	else if (g->n_lin != 0)
+		scan4(g, k, rank, res, n);
+}
+
+static void tiered6(const struct spd_famgen *g, const struct fp_spd_key6 *const k[], uint32_t res[],
+		    uint32_t n)
+{
+	uint32_t rank[CHUNK];
+
+	for (uint32_t i = 0; i < n; i++) {
+		rank[i] = SPD_RANK_NONE;
+		res[i] = 0;
+	}
+	if (g->ex != NULL)
+		spd_exact_lookup6(g->ex, k, rank, res, n);
+	if (g->acl != NULL)
+		acl_rest(g, (const void *const *)k, rank, res, n);
+	else if (g->n_lin != 0)
+		scan6(g, k, rank, res, n);
 }
 
 void fp_spd_classify4(const struct fp_spd *spd, const struct fp_spd_key4 *k[], uint32_t res[],
 		      uint32_t n)
 {
-	if (spd != NULL && spd->n_lin4 != 0) {
-		scan4(spd, k, res, n);
-		return;
-	}
-	if (spd == NULL || spd->acl4 == NULL || n == 0) {
+	const struct spd_famgen *g = spd ? spd->f4 : NULL;
+
+	if (g == NULL) {
 		memset(res, 0, n * sizeof(res[0]));
 		return;
 	}
-	rte_acl_classify(spd->acl4, (const uint8_t **)k, res, n, 1);
+	for (uint32_t i = 0; i < n; i += CHUNK)
+		tiered4(g, k + i, res + i, RTE_MIN(n - i, (uint32_t)CHUNK));
 }
 
 void fp_spd_classify6(const struct fp_spd *spd, const struct fp_spd_key6 *k[], uint32_t res[],
 		      uint32_t n)
 {
-	if (spd != NULL && spd->n_lin6 != 0) {
-		scan6(spd, k, res, n);
-		return;
-	}
-	if (spd == NULL || spd->acl6 == NULL || n == 0) {
+	const struct spd_famgen *g = spd ? spd->f6 : NULL;
+
+	if (g == NULL) {
 		memset(res, 0, n * sizeof(res[0]));
 		return;
 	}
-	rte_acl_classify(spd->acl6, (const uint8_t **)k, res, n, 1);
+	for (uint32_t i = 0; i < n; i += CHUNK)
+		tiered6(g, k + i, res + i, RTE_MIN(n - i, (uint32_t)CHUNK));
 }
 
 uint32_t fp_spd_match_ref(const struct fp_spd_rule *rules, uint32_t n, uint8_t family,

@@ -146,6 +146,7 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	U64(d, &cs, spd_rules);
 	U64(d, &cs, spd_acl_rules);
 	U64(d, &cs, spd_scan_rules);
+	U64(d, &cs, spd_exact_rules);
 	U64(d, &cs, spd_generation);
 	U64(d, &cs, req_ok);
 	U64(d, &cs, req_failed);

@@ -853,9 +853,13 @@ static int spd_case(uint32_t nrules, bool scan, double secs)
 		r[i].action = FP_SPD_PROTECT;
 		r[i].spi = 1000 + i;
 	}
+	/* rte_acl alone: these /24 destinations would go to the exact tier
+	 * (perf/spd_bench.c measures that one) */
+	fp_spd_set_exact_tier(0);
 	fp_spd_set_linear_max(scan ? FP_SPD_LINEAR_CAP : 0);
 	spd = fp_spd_build(r, nrules, spd_slot0, NULL, (int)rte_socket_id(), err, sizeof(err));
 	fp_spd_set_linear_max(FP_SPD_LINEAR_DEFAULT);
+	fp_spd_set_exact_tier(1);
 	free(r);
 	if (spd == NULL) {
 		fprintf(stderr, "SPD of %u rules: %s\n", nrules, err);

@@ -9,6 +9,9 @@
 #           our ESP layer alone (build/fp_bench); all algorithms and sizes
 #   lookup  SA lookup by SPI with 1, 10k, 1M SAs (build/fp_bench -L: the
 #           gateway's SAD, fastpath/sad.h)
+#   spd     the SPD at 1 / 1k / 10k / 100k tunnels (build/spd_bench): one
+#           CHILD SA's policies installed and removed against a full rte_acl
+#           build of the same rules; classification cycles, tiered and flat
 #   cperf   dpdk-test-crypto-perf (AES-128-GCM: crypto_aesni_gcm and
 #           crypto_aesni_mb; AES-128-CBC + HMAC-SHA-256: crypto_aesni_mb)
 #   gw      both gateways, one worker core each, an equivalent single tunnel
@@ -59,7 +62,7 @@
 # (0.2-0.5 s), the warm-up, the window and its stop.
 # Knobs: FPB_SECS, FPB_WARMUP, FPB_PAIRS, FPB_SIZES ("64 512 1420 imix"),
 # FPB_ALGS ("gcm cbc"), FPB_PCAP_ALGS, FPB_PCAP_SIZES, FPB_SRCS ("zc pcap"),
-# FPB_DIRS ("out in"), FPB_GWS ("secgw ours"), FPB_PARTS ("ref lookup cperf
+# FPB_DIRS ("out in"), FPB_GWS ("secgw ours"), FPB_PARTS ("ref lookup spd cperf
 # gw"), FPB_DROP_MAX, FPB_OUT (build/bench), FPB_GW_CPU, FPB_GEN_CPU,
 # FPB_OURS_CTRL_CPU, FPB_OURS_CRYPTO, FPB_OURS_BIN (build/ipsecgw), FPB_SECGW_ARGS,
 # FPB_ZC_ARGS (more zc_gen options, e.g. --stream); FPB_REPORT_ONLY=1 summarises the last
@@ -91,7 +94,7 @@ PCAP_SIZES=${FPB_PCAP_SIZES:-$(echo "$SIZES" | tr ' ' '\n' | grep -vx imix | tr 
 SRCS=${FPB_SRCS:-"zc pcap"}
 DIRS=${FPB_DIRS:-"out in"}
 GWS=${FPB_GWS:-"secgw ours"}
-PARTS=${FPB_PARTS:-"ref lookup cperf gw"}
+PARTS=${FPB_PARTS:-"ref lookup spd cperf gw"}
 WARMUP=${FPB_WARMUP:-1}
 # extra ipsec-secgw options: "-l -w 1024" = its librte_ipsec code path with
 # an anti-replay window like our inbound SA's (default: its default, the
@@ -220,6 +223,15 @@ if want "$PARTS" lookup; then
 	log "lookup: SA lookup by SPI, 1 / 10k / 1M SAs"
 	while read -r l; do rec "$l"; done < <(taskset -c "$GW_CPU" timeout 300 "$B/fp_bench" -- \
 		-t "$MICRO_SECS" -L 2>/dev/null)
+fi
+if want "$PARTS" spd; then
+	# build/spd_bench: one CHILD SA's policies in and out at 1k/10k/100k
+	# tunnels against a full rte_acl build, classification cycles (spd.h)
+	log "spd: SPD install and classification, 1 / 1k / 10k / 100k tunnels"
+	if [ "${BENCH_QUICK:-0}" = 1 ]; then sargs="-n 1,1000,10000 -r 3 -o 50"; else sargs="-r 5 -o 200"; fi
+	# shellcheck disable=SC2086
+	while read -r l; do rec "$l"; done < <(taskset -c "$GW_CPU" timeout 900 "$B/spd_bench" -- \
+		$sargs -t "$(awk -v s="$MICRO_SECS" 'BEGIN { print s / 4 }')" 2>/dev/null)
 fi
 
 # ------------------------------------------------------------- cperf
@@ -636,6 +648,7 @@ S = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
      "git": sh("git", "describe", "--always", "--dirty"),
      "secs_per_run": secs, "pairs": pairs, "drop_max": drop_max, "reference_from_issue": ref,
      "gateways": [], "targets": [], "esp_vs_imb": [], "sa_lookup": sel(bench="sa_lookup"),
+     "spd_install": sel(bench="spd_install"), "spd_classify": sel(bench="spd_classify_scale"),
      "crypto_perf": [], "invalid_runs": []}
 XRTT_SPREAD = 1.5      # the same threshold as the per-run note in rec()
 def xsamples(r):
@@ -800,6 +813,12 @@ if S["sa_lookup"]:
     print("\nSA lookup by SPI (the gateway's SAD)")
     for r in S["sa_lookup"]:
         print(f"  {r['table']:8} {r['sas']:>8} SAs: {r['tsc_cycles_per_lookup']:6.1f} cycles, {r['mlookups']:6.1f} Mlookups/s")
+if S["spd_install"]:
+    print("\nSPD: one CHILD SA's 2 policies in/out against a full rte_acl build (perf/spd_bench.c)")
+    for r in S["spd_install"]:
+        print(f"  {r['tunnels']:>6} tunnels: prepend {r['prepend_us']:8.1f} us, delete {r['delete_us']:8.1f} us, rte_acl build {r['acl_rebuild_ms']:9.1f} ms")
+    for r in S["spd_classify"]:
+        print(f"  {r['tunnels']:>6} tunnels: classify tiered {r['tiered_cycles']:6.1f} cycles/packet, flat rte_acl {r['acl_cycles']:6.1f}")
 if S["crypto_perf"]:
     print("\ndpdk-test-crypto-perf, burst 32 (buffer = bytes encrypted per ESP packet of 64/512/1420)")
     for e in S["crypto_perf"]:

@@ -73,11 +73,11 @@ int app_gw_fp_reload_check(const struct fp_ctrl *c, const struct app_fp_cfg *run
 	for (unsigned i = 0; i < next->n_sas; i++)
 		if (check_sa(c, run, &next->sas[i], err, errlen) != 0)
 			return -1;
-	if (others + next->n_policies > FP_SPD_MAX_RULES) {
+	if (others + next->n_policies > fp_ctrl_max_rules(c)) {
 		snprintf(err, errlen,
 			 "fastpath.policies: %u policies with the %u CHILD SA and trap "
 			 "policies installed exceed the SPD's %u",
-			 next->n_policies, others, FP_SPD_MAX_RULES);
+			 next->n_policies, others, fp_ctrl_max_rules(c));
 		return -1;
 	}
 	return 0;
