@@ -229,8 +229,6 @@ static const char *fastpath_diff(const struct app_fp_cfg *a, const struct app_fp
 		return "fastpath.static_sas";
 	if (!FP_ARR_EQ(a, b, n_policies, policies))
 		return "fastpath.policies";
-	if (!FP_ARR_EQ(a, b, n_routes, routes))
-		return "fastpath.routes";
 	return NULL;
 }
 

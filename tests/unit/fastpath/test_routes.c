@@ -13,7 +13,8 @@
 static void test_routes_default(void)
 {
 	struct fp_routes *r;
-	struct fp_nexthop a = { .port = 1 }, b = { .port = 2 }, c = { .port = 3 };
+	struct fp_nh_key a = { .port = 1, .is_static = true }, b = { .port = 2, .is_static = true },
+			 c = { .port = 3, .is_static = true };
 	uint8_t p[16] = { 0 }, d6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
 	uint32_t d;
 
