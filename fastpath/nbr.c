@@ -477,8 +477,8 @@ static bool nd_in(struct fp_nbr *n, uint16_t port, const uint8_t *ip, size_t len
 		return true;
 	if (ic[0] == 136)
 		fp_nbr_learn(n, port, 6, ic + 8, ll,
-			     (ic[4] & 0x40) ? FP_NBR_REPLY : FP_NBR_UNSOLICITED, (ic[4] & 0x20) != 0,
-			     now);
+			     (ic[4] & 0x40) ? FP_NBR_REPLY : FP_NBR_UNSOLICITED,
+			     (ic[4] & 0x20) != 0, now);
 	else if (memcmp(ip + 8, unspec, 16) != 0)
 		fp_nbr_learn(n, port, 6, ip + 8, ll, FP_NBR_UNSOLICITED, true, now);
 	return true;

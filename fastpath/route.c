@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Routes: rte_lpm / rte_lpm6 to an index into nh[], the next hops. See
  * route.h. */
+#ifndef ALLOW_EXPERIMENTAL_API
+/* rte_lpm_rcu_qsbr_add() is experimental in 22.11; without it a delete
+ * while workers look up could recycle a tbl8 group under a reader. */
+#define ALLOW_EXPERIMENTAL_API
+#endif
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,15 +25,6 @@
 
 #define NO_DEFAULT UINT32_MAX
 #define NAME_MAX_  20u /* of the caller's name in table names (32 bytes) */
-
-/* One generation of the lookup tables. The default routes (/0), which
- * rte_lpm and rte_lpm6 do not take (depth 1 at least), are the next hop
- * of a lookup that misses. */
-struct rtab {
-	struct rte_lpm *lpm4;
-	struct rte_lpm6 *lpm6;
-	uint32_t def4, def6; /* index into nh[], NO_DEFAULT: none; atomic */
-};
 
 struct rule {
 	uint8_t family, plen;
@@ -51,12 +48,16 @@ enum nh_slot { SLOT_FREE, SLOT_USED, SLOT_GRACE };
 struct grace {
 	struct grace *next;
 	uint64_t token;
-	struct rtab *tab; /* or NULL */
-	uint32_t nh;      /* or UINT32_MAX */
+	struct rte_lpm6 *lpm6; /* or NULL */
+	uint32_t nh;           /* or UINT32_MAX */
 };
 
 struct fp_routes {
-	struct rtab *cur; /* atomic */
+	struct rte_lpm *lpm4;  /* changed in place (rte_lpm_rcu_qsbr_add) */
+	struct rte_lpm6 *lpm6; /* rebuilt on a delete, atomic */
+	/* The default routes (/0), which rte_lpm and rte_lpm6 do not take
+	 * (depth 1 at least): the next hop of a lookup that misses. */
+	uint32_t def4, def6; /* index into nh[], NO_DEFAULT: none; atomic */
 	char name[NAME_MAX_ + 1];
 	int socket;
 	uint32_t gen, max;
@@ -75,37 +76,27 @@ struct fp_routes {
 	struct fp_nexthop nh[];
 };
 
-static void rtab_free(struct rtab *t)
-{
-	if (t == NULL)
-		return;
-	rte_lpm_free(t->lpm4);
-	rte_lpm6_free(t->lpm6);
-	free(t);
-}
-
-static struct rtab *rtab_new(struct fp_routes *r)
+static struct rte_lpm *lpm4_new(struct fp_routes *r)
 {
 	struct rte_lpm_config c4 = { .max_rules = r->max,
 				     .number_tbl8s = r->max < 256 ? 256 : r->max };
-	struct rte_lpm6_config c6 = { .max_rules = r->max,
-				      .number_tbl8s = r->max < 256 ? 1024 : 4 * r->max };
-	struct rtab *t = calloc(1, sizeof(*t));
 	char nm[32];
 
-	if (t == NULL)
-		return NULL;
-	t->def4 = t->def6 = NO_DEFAULT;
+	snprintf(nm, sizeof(nm), "%s_4", r->name);
+	return rte_lpm_create(nm, r->socket, &c4);
+}
+
+/* A new generation of the IPv6 table (names must differ while the old
+ * one waits for its grace period). */
+static struct rte_lpm6 *lpm6_new(struct fp_routes *r)
+{
+	struct rte_lpm6_config c6 = { .max_rules = r->max,
+				      .number_tbl8s = r->max < 256 ? 1024 : 4 * r->max };
+	char nm[32];
+
 	r->gen = (r->gen + 1) & 0xfffff; /* the old ones went long before */
-	snprintf(nm, sizeof(nm), "%s_%x_4", r->name, r->gen);
-	t->lpm4 = rte_lpm_create(nm, r->socket, &c4);
 	snprintf(nm, sizeof(nm), "%s_%x_6", r->name, r->gen);
-	t->lpm6 = rte_lpm6_create(nm, r->socket, &c6);
-	if (t->lpm4 == NULL || t->lpm6 == NULL) {
-		rtab_free(t);
-		return NULL;
-	}
-	return t;
+	return rte_lpm6_create(nm, r->socket, &c6);
 }
 
 static struct rte_hash *nh_hash_new(const struct fp_routes *r)
@@ -146,11 +137,13 @@ struct fp_routes *fp_routes_create(const char *name, uint32_t max, int socket)
 	r->nh_refs = calloc(max, sizeof(*r->nh_refs));
 	r->nh_slot = calloc(max, sizeof(*r->nh_slot));
 	r->keys = calloc(max, sizeof(*r->keys));
-	r->cur = rtab_new(r);
+	r->def4 = r->def6 = NO_DEFAULT;
+	r->lpm4 = lpm4_new(r);
+	r->lpm6 = lpm6_new(r);
 	r->nh_hash = nh_hash_new(r);
 	r->unres = unres_new(r, max);
-	if (!r->rules || !r->nh_refs || !r->nh_slot || !r->keys || !r->cur || !r->nh_hash ||
-	    !r->unres) {
+	if (!r->rules || !r->nh_refs || !r->nh_slot || !r->keys || !r->lpm4 || !r->lpm6 ||
+	    !r->nh_hash || !r->unres) {
 		fp_routes_free(r);
 		return NULL;
 	}
@@ -170,7 +163,8 @@ void fp_routes_free(struct fp_routes *r)
 		rte_pktmbuf_free(m);
 	rte_ring_free(r->unres);
 	rte_hash_free(r->nh_hash);
-	rtab_free(r->cur);
+	rte_lpm_free(r->lpm4);
+	rte_lpm6_free(r->lpm6);
 	free(r->rules);
 	free(r->nh_refs);
 	free(r->nh_slot);
@@ -178,9 +172,14 @@ void fp_routes_free(struct fp_routes *r)
 	rte_free(r);
 }
 
-void fp_routes_set_rcu(struct fp_routes *r, struct rte_rcu_qsbr *v)
+int fp_routes_set_rcu(struct fp_routes *r, struct rte_rcu_qsbr *v)
 {
+	/* rte_lpm frees a deleted route's tbl8 group after the grace
+	 * period (defer queue); IPv6 deletes swap whole tables (below). */
+	struct rte_lpm_rcu_config rc = { .v = v, .mode = RTE_LPM_QSBR_MODE_DQ };
+
 	r->rcu = v;
+	return v ? rte_lpm_rcu_qsbr_add(r->lpm4, &rc) : 0;
 }
 
 void fp_routes_set_release(struct fp_routes *r, void (*fn)(void *arg, uint32_t nh), void *arg)
@@ -191,9 +190,9 @@ void fp_routes_set_release(struct fp_routes *r, void (*fn)(void *arg, uint32_t n
 
 /* ---- grace periods ---- */
 
-static void grace_free(struct fp_routes *r, struct rtab *tab, uint32_t nh)
+static void grace_free(struct fp_routes *r, struct rte_lpm6 *tab, uint32_t nh)
 {
-	rtab_free(tab);
+	rte_lpm6_free(tab);
 	if (nh != UINT32_MAX)
 		r->nh_slot[nh] = SLOT_FREE;
 }
@@ -208,7 +207,7 @@ static void grace_run(struct fp_routes *r, bool force)
 		if (r->gq_head == NULL)
 			r->gq_tail = NULL;
 		r->n_grace--;
-		grace_free(r, g->tab, g->nh);
+		grace_free(r, g->lpm6, g->nh);
 		free(g);
 	}
 }
@@ -221,7 +220,7 @@ unsigned fp_routes_reclaim(struct fp_routes *r)
 
 /* tab and/or next hop nh (UINT32_MAX: none) leave once the senders
  * cannot hold them; at once without RCU. */
-static void grace_add(struct fp_routes *r, struct rtab *tab, uint32_t nh)
+static void grace_add(struct fp_routes *r, struct rte_lpm6 *tab, uint32_t nh)
 {
 	struct grace *g;
 
@@ -235,7 +234,7 @@ static void grace_add(struct fp_routes *r, struct rtab *tab, uint32_t nh)
 		grace_free(r, tab, nh);
 		return;
 	}
-	*g = (struct grace){ .tab = tab, .nh = nh, .token = rte_rcu_qsbr_start(r->rcu) };
+	*g = (struct grace){ .lpm6 = tab, .nh = nh, .token = rte_rcu_qsbr_start(r->rcu) };
 	if (r->gq_tail)
 		r->gq_tail->next = g;
 	else
@@ -289,6 +288,24 @@ static void nh_init(struct fp_nexthop *nh, const struct fp_nh_key *k)
 	__atomic_store_n(&nh->hw, hw.w, __ATOMIC_RELEASE);
 }
 
+/* A free next hop slot, or max: when all are used or waiting for their
+ * grace period, waits for the senders to pass one (microseconds for
+ * workers that loop) rather than refuse a route. */
+static uint32_t nh_free_slot(struct fp_routes *r)
+{
+	uint32_t i;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < r->max && r->nh_slot[i] != SLOT_FREE; i++)
+			;
+		if (i < r->max || r->n_grace == 0)
+			return i;
+		rte_rcu_qsbr_synchronize(r->rcu, RTE_QSBR_THRID_INVALID);
+		grace_run(r, false);
+	}
+	return i;
+}
+
 /* The next hop for k, made when there is none; a reference taken. */
 static int nh_get(struct fp_routes *r, const struct fp_nh_key *k, uint32_t *idx)
 {
@@ -301,8 +318,7 @@ static int nh_get(struct fp_routes *r, const struct fp_nh_key *k, uint32_t *idx)
 		r->nh_refs[*idx]++;
 		return 0;
 	}
-	for (i = 0; i < r->max && r->nh_slot[i] != SLOT_FREE; i++)
-		;
+	i = nh_free_slot(r);
 	if (i == r->max)
 		return -ENOSPC;
 	h = hkey(k);
@@ -336,19 +352,60 @@ bool fp_routes_nh_static(const struct fp_routes *r, uint32_t i)
 
 /* ---- routes ---- */
 
-static int tab_add(struct rtab *t, const struct rule *ru)
+/* ru into the tables; IPv6 into lpm6 (the current one or one being
+ * built). */
+static int tab_add(struct fp_routes *r, struct rte_lpm6 *lpm6, const struct rule *ru)
 {
 	uint32_t a;
 
 	if (ru->plen == 0) { /* a later /0 replaces an earlier one */
-		__atomic_store_n(ru->family == 4 ? &t->def4 : &t->def6, ru->nh, __ATOMIC_RELEASE);
+		__atomic_store_n(ru->family == 4 ? &r->def4 : &r->def6, ru->nh, __ATOMIC_RELEASE);
 		return 0;
 	}
 	if (ru->family == 4) {
 		memcpy(&a, ru->prefix, 4);
-		return rte_lpm_add(t->lpm4, rte_be_to_cpu_32(a), ru->plen, ru->nh);
+		return rte_lpm_add(r->lpm4, rte_be_to_cpu_32(a), ru->plen, ru->nh);
 	}
-	return rte_lpm6_add(t->lpm6, ru->prefix, ru->plen, ru->nh);
+	return rte_lpm6_add(lpm6, ru->prefix, ru->plen, ru->nh);
+}
+
+/* IPv6 without rule i: a new table swapped in, the old one freed after
+ * the grace period (rte_lpm6 has no RCU of its own: a delete in place
+ * would recycle tbl8 groups a reader may be in). */
+static int lpm6_without(struct fp_routes *r, uint32_t i)
+{
+	struct rte_lpm6 *t = lpm6_new(r), *old;
+	int rc;
+
+	if (t == NULL)
+		return -ENOMEM;
+	for (uint32_t j = 0; j < r->n_rules; j++)
+		if (j != i && r->rules[j].family == 6 && r->rules[j].plen != 0 &&
+		    (rc = rte_lpm6_add(t, r->rules[j].prefix, r->rules[j].plen, r->rules[j].nh)) !=
+			    0) {
+			rte_lpm6_free(t);
+			return rc;
+		}
+	old = __atomic_exchange_n(&r->lpm6, t, __ATOMIC_ACQ_REL);
+	grace_add(r, old, UINT32_MAX);
+	return 0;
+}
+
+/* Rule i out of the tables. */
+static int tab_del(struct fp_routes *r, uint32_t i)
+{
+	const struct rule *ru = &r->rules[i];
+	uint32_t a;
+
+	if (ru->plen == 0) {
+		__atomic_store_n(ru->family == 4 ? &r->def4 : &r->def6, NO_DEFAULT,
+				 __ATOMIC_RELEASE);
+		return 0;
+	}
+	if (ru->family == 6)
+		return lpm6_without(r, i);
+	memcpy(&a, ru->prefix, 4);
+	return rte_lpm_delete(r->lpm4, rte_be_to_cpu_32(a), ru->plen);
 }
 
 /* The rule of exactly family/prefix/plen (prefix masked), or n_rules. */
@@ -399,7 +456,7 @@ int fp_routes_add_flags(struct fp_routes *r, uint8_t family, const uint8_t *pref
 		return -ENOSPC;
 	if ((rc = nh_get(r, k, &ru.nh)) != 0)
 		return rc;
-	if ((rc = tab_add(r->cur, &ru)) != 0) {
+	if ((rc = tab_add(r, r->lpm6, &ru)) != 0) {
 		nh_put(r, ru.nh);
 		return rc;
 	}
@@ -423,7 +480,6 @@ int fp_routes_add(struct fp_routes *r, uint8_t family, const uint8_t *prefix, ui
 int fp_routes_del(struct fp_routes *r, uint8_t family, const uint8_t *prefix, uint8_t plen)
 {
 	uint8_t pfx[16];
-	struct rtab *t, *old;
 	uint32_t i, nh;
 	int rc;
 
@@ -431,15 +487,8 @@ int fp_routes_del(struct fp_routes *r, uint8_t family, const uint8_t *prefix, ui
 		return rc;
 	if ((i = rule_find(r, family, pfx, plen)) == r->n_rules)
 		return -ENOENT;
-	if ((t = rtab_new(r)) == NULL)
-		return -ENOMEM;
-	for (uint32_t j = 0; j < r->n_rules; j++)
-		if (j != i && (rc = tab_add(t, &r->rules[j])) != 0) {
-			rtab_free(t);
-			return rc;
-		}
-	old = __atomic_exchange_n(&r->cur, t, __ATOMIC_ACQ_REL);
-	grace_add(r, old, UINT32_MAX);
+	if ((rc = tab_del(r, i)) != 0)
+		return rc;
 	nh = r->rules[i].nh;
 	r->rules[i] = r->rules[--r->n_rules];
 	nh_put(r, nh);
@@ -503,21 +552,20 @@ static const struct fp_nexthop *deflt(const struct fp_routes *r, const uint32_t 
 
 const struct fp_nexthop *fp_routes_lookup4(const struct fp_routes *r, uint32_t dst_be)
 {
-	const struct rtab *t = __atomic_load_n(&r->cur, __ATOMIC_ACQUIRE);
 	uint32_t idx;
 
-	if (rte_lpm_lookup(t->lpm4, rte_be_to_cpu_32(dst_be), &idx) != 0)
-		return deflt(r, &t->def4);
+	if (rte_lpm_lookup(r->lpm4, rte_be_to_cpu_32(dst_be), &idx) != 0)
+		return deflt(r, &r->def4);
 	return &r->nh[idx];
 }
 
 const struct fp_nexthop *fp_routes_lookup6(const struct fp_routes *r, const uint8_t dst[16])
 {
-	const struct rtab *t = __atomic_load_n(&r->cur, __ATOMIC_ACQUIRE);
+	const struct rte_lpm6 *t = __atomic_load_n(&r->lpm6, __ATOMIC_ACQUIRE);
 	uint32_t idx;
 
-	if (rte_lpm6_lookup(t->lpm6, dst, &idx) != 0)
-		return deflt(r, &t->def6);
+	if (rte_lpm6_lookup(t, dst, &idx) != 0)
+		return deflt(r, &r->def6);
 	return &r->nh[idx];
 }
 

@@ -9,12 +9,14 @@
  *
  * Routes change while the workers run, on the control core only: an add
  * (or a replace of a prefix) is written into the current tables, which
- * rte_lpm and rte_lpm6 allow beside readers since an add frees nothing;
- * a delete builds new tables from the remaining routes and swaps them in,
- * since a delete frees tbl8 groups a reader may still be in. What a swap
- * or a delete leaves (old tables, an unused next hop) is freed after an
- * RCU grace period of the senders' (fp_routes_reclaim), at once without
- * an RCU variable (tests, before the workers start). */
+ * rte_lpm and rte_lpm6 allow beside readers since an add frees nothing.
+ * An IPv4 delete is done in place too: rte_lpm frees the tbl8 groups it
+ * empties after the senders' RCU grace period (rte_lpm_rcu_qsbr_add). An
+ * IPv6 delete builds a new rte_lpm6 from the remaining routes and swaps
+ * it in (rte_lpm6 has no RCU hook). What a change leaves (an old IPv6
+ * table, an unused next hop) is freed after the grace period
+ * (fp_routes_reclaim), at once without an RCU variable (tests, before
+ * the workers start). */
 #ifndef FP_ROUTE_H
 #define FP_ROUTE_H
 
@@ -68,8 +70,9 @@ struct rte_rcu_qsbr;
 struct fp_routes *fp_routes_create(const char *name, uint32_t max, int socket);
 void fp_routes_free(struct fp_routes *r);
 /* The senders' RCU variable (each reports quiescent states between
- * lookups): what a change takes out waits for it (NULL: freed at once). */
-void fp_routes_set_rcu(struct fp_routes *r, struct rte_rcu_qsbr *v);
+ * lookups): what a change takes out waits for it (NULL: freed at once).
+ * Once, before the first delete. 0 or a negative errno. */
+int fp_routes_set_rcu(struct fp_routes *r, struct rte_rcu_qsbr *v);
 /* Frees what the senders no longer see: the control core calls it from
  * its loop. Returns what is still waiting. */
 unsigned fp_routes_reclaim(struct fp_routes *r);

@@ -77,8 +77,7 @@ static void cfg_key(const struct app_gw_rt *x, const struct app_fp_route *r, str
 	memcpy(k->dmac.addr_bytes, r->mac, 6);
 }
 
-static int host_setup(struct app_gw_rt *x, const struct app_gw_rt_cfg *c, char *err,
-		      size_t errlen)
+static int host_setup(struct app_gw_rt *x, const struct app_gw_rt_cfg *c, char *err, size_t errlen)
 {
 	struct fp_host_cfg hc = { .dp = c->dp,
 				  .ports = c->port_ids,
@@ -135,9 +134,9 @@ void app_gw_rt_free(struct app_gw_rt *x)
 	free(x);
 }
 
-void app_gw_rt_set_rcu(struct app_gw_rt *x, struct rte_rcu_qsbr *v)
+int app_gw_rt_set_rcu(struct app_gw_rt *x, struct rte_rcu_qsbr *v)
 {
-	fp_routes_set_rcu(x->routes, v);
+	return fp_routes_set_rcu(x->routes, v);
 }
 
 struct fp_routes *app_gw_rt_routes(const struct app_gw_rt *x)
@@ -382,8 +381,8 @@ static json_t *ctl_routes(const struct app_gw_rt *x)
 		json_t *o;
 
 		fp_routes_get(x->routes, i, &ri);
-		snprintf(dst, sizeof(dst), "%s/%u", addr_str(ri.family, ri.prefix, buf, sizeof(buf)),
-			 ri.plen);
+		snprintf(dst, sizeof(dst), "%s/%u",
+			 addr_str(ri.family, ri.prefix, buf, sizeof(buf)), ri.plen);
 		o = nh_json(x, ri.nh);
 		json_object_set_new(o, "dst", json_string(dst));
 		json_object_set_new(o, "origin",

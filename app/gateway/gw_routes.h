@@ -33,7 +33,7 @@ struct app_gw_rt_cfg {
 	struct fp_dp *dp;           /* gets the routes */
 	const uint16_t *port_ids;   /* ethdev id of f->ports[i] */
 	uint32_t max_routes;
-	bool host;          /* a control core TX queue txq on every port */
+	bool host; /* a control core TX queue txq on every port */
 	uint16_t txq;
 	unsigned n_workers; /* fragment identifications (frag.h) */
 	int socket;
@@ -47,8 +47,9 @@ bool app_gw_rt_needs_host(const struct app_fp_cfg *f);
  * c->host, the host stack. NULL with the reason in err. */
 struct app_gw_rt *app_gw_rt_create(const struct app_gw_rt_cfg *c, char *err, size_t errlen);
 void app_gw_rt_free(struct app_gw_rt *x);
-/* Route changes wait for the workers' grace periods from now on. */
-void app_gw_rt_set_rcu(struct app_gw_rt *x, struct rte_rcu_qsbr *v);
+/* Route changes wait for the workers' grace periods from now on: 0 or
+ * a negative errno. */
+int app_gw_rt_set_rcu(struct app_gw_rt *x, struct rte_rcu_qsbr *v);
 
 struct fp_routes *app_gw_rt_routes(const struct app_gw_rt *x);
 struct fp_host *app_gw_rt_host(const struct app_gw_rt *x); /* NULL without */

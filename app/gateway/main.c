@@ -459,7 +459,10 @@ static int routes_setup(struct gw *g)
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "%s", err);
 		return -EINVAL;
 	}
-	app_gw_rt_set_rcu(g->rt, fp_ctrl_rcu(g->ctrl));
+	if (app_gw_rt_set_rcu(g->rt, fp_ctrl_rcu(g->ctrl)) != 0) {
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "routes: cannot attach RCU");
+		return -ENOMEM;
+	}
 	return 0;
 }
 

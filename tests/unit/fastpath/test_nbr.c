@@ -175,7 +175,8 @@ static void test_nbr_resolve(void)
 	CU_ASSERT_EQUAL(fp_nbr_waiting(t.n, nh), FP_NH_QUEUE_MAX);
 	CU_ASSERT_EQUAL(t.cap.sent, 1);
 	/* broadcast request, from our address and MAC, for 192.0.2.2 */
-	CU_ASSERT(t.cap.last[0] == 0xff && t.cap.last[5] == 0xff && rd16(t.cap.last + 12) == 0x0806);
+	CU_ASSERT(t.cap.last[0] == 0xff && t.cap.last[5] == 0xff &&
+		  rd16(t.cap.last + 12) == 0x0806);
 	CU_ASSERT(rd16(t.cap.last + 20) == 1 && t.cap.last[22] == 0x0a);
 	CU_ASSERT(t.cap.last[28] == 192 && t.cap.last[31] == 1 && t.cap.last[41] == 2);
 	CU_ASSERT(!hand(&t, nh)); /* still full while it waits */
