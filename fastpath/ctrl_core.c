@@ -26,7 +26,7 @@ struct fp_msg {
 	struct fp_spd_rule rules[];
 };
 
-enum defer_kind { D_SA_IN, D_SA_OUT, D_SPD, D_SLOT };
+enum defer_kind { D_SA_IN, D_SA_OUT, D_SPD, D_SLOT, D_FN };
 
 /* Something taken out of a table, freed once every worker has passed a
  * quiescent state after token. */
@@ -36,6 +36,7 @@ struct fp_defer {
 	enum defer_kind kind;
 	void *ptr;
 	uint32_t slot;
+	void (*fn)(void *); /* D_FN */
 };
 
 static void wipe(void *p, size_t n)
@@ -82,6 +83,15 @@ static int defer(struct fp_ctrl *c, enum defer_kind kind, void *ptr, uint32_t sl
 	return 0;
 }
 
+int fp_ctrl_defer_free(struct fp_ctrl *c, void (*fn)(void *), void *ptr)
+{
+	int rc = defer(c, D_FN, ptr, 0);
+
+	if (rc == 0)
+		c->dq_tail->fn = fn;
+	return rc;
+}
+
 static void sa_release(struct fp_sad_ent *e)
 {
 	fp_sa_fini(&e->sa);
@@ -98,6 +108,7 @@ static void defer_run(struct fp_ctrl *c, struct fp_defer *d)
 	case D_SA_OUT: sa_release(d->ptr); break;
 	case D_SPD: fp_spd_free(d->ptr); break;
 	case D_SLOT: c->out[d->slot].used = 0; break;
+	case D_FN: d->fn(d->ptr); break;
 	}
 	c->st.freed++;
 }
@@ -346,7 +357,9 @@ int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t
 	return rc;
 }
 
-int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen)
+/* The current rules but those of action a naming spi. */
+static int spd_remove(struct fp_ctrl *c, enum fp_spd_action a, uint32_t spi, char *err,
+		      size_t errlen)
 {
 	struct fp_spd_rule *keep = malloc((c->n_rules + 1) * sizeof(*keep));
 	uint32_t k = 0;
@@ -357,10 +370,43 @@ int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen
 		return -ENOMEM;
 	}
 	for (uint32_t i = 0; i < c->n_rules; i++)
-		if (!(c->rules[i].action == FP_SPD_PROTECT && c->rules[i].spi == spi))
+		if (!(c->rules[i].action == a && c->rules[i].spi == spi))
 			keep[k++] = c->rules[i];
 	rc = fp_ctrl_replace_spd(c, keep, k, err, errlen);
 	free(keep);
+	return rc;
+}
+
+int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen)
+{
+	return spd_remove(c, FP_SPD_PROTECT, spi, err, errlen);
+}
+
+int fp_ctrl_spd_del_trap(struct fp_ctrl *c, uint32_t id, char *err, size_t errlen)
+{
+	return spd_remove(c, FP_SPD_TRAP, id, err, errlen);
+}
+
+int fp_ctrl_spd_replace_config(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
+			       char *err, size_t errlen)
+{
+	struct fp_spd_rule *all = malloc((c->n_rules + n + 1) * sizeof(*all));
+	uint32_t k = 0;
+	int rc;
+
+	if (all == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < c->n_rules; i++)
+		if (c->rules[i].origin != FP_SPD_CONFIG)
+			all[k++] = c->rules[i];
+	for (uint32_t i = 0; i < n; i++) {
+		all[k] = r[i];
+		all[k++].origin = FP_SPD_CONFIG;
+	}
+	rc = fp_ctrl_replace_spd(c, all, k, err, errlen);
+	free(all);
 	return rc;
 }
 

@@ -108,6 +108,17 @@ int fp_ctrl_replace_spd(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t
 int fp_ctrl_spd_prepend(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n, char *err,
 			size_t errlen);
 int fp_ctrl_spd_del_sa(struct fp_ctrl *c, uint32_t spi, char *err, size_t errlen);
+/* The configured rules (origin FP_SPD_CONFIG) become r[0..n), marked so,
+ * behind every other rule, which keeps its place: a configuration reload
+ * under running CHILD SAs and traps. */
+int fp_ctrl_spd_replace_config(struct fp_ctrl *c, const struct fp_spd_rule *r, uint32_t n,
+			       char *err, size_t errlen);
+/* Removes every TRAP rule of trap id (a connection reloaded or removed). */
+int fp_ctrl_spd_del_trap(struct fp_ctrl *c, uint32_t id, char *err, size_t errlen);
+/* fn(ptr) once every worker has passed a quiescent state (a table the
+ * workers read, swapped out by the caller): 0 or -ENOMEM, in which case
+ * nothing is called and the caller keeps ptr. */
+int fp_ctrl_defer_free(struct fp_ctrl *c, void (*fn)(void *), void *ptr);
 /* The PROTECT rules of outbound SA old_spi protect with new_spi instead, in
  * one new SPD generation (a rekeyed CHILD SA's traffic moves at once). */
 int fp_ctrl_spd_retarget(struct fp_ctrl *c, uint32_t old_spi, uint32_t new_spi, char *err,

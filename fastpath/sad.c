@@ -34,6 +34,15 @@ static int spi_cmp(const void *a, const void *b, size_t len)
 	return x != y;
 }
 
+/* rte_hash's buckets, key store and free rings per entry, about */
+#define SAD_HASH_BYTES_PER_ENTRY 64u
+
+size_t fp_sad_bytes(uint32_t max_sa)
+{
+	return (size_t)max_sa * (sizeof(struct fp_sad_out) + SAD_HASH_BYTES_PER_ENTRY +
+				 2 * sizeof(struct fp_sad_ent));
+}
+
 struct fp_sad *fp_sad_create(const char *name, uint32_t max_sa, int socket)
 {
 	char hname[RTE_HASH_NAMESIZE];

@@ -12,6 +12,7 @@
 #ifndef FP_SAD_H
 #define FP_SAD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "fastpath/fp_sa.h"
@@ -38,6 +39,11 @@ static inline struct fp_sad_ent *fp_sad_ent(struct fp_sa *sa)
 }
 
 struct fp_sad;
+
+/* Memory a SAD of max_sa entries per direction takes when full: its
+ * tables and 2 * max_sa SAs (an estimate to check a configuration
+ * against the EAL's memory before the SAs come). */
+size_t fp_sad_bytes(uint32_t max_sa);
 
 /* max_sa entries in each direction. NULL with rte_errno set on failure. */
 struct fp_sad *fp_sad_create(const char *name, uint32_t max_sa, int socket);

@@ -28,13 +28,22 @@ enum fp_spd_action {
 	FP_SPD_TRAP = 4,
 };
 
+/* Who put a rule in the SPD: classification ignores it; a configuration
+ * reload replaces the configured rules as a whole (fp_ctrl_spd_replace_config)
+ * and leaves the others, which IKE adds and removes one by one. */
+enum fp_spd_origin {
+	FP_SPD_DYNAMIC = 0, /* CHILD SA and trap policies */
+	FP_SPD_CONFIG = 1,  /* fastpath.policies */
+};
+
 /* One policy. sel.src/dst are the packet's source/destination ranges;
  * proto 0 = any; port ranges apply to TCP/UDP/SCTP only. */
 struct fp_spd_rule {
 	struct fp_selector sel;
 	enum fp_spd_action action;
-	uint32_t spi; /* PROTECT: the outbound SA's SPI (host order); TRAP: the
+	uint32_t spi;   /* PROTECT: the outbound SA's SPI (host order); TRAP: the
 		       * trap's id, non-zero, the caller's choice */
+	uint8_t origin; /* enum fp_spd_origin */
 };
 
 #define FP_SPD_MAX_RULES 4096u

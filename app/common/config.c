@@ -17,7 +17,8 @@
 #include "app/common/metrics.h"
 #include "ike/ike_pki.h"
 
-#define CFG_FILE_MAX (1u << 20) /* larger files are refused */
+/* larger files are refused: 100,000 connections of a few lines each fit */
+#define CFG_FILE_MAX (256u << 20)
 #define CFG_SUN_PATH sizeof(((struct sockaddr_un *)0)->sun_path)
 
 static const char *const root_keys[] = { "local",       "log",      "control",     "ike",
@@ -315,7 +316,7 @@ static int cfg_syntax(struct cfg_ctx *c, const json_error_t *je)
 
 static void cfg_wipe(struct app_config *cfg)
 {
-	ike_creds_unref(cfg->creds);
+	app_config_clear(cfg);
 	ike_wipe(cfg, sizeof *cfg);
 	memset(cfg, 0, sizeof *cfg);
 }
@@ -439,13 +440,24 @@ void app_config_apply_log(struct app_config *cfg)
 	cfg->engine.log_level = (int)app_log_subsys_level(APP_LOG_IKE);
 }
 
-void app_config_clear(struct app_config *cfg)
+void app_config_wipe_secrets(struct app_config *cfg)
 {
-	for (unsigned i = 0; i < APP_MAX_CONNS; i++) {
+	for (unsigned i = 0; i < cfg->n_conns; i++) {
 		ike_wipe(cfg->conns[i].psk, sizeof cfg->conns[i].psk);
 		cfg->conns[i].psk_len = 0;
 	}
 	ike_wipe(cfg->fastpath.sas, sizeof cfg->fastpath.sas);
+}
+
+void app_config_clear(struct app_config *cfg)
+{
+	app_config_wipe_secrets(cfg);
+	if (cfg->conns)
+		ike_wipe(cfg->conns, cfg->n_conns * sizeof(*cfg->conns));
+	free(cfg->conns);
+	cfg->conns = NULL;
+	cfg->n_conns = 0;
+	cfg_conn_index_free(cfg);
 	ike_creds_unref(cfg->creds);
 	cfg->creds = NULL;
 }

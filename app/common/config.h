@@ -11,12 +11,14 @@
 #include "app/common/config_fp.h"
 #include "app/common/privs.h"
 
-#define APP_MAX_CONNS  64
-#define APP_MAX_CRLS   32
-#define APP_MAX_OCSP   32
-#define APP_MAX_LISTEN 8
-#define APP_PATH_MAX   256
-#define APP_LOG_SUBSYS 4 /* app/common/log.h: APP_LOG_NSUB */
+/* A sanity bound on "connections", not a table size: the array is
+ * allocated for the file's count, and names are found through an index. */
+#define APP_CONNS_LIMIT 1000000
+#define APP_MAX_CRLS    32
+#define APP_MAX_OCSP    32
+#define APP_MAX_LISTEN  8
+#define APP_PATH_MAX    256
+#define APP_LOG_SUBSYS  4 /* app/common/log.h: APP_LOG_NSUB */
 
 struct app_config {
 	struct ike_engine_cfg engine; /* "ike" section, defaults applied */
@@ -35,8 +37,9 @@ struct app_config {
 	signed char log_levels[APP_LOG_SUBSYS];
 	bool log_json; /* "log.format": "json" (default "text") */
 	unsigned n_conns;
-	struct ike_conn_cfg conns[APP_MAX_CONNS];
-	struct app_fp_cfg fastpath; /* "fastpath" (DPDK gateway), optional */
+	struct ike_conn_cfg *conns;        /* n_conns of them, malloc'd */
+	struct app_conn_index *conn_index; /* by name: app_config_conn() */
+	struct app_fp_cfg fastpath;        /* "fastpath" (DPDK gateway), optional */
 	/* "credentials" and the connections' certificates; NULL without any.
 	 * The connections' local_creds point into it. */
 	struct ike_creds *creds;
@@ -52,6 +55,9 @@ struct app_config {
 	/* The file app_config_load read ("" after app_config_parse): what
 	 * reload-creds reads again. */
 	char path[APP_PATH_MAX];
+	/* Bumped each time a reload swaps a new file in: what was derived
+	 * from the running file's indexes (conns[i]) is to be derived again. */
+	unsigned generation;
 };
 
 /* Parses and validates. On error returns -EINVAL (or -ENOENT/-EIO for the
@@ -62,6 +68,11 @@ struct app_config {
 int app_config_parse(const char *text, size_t len, struct app_config *cfg, char *err,
 		     size_t errlen);
 int app_config_load(const char *path, struct app_config *cfg, char *err, size_t errlen);
+/* The index of connection name in cfg->conns, or -1 (a hash lookup:
+ * files of 100,000 connections are compared by name on reload). */
+int app_config_conn(const struct app_config *cfg, const char *name);
+/* The same as a pointer into cfg->conns, or NULL (also for cfg NULL). */
+const struct ike_conn_cfg *app_config_conn_cfg(const struct app_config *cfg, const char *name);
 /* Gives the engine the credential store, the CRL files and the OCSP
  * responders; 0, or -1 with a line naming the file in err. */
 int app_config_give_creds(const struct app_config *cfg, struct ike_engine *e, char *err,
@@ -88,7 +99,10 @@ void app_config_control_default(struct app_config *cfg);
  * "<N>" prefixes when stderr is the journal; the engine's level is the ike
  * subsystem's. */
 void app_config_apply_log(struct app_config *cfg);
-/* Wipes secrets (PSKs) and drops the credential store. */
+/* Wipes the secrets (PSKs, static SA keys) in place. */
+void app_config_wipe_secrets(struct app_config *cfg);
+/* Wipes the secrets, frees the connections and their index and drops
+ * the credential store: cfg is empty, ready to be parsed into again. */
 void app_config_clear(struct app_config *cfg);
 
 #endif

@@ -3,6 +3,7 @@
  * CHILD SAs. The PSK is never echoed in an error message. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/common/config_priv.h"
@@ -365,25 +366,30 @@ int cfg_connections(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 {
 	char p[CFG_PATH_MAX], np[CFG_PATH_MAX];
 	json_t *arr;
-	int rc = cfg_get_array(c, "", root, "connections", APP_MAX_CONNS, &arr);
+	int rc = cfg_get_array(c, "", root, "connections", APP_CONNS_LIMIT, &arr);
+	size_t n = arr ? json_array_size(arr) : 0;
 
 	if (rc)
 		return rc;
-	if (!arr || json_array_size(arr) == 0)
+	if (n == 0)
 		return cfg_fail(c, arr ? "connections" : "", "at least one connection is required");
-	for (size_t i = 0; i < json_array_size(arr); i++) {
+	cfg->conns = calloc(n, sizeof(*cfg->conns));
+	if (!cfg->conns || cfg_conn_index_new(cfg, n) != 0)
+		return cfg_fail(c, "connections", "out of memory for %zu connections", n);
+	for (size_t i = 0; i < n; i++) {
 		struct ike_conn_cfg *conn = &cfg->conns[i];
 
 		cfg_path_idx(p, "connections", i);
+		/* counted first: a connection parsed halfway holds secrets to wipe */
+		cfg->n_conns = (unsigned)i + 1;
 		if ((rc = cfg_conn(c, p, json_array_get(arr, i), cfg->ike_port, conn, &cfg->creds)))
 			return rc;
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(cfg->conns[j].name, conn->name) != 0)
-				continue;
-			cfg_path_key(np, p, "name");
+		rc = cfg_conn_index_add(cfg, (unsigned)i);
+		cfg_path_key(np, p, "name");
+		if (rc == -EEXIST)
 			return cfg_fail(c, np, "duplicate connection name '%s'", conn->name);
-		}
-		cfg->n_conns = (unsigned)i + 1;
+		if (rc)
+			return cfg_fail(c, np, "out of memory");
 	}
 	return 0;
 }

@@ -5,8 +5,10 @@
  * padding that struct copies fill with whatever was on the stack, and the
  * certificates are pointers into each file's own credential store, so
  * they are compared as the certificates they stand for. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/x509.h>
@@ -118,14 +120,6 @@ bool app_conn_creds_differ(const struct ike_conn_cfg *a, const struct ike_conn_c
 	return false;
 }
 
-static const struct ike_conn_cfg *named(const struct app_config *cfg, const char *name)
-{
-	for (unsigned i = 0; i < cfg->n_conns; i++)
-		if (strcmp(cfg->conns[i].name, name) == 0)
-			return &cfg->conns[i];
-	return NULL;
-}
-
 static void put(struct app_conn_diff *d, const char *name, enum app_conn_change what,
 		const char *why, bool creds)
 {
@@ -138,12 +132,16 @@ static void put(struct app_conn_diff *d, const char *name, enum app_conn_change 
 	d->count[what]++;
 }
 
-void app_config_diff_conns(const struct app_config *old, const struct app_config *next,
-			   struct app_conn_diff *d)
+int app_config_diff_conns(const struct app_config *old, const struct app_config *next,
+			  struct app_conn_diff *d)
 {
 	memset(d, 0, sizeof(*d));
+	d->item = calloc((size_t)old->n_conns + next->n_conns + 1, sizeof(*d->item));
+	if (!d->item)
+		return -ENOMEM;
 	for (unsigned i = 0; i < old->n_conns; i++) {
-		const struct ike_conn_cfg *o = &old->conns[i], *n = named(next, o->name);
+		const struct ike_conn_cfg *o = &old->conns[i],
+					  *n = app_config_conn_cfg(next, o->name);
 		const char *why = n ? app_conn_cfg_diff(o, n) : NULL;
 
 		if (!n)
@@ -153,8 +151,23 @@ void app_config_diff_conns(const struct app_config *old, const struct app_config
 			    app_conn_creds_differ(o, n));
 	}
 	for (unsigned i = 0; i < next->n_conns; i++)
-		if (!named(old, next->conns[i].name))
+		if (!app_config_conn_cfg(old, next->conns[i].name))
 			put(d, next->conns[i].name, APP_CONN_ADDED, NULL, false);
+	return 0;
+}
+
+void app_conn_diff_free(struct app_conn_diff *d)
+{
+	free(d->item);
+	memset(d, 0, sizeof(*d));
+}
+
+enum app_conn_change app_conn_diff_of(const struct app_conn_diff *d, const struct app_config *old,
+				      const char *name)
+{
+	int i = app_config_conn(old, name);
+
+	return i >= 0 && (unsigned)i < d->n ? d->item[i].what : APP_CONN_ADDED;
 }
 
 const char *app_conn_change_name(enum app_conn_change c)
@@ -193,8 +206,7 @@ static bool listen_eq(const struct app_config *a, const struct app_config *b)
 static const char *daemon_diff(const struct app_config *a, const struct app_config *b)
 {
 	if (!listen_eq(a, b))
-		return "local (addresses, ports): the sockets are bound once, before privileges "
-		       "are dropped";
+		return "local (addresses, ports)"; /* bound once, before privileges go */
 	if (strcmp(a->control_socket, b->control_socket) != 0)
 		return "control.socket";
 	if (strcmp(a->keylog_path, b->keylog_path) != 0)
@@ -225,10 +237,6 @@ static const char *fastpath_diff(const struct app_fp_cfg *a, const struct app_fp
 		return "fastpath.reassembly";
 	if (memcmp(&a->crypto, &b->crypto, sizeof(a->crypto)) != 0)
 		return "fastpath.crypto";
-	if (!FP_ARR_EQ(a, b, n_sas, sas))
-		return "fastpath.static_sas";
-	if (!FP_ARR_EQ(a, b, n_policies, policies))
-		return "fastpath.policies";
 	return NULL;
 }
 

@@ -34,6 +34,11 @@ struct app_fp_port {
 	uint16_t mtu;                         /* IP MTU; default APP_FP_MTU */
 };
 
+/* 100,000 tunnels with their rekeys under way (two SAs each for a
+ * moment) and the inbound SAs kept after one. */
+#define APP_FP_SAS_DEFAULT   131072u
+#define APP_FP_SAS_MIN       64u
+#define APP_FP_SAS_MAX       (1u << 22)
 #define APP_FP_MTU           1500
 #define APP_FP_REASM_MAX     256 /* FP_REASM_MAX_DEFAULT */
 #define APP_FP_REASM_LIMIT   16384
@@ -106,8 +111,11 @@ struct app_fp_crypto {
 };
 
 struct app_fp_cfg {
-	bool present;      /* the "fastpath" key was given */
-	unsigned workers;  /* default 1 */
+	bool present;     /* the "fastpath" key was given */
+	unsigned workers; /* default 1 */
+	/* "max_sas": SAs per direction the fast path makes room for; 0 (not
+	 * given): as many as the EAL's memory holds, up to APP_FP_SAS_DEFAULT */
+	unsigned max_sas;
 	unsigned rx_burst; /* 0 = the worker's default (FP_RX_BURST) */
 	/* "reassembly": datagrams in progress per worker (0: fragments to
 	 * the gateway are dropped) and the time one may take */

@@ -23,17 +23,9 @@ void app_reload_end(void)
 	app_notify_ready("running");
 }
 
-static const struct ike_conn_cfg *conn_named(const struct app_config *cfg, const char *name)
-{
-	for (unsigned i = 0; i < cfg->n_conns; i++)
-		if (strcmp(cfg->conns[i].name, name) == 0)
-			return &cfg->conns[i];
-	return NULL;
-}
-
-static int load_checked(const struct app_config *cfg, struct app_config *next, bool fastpath,
-			const struct app_reload_ops *ops, void *arg, struct app_conn_diff *d,
-			char *msg, size_t msglen)
+static int load_checked(const struct app_config *cfg, struct app_config *next,
+			const struct ike_engine *e, bool fastpath, const struct app_reload_ops *ops,
+			void *arg, struct app_conn_diff *d, char *msg, size_t msglen)
 {
 	char err[600];
 
@@ -41,17 +33,45 @@ static int load_checked(const struct app_config *cfg, struct app_config *next, b
 		snprintf(msg, msglen, "reload: the configuration was not read from a file");
 		return -1;
 	}
-	if (app_config_load(cfg->path, next, err, sizeof(err)) < 0 ||
-	    app_config_restart_needed(cfg, next, fastpath, err, sizeof(err))) {
+	if (app_config_load(cfg->path, next, err, sizeof(err)) < 0) {
 		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
 		return -1;
 	}
-	app_config_diff_conns(cfg, next, d);
+	if (!e && next->n_conns) {
+		snprintf(msg, msglen,
+			 "%s: connections need the IKE engine, which the gateway starts only "
+			 "with connections: adding some needs a restart; nothing changed",
+			 cfg->path);
+		return -1;
+	}
+	if (app_config_restart_needed(cfg, next, fastpath, err, sizeof(err))) {
+		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
+		return -1;
+	}
+	if (app_config_diff_conns(cfg, next, d) < 0) {
+		snprintf(msg, msglen, "reload: out of memory; nothing changed");
+		return -1;
+	}
 	if (ops && ops->check && ops->check(arg, cfg, next, d, err, sizeof(err)) < 0) {
 		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
 		return -1;
 	}
 	return 0;
+}
+
+/* next's credentials to e, or back to cfg's when they fail. */
+static int give_creds(const struct app_config *cfg, const struct app_config *next,
+		      struct ike_engine *e, char *msg, size_t msglen)
+{
+	char err[600], again[600];
+
+	ike_engine_reset_revocation(e);
+	if (app_config_give_creds(next, e, err, sizeof(err)) == 0)
+		return 0;
+	if (app_config_give_creds(cfg, e, again, sizeof(again)) < 0)
+		app_log(IKE_LOG_ERR, "reload: restoring the old credentials: %s", again);
+	snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
+	return -1;
 }
 
 /* The connections first out of the engine, then in: a changed one is
@@ -61,7 +81,7 @@ static void apply_conns(const struct app_config *next, struct ike_engine *e,
 {
 	for (unsigned i = 0; i < d->n; i++) {
 		const struct app_conn_change_item *it = &d->item[i];
-		const struct ike_conn_cfg *n = conn_named(next, it->name);
+		const struct ike_conn_cfg *n = app_config_conn_cfg(next, it->name);
 		int rc = 0;
 
 		if (it->what == APP_CONN_REMOVED || it->what == APP_CONN_CHANGED)
@@ -86,7 +106,7 @@ static void start_conns(const struct app_config *cfg, struct ike_engine *e,
 {
 	for (unsigned i = 0; i < d->n; i++) {
 		const struct app_conn_change_item *it = &d->item[i];
-		const struct ike_conn_cfg *c = conn_named(cfg, it->name);
+		const struct ike_conn_cfg *c = app_config_conn_cfg(cfg, it->name);
 		int rc;
 
 		if (it->what != APP_CONN_ADDED && it->what != APP_CONN_CHANGED)
@@ -113,6 +133,7 @@ static void swap_in(struct app_config *cfg, struct app_config *next)
 	next->engine.log_level = cfg->engine.log_level;
 	next->engine.keylog = cfg->engine.keylog;
 	next->engine.natt_port = cfg->engine.natt_port;
+	next->generation = cfg->generation + 1;
 	*old = *cfg;
 	*cfg = *next;
 	*next = *old;
@@ -126,33 +147,34 @@ int app_config_reload(struct app_config *cfg, struct ike_engine *e, bool fastpat
 {
 	struct app_config *next = calloc(1, sizeof(*next));
 	struct app_conn_diff *d = calloc(1, sizeof(*d));
-	char err[600], again[600];
+	char note[300] = "";
 	int rc = -1;
 
 	if (!next || !d) {
 		snprintf(msg, msglen, "reload: out of memory; nothing changed");
 		goto out;
 	}
-	if (load_checked(cfg, next, fastpath, ops, arg, d, msg, msglen) < 0)
+	if (load_checked(cfg, next, e, fastpath, ops, arg, d, msg, msglen) < 0)
 		goto out;
-	ike_engine_reset_revocation(e);
-	if (app_config_give_creds(next, e, err, sizeof(err)) < 0) {
-		if (app_config_give_creds(cfg, e, again, sizeof(again)) < 0)
-			app_log(IKE_LOG_ERR, "reload: restoring the old credentials: %s", again);
-		snprintf(msg, msglen, "%s: %s; nothing changed", cfg->path, err);
+	if (e && give_creds(cfg, next, e, msg, msglen) < 0)
 		goto out;
-	}
-	apply_conns(next, e, d, now_ms);
+	if (ops && ops->apply)
+		ops->apply(arg, cfg, next, d, note, sizeof(note));
+	if (e)
+		apply_conns(next, e, d, now_ms);
 	swap_in(cfg, next);
-	start_conns(cfg, e, d, ops, arg, now_ms);
-	snprintf(msg, msglen, "%s: %u added, %u removed, %u changed, %u unchanged", cfg->path,
+	if (e)
+		start_conns(cfg, e, d, ops, arg, now_ms);
+	snprintf(msg, msglen, "%s: %u added, %u removed, %u changed, %u unchanged%s%s", cfg->path,
 		 d->count[APP_CONN_ADDED], d->count[APP_CONN_REMOVED], d->count[APP_CONN_CHANGED],
-		 d->count[APP_CONN_UNCHANGED]);
+		 d->count[APP_CONN_UNCHANGED], note[0] ? "; " : "", note);
 	rc = 0;
 out:
 	if (next)
 		app_config_clear(next);
 	free(next);
+	if (d)
+		app_conn_diff_free(d);
 	free(d);
 	return rc;
 }

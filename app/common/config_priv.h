@@ -30,6 +30,12 @@ int cfg_auth(struct cfg_ctx *c, const char *path, json_t *o, struct ike_conn_cfg
 	     struct ike_creds **store);
 int cfg_credentials(struct cfg_ctx *c, json_t *root, struct app_config *cfg);
 
+/* config_index.c: the name index of cfg->conns (room for n), a name
+ * added (-EEXIST: the name is there already; -ENOMEM), and freed. */
+int cfg_conn_index_new(struct app_config *cfg, size_t n);
+int cfg_conn_index_add(struct app_config *cfg, unsigned i);
+void cfg_conn_index_free(struct app_config *cfg);
+
 /* Writes "path: reason" (control characters replaced) and returns -EINVAL. */
 int cfg_fail(struct cfg_ctx *c, const char *path, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

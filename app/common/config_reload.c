@@ -16,14 +16,6 @@
 #include "app/common/log.h"
 #include "ike/ike_pki.h"
 
-static const struct ike_conn_cfg *conn_named(const struct app_config *cfg, const char *name)
-{
-	for (unsigned i = 0; i < cfg->n_conns; i++)
-		if (strcmp(cfg->conns[i].name, name) == 0)
-			return &cfg->conns[i];
-	return NULL;
-}
-
 static bool uses_certs(const struct ike_conn_cfg *c)
 {
 	return c->local_auth == IKE_AUTHBY_PUBKEY || c->remote_auth == IKE_AUTHBY_PUBKEY ||
@@ -45,7 +37,7 @@ int app_config_creds_check(const struct app_config *running, const struct app_co
 
 		if (!uses_certs(r))
 			continue;
-		if (!(n = conn_named(next, r->name)))
+		if (!(n = app_config_conn_cfg(next, r->name)))
 			return refuse(err, errlen, r->name,
 				      "uses certificates and is not in the new file");
 		if (n->local_auth != r->local_auth || n->remote_auth != r->remote_auth)
@@ -64,7 +56,7 @@ static int give(const struct app_config *running, const struct app_config *cfg,
 {
 	ike_engine_set_creds(e, cfg->creds);
 	for (unsigned i = 0; i < running->n_conns; i++) {
-		const struct ike_conn_cfg *n = conn_named(cfg, running->conns[i].name);
+		const struct ike_conn_cfg *n = app_config_conn_cfg(cfg, running->conns[i].name);
 		int rc = n ? ike_engine_set_conn_creds(e, n->name, n) : 0;
 
 		if (rc < 0 && rc != -ENOENT) { /* -ENOENT: not in the engine */
@@ -90,7 +82,7 @@ static void keep(struct app_config *cfg, struct app_config *next)
 	memcpy(cfg->ocsp, next->ocsp, sizeof(cfg->ocsp));
 	for (unsigned i = 0; i < cfg->n_conns; i++) {
 		struct ike_conn_cfg *c = &cfg->conns[i];
-		const struct ike_conn_cfg *n = conn_named(next, c->name);
+		const struct ike_conn_cfg *n = app_config_conn_cfg(next, c->name);
 
 		if (!n)
 			continue;

@@ -16,7 +16,7 @@
 #define APP_LIST_PAGE_DEFAULT 1000u        /* SAs a page holds without "limit" */
 #define APP_LIST_PAGE_MAX     5000u        /* the most "limit" may ask for */
 #define APP_LIST_SCAN_MAX     8192u        /* SAs examined per page (filters) */
-#define APP_LIST_BUDGET_US    2000u        /* building one page, then it ends early */
+#define APP_LIST_BUDGET_US    500u         /* building one page, then it ends early */
 #define APP_LIST_PAGE_BYTES   (192u << 10) /* a page's JSON text, about */
 
 /* {"cmd":"list-sas"[,"conn","peer","peer_id","state","limit","cursor"]}

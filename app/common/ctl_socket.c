@@ -76,10 +76,7 @@ static bool conn_known(const struct app_config *cfg, const char *name)
 {
 	if (!cfg)
 		return true; /* cannot tell: let the engine decide */
-	for (unsigned i = 0; i < cfg->n_conns; i++)
-		if (strcmp(cfg->conns[i].name, name) == 0)
-			return true;
-	return false;
+	return app_config_conn(cfg, name) >= 0;
 }
 
 static json_t *conn_action_error(const char *cmd, const char *conn, int rc,
@@ -182,14 +179,6 @@ static int child_index(const struct ike_conn_cfg *cc, const char *child)
 	return -1;
 }
 
-static const struct ike_conn_cfg *conn_cfg(const struct app_config *cfg, const char *name)
-{
-	for (unsigned i = 0; cfg && i < cfg->n_conns; i++)
-		if (strcmp(cfg->conns[i].name, name) == 0)
-			return &cfg->conns[i];
-	return NULL;
-}
-
 static json_t *acquire_error(const char *conn, const char *child, int rc)
 {
 	switch (rc) {
@@ -225,7 +214,7 @@ static json_t *do_acquire(struct ike_engine *e, const struct app_config *cfg, co
 		return reply_error("\"child\" must be a string: a child name");
 	if (!conn_known(cfg, conn))
 		return reply_error("no such connection '%.64s'", conn);
-	cc = conn_cfg(cfg, conn);
+	cc = app_config_conn_cfg(cfg, conn);
 	idx = child_index(cc, child);
 	if (idx < 0)
 		return acquire_error(conn, child, -EINVAL);

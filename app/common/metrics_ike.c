@@ -10,21 +10,24 @@
 
 #define PFX "ipsecgw_ike_"
 
+/* Per connection i: its IKE SAs, and per child k its CHILD SAs and
+ * fast-path counters (one array each, n_conns long). */
+struct walk_conn {
+	uint64_t ike;
+	uint64_t child[IKE_MAX_CHILDREN];
+	struct app_metrics_child fp[IKE_MAX_CHILDREN];
+};
+
 struct walk {
 	const struct app_config *cfg;
-	uint64_t ike[APP_MAX_CONNS];
-	uint64_t child[APP_MAX_CONNS][IKE_MAX_CHILDREN];
-	struct app_metrics_child fp[APP_MAX_CONNS][IKE_MAX_CHILDREN];
+	struct walk_conn *c;
 	app_metrics_child_fn fn;
 	void *arg;
 };
 
 static int conn_index(const struct app_config *cfg, const char *name)
 {
-	for (unsigned i = 0; name && i < cfg->n_conns; i++)
-		if (strcmp(cfg->conns[i].name, name) == 0)
-			return (int)i;
-	return -1;
+	return name ? app_config_conn(cfg, name) : -1;
 }
 
 static int child_index(const struct ike_conn_cfg *c, const char *name)
@@ -43,16 +46,16 @@ static void visit(void *arg, const struct ike_sa_summary *s)
 	if (ci < 0)
 		return;
 	if (strcmp(s->state, "ESTABLISHED") == 0)
-		w->ike[ci]++;
+		w->c[ci].ike++;
 	for (unsigned i = 0; i < s->n_children; i++) {
 		const struct ike_child_info *c = s->children[i];
 		int k = child_index(&w->cfg->conns[ci], c->child);
 
 		if (k < 0)
 			continue;
-		w->child[ci][k]++;
+		w->c[ci].child[k]++;
 		if (w->fn)
-			w->fn(w->arg, c, &w->fp[ci][k]);
+			w->fn(w->arg, c, &w->c[ci].fp[k]);
 	}
 }
 
@@ -102,14 +105,14 @@ static void per_conn(struct app_prom *p, const struct walk *w)
 	app_prom_family(p, PFX "conn_sas", APP_PROM_GAUGE, "established IKE SAs of a connection");
 	for (unsigned i = 0; i < cfg->n_conns; i++) {
 		const char *l[] = { "conn", cfg->conns[i].name, NULL };
-		app_prom_sample(p, PFX "conn_sas", l, w->ike[i]);
+		app_prom_sample(p, PFX "conn_sas", l, w->c[i].ike);
 	}
 	app_prom_family(p, PFX "child_sas", APP_PROM_GAUGE, "CHILD SAs of a connection's child");
 	for (unsigned i = 0; i < cfg->n_conns; i++)
 		for (unsigned k = 0; k < cfg->conns[i].n_children; k++) {
 			const char *l[] = { "conn", cfg->conns[i].name, "child",
 					    cfg->conns[i].children[k].name, NULL };
-			app_prom_sample(p, PFX "child_sas", l, w->child[i][k]);
+			app_prom_sample(p, PFX "child_sas", l, w->c[i].child[k]);
 		}
 }
 
@@ -127,7 +130,7 @@ static void fp_family(struct app_prom *p, const struct walk *w, const char *name
 						    "dir",   dirs[d],
 						    NULL };
 				const uint64_t *v =
-					(const uint64_t *)((const char *)&w->fp[i][k] + off);
+					(const uint64_t *)((const char *)&w->c[i].fp[k] + off);
 				app_prom_sample(p, name, l, v[d]);
 			}
 }
@@ -137,7 +140,10 @@ void app_metrics_ike(struct app_prom *p, struct ike_engine *e, const struct app_
 {
 	struct walk *w = calloc(1, sizeof(*w));
 
-	if (!w) {
+	if (w)
+		w->c = calloc(cfg->n_conns + 1, sizeof(*w->c));
+	if (!w || !w->c) {
+		free(w);
 		p->failed = 1;
 		return;
 	}
@@ -158,5 +164,6 @@ void app_metrics_ike(struct app_prom *p, struct ike_engine *e, const struct app_
 			  "packets the fast path's SAs of a child dropped (current SAs)",
 			  offsetof(struct app_metrics_child, drops));
 	}
+	free(w->c);
 	free(w);
 }

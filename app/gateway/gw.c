@@ -6,8 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_common.h>
+
 #include "ike/ike.h"
 #include "app/gateway/gw.h"
+#include "fastpath/sad.h"
 
 #define FAIL(...)                                   \
 	do {                                        \
@@ -101,6 +104,32 @@ int app_gw_static_sa(const struct app_fp_sa *s, struct fp_sa_params *p, char *er
 	return fp_sa_params_check(p, err, errlen);
 }
 
+#define MIB(b) ((b) >> 20)
+
+int app_gw_sa_room(unsigned want, size_t have, uint32_t *max, char *msg, size_t len)
+{
+	size_t fit = have / 2 / fp_sad_bytes(1);
+	unsigned n = want ? want : (unsigned)RTE_MIN(fit, (size_t)APP_FP_SAS_DEFAULT);
+
+	if ((want && fp_sad_bytes(want) > have) || n < APP_FP_SAS_MIN) {
+		n = want ? want : APP_FP_SAS_MIN;
+		snprintf(
+			msg, len,
+			"fastpath.max_sas %u: about %zu MiB when full (2 x %u SAs of %zu bytes and "
+			"their tables), the EAL has %zu MiB free: lower fastpath.max_sas or give "
+			"the EAL more memory (hugepages, --socket-mem, -m)",
+			n, MIB(fp_sad_bytes(n)), n, sizeof(struct fp_sad_ent), MIB(have));
+		return -1;
+	}
+	*max = n;
+	snprintf(msg, len,
+		 "room for %u SAs per direction (%s; about %zu MiB when full, the EAL has %zu MiB "
+		 "free)",
+		 n, want ? "fastpath.max_sas" : "what half the free memory holds, up to 131072",
+		 MIB(fp_sad_bytes(n)), MIB(have));
+	return 0;
+}
+
 void app_gw_policy(const struct app_fp_policy *pol, struct fp_spd_rule *r)
 {
 	struct ike_ts src = pol->src, dst = pol->dst;
@@ -114,6 +143,7 @@ void app_gw_policy(const struct app_fp_policy *pol, struct fp_spd_rule *r)
 	ts_pair(&src, &dst, &r->sel);
 	r->action = (enum fp_spd_action)pol->action;
 	r->spi = pol->spi;
+	r->origin = FP_SPD_CONFIG;
 }
 
 static int child_one(const struct ike_child_info *ci, bool out, struct fp_sa_params *p, char *err,

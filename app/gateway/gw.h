@@ -19,6 +19,13 @@
 int app_gw_algs(uint16_t encr, uint16_t keybits, uint16_t integ, uint8_t key_len,
 		uint8_t auth_key_len, struct fp_sa_params *p, char *err, size_t errlen);
 
+/* SAs per direction for fastpath.max_sas want (0: as many as half of the
+ * have bytes free hold, up to APP_FP_SAS_DEFAULT; the other half is for
+ * SPD builds, reassembly, telemetry): 0 with *max and a line saying so in
+ * msg, or -1 with the reason in msg when want (or APP_FP_SAS_MIN) SAs do
+ * not fit in have bytes when every one is in use (fp_sad_bytes()). */
+int app_gw_sa_room(unsigned want, size_t have, uint32_t *max, char *msg, size_t len);
+
 /* A static SA from the configuration. 0 or -EINVAL with a reason. */
 int app_gw_static_sa(const struct app_fp_sa *s, struct fp_sa_params *p, char *err, size_t errlen);
 /* A configured policy. */

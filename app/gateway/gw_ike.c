@@ -18,6 +18,8 @@
 #include "app/gateway/gw.h"
 #include "app/gateway/gw_ike.h"
 #include "app/gateway/gw_metrics.h"
+#include "app/gateway/gw_reload.h"
+#include "app/gateway/gw_traps.h"
 #include "app/common/log.h"
 #include "app/common/reload.h"
 #include "fastpath/host.h"
@@ -46,15 +48,8 @@ struct app_gw_ike {
 	uint64_t activity_at;
 	struct app_gw_ike_stats st;
 	struct app_log_limit drop_limit; /* warnings for dropped datagrams */
-	/* Trap policies installed, by trap id - 1 (trap_id()). */
-	bool trapped[APP_MAX_CONNS * IKE_MAX_CHILDREN];
+	struct gw_traps traps;           /* trap policies in the fast path */
 };
-
-/* The fast path's id of the trap of child k of connection ci (not 0). */
-static uint32_t trap_id(unsigned ci, unsigned k)
-{
-	return (uint32_t)(ci * IKE_MAX_CHILDREN + k + 1);
-}
 
 /* The engine's addresses to the host stack's and back: the same fields,
  * two types, since the fast path does not depend on ike/. */
@@ -122,15 +117,22 @@ static void trap_conn(struct app_gw_ike *g, unsigned ci)
 	char err[160] = "no selector pair of one family";
 
 	for (unsigned k = 0; k < c->n_children; k++) {
-		uint32_t id = trap_id(ci, k);
+		uint32_t id;
 		unsigned n;
+		bool ok;
 
-		if (g->trapped[id - 1])
+		if (gw_traps_find(&g->traps, g->cfg, ci, k))
 			continue;
+		if (!(id = gw_traps_new(&g->traps, g->cfg, ci, k))) {
+			app_log(IKE_LOG_ERR, "fastpath: CHILD_SA %s/%s not trapped: out of memory",
+				c->name, c->children[k].name);
+			continue;
+		}
 		n = app_gw_trap_rules(&c->children[k], id, rules, RTE_DIM(rules));
-		g->trapped[id - 1] = n && fp_ctrl_spd_prepend(g->dp->ctrl, rules, n, err,
-							      sizeof(err)) == 0;
-		if (g->trapped[id - 1])
+		ok = n && fp_ctrl_spd_prepend(g->dp->ctrl, rules, n, err, sizeof(err)) == 0;
+		if (!ok)
+			gw_traps_release(&g->traps, id);
+		if (ok)
 			app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s trapped: %u polic%s",
 				c->name, c->children[k].name, n, n == 1 ? "y" : "ies");
 		else
@@ -141,9 +143,10 @@ static void trap_conn(struct app_gw_ike *g, unsigned ci)
 
 static void trap_event(struct app_gw_ike *g, const char *conn)
 {
-	for (unsigned i = 0; i < g->cfg->n_conns; i++)
-		if (strcmp(g->cfg->conns[i].name, conn) == 0)
-			trap_conn(g, i);
+	int i = app_config_conn(g->cfg, conn);
+
+	if (i >= 0)
+		trap_conn(g, (unsigned)i);
 }
 
 static void op_event(void *ctx, const struct ike_event *ev)
@@ -280,43 +283,57 @@ static void telemetry_attach(const struct app_gw_ike *g)
 
 /* ---- live reload (app/common/reload.h) ---- */
 
-static bool uses_traps(const struct ike_conn_cfg *c)
-{
-	return c->trap || c->dpd_action == IKE_ACTION_TRAP || c->close_action == IKE_ACTION_TRAP;
-}
-
-static enum app_conn_change change_of(const struct app_conn_diff *d, const char *name)
-{
-	for (unsigned i = 0; i < d->n; i++)
-		if (strcmp(d->item[i].name, name) == 0)
-			return d->item[i].what;
-	return APP_CONN_UNCHANGED;
-}
-
-/* Trap policies are named by the connection's place in the file
- * (trap_id()) and cannot be taken out of the fast path yet: a connection
- * that uses them stays, unchanged, at its place. */
 static int reload_check(void *arg, const struct app_config *run, const struct app_config *next,
 			const struct app_conn_diff *d, char *err, size_t errlen)
 {
-	(void)arg;
+	struct app_gw_ike *g = arg;
+
+	(void)d;
 	if (app_gw_check_conns(next, err, errlen) != 0)
 		return -1;
-	for (unsigned i = 0; i < run->n_conns; i++) {
-		const struct ike_conn_cfg *c = &run->conns[i];
+	return app_gw_fp_reload_check(g->dp->ctrl, &run->fastpath, &next->fastpath, err, errlen);
+}
 
-		if (!uses_traps(c))
+/* The traps of connections removed or changed leave the SPD (a changed
+ * one is trapped again, as it is now, when it starts). */
+static void untrap_changed(struct app_gw_ike *g, const struct app_config *run,
+			   const struct app_conn_diff *d)
+{
+	char err[160];
+
+	for (uint32_t id = 1; id <= g->traps.n; id++) {
+		const struct gw_trap *t = gw_traps_get(&g->traps, id);
+		const struct ike_conn_cfg *c;
+		enum app_conn_change what = t ? app_conn_diff_of(d, run, t->conn)
+					      : APP_CONN_UNCHANGED;
+
+		if (what != APP_CONN_REMOVED && what != APP_CONN_CHANGED)
 			continue;
-		if (i >= next->n_conns || strcmp(next->conns[i].name, c->name) != 0 ||
-		    change_of(d, c->name) != APP_CONN_UNCHANGED) {
-			snprintf(err, errlen,
-				 "connection '%s' has trap policies: removing, changing or "
-				 "moving it in the file needs a restart",
-				 c->name);
-			return -1;
+		if (fp_ctrl_spd_del_trap(g->dp->ctrl, id, err, sizeof(err)) != 0) {
+			app_log(IKE_LOG_ERR, "reload: trap policies of %s not removed: %s", t->conn,
+				err);
+			continue;
 		}
+		c = app_config_conn_cfg(run, t->conn);
+		app_log(IKE_LOG_INFO, "fastpath: CHILD_SA %s/%s untrapped: its connection %s",
+			t->conn, c && t->child < c->n_children ? c->children[t->child].name : "?",
+			app_conn_change_name(what));
+		gw_traps_release(&g->traps, id);
 	}
-	return 0;
+}
+
+static void reload_apply(void *arg, const struct app_config *run, const struct app_config *next,
+			 const struct app_conn_diff *d, char *note, size_t len)
+{
+	struct app_gw_ike *g = arg;
+
+	char err[200];
+
+	untrap_changed(g, run, d);
+	app_gw_fp_reload_apply(g->dp->ctrl, &run->fastpath, &next->fastpath, note, len);
+	/* The configured routes as the file now says (route-add's stay). */
+	if (app_gw_rt_apply(g->rt, &next->fastpath, err, sizeof(err)) != 0)
+		app_log(IKE_LOG_WARN, "reload: %s", err);
 }
 
 static void reload_start(void *arg, const struct ike_conn_cfg *c, uint64_t now)
@@ -324,27 +341,19 @@ static void reload_start(void *arg, const struct ike_conn_cfg *c, uint64_t now)
 	struct app_gw_ike *g = arg;
 	int rc;
 
-	for (unsigned i = 0; i < g->cfg->n_conns; i++)
-		if (&g->cfg->conns[i] == c && c->trap)
-			trap_conn(g, i);
+	if (c->trap) /* c is one of g->cfg->conns (config_live.c start_conns) */
+		trap_conn(g, (unsigned)(c - g->cfg->conns));
 	if (c->initiate && (rc = ike_engine_initiate(g->engine, c->name, now)) < 0)
 		app_log(IKE_LOG_WARN, "reload: cannot initiate '%s': %s", c->name, strerror(-rc));
 }
 
 int app_gw_ike_reload(struct app_gw_ike *g, char *msg, size_t len)
 {
-	static const struct app_reload_ops ops = { .check = reload_check, .start = reload_start };
+	static const struct app_reload_ops ops = { .check = reload_check,
+						   .apply = reload_apply,
+						   .start = reload_start };
 
-	int rc = app_config_reload(g->cfg, g->engine, true, &ops, g, app_mono_ms(), msg, len);
-	char err[200];
-
-	/* The configured routes as the file now says (route-add's stay). */
-	if (rc == 0 && app_gw_rt_apply(g->rt, &g->cfg->fastpath, err, sizeof(err)) != 0) {
-		app_log(IKE_LOG_WARN, "reload: %s", err);
-		snprintf(msg, len, "%s", err);
-		return -1;
-	}
-	return rc;
+	return app_config_reload(g->cfg, g->engine, true, &ops, g, app_mono_ms(), msg, len);
 }
 
 static int ctl_reload(void *arg, char *msg, size_t len)
@@ -433,6 +442,7 @@ void app_gw_ike_free(struct app_gw_ike *g)
 		ike_engine_free(g->engine);
 	if (g->keylog)
 		fclose(g->keylog);
+	gw_traps_free(&g->traps);
 	app_log_flush();
 	free(g);
 }
@@ -642,13 +652,15 @@ void app_gw_ike_start(struct app_gw_ike *g)
 
 void app_gw_ike_acquire(struct app_gw_ike *g, uint32_t trap)
 {
-	unsigned ci = (trap - 1) / IKE_MAX_CHILDREN, k = (trap - 1) % IKE_MAX_CHILDREN;
-	const struct ike_conn_cfg *c;
+	const struct gw_trap *t = gw_traps_get(&g->traps, trap);
+	const struct ike_conn_cfg *c = t ? app_config_conn_cfg(g->cfg, t->conn) : NULL;
+	unsigned k = t ? t->child : 0;
 	int rc;
 
-	if (trap == 0 || ci >= g->cfg->n_conns || k >= g->cfg->conns[ci].n_children)
-		return; /* not one of ours: cannot happen */
-	c = &g->cfg->conns[ci];
+	/* A trap removed by a reload can still catch a packet in an SPD
+	 * generation the workers have not left yet. */
+	if (c == NULL || k >= c->n_children)
+		return;
 	g->st.acquires++;
 	rc = ike_engine_acquire(g->engine, c->name, k, app_mono_ms());
 	if (rc == 0) {

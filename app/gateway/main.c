@@ -33,6 +33,7 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mbuf.h>
 
 #include "ike/ike.h"
@@ -41,6 +42,7 @@
 #include "app/gateway/gw_check.h"
 #include "app/gateway/gw_eal.h"
 #include "app/gateway/gw_ike.h"
+#include "app/gateway/gw_reload.h"
 #include "app/gateway/gw_metrics.h"
 #include "app/common/metrics.h"
 #include "app/common/log.h"
@@ -49,15 +51,16 @@
 #include "app/common/reload.h"
 #include "app/gateway/gw_routes.h"
 #include "fastpath/ctrl_core.h"
+#include "fastpath/sad.h"
 #include "fastpath/telemetry.h"
 #include "fastpath/worker.h"
 
-#define GW_MAX_SA 4096u /* per direction */
+/* SAs per direction: fastpath.max_sas, or what the memory holds (sa_room) */
 /* Routes route-add may add beside the configured ones. */
 #define GW_RUNTIME_ROUTES 1024u
 /* Device sessions: every SA of both directions, plus room for SAs that
  * were replaced and wait out an RCU grace period before they are freed. */
-#define GW_SESSIONS (2 * GW_MAX_SA + 1024)
+#define GW_SESSIONS(max_sa) (2 * (max_sa) + 1024)
 
 struct opts {
 	const char *config, *stats, *profiles;
@@ -69,6 +72,7 @@ struct opts {
 struct port_rt {
 	uint16_t id;
 	uint16_t nrxq;
+	bool found; /* id is the port's: stopped and closed at exit */
 };
 
 struct gw {
@@ -81,6 +85,7 @@ struct gw {
 	struct fp_worker *w[FP_MAX_WORKERS];
 	unsigned lcore[FP_MAX_WORKERS];
 	unsigned nw;
+	uint32_t max_sa; /* per direction (sa_room) */
 	struct port_rt port[APP_FP_MAX_PORTS];
 	uint64_t events[4];
 	struct app_gw_ike *ike;           /* NULL without "connections" */
@@ -106,19 +111,21 @@ static void on_signal(int sig)
 }
 
 /* SIGHUP: the configuration file again (app_gw_ike_reload()); without IKE
- * at start there is no engine to give connections to. */
+ * at start only the fast path's static SAs, policies (gw_reload.h) and
+ * routes (gw_routes.h). */
 static void reload(struct gw *g)
 {
-	char msg[800];
+	char msg[800], err[200];
+	int rc;
 
 	hup = 0;
 	app_reload_begin();
-	if (!g->ike)
-		app_logs(APP_LOG_CONTROL, IKE_LOG_WARN,
-			 "SIGHUP: reload refused: %s: no connections at start: adding some needs a "
-			 "restart",
-			 g->o.config);
-	else if (app_gw_ike_reload(g->ike, msg, sizeof(msg)) < 0)
+	rc = g->ike ? app_gw_ike_reload(g->ike, msg, sizeof(msg))
+		    : app_gw_fp_reload(g->cfg, g->ctrl, app_mono_ms(), msg, sizeof(msg));
+	/* with IKE its reload applies the routes (gw_ike.c reload_apply) */
+	if (rc == 0 && !g->ike && app_gw_rt_apply(g->rt, &g->cfg->fastpath, err, sizeof(err)) != 0)
+		app_log(IKE_LOG_WARN, "SIGHUP: reload: %s", err);
+	if (rc < 0)
 		app_log(IKE_LOG_WARN, "SIGHUP: reload refused: %s", msg);
 	else
 		app_log(IKE_LOG_INFO, "SIGHUP: reload: %s", msg);
@@ -255,6 +262,8 @@ static int port_setup(struct gw *g, unsigned i)
 	}
 	if (port_find(pc, &id) != 0)
 		return -1;
+	g->port[i].id = id;
+	g->port[i].found = true;
 	nrx = pc->rx_queues ? pc->rx_queues : pr.rx_queues;
 	if ((rc = rte_eth_dev_info_get(id, &info)) != 0)
 		return rc;
@@ -355,7 +364,7 @@ static int crypto_setup(struct gw *g, const struct fp_crypto_backend **be)
 	char name[APP_FP_CDEV_NAME_MAX], err[600];
 	struct fp_cdev_cfg c = { .device = name,
 				 .n_qp = (uint16_t)g->nw,
-				 .max_sessions = GW_SESSIONS,
+				 .max_sessions = GW_SESSIONS(g->max_sa),
 				 .socket = (int)rte_socket_id() };
 	struct app_gw_profile pr;
 
@@ -491,7 +500,7 @@ static int tables_setup(struct gw *g)
 		return -ENOMEM;
 	for (unsigned i = 0; i < f->n_policies; i++)
 		app_gw_policy(&f->policies[i], &rules[i]);
-	rc = fp_ctrl_replace_spd(g->ctrl, rules, f->n_policies, err, sizeof(err));
+	rc = fp_ctrl_spd_replace_config(g->ctrl, rules, f->n_policies, err, sizeof(err));
 	if (rc != 0)
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "fastpath.policies: %s", err);
 	free(rules);
@@ -766,6 +775,8 @@ static void teardown(struct gw *g)
 		fp_worker_free(g->w[i]);
 	/* Closing flushes PMD state (net_pcap writes its file). */
 	for (unsigned i = 0; i < g->cfg->fastpath.n_ports; i++) {
+		if (!g->port[i].found)
+			continue; /* start failed before this one */
 		rte_eth_dev_stop(g->port[i].id);
 		rte_eth_dev_close(g->port[i].id);
 	}
@@ -800,6 +811,22 @@ static int drop_privileges(struct gw *g)
 	return 0;
 }
 
+/* SAs per direction (app_gw_sa_room()), counted after the mbuf pool. */
+static int sa_room(struct gw *g)
+{
+	struct rte_malloc_socket_stats st = { 0 };
+	unsigned want = g->cfg->fastpath.max_sas, sock = rte_socket_id();
+	char msg[400];
+
+	rte_malloc_get_socket_stats((int)sock, &st);
+	if (app_gw_sa_room(want, st.heap_freesz_bytes, &g->max_sa, msg, sizeof(msg)) != 0) {
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "%s (socket %u)", msg, sock);
+		return -1;
+	}
+	app_logs(APP_LOG_FASTPATH, IKE_LOG_INFO, "%s", msg);
+	return 0;
+}
+
 /* The mbuf pool, the crypto backend and the control core. */
 static int ctrl_setup(struct gw *g)
 {
@@ -807,7 +834,7 @@ static int ctrl_setup(struct gw *g)
 	struct fp_ctrl_cfg cc = {
 		.name = "gw",
 		.n_workers = g->nw,
-		.max_sa = GW_MAX_SA,
+		.max_sa = 0, /* sa_room() */
 		.socket = (int)rte_socket_id(),
 		.on_event = on_event,
 		.arg = g,
@@ -822,8 +849,12 @@ static int ctrl_setup(struct gw *g)
 	g->pool = rte_pktmbuf_pool_create(
 		"gw_mbufs", 16383 + (4096 + f->reasm_max * RTE_LIBRTE_IP_FRAG_MAX_FRAG) * g->nw,
 		256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-	if (crypto_setup(g, &cc.be) != 0)
+	if (!g->pool || sa_room(g) != 0 || crypto_setup(g, &cc.be) != 0) {
+		if (!g->pool)
+			app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "cannot create the mbuf pool");
 		return -1;
+	}
+	cc.max_sa = g->max_sa;
 	g->ctrl = g->pool ? fp_ctrl_create(&cc, err, sizeof(err)) : NULL;
 	if (g->ctrl == NULL) {
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "%s",

@@ -36,14 +36,12 @@ static void end_sa(struct ike_sa *sa)
 
 int ike_engine_remove_conn(struct ike_engine *e, const char *name, uint64_t now_ms)
 {
-	struct ike_conn **pp = &e->conns, *c;
+	struct ike_conn *c = ike_conn_find(e, name);
 
 	e->now = now_ms;
-	while (*pp && strcmp((*pp)->cfg.name, name) != 0)
-		pp = &(*pp)->next;
-	if (!(c = *pp))
+	if (!c)
 		return -ENOENT;
-	*pp = c->next;
+	ike_conn_unlink(e, c);
 	ike_conn_restart_cancel(e, c);
 	c->removed = true;
 	/* It authenticates no one again, and its certificates and CA point

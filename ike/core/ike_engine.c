@@ -176,9 +176,19 @@ void ike_engine_set_creds(struct ike_engine *e, struct ike_creds *c)
 	ike_creds_unref(old);
 }
 
+static unsigned name_bucket(const char *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	while (*name)
+		h = (h ^ (uint8_t)*name++) * 16777619u;
+	return h % IKE_HASH_BUCKETS;
+}
+
 int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg)
 {
-	struct ike_conn *c, **tail = &e->conns;
+	struct ike_conn *c;
+	unsigned b;
 
 	bool psk = cfg->local_auth == IKE_AUTHBY_PSK || cfg->remote_auth == IKE_AUTHBY_PSK;
 
@@ -192,18 +202,37 @@ int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg)
 	if (!c)
 		return -ENOMEM;
 	c->cfg = *cfg;
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = c;
+	c->prev = e->conns_tail;
+	if (e->conns_tail)
+		e->conns_tail->next = c;
+	else
+		e->conns = c;
+	e->conns_tail = c;
+	b = name_bucket(c->cfg.name);
+	c->nnext = e->conn_hash[b];
+	e->conn_hash[b] = c;
 	return 0;
 }
 
 struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name)
 {
-	for (struct ike_conn *c = e->conns; c; c = c->next)
+	for (struct ike_conn *c = e->conn_hash[name_bucket(name)]; c; c = c->nnext)
 		if (strcmp(c->cfg.name, name) == 0)
 			return c;
 	return NULL;
+}
+
+void ike_conn_unlink(struct ike_engine *e, struct ike_conn *c)
+{
+	struct ike_conn **pp = &e->conn_hash[name_bucket(c->cfg.name)];
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->nnext;
+	if (*pp)
+		*pp = c->nnext;
+	*(c->prev ? &c->prev->next : &e->conns) = c->next;
+	*(c->next ? &c->next->prev : &e->conns_tail) = c->prev;
+	c->next = c->prev = c->nnext = NULL;
 }
 
 uint32_t ike_next_id(struct ike_engine *e)

@@ -39,7 +39,10 @@ struct ike_conn {
 	 * last SA is freed; its SAs' ends start nothing. */
 	bool removed;
 	struct ike_conn *rnext;
-	struct ike_conn *next;
+	/* e->conns in the order added (prev: taken out without a walk) and
+	 * e->conn_hash by name: 100,000 connections are added and found
+	 * without a scan of the others. */
+	struct ike_conn *next, *prev, *nnext;
 };
 
 /* Why an IKE SA ended, for what its connection does next. */
@@ -244,7 +247,8 @@ struct ike_engine {
 	struct ike_engine_cfg cfg;
 	struct ike_ops ops;
 	void *ctx;
-	struct ike_conn *conns;
+	struct ike_conn *conns, *conns_tail;
+	struct ike_conn *conn_hash[IKE_HASH_BUCKETS];
 	struct ike_conn *restarts; /* connections with a restart waiting */
 	struct ike_conn *retired;  /* removed, some SA still points at them */
 	struct ike_sa *sas;
@@ -278,6 +282,8 @@ void ike_sa_phash_add(struct ike_engine *e, struct ike_sa *sa);
 struct ike_sa *ike_sa_find_half_open(struct ike_engine *e, uint64_t spi_i,
 				     const ike_addr_t *remote);
 struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name);
+/* Takes c out of e->conns and the name hash (ike_conn_remove.c). */
+void ike_conn_unlink(struct ike_engine *e, struct ike_conn *c);
 /* Whether another half-open SA from this address is allowed (2.6, DoS). */
 bool ike_half_open_allowed(struct ike_engine *e, const ike_addr_t *remote);
 /* The newest established IKE SA of c: what an operator's command on the

@@ -9,6 +9,10 @@
 # leave the fast path and charon, chg is negotiated again, add comes up
 # and carries pings. Then `ipsecgw-ctl reload` of a broken file and of a
 # "fastpath" change: refused, naming the file / the part, nothing changed.
+# Then a configured policy and a static SA added and removed by reload
+# (the policy's drops counted, keep's traffic untouched), and a trapped
+# connection added (its first packets bring it up), changed (trapped
+# again) and removed (no trap left).
 #   sudo bash tests/interop/gw_reload_run.sh   (make test runs it)
 # Prints "N passed, N failed"; exits 1 on any failure.
 set -u
@@ -71,6 +75,8 @@ for arg in sys.argv[2:]:
     k["children"][0]["remote_ts"] = ["203.0.113.%d/26" % (n * 64)]
     if extra:
         k.update(json.loads(extra[0]))
+        if "start_action" in k:
+            del k["initiate"]
     conns.append(k)
 c["connections"] = conns
 json.dump(c, open(path, "w"), indent=1)
@@ -108,6 +114,24 @@ fp_has_none() { # fp_has_none "SA NAMES": none of them (and the answer not empty
 	[ "$have" != "  " ] || return 1
 	for n in $1; do [[ $have == *" $n "* ]] && return 1; done
 	return 0
+}
+# fp_drop NAME: the fast path's drops of that reason, all workers
+fp_drop() {
+	printf '/ipsecgw/drops\n' |
+		timeout 20 "$PYTHON" /usr/bin/dpdk-telemetry.py -f "$GW_PREFIX" 2>/dev/null |
+		"$PYTHON" -c 'import json, sys
+for line in sys.stdin:
+    if line.startswith("{"):
+        print(json.loads(line).get("/ipsecgw/drops", {}).get(sys.argv[1], "?"))' "$1"
+}
+# fp_file: gw.good with this fast path's policies and static SAs (JSON)
+fp_file() {
+	cp "$D/gw.good" "$D/gw.json"
+	"$PYTHON" -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["fastpath"]["policies"] = json.loads(sys.argv[2])
+c["fastpath"]["static_sas"] = json.loads(sys.argv[3])
+json.dump(c, open(sys.argv[1], "w"), indent=1)' "$D/gw.json" "$1" "$2"
 }
 # pings N SRC DST: echo replies of N requests from the LAN host's SRC
 pings() {
@@ -175,11 +199,11 @@ check "a broken file: refused (rc $rc), naming the file and the setting: $out" \
 cp "$D/gw.good" "$D/gw.json"
 "$PYTHON" -c 'import json, sys
 c = json.load(open(sys.argv[1]))
-c["fastpath"]["routes"].append({"dst": "203.0.113.0/24", "port": "wan", "mac": sys.argv[2]})
-json.dump(c, open(sys.argv[1], "w"), indent=1)' "$D/gw.json" "$SS_MAC"
+c["fastpath"]["workers"] = 2
+json.dump(c, open(sys.argv[1], "w"), indent=1)' "$D/gw.json"
 out=$(us_ctl "$D" reload); rc=$?
 check "a fastpath change: refused (rc $rc), naming the part: $out" \
-	eval '[ "$rc" -ne 0 ] && [[ $out == *"$D/gw.json"*"fastpath.routes changed: needs a restart"* ]]'
+	eval '[ "$rc" -ne 0 ] && [[ $out == *"$D/gw.json"*"fastpath.workers changed: needs a restart"* ]]'
 sleep 1
 check "nothing changed: charon's SAs, keep's SPIs, the fast path's SAs" \
 	eval 'ss_is "add chg keep" && [ "$(ss_child_spis keep)" = "$keep_ss" ] && [ "$(fp_sas)" = "$fp_before" ]'
@@ -187,6 +211,84 @@ cp "$D/gw.good" "$D/gw.json"
 out=$(us_ctl "$D" reload); rc=$?
 check "the running file again: nothing to do ($out)" \
 	eval '[ "$rc" = 0 ] && [[ $out == *"0 added, 0 removed, 0 changed, 3 unchanged"* ]]'
+n=$(pings 3 198.51.100.10 203.0.113.1)
+check "3 of 3 echo replies through keep (got ${n:-0})" [ "${n:-0}" = 3 ]
+
+echo "== routes: the configured ones follow the file, route-add's stay"
+route_origin() { # route_origin PREFIX: "config", "route-add" or nothing
+	us_ctl "$D" routes 2>/dev/null | "$PYTHON" -c '
+import json, sys
+print(" ".join(r["origin"] for r in json.load(sys.stdin)["routes"] if r["dst"] == sys.argv[1]))' "$1"
+}
+"$PYTHON" -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["fastpath"]["routes"].append({"dst": "192.0.2.128/25", "port": c["fastpath"]["routes"][0]["port"],
+                                "via": "192.0.2.2"})
+json.dump(c, open(sys.argv[1], "w"), indent=1)' "$D/gw.json"
+us_ctl "$D" route-add 198.51.100.128/25 via 198.51.100.10 dev lan >/dev/null
+out=$(us_ctl "$D" reload); rc=$?
+check "a route added to the file: reloaded (rc $rc), listed as config" \
+	eval '[ "$rc" = 0 ] && [ "$(route_origin 192.0.2.128/25)" = config ]'
+cp "$D/gw.good" "$D/gw.json"
+out=$(us_ctl "$D" reload); rc=$?
+check "taken out of the file: gone after a reload; route-add's route stays" \
+	eval '[ "$rc" = 0 ] && [ -z "$(route_origin 192.0.2.128/25)" ] &&
+	      [ "$(route_origin 198.51.100.128/25)" = route-add ]'
+n=$(pings 3 198.51.100.10 203.0.113.1)
+check "3 of 3 echo replies through keep after the route reloads (got ${n:-0})" [ "${n:-0}" = 3 ]
+
+echo "== configured policies and a static SA, reloaded while keep carries traffic"
+# 192.0.2.77 is nobody: the LAN host's pings to it leave by no tunnel.
+np0=$(fp_drop no_policy) dc0=$(fp_drop discard)
+pings 3 198.51.100.10 192.0.2.77 >/dev/null
+np1=$(fp_drop no_policy)
+check "no policy for 192.0.2.77: dropped as no_policy ($np0 -> $np1)" eval '[ "$np1" -ge $((np0 + 3)) ]'
+fp_file '[{"src": "198.51.100.0/24", "dst": "192.0.2.77", "action": "discard"}]' \
+	'[{"spi": "0x3001", "dir": "in", "local": "'"$US_IP"'", "remote": "'"$SS_IP"'",
+	   "cipher": "aes128gcm16", "key": "0x606162636465666768696a6b6c6d6e6f70717273"}]'
+out=$(us_ctl "$D" reload); rc=$?
+check "reload: a policy and a static SA added ($out)" \
+	eval '[ "$rc" = 0 ] && [[ $out == *"3 unchanged; static SAs: 1 added, 0 removed, 0 changed; policies replaced (1)"* ]]'
+check "the static SA in the fast path, keep's SAs still there" \
+	eval 'fp_has_all "in:0x00003001 $keep_fp"'
+pings 3 198.51.100.10 192.0.2.77 >/dev/null
+np2=$(fp_drop no_policy) dc2=$(fp_drop discard)
+check "the new policy discards them ($dc0 -> $dc2 discard, no_policy $np1 -> $np2)" \
+	eval '[ "$dc2" -ge $((dc0 + 3)) ] && [ "$np2" = "$np1" ]'
+n=$(pings 3 198.51.100.10 203.0.113.1)
+check "3 of 3 echo replies through keep, IKE's policies in front (got ${n:-0})" [ "${n:-0}" = 3 ]
+cp "$D/gw.good" "$D/gw.json"
+out=$(us_ctl "$D" reload); rc=$?
+check "reload: both gone again ($out)" \
+	eval '[ "$rc" = 0 ] && [[ $out == *"static SAs: 0 added, 1 removed, 0 changed; policies replaced (0)"* ]]'
+check "the static SA out of the fast path" fp_has_none "in:0x00003001"
+
+echo "== a connection with a trap policy added, changed and removed by reload"
+# gone's selectors again (charon still has it), trapped: nothing up
+# until the LAN host's first packet.
+gw_file keep:0 'chg:1:{"dpd_delay": 45}' add:3 'gone:2:{"start_action": "trap"}'
+out=$(us_ctl "$D" reload); rc=$?
+check "reload: gone added, trapped ($out)" eval '[ "$rc" = 0 ] && [[ $out == *"1 added, 0 removed, 0 changed, 3 unchanged"* ]] &&
+	wait_until 5 us_log_has "$D" "fastpath: CHILD_SA gone/net trapped: 1 policy"'
+pings 6 198.51.100.138 203.0.113.129 >/dev/null
+check "its first packets bring it up (acquire)" wait_until 15 ss_is "add chg gone keep"
+n=$(pings 3 198.51.100.138 203.0.113.129)
+check "3 of 3 echo replies through gone (got ${n:-0})" [ "${n:-0}" = 3 ]
+gw_file keep:0 'chg:1:{"dpd_delay": 45}' add:3 'gone:2:{"start_action": "trap", "dpd_delay": 40}'
+out=$(us_ctl "$D" reload); rc=$?
+check "reload: gone changed, untrapped and trapped again ($out)" eval '[ "$rc" = 0 ] && [[ $out == *"0 added, 0 removed, 1 changed"* ]] &&
+	us_log_has "$D" "fastpath: CHILD_SA gone/net untrapped: its connection changed"'
+check "gone deleted on charon's side" wait_until 15 ss_is "add chg keep"
+pings 6 198.51.100.138 203.0.113.129 >/dev/null
+check "the new trap brings it up again" wait_until 15 ss_is "add chg gone keep"
+cp "$D/gw.good" "$D/gw.json"
+out=$(us_ctl "$D" reload); rc=$?
+check "reload: gone removed, untrapped ($out)" eval '[ "$rc" = 0 ] && [[ $out == *"0 added, 1 removed"* ]] &&
+	us_log_has "$D" "fastpath: CHILD_SA gone/net untrapped: its connection removed"'
+check "gone deleted on charon's side again" wait_until 15 ss_is "add chg keep"
+np3=$(fp_drop no_policy)
+pings 3 198.51.100.138 203.0.113.129 >/dev/null
+check "no trap left: gone's packets meet no policy" eval '[ "$(fp_drop no_policy)" -ge $((np3 + 3)) ] && ss_is "add chg keep"'
 n=$(pings 3 198.51.100.10 203.0.113.1)
 check "3 of 3 echo replies through keep (got ${n:-0})" [ "${n:-0}" = 3 ]
 

@@ -330,10 +330,15 @@ static void test_clear(void)
 {
 	struct app_config *cfg = parse_ok(ROOT(CONN("")));
 
-	app_config_clear(cfg);
+	app_config_wipe_secrets(cfg);
 	CU_ASSERT_EQUAL(cfg->conns[0].psk_len, 0);
 	CU_ASSERT(all_zero(cfg->conns[0].psk, sizeof cfg->conns[0].psk));
 	CU_ASSERT_STRING_EQUAL(cfg->conns[0].name, "a");
+	CU_ASSERT_EQUAL(app_config_conn(cfg, "a"), 0);
+	app_config_clear(cfg);
+	CU_ASSERT_PTR_NULL(cfg->conns);
+	CU_ASSERT_EQUAL(cfg->n_conns, 0);
+	CU_ASSERT_EQUAL(app_config_conn(cfg, "a"), -1);
 	free(cfg);
 }
 

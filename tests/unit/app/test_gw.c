@@ -543,6 +543,8 @@ static void test_config_fastpath(void)
 		  "fastpath.x: unknown key" },
 		{ "{\"fastpath\":{\"workers\":0,\"ports\":[{\"name\":\"a\"}]}}",
 		  "fastpath.workers: expected integer 1-16" },
+		{ "{\"fastpath\":{\"max_sas\":63,\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.max_sas: expected integer 64-4194304" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"},{\"name\":\"a\"}]}}",
 		  "fastpath.ports[1].name: duplicate port name" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"mtu\":1000}]}}",

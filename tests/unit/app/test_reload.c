@@ -84,6 +84,7 @@ static void test_categories(void)
 	CU_ASSERT(item(&d, "d") && item(&d, "d")->what == APP_CONN_ADDED);
 	it = item(&d, "b");
 	CU_ASSERT(it && it->why && strcmp(it->why, "children") == 0);
+	app_conn_diff_free(&d);
 }
 
 /* The same text twice: nothing changes (no padding or pointer compared). */
@@ -99,6 +100,7 @@ static void test_same_file(void)
 	CU_ASSERT_FALSE(app_config_restart_needed(o, n, true, err, sizeof(err)));
 	drop(o);
 	drop(n);
+	app_conn_diff_free(&d);
 }
 
 static void expect_changed(const char *extra_old, const char *extra_new, const char *why)
@@ -117,6 +119,7 @@ static void expect_changed(const char *extra_old, const char *extra_new, const c
 	if (it->why && strcmp(it->why, why) != 0)
 		fprintf(stderr, "\nwhy: '%s', expected '%s'\n", it->why, why);
 	CU_ASSERT(it->why && strcmp(it->why, why) == 0);
+	app_conn_diff_free(&d);
 }
 
 static void test_changes(void)
@@ -139,6 +142,7 @@ static void test_changes(void)
 	memcpy(strstr(n, "aes128gcm16-prf"), "aes256", 6);
 	CU_ASSERT_EQUAL(diff_one("{'connections':[" A "]}", n, "a", &d)->what, APP_CONN_CHANGED);
 	CU_ASSERT_STRING_EQUAL(d.item[0].why, "proposals");
+	app_conn_diff_free(&d);
 }
 
 /* A PSK alone is a credential: the connection stays, updated in place. */
@@ -154,6 +158,7 @@ static void test_psk_in_place(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(it);
 	CU_ASSERT_EQUAL(it->what, APP_CONN_UNCHANGED);
 	CU_ASSERT_TRUE(it->creds);
+	app_conn_diff_free(&d);
 }
 
 static char *cert_conn(char *buf, size_t len, const char *cert, const char *key)
@@ -185,6 +190,7 @@ static void test_certificates(void)
 	cert_conn(b, sizeof(b), "rsa.crt", "rsa.key");
 	it = diff_one(a, b, "a", &d);
 	CU_ASSERT(it && it->what == APP_CONN_UNCHANGED && it->creds);
+	app_conn_diff_free(&d);
 }
 
 static void test_restart_needed(void)
@@ -212,6 +218,37 @@ static void test_restart_needed(void)
 	drop(m);
 }
 
+#define FP_PORT "'ports':[{'name':'a','addresses':['192.0.2.1']}]"
+#define FP_SA(spi)                                                            \
+	"{'spi':" spi ",'dir':'in','local':'192.0.2.1','remote':'192.0.2.2'," \
+	"'cipher':'aes128gcm16','key':'606162636465666768696a6b6c6d6e6f70717273'}"
+
+/* The gateway applies static SAs, policies (app/gateway/gw_reload.c)
+ * and routes (gw_routes.c) at run time; ports and workers still need a
+ * restart. */
+static void test_restart_fastpath(void)
+{
+	struct app_config *o = parse("{'fastpath':{" FP_PORT ",'static_sas':[" FP_SA("300") "]}}");
+	struct app_config *s = parse("{'fastpath':{" FP_PORT ",'static_sas':[" FP_SA(
+		"301") "],"
+		       "'policies':[{'src':'0.0.0.0/0','dst':'0.0.0.0/0',"
+		       "'action':'bypass'}]}}");
+	struct app_config *w = parse("{'fastpath':{'workers':2," FP_PORT
+				     ",'static_sas':[" FP_SA("300") "]}}");
+	struct app_config *r = parse("{'fastpath':{" FP_PORT ",'static_sas':[" FP_SA(
+		"300") "],'routes':[{'dst':'0.0.0.0/0','port':'a'}]}}");
+
+	CU_ASSERT_FALSE(app_config_restart_needed(o, s, true, err, sizeof(err)));
+	CU_ASSERT_TRUE(app_config_restart_needed(o, w, true, err, sizeof(err)));
+	CU_ASSERT_STRING_EQUAL(err, "fastpath.workers changed: needs a restart");
+	CU_ASSERT_FALSE(app_config_restart_needed(o, r, true, err, sizeof(err)));
+	CU_ASSERT_FALSE(app_config_restart_needed(o, w, false, err, sizeof(err))); /* the daemon */
+	drop(o);
+	drop(s);
+	drop(w);
+	drop(r);
+}
+
 static const struct test_case cases[] = {
 	{ "added, removed, changed, unchanged by name", test_categories },
 	{ "the same file twice: nothing changes", test_same_file },
@@ -219,6 +256,7 @@ static const struct test_case cases[] = {
 	{ "a new PSK: unchanged, credentials in place", test_psk_in_place },
 	{ "certificates compared as certificates", test_certificates },
 	{ "sockets, control socket, metrics: need a restart", test_restart_needed },
+	{ "static SAs, policies, routes: no restart; workers: one", test_restart_fastpath },
 	{ NULL, NULL },
 };
 TEST_SUITE(reload, cases)

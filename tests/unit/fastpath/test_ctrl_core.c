@@ -191,7 +191,86 @@ static void test_concurrent_readers(void)
 	fp_ctrl_free(c);
 }
 
+/* ---- what a configuration reload changes ---- */
+
+static enum fp_spd_action act_to(const struct fp_ctrl *c, const char *dst)
+{
+	uint8_t s[4], d[4];
+
+	fpt_ip4("192.0.2.1", s);
+	fpt_ip4(dst, d);
+	return fp_ctrl_spd_lookup(c, 4, 17, s, d, 1000, 2000);
+}
+
+static void rule_to(struct fp_spd_rule *r, const char *lo, const char *hi, enum fp_spd_action a,
+		    uint32_t spi)
+{
+	fpt_rule4(r, "0.0.0.0", "255.255.255.255", lo, hi, a, spi);
+}
+
+/* The configured rules are replaced behind the others, which keep their
+ * order; a trap's rules go by its id alone. */
+static void test_spd_config_and_traps(void)
+{
+	struct fp_sa_params p;
+	struct fp_spd_rule r[2];
+	char err[128];
+
+	FPT_SETUP();
+	struct fp_ctrl *c = fpt_ctrl_new("cfg", 1);
+	fpt_gcm(&p, FP_DIR_OUT, 0x5002, true);
+	fpt_add_sa(c, &p);
+	rule_to(&r[0], "198.51.100.0", "198.51.100.255", FP_SPD_BYPASS, 0);
+	CU_ASSERT_FATAL(fp_ctrl_spd_replace_config(c, r, 1, err, sizeof(err)) == 0);
+	rule_to(&r[0], "198.51.100.7", "198.51.100.7", FP_SPD_PROTECT, 0x5002);
+	rule_to(&r[1], "203.0.113.0", "203.0.113.255", FP_SPD_TRAP, 7);
+	CU_ASSERT_FATAL(fp_ctrl_spd_prepend(c, r, 2, err, sizeof(err)) == 0);
+	rule_to(&r[0], "198.51.100.0", "198.51.100.255", FP_SPD_DISCARD, 0);
+	rule_to(&r[1], "203.0.113.0", "203.0.113.255", FP_SPD_BYPASS, 0);
+	CU_ASSERT_FATAL(fp_ctrl_spd_replace_config(c, r, 2, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 4); /* the old BYPASS gone */
+	CU_ASSERT_EQUAL(act_to(c, "198.51.100.7"), FP_SPD_PROTECT);
+	CU_ASSERT_EQUAL(act_to(c, "198.51.100.9"), FP_SPD_DISCARD);
+	CU_ASSERT_EQUAL(act_to(c, "203.0.113.5"), FP_SPD_PROTECT); /* the trap, in front */
+	CU_ASSERT_EQUAL(fp_ctrl_spd_del_trap(c, 8, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 4);
+	CU_ASSERT_EQUAL(fp_ctrl_spd_del_trap(c, 7, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);
+	CU_ASSERT_EQUAL(act_to(c, "203.0.113.5"), FP_SPD_BYPASS);
+	CU_ASSERT_EQUAL(act_to(c, "198.51.100.7"), FP_SPD_PROTECT);
+	CU_ASSERT_FATAL(fp_ctrl_spd_replace_config(c, NULL, 0, err, sizeof(err)) == 0);
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 1);
+	CU_ASSERT_EQUAL(act_to(c, "198.51.100.9"), FP_SPD_NONE);
+	fp_ctrl_free(c);
+}
+
+static void count_call(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+static void test_defer_free(void)
+{
+	int calls = 0;
+
+	FPT_SETUP();
+	struct fp_ctrl *c = fpt_ctrl_new("dfr", 1);
+	CU_ASSERT_FATAL(fp_ctrl_worker_join(c, 0, NULL) == 0);
+	CU_ASSERT_FATAL(fp_ctrl_defer_free(c, count_call, &calls) == 0);
+	fp_ctrl_poll(c);
+	CU_ASSERT_EQUAL(calls, 0); /* worker 0 has not passed a quiescent state */
+	rte_rcu_qsbr_quiescent(c->rcu, 0);
+	fp_ctrl_poll(c);
+	CU_ASSERT_EQUAL(calls, 1);
+	CU_ASSERT_FATAL(fp_ctrl_defer_free(c, count_call, &calls) == 0);
+	fp_ctrl_worker_leave(c, 0);
+	fp_ctrl_free(c); /* what is still deferred runs when the tables go */
+	CU_ASSERT_EQUAL(calls, 2);
+}
+
 static const struct test_case cases[] = {
+	{ "spd_config_and_traps", test_spd_config_and_traps },
+	{ "defer_free", test_defer_free },
 	{ "move_out_sa", test_move_out_sa },
 	{ "rcu_grace_period", test_rcu_grace },
 	{ "concurrent_readers", test_concurrent_readers },
