@@ -225,6 +225,7 @@ interop: deps
 	bash tests/interop/cert_run.sh
 	bash tests/interop/ls_run.sh
 	bash tests/interop/gw_run.sh
+	bash tests/interop/gw_nbr_run.sh
 	bash tests/interop/gw_reload_run.sh
 	bash tests/interop/nat_run.sh
 	LOAD_BUSY_COUNT=50000 LOAD_BUDGET_S=600 bash tests/interop/load.sh
@@ -246,6 +247,7 @@ test: deps
 	bash tests/interop/reload_run.sh
 	bash tests/interop/cert_run.sh
 	bash tests/interop/gw_run.sh
+	bash tests/interop/gw_nbr_run.sh
 	bash tests/interop/gw_reload_run.sh
 	bash tests/interop/nat_run.sh
 	bash tests/interop/load.sh

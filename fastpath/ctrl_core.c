@@ -804,3 +804,8 @@ void fp_ctrl_free(struct fp_ctrl *c)
 	rte_free(c->rcu);
 	rte_free(c);
 }
+
+struct rte_rcu_qsbr *fp_ctrl_rcu(const struct fp_ctrl *c)
+{
+	return c->rcu;
+}

@@ -28,6 +28,7 @@
 #define FP_MAX_WORKERS 16u
 
 struct rte_mbuf;
+struct rte_rcu_qsbr;
 struct fp_ctrl;
 struct fp_worker;
 
@@ -147,6 +148,9 @@ uint32_t fp_ctrl_max_sa(const struct fp_ctrl *c);
 uint32_t fp_ctrl_max_rules(const struct fp_ctrl *c);
 
 void fp_ctrl_get_stats(const struct fp_ctrl *c, struct fp_ctrl_stats *s);
+/* The workers' RCU variable (other tables the workers read, such as the
+ * routes, wait on it too). */
+struct rte_rcu_qsbr *fp_ctrl_rcu(const struct fp_ctrl *c);
 /* Deferred frees still waiting for a grace period. */
 unsigned fp_ctrl_pending(const struct fp_ctrl *c);
 

@@ -49,14 +49,16 @@ enum fp_wdrop {
 	FP_WD_DISCARD,                 /* SPD rule says DISCARD */
 	FP_WD_TTL,                     /* TTL / hop limit would reach 0 */
 	FP_WD_NO_ROUTE,
-	FP_WD_RING_FULL, /* punt or hand-off ring full */
-	FP_WD_TX_FULL,   /* TX queue did not take it */
-	FP_WD_NOT_IP,    /* not IPv4/IPv6/ARP, or runt frame */
-	FP_WD_MTU,       /* over the egress MTU and not ours to fragment */
-	FP_WD_FRAG,      /* fragment to us not reassembled (timeout,
+	FP_WD_RING_FULL,  /* punt or hand-off ring full */
+	FP_WD_TX_FULL,    /* TX queue did not take it */
+	FP_WD_NOT_IP,     /* not IPv4/IPv6/ARP, or runt frame */
+	FP_WD_MTU,        /* over the egress MTU and not ours to fragment */
+	FP_WD_FRAG,       /* fragment to us not reassembled (timeout,
 					 * table full, overlap, too big, malformed) */
-	FP_WD_NO_MBUF,   /* no mbuf for a fragment we had to make */
-	FP_WD_TRAP,      /* met a trap policy: its SA is not there yet */
+	FP_WD_NO_MBUF,    /* no mbuf for a fragment we had to make */
+	FP_WD_TRAP,       /* met a trap policy: its SA is not there yet */
+	FP_WD_UNRESOLVED, /* its next hop's MAC unknown and FP_NH_QUEUE_MAX
+			   * packets already waiting for it (route.h) */
 	FP_WD_MAX
 };
 

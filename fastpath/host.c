@@ -101,6 +101,7 @@ static const char *tx_why(int n)
 	case FP_WD_NO_ROUTE: return "no route to the peer in fastpath.routes";
 	case FP_WD_NO_MBUF: return "no mbuf for fragments";
 	case FP_WD_MTU: return "more fragments than allowed";
+	case FP_WD_UNRESOLVED: return "next hop unresolved and its queue full";
 	default: return "no headroom for Ethernet";
 	}
 }
@@ -118,6 +119,12 @@ static const char *send_ip(struct fp_host *h, struct rte_mbuf *m, struct fp_host
 	int k = fp_tx_frames(&h->tx, m, nh, et, v6 ? FP_TX_NEW_ID : FP_TX_KEEP_ID, pk);
 	uint16_t sent;
 
+	/* It waits for its next hop's MAC with the workers' (nbr.h). */
+	if (k == -FP_WD_UNRESOLVED && fp_routes_unresolved(h->dp->routes, nh, m, true)) {
+		s->frames = 1;
+		s->port = nh->port;
+		return NULL;
+	}
 	if (k < 0) {
 		rte_pktmbuf_free(m);
 		return tx_why(k);
@@ -215,4 +222,46 @@ int fp_host_echo(struct fp_host *h, const uint8_t *f, size_t len, uint64_t now_m
 	h->echo_n++;
 	*why = send_ip(h, m, &s);
 	return *why == NULL ? 1 : -1;
+}
+
+const char *fp_host_send_frame(struct fp_host *h, uint16_t port, const uint8_t *f, size_t len)
+{
+	struct rte_mbuf *m = host_alloc(h);
+	uint8_t *p;
+
+	if (m == NULL)
+		return "no mbuf";
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)len);
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		return "frame too large";
+	}
+	memcpy(p, f, len);
+	if (rte_eth_tx_burst(port, h->txq, &m, 1) != 1) {
+		rte_pktmbuf_free(m);
+		return "TX queue full";
+	}
+	return NULL;
+}
+
+const char *fp_host_send_waiting(struct fp_host *h, struct rte_mbuf *m, const struct fp_nexthop *nh,
+				 bool ours)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	const bool v6 = (ip[0] >> 4) == 6;
+	const uint16_t et = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
+	struct rte_mbuf *pk[FP_FRAG_MAX];
+	int k = fp_tx_frames(&h->tx, m, nh, et, ours ? FP_TX_NEW_ID : FP_TX_KEEP_ID, pk);
+	uint16_t sent;
+
+	if (k < 0) {
+		rte_pktmbuf_free(m);
+		return tx_why(k);
+	}
+	sent = rte_eth_tx_burst(nh->port, h->txq, pk, (uint16_t)k);
+	if (sent < k) {
+		rte_pktmbuf_free_bulk(pk + sent, (unsigned)(k - sent));
+		return "TX queue full";
+	}
+	return NULL;
 }

@@ -17,6 +17,7 @@
 #ifndef FP_HOST_H
 #define FP_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -101,6 +102,16 @@ struct fp_host_sent {
 const char *fp_host_send_udp(struct fp_host *h, const struct fp_host_addr *local,
 			     const struct fp_host_addr *remote, const uint8_t *pl, size_t len,
 			     struct fp_host_sent *s);
+
+/* Sends frame f (len bytes, Ethernet first: an ARP request, a neighbour
+ * solicitation) on port: NULL, or why not (no mbuf, TX queue full). */
+const char *fp_host_send_frame(struct fp_host *h, uint16_t port, const uint8_t *f, size_t len);
+
+/* Sends IP packet m (data at its header), which waited for next hop nh
+ * (nbr.h), now resolved: fragmented over the port's MTU as its source
+ * (ours) or as a router would. Takes m; NULL or why it did not leave. */
+const char *fp_host_send_waiting(struct fp_host *h, struct rte_mbuf *m, const struct fp_nexthop *nh,
+				 bool ours);
 
 /* Punted frame f (len bytes; now_ms: a monotonic clock) is an echo
  * request to one of our addresses: its reply leaves as the SPD allows

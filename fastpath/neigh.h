@@ -4,10 +4,10 @@
  * becomes the ARP reply, an IPv6 Neighbor Solicitation (RFC 4861 7.2.4)
  * the Neighbor Advertisement, sent back on the port it came in on. Without
  * them a router in front of the gateway cannot resolve its addresses
- * unless an operator pins them. The gateway's own next hops still come
- * from the configuration (routes[].mac). Anything else of ARP and ND
- * (replies, router messages, requests for other addresses) is punted to
- * the control core as before. */
+ * unless an operator pins them. Anything else of ARP and ND (replies,
+ * router messages, requests for other addresses) is punted to the
+ * control core, whose neighbour table (nbr.h) learns the next hops' MACs
+ * from it. */
 #ifndef FP_NEIGH_H
 #define FP_NEIGH_H
 

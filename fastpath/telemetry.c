@@ -69,6 +69,7 @@ static void add_worker_fields(struct rte_tel_data *d, const struct fp_worker_sta
 	U64(d, s, frag_out);
 	U64(d, s, icmp_too_big);
 	U64(d, s, neigh_replies);
+	U64(d, s, unresolved_queued);
 	U64(d, s, acquires);
 	U64(d, s, acquires_lost);
 }

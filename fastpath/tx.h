@@ -83,8 +83,9 @@ static inline const struct fp_nexthop *fp_tx_lookup(const struct fp_tx *t, bool 
 }
 
 /* The last IPv4 next hop found, kept for one run of packets: an outbound
- * SA's packets all go to its peer, so a run costs one route lookup.
- * Routes do not change while workers run (route.h). */
+ * SA's packets all go to its peer, so a run costs one route lookup. A
+ * next hop a route change took out stays until the sender's next
+ * quiescent state (route.h), after the run. */
 struct fp_tx_memo {
 	uint32_t dst;
 	const struct fp_nexthop *nh;
@@ -106,19 +107,39 @@ static inline const struct fp_nexthop *fp_tx_route(const struct fp_tx *t, const 
 	return memo->nh;
 }
 
-/* Prepends Ethernet for next hop nh; et = ether type, network order.
- * false: no headroom for it, m untouched. */
-static __rte_always_inline bool fp_tx_eth(const struct fp_tx *t, struct rte_mbuf *m,
-					  const struct fp_nexthop *nh, uint16_t et)
+/* The MAC of next hop nh as one word (route.h), valid or not; a
+ * resolved one is marked used for the neighbour table's ageing (written
+ * only when clear: one store per next hop and ageing period). */
+static __rte_always_inline union fp_nh_hw fp_tx_hw(const struct fp_nexthop *nh)
+{
+	union fp_nh_hw hw = { .w = __atomic_load_n(&nh->hw, __ATOMIC_ACQUIRE) };
+
+	if (unlikely(!nh->used) && hw.b.valid)
+		__atomic_store_n((uint8_t *)(uintptr_t)&nh->used, 1, __ATOMIC_RELAXED);
+	return hw;
+}
+
+/* Prepends Ethernet for next hop nh, whose MAC is hw; et = ether type,
+ * network order. false: no headroom for it, m untouched. */
+static __rte_always_inline bool fp_tx_eth_hw(const struct fp_tx *t, struct rte_mbuf *m,
+					     const struct fp_nexthop *nh, union fp_nh_hw hw,
+					     uint16_t et)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, FP_TX_ETH_LEN);
 
 	if (unlikely(eth == NULL))
 		return false;
-	eth->dst_addr = nh->dmac;
+	memcpy(&eth->dst_addr, hw.b.mac, 6);
 	eth->src_addr = t->dp->mac[nh->port];
 	eth->ether_type = et;
 	return true;
+}
+
+/* fp_tx_eth_hw() with nh's MAC now. */
+static __rte_always_inline bool fp_tx_eth(const struct fp_tx *t, struct rte_mbuf *m,
+					  const struct fp_nexthop *nh, uint16_t et)
+{
+	return fp_tx_eth_hw(t, m, nh, fp_tx_hw(nh), et);
 }
 
 /* The fast case, inline: m (one segment, data at an IP header whose
@@ -126,15 +147,21 @@ static __rte_always_inline bool fp_tx_eth(const struct fp_tx *t, struct rte_mbuf
  * in network order. 1: m fits the MTU of nh's port and has its Ethernet
  * header, to be sent on nh->port; 0: m is over that MTU, untouched, for
  * fp_tx_frames(); or a negative worker drop reason with m untouched:
- * -FP_WD_NO_ROUTE, -FP_DROP_NO_ROOM. */
+ * -FP_WD_NO_ROUTE, -FP_DROP_NO_ROOM, and -FP_WD_UNRESOLVED: nh's MAC is not
+ * known yet (the sender hands m to fp_routes_unresolved()). */
 static __rte_always_inline int fp_tx_frame(const struct fp_tx *t, struct rte_mbuf *m,
 					   const struct fp_nexthop *nh, uint16_t et)
 {
+	union fp_nh_hw hw;
+
 	if (unlikely(nh == NULL))
 		return -FP_WD_NO_ROUTE;
+	hw = fp_tx_hw(nh);
+	if (unlikely(!hw.b.valid))
+		return -FP_WD_UNRESOLVED;
 	if (unlikely(m->pkt_len > t->mtu[nh->port]))
 		return 0;
-	if (unlikely(!fp_tx_eth(t, m, nh, et)))
+	if (unlikely(!fp_tx_eth_hw(t, m, nh, hw, et)))
 		return -FP_DROP_NO_ROOM;
 	return 1;
 }

@@ -72,7 +72,7 @@ struct fp_worker {
 
 static const char *const wdrop_names[FP_WD_MAX - FP_DROP_MAX] = {
 	"no_policy", "discard", "ttl",  "no_route", "ring_full", "tx_full",
-	"not_ip",    "mtu",     "frag", "no_mbuf",  "trap",
+	"not_ip",    "mtu",     "frag", "no_mbuf",  "trap",      "unresolved",
 };
 
 const char *fp_wdrop_name(unsigned r)
@@ -228,6 +228,11 @@ static void __rte_noinline tx_slow(struct fp_worker *w, struct rte_mbuf *m,
 
 	if (n == 0)
 		n = fp_tx_frames(&w->tx, m, nh, et, o == TX_OURS ? FP_TX_NEW_ID : FP_TX_KEEP_ID, f);
+	/* Its next hop not resolved yet: a few wait on the control core. */
+	if (n == -FP_WD_UNRESOLVED && fp_routes_unresolved(w->dp->routes, nh, m, o == TX_OURS)) {
+		w->st.unresolved_queued++;
+		return;
+	}
 	if (n < 0) {
 		if (n == -FP_WD_MTU && o != TX_OURS)
 			too_big(w, m, nh->port, o == TX_DECRYPTED);

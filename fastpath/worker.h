@@ -79,6 +79,9 @@ struct fp_worker_stats {
 	uint64_t frag_in, reassembled, frag_out, icmp_too_big;
 	/* ARP requests and neighbour solicitations for our addresses answered */
 	uint64_t neigh_replies;
+	/* packets handed to the control core to wait for their next hop's
+	 * MAC (route.h; those beyond its queue count as drop `unresolved`) */
+	uint64_t unresolved_queued;
 	/* acquires raised for trap policies (spd.h FP_SPD_TRAP; the packets
 	 * count as drop `trap`), and those lost to a full acquire ring */
 	uint64_t acquires, acquires_lost;

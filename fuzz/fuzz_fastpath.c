@@ -102,7 +102,7 @@ static void addr6(const char *a, uint8_t *out)
 
 static void route(uint8_t family, const char *pfx, uint8_t plen, unsigned side)
 {
-	struct fp_nexthop nh = { .port = port[side] };
+	struct fp_nh_key nh = { .port = port[side], .is_static = true };
 	uint8_t a[16] = { 0 };
 
 	if (family == 4)

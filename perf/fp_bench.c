@@ -481,7 +481,7 @@ struct wbench {
 static int wb_setup(struct ctx *c, struct wbench *b)
 {
 	struct fp_ctrl_cfg cc = { .name = "wb", .n_workers = 1, .max_sa = 16, .ring_size = 1024 };
-	struct fp_nexthop nh = { .port = 0 };
+	struct fp_nh_key nh = { .port = 0, .is_static = true };
 	struct rte_eth_conf conf = { 0 };
 	struct fp_sa_params p;
 	struct fp_spd_rule r;

@@ -36,6 +36,9 @@ static const struct {
 	{ "stats", false, false, false },     { "reload-creds", false, false, false },
 	{ "reload", false, false, false },    { "version", false, false, false },
 	{ "log-level", false, false, false }, /* build_log_level() */
+	{ "routes", false, false, false },    { "neighbours", false, false, false },
+	{ "route-add", false, false, false }, /* build_route() */
+	{ "route-del", false, false, false },
 };
 
 /* Selector options of SA commands, and the request field each fills. */
@@ -70,6 +73,9 @@ static void usage(FILE *f)
 		"  CMD alone:     list-certs, list-crls, stats, version,\n"
 		"                 reload-creds (certificates, CRLs, responders),\n"
 		"                 reload (the whole configuration file)\n"
+		"  route-add PREFIX [via ADDR] [dev PORT] [mac MAC], route-del PREFIX,\n"
+		"  routes, neighbours: the DPDK gateway's routes and next hops\n"
+		"                 (ARP / neighbour discovery states)\n"
 		"  log-level [SUBSYS LEVEL]: list the log levels, or set one\n"
 		"                 (ike, fastpath, eal, control, all; error, warning,\n"
 		"                 info, debug)\n",
@@ -289,6 +295,37 @@ static json_t *build_log_level(int argc, char **argv, int first)
 	return NULL;
 }
 
+/* route-add PREFIX [via ADDR] [dev PORT] [mac MAC] / route-del PREFIX:
+ * the gateway checks the values. */
+static json_t *build_route(const char *cmd, int argc, char **argv, int first)
+{
+	static const char *const keys[] = { "via", "dev", "mac" };
+	bool add = strcmp(cmd, "route-add") == 0;
+	json_t *req;
+	int i;
+
+	if (first >= argc || argv[first][0] == '-') {
+		fprintf(stderr, "ipsecgw-ctl: %s takes a prefix first\n", cmd);
+		return NULL;
+	}
+	req = json_pack("{s:s, s:s}", "cmd", cmd, "dst", argv[first]);
+	for (i = first + 1; req && add && i + 1 < argc; i += 2) {
+		size_t k;
+
+		for (k = 0; k < 3 && strcmp(argv[i], keys[k]) != 0; k++)
+			;
+		if (k == 3)
+			break;
+		json_object_set_new(req, keys[k], json_string(argv[i + 1]));
+	}
+	if (req && i < argc) {
+		fprintf(stderr, "ipsecgw-ctl: %s: unexpected '%s'\n", cmd, argv[i]);
+		json_decref(req);
+		return NULL;
+	}
+	return req;
+}
+
 /* The reply to `version` as two lines, this program's first. */
 static void print_version(json_t *reply)
 {
@@ -332,8 +369,12 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "list-sas") == 0)
 		return cli_list_sas(path, argc - optind, argv + optind);
-	req = strcmp(cmd, "log-level") == 0 ? build_log_level(argc, argv, optind)
-					    : build_request(idx, argc, argv, optind);
+	if (strcmp(cmd, "log-level") == 0)
+		req = build_log_level(argc, argv, optind);
+	else if (strncmp(cmd, "route-", 6) == 0)
+		req = build_route(cmd, argc, argv, optind);
+	else
+		req = build_request(idx, argc, argv, optind);
 	if (!req) {
 		usage(stderr);
 		return 2;

@@ -42,7 +42,7 @@ static const char *const sa_keys[] = { "spi",
 static const char *const sel_keys[] = { "src", "dst", NULL };
 static const char *const pol_keys[] = { "src",   "dst",    "proto", "sport",
 					"dport", "action", "sa",    NULL };
-static const char *const route_keys[] = { "dst", "port", "mac", NULL };
+static const char *const route_keys[] = { "dst", "port", "via", "mac", NULL };
 
 /* ---- small value parsers ---- */
 
@@ -536,6 +536,42 @@ static int fp_policy(struct cfg_ctx *c, const char *path, json_t *o, struct app_
 	return cfg_fail(c, path, "sa 0x%08x is not an outbound static SA", pol->spi);
 }
 
+/* The next hop: "via" an address of the route's family (its MAC found by
+ * ARP / neighbour discovery unless "mac" gives it), or "mac" alone; with
+ * neither, the broadcast address (an on-link route without resolution). */
+static int fp_route_nh(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp_route *rt)
+{
+	char p[CFG_PATH_MAX];
+	unsigned m[6];
+	ike_addr_t via;
+	const char *s;
+	int rc, end = 0;
+
+	if ((rc = cfg_get_string(c, path, o, "via", false, &s)))
+		return rc;
+	if (s) {
+		cfg_path_key(p, path, "via");
+		if (ike_addr_parse(s, &via) != 0)
+			return cfg_fail(c, p, "invalid address '%s'", s);
+		if (via.family != rt->family)
+			return cfg_fail(c, p, "'%s' is not of the family of 'dst'", s);
+		rt->has_via = true;
+		memcpy(rt->via, via.a, sizeof(rt->via));
+	}
+	if ((rc = cfg_get_string(c, path, o, "mac", false, &s)) || !s)
+		return rc;
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+		   &end) != 6 ||
+	    s[end] != '\0') {
+		cfg_path_key(p, path, "mac");
+		return cfg_fail(c, p, "invalid MAC address '%s'", s);
+	}
+	for (int i = 0; i < 6; i++)
+		rt->mac[i] = (uint8_t)m[i];
+	rt->has_mac = true;
+	return 0;
+}
+
 static int fp_route(struct cfg_ctx *c, const char *path, json_t *o, struct app_fp_cfg *f,
 		    struct app_fp_route *rt)
 {
@@ -575,19 +611,7 @@ static int fp_route(struct cfg_ctx *c, const char *path, json_t *o, struct app_f
 		cfg_path_key(p, path, "port");
 		return cfg_fail(c, p, "no port named '%s'", s);
 	}
-	if ((rc = cfg_get_string(c, path, o, "mac", false, &s)) || !s)
-		return rc;
-	unsigned m[6];
-	int end = 0;
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%n", &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
-		   &end) != 6 ||
-	    s[end] != '\0') {
-		cfg_path_key(p, path, "mac");
-		return cfg_fail(c, p, "invalid MAC address '%s'", s);
-	}
-	for (int i = 0; i < 6; i++)
-		rt->mac[i] = (uint8_t)m[i];
-	return 0;
+	return fp_route_nh(c, path, o, rt);
 }
 
 /* ---- the section ---- */

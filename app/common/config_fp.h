@@ -76,8 +76,11 @@ struct app_fp_policy {
 struct app_fp_route {
 	uint8_t family, plen;
 	uint8_t prefix[16];
-	unsigned port;  /* index into ports[] */
-	uint8_t mac[6]; /* next hop; default broadcast */
+	unsigned port; /* index into ports[] */
+	bool has_via;  /* via: the next hop's address (resolved unless has_mac) */
+	bool has_mac;  /* mac given */
+	uint8_t via[16];
+	uint8_t mac[6]; /* next hop's MAC; default broadcast */
 };
 
 enum app_fp_crypto_backend {

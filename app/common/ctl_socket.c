@@ -361,8 +361,18 @@ static json_t *do_log_level(struct ike_engine *e, json_t *req)
 	return json_pack("{s:b, s:o}", "ok", 1, "levels", levels);
 }
 
+static app_ctlsock_ext_fn ext_hook;
+static void *ext_arg;
+
+void app_ctlsock_set_ext(app_ctlsock_ext_fn fn, void *arg)
+{
+	ext_hook = fn;
+	ext_arg = arg;
+}
+
 static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *req, uint64_t now_ms)
 {
+	json_t *ext;
 	json_t *jcmd;
 	const char *cmd;
 
@@ -397,6 +407,8 @@ static json_t *dispatch(struct ike_engine *e, struct app_config *cfg, json_t *re
 		return do_reload(e, cfg, now_ms);
 	if (strcmp(cmd, "log-level") == 0)
 		return do_log_level(e, req);
+	if (ext_hook && (ext = ext_hook(ext_arg, cmd, req)) != NULL)
+		return ext;
 	return reply_error("unknown command '%.64s'", cmd);
 }
 

@@ -68,6 +68,13 @@ int app_ctlsock_send_all(int fd, const char *p, size_t len);
 typedef int (*app_ctlsock_reload_fn)(void *arg, char *msg, size_t len);
 void app_ctlsock_set_reload(app_ctlsock_reload_fn fn, void *arg);
 
+/* Commands a program adds (the DPDK gateway's routes and neighbours):
+ * fn's reply to command cmd of request req, or NULL when cmd is not one
+ * of its. One per process. */
+struct json_t;
+typedef struct json_t *(*app_ctlsock_ext_fn)(void *arg, const char *cmd, struct json_t *req);
+void app_ctlsock_set_ext(app_ctlsock_ext_fn fn, void *arg);
+
 /* Handles one request text (without the newline) and returns the reply
  * JSON text without newline, malloc'd (NULL only when out of memory).
  * Never fails on bad input: errors become {"ok":false,"error":...}. */

@@ -40,7 +40,8 @@ struct app_gw_ike {
 	struct ike_engine *engine;
 	struct app_ctlsock *ctl;
 	FILE *keylog;
-	struct fp_host *host;             /* punts in, messages and echo replies out */
+	struct fp_host *host;             /* punts in, messages and echo replies out (rt's) */
+	struct app_gw_rt *rt;             /* routes: a reload applies fastpath.routes */
 	struct app_gw_children *children; /* what CHILD SA events installed */
 	uint32_t deferred[DEFERRED_MAX];  /* inbound SPIs of CHILD SAs to delete */
 	unsigned n_deferred;
@@ -326,8 +327,13 @@ static void reload_apply(void *arg, const struct app_config *run, const struct a
 {
 	struct app_gw_ike *g = arg;
 
+	char err[200];
+
 	untrap_changed(g, run, d);
 	app_gw_fp_reload_apply(g->dp->ctrl, &run->fastpath, &next->fastpath, note, len);
+	/* The configured routes as the file now says (route-add's stay). */
+	if (app_gw_rt_apply(g->rt, &next->fastpath, err, sizeof(err)) != 0)
+		app_log(IKE_LOG_WARN, "reload: %s", err);
 }
 
 static void reload_start(void *arg, const struct ike_conn_cfg *c, uint64_t now)
@@ -358,12 +364,6 @@ static int ctl_reload(void *arg, char *msg, size_t len)
 struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, size_t errlen)
 {
 	struct app_gw_ike *g = calloc(1, sizeof(*g));
-	struct fp_host_cfg hc = { .dp = c->dp,
-				  .ports = c->ports,
-				  .n_ports = c->n_ports,
-				  .txq = c->txq,
-				  .n_workers = c->n_workers,
-				  .socket = c->socket };
 	char cerr[512];
 	int rc;
 
@@ -376,8 +376,11 @@ struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, 
 	g->children = c->children;
 	if (app_gw_check_conns(c->cfg, err, errlen) != 0)
 		goto fail;
-	if ((g->host = fp_host_create(&hc, err, errlen)) == NULL)
+	g->rt = c->rt;
+	if ((g->host = app_gw_rt_host(c->rt)) == NULL) {
+		snprintf(err, errlen, "no control core TX queue");
 		goto fail;
+	}
 	app_config_apply_log(c->cfg);
 	c->cfg->engine.keylog = c->cfg->keylog_path[0] != '\0';
 	if (c->cfg->natt_port)
@@ -409,6 +412,7 @@ struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, 
 		 * SA installs, punts and RCU reclamation with it. */
 		app_ctlsock_set_budget(g->ctl, GW_CTL_BUDGET_MS);
 		app_ctlsock_set_reload(ctl_reload, g);
+		app_ctlsock_set_ext(app_gw_rt_ctl, c->rt);
 		app_ctl_list_set_counters(app_gw_fp_child_counters, g->dp->ctrl);
 	}
 	telemetry_attach(g);
@@ -416,8 +420,8 @@ struct app_gw_ike *app_gw_ike_create(const struct app_gw_ike_cfg *c, char *err, 
 		"IKE on the fast path: %u connection%s, ports %u/%u, control "
 		"core TX queue %u%s%s",
 		c->cfg->n_conns, c->cfg->n_conns == 1 ? "" : "s", c->dp->local.ike_port,
-		c->dp->local.natt_port, c->txq, g->ctl ? ", control socket " : "",
-		g->ctl ? c->cfg->control_socket : "");
+		c->dp->local.natt_port, fp_ctrl_n_workers(c->dp->ctrl),
+		g->ctl ? ", control socket " : "", g->ctl ? c->cfg->control_socket : "");
 	return g;
 fail:
 	app_gw_ike_free(g);
@@ -429,14 +433,15 @@ void app_gw_ike_free(struct app_gw_ike *g)
 	if (g == NULL)
 		return;
 	telemetry_attach(NULL);
-	if (g->ctl) /* the fast path it reads goes with us */
+	if (g->ctl) { /* the fast path it reads goes with us */
 		app_ctl_list_set_counters(NULL, NULL);
+		app_ctlsock_set_ext(NULL, NULL);
+	}
 	app_ctlsock_close(g->ctl);
 	if (g->engine)
 		ike_engine_free(g->engine);
 	if (g->keylog)
 		fclose(g->keylog);
-	fp_host_free(g->host);
 	gw_traps_free(&g->traps);
 	app_log_flush();
 	free(g);

@@ -34,6 +34,7 @@
 #include "fastpath/ctrl_core.h"
 #include "fastpath/dp.h"
 #include "app/gateway/gw.h"
+#include "app/gateway/gw_routes.h"
 
 struct rte_mbuf;
 struct app_gw_ike;
@@ -42,11 +43,9 @@ struct app_gw_ike_cfg {
 	struct app_config *cfg;           /* connections, control socket, key log */
 	const struct fp_dp *dp;           /* routes, MACs, MTUs, local addresses */
 	struct app_gw_children *children; /* where CHILD SA events install (gw.h) */
-	const uint16_t *ports;            /* ethdev ids of the ports (each has txq) */
-	unsigned n_ports;
-	uint16_t txq;       /* the control core's TX queue on each */
-	unsigned n_workers; /* fragment identifications (frag.h) */
-	int socket;
+	/* routes (a reload applies fastpath.routes; the control socket's
+	 * route commands) and the host stack IKE's messages leave by */
+	struct app_gw_rt *rt;
 };
 
 struct app_gw_ike_stats {

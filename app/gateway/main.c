@@ -49,12 +49,15 @@
 #include "app/common/notify.h"
 #include "app/common/version.h"
 #include "app/common/reload.h"
+#include "app/gateway/gw_routes.h"
 #include "fastpath/ctrl_core.h"
 #include "fastpath/sad.h"
 #include "fastpath/telemetry.h"
 #include "fastpath/worker.h"
 
 /* SAs per direction: fastpath.max_sas, or what the memory holds (sa_room) */
+/* Routes route-add may add beside the configured ones. */
+#define GW_RUNTIME_ROUTES 1024u
 /* Device sessions: every SA of both directions, plus room for SAs that
  * were replaced and wait out an RCU grace period before they are freed. */
 #define GW_SESSIONS(max_sa) (2 * (max_sa) + 1024)
@@ -77,7 +80,7 @@ struct gw {
 	struct opts o;
 	struct rte_mempool *pool;
 	struct fp_ctrl *ctrl;
-	struct fp_routes *routes;
+	struct app_gw_rt *rt; /* routes, neighbours, the control core's host stack */
 	struct fp_dp dp;
 	struct fp_worker *w[FP_MAX_WORKERS];
 	unsigned lcore[FP_MAX_WORKERS];
@@ -108,16 +111,20 @@ static void on_signal(int sig)
 }
 
 /* SIGHUP: the configuration file again (app_gw_ike_reload()); without IKE
- * at start only the fast path's static SAs and policies (gw_reload.h). */
+ * at start only the fast path's static SAs, policies (gw_reload.h) and
+ * routes (gw_routes.h). */
 static void reload(struct gw *g)
 {
-	char msg[800];
+	char msg[800], err[200];
 	int rc;
 
 	hup = 0;
 	app_reload_begin();
 	rc = g->ike ? app_gw_ike_reload(g->ike, msg, sizeof(msg))
 		    : app_gw_fp_reload(g->cfg, g->ctrl, app_mono_ms(), msg, sizeof(msg));
+	/* with IKE its reload applies the routes (gw_ike.c reload_apply) */
+	if (rc == 0 && !g->ike && app_gw_rt_apply(g->rt, &g->cfg->fastpath, err, sizeof(err)) != 0)
+		app_log(IKE_LOG_WARN, "SIGHUP: reload: %s", err);
 	if (rc < 0)
 		app_log(IKE_LOG_WARN, "SIGHUP: reload refused: %s", msg);
 	else
@@ -417,12 +424,14 @@ static void on_event(void *arg, const struct fp_ctrl_event *ev)
 		app_gw_ike_fp_event(g->ike, ev);
 }
 
-/* Set only with IKE: without it punted packets are counted and freed by
- * the control core itself. */
+/* Neighbour discovery learns from ARP and ND; IKE takes the rest, which
+ * without it is freed. */
 static void on_punt(void *arg, struct rte_mbuf *m)
 {
 	struct gw *g = arg;
 
+	if (g->rt && app_gw_rt_punt(g->rt, m))
+		return; /* ARP, neighbour discovery */
 	if (g->ike)
 		app_gw_ike_punt(g->ike, m);
 	else
@@ -438,6 +447,34 @@ static void on_acquire(void *arg, uint32_t trap)
 		app_gw_ike_acquire(g->ike, trap);
 }
 
+/* Routes, neighbours and, where IKE or a next hop to resolve needs it,
+ * the control core's host stack on TX queue nw. */
+static int routes_setup(struct gw *g)
+{
+	const struct app_fp_cfg *f = &g->cfg->fastpath;
+	struct app_gw_rt_cfg rc = { .f = f,
+				    .dp = &g->dp,
+				    .port_ids = g->port_ids,
+				    .max_routes = APP_FP_MAX_ROUTES + GW_RUNTIME_ROUTES,
+				    .host = g->ntxq > g->nw,
+				    .txq = (uint16_t)g->nw,
+				    .n_workers = g->nw,
+				    .socket = (int)rte_socket_id() };
+	char err[200];
+
+	for (unsigned i = 0; i < f->n_ports; i++)
+		g->port_ids[i] = g->port[i].id;
+	if ((g->rt = app_gw_rt_create(&rc, err, sizeof(err))) == NULL) {
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "%s", err);
+		return -EINVAL;
+	}
+	if (app_gw_rt_set_rcu(g->rt, fp_ctrl_rcu(g->ctrl)) != 0) {
+		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "routes: cannot attach RCU");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 static int tables_setup(struct gw *g)
 {
 	const struct app_fp_cfg *f = &g->cfg->fastpath;
@@ -446,20 +483,8 @@ static int tables_setup(struct gw *g)
 	char err[160];
 	int rc = 0;
 
-	g->routes = fp_routes_create("gw_routes", APP_FP_MAX_ROUTES + 1, (int)rte_socket_id());
-	if (g->routes == NULL)
-		return -ENOMEM;
-	for (unsigned i = 0; i < f->n_routes; i++) {
-		const struct app_fp_route *r = &f->routes[i];
-		struct fp_nexthop nh = { .port = g->port[r->port].id };
-
-		memcpy(nh.dmac.addr_bytes, r->mac, 6);
-		if ((rc = fp_routes_add(g->routes, r->family, r->prefix, r->plen, &nh)) != 0) {
-			app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "fastpath.routes[%u]: %s", i,
-				 rte_strerror(-rc));
-			return rc;
-		}
-	}
+	if ((rc = routes_setup(g)) != 0)
+		return rc;
 	for (unsigned i = 0; i < f->n_sas; i++) {
 		if ((rc = app_gw_static_sa(&f->sas[i], &p, err, sizeof(err))) == 0)
 			rc = fp_ctrl_add_sa(g->ctrl, &p, err, sizeof(err));
@@ -592,7 +617,7 @@ static void control_loop(struct gw *g)
 
 	while (!quit) {
 		uint64_t now = rte_get_timer_cycles(), rx;
-		unsigned work = fp_ctrl_poll(g->ctrl);
+		unsigned work = fp_ctrl_poll(g->ctrl) + app_gw_rt_poll(g->rt);
 
 		app_notify_watchdog(app_mono_ms());
 		if (g->ike)
@@ -670,8 +695,10 @@ static json_t *stats_json(const struct gw *g)
 						 "frag_out", (json_int_t)s->frag_out,
 						 "icmp_too_big", (json_int_t)s->icmp_too_big,
 						 "neigh_replies", (json_int_t)s->neigh_replies));
-		json_object_update_new(w, json_pack("{sIsI}", "acquires", (json_int_t)s->acquires,
-						    "acquires_lost", (json_int_t)s->acquires_lost));
+		json_object_update_new(w, json_pack("{sIsIsI}", "acquires", (json_int_t)s->acquires,
+						    "acquires_lost", (json_int_t)s->acquires_lost,
+						    "unresolved_queued",
+						    (json_int_t)s->unresolved_queued));
 		for (unsigned r = 1; r < FP_WD_MAX; r++)
 			tot[r] += s->drops[r];
 		json_array_append_new(ws, w);
@@ -757,7 +784,8 @@ static void teardown(struct gw *g)
 	app_gw_ike_free(g->ike);
 	g->ike = NULL;
 	fp_ctrl_free(g->ctrl);
-	fp_routes_free(g->routes);
+	app_gw_rt_free(g->rt);
+	g->rt = NULL;
 	/* Last: the SAs freed above gave their device sessions back. */
 	if (fp_crypto_cdev_detach() != 0)
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_WARN, "crypto: device still in use at exit");
@@ -810,7 +838,7 @@ static int ctrl_setup(struct gw *g)
 		.socket = (int)rte_socket_id(),
 		.on_event = on_event,
 		.arg = g,
-		.on_punt = g->cfg->n_conns ? on_punt : NULL,
+		.on_punt = on_punt,
 		.on_acquire = on_acquire,
 	};
 	char err[160];
@@ -842,22 +870,13 @@ static int ctrl_setup(struct gw *g)
 /* IKE on the control core, when the configuration has connections. */
 static int ike_setup(struct gw *g)
 {
-	const struct app_fp_cfg *f = &g->cfg->fastpath;
-	uint16_t ids[APP_FP_MAX_PORTS];
-	struct app_gw_ike_cfg ic = { .cfg = g->cfg,
-				     .dp = &g->dp,
-				     .children = g->children,
-				     .ports = ids,
-				     .n_ports = f->n_ports,
-				     .txq = (uint16_t)g->nw,
-				     .n_workers = g->nw,
-				     .socket = (int)rte_socket_id() };
+	struct app_gw_ike_cfg ic = {
+		.cfg = g->cfg, .dp = &g->dp, .children = g->children, .rt = g->rt
+	};
 	char err[160];
 
 	if (!g->cfg->n_conns)
 		return 0;
-	for (unsigned i = 0; i < f->n_ports; i++)
-		ids[i] = g->port[i].id;
 	if ((g->ike = app_gw_ike_create(&ic, err, sizeof(err))) == NULL) {
 		app_logs(APP_LOG_IKE, IKE_LOG_ERR, "IKE: %s", err);
 		return -1;
@@ -875,7 +894,6 @@ static int setup(struct gw *g)
 			return -1;
 	if (tables_setup(g) != 0)
 		return -1;
-	g->dp.routes = g->routes;
 	if ((g->children = app_gw_children_new(g->ctrl)) == NULL) {
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR, "ipsecgw: out of memory");
 		return -1;
@@ -1074,7 +1092,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	g.nw = g.cfg->fastpath.workers;
-	g.ntxq = (uint16_t)(g.nw + (g.cfg->n_conns ? 1 : 0));
+	g.ntxq = (uint16_t)(g.nw + (g.cfg->n_conns || app_gw_rt_needs_host(&g.cfg->fastpath)));
 	if (rte_lcore_count() < g.nw + 1) {
 		app_logs(APP_LOG_FASTPATH, IKE_LOG_ERR,
 			 "%u worker(s) need %u lcores (one control core), EAL has %u: "

@@ -214,6 +214,29 @@ check "the running file again: nothing to do ($out)" \
 n=$(pings 3 198.51.100.10 203.0.113.1)
 check "3 of 3 echo replies through keep (got ${n:-0})" [ "${n:-0}" = 3 ]
 
+echo "== routes: the configured ones follow the file, route-add's stay"
+route_origin() { # route_origin PREFIX: "config", "route-add" or nothing
+	us_ctl "$D" routes 2>/dev/null | "$PYTHON" -c '
+import json, sys
+print(" ".join(r["origin"] for r in json.load(sys.stdin)["routes"] if r["dst"] == sys.argv[1]))' "$1"
+}
+"$PYTHON" -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["fastpath"]["routes"].append({"dst": "192.0.2.128/25", "port": c["fastpath"]["routes"][0]["port"],
+                                "via": "192.0.2.2"})
+json.dump(c, open(sys.argv[1], "w"), indent=1)' "$D/gw.json"
+us_ctl "$D" route-add 198.51.100.128/25 via 198.51.100.10 dev lan >/dev/null
+out=$(us_ctl "$D" reload); rc=$?
+check "a route added to the file: reloaded (rc $rc), listed as config" \
+	eval '[ "$rc" = 0 ] && [ "$(route_origin 192.0.2.128/25)" = config ]'
+cp "$D/gw.good" "$D/gw.json"
+out=$(us_ctl "$D" reload); rc=$?
+check "taken out of the file: gone after a reload; route-add's route stays" \
+	eval '[ "$rc" = 0 ] && [ -z "$(route_origin 192.0.2.128/25)" ] &&
+	      [ "$(route_origin 198.51.100.128/25)" = route-add ]'
+n=$(pings 3 198.51.100.10 203.0.113.1)
+check "3 of 3 echo replies through keep after the route reloads (got ${n:-0})" [ "${n:-0}" = 3 ]
+
 echo "== configured policies and a static SA, reloaded while keep carries traffic"
 # 192.0.2.77 is nobody: the LAN host's pings to it leave by no tunnel.
 np0=$(fp_drop no_policy) dc0=$(fp_drop discard)

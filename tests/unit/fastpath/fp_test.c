@@ -143,7 +143,7 @@ static uint16_t mkport(const char *name, unsigned nq, struct rte_ring **rx, stru
 
 static void route(struct fpt_gw *g, const char *pfx, uint8_t plen, unsigned side)
 {
-	struct fp_nexthop nh = { .port = g->port[side] };
+	struct fp_nh_key nh = { .port = g->port[side], .is_static = true };
 	uint8_t a[16];
 
 	fpt_ip4(pfx, a);

@@ -278,7 +278,7 @@ static void test_worker_fragments(void)
 	fpt_gw_rework(&b, 0, 64);
 	b.dp.local.n6 = 1;
 	inet_pton(AF_INET6, "2001:db8::2", b.dp.local.a6[0]);
-	struct fp_nexthop nh6 = { .port = a.port[1] };
+	struct fp_nh_key nh6 = { .port = a.port[1], .is_static = true };
 	uint8_t pfx6[16];
 	inet_pton(AF_INET6, "2001:db8::", pfx6);
 	CU_ASSERT_FATAL(fp_routes_add(a.routes, 6, pfx6, 32, &nh6) == 0);

@@ -2,7 +2,13 @@
 /* Routes (fastpath/route.c): longest prefix match and the default route,
  * IPv4 and IPv6. */
 #include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <rte_rcu_qsbr.h>
 
 #include "fastpath/route.h"
 #include "tests/unit/test.h"
@@ -13,7 +19,8 @@
 static void test_routes_default(void)
 {
 	struct fp_routes *r;
-	struct fp_nexthop a = { .port = 1 }, b = { .port = 2 }, c = { .port = 3 };
+	struct fp_nh_key a = { .port = 1, .is_static = true }, b = { .port = 2, .is_static = true },
+			 c = { .port = 3, .is_static = true };
 	uint8_t p[16] = { 0 }, d6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
 	uint32_t d;
 
@@ -36,8 +43,87 @@ static void test_routes_default(void)
 	fp_routes_free(r);
 }
 
+/* A sender looking routes up while the control core changes them. */
+struct reader {
+	struct fp_routes *r;
+	struct rte_rcu_qsbr *v;
+	volatile int stop;
+	unsigned long lookups, wrong, kept_missing; /* lookups: atomic */
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader *rd = arg;
+	uint32_t fixed, moving;
+
+	inet_pton(AF_INET, "203.0.113.7", &fixed);
+	inet_pton(AF_INET, "198.51.100.7", &moving);
+	rte_rcu_qsbr_thread_register(rd->v, 0);
+	rte_rcu_qsbr_thread_online(rd->v, 0);
+	while (!rd->stop) {
+		const struct fp_nexthop *a = fp_routes_lookup4(rd->r, fixed);
+		const struct fp_nexthop *b = fp_routes_lookup4(rd->r, moving);
+
+		/* the route that never changes is always there; the one added
+		 * and removed is there with its next hop or not at all (a
+		 * freed next hop would be zeroed or reused: port 7 only) */
+		if (a == NULL || a->port != 2)
+			rd->kept_missing++;
+		if (b != NULL && (b->port != 5 || b->family != 4))
+			rd->wrong++;
+		__atomic_fetch_add(&rd->lookups, 1, __ATOMIC_RELAXED);
+		rte_rcu_qsbr_quiescent(rd->v, 0);
+	}
+	rte_rcu_qsbr_thread_offline(rd->v, 0);
+	rte_rcu_qsbr_thread_unregister(rd->v, 0);
+	return NULL;
+}
+
+/* Routes added and deleted 2,000 times while a reader looks up: the
+ * other routes never vanish, nothing freed is seen, the grace queue
+ * drains, and a deleted route is gone. */
+static void test_routes_change_while_reading(void)
+{
+	struct fp_nh_key fixed = { .port = 2, .is_static = true };
+	struct fp_nh_key mov = { .port = 5, .family = 4 };
+	struct reader rd = { 0 };
+	uint8_t p1[16] = { 0 }, p2[16] = { 0 };
+	pthread_t th;
+	uint32_t d;
+
+	CU_ASSERT_FATAL(test_eal_init() == 0);
+	rd.r = fp_routes_create("rtmov", 64, -1);
+	rd.v = calloc(1, rte_rcu_qsbr_get_memsize(1));
+	CU_ASSERT_FATAL(rd.r != NULL && rd.v != NULL);
+	rte_rcu_qsbr_init(rd.v, 1);
+	fp_routes_set_rcu(rd.r, rd.v);
+	inet_pton(AF_INET, "203.0.113.0", p1);
+	inet_pton(AF_INET, "198.51.100.0", p2);
+	inet_pton(AF_INET, "192.0.2.5", mov.ip);
+	CU_ASSERT_FATAL(fp_routes_add(rd.r, 4, p1, 24, &fixed) == 0);
+	CU_ASSERT_FATAL(pthread_create(&th, NULL, reader_main, &rd) == 0);
+	while (__atomic_load_n(&rd.lookups, __ATOMIC_RELAXED) == 0)
+		sched_yield();
+	for (unsigned i = 0; i < 2000; i++) {
+		CU_ASSERT(fp_routes_add(rd.r, 4, p2, 24, &mov) == 0);
+		CU_ASSERT(fp_routes_del(rd.r, 4, p2, 24) == 0);
+		fp_routes_reclaim(rd.r);
+	}
+	rd.stop = 1;
+	pthread_join(th, NULL);
+	CU_ASSERT(rd.lookups > 0 && rd.wrong == 0 && rd.kept_missing == 0);
+	CU_ASSERT_EQUAL(fp_routes_reclaim(rd.r), 0); /* the reader is offline */
+	inet_pton(AF_INET, "198.51.100.7", &d);
+	CU_ASSERT_PTR_NULL(fp_routes_lookup4(rd.r, d));
+	CU_ASSERT_EQUAL(fp_routes_del(rd.r, 4, p2, 24), -ENOENT);
+	CU_ASSERT_EQUAL(fp_routes_count(rd.r), 1);
+	fp_routes_free(rd.r);
+	free(rd.v);
+}
+
 static const struct test_case cases[] = {
 	{ "routes_longest_prefix_and_default", test_routes_default },
+	{ "routes_change_while_reading", test_routes_change_while_reading },
 	{ NULL, NULL },
 };
 TEST_SUITE(routes, cases)

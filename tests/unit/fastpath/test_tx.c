@@ -52,7 +52,7 @@ static const struct fp_nexthop *pkt_hop(const struct fp_tx *t, const char *src, 
  * 2, sequence at 7. */
 static void gw_setup(struct fpt_gw *g, const char *name, struct fp_tx *t)
 {
-	struct fp_nexthop nh = { .port = 0 };
+	struct fp_nh_key nh = { .port = 0, .is_static = true };
 	uint8_t p6[16];
 
 	fpt_gw_init(g, name, "192.0.2.1", 1);
@@ -88,7 +88,8 @@ static void test_tx_fit(void)
 	CU_ASSERT_EQUAL(fp_tx_frame(&t, m, nh, ET4), 1);
 	e = rte_pktmbuf_mtod(m, const uint8_t *);
 	CU_ASSERT(m->pkt_len == 142 && e[12] == 0x08 && e[13] == 0x00);
-	CU_ASSERT(memcmp(e, &nh->dmac, 6) == 0 && e[6] == 0x0a && e[11] == 0x0a);
+	CU_ASSERT(memcmp(e, ((const union fp_nh_hw *)&nh->hw)->b.mac, 6) == 0 && e[0] == 0x02 &&
+		  e[6] == 0x0a && e[11] == 0x0a);
 	rte_pktmbuf_free(m);
 
 	m = ip_pkt("2001:db8::1", "2001:db8::2", 100, 0);

@@ -121,7 +121,7 @@ static void test_worker_end_to_end(void)
 		mb[i] = fpt_udp_pkt("198.51.100.20", "203.0.113.5", 1, 2, 0, 64, 10);
 	fp_worker_input(a.w[0], mb, 2);
 	CU_ASSERT_EQUAL(fpt_wdrops(&a, FP_WD_NO_ROUTE), 3);
-	struct fp_nexthop nh6 = { .port = a.port[1] };
+	struct fp_nh_key nh6 = { .port = a.port[1], .is_static = true };
 	uint8_t pfx6[16];
 	inet_pton(AF_INET6, "2001:db8::", pfx6);
 	CU_ASSERT_FATAL(fp_routes_add(a.routes, 6, pfx6, 32, &nh6) == 0);
