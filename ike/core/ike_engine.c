@@ -211,6 +211,7 @@ int ike_engine_add_conn(struct ike_engine *e, const struct ike_conn_cfg *cfg)
 	b = name_bucket(c->cfg.name);
 	c->nnext = e->conn_hash[b];
 	e->conn_hash[b] = c;
+	ike_conn_index_add(e, c);
 	return 0;
 }
 
@@ -230,6 +231,7 @@ void ike_conn_unlink(struct ike_engine *e, struct ike_conn *c)
 		pp = &(*pp)->nnext;
 	if (*pp)
 		*pp = c->nnext;
+	ike_conn_index_del(e, c);
 	*(c->prev ? &c->prev->next : &e->conns) = c->next;
 	*(c->next ? &c->next->prev : &e->conns_tail) = c->prev;
 	c->next = c->prev = c->nnext = NULL;

@@ -41,8 +41,12 @@ struct ike_conn {
 	struct ike_conn *rnext;
 	/* e->conns in the order added (prev: taken out without a walk) and
 	 * e->conn_hash by name: 100,000 connections are added and found
-	 * without a scan of the others. */
-	struct ike_conn *next, *prev, *nnext;
+	 * without a scan of the others. By addresses: one with an exact
+	 * remote address is on the chain of e->conn_addr for its local and
+	 * remote address, one for a prefix of peers on e->conn_prefix; both in
+	 * the order added (seq), so "the first in the file" still holds. */
+	struct ike_conn *next, *prev, *nnext, *anext;
+	uint64_t seq;
 };
 
 /* Why an IKE SA ended, for what its connection does next. */
@@ -249,6 +253,9 @@ struct ike_engine {
 	void *ctx;
 	struct ike_conn *conns, *conns_tail;
 	struct ike_conn *conn_hash[IKE_HASH_BUCKETS];
+	struct ike_conn *conn_addr[IKE_HASH_BUCKETS];
+	struct ike_conn *conn_prefix;
+	uint64_t conn_seq;
 	struct ike_conn *restarts; /* connections with a restart waiting */
 	struct ike_conn *retired;  /* removed, some SA still points at them */
 	struct ike_sa *sas;
@@ -284,6 +291,19 @@ struct ike_sa *ike_sa_find_half_open(struct ike_engine *e, uint64_t spi_i,
 struct ike_conn *ike_conn_find(struct ike_engine *e, const char *name);
 /* Takes c out of e->conns and the name hash (ike_conn_remove.c). */
 void ike_conn_unlink(struct ike_engine *e, struct ike_conn *c);
+/* The connections on our address local that accept a peer at remote
+ * (exactly or by prefix), in the order added: first the one after prev
+ * (NULL: the first), NULL after the last. Only these are looked at, not
+ * every connection. */
+struct ike_conn *ike_conn_next_for(struct ike_engine *e, const ike_addr_t *local,
+				   const ike_addr_t *remote, const struct ike_conn *prev);
+/* The connection an IKE_SA_INIT from remote to local is for: the first
+ * with that exact remote address, else the first whose prefix holds it. */
+struct ike_conn *ike_conn_for(struct ike_engine *e, const ike_addr_t *local,
+			      const ike_addr_t *remote);
+/* ike_conn_index.c: c into and out of the address index. */
+void ike_conn_index_add(struct ike_engine *e, struct ike_conn *c);
+void ike_conn_index_del(struct ike_engine *e, struct ike_conn *c);
 /* Whether another half-open SA from this address is allowed (2.6, DoS). */
 bool ike_half_open_allowed(struct ike_engine *e, const ike_addr_t *remote);
 /* The newest established IKE SA of c: what an operator's command on the

@@ -257,7 +257,9 @@ static int select_and_verify(struct ike_sa *sa, const struct ikev2_chain *c, cha
 	int r = verify_peer(sa, c, true, why, wlen);
 
 	id_ok = r != -EPERM;
-	for (struct ike_conn *k = sa->e->conns; r == -EPERM || r == -EACCES; k = k->next) {
+	for (struct ike_conn *k = ike_conn_next_for(sa->e, &sa->local, &sa->remote, NULL);
+	     r == -EPERM || r == -EACCES;
+	     k = ike_conn_next_for(sa->e, &sa->local, &sa->remote, k)) {
 		if (!k) {
 			sa->conn = best; /* the log line names the one that said most */
 			return r;

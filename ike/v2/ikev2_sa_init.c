@@ -313,24 +313,6 @@ void ikev2_sa_init_response(struct ike_sa *sa, const uint8_t *msg, size_t len,
 
 /* ---- responder ---- */
 
-/* An exact remote address wins over a prefix; the first match otherwise. */
-static struct ike_conn *conn_for(struct ike_engine *e, const ike_addr_t *local,
-				 const ike_addr_t *remote)
-{
-	struct ike_conn *range = NULL;
-
-	for (struct ike_conn *c = e->conns; c; c = c->next) {
-		if (!ike_addr_ip_eq(&c->cfg.local, local))
-			continue;
-		if (!c->cfg.remote_is_prefix && ike_addr_ip_eq(&c->cfg.remote, remote))
-			return c;
-		if (c->cfg.remote_is_prefix && !range &&
-		    ike_addr_in_prefix(&c->cfg.remote, c->cfg.remote_plen, remote))
-			range = c;
-	}
-	return range;
-}
-
 static void send_plain_notify(struct ike_engine *e, const ike_addr_t *local,
 			      const ike_addr_t *remote, const struct ikev2_hdr *h, uint16_t type,
 			      const uint8_t *data, size_t dlen)
@@ -455,7 +437,7 @@ void ikev2_sa_init_request(struct ike_engine *e, const ike_addr_t *local, const 
 	const struct ikev2_pl *sa_pl = ikev2_chain_find(c, IKEV2_PL_SA);
 	const struct ikev2_pl *ke_pl = ikev2_chain_find(c, IKEV2_PL_KE);
 	const struct ikev2_pl *n_pl = ikev2_chain_find(c, IKEV2_PL_NONCE);
-	struct ike_conn *conn = conn_for(e, local, remote);
+	struct ike_conn *conn = ike_conn_for(e, local, remote);
 	struct ike_algs algs;
 	struct ikev2_ke ke;
 	struct ike_sa *sa;
