@@ -37,7 +37,9 @@ struct gw_dying {
 	uint32_t spi_in;
 	uint64_t at; /* app_mono_ms() when it goes */
 };
-#define GW_DYING_MAX 1024u
+/* Room for the removals of a quarter of the SAD's size within the grace
+ * period (1,000 rekeys a second need 2,000), at least this many. */
+#define GW_DYING_MIN 1024u
 
 /* The children are found by SPI through two indexes (position in v by
  * inbound and by outbound SPI, each unique among installed children: the
@@ -52,8 +54,9 @@ struct app_gw_children {
 	struct rte_hash *by_in, *by_out;
 	uint32_t *pend;
 	unsigned n_pend, cap_pend;
-	struct gw_dying dying[GW_DYING_MAX];
-	unsigned n_dying;
+	/* a FIFO (all wait the same time): the oldest at head */
+	struct gw_dying *dying;
+	unsigned dying_cap, dying_head, n_dying;
 };
 
 static struct rte_hash *index_new(const char *what, uint32_t entries)
@@ -82,7 +85,9 @@ struct app_gw_children *app_gw_children_new(struct fp_ctrl *c)
 	/* a child holds an SA of each direction: no more than the SAD */
 	ch->by_in = index_new("in", fp_ctrl_max_sa(c));
 	ch->by_out = index_new("out", fp_ctrl_max_sa(c));
-	if (!ch->by_in || !ch->by_out) {
+	ch->dying_cap = RTE_MAX(GW_DYING_MIN, fp_ctrl_max_sa(c) / 4);
+	ch->dying = calloc(ch->dying_cap, sizeof(*ch->dying));
+	if (!ch->by_in || !ch->by_out || !ch->dying) {
 		app_gw_children_free(ch);
 		return NULL;
 	}
@@ -95,6 +100,7 @@ void app_gw_children_free(struct app_gw_children *ch)
 		app_gw_children_reap(ch, UINT64_MAX);
 		rte_hash_free(ch->by_in);
 		rte_hash_free(ch->by_out);
+		free(ch->dying);
 		free(ch->pend);
 		free(ch->v);
 		free(ch);
@@ -316,24 +322,24 @@ static struct gw_child *successor(struct app_gw_children *ch, uint32_t spi_out)
 /* The inbound SA stays GW_INBOUND_GRACE_MS; false: no room, remove now. */
 static bool dying_add(struct app_gw_children *ch, uint32_t spi_in)
 {
-	if (ch->n_dying == GW_DYING_MAX)
+	if (ch->n_dying == ch->dying_cap)
 		return false;
-	ch->dying[ch->n_dying++] = (struct gw_dying){ spi_in, app_mono_ms() + GW_INBOUND_GRACE_MS };
+	ch->dying[(ch->dying_head + ch->n_dying++) % ch->dying_cap] =
+		(struct gw_dying){ spi_in, app_mono_ms() + GW_INBOUND_GRACE_MS };
 	return true;
 }
 
+/* From the head only: the entries are in the order they fall due. */
 unsigned app_gw_children_reap(struct app_gw_children *ch, uint64_t now)
 {
 	unsigned n = 0;
 	char err[160];
 
-	for (unsigned i = 0; i < ch->n_dying;) {
-		if (ch->dying[i].at > now) {
-			i++;
-			continue;
-		}
-		fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ch->dying[i].spi_in, err, sizeof(err));
-		ch->dying[i] = ch->dying[--ch->n_dying];
+	while (ch->n_dying && ch->dying[ch->dying_head].at <= now) {
+		fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ch->dying[ch->dying_head].spi_in, err,
+			       sizeof(err));
+		ch->dying_head = (ch->dying_head + 1) % ch->dying_cap;
+		ch->n_dying--;
 		n++;
 	}
 	return n;

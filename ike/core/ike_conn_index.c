@@ -92,7 +92,8 @@ struct ike_conn *ike_conn_next_for(struct ike_engine *e, const ike_addr_t *local
 struct ike_conn *ike_conn_for(struct ike_engine *e, const ike_addr_t *local,
 			      const ike_addr_t *remote)
 {
-	struct ike_conn *x = first_after(e->conn_addr[addr_bucket(local, remote)], 0, local, remote);
+	struct ike_conn *x = first_after(e->conn_addr[addr_bucket(local, remote)], 0, local,
+					 remote);
 
 	return x ? x : first_after(e->conn_prefix, 0, local, remote);
 }

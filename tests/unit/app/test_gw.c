@@ -788,6 +788,11 @@ static void test_children_index(void)
 		CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), left);
 	}
 	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &ci[0], err, sizeof(err)), -ENOENT);
+	/* every removed child's inbound SA waited its grace period, in order */
+	CU_ASSERT_EQUAL(app_gw_children_reap(ch, app_mono_ms()), 0);
+	CU_ASSERT(fp_ctrl_has_in_sa(c, ci[0].spi_in));
+	CU_ASSERT_EQUAL(app_gw_children_reap(ch, app_mono_ms() + GW_INBOUND_GRACE_MS + 1), next);
+	CU_ASSERT(!fp_ctrl_has_in_sa(c, ci[0].spi_in));
 	app_gw_children_free(ch);
 	fp_ctrl_free(c);
 }
