@@ -47,6 +47,7 @@ lb_defaults() {
 	LB_FORCE_COOKIES=false
 	LB_SS_DOS=off                   # off: DoS limits raised out of the way; cookies: cookie_threshold=$LB_COOKIE_THRESHOLD
 	LB_US_LOGLEVEL=info
+	LB_METRICS=""                   # ours: metrics.listen (ADDR:PORT in the responder namespace), "" = off
 	LB_LIVENESS_IDLE=600            # ours: liveness check of idle SAs without dpd_delay
 	LB_SS_LOGLEVEL=0                # charon filelog default level (0 = audit: SA up/down, errors)
 	LB_AUTH=psk                     # psk or cert (ECDSA P-256 from lb_pki_make, in $LB_PKI)
@@ -188,10 +189,13 @@ lb_us_conf() {
 		auth="\"auth\": { \"method\": \"pubkey\", \"cert\": \"$LB_PKI/resp.pem\", \"key\": \"$LB_PKI/resp.key\" },
       \"remote_auth\": { \"method\": \"pubkey\" },"
 	fi
+	local metrics=""
+	[ -n "$LB_METRICS" ] && metrics="\"metrics\": { \"listen\": \"$LB_METRICS\" },"
 	cat >"$dir/us.json" <<EOF
 {
   "local": { "addresses": ["$LB_RESP_IP"] },
   $creds
+  $metrics
   "log": { "level": "$LB_US_LOGLEVEL" },
   "control": { "socket": "$dir/ctl.sock" },
   "ike": { "retransmit_timeout_ms": 1000, "retransmit_tries": 3,
