@@ -270,6 +270,7 @@ int fp_ctrl_move_out_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *e
 	e->sa.life = old->sa.life; /* lifetime limits already reported */
 	fp_sa_set_seq(&e->sa, __atomic_load_n(&old->sa.h.seq, __ATOMIC_RELAXED) + FP_MOVE_SEQ_SKIP);
 	old = fp_sad_set_out(c->sad, (uint32_t)slot, e);
+	fp_ctrl_if_follow(c, old, e);
 	rc = defer(c, D_SA_OUT, old, 0);
 	if (rc != 0) {
 		/* No grace period to be had (out of memory): the old SA goes
@@ -295,6 +296,7 @@ int fp_ctrl_del_sa(struct fp_ctrl *c, enum fp_dir dir, uint32_t spi, char *err, 
 	} else {
 		slot = fp_sad_out_slot(c->sad, spi, 0);
 		if (slot >= 0 && c->out[slot].e != NULL) {
+			fp_ctrl_if_follow(c, c->out[slot].e, NULL);
 			e = fp_sad_set_out(c->sad, (uint32_t)slot, NULL);
 			c->st.sa_out--;
 			rc = defer(c, D_SA_OUT, e, 0);
@@ -797,6 +799,7 @@ void fp_ctrl_free(struct fp_ctrl *c)
 		fp_sad_free(c->sad);
 	}
 	fp_spd_db_free(c->spd_db); /* after the deferred frees: it owns the rest */
+	fp_ctrl_if_free(c);
 	rte_ring_free(c->req);
 	rte_ring_free(c->note);
 	rte_ring_free(c->punt);

@@ -121,6 +121,19 @@ int fp_ctrl_spd_del_trap(struct fp_ctrl *c, uint32_t id, char *err, size_t errle
  * workers read, swapped out by the caller): 0 or -ENOMEM, in which case
  * nothing is called and the caller keeps ptr. */
 int fp_ctrl_defer_free(struct fp_ctrl *c, void (*fn)(void *), void *ptr);
+/* Route-based tunnels (ctrl_if.c): tunnel interface if_id is an outbound
+ * SAD slot, made on first use and kept, that routes into the interface
+ * name (fastpath/route.h, tun_slot): the slot, or -ENOSPC / -ENOMEM. A
+ * packet no policy matched (or one a BYPASS let through) whose route goes
+ * into the interface is protected by the SA bound to it; with none bound
+ * it is dropped as no_sa. Binding names an installed outbound SA: 0 or
+ * -ENOENT / -ENOSPC with a reason. Unbinding clears the interface if it
+ * sends with that SA: 0 or -ENOENT. An SA taken out or replaced
+ * (fp_ctrl_del_sa(), fp_ctrl_move_out_sa()) is followed by the interfaces
+ * that send with it. */
+int fp_ctrl_if_slot(struct fp_ctrl *c, uint32_t if_id);
+int fp_ctrl_if_bind(struct fp_ctrl *c, uint32_t if_id, uint32_t spi, char *err, size_t errlen);
+int fp_ctrl_if_unbind(struct fp_ctrl *c, uint32_t if_id, uint32_t spi);
 /* The PROTECT rules of outbound SA old_spi protect with new_spi instead, in
  * one new SPD generation (a rekeyed CHILD SA's traffic moves at once). */
 int fp_ctrl_spd_retarget(struct fp_ctrl *c, uint32_t old_spi, uint32_t new_spi, char *err,

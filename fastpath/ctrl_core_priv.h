@@ -52,7 +52,18 @@ struct fp_ctrl {
 	struct fp_defer *dq_head, *dq_tail;
 	unsigned n_defer;
 	struct fp_ctrl_stats st;
+	/* Tunnel interfaces (ctrl_if.c): their SAD slots, made on first use
+	 * and kept; each holds the SA the interface sends with, or NULL. */
+	struct fp_ctrl_if {
+		uint32_t if_id, slot;
+	} * ifs;
+	unsigned n_ifs, cap_ifs;
 };
+
+/* ctrl_if.c: the interfaces that send with SA old send with new (NULL:
+ * with nothing) - an SA replaced in its slot or taken out. */
+void fp_ctrl_if_follow(struct fp_ctrl *c, const struct fp_sad_ent *old, struct fp_sad_ent *e);
+void fp_ctrl_if_free(struct fp_ctrl *c);
 
 /* The current SPD generation, for one burst (pairs with the release store
  * of the control core's swap). */

@@ -40,6 +40,7 @@ struct nh_hkey {
 	uint8_t ip[16];
 	uint8_t mac[6];
 	uint8_t pad[2];
+	uint32_t tunnel;
 };
 
 enum nh_slot { SLOT_FREE, SLOT_USED, SLOT_GRACE };
@@ -257,6 +258,7 @@ static struct nh_hkey hkey(const struct fp_nh_key *k)
 		memcpy(h.ip, k->ip, k->family == 4 ? 4 : 16);
 	if (k->is_static)
 		memcpy(h.mac, k->dmac.addr_bytes, 6);
+	h.tunnel = k->tunnel;
 	return h;
 }
 
@@ -278,6 +280,8 @@ static void nh_init(struct fp_nexthop *nh, const struct fp_nh_key *k)
 		memcpy(hw.b.mac, k->dmac.addr_bytes, 6);
 		hw.b.valid = 1;
 	}
+	nh->tunnel = k->tunnel;
+	nh->tun_slot = k->tun_slot;
 	nh->port = k->port;
 	nh->family = k->family;
 	nh->used = 0;
@@ -438,6 +442,8 @@ static int rule_key(uint8_t family, const uint8_t *prefix, uint8_t plen, uint8_t
 
 static bool key_ok(const struct fp_nh_key *k)
 {
+	if (k->tunnel) /* nothing to send on or resolve */
+		return k->family == 0 && !k->is_static;
 	return k->port < RTE_MAX_ETHPORTS &&
 	       (k->family == 4 || k->family == 6 || (k->family == 0 && k->is_static));
 }

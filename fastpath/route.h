@@ -47,7 +47,16 @@ struct fp_nexthop {
 	uint8_t family;  /* 4 or 6: ip is resolved; 0: a static MAC only */
 	uint32_t queued; /* packets on their way to it while unresolved (atomic) */
 	uint8_t ip[16];  /* the next hop's address, network order */
+	/* A tunnel interface (route-based tunnels): nonzero, packets routed
+	 * here are protected by the outbound SA in SAD slot tun_slot (the one
+	 * bound to the interface: fp_ctrl_if_bind()); no port, no MAC. */
+	uint32_t tunnel, tun_slot;
 };
+
+static inline bool fp_nh_is_tunnel(const struct fp_nexthop *nh)
+{
+	return nh != NULL && nh->tunnel != 0;
+}
 
 /* What a route goes through. */
 struct fp_nh_key {
@@ -56,6 +65,8 @@ struct fp_nh_key {
 	bool is_static; /* dmac given: no resolution (always with family 0) */
 	uint8_t ip[16]; /* family 4: the first 4 bytes */
 	struct rte_ether_addr dmac;
+	uint32_t tunnel;   /* a tunnel interface id (family 0, not static), 0: none */
+	uint32_t tun_slot; /* its SAD slot (fp_ctrl_if_slot()); not part of the key */
 };
 
 /* Packets to an unresolved next hop that may wait for it at once; the

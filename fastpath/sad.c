@@ -33,6 +33,13 @@ static uint64_t out_key(uint32_t spi, uint32_t trap)
 	return (uint64_t)trap << 32 | spi;
 }
 
+/* Interfaces: the low word 1, which neither an SA's key (high word 0) nor
+ * a trap's (low word 0) has. */
+static uint64_t if_key(uint32_t if_id)
+{
+	return (uint64_t)if_id << 32 | 1;
+}
+
 /* rte_hash compares keys of sizes it has no routine for (4 bytes among
  * them) with memcmp() through a pointer: an SPI is one integer compare
  * (docs/performance.md). The pointer lives in the table, so only this
@@ -185,9 +192,28 @@ void fp_sad_lookup_in(const struct fp_sad *s, const uint32_t spi_be[], uint32_t 
 
 /* The outbound slot of SA spi (trap 0) or of trap id trap, or with create
  * a free one taken for it; -ENOENT / -ENOSPC. */
+static int slot_by_key(struct fp_sad *s, uint64_t key, uint32_t spi, uint32_t trap, int create);
+
 static int out_slot(struct fp_sad *s, uint32_t spi, uint32_t trap, int create)
 {
-	uint64_t key = out_key(trap ? 0 : spi, trap);
+	return slot_by_key(s, out_key(trap ? 0 : spi, trap), spi, trap, create);
+}
+
+int fp_sad_if_slot(struct fp_sad *s, uint32_t if_id, int create)
+{
+	return if_id == 0 ? -EINVAL : slot_by_key(s, if_key(if_id), 0, 0, create);
+}
+
+void fp_sad_set_if(struct fp_sad *s, uint32_t slot, struct fp_sad_ent *e)
+{
+	if (slot >= s->out_hw)
+		__atomic_store_n(&s->out_hw, slot + 1, __ATOMIC_RELEASE);
+	/* Release: pairs with the acquire load in fp_sad_get_out(). */
+	__atomic_store_n(&s->out[slot].e, e, __ATOMIC_RELEASE);
+}
+
+static int slot_by_key(struct fp_sad *s, uint64_t key, uint32_t spi, uint32_t trap, int create)
+{
 	void *data;
 	uint32_t free_slot;
 
@@ -282,7 +308,7 @@ static uint32_t walk_out(const struct fp_sad *s, uint32_t slot, unsigned max, fp
 	for (; slot < end && n < max; slot++) {
 		struct fp_sad_ent *e = __atomic_load_n(&s->out[slot].e, __ATOMIC_ACQUIRE);
 
-		if (e != NULL) {
+		if (e != NULL && e->slot == slot) { /* not a tunnel interface's */
 			fn(arg, e);
 			n++;
 		}
@@ -321,7 +347,7 @@ void fp_sad_foreach(const struct fp_sad *s, fp_sad_visit_fn fn, void *arg)
 	for (uint32_t i = 0; i < __atomic_load_n(&s->out_hw, __ATOMIC_ACQUIRE); i++) {
 		struct fp_sad_ent *e = __atomic_load_n(&s->out[i].e, __ATOMIC_ACQUIRE);
 
-		if (e != NULL)
+		if (e != NULL && e->slot == i) /* each SA once: not an interface's */
 			fn(arg, e);
 	}
 }

@@ -76,6 +76,11 @@ int fp_sad_trap_slot(struct fp_sad *s, uint32_t id, int create);
 struct fp_sad_ent *fp_sad_set_out(struct fp_sad *s, uint32_t slot, struct fp_sad_ent *e);
 /* Forgets the slot of spi when its SA is gone and no rule names it. */
 void fp_sad_out_forget(struct fp_sad *s, uint32_t spi);
+/* The slot of tunnel interface if_id (route-based tunnels), made with
+ * create: -ENOENT / -ENOSPC. It is never freed; fp_sad_set_if() stores the
+ * SA it sends with (NULL: none) without making it the SA's own slot. */
+int fp_sad_if_slot(struct fp_sad *s, uint32_t if_id, int create);
+void fp_sad_set_if(struct fp_sad *s, uint32_t slot, struct fp_sad_ent *e);
 /* A slot no longer found by its SPI or trap id (both 0: never matched),
  * still not free: an old SPD generation may send packets to it until a
  * grace period has passed; then fp_sad_out_release() frees it. */

@@ -74,12 +74,17 @@ static inline uint32_t fp_tx_id6(struct fp_tx *t)
 static inline const struct fp_nexthop *fp_tx_lookup(const struct fp_tx *t, bool v6,
 						    const uint8_t *dst)
 {
+	const struct fp_nexthop *nh;
 	uint32_t d4;
 
-	if (v6)
-		return fp_routes_lookup6(t->dp->routes, dst);
-	memcpy(&d4, dst, 4);
-	return fp_routes_lookup4(t->dp->routes, d4);
+	if (v6) {
+		nh = fp_routes_lookup6(t->dp->routes, dst);
+	} else {
+		memcpy(&d4, dst, 4);
+		nh = fp_routes_lookup4(t->dp->routes, d4);
+	}
+	/* a tunnel interface is no way out of a port (outer headers, IKE) */
+	return fp_nh_is_tunnel(nh) ? NULL : nh;
 }
 
 /* The last IPv4 next hop found, kept for one run of packets: an outbound
@@ -91,9 +96,10 @@ struct fp_tx_memo {
 	const struct fp_nexthop *nh;
 };
 
-/* Next hop for IP packet ip's destination, through memo for IPv4. */
-static inline const struct fp_nexthop *fp_tx_route(const struct fp_tx *t, const uint8_t *ip,
-						   struct fp_tx_memo *memo)
+/* The route's next hop for IP packet ip's destination, through memo for
+ * IPv4, a tunnel interface included. */
+static inline const struct fp_nexthop *fp_tx_route_any(const struct fp_tx *t, const uint8_t *ip,
+						       struct fp_tx_memo *memo)
 {
 	uint32_t dst;
 
@@ -105,6 +111,16 @@ static inline const struct fp_nexthop *fp_tx_route(const struct fp_tx *t, const 
 		memo->dst = dst;
 	}
 	return memo->nh;
+}
+
+/* The same for sending out of a port: a route into a tunnel interface is
+ * none (a decrypted packet routed back into a tunnel is not sent on). */
+static inline const struct fp_nexthop *fp_tx_route(const struct fp_tx *t, const uint8_t *ip,
+						   struct fp_tx_memo *memo)
+{
+	const struct fp_nexthop *nh = fp_tx_route_any(t, ip, memo);
+
+	return fp_nh_is_tunnel(nh) ? NULL : nh;
 }
 
 /* The MAC of next hop nh as one word (route.h), valid or not; a

@@ -565,6 +565,29 @@ static void no_out_sa(struct fp_worker *w, struct rte_mbuf *m, uint32_t slot)
 		w->st.acquires_lost++;
 }
 
+/* A packet no policy protects, routed into a tunnel interface (a
+ * route-based tunnel: ctrl_core.h, fp_ctrl_if_*): protected by the SA the
+ * interface sends with, like a PROTECT result. false: its route is none. */
+static bool tunnel_route(struct fp_worker *w, struct rte_mbuf *m, struct fp_tx_memo *memo,
+			 struct rte_mbuf *pm[], struct fp_sa *psa[], uint16_t *np)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod_offset(m, const uint8_t *, ETH_LEN);
+	const struct fp_nexthop *nh = fp_tx_route_any(&w->tx, ip, memo);
+	struct fp_sa *sa;
+
+	if (likely(!fp_nh_is_tunnel(nh)))
+		return false;
+	sa = fp_sad_get_out(w->ctrl->out, nh->tun_slot);
+	if (unlikely(sa == NULL)) {
+		drop(w, m, FP_DROP_NO_SA);
+		return true;
+	}
+	rte_pktmbuf_adj(m, ETH_LEN);
+	pm[*np] = m;
+	psa[(*np)++] = sa;
+	return true;
+}
+
 /* SPD results to actions; PROTECT packets go to their SA's run. */
 static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t res[], uint16_t n,
 		     struct rte_mbuf *pm[], struct fp_sa *psa[], uint16_t *np)
@@ -577,13 +600,18 @@ static void outbound(struct fp_worker *w, struct rte_mbuf *mb[], const uint32_t 
 
 		switch (fp_spd_action(res[i])) {
 		case FP_SPD_NONE:
-		case FP_SPD_TRAP: /* never a result (spd.h) */ drop(w, m, FP_WD_NO_POLICY); break;
+		case FP_SPD_TRAP: /* never a result (spd.h) */
+			if (!tunnel_route(w, m, &memo, pm, psa, np))
+				drop(w, m, FP_WD_NO_POLICY);
+			break;
 		case FP_SPD_DISCARD: drop(w, m, FP_WD_DISCARD); break;
 		case FP_SPD_BYPASS:
 			if (unlikely(w->icmp_tunnel_only)) {
 				drop(w, m, FP_WD_NO_POLICY);
 				break;
 			}
+			if (tunnel_route(w, m, &memo, pm, psa, np))
+				break;
 			w->st.bypass++;
 			rte_pktmbuf_adj(m, ETH_LEN);
 			route_tx(w, m, &memo, TX_FORWARDED);

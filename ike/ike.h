@@ -96,6 +96,10 @@ struct ike_child_cfg {
 	uint32_t rekey_time_s; /* 0 = never */
 	uint32_t life_time_s;  /* hard expiry; 0 = rekey_time * 1.1 */
 	uint32_t rand_time_s;  /* jitter subtracted from rekey_time */
+	/* A route-based tunnel (strongSwan's if_id): nonzero, the data plane
+	 * installs no policies for the CHILD SAs; routes to this tunnel
+	 * interface choose them. Not negotiated: ours alone. */
+	uint32_t if_id;
 };
 
 /* How an end authenticates: local_auth says how we do, remote_auth what
@@ -227,6 +231,7 @@ struct ike_child_info {
 	ike_addr_t local, remote; /* outer addresses; ports meaningful if encap */
 	bool encap;
 	enum ike_mode mode;
+	uint32_t if_id;                     /* the child configuration's (route-based), 0: none */
 	struct ike_algs algs;               /* encr/keybits/integ/esn (+dh if PFS) */
 	uint8_t enc_key_len, integ_key_len; /* enc includes salt */
 	uint8_t enc_in[IKE_MAX_KEY_LEN], enc_out[IKE_MAX_KEY_LEN];

@@ -17,9 +17,9 @@ static const char *const conn_keys[] = {
 	"encap",      "allow_weak_groups", "initiate",    "children",    "start_action",
 	"dpd_action", "close_action",      "keyingtries", "remote_auth", NULL
 };
-static const char *const child_keys[] = { "name",          "local_ts",  "remote_ts",
-					  "esp_proposals", "mode",      "rekey_time",
-					  "life_time",     "rand_time", NULL };
+static const char *const child_keys[] = { "name",  "local_ts",   "remote_ts", "esp_proposals",
+					  "mode",  "rekey_time", "life_time", "rand_time",
+					  "if_id", NULL };
 
 static const char *const ike_default_props[] = { "aes256gcm16-prfsha256-x25519-ecp256",
 						 "aes256-sha256-modp2048", NULL };
@@ -256,7 +256,8 @@ static int cfg_child(struct cfg_ctx *c, const char *path, json_t *o, bool allow_
 	    (rc = cfg_ts_list(c, path, o, "remote_ts", ch->remote_ts, &ch->n_remote_ts)) ||
 	    (rc = cfg_proposals(c, path, o, "esp_proposals", esp_default_props, false, allow_weak,
 				ch->proposals, &ch->n_proposals)) ||
-	    (rc = cfg_mode(c, path, o, &ch->mode)) || (rc = cfg_child_life(c, path, o, ch)))
+	    (rc = cfg_mode(c, path, o, &ch->mode)) || (rc = cfg_child_life(c, path, o, ch)) ||
+	    (rc = cfg_get_uint(c, path, o, "if_id", 1, UINT32_MAX - 1, &ch->if_id)))
 		return rc;
 	return 0;
 }

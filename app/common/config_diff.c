@@ -57,7 +57,7 @@ static bool child_eq(const struct ike_child_cfg *a, const struct ike_child_cfg *
 	       memcmp(a->remote_ts, b->remote_ts, a->n_remote_ts * sizeof(a->remote_ts[0])) == 0 &&
 	       props_eq(a->n_proposals, a->proposals, b->proposals) && a->mode == b->mode &&
 	       a->rekey_time_s == b->rekey_time_s && a->life_time_s == b->life_time_s &&
-	       a->rand_time_s == b->rand_time_s;
+	       a->rand_time_s == b->rand_time_s && a->if_id == b->if_id;
 }
 
 static const char *peers_diff(const struct ike_conn_cfg *a, const struct ike_conn_cfg *b)

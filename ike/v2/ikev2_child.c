@@ -134,6 +134,7 @@ static struct ike_child *child_new(struct ike_sa *sa, const struct ike_child_cfg
 	ci->remote = sa->remote;
 	ci->encap = sa->natt;
 	ci->mode = transport ? IKE_MODE_TRANSPORT : IKE_MODE_TUNNEL;
+	ci->if_id = cfg->if_id;
 	ci->algs = *algs;
 	return ch;
 }
