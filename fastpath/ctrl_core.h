@@ -134,6 +134,8 @@ int fp_ctrl_defer_free(struct fp_ctrl *c, void (*fn)(void *), void *ptr);
 int fp_ctrl_if_slot(struct fp_ctrl *c, uint32_t if_id);
 int fp_ctrl_if_bind(struct fp_ctrl *c, uint32_t if_id, uint32_t spi, char *err, size_t errlen);
 int fp_ctrl_if_unbind(struct fp_ctrl *c, uint32_t if_id, uint32_t spi);
+/* The SA interface if_id sends with, NULL: none (control core). */
+struct fp_sa *fp_ctrl_if_sa(const struct fp_ctrl *c, uint32_t if_id);
 /* The PROTECT rules of outbound SA old_spi protect with new_spi instead, in
  * one new SPD generation (a rekeyed CHILD SA's traffic moves at once). */
 int fp_ctrl_spd_retarget(struct fp_ctrl *c, uint32_t old_spi, uint32_t new_spi, char *err,

@@ -63,6 +63,13 @@ int fp_ctrl_if_unbind(struct fp_ctrl *c, uint32_t if_id, uint32_t spi)
 	return 0;
 }
 
+struct fp_sa *fp_ctrl_if_sa(const struct fp_ctrl *c, uint32_t if_id)
+{
+	int slot = fp_sad_if_slot(c->sad, if_id, 0);
+
+	return slot >= 0 && c->out[slot].e ? &c->out[slot].e->sa : NULL;
+}
+
 void fp_ctrl_if_follow(struct fp_ctrl *c, const struct fp_sad_ent *old, struct fp_sad_ent *e)
 {
 	for (unsigned i = 0; i < c->n_ifs; i++)

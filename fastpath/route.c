@@ -282,6 +282,8 @@ static void nh_init(struct fp_nexthop *nh, const struct fp_nh_key *k)
 	}
 	nh->tunnel = k->tunnel;
 	nh->tun_slot = k->tun_slot;
+	if (k->tunnel) /* nothing to resolve */
+		hw.b.valid = 1;
 	nh->port = k->port;
 	nh->family = k->family;
 	nh->used = 0;

@@ -73,7 +73,8 @@ static void usage(FILE *f)
 		"  CMD alone:     list-certs, list-crls, stats, version,\n"
 		"                 reload-creds (certificates, CRLs, responders),\n"
 		"                 reload (the whole configuration file)\n"
-		"  route-add PREFIX [via ADDR] [dev PORT] [mac MAC], route-del PREFIX,\n"
+		"  route-add PREFIX [via ADDR] [dev PORT] [mac MAC] | PREFIX tunnel IF_ID,\n"
+		"  route-del PREFIX,\n"
 		"  routes, neighbours: the DPDK gateway's routes and next hops\n"
 		"                 (ARP / neighbour discovery states)\n"
 		"  log-level [SUBSYS LEVEL]: list the log levels, or set one\n"
@@ -295,11 +296,12 @@ static json_t *build_log_level(int argc, char **argv, int first)
 	return NULL;
 }
 
-/* route-add PREFIX [via ADDR] [dev PORT] [mac MAC] / route-del PREFIX:
+/* route-add PREFIX [via ADDR] [dev PORT] [mac MAC] | PREFIX tunnel N /
+ * route-del PREFIX:
  * the gateway checks the values. */
 static json_t *build_route(const char *cmd, int argc, char **argv, int first)
 {
-	static const char *const keys[] = { "via", "dev", "mac" };
+	static const char *const keys[] = { "via", "dev", "mac", "tunnel" };
 	bool add = strcmp(cmd, "route-add") == 0;
 	json_t *req;
 	int i;
@@ -312,9 +314,9 @@ static json_t *build_route(const char *cmd, int argc, char **argv, int first)
 	for (i = first + 1; req && add && i + 1 < argc; i += 2) {
 		size_t k;
 
-		for (k = 0; k < 3 && strcmp(argv[i], keys[k]) != 0; k++)
+		for (k = 0; k < 4 && strcmp(argv[i], keys[k]) != 0; k++)
 			;
-		if (k == 3)
+		if (k == 4)
 			break;
 		json_object_set_new(req, keys[k], json_string(argv[i + 1]));
 	}

@@ -42,7 +42,7 @@ static const char *const sa_keys[] = { "spi",
 static const char *const sel_keys[] = { "src", "dst", NULL };
 static const char *const pol_keys[] = { "src",   "dst",    "proto", "sport",
 					"dport", "action", "sa",    NULL };
-static const char *const route_keys[] = { "dst", "port", "via", "mac", NULL };
+static const char *const route_keys[] = { "dst", "port", "via", "mac", "tunnel", NULL };
 
 /* ---- small value parsers ---- */
 
@@ -601,6 +601,14 @@ static int fp_route(struct cfg_ctx *c, const char *path, json_t *o, struct app_f
 		rt->family = ts.family;
 		rt->plen = (uint8_t)plen;
 		memcpy(rt->prefix, ts.start, alen);
+	}
+	if ((rc = cfg_get_uint(c, path, o, "tunnel", 1, UINT32_MAX - 1, &rt->tunnel)))
+		return rc;
+	if (rt->tunnel) { /* route-based: into a tunnel interface, no port */
+		if (json_object_get(o, "port") || json_object_get(o, "via") ||
+		    json_object_get(o, "mac"))
+			return cfg_fail(c, path, "a route into a tunnel takes no port, via or mac");
+		return 0;
 	}
 	if ((rc = cfg_get_string(c, path, o, "port", true, &s)))
 		return rc;

@@ -80,7 +80,8 @@ struct app_fp_route {
 	bool has_via;  /* via: the next hop's address (resolved unless has_mac) */
 	bool has_mac;  /* mac given */
 	uint8_t via[16];
-	uint8_t mac[6]; /* next hop's MAC; default broadcast */
+	uint8_t mac[6];  /* next hop's MAC; default broadcast */
+	uint32_t tunnel; /* a tunnel interface (children[].if_id) instead of a port, 0: none */
 };
 
 enum app_fp_crypto_backend {

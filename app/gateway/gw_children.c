@@ -20,6 +20,7 @@
 
 struct gw_child {
 	uint32_t spi_in, spi_out;
+	uint32_t if_id; /* route-based: its tunnel interface, not policies */
 	/* A rekeyed child waiting for its predecessor's CHILD_DOWN: the
 	 * predecessor's outbound SPI, whose policies it then takes over. */
 	uint32_t prev_out;
@@ -207,6 +208,37 @@ static const struct gw_child *predecessor(const struct app_gw_children *ch,
 	return i >= 0 && ch->v[i].ts_hash == ts_hash(ci) ? &ch->v[i] : NULL;
 }
 
+/* How a child's traffic reaches its outbound SA: its policies in the SPD,
+ * or, route-based (if_id), the tunnel interface routes lead into. These
+ * three put them in place, move them from one SA to another (make before
+ * break: a rekey), and take them out. */
+static int sel_take(struct app_gw_children *ch, const struct ike_child_info *ci,
+		    const struct fp_spd_rule *rules, unsigned n, char *err, size_t errlen)
+{
+	if (ci->if_id)
+		return fp_ctrl_if_bind(ch->ctrl, ci->if_id, ci->spi_out, err, errlen);
+	return fp_ctrl_spd_prepend(ch->ctrl, rules, n, err, errlen);
+}
+
+static int sel_move(struct app_gw_children *ch, uint32_t if_id, uint32_t from, uint32_t to,
+		    char *err, size_t errlen)
+{
+	if (if_id)
+		return fp_ctrl_if_bind(ch->ctrl, if_id, to, err, errlen);
+	return fp_ctrl_spd_retarget(ch->ctrl, from, to, err, errlen);
+}
+
+/* -ENOENT of an interface: another child sends on it now, nothing to do. */
+static int sel_drop(struct app_gw_children *ch, uint32_t if_id, uint32_t spi_out, char *err,
+		    size_t errlen)
+{
+	if (if_id) {
+		fp_ctrl_if_unbind(ch->ctrl, if_id, spi_out);
+		return 0;
+	}
+	return fp_ctrl_spd_del_sa(ch->ctrl, spi_out, err, errlen);
+}
+
 /* The peer's new SA lost the simultaneous rekey to ours, win (2.8.1): it
  * never carries traffic. If the old SA's policies went to it already (the
  * old one went down first), they move on to ours now. */
@@ -221,7 +253,7 @@ static void demote(struct app_gw_children *ch, uint32_t spi_in, struct gw_child 
 	r->redundant = true;
 	if (win->prev_out != r->spi_out)
 		return;
-	if (fp_ctrl_spd_retarget(ch->ctrl, r->spi_out, win->spi_out, err, sizeof(err)) == 0) {
+	if (sel_move(ch, win->if_id, r->spi_out, win->spi_out, err, sizeof(err)) == 0) {
 		win->prev_out = 0;
 		pend_del(ch, win->spi_in);
 	} else {
@@ -239,6 +271,7 @@ static int child_keep(struct app_gw_children *ch, const struct ike_child_info *c
 
 	ch->v[ch->n] = (struct gw_child){ .spi_in = ci->spi_in,
 					  .spi_out = ci->spi_out,
+					  .if_id = ci->if_id,
 					  .prev_out = prev ? prev->spi_out : 0,
 					  .ts_hash = ts_hash(ci),
 					  .ike_spi_i = ci->ike_spi_i,
@@ -250,8 +283,8 @@ static int child_keep(struct app_gw_children *ch, const struct ike_child_info *c
 		ch->n++;
 		return 0;
 	}
-	if (!prev && !ci->redundant && n_rules)
-		fp_ctrl_spd_del_sa(ch->ctrl, ci->spi_out, e2, sizeof(e2));
+	if (!prev && !ci->redundant && (n_rules || ci->if_id))
+		sel_drop(ch, ci->if_id, ci->spi_out, e2, sizeof(e2));
 	fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, e2, sizeof(e2));
 	fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, e2, sizeof(e2));
 	snprintf(err, errlen, "the gateway's index of CHILD SAs is full");
@@ -293,8 +326,7 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 		 * the new one for certain (make before break). Otherwise the
 		 * new policies go in front. */
 		if ((rc = fp_ctrl_add_sa(ch->ctrl, &out, err, errlen)) == 0 && !prev &&
-		    !ci->redundant &&
-		    (rc = fp_ctrl_spd_prepend(ch->ctrl, rules, n, err, errlen)) != 0)
+		    !ci->redundant && (rc = sel_take(ch, ci, rules, n, err, errlen)) != 0)
 			fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, e2, sizeof(e2));
 		if (rc != 0)
 			fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, e2, sizeof(e2));
@@ -364,8 +396,8 @@ int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info 
 	 * that SPI would take it), and so does the entry, for a retry. A
 	 * successor waiting for them takes them over. */
 	next = successor(ch, ci->spi_out);
-	rc = next ? fp_ctrl_spd_retarget(ch->ctrl, ci->spi_out, next->spi_out, err, errlen)
-		  : fp_ctrl_spd_del_sa(ch->ctrl, ci->spi_out, err, errlen);
+	rc = next ? sel_move(ch, ci->if_id, ci->spi_out, next->spi_out, err, errlen)
+		  : sel_drop(ch, ci->if_id, ci->spi_out, err, errlen);
 	if (rc != 0)
 		return rc;
 	if (next) {

@@ -13,6 +13,7 @@
 
 #include "app/common/log.h"
 #include "app/gateway/gw_routes.h"
+#include "fastpath/ctrl_core.h"
 
 struct app_gw_rt {
 	struct fp_routes *routes;
@@ -63,9 +64,23 @@ static void nbr_xmit(void *arg, struct rte_mbuf *m, const struct fp_nexthop *nh,
 
 /* ---- set-up ---- */
 
-/* The next hop of configured route r. */
-static void cfg_key(const struct app_gw_rt *x, const struct app_fp_route *r, struct fp_nh_key *k)
+/* k leads into tunnel interface if_id (route-based tunnels): 0 or a
+ * negative errno (no SAD slot left). */
+static int tunnel_key(const struct app_gw_rt *x, uint32_t if_id, struct fp_nh_key *k)
 {
+	int slot = fp_ctrl_if_slot(x->dp->ctrl, if_id);
+
+	memset(k, 0, sizeof(*k));
+	k->tunnel = if_id;
+	k->tun_slot = slot < 0 ? 0 : (uint32_t)slot;
+	return slot < 0 ? slot : 0;
+}
+
+/* The next hop of configured route r. */
+static int cfg_key(const struct app_gw_rt *x, const struct app_fp_route *r, struct fp_nh_key *k)
+{
+	if (r->tunnel)
+		return tunnel_key(x, r->tunnel, k);
 	memset(k, 0, sizeof(*k));
 	k->port = x->ids[r->port];
 	if (r->has_via) {
@@ -75,6 +90,7 @@ static void cfg_key(const struct app_gw_rt *x, const struct app_fp_route *r, str
 	/* without via or mac: the broadcast address, as before resolution */
 	k->is_static = r->has_mac || !r->has_via;
 	memcpy(k->dmac.addr_bytes, r->mac, 6);
+	return 0;
 }
 
 static int host_setup(struct app_gw_rt *x, const struct app_gw_rt_cfg *c, char *err, size_t errlen)
@@ -197,8 +213,8 @@ int app_gw_rt_apply(struct app_gw_rt *x, const struct app_fp_cfg *f, char *msg, 
 	for (unsigned i = 0; i < f->n_routes; i++) {
 		const struct app_fp_route *r = &f->routes[i];
 
-		cfg_key(x, r, &k);
-		if ((rc = fp_routes_add_flags(x->routes, r->family, r->prefix, r->plen, &k,
+		if ((rc = cfg_key(x, r, &k)) != 0 ||
+		    (rc = fp_routes_add_flags(x->routes, r->family, r->prefix, r->plen, &k,
 					      FP_RT_CONFIG)) != 0) {
 			snprintf(msg, len, "fastpath.routes[%u]: %s", i, rte_strerror(-rc));
 			return -1;
@@ -287,6 +303,23 @@ static const char *port_name(const struct app_gw_rt *x, uint16_t id)
 	return "?";
 }
 
+/* route-add PREFIX tunnel N: into tunnel interface N. NULL or the error. */
+static json_t *route_tunnel_key(const struct app_gw_rt *x, const char *tun, bool more,
+				struct fp_nh_key *k)
+{
+	char *end;
+	unsigned long id = strtoul(tun, &end, 10);
+
+	if (*tun == '\0' || *end != '\0' || id == 0 || id >= UINT32_MAX)
+		return ctl_error("route-add: tunnel '%.20s' is not an interface id (1-4294967294)",
+				 tun);
+	if (more)
+		return ctl_error("route-add: %s", "a route into a tunnel takes no dev, via or mac");
+	if (tunnel_key(x, (uint32_t)id, k) != 0)
+		return ctl_error("route-add: %s", "no SAD slot left for the tunnel interface");
+	return NULL;
+}
+
 /* route-add's next hop: dev, and via and/or mac. NULL or the error. */
 static json_t *route_key(const struct app_gw_rt *x, json_t *req, uint8_t family,
 			 struct fp_nh_key *k)
@@ -294,9 +327,12 @@ static json_t *route_key(const struct app_gw_rt *x, json_t *req, uint8_t family,
 	const char *dev = json_string_value(json_object_get(req, "dev"));
 	const char *via = json_string_value(json_object_get(req, "via"));
 	const char *mac = json_string_value(json_object_get(req, "mac"));
+	const char *tun = json_string_value(json_object_get(req, "tunnel"));
 	int p = port_index(x, dev);
 	uint8_t vf;
 
+	if (tun)
+		return route_tunnel_key(x, tun, dev || via || mac, k);
 	memset(k, 0, sizeof(*k));
 	if (p < 0)
 		return ctl_error("route-add: no port named '%.40s' (dev)", dev ? dev : "");
@@ -356,9 +392,13 @@ static json_t *nh_json(const struct app_gw_rt *x, uint32_t i)
 {
 	const struct fp_nexthop *nh = fp_routes_nh(x->routes, i);
 	union fp_nh_hw hw = { .w = __atomic_load_n(&nh->hw, __ATOMIC_ACQUIRE) };
-	json_t *o = json_pack("{s:s, s:s}", "dev", port_name(x, nh->port), "state",
-			      fp_nbr_state_name(fp_nbr_state_of(x->nbr, i)));
+	json_t *o;
 	char buf[64];
+
+	if (fp_nh_is_tunnel(nh)) /* its state is its SA's: see list-sas */
+		return json_pack("{s:I}", "tunnel", (json_int_t)nh->tunnel);
+	o = json_pack("{s:s, s:s}", "dev", port_name(x, nh->port), "state",
+		      fp_nbr_state_name(fp_nbr_state_of(x->nbr, i)));
 
 	if (nh->family)
 		json_object_set_new(o, "via",

@@ -534,6 +534,21 @@ static void test_config_fastpath(void)
 	CU_ASSERT_EQUAL(app_gw_static_sa(&f->sas[0], &p, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(fp_sa_params_check(&p, err, sizeof(err)), 0);
 	app_config_clear(cfg);
+	/* route-based: a child's if_id, a route into that interface */
+	CU_ASSERT_EQUAL_FATAL(
+		parse("{\"connections\":[{\"name\":\"c\",\"local_addr\":\"192.0.2.1\","
+		      "\"remote_addr\":\"192.0.2.2\",\"auth\":{\"method\":\"psk\",\"psk\":"
+		      "\"0123456789abcdef0123\"},\"children\":[{\"name\":\"n\",\"local_ts\":["
+		      "\"0.0.0.0/0\"],\"remote_ts\":[\"0.0.0.0/0\"],\"if_id\":7}]}],"
+		      "\"fastpath\":{\"ports\":[{\"name\":\"a\",\"addresses\":[\"192.0.2.1\"]}],"
+		      "\"routes\":[{\"dst\":\"192.0.2.0/24\",\"port\":\"a\"},"
+		      "{\"dst\":\"203.0.113.0/24\",\"tunnel\":7}]}}",
+		      cfg, err, sizeof(err)),
+		0);
+	CU_ASSERT_EQUAL(cfg->conns[0].children[0].if_id, 7);
+	CU_ASSERT_EQUAL(f->routes[1].tunnel, 7);
+	CU_ASSERT_EQUAL(f->routes[0].tunnel, 0);
+	app_config_clear(cfg);
 
 	static const struct {
 		const char *json, *err;
@@ -545,6 +560,12 @@ static void test_config_fastpath(void)
 		  "fastpath.workers: expected integer 1-16" },
 		{ "{\"fastpath\":{\"max_sas\":63,\"ports\":[{\"name\":\"a\"}]}}",
 		  "fastpath.max_sas: expected integer 64-4194304" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":"
+		  "\"203.0.113.0/24\",\"tunnel\":3,\"port\":\"a\"}]}}",
+		  "fastpath.routes[0]: a route into a tunnel takes no port, via or mac" },
+		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":"
+		  "\"203.0.113.0/24\",\"tunnel\":0}]}}",
+		  "fastpath.routes[0].tunnel: expected integer 1-4294967294" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"},{\"name\":\"a\"}]}}",
 		  "fastpath.ports[1].name: duplicate port name" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\",\"mtu\":1000}]}}",
@@ -797,7 +818,37 @@ static void test_children_index(void)
 	fp_ctrl_free(c);
 }
 
+/* A route-based child (if_id): no policies, its interface sends with its
+ * outbound SA; a rekeyed one takes the interface over when the old one
+ * goes (make before break), and the last one's removal leaves it empty. */
+static void test_route_based_child(void)
+{
+	struct app_gw_children *ch;
+	struct fp_ctrl *c = gw_ctrl_new("gwrb", &ch);
+	struct ike_child_info a, b;
+	char err[160];
+
+	child(&a);
+	a.if_id = 5;
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &a, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp_ctrl_if_sa(c, 5));
+	CU_ASSERT_EQUAL(fp_ctrl_if_sa(c, 5)->spi, a.spi_out);
+	b = rekeyed(&a, 0xc0000002, 0xd0000002);
+	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &b, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(fp_ctrl_if_sa(c, 5)->spi, a.spi_out); /* until a goes */
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(fp_ctrl_if_sa(c, 5));
+	CU_ASSERT_EQUAL(fp_ctrl_if_sa(c, 5)->spi, b.spi_out);
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 0);
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &b, err, sizeof(err)), 0);
+	CU_ASSERT_PTR_NULL(fp_ctrl_if_sa(c, 5));
+	app_gw_children_free(ch);
+	fp_ctrl_free(c);
+}
+
 static const struct test_case cases[] = {
+	{ "route_based_child", test_route_based_child },
 	{ "children_index_random_removals", test_children_index },
 	{ "child_sa_to_fastpath_params", test_child_params },
 	{ "install_child_through_ctrl", test_install_child },
