@@ -12,7 +12,9 @@
 # Then a configured policy and a static SA added and removed by reload
 # (the policy's drops counted, keep's traffic untouched), and a trapped
 # connection added (its first packets bring it up), changed (trapped
-# again) and removed (no trap left).
+# again) and removed (no trap left). Last, a route-based tunnel (if_id):
+# no policy, traffic only once `route-add ... tunnel 9` leads it in, kept
+# across a CHILD SA rekey, gone with route-del.
 #   sudo bash tests/interop/gw_reload_run.sh   (make test runs it)
 # Prints "N passed, N failed"; exits 1 on any failure.
 set -u
@@ -77,6 +79,8 @@ for arg in sys.argv[2:]:
         k.update(json.loads(extra[0]))
         if "start_action" in k:
             del k["initiate"]
+        if "if_id" in k: # route-based: the child's
+            k["children"][0]["if_id"] = k.pop("if_id")
     conns.append(k)
 c["connections"] = conns
 json.dump(c, open(path, "w"), indent=1)
@@ -123,6 +127,15 @@ fp_drop() {
 for line in sys.stdin:
     if line.startswith("{"):
         print(json.loads(line).get("/ipsecgw/drops", {}).get(sys.argv[1], "?"))' "$1"
+}
+# fp_stat NAME: a counter of /ipsecgw/stats
+fp_stat() {
+	printf '/ipsecgw/stats\n' |
+		timeout 20 "$PYTHON" /usr/bin/dpdk-telemetry.py -f "$GW_PREFIX" 2>/dev/null |
+		"$PYTHON" -c 'import json, sys
+for line in sys.stdin:
+    if line.startswith("{"):
+        print(json.loads(line).get("/ipsecgw/stats", {}).get(sys.argv[1], "?"))' "$1"
 }
 # fp_file: gw.good with this fast path's policies and static SAs (JSON)
 fp_file() {
@@ -291,6 +304,41 @@ pings 3 198.51.100.138 203.0.113.129 >/dev/null
 check "no trap left: gone's packets meet no policy" eval '[ "$(fp_drop no_policy)" -ge $((np3 + 3)) ] && ss_is "add chg keep"'
 n=$(pings 3 198.51.100.10 203.0.113.1)
 check "3 of 3 echo replies through keep (got ${n:-0})" [ "${n:-0}" = 3 ]
+
+echo "== a route-based tunnel: no policies, a route into its interface"
+# gone again, with if_id 9: its CHILD SA installs no policy; the LAN
+# host's packets for charon's /26 meet none until a route leads them into
+# tunnel interface 9.
+gw_file keep:0 'chg:1:{"dpd_delay": 45}' add:3 'gone:2:{"if_id": 9}'
+out=$(us_ctl "$D" reload); rc=$?
+check "reload: gone added, route-based ($out)" eval '[ "$rc" = 0 ] && [[ $out == *"1 added, 0 removed"* ]]'
+check "gone up and installed" wait_until 20 eval 'ss_is "add chg gone keep" && fp_has_all "$(fp_pairs gone)"'
+rules=$(fp_stat spd_rules)
+np0=$(fp_drop no_policy)
+n=$(pings 3 198.51.100.138 203.0.113.129)
+check "no policy and no route into the tunnel: 0 of 3 echo replies (got ${n:-0}), no_policy $np0 -> $(fp_drop no_policy)" \
+	eval '[ "${n:-0}" = 0 ] && [ "$(fp_drop no_policy)" -ge $((np0 + 3)) ]'
+out=$(us_ctl "$D" route-add 203.0.113.128/26 tunnel 9); rc=$?
+check "route-add 203.0.113.128/26 tunnel 9 ($out)" [ "$rc" = 0 ]
+n=$(pings 5 198.51.100.138 203.0.113.129)
+check "5 of 5 echo replies through the route-based tunnel (got ${n:-0})" [ "${n:-0}" = 5 ]
+check "its CHILD SA put no rule in the SPD (spd_rules $rules: keep's, chg's and add's one each)" \
+	[ "$rules" = 3 ]
+check "routes lists it" eval '[[ "$(us_ctl "$D" routes)" == *"\"tunnel\": 9"* ]]'
+old=$(fp_pairs gone)
+us_ctl "$D" rekey-child gone >/dev/null
+check "rekey-child gone: new SAs in, the old ones out" wait_until 15 eval \
+	'[ -n "$(fp_pairs gone)" ] && [ "$(fp_pairs gone)" != "$old" ] && fp_has_none "$old"'
+n=$(pings 5 198.51.100.138 203.0.113.129)
+check "5 of 5 echo replies after the rekey: the interface moved to the new SA (got ${n:-0})" [ "${n:-0}" = 5 ]
+out=$(us_ctl "$D" route-del 203.0.113.128/26); rc=$?
+np0=$(fp_drop no_policy)
+n=$(pings 3 198.51.100.138 203.0.113.129)
+check "route-del: 0 of 3 echo replies again (got ${n:-0}), no_policy $np0 -> $(fp_drop no_policy)" \
+	eval '[ "$rc" = 0 ] && [ "${n:-0}" = 0 ] && [ "$(fp_drop no_policy)" -ge $((np0 + 3)) ]'
+cp "$D/gw.good" "$D/gw.json"
+out=$(us_ctl "$D" reload); rc=$?
+check "reload: gone removed ($out)" eval '[ "$rc" = 0 ] && [[ $out == *"0 added, 1 removed"* ]]'
 
 kill -TERM "$GW_PID" 2>/dev/null
 check "ipsecgw exits within 10 s of SIGTERM" wait_until 10 ipgw_pid_gone "$GW_PID"
