@@ -11,8 +11,9 @@
 #include "ike/ike.h"
 #include "app/common/config_priv.h"
 
-static const char *const fp_keys[] = { "workers", "max_sas",    "rx_burst", "crypto", "reassembly",
-				       "ports",   "static_sas", "policies", "routes", NULL };
+static const char *const fp_keys[] = { "workers",  "max_sas",    "max_routes", "rx_burst",
+				       "crypto",   "reassembly", "ports",      "static_sas",
+				       "policies", "routes",     NULL };
 static const char *const reasm_keys[] = { "max_datagrams", "timeout_ms", NULL };
 static const char *const crypto_keys[] = { "backend",        "device",        "devargs",
 					   "profile",        "qp_desc",       "timeout_us",
@@ -659,6 +660,8 @@ int cfg_fastpath(struct cfg_ctx *c, json_t *root, struct app_config *cfg)
 	if ((rc = cfg_get_uint(c, "fastpath", o, "workers", 1, APP_FP_MAX_WORKERS, &f->workers)) ||
 	    (rc = cfg_get_uint(c, "fastpath", o, "max_sas", APP_FP_SAS_MIN, APP_FP_SAS_MAX,
 			       &f->max_sas)) ||
+	    (rc = cfg_get_uint(c, "fastpath", o, "max_routes", APP_FP_MAX_ROUTES, APP_FP_ROUTES_MAX,
+			       &f->max_routes)) ||
 	    (rc = cfg_get_uint(c, "fastpath", o, "rx_burst", 8, APP_FP_MAX_RX_BURST,
 			       &f->rx_burst)) ||
 	    (rc = fp_crypto(c, o, &f->crypto)) || (rc = fp_reasm(c, o, f)) ||

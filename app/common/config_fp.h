@@ -36,13 +36,17 @@ struct app_fp_port {
 
 /* 100,000 tunnels with their rekeys under way (two SAs each for a
  * moment) and the inbound SAs kept after one. */
-#define APP_FP_SAS_DEFAULT   131072u
-#define APP_FP_SAS_MIN       64u
-#define APP_FP_SAS_MAX       (1u << 22)
-#define APP_FP_MTU           1500
-#define APP_FP_REASM_MAX     256 /* FP_REASM_MAX_DEFAULT */
-#define APP_FP_REASM_LIMIT   16384
-#define APP_FP_REASM_TIMEOUT 2000 /* ms, FP_REASM_TIMEOUT_MS */
+#define APP_FP_SAS_DEFAULT 131072u
+#define APP_FP_SAS_MIN     64u
+#define APP_FP_SAS_MAX     (1u << 22)
+/* the 64 of the file and 1,024 by route-add; a route-based tunnel each
+ * needs one, so a concentrator sets more (docs/config.md: memory) */
+#define APP_FP_ROUTES_DEFAULT (APP_FP_MAX_ROUTES + 1024u)
+#define APP_FP_ROUTES_MAX     (1u << 20)
+#define APP_FP_MTU            1500
+#define APP_FP_REASM_MAX      256 /* FP_REASM_MAX_DEFAULT */
+#define APP_FP_REASM_LIMIT    16384
+#define APP_FP_REASM_TIMEOUT  2000 /* ms, FP_REASM_TIMEOUT_MS */
 
 /* Algorithms as IKEv2 transform IDs (RFC 7296 3.3.2), the form IKE CHILD
  * SAs come in, so both take the same conversion. */
@@ -117,6 +121,9 @@ struct app_fp_cfg {
 	/* "max_sas": SAs per direction the fast path makes room for; 0 (not
 	 * given): as many as the EAL's memory holds, up to APP_FP_SAS_DEFAULT */
 	unsigned max_sas;
+	/* "max_routes": routes (and next hops) the table holds, configured
+	 * and added at run time; 0 (not given): APP_FP_ROUTES_DEFAULT */
+	unsigned max_routes;
 	unsigned rx_burst; /* 0 = the worker's default (FP_RX_BURST) */
 	/* "reassembly": datagrams in progress per worker (0: fragments to
 	 * the gateway are dropped) and the time one may take */

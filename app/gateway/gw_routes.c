@@ -128,7 +128,13 @@ struct app_gw_rt *app_gw_rt_create(const struct app_gw_rt_cfg *c, char *err, siz
 	nc.arg = x;
 	x->nbr = x->routes ? fp_nbr_create(&nc) : NULL;
 	if (x->nbr == NULL) {
-		snprintf(err, errlen, "cannot create the route tables");
+		/* rte_lpm and rte_lpm6: 64 MiB each, and tbl8 groups of 1 KiB,
+		 * one (IPv4) and four (IPv6) per route */
+		snprintf(err, errlen,
+			 "cannot create the route tables for %u routes (fastpath.max_routes): "
+			 "about %u MiB of EAL memory; lower it or give the EAL more (hugepages, "
+			 "--socket-mem, -m)",
+			 c->max_routes, 128u + (unsigned)(((uint64_t)c->max_routes * 5) >> 10));
 		app_gw_rt_free(x);
 		return NULL;
 	}

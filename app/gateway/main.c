@@ -56,8 +56,6 @@
 #include "fastpath/worker.h"
 
 /* SAs per direction: fastpath.max_sas, or what the memory holds (sa_room) */
-/* Routes route-add may add beside the configured ones. */
-#define GW_RUNTIME_ROUTES 1024u
 /* Device sessions: every SA of both directions, plus room for SAs that
  * were replaced and wait out an RCU grace period before they are freed. */
 #define GW_SESSIONS(max_sa) (2 * (max_sa) + 1024)
@@ -455,7 +453,8 @@ static int routes_setup(struct gw *g)
 	struct app_gw_rt_cfg rc = { .f = f,
 				    .dp = &g->dp,
 				    .port_ids = g->port_ids,
-				    .max_routes = APP_FP_MAX_ROUTES + GW_RUNTIME_ROUTES,
+				    .max_routes = f->max_routes ? f->max_routes
+								: APP_FP_ROUTES_DEFAULT,
 				    .host = g->ntxq > g->nw,
 				    .txq = (uint16_t)g->nw,
 				    .n_workers = g->nw,

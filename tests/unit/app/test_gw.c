@@ -560,6 +560,8 @@ static void test_config_fastpath(void)
 		  "fastpath.workers: expected integer 1-16" },
 		{ "{\"fastpath\":{\"max_sas\":63,\"ports\":[{\"name\":\"a\"}]}}",
 		  "fastpath.max_sas: expected integer 64-4194304" },
+		{ "{\"fastpath\":{\"max_routes\":2000000,\"ports\":[{\"name\":\"a\"}]}}",
+		  "fastpath.max_routes: expected integer 64-1048576" },
 		{ "{\"fastpath\":{\"ports\":[{\"name\":\"a\"}],\"routes\":[{\"dst\":"
 		  "\"203.0.113.0/24\",\"tunnel\":3,\"port\":\"a\"}]}}",
 		  "fastpath.routes[0]: a route into a tunnel takes no port, via or mac" },
