@@ -271,7 +271,9 @@ static void timer(struct fp_nbr *n, uint32_t i, uint64_t now)
 
 static void timers(struct fp_nbr *n, uint64_t now)
 {
-	for (uint32_t i = 0; i < n->max; i++)
+	uint32_t top = fp_routes_nh_top(n->c.routes);
+
+	for (uint32_t i = 0; i < top; i++)
 		if (n->e[i].state != FP_NBR_NONE && fp_routes_nh(n->c.routes, i) != NULL)
 			timer(n, i, now);
 }

@@ -67,6 +67,10 @@ struct fp_routes {
 	struct rte_hash *nh_hash;
 	uint32_t *nh_refs;
 	uint8_t *nh_slot;
+	/* No free slot below hint; none used at or above top: a route-based
+	 * tunnel each has a next hop of its own, and 100,000 of them must not
+	 * cost a scan of every slot per add, or per neighbour tick. */
+	uint32_t nh_hint, nh_top;
 	struct nh_hkey *keys; /* each next hop's */
 	struct rte_ring *unres;
 	struct rte_rcu_qsbr *rcu;
@@ -194,8 +198,11 @@ void fp_routes_set_release(struct fp_routes *r, void (*fn)(void *arg, uint32_t n
 static void grace_free(struct fp_routes *r, struct rte_lpm6 *tab, uint32_t nh)
 {
 	rte_lpm6_free(tab);
-	if (nh != UINT32_MAX)
+	if (nh != UINT32_MAX) {
 		r->nh_slot[nh] = SLOT_FREE;
+		if (nh < r->nh_hint)
+			r->nh_hint = nh;
+	}
 }
 
 static void grace_run(struct fp_routes *r, bool force)
@@ -302,8 +309,9 @@ static uint32_t nh_free_slot(struct fp_routes *r)
 	uint32_t i;
 
 	for (int pass = 0; pass < 2; pass++) {
-		for (i = 0; i < r->max && r->nh_slot[i] != SLOT_FREE; i++)
+		for (i = r->nh_hint; i < r->max && r->nh_slot[i] != SLOT_FREE; i++)
 			;
+		r->nh_hint = i;
 		if (i < r->max || r->n_grace == 0)
 			return i;
 		rte_rcu_qsbr_synchronize(r->rcu, RTE_QSBR_THRID_INVALID);
@@ -333,6 +341,9 @@ static int nh_get(struct fp_routes *r, const struct fp_nh_key *k, uint32_t *idx)
 	nh_init(&r->nh[i], k);
 	r->keys[i] = h;
 	r->nh_slot[i] = SLOT_USED;
+	r->nh_hint = i + 1;
+	if (i >= r->nh_top)
+		r->nh_top = i + 1;
 	r->nh_refs[i] = 1;
 	*idx = i;
 	return 0;
@@ -527,6 +538,11 @@ const struct fp_nexthop *fp_routes_nh(const struct fp_routes *r, uint32_t i)
 struct fp_nexthop *fp_routes_nh_w(struct fp_routes *r, uint32_t i)
 {
 	return i < r->max && r->nh_slot[i] == SLOT_USED ? &r->nh[i] : NULL;
+}
+
+uint32_t fp_routes_nh_top(const struct fp_routes *r)
+{
+	return r->nh_top;
 }
 
 uint32_t fp_routes_nh_max(const struct fp_routes *r)

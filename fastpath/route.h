@@ -122,6 +122,8 @@ void fp_routes_get(const struct fp_routes *r, uint32_t i, struct fp_route_info *
 const struct fp_nexthop *fp_routes_nh(const struct fp_routes *r, uint32_t i);
 struct fp_nexthop *fp_routes_nh_w(struct fp_routes *r, uint32_t i);
 uint32_t fp_routes_nh_max(const struct fp_routes *r);
+/* One past the highest next hop ever used: where a walk of them stops. */
+uint32_t fp_routes_nh_top(const struct fp_routes *r);
 /* Whether next hop i has a configured MAC (never resolved). */
 bool fp_routes_nh_static(const struct fp_routes *r, uint32_t i);
 /* How many routes go through next hop i. */

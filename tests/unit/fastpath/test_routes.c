@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_rcu_qsbr.h>
 
 #include "fastpath/route.h"
@@ -121,7 +122,53 @@ static void test_routes_change_while_reading(void)
 	free(rd.v);
 }
 
+/* A next hop each (route-based tunnels: one interface per route), many
+ * added, half removed, as many added again: every route finds its own,
+ * the slots are reused (the table never grows past its size). */
+static void test_routes_many_next_hops(void)
+{
+	enum { N = 20000 };
+	struct fp_routes *r;
+	unsigned bad = 0;
+	uint8_t a[4];
+
+	CU_ASSERT_FATAL(test_eal_init() == 0);
+	r = fp_routes_create("rtmany", N, -1);
+	CU_ASSERT_FATAL(r != NULL);
+	for (uint32_t i = 0; i < N; i++) {
+		struct fp_nh_key k = { .tunnel = i + 1 };
+		uint32_t be = rte_cpu_to_be_32(0xc6336400u + (i << 8)); /* spread over /24s */
+
+		memcpy(a, &be, 4);
+		bad += fp_routes_add(r, 4, a, 32, &k) != 0;
+	}
+	for (uint32_t i = 0; i < N; i += 2) {
+		uint32_t be = rte_cpu_to_be_32(0xc6336400u + (i << 8));
+
+		memcpy(a, &be, 4);
+		bad += fp_routes_del(r, 4, a, 32) != 0;
+	}
+	for (uint32_t i = 0; i < N; i += 2) {
+		struct fp_nh_key k = { .tunnel = N + i + 1 };
+		uint32_t be = rte_cpu_to_be_32(0xc6336400u + (i << 8));
+
+		memcpy(a, &be, 4);
+		bad += fp_routes_add(r, 4, a, 32, &k) != 0;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	for (uint32_t i = 0; i < N; i++) {
+		const struct fp_nexthop *nh =
+			fp_routes_lookup4(r, rte_cpu_to_be_32(0xc6336400u + (i << 8)));
+
+		bad += !nh || nh->tunnel != (i % 2 ? i + 1 : N + i + 1);
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(fp_routes_nh_top(r) <= N);
+	fp_routes_free(r);
+}
+
 static const struct test_case cases[] = {
+	{ "many_next_hops", test_routes_many_next_hops },
 	{ "routes_longest_prefix_and_default", test_routes_default },
 	{ "routes_change_while_reading", test_routes_change_while_reading },
 	{ NULL, NULL },
