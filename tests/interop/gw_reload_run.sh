@@ -93,15 +93,22 @@ ss_is() { [ "$(ss_conns)" = "$1" ]; }
 # NAME's CHILD SA SPIs: charon's (in/out) and ours (out/in, the same pair)
 ss_child_spis() { ss_query "$D" "' '.join(spi(c.get('spi-in')) + '/' + spi(c.get('spi-out')) for s in sas if s['name'] == '$1' for c in children(s))"; }
 us_child_spis() { us_query "$D" "' '.join(spi(c['spi_out']) + '/' + spi(c['spi_in']) for s in sas if s['conn'] == '$1' for c in children(s))"; }
-# fp_sas: the fast path's SAs, as DPDK telemetry lists them ("in:0x..", "out:0x..")
-fp_sas() {
-	printf '/ipsecgw/sa/list\n' |
+# fp_tel CMD [KEY]: DPDK telemetry's /ipsecgw/CMD, its KEY's value, or
+# (a list) its elements sorted on one line
+fp_tel() {
+	printf '/ipsecgw/%s\n' "$1" |
 		timeout 20 "$PYTHON" /usr/bin/dpdk-telemetry.py -f "$GW_PREFIX" 2>/dev/null |
 		"$PYTHON" -c 'import json, sys
 for line in sys.stdin:
     if line.startswith("{"):
-        print(" ".join(sorted(json.loads(line).get("/ipsecgw/sa/list") or [])))'
+        v = json.loads(line).get("/ipsecgw/" + sys.argv[1])
+        print(" ".join(sorted(v or [])) if len(sys.argv) < 3 else (v or {}).get(sys.argv[2], "?"))' "$@"
 }
+# fp_sas: the fast path's SAs ("in:0x..", "out:0x.."); fp_drop NAME: the
+# drops of that reason, all workers; fp_stat NAME: a counter of /ipsecgw/stats
+fp_sas() { fp_tel sa/list; }
+fp_drop() { fp_tel drops "$1"; }
+fp_stat() { fp_tel stats "$1"; }
 # fp_pairs NAME: the fast path's names of NAME's CHILD SAs (from our listing)
 fp_pairs() {
 	us_query "$D" "' '.join('in:0x' + spi(c['spi_in']) + ' out:0x' + spi(c['spi_out']) for s in sas if s['conn'] == '$1' for c in children(s))"
@@ -118,24 +125,6 @@ fp_has_none() { # fp_has_none "SA NAMES": none of them (and the answer not empty
 	[ "$have" != "  " ] || return 1
 	for n in $1; do [[ $have == *" $n "* ]] && return 1; done
 	return 0
-}
-# fp_drop NAME: the fast path's drops of that reason, all workers
-fp_drop() {
-	printf '/ipsecgw/drops\n' |
-		timeout 20 "$PYTHON" /usr/bin/dpdk-telemetry.py -f "$GW_PREFIX" 2>/dev/null |
-		"$PYTHON" -c 'import json, sys
-for line in sys.stdin:
-    if line.startswith("{"):
-        print(json.loads(line).get("/ipsecgw/drops", {}).get(sys.argv[1], "?"))' "$1"
-}
-# fp_stat NAME: a counter of /ipsecgw/stats
-fp_stat() {
-	printf '/ipsecgw/stats\n' |
-		timeout 20 "$PYTHON" /usr/bin/dpdk-telemetry.py -f "$GW_PREFIX" 2>/dev/null |
-		"$PYTHON" -c 'import json, sys
-for line in sys.stdin:
-    if line.startswith("{"):
-        print(json.loads(line).get("/ipsecgw/stats", {}).get(sys.argv[1], "?"))' "$1"
 }
 # fp_file: gw.good with this fast path's policies and static SAs (JSON)
 fp_file() {
