@@ -79,6 +79,7 @@ static void expect_err(const char *doc, const char *want)
 	CU_ASSERT_PTR_NULL(strstr(err, PSK));
 	CU_ASSERT_PTR_NULL(strchr(err, '\n'));
 	CU_ASSERT(all_zero(cfg, sizeof *cfg));
+	app_config_clear(cfg);
 	free(cfg);
 }
 
@@ -126,6 +127,7 @@ static void test_full_globals(void)
 	CU_ASSERT_FALSE(cfg->engine.fragmentation);
 	CU_ASSERT_EQUAL(cfg->engine.fragment_size, 576);
 	CU_ASSERT(cfg->engine.keylog);
+	app_config_clear(cfg);
 	free(cfg);
 }
 
@@ -153,6 +155,7 @@ static void test_full_conn(void)
 	CU_ASSERT_EQUAL(c->rand_time_s, 100);
 	CU_ASSERT_EQUAL(c->dpd_delay_s, 10);
 	CU_ASSERT(c->force_encap && c->initiate && !c->allow_weak_dh);
+	app_config_clear(cfg);
 	free(cfg);
 }
 
@@ -174,6 +177,7 @@ static void test_full_child(void)
 	CU_ASSERT_EQUAL(ch->rekey_time_s, 600);
 	CU_ASSERT_EQUAL(ch->life_time_s, 700);
 	CU_ASSERT_EQUAL(ch->rand_time_s, 50);
+	app_config_clear(cfg);
 	free(cfg);
 }
 
@@ -206,6 +210,7 @@ static void test_defaults(void)
 	CU_ASSERT_EQUAL(ch->rekey_time_s, 3600);
 	CU_ASSERT_EQUAL(ch->rand_time_s, 360);
 	CU_ASSERT_EQUAL(ch->life_time_s, 0);
+	app_config_clear(cfg);
 	free(cfg);
 }
 
@@ -292,6 +297,7 @@ static void test_example_dpdk(void)
 
 	if (!pki_fixture_dir()) {
 		CU_FAIL("the test PKI could not be made");
+		app_config_clear(cfg);
 		free(cfg);
 		return;
 	}
@@ -323,6 +329,7 @@ static void test_load_missing(void)
 
 	CU_ASSERT_EQUAL(app_config_load("/nonexistent/gw.json", cfg, err, sizeof err), -ENOENT);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/gw.json"));
+	app_config_clear(cfg);
 	free(cfg);
 }
 
@@ -339,6 +346,7 @@ static void test_clear(void)
 	CU_ASSERT_PTR_NULL(cfg->conns);
 	CU_ASSERT_EQUAL(cfg->n_conns, 0);
 	CU_ASSERT_EQUAL(app_config_conn(cfg, "a"), -1);
+	app_config_clear(cfg);
 	free(cfg);
 }
 
@@ -405,11 +413,13 @@ static void test_responder_remotes(void)
 	CU_ASSERT(cfg->conns[0].remote_is_prefix);
 	CU_ASSERT_EQUAL(cfg->conns[0].remote_plen, 0);
 	CU_ASSERT_EQUAL(cfg->conns[0].remote_id.type, 0); /* any identity */
+	app_config_clear(cfg);
 	free(cfg);
 	cfg = parse_ok(ROOT(RESP_CONN("192.0.2.128/25")));
 	CU_ASSERT(cfg->conns[0].remote_is_prefix);
 	CU_ASSERT_EQUAL(cfg->conns[0].remote_plen, 25);
 	CU_ASSERT_EQUAL(cfg->conns[0].remote.a[3], 128);
+	app_config_clear(cfg);
 	free(cfg);
 	expect_err(ROOT(RESP_CONN("192.0.2.1/24")), "connections[0].remote_addr: invalid address");
 }
@@ -461,6 +471,7 @@ static void test_weak_groups(void)
 	CU_ASSERT_EQUAL(cfg->conns[0].proposals[0].dh[0], IKEV2_DH_MODP1536);
 	CU_ASSERT_EQUAL(cfg->conns[0].children[0].proposals[0].dh[0], IKEV2_DH_MODP1536);
 	CU_ASSERT(cfg->conns[0].allow_weak_dh);
+	app_config_clear(cfg);
 	free(cfg);
 }
 
@@ -494,6 +505,7 @@ static void test_auth(void)
 	cfg = parse_ok(CONN_AUTH("{'method':'psk','psk_hex':'0X00112233445566778899'}"));
 	CU_ASSERT_EQUAL(cfg->conns[0].psk_len, 10);
 	CU_ASSERT_EQUAL(cfg->conns[0].psk[9], 0x99);
+	app_config_clear(cfg);
 	free(cfg);
 }
 
@@ -895,6 +907,7 @@ static void test_reload_creds(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(cfg);
 	if (!d) {
 		CU_FAIL("the test PKI could not be made");
+		app_config_clear(cfg);
 		free(cfg);
 		return;
 	}

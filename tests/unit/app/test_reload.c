@@ -57,6 +57,7 @@ static const struct app_conn_change_item *diff_one(const char *old_doc, const ch
 {
 	struct app_config *o = parse(old_doc), *n = parse(next_doc);
 
+	app_conn_diff_free(d); /* an earlier diff_one's */
 	app_config_diff_conns(o, n, d);
 	drop(o);
 	drop(n);
@@ -65,7 +66,7 @@ static const struct app_conn_change_item *diff_one(const char *old_doc, const ch
 
 static void test_categories(void)
 {
-	struct app_conn_diff d;
+	struct app_conn_diff d = { 0 };
 	const struct app_conn_change_item *it;
 
 	diff_one("{'connections':[" A "," B "," C "]}",
@@ -90,7 +91,7 @@ static void test_categories(void)
 /* The same text twice: nothing changes (no padding or pointer compared). */
 static void test_same_file(void)
 {
-	struct app_conn_diff d;
+	struct app_conn_diff d = { 0 };
 	struct app_config *o = parse("{'connections':[" A "," B "]}");
 	struct app_config *n = parse("{'connections':[" B "," A "]}");
 
@@ -105,7 +106,7 @@ static void test_same_file(void)
 
 static void expect_changed(const char *extra_old, const char *extra_new, const char *why)
 {
-	struct app_conn_diff d;
+	struct app_conn_diff d = { 0 };
 	char o[2048], n[2048];
 	const struct app_conn_change_item *it;
 
@@ -124,7 +125,7 @@ static void expect_changed(const char *extra_old, const char *extra_new, const c
 
 static void test_changes(void)
 {
-	struct app_conn_diff d;
+	struct app_conn_diff d = { 0 };
 	char n[2048];
 
 	expect_changed("", "'remote_id':'peer.example.org',", "identities");
@@ -148,7 +149,7 @@ static void test_changes(void)
 /* A PSK alone is a credential: the connection stays, updated in place. */
 static void test_psk_in_place(void)
 {
-	struct app_conn_diff d;
+	struct app_conn_diff d = { 0 };
 	char n[2048];
 	const struct app_conn_change_item *it;
 
@@ -179,7 +180,7 @@ static char *cert_conn(char *buf, size_t len, const char *cert, const char *key)
 static void test_certificates(void)
 {
 	static char a[2048], b[2048];
-	struct app_conn_diff d;
+	struct app_conn_diff d = { 0 };
 	const struct app_conn_change_item *it;
 
 	if (!pki_fixture_dir())
