@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -226,6 +227,21 @@ static void op_event(void *ctx, const struct ike_event *ev)
 		break;
 	default: break;
 	}
+}
+
+/* Our CHILD SAs' inbound SPIs, distinct (the engine's default draws them
+ * at random: two equal ones are likely among 100,000, which a responder
+ * holding them all rightly refuses), from a random start. */
+static uint32_t op_spi_alloc(void *ctx)
+{
+	static uint32_t next;
+
+	(void)ctx;
+	if (!next && getrandom(&next, sizeof(next), 0) != (ssize_t)sizeof(next))
+		next = 0x10000;
+	if (++next < 256)
+		next = 256;
+	return next;
 }
 
 static void op_log(void *ctx, enum ike_log_level lvl, const char *line)
@@ -668,7 +684,9 @@ int main(int argc, char **argv)
 {
 	struct ike_engine_cfg ec;
 	struct ike_conn_cfg *conn = calloc(1, sizeof(*conn));
-	struct ike_ops ops = { .send = op_send, .event = op_event, .log = op_log };
+	struct ike_ops ops = {
+		.send = op_send, .event = op_event, .log = op_log, .spi_alloc = op_spi_alloc
+	};
 	double start, deadline, elapsed;
 	int rc = 1;
 

@@ -28,6 +28,7 @@
 set -u
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+GW_MEM_MB=${GW_MEM_MB:-3072}   # before lib_gw.sh, which has its own default
 # shellcheck source=tests/interop/lib.sh
 source "$ROOT/tests/interop/lib.sh"
 # shellcheck source=tests/interop/lib_gw.sh
@@ -36,7 +37,6 @@ source "$ROOT/tests/interop/lib_gw.sh"
 N=${GW_SCALE_N:-100000}
 SAMPLE=${GW_SCALE_SAMPLE:-100}
 INFLIGHT=${GW_SCALE_INFLIGHT:-128}
-GW_MEM_MB=${GW_MEM_MB:-3072}
 IKELOAD_BIN=${IKELOAD_BIN:-$ROOT/build/ikeload}
 HELPER="$PYTHON $ROOT/tests/scale/gw_scale.py"
 GEN_NS=ipgw-gen-$$
