@@ -3,9 +3,11 @@
 #   make test     unit tests, fast-path runs and fuzzing, strongSwan interop (PSK and certificates; installs deps)
 #   make asan     unit tests, the gateway on pcap traffic and with strongSwan, live reload
 #                 of both programs, under ASan + UBSan
-#   make interop  interop with strongSwan and Libreswan, the gateway, IKE load
+#   make interop  interop with strongSwan and Libreswan, the gateway, IKE load,
+#                 100,000 tunnels through the gateway (tests/scale/gw_scale.sh)
 #   make demo     IKEv2 tunnels with strongSwan in namespaces (daemon, then DPDK gateway with traffic)
-#   make bench    fast-path and IKE benchmarks (perf/fp_bench.sh, perf/ike_bench.sh)
+#   make bench    fast-path, IKE and gateway-scale benchmarks (perf/fp_bench.sh, perf/ike_bench.sh,
+#                 perf/gw_bench.sh)
 #   make install  programs, units, manual pages, drivers-config (PREFIX=/usr, DESTDIR)
 #   make format   format every C file as .clang-format says; format-check (in make test) checks
 
@@ -230,6 +232,7 @@ interop: deps
 	bash tests/interop/nat_run.sh
 	LOAD_BUSY_COUNT=50000 LOAD_BUDGET_S=600 bash tests/interop/load.sh
 	SOAK_SECS=600 bash tests/interop/soak.sh
+	bash tests/scale/gw_scale.sh
 
 test: deps
 	@$(MAKE) --no-print-directory format-check
@@ -316,7 +319,7 @@ demo: deps
 # Both run even if the first fails; the target fails if either did.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@rc=0; for s in perf/fp_bench.sh perf/ike_bench.sh; do \
+	@rc=0; for s in perf/fp_bench.sh perf/ike_bench.sh perf/gw_bench.sh; do \
 	    if [ -f $$s ]; then bash $$s || rc=1; fi; \
 	done; exit $$rc
 

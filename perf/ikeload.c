@@ -8,6 +8,8 @@
  * responder sees that many distinct peers),
  * latency percentiles, retransmissions and failures by reason. Optional
  * rekey and delete storms; a flood mode that never completes a handshake.
+ * --hold FILE keeps the SAs up after the bring-up until FILE exists
+ * (traffic through them meanwhile), then --delete paces its Deletes.
  * Bounded in count and time; meant for loopback or the project's own
  * network namespaces only. */
 #include <arpa/inet.h>
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +48,7 @@ static struct {
 	unsigned port_base, n_ports, count, inflight, tries, rtx_ms, duration_s, timeout_s;
 	double flood_rate;
 	bool unique_ts, rekey, del, quiet;
-	const char *proposal, *esp, *psk, *local_id, *remote_id, *json;
+	const char *proposal, *esp, *psk, *local_id, *remote_id, *json, *hold;
 	const char *ca, *inter; /* certificate mode */
 	const char *certs[MAX_CERTS], *keys[MAX_CERTS];
 	unsigned n_certs, n_keys;
@@ -57,7 +60,7 @@ static struct {
 	struct slot *slots;
 	uint64_t *hash; /* spi -> slot index + 1, open addressing */
 	unsigned hmask;
-	unsigned launched, up, failed, down, rekeyed, flood_sent;
+	unsigned launched, up, failed, down, rekeyed, flood_sent, del_sent;
 	uint64_t *lat;
 	unsigned n_lat;
 	struct {
@@ -224,6 +227,21 @@ static void op_event(void *ctx, const struct ike_event *ev)
 		break;
 	default: break;
 	}
+}
+
+/* Our CHILD SAs' inbound SPIs, distinct (the engine's default draws them
+ * at random: two equal ones are likely among 100,000, which a responder
+ * holding them all rightly refuses), from a random start. */
+static uint32_t op_spi_alloc(void *ctx)
+{
+	static uint32_t next;
+
+	(void)ctx;
+	if (!next && getrandom(&next, sizeof(next), 0) != (ssize_t)sizeof(next))
+		next = 0x10000;
+	if (++next < 256)
+		next = 256;
+	return next;
 }
 
 static void op_log(void *ctx, enum ike_log_level lvl, const char *line)
@@ -449,6 +467,42 @@ static void establish(double deadline)
 	}
 }
 
+/* --hold: the SAs stay up (their IKE answered) until the file exists or
+ * --timeout passes, so that a test can send traffic through them first. */
+static void hold(double elapsed)
+{
+	double deadline = now_s() + g.timeout_s;
+
+	printf("ikeload: holding %u of %u established in %.2f s (%.0f SA/s) until %s exists\n",
+	       g.up, g.count, elapsed, elapsed > 0 ? g.up / elapsed : 0.0, g.hold);
+	fflush(stdout);
+	while (access(g.hold, F_OK) != 0 && now_s() < deadline)
+		poll_once(next_timeout());
+}
+
+/* Without --hold every Delete leaves at once (a storm); with it at most
+ * --inflight are outstanding, so that 100,000 of them are not lost to
+ * the sockets' and the responder's queues. */
+static bool delete_all(void)
+{
+	double deadline = now_s() + g.timeout_s;
+	unsigned i = 0;
+
+	while (!all_down()) {
+		uint64_t t = now_ms();
+
+		for (; i < g.launched && (!g.hold || g.del_sent - g.down < g.inflight); i++)
+			if (g.slots[i].st == S_UP) {
+				ike_engine_delete_sa(g.e, g.slots[i].spi, t);
+				g.del_sent++;
+			}
+		if (now_s() > deadline)
+			return false;
+		poll_once(next_timeout());
+	}
+	return true;
+}
+
 static void flood(void)
 {
 	double start = now_s(), end = start + g.duration_s;
@@ -521,26 +575,41 @@ static void usage(void)
 		"  [--intermediate FILE]) [--count N] [--inflight K]\n"
 		"  [--port-base 20000] [--ports 64] [--proposal P] [--esp P] [--local-id ID]\n"
 		"  [--remote-id ID] [--unique-ts] [--rekey] [--delete] [--flood RATE]\n"
-		"  [--duration S] [--timeout S] [--retransmit-ms MS] [--tries N] [--json FILE] [--quiet]\n");
+		"  [--duration S] [--timeout S] [--retransmit-ms MS] [--tries N] [--json FILE] [--quiet]\n"
+		"  [--hold FILE]\n");
 	exit(2);
 }
 
 static void parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "remote", 1, 0, 'r' },        { "local", 1, 0, 'l' },
-		{ "port-base", 1, 0, 'b' },     { "ports", 1, 0, 'P' },
-		{ "count", 1, 0, 'n' },         { "inflight", 1, 0, 'k' },
-		{ "proposal", 1, 0, 'p' },      { "esp", 1, 0, 'e' },
-		{ "psk", 1, 0, 's' },           { "local-id", 1, 0, 'I' },
-		{ "remote-id", 1, 0, 'R' },     { "unique-ts", 0, 0, 'u' },
-		{ "rekey", 0, 0, 'K' },         { "delete", 0, 0, 'D' },
-		{ "flood", 1, 0, 'f' },         { "duration", 1, 0, 'd' },
-		{ "timeout", 1, 0, 't' },       { "json", 1, 0, 'j' },
-		{ "retransmit-ms", 1, 0, 'm' }, { "tries", 1, 0, 'T' },
-		{ "quiet", 0, 0, 'q' },         { "ca", 1, 0, 'C' },
-		{ "cert", 1, 0, 'c' },          { "key", 1, 0, 'y' },
-		{ "intermediate", 1, 0, 'i' },  { 0, 0, 0, 0 },
+		{ "remote", 1, 0, 'r' },
+		{ "local", 1, 0, 'l' },
+		{ "port-base", 1, 0, 'b' },
+		{ "ports", 1, 0, 'P' },
+		{ "count", 1, 0, 'n' },
+		{ "inflight", 1, 0, 'k' },
+		{ "proposal", 1, 0, 'p' },
+		{ "esp", 1, 0, 'e' },
+		{ "psk", 1, 0, 's' },
+		{ "local-id", 1, 0, 'I' },
+		{ "remote-id", 1, 0, 'R' },
+		{ "unique-ts", 0, 0, 'u' },
+		{ "rekey", 0, 0, 'K' },
+		{ "delete", 0, 0, 'D' },
+		{ "flood", 1, 0, 'f' },
+		{ "duration", 1, 0, 'd' },
+		{ "timeout", 1, 0, 't' },
+		{ "json", 1, 0, 'j' },
+		{ "retransmit-ms", 1, 0, 'm' },
+		{ "tries", 1, 0, 'T' },
+		{ "quiet", 0, 0, 'q' },
+		{ "ca", 1, 0, 'C' },
+		{ "cert", 1, 0, 'c' },
+		{ "key", 1, 0, 'y' },
+		{ "intermediate", 1, 0, 'i' },
+		{ "hold", 1, 0, 'H' },
+		{ 0, 0, 0, 0 },
 	};
 	int c;
 
@@ -595,6 +664,7 @@ static void parse_args(int argc, char **argv)
 			g.keys[g.n_keys++] = optarg;
 			break;
 		case 'i': g.inter = optarg; break;
+		case 'H': g.hold = optarg; break;
 		default: usage();
 		}
 	}
@@ -614,7 +684,9 @@ int main(int argc, char **argv)
 {
 	struct ike_engine_cfg ec;
 	struct ike_conn_cfg *conn = calloc(1, sizeof(*conn));
-	struct ike_ops ops = { .send = op_send, .event = op_event, .log = op_log };
+	struct ike_ops ops = {
+		.send = op_send, .event = op_event, .log = op_log, .spi_alloc = op_spi_alloc
+	};
 	double start, deadline, elapsed;
 	int rc = 1;
 
@@ -664,13 +736,10 @@ int main(int argc, char **argv)
 		if (!run_until(all_rekeyed, now_s() + g.timeout_s))
 			rc = 1;
 	}
-	if (g.del && g.up) {
-		for (unsigned i = 0; i < g.launched; i++)
-			if (g.slots[i].st == S_UP)
-				ike_engine_delete_sa(g.e, g.slots[i].spi, now_ms());
-		if (!run_until(all_down, now_s() + g.timeout_s))
-			rc = 1;
-	}
+	if (g.hold)
+		hold(elapsed);
+	if (g.del && g.up && !delete_all())
+		rc = 1;
 	report(elapsed);
 	ike_engine_free(g.e);
 	ike_creds_unref(g.creds);

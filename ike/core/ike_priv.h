@@ -216,7 +216,10 @@ struct ike_sa {
 	struct ike_sa *dirty_next;       /* timers to recompute at the end of a call */
 	bool dirty;
 	bool hashed, phashed;
-	struct ike_sa *next; /* list of all SAs */
+	struct ike_sa *next;      /* list of all SAs */
+	struct ike_sa **pprev;    /* the pointer to this one in that list */
+	struct ike_sa *dead_next; /* list of SAs to free (ike_engine_reap) */
+	bool dead_queued;
 };
 
 #define IKE_HASH_BUCKETS 4096u
@@ -259,6 +262,7 @@ struct ike_engine {
 	struct ike_conn *restarts; /* connections with a restart waiting */
 	struct ike_conn *retired;  /* removed, some SA still points at them */
 	struct ike_sa *sas;
+	struct ike_sa *dead; /* SAs that went IKE_S_DEAD since the last reap */
 	struct ike_sa *hash[IKE_HASH_BUCKETS];
 	struct ike_sa *phash[IKE_HASH_BUCKETS];
 	struct ike_sa *iphash[IKE_HASH_BUCKETS]; /* half-open SAs by peer address */

@@ -115,6 +115,9 @@ struct ike_sa *ike_sa_new(struct ike_engine *e, struct ike_conn *c, bool initiat
 		sa->spi_r = spi;
 	sa->created = sa->last_rx = e->now;
 	sa->next = e->sas;
+	if (e->sas)
+		e->sas->pprev = &sa->next;
+	sa->pprev = &e->sas;
 	e->sas = sa;
 	ike_sa_hash_add(e, sa);
 	ike_timer_touch(sa);
@@ -175,6 +178,11 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st)
 		half_open_track(sa, true);
 	if (st == IKE_S_ESTABLISHED && !sa->up_at)
 		sa->up_at = sa->e->now;
+	if (st == IKE_S_DEAD && !sa->dead_queued) {
+		sa->dead_queued = true;
+		sa->dead_next = sa->e->dead;
+		sa->e->dead = sa;
+	}
 	sa->state = st;
 }
 
@@ -229,23 +237,27 @@ void ike_sa_free(struct ike_sa *sa)
 	free(sa);
 }
 
-/* End of every entry point: re-arm timers of touched SAs, free dead ones. */
+/* End of every entry point: re-arm timers of touched SAs, free dead ones.
+ * The dead ones come from their own list and leave the list of all SAs
+ * through their back pointer: a walk of every SA per Delete made deleting
+ * 100,000 SAs quadratic (50 Deletes a second at 100,000 SAs). */
 void ike_engine_reap(struct ike_engine *e)
 {
-	struct ike_sa **pp = &e->sas;
-
 	ike_timer_flush(e);
 	if (!e->reap)
 		return;
 	e->reap = false;
-	while (*pp) {
-		struct ike_sa *sa = *pp;
-		if (sa->state == IKE_S_DEAD) {
-			*pp = sa->next;
-			ike_sa_free(sa);
-		} else {
-			pp = &sa->next;
-		}
+	while (e->dead) {
+		struct ike_sa *sa = e->dead;
+
+		e->dead = sa->dead_next;
+		sa->dead_queued = false;
+		if (sa->state != IKE_S_DEAD)
+			continue;
+		*sa->pprev = sa->next;
+		if (sa->next)
+			sa->next->pprev = sa->pprev;
+		ike_sa_free(sa);
 	}
 	if (e->retired)
 		ike_conns_free_retired(e, false);

@@ -14,6 +14,7 @@ GW_BIN=${GW_BIN:-$IPGW_ROOT/build/ipsecgw}
 GW_NS=ipgw-gw-$$
 GW_PREFIX=gwike$$            # EAL file prefix: dpdk-telemetry.py -f $GW_PREFIX
 GW_LCORES=${GW_LCORES:-0-1}  # EAL core list: the control core and one worker
+GW_MEM_MB=${GW_MEM_MB:-512}  # EAL memory (--no-huge -m)
 LAN_NS=ipgw-lan-$$
 SS_MAC=02:00:00:00:02:02
 LAN_MAC=02:00:00:00:03:03
@@ -97,7 +98,7 @@ gw_start() {
 	# No `timeout` in between: GW_PID must be the gateway itself, or the
 	# SIGKILL of ipgw_cleanup would leave it running, spinning its worker
 	# core in a deleted namespace.
-	ip netns exec "$GW_NS" "$GW_BIN" --no-huge -m 512 --no-pci \
+	ip netns exec "$GW_NS" "$GW_BIN" --no-huge -m "$GW_MEM_MB" --no-pci \
 		--file-prefix "$GW_PREFIX" -l "$GW_LCORES" --log-level=lib.eal:error \
 		-- -c "$dir/gw.json" --stats "$dir/stats.json" \
 		>"$dir/gw.stdout" 2>"$dir/us.log" </dev/null &

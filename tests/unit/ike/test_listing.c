@@ -427,7 +427,45 @@ static void test_ctl_rest(void)
 	l_teardown();
 }
 
+/* SAs deleted in a scrambled order (the newest, the oldest, ones in
+ * between) while new ones come: after each step the list of all SAs holds
+ * exactly the live ones, newest first (the reap unlinks the dead through
+ * their back pointers, without a walk). */
+static void test_delete_order(void)
+{
+	uint32_t live[N_A1 + N_A3 + 8];
+	unsigned n = 0, added = 0;
+	struct got g;
+
+	l_setup();
+	list_all(NULL, 1000, 0, &g);
+	for (unsigned i = 0; i < g.n; i++)
+		live[n++] = g.ids[i];
+	for (unsigned step = 0; n > 0; step++) {
+		unsigned k = step % 3 == 0 ? 0 : step % 3 == 1 ? n - 1 : (step * 7) % n;
+
+		l_delete(live[k]);
+		memmove(live + k, live + k + 1, (n - k - 1) * sizeof(live[0]));
+		n--;
+		if (step % 5 == 4 && added < 8) {
+			l_up(1 + 2 * (added % 2)); /* the newest: first */
+			memmove(live + 1, live, n * sizeof(live[0]));
+			list_all(NULL, 1, 0, &g);
+			live[0] = g.ids[0];
+			n++;
+			added++;
+		}
+		list_all(NULL, 1000, 0, &g);
+		CU_ASSERT_EQUAL_FATAL(g.n, n);
+		CU_ASSERT_FALSE(g.bad_order);
+		CU_ASSERT(memcmp(g.ids, live, n * sizeof(live[0])) == 0);
+	}
+	CU_ASSERT_EQUAL(added, 8);
+	l_teardown();
+}
+
 static const struct test_case cases[] = {
+	{ "deletes in any order keep the list of all SAs whole", test_delete_order },
 	{ "pages together list every SA once, newest first", test_pages },
 	{ "a cursor stays right while SAs come and go between pages", test_cursor_stable },
 	{ "filters: connection, peer, identity, state", test_filters },
