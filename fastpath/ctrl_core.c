@@ -205,6 +205,7 @@ static int sa_entry_new(struct fp_ctrl *c, const struct fp_sa_params *p, struct 
 		return rc;
 	}
 	e->dir = (uint8_t)p->dir;
+	e->key = fp_sa_key(p);
 	e->child_id = p->child_id;
 	memcpy(e->conn, p->conn, sizeof(e->conn));
 	memcpy(e->child, p->child, sizeof(e->child));
@@ -231,14 +232,14 @@ int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, s
 				 rc == -EEXIST ? "SPI already installed" : "SAD full");
 	} else {
 		e->owner = FP_SAD_NO_OWNER;
-		slot = fp_sad_out_slot(c->sad, p->spi, 1);
+		slot = fp_sad_out_slot(c->sad, e->key, 1);
 		rc = slot < 0 ? slot : c->out[slot].e != NULL ? -EEXIST : 0;
 		if (rc == 0) {
 			fp_sad_set_out(c->sad, (uint32_t)slot, e);
 			c->st.sa_out++;
 		} else {
-			snprintf(err, errlen, "outbound SA 0x%08x: %s", p->spi,
-				 rc == -EEXIST ? "SPI already installed" : "no free slot");
+			snprintf(err, errlen, "outbound SA 0x%08x: %s", e->key,
+				 rc == -EEXIST ? "already installed" : "no free slot");
 		}
 	}
 	if (rc != 0)
@@ -253,12 +254,12 @@ int fp_ctrl_add_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, s
 
 int fp_ctrl_move_out_sa(struct fp_ctrl *c, const struct fp_sa_params *p, char *err, size_t errlen)
 {
-	int slot = fp_sad_out_slot(c->sad, p->spi, 0);
+	int slot = fp_sad_out_slot(c->sad, fp_sa_key(p), 0);
 	struct fp_sad_ent *e, *old;
 	int rc;
 
 	if (p->dir != FP_DIR_OUT || slot < 0 || c->out[slot].e == NULL) {
-		snprintf(err, errlen, "outbound SA 0x%08x not installed", p->spi);
+		snprintf(err, errlen, "outbound SA 0x%08x not installed", fp_sa_key(p));
 		return -ENOENT;
 	}
 	rc = sa_entry_new(c, p, &e, err, errlen);

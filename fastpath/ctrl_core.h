@@ -13,6 +13,11 @@
  * overflow on a second ring, and punt packets (IKE, ARP, ND, traffic to
  * our own addresses) on a third, and raise acquires (a packet met a trap
  * policy: FP_SPD_TRAP) on a fourth; fp_ctrl_poll() hands them to callbacks.
+ * An outbound SA is named by its key (fp_sa_params.out_key, else its SPI)
+ * wherever a call, an SPD rule or an event names one: the `spi` of
+ * del_sa(FP_DIR_OUT), spd_del_sa, spd_retarget, out_sa, out_slot,
+ * if_bind/unbind, PROTECT rules and outbound events; two peers may choose
+ * the same SPI, the keys differ.
  * Inbound SAs are owned by one worker each (spi % n_workers); other workers
  * pass their packets to the owner on a per-worker hand-off ring. */
 #ifndef FP_CTRL_H

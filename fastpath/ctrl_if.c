@@ -57,7 +57,7 @@ int fp_ctrl_if_unbind(struct fp_ctrl *c, uint32_t if_id, uint32_t spi)
 	int slot = fp_sad_if_slot(c->sad, if_id, 0);
 	const struct fp_sad_ent *e = slot >= 0 ? c->out[slot].e : NULL;
 
-	if (e == NULL || e->sa.spi != spi)
+	if (e == NULL || e->key != spi)
 		return -ENOENT;
 	fp_sad_set_if(c->sad, (uint32_t)slot, NULL);
 	return 0;

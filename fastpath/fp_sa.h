@@ -54,6 +54,11 @@ struct fp_selector {
 
 struct fp_sa_params {
 	uint32_t spi; /* host order */
+	/* Outbound: the SA's name in the control core's tables (its slot, the
+	 * SPD's PROTECT rules, del/move/bind calls), 0 = spi. The SPI is the
+	 * peer's choice: two peers may pick the same one, so IKE CHILD SAs
+	 * are named by our own inbound SPI of the same CHILD SA instead. */
+	uint32_t out_key;
 	enum fp_dir dir;
 	enum fp_mode mode;
 	uint8_t outer_family;          /* 4 or 6 */
@@ -77,6 +82,12 @@ struct fp_sa_params {
 	char conn[FP_SA_NAME_MAX], child[FP_SA_NAME_MAX];
 	uint32_t child_id;
 };
+
+/* The name an SA of p has in the control core's tables. */
+static inline uint32_t fp_sa_key(const struct fp_sa_params *p)
+{
+	return p->dir == FP_DIR_OUT && p->out_key ? p->out_key : p->spi;
+}
 
 /* Parses and checks params; -EINVAL with a reason for bad combinations. */
 int fp_sa_params_check(const struct fp_sa_params *p, char *err, size_t errlen);

@@ -29,6 +29,7 @@ struct fp_sad_ent {
 	uint32_t notified; /* FP_SA_F_* already reported to the control core */
 	int32_t hash_pos;  /* inbound: key position, freed after the grace period */
 	uint8_t dir;       /* enum fp_dir */
+	uint32_t key;      /* inbound: the SPI; outbound: fp_sa_params.out_key or the SPI */
 	uint32_t child_id; /* fp_sa_params' labels, for telemetry */
 	char conn[FP_SA_NAME_MAX], child[FP_SA_NAME_MAX];
 } __rte_cache_aligned;

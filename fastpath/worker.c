@@ -426,7 +426,7 @@ static void note_check(struct fp_worker *w, struct fp_sa *sa)
 	f &= ~prev;
 	if (f == 0)
 		return;
-	nt = (struct fp_note){ .spi = sa->spi, .flags = (uint16_t)f, .dir = e->dir };
+	nt = (struct fp_note){ .spi = e->key, .flags = (uint16_t)f, .dir = e->dir };
 	if (rte_ring_mp_enqueue_elem(w->ctrl->note, &nt, sizeof(nt)) != 0) {
 		__atomic_fetch_and(&e->notified, ~f, __ATOMIC_RELAXED); /* retry later */
 		w->st.notes_lost++;

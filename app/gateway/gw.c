@@ -156,6 +156,7 @@ static int child_one(const struct ike_child_info *ci, bool out, struct fp_sa_par
 			      ci->integ_key_len, p, err, errlen)))
 		return rc;
 	p->spi = out ? ci->spi_out : ci->spi_in;
+	p->out_key = out ? ci->spi_in : 0; /* ours, unique: the peer's SPI may not be */
 	p->dir = out ? FP_DIR_OUT : FP_DIR_IN;
 	snprintf(p->conn, sizeof(p->conn), "%s", ci->conn ? ci->conn : "");
 	snprintf(p->child, sizeof(p->child), "%s", ci->child ? ci->child : "");
@@ -223,7 +224,7 @@ int app_gw_child_params(const struct ike_child_info *ci, struct fp_sa_params *in
 			memset(&rules[*n_rules], 0, sizeof(rules[0]));
 			rules[*n_rules].sel = s;
 			rules[*n_rules].action = FP_SPD_PROTECT;
-			rules[(*n_rules)++].spi = ci->spi_out;
+			rules[(*n_rules)++].spi = ci->spi_in; /* the outbound SA's key */
 			/* Inbound inner check: remote -> local. */
 			if (in->n_sel == RTE_DIM(in->sel)) {
 				snprintf(err, errlen, "more than %zu selector pairs",

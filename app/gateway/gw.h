@@ -64,8 +64,9 @@ int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info 
  * port, each remote_addr (unless a prefix of peers) has a route. 0 or
  * -EINVAL with the connection and the reason in err. */
 int app_gw_check_conns(const struct app_config *cfg, char *err, size_t errlen);
-/* The installed child one of whose SAs has this SPI in direction dir:
- * true with its inbound SPI (how IKE names it) in *spi_in. */
+/* The installed child whose SA of direction dir the fast path names spi
+ * (inbound: its SPI; outbound: its key, the child's inbound SPI): true
+ * with its inbound SPI (how IKE names it) in *spi_in. */
 bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi,
 		     uint32_t *spi_in);
 /* CHILD_MOVED: the installed child's outbound SA takes its new outer
@@ -84,7 +85,8 @@ void app_gw_children_ike_rekeyed(struct app_gw_children *ch, const struct ike_ev
  * packets since the last call (the engine's liveness clock); the count. */
 typedef void (*app_gw_active_fn)(void *arg, uint64_t ike_spi_i, uint64_t ike_spi_r);
 unsigned app_gw_children_active(struct app_gw_children *ch, app_gw_active_fn fn, void *arg);
-/* Whether an inbound SA with this SPI is installed (SPI allocation). */
+/* Whether this SPI names an installed inbound SA or an outbound one (SPI
+ * allocation: ours name both SAs of a child). */
 bool app_gw_spi_in_use(const struct app_gw_children *ch, uint32_t spi);
 
 #endif

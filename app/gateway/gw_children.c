@@ -22,7 +22,8 @@ struct gw_child {
 	uint32_t spi_in, spi_out;
 	uint32_t if_id; /* route-based: its tunnel interface, not policies */
 	/* A rekeyed child waiting for its predecessor's CHILD_DOWN: the
-	 * predecessor's outbound SPI, whose policies it then takes over. */
+	 * predecessor's outbound SA (its key: the predecessor's inbound SPI,
+	 * gw.c), whose policies it then takes over. */
 	uint32_t prev_out;
 	uint64_t ts_hash;              /* its selectors (same: a plain rekey) */
 	uint64_t ike_spi_i, ike_spi_r; /* its IKE SA, followed over IKE rekeys */
@@ -42,17 +43,18 @@ struct gw_dying {
  * period (1,000 rekeys a second need 2,000), at least this many. */
 #define GW_DYING_MIN 1024u
 
-/* The children are found by SPI through two indexes (position in v by
- * inbound and by outbound SPI, each unique among installed children: the
- * SAD refuses a second), not by a scan: at 100,000 tunnels every event
- * would cost a walk of all of them. Children waiting for a predecessor's
+/* The children are found by their inbound SPI (ours, unique in the SAD)
+ * through an index of positions in v, not by a scan: at 100,000 tunnels
+ * every event would cost a walk of all of them. The fast path names a
+ * child's outbound SA by that SPI too (its key, gw.c): the outbound SPI is
+ * the peer's choice, and two peers may choose the same. Children waiting for a predecessor's
  * policies (prev_out set) exist only for the moment of a rekey: those
  * few are kept in pend (their inbound SPIs) and scanned. */
 struct app_gw_children {
 	struct fp_ctrl *ctrl;
 	struct gw_child *v;
 	unsigned n, cap;
-	struct rte_hash *by_in, *by_out;
+	struct rte_hash *by_in;
 	uint32_t *pend;
 	unsigned n_pend, cap_pend;
 	/* a FIFO (all wait the same time): the oldest at head */
@@ -85,10 +87,9 @@ struct app_gw_children *app_gw_children_new(struct fp_ctrl *c)
 	ch->ctrl = c;
 	/* a child holds an SA of each direction: no more than the SAD */
 	ch->by_in = index_new("in", fp_ctrl_max_sa(c));
-	ch->by_out = index_new("out", fp_ctrl_max_sa(c));
 	ch->dying_cap = RTE_MAX(GW_DYING_MIN, fp_ctrl_max_sa(c) / 4);
 	ch->dying = calloc(ch->dying_cap, sizeof(*ch->dying));
-	if (!ch->by_in || !ch->by_out || !ch->dying) {
+	if (!ch->by_in || !ch->dying) {
 		app_gw_children_free(ch);
 		return NULL;
 	}
@@ -100,7 +101,6 @@ void app_gw_children_free(struct app_gw_children *ch)
 	if (ch) {
 		app_gw_children_reap(ch, UINT64_MAX);
 		rte_hash_free(ch->by_in);
-		rte_hash_free(ch->by_out);
 		free(ch->dying);
 		free(ch->pend);
 		free(ch->v);
@@ -108,12 +108,14 @@ void app_gw_children_free(struct app_gw_children *ch)
 	}
 }
 
-/* Position of the child with this SPI in direction dir, or -1. */
+/* Position of the child whose inbound SA has this SPI (also the key of
+ * its outbound SA, whatever dir), or -1. */
 static int child_at(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi)
 {
 	void *pos;
 
-	if (rte_hash_lookup_data(dir == FP_DIR_IN ? ch->by_in : ch->by_out, &spi, &pos) < 0)
+	(void)dir;
+	if (rte_hash_lookup_data(ch->by_in, &spi, &pos) < 0)
 		return -1;
 	return (int)(uintptr_t)pos;
 }
@@ -130,13 +132,7 @@ static int index_put(struct app_gw_children *ch, unsigned i)
 {
 	void *pos = (void *)(uintptr_t)i;
 
-	if (rte_hash_add_key_data(ch->by_in, &ch->v[i].spi_in, pos) != 0)
-		return -ENOSPC;
-	if (rte_hash_add_key_data(ch->by_out, &ch->v[i].spi_out, pos) != 0) {
-		rte_hash_del_key(ch->by_in, &ch->v[i].spi_in);
-		return -ENOSPC;
-	}
-	return 0;
+	return rte_hash_add_key_data(ch->by_in, &ch->v[i].spi_in, pos) != 0 ? -ENOSPC : 0;
 }
 
 static void pend_add(struct app_gw_children *ch, uint32_t spi_in)
@@ -176,7 +172,6 @@ static void child_drop(struct app_gw_children *ch, unsigned i)
 	struct gw_child *c = &ch->v[i];
 
 	rte_hash_del_key(ch->by_in, &c->spi_in);
-	rte_hash_del_key(ch->by_out, &c->spi_out);
 	if (c->prev_out)
 		pend_del(ch, c->spi_in);
 	*c = ch->v[--ch->n];
@@ -216,7 +211,7 @@ static int sel_take(struct app_gw_children *ch, const struct ike_child_info *ci,
 		    const struct fp_spd_rule *rules, unsigned n, char *err, size_t errlen)
 {
 	if (ci->if_id)
-		return fp_ctrl_if_bind(ch->ctrl, ci->if_id, ci->spi_out, err, errlen);
+		return fp_ctrl_if_bind(ch->ctrl, ci->if_id, ci->spi_in, err, errlen);
 	return fp_ctrl_spd_prepend(ch->ctrl, rules, n, err, errlen);
 }
 
@@ -229,14 +224,14 @@ static int sel_move(struct app_gw_children *ch, uint32_t if_id, uint32_t from, u
 }
 
 /* -ENOENT of an interface: another child sends on it now, nothing to do. */
-static int sel_drop(struct app_gw_children *ch, uint32_t if_id, uint32_t spi_out, char *err,
+static int sel_drop(struct app_gw_children *ch, uint32_t if_id, uint32_t key, char *err,
 		    size_t errlen)
 {
 	if (if_id) {
-		fp_ctrl_if_unbind(ch->ctrl, if_id, spi_out);
+		fp_ctrl_if_unbind(ch->ctrl, if_id, key);
 		return 0;
 	}
-	return fp_ctrl_spd_del_sa(ch->ctrl, spi_out, err, errlen);
+	return fp_ctrl_spd_del_sa(ch->ctrl, key, err, errlen);
 }
 
 /* The peer's new SA lost the simultaneous rekey to ours, win (2.8.1): it
@@ -251,14 +246,15 @@ static void demote(struct app_gw_children *ch, uint32_t spi_in, struct gw_child 
 	if (!r || r == win)
 		return;
 	r->redundant = true;
-	if (win->prev_out != r->spi_out)
+	if (win->prev_out != r->spi_in)
 		return;
-	if (sel_move(ch, win->if_id, r->spi_out, win->spi_out, err, sizeof(err)) == 0) {
+	if (sel_move(ch, win->if_id, r->spi_in, win->spi_in, err, sizeof(err)) == 0) {
 		win->prev_out = 0;
 		pend_del(ch, win->spi_in);
 	} else {
-		app_log(IKE_LOG_ERR, "fastpath: policies of %08x not moved to %08x: %s", r->spi_out,
-			win->spi_out, err);
+		app_log(IKE_LOG_ERR,
+			"fastpath: policies of CHILD_SA in 0x%08x not moved to in 0x%08x: %s",
+			r->spi_in, win->spi_in, err);
 	}
 }
 
@@ -272,7 +268,7 @@ static int child_keep(struct app_gw_children *ch, const struct ike_child_info *c
 	ch->v[ch->n] = (struct gw_child){ .spi_in = ci->spi_in,
 					  .spi_out = ci->spi_out,
 					  .if_id = ci->if_id,
-					  .prev_out = prev ? prev->spi_out : 0,
+					  .prev_out = prev ? prev->spi_in : 0,
 					  .ts_hash = ts_hash(ci),
 					  .ike_spi_i = ci->ike_spi_i,
 					  .ike_spi_r = ci->ike_spi_r,
@@ -284,8 +280,8 @@ static int child_keep(struct app_gw_children *ch, const struct ike_child_info *c
 		return 0;
 	}
 	if (!prev && !ci->redundant && (n_rules || ci->if_id))
-		sel_drop(ch, ci->if_id, ci->spi_out, e2, sizeof(e2));
-	fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, e2, sizeof(e2));
+		sel_drop(ch, ci->if_id, ci->spi_in, e2, sizeof(e2));
+	fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_in, e2, sizeof(e2));
 	fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, e2, sizeof(e2));
 	snprintf(err, errlen, "the gateway's index of CHILD SAs is full");
 	return -ENOSPC;
@@ -327,7 +323,7 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 		 * new policies go in front. */
 		if ((rc = fp_ctrl_add_sa(ch->ctrl, &out, err, errlen)) == 0 && !prev &&
 		    !ci->redundant && (rc = sel_take(ch, ci, rules, n, err, errlen)) != 0)
-			fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, e2, sizeof(e2));
+			fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_in, e2, sizeof(e2));
 		if (rc != 0)
 			fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, e2, sizeof(e2));
 	}
@@ -340,12 +336,12 @@ int app_gw_install_child(struct app_gw_children *ch, const struct ike_child_info
 	return rc;
 }
 
-static struct gw_child *successor(struct app_gw_children *ch, uint32_t spi_out)
+static struct gw_child *successor(struct app_gw_children *ch, uint32_t key)
 {
 	for (unsigned k = 0; k < ch->n_pend; k++) {
 		struct gw_child *c = pend_child(ch, k);
 
-		if (c && c->prev_out == spi_out && !c->redundant)
+		if (c && c->prev_out == key && !c->redundant)
 			return c;
 	}
 	return NULL;
@@ -395,9 +391,9 @@ int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info 
 	 * (its traffic is dropped rather than sent where another child with
 	 * that SPI would take it), and so does the entry, for a retry. A
 	 * successor waiting for them takes them over. */
-	next = successor(ch, ci->spi_out);
-	rc = next ? sel_move(ch, ci->if_id, ci->spi_out, next->spi_out, err, errlen)
-		  : sel_drop(ch, ci->if_id, ci->spi_out, err, errlen);
+	next = successor(ch, ci->spi_in);
+	rc = next ? sel_move(ch, ci->if_id, ci->spi_in, next->spi_in, err, errlen)
+		  : sel_drop(ch, ci->if_id, ci->spi_in, err, errlen);
 	if (rc != 0)
 		return rc;
 	if (next) {
@@ -407,14 +403,14 @@ int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info 
 		for (unsigned k = 0; k < ch->n_pend; k++) {
 			struct gw_child *c = pend_child(ch, k);
 
-			if (c && c != next && c->prev_out == ci->spi_out)
-				c->prev_out = next->spi_out;
+			if (c && c != next && c->prev_out == ci->spi_in)
+				c->prev_out = next->spi_in;
 		}
 		next->prev_out = 0;
 		pend_del(ch, next->spi_in);
 	}
 	child_drop(ch, (unsigned)i);
-	if (fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_out, err, errlen) != 0)
+	if (fp_ctrl_del_sa(ch->ctrl, FP_DIR_OUT, ci->spi_in, err, errlen) != 0)
 		rc = -ENOENT;
 	if (!dying_add(ch, ci->spi_in) &&
 	    fp_ctrl_del_sa(ch->ctrl, FP_DIR_IN, ci->spi_in, err, errlen) != 0)
@@ -434,7 +430,10 @@ bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t
 
 bool app_gw_spi_in_use(const struct app_gw_children *ch, uint32_t spi)
 {
-	return ch->ctrl != NULL && fp_ctrl_has_in_sa(ch->ctrl, spi);
+	/* an inbound SPI of ours names the child's outbound SA too (gw.c):
+	 * not one a static outbound SA is named by either */
+	return ch->ctrl != NULL &&
+	       (fp_ctrl_has_in_sa(ch->ctrl, spi) || fp_ctrl_out_sa(ch->ctrl, spi) != NULL);
 }
 
 int app_gw_move_child(struct app_gw_children *ch, const struct ike_child_info *ci, char *err,

@@ -97,7 +97,7 @@ void app_gw_fp_child_counters(void *ctrl, const struct ike_child_info *c,
 			      struct app_metrics_child *acc)
 {
 	add_sa(acc, 0, fp_ctrl_in_sa(ctrl, c->spi_in));
-	add_sa(acc, 1, fp_ctrl_out_sa(ctrl, c->spi_out));
+	add_sa(acc, 1, fp_ctrl_out_sa(ctrl, c->spi_in)); /* its key (gw.c) */
 }
 
 static void child_counters(void *arg, const struct ike_child_info *c, struct app_metrics_child *acc)

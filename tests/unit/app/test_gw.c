@@ -81,7 +81,9 @@ static void test_child_params(void)
 	/* Two pairs of one family each (v4 x v4, v6 x v6); mixed pairs dropped. */
 	CU_ASSERT_EQUAL_FATAL(n, 2);
 	CU_ASSERT_EQUAL(r[0].action, FP_SPD_PROTECT);
-	CU_ASSERT_EQUAL(r[0].spi, 0xd0000001);
+	CU_ASSERT_EQUAL(r[0].spi, 0xc0000001); /* the outbound SA's key: our inbound SPI */
+	CU_ASSERT_EQUAL(out.out_key, 0xc0000001);
+	CU_ASSERT_EQUAL(in.out_key, 0);
 	CU_ASSERT_EQUAL(r[0].sel.family, 4);
 	CU_ASSERT_EQUAL(r[0].sel.proto, 17);
 	CU_ASSERT_EQUAL(r[0].sel.dport_lo, 53);
@@ -206,20 +208,20 @@ static void test_make_before_break(void)
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &a, err, sizeof(err)), 0);
 	b = rekeyed(&a, 0xc0000002, 0xd0000002);
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &b, err, sizeof(err)), 0);
-	CU_ASSERT(fp_ctrl_has_in_sa(c, b.spi_in) && fp_ctrl_out_slot(c, b.spi_out) >= 0);
+	CU_ASSERT(fp_ctrl_has_in_sa(c, b.spi_in) && fp_ctrl_out_slot(c, b.spi_in) >= 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 2); /* a's only */
-	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, a.spi_out));
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, a.spi_in));
 	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 2);
-	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, b.spi_out));
-	CU_ASSERT(fp_ctrl_out_slot(c, a.spi_out) < 0);
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, b.spi_in));
+	CU_ASSERT(fp_ctrl_out_slot(c, a.spi_in) < 0);
 	CU_ASSERT(fp_ctrl_has_in_sa(c, a.spi_in)); /* grace */
 	/* b rekeyed into d with other selectors: d's policies win at once. */
 	d = rekeyed(&b, 0xc0000003, 0xd0000003);
 	d.n_local_ts = 1;
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &d, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);
-	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, d.spi_out));
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, d.spi_in));
 	app_gw_children_free(ch); /* takes the inbound SAs in their grace */
 	CU_ASSERT(!fp_ctrl_has_in_sa(c, a.spi_in));
 	fp_ctrl_free(c);
@@ -243,10 +245,10 @@ static void test_make_before_break_collision(void)
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &e, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &f, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_out));
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_in));
 	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &e, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 2);
-	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, f.spi_out));
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, f.spi_in));
 	app_gw_children_free(ch);
 	fp_ctrl_free(c);
 }
@@ -275,15 +277,15 @@ static void test_collision_redundant(void)
 		CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &e, err, sizeof(err)), 0);
 		if (old_first) {
 			CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
-			CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_out));
+			CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_in));
 		}
 		CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &f, err, sizeof(err)), 0);
 		if (!old_first)
 			CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
-		CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, f.spi_out));
+		CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, f.spi_in));
 		/* the peer deletes its redundant SA: nothing moves */
 		CU_ASSERT_EQUAL(app_gw_remove_child(ch, &e, err, sizeof(err)), 0);
-		CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, f.spi_out));
+		CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, f.spi_in));
 		CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 2);
 		CU_ASSERT_EQUAL(app_gw_remove_child(ch, &f, err, sizeof(err)), 0);
 	}
@@ -298,16 +300,16 @@ static void test_collision_redundant(void)
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &f, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &e, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &a, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_out));
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_in));
 	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &f, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_out));
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_in));
 	/* ... also when the old one is gone before ours is announced: ours
 	 * has no predecessor and still takes nothing. */
 	f = rekeyed(&e, 0xc0000036, 0xd0000036);
 	f.redundant = true;
 	f.old_spi_in = 0xc0000999; /* an SA the registry no longer holds */
 	CU_ASSERT_EQUAL_FATAL(app_gw_install_child(ch, &f, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_out));
+	CU_ASSERT_EQUAL(spd_slot(c), (uint32_t)fp_ctrl_out_slot(c, e.spi_in));
 	app_gw_children_free(ch);
 	fp_ctrl_free(c);
 }
@@ -336,7 +338,7 @@ static void test_install_child(void)
 	child(&ci);
 	CU_ASSERT_EQUAL(app_gw_install_child(ch, &ci, err, sizeof(err)), 0);
 	CU_ASSERT(fp_ctrl_has_in_sa(c, 0xc0000001));
-	int slot = fp_ctrl_out_slot(c, 0xd0000001);
+	int slot = fp_ctrl_out_slot(c, 0xc0000001); /* named by our inbound SPI */
 	CU_ASSERT_FATAL(slot >= 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3); /* child's two in front of bypass */
 	uint8_t src[4], dst[4];
@@ -348,29 +350,40 @@ static void test_install_child(void)
 	res = fp_ctrl_spd_result(c, 4, 17, src, dst, 0, 54);
 	CU_ASSERT_EQUAL(fp_spd_action(res), FP_SPD_BYPASS);
 
-	/* Another peer chose the same outbound SPI: refused whole, and its
-	 * CHILD_DOWN takes nothing of the first child. */
+	/* Another peer chose the same outbound SPI (its choice, as good as the
+	 * first's): installed beside it, each child's traffic on its own SA,
+	 * and its removal takes nothing of the first. */
 	struct ike_child_info other = ci;
 	other.spi_in = 0xc0000002;
-	CU_ASSERT_EQUAL(app_gw_install_child(ch, &other, err, sizeof(err)), -EEXIST);
-	CU_ASSERT(strstr(err, "outbound SA 0xd0000001: SPI already installed") != NULL);
-	CU_ASSERT(!fp_ctrl_has_in_sa(c, 0xc0000002));
-	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);
-	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &other, err, sizeof(err)), -ENOENT);
+	ts(&other.remote_ts[0], "203.0.113.128/25[udp/53]");
+	CU_ASSERT_EQUAL(app_gw_install_child(ch, &other, err, sizeof(err)), 0);
+	CU_ASSERT(fp_ctrl_has_in_sa(c, 0xc0000002));
+	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 5);
+	int slot2 = fp_ctrl_out_slot(c, 0xc0000002);
+	CU_ASSERT(slot2 >= 0 && slot2 != slot);
+	CU_ASSERT_EQUAL(fp_ctrl_out_sa(c, 0xc0000002)->spi, 0xd0000001); /* the wire SPI */
+	inet_pton(AF_INET, "203.0.113.200", dst);
+	CU_ASSERT_EQUAL(fp_spd_slot(fp_ctrl_spd_result(c, 4, 17, src, dst, 0, 53)),
+			(uint32_t)slot2);
+	inet_pton(AF_INET, "203.0.113.9", dst);
+	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &other, err, sizeof(err)), 0);
 	CU_ASSERT(fp_ctrl_has_in_sa(c, 0xc0000001));
-	CU_ASSERT(fp_ctrl_out_slot(c, 0xd0000001) == slot);
+	CU_ASSERT(fp_ctrl_out_slot(c, 0xc0000001) == slot);
+	CU_ASSERT(fp_ctrl_out_slot(c, 0xc0000002) < 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 3);
+	CU_ASSERT_EQUAL(app_gw_children_reap(ch, UINT64_MAX), 1); /* other's inbound SA */
 	CU_ASSERT(app_gw_spi_in_use(ch, 0xc0000001) && !app_gw_spi_in_use(ch, 0xc0000002));
 	check_activity(ch, c, &ci);
 	/* CHILD_MOVED: the outbound SA moves in place, only for a child of ours. */
 	struct ike_child_info moved = ci;
 	moved.remote.a[3] = 99;
 	CU_ASSERT_EQUAL(app_gw_move_child(ch, &moved, err, sizeof(err)), 0);
-	CU_ASSERT_EQUAL(fp_ctrl_out_slot(c, 0xd0000001), slot);
+	CU_ASSERT_EQUAL(fp_ctrl_out_slot(c, 0xc0000001), slot);
 	CU_ASSERT_EQUAL(app_gw_move_child(ch, &other, err, sizeof(err)), -ENOENT);
-	/* Fast-path events find the installed child, by either SPI. */
+	/* Fast-path events find the installed child: inbound by its SPI,
+	 * outbound by its key. */
 	uint32_t in = 0;
-	CU_ASSERT(app_gw_child_of(ch, FP_DIR_OUT, 0xd0000001, &in) && in == 0xc0000001);
+	CU_ASSERT(app_gw_child_of(ch, FP_DIR_OUT, 0xc0000001, &in) && in == 0xc0000001);
 	CU_ASSERT(app_gw_child_of(ch, FP_DIR_IN, 0xc0000001, &in) && in == 0xc0000001);
 	CU_ASSERT(!app_gw_child_of(ch, FP_DIR_IN, 0xd0000001, &in));
 	CU_ASSERT(!app_gw_child_of(ch, FP_DIR_IN, 0xc0000002, &in));
@@ -381,10 +394,10 @@ static void test_install_child(void)
 	CU_ASSERT_EQUAL(app_gw_children_reap(ch, app_mono_ms()), 0);
 	CU_ASSERT_EQUAL(app_gw_children_reap(ch, app_mono_ms() + GW_INBOUND_GRACE_MS + 1), 1);
 	CU_ASSERT(!fp_ctrl_has_in_sa(c, 0xc0000001));
-	CU_ASSERT(fp_ctrl_out_slot(c, 0xd0000001) < 0);
+	CU_ASSERT(fp_ctrl_out_slot(c, 0xc0000001) < 0);
 	CU_ASSERT_EQUAL(fp_ctrl_n_rules(c), 1);
 	CU_ASSERT_EQUAL(app_gw_remove_child(ch, &ci, err, sizeof(err)), -ENOENT); /* once */
-	CU_ASSERT(!app_gw_child_of(ch, FP_DIR_OUT, 0xd0000001, &in));
+	CU_ASSERT(!app_gw_child_of(ch, FP_DIR_OUT, 0xc0000001, &in));
 	struct fp_ctrl_stats st;
 	fp_ctrl_get_stats(c, &st);
 	CU_ASSERT_EQUAL(st.req_failed, 0);
@@ -764,7 +777,7 @@ static unsigned idx_wrong(struct app_gw_children *ch, const struct ike_child_inf
 	for (unsigned i = 0; i < IDX_N; i++) {
 		bool by_in = app_gw_child_of(ch, FP_DIR_IN, ci[i].spi_in, &in) &&
 			     in == ci[i].spi_in;
-		bool by_out = app_gw_child_of(ch, FP_DIR_OUT, ci[i].spi_out, &in) &&
+		bool by_out = app_gw_child_of(ch, FP_DIR_OUT, ci[i].spi_in, &in) &&
 			      in == ci[i].spi_in;
 
 		bad += by_in != up[i] || by_out != up[i];
