@@ -109,6 +109,19 @@ static const char *tx_why(int n)
 /* Sends IP packet m (one segment, data at its IP header) from the control
  * core's queue (tx.h). An IPv4 packet keeps the identification it has,
  * ours already; an IPv6 one takes one if fragmented. m is consumed. */
+/* The k frames of one packet on port's control-core TX queue; what the
+ * queue did not take is freed. */
+static const char *burst_out(struct fp_host *h, uint16_t port, struct rte_mbuf **pk, int k)
+{
+	uint16_t sent = rte_eth_tx_burst(port, h->txq, pk, (uint16_t)k);
+
+	if (sent < k) {
+		rte_pktmbuf_free_bulk(pk + sent, (unsigned)(k - sent));
+		return "TX queue full";
+	}
+	return NULL;
+}
+
 static const char *send_ip(struct fp_host *h, struct rte_mbuf *m, struct fp_host_sent *s)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -117,7 +130,7 @@ static const char *send_ip(struct fp_host *h, struct rte_mbuf *m, struct fp_host
 	const uint16_t et = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	struct rte_mbuf *pk[FP_FRAG_MAX];
 	int k = fp_tx_frames(&h->tx, m, nh, et, v6 ? FP_TX_NEW_ID : FP_TX_KEEP_ID, pk);
-	uint16_t sent;
+	const char *why;
 
 	/* It waits for its next hop's MAC with the workers' (nbr.h). */
 	if (k == -FP_WD_UNRESOLVED && fp_routes_unresolved(h->dp->routes, nh, m, true)) {
@@ -129,11 +142,8 @@ static const char *send_ip(struct fp_host *h, struct rte_mbuf *m, struct fp_host
 		rte_pktmbuf_free(m);
 		return tx_why(k);
 	}
-	sent = rte_eth_tx_burst(nh->port, h->txq, pk, (uint16_t)k);
-	if (sent < k) {
-		rte_pktmbuf_free_bulk(pk + sent, (unsigned)(k - sent));
-		return "TX queue full";
-	}
+	if ((why = burst_out(h, nh->port, pk, k)) != NULL)
+		return why;
 	s->frames = k;
 	s->port = nh->port;
 	return NULL;
@@ -252,16 +262,10 @@ const char *fp_host_send_waiting(struct fp_host *h, struct rte_mbuf *m, const st
 	const uint16_t et = rte_cpu_to_be_16(v6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 	struct rte_mbuf *pk[FP_FRAG_MAX];
 	int k = fp_tx_frames(&h->tx, m, nh, et, ours ? FP_TX_NEW_ID : FP_TX_KEEP_ID, pk);
-	uint16_t sent;
 
 	if (k < 0) {
 		rte_pktmbuf_free(m);
 		return tx_why(k);
 	}
-	sent = rte_eth_tx_burst(nh->port, h->txq, pk, (uint16_t)k);
-	if (sent < k) {
-		rte_pktmbuf_free_bulk(pk + sent, (unsigned)(k - sent));
-		return "TX queue full";
-	}
-	return NULL;
+	return burst_out(h, nh->port, pk, k);
 }
