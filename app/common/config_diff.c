@@ -235,6 +235,10 @@ static const char *fastpath_diff(const struct app_fp_cfg *a, const struct app_fp
 		return "fastpath.workers";
 	if (a->reasm_max != b->reasm_max || a->reasm_timeout_ms != b->reasm_timeout_ms)
 		return "fastpath.reassembly";
+	if (a->max_sas != b->max_sas) /* the tables are sized at start */
+		return "fastpath.max_sas";
+	if (a->max_routes != b->max_routes)
+		return "fastpath.max_routes";
 	if (memcmp(&a->crypto, &b->crypto, sizeof(a->crypto)) != 0)
 		return "fastpath.crypto";
 	return NULL;

@@ -242,6 +242,14 @@ static void test_restart_fastpath(void)
 	CU_ASSERT_FALSE(app_config_restart_needed(o, s, true, err, sizeof(err)));
 	CU_ASSERT_TRUE(app_config_restart_needed(o, w, true, err, sizeof(err)));
 	CU_ASSERT_STRING_EQUAL(err, "fastpath.workers changed: needs a restart");
+	w->fastpath.workers = o->fastpath.workers;
+	w->fastpath.max_sas = 4096;
+	CU_ASSERT_TRUE(app_config_restart_needed(o, w, true, err, sizeof(err)));
+	CU_ASSERT_STRING_EQUAL(err, "fastpath.max_sas changed: needs a restart");
+	w->fastpath.max_sas = 0;
+	w->fastpath.max_routes = 4096;
+	CU_ASSERT_TRUE(app_config_restart_needed(o, w, true, err, sizeof(err)));
+	CU_ASSERT_STRING_EQUAL(err, "fastpath.max_routes changed: needs a restart");
 	CU_ASSERT_FALSE(app_config_restart_needed(o, r, true, err, sizeof(err)));
 	CU_ASSERT_FALSE(app_config_restart_needed(o, w, false, err, sizeof(err))); /* the daemon */
 	drop(o);
