@@ -561,6 +561,34 @@ static void tiered6(const struct spd_famgen *g, const struct fp_spd_key6 *const 
 		scan6(g, k, rank, res, n);
 }
 
+/* Runs of equal keys (a flow's packets side by side in a burst, as a NIC
+ * queue delivers them) are classified once: the tiers cost 60-80 cycles a
+ * lookup at concentrator scale (docs/performance.md). Equal keys have
+ * equal results, whatever the rules. */
+#define RUNS_FN(name, key_t, tiered)                                                         \
+	static void name(const struct spd_famgen *g, const key_t *const k[], uint32_t res[], \
+			 uint32_t n)                                                         \
+	{                                                                                    \
+		const key_t *u[CHUNK];                                                       \
+		uint32_t ures[CHUNK], nu = 0;                                                \
+		uint8_t of[CHUNK];                                                           \
+                                                                                             \
+		for (uint32_t i = 0; i < n; i++) {                                           \
+			if (i == 0 || memcmp(k[i], k[i - 1], sizeof(*k[i])) != 0)            \
+				u[nu++] = k[i];                                              \
+			of[i] = (uint8_t)(nu - 1);                                           \
+		}                                                                            \
+		if (nu == n) {                                                               \
+			tiered(g, k, res, n);                                                \
+			return;                                                              \
+		}                                                                            \
+		tiered(g, u, ures, nu);                                                      \
+		for (uint32_t i = 0; i < n; i++)                                             \
+			res[i] = ures[of[i]];                                                \
+	}
+RUNS_FN(runs4, struct fp_spd_key4, tiered4)
+RUNS_FN(runs6, struct fp_spd_key6, tiered6)
+
 void fp_spd_classify4(const struct fp_spd *spd, const struct fp_spd_key4 *k[], uint32_t res[],
 		      uint32_t n)
 {
@@ -571,7 +599,7 @@ void fp_spd_classify4(const struct fp_spd *spd, const struct fp_spd_key4 *k[], u
 		return;
 	}
 	for (uint32_t i = 0; i < n; i += CHUNK)
-		tiered4(g, k + i, res + i, RTE_MIN(n - i, (uint32_t)CHUNK));
+		runs4(g, k + i, res + i, RTE_MIN(n - i, (uint32_t)CHUNK));
 }
 
 void fp_spd_classify6(const struct fp_spd *spd, const struct fp_spd_key6 *k[], uint32_t res[],
@@ -584,7 +612,7 @@ void fp_spd_classify6(const struct fp_spd *spd, const struct fp_spd_key6 *k[], u
 		return;
 	}
 	for (uint32_t i = 0; i < n; i += CHUNK)
-		tiered6(g, k + i, res + i, RTE_MIN(n - i, (uint32_t)CHUNK));
+		runs6(g, k + i, res + i, RTE_MIN(n - i, (uint32_t)CHUNK));
 }
 
 uint32_t fp_spd_match_ref(const struct fp_spd_rule *rules, uint32_t n, uint8_t family,

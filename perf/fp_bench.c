@@ -39,6 +39,10 @@
  *   -W  the whole worker loop instead of the ESP layer alone (AES-128-GCM; needs the EAL
  *       argument --vdev net_ring0, e.g. fp_bench --no-huge -m 1024 --no-pci -l 1
  *       --vdev net_ring0 -- -W -N).
+ *   -T N with -W: the outbound rate (64 bytes) with 1 tunnel against N tunnels installed (an SA
+ *       and a PROTECT policy each, 198.51.100.0/24 -> 198.18.0.0 + i, RFC 2544's benchmark
+ *       range, nothing leaves the process) with the traffic spread over S of them (-T N:S,
+ *       default -n: a packet each); -r pairs.
  * JSON lines on stdout, a table on stderr. */
 #include <errno.h>
 #include <getopt.h>
@@ -78,8 +82,10 @@ struct opts {
 	unsigned burst, reps;
 	const char *algs, *sizes, *dirs, *lookups;
 	bool lookup_only;
-	bool direct; /* -G: also the direct-API GCM ceiling */
-	bool worker; /* -W: the whole worker loop */
+	bool direct;      /* -G: also the direct-API GCM ceiling */
+	bool worker;      /* -W: the whole worker loop */
+	unsigned tunnels; /* -T N[:S]: with -W, N tunnels installed against 1 */
+	unsigned spread;  /* S: the traffic over this many of them (default -n) */
 };
 
 static bool want(const char *list, const char *item)
@@ -478,9 +484,31 @@ struct wbench {
 	uint16_t port;
 };
 
-static int wb_setup(struct ctx *c, struct wbench *b)
+/* -T: the tunnels' inner destinations, 198.18.0.0 + i (RFC 2544's range
+ * for benchmarks: nothing leaves the process); 0: all to 203.0.113.1. */
+static unsigned wb_ntun, wb_spread;
+
+static void wb_set_dst(uint8_t *ip, unsigned i)
 {
-	struct fp_ctrl_cfg cc = { .name = "wb", .n_workers = 1, .max_sa = 16, .ring_size = 1024 };
+	uint32_t t = (uint32_t)(((uint64_t)(i % wb_spread) * 2654435761u) % wb_ntun);
+	uint32_t d = 0xc6120000u + t, sum = 0;
+
+	ip[16] = (uint8_t)(d >> 24), ip[17] = (uint8_t)(d >> 16);
+	ip[18] = (uint8_t)(d >> 8), ip[19] = (uint8_t)d;
+	ip[10] = ip[11] = 0;
+	for (uint32_t k = 0; k < 20; k += 2)
+		sum += (uint32_t)(ip[k] << 8 | ip[k + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+}
+
+static int wb_setup(struct ctx *c, struct wbench *b, unsigned tunnels)
+{
+	struct fp_ctrl_cfg cc = {
+		.name = "wb", .n_workers = 1, .max_sa = 16 + tunnels, .ring_size = 1024
+	};
 	struct fp_nh_key nh = { .port = 0, .is_static = true };
 	struct rte_eth_conf conf = { 0 };
 	struct fp_sa_params p;
@@ -501,6 +529,12 @@ static int wb_setup(struct ctx *c, struct wbench *b)
 		return -1;
 	b->c = fp_ctrl_create(&cc, err, sizeof(err));
 	b->rt = fp_routes_create("wbrt", 16, 0);
+	if (b->rt != NULL && tunnels) {
+		struct fp_nh_key k = { .port = b->port, .is_static = true };
+
+		memset(&k.dmac, 0x02, sizeof(k.dmac));
+		fp_routes_add(b->rt, 4, (const uint8_t[]){ 198, 18, 0, 0 }, 15, &k);
+	}
 	if (b->c == NULL || b->rt == NULL) {
 		fprintf(stderr, "worker bench: %s\n", err);
 		return -1;
@@ -564,6 +598,8 @@ static void wb_reset(struct ctx *c, unsigned i, bool inbound)
 		build_inner(e + 14, 28, i);
 		e[14 + 2] = (uint8_t)(c->inner_len[i] >> 8);
 		e[14 + 3] = (uint8_t)c->inner_len[i];
+		if (wb_ntun)
+			wb_set_dst(e + 14, i);
 	}
 	m->pkt_len = m->data_len;
 	memset(e, 0x02, 12);
@@ -645,6 +681,96 @@ static int wb_run(struct ctx *c, struct wbench *b, bool inbound, double secs, un
 	return 0;
 }
 
+/* N tunnels (CHILD SAs) as IKE would install them: an outbound SA each
+ * and its PROTECT policy, 198.51.100.0/24 -> 198.18.0.0 + i. */
+static int wb_tunnels_add(struct wbench *b, unsigned n)
+{
+	struct fp_spd_rule *r = calloc(n, sizeof(*r));
+	struct fp_sa_params p;
+	char err[128] = "";
+	int rc = r ? 0 : -1;
+
+	for (unsigned i = 0; i < n && rc == 0; i++) {
+		uint32_t d = 0xc6120000u + i;
+
+		sa_params(&p, true, FP_DIR_OUT);
+		p.spi = 0x100000 + i;
+		rc = fp_ctrl_add_sa(b->c, &p, err, sizeof(err));
+		r[i].sel.family = 4;
+		memcpy(r[i].sel.src_lo, (const uint8_t[]){ 198, 51, 100, 0 }, 4);
+		memcpy(r[i].sel.src_hi, (const uint8_t[]){ 198, 51, 100, 255 }, 4);
+		for (int k = 0; k < 4; k++)
+			r[i].sel.dst_lo[k] = r[i].sel.dst_hi[k] = (uint8_t)(d >> (24 - 8 * k));
+		r[i].sel.sport_hi = r[i].sel.dport_hi = 65535;
+		r[i].action = FP_SPD_PROTECT;
+		r[i].spi = p.spi;
+	}
+	if (rc == 0)
+		rc = fp_ctrl_spd_prepend(b->c, r, n, err, sizeof(err));
+	if (rc != 0)
+		fprintf(stderr, "-T: %s\n", err);
+	free(r);
+	return rc;
+}
+
+/* ... and out again, freed after the worker's quiescent state. */
+static void wb_tunnels_del(struct wbench *b, unsigned n)
+{
+	char err[128];
+
+	for (unsigned i = 0; i < n; i++) {
+		fp_ctrl_spd_del_sa(b->c, 0x100000 + i, err, sizeof(err));
+		fp_ctrl_del_sa(b->c, FP_DIR_OUT, 0x100000 + i, err, sizeof(err));
+	}
+	rte_rcu_qsbr_quiescent(fp_ctrl_rcu(b->c), 0);
+	while (fp_ctrl_pending(b->c))
+		fp_ctrl_poll(b->c);
+}
+
+/* -W -T N: the worker's outbound rate with 1 tunnel, then with N installed
+ * and the traffic spread over S of them, alternately, -r pairs; packets of
+ * the first -s size (64 by default). */
+static int wb_tunnel_cases(struct ctx *c, struct wbench *b, const struct opts *o)
+{
+	double r1[32], rn[32], ratio[32];
+	uint64_t lost1 = 0, lostn = 0, l;
+	unsigned size = atoi(o->sizes) >= 64 && atoi(o->sizes) <= 1420 ? (unsigned)atoi(o->sizes)
+								       : 64;
+	double p50;
+
+	for (unsigned i = 0; i < NPKT; i++) {
+		c->inner_len[i] = size;
+		rte_pktmbuf_reset(c->m[i]);
+	}
+	for (unsigned k = 0; k < o->reps; k++) {
+		wb_ntun = 0;
+		if (wb_run(c, b, false, o->secs / 10, o->burst, &r1[k], &p50, &l) != 0 ||
+		    wb_run(c, b, false, o->secs, o->burst, &r1[k], &p50, &lost1) != 0 ||
+		    wb_tunnels_add(b, o->tunnels) != 0)
+			return -1;
+		wb_ntun = o->tunnels;
+		wb_spread = o->spread ? o->spread : NPKT;
+		if (wb_run(c, b, false, o->secs / 10, o->burst, &rn[k], &p50, &l) != 0 ||
+		    wb_run(c, b, false, o->secs, o->burst, &rn[k], &p50, &lostn) != 0)
+			return -1;
+		wb_tunnels_del(b, o->tunnels);
+		ratio[k] = r1[k] / rn[k];
+		printf("{\"bench\":\"fp_worker_tunnels\",\"tunnels\":%u,\"spread\":%u,\"size\":%u,"
+		       "\"cyc_1\":%.1f,\"cyc_n\":%.1f,\"rate_ratio\":%.3f,\"lost\":%llu}\n",
+		       o->tunnels, RTE_MIN(wb_spread, o->tunnels), size, r1[k], rn[k], ratio[k],
+		       (unsigned long long)(lost1 + lostn));
+		fprintf(stderr,
+			"pair %u: 1 tunnel %.1f cyc/pkt, %u tunnels %.1f: rate %.3f of 1's\n",
+			k + 1, r1[k], o->tunnels, rn[k], ratio[k]);
+	}
+	qsort(ratio, o->reps, sizeof(ratio[0]), cmp_dbl);
+	fprintf(stderr, "median rate with %u tunnels / with 1: %.3f (%u pairs)\n", o->tunnels,
+		ratio[o->reps / 2], o->reps);
+	fp_ctrl_worker_leave(b->c, 0);
+	fp_worker_free(b->w);
+	return lost1 + lostn ? 1 : 0;
+}
+
 static int worker_cases(struct ctx *c, const struct opts *o)
 {
 	static const char *const size_names[] = { "64", "512", "1420", "imix" };
@@ -652,8 +778,10 @@ static int worker_cases(struct ctx *c, const struct opts *o)
 	struct wbench b = { 0 };
 	int rc = 0;
 
-	if (wb_setup(c, &b) != 0)
+	if (wb_setup(c, &b, o->tunnels) != 0)
 		return -1;
+	if (o->tunnels)
+		return wb_tunnel_cases(c, &b, o);
 	fprintf(stderr,
 		"Worker loop (fp_worker_input: classify, SPD/SAD, ESP, route, TX to net_ring), "
 		"AES-128-GCM tunnel, burst %u, working set %u\n",
@@ -998,7 +1126,7 @@ int main(int argc, char **argv)
 	argc -= ret;
 	argv += ret;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "t:b:a:s:d:r:n:Ll:NGWPh")) != -1) {
+	while ((opt = getopt(argc, argv, "t:b:a:s:d:r:n:Ll:NGWPT:h")) != -1) {
 		switch (opt) {
 		case 't': o.secs = atof(optarg); break;
 		case 'b': o.burst = (unsigned)atoi(optarg); break;
@@ -1011,6 +1139,11 @@ int main(int argc, char **argv)
 		case 'N': no_lookup = true; break;
 		case 'G': o.direct = true; break;
 		case 'W': o.worker = true; break;
+		case 'T':
+			o.tunnels = (unsigned)atoi(optarg);
+			o.spread = strchr(optarg, ':') ? (unsigned)atoi(strchr(optarg, ':') + 1)
+						       : 0;
+			break;
 		case 'l': o.lookups = optarg; break;
 		case 'P': only_spd = true; break;
 		default:

@@ -170,8 +170,9 @@ static void rnd_pkt(struct pkt *p, const struct fp_spd_rule *r, uint32_t n)
 }
 
 /* Classifies np packets in bursts of up to 48 (a chunk of the 64 the
- * tiers take at once, and more than a worker's 32), compares each with
- * the reference over r[0..n); the number that matched a rule. */
+ * tiers take at once, and more than a worker's 32), a third of them the
+ * packet before again (runs of a flow, classified once), compares each
+ * with the reference over r[0..n); the number that matched a rule. */
 static unsigned check_pkts(const struct fp_spd *spd, const struct fp_spd_rule *r, uint32_t n,
 			   unsigned np, unsigned *bad)
 {
@@ -183,12 +184,13 @@ static unsigned check_pkts(const struct fp_spd *spd, const struct fp_spd_rule *r
 
 	for (unsigned done = 0; done < np;) {
 		unsigned b = 1 + rnd() % 48, n4 = 0, n6 = 0;
+		struct pkt p;
 
 		for (unsigned i = 0; i < b; i++) {
-			struct pkt p;
 			uint32_t ref;
 
-			rnd_pkt(&p, r, n);
+			if (i == 0 || rnd() % 3)
+				rnd_pkt(&p, r, n);
 			ref = expect(r, n,
 				     fp_spd_match_ref(r, n, p.fam, p.src, p.dst, p.proto, p.sport,
 						      p.dport));
