@@ -12,6 +12,9 @@
 #   spd     the SPD at 1 / 1k / 10k / 100k tunnels (build/spd_bench): one
 #           CHILD SA's policies installed and removed against a full rte_acl
 #           build of the same rules; classification cycles, tiered and flat
+#   tunnels the whole worker loop (build/fp_bench -W) with 1 tunnel against
+#           100,000 installed (FPB_TUNNELS), one flow and a packet per
+#           tunnel, 64 and 1,420 bytes, pairs (issue 19's 90 % target)
 #   cperf   dpdk-test-crypto-perf (AES-128-GCM: crypto_aesni_gcm and
 #           crypto_aesni_mb; AES-128-CBC + HMAC-SHA-256: crypto_aesni_mb)
 #   gw      both gateways, one worker core each, an equivalent single tunnel
@@ -94,7 +97,7 @@ PCAP_SIZES=${FPB_PCAP_SIZES:-$(echo "$SIZES" | tr ' ' '\n' | grep -vx imix | tr 
 SRCS=${FPB_SRCS:-"zc pcap"}
 DIRS=${FPB_DIRS:-"out in"}
 GWS=${FPB_GWS:-"secgw ours"}
-PARTS=${FPB_PARTS:-"ref lookup spd cperf gw"}
+PARTS=${FPB_PARTS:-"ref lookup spd tunnels cperf gw"}
 WARMUP=${FPB_WARMUP:-1}
 # extra ipsec-secgw options: "-l -w 1024" = its librte_ipsec code path with
 # an anti-replay window like our inbound SA's (default: its default, the
@@ -232,6 +235,18 @@ if want "$PARTS" spd; then
 	# shellcheck disable=SC2086
 	while read -r l; do rec "$l"; done < <(taskset -c "$GW_CPU" timeout 900 "$B/spd_bench" -- \
 		$sargs -t "$(awk -v s="$MICRO_SECS" 'BEGIN { print s / 4 }')" 2>/dev/null)
+fi
+
+if want "$PARTS" tunnels; then
+	log "tunnels: the worker with 1 tunnel against ${FPB_TUNNELS:-100000} installed"
+	for sz in 64 1420; do
+		for t in "${FPB_TUNNELS:-100000}:1" "${FPB_TUNNELS:-100000}"; do
+			while read -r l; do rec "$l"; done < <(taskset -c "$GW_CPU" timeout 600 \
+				"$B/fp_bench" --no-huge -m 2048 --no-pci -l "$GW_CPU" --file-prefix "fpbt$$" \
+				--vdev net_ring0 -- -W -N -T "$t" -s "$sz" -r "$PAIRS" -t "$MICRO_SECS" \
+				2>/dev/null)
+		done
+	done
 fi
 
 # ------------------------------------------------------------- cperf
