@@ -527,39 +527,26 @@ static void acl_rest(const struct spd_famgen *g, const void *const k[], uint32_t
 
 enum { CHUNK = RTE_HASH_LOOKUP_BULK_MAX };
 
-static void tiered4(const struct spd_famgen *g, const struct fp_spd_key4 *const k[], uint32_t res[],
-		    uint32_t n)
-{
-	uint32_t rank[CHUNK];
-
-	for (uint32_t i = 0; i < n; i++) {
-		rank[i] = SPD_RANK_NONE;
-		res[i] = 0;
+/* Both tiers asked, the better rank wins (spd.h); one function per family. */
+#define TIERED_FN(name, key_t, exact, scan)                                                  \
+	static void name(const struct spd_famgen *g, const key_t *const k[], uint32_t res[], \
+			 uint32_t n)                                                         \
+	{                                                                                    \
+		uint32_t rank[CHUNK];                                                        \
+                                                                                             \
+		for (uint32_t i = 0; i < n; i++) {                                           \
+			rank[i] = SPD_RANK_NONE;                                             \
+			res[i] = 0;                                                          \
+		}                                                                            \
+		if (g->ex != NULL)                                                           \
+			exact(g->ex, k, rank, res, n);                                       \
+		if (g->acl != NULL)                                                          \
+			acl_rest(g, (const void *const *)k, rank, res, n);                   \
+		else if (g->n_lin != 0)                                                      \
+			scan(g, k, rank, res, n);                                            \
 	}
-	if (g->ex != NULL)
-		spd_exact_lookup4(g->ex, k, rank, res, n);
-	if (g->acl != NULL)
-		acl_rest(g, (const void *const *)k, rank, res, n);
-	else if (g->n_lin != 0)
-		scan4(g, k, rank, res, n);
-}
-
-static void tiered6(const struct spd_famgen *g, const struct fp_spd_key6 *const k[], uint32_t res[],
-		    uint32_t n)
-{
-	uint32_t rank[CHUNK];
-
-	for (uint32_t i = 0; i < n; i++) {
-		rank[i] = SPD_RANK_NONE;
-		res[i] = 0;
-	}
-	if (g->ex != NULL)
-		spd_exact_lookup6(g->ex, k, rank, res, n);
-	if (g->acl != NULL)
-		acl_rest(g, (const void *const *)k, rank, res, n);
-	else if (g->n_lin != 0)
-		scan6(g, k, rank, res, n);
-}
+TIERED_FN(tiered4, struct fp_spd_key4, spd_exact_lookup4, scan4)
+TIERED_FN(tiered6, struct fp_spd_key6, spd_exact_lookup6, scan6)
 
 /* Runs of equal keys (a flow's packets side by side in a burst, as a NIC
  * queue delivers them) are classified once: the tiers cost 60-80 cycles a
