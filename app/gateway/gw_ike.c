@@ -579,20 +579,22 @@ void app_gw_ike_fp_event(struct app_gw_ike *g, const struct fp_ctrl_event *ev)
 {
 	uint32_t spi_in;
 
-	/* Only children installed here (not static SAs, not a child whose
-	 * install was refused and that shares the outbound SPI). */
+	/* Only children installed here (not static SAs). An outbound SA is
+	 * named by its key, the child's inbound SPI (gw.c), in ev->spi. */
 	if (ev->type == FP_EV_REQ_FAILED ||
 	    !app_gw_child_of(g->children, ev->dir, ev->spi, &spi_in))
 		return;
 	if (ev->type == FP_EV_SOFT_EXPIRED) {
 		app_log(IKE_LOG_INFO,
-			"fastpath: %s SA 0x%08x reached its soft limit: rekeying "
-			"its CHILD_SA",
-			ev->dir == FP_DIR_IN ? "inbound" : "outbound", ev->spi);
+			"fastpath: %s SA of the CHILD_SA with inbound SPI 0x%08x reached its "
+			"soft limit: rekeying the CHILD_SA",
+			ev->dir == FP_DIR_IN ? "inbound" : "outbound", spi_in);
 		child_action(g, spi_in, true, app_mono_ms());
 	} else {
-		app_log(IKE_LOG_WARN, "fastpath: %s SA 0x%08x %s: deleting its CHILD_SA",
-			ev->dir == FP_DIR_IN ? "inbound" : "outbound", ev->spi,
+		app_log(IKE_LOG_WARN,
+			"fastpath: %s SA of the CHILD_SA with inbound SPI 0x%08x %s: deleting "
+			"the CHILD_SA",
+			ev->dir == FP_DIR_IN ? "inbound" : "outbound", spi_in,
 			ev->type == FP_EV_SEQ_OVERFLOW ? "ran out of sequence numbers"
 						       : "reached its hard limit");
 		child_action(g, spi_in, false, app_mono_ms());

@@ -415,9 +415,10 @@ static void on_event(void *arg, const struct fp_ctrl_event *ev)
 
 	g->events[ev->type]++;
 	app_logs(APP_LOG_FASTPATH, ev->type == FP_EV_SOFT_EXPIRED ? IKE_LOG_INFO : IKE_LOG_WARN,
-		 "fastpath event: %s %s spi=0x%08x%s%s", names[ev->type],
-		 ev->dir == FP_DIR_IN ? "in" : "out", ev->spi, ev->why ? ": " : "",
-		 ev->why ? ev->why : "");
+		 "fastpath event: %s %s %s=0x%08x%s%s", names[ev->type],
+		 ev->dir == FP_DIR_IN ? "in" : "out",
+		 ev->dir == FP_DIR_IN ? "spi" : "key", /* outbound: an IKE child's inbound SPI */
+		 ev->spi, ev->why ? ": " : "", ev->why ? ev->why : "");
 	if (g->ike)
 		app_gw_ike_fp_event(g->ike, ev);
 }
