@@ -43,9 +43,12 @@
  *       and a PROTECT policy each, 198.51.100.0/24 -> 198.18.0.0 + i, RFC 2544's benchmark
  *       range, nothing leaves the process) with the traffic spread over S of them (-T N:S,
  *       default -n: a packet each); -r pairs.
+ *   -C R with -T: also the N-tunnel rate while another CPU (the control core's) installs and
+ *       deletes R CHILD SAs a second (both SAs and a policy each), and the packets lost.
  * JSON lines on stdout, a table on stderr. */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +89,7 @@ struct opts {
 	bool worker;      /* -W: the whole worker loop */
 	unsigned tunnels; /* -T N[:S]: with -W, N tunnels installed against 1 */
 	unsigned spread;  /* S: the traffic over this many of them (default -n) */
+	unsigned churn;   /* -C R: also with R CHILD SAs installed and deleted a second */
 };
 
 static bool want(const char *list, const char *item)
@@ -487,6 +491,7 @@ struct wbench {
 /* -T: the tunnels' inner destinations, 198.18.0.0 + i (RFC 2544's range
  * for benchmarks: nothing leaves the process); 0: all to 203.0.113.1. */
 static unsigned wb_ntun, wb_spread;
+static volatile bool wb_churning; /* the worker reports quiescent states per burst */
 
 static void wb_set_dst(uint8_t *ip, unsigned i)
 {
@@ -506,9 +511,10 @@ static void wb_set_dst(uint8_t *ip, unsigned i)
 
 static int wb_setup(struct ctx *c, struct wbench *b, unsigned tunnels)
 {
-	struct fp_ctrl_cfg cc = {
-		.name = "wb", .n_workers = 1, .max_sa = 16 + tunnels, .ring_size = 1024
-	};
+	struct fp_ctrl_cfg cc = { .name = "wb",
+				  .n_workers = 1,
+				  .max_sa = 1024 + tunnels /* and -C's in flight */,
+				  .ring_size = 1024 };
 	struct fp_nh_key nh = { .port = 0, .is_static = true };
 	struct rte_eth_conf conf = { 0 };
 	struct fp_sa_params p;
@@ -655,6 +661,8 @@ static int wb_run(struct ctx *c, struct wbench *b, bool inbound, double secs, un
 			t0 = rte_rdtsc();
 			fp_worker_input(b->w, c->m + i, n);
 			t0 = rte_rdtsc() - t0;
+			if (wb_churning) /* as the worker loop does: what churn frees waits for it */
+				rte_rcu_qsbr_quiescent(fp_ctrl_rcu(b->c), 0);
 			cyc += t0;
 			if (ns < NSAMP)
 				samp[ns++] = (uint32_t)RTE_MIN(t0 * 16 / n, (uint64_t)UINT32_MAX);
@@ -727,6 +735,90 @@ static void wb_tunnels_del(struct wbench *b, unsigned n)
 		fp_ctrl_poll(b->c);
 }
 
+/* -C: a control core on another CPU installing CHILD SAs (both SAs and a
+ * policy, 198.19.x.y: not the measured traffic's) and deleting the one
+ * installed 64 before, at rate a second, while the worker runs. */
+struct churn {
+	struct fp_ctrl *c;
+	unsigned rate;
+	volatile bool stop;
+	unsigned done, failed;
+};
+
+static int churn_one(struct fp_ctrl *c, unsigned k, bool add)
+{
+	uint32_t key = 0x200000 + k % 0x100000, d = 0xc6130000u + k % 65536;
+	struct fp_spd_rule r = { .action = FP_SPD_PROTECT, .spi = key };
+	struct fp_sa_params p;
+	char err[128];
+	int rc;
+
+	if (!add) {
+		rc = fp_ctrl_spd_del_sa(c, key, err, sizeof(err));
+		rc |= fp_ctrl_del_sa(c, FP_DIR_OUT, key, err, sizeof(err));
+		rc |= fp_ctrl_del_sa(c, FP_DIR_IN, key + 0x100000, err, sizeof(err));
+		return rc;
+	}
+	sa_params(&p, true, FP_DIR_OUT);
+	p.spi = key;
+	rc = fp_ctrl_add_sa(c, &p, err, sizeof(err));
+	sa_params(&p, true, FP_DIR_IN);
+	p.spi = key + 0x100000;
+	rc |= fp_ctrl_add_sa(c, &p, err, sizeof(err));
+	r.sel.family = 4;
+	memcpy(r.sel.src_lo, (const uint8_t[]){ 198, 51, 100, 0 }, 4);
+	memcpy(r.sel.src_hi, (const uint8_t[]){ 198, 51, 100, 255 }, 4);
+	for (int i = 0; i < 4; i++)
+		r.sel.dst_lo[i] = r.sel.dst_hi[i] = (uint8_t)(d >> (24 - 8 * i));
+	r.sel.sport_hi = r.sel.dport_hi = 65535;
+	rc |= fp_ctrl_spd_prepend(c, &r, 1, err, sizeof(err));
+	return rc;
+}
+
+static void *churn_main(void *arg)
+{
+	struct churn *ch = arg;
+	uint64_t hz = rte_get_tsc_hz(), next = rte_rdtsc();
+	cpu_set_t cpus;
+
+	CPU_ZERO(&cpus);
+	CPU_SET(0, &cpus); /* the control core's CPU; the worker is on another */
+	pthread_setaffinity_np(pthread_self(), sizeof(cpus), &cpus);
+	for (unsigned k = 0; !ch->stop; k++) {
+		ch->failed += churn_one(ch->c, k, true) != 0;
+		if (k >= 64)
+			ch->failed += churn_one(ch->c, k - 64, false) != 0;
+		fp_ctrl_poll(ch->c); /* frees what the worker has passed */
+		ch->done++;
+		next += hz / ch->rate;
+		while (rte_rdtsc() < next && !ch->stop)
+			fp_ctrl_poll(ch->c);
+	}
+	return NULL;
+}
+
+/* The worker's rate with N tunnels while churn runs; 0 or -1. */
+static int wb_churn_run(struct ctx *c, struct wbench *b, const struct opts *o, double *cyc,
+			uint64_t *lost, struct churn *ch)
+{
+	pthread_t t;
+	double p50;
+	int rc;
+
+	*ch = (struct churn){ .c = b->c, .rate = o->churn };
+	wb_churning = true;
+	if (pthread_create(&t, NULL, churn_main, ch) != 0)
+		return -1;
+	rc = wb_run(c, b, false, o->secs, o->burst, cyc, &p50, lost);
+	ch->stop = true;
+	pthread_join(t, NULL);
+	wb_churning = false;
+	for (unsigned k = ch->done > 64 ? ch->done - 64 : 0; k < ch->done; k++)
+		churn_one(b->c, k, false);
+	wb_tunnels_del(b, 0); /* the grace periods */
+	return rc;
+}
+
 /* -W -T N: the worker's outbound rate with 1 tunnel, then with N installed
  * and the traffic spread over S of them, alternately, -r pairs; packets of
  * the first -s size (64 by default). */
@@ -753,6 +845,26 @@ static int wb_tunnel_cases(struct ctx *c, struct wbench *b, const struct opts *o
 		if (wb_run(c, b, false, o->secs / 10, o->burst, &rn[k], &p50, &l) != 0 ||
 		    wb_run(c, b, false, o->secs, o->burst, &rn[k], &p50, &lostn) != 0)
 			return -1;
+		if (o->churn) {
+			struct churn ch;
+			double rc_;
+			uint64_t lc;
+
+			if (wb_churn_run(c, b, o, &rc_, &lc, &ch) != 0)
+				return -1;
+			printf("{\"bench\":\"fp_worker_churn\",\"tunnels\":%u,\"spread\":%u,"
+			       "\"size\":%u,\"churn_per_s\":%u,\"churned\":%u,\"churn_failed\":%u,"
+			       "\"cyc_quiet\":%.1f,\"cyc_churn\":%.1f,\"rate_ratio\":%.3f,"
+			       "\"lost\":%llu}\n",
+			       o->tunnels, RTE_MIN(wb_spread, o->tunnels), size, o->churn, ch.done,
+			       ch.failed, rn[k], rc_, rn[k] / rc_, (unsigned long long)lc);
+			fprintf(stderr,
+				"pair %u: %u tunnels quiet %.1f cyc/pkt, with %u installs+deletes/s "
+				"(%u done, %u failed) %.1f: rate %.3f of quiet, %llu lost\n",
+				k + 1, o->tunnels, rn[k], o->churn, ch.done, ch.failed, rc_,
+				rn[k] / rc_, (unsigned long long)lc);
+			lostn += lc;
+		}
 		wb_tunnels_del(b, o->tunnels);
 		ratio[k] = r1[k] / rn[k];
 		printf("{\"bench\":\"fp_worker_tunnels\",\"tunnels\":%u,\"spread\":%u,\"size\":%u,"
@@ -1126,7 +1238,7 @@ int main(int argc, char **argv)
 	argc -= ret;
 	argv += ret;
 	optind = 1;
-	while ((opt = getopt(argc, argv, "t:b:a:s:d:r:n:Ll:NGWPT:h")) != -1) {
+	while ((opt = getopt(argc, argv, "t:b:a:s:d:r:n:Ll:NGWPT:C:h")) != -1) {
 		switch (opt) {
 		case 't': o.secs = atof(optarg); break;
 		case 'b': o.burst = (unsigned)atoi(optarg); break;
@@ -1139,6 +1251,7 @@ int main(int argc, char **argv)
 		case 'N': no_lookup = true; break;
 		case 'G': o.direct = true; break;
 		case 'W': o.worker = true; break;
+		case 'C': o.churn = (unsigned)atoi(optarg); break;
 		case 'T':
 			o.tunnels = (unsigned)atoi(optarg);
 			o.spread = strchr(optarg, ':') ? (unsigned)atoi(strchr(optarg, ':') + 1)

@@ -14,7 +14,9 @@
 #           build of the same rules; classification cycles, tiered and flat
 #   tunnels the whole worker loop (build/fp_bench -W) with 1 tunnel against
 #           100,000 installed (FPB_TUNNELS), one flow and a packet per
-#           tunnel, 64 and 1,420 bytes, pairs (issue 19's 90 % target)
+#           tunnel, 64 and 1,420 bytes, pairs (issue 19's 90 % target), and
+#           the same while another CPU installs and deletes FPB_CHURN
+#           (1,000) CHILD SAs a second: rate and packets lost
 #   cperf   dpdk-test-crypto-perf (AES-128-GCM: crypto_aesni_gcm and
 #           crypto_aesni_mb; AES-128-CBC + HMAC-SHA-256: crypto_aesni_mb)
 #   gw      both gateways, one worker core each, an equivalent single tunnel
@@ -243,7 +245,8 @@ if want "$PARTS" tunnels; then
 		for t in "${FPB_TUNNELS:-100000}:1" "${FPB_TUNNELS:-100000}"; do
 			while read -r l; do rec "$l"; done < <(taskset -c "$GW_CPU" timeout 600 \
 				"$B/fp_bench" --no-huge -m 2048 --no-pci -l "$GW_CPU" --file-prefix "fpbt$$" \
-				--vdev net_ring0 -- -W -N -T "$t" -s "$sz" -r "$PAIRS" -t "$MICRO_SECS" \
+				--vdev net_ring0 -- -W -N -T "$t" -C "${FPB_CHURN:-1000}" -s "$sz" \
+				-r "$PAIRS" -t "$MICRO_SECS" \
 				2>/dev/null)
 		done
 	done
