@@ -7,7 +7,7 @@
 #                 100,000 tunnels through the gateway (tests/scale/gw_scale.sh)
 #   make demo     IKEv2 tunnels with strongSwan in namespaces (daemon, then DPDK gateway with traffic)
 #   make bench    fast-path, IKE and gateway-scale benchmarks (perf/fp_bench.sh, perf/ike_bench.sh,
-#                 perf/gw_bench.sh)
+#                 perf/gw_bench.sh, perf/secgw_startup.sh)
 #   make install  programs, units, manual pages, drivers-config (PREFIX=/usr, DESTDIR)
 #   make format   format every C file as .clang-format says; format-check (in make test) checks
 
@@ -319,7 +319,7 @@ demo: deps
 # Both run even if the first fails; the target fails if either did.
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@rc=0; for s in perf/fp_bench.sh perf/ike_bench.sh perf/gw_bench.sh; do \
+	@rc=0; for s in perf/fp_bench.sh perf/ike_bench.sh perf/gw_bench.sh perf/secgw_startup.sh; do \
 	    if [ -f $$s ]; then bash $$s || rc=1; fi; \
 	done; exit $$rc
 

@@ -824,8 +824,8 @@ static int wb_churn_run(struct ctx *c, struct wbench *b, const struct opts *o, d
  * the first -s size (64 by default). */
 static int wb_tunnel_cases(struct ctx *c, struct wbench *b, const struct opts *o)
 {
-	double r1[32], rn[32], ratio[32];
-	uint64_t lost1 = 0, lostn = 0, l;
+	double r1[32], rn[32], ratio[32], inst_ms = 0;
+	uint64_t lost1 = 0, lostn = 0, l, t0;
 	unsigned size = atoi(o->sizes) >= 64 && atoi(o->sizes) <= 1420 ? (unsigned)atoi(o->sizes)
 								       : 64;
 	double p50;
@@ -837,9 +837,12 @@ static int wb_tunnel_cases(struct ctx *c, struct wbench *b, const struct opts *o
 	for (unsigned k = 0; k < o->reps; k++) {
 		wb_ntun = 0;
 		if (wb_run(c, b, false, o->secs / 10, o->burst, &r1[k], &p50, &l) != 0 ||
-		    wb_run(c, b, false, o->secs, o->burst, &r1[k], &p50, &lost1) != 0 ||
-		    wb_tunnels_add(b, o->tunnels) != 0)
+		    wb_run(c, b, false, o->secs, o->burst, &r1[k], &p50, &lost1) != 0)
 			return -1;
+		t0 = rte_rdtsc();
+		if (wb_tunnels_add(b, o->tunnels) != 0)
+			return -1;
+		inst_ms = (double)(rte_rdtsc() - t0) * 1e3 / (double)rte_get_tsc_hz();
 		wb_ntun = o->tunnels;
 		wb_spread = o->spread ? o->spread : NPKT;
 		if (wb_run(c, b, false, o->secs / 10, o->burst, &rn[k], &p50, &l) != 0 ||
@@ -868,12 +871,14 @@ static int wb_tunnel_cases(struct ctx *c, struct wbench *b, const struct opts *o
 		wb_tunnels_del(b, o->tunnels);
 		ratio[k] = r1[k] / rn[k];
 		printf("{\"bench\":\"fp_worker_tunnels\",\"tunnels\":%u,\"spread\":%u,\"size\":%u,"
-		       "\"cyc_1\":%.1f,\"cyc_n\":%.1f,\"rate_ratio\":%.3f,\"lost\":%llu}\n",
-		       o->tunnels, RTE_MIN(wb_spread, o->tunnels), size, r1[k], rn[k], ratio[k],
-		       (unsigned long long)(lost1 + lostn));
+		       "\"install_ms\":%.1f,\"cyc_1\":%.1f,\"cyc_n\":%.1f,\"rate_ratio\":%.3f,"
+		       "\"lost\":%llu}\n",
+		       o->tunnels, RTE_MIN(wb_spread, o->tunnels), size, inst_ms, r1[k], rn[k],
+		       ratio[k], (unsigned long long)(lost1 + lostn));
 		fprintf(stderr,
-			"pair %u: 1 tunnel %.1f cyc/pkt, %u tunnels %.1f: rate %.3f of 1's\n",
-			k + 1, r1[k], o->tunnels, rn[k], ratio[k]);
+			"pair %u: 1 tunnel %.1f cyc/pkt, %u tunnels (installed in %.1f ms) %.1f: "
+			"rate %.3f of 1's\n",
+			k + 1, r1[k], o->tunnels, inst_ms, rn[k], ratio[k]);
 	}
 	qsort(ratio, o->reps, sizeof(ratio[0]), cmp_dbl);
 	fprintf(stderr, "median rate with %u tunnels / with 1: %.3f (%u pairs)\n", o->tunnels,
