@@ -109,12 +109,11 @@ void app_gw_children_free(struct app_gw_children *ch)
 }
 
 /* Position of the child whose inbound SA has this SPI (also the key of
- * its outbound SA, whatever dir), or -1. */
-static int child_at(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi)
+ * its outbound SA), or -1. */
+static int child_at(const struct app_gw_children *ch, uint32_t spi)
 {
 	void *pos;
 
-	(void)dir;
 	if (rte_hash_lookup_data(ch->by_in, &spi, &pos) < 0)
 		return -1;
 	return (int)(uintptr_t)pos;
@@ -122,7 +121,7 @@ static int child_at(const struct app_gw_children *ch, enum fp_dir dir, uint32_t 
 
 static int child_find(const struct app_gw_children *ch, uint32_t spi_in, uint32_t spi_out)
 {
-	int i = ch->by_in ? child_at(ch, FP_DIR_IN, spi_in) : -1;
+	int i = ch->by_in ? child_at(ch, spi_in) : -1;
 
 	return i >= 0 && ch->v[i].spi_out == spi_out ? i : -1;
 }
@@ -161,7 +160,7 @@ static void pend_del(struct app_gw_children *ch, uint32_t spi_in)
 /* The pending child k, or NULL when it is gone. */
 static struct gw_child *pend_child(struct app_gw_children *ch, unsigned k)
 {
-	int i = child_at(ch, FP_DIR_IN, ch->pend[k]);
+	int i = child_at(ch, ch->pend[k]);
 
 	return i >= 0 ? &ch->v[i] : NULL;
 }
@@ -198,7 +197,7 @@ static uint64_t ts_hash(const struct ike_child_info *ci)
 static const struct gw_child *predecessor(const struct app_gw_children *ch,
 					  const struct ike_child_info *ci)
 {
-	int i = ci->old_spi_in ? child_at(ch, FP_DIR_IN, ci->old_spi_in) : -1;
+	int i = ci->old_spi_in ? child_at(ch, ci->old_spi_in) : -1;
 
 	return i >= 0 && ch->v[i].ts_hash == ts_hash(ci) ? &ch->v[i] : NULL;
 }
@@ -239,7 +238,7 @@ static int sel_drop(struct app_gw_children *ch, uint32_t if_id, uint32_t key, ch
  * old one went down first), they move on to ours now. */
 static void demote(struct app_gw_children *ch, uint32_t spi_in, struct gw_child *win)
 {
-	int i = child_at(ch, FP_DIR_IN, spi_in);
+	int i = child_at(ch, spi_in);
 	struct gw_child *r = i >= 0 ? &ch->v[i] : NULL;
 	char err[160];
 
@@ -421,8 +420,10 @@ int app_gw_remove_child(struct app_gw_children *ch, const struct ike_child_info 
 bool app_gw_child_of(const struct app_gw_children *ch, enum fp_dir dir, uint32_t spi,
 		     uint32_t *spi_in)
 {
-	int i = ch->by_in ? child_at(ch, dir, spi) : -1;
+	/* either dir: an outbound SA's key is its child's inbound SPI */
+	int i = ch->by_in ? child_at(ch, spi) : -1;
 
+	(void)dir;
 	if (i >= 0)
 		*spi_in = ch->v[i].spi_in;
 	return i >= 0;
